@@ -1,0 +1,182 @@
+# SPDX-License-Identifier: MIT
+# Bufferbane — one Makefile for the two programs, the tests, sanitizers, fuzzers
+# and benchmarks.  Sources are found by folder: a new module is a new .c file,
+# a new unit test is tests/unit/test_<module>.c, a new fuzz target is
+# tests/fuzz/fuzz_<name>.c.  Quiet unless V=1.
+
+CC       ?= cc
+CLANG    ?= clang
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CFLAGS   ?= -O2 -g
+WERROR   ?= 1
+SANITIZE ?=
+BUILD    ?= build
+FUZZ_SECONDS ?= 20
+
+VERSION := 0.1.0
+
+# libev ships no pkg-config file on Debian, so it is linked by name.
+PKGS := ncursesw libsodium sqlite3 libconfig
+
+BB_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 \
+	-Wno-unused-parameter -fno-strict-aliasing -I. -MMD -MP \
+	-DBB_VERSION=\"$(VERSION)\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ifeq ($(WERROR),1)
+BB_CFLAGS += -Werror
+endif
+BB_LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lpthread -lm
+
+ifneq ($(SANITIZE),)
+BB_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1
+BB_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# ---- sources by layer ------------------------------------------------------
+PROTO_SRC  := $(sort $(wildcard proto/*.c))
+CORE_SRC   := $(sort $(wildcard core/*.c core/*/*.c))
+TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c tui/*/*.c)))
+SERVER_SRC := $(sort $(filter-out server/main.c,$(wildcard server/*.c)))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+PROTO_OBJ  := $(call obj,$(PROTO_SRC))
+CORE_OBJ   := $(call obj,$(CORE_SRC))
+TUI_OBJ    := $(call obj,$(TUI_SRC))
+SERVER_OBJ := $(call obj,$(SERVER_SRC))
+
+LIB_PROTO  := $(BUILD)/libbbproto.a
+LIB_CORE   := $(BUILD)/libbbcore.a
+LIB_TUI    := $(BUILD)/libbbtui.a
+LIB_SERVER := $(BUILD)/libbbserver.a
+ALL_LIBS   := $(LIB_TUI) $(LIB_SERVER) $(LIB_CORE) $(LIB_PROTO)
+
+# Programs land in the repository root for the default build, inside the
+# build folder for sanitizer builds (so both can exist side by side).
+ifeq ($(BUILD),build)
+BINDIR := .
+else
+BINDIR := $(BUILD)
+endif
+CLIENT := $(BINDIR)/bufferbane
+SERVER := $(BINDIR)/bufferbane-server
+
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+BENCH_SRC  := $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_BIN  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+FUZZ_SRC   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+TESTLIB_SRC := $(sort $(wildcard tests/lib/*.c))
+TESTLIB_OBJ := $(call obj,$(TESTLIB_SRC))
+
+.PHONY: all deps test test-run check-asan check-tsan fuzz check-layers format \
+	bench install clean screenshots
+
+all: $(CLIENT) $(SERVER)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(BB_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(LIB_PROTO): $(PROTO_OBJ)
+$(LIB_CORE): $(CORE_OBJ)
+$(LIB_TUI): $(TUI_OBJ)
+$(LIB_SERVER): $(SERVER_OBJ)
+$(ALL_LIBS):
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(CLIENT): $(BUILD)/tui/main.o $(LIB_TUI) $(LIB_CORE) $(LIB_PROTO)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(BB_LDFLAGS) $^ $(BB_LDLIBS) -o $@
+
+$(SERVER): $(BUILD)/server/main.o $(LIB_SERVER) $(LIB_CORE) $(LIB_PROTO)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(BB_LDFLAGS) $^ $(BB_LDLIBS) -o $@
+
+# Unit tests link every library but the two main.o files (chrony's rule).
+$(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(BB_CFLAGS) $(CFLAGS) $(BB_LDFLAGS) $< $(TESTLIB_OBJ) $(ALL_LIBS) \
+		$(BB_LDLIBS) -lcmocka -o $@
+
+$(BUILD)/bench/%: tests/bench/%.c $(TESTLIB_OBJ) $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BENCH   $@")
+	$(Q)$(CC) $(BB_CFLAGS) $(CFLAGS) $(BB_LDFLAGS) $< $(TESTLIB_OBJ) $(ALL_LIBS) \
+		$(BB_LDLIBS) -o $@
+
+# ---- dependencies ----------------------------------------------------------
+# Debian 12 packages: build libraries, test tools and the lab's reference peers.
+DEB_PKGS := build-essential pkg-config libncurses-dev libsodium-dev \
+	libsqlite3-dev libev-dev libconfig-dev libcmocka-dev clang \
+	libclang-rt-14-dev iproute2 nftables iputils-ping irtt iperf3 fping \
+	tmux dnsmasq-base sqlite3 procps
+
+deps:
+	@./tests/deps.sh $(DEB_PKGS)
+
+# ---- tests -----------------------------------------------------------------
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-run
+
+test-run: all $(UNIT_BIN)
+	$(Q)BB_BUILD=$(BUILD) BB_BIN=$(CLIENT) BB_SERVER_BIN=$(SERVER) \
+		./tests/run.sh $(UNIT_BIN)
+
+check-asan: deps
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(MAKE) --no-print-directory BUILD=build/asan \
+		SANITIZE=address,undefined test-run
+
+check-tsan: deps
+	$(Q)TSAN_OPTIONS=halt_on_error=1 BB_TSAN=1 \
+	$(MAKE) --no-print-directory BUILD=build/tsan SANITIZE=thread \
+		test-run
+
+# ---- fuzzing (clang libFuzzer) ---------------------------------------------
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -I. -g -O1 \
+	-fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS))
+FUZZ_LIB_SRC := $(PROTO_SRC) $(filter-out core/main.c,$(CORE_SRC))
+
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(CLANG) $(FUZZ_FLAGS) $< $(FUZZ_LIB_SRC) $(BB_LDLIBS) -o $@
+
+fuzz: deps $(FUZZ_BIN)
+	$(Q)./tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+# ---- layering: proto/ is standalone, core/ knows no curses, tui/ no sockets --
+check-layers:
+	$(Q)./tests/check-layers.sh
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+
+bench: all $(BENCH_BIN)
+	$(Q)./tests/bench/run.sh $(BENCH_BIN)
+
+screenshots: all
+	$(Q)./tests/screenshots.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/bufferbane
+	install -m 0755 bufferbane bufferbane-server $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 etc/*.conf README.md $(DESTDIR)$(PREFIX)/share/doc/bufferbane/
+
+clean:
+	rm -rf build bufferbane bufferbane-server
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A probe kind is one const struct probe_ops (STYLE.md "Plug-ins are const
+ * tables").  An instance measures one target from one worker thread: open()
+ * creates its sockets and libev watchers on that worker's loop, send() fires
+ * one probe now, and every finished probe (reply, timeout or error) is handed
+ * to emit() on the same thread as one struct bb_sample.  Adding a probe kind
+ * is adding a file and a row in probe_kinds[].
+ *
+ * Rules every probe keeps: nothing blocks (no getaddrinfo, no blocking
+ * connect); the receive time is the kernel's RX timestamp; a reply that
+ * arrives after its timeout is emitted with BB_SAMPLE_LATE, a second reply
+ * with BB_SAMPLE_DUPLICATE (such annotation samples are never counted as new
+ * probes downstream); close() emits nothing.
+ */
+#ifndef BB_PROBE_H
+#define BB_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/sample.h"
+
+struct ev_loop;
+struct probe;
+
+typedef void (*probe_emit_fn)(void *ctx, const struct bb_sample *s);
+
+/* Everything one probe instance needs to know; plain data. */
+struct probe_target {
+	enum bb_probe_kind kind;
+	char name[BB_TARGET_LEN];      /* display name, copied into samples */
+	char interface[BB_IFNAME_LEN]; /* SO_BINDTODEVICE when non-empty */
+	struct sockaddr_storage addr;  /* resolved address; port for tcp/dns */
+	socklen_t addr_len;
+	int64_t timeout_ns;   /* a probe without reply by then is lost */
+	char dns_domain[128]; /* dns: zone for random-label test names */
+};
+
+struct probe_ops {
+	const char *name;
+	enum bb_probe_kind kind;
+	/* Open sockets, register watchers on loop; 0 or -errno with a reason
+	 * in err. */
+	int (*open)(struct ev_loop *loop, const struct probe_target *target,
+		    probe_emit_fn emit, void *emit_ctx, struct probe **out,
+		    char *err, size_t errlen);
+	/* Send one probe now; deadline_ns is when it was scheduled
+	 * (monotonic), so the sample can carry its send-time error. */
+	void (*send)(struct probe *p, int64_t deadline_ns);
+	/* Stop watchers, close sockets, free; in-flight probes are dropped. */
+	void (*close)(struct probe *p);
+};
+
+extern const struct probe_ops probe_icmp_ops;
+extern const struct probe_ops probe_dns_ops;
+extern const struct probe_ops probe_tcp_ops;
+
+#endif

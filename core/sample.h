@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one record every probe emits (ARCHITECTURE.md "Data flow").  Plain data
+ * with no pointers: it crosses threads through rings by value and is read back
+ * from SQLite unchanged, which is what makes replay indistinguishable from live.
+ *
+ * Times are nanoseconds: mono_ns on CLOCK_MONOTONIC (schedules, windows),
+ * real_ns on CLOCK_REALTIME (what is stored and shown).  A figure that a kind
+ * does not measure is BB_NONE.
+ */
+#ifndef BB_SAMPLE_H
+#define BB_SAMPLE_H
+
+#include <stdint.h>
+
+#define BB_NONE INT64_MIN /* "not measured" for any int64_t figure */
+
+#define BB_IFNAME_LEN 16 /* IFNAMSIZ */
+#define BB_TARGET_LEN 64
+#define BB_SERVER_LEN 32
+#define BB_DETAIL_LEN 48
+
+enum bb_probe_kind {
+	BB_KIND_ICMP,
+	BB_KIND_UDP_ECHO,
+	BB_KIND_DNS,
+	BB_KIND_TCP_CONNECT,
+	BB_KIND_UPLOAD,
+	BB_KIND_DOWNLOAD,
+	BB_KIND_BUFFERBLOAT,
+	BB_KIND_COUNT
+};
+
+enum bb_status {
+	BB_STATUS_OK,
+	BB_STATUS_TIMEOUT,
+	BB_STATUS_ERROR,
+	BB_STATUS_COUNT
+};
+
+/* Flags on a sample: how its reply arrived, beside the status. */
+enum {
+	BB_SAMPLE_LATE = 1 << 0,      /* reply came after the timeout */
+	BB_SAMPLE_DUPLICATE = 1 << 1, /* second reply to the same probe */
+	BB_SAMPLE_REORDERED = 1 << 2, /* RFC 4737: lower seq than one seen */
+};
+
+struct bb_sample {
+	int64_t real_ns;       /* wall clock at send */
+	int64_t mono_ns;       /* monotonic clock at send */
+	int64_t send_error_ns; /* actual send - scheduled deadline */
+	char interface[BB_IFNAME_LEN]; /* "" = default route */
+	char target[BB_TARGET_LEN];    /* display name of the target */
+	char server[BB_SERVER_LEN];    /* companion server name, "" if none */
+	uint8_t kind;                  /* enum bb_probe_kind */
+	uint8_t status;                /* enum bb_status */
+	uint16_t flags;                /* BB_SAMPLE_* */
+	uint32_t seq;
+	/* The kind's main delay: RTT (icmp, udp_echo), resolution time (dns),
+	 * SYN->established (tcp_connect), loaded RTT (bufferbloat). */
+	int64_t rtt_ns;
+	int64_t up_delay_ns;   /* one-way, only with a synced clock */
+	int64_t down_delay_ns;
+	int64_t throughput_kbps; /* IP-layer rate (upload, download) */
+	int32_t loss_ppm;        /* loss in parts per million, -1 = none */
+	char detail[BB_DETAIL_LEN]; /* error reason or kind-specific note */
+};
+
+/* Zero a sample and mark every figure "not measured". */
+void sample_init(struct bb_sample *s, enum bb_probe_kind kind);
+/* Stable names used in the database and the CLI ("icmp", "dns", ...). */
+const char *sample_kind_name(enum bb_probe_kind kind);
+const char *sample_status_name(enum bb_status status);
+/* Inverse of the above; -1 when the name is unknown. */
+int sample_kind_from_name(const char *name);
+int sample_status_from_name(const char *name);
+
+#endif
