@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Anti-replay window for one sender under one key (PROTOCOL.md hardening
+ * rule 2).  A fixed-size plain struct: no allocation, bounded memory
+ * (REPLAY_SLOTS nonces, about 1 KiB), safe to embed in a session table.
+ *
+ * Use it in two steps around the AEAD, so forged packets cannot move it:
+ *   replay_check(w, nonce_ts, now)   before wire_open (cheap, read-only)
+ *   replay_commit(w, nonce_ts)       only after wire_open succeeded
+ */
+#ifndef BB_REPLAY_H
+#define BB_REPLAY_H
+
+#include <stdint.h>
+
+#define REPLAY_SLOTS	128 /* power of two; tolerates 127 reordered */
+#define REPLAY_CLOCK_NS 60000000000ULL /* +-60 s around our clock */
+
+/* The REPLAY_SLOTS largest nonce_ts accepted so far, sorted ascending in a
+ * circular array: element i lives at slot[(head + i) % REPLAY_SLOTS]. */
+struct replay_window {
+	uint64_t slot[REPLAY_SLOTS];
+	uint32_t head;
+	uint32_t count;
+};
+
+/* Empty window (everything within the clock window is new). */
+void replay_init(struct replay_window *w);
+/* Would nonce_ts be fresh now?  now_ns is our wall clock (ns since the
+ * epoch).  0 accept, -ESTALE more than 60 s from now_ns, -ERANGE older than
+ * everything the window still remembers, -EALREADY seen before.  Read-only. */
+int replay_check(const struct replay_window *w, uint64_t nonce_ts,
+		 uint64_t now_ns);
+/* Record nonce_ts as accepted (after authentication).  0, or -EALREADY /
+ * -ERANGE if it could not be accepted (the window is then unchanged). */
+int replay_commit(struct replay_window *w, uint64_t nonce_ts);
+
+#endif
