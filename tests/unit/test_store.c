@@ -1,0 +1,831 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of core/store against real SQLite files in a mkdtemp folder: schema
+ * and view columns, the sample round trip for every kind, events, rollups
+ * against hand-computed figures, refusal of newer/garbage/damaged files, a
+ * locked database, and the bytes a sample costs on disk.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "core/event.h"
+#include "core/sample.h"
+#include "core/store.h"
+
+#define T0_MS 1732539960000LL /* 2024-11-25 13:06:00 UTC, minute aligned */
+
+struct fixture {
+	char dir[256];
+	char path[320];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/bb-test-store.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/sub/dir/bb.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", f->dir);
+	free(f);
+	return 0;
+}
+
+static struct store *open_rw(const char *path)
+{
+	char err[512] = "";
+	struct store *st = store_open(path, STORE_RDWR, err, sizeof(err));
+	if (!st)
+		fail_msg("store_open: %s", err);
+	return st;
+}
+
+/* Run SQL on a second, raw connection. */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *msg = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+	sqlite3_close(db);
+}
+
+static int64_t raw_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static void columns_of(sqlite3 *db, const char *table, char *out, size_t len)
+{
+	char sql[128];
+	sqlite3_stmt *q;
+	snprintf(sql, sizeof(sql), "SELECT name FROM pragma_table_info('%s')",
+		 table);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	out[0] = '\0';
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		size_t n = strlen(out);
+		snprintf(out + n, len - n, "%s%s", n ? "," : "",
+			 (const char *)sqlite3_column_text(q, 0));
+	}
+	sqlite3_finalize(q);
+}
+
+static void test_schema(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_rw(f->path); /* makes sub/dir too */
+	const char *id = store_client_id(st);
+	assert_int_equal(strlen(id), 16);
+	assert_int_equal(strspn(id, "0123456789abcdef"), 16);
+	char id1[17];
+	strcpy(id1, id);
+	store_close(st);
+	st = open_rw(f->path);
+	assert_string_equal(store_client_id(st), id1);
+	store_close(st);
+
+	sqlite3 *db;
+	char cols[1024];
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	columns_of(db, "measurements", cols, sizeof(cols));
+	assert_string_equal(
+	    cols, "timestamp,monotonic_ns,interface,connection_type,"
+		  "test_type,target,server_name,seq,rtt_ms,up_delay_ms,"
+		  "down_delay_ms,jitter_ms,packet_loss_pct,throughput_kbps,"
+		  "dns_time_ms,connect_ms,status,error_detail");
+	columns_of(db, "events", cols, sizeof(cols));
+	assert_string_equal(cols, "id,start_ms,end_ms,kind,severity,interface,"
+				  "target,server_name,description,metrics");
+	columns_of(db, "meta", cols, sizeof(cols));
+	assert_string_equal(cols, "key,value");
+	for (int i = 0; i < 2; i++) {
+		columns_of(db, i ? "agg_1hour" : "agg_1min", cols,
+			   sizeof(cols));
+		const char *want[] = {
+		    "interface", "test_type", "target", "count", "lost", "min",
+		    "max",	 "avg",	      "p50",	"p95",	 "p99"};
+		for (size_t k = 0; k < sizeof(want) / sizeof(*want); k++) {
+			char pat[40];
+			snprintf(pat, sizeof(pat), ",%s,", want[k]);
+			char wrapped[1100];
+			snprintf(wrapped, sizeof(wrapped), ",%s,", cols);
+			if (!strstr(wrapped, pat))
+				fail_msg("agg table lacks %s: %s", want[k],
+					 cols);
+		}
+	}
+	assert_int_equal(raw_int(db, "SELECT value FROM meta WHERE"
+				     " key = 'schema_version'"),
+			 STORE_SCHEMA_VERSION);
+	char jm[16];
+	sqlite3_stmt *q;
+	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	snprintf(jm, sizeof(jm), "%s", sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	assert_string_equal(jm, "wal");
+	sqlite3_close(db);
+
+	/* Read-only: refuses writes, refuses a missing file. */
+	char err[512];
+	st = store_open(f->path, STORE_RDONLY | STORE_CHECK, err, sizeof(err));
+	assert_non_null(st);
+	struct bb_sample s;
+	sample_init(&s, BB_KIND_ICMP);
+	assert_int_equal(store_write_samples(st, &s, 1), -EROFS);
+	int64_t a, b;
+	assert_int_equal(store_time_range(st, &a, &b), -ENOENT);
+	store_close(st);
+	char missing[400];
+	snprintf(missing, sizeof(missing), "%s/none.db", f->dir);
+	assert_null(store_open(missing, STORE_RDONLY, err, sizeof(err)));
+	assert_non_null(strstr(err, missing));
+	assert_int_equal(access(missing, F_OK), -1);
+}
+
+/* One sample of every kind, with odd values everywhere. */
+static size_t make_all_kinds(struct bb_sample *out)
+{
+	size_t n = 0;
+	int64_t real = T0_MS * 1000000 + 123456789;
+	int64_t mono = 5000000000123LL;
+	for (int k = 0; k < BB_KIND_COUNT; k++) {
+		for (int variant = 0; variant < 3; variant++) {
+			struct bb_sample *s = &out[n++];
+			sample_init(s, (enum bb_probe_kind)k);
+			s->real_ns = real + (int64_t)n * 987654321 + variant;
+			s->mono_ns =
+			    mono + (int64_t)n * 987654321 + 17 * variant;
+			s->send_error_ns = variant == 1 ? -2500 : 41234;
+			snprintf(s->interface, sizeof(s->interface), "%s",
+				 variant ? "wlan0" : "eth0");
+			snprintf(s->target, sizeof(s->target), "target-%d", k);
+			if (k == BB_KIND_UDP_ECHO || k >= BB_KIND_UPLOAD)
+				snprintf(s->server, sizeof(s->server), "vps1");
+			s->seq = 4000000000u + (uint32_t)n;
+			s->status = (uint8_t)variant; /* ok, timeout, error */
+			if (variant == 0) {
+				s->rtt_ns = 12345678 + k;
+				if (k == BB_KIND_UDP_ECHO ||
+				    k == BB_KIND_BUFFERBLOAT) {
+					s->up_delay_ns = -1234567;
+					s->down_delay_ns = 7654321;
+					s->loss_ppm = 12500;
+				}
+				if (k == BB_KIND_UPLOAD ||
+				    k == BB_KIND_DOWNLOAD) {
+					s->throughput_kbps = 48123 + k;
+					s->loss_ppm = 0;
+				}
+			}
+			if (variant == 2)
+				snprintf(s->detail, sizeof(s->detail),
+					 "ECONNREFUSED \"quoted\" %d", k);
+			if (k == BB_KIND_ICMP && variant == 1)
+				s->flags = BB_SAMPLE_REORDERED;
+		}
+	}
+	/* A late reply and a duplicate of the first ICMP probe: same key. */
+	out[n] = out[0];
+	out[n].flags = BB_SAMPLE_LATE;
+	out[n].rtt_ns = 2500000000LL;
+	n++;
+	out[n] = out[0];
+	out[n].flags = BB_SAMPLE_DUPLICATE;
+	n++;
+	out[n] = out[0];
+	out[n].flags = BB_SAMPLE_DUPLICATE;
+	out[n].rtt_ns = 99;
+	n++;
+	/* A sample whose clocks drifted apart by more than a run allows. */
+	out[n] = out[1];
+	out[n].real_ns += 5 * 1000000000LL;
+	out[n].mono_ns += 5 * 1000000000LL - 7000000;
+	out[n].seq = 7;
+	n++;
+	return n;
+}
+
+struct collect {
+	struct bb_sample *s;
+	size_t n, cap;
+};
+
+static int collect_cb(void *ctx, const struct bb_sample *s)
+{
+	struct collect *c = ctx;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 64;
+		c->s = realloc(c->s, c->cap * sizeof(*c->s));
+	}
+	c->s[c->n++] = *s;
+	return 0;
+}
+
+static int64_t us_round(int64_t ns)
+{
+	if (ns == BB_NONE)
+		return BB_NONE;
+	return (ns >= 0 ? (ns + 500) / 1000 : -((-ns + 500) / 1000)) * 1000;
+}
+
+static int cmp_real(const void *a, const void *b)
+{
+	const struct bb_sample *x = a, *y = b;
+	if (x->real_ns != y->real_ns)
+		return x->real_ns < y->real_ns ? -1 : 1;
+	return x->flags - y->flags; /* same time: original, late, dups */
+}
+
+static void test_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct bb_sample in[64];
+	size_t n = make_all_kinds(in);
+	struct store *st = open_rw(f->path);
+	assert_int_equal(store_set_connection_type(st, "wlan0", "wifi"), 0);
+	assert_int_equal(store_write_samples(st, in, n), 0);
+	store_close(st);
+
+	char err[512];
+	st = store_open(f->path, STORE_RDONLY, err, sizeof(err));
+	assert_non_null(st);
+	struct collect c = {0};
+	assert_int_equal(store_read_samples(st, 0, INT64_MAX, collect_cb, &c),
+			 0);
+	assert_int_equal(c.n, n);
+	for (size_t i = 1; i < c.n; i++)
+		assert_true(c.s[i - 1].real_ns <= c.s[i].real_ns);
+
+	/* Expected: the input with figures rounded to µs, in time order. */
+	struct bb_sample want[64];
+	memcpy(want, in, n * sizeof(*in));
+	qsort(want, n, sizeof(*want), cmp_real);
+	for (size_t i = 0; i < n; i++) {
+		struct bb_sample *w = &want[i], *g = &c.s[i];
+		if (w->real_ns == g->real_ns && w->flags != g->flags) {
+			/* the two duplicates may come back either way round */
+			for (size_t j = i; j < n; j++)
+				if (c.s[j].flags == w->flags &&
+				    c.s[j].rtt_ns == us_round(w->rtt_ns))
+					g = &c.s[j];
+		}
+		w->rtt_ns = us_round(w->rtt_ns);
+		w->up_delay_ns = us_round(w->up_delay_ns);
+		w->down_delay_ns = us_round(w->down_delay_ns);
+		w->send_error_ns = us_round(w->send_error_ns);
+		assert_int_equal(g->real_ns, w->real_ns);
+		assert_int_equal(g->mono_ns, w->mono_ns);
+		assert_int_equal(g->send_error_ns, w->send_error_ns);
+		assert_string_equal(g->interface, w->interface);
+		assert_string_equal(g->target, w->target);
+		assert_string_equal(g->server, w->server);
+		assert_int_equal(g->kind, w->kind);
+		assert_int_equal(g->status, w->status);
+		assert_int_equal(g->seq, w->seq);
+		assert_int_equal(g->rtt_ns, w->rtt_ns);
+		assert_int_equal(g->up_delay_ns, w->up_delay_ns);
+		assert_int_equal(g->down_delay_ns, w->down_delay_ns);
+		assert_int_equal(g->throughput_kbps, w->throughput_kbps);
+		assert_int_equal(g->loss_ppm, w->loss_ppm);
+		assert_string_equal(g->detail, w->detail);
+		/* and the flags, once the duplicate pair is matched */
+		assert_int_equal(g->flags, w->flags);
+	}
+	int64_t first, last;
+	assert_int_equal(store_time_range(st, &first, &last), 0);
+	assert_int_equal(first, want[0].real_ns / 1000000);
+	assert_int_equal(last, want[n - 1].real_ns / 1000000);
+
+	/* A window returns only its rows. */
+	c.n = 0;
+	assert_int_equal(
+	    store_read_samples(st, first + 1, last, collect_cb, &c), 0);
+	for (size_t i = 0; i < c.n; i++) {
+		assert_true(c.s[i].real_ns / 1000000 >= first + 1);
+		assert_true(c.s[i].real_ns / 1000000 < last);
+	}
+	assert_true(c.n > 0 && c.n < n);
+	free(c.s);
+	store_close(st);
+
+	/* The view speaks the contract's units. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements"),
+			 (int64_t)n);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
+				     " test_type = 'icmp' AND rtt_ms = 12.346"
+				     " AND status = 'ok' AND dns_time_ms IS"
+				     " NULL AND interface = 'eth0' AND"
+				     " connection_type = 'unknown'"),
+			 2); /* the original and its first duplicate */
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
+				     " test_type = 'dns' AND dns_time_ms ="
+				     " 12.346 AND rtt_ms IS NULL"),
+			 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
+				     " test_type = 'tcp_connect' AND"
+				     " connect_ms = 12.346"),
+			 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
+				     " test_type = 'udp_echo' AND"
+				     " up_delay_ms = -1.235 AND down_delay_ms"
+				     " = 7.654 AND packet_loss_pct = 1.25"),
+			 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
+				     " test_type = 'upload' AND"
+				     " throughput_kbps = 48127"),
+			 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
+				     " status = 'error' AND error_detail LIKE"
+				     " 'ECONNREFUSED%' AND connection_type ="
+				     " 'wifi'"),
+			 BB_KIND_COUNT);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
+				     " status = 'timeout'"),
+			 BB_KIND_COUNT + 1); /* + the drifted copy */
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
+				     " error_detail IS NOT NULL"),
+			 BB_KIND_COUNT);
+	/* the drifted sample opened a second clock run */
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM clock_runs"), 2);
+	/* monotonic_ns exact through the view as well */
+	char sql[200];
+	snprintf(sql, sizeof(sql),
+		 "SELECT monotonic_ns FROM measurements WHERE seq = %u",
+		 (unsigned)in[5].seq);
+	assert_int_equal(raw_int(db, sql), in[5].mono_ns);
+	snprintf(sql, sizeof(sql),
+		 "SELECT timestamp FROM measurements WHERE seq = %u",
+		 (unsigned)in[5].seq);
+	assert_int_equal(raw_int(db, sql), in[5].real_ns / 1000000);
+	sqlite3_close(db);
+}
+
+static int collect_ev(void *ctx, const struct bb_event *ev)
+{
+	struct bb_event *out = ctx;
+	for (int i = 0; i < 8; i++) {
+		if (out[i].id == 0) {
+			out[i] = *ev;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void test_events(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_rw(f->path);
+	struct bb_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.start_ms = T0_MS;
+	snprintf(ev.kind, sizeof(ev.kind), "packet_loss");
+	ev.severity = BB_SEV_WARNING;
+	snprintf(ev.interface, sizeof(ev.interface), "eth0");
+	snprintf(ev.target, sizeof(ev.target), "1.1.1.1");
+	snprintf(ev.description, sizeof(ev.description),
+		 "Packets to 1.1.1.1 are being lost.");
+	snprintf(ev.metrics, sizeof(ev.metrics), "{\"loss_pct\":1.5}");
+	int64_t id = store_event_write(st, &ev);
+	assert_true(id > 0);
+
+	/* Same place and start, id unknown: updates the same row. */
+	ev.severity = BB_SEV_CRITICAL;
+	snprintf(ev.metrics, sizeof(ev.metrics), "{\"loss_pct\":4}");
+	assert_int_equal(store_event_write(st, &ev), id);
+
+	struct bb_event ev2 = ev;
+	ev2.start_ms = T0_MS + 5000;
+	ev2.end_ms = T0_MS + 9000;
+	snprintf(ev2.kind, sizeof(ev2.kind), "micro_disconnect");
+	int64_t id2 = store_event_write(st, &ev2);
+	assert_true(id2 > id);
+
+	struct bb_event got[8];
+	memset(got, 0, sizeof(got));
+	assert_int_equal(
+	    store_read_events(st, T0_MS + 60000, INT64_MAX, collect_ev, got),
+	    0);
+	/* Only the ongoing one overlaps a later window. */
+	assert_int_equal(got[0].id, id);
+	assert_int_equal(got[0].end_ms, 0);
+	assert_int_equal(got[0].severity, BB_SEV_CRITICAL);
+	assert_string_equal(got[0].metrics, "{\"loss_pct\":4}");
+	assert_string_equal(got[0].description,
+			    "Packets to 1.1.1.1 are being lost.");
+	assert_int_equal(got[1].id, 0);
+
+	/* End it by id. */
+	ev.id = id;
+	ev.end_ms = T0_MS + 30000;
+	assert_int_equal(store_event_write(st, &ev), id);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(
+	    store_read_events(st, T0_MS + 60000, INT64_MAX, collect_ev, got),
+	    0);
+	assert_int_equal(got[0].id, 0);
+	assert_int_equal(store_read_events(st, 0, INT64_MAX, collect_ev, got),
+			 0);
+	assert_int_equal(got[0].id, id);
+	assert_int_equal(got[0].end_ms, T0_MS + 30000);
+	assert_int_equal(got[1].id, id2);
+	assert_string_equal(got[1].kind, "micro_disconnect");
+	assert_string_equal(got[1].target, "1.1.1.1");
+	ev.id = 9999;
+	assert_int_equal(store_event_write(st, &ev), -ENOENT);
+	store_close(st);
+
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM events WHERE"
+				     " end_ms IS NULL"),
+			 0);
+	assert_int_equal(raw_int(db,
+				 "SELECT count(*) FROM events WHERE"
+				 " severity = 'critical' AND"
+				 " json_extract(metrics, '$.loss_pct') = 4"),
+			 2);
+	sqlite3_close(db);
+}
+
+static struct bb_sample probe(const char *target, int64_t ms, uint32_t seq,
+			      int64_t rtt_us)
+{
+	struct bb_sample s;
+	sample_init(&s, BB_KIND_ICMP);
+	s.real_ns = ms * 1000000;
+	s.mono_ns = s.real_ns - 1000;
+	snprintf(s.interface, sizeof(s.interface), "eth0");
+	snprintf(s.target, sizeof(s.target), "%s", target);
+	s.seq = seq;
+	if (rtt_us < 0)
+		s.status = BB_STATUS_TIMEOUT;
+	else
+		s.rtt_ns = rtt_us * 1000;
+	return s;
+}
+
+static double raw_double(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	double v = sqlite3_column_double(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static void test_rollup(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_rw(f->path);
+	struct bb_sample s[400];
+	size_t n = 0;
+	/* Minute 0, target A: RTT 1..100 ms shuffled, 5 timeouts, one late
+	 * annotation and one duplicate that must not count. */
+	for (int i = 0; i < 100; i++) {
+		int v = (i * 37) % 100 + 1;
+		s[n++] = probe("A", T0_MS + i * 500, (uint32_t)i, v * 1000);
+	}
+	for (int i = 0; i < 5; i++)
+		s[n++] = probe("A", T0_MS + 50200 + i, 100 + (uint32_t)i, -1);
+	s[n] = probe("A", T0_MS + 50200, 100, 7000000);
+	s[n++].flags = BB_SAMPLE_LATE;
+	s[n] = probe("A", T0_MS + 100, 0, 9000000);
+	s[n++].flags = BB_SAMPLE_DUPLICATE;
+	/* Minute 0, target B: 3 values, 1.5 2.5 4.0 ms. */
+	s[n++] = probe("B", T0_MS + 1000, 1, 1500);
+	s[n++] = probe("B", T0_MS + 2000, 2, 2500);
+	s[n++] = probe("B", T0_MS + 3000, 3, 4000);
+	/* Minute 1, target A: all lost. */
+	s[n++] = probe("A", T0_MS + 60000, 200, -1);
+	s[n++] = probe("A", T0_MS + 61000, 201, -1);
+	/* Minute 2 (incomplete at "now"). */
+	s[n++] = probe("A", T0_MS + 125000, 300, 5000);
+	assert_int_equal(store_write_samples(st, s, n), 0);
+
+	int64_t now = T0_MS + 130000;
+	assert_int_equal(store_rollup(st, now), 3); /* A0, B0, A1 */
+	assert_int_equal(store_rollup(st, now), 0); /* idempotent */
+	store_close(st);
+
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM agg_1min"), 3);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM agg_1hour"), 0);
+	char sql[300];
+#define A0(col)                                                                \
+	(snprintf(sql, sizeof(sql),                                            \
+		  "SELECT " col " FROM agg_1min WHERE target = 'A' AND"        \
+		  " bucket_ms = %lld AND interface = 'eth0' AND"               \
+		  " test_type = 'icmp'",                                       \
+		  T0_MS),                                                      \
+	 raw_double(db, sql))
+	assert_true(A0("count") == 105);
+	assert_true(A0("lost") == 5);
+	assert_true(A0("min") == 1.0);
+	assert_true(A0("max") == 100.0);
+	assert_true(A0("avg") == 50.5);
+	assert_true(A0("p50") == 50.0);
+	assert_true(A0("p95") == 95.0);
+	assert_true(A0("p99") == 99.0);
+#undef A0
+	snprintf(sql, sizeof(sql),
+		 "SELECT count || ' ' || lost || ' ' || min || ' ' || max ||"
+		 " ' ' || round(avg, 3) || ' ' || p50 || ' ' || p95 || ' ' ||"
+		 " p99 || ' ' || unit FROM agg_1min WHERE target = 'B'");
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	/* nearest rank of 3 values: p50 = 2nd, p95 = p99 = 3rd */
+	assert_string_equal((const char *)sqlite3_column_text(q, 0),
+			    "3 0 1.5 4.0 2.667 2.5 4.0 4.0 ms");
+	sqlite3_finalize(q);
+	snprintf(sql, sizeof(sql),
+		 "SELECT count(*) FROM agg_1min WHERE target = 'A' AND"
+		 " bucket_ms = %lld AND count = 2 AND lost = 2 AND min IS NULL"
+		 " AND p99 IS NULL",
+		 T0_MS + 60000);
+	assert_int_equal(raw_int(db, sql), 1);
+	sqlite3_close(db);
+
+	/* Later: minute 2 and the first hour become complete. */
+	st = open_rw(f->path);
+	assert_int_equal(store_rollup(st, T0_MS + 3600000LL * 2), 1 + 2);
+	assert_int_equal(store_rollup(st, T0_MS + 3600000LL * 2), 0);
+	store_close(st);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	/* The hour holds A: 100 + 5 + 2 + 1 probes, B: 3. T0 is 13:06,
+	 * so the hour bucket is 13:00. */
+	int64_t hour = T0_MS / 3600000 * 3600000;
+	snprintf(sql, sizeof(sql),
+		 "SELECT count FROM agg_1hour WHERE target = 'A' AND"
+		 " bucket_ms = %lld",
+		 (long long)hour);
+	assert_int_equal(raw_int(db, sql), 108);
+	snprintf(sql, sizeof(sql),
+		 "SELECT lost FROM agg_1hour WHERE target = 'A'");
+	assert_int_equal(raw_int(db, sql), 7);
+	snprintf(sql, sizeof(sql),
+		 "SELECT p50 * 1000 FROM agg_1hour WHERE target = 'A'");
+	/* 101 values: 1..100 and 5 -> sorted rank 51 is 50 */
+	assert_int_equal(raw_int(db, sql), 50000);
+	sqlite3_close(db);
+}
+
+static void read_file(const char *path, char *buf, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	*len = fread(buf, 1, *len, fp);
+	fclose(fp);
+}
+
+static void expect_refused(const char *path, const char *why)
+{
+	char err[512] = "";
+	struct store *st = store_open(path, STORE_RDWR, err, sizeof(err));
+	if (st)
+		fail_msg("%s was opened", why);
+	assert_non_null(strstr(err, path));
+	printf("refused (%s): %s\n", why, err);
+}
+
+static void fill_some(const char *path, int nsamples)
+{
+	struct store *st = open_rw(path);
+	struct bb_sample *s = calloc((size_t)nsamples, sizeof(*s));
+	for (int i = 0; i < nsamples; i++)
+		s[i] = probe("A", T0_MS + i * 1000, (uint32_t)i, 10000 + i);
+	assert_int_equal(store_write_samples(st, s, (size_t)nsamples), 0);
+	free(s);
+	store_close(st); /* last close checkpoints the WAL into the file */
+}
+
+static void test_refusals(void **state)
+{
+	struct fixture *f = *state;
+	char path[400], before[65536], after[65536];
+	size_t lb, la;
+
+	/* A newer schema version. */
+	struct store *st = open_rw(f->path);
+	store_close(st);
+	raw_exec(f->path, "UPDATE meta SET value = '2' WHERE"
+			  " key = 'schema_version'");
+	expect_refused(f->path, "newer schema");
+	char err[512];
+	assert_null(store_open(f->path, STORE_RDONLY, err, sizeof(err)));
+	assert_non_null(strstr(err, "newer"));
+
+	/* Garbage bytes: refused and left exactly as they were. */
+	snprintf(path, sizeof(path), "%s/garbage.db", f->dir);
+	FILE *fp = fopen(path, "wb");
+	for (int i = 0; i < 5000; i++)
+		fputc((i * 7919) & 0xff, fp);
+	fclose(fp);
+	lb = sizeof(before);
+	read_file(path, before, &lb);
+	expect_refused(path, "garbage");
+	la = sizeof(after);
+	read_file(path, after, &la);
+	assert_int_equal(la, lb);
+	assert_memory_equal(before, after, la);
+
+	/* Someone else's SQLite database. */
+	snprintf(path, sizeof(path), "%s/other.db", f->dir);
+	raw_exec(path, "CREATE TABLE photos(x)");
+	expect_refused(path, "foreign database");
+
+	/* Truncated to half. */
+	snprintf(path, sizeof(path), "%s/trunc.db", f->dir);
+	fill_some(path, 3000);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(truncate(path, sb.st_size / 2), 0);
+	expect_refused(path, "truncated");
+	assert_int_equal(stat(path, &sb), 0);
+
+	/* Pages after the first overwritten with garbage. */
+	snprintf(path, sizeof(path), "%s/corrupt.db", f->dir);
+	fill_some(path, 3000);
+	int fd = open(path, O_RDWR);
+	assert_true(fd >= 0);
+	char junk[4096];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 31 + 7);
+	for (off_t off = 4096; off < 4096 * 12; off += 4096)
+		assert_int_equal(pwrite(fd, junk, sizeof(junk), off),
+				 (ssize_t)sizeof(junk));
+	close(fd);
+	lb = sizeof(before);
+	read_file(path, before, &lb);
+	expect_refused(path, "corrupt");
+	la = sizeof(after);
+	read_file(path, after, &la);
+	assert_memory_equal(before, after, la < lb ? la : lb);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void test_locked(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_rw(f->path);
+	store_set_busy_timeout(st, 300);
+	struct bb_sample s[50];
+	for (int i = 0; i < 50; i++)
+		s[i] = probe("A", T0_MS + i * 1000, (uint32_t)i, 10000 + i);
+	assert_int_equal(store_write_samples(st, s, 10), 0);
+
+	sqlite3 *other;
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
+	    SQLITE_OK);
+	int64_t t0 = now_ms();
+	assert_int_equal(store_write_samples(st, s + 10, 40), -EBUSY);
+	int64_t waited = now_ms() - t0;
+	printf("busy after %lld ms: %s\n", (long long)waited,
+	       store_last_error(st));
+	assert_true(waited >= 250 && waited < 3000);
+	assert_non_null(strstr(store_last_error(st), f->path));
+	assert_non_null(strstr(store_last_error(st), "locked"));
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+			 SQLITE_OK);
+	/* The caller kept the batch; the retry writes all of it once. */
+	assert_int_equal(store_write_samples(st, s + 10, 40), 0);
+	assert_int_equal(raw_int(other, "SELECT count(*) FROM samples"), 50);
+	assert_int_equal(raw_int(other, "SELECT count(DISTINCT seq) FROM"
+					" measurements"),
+			 50);
+	sqlite3_close(other);
+	store_close(st);
+}
+
+/* A realistic day-like mix: 3 ICMP targets at 1/s, DNS for 2 servers
+ * every 10 s, with occasional loss. */
+static size_t realistic(struct bb_sample *out, size_t want, uint32_t *rng)
+{
+	static const char *const icmp[] = {"gateway", "1.1.1.1", "8.8.8.8"};
+	static const char *const dns[] = {"1.1.1.1", "8.8.8.8"};
+	size_t n = 0;
+	int64_t mono0 = 123456789012LL;
+	for (int64_t sec = 0; n < want; sec++) {
+		for (int t = 0; t < 3 && n < want; t++) {
+			*rng = *rng * 1103515245 + 12345;
+			struct bb_sample *s = &out[n++];
+			sample_init(s, BB_KIND_ICMP);
+			int64_t jit = (*rng >> 8) % 3000000; /* spread, ns */
+			s->mono_ns =
+			    mono0 + sec * 1000000000LL + t * 7000000 + jit;
+			s->real_ns =
+			    s->mono_ns + T0_MS * 1000000 + (int64_t)(*rng % 97);
+			s->send_error_ns = 20000 + (int64_t)(*rng % 60000);
+			snprintf(s->interface, sizeof(s->interface), "eth0");
+			snprintf(s->target, sizeof(s->target), "%s", icmp[t]);
+			s->seq = (uint32_t)sec;
+			if ((*rng >> 4) % 500 == 0)
+				s->status = BB_STATUS_TIMEOUT;
+			else
+				s->rtt_ns = (t ? 9000000 : 800000) +
+					    (int64_t)((*rng >> 3) % 25000000);
+		}
+		if (sec % 10)
+			continue;
+		for (int d = 0; d < 2 && n < want; d++) {
+			*rng = *rng * 1103515245 + 12345;
+			struct bb_sample *s = &out[n++];
+			sample_init(s, BB_KIND_DNS);
+			s->mono_ns = mono0 + sec * 1000000000LL + 500000000 +
+				     d * 3000000;
+			s->real_ns = s->mono_ns + T0_MS * 1000000 + 40;
+			s->send_error_ns = 30000;
+			snprintf(s->interface, sizeof(s->interface), "eth0");
+			snprintf(s->target, sizeof(s->target), "%s", dns[d]);
+			s->seq = (uint32_t)(sec / 10);
+			s->rtt_ns = 12000000 + (int64_t)(*rng % 30000000);
+		}
+	}
+	return n;
+}
+
+static void test_bytes_per_sample(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 100000, BATCH = 1000 };
+	struct bb_sample *s = malloc(N * sizeof(*s));
+	uint32_t rng = 42;
+	assert_int_equal(realistic(s, N, &rng), N);
+	struct store *st = open_rw(f->path);
+	int64_t empty;
+	assert_int_equal(store_db_bytes(st, &empty), 0);
+	for (size_t i = 0; i < N; i += BATCH)
+		assert_int_equal(store_write_samples(st, s + i, BATCH), 0);
+	int64_t bytes;
+	assert_int_equal(store_db_bytes(st, &bytes), 0);
+	double per = (double)(bytes - empty) / N;
+	printf("bytes/sample: %.1f (%lld bytes for %d samples)\n", per,
+	       (long long)bytes, N);
+	assert_true(per < 100);
+	assert_true(per >
+		    10); /* a figure that small means we measured nothing */
+	int64_t first, last;
+	assert_int_equal(store_time_range(st, &first, &last), 0);
+	assert_int_equal(first, s[0].real_ns / 1000000);
+	store_close(st);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bytes_per_sample, setup,
+					    teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
