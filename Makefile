@@ -76,6 +76,8 @@ FUZZ_BIN   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 TESTLIB_SRC := $(sort $(wildcard tests/lib/*.c))
 TESTLIB_OBJ := $(call obj,$(TESTLIB_SRC))
 
+.SECONDARY:
+
 .PHONY: all deps test test-run check-asan check-tsan fuzz check-layers format \
 	bench install clean screenshots
 
@@ -121,7 +123,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(TESTLIB_OBJ) $(ALL_LIBS)
 DEB_PKGS := build-essential pkg-config libncurses-dev libsodium-dev \
 	libsqlite3-dev libev-dev libconfig-dev libcmocka-dev clang \
 	libclang-rt-14-dev iproute2 nftables iputils-ping irtt iperf3 fping \
-	tmux dnsmasq-base sqlite3 procps
+	tmux dnsmasq-base sqlite3 procps python3 python3-cryptography util-linux
 
 deps:
 	@./tests/deps.sh $(DEB_PKGS)

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Worker threads, the deadline scheduler and the hand-over to the main thread
+ * (see engine.h).  Ownership: a worker's loop, probes and timerfd belong to
+ * that worker's thread once engine_start() returns; the only things shared
+ * with the main thread are the SPSC ring (worker pushes, main pops) and the
+ * two ev_async watchers (libev makes ev_async_send thread-safe).
+ */
+#include "core/engine.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/ring.h"
+
+#define DEFAULT_RING_CAPACITY 4096
+/* A deadline this close counts as due: cheaper than re-arming for 20 us. */
+#define DUE_SLACK_NS (20 * BB_NS_PER_US)
+
+struct slot {
+	const struct probe_ops *ops;
+	struct probe *probe;
+	int64_t first_deadline;
+	int64_t interval_ns;
+	int64_t next_deadline;
+};
+
+struct worker {
+	struct engine *engine;
+	char interface[BB_IFNAME_LEN];
+	struct ev_loop *loop;
+	pthread_t thread;
+	bool started;
+	int timer_fd;
+	ev_io timer_watcher;
+	ev_async stop_watcher;
+	struct ring *ring;
+	struct slot slots[ENGINE_MAX_PROBES];
+	size_t n_slots;
+};
+
+struct engine {
+	struct ev_loop *main_loop;
+	ev_async wake;
+	engine_sample_fn on_sample;
+	void *ctx;
+	struct worker workers[ENGINE_MAX_WORKERS];
+	size_t n_workers;
+	uint64_t delivered;
+};
+
+/* Worker thread: a probe finished; queue it for the main thread. */
+static void worker_emit(void *ctx, const struct bb_sample *s)
+{
+	struct worker *w = ctx;
+	ring_push(w->ring, s); /* a full ring counts the drop itself */
+	ev_async_send(w->engine->main_loop, &w->engine->wake);
+}
+
+static void arm_timer(struct worker *w)
+{
+	int64_t next = INT64_MAX;
+	for (size_t i = 0; i < w->n_slots; i++)
+		if (w->slots[i].next_deadline < next)
+			next = w->slots[i].next_deadline;
+	struct itimerspec its = {
+		.it_value = {.tv_sec = next / BB_NS_PER_S,
+			     .tv_nsec = next % BB_NS_PER_S},
+	};
+	timerfd_settime(w->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Advance a slot past now on its own grid: t0 + k*interval. */
+static void advance(struct slot *s, int64_t now)
+{
+	s->next_deadline += s->interval_ns;
+	if (s->next_deadline < now - s->interval_ns) {
+		/* asleep or starved for more than an interval: skip, no burst */
+		int64_t k = (now - s->first_deadline) / s->interval_ns + 1;
+		s->next_deadline = s->first_deadline + k * s->interval_ns;
+	}
+}
+
+static void on_timer(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+	uint64_t expirations;
+	if (read(w->timer_fd, &expirations, sizeof(expirations)) < 0 &&
+	    errno != EAGAIN)
+		return;
+	/* Fire every due probe, earliest first, re-reading the clock so a
+	 * slow send() does not make a later probe look early. */
+	for (;;) {
+		int64_t now = clock_mono_ns();
+		struct slot *due = NULL;
+		for (size_t i = 0; i < w->n_slots; i++) {
+			struct slot *s = &w->slots[i];
+			if (s->next_deadline <= now + DUE_SLACK_NS &&
+			    (!due || s->next_deadline < due->next_deadline))
+				due = s;
+		}
+		if (!due)
+			break;
+		int64_t deadline = due->next_deadline;
+		advance(due, now);
+		due->ops->send(due->probe, deadline);
+	}
+	arm_timer(w);
+}
+
+static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	/* Default timer slack is 50 us; we want send times within a few. */
+	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+	arm_timer(w);
+	ev_run(w->loop, 0);
+	return NULL;
+}
+
+static struct worker *worker_for(struct engine *e, const char *ifname)
+{
+	for (size_t i = 0; i < e->n_workers; i++)
+		if (strcmp(e->workers[i].interface, ifname) == 0)
+			return &e->workers[i];
+	if (e->n_workers == ENGINE_MAX_WORKERS)
+		return NULL;
+	struct worker *w = &e->workers[e->n_workers++];
+	w->engine = e;
+	w->timer_fd = -1;
+	snprintf(w->interface, sizeof(w->interface), "%s", ifname);
+	return w;
+}
+
+static int worker_init(struct worker *w, size_t ring_capacity, char *err,
+		       size_t errlen)
+{
+	w->loop = ev_loop_new(EVFLAG_AUTO);
+	w->ring = ring_create(ring_capacity, sizeof(struct bb_sample));
+	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (!w->loop || !w->ring || w->timer_fd < 0) {
+		snprintf(err, errlen, "cannot create worker for %s: %s",
+			 w->interface[0] ? w->interface : "default route",
+			 strerror(errno ? errno : ENOMEM));
+		return -ENOMEM;
+	}
+	ev_io_init(&w->timer_watcher, on_timer, w->timer_fd, EV_READ);
+	w->timer_watcher.data = w;
+	ev_io_start(w->loop, &w->timer_watcher);
+	ev_async_init(&w->stop_watcher, on_stop);
+	ev_async_start(w->loop, &w->stop_watcher);
+	return 0;
+}
+
+static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
+{
+	engine_drain(a->data);
+}
+
+/* Spread the probes of each worker evenly over their interval. */
+static void assign_phases(struct engine *e, int64_t t0)
+{
+	for (size_t i = 0; i < e->n_workers; i++) {
+		struct worker *w = &e->workers[i];
+		for (size_t j = 0; j < w->n_slots; j++) {
+			struct slot *s = &w->slots[j];
+			int64_t phase = s->interval_ns * (int64_t)j /
+					(int64_t)w->n_slots;
+			s->first_deadline = t0 + phase;
+			s->next_deadline = s->first_deadline;
+		}
+	}
+}
+
+struct engine *engine_create(struct ev_loop *main_loop,
+			     const struct engine_plan *plan,
+			     engine_sample_fn on_sample, void *ctx, char *err,
+			     size_t errlen)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	if (!e) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	e->main_loop = main_loop;
+	e->on_sample = on_sample;
+	e->ctx = ctx;
+	ev_async_init(&e->wake, on_wake);
+	e->wake.data = e;
+	size_t cap = plan->ring_capacity ? plan->ring_capacity
+					 : DEFAULT_RING_CAPACITY;
+	clock_calibrate();
+
+	for (size_t i = 0; i < plan->n_probes && i < ENGINE_MAX_PROBES; i++) {
+		const struct engine_probe *ep = &plan->probes[i];
+		struct worker *w = worker_for(e, ep->target.interface);
+		if (!w) {
+			snprintf(err, errlen, "more than %d interfaces",
+				 ENGINE_MAX_WORKERS);
+			goto fail;
+		}
+		if (!w->loop && worker_init(w, cap, err, errlen) < 0)
+			goto fail;
+		struct slot *s = &w->slots[w->n_slots];
+		s->ops = ep->ops;
+		s->interval_ns = ep->interval_ns > 0 ? ep->interval_ns
+						     : BB_NS_PER_S;
+		char why[256] = "";
+		int rc = ep->ops->open(w->loop, &ep->target, worker_emit, w,
+				       &s->probe, why, sizeof(why));
+		if (rc < 0) {
+			snprintf(err, errlen, "%s probe to %s: %s",
+				 ep->ops->name, ep->target.name,
+				 why[0] ? why : strerror(-rc));
+			goto fail;
+		}
+		w->n_slots++;
+	}
+	ev_async_start(main_loop, &e->wake);
+	return e;
+fail:
+	engine_destroy(e);
+	return NULL;
+}
+
+int engine_start(struct engine *e)
+{
+	/* Start a little in the future so every worker is up at t0. */
+	assign_phases(e, clock_mono_ns() + 10 * BB_NS_PER_MS);
+	/* Workers inherit a full signal mask: signals belong to the main
+	 * loop's ev_signal watchers. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = 0;
+	for (size_t i = 0; i < e->n_workers && rc == 0; i++) {
+		struct worker *w = &e->workers[i];
+		rc = pthread_create(&w->thread, NULL, worker_main, w);
+		w->started = rc == 0;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -rc;
+}
+
+size_t engine_drain(struct engine *e)
+{
+	struct bb_sample s;
+	size_t n = 0;
+	for (size_t i = 0; i < e->n_workers; i++)
+		while (e->workers[i].ring && ring_pop(e->workers[i].ring, &s)) {
+			e->on_sample(e->ctx, &s);
+			n++;
+		}
+	e->delivered += n;
+	return n;
+}
+
+void engine_stop(struct engine *e)
+{
+	for (size_t i = 0; i < e->n_workers; i++) {
+		struct worker *w = &e->workers[i];
+		if (!w->started)
+			continue;
+		ev_async_send(w->loop, &w->stop_watcher);
+		pthread_join(w->thread, NULL);
+		w->started = false;
+	}
+	engine_drain(e);
+}
+
+void engine_destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	engine_stop(e);
+	for (size_t i = 0; i < e->n_workers; i++) {
+		struct worker *w = &e->workers[i];
+		for (size_t j = 0; j < w->n_slots; j++)
+			w->slots[j].ops->close(w->slots[j].probe);
+		if (w->timer_fd >= 0)
+			close(w->timer_fd);
+		if (w->loop)
+			ev_loop_destroy(w->loop);
+		ring_destroy(w->ring);
+	}
+	if (ev_is_active(&e->wake))
+		ev_async_stop(e->main_loop, &e->wake);
+	free(e);
+}
+
+uint64_t engine_dropped(const struct engine *e)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < e->n_workers; i++)
+		n += e->workers[i].ring ? ring_dropped(e->workers[i].ring) : 0;
+	return n;
+}
+
+uint64_t engine_delivered(const struct engine *e)
+{
+	return e->delivered;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The measuring engine (ARCHITECTURE.md "Data flow"): one worker thread per
+ * interface, each with its own ev_loop, running the probes of that interface
+ * on absolute monotonic deadlines and pushing every sample into its own SPSC
+ * ring; an ev_async wakes the main loop, whose engine_drain() hands the samples
+ * to the caller on the main thread.  Workers never touch SQLite, the model or
+ * the screen.
+ *
+ * Scheduling: probe i of a worker fires at t0 + phase_i + k*interval, with
+ * phases spread evenly over the interval so probes never fire in the same
+ * microsecond.  A timerfd (nanosecond, absolute CLOCK_MONOTONIC) arms the next
+ * deadline, so a slow probe or a late wake-up never shifts later ticks; a
+ * deadline missed by more than an interval (suspend) is skipped, not burst.
+ */
+#ifndef BB_ENGINE_H
+#define BB_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/probe.h"
+#include "core/sample.h"
+
+#define ENGINE_MAX_PROBES 64
+#define ENGINE_MAX_WORKERS 8
+
+struct ev_loop;
+struct engine;
+
+/* One probe instance to run: which kind, at what, how often. */
+struct engine_probe {
+	const struct probe_ops *ops;
+	struct probe_target target;
+	int64_t interval_ns;
+};
+
+/* Everything the engine runs; plain data, built from the configuration. */
+struct engine_plan {
+	struct engine_probe probes[ENGINE_MAX_PROBES];
+	size_t n_probes;
+	size_t ring_capacity; /* samples per worker ring (0 = default) */
+};
+
+typedef void (*engine_sample_fn)(void *ctx, const struct bb_sample *s);
+
+/* Open every probe of the plan on its interface's worker loop (not yet
+ * running); NULL with a reason in err when a probe cannot open. */
+struct engine *engine_create(struct ev_loop *main_loop,
+			     const struct engine_plan *plan,
+			     engine_sample_fn on_sample, void *ctx, char *err,
+			     size_t errlen);
+/* Start the worker threads; 0 or -errno. */
+int engine_start(struct engine *e);
+/* Main thread: hand every queued sample to on_sample; returns how many. */
+size_t engine_drain(struct engine *e);
+/* Stop and join the workers, close the probes, drain what is left. */
+void engine_stop(struct engine *e);
+/* Free (after engine_stop). */
+void engine_destroy(struct engine *e);
+/* Samples lost because a worker's ring was full, since start. */
+uint64_t engine_dropped(const struct engine *e);
+/* Samples handed over by engine_drain, since start. */
+uint64_t engine_delivered(const struct engine *e);
+
+#endif

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+/*
+ * One monitoring session (see monitor.h).  Thread ownership: the main thread
+ * runs the default ev_loop, owns the model and is the only producer of the
+ * recorder's rings; the engine's workers and the recorder's thread own
+ * everything else.  Nothing is lost silently: a full ring or a failed write
+ * is counted and shown in the status counters.
+ */
+#include "core/monitor.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/engine.h"
+#include "core/event.h"
+#include "core/model.h"
+#include "core/plan.h"
+#include "core/recorder.h"
+#include "core/ring.h"
+#include "core/store.h"
+
+#define RECORDER_RING_CAPACITY 65536 /* ~1 min of 100 probes at 10/s */
+#define EVENT_RING_CAPACITY 256
+
+struct monitor {
+	struct bb_config cfg;
+	struct engine_plan plan;
+	struct ev_loop *loop;
+	struct engine *engine;
+	struct model *model;
+	struct store *store;
+	struct recorder *recorder;
+	struct ring *rec_samples;
+	struct ring *rec_events;
+	ev_signal sigint, sigterm;
+	ev_timer duration;
+	long duration_s;
+	uint64_t samples;
+	int64_t started_mono_ns;
+	monitor_sample_fn on_sample;
+	void *on_sample_ctx;
+	struct recorder_stats final_rec; /* after monitor_finish */
+	bool have_final_rec;
+};
+
+void monitor_options_init(struct monitor_options *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+/* Command-line options win over the configuration file. */
+static int apply_options(struct bb_config *c, const struct monitor_options *o,
+			 char *err, size_t errlen)
+{
+	if (o->n_targets) {
+		/* -t replaces the whole ICMP list, gateway detection included */
+		snprintf(c->targets.isp_gateway, sizeof(c->targets.isp_gateway),
+			 "none");
+		c->targets.n_public_dns = 0;
+		c->targets.n_custom = 0;
+		for (size_t i = 0; i < o->n_targets; i++) {
+			if (i == CONFIG_LIST_MAX ||
+			    strlen(o->targets[i]) >= CONFIG_ENTRY_LEN) {
+				snprintf(err, errlen, "-t %s: too many or too "
+						      "long",
+					 o->targets[i]);
+				return -EINVAL;
+			}
+			strcpy(c->targets.custom[c->targets.n_custom++],
+			       o->targets[i]);
+		}
+	}
+	if (o->n_interfaces) {
+		c->general.n_interfaces = 0;
+		for (size_t i = 0; i < o->n_interfaces; i++) {
+			if (i == CONFIG_LIST_MAX ||
+			    strlen(o->interfaces[i]) >= CONFIG_IFNAME_LEN) {
+				snprintf(err, errlen, "-i %s: too many or not "
+						      "an interface name",
+					 o->interfaces[i]);
+				return -EINVAL;
+			}
+			strcpy(c->general.interfaces[c->general.n_interfaces++],
+			       o->interfaces[i]);
+		}
+	}
+	if (o->interval_ms)
+		c->general.test_interval_ms = o->interval_ms;
+	if (o->db_path) {
+		if (strlen(o->db_path) >= sizeof(c->general.database_path)) {
+			snprintf(err, errlen, "--db: path too long");
+			return -EINVAL;
+		}
+		strcpy(c->general.database_path, o->db_path);
+	}
+	/* A probe is lost after its timeout, but never later than two
+	 * intervals: at 100 ms probing a 1 s timeout would hide bursts. */
+	int cap = 2 * c->general.test_interval_ms;
+	if (c->general.probe_timeout_ms > cap && o->interval_ms)
+		c->general.probe_timeout_ms = cap;
+	return 0;
+}
+
+/* Main thread: every sample from the workers passes through here. */
+static void on_engine_sample(void *ctx, const struct bb_sample *s)
+{
+	struct monitor *m = ctx;
+	m->samples++;
+	model_add(m->model, s);
+	if (m->rec_samples)
+		ring_push(m->rec_samples, s); /* full: counted by the ring */
+	if (m->on_sample)
+		m->on_sample(m->on_sample_ctx, s);
+}
+
+static void on_quit_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_duration(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+struct monitor *monitor_create(const struct monitor_options *o, char *err,
+			       size_t errlen, int *exit_code)
+{
+	struct monitor *m = calloc(1, sizeof(*m));
+	char warnings[2048];
+	*exit_code = 1;
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	m->loop = ev_default_loop(EVFLAG_AUTO);
+	m->duration_s = o->duration_s;
+	if (config_load(o->config_path, &m->cfg, err, errlen) < 0 ||
+	    apply_options(&m->cfg, o, err, errlen) < 0) {
+		*exit_code = 2;
+		goto fail;
+	}
+	if (plan_build(&m->cfg, &m->plan, warnings, sizeof(warnings), err,
+		       errlen) < 0) {
+		*exit_code = 2;
+		goto fail;
+	}
+	if (warnings[0])
+		fputs(warnings, stderr);
+	m->model = model_create(m->cfg.general.test_interval_ms * BB_NS_PER_MS);
+	if (!m->model) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (!o->no_db) {
+		m->store = store_open(m->cfg.general.database_path, STORE_RDWR,
+				      err, errlen);
+		if (!m->store)
+			goto fail;
+		store_set_connection_type(m->store, "",
+					  m->cfg.general.connection_type);
+		for (int i = 0; i < m->cfg.general.n_interfaces; i++)
+			store_set_connection_type(
+				m->store, m->cfg.general.interfaces[i],
+				m->cfg.general.connection_type);
+		m->rec_samples = ring_create(RECORDER_RING_CAPACITY,
+					     sizeof(struct bb_sample));
+		m->rec_events =
+			ring_create(EVENT_RING_CAPACITY, sizeof(struct bb_event));
+		if (!m->rec_samples || !m->rec_events) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+	}
+	m->engine = engine_create(m->loop, &m->plan, on_engine_sample, m, err,
+				  errlen);
+	if (!m->engine)
+		goto fail;
+	return m;
+fail:
+	monitor_destroy(m);
+	return NULL;
+}
+
+struct ev_loop *monitor_loop(struct monitor *m)
+{
+	return m->loop;
+}
+
+const struct bb_config *monitor_config(const struct monitor *m)
+{
+	return &m->cfg;
+}
+
+const struct engine_plan *monitor_plan(const struct monitor *m)
+{
+	return &m->plan;
+}
+
+struct model *monitor_model(struct monitor *m)
+{
+	return m->model;
+}
+
+void monitor_on_sample(struct monitor *m, monitor_sample_fn fn, void *ctx)
+{
+	m->on_sample = fn;
+	m->on_sample_ctx = ctx;
+}
+
+int monitor_start(struct monitor *m)
+{
+	ev_signal_init(&m->sigint, on_quit_signal, SIGINT);
+	ev_signal_init(&m->sigterm, on_quit_signal, SIGTERM);
+	ev_signal_start(m->loop, &m->sigint);
+	ev_signal_start(m->loop, &m->sigterm);
+	if (m->duration_s > 0) {
+		ev_timer_init(&m->duration, on_duration, (double)m->duration_s,
+			      0.);
+		ev_timer_start(m->loop, &m->duration);
+	}
+	if (m->store) {
+		/* The storage thread must not take our signals either. */
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		char err[256];
+		m->recorder = recorder_start(m->store, m->rec_samples,
+					     m->rec_events, NULL, err,
+					     sizeof(err));
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (!m->recorder) {
+			fprintf(stderr, "bufferbane: %s\n", err);
+			return -EIO;
+		}
+	}
+	m->started_mono_ns = clock_mono_ns();
+	return engine_start(m->engine);
+}
+
+void monitor_run(struct monitor *m)
+{
+	ev_run(m->loop, 0);
+}
+
+void monitor_quit(struct monitor *m)
+{
+	ev_break(m->loop, EVBREAK_ALL);
+}
+
+void monitor_push_event(struct monitor *m, const struct bb_event *ev)
+{
+	if (m->rec_events)
+		ring_push(m->rec_events, ev);
+}
+
+void monitor_status(const struct monitor *m, struct monitor_status *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->samples = m->samples;
+	out->started_mono_ns = m->started_mono_ns;
+	if (m->engine)
+		out->dropped_engine = engine_dropped(m->engine);
+	if (m->rec_samples)
+		out->dropped_storage = ring_dropped(m->rec_samples);
+	if (m->recorder || m->have_final_rec) {
+		struct recorder_stats rs = m->final_rec;
+		if (m->recorder)
+			recorder_stats(m->recorder, &rs);
+		out->stored = rs.written;
+		out->store_failures = rs.failed_batches;
+		out->dropped_storage += rs.dropped;
+	}
+}
+
+void monitor_finish(struct monitor *m)
+{
+	if (m->engine)
+		engine_stop(m->engine); /* last samples reach the recorder */
+	if (m->recorder) {
+		/* flushes everything queued; keep the final counters */
+		recorder_stop(m->recorder, &m->final_rec);
+		m->have_final_rec = true;
+		m->recorder = NULL;
+	}
+}
+
+void monitor_destroy(struct monitor *m)
+{
+	if (!m)
+		return;
+	monitor_finish(m);
+	engine_destroy(m->engine);
+	store_close(m->store);
+	ring_destroy(m->rec_samples);
+	ring_destroy(m->rec_events);
+	model_destroy(m->model);
+	if (ev_is_active(&m->sigint)) {
+		ev_signal_stop(m->loop, &m->sigint);
+		ev_signal_stop(m->loop, &m->sigterm);
+	}
+	if (ev_is_active(&m->duration))
+		ev_timer_stop(m->loop, &m->duration);
+	config_wipe_secrets(&m->cfg);
+	free(m);
+}

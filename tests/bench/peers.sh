@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The engine against its peers on one lab path (veth between two namespaces,
+# 198.18.0.0/15), all in the same run:
+#   1. send-time error (actual send - scheduled deadline) p50/p99/max at 1 s
+#      and 10 ms intervals, bufferbane vs irtt (irtt's per-packet client send
+#      times against its own schedule, the same definition);
+#   2. RTT median minus ping's median on the same path, bufferbane vs irtt;
+#   3. CPU % and peak RSS for 3 targets at 1/s over 60 s, bufferbane vs irtt
+#      (one client per target) vs fping.
+# Figures are medians of RUNS runs (default 3).  Needs root; reports only.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/lab.sh"
+lab_init
+BB_TMP=$(mktemp -d /tmp/bb-bench.XXXXXX)
+RUNS=${RUNS:-3}
+LONG=${LONG:-60}
+set -u
+for tool in irtt fping ping python3; do
+	command -v $tool >/dev/null || skip "$tool missing (make deps)"
+done
+
+lab_ns client
+lab_ns server
+lab_link client server 198.18.0.2/24 198.18.0.1/24
+for a in 198.18.0.3 198.18.0.4; do lab_exec server ip addr add $a/24 dev "$LAB_IF_B"; done
+lab_exec server irtt server -b 198.18.0.1:2112 -q >/dev/null 2>&1 &
+sleep 0.5
+bb_write_config "$BB_TMP/bb.conf"
+
+# rusage of one command: "user_s sys_s maxrss_kb"
+rusage() {
+	python3 - "$@" <<'PY'
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{r.ru_utime:.3f} {r.ru_stime:.3f} {r.ru_maxrss}")
+PY
+}
+
+# percentile helper over stdin numbers
+pct() {
+	python3 -c '
+import sys, statistics
+v = sorted(float(x) for x in sys.stdin.read().split())
+def p(q): return v[min(len(v) - 1, max(0, int(round(q / 100 * len(v) + 0.5)) - 1))]
+print(f"{p(50):.1f} {p(99):.1f} {v[-1]:.1f} {statistics.median(v):.4f}" if v else "nan nan nan nan")'
+}
+
+# bufferbane: send error (us) and RTT median (ms) from its database
+run_bb() { # interval_ms duration_s
+	rm -f "$BB_TMP/b.db"*
+	lab_exec client "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/b.db" \
+		-t 198.18.0.1 --interval "$1" --duration "$2" >/dev/null 2>&1
+	sqlite3 "$BB_TMP/b.db" "SELECT send_us FROM samples WHERE send_us IS NOT NULL" | pct
+	sqlite3 "$BB_TMP/b.db" "SELECT rtt_ms FROM measurements WHERE status='ok'" | pct
+}
+
+run_irtt() { # interval_ms duration_s
+	lab_exec client irtt client -q -i "${1}ms" -d "${2}s" -o "$BB_TMP/i.json" \
+		198.18.0.1:2112 >/dev/null 2>&1
+	python3 - "$BB_TMP/i.json" "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); iv = int(sys.argv[2]) * 1_000_000
+rt = d["round_trips"]
+t0 = rt[0]["timestamps"]["client"]["send"]["monotonic"]
+err = sorted((r["timestamps"]["client"]["send"]["monotonic"] - t0 - r["seqno"] * iv) / 1000
+             for r in rt if "send" in r["timestamps"]["client"])
+rtt = sorted(r["delay"]["rtt"] / 1e6 for r in rt if r["lost"] == "false")
+def p(v, q): return v[min(len(v) - 1, max(0, int(round(q / 100 * len(v) + 0.5)) - 1))]
+print(f"{p(err,50):.1f} {p(err,99):.1f} {err[-1]:.1f} 0")
+print(f"0 0 0 {p(rtt,50):.4f}")
+PY
+}
+
+run_ping() { # interval_ms count
+	lab_exec client ping -n -q -i "$(awk "BEGIN{print $1/1000}")" -c "$2" \
+		198.18.0.1 >/dev/null 2>&1 # warm ARP
+	lab_exec client ping -n -i "$(awk "BEGIN{print $1/1000}")" -c "$2" 198.18.0.1 |
+		sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | pct
+}
+
+median() { python3 -c 'import sys,statistics; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.1f}")' "$@"; }
+medianf() { python3 -c 'import sys,statistics; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.4f}")' "$@"; }
+
+for iv in 1000 10; do
+	dur=$([ $iv -eq 1000 ] && echo 20 || echo 10)
+	bb50=() bb99=() bbmax=() ir50=() ir99=() irmax=() dbb=() dir=()
+	for _ in $(seq "$RUNS"); do
+		mapfile -t b < <(run_bb $iv $dur)
+		mapfile -t i < <(run_irtt $iv $dur)
+		p=$(run_ping $iv $((dur * 1000 / iv)) | awk '{print $4}')
+		read -r e50 e99 emax _ <<<"${b[0]}"; read -r _ _ _ brtt <<<"${b[1]}"
+		bb50+=("$e50") bb99+=("$e99") bbmax+=("$emax")
+		read -r e50 e99 emax _ <<<"${i[0]}"; read -r _ _ _ irtt_rtt <<<"${i[1]}"
+		ir50+=("$e50") ir99+=("$e99") irmax+=("$emax")
+		dbb+=("$(awk "BEGIN{print ($brtt - $p) * 1000}")")
+		dir+=("$(awk "BEGIN{print ($irtt_rtt - $p) * 1000}")")
+	done
+	echo "send-time error at ${iv} ms, us (p50 / p99 / max), median of $RUNS runs of ${dur}s:"
+	echo "  bufferbane  $(median "${bb50[@]}") / $(median "${bb99[@]}") / $(median "${bbmax[@]}")"
+	echo "  irtt        $(median "${ir50[@]}") / $(median "${ir99[@]}") / $(median "${irmax[@]}")"
+	echo "RTT median minus ping's median at ${iv} ms, us:"
+	echo "  bufferbane  $(median "${dbb[@]}")"
+	echo "  irtt        $(median "${dir[@]}")"
+done
+
+echo "CPU and peak RSS, 3 targets at 1/s for ${LONG}s (run side by side):"
+T="198.18.0.1 198.18.0.3 198.18.0.4"
+rusage ip netns exec "$LAB-client" "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/cpu.db" \
+	-t 198.18.0.1 -t 198.18.0.3 -t 198.18.0.4 --interval 1000 --duration "$LONG" >"$BB_TMP/r.bb" &
+for a in $T; do
+	rusage ip netns exec "$LAB-client" irtt client -q -i 1s -d "${LONG}s" "$a:2112" >"$BB_TMP/r.irtt.$a" &
+done
+lab_exec server irtt server -b 198.18.0.3:2112 -q >/dev/null 2>&1 &
+lab_exec server irtt server -b 198.18.0.4:2112 -q >/dev/null 2>&1 &
+rusage ip netns exec "$LAB-client" fping -q -l -p 1000 -c "$LONG" $T >"$BB_TMP/r.fping" &
+wait_for() { while jobs %% >/dev/null 2>&1 && [ "$(jobs -r | wc -l)" -gt 4 ]; do sleep 1; done; }
+sleep $((LONG + 5))
+wait_for
+report() { # name files...
+	python3 - "$LONG" "$@" <<'PY'
+import sys
+dur = float(sys.argv[1]); name = sys.argv[2]; u = s = 0; rss = 0
+for f in sys.argv[3:]:
+    a, b, c = open(f).read().split()
+    u += float(a); s += float(b); rss += int(c)
+print(f"  {name:<11} CPU {100 * (u + s) / dur:.3f} %   peak RSS {rss / 1024:.1f} MB")
+PY
+}
+report bufferbane "$BB_TMP/r.bb"
+report "irtt (x3)" "$BB_TMP"/r.irtt.*
+report fping "$BB_TMP/r.fping"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Command-line behaviour: --help, --version, keygen, and one clear line with
+# exit code 2 for every kind of bad usage or bad configuration.
+. "$(dirname "$0")/../lib/common.sh"
+bb_sandbox "$@"
+bb_tmpdir
+set -u
+
+"$BB_BIN" --help | grep -q 'Usage: bufferbane' || fail "--help"
+"$BB_BIN" --version | grep -Eq '^bufferbane [0-9]+\.[0-9]+' || fail "--version"
+"$BB_SERVER_BIN" --version | grep -Eq '^bufferbane-server [0-9]' || fail "server --version"
+"$BB_SERVER_BIN" --help | grep -qi 'usage' || fail "server --help"
+
+k1=$("$BB_BIN" keygen) && k2=$("$BB_BIN" keygen) || fail "keygen failed"
+[[ $k1 =~ ^[0-9a-f]{64}$ ]] || fail "keygen printed '$k1'"
+[ "$k1" != "$k2" ] || fail "keygen printed the same key twice"
+
+expect_usage() { # expect_usage PATTERN ARGS...: exit 2, one stderr line matching
+	local pat=$1; shift
+	"$@" >"$BB_TMP/o" 2>"$BB_TMP/e"
+	local rc=$?
+	[ $rc -eq 2 ] || fail "$* exited $rc, expected 2 ($(cat "$BB_TMP/e"))"
+	[ "$(wc -l <"$BB_TMP/e")" -eq 1 ] || fail "$*: expected one line, got: $(cat "$BB_TMP/e")"
+	grep -Eq -e "$pat" "$BB_TMP/e" || fail "$*: '$(cat "$BB_TMP/e")' does not match '$pat'"
+}
+expect_usage "unknown option '--bogus'" "$BB_BIN" --bogus
+expect_usage "unknown command 'frobnicate'" "$BB_BIN" frobnicate
+expect_usage "--interval must be" "$BB_BIN" -d --interval 5
+expect_usage "needs a value" "$BB_BIN" -d --db
+expect_usage "unknown option" "$BB_SERVER_BIN" --bogus
+
+printf 'general = { test_interval_ms = 5; };\n' >"$BB_TMP/bad.conf"
+expect_usage "bad.conf:1: general.test_interval_ms" "$BB_BIN" -d -c "$BB_TMP/bad.conf"
+printf 'general = { test_interval_ms = 100 \n' >"$BB_TMP/syntax.conf"
+expect_usage "syntax.conf:[0-9]+: syntax error" "$BB_BIN" -d -c "$BB_TMP/syntax.conf"
+printf 'generl = { };\n' >"$BB_TMP/typo.conf"
+expect_usage "typo.conf:1: generl" "$BB_BIN" -d -c "$BB_TMP/typo.conf"
+expect_usage "missing.conf" "$BB_BIN" -d -c "$BB_TMP/missing.conf"
+
+# Not a database: refused with the file named, and the file left untouched.
+bb_write_config "$BB_TMP/ok.conf"
+head -c 4096 /dev/urandom >"$BB_TMP/garbage.db"
+sum=$(md5sum <"$BB_TMP/garbage.db")
+"$BB_BIN" -d -c "$BB_TMP/ok.conf" --db "$BB_TMP/garbage.db" -t 127.0.0.1 \
+	--duration 1 >/dev/null 2>"$BB_TMP/e"
+rc=$?
+[ $rc -eq 1 ] || fail "garbage database: exit $rc"
+grep -q "garbage.db" "$BB_TMP/e" || fail "garbage database: message does not name the file: $(cat "$BB_TMP/e")"
+[ "$(md5sum <"$BB_TMP/garbage.db")" = "$sum" ] || fail "garbage database was modified"
+exit 0
