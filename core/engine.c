@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,9 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/gateway.h"
 #include "core/ring.h"
+#include "core/sock.h"
 
 #define DEFAULT_RING_CAPACITY 4096
 /* A deadline this close counts as due: cheaper than re-arming for 20 us. */
@@ -29,10 +32,13 @@
 
 struct slot {
 	const struct probe_ops *ops;
-	struct probe *probe;
+	struct probe *probe; /* NULL while its gateway is gone */
+	struct probe_target target;
 	int64_t first_deadline;
 	int64_t interval_ns;
 	int64_t next_deadline;
+	ev_timer gateway_timer; /* active when following the gateway */
+	struct worker *worker;
 };
 
 struct worker {
@@ -45,6 +51,7 @@ struct worker {
 	ev_io timer_watcher;
 	ev_async stop_watcher;
 	struct ring *ring;
+	struct ring *notices;
 	struct slot slots[ENGINE_MAX_PROBES];
 	size_t n_slots;
 };
@@ -54,6 +61,8 @@ struct engine {
 	ev_async wake;
 	engine_sample_fn on_sample;
 	void *ctx;
+	engine_notice_fn on_notice;
+	void *notice_ctx;
 	struct worker workers[ENGINE_MAX_WORKERS];
 	size_t n_workers;
 	uint64_t delivered;
@@ -105,6 +114,11 @@ static void on_timer(struct ev_loop *loop, ev_io *io, int revents)
 		struct slot *due = NULL;
 		for (size_t i = 0; i < w->n_slots; i++) {
 			struct slot *s = &w->slots[i];
+			if (!s->probe) { /* gateway gone: keep its grid */
+				if (s->next_deadline <= now + DUE_SLACK_NS)
+					advance(s, now);
+				continue;
+			}
 			if (s->next_deadline <= now + DUE_SLACK_NS &&
 			    (!due || s->next_deadline < due->next_deadline))
 				due = s;
@@ -116,6 +130,53 @@ static void on_timer(struct ev_loop *loop, ev_io *io, int revents)
 		due->ops->send(due->probe, deadline);
 	}
 	arm_timer(w);
+}
+
+static void notify(struct worker *w, const struct engine_notice *n)
+{
+	ring_push(w->notices, n);
+	ev_async_send(w->engine->main_loop, &w->engine->wake);
+}
+
+/* Worker thread: re-read the default route; re-aim the probe if it moved. */
+static void on_gateway_check(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct slot *s = t->data;
+	struct worker *w = s->worker;
+	struct sockaddr_storage addr;
+	socklen_t addrlen = 0;
+	char dev[GATEWAY_IFNAME_LEN];
+	bool found = gateway_detect(s->target.interface, &addr, &addrlen,
+				    dev) == 0;
+	bool had = s->probe != NULL;
+	if (found && had &&
+	    sock_addr_equal((struct sockaddr *)&addr,
+			    (struct sockaddr *)&s->target.addr, 0))
+		return;
+	if (!found && !had)
+		return;
+
+	struct engine_notice n = {.kind = ENGINE_GATEWAY_CHANGE,
+				  .real_ns = clock_real_ns()};
+	memcpy(n.interface, s->target.interface, sizeof(n.interface));
+	memcpy(n.target, s->target.name, sizeof(n.target));
+	if (had) {
+		sock_addr_to_text((struct sockaddr *)&s->target.addr,
+				  n.old_addr, sizeof(n.old_addr));
+		s->ops->close(s->probe);
+		s->probe = NULL;
+	}
+	if (found) {
+		sock_addr_to_text((struct sockaddr *)&addr, n.new_addr,
+				  sizeof(n.new_addr));
+		s->target.addr = addr;
+		s->target.addr_len = addrlen;
+		int rc = s->ops->open(loop, &s->target, worker_emit, w,
+				      &s->probe, n.detail, sizeof(n.detail));
+		if (rc < 0)
+			s->probe = NULL;
+	}
+	notify(w, &n);
 }
 
 static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
@@ -152,8 +213,9 @@ static int worker_init(struct worker *w, size_t ring_capacity, char *err,
 {
 	w->loop = ev_loop_new(EVFLAG_AUTO);
 	w->ring = ring_create(ring_capacity, sizeof(struct bb_sample));
+	w->notices = ring_create(64, sizeof(struct engine_notice));
 	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (!w->loop || !w->ring || w->timer_fd < 0) {
+	if (!w->loop || !w->ring || !w->notices || w->timer_fd < 0) {
 		snprintf(err, errlen, "cannot create worker for %s: %s",
 			 w->interface[0] ? w->interface : "default route",
 			 strerror(errno ? errno : ENOMEM));
@@ -218,6 +280,8 @@ struct engine *engine_create(struct ev_loop *main_loop,
 			goto fail;
 		struct slot *s = &w->slots[w->n_slots];
 		s->ops = ep->ops;
+		s->worker = w;
+		s->target = ep->target;
 		s->interval_ns = ep->interval_ns > 0 ? ep->interval_ns
 						     : BB_NS_PER_S;
 		char why[256] = "";
@@ -228,6 +292,13 @@ struct engine *engine_create(struct ev_loop *main_loop,
 				 ep->ops->name, ep->target.name,
 				 why[0] ? why : strerror(-rc));
 			goto fail;
+		}
+		if (ep->follow_gateway_ns > 0) {
+			double every = (double)ep->follow_gateway_ns / BB_NS_PER_S;
+			ev_timer_init(&s->gateway_timer, on_gateway_check, every,
+				      every);
+			s->gateway_timer.data = s;
+			ev_timer_start(w->loop, &s->gateway_timer);
 		}
 		w->n_slots++;
 	}
@@ -257,15 +328,27 @@ int engine_start(struct engine *e)
 	return -rc;
 }
 
+void engine_on_notice(struct engine *e, engine_notice_fn fn, void *ctx)
+{
+	e->on_notice = fn;
+	e->notice_ctx = ctx;
+}
+
 size_t engine_drain(struct engine *e)
 {
 	struct bb_sample s;
+	struct engine_notice notice;
 	size_t n = 0;
-	for (size_t i = 0; i < e->n_workers; i++)
-		while (e->workers[i].ring && ring_pop(e->workers[i].ring, &s)) {
+	for (size_t i = 0; i < e->n_workers; i++) {
+		struct worker *w = &e->workers[i];
+		while (w->ring && ring_pop(w->ring, &s)) {
 			e->on_sample(e->ctx, &s);
 			n++;
 		}
+		while (w->notices && ring_pop(w->notices, &notice))
+			if (e->on_notice)
+				e->on_notice(e->notice_ctx, &notice);
+	}
 	e->delivered += n;
 	return n;
 }
@@ -290,13 +373,19 @@ void engine_destroy(struct engine *e)
 	engine_stop(e);
 	for (size_t i = 0; i < e->n_workers; i++) {
 		struct worker *w = &e->workers[i];
-		for (size_t j = 0; j < w->n_slots; j++)
-			w->slots[j].ops->close(w->slots[j].probe);
+		for (size_t j = 0; j < w->n_slots; j++) {
+			struct slot *s = &w->slots[j];
+			if (ev_is_active(&s->gateway_timer))
+				ev_timer_stop(w->loop, &s->gateway_timer);
+			if (s->probe)
+				s->ops->close(s->probe);
+		}
 		if (w->timer_fd >= 0)
 			close(w->timer_fd);
 		if (w->loop)
 			ev_loop_destroy(w->loop);
 		ring_destroy(w->ring);
+		ring_destroy(w->notices);
 	}
 	if (ev_is_active(&e->wake))
 		ev_async_stop(e->main_loop, &e->wake);

@@ -33,6 +33,24 @@ struct engine_probe {
 	const struct probe_ops *ops;
 	struct probe_target target;
 	int64_t interval_ns;
+	/* > 0: the target is the default gateway; re-detect it this often
+	 * and re-aim the probe when it changes (DHCP, roaming). */
+	int64_t follow_gateway_ns;
+};
+
+/* Something the workers saw that is not a sample. */
+enum engine_notice_kind {
+	ENGINE_GATEWAY_CHANGE, /* old_addr -> new_addr ("" = none) */
+};
+
+struct engine_notice {
+	enum engine_notice_kind kind;
+	int64_t real_ns;
+	char interface[BB_IFNAME_LEN];
+	char target[BB_TARGET_LEN];
+	char old_addr[64];
+	char new_addr[64];
+	char detail[128]; /* e.g. why the re-aimed probe could not open */
 };
 
 /* Everything the engine runs; plain data, built from the configuration. */
@@ -43,6 +61,7 @@ struct engine_plan {
 };
 
 typedef void (*engine_sample_fn)(void *ctx, const struct bb_sample *s);
+typedef void (*engine_notice_fn)(void *ctx, const struct engine_notice *n);
 
 /* Open every probe of the plan on its interface's worker loop (not yet
  * running); NULL with a reason in err when a probe cannot open. */
@@ -50,6 +69,8 @@ struct engine *engine_create(struct ev_loop *main_loop,
 			     const struct engine_plan *plan,
 			     engine_sample_fn on_sample, void *ctx, char *err,
 			     size_t errlen);
+/* Main thread: receive notices too (before engine_start). */
+void engine_on_notice(struct engine *e, engine_notice_fn fn, void *ctx);
 /* Start the worker threads; 0 or -errno. */
 int engine_start(struct engine *e);
 /* Main thread: hand every queued sample to on_sample; returns how many. */

@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/engine.h"
+#include "core/event.h"
 #include "core/model.h"
 #include "core/sock.h"
 #include "core/stats.h"
@@ -87,6 +88,23 @@ static void on_status(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct headless *h = t->data;
 	print_status(h, h->window, "status");
+}
+
+/* One line per event change: start, update (rare) and end. */
+static void on_event(void *ctx, const struct bb_event *ev)
+{
+	static const char *const sev[BB_SEV_COUNT] = {"info", "warning",
+						      "critical"};
+	struct headless *h = ctx;
+	char t[32];
+	stamp(t, sizeof(t));
+	const char *state = ev->end_ms == 0		  ? "start"
+			    : ev->end_ms == ev->start_ms ? "once"
+							  : "end";
+	fprintf(h->out, "%s event %s %s %s: %s\n", t, state, ev->kind,
+		ev->severity < BB_SEV_COUNT ? sev[ev->severity] : "?",
+		ev->description);
+	fflush(h->out);
 }
 
 static int open_log(struct headless *h)
@@ -171,6 +189,7 @@ int headless_main(const struct monitor_options *o)
 					 : c->output.status_interval_s;
 	h.window = window_for(every);
 	print_plan(&h);
+	monitor_on_event(h.monitor, on_event, &h);
 
 	struct ev_loop *loop = monitor_loop(h.monitor);
 	ev_timer_init(&h.status_timer, on_status, every, every);

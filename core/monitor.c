@@ -47,6 +47,8 @@ struct monitor {
 	int64_t started_mono_ns;
 	monitor_sample_fn on_sample;
 	void *on_sample_ctx;
+	monitor_event_fn on_event;
+	void *on_event_ctx;
 	struct recorder_stats final_rec; /* after monitor_finish */
 	bool have_final_rec;
 };
@@ -121,6 +123,30 @@ static void on_engine_sample(void *ctx, const struct bb_sample *s)
 		m->on_sample(m->on_sample_ctx, s);
 }
 
+/* Main thread: a worker saw the default gateway change. */
+static void on_engine_notice(void *ctx, const struct engine_notice *n)
+{
+	struct monitor *m = ctx;
+	if (n->kind != ENGINE_GATEWAY_CHANGE)
+		return;
+	struct bb_event ev = {0};
+	ev.start_ms = ev.end_ms = n->real_ns / BB_NS_PER_MS;
+	snprintf(ev.kind, sizeof(ev.kind), "gateway_change");
+	ev.severity = BB_SEV_INFO;
+	memcpy(ev.interface, n->interface, sizeof(ev.interface));
+	memcpy(ev.target, n->target, sizeof(ev.target));
+	snprintf(ev.description, sizeof(ev.description),
+		 "Default gateway changed from %.46s to %.46s%s%.100s.",
+		 n->old_addr[0] ? n->old_addr : "none",
+		 n->new_addr[0] ? n->new_addr : "none",
+		 n->detail[0] ? "; probe not restarted: " : "", n->detail);
+	/* (detail is at most 127 bytes: the sentence may be cut, never
+	 * overrun) */
+	snprintf(ev.metrics, sizeof(ev.metrics),
+		 "{\"old\":\"%s\",\"new\":\"%s\"}", n->old_addr, n->new_addr);
+	monitor_push_event(m, &ev);
+}
+
 static void on_quit_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	ev_break(loop, EVBREAK_ALL);
@@ -184,6 +210,7 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 				  errlen);
 	if (!m->engine)
 		goto fail;
+	engine_on_notice(m->engine, on_engine_notice, m);
 	return m;
 fail:
 	monitor_destroy(m);
@@ -256,10 +283,18 @@ void monitor_quit(struct monitor *m)
 	ev_break(m->loop, EVBREAK_ALL);
 }
 
+void monitor_on_event(struct monitor *m, monitor_event_fn fn, void *ctx)
+{
+	m->on_event = fn;
+	m->on_event_ctx = ctx;
+}
+
 void monitor_push_event(struct monitor *m, const struct bb_event *ev)
 {
 	if (m->rec_events)
-		ring_push(m->rec_events, ev);
+		ring_push(m->rec_events, ev); /* full: counted by the ring */
+	if (m->on_event)
+		m->on_event(m->on_event_ctx, ev);
 }
 
 void monitor_status(const struct monitor *m, struct monitor_status *out)

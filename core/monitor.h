@@ -24,6 +24,8 @@ struct engine_plan;
 
 /* Called on the main thread for every sample, after the model saw it. */
 typedef void (*monitor_sample_fn)(void *ctx, const struct bb_sample *s);
+/* Called on the main thread for every event start, update and end. */
+typedef void (*monitor_event_fn)(void *ctx, const struct bb_event *ev);
 
 /* What the command line says; NULL/0 = take it from the configuration. */
 struct monitor_options {
@@ -64,7 +66,9 @@ const struct bb_config *monitor_config(const struct monitor *m);
 const struct engine_plan *monitor_plan(const struct monitor *m);
 /* Let a front end see every sample as it arrives (one callback). */
 void monitor_on_sample(struct monitor *m, monitor_sample_fn fn, void *ctx);
-/* Queue an event (new or updated) for the database. */
+/* Let a front end see every event change (one callback). */
+void monitor_on_event(struct monitor *m, monitor_event_fn fn, void *ctx);
+/* Queue an event (new or updated) for the database and the front end. */
 void monitor_push_event(struct monitor *m, const struct bb_event *ev);
 /* The live model (main thread only). */
 struct model *monitor_model(struct monitor *m);

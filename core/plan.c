@@ -128,6 +128,10 @@ static int plan_interface(const struct bb_config *cfg, const char *ifname,
 				goto full;
 			ep->target.addr = addr;
 			ep->target.addr_len = addrlen;
+			ep->follow_gateway_ns =
+				(int64_t)cfg->monitoring
+					.gateway_check_interval_sec *
+				BB_NS_PER_S;
 		} else {
 			warn(warnings, warnlen,
 			     "icmp: no default gateway found%s%s, left out\n",
