@@ -1,13 +1,308 @@
-// SPDX-License-Identifier: MIT
-/* bufferbane-server: entry point. */
+/* SPDX-License-Identifier: MIT */
+/*
+ * bufferbane-server: command line, configuration, the key, the workers and
+ * the main thread's loop (signals and the periodic statistics line).
+ * Start-up runs srvconf -> wire_init -> workers bound -> workers started;
+ * SIGTERM/SIGINT stop the workers in reverse and exit 0.  Every start-up
+ * failure is one line on stderr and exit 2 (usage, config) or 1 (runtime).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "core/clock.h"
+#include "core/sock.h"
+#include "proto/wire.h"
+#include "server/knockcache.h"
+#include "server/serve.h"
+#include "server/srvconf.h"
+#include "server/srvlog.h"
+#include "server/worker.h"
+
+#define MAX_WORKERS 256
+
+struct server {
+	struct worker *w[MAX_WORKERS];
+	unsigned n;
+	struct knockcache *knocks;
+	struct serve_stats last;
+	int64_t last_ns;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: bufferbane-server [-c FILE] [--bind ADDR:PORT] [-f]\n"
+	    "\n"
+	    "  -c, --config FILE   configuration (default %s)\n"
+	    "  -b, --bind ADDR:PORT  listen here instead of general.bind_*\n"
+	    "                      (port 0 = any free port, logged)\n"
+	    "  -f, --foreground    stay in the foreground (the default)\n"
+	    "  -h, --help          this text\n"
+	    "  -V, --version       print the version\n",
+	    SRVCONF_PATH);
+}
+
+static void sum_stats(const struct server *sv, struct serve_stats *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned i = 0; i < sv->n; i++) {
+		struct serve_stats s;
+		worker_stats(sv->w[i], &s);
+		t->rx_packets += s.rx_packets;
+		t->rx_bytes += s.rx_bytes;
+		t->tx_packets += s.tx_packets;
+		t->tx_bytes += s.tx_bytes;
+		t->knocks_ok += s.knocks_ok;
+		t->knocks_failed += s.knocks_failed;
+		t->sessions_created += s.sessions_created;
+		t->sessions_evicted += s.sessions_evicted;
+		t->sessions += s.sessions;
+		t->streams += s.streams;
+		for (int k = 0; k < SERVE_DROP_NREASONS; k++)
+			t->drop[k] += s.drop[k];
+	}
+}
+
+static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct server *sv = t->data;
+	struct serve_stats now;
+	sum_stats(sv, &now);
+	int64_t ns = clock_mono_ns();
+	double dt = (double)(ns - sv->last_ns) / 1e9;
+	if (dt <= 0)
+		dt = 1;
+	char drops[256];
+	size_t off = 0;
+	drops[0] = '\0';
+	for (int k = 0; k < SERVE_DROP_NREASONS; k++) {
+		uint64_t d = now.drop[k] - sv->last.drop[k];
+		if (d && off < sizeof(drops))
+			off += (size_t)snprintf(
+			    drops + off, sizeof(drops) - off, " %s=%llu",
+			    serve_drop_name(k), (unsigned long long)d);
+	}
+	srvlog(SRVLOG_INFO,
+	       "stats: sessions=%llu streams=%llu rx=%.0f pkt/s tx=%.0f pkt/s "
+	       "knocks ok=%llu failed=%llu drops:%s",
+	       (unsigned long long)now.sessions,
+	       (unsigned long long)now.streams,
+	       (double)(now.rx_packets - sv->last.rx_packets) / dt,
+	       (double)(now.tx_packets - sv->last.tx_packets) / dt,
+	       (unsigned long long)(now.knocks_ok - sv->last.knocks_ok),
+	       (unsigned long long)(now.knocks_failed - sv->last.knocks_failed),
+	       drops[0] ? drops : " none");
+	sv->last = now;
+	sv->last_ns = ns;
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
+{
+	srvlog(SRVLOG_INFO, "signal %d: shutting down", s->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static int parse_args(int argc, char **argv, const char **conf,
+		      const char **bind)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"bind", required_argument, NULL, 'b'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:b:fhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			*conf = optarg;
+			break;
+		case 'b':
+			*bind = optarg;
+			break;
+		case 'f':
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("bufferbane-server %s\n", BB_VERSION);
+			exit(0);
+		case ':':
+			fprintf(stderr,
+				"bufferbane-server: option %s needs a value "
+				"(see --help)\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		default:
+			fprintf(stderr,
+				"bufferbane-server: unknown option %s (see "
+				"--help)\n",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr,
+			"bufferbane-server: unexpected argument '%s' (see "
+			"--help)\n",
+			argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static unsigned worker_count(const struct srvconf *c)
+{
+	long n = c->workers;
+	if (n <= 0)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		n = 1;
+	if (n > MAX_WORKERS)
+		n = MAX_WORKERS;
+	return (unsigned)n;
+}
+
+static int start_workers(struct server *sv, const struct srvconf *c, char *err,
+			 size_t errlen)
+{
+	struct sockaddr_storage addr;
+	socklen_t alen;
+	char text[96];
+	snprintf(text, sizeof(text), "%s", c->bind_address);
+	if (sock_parse_addr(text, (uint16_t)c->bind_port, &addr, &alen) < 0 ||
+	    c->bind_port < 0 || c->bind_port > 65535) {
+		snprintf(err, errlen, "bad bind address %s", c->bind_address);
+		return -EINVAL;
+	}
+	unsigned n = worker_count(c);
+	size_t per = ((size_t)c->max_concurrent_clients + n - 1) / n;
+	sv->knocks = knockcache_new(4096);
+	if (!sv->knocks) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		sv->w[i] =
+		    worker_new(c, i, n, per, sv->knocks,
+			       (struct sockaddr *)&addr, alen, err, errlen);
+		if (!sv->w[i])
+			return -EADDRNOTAVAIL;
+		sv->n = i + 1;
+		if (i == 0) /* port 0: the others share the port we got */
+			worker_local_addr(sv->w[0], &addr, &alen);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int rc = worker_start(sv->w[i]);
+		if (rc < 0) {
+			snprintf(err, errlen, "cannot start worker %u: %s", i,
+				 strerror(-rc));
+			return rc;
+		}
+	}
+	char a[64];
+	sock_addr_to_text((struct sockaddr *)&addr, a, sizeof(a));
+	uint16_t port = ntohs(addr.ss_family == AF_INET6
+				  ? ((struct sockaddr_in6 *)&addr)->sin6_port
+				  : ((struct sockaddr_in *)&addr)->sin_port);
+	srvlog(SRVLOG_INFO,
+	       "bufferbane-server %s listening on %s%s%s:%u, %u worker%s, "
+	       "up to %d sessions",
+	       BB_VERSION, addr.ss_family == AF_INET6 ? "[" : "", a,
+	       addr.ss_family == AF_INET6 ? "]" : "", port, n,
+	       n == 1 ? "" : "s", c->max_concurrent_clients);
+	return 0;
+}
+
+static void stop_workers(struct server *sv)
+{
+	for (unsigned i = sv->n; i-- > 0;)
+		worker_stop(sv->w[i]);
+	for (unsigned i = sv->n; i-- > 0;)
+		worker_free(sv->w[i]);
+	sv->n = 0;
+	knockcache_free(sv->knocks);
+	sv->knocks = NULL;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("bufferbane-server %s\n", BB_VERSION);
-		return 0;
+	const char *conf = NULL, *bind = NULL;
+	static struct srvconf c;
+	static struct server sv;
+	char err[512];
+	int rc = 2;
+
+	if (parse_args(argc, argv, &conf, &bind) < 0)
+		return 2;
+	srvconf_defaults(&c);
+	if (!conf && access(SRVCONF_PATH, F_OK) == 0)
+		conf = SRVCONF_PATH;
+	if (conf && srvconf_load(&c, conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bufferbane-server: %s\n", err);
+		goto out;
 	}
-	return 0;
+	if (bind && srvconf_set_bind(&c, bind, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bufferbane-server: %s\n", err);
+		goto out;
+	}
+	if (!c.have_key) {
+		fprintf(stderr,
+			"bufferbane-server: %s: no shared secret: set "
+			"security.shared_secret_file (or shared_secret)\n",
+			conf ? conf : "built-in defaults");
+		goto out;
+	}
+	srvlog_set_level(c.level);
+	if (wire_init() < 0) {
+		fprintf(stderr, "bufferbane-server: libsodium init failed\n");
+		rc = 1;
+		goto out;
+	}
+	clock_calibrate();
+	signal(SIGPIPE, SIG_IGN);
+
+	struct ev_loop *loop = ev_default_loop(0);
+	if (start_workers(&sv, &c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bufferbane-server: %s\n", err);
+		rc = 1;
+		stop_workers(&sv);
+		goto out;
+	}
+	srvconf_wipe(&c); /* the workers hold their own copies */
+
+	ev_signal sigterm, sigint;
+	ev_timer stats;
+	ev_signal_init(&sigterm, on_signal, SIGTERM);
+	ev_signal_init(&sigint, on_signal, SIGINT);
+	ev_signal_start(loop, &sigterm);
+	ev_signal_start(loop, &sigint);
+	sv.last_ns = clock_mono_ns();
+	if (c.stats_interval_s > 0) {
+		ev_timer_init(&stats, on_stats, c.stats_interval_s,
+			      c.stats_interval_s);
+		stats.data = &sv;
+		ev_timer_start(loop, &stats);
+	}
+	ev_run(loop, 0);
+	stop_workers(&sv);
+	srvlog(SRVLOG_INFO, "stopped");
+	rc = 0;
+out:
+	srvconf_wipe(&c);
+	return rc;
 }

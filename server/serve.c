@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Protocol engine (see serve.h).  Receive path, cheapest check first, so a
+ * scanner costs a header check and never gets a byte back:
+ *
+ *   wire_peek      bad header            -> rate-limit bookkeeping, drop
+ *   rate limiter   over the limit        -> drop (THROUGHPUT_DATA of a
+ *                                           running upload pays bytes
+ *                                           instead of a packet token)
+ *   wire_check_dir server->client type   -> drop
+ *   session_find   none and not a KNOCK  -> drop (no AEAD spent)
+ *   replay_check   stale or seen nonce   -> drop
+ *   wire_open      forged / wrong key    -> drop
+ *   replay_commit, session_touch, handler
+ *
+ * A KNOCK without a session is also checked against the replay windows of
+ * the client id's sessions at other addresses (before the AEAD) and every
+ * authentic KNOCK must claim its nonce in the knock cache shared by all
+ * workers, so a captured knock replayed from elsewhere, or to another
+ * worker, opens nothing.  Only KNOCK is answered outside a session, and its
+ * answer is sealed into at most the knock's own size (no amplification).
+ *
+ * Throughput figures: bytes are DATA payload bytes; kbps is the IP-layer
+ * rate (datagram + 28 bytes of IPv4/UDP header, 48 for IPv6) over the time
+ * from the first to the last DATA packet's kernel RX timestamp, counting
+ * every packet but the first (which opens the interval).  Loss is
+ * (highest chunk_seq + 1) - packets received, never negative.
+ *
+ * Downloads are paced on IP-layer bytes: by time t after the start at most
+ * rate * t + one chunk has been sent, and the address's byte bucket must
+ * also have room.  A bufferbloat test of kind down/both streams at the cap
+ * until BUFFERBLOAT_END or max_test_duration_s.
+ */
+#include "server/serve.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/clock.h"
+#include "core/sock.h"
+#include "proto/replay.h"
+#include "proto/wire.h"
+#include "server/knockcache.h"
+#include "server/ratelimit.h"
+#include "server/session.h"
+#include "server/srvlog.h"
+
+#define PUMP_MAX_CHUNKS	  256	    /* per stream per pump call */
+#define PUMP_IDLE_NS	  1000000LL /* re-check a stream blocked on its bucket */
+#define KNOCK_LOG_PER_MIN 10
+
+static const uint8_t zeros[WIRE_MAX_DATAGRAM]; /* download payload */
+
+struct upload {
+	uint32_t test_id;
+	int active, done;
+	uint64_t bytes, ip_bytes, first_ip_bytes;
+	uint32_t packets, max_seq;
+	int have_seq;
+	int64_t first_rx_ns, last_rx_ns; /* wall clock, kernel RX */
+	int64_t deadline_ns;		 /* monotonic */
+};
+
+struct download {
+	uint32_t test_id;
+	int active, bloat;
+	uint64_t total;	  /* data bytes to send (UINT64_MAX: until END) */
+	uint64_t sent;	  /* data bytes sent */
+	uint64_t ip_sent; /* IP-layer bytes sent */
+	uint32_t seq;	  /* next chunk_seq */
+	double rate_Bps;  /* IP-layer bytes per second */
+	int64_t start_ns, deadline_ns, next_ns; /* monotonic */
+	uint32_t last_test_id;
+	uint64_t last_total;
+	uint32_t last_chunks;
+	int have_last;
+};
+
+/* Per-session state behind session_priv(). */
+struct sess {
+	uint32_t requests_seen, highest_seq;
+	struct upload up;
+	struct download down;
+	uint32_t bloat_test_id;
+	int bloat_kind;
+	struct sess *snext, *sprev; /* streaming list */
+	int streaming;
+};
+
+struct counters {
+	_Atomic uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	_Atomic uint64_t knocks_ok, knocks_failed, created, evicted;
+	_Atomic uint64_t sessions, streams;
+	_Atomic uint64_t drop[SERVE_DROP_NREASONS];
+};
+
+struct serve {
+	uint8_t key[WIRE_KEY_LEN];
+	struct session_table *sessions;
+	struct ratelimit *rl;
+	int rate_limiting;
+	struct wire_nonce nonce;
+	uint64_t nonce_stride, nonce_residue;
+	int64_t knock_window_ns;
+	int64_t session_timeout_ns;
+	size_t chunk_size;
+	uint64_t max_test_bytes;
+	int64_t max_test_ns;
+	double cap_Bps; /* IP-layer bytes/s cap per download */
+	int log_failed_knocks;
+	struct srvlog_limit knock_log;
+	struct knockcache *knocks; /* shared, not owned */
+	struct sess *streams;
+	uint8_t scratch[WIRE_MAX_DATAGRAM];
+	struct counters n;
+};
+
+static void count(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_fetch_add_explicit(c, v, memory_order_relaxed);
+}
+
+static void drop(struct serve *s, enum serve_drop why)
+{
+	count(&s->n.drop[why], 1);
+}
+
+static const char *const drop_names[SERVE_DROP_NREASONS] = {
+    "rate",  "ignored", "malformed", "direction",  "no_session",
+    "stale", "replay",	"auth",	     "unexpected",
+};
+
+const char *serve_drop_name(enum serve_drop why)
+{
+	return (unsigned)why < SERVE_DROP_NREASONS ? drop_names[why] : "?";
+}
+
+/* IPv4/UDP or IPv6/UDP header bytes (a v4-mapped address is IPv4). */
+static unsigned ip_overhead(const struct sockaddr *a)
+{
+	if (a->sa_family != AF_INET6)
+		return 28;
+	const struct sockaddr_in6 *v6 = (const void *)a;
+	return IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr) ? 28 : 48;
+}
+
+static void stream_unlink(struct serve *s, struct sess *p)
+{
+	if (!p->streaming)
+		return;
+	if (p->sprev)
+		p->sprev->snext = p->snext;
+	else
+		s->streams = p->snext;
+	if (p->snext)
+		p->snext->sprev = p->sprev;
+	p->snext = p->sprev = NULL;
+	p->streaming = 0;
+	count(&s->n.streams, (uint64_t)-1);
+}
+
+static void stream_link(struct serve *s, struct sess *p)
+{
+	if (p->streaming)
+		return;
+	p->sprev = NULL;
+	p->snext = s->streams;
+	if (s->streams)
+		s->streams->sprev = p;
+	s->streams = p;
+	p->streaming = 1;
+	count(&s->n.streams, 1);
+}
+
+static void on_remove(struct session *ss, enum session_end why, void *ctx)
+{
+	struct serve *s = ctx;
+	stream_unlink(s, session_priv(ss));
+	count(&s->n.sessions, (uint64_t)-1);
+	if (why == SESSION_EVICTED)
+		count(&s->n.evicted, 1);
+}
+
+struct serve *serve_new(const struct srvconf *c, unsigned index,
+			unsigned nworkers, size_t max_sessions,
+			struct knockcache *knocks)
+{
+	if (!c->have_key || nworkers == 0 || index >= nworkers || !knocks)
+		return NULL;
+	struct serve *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	memcpy(s->key, c->key, WIRE_KEY_LEN);
+	s->session_timeout_ns = (int64_t)c->session_timeout_sec * BB_NS_PER_S;
+	s->sessions = session_table_new(max_sessions ? max_sessions : 1,
+					s->session_timeout_ns,
+					sizeof(struct sess), on_remove, s);
+	s->cap_Bps = c->max_bandwidth_mbps * 1e6 / 8;
+	struct ratelimit_conf rc = {
+	    .pps = c->max_packets_per_second,
+	    .burst = c->burst_size,
+	    .bytes_per_s = s->cap_Bps,
+	    .byte_burst = s->cap_Bps / 10 > 65536 ? s->cap_Bps / 10 : 65536,
+	    .abuse_after_ns = (int64_t)c->abuse_after_s * BB_NS_PER_S,
+	    .ignore_ns = (int64_t)c->ignore_s * BB_NS_PER_S,
+	};
+	s->rl = ratelimit_new(&rc, 4096);
+	if (!s->sessions || !s->rl) {
+		serve_free(s);
+		return NULL;
+	}
+	s->knocks = knocks;
+	s->rate_limiting = c->enable_rate_limiting;
+	wire_nonce_init(&s->nonce, WIRE_DIR_S2C);
+	s->nonce_stride = 2ULL * nworkers;
+	s->nonce_residue = 2ULL * index + 1;
+	s->knock_window_ns = (int64_t)c->knock_timeout_sec * BB_NS_PER_S;
+	s->chunk_size = (size_t)c->chunk_size;
+	if (s->chunk_size < WIRE_MIN_PACKET + WIRE_DATA_HDR_LEN + 1)
+		s->chunk_size = WIRE_MIN_PACKET + WIRE_DATA_HDR_LEN + 1;
+	s->max_test_bytes = (uint64_t)c->max_test_bytes;
+	s->max_test_ns = (int64_t)c->max_test_duration_s * BB_NS_PER_S;
+	s->log_failed_knocks = c->log_failed_knocks;
+	s->knock_log.window_ns = clock_mono_ns();
+	return s;
+}
+
+void serve_free(struct serve *s)
+{
+	if (!s)
+		return;
+	session_table_free(s->sessions);
+	ratelimit_free(s->rl);
+	sodium_memzero(s->key, sizeof(s->key));
+	sodium_memzero(s->scratch, sizeof(s->scratch));
+	free(s);
+}
+
+/* The next server nonce_ts: odd, strictly increasing, and in this worker's
+ * residue class modulo 2 * nworkers so workers never collide. */
+static uint64_t next_nonce(struct serve *s)
+{
+	uint64_t n = wire_nonce_next(&s->nonce, (uint64_t)clock_real_ns());
+	if (!n)
+		return 0;
+	uint64_t r = n % s->nonce_stride;
+	n += (s->nonce_residue + s->nonce_stride - r) % s->nonce_stride;
+	s->nonce.last = n;
+	return n;
+}
+
+/* Seal m to the session's client; pad_len (random bytes) capped by room.
+ * max_len: largest datagram allowed (0 = slot size). */
+static int send_msg(struct serve *s, const struct session *ss,
+		    const struct wire_msg *m, size_t pad_len, size_t max_len,
+		    const struct serve_out *out)
+{
+	size_t cap = 0;
+	uint8_t *buf = out->slot(out->ctx, &cap);
+	if (!buf)
+		return -ENOBUFS;
+	if (max_len && max_len < cap)
+		cap = max_len;
+	uint64_t nonce = next_nonce(s);
+	if (!nonce)
+		return -EOVERFLOW;
+	int len;
+	if (pad_len == (size_t)-1)
+		len = wire_seal_random_pad(s->key, ss->client_id, nonce, m, buf,
+					   cap);
+	else
+		len = wire_seal(s->key, ss->client_id, nonce, m, NULL, pad_len,
+				buf, cap);
+	if (len < 0)
+		return len;
+	out->commit(out->ctx, (size_t)len, (const struct sockaddr *)&ss->addr,
+		    ss->addrlen);
+	count(&s->n.tx_packets, 1);
+	count(&s->n.tx_bytes, (uint64_t)len);
+	return len;
+}
+
+static void send_error(struct serve *s, const struct session *ss, uint8_t code,
+		       const char *text, const struct serve_out *out)
+{
+	struct wire_msg m = {.type = WIRE_ERROR};
+	m.u.error.code = code;
+	snprintf(m.u.error.message, sizeof(m.u.error.message), "%s", text);
+	send_msg(s, ss, &m, 0, 0, out);
+}
+
+static void log_failed_knock(struct serve *s, const struct sockaddr *from,
+			     const char *why, int64_t now_ns)
+{
+	count(&s->n.knocks_failed, 1);
+	if (!s->log_failed_knocks)
+		return;
+	uint32_t suppressed = 0;
+	int ok = srvlog_limit_ok(&s->knock_log, now_ns, KNOCK_LOG_PER_MIN,
+				 &suppressed);
+	if (suppressed)
+		srvlog(SRVLOG_WARN, "%u more failed knocks not logged",
+		       suppressed);
+	if (ok) {
+		char a[64];
+		sock_addr_to_text(from, a, sizeof(a));
+		srvlog(SRVLOG_WARN, "failed knock from %s: %s", a, why);
+	}
+}
+
+/* ---- handlers (authenticated packets inside a session) ----------------- */
+
+static void on_knock(struct serve *s, struct session *ss,
+		     const struct wire_msg *m, size_t req_len,
+		     const struct serve_out *out)
+{
+	struct wire_msg r = {.type = WIRE_KNOCK_ACK};
+	int64_t now_s = clock_real_ns() / BB_NS_PER_S;
+	r.u.knock_ack.session_id = ss->id;
+	r.u.knock_ack.valid_until =
+	    (uint32_t)(now_s + s->session_timeout_ns / BB_NS_PER_S);
+	send_msg(s, ss, &r, (size_t)-1, req_len, out);
+}
+
+static void on_echo(struct serve *s, struct session *ss, struct sess *p,
+		    const struct wire_msg *m, size_t req_len,
+		    int64_t rx_real_ns, const struct serve_out *out)
+{
+	p->requests_seen++;
+	if (p->requests_seen == 1 ||
+	    (int32_t)(m->u.echo_request.seq - p->highest_seq) > 0)
+		p->highest_seq = m->u.echo_request.seq;
+	struct wire_msg r = {.type = WIRE_ECHO_REPLY};
+	r.u.echo_reply.seq = m->u.echo_request.seq;
+	r.u.echo_reply.client_send_ns_low =
+	    m->u.echo_request.client_send_ns_low;
+	r.u.echo_reply.token = m->u.echo_request.token;
+	r.u.echo_reply.server_rx_ns = (uint64_t)rx_real_ns;
+	r.u.echo_reply.has_ext = 1;
+	r.u.echo_reply.requests_seen = p->requests_seen;
+	r.u.echo_reply.highest_seq = p->highest_seq;
+	/* Mirror the request's size so both directions carry equal packets. */
+	size_t base = WIRE_MIN_PACKET + 40, pad = 0;
+	if (req_len > base)
+		pad = req_len - base > WIRE_MAX_PAD ? WIRE_MAX_PAD
+						    : req_len - base;
+	r.u.echo_reply.server_tx_ns = (uint64_t)clock_real_ns();
+	send_msg(s, ss, &r, pad, 0, out);
+}
+
+static void upload_begin(struct serve *s, struct sess *p, uint32_t test_id,
+			 int64_t now_ns)
+{
+	memset(&p->up, 0, sizeof(p->up));
+	p->up.test_id = test_id;
+	p->up.active = 1;
+	p->up.deadline_ns = now_ns + s->max_test_ns;
+}
+
+static void send_upload_stats(struct serve *s, struct session *ss,
+			      struct sess *p, const struct serve_out *out)
+{
+	struct upload *u = &p->up;
+	struct wire_msg r = {.type = WIRE_THROUGHPUT_STATS};
+	int64_t dur = u->packets > 1 ? u->last_rx_ns - u->first_rx_ns : 0;
+	if (dur < 0)
+		dur = 0;
+	uint64_t kbps = 0;
+	if (dur > 0)
+		kbps = (u->ip_bytes - u->first_ip_bytes) * 8ULL * 1000000ULL /
+		       (uint64_t)dur;
+	uint64_t expected = u->have_seq ? (uint64_t)u->max_seq + 1 : 0;
+	r.u.throughput_stats.test_id = u->test_id;
+	r.u.throughput_stats.bytes_rx =
+	    u->bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)u->bytes;
+	r.u.throughput_stats.duration_ms = (uint32_t)(dur / BB_NS_PER_MS);
+	r.u.throughput_stats.kbps =
+	    kbps > UINT32_MAX ? UINT32_MAX : (uint32_t)kbps;
+	r.u.throughput_stats.packets_rx = u->packets;
+	r.u.throughput_stats.packets_lost =
+	    expected > u->packets ? (uint32_t)(expected - u->packets) : 0;
+	send_msg(s, ss, &r, 0, 0, out);
+}
+
+static void on_upload_data(struct serve *s, struct sess *p,
+			   const struct wire_msg *m, size_t req_len,
+			   const struct sockaddr *from, int64_t rx_real_ns,
+			   int64_t now_ns)
+{
+	struct upload *u = &p->up;
+	const struct wire_data *d = &m->u.throughput_data;
+	if (!u->active || u->test_id != d->test_id || now_ns > u->deadline_ns) {
+		drop(s, SERVE_DROP_UNEXPECTED);
+		return;
+	}
+	uint64_t ip = req_len + ip_overhead(from);
+	if (u->packets == 0) {
+		u->first_rx_ns = rx_real_ns;
+		u->first_ip_bytes = ip;
+	}
+	u->last_rx_ns = rx_real_ns;
+	u->packets++;
+	u->bytes += d->data_len;
+	u->ip_bytes += ip;
+	if (!u->have_seq || d->chunk_seq > u->max_seq)
+		u->max_seq = d->chunk_seq;
+	u->have_seq = 1;
+}
+
+static void download_finish(struct serve *s, struct session *ss, struct sess *p,
+			    const struct serve_out *out)
+{
+	struct download *d = &p->down;
+	d->active = 0;
+	d->have_last = 1;
+	d->last_test_id = d->test_id;
+	d->last_total = d->sent;
+	d->last_chunks = d->seq;
+	stream_unlink(s, p);
+	struct wire_msg r = {.type = WIRE_DOWNLOAD_END};
+	r.u.download_end.test_id = d->test_id;
+	r.u.download_end.total_bytes_sent =
+	    d->sent > UINT32_MAX ? UINT32_MAX : (uint32_t)d->sent;
+	r.u.download_end.has_ext = 1;
+	r.u.download_end.chunks_sent = d->seq;
+	send_msg(s, ss, &r, 0, 0, out);
+}
+
+static void download_begin(struct serve *s, struct sess *p, uint32_t test_id,
+			   uint64_t bytes, uint32_t rate_kbps, int bloat,
+			   int64_t now_ns)
+{
+	struct download *d = &p->down;
+	d->test_id = test_id;
+	d->active = 1;
+	d->bloat = bloat;
+	d->total = bytes;
+	d->sent = d->ip_sent = 0;
+	d->seq = 0;
+	double want = rate_kbps ? rate_kbps * 1000.0 / 8 : s->cap_Bps;
+	d->rate_Bps = want < s->cap_Bps ? want : s->cap_Bps;
+	d->start_ns = d->next_ns = now_ns;
+	d->deadline_ns = now_ns + s->max_test_ns;
+	stream_link(s, p);
+}
+
+static void on_download_request(struct serve *s, struct session *ss,
+				struct sess *p, const struct wire_msg *m,
+				int64_t now_ns, const struct serve_out *out)
+{
+	uint32_t test_id = m->u.download_request.test_id;
+	uint32_t bytes = m->u.download_request.bytes;
+	struct download *d = &p->down;
+	if (d->active && d->test_id == test_id)
+		return; /* a retransmitted request: already streaming */
+	if (!d->active && d->have_last && d->last_test_id == test_id) {
+		struct wire_msg r = {.type = WIRE_DOWNLOAD_END};
+		r.u.download_end.test_id = d->last_test_id;
+		r.u.download_end.total_bytes_sent =
+		    d->last_total > UINT32_MAX ? UINT32_MAX
+					       : (uint32_t)d->last_total;
+		r.u.download_end.has_ext = 1;
+		r.u.download_end.chunks_sent = d->last_chunks;
+		send_msg(s, ss, &r, 0, 0, out);
+		return;
+	}
+	if (bytes == 0 || bytes > s->max_test_bytes) {
+		send_error(s, ss, WIRE_ERR_TOO_LARGE, "download size refused",
+			   out);
+		return;
+	}
+	if (d->active) /* a new test replaces the old one */
+		download_finish(s, ss, p, out);
+	download_begin(s, p, test_id, bytes, m->u.download_request.rate_kbps, 0,
+		       now_ns);
+}
+
+static void on_bloat_start(struct serve *s, struct sess *p,
+			   const struct wire_msg *m, int64_t now_ns)
+{
+	uint32_t id = m->u.bufferbloat_start.test_id;
+	uint8_t kind = m->u.bufferbloat_start.kind;
+	if (p->bloat_kind && p->bloat_test_id == id)
+		return; /* retransmitted */
+	p->bloat_test_id = id;
+	p->bloat_kind = kind;
+	if (kind == WIRE_BLOAT_UP || kind == WIRE_BLOAT_BOTH)
+		upload_begin(s, p, id, now_ns);
+	if (kind == WIRE_BLOAT_DOWN || kind == WIRE_BLOAT_BOTH)
+		download_begin(s, p, id, UINT64_MAX, 0, 1, now_ns);
+}
+
+static void on_bloat_end(struct serve *s, struct session *ss, struct sess *p,
+			 const struct wire_msg *m, const struct serve_out *out)
+{
+	uint32_t id = m->u.bufferbloat_end.test_id;
+	if (!p->bloat_kind || p->bloat_test_id != id)
+		return;
+	if (p->down.active && p->down.bloat && p->down.test_id == id)
+		download_finish(s, ss, p, out);
+	if (p->up.test_id == id && (p->up.active || p->up.done)) {
+		p->up.active = 0;
+		p->up.done = 1;
+		send_upload_stats(s, ss, p, out);
+	}
+	p->bloat_kind = 0;
+}
+
+static void dispatch(struct serve *s, struct session *ss,
+		     const struct wire_msg *m, size_t len,
+		     const struct sockaddr *from, int64_t rx_real_ns,
+		     int64_t now_ns, const struct serve_out *out)
+{
+	struct sess *p = session_priv(ss);
+	switch (m->type) {
+	case WIRE_KNOCK:
+		on_knock(s, ss, m, len, out);
+		break;
+	case WIRE_ECHO_REQUEST:
+		on_echo(s, ss, p, m, len, rx_real_ns, out);
+		break;
+	case WIRE_THROUGHPUT_START:
+		if (p->up.test_id == m->u.throughput_start.test_id &&
+		    (p->up.active || p->up.done))
+			break; /* retransmitted */
+		if (m->u.throughput_start.target_bytes > s->max_test_bytes) {
+			send_error(s, ss, WIRE_ERR_TOO_LARGE,
+				   "upload size refused", out);
+			break;
+		}
+		upload_begin(s, p, m->u.throughput_start.test_id, now_ns);
+		break;
+	case WIRE_THROUGHPUT_DATA:
+		on_upload_data(s, p, m, len, from, rx_real_ns, now_ns);
+		break;
+	case WIRE_THROUGHPUT_END:
+		if (p->up.test_id != m->u.throughput_end.test_id ||
+		    !(p->up.active || p->up.done)) {
+			send_error(s, ss, WIRE_ERR_MALFORMED,
+				   "no such upload test", out);
+			break;
+		}
+		p->up.active = 0;
+		p->up.done = 1;
+		send_upload_stats(s, ss, p, out);
+		break;
+	case WIRE_DOWNLOAD_REQUEST:
+		on_download_request(s, ss, p, m, now_ns, out);
+		break;
+	case WIRE_BUFFERBLOAT_START:
+		on_bloat_start(s, p, m, now_ns);
+		break;
+	case WIRE_BUFFERBLOAT_END:
+		on_bloat_end(s, ss, p, m, out);
+		break;
+	default:
+		drop(s, SERVE_DROP_UNEXPECTED);
+		break;
+	}
+}
+
+/* ---- receive path ------------------------------------------------------ */
+
+static int pay_rate(struct serve *s, const struct wire_header *h,
+		    struct session *ss, size_t len, const struct sockaddr *from,
+		    int64_t now_ns)
+{
+	if (!s->rate_limiting)
+		return 0;
+	if (h && ss && h->type == WIRE_THROUGHPUT_DATA) {
+		struct sess *p = session_priv(ss);
+		if (p->up.active &&
+		    !ratelimit_is_ignored(s->rl, from, now_ns)) {
+			if (ratelimit_bytes(s->rl, from,
+					    len + ip_overhead(from), now_ns))
+				return 0;
+			drop(s, SERVE_DROP_RATE);
+			return -1;
+		}
+	}
+	switch (ratelimit_packet(s->rl, from, now_ns)) {
+	case RATELIMIT_PASS:
+		return 0;
+	case RATELIMIT_DROP:
+		drop(s, SERVE_DROP_RATE);
+		return -1;
+	case RATELIMIT_IGNORED:
+	default:
+		drop(s, SERVE_DROP_IGNORED);
+		return -1;
+	}
+}
+
+/* A KNOCK from an address without a session: authenticate it and open
+ * one, or drop it. */
+static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
+		      const struct wire_header *h, const struct sockaddr *from,
+		      socklen_t fromlen, int64_t now_ns,
+		      const struct serve_out *out)
+{
+	uint64_t now_real = (uint64_t)clock_real_ns();
+	struct replay_window fresh;
+	replay_init(&fresh);
+	int rc = replay_check(&fresh, h->nonce_ts, now_real);
+	if (rc < 0) {
+		drop(s, SERVE_DROP_STALE);
+		log_failed_knock(s, from, "timestamp outside the window",
+				 now_ns);
+		return;
+	}
+	for (struct session *o =
+		 session_find_cid(s->sessions, h->client_id, NULL);
+	     o; o = session_find_cid(s->sessions, h->client_id, o))
+		if (replay_check(&o->replay, h->nonce_ts, now_real) ==
+		    -EALREADY) {
+			rc = -EALREADY;
+			break;
+		}
+	if (rc < 0) {
+		drop(s, SERVE_DROP_REPLAY);
+		log_failed_knock(s, from, "replayed", now_ns);
+		return;
+	}
+	struct wire_header oh;
+	struct wire_msg m;
+	if (wire_open(s->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
+		      &m) < 0) {
+		drop(s, SERVE_DROP_AUTH);
+		log_failed_knock(s, from, "authentication failed", now_ns);
+		return;
+	}
+	int64_t skew =
+	    (int64_t)m.u.knock.unix_time - (int64_t)(now_real / BB_NS_PER_S);
+	if (skew > s->knock_window_ns / BB_NS_PER_S ||
+	    -skew > s->knock_window_ns / BB_NS_PER_S) {
+		drop(s, SERVE_DROP_STALE);
+		log_failed_knock(s, from, "knock time outside the window",
+				 now_ns);
+		return;
+	}
+	if (knockcache_claim(s->knocks, h->client_id, h->nonce_ts) < 0) {
+		drop(s, SERVE_DROP_REPLAY);
+		log_failed_knock(s, from, "replayed", now_ns);
+		return;
+	}
+	struct session *ss =
+	    session_create(s->sessions, from, fromlen, h->client_id, now_ns);
+	replay_commit(&ss->replay, h->nonce_ts);
+	count(&s->n.sessions, 1);
+	count(&s->n.created, 1);
+	count(&s->n.knocks_ok, 1);
+	if (s->log_failed_knocks) {
+		char a[64];
+		sock_addr_to_text(from, a, sizeof(a));
+		srvlog(SRVLOG_DEBUG, "session %08x opened for %s", ss->id, a);
+	}
+	on_knock(s, ss, &m, len, out);
+}
+
+void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
+		 const struct sockaddr *from, socklen_t fromlen,
+		 int64_t rx_real_ns, int64_t now_ns,
+		 const struct serve_out *out)
+{
+	struct wire_header h;
+	count(&s->n.rx_packets, 1);
+	count(&s->n.rx_bytes, len);
+	if (wire_peek(pkt, len, &h) < 0) {
+		if (pay_rate(s, NULL, NULL, len, from, now_ns) == 0)
+			drop(s, SERVE_DROP_MALFORMED);
+		return;
+	}
+	struct session *ss = session_find(s->sessions, from, h.client_id);
+	if (pay_rate(s, &h, ss, len, from, now_ns) < 0)
+		return;
+	if (wire_check_dir(&h, WIRE_DIR_C2S, 0) < 0) {
+		drop(s, SERVE_DROP_DIRECTION);
+		return;
+	}
+	if (!ss) {
+		if (h.type == WIRE_KNOCK)
+			knock_new(s, pkt, len, &h, from, fromlen, now_ns, out);
+		else
+			drop(s, SERVE_DROP_NO_SESSION);
+		return;
+	}
+	uint64_t now_real = (uint64_t)clock_real_ns();
+	int rc = replay_check(&ss->replay, h.nonce_ts, now_real);
+	if (rc < 0) {
+		drop(s, rc == -ESTALE ? SERVE_DROP_STALE : SERVE_DROP_REPLAY);
+		if (h.type == WIRE_KNOCK)
+			log_failed_knock(s, from, "stale or replayed", now_ns);
+		return;
+	}
+	struct wire_header oh;
+	struct wire_msg m;
+	if (wire_open(s->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
+		      &m) < 0) {
+		drop(s, SERVE_DROP_AUTH);
+		if (h.type == WIRE_KNOCK)
+			log_failed_knock(s, from, "authentication failed",
+					 now_ns);
+		return;
+	}
+	if (replay_commit(&ss->replay, h.nonce_ts) < 0) {
+		drop(s, SERVE_DROP_REPLAY);
+		return;
+	}
+	if (m.type == WIRE_KNOCK) {
+		int64_t skew = (int64_t)m.u.knock.unix_time -
+			       (int64_t)(now_real / BB_NS_PER_S);
+		if (skew > s->knock_window_ns / BB_NS_PER_S ||
+		    -skew > s->knock_window_ns / BB_NS_PER_S) {
+			drop(s, SERVE_DROP_STALE);
+			log_failed_knock(s, from, "knock time outside window",
+					 now_ns);
+			return;
+		}
+		if (knockcache_claim(s->knocks, h.client_id, h.nonce_ts) < 0) {
+			drop(s, SERVE_DROP_REPLAY);
+			log_failed_knock(s, from, "replayed", now_ns);
+			return;
+		}
+		count(&s->n.knocks_ok, 1);
+	}
+	session_touch(s->sessions, ss, from, fromlen, now_ns);
+	dispatch(s, ss, &m, len, from, rx_real_ns, now_ns, out);
+}
+
+/* ---- download streams --------------------------------------------------- */
+
+/* Send what one stream may send now; returns when it wants to go again. */
+static int64_t pump_one(struct serve *s, struct sess *p, int64_t now_ns,
+			const struct serve_out *out)
+{
+	struct session *ss = session_of_priv(p);
+	struct download *d = &p->down;
+	const struct sockaddr *to = (const struct sockaddr *)&ss->addr;
+	size_t per_chunk = s->chunk_size - WIRE_MIN_PACKET - WIRE_DATA_HDR_LEN;
+	unsigned ovh = ip_overhead(to);
+
+	if (now_ns >= d->deadline_ns) {
+		download_finish(s, ss, p, out);
+		return INT64_MAX;
+	}
+	for (int i = 0; i < PUMP_MAX_CHUNKS; i++) {
+		if (d->sent >= d->total) {
+			download_finish(s, ss, p, out);
+			return INT64_MAX;
+		}
+		uint64_t left = d->total - d->sent;
+		size_t n = left < per_chunk ? (size_t)left : per_chunk;
+		size_t ip = n + WIRE_MIN_PACKET + WIRE_DATA_HDR_LEN + ovh;
+		/* allowed by time t: rate * t + one chunk */
+		double allowed =
+		    d->rate_Bps * (double)(now_ns - d->start_ns) / 1e9 +
+		    (double)ip;
+		if ((double)(d->ip_sent + ip) > allowed) {
+			double need = (double)(d->ip_sent + ip) - allowed;
+			return now_ns + 1 + (int64_t)(need / d->rate_Bps * 1e9);
+		}
+		if (s->rate_limiting && !ratelimit_bytes(s->rl, to, ip, now_ns))
+			return now_ns + PUMP_IDLE_NS;
+		struct wire_msg m = {.type = WIRE_DOWNLOAD_DATA};
+		m.u.download_data.test_id = d->test_id;
+		m.u.download_data.chunk_seq = d->seq;
+		m.u.download_data.data = zeros;
+		m.u.download_data.data_len = n;
+		if (send_msg(s, ss, &m, 0, 0, out) < 0)
+			return now_ns + PUMP_IDLE_NS;
+		d->seq++;
+		d->sent += n;
+		d->ip_sent += ip;
+	}
+	return now_ns; /* more is due right away */
+}
+
+int64_t serve_pump(struct serve *s, int64_t now_ns, const struct serve_out *out)
+{
+	int64_t next = INT64_MAX;
+	struct sess *p = s->streams;
+	while (p) {
+		struct sess *nx = p->snext; /* p may leave the list */
+		int64_t t = pump_one(s, p, now_ns, out);
+		if (t < next)
+			next = t;
+		p = nx;
+	}
+	return next;
+}
+
+void serve_tick(struct serve *s, int64_t now_ns)
+{
+	session_expire(s->sessions, now_ns);
+}
+
+void serve_stats(const struct serve *s, struct serve_stats *o)
+{
+	struct counters *n = (struct counters *)&s->n;
+#define LD(x) atomic_load_explicit(&n->x, memory_order_relaxed)
+	o->rx_packets = LD(rx_packets);
+	o->rx_bytes = LD(rx_bytes);
+	o->tx_packets = LD(tx_packets);
+	o->tx_bytes = LD(tx_bytes);
+	o->knocks_ok = LD(knocks_ok);
+	o->knocks_failed = LD(knocks_failed);
+	o->sessions_created = LD(created);
+	o->sessions_evicted = LD(evicted);
+	o->sessions = LD(sessions);
+	o->streams = LD(streams);
+	for (int i = 0; i < SERVE_DROP_NREASONS; i++)
+		o->drop[i] = LD(drop[i]);
+#undef LD
+}
+
+void serve_tx_failed(struct serve *s, size_t packets, size_t bytes)
+{
+	count(&s->n.tx_packets, (uint64_t)0 - packets);
+	count(&s->n.tx_bytes, (uint64_t)0 - bytes);
+}

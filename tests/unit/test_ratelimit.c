@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-address token buckets (server/ratelimit.c): the burst, the refill
+ * rate, addresses independent of each other and of the port, the byte
+ * bucket, the 5-minute penalty box after persistent abuse (and not after a
+ * short burst), and the bounded address table.  Time is injected.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "proto/wire.h"
+#include "server/ratelimit.h"
+
+#define S  (1000000000LL)
+#define MS (1000000LL)
+
+static struct sockaddr_in addr(const char *ip, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)port)};
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	return a;
+}
+
+#define SA(a) ((const struct sockaddr *)&(a))
+
+static const struct ratelimit_conf conf = {
+    .pps = 100,
+    .burst = 20,
+    .bytes_per_s = 1000000,
+    .byte_burst = 10000,
+    .abuse_after_ns = 10 * S,
+    .ignore_ns = RATELIMIT_IGNORE_NS,
+};
+
+static int setup(void **state)
+{
+	(void)state;
+	return wire_init();
+}
+
+static int passes(struct ratelimit *rl, const struct sockaddr *a, int n,
+		  int64_t now)
+{
+	int ok = 0;
+	for (int i = 0; i < n; i++)
+		ok += ratelimit_packet(rl, a, now) == RATELIMIT_PASS;
+	return ok;
+}
+
+static void test_burst_and_refill(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(&conf, 16);
+	struct sockaddr_in a = addr("192.0.2.1", 1000);
+	struct sockaddr_in a_other_port = addr("192.0.2.1", 2000);
+	struct sockaddr_in b = addr("192.0.2.2", 1000);
+	int64_t t = 5 * S;
+	/* a full bucket: exactly the burst passes at one instant */
+	assert_int_equal(passes(rl, SA(a), 50, t), 20);
+	/* the port does not make a new address */
+	assert_int_equal(ratelimit_packet(rl, SA(a_other_port), t),
+			 RATELIMIT_DROP);
+	/* another address has its own bucket */
+	assert_int_equal(passes(rl, SA(b), 5, t), 5);
+	/* 100 ms at 100/s refills 10 tokens */
+	assert_int_equal(passes(rl, SA(a), 50, t + 100 * MS), 10);
+	/* a long pause refills no more than the burst */
+	assert_int_equal(passes(rl, SA(a), 50, t + 100 * S), 20);
+	/* steady 100/s passes completely: one packet every 10 ms */
+	int ok = 0;
+	int64_t t0 = t + 200 * S;
+	assert_int_equal(passes(rl, SA(a), 20, t0), 20); /* drain */
+	for (int i = 1; i <= 100; i++)
+		ok += passes(rl, SA(a), 1, t0 + i * 10 * MS);
+	assert_int_equal(ok, 100);
+	ratelimit_free(rl);
+}
+
+static void test_bytes(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(&conf, 4);
+	struct sockaddr_in a = addr("192.0.2.1", 1);
+	int64_t t = 1 * S;
+	int ok = 0;
+	for (int i = 0; i < 20; i++)
+		ok += ratelimit_bytes(rl, SA(a), 1000, t);
+	assert_int_equal(ok, 10); /* the 10000-byte burst */
+	/* 1 MB/s: 5 ms give 5000 bytes */
+	ok = 0;
+	for (int i = 0; i < 20; i++)
+		ok += ratelimit_bytes(rl, SA(a), 1000, t + 5 * MS);
+	assert_int_equal(ok, 5);
+	/* a chunk larger than the burst still passes once it has refilled */
+	assert_int_equal(ratelimit_bytes(rl, SA(a), 20000, t + 6 * MS), 0);
+	assert_int_equal(ratelimit_bytes(rl, SA(a), 20000, t + 100 * MS), 1);
+	/* unlimited */
+	struct ratelimit_conf u = conf;
+	u.bytes_per_s = 0;
+	struct ratelimit *rl2 = ratelimit_new(&u, 4);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(ratelimit_bytes(rl2, SA(a), 65000, t), 1);
+	ratelimit_free(rl2);
+	ratelimit_free(rl);
+}
+
+static void test_short_burst_is_not_abuse(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(&conf, 4);
+	struct sockaddr_in a = addr("198.51.100.7", 1);
+	int64_t t = 1 * S;
+	/* over the limit for 5 s, a 2 s break, 5 s again: no penalty box */
+	for (int64_t x = 0; x < 5 * S; x += 5 * MS)
+		ratelimit_packet(rl, SA(a), t + x);
+	t += 7 * S;
+	for (int64_t x = 0; x < 5 * S; x += 5 * MS)
+		assert_int_not_equal(ratelimit_packet(rl, SA(a), t + x),
+				     RATELIMIT_IGNORED);
+	assert_false(ratelimit_is_ignored(rl, SA(a), t + 5 * S));
+	ratelimit_free(rl);
+}
+
+static void test_persistent_abuse_ignored_5_min(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(&conf, 4);
+	struct sockaddr_in a = addr("198.51.100.8", 1);
+	struct sockaddr_in b = addr("198.51.100.9", 1);
+	int64_t t = 1 * S, x, ignored_at = -1;
+	/* 200 packets/s against a 100/s limit, continuously */
+	for (x = 0; x < 20 * S; x += 5 * MS) {
+		if (ratelimit_packet(rl, SA(a), t + x) == RATELIMIT_IGNORED) {
+			ignored_at = x;
+			break;
+		}
+	}
+	/* boxed after about abuse_after_ns of continuous excess */
+	assert_true(ignored_at >= 9 * S && ignored_at <= 11 * S);
+	int64_t box = t + ignored_at;
+	/* ignored for 5 minutes even when it behaves, others unaffected */
+	assert_int_equal(ratelimit_packet(rl, SA(a), box + 60 * S),
+			 RATELIMIT_IGNORED);
+	assert_int_equal(ratelimit_packet(rl, SA(a), box + 299 * S),
+			 RATELIMIT_IGNORED);
+	assert_true(ratelimit_is_ignored(rl, SA(a), box + 299 * S));
+	assert_int_equal(ratelimit_packet(rl, SA(b), box + 60 * S),
+			 RATELIMIT_PASS);
+	/* and let back in afterwards with a full bucket */
+	assert_false(ratelimit_is_ignored(rl, SA(a), box + 300 * S));
+	assert_int_equal(passes(rl, SA(a), 30, box + 300 * S), 20);
+	ratelimit_free(rl);
+}
+
+static void test_table_bounded(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(&conf, 8);
+	struct sockaddr_in a = addr("203.0.113.1", 1);
+	for (uint32_t i = 0; i < 1000; i++) {
+		a.sin_addr.s_addr = htonl(0xcb007100u + i);
+		assert_int_equal(ratelimit_packet(rl, SA(a), S),
+				 RATELIMIT_PASS);
+		assert_true(ratelimit_count(rl) <= 8);
+	}
+	assert_int_equal(ratelimit_count(rl), 8);
+	ratelimit_free(rl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_burst_and_refill),
+	    cmocka_unit_test(test_bytes),
+	    cmocka_unit_test(test_short_burst_is_not_abuse),
+	    cmocka_unit_test(test_persistent_abuse_ignored_5_min),
+	    cmocka_unit_test(test_table_bounded),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
