@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A one-row sparkline of a value series (see series.h for the markers).
+ * The newest value sits at the right edge; missing history on the left is
+ * blank.  Levels are the eight blocks ▁▂▃▄▅▆▇█, or "_.-=*#" in ASCII mode.
+ * The scale floor is 0 and its top is fixed by the caller or the nice ceiling
+ * of the visible p95.  A value above the top is clipped: drawn full height
+ * ('^' in ASCII) in ROLE_BAD, so a single spike never flattens the line.
+ * A lost probe is a '×' ('!' in ASCII) in ROLE_LOSS, never a gap; no data is
+ * a dim blank.
+ */
+#ifndef BB_SPARKLINE_H
+#define BB_SPARKLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tui/cellbuf.h"
+#include "tui/series.h"
+
+struct sparkline_opts {
+	int64_t top;  /* fixed scale top; 0 = auto */
+	int64_t warn; /* values >= warn in ROLE_WARN; 0 = no threshold */
+	int64_t bad;  /* values >= bad in ROLE_BAD; 0 = no threshold */
+};
+
+/* Draw the newest w of n values at (x, y); o may be NULL; returns the top. */
+int64_t sparkline_draw(struct cellbuf *cb, int x, int y, int w,
+		       const int64_t *v, size_t n,
+		       const struct sparkline_opts *o);
+
+#endif
