@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/detect.h"
 #include "core/engine.h"
 #include "core/event.h"
 #include "core/model.h"
@@ -72,6 +73,11 @@ static void print_status(struct headless *h, enum stats_window w,
 	struct model *model = monitor_model(h->monitor);
 	for (size_t i = 0; i < model_count(model); i++)
 		print_series(h, model_at(model, i), w, prefix);
+	/* detection: the verdict in plain words (core/detect) */
+	char verdict[1024], t[32];
+	detect_verdict(monitor_detect(h->monitor), verdict, sizeof(verdict));
+	stamp(t, sizeof(t));
+	fprintf(h->out, "%s %s verdict: %s\n", t, prefix, verdict);
 	struct monitor_status s;
 	monitor_status(h->monitor, &s);
 	if (s.dropped_engine || s.dropped_storage || s.store_failures)

@@ -19,6 +19,8 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/alerts.h"
+#include "core/detect.h"
 #include "core/engine.h"
 #include "core/event.h"
 #include "core/model.h"
@@ -51,6 +53,10 @@ struct monitor {
 	void *on_event_ctx;
 	struct recorder_stats final_rec; /* after monitor_finish */
 	bool have_final_rec;
+	/* detection (core/detect, core/alerts) */
+	struct detect *detect;
+	struct alerts *alerts;
+	ev_timer detect_timer;
 };
 
 void monitor_options_init(struct monitor_options *o)
@@ -116,7 +122,8 @@ static void on_engine_sample(void *ctx, const struct bb_sample *s)
 {
 	struct monitor *m = ctx;
 	m->samples++;
-	model_add(m->model, s);
+	const struct model_series *ms = model_add(m->model, s);
+	detect_sample(m->detect, ms, s);
 	if (m->rec_samples)
 		ring_push(m->rec_samples, s); /* full: counted by the ring */
 	if (m->on_sample)
@@ -145,6 +152,22 @@ static void on_engine_notice(void *ctx, const struct engine_notice *n)
 	snprintf(ev.metrics, sizeof(ev.metrics),
 		 "{\"old\":\"%s\",\"new\":\"%s\"}", n->old_addr, n->new_addr);
 	monitor_push_event(m, &ev);
+}
+
+/* Detection: every event change goes to the database, the alerts and the
+ * front end. */
+static void on_detect_event(void *ctx, const struct bb_event *ev,
+			    enum detect_state state)
+{
+	struct monitor *m = ctx;
+	monitor_push_event(m, ev); /* database and front end */
+	alerts_event(m->alerts, ev, state);
+}
+
+static void on_detect_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct monitor *m = w->data;
+	detect_tick(m->detect, clock_mono_ns());
 }
 
 static void on_quit_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -185,6 +208,18 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 	if (!m->model) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
+	}
+	m->detect = detect_create(&m->cfg, on_detect_event, m);
+	if (!m->detect) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (m->cfg.alerts.enabled &&
+	    (m->cfg.alerts.log_path[0] || m->cfg.alerts.command[0])) {
+		m->alerts = alerts_create(m->loop, m->cfg.alerts.log_path,
+					  m->cfg.alerts.command, err, errlen);
+		if (!m->alerts)
+			goto fail;
 	}
 	if (!o->no_db) {
 		m->store = store_open(m->cfg.general.database_path, STORE_RDWR,
@@ -270,6 +305,9 @@ int monitor_start(struct monitor *m)
 		}
 	}
 	m->started_mono_ns = clock_mono_ns();
+	ev_timer_init(&m->detect_timer, on_detect_tick, 1., 1.);
+	m->detect_timer.data = m;
+	ev_timer_start(m->loop, &m->detect_timer);
 	return engine_start(m->engine);
 }
 
@@ -297,6 +335,11 @@ void monitor_push_event(struct monitor *m, const struct bb_event *ev)
 		m->on_event(m->on_event_ctx, ev);
 }
 
+struct detect *monitor_detect(struct monitor *m)
+{
+	return m->detect;
+}
+
 void monitor_status(const struct monitor *m, struct monitor_status *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -320,6 +363,10 @@ void monitor_finish(struct monitor *m)
 {
 	if (m->engine)
 		engine_stop(m->engine); /* last samples reach the recorder */
+	if (ev_is_active(&m->detect_timer))
+		ev_timer_stop(m->loop, &m->detect_timer);
+	if (m->detect)
+		detect_finish(m->detect); /* open events end before the flush */
 	if (m->recorder) {
 		/* flushes everything queued; keep the final counters */
 		recorder_stop(m->recorder, &m->final_rec);
@@ -338,6 +385,8 @@ void monitor_destroy(struct monitor *m)
 	ring_destroy(m->rec_samples);
 	ring_destroy(m->rec_events);
 	model_destroy(m->model);
+	alerts_destroy(m->alerts);
+	detect_destroy(m->detect);
 	if (ev_is_active(&m->sigint)) {
 		ev_signal_stop(m->loop, &m->sigint);
 		ev_signal_stop(m->loop, &m->sigterm);

@@ -21,6 +21,7 @@ struct bb_config;
 struct bb_event;
 struct bb_sample;
 struct engine_plan;
+struct detect;
 
 /* Called on the main thread for every sample, after the model saw it. */
 typedef void (*monitor_sample_fn)(void *ctx, const struct bb_sample *s);
@@ -70,6 +71,8 @@ void monitor_on_sample(struct monitor *m, monitor_sample_fn fn, void *ctx);
 void monitor_on_event(struct monitor *m, monitor_event_fn fn, void *ctx);
 /* Queue an event (new or updated) for the database and the front end. */
 void monitor_push_event(struct monitor *m, const struct bb_event *ev);
+/* The detector: verdict, baselines, gateway changes (main thread only). */
+struct detect *monitor_detect(struct monitor *m);
 /* The live model (main thread only). */
 struct model *monitor_model(struct monitor *m);
 /* Start probing (worker threads, storage thread, signal handling). */

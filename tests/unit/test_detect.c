@@ -1,0 +1,630 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Detection from synthetic sample streams fed through the real model and
+ * stats code: every alert kind fires at the right probe with the right
+ * severity and backdated start, stays quiet on clean data and single
+ * outliers; baselines rise slowly and fall fast; the lifecycle (start,
+ * update, end, cooldown re-open); loss classification; the verdict; and
+ * the pure diagnosis helpers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/detect.h"
+#include "core/detect_diag.h"
+#include "core/model.h"
+
+#define MS     BB_NS_PER_MS
+#define SEC    BB_NS_PER_S
+#define T0     (1000 * SEC)		     /* mono of the first probe */
+#define REAL0  (1700000000000LL * BB_NS_PER_MS) /* real = mono + REAL0 */
+#define MAXEV  256
+
+struct fix {
+	struct bb_config cfg;
+	struct model *m;
+	struct detect *d;
+	struct bb_event ev[MAXEV];
+	enum detect_state st[MAXEV];
+	int n;
+	int64_t next_tick;
+};
+
+static void on_ev(void *ctx, const struct bb_event *ev, enum detect_state st)
+{
+	struct fix *f = ctx;
+	if (getenv("DETECT_DUMP")) /* debugging aid */
+		fprintf(stderr, "event %d %s %lld..%lld %s %s\n", st, ev->kind,
+			(long long)ev->start_ms, (long long)ev->end_ms,
+			ev->description, ev->metrics);
+	assert_true(f->n < MAXEV);
+	f->ev[f->n] = *ev;
+	f->st[f->n++] = st;
+}
+
+static struct fix *fix_new(void)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	config_defaults(&f->cfg);
+	f->m = model_create(100 * MS);
+	f->d = detect_create(&f->cfg, on_ev, f);
+	f->next_tick = T0 + SEC;
+	return f;
+}
+
+static void fix_free(struct fix *f)
+{
+	detect_destroy(f->d);
+	model_destroy(f->m);
+	free(f);
+}
+
+/* Ticks due up to mono t, then nothing else: as the 1 s ev_timer would. */
+static void ticks_to(struct fix *f, int64_t t)
+{
+	while (f->next_tick <= t) {
+		detect_tick(f->d, f->next_tick);
+		f->next_tick += SEC;
+	}
+}
+
+static void feed_kind(struct fix *f, int kind, const char *target,
+		      int64_t mono, int status, int64_t rtt)
+{
+	struct bb_sample s;
+	ticks_to(f, mono);
+	sample_init(&s, kind);
+	s.mono_ns = mono;
+	s.real_ns = mono + REAL0;
+	snprintf(s.target, sizeof(s.target), "%s", target);
+	s.status = (uint8_t)status;
+	s.seq = (uint32_t)(mono / MS);
+	if (status == BB_STATUS_OK) {
+		if (kind == BB_KIND_UPLOAD || kind == BB_KIND_DOWNLOAD)
+			s.throughput_kbps = rtt;
+		else
+			s.rtt_ns = rtt;
+	} else if (kind == BB_KIND_TCP_CONNECT) {
+		snprintf(s.detail, sizeof(s.detail), "connection refused");
+	}
+	detect_sample(f->d, model_add(f->m, &s), &s);
+}
+
+static void feed(struct fix *f, const char *target, int64_t mono, int ok,
+		 int64_t rtt)
+{
+	feed_kind(f, BB_KIND_ICMP, target, mono,
+		  ok ? BB_STATUS_OK : BB_STATUS_TIMEOUT, rtt);
+}
+
+/* Index of the first callback for KIND in state ST, -1 if none. */
+static int find(const struct fix *f, const char *kind, int st)
+{
+	for (int i = 0; i < f->n; i++)
+		if (!strcmp(f->ev[i].kind, kind) && (st < 0 || (int)f->st[i] == st))
+			return i;
+	return -1;
+}
+
+static int count(const struct fix *f, const char *kind, int st)
+{
+	int n = 0;
+	for (int i = 0; i < f->n; i++)
+		n += !strcmp(f->ev[i].kind, kind) && (st < 0 || (int)f->st[i] == st);
+	return n;
+}
+
+static double metric(const struct bb_event *ev, const char *key)
+{
+	char k[64];
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	const char *p = strstr(ev->metrics, k);
+	assert_non_null(p);
+	return strtod(p + strlen(k), NULL);
+}
+
+static int64_t real_ms(int64_t mono)
+{
+	return (mono + REAL0) / MS;
+}
+
+/* Clean probes to TARGET every 100 ms from *t for N probes at RTT. */
+static void clean(struct fix *f, const char *target, int64_t *t, int n,
+		  int64_t rtt)
+{
+	for (int i = 0; i < n; i++, *t += 100 * MS)
+		feed(f, target, *t, 1, rtt + (i % 3) * 100000);
+}
+
+static void test_clean_and_outliers_raise_nothing(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	clean(f, "a", &t, 300, 10 * MS);
+	feed(f, "a", t, 1, 900 * MS); /* one outlier */
+	t += 100 * MS;
+	clean(f, "a", &t, 100, 10 * MS);
+	feed(f, "a", t, 0, 0); /* one lost probe */
+	t += 100 * MS;
+	clean(f, "a", &t, 300, 10 * MS);
+	ticks_to(f, t + 20 * SEC);
+	assert_int_equal(f->n, 0);
+	char v[256];
+	detect_verdict(f->d, v, sizeof(v));
+	assert_string_equal(v, "No problems detected in the last hour.");
+	fix_free(f);
+}
+
+static void test_baseline_rise_slow_fall_fast(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	for (int i = 0; i < 4; i++, t += 100 * MS)
+		feed(f, "a", t, 1, (20 + i) * MS);
+	const struct model_series *ms = model_at(f->m, 0);
+	assert_true(detect_baseline(f->d, ms) == BB_NONE); /* not yet seeded */
+	feed(f, "a", t, 1, 25 * MS);
+	t += 100 * MS;
+	assert_true(detect_baseline(f->d, ms) == 20 * MS); /* min of first 5 */
+	/* 30 s at double the baseline: rises by well under 20 % */
+	for (int i = 0; i < 300; i++, t += 100 * MS)
+		feed(f, "a", t, 1, 40 * MS);
+	int64_t b = detect_baseline(f->d, ms);
+	assert_true(b > 20 * MS && b < 24 * MS);
+	/* one lower answer halves the gap at once, a few reach it */
+	feed(f, "a", t, 1, 10 * MS);
+	t += 100 * MS;
+	assert_true(detect_baseline(f->d, ms) < 17 * MS);
+	for (int i = 0; i < 6; i++, t += 100 * MS)
+		feed(f, "a", t, 1, 10 * MS);
+	assert_true(detect_baseline(f->d, ms) < 11 * MS);
+	/* saved and loaded into a new detector: used from the first answer */
+	char text[512];
+	detect_baselines_save(f->d, text, sizeof(text));
+	assert_non_null(strstr(text, "bbv1\n\ticmp\ta\t\t"));
+	struct fix *g = fix_new();
+	assert_int_equal(detect_baselines_load(g->d, text), 1);
+	assert_int_equal(detect_baselines_load(g->d, "garbage"), -EINVAL);
+	feed(g, "a", T0, 1, 12 * MS);
+	int64_t lb = detect_baseline(g->d, model_at(g->m, 0));
+	assert_true(lb > 9 * MS && lb < 11 * MS);
+	fix_free(g);
+	fix_free(f);
+}
+
+static void test_latency_spike(void **state)
+{
+	struct fix *f = fix_new(); /* factor 3, 5 probes */
+	int64_t t = T0;
+	clean(f, "a", &t, 50, 10 * MS);
+	int64_t spike = t;
+	for (int i = 0; i < 4; i++, t += 100 * MS)
+		feed(f, "a", t, 1, 60 * MS);
+	assert_int_equal(find(f, "latency_spike", -1), -1); /* 4 < 5 */
+	feed(f, "a", t, 1, 60 * MS); /* the 5th */
+	t += 100 * MS;
+	int i = find(f, "latency_spike", DETECT_START);
+	assert_true(i >= 0);
+	assert_int_equal(f->ev[i].severity, BB_SEV_WARNING);
+	assert_true(f->ev[i].start_ms == real_ms(spike));
+	assert_string_equal(f->ev[i].target, "a");
+	assert_true(fabs(metric(&f->ev[i], "baseline_ms") - 10.0) < 0.5);
+	/* above latency_critical_ms: escalates at once */
+	for (int k = 0; k < 10; k++, t += 100 * MS)
+		feed(f, "a", t, 1, (int64_t)f->cfg.thresholds.latency_critical_ms *
+					   MS + 50 * MS);
+	int last_spike = (int)(t / MS) - 100;
+	i = find(f, "latency_spike", DETECT_UPDATE);
+	assert_true(i >= 0);
+	assert_int_equal(f->ev[i].severity, BB_SEV_CRITICAL);
+	clean(f, "a", &t, 100, 10 * MS);
+	i = find(f, "latency_spike", DETECT_END);
+	assert_true(i >= 0);
+	assert_true(f->ev[i].end_ms == real_ms((int64_t)last_spike * MS));
+	assert_int_equal(count(f, "latency_spike", DETECT_START), 1);
+	fix_free(f);
+}
+
+static void test_loss_bursts_classified(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	clean(f, "a", &t, 100, 10 * MS);
+	int64_t first = t;
+	int gaps[3] = {21, 33, 26}; /* irregular: bursts, not periodic */
+	for (int b = 0; b < 3; b++) {
+		for (int k = 0; k < 5; k++, t += 100 * MS)
+			feed(f, "a", t, 0, 0);
+		clean(f, "a", &t, gaps[b], 10 * MS);
+	}
+	int i = find(f, "packet_loss", DETECT_START);
+	assert_true(i >= 0);
+	assert_true(f->ev[i].start_ms == real_ms(first));
+	assert_int_equal(f->ev[i].severity, BB_SEV_CRITICAL); /* run of 5 */
+	detect_tick(f->d, t);
+	char v[512];
+	detect_verdict(f->d, v, sizeof(v));
+	assert_string_equal(v, "Loss bursts to a: 3 bursts in 60 s, longest 5 "
+			       "probes.");
+	detect_finish(f->d);
+	i = find(f, "packet_loss", DETECT_END);
+	assert_true(i >= 0);
+	assert_int_equal((int)metric(&f->ev[i], "longest_burst"), 5);
+	assert_int_equal((int)metric(&f->ev[i], "bursts"), 3);
+	assert_non_null(strstr(f->ev[i].metrics, "\"pattern\":\"burst\""));
+	assert_non_null(strstr(f->ev[i].description, "(burst)."));
+	/* ends at its last lost probe */
+	assert_true(f->ev[i].end_ms ==
+		    real_ms(first + (5 + 21 + 5 + 33 + 4) * 100 * MS));
+	fix_free(f);
+}
+
+static void test_loss_scattered_and_periodic(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	clean(f, "a", &t, 50, 10 * MS);
+	srand(7);
+	int lost = 0;
+	for (int k = 0; k < 500; k++, t += 100 * MS) {
+		int ok = rand() % 100 >= 10;
+		lost += !ok;
+		feed(f, "a", t, ok, 10 * MS);
+	}
+	detect_finish(f->d);
+	int i = find(f, "packet_loss", DETECT_END);
+	assert_true(i >= 0);
+	assert_non_null(strstr(f->ev[i].metrics, "\"pattern\":\"scattered\""));
+	double pct = metric(&f->ev[i], "loss_pct");
+	assert_true(pct > 6 && pct < 14);
+	fix_free(f);
+
+	/* bursts of 3 every 10 s exactly: periodic */
+	f = fix_new();
+	t = T0;
+	clean(f, "a", &t, 50, 10 * MS);
+	for (int b = 0; b < 5; b++) {
+		for (int k = 0; k < 3; k++, t += 100 * MS)
+			feed(f, "a", t, 0, 0);
+		clean(f, "a", &t, 97, 10 * MS);
+	}
+	detect_tick(f->d, t);
+	char v[512];
+	detect_verdict(f->d, v, sizeof(v));
+	assert_non_null(strstr(v, "Periodic loss bursts to a"));
+	fix_free(f);
+}
+
+static void test_loss_window_warning(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	clean(f, "a", &t, 400, 10 * MS);
+	/* 2 isolated losses in 600 probes: 0.33 % < 0.5 %: nothing */
+	feed(f, "a", t, 0, 0);
+	t += 100 * MS;
+	clean(f, "a", &t, 100, 10 * MS);
+	feed(f, "a", t, 0, 0);
+	t += 100 * MS;
+	clean(f, "a", &t, 30, 10 * MS);
+	assert_int_equal(find(f, "packet_loss", -1), -1);
+	/* a third, then a fourth: 0.5 %..1 % = warning */
+	feed(f, "a", t, 0, 0);
+	t += 100 * MS;
+	clean(f, "a", &t, 20, 10 * MS);
+	feed(f, "a", t, 0, 0);
+	t += 100 * MS;
+	clean(f, "a", &t, 20, 10 * MS);
+	int i = find(f, "packet_loss", DETECT_START);
+	assert_true(i >= 0);
+	assert_int_equal(f->ev[i].severity, BB_SEV_WARNING);
+	fix_free(f);
+}
+
+/* Two ICMP targets 50 ms apart and a TCP connect every second. */
+static void outage_run(struct fix *f, int64_t outage_ns, int64_t *start,
+		       int64_t *end)
+{
+	int64_t t = T0;
+	int64_t from = T0 + 20 * SEC, to = from + outage_ns;
+	*start = *end = 0;
+	for (int k = 0; k < 400; k++, t += 100 * MS) {
+		for (int s = 0; s < 2; s++) {
+			int64_t ts = t + s * 50 * MS;
+			int down = ts >= from && ts < to;
+			if (down && !*start)
+				*start = ts;
+			if (!down && ts >= to && !*end)
+				*end = ts;
+			feed(f, s ? "b" : "a", ts, !down, 10 * MS);
+		}
+		if (k % 10 == 3) {
+			int64_t ts = t + 25 * MS;
+			int down = ts >= from && ts < to;
+			feed_kind(f, BB_KIND_TCP_CONNECT, "c:80", ts,
+				  down ? BB_STATUS_TIMEOUT : BB_STATUS_OK,
+				  1 * MS);
+		}
+	}
+	ticks_to(f, t + 30 * SEC);
+}
+
+static void test_micro_disconnect(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t start, end;
+	outage_run(f, 2500 * MS, &start, &end);
+	int i = find(f, "micro_disconnect", DETECT_START);
+	assert_true(i >= 0);
+	assert_true(f->ev[i].start_ms == real_ms(start));
+	assert_string_equal(f->ev[i].target, "");
+	i = find(f, "micro_disconnect", DETECT_END);
+	assert_true(i >= 0);
+	assert_true(f->ev[i].end_ms == real_ms(end));
+	assert_true(llabs(f->ev[i].end_ms - f->ev[i].start_ms - 2500) <= 100);
+	assert_non_null(strstr(f->ev[i].description, "icmp, tcp_connect"));
+	/* one outage, one event: its losses are not also packet loss */
+	assert_int_equal(count(f, "micro_disconnect", DETECT_START), 1);
+	assert_int_equal(find(f, "packet_loss", -1), -1);
+	assert_int_equal(find(f, "connection_instability", -1), -1);
+	fix_free(f);
+
+	/* 1 s of joint loss is no micro-disconnect, but it is loss */
+	f = fix_new();
+	outage_run(f, 1000 * MS, &start, &end);
+	assert_int_equal(find(f, "micro_disconnect", -1), -1);
+	i = find(f, "packet_loss", DETECT_START);
+	assert_true(i >= 0);
+	assert_true(f->ev[i].start_ms <= real_ms(start + 50 * MS));
+	fix_free(f);
+}
+
+static void test_dns_and_connections(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	/* DNS every 2 s: fine, then one failure in four */
+	for (int k = 0; k < 20; k++, t += 2 * SEC)
+		feed_kind(f, BB_KIND_DNS, "ns", t, BB_STATUS_OK, 20 * MS);
+	assert_int_equal(f->n, 0);
+	for (int k = 0; k < 40; k++, t += 2 * SEC)
+		feed_kind(f, BB_KIND_DNS, "ns", t,
+			  k % 4 ? BB_STATUS_OK : BB_STATUS_TIMEOUT, 20 * MS);
+	int i = find(f, "dns_issue", DETECT_START);
+	assert_true(i >= 0);
+	assert_true(metric(&f->ev[i], "failure_pct") > 10);
+	fix_free(f);
+
+	f = fix_new();
+	t = T0;
+	for (int k = 0; k < 30; k++, t += 2 * SEC)
+		feed_kind(f, BB_KIND_DNS, "ns", t, BB_STATUS_OK, 350 * MS);
+	i = find(f, "dns_issue", DETECT_START);
+	assert_true(i >= 0);
+	assert_int_equal(f->ev[i].severity, BB_SEV_WARNING);
+	assert_true(fabs(metric(&f->ev[i], "median_ms") - 350) < 1);
+	fix_free(f);
+
+	/* TCP: 2 failures in 5 min are tolerated, the 3rd is not */
+	f = fix_new();
+	t = T0;
+	int fails = 0;
+	for (int k = 0; k < 60; k++, t += 2 * SEC) {
+		int bad = k == 10 || k == 20 || k == 40;
+		fails += bad;
+		feed_kind(f, BB_KIND_TCP_CONNECT, "h:443", t,
+			  bad ? BB_STATUS_ERROR : BB_STATUS_OK, 5 * MS);
+		if (fails < 3)
+			assert_int_equal(f->n, 0);
+	}
+	ticks_to(f, t);
+	i = find(f, "connection_instability", DETECT_START);
+	assert_true(i >= 0);
+	assert_true(f->ev[i].start_ms == real_ms(T0 + 20 * SEC));
+	assert_non_null(strstr(f->ev[i].description, "connection refused"));
+	fix_free(f);
+}
+
+static void test_cooldown_reopens(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	clean(f, "a", &t, 100, 10 * MS);
+	for (int k = 0; k < 6; k++, t += 100 * MS)
+		feed(f, "a", t, 0, 0);
+	clean(f, "a", &t, 900, 10 * MS); /* 90 s: it ends */
+	assert_int_equal(count(f, "packet_loss", DETECT_END), 1);
+	int64_t start = f->ev[find(f, "packet_loss", DETECT_START)].start_ms;
+	for (int k = 0; k < 6; k++, t += 100 * MS)
+		feed(f, "a", t, 0, 0);
+	clean(f, "a", &t, 50, 10 * MS);
+	/* within 300 s: same row re-opened, not a new start */
+	assert_int_equal(count(f, "packet_loss", DETECT_START), 1);
+	int i = f->n - 1;
+	while (i >= 0 && strcmp(f->ev[i].kind, "packet_loss"))
+		i--;
+	assert_true(i >= 0 && f->st[i] == DETECT_UPDATE);
+	assert_true(f->ev[i].start_ms == start && f->ev[i].end_ms == 0);
+	/* after the cooldown: a new event */
+	clean(f, "a", &t, 4000, 10 * MS);
+	for (int k = 0; k < 6; k++, t += 100 * MS)
+		feed(f, "a", t, 0, 0);
+	clean(f, "a", &t, 50, 10 * MS);
+	assert_int_equal(count(f, "packet_loss", DETECT_START), 2);
+	fix_free(f);
+}
+
+static void test_server_kinds(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	/* upload tests every 10 s at 10 Mbit/s, then 6 Mbit/s (60 %) */
+	for (int k = 0; k < 10; k++, t += 10 * SEC)
+		feed_kind(f, BB_KIND_UPLOAD, "", t, BB_STATUS_OK, 10000);
+	int64_t low = t;
+	for (int k = 0; k < 3; k++, t += 10 * SEC)
+		feed_kind(f, BB_KIND_UPLOAD, "", t, BB_STATUS_OK, 6000);
+	assert_int_equal(find(f, "upload_degradation", -1), -1); /* 20 s */
+	feed_kind(f, BB_KIND_UPLOAD, "", t, BB_STATUS_OK, 4000);
+	t += 10 * SEC;
+	int i = find(f, "upload_degradation", DETECT_START);
+	assert_true(i >= 0);
+	assert_true(f->ev[i].start_ms == real_ms(low));
+	assert_int_equal(f->ev[i].severity, BB_SEV_CRITICAL); /* 40 % */
+	/* the baseline falls slowly: 20 s of 60 % move it by < 1 % */
+	assert_true(fabs(metric(&f->ev[i], "expected_kbps") - 10000) < 100);
+	feed_kind(f, BB_KIND_UPLOAD, "", t, BB_STATUS_OK, 9900);
+	assert_true(find(f, "upload_degradation", DETECT_END) >= 0);
+	assert_int_equal(find(f, "download_degradation", -1), -1);
+
+	struct detect_bloat b = {10 * MS, 250 * MS, "upload"};
+	detect_bloat_result(f->d, "", "vps", &b, 5000);
+	i = find(f, "bufferbloat", DETECT_END);
+	assert_true(i >= 0);
+	assert_int_equal(f->ev[i].severity, BB_SEV_WARNING);
+	assert_non_null(strstr(f->ev[i].description, "Upload bufferbloat"));
+	assert_non_null(strstr(f->ev[i].metrics, "\"grade\":\"D\""));
+	b.loaded_ns = 100 * MS; /* +90 ms: below the alert level */
+	detect_bloat_result(f->d, "", "vps", &b, 6000);
+	assert_int_equal(count(f, "bufferbloat", -1), 2);
+
+	detect_time_sync(f->d, "vps", 95, 1 * MS, 3, 7000); /* too few */
+	assert_int_equal(find(f, "time_sync_established", -1), -1);
+	detect_time_sync(f->d, "vps", 95, 1 * MS, 8, 8000);
+	assert_true(find(f, "time_sync_established", DETECT_START) >= 0);
+	detect_time_sync(f->d, "vps", 90, 1 * MS, 9, 9000); /* still fine */
+	detect_time_sync(f->d, "vps", 40, 1 * MS, 10, 10000);
+	assert_true(find(f, "time_sync_lost", DETECT_START) >= 0);
+	assert_int_equal(count(f, "time_sync_established", DETECT_START), 1);
+
+	assert_int_equal(detect_gateway_change(f->d, "eth0", "", "10.0.0.1", 1), 0);
+	assert_int_equal(
+		detect_gateway_change(f->d, "eth0", "10.0.0.1", "10.0.0.1", 1), 0);
+	assert_int_equal(
+		detect_gateway_change(f->d, "eth0", "10.0.0.1", "10.0.0.254", 2),
+		1);
+	i = find(f, "gateway_change", DETECT_END);
+	assert_true(i >= 0);
+	assert_int_equal(f->ev[i].severity, BB_SEV_INFO);
+	fix_free(f);
+}
+
+static void test_jitter(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	clean(f, "a", &t, 100, 10 * MS);
+	assert_int_equal(f->n, 0);
+	/* alternating 10 / 25 ms: mean |IPDV| 15 ms: warning */
+	for (int k = 0; k < 150; k++, t += 100 * MS)
+		feed(f, "a", t, 1, (k % 2 ? 25 : 10) * MS);
+	int i = find(f, "high_jitter", DETECT_START);
+	assert_true(i >= 0);
+	assert_int_equal(f->ev[i].severity, BB_SEV_WARNING);
+	/* backdated by the sustain period: within it of the onset */
+	assert_true(f->ev[i].start_ms >= real_ms(T0));
+	detect_finish(f->d); /* the last figures: the full window */
+	i = find(f, "high_jitter", DETECT_END);
+	assert_true(fabs(metric(&f->ev[i], "jitter_ms") - 15) < 0.5);
+	/* 40 ms steps: critical */
+	struct fix *g = fix_new();
+	t = T0;
+	for (int k = 0; k < 200; k++, t += 100 * MS)
+		feed(g, "a", t, 1, (k % 2 ? 50 : 10) * MS);
+	i = find(g, "high_jitter", -1);
+	assert_true(i >= 0);
+	while (i < g->n - 1)
+		i++;
+	assert_int_equal(g->ev[i].severity, BB_SEV_CRITICAL);
+	fix_free(g);
+	fix_free(f);
+}
+
+static void test_routing_verdict(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	for (int k = 0; k < 300; k++, t += 100 * MS) {
+		feed(f, "gateway", t, 1, 1 * MS);
+		feed(f, "good", t + 30 * MS, 1, 10 * MS);
+		feed(f, "bad", t + 60 * MS, k < 50 || k % 5, 10 * MS);
+	}
+	detect_tick(f->d, t);
+	char v[512];
+	detect_verdict(f->d, v, sizeof(v));
+	assert_non_null(strstr(v, "Routing trouble to bad: "));
+	assert_non_null(strstr(v, "while the gateway and good are fine."));
+	assert_int_equal(count(f, "packet_loss", DETECT_START), 1);
+	fix_free(f);
+}
+
+static void test_diag(void **state)
+{
+	assert_string_equal(diag_bloat_grade(4), "A+");
+	assert_string_equal(diag_bloat_grade(30), "B");
+	assert_string_equal(diag_bloat_grade(399), "D");
+	assert_string_equal(diag_bloat_grade(400), "F");
+	assert_true(fabs(diag_rpm(100) - 600) < 1e-9);
+
+	struct diag_hour rows[24];
+	for (int h = 0; h < 24; h++)
+		rows[h] = (struct diag_hour){h, h >= 18 ? 45.0 : 15.0, 0.1};
+	rows[21].p50_ms = 80;
+	struct diag_peak pk;
+	assert_int_equal(diag_peak_hours(rows, 24, &pk), 0);
+	assert_int_equal(pk.degraded, 1);
+	assert_int_equal(pk.worst_hour, 21);
+	assert_true(fabs(pk.offpeak_p50_ms - 15) < 1e-9);
+	for (int h = 18; h < 24; h++)
+		rows[h].p50_ms = 17;
+	assert_int_equal(diag_peak_hours(rows, 24, &pk), 0);
+	assert_int_equal(pk.degraded, 0);
+	rows[20].loss_pct = 9; /* evening loss alone is enough */
+	assert_int_equal(diag_peak_hours(rows, 24, &pk), 0);
+	assert_int_equal(pk.degraded, 1);
+	assert_int_equal(diag_peak_hours(rows, 18, &pk), -EINVAL);
+
+	struct diag_dir up = {5, 20}, down = {0.1, 20};
+	assert_int_equal(diag_asymmetry(&up, &down), DIAG_ASYM_UP);
+	assert_int_equal(diag_asymmetry(&down, &up), DIAG_ASYM_DOWN);
+	up = (struct diag_dir){0, 60};
+	assert_int_equal(diag_asymmetry(&up, &down), DIAG_ASYM_UP);
+	up.delay_ms = 25;
+	assert_int_equal(diag_asymmetry(&up, &down), DIAG_ASYM_NONE);
+
+	struct diag_iface wifi = {"wlan0", 6, 30, 12}, eth = {"eth0", 0, 12, 1};
+	assert_int_equal(diag_worse_interface(&eth, &wifi), 1);
+	assert_int_equal(diag_worse_interface(&wifi, &eth), 0);
+	assert_int_equal(diag_worse_interface(&eth, &eth), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean_and_outliers_raise_nothing),
+		cmocka_unit_test(test_baseline_rise_slow_fall_fast),
+		cmocka_unit_test(test_latency_spike),
+		cmocka_unit_test(test_loss_bursts_classified),
+		cmocka_unit_test(test_loss_scattered_and_periodic),
+		cmocka_unit_test(test_loss_window_warning),
+		cmocka_unit_test(test_micro_disconnect),
+		cmocka_unit_test(test_dns_and_connections),
+		cmocka_unit_test(test_cooldown_reopens),
+		cmocka_unit_test(test_server_kinds),
+		cmocka_unit_test(test_jitter),
+		cmocka_unit_test(test_routing_verdict),
+		cmocka_unit_test(test_diag),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
