@@ -80,13 +80,16 @@ static void print_status(struct headless *h, enum stats_window w,
 	fprintf(h->out, "%s %s verdict: %s\n", t, prefix, verdict);
 	struct monitor_status s;
 	monitor_status(h->monitor, &s);
-	if (s.dropped_engine || s.dropped_storage || s.store_failures)
+	if (s.dropped_engine || s.dropped_storage || s.store_failures) {
 		fprintf(h->out,
-			"%s WARNING samples dropped: %llu by full queues, "
-			"%llu by the database (%llu failed writes)\n",
-			prefix, (unsigned long long)s.dropped_engine,
+			"%s %s WARNING samples dropped: %llu by full queues, "
+			"%llu by the database; %llu failed writes, %llu "
+			"samples waiting to be written\n",
+			t, prefix, (unsigned long long)s.dropped_engine,
 			(unsigned long long)s.dropped_storage,
-			(unsigned long long)s.store_failures);
+			(unsigned long long)s.store_failures,
+			(unsigned long long)s.store_pending);
+	}
 	fflush(h->out);
 }
 

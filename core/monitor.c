@@ -355,6 +355,7 @@ void monitor_status(const struct monitor *m, struct monitor_status *out)
 			recorder_stats(m->recorder, &rs);
 		out->stored = rs.written;
 		out->store_failures = rs.failed_batches;
+		out->store_pending = rs.pending;
 		out->dropped_storage += rs.dropped;
 	}
 }

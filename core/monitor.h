@@ -50,6 +50,7 @@ struct monitor_status {
 	uint64_t dropped_storage;  /* lost to the database, after retries */
 	uint64_t stored;           /* rows written */
 	uint64_t store_failures;   /* failed batch writes (retried) */
+	uint64_t store_pending;    /* waiting in memory for the database */
 	int64_t started_mono_ns;
 };
 
