@@ -24,7 +24,7 @@ lab_ns client
 lab_ns server
 lab_link client server 198.18.0.2/24 198.18.0.1/24
 for a in 198.18.0.3 198.18.0.4; do lab_exec server ip addr add $a/24 dev "$LAB_IF_B"; done
-lab_exec server irtt server -b 198.18.0.1:2112 -q >/dev/null 2>&1 &
+lab_exec server irtt server -b 198.18.0.1:2112 >/dev/null 2>&1 &
 sleep 0.5
 bb_write_config "$BB_TMP/bb.conf"
 
@@ -62,10 +62,12 @@ run_irtt() { # interval_ms duration_s
 	python3 - "$BB_TMP/i.json" "$1" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1])); iv = int(sys.argv[2]) * 1_000_000
-rt = d["round_trips"]
-t0 = rt[0]["timestamps"]["client"]["send"]["monotonic"]
-err = sorted((r["timestamps"]["client"]["send"]["monotonic"] - t0 - r["seqno"] * iv) / 1000
-             for r in rt if "send" in r["timestamps"]["client"])
+rt = [r for r in d["round_trips"] if "send" in r["timestamps"]["client"]]
+# irtt does not export its schedule: anchor the grid at the earliest phase
+# seen (send - seqno * interval), which can only flatter irtt.
+off = [r["timestamps"]["client"]["send"]["monotonic"] - r["seqno"] * iv for r in rt]
+t0 = min(off)
+err = sorted((o - t0) / 1000 for o in off)
 rtt = sorted(r["delay"]["rtt"] / 1e6 for r in rt if r["lost"] == "false")
 def p(v, q): return v[min(len(v) - 1, max(0, int(round(q / 100 * len(v) + 0.5)) - 1))]
 print(f"{p(err,50):.1f} {p(err,99):.1f} {err[-1]:.1f} 0")
@@ -74,8 +76,7 @@ PY
 }
 
 run_ping() { # interval_ms count
-	lab_exec client ping -n -q -i "$(awk "BEGIN{print $1/1000}")" -c "$2" \
-		198.18.0.1 >/dev/null 2>&1 # warm ARP
+	lab_exec client ping -n -q -c 2 198.18.0.1 >/dev/null 2>&1 # warm ARP
 	lab_exec client ping -n -i "$(awk "BEGIN{print $1/1000}")" -c "$2" 198.18.0.1 |
 		sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | pct
 }
@@ -112,8 +113,8 @@ rusage ip netns exec "$LAB-client" "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_T
 for a in $T; do
 	rusage ip netns exec "$LAB-client" irtt client -q -i 1s -d "${LONG}s" "$a:2112" >"$BB_TMP/r.irtt.$a" &
 done
-lab_exec server irtt server -b 198.18.0.3:2112 -q >/dev/null 2>&1 &
-lab_exec server irtt server -b 198.18.0.4:2112 -q >/dev/null 2>&1 &
+lab_exec server irtt server -b 198.18.0.3:2112 >/dev/null 2>&1 &
+lab_exec server irtt server -b 198.18.0.4:2112 >/dev/null 2>&1 &
 rusage ip netns exec "$LAB-client" fping -q -l -p 1000 -c "$LONG" $T >"$BB_TMP/r.fping" &
 wait_for() { while jobs %% >/dev/null 2>&1 && [ "$(jobs -r | wc -l)" -gt 4 ]; do sleep 1; done; }
 sleep $((LONG + 5))
