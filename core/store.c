@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -104,7 +105,9 @@ static const char *const queries[Q_COUNT] = {
 	       " FROM samples s JOIN series e ON e.id = s.series"
 	       " JOIN clock_runs r ON r.id = s.run"
 	       " WHERE s.ts >= ?1 AND s.ts < ?2 ORDER BY s.ts, s.ns",
-    [Q_RANGE] = "SELECT min(ts), max(ts) FROM samples",
+    /* Two subqueries: min() and max() together would scan every row. */
+    [Q_RANGE] = "SELECT (SELECT min(ts) FROM samples),"
+		" (SELECT max(ts) FROM samples)",
     [Q_EV_INSERT] = "INSERT INTO events(start_ms, end_ms, kind, severity,"
 		    " interface, target, server_name, description, metrics)"
 		    " VALUES(?,?,?,?,?,?,?,?,?)"
@@ -1253,4 +1256,62 @@ int store_db_bytes(struct store *st, int64_t *bytes)
 	if (rc == 0)
 		*bytes = pages * size;
 	return rc;
+}
+
+/* ---- rollup read-back (replay overview) -------------------------------- */
+
+static double col_real(sqlite3_stmt *q, int col)
+{
+	if (sqlite3_column_type(q, col) == SQLITE_NULL)
+		return NAN;
+	return sqlite3_column_double(q, col);
+}
+
+int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
+		    store_agg_fn cb, void *ctx)
+{
+	static const char *const sql[2] = {
+	    [STORE_AGG_1MIN] =
+		"SELECT a.bucket_ms, a.series, e.test_type, a.count, a.lost,"
+		" a.min, a.max, a.avg, a.p50, a.p95, a.p99 FROM agg_1min a"
+		" JOIN series e ON e.id = a.series WHERE a.bucket_ms >= ?1"
+		" AND a.bucket_ms < ?2 ORDER BY a.bucket_ms, a.series",
+	    [STORE_AGG_1HOUR] =
+		"SELECT a.bucket_ms, a.series, e.test_type, a.count, a.lost,"
+		" a.min, a.max, a.avg, a.p50, a.p95, a.p99 FROM agg_1hour a"
+		" JOIN series e ON e.id = a.series WHERE a.bucket_ms >= ?1"
+		" AND a.bucket_ms < ?2 ORDER BY a.bucket_ms, a.series",
+	};
+	if (level != STORE_AGG_1MIN && level != STORE_AGG_1HOUR)
+		return set_err(st, -EINVAL, "no rollup level %d", level);
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(st->db, sql[level], -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "reading rollups");
+	sqlite3_bind_int64(q, 1, from_ms);
+	sqlite3_bind_int64(q, 2, to_ms);
+	int ret = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_agg a = {
+		    .bucket_ms = sqlite3_column_int64(q, 0),
+		    .series = sqlite3_column_int64(q, 1),
+		    .kind = sample_kind_from_name(
+			(const char *)sqlite3_column_text(q, 2) ?: ""),
+		    .count = sqlite3_column_int64(q, 3),
+		    .lost = sqlite3_column_int64(q, 4),
+		    .min = col_real(q, 5),
+		    .max = col_real(q, 6),
+		    .avg = col_real(q, 7),
+		    .p50 = col_real(q, 8),
+		    .p95 = col_real(q, 9),
+		    .p99 = col_real(q, 10),
+		};
+		ret = cb(ctx, &a);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sql_fail(st, rc, "reading rollups");
+	sqlite3_finalize(q);
+	return ret;
 }

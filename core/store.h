@@ -66,4 +66,22 @@ int store_rollup(struct store *st, int64_t now_ms);
 /* Database size in bytes (page_count * page_size, WAL content included). */
 int store_db_bytes(struct store *st, int64_t *bytes);
 
+/* One row of agg_1min / agg_1hour.  Delays in ms, rates in kbit/s; NAN
+ * where the bucket held no successful value. */
+struct store_agg {
+	int64_t bucket_ms; /* bucket start, Unix ms */
+	int64_t series;	   /* series id */
+	int kind;	   /* enum bb_probe_kind, -1 when unknown */
+	int64_t count, lost;
+	double min, max, avg, p50, p95, p99;
+};
+
+typedef int (*store_agg_fn)(void *ctx, const struct store_agg *row);
+
+enum { STORE_AGG_1MIN, STORE_AGG_1HOUR };
+/* Rollup rows of level (STORE_AGG_*) with from_ms <= bucket_ms < to_ms, by
+ * bucket then series; a non-zero cb return stops and is returned. */
+int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
+		    store_agg_fn cb, void *ctx);
+
 #endif

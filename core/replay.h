@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Replay: drives a model from a recorded database instead of live probes
+ * (ARCHITECTURE.md "replay source"), so every view works unchanged.  Samples
+ * read back are fed to the same model code as live ones, with one rewrite:
+ * mono_ns := real_ns, because the recorded monotonic clock restarts with each
+ * run and the windows need one continuous timeline.  Views therefore pass
+ * replay_now_mono() where live views pass clock_mono_ns().
+ *
+ * Pure data: play/pause and speed are the front end's policy; it calls
+ * replay_advance() with (elapsed wall time x speed).
+ */
+#ifndef BB_CORE_REPLAY_H /* proto/replay.h owns BB_REPLAY_H */
+#define BB_CORE_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct replay;
+struct model;
+struct bb_event;
+
+/* Open path read-only; NULL with one clear line in err naming the file
+ * (not a database, newer schema, no samples recorded yet...).  The clock
+ * starts at the first sample with nothing loaded: the model is empty and
+ * the first replay_advance() feeds from the first sample on. */
+struct replay *replay_open(const char *path, char *err, size_t errlen);
+/* Close and free. */
+void replay_close(struct replay *r);
+/* The model the views read.  A seek (or an advance of over an hour) swaps
+ * in a new one: fetch it again after moving the clock; the replaced one
+ * stays readable until the following swap. */
+struct model *replay_model(struct replay *r);
+/* First and last sample times in the database (Unix ms). */
+int64_t replay_first_ms(const struct replay *r);
+int64_t replay_last_ms(const struct replay *r);
+/* The replay clock (Unix ms). */
+int64_t replay_clock_ms(const struct replay *r);
+/* "Now" for stats_series_summary() on the replay timeline: the last ns of
+ * the clock's millisecond, so samples stamped at the clock are inside. */
+int64_t replay_now_mono(const struct replay *r);
+/* Probe interval the model was created with (guessed from the data). */
+int64_t replay_interval_ns(const struct replay *r);
+/* Why the last seek/advance failed ("path: what"), "" if it did not. */
+const char *replay_last_error(const struct replay *r);
+/* Move the clock to ms (clamped to the recording); the model is rebuilt
+ * from the samples in (ms - 1 h, ms].  0 or -errno (model unchanged). */
+int replay_seek(struct replay *r, int64_t ms);
+/* Move the clock by delta_ms, clamped to the recording: > 0 feeds the
+ * samples in (clock, clock + delta] (a step over an hour is a seek); < 0 is
+ * a seek back.  0 or -errno. */
+int replay_advance(struct replay *r, int64_t delta_ms);
+/* Every event of the recording, by start time; n in *count. */
+const struct bb_event *replay_events(const struct replay *r, size_t *count);
+/* Index of the first event starting after (dir > 0) or the last one
+ * starting before (dir < 0) the clock; -1 when there is none. */
+long replay_event_near(const struct replay *r, int dir);
+/* Events open at the clock (start <= clock < end, or still ongoing), by
+ * start: up to max pointers into out; returns how many were written. */
+size_t replay_open_events(const struct replay *r, const struct bb_event **out,
+			  size_t max);
+/* Overview for a timeline bar: for each of n equal slices of the recording,
+ * the worst loss % of any icmp/udp_echo/dns/tcp_connect series and the
+ * median of the icmp/udp_echo RTT medians (us), from agg_1hour when a slice
+ * spans an hour or more, else agg_1min.  A slice without rollup rows (not
+ * rolled up yet) is estimated from a minute of its samples; NAN /
+ * BB_NONE where nothing was recorded.  Returns n. */
+size_t replay_overview(struct replay *r, double *loss_pct, int64_t *rtt_us,
+		       size_t n);
+
+#endif

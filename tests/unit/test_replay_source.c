@@ -1,0 +1,502 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of core/replay (the replay source) against real SQLite files written
+ * through core/store in a mkdtemp folder: a 20-minute recording of two ICMP
+ * series at 1 s with a 10-probe loss burst and two events, played, sought
+ * and summarized; a 2-hour recording at 10 s for the one-hour horizon and
+ * the interval guess; the overview from rollups and from raw samples; and
+ * the refusal of empty, missing and non-database files.  (test_replay.c is
+ * the wire protocol's anti-replay window.)
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/clock.h"
+#include "core/event.h"
+#include "core/model.h"
+#include "core/replay.h"
+#include "core/sample.h"
+#include "core/stats.h"
+#include "core/store.h"
+
+#define T0_MS	     1732539960000LL /* minute aligned */
+#define MINUTES	     20
+#define PROBES	     (MINUTES * 60)
+#define BURST_FROM   300 /* probes 300..309 of "1.1.1.1" time out */
+#define BURST_LEN    10
+#define EV1_START_MS (T0_MS + 300000)
+#define EV1_END_MS   (T0_MS + 312000)
+#define EV2_START_MS (T0_MS + 900000)
+
+struct fixture {
+	char dir[256];
+	char path[320];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/bb-test-replay.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/rec.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", f->dir);
+	free(f);
+	return 0;
+}
+
+/* Probe k of series 0 ("gateway", sent on the second, 1.0/1.1/1.2 ms) or
+ * series 1 ("1.1.1.1", half a second later, 10/11/12 ms, the burst).  The
+ * monotonic clock is unrelated to the wall clock, as after a reboot. */
+static void probe(struct bb_sample *s, int series, int k, int64_t every_ms)
+{
+	sample_init(s, BB_KIND_ICMP);
+	snprintf(s->interface, sizeof(s->interface), "eth0");
+	snprintf(s->target, sizeof(s->target), "%s",
+		 series ? "1.1.1.1" : "gateway");
+	s->real_ns = (T0_MS + k * every_ms + series * 500) * BB_NS_PER_MS + 123;
+	s->mono_ns = 7 * BB_NS_PER_S + k * every_ms * BB_NS_PER_MS +
+		     series * 500 * BB_NS_PER_MS;
+	s->seq = (uint32_t)k;
+	if (series && k >= BURST_FROM && k < BURST_FROM + BURST_LEN)
+		s->status = BB_STATUS_TIMEOUT;
+	else if (series)
+		s->rtt_ns = (10 + k % 3) * BB_NS_PER_MS;
+	else
+		s->rtt_ns = BB_NS_PER_MS + (k % 3) * 100 * BB_NS_PER_US;
+}
+
+static struct store *open_rw(const char *path)
+{
+	char err[512] = "";
+	struct store *st = store_open(path, STORE_RDWR, err, sizeof(err));
+	if (!st)
+		fail_msg("store_open: %s", err);
+	return st;
+}
+
+static void write_event(struct store *st, int64_t start, int64_t end,
+			const char *kind)
+{
+	struct bb_event ev = {.start_ms = start, .end_ms = end};
+	snprintf(ev.kind, sizeof(ev.kind), "%s", kind);
+	snprintf(ev.interface, sizeof(ev.interface), "eth0");
+	snprintf(ev.description, sizeof(ev.description), "%s.", kind);
+	assert_true(store_event_write(st, &ev) > 0);
+}
+
+/* The 20-minute recording; rolled up to its end when rollup is set. */
+static void write_recording(const char *path, int rollup)
+{
+	static struct bb_sample s[2 * PROBES];
+	struct store *st = open_rw(path);
+	for (int k = 0; k < PROBES; k++) {
+		probe(&s[2 * k], 0, k, 1000);
+		probe(&s[2 * k + 1], 1, k, 1000);
+	}
+	/* Two batches, as the recorder writes. */
+	assert_int_equal(store_write_samples(st, s, PROBES), 0);
+	assert_int_equal(store_write_samples(st, s + PROBES, PROBES), 0);
+	/* Newest event first: replay must list them by start. */
+	write_event(st, EV2_START_MS, 0, "latency_spike");
+	write_event(st, EV1_START_MS, EV1_END_MS, "loss_burst");
+	if (rollup)
+		assert_true(store_rollup(st, T0_MS + MINUTES * 60000LL) > 0);
+	store_close(st);
+}
+
+static struct replay *open_ok(const char *path)
+{
+	char err[512] = "";
+	struct replay *r = replay_open(path, err, sizeof(err));
+	if (!r)
+		fail_msg("replay_open: %s", err);
+	return r;
+}
+
+static const struct model_series *find(struct replay *r, const char *target)
+{
+	struct model *m = replay_model(r);
+	for (size_t i = 0; i < model_count(m); i++)
+		if (strcmp(model_at(m, i)->target, target) == 0)
+			return model_at(m, i);
+	return NULL;
+}
+
+static void summary(struct replay *r, const char *target, enum stats_window w,
+		    struct stats_summary *out)
+{
+	const struct model_series *ms = find(r, target);
+	assert_non_null(ms);
+	stats_series_summary(ms->stats, w, replay_now_mono(r), out);
+}
+
+static void test_open_and_play(void **state)
+{
+	struct fixture *f = *state;
+	write_recording(f->path, 1);
+	struct replay *r = open_ok(f->path);
+
+	assert_int_equal(replay_first_ms(r), T0_MS);
+	assert_int_equal(replay_last_ms(r), T0_MS + (PROBES - 1) * 1000 + 500);
+	assert_int_equal(replay_clock_ms(r), T0_MS);
+	assert_int_equal(model_count(replay_model(r)), 0);
+	assert_int_equal(replay_interval_ns(r), BB_NS_PER_S);
+	assert_int_equal(replay_now_mono(r), T0_MS * BB_NS_PER_MS + 999999);
+
+	/* A minute of play: from the very first sample on. */
+	assert_int_equal(replay_advance(r, 60000), 0);
+	assert_int_equal(replay_clock_ms(r), T0_MS + 60000);
+	assert_int_equal(model_count(replay_model(r)), 2);
+	assert_int_equal(find(r, "gateway")->samples, 61); /* k = 0..60 */
+	assert_int_equal(find(r, "1.1.1.1")->samples, 60); /* k = 0..59 */
+
+	struct stats_summary a, b;
+	summary(r, "gateway", STATS_60S, &a);
+	summary(r, "1.1.1.1", STATS_60S, &b);
+	/* (clock - 60 s, clock]: gateway k = 1..60, 1.1.1.1 k = 0..59. */
+	assert_int_equal(a.count, 60);
+	assert_int_equal(a.lost, 0);
+	assert_int_equal(a.min, 1000 * BB_NS_PER_US);
+	assert_int_equal(a.p50, 1100 * BB_NS_PER_US);
+	assert_int_equal(a.max, 1200 * BB_NS_PER_US);
+	assert_int_equal(a.avg, 1100 * BB_NS_PER_US);
+	assert_int_equal(a.last_value, (1000 + 60 % 3 * 100) * BB_NS_PER_US);
+	/* mono_ns was rewritten to real_ns, to the nanosecond. */
+	assert_int_equal(a.last_mono_ns, (T0_MS + 60000) * BB_NS_PER_MS + 123);
+	assert_int_equal(b.count, 60);
+	assert_int_equal(b.lost, 0);
+	assert_int_equal(b.min, 10 * BB_NS_PER_MS);
+	assert_int_equal(b.p50, 11 * BB_NS_PER_MS);
+	assert_int_equal(b.max, 12 * BB_NS_PER_MS);
+	assert_int_equal(b.last_value, (10 + 59 % 3) * BB_NS_PER_MS);
+
+	/* Zero moves nothing; past the burst, in uneven steps. */
+	assert_int_equal(replay_advance(r, 0), 0);
+	assert_int_equal(replay_clock_ms(r), T0_MS + 60000);
+	for (int i = 0; i < 26; i++)
+		assert_int_equal(replay_advance(r, 10000), 0);
+	assert_int_equal(replay_clock_ms(r), T0_MS + 320000);
+	assert_int_equal(find(r, "gateway")->samples, 321);
+	assert_int_equal(find(r, "1.1.1.1")->samples, 320);
+	summary(r, "1.1.1.1", STATS_60S, &b); /* k = 260..319 */
+	assert_int_equal(b.count, 60);
+	assert_int_equal(b.lost, BURST_LEN);
+	assert_true(fabs(b.loss_pct - 100.0 * BURST_LEN / 60) < 1e-9);
+	assert_int_equal(b.loss_run_longest, BURST_LEN);
+	assert_int_equal(b.pattern, STATS_LOSS_BURST);
+	summary(r, "gateway", STATS_60S, &a);
+	assert_int_equal(a.count, 60);
+	assert_int_equal(a.lost, 0);
+	summary(r, "1.1.1.1", STATS_1H, &b); /* everything so far */
+	assert_int_equal(b.count, 320);
+	assert_int_equal(b.lost, BURST_LEN);
+
+	/* Past the end: clamped to the last sample, everything fed. */
+	assert_int_equal(replay_advance(r, 3000000), 0);
+	assert_int_equal(replay_clock_ms(r), replay_last_ms(r));
+	assert_int_equal(find(r, "gateway")->samples, PROBES);
+	assert_int_equal(find(r, "1.1.1.1")->samples, PROBES);
+	assert_int_equal(model_overflow(replay_model(r)), 0);
+	replay_close(r);
+}
+
+static void test_seek(void **state)
+{
+	struct fixture *f = *state;
+	write_recording(f->path, 0);
+	struct replay *r = open_ok(f->path);
+	struct stats_summary b;
+
+	assert_int_equal(replay_advance(r, 400000), 0);
+	uint64_t gen = model_generation(replay_model(r));
+	assert_true(gen > 0);
+
+	/* Back before the burst: rebuilt from what the hour before holds.
+	 * The replaced model stays readable until the next swap. */
+	struct model *before = replay_model(r);
+	assert_int_equal(replay_seek(r, T0_MS + 100000), 0);
+	assert_ptr_not_equal(replay_model(r), before);
+	assert_int_equal(model_count(before), 2);
+	assert_int_equal(model_generation(before), gen);
+	assert_int_equal(replay_clock_ms(r), T0_MS + 100000);
+	assert_int_equal(find(r, "gateway")->samples, 101); /* k = 0..100 */
+	assert_int_equal(find(r, "1.1.1.1")->samples, 100); /* k = 0..99 */
+	summary(r, "1.1.1.1", STATS_1H, &b);
+	assert_int_equal(b.count, 100);
+	assert_int_equal(b.lost, 0);
+
+	/* A negative step is a seek back. */
+	assert_int_equal(replay_advance(r, 400000), 0);
+	assert_int_equal(replay_advance(r, -150000), 0);
+	assert_int_equal(replay_clock_ms(r), T0_MS + 350000);
+	summary(r, "1.1.1.1", STATS_1H, &b); /* k = 0..349 */
+	assert_int_equal(b.count, 350);
+	assert_int_equal(b.lost, BURST_LEN);
+	assert_int_equal(find(r, "1.1.1.1")->samples, 350);
+
+	/* Clamped at both ends. */
+	assert_int_equal(replay_seek(r, 0), 0);
+	assert_int_equal(replay_clock_ms(r), T0_MS);
+	assert_int_equal(model_count(replay_model(r)), 1); /* gateway k=0 */
+	assert_int_equal(find(r, "gateway")->samples, 1);
+	assert_int_equal(replay_advance(r, -5000), 0);
+	assert_int_equal(replay_clock_ms(r), T0_MS);
+	assert_int_equal(replay_seek(r, INT64_MAX), 0);
+	assert_int_equal(replay_clock_ms(r), replay_last_ms(r));
+	assert_int_equal(find(r, "1.1.1.1")->samples, PROBES);
+	replay_close(r);
+}
+
+/* Two hours at one probe per 10 s: the hour horizon and the guess. */
+static void test_hour_horizon(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 720 };
+	static struct bb_sample s[2 * N];
+	struct store *st = open_rw(f->path);
+	for (int k = 0; k < N; k++) {
+		probe(&s[2 * k], 0, k, 10000);
+		probe(&s[2 * k + 1], 1, k, 10000);
+	}
+	assert_int_equal(store_write_samples(st, s, 2 * N), 0);
+	store_close(st);
+
+	struct replay *r = open_ok(f->path);
+	assert_int_equal(replay_interval_ns(r), 10 * BB_NS_PER_S);
+	/* (clock - 1 h, clock] at 10 s: 360 probes per series. */
+	assert_int_equal(replay_seek(r, T0_MS + 90 * 60000), 0);
+	assert_int_equal(find(r, "gateway")->samples, 360);
+	assert_int_equal(find(r, "1.1.1.1")->samples, 360);
+	/* A step of more than an hour ends the same as a seek. */
+	assert_int_equal(replay_seek(r, T0_MS), 0);
+	assert_int_equal(replay_advance(r, 100 * 60000), 0);
+	assert_int_equal(replay_clock_ms(r), T0_MS + 100 * 60000);
+	assert_int_equal(find(r, "gateway")->samples, 360);
+	assert_int_equal(find(r, "1.1.1.1")->samples, 360);
+	/* Small steps after it keep adding. */
+	assert_int_equal(replay_advance(r, 60000), 0);
+	assert_int_equal(find(r, "gateway")->samples, 366);
+	struct stats_summary a;
+	summary(r, "gateway", STATS_1H, &a);
+	assert_int_equal(a.count, 360);
+	replay_close(r);
+}
+
+/* Ten minutes of one series at 10 s and one at 1 s: the model must be
+ * sized for the faster one, or its hour would be cut short. */
+static void test_interval_guess(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 600 };
+	static struct bb_sample s[N + N / 10];
+	size_t n = 0;
+	for (int k = 0; k < N; k++) {
+		if (k % 10 == 0)
+			probe(&s[n++], 0, k / 10, 10000);
+		probe(&s[n++], 1, k, 1000);
+	}
+	struct store *st = open_rw(f->path);
+	assert_int_equal(store_write_samples(st, s, n), 0);
+	store_close(st);
+
+	struct replay *r = open_ok(f->path);
+	assert_int_equal(replay_interval_ns(r), BB_NS_PER_S);
+	assert_int_equal(replay_advance(r, 3600000), 0);
+	struct stats_summary b;
+	summary(r, "1.1.1.1", STATS_1H, &b);
+	assert_int_equal(b.count, N);
+	assert_int_equal(b.truncated, 0);
+	assert_int_equal(find(r, "gateway")->samples, N / 10);
+	replay_close(r);
+}
+
+static void test_events(void **state)
+{
+	struct fixture *f = *state;
+	write_recording(f->path, 0);
+	struct replay *r = open_ok(f->path);
+	const struct bb_event *open[4];
+	size_t n;
+
+	const struct bb_event *ev = replay_events(r, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(ev[0].start_ms, EV1_START_MS);
+	assert_string_equal(ev[0].kind, "loss_burst");
+	assert_int_equal(ev[0].end_ms, EV1_END_MS);
+	assert_int_equal(ev[1].start_ms, EV2_START_MS);
+	assert_int_equal(ev[1].end_ms, 0);
+
+	assert_int_equal(replay_event_near(r, +1), 0);
+	assert_int_equal(replay_event_near(r, -1), -1);
+	assert_int_equal(replay_open_events(r, open, 4), 0);
+
+	/* At an event's start: it is open, "near" looks strictly around. */
+	assert_int_equal(replay_seek(r, EV1_START_MS), 0);
+	assert_int_equal(replay_event_near(r, +1), 1);
+	assert_int_equal(replay_event_near(r, -1), -1);
+	assert_int_equal(replay_open_events(r, open, 4), 1);
+	assert_ptr_equal(open[0], &ev[0]);
+	assert_int_equal(replay_advance(r, 11999), 0);
+	assert_int_equal(replay_open_events(r, open, 4), 1);
+	assert_int_equal(replay_advance(r, 1), 0); /* its end: closed */
+	assert_int_equal(replay_open_events(r, open, 4), 0);
+	assert_int_equal(replay_event_near(r, -1), 0);
+	assert_int_equal(replay_event_near(r, +1), 1);
+
+	/* The ongoing one stays open to the end; max is respected. */
+	assert_int_equal(replay_seek(r, EV2_START_MS + 1), 0);
+	assert_int_equal(replay_event_near(r, -1), 1);
+	assert_int_equal(replay_event_near(r, +1), -1);
+	assert_int_equal(replay_open_events(r, open, 4), 1);
+	assert_ptr_equal(open[0], &ev[1]);
+	assert_int_equal(replay_open_events(r, open, 0), 0);
+	assert_int_equal(replay_seek(r, INT64_MAX), 0);
+	assert_int_equal(replay_open_events(r, open, 4), 1);
+	assert_string_equal(open[0]->kind, "latency_spike");
+	replay_close(r);
+}
+
+/* Four 5-minute slices: the burst (10 of 60 in minute 5) is in slice 1. */
+static void check_overview(struct replay *r, int64_t rtt_lo, int64_t rtt_hi)
+{
+	double loss[4];
+	int64_t rtt[4];
+	assert_int_equal(replay_overview(r, loss, rtt, 4), 4);
+	for (int i = 0; i < 4; i++) {
+		double want = i == 1 ? 100.0 * BURST_LEN / 60 : 0.0;
+		if (fabs(loss[i] - want) > 1e-9)
+			fail_msg("slice %d: loss %g, want %g", i, loss[i],
+				 want);
+		if (rtt[i] < rtt_lo || rtt[i] > rtt_hi)
+			fail_msg("slice %d: rtt %lld us", i, (long long)rtt[i]);
+	}
+	assert_int_equal(replay_overview(r, loss, rtt, 0), 0);
+}
+
+static void test_overview(void **state)
+{
+	struct fixture *f = *state;
+	write_recording(f->path, 1);
+	struct replay *r = open_ok(f->path);
+	/* Minute rows: p50 1.1 ms (gateway) and 11 ms (1.1.1.1); the median
+	 * of a slice's ten is the lower middle, 1.1 ms. */
+	check_overview(r, 1100, 1100);
+
+	/* Many more slices than minutes: the slices holding a minute row
+	 * agree, the others are estimated from their own samples. */
+	enum { N = 200 };
+	double loss[N];
+	int64_t rtt[N];
+	assert_int_equal(replay_overview(r, loss, rtt, N), N);
+	int burst = 0;
+	for (int i = 0; i < N; i++) {
+		assert_false(isnan(loss[i]));
+		assert_true(rtt[i] >= 1000 && rtt[i] <= 12000);
+		burst += loss[i] > 0;
+	}
+	assert_true(burst >= 1);
+	replay_close(r);
+
+	/* Never rolled up: a minute of each slice, from samples. */
+	char err[512];
+	snprintf(f->path, sizeof(f->path), "%s/raw.db", f->dir);
+	write_recording(f->path, 0);
+	r = replay_open(f->path, err, sizeof(err));
+	assert_non_null(r);
+	check_overview(r, 1000, 1200);
+	replay_close(r);
+}
+
+static void test_overview_gap(void **state)
+{
+	struct fixture *f = *state;
+	struct bb_sample s[2];
+	struct store *st = open_rw(f->path);
+	probe(&s[0], 0, 0, 1000);
+	probe(&s[1], 0, 3599, 1000); /* an hour apart, nothing between */
+	assert_int_equal(store_write_samples(st, s, 2), 0);
+	store_close(st);
+	struct replay *r = open_ok(f->path);
+	double loss[3];
+	int64_t rtt[3];
+	assert_int_equal(replay_overview(r, loss, rtt, 3), 3);
+	assert_int_equal(rtt[0], 1000);
+	assert_true(loss[0] == 0.0);
+	assert_true(isnan(loss[1]));
+	assert_int_equal(rtt[1], BB_NONE);
+	assert_int_equal(rtt[2], 1200); /* k = 3599: 1.2 ms */
+	assert_true(loss[2] == 0.0);
+	replay_close(r);
+}
+
+static void expect_refusal(const char *path, const char *what)
+{
+	char err[512] = "";
+	struct replay *r = replay_open(path, err, sizeof(err));
+	if (r)
+		fail_msg("%s opened", path);
+	if (strncmp(err, path, strlen(path)) != 0 || !strstr(err, what))
+		fail_msg("error '%s' should name %s and say '%s'", err, path,
+			 what);
+}
+
+static void test_refusals(void **state)
+{
+	struct fixture *f = *state;
+	/* A database with the schema but no sample yet. */
+	struct store *st = open_rw(f->path);
+	write_event(st, T0_MS, 0, "latency_spike");
+	store_close(st);
+	expect_refusal(f->path, "no samples recorded yet");
+
+	char path[400];
+	snprintf(path, sizeof(path), "%s/notes.txt", f->dir);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (int i = 0; i < 20; i++)
+		fputs("this is not a database at all\n", fp);
+	fclose(fp);
+	expect_refusal(path, "not a SQLite database");
+
+	snprintf(path, sizeof(path), "%s/missing.db", f->dir);
+	expect_refusal(path, "No such file");
+	assert_int_equal(access(path, F_OK), -1); /* not created */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_open_and_play, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_seek, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hour_horizon, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_interval_guess, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_overview, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_overview_gap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
