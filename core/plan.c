@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/gateway.h"
 #include "core/sock.h"
+#include "core/srvclient.h"
 
 __attribute__((format(printf, 3, 4))) static void
 warn(char *buf, size_t len, const char *fmt, ...)
@@ -193,6 +194,29 @@ static int plan_interface(const struct bb_config *cfg, const char *ifname,
 					  warnlen);
 		}
 	}
+	/* --- udp echo to companion servers (core/probe_echo.c) --- one
+	 * stream per server at the loss-stream rate when that is faster;
+	 * throughput and bufferbloat tests ride on it.  The target holds
+	 * the shared secret: the plan's owner wipes it after engine_create. */
+	for (int i = 0; rc == 0 && i < cfg->n_servers; i++) {
+		struct engine_probe *ep;
+		int64_t every = cfg->loss_stream.interval_ms * BB_NS_PER_MS;
+		if (every <= 0 || every > interval)
+			every = interval;
+		ep = add(p, &probe_echo_ops, cfg->servers[i].name, ifname,
+			 every, timeout);
+		if (!ep)
+			goto full;
+		char why[256];
+		if (srvclient_target(cfg, i, ifname, &ep->target, why,
+				     sizeof(why)) < 0) {
+			warn(warnings, warnlen, "udp_echo: %s, left out\n",
+			     why);
+			memset(ep, 0, sizeof(*ep));
+			p->n_probes--;
+		}
+	}
+	/* --- end udp echo --- */
 	if (rc == 0)
 		return 0;
 full:

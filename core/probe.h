@@ -27,6 +27,24 @@ struct probe;
 
 typedef void (*probe_emit_fn)(void *ctx, const struct bb_sample *s);
 
+/* --- udp echo (core/probe_echo.c) --- companion-server session and the
+ * tests scheduled on it; all zero for other kinds.  Holds the shared secret:
+ * whoever fills it wipes it (sodium_memzero) when done. */
+struct probe_server {
+	uint8_t key[32];      /* shared secret (never logged) */
+	uint8_t client_id[8]; /* this install's id (PROTOCOL.md) */
+	int64_t tput_every_ns[3]; /* small, medium, large; 0 = off */
+	uint32_t tput_bytes[3];
+	uint32_t chunk_bytes;	 /* UDP payload of DATA packets */
+	int64_t tput_first_ns;	 /* first test this long after open */
+	int64_t bloat_every_ns;	 /* 0 = off, < 0 = once, right away */
+	int64_t bloat_first_ns;	 /* first test this long after open */
+	int64_t bloat_load_ns;	 /* length of each load phase */
+	uint8_t bloat_kind;	 /* 1 upload, 2 download, 3 all three */
+	int64_t bloat_echo_ns;	 /* echo step under load (0 = 20 ms) */
+};
+/* --- end udp echo --- */
+
 /* Everything one probe instance needs to know; plain data. */
 struct probe_target {
 	enum bb_probe_kind kind;
@@ -36,6 +54,7 @@ struct probe_target {
 	socklen_t addr_len;
 	int64_t timeout_ns;   /* a probe without reply by then is lost */
 	char dns_domain[128]; /* dns: zone for random-label test names */
+	struct probe_server srv; /* udp echo only (core/probe_echo.c) */
 };
 
 struct probe_ops {
@@ -56,5 +75,6 @@ struct probe_ops {
 extern const struct probe_ops probe_icmp_ops;
 extern const struct probe_ops probe_dns_ops;
 extern const struct probe_ops probe_tcp_ops;
+extern const struct probe_ops probe_echo_ops; /* core/probe_echo.c */
 
 #endif

@@ -13,13 +13,19 @@
 
 #include "core/headless.h"
 #include "core/monitor.h"
+#include "tui/app.h"
 #include "proto/key.h"
+#include "core/config.h"	  /* bloat */
+#include "core/probe_echo.h" /* bloat */
+#include "proto/wire.h"	  /* bloat */
 
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
 	"Usage: bufferbane [OPTIONS]            live network-quality monitor\n"
 	"       bufferbane -d [OPTIONS]         the same engine, headless\n"
+	"       bufferbane --replay FILE.db     the monitor's screens over a\n"
+	"                                       recorded database\n"
 	"       bufferbane COMMAND [ARGS]       see COMMANDS\n"
 	"\n"
 	"Bufferbane probes your line every second (ICMP, DNS, TCP connect and,\n"
@@ -32,6 +38,8 @@ static const char usage_text[] =
 	"                        then /etc/bufferbane/bufferbane.conf)\n"
 	"      --db FILE         database file (overrides general.database_path)\n"
 	"  -d, --daemon          headless: status lines and events on stdout\n"
+	"      --replay FILE     browse a recorded database in the monitor's\n"
+	"                        screens (space play/pause, +/- speed, [ ] events)\n"
 	"  -t, --target HOST     ICMP target; repeat for several; replaces the\n"
 	"                        configured list, gateway detection included\n"
 	"  -i, --interface IF    probe through interface IF; repeat for several\n"
@@ -41,6 +49,11 @@ static const char usage_text[] =
 	"      --status-interval S  with -d: a status line per target every S\n"
 	"                        seconds (default output.status_interval_s, 60)\n"
 	"  -h, --help            this text\n"
+	"\n"
+	"Without -d, standard input and output must be a terminal.  On screen:\n"
+	"  q quit, ? help, Enter details, Esc back, Tab pane, 1-4 views\n"
+	"  (dashboard, drilldown, events, interfaces), w window, p pause,\n"
+	"  / filter, c clear the event pane, t colour theme; NO_COLOR is honoured.\n"
 	"  -V, --version         print the version\n"
 	"\n"
 	"Commands:\n"
@@ -72,12 +85,88 @@ static int cmd_keygen(int argc, char **argv)
 	return 0;
 }
 
+/* --- bufferbane bloat (core/probe_echo.c) --- */
+static int cmd_bloat(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"server", required_argument, NULL, 's'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *server = NULL, *conf = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			server = optarg;
+			break;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'h':
+			printf("usage: bufferbane bloat [--server NAME|H:P] "
+			       "[-c FILE]\n"
+			       "One bufferbloat test now: idle and loaded RTT "
+			       "(median, p95), increase, grade, RPM per "
+			       "direction.\n");
+			return 0;
+		default:
+			fprintf(stderr, "bufferbane bloat: bad option (see "
+					"bufferbane bloat --help)\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "bufferbane bloat: unexpected '%s'\n",
+			argv[optind]);
+		return EXIT_USAGE;
+	}
+	static struct bb_config cfg;
+	char err[512];
+	if (config_load(conf, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bufferbane bloat: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (wire_init() < 0)
+		return 1;
+	struct bloat_result r[3];
+	int n = 0;
+	int rc = probe_echo_bloat_now(&cfg, server, r, &n, err, sizeof(err));
+	config_wipe_secrets(&cfg);
+	if (rc < 0) {
+		fprintf(stderr, "bufferbane bloat: %s\n", err);
+		return rc == -EINVAL ? EXIT_USAGE : 1;
+	}
+	printf("%-9s %10s %10s %10s %10s %10s %5s %6s %s\n", "direction",
+	       "idle_p50", "idle_p95", "load_p50", "load_p95", "increase",
+	       "grade", "rpm", "one-way (up/down increase)");
+	for (int i = 0; i < n; i++) {
+		char ow[64] = "-";
+		if (r[i].up_inc_ns != BB_NONE)
+			snprintf(ow, sizeof(ow), "%+.1f/%+.1f ms %s",
+				 r[i].up_inc_ns / 1e6, r[i].down_inc_ns / 1e6,
+				 r[i].blame);
+		printf("%-9s %7.3f ms %7.3f ms %7.3f ms %7.3f ms %7.3f ms "
+		       "%5s %6.0f %s\n",
+		       bloat_phase_name(r[i].phase), r[i].idle_p50_ns / 1e6,
+		       r[i].idle_p95_ns / 1e6, r[i].loaded_p50_ns / 1e6,
+		       r[i].loaded_p95_ns / 1e6, r[i].increase_ns / 1e6,
+		       r[i].grade, r[i].rpm, ow);
+	}
+	return 0;
+}
+/* --- end bufferbane bloat --- */
+
 /* Sub-commands: adding one is a function and a row. */
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
 	{"keygen", cmd_keygen},
+	{"bloat", cmd_bloat}, /* core/probe_echo.c */
 };
 
 static int parse_long(const char *text, long min, long max, const char *what,
@@ -109,7 +198,14 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	enum { OPT_DB = 256, OPT_INTERVAL, OPT_DURATION, OPT_NO_DB, OPT_STATUS };
+	enum {
+		OPT_DB = 256,
+		OPT_INTERVAL,
+		OPT_DURATION,
+		OPT_NO_DB,
+		OPT_STATUS,
+		OPT_REPLAY
+	};
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"db", required_argument, NULL, OPT_DB},
@@ -120,11 +216,13 @@ int main(int argc, char **argv)
 		{"duration", required_argument, NULL, OPT_DURATION},
 		{"no-db", no_argument, NULL, OPT_NO_DB},
 		{"status-interval", required_argument, NULL, OPT_STATUS},
+		{"replay", required_argument, NULL, OPT_REPLAY},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{0},
 	};
 	struct monitor_options opt;
+	const char *replay = NULL;
 	monitor_options_init(&opt);
 	int c;
 	long v;
@@ -179,6 +277,9 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			opt.status_interval_s = (int)v;
 			break;
+		case OPT_REPLAY:
+			replay = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -203,9 +304,17 @@ int main(int argc, char **argv)
 			argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (replay) {
+		if (opt.headless || opt.n_targets || opt.n_interfaces ||
+		    opt.db_path || opt.interval_ms || opt.duration_s) {
+			fprintf(stderr, "bufferbane: --replay takes only the "
+					"database file (see bufferbane "
+					"--help)\n");
+			return EXIT_USAGE;
+		}
+		return app_replay(replay);
+	}
 	if (opt.headless)
 		return headless_main(&opt);
-	fprintf(stderr, "bufferbane: the ncurses monitor is not part of this "
-			"build yet; run the headless monitor with -d\n");
-	return 1;
+	return app_live(&opt);
 }

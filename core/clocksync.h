@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Clock offset between this client and a companion server, estimated from
+ * echo exchanges (PROTOCOL.md "Server timestamps", MEASUREMENT.md "One-way
+ * delay").  Each exchange gives the four NTP timestamps t1 (client send),
+ * t2 (server receive), t3 (server send), t4 (client receive) and from them
+ * offset = ((t2 - t1) + (t3 - t4)) / 2 and delay = (t4 - t1) - (t3 - t2)
+ * (RFC 5905 §8).  Like Crusader, only the fastest third of a sliding window
+ * is trusted (queueing only ever adds delay, and asymmetric queueing is
+ * what skews an offset); a least-squares line through their offsets over
+ * time follows drift.  Quality 0-100 % falls with the scatter of those
+ * offsets around the line and with the delay spread among them, and is
+ * scaled down until CLOCKSYNC_MIN_SAMPLES exchanges were seen.  One-way
+ * delays are meaningful only while quality >= CLOCKSYNC_GOOD_PCT.
+ * Pure arithmetic on the numbers given; no clocks read, no I/O.
+ */
+#ifndef BB_CLOCKSYNC_H
+#define BB_CLOCKSYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CLOCKSYNC_WINDOW      96 /* exchanges remembered */
+#define CLOCKSYNC_MIN_SAMPLES 8	 /* DETECTION.md: after >= 8 samples */
+#define CLOCKSYNC_GOOD_PCT    80.0
+#define CLOCKSYNC_SCALE_NS    2000000 /* uncertainty giving 50 % quality */
+
+struct clocksync;
+
+/* The current estimate. */
+struct clocksync_est {
+	int64_t offset_ns;	/* server clock - client clock, at `at` */
+	double drift_ppm;	/* server runs faster by this (0 if unknown) */
+	int64_t uncertainty_ns; /* scatter + delay spread of the fastest */
+	int64_t min_delay_ns;	/* lowest round-trip delay in the window */
+	double quality;		/* 0..100 */
+	int n;			/* exchanges in the window */
+};
+
+/* An empty estimator; NULL on out of memory. */
+struct clocksync *clocksync_new(void);
+/* Free. */
+void clocksync_free(struct clocksync *cs);
+/* Forget everything (the server restarted, the path changed). */
+void clocksync_reset(struct clocksync *cs);
+/* One exchange (all wall-clock ns); ignored when delay < 0 or t3 < t2. */
+void clocksync_add(struct clocksync *cs, int64_t t1, int64_t t2, int64_t t3,
+		   int64_t t4);
+/* Estimate for client time at_real; 0, or -EAGAIN with no exchange yet. */
+int clocksync_estimate(const struct clocksync *cs, int64_t at_real,
+		       struct clocksync_est *out);
+/* One-way delays of an exchange under estimate e: up = t2 - t1 - offset,
+ * down = t4 - t3 + offset (each at least 0). */
+void clocksync_oneway(const struct clocksync_est *e, int64_t t1, int64_t t2,
+		      int64_t t3, int64_t t4, int64_t *up, int64_t *down);
+/* "sync q=93 n=40 off=-1234" (offset in ns) into a sample's detail, for
+ * the main thread to route to detect_time_sync; length written. */
+size_t clocksync_format(const struct clocksync_est *e, char *buf, size_t len);
+/* Inverse of clocksync_format (also finds it after other words in the
+ * detail); 0, or -EINVAL when detail carries no sync figures. */
+int clocksync_parse(const char *detail, double *quality, int64_t *offset_ns,
+		    int *n);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the UDP echo probe (core/probe_echo.c, probe_echo_ops in
+ * core/probe.h) offers besides its probe_ops: a one-shot bufferbloat test
+ * run on a private event loop, for `bufferbane bloat`.
+ */
+#ifndef BB_PROBE_ECHO_H
+#define BB_PROBE_ECHO_H
+
+#include <stddef.h>
+
+#include "core/bloat.h"
+
+struct bb_config;
+
+/* Run one bufferbloat test now against cfg's server `server` (a configured
+ * name, "HOST:PORT" using the first server's secret, or NULL = the first
+ * server); up to 3 results (upload, download, both) into res, count in *n.
+ * 0; -EINVAL (configuration, message in err); -EHOSTUNREACH or -ETIMEDOUT
+ * (message in err). */
+int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
+			 struct bloat_result res[3], int *n, char *err,
+			 size_t errlen);
+
+#endif

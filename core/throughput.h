@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The arithmetic of upload and download tests (MEASUREMENT.md
+ * "Throughput"): a pacer that spreads IP-layer bytes evenly at a chosen
+ * rate (the sender must exceed the bottleneck to find it), the receiver's
+ * accounting for downloads (IP-layer rate over the steady part: the first
+ * TPUT_RAMP_PCT % of packets are the ramp and only open the interval), the
+ * next sending rate from the last result, and the IP-layer size of a
+ * datagram.  Rates are kbit/s of UDP payload + 28 bytes IPv4/UDP header (48
+ * for IPv6), what a shaper counts apart from the link-layer header.  No
+ * I/O, no clocks: times are passed in.
+ */
+#ifndef BB_THROUGHPUT_H
+#define BB_THROUGHPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TPUT_RAMP_PCT	   10	    /* % of received packets left out */
+#define TPUT_START_KBPS	   100000   /* first test when nothing is known */
+#define TPUT_MAX_KBPS	   2000000  /* never pace faster than this */
+#define TPUT_OVERSHOOT	   1.5	    /* pace this much above the last rate */
+#define TPUT_MAX_PACKETS   (1u << 20)
+
+/* Spreads bytes evenly: by time t after start, at most rate * t + one
+ * datagram have been sent. */
+struct tput_pacer {
+	double Bps; /* IP-layer bytes per second */
+	int64_t start_ns;
+	uint64_t sent; /* IP-layer bytes */
+};
+
+struct tput_rx; /* download receiver, opaque */
+
+/* A download's result (the receiver's view). */
+struct tput_result {
+	int64_t kbps;	   /* IP-layer over the steady part, BB_NONE if < 3 */
+	uint64_t packets;  /* received (duplicates not counted) */
+	uint64_t expected; /* chunks the sender says it sent */
+	int32_t loss_ppm;
+	int64_t duration_ns; /* steady part */
+};
+
+/* IP-layer bytes of a UDP datagram of udp_len payload bytes. */
+size_t tput_ip_len(size_t udp_len, int ipv6);
+/* Start pacing at kbps at now. */
+void tput_pacer_start(struct tput_pacer *p, int64_t kbps, int64_t now_ns);
+/* 0 when ip_len more bytes may go now, else the time they may. */
+int64_t tput_pacer_due(const struct tput_pacer *p, size_t ip_len,
+		       int64_t now_ns);
+/* Count ip_len bytes as sent. */
+void tput_pacer_sent(struct tput_pacer *p, size_t ip_len);
+/* Rate for the next test: TPUT_OVERSHOOT x last (TPUT_START_KBPS when
+ * last <= 0), clamped to [64, TPUT_MAX_KBPS]. */
+int64_t tput_next_rate(int64_t last_kbps);
+
+/* Receiver for one download; NULL on out of memory. */
+struct tput_rx *tput_rx_new(void);
+/* Free. */
+void tput_rx_free(struct tput_rx *r);
+/* Forget the previous test. */
+void tput_rx_reset(struct tput_rx *r);
+/* One DATA datagram: chunk seq, its IP-layer size, kernel RX time. */
+void tput_rx_add(struct tput_rx *r, uint32_t seq, size_t ip_len,
+		 int64_t rx_ns);
+/* Result; chunks_sent from DOWNLOAD_END (0 = unknown: highest seq + 1). */
+void tput_rx_result(const struct tput_rx *r, uint32_t chunks_sent,
+		    struct tput_result *out);
+/* Packets received so far. */
+uint64_t tput_rx_packets(const struct tput_rx *r);
+
+#endif

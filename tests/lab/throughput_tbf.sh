@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Throughput against the ground truth of a token bucket (DETECTION.md "The
+# network lab"): client ── modem ── server namespaces, tbf in the modem on
+# both forwarding directions (never on the sender's own interface), at 5 and
+# 20 Mbit/s with a 300 ms queue.  bufferbane -d runs one upload and one
+# download test (the first one saturates: 100 Mbit/s upload pacing, the
+# server's cap for download) and each measured IP-layer rate must be within
+# 3 % of what the tbf lets through at the IP layer.
+#
+# What "the tbf rate" is at the IP layer: tbf on a veth counts the whole
+# frame, IP packet + 14 bytes of Ethernet header.  A 1200-byte UDP payload
+# is a 1228-byte IP packet and a 1242-byte frame, so the IP-layer rate is
+# rate x 1228 / 1242 (98.9 %): 4943 kbit/s for 5mbit, 19775 for 20mbit.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/lab.sh"
+set -u
+lab_init
+BB_TMP=$(mktemp -d /tmp/bb-lab.XXXXXX)
+command -v tc >/dev/null || skip "tc (iproute2) missing"
+
+lab_ns client
+lab_ns modem
+lab_ns server
+lab_link client modem 198.18.0.2/24 198.18.0.1/24
+IF_DOWN=$LAB_IF_B # modem side facing the client: download queue
+lab_link modem server 198.18.1.1/24 198.18.1.2/24
+IF_UP=$LAB_IF_A # modem side facing the server: upload queue
+lab_exec client ip route add default via 198.18.0.1
+lab_exec server ip route add default via 198.18.1.1
+lab_exec modem sysctl -qw net.ipv4.ip_forward=1
+
+key=$("$BB_BIN" keygen)
+printf '%s\n' "$key" >"$BB_TMP/key"
+chmod 600 "$BB_TMP/key"
+cat >"$BB_TMP/srv.conf" <<CONF
+general = { workers = 1; };
+security = { shared_secret_file = "$BB_TMP/key"; };
+rate_limiting = { max_packets_per_second = 50000; burst_size = 5000;
+  max_bandwidth_mbps = 100; };
+CONF
+lab_exec server "$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" \
+	--bind 198.18.1.2:9876 2>"$BB_TMP/srv.log" &
+sleep 0.3
+
+# shape RATE_MBIT LATENCY: tbf on both directions in the modem
+shape() {
+	local dev
+	for dev in "$IF_UP" "$IF_DOWN"; do
+		lab_exec modem tc qdisc replace dev "$dev" root tbf \
+			rate "$1"mbit burst 5000 latency "$2"
+	done
+}
+
+# within A B TOL: |A - B| <= TOL
+within() {
+	awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= t) }'
+}
+
+fails=0
+for rate in 5 20; do
+	shape $rate 300ms
+	kb=$((rate * 1000 * 15 / 80)) # about 1.5 s of data at the rate
+	tests="{ dns = { enabled = false; dns_servers = []; };
+	  bufferbloat = { enabled = false; };
+	  throughput = { enabled = true; small_test_kb = $kb; small_interval_s = 600;
+	    medium_test_kb = $kb; medium_interval_s = 3600;
+	    large_test_kb = $kb; large_interval_s = 7200; }; }"
+	bb_write_config "$BB_TMP/bb.conf" "tests=$tests" \
+		"servers=( { name = \"lab\"; host = \"198.18.1.2\"; port = 9876; shared_secret_file = \"$BB_TMP/key\"; } )"
+	db=$BB_TMP/t$rate.db
+	lab_exec client "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$db" \
+		--interval 100 --duration 9 >"$BB_TMP/out" 2>&1 ||
+		{ cat "$BB_TMP/out"; fail "bufferbane -d exited $?"; }
+	want=$(awk -v r=$rate 'BEGIN { printf "%d", r * 1000 * 1228 / 1242 }')
+	for dir in upload download; do
+		got=$(sql "$db" "SELECT throughput_kbps FROM measurements WHERE test_type='$dir' AND status='ok' LIMIT 1")
+		loss=$(sql "$db" "SELECT packet_loss_pct FROM measurements WHERE test_type='$dir' LIMIT 1")
+		err=$(awk -v g="${got:-0}" -v w=$want 'BEGIN { printf "%.2f", (g - w) * 100 / w }')
+		printf 'tbf %2d mbit %-8s measured %6s kbit/s, IP-layer truth %5d, error %6s %%, loss %s %% (saturating)\n' \
+			$rate $dir "${got:-none}" $want "$err" "${loss:-?}"
+		within "$err" 0 3 || { fails=$((fails + 1)); echo "  ^ outside 3 %"; }
+	done
+done
+[ $fails -eq 0 ] || fail "$fails measurements outside 3 % of the tbf rate"
+echo PASS

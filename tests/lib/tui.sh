@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: MIT
+# tmux helpers for the TUI tests (tests/integration/tui_*.sh) and
+# tests/screenshots.sh: a private tmux server (-L) per run, started in a
+# UTF-8 locale, polled with timeouts instead of fixed sleeps.
+
+TUI_SOCK=bbtui$$
+TUI_T=tui
+
+tux() {
+	tmux -L "$TUI_SOCK" "$@"
+}
+
+# tui_start W H COMMAND...: run COMMAND in a detached W x H session; its
+# exit status lands in $BB_TMP/rc.
+tui_start() {
+	local w=$1 h=$2; shift 2
+	command -v tmux >/dev/null || skip "tmux is not installed"
+	printf '%q ' "$@" >"$BB_TMP/cmd"
+	tux -f /dev/null new-session -d -s "$TUI_T" -x "$w" -y "$h" \
+		"env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=tmux-256color bash -c '$(cat "$BB_TMP/cmd") 2>$BB_TMP/stderr; echo \$? >$BB_TMP/rc; echo EXIT=\$(cat $BB_TMP/rc); sleep 600'"
+	tux set-option -g window-size manual >/dev/null 2>&1
+}
+
+tui_stop() {
+	tux kill-server 2>/dev/null
+}
+
+# tui_screen: the pane as text; tui_screen_e: with colour escapes.
+tui_screen() {
+	tux capture-pane -p -t "$TUI_T"
+}
+
+tui_screen_e() {
+	tux capture-pane -p -e -t "$TUI_T"
+}
+
+# tui_wait REGEX [SECONDS=10]: until the screen matches (grep -E).
+tui_wait() {
+	local re=$1 t=${2:-10} i
+	for ((i = 0; i < t * 10; i++)); do
+		tui_screen | grep -Eq -- "$re" && return 0
+		sleep 0.1
+	done
+	echo "--- screen (waiting for /$re/) ---"
+	tui_screen
+	fail "timed out after ${t}s waiting for /$re/"
+}
+
+# tui_wait_gone REGEX [SECONDS=10]: until the screen no longer matches.
+tui_wait_gone() {
+	local re=$1 t=${2:-10} i
+	for ((i = 0; i < t * 10; i++)); do
+		tui_screen | grep -Eq -- "$re" || return 0
+		sleep 0.1
+	done
+	tui_screen
+	fail "timed out after ${t}s: /$re/ still on screen"
+}
+
+# tui_keys KEY...: tmux send-keys.
+tui_keys() {
+	tux send-keys -t "$TUI_T" "$@"
+}
+
+# tui_line REGEX: the first screen line matching.
+tui_line() {
+	tui_screen | grep -E -m1 -- "$1"
+}
+
+# tui_exit_code [SECONDS=10]: wait for the program to end, print its status.
+tui_exit_code() {
+	local t=${1:-10} i
+	for ((i = 0; i < t * 10; i++)); do
+		[ -s "$BB_TMP/rc" ] && { cat "$BB_TMP/rc"; return 0; }
+		sleep 0.1
+	done
+	echo timeout
+}
+
+# tui_drop_icmp ADDR: make probes to ADDR fail inside the sandbox (nft).
+tui_drop_icmp() {
+	[ -n "${BB_SANDBOXED:-}" ] || return 1
+	command -v nft >/dev/null || return 1
+	nft add table inet bbtui &&
+		nft add chain inet bbtui out '{ type filter hook output priority 0; }' &&
+		nft add rule inet bbtui out ip daddr "$1" drop
+}

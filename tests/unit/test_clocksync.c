@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/clocksync: synthetic echo exchanges with a known offset and drift
+ * (server = client + OFF + DRIFT * t), symmetric base delay plus random
+ * queueing; the estimate must land within a bound, quality must rise with
+ * consistent exchanges and fall with noisy ones.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/clocksync.h"
+
+#define MS 1000000LL
+
+/* Exchange at client time t: base one-way delay d, queueing up to q_up /
+ * q_down (uniform), server = client + off + drift_ppm * t / 1e6. */
+static void xchg(struct clocksync *cs, int64_t t, int64_t d, int64_t q_up,
+		 int64_t q_down, int64_t off, double drift_ppm)
+{
+	int64_t up = d + (q_up ? rand() % q_up : 0);
+	int64_t down = d + (q_down ? rand() % q_down : 0);
+	int64_t t1 = t;
+	int64_t skew = off + (int64_t)(drift_ppm * (double)t / 1e6);
+	int64_t t2 = t1 + up + skew;
+	int64_t t3 = t2 + 20000; /* 20 us in the server */
+	int64_t t4 = t3 - skew + down;
+	clocksync_add(cs, t1, t2, t3, t4);
+}
+
+static void test_known_offset(void **state)
+{
+	struct clocksync *cs = clocksync_new();
+	struct clocksync_est e;
+	assert_int_equal(clocksync_estimate(cs, 0, &e), -EAGAIN);
+	srand(1);
+	int64_t t = 1000 * MS;
+	for (int i = 0; i < 90; i++, t += 100 * MS)
+		xchg(cs, t, 10 * MS, MS / 2, MS / 2, 37 * MS, 0);
+	assert_int_equal(clocksync_estimate(cs, t, &e), 0);
+	assert_true(llabs(e.offset_ns - 37 * MS) < MS / 2);
+	assert_true(e.quality >= 80.0);
+	int64_t up, down;
+	clocksync_oneway(&e, 0, 10 * MS + 37 * MS, 11 * MS + 37 * MS, 21 * MS,
+			 &up, &down);
+	assert_true(llabs(up - 10 * MS) < MS / 2);
+	assert_true(llabs(down - 10 * MS) < MS / 2);
+	clocksync_free(cs);
+}
+
+static void test_drift(void **state)
+{
+	struct clocksync *cs = clocksync_new();
+	struct clocksync_est e;
+	srand(2);
+	int64_t t = 0;
+	/* 50 ppm over 90 s: 4.5 ms of drift across the window */
+	for (int i = 0; i < 90; i++, t += 1000 * MS)
+		xchg(cs, t, 5 * MS, MS, MS, -3 * MS, 50.0);
+	assert_int_equal(clocksync_estimate(cs, t, &e), 0);
+	int64_t truth = -3 * MS + (int64_t)(50.0 * (double)t / 1e6);
+	assert_true(llabs(e.offset_ns - truth) < MS / 2);
+	assert_true(e.drift_ppm > 40 && e.drift_ppm < 60);
+	clocksync_free(cs);
+}
+
+static void test_quality_rises_and_falls(void **state)
+{
+	struct clocksync *cs = clocksync_new();
+	struct clocksync_est e;
+	srand(3);
+	int64_t t = 0;
+	double last = -1;
+	for (int i = 0; i < 8; i++, t += 100 * MS) {
+		xchg(cs, t, 10 * MS, 100000, 100000, 0, 0);
+		assert_int_equal(clocksync_estimate(cs, t, &e), 0);
+		assert_true(e.quality >= last); /* rises while consistent */
+		last = e.quality;
+	}
+	assert_true(last >= 80.0);
+	/* asymmetric queueing noise of up to 40 ms, one way only */
+	clocksync_reset(cs);
+	for (int i = 0; i < 90; i++, t += 100 * MS)
+		xchg(cs, t, 10 * MS, 40 * MS, 0, 0, 0);
+	assert_int_equal(clocksync_estimate(cs, t, &e), 0);
+	assert_true(e.quality < 80.0);
+	clocksync_free(cs);
+}
+
+static void test_format_parse(void **state)
+{
+	struct clocksync_est e = {.offset_ns = -1234, .quality = 93.4, .n = 40};
+	char buf[48];
+	clocksync_format(&e, buf, sizeof(buf));
+	assert_string_equal(buf, "sync q=93 n=40 off=-1234");
+	double q;
+	int64_t off;
+	int n;
+	assert_int_equal(clocksync_parse(buf, &q, &off, &n), 0);
+	assert_true(q == 93.0 && off == -1234 && n == 40);
+	assert_int_equal(clocksync_parse("lost up", &q, &off, &n), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_known_offset),
+	    cmocka_unit_test(test_drift),
+	    cmocka_unit_test(test_quality_rises_and_falls),
+	    cmocka_unit_test(test_format_parse),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

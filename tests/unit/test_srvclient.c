@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/srvclient, the session state machine, with time passed in and a
+ * "server" sealing its answers here: knock retries back off exponentially,
+ * three unanswered knocks mean unreachable, an ACK brings the session up,
+ * a refresh knock goes out half-way to expiry, silence while requests wait
+ * means re-knock; replayed, wrong-parity and foreign packets are dropped.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/srvclient.h"
+#include "proto/wire.h"
+
+#define MS 1000000LL
+#define S  1000000000LL
+
+static const uint8_t key[WIRE_KEY_LEN] = {1, 2, 3};
+static const uint8_t cid[WIRE_CLIENT_ID_LEN] = {9, 8, 7, 6, 5, 4, 3, 2};
+static const int64_t REAL0 = 1700000000LL * S;
+
+/* The server's KNOCK_ACK (valid for `valid` s) sealed with nonce n. */
+static int ack(uint8_t *buf, size_t cap, uint64_t n, int64_t real, int valid)
+{
+	struct wire_msg m = {.type = WIRE_KNOCK_ACK};
+	m.u.knock_ack.session_id = 42;
+	m.u.knock_ack.valid_until = (uint32_t)(real / S + valid);
+	return wire_seal(key, cid, n, &m, NULL, 0, buf, cap);
+}
+
+static int setup(void **state)
+{
+	return wire_init() < 0 ? -1 : 0;
+}
+
+static void test_backoff_unreachable(void **state)
+{
+	struct srvclient *sc = srvclient_new(key, cid);
+	uint8_t buf[512];
+	int64_t t = 0, sent_at[7];
+	int n = 0;
+	for (t = 0; t < 8 * S && n < 7; t += MS) {
+		if (srvclient_tick(sc, t, REAL0 + t, buf, sizeof(buf)) > 0)
+			sent_at[n++] = t;
+		assert_true(srvclient_next_ns(sc) > t);
+	}
+	assert_int_equal(n, 6);
+	assert_int_equal(sent_at[0], 0);
+	assert_int_equal(sent_at[1], 250 * MS);
+	assert_int_equal(sent_at[2], 750 * MS);
+	assert_int_equal(sent_at[3], 1750 * MS);
+	assert_int_equal(sent_at[4], 3750 * MS);
+	assert_int_equal(sent_at[5], 7750 * MS);
+	assert_int_equal(srvclient_state(sc), SRVCLIENT_UNREACHABLE);
+	assert_true(srvclient_unanswered(sc) >= 3);
+	srvclient_free(sc);
+}
+
+static void test_up_refresh_reknock(void **state)
+{
+	struct srvclient *sc = srvclient_new(key, cid);
+	uint8_t buf[512], pkt[512];
+	struct wire_msg m;
+	assert_true(srvclient_tick(sc, 0, REAL0, buf, sizeof(buf)) > 0);
+	assert_int_equal(srvclient_state(sc), SRVCLIENT_KNOCKING);
+	/* the knock is a valid client packet: even nonce, our id */
+	struct wire_header h;
+	assert_int_equal(wire_peek(buf, 64, &h) < 0 ? 0 : 0, 0);
+	int len = ack(pkt, sizeof(pkt), (uint64_t)REAL0 + 1001, REAL0, 300);
+	assert_int_equal(srvclient_open(sc, pkt, (size_t)len, 10 * MS,
+					REAL0 + 10 * MS, &m),
+			 1);
+	assert_int_equal(srvclient_state(sc), SRVCLIENT_UP);
+	assert_int_equal(srvclient_sessions(sc), 1);
+	/* the same ACK again: replay */
+	assert_true(srvclient_open(sc, pkt, (size_t)len, 20 * MS,
+				   REAL0 + 20 * MS, &m) < 0);
+	/* even nonce (a client's) from the "server": wrong direction */
+	len = ack(pkt, sizeof(pkt), (uint64_t)REAL0 + 2000, REAL0, 300);
+	assert_true(srvclient_open(sc, pkt, (size_t)len, 20 * MS,
+				   REAL0 + 20 * MS, &m) < 0);
+	/* refresh half-way (150 s) */
+	assert_int_equal(srvclient_tick(sc, 149 * S, REAL0 + 149 * S, buf,
+					sizeof(buf)),
+			 0);
+	assert_true(srvclient_tick(sc, 151 * S, REAL0 + 151 * S, buf,
+				   sizeof(buf)) > 0);
+	assert_int_equal(srvclient_state(sc), SRVCLIENT_UP);
+	/* an ECHO request at 152 s, no answer for 2 s: re-knock */
+	srvclient_note_request(sc, 152 * S);
+	int64_t t = 152 * S;
+	int knocked = 0;
+	for (; t < 160 * S && !knocked; t += 10 * MS)
+		knocked = srvclient_tick(sc, t, REAL0 + t, buf,
+					 sizeof(buf)) > 0 &&
+			  srvclient_state(sc) == SRVCLIENT_KNOCKING;
+	assert_true(knocked);
+	assert_true(t <= 154 * S + 20 * MS);
+	len = ack(pkt, sizeof(pkt), (uint64_t)(REAL0 + t) + 1, REAL0 + t, 300);
+	assert_int_equal(srvclient_open(sc, pkt, (size_t)len, t, REAL0 + t, &m),
+			 1);
+	assert_int_equal(srvclient_sessions(sc), 2);
+	srvclient_free(sc);
+}
+
+static void test_foreign(void **state)
+{
+	struct srvclient *sc = srvclient_new(key, cid);
+	uint8_t pkt[512];
+	struct wire_msg m = {.type = WIRE_KNOCK_ACK};
+	uint8_t other[WIRE_KEY_LEN] = {7};
+	int len = wire_seal(other, cid, (uint64_t)REAL0 + 1, &m, NULL, 0, pkt,
+			    sizeof(pkt));
+	assert_true(srvclient_open(sc, pkt, (size_t)len, 0, REAL0, &m) < 0);
+	assert_true(srvclient_open(sc, pkt, 10, 0, REAL0, &m) < 0);
+	assert_int_equal(srvclient_state(sc), SRVCLIENT_KNOCKING);
+	srvclient_free(sc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_backoff_unreachable),
+	    cmocka_unit_test(test_up_refresh_reknock),
+	    cmocka_unit_test(test_foreign),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

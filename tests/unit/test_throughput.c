@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/throughput and core/bloat: pacing spreads bytes at the asked rate,
+ * the download receiver's steady-part rate and loss, the next-rate rule,
+ * and the bufferbloat grades, RPM, settling and one-way attribution.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/bloat.h"
+#include "core/throughput.h"
+
+#define MS 1000000LL
+
+static void test_pacer(void **state)
+{
+	struct tput_pacer p;
+	tput_pacer_start(&p, 8000, 0); /* 1 MB/s */
+	int64_t now = 0;
+	int sent = 0;
+	while (now < 1000 * MS) {
+		int64_t due = tput_pacer_due(&p, 1000, now);
+		if (due) {
+			now = due;
+			continue;
+		}
+		tput_pacer_sent(&p, 1000);
+		sent++;
+	}
+	assert_in_range(sent, 999, 1001); /* 1000 x 1000 B in 1 s */
+	assert_int_equal(tput_ip_len(1200, 0), 1228);
+	assert_int_equal(tput_ip_len(1200, 1), 1248);
+	assert_int_equal(tput_next_rate(0), TPUT_START_KBPS);
+	assert_int_equal(tput_next_rate(10000), 15000);
+}
+
+static void test_rx(void **state)
+{
+	struct tput_rx *r = tput_rx_new();
+	/* 100 packets of 1250 IP bytes every 1 ms = 10 Mbit/s; a burst in
+	 * the ramp (first 10 %) arrives all at t = 0 */
+	for (uint32_t i = 0; i < 100; i++) {
+		if (i == 50)
+			continue; /* one lost */
+		int64_t t = i < 10 ? 0 : (int64_t)(i - 9) * MS;
+		tput_rx_add(r, i, 1250, t);
+	}
+	tput_rx_add(r, 3, 1250, 5 * MS); /* duplicate: ignored */
+	struct tput_result res;
+	tput_rx_result(r, 100, &res);
+	assert_int_equal(res.packets, 99);
+	assert_int_equal(res.loss_ppm, 10000);
+	/* steady part: 10 Mbit/s minus the lost packet's share */
+	assert_true(res.kbps > 9700 && res.kbps < 10100);
+	tput_rx_free(r);
+}
+
+static void test_grades(void **state)
+{
+	assert_string_equal(bloat_grade(4.9), "A+");
+	assert_string_equal(bloat_grade(29), "A");
+	assert_string_equal(bloat_grade(59), "B");
+	assert_string_equal(bloat_grade(199), "C");
+	assert_string_equal(bloat_grade(399), "D");
+	assert_string_equal(bloat_grade(400), "F");
+}
+
+static void test_bloat_result(void **state)
+{
+	struct bloat_acc *a = bloat_new();
+	struct bloat_result r;
+	assert_int_equal(bloat_result(a, BLOAT_UP, &r), -ENODATA);
+	for (int i = 0; i < 50; i++)
+		bloat_add(a, BLOAT_IDLE, 0, 10 * MS + i * 10000, 5 * MS,
+			  5 * MS);
+	for (int i = 0; i < 100; i++) {
+		/* first second of load: still filling, not counted */
+		int64_t since = i * 20 * MS;
+		int64_t rtt = since < 1000 * MS ? 50 * MS : 310 * MS;
+		bloat_add(a, BLOAT_UP, since, rtt, rtt - 5 * MS, 5 * MS);
+	}
+	assert_int_equal(bloat_result(a, BLOAT_UP, &r), 0);
+	assert_int_equal(r.n_loaded, 50);
+	assert_true(r.loaded_p50_ns == 310 * MS);
+	assert_true(r.increase_ns > 299 * MS && r.increase_ns < 301 * MS);
+	assert_string_equal(r.grade, "D");
+	assert_true(r.rpm > 193 && r.rpm < 194); /* 60000 / 310 */
+	assert_string_equal(r.blame, "upstream");
+	char d[48];
+	bloat_detail(&r, d, sizeof(d));
+	assert_memory_equal(d, "up D +300ms", 11);
+	bloat_free(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_pacer),
+	    cmocka_unit_test(test_rx),
+	    cmocka_unit_test(test_grades),
+	    cmocka_unit_test(test_bloat_result),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

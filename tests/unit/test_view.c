@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: MIT
+/* Unit tests for the TUI views (tui/view*.c) and the key table, without a
+ * terminal: a model fed with synthetic samples is drawn into 80x24 and
+ * 200x60 cell buffers and the rows are read back as text. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/model.h"
+#include "tui/evlog.h"
+#include "tui/keys.h"
+#include "tui/term.h"
+#include "tui/view.h"
+
+#define MS	 1000000LL
+#define T0	 (1000LL * 1000000000LL)
+#define REAL0_MS 1732000000000LL
+
+struct fx {
+	struct model *m;
+	struct evlog *ev;
+	struct ui ui;
+	struct cellbuf *cb;
+	int64_t now;
+};
+
+static char row[4096];
+
+static const char *text(struct cellbuf *cb, int y)
+{
+	cellbuf_row_text(cb, y, row, sizeof(row));
+	return row;
+}
+
+/* First row containing s, -1 when none. */
+static int find(struct cellbuf *cb, const char *s)
+{
+	for (int y = 0; y < cellbuf_height(cb); y++)
+		if (strstr(text(cb, y), s))
+			return y;
+	return -1;
+}
+
+static void feed(struct fx *f, const char *iface, const char *target, int n,
+		 int64_t rtt, int lost_every, bool last_lost)
+{
+	for (int i = 0; i < n; i++) {
+		struct bb_sample s;
+
+		sample_init(&s, BB_KIND_ICMP);
+		snprintf(s.interface, sizeof(s.interface), "%s", iface);
+		snprintf(s.target, sizeof(s.target), "%s", target);
+		s.mono_ns = T0 + (int64_t)i * 100 * MS;
+		s.real_ns = REAL0_MS * MS + (int64_t)i * 100 * MS;
+		s.seq = (uint32_t)i;
+		bool lost = (lost_every && i % lost_every == 0) ||
+			    (last_lost && i == n - 1);
+		s.status = lost ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
+		s.rtt_ns = lost ? BB_NONE : rtt + (i % 7) * MS / 10;
+		model_add(f->m, &s);
+	}
+	f->now = T0 + (int64_t)n * 100 * MS;
+}
+
+static int setup(void **state)
+{
+	static struct fx f;
+
+	memset(&f, 0, sizeof(f));
+	f.m = model_create(100 * MS);
+	f.ev = evlog_new(64);
+	assert_int_equal(view_ui_init(&f.ui), 0);
+	f.cb = cellbuf_new(80, 24);
+	feed(&f, "", "127.0.0.1", 600, 20 * MS, 0, false);
+	feed(&f, "", "::1", 600, 30 * MS, 0, true);
+	f.ui.src.model = f.m;
+	f.ui.src.events = f.ev;
+	f.ui.src.now_mono_ns = f.now;
+	f.ui.src.now_ms = REAL0_MS + 60000;
+	snprintf(f.ui.src.verdict, sizeof(f.ui.src.verdict),
+		 "No problems detected in the last hour.");
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	model_destroy(f->m);
+	evlog_free(f->ev);
+	view_ui_fini(&f->ui);
+	cellbuf_free(f->cb);
+	return 0;
+}
+
+static void render(struct fx *f, int w, int h)
+{
+	cellbuf_resize(f->cb, w, h);
+	view_render(&f->ui, f->cb);
+}
+
+static void test_dashboard_80x24(void **state)
+{
+	struct fx *f = *state;
+	int y1, y2;
+
+	render(f, 80, 24);
+	assert_non_null(strstr(text(f->cb, 0), "LIVE"));
+	assert_non_null(strstr(text(f->cb, 1), "No problems"));
+	y1 = find(f->cb, "127.0.0.1");
+	y2 = find(f->cb, "::1 ");
+	assert_true(y1 > 1 && y2 > y1);
+	assert_non_null(strstr(text(f->cb, y1), "20."));
+	/* the last ::1 probe was lost: "lost" and a loss mark, not a gap */
+	assert_non_null(strstr(text(f->cb, y2), "lost"));
+	assert_non_null(strstr(text(f->cb, y2), "×"));
+	assert_null(strstr(text(f->cb, y1), "×"));
+	assert_true(find(f->cb, "no server configured") > y2);
+	assert_true(find(f->cb, "no test yet") > y2);
+	assert_true(find(f->cb, "Events") > y2);
+	assert_true(find(f->cb, "No events.") > y2);
+	assert_non_null(strstr(text(f->cb, 23), "q quit"));
+	assert_non_null(strstr(text(f->cb, 23), "? help"));
+}
+
+static void test_dashboard_200x60_ascii(void **state)
+{
+	struct fx *f = *state;
+	int y2;
+
+	cellbuf_set_ascii(f->cb, true);
+	render(f, 200, 60);
+	y2 = find(f->cb, "::1 ");
+	assert_true(y2 > 0);
+	assert_non_null(strstr(text(f->cb, y2), "!"));
+	assert_null(strstr(text(f->cb, y2), "×"));
+	assert_non_null(strstr(text(f->cb, 59), "q quit"));
+	for (int y = 0; y < 60; y++)
+		for (const char *p = text(f->cb, y); *p; p++)
+			assert_true((unsigned char)*p < 0x80);
+	cellbuf_set_ascii(f->cb, false);
+}
+
+static void test_enlarge(void **state)
+{
+	struct fx *f = *state;
+
+	render(f, 60, 20);
+	assert_true(find(f->cb, "too small: 60x20") >= 0);
+	assert_true(find(f->cb, "enlarge it to at least 80x24") >= 0);
+	assert_true(find(f->cb, "127.0.0.1") < 0);
+}
+
+static void test_help_and_quit(void **state)
+{
+	struct fx *f = *state;
+	int r;
+
+	r = keys_dispatch(&f->ui, '?');
+	assert_true(r & KEY_REDRAW);
+	render(f, 80, 24);
+	assert_true(find(f->cb, "Help: keys") >= 0);
+	assert_true(find(f->cb, "colour theme") >= 0 ||
+		    find(f->cb, "theme") >= 0);
+	/* q closes help first, then quits */
+	r = keys_dispatch(&f->ui, 'q');
+	assert_false(r & KEY_QUIT);
+	render(f, 80, 24);
+	assert_true(find(f->cb, "Help: keys") < 0);
+	r = keys_dispatch(&f->ui, 'q');
+	assert_true(r & KEY_QUIT);
+}
+
+static void test_drilldown(void **state)
+{
+	struct fx *f = *state;
+
+	f->ui.view = VIEW_DASHBOARD;
+	f->ui.sel = 0;
+	keys_dispatch(&f->ui, 'j'); /* ::1 */
+	keys_dispatch(&f->ui, TERM_KEY_ENTER);
+	assert_int_equal(f->ui.view, VIEW_DRILLDOWN);
+	render(f, 120, 40);
+	assert_true(find(f->cb, "::1  icmp") >= 0);
+	assert_true(find(f->cb, "window 10 min") >= 0);
+	assert_true(find(f->cb, "Window") >= 0);
+	assert_true(find(f->cb, "10s ") >= 0 && find(f->cb, "1h ") >= 0);
+	assert_true(find(f->cb, "Loss runs") >= 0);
+	assert_true(find(f->cb, "One-way delay") >= 0);
+	assert_true(find(f->cb, "Events of this target") >= 0);
+	/* the lost probe is in the loss timeline */
+	assert_non_null(strstr(text(f->cb, find(f->cb, "Loss timeline")),
+			       "×"));
+	keys_dispatch(&f->ui, 'w');
+	render(f, 120, 40);
+	assert_true(find(f->cb, "window 1 h") >= 0);
+	render(f, 80, 24);
+	assert_true(find(f->cb, "::1  icmp") >= 0);
+	keys_dispatch(&f->ui, TERM_KEY_ESC);
+	assert_int_equal(f->ui.view, VIEW_DASHBOARD);
+}
+
+static void test_events_view(void **state)
+{
+	struct fx *f = *state;
+	struct bb_event e = {0};
+
+	e.start_ms = REAL0_MS + 1000;
+	snprintf(e.kind, sizeof(e.kind), "packet_loss");
+	e.severity = BB_SEV_CRITICAL;
+	snprintf(e.target, sizeof(e.target), "::1");
+	snprintf(e.description, sizeof(e.description),
+		 "5 probes lost in a row");
+	snprintf(e.metrics, sizeof(e.metrics),
+		 "{\"loss_pct\":2.5,\"longest_burst\":5}");
+	evlog_put(f->ev, &e);
+	e.start_ms = REAL0_MS + 500;
+	e.end_ms = REAL0_MS + 2500;
+	snprintf(e.kind, sizeof(e.kind), "latency_spike");
+	e.severity = BB_SEV_WARNING;
+	evlog_put(f->ev, &e);
+	assert_int_equal(evlog_count(f->ev), 2);
+
+	f->ui.view = VIEW_DASHBOARD;
+	render(f, 80, 24);
+	int y = find(f->cb, "packet_loss");
+	assert_true(y > find(f->cb, "Events"));
+	assert_non_null(strstr(text(f->cb, y), "critical"));
+	assert_non_null(strstr(text(f->cb, y), "●")); /* ongoing */
+	assert_true(find(f->cb, "latency_spike") > y); /* newest first */
+
+	keys_dispatch(&f->ui, '3');
+	render(f, 80, 24);
+	assert_true(find(f->cb, "Events: 2 of 2") >= 0);
+	keys_dispatch(&f->ui, '/');
+	for (const char *p = "warn"; *p; p++)
+		keys_dispatch(&f->ui, *p);
+	keys_dispatch(&f->ui, TERM_KEY_ENTER);
+	render(f, 80, 24);
+	assert_true(find(f->cb, "Events: 1 of 2") >= 0);
+	assert_true(find(f->cb, "packet_loss") < 0);
+	keys_dispatch(&f->ui, TERM_KEY_ESC); /* back: clears nothing yet */
+	f->ui.filter[0] = 0;
+	f->ui.view = VIEW_EVENTS;
+	f->ui.ev_sel = 0;
+	keys_dispatch(&f->ui, TERM_KEY_ENTER);
+	render(f, 80, 24);
+	assert_true(find(f->cb, "Figures") >= 0);
+	assert_true(find(f->cb, "loss_pct: 2.5") >= 0);
+	assert_true(find(f->cb, "longest_burst: 5") >= 0);
+	keys_dispatch(&f->ui, TERM_KEY_ESC);
+	keys_dispatch(&f->ui, TERM_KEY_ESC);
+	assert_int_equal(f->ui.view, VIEW_DASHBOARD);
+	/* c clears ended events from the pane, the ongoing one stays */
+	keys_dispatch(&f->ui, 'c');
+	render(f, 80, 24);
+	assert_true(find(f->cb, "packet_loss") >= 0);
+	assert_true(find(f->cb, "latency_spike") < 0);
+	f->ui.cleared_ms = 0;
+}
+
+static void test_filter_rows(void **state)
+{
+	struct fx *f = *state;
+
+	f->ui.view = VIEW_DASHBOARD;
+	keys_dispatch(&f->ui, '/');
+	keys_dispatch(&f->ui, ':');
+	render(f, 80, 24);
+	assert_true(find(f->cb, "Filter: :") >= 0);
+	keys_dispatch(&f->ui, TERM_KEY_ENTER);
+	render(f, 80, 24);
+	assert_true(find(f->cb, "::1 ") >= 0);
+	assert_true(find(f->cb, "127.0.0.1") < 0);
+	keys_dispatch(&f->ui, TERM_KEY_ESC);
+	render(f, 80, 24);
+	assert_true(find(f->cb, "127.0.0.1") >= 0);
+}
+
+static void test_interfaces(void **state)
+{
+	struct fx *f = *state;
+	struct model *m = model_create(100 * MS), *keep = f->m;
+
+	f->m = m;
+	feed(f, "eth0", "192.0.2.1", 600, 10 * MS, 0, false);
+	feed(f, "wlan0", "192.0.2.1", 600, 60 * MS, 10, false);
+	f->ui.src.model = m;
+	f->ui.src.now_mono_ns = f->now;
+	keys_dispatch(&f->ui, '4');
+	render(f, 120, 40);
+	assert_true(find(f->cb, "eth0") >= 0);
+	assert_true(find(f->cb, "wlan0") >= 0);
+	assert_true(find(f->cb, "wlan0 is clearly worse than eth0") >= 0);
+	/* the dashboard shows the interface column now */
+	keys_dispatch(&f->ui, '1');
+	render(f, 80, 24);
+	assert_true(find(f->cb, "Iface") >= 0);
+	assert_true(find(f->cb, "wlan0") >= 0);
+	model_destroy(m);
+	f->m = keep;
+	f->ui.src.model = keep;
+}
+
+static void test_replay_frame(void **state)
+{
+	struct fx *f = *state;
+	double loss[4] = {0, 5, 0, 0};
+	int64_t rtt[4] = {1000, 2000, 1000, 1000};
+
+	f->ui.src.replay = true;
+	f->ui.src.first_ms = REAL0_MS;
+	f->ui.src.last_ms = REAL0_MS + 120000;
+	f->ui.src.speed = 60;
+	f->ui.src.ov_loss = loss;
+	f->ui.src.ov_rtt = rtt;
+	f->ui.src.ov_n = 4;
+	render(f, 80, 24);
+	assert_non_null(strstr(text(f->cb, 0), "REPLAY"));
+	assert_non_null(strstr(text(f->cb, 0), "60×"));
+	assert_non_null(strstr(text(f->cb, 2), "┃"));
+	assert_non_null(strstr(text(f->cb, 23), "space play/pause"));
+	assert_int_equal(keys_dispatch(&f->ui, ']') & KEY_HANDLED, KEY_HANDLED);
+	assert_int_equal(f->ui.request, UI_REQ_EVENT);
+	assert_int_equal(f->ui.request_arg, 1);
+	keys_dispatch(&f->ui, TERM_KEY_LEFT);
+	assert_int_equal(f->ui.request, UI_REQ_STEP);
+	assert_int_equal(f->ui.request_arg, -1);
+	f->ui.src.replay = false;
+	/* replay keys mean nothing live */
+	assert_int_equal(keys_dispatch(&f->ui, ']'), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_dashboard_80x24),
+	    cmocka_unit_test(test_dashboard_200x60_ascii),
+	    cmocka_unit_test(test_enlarge),
+	    cmocka_unit_test(test_help_and_quit),
+	    cmocka_unit_test(test_drilldown),
+	    cmocka_unit_test(test_events_view),
+	    cmocka_unit_test(test_filter_rows),
+	    cmocka_unit_test(test_interfaces),
+	    cmocka_unit_test(test_replay_frame),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The interactive front end (see app.h).  Views read the model and draw
+ * into a cell buffer; term_draw() sends the cells that changed.  Redraws
+ * happen on a key, on a resize (SIGWINCH through an ev_signal), when the
+ * model's generation changed (checked 4 times a second, so a fast probe
+ * rate cannot flood the terminal) and on a 1 s clock tick; nothing here
+ * waits on the engine.
+ *
+ * stderr: while the screen is ours, fd 2 is a pipe read by the loop, so
+ * log lines (the recorder's, config warnings) never scribble over the
+ * screen: the newest one shows on the message line, and all of them are
+ * written to the real stderr once the terminal is restored.
+ */
+#include "tui/app.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/detect.h"
+#include "core/model.h"
+#include "core/monitor.h"
+#include "core/replay.h"
+#include "tui/evlog.h"
+#include "tui/keys.h"
+#include "tui/term.h"
+#include "tui/view.h"
+
+#define MSG_KEEP 64
+#define MSG_LEN	 240
+#define OV_N	 512
+
+static const int speeds[] = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
+#define NSPEEDS (int)(sizeof(speeds) / sizeof(speeds[0]))
+
+struct app {
+	struct ui ui;
+	struct cellbuf *cb;
+	struct evlog *events;
+	struct ev_loop *loop;
+	struct monitor *mon;
+	struct replay *rp;
+	ev_io input, errin;
+	ev_signal winch, sigint, sigterm; /* the last two: replay only */
+	ev_timer frame, tick;
+	uint64_t last_gen, last_samples;
+	double last_rate_t;
+	bool dirty, quit;
+	/* stderr capture */
+	int saved_err, err_rd;
+	char partial[MSG_LEN];
+	size_t partial_n;
+	char msgs[MSG_KEEP][MSG_LEN];
+	size_t n_msgs, total_msgs;
+	/* replay */
+	int speed_i;
+	double ov_loss[OV_N];
+	int64_t ov_rtt[OV_N];
+};
+
+/* ---- stderr ------------------------------------------------------------- */
+
+static int capture_stderr(struct app *a)
+{
+	int p[2];
+
+	a->saved_err = a->err_rd = -1;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	a->saved_err = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (a->saved_err < 0 || dup2(p[1], STDERR_FILENO) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	close(p[1]);
+	a->err_rd = p[0];
+	return 0;
+}
+
+static void keep_line(struct app *a, const char *line)
+{
+	if (!line[0])
+		return;
+	snprintf(a->msgs[a->total_msgs % MSG_KEEP], MSG_LEN, "%s", line);
+	a->total_msgs++;
+	a->dirty = true;
+}
+
+static void drain_stderr(struct app *a)
+{
+	char buf[1024];
+	ssize_t n;
+
+	if (a->err_rd < 0)
+		return;
+	while ((n = read(a->err_rd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n' || a->partial_n + 1 >= MSG_LEN) {
+				a->partial[a->partial_n] = 0;
+				keep_line(a, a->partial);
+				a->partial_n = 0;
+				if (buf[i] == '\n')
+					continue;
+			}
+			a->partial[a->partial_n++] = buf[i];
+		}
+	}
+}
+
+static void restore_stderr(struct app *a)
+{
+	if (a->saved_err < 0)
+		return;
+	fflush(stderr);
+	drain_stderr(a);
+	if (a->partial_n) {
+		a->partial[a->partial_n] = 0;
+		keep_line(a, a->partial);
+	}
+	dup2(a->saved_err, STDERR_FILENO);
+	close(a->saved_err);
+	close(a->err_rd);
+	a->saved_err = a->err_rd = -1;
+	size_t first = a->total_msgs > MSG_KEEP ? a->total_msgs - MSG_KEEP : 0;
+
+	if (first)
+		fprintf(stderr, "bufferbane: (%zu earlier messages dropped)\n",
+			first);
+	for (size_t i = first; i < a->total_msgs; i++)
+		fprintf(stderr, "%s\n", a->msgs[i % MSG_KEEP]);
+}
+
+static void on_stderr(struct ev_loop *loop, ev_io *w, int revents)
+{
+	drain_stderr(w->data);
+}
+
+/* ---- drawing ------------------------------------------------------------ */
+
+static void fill_live(struct app *a)
+{
+	struct ui_source *s = &a->ui.src;
+	struct monitor_status st;
+	double now = ev_now(a->loop);
+
+	monitor_status(a->mon, &st);
+	s->model = monitor_model(a->mon);
+	s->events = a->events;
+	detect_verdict(monitor_detect(a->mon), s->verdict, sizeof(s->verdict));
+	s->now_mono_ns = clock_mono_ns();
+	s->now_ms = clock_real_ns() / BB_NS_PER_MS;
+	s->uptime_s = st.started_mono_ns
+			  ? (s->now_mono_ns - st.started_mono_ns) / BB_NS_PER_S
+			  : 0;
+	if (now - a->last_rate_t >= 1.0) {
+		if (a->last_rate_t > 0)
+			s->rate = (double)(st.samples - a->last_samples) /
+				  (now - a->last_rate_t);
+		a->last_samples = st.samples;
+		a->last_rate_t = now;
+	}
+	s->dropped = st.dropped_engine + st.dropped_storage;
+	s->has_server = monitor_config(a->mon)->n_servers > 0;
+	s->message = a->total_msgs
+			 ? a->msgs[(a->total_msgs - 1) % MSG_KEEP]
+			 : NULL;
+}
+
+static void replay_verdict(struct app *a, char *out, size_t len)
+{
+	const struct bb_event *open[8];
+	size_t n = replay_open_events(a->rp, open, 8), k = 0;
+
+	if (n == 0) {
+		snprintf(out, len, "No problem open at this moment of the "
+				   "recording.");
+		return;
+	}
+	k = (size_t)snprintf(out, len, "At this moment: ");
+	for (size_t i = 0; i < n && k < len; i++)
+		k += (size_t)snprintf(out + k, len - k, "%s%s%s%s (%s)",
+				      i ? "; " : "", open[i]->kind,
+				      open[i]->target[0] ? " on " : "",
+				      open[i]->target,
+				      evlog_severity_name(open[i]->severity));
+}
+
+static void fill_replay(struct app *a)
+{
+	struct ui_source *s = &a->ui.src;
+	size_t n;
+	const struct bb_event *evs = replay_events(a->rp, &n);
+	int64_t clk = replay_clock_ms(a->rp);
+	struct model *m = replay_model(a->rp);
+	uint64_t cnt = 0;
+
+	s->replay = true;
+	s->model = m;
+	s->events = a->events;
+	s->now_mono_ns = replay_now_mono(a->rp);
+	s->now_ms = clk;
+	s->first_ms = replay_first_ms(a->rp);
+	s->last_ms = replay_last_ms(a->rp);
+	s->speed = speeds[a->speed_i];
+	s->ov_loss = a->ov_loss;
+	s->ov_rtt = a->ov_rtt;
+	s->ov_n = OV_N;
+	evlog_clear(a->events);
+	for (size_t i = 0; i < n; i++) {
+		struct bb_event e = evs[i];
+
+		if (e.start_ms > clk)
+			continue;
+		if (e.end_ms > clk)
+			e.end_ms = 0; /* still open at the replay clock */
+		evlog_put(a->events, &e);
+	}
+	replay_verdict(a, s->verdict, sizeof(s->verdict));
+	for (size_t i = 0; i < model_count(m); i++) {
+		struct stats_summary st;
+
+		stats_series_summary(model_at(m, i)->stats, STATS_10S,
+				     s->now_mono_ns, &st);
+		cnt += st.count;
+	}
+	s->rate = (double)cnt / 10.0;
+	s->message = a->total_msgs
+			 ? a->msgs[(a->total_msgs - 1) % MSG_KEEP]
+			 : NULL;
+}
+
+static void draw(struct app *a)
+{
+	if (a->mon)
+		fill_live(a);
+	else
+		fill_replay(a);
+	view_render(&a->ui, a->cb);
+	term_draw(a->cb);
+	a->dirty = false;
+	if (a->ui.src.model)
+		a->last_gen = model_generation(a->ui.src.model);
+}
+
+/* from_signal: SIGWINCH, ask the terminal; else ncurses already did (a
+ * KEY_RESIZE read; calling resizeterm again would queue another). */
+static void resize(struct app *a, bool from_signal)
+{
+	int w, h;
+
+	if (from_signal)
+		term_handle_resize();
+	term_size(&w, &h);
+	if (w != cellbuf_width(a->cb) || h != cellbuf_height(a->cb))
+		cellbuf_resize(a->cb, w, h);
+	term_redraw_all(a->cb);
+	a->dirty = true;
+}
+
+/* ---- replay moves ------------------------------------------------------- */
+
+static void replay_request(struct app *a, enum ui_request r, int arg)
+{
+	int64_t clk = replay_clock_ms(a->rp);
+	long i;
+
+	switch (r) {
+	case UI_REQ_PLAY:
+		a->ui.src.playing = !a->ui.src.playing;
+		if (a->ui.src.playing && clk >= replay_last_ms(a->rp))
+			replay_seek(a->rp, replay_first_ms(a->rp));
+		break;
+	case UI_REQ_SPEED:
+		a->speed_i += arg;
+		if (a->speed_i < 0)
+			a->speed_i = 0;
+		if (a->speed_i >= NSPEEDS)
+			a->speed_i = NSPEEDS - 1;
+		break;
+	case UI_REQ_STEP:
+		/* one second of playback at the current speed */
+		replay_advance(a->rp, (int64_t)arg * 1000 * speeds[a->speed_i]);
+		break;
+	case UI_REQ_EVENT:
+		i = replay_event_near(a->rp, arg);
+		if (i >= 0) {
+			size_t n;
+			const struct bb_event *evs = replay_events(a->rp, &n);
+
+			replay_seek(a->rp, evs[i].start_ms);
+			a->ui.src.playing = false;
+		} else {
+			snprintf(a->ui.note, sizeof(a->ui.note), "%s",
+				 arg > 0 ? "No later event." : "No earlier event.");
+			a->ui.note_until_ms = clock_real_ns() / BB_NS_PER_MS + 3000;
+		}
+		break;
+	case UI_REQ_SEEK_START:
+		replay_seek(a->rp, replay_first_ms(a->rp));
+		break;
+	case UI_REQ_SEEK_END:
+		replay_seek(a->rp, replay_last_ms(a->rp));
+		a->ui.src.playing = false;
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- watchers ----------------------------------------------------------- */
+
+static void quit(struct app *a)
+{
+	a->quit = true;
+	ev_break(a->loop, EVBREAK_ALL);
+}
+
+static void on_input(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct app *a = w->data;
+	int key, f;
+
+	while ((key = term_read_key()) != TERM_KEY_NONE) {
+		if (key == TERM_KEY_RESIZE) {
+			resize(a, false);
+			continue;
+		}
+		a->ui.request = UI_REQ_NONE;
+		f = keys_dispatch(&a->ui, key);
+		if (f & KEY_QUIT) {
+			quit(a);
+			return;
+		}
+		if (f & KEY_REDRAW)
+			a->dirty = true;
+		switch (a->ui.request) {
+		case UI_REQ_NONE:
+			break;
+		case UI_REQ_THEME:
+			term_set_theme(a->ui.light ? TERM_THEME_LIGHT
+						   : TERM_THEME_DARK);
+			break;
+		case UI_REQ_REPAINT:
+			term_redraw_all(a->cb);
+			break;
+		default:
+			if (a->rp)
+				replay_request(a, a->ui.request,
+					       a->ui.request_arg);
+			break;
+		}
+	}
+	if (a->dirty)
+		draw(a);
+}
+
+static void on_winch(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct app *a = w->data;
+
+	resize(a, true);
+	draw(a);
+}
+
+/* 4 Hz: the model changed, or replay playback moves the clock. */
+static void on_frame(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct app *a = w->data;
+
+	if (a->rp && a->ui.src.playing) {
+		int64_t clk = replay_clock_ms(a->rp);
+
+		replay_advance(a->rp, (int64_t)(w->repeat * 1000) *
+					  speeds[a->speed_i]);
+		if (replay_clock_ms(a->rp) >= replay_last_ms(a->rp) ||
+		    replay_clock_ms(a->rp) == clk)
+			a->ui.src.playing = false;
+		a->dirty = true;
+	}
+	if (a->ui.src.model && !a->ui.paused &&
+	    model_generation(a->ui.src.model) != a->last_gen)
+		a->dirty = true;
+	if (a->dirty)
+		draw(a);
+}
+
+/* 1 Hz: the clock in the header. */
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct app *a = w->data;
+
+	if (!a->ui.paused)
+		draw(a);
+}
+
+/* ---- set-up ------------------------------------------------------------- */
+
+static void on_quit_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	quit(w->data);
+}
+
+static int not_a_terminal(void)
+{
+	if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+		return 0;
+	fprintf(stderr, "bufferbane: not a terminal; run the headless monitor "
+			"with -d (status lines on stdout)\n");
+	return 2;
+}
+
+static int start_screen(struct app *a)
+{
+	struct term_info ti;
+	int rc;
+
+	if (view_ui_init(&a->ui) < 0)
+		return -ENOMEM;
+	a->events = evlog_new(512);
+	if (!a->events)
+		return -ENOMEM;
+	rc = term_init(&ti);
+	if (rc < 0)
+		return rc;
+	a->cb = cellbuf_new(ti.w, ti.h);
+	if (!a->cb)
+		return -ENOMEM;
+	cellbuf_set_ascii(a->cb, !ti.utf8);
+	ev_io_init(&a->input, on_input, term_fd(), EV_READ);
+	a->input.data = a;
+	ev_io_start(a->loop, &a->input);
+	ev_signal_init(&a->winch, on_winch, SIGWINCH);
+	a->winch.data = a;
+	ev_signal_start(a->loop, &a->winch);
+	ev_timer_init(&a->frame, on_frame, 0.25, 0.25);
+	a->frame.data = a;
+	ev_timer_start(a->loop, &a->frame);
+	ev_timer_init(&a->tick, on_tick, 1., 1.);
+	a->tick.data = a;
+	ev_timer_start(a->loop, &a->tick);
+	if (a->err_rd >= 0) {
+		ev_io_init(&a->errin, on_stderr, a->err_rd, EV_READ);
+		a->errin.data = a;
+		ev_io_start(a->loop, &a->errin);
+	}
+	return 0;
+}
+
+static void stop_screen(struct app *a)
+{
+	if (a->loop) {
+		ev_io_stop(a->loop, &a->input);
+		ev_io_stop(a->loop, &a->errin);
+		ev_signal_stop(a->loop, &a->winch);
+		ev_timer_stop(a->loop, &a->frame);
+		ev_timer_stop(a->loop, &a->tick);
+	}
+	term_fini();
+}
+
+/* After stop_screen and after the source is done calling back. */
+static void free_screen(struct app *a)
+{
+	cellbuf_free(a->cb);
+	evlog_free(a->events);
+	view_ui_fini(&a->ui);
+}
+
+static void on_event(void *ctx, const struct bb_event *ev)
+{
+	struct app *a = ctx;
+
+	evlog_put(a->events, ev);
+	a->dirty = true;
+}
+
+int app_live(const struct monitor_options *o)
+{
+	struct app *a;
+	char err[512];
+	int code, rc;
+
+	if ((code = not_a_terminal()))
+		return code;
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		fprintf(stderr, "bufferbane: out of memory\n");
+		return 1;
+	}
+	capture_stderr(a);
+	a->mon = monitor_create(o, err, sizeof(err), &code);
+	if (!a->mon) {
+		restore_stderr(a);
+		fprintf(stderr, "bufferbane: %s\n", err);
+		free(a);
+		return code;
+	}
+	a->loop = monitor_loop(a->mon);
+	monitor_on_event(a->mon, on_event, a);
+	rc = start_screen(a);
+	if (rc == 0)
+		rc = monitor_start(a->mon);
+	if (rc < 0) {
+		stop_screen(a);
+		restore_stderr(a);
+		fprintf(stderr, "bufferbane: cannot start: %s\n",
+			strerror(-rc));
+		monitor_destroy(a->mon);
+		free_screen(a);
+		free(a);
+		return 1;
+	}
+	draw(a);
+	monitor_run(a->mon);
+	stop_screen(a);
+	monitor_finish(a->mon); /* closes open events: on_event still runs */
+	restore_stderr(a);
+	monitor_destroy(a->mon);
+	free_screen(a);
+	free(a);
+	return 0;
+}
+
+int app_replay(const char *path)
+{
+	struct app *a;
+	char err[512];
+	int code, rc;
+
+	if ((code = not_a_terminal()))
+		return code;
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		fprintf(stderr, "bufferbane: out of memory\n");
+		return 1;
+	}
+	a->rp = replay_open(path, err, sizeof(err));
+	if (!a->rp) {
+		fprintf(stderr, "bufferbane: %s\n", err);
+		free(a);
+		return 2;
+	}
+	replay_overview(a->rp, a->ov_loss, a->ov_rtt, OV_N);
+	a->speed_i = 5; /* 60x */
+	capture_stderr(a);
+	a->loop = ev_default_loop(EVFLAG_AUTO);
+	rc = start_screen(a);
+	if (rc < 0) {
+		stop_screen(a);
+		free_screen(a);
+		restore_stderr(a);
+		fprintf(stderr, "bufferbane: cannot start: %s\n",
+			strerror(-rc));
+		replay_close(a->rp);
+		free(a);
+		return 1;
+	}
+	ev_signal_init(&a->sigint, on_quit_signal, SIGINT);
+	ev_signal_init(&a->sigterm, on_quit_signal, SIGTERM);
+	a->sigint.data = a->sigterm.data = a;
+	ev_signal_start(a->loop, &a->sigint);
+	ev_signal_start(a->loop, &a->sigterm);
+	a->ui.src.replay = true;
+	draw(a);
+	ev_run(a->loop, 0);
+	ev_signal_stop(a->loop, &a->sigint);
+	ev_signal_stop(a->loop, &a->sigterm);
+	stop_screen(a);
+	free_screen(a);
+	restore_stderr(a);
+	replay_close(a->rp);
+	free(a);
+	return 0;
+}

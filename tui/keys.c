@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The key table (see keys.h) and its handlers.  Handlers only change
+ * struct ui; what needs the terminal or the data source (theme, repaint,
+ * replay moves) is left in ui->request for tui/app.c.  While '/' is being
+ * typed, keys go to the filter text first.
+ */
+#include "tui/keys.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/model.h"
+#include "tui/term.h"
+#include "tui/view.h"
+
+#define V(v)	   (1u << (v))
+#define LIVE_ALL   (KEYS_ALL_VIEWS | KEYS_LIVE | KEYS_REPLAY)
+#define REPLAY_ALL (KEYS_ALL_VIEWS | KEYS_REPLAY)
+#define DONE	   (KEY_HANDLED | KEY_REDRAW)
+
+static void note(struct ui *ui, const char *text)
+{
+	snprintf(ui->note, sizeof(ui->note), "%s", text);
+	ui->note_until_ms = (int64_t)time(NULL) * 1000 + 5000;
+}
+
+static int k_quit(struct ui *ui, int key)
+{
+	if (ui->help) {
+		ui->help = false;
+		return DONE;
+	}
+	return KEY_HANDLED | KEY_QUIT;
+}
+
+static int k_help(struct ui *ui, int key)
+{
+	ui->help = !ui->help;
+	return DONE;
+}
+
+static int move(struct ui *ui, int d)
+{
+	if (ui->view == VIEW_EVENTS || (ui->view == VIEW_DASHBOARD &&
+					ui->pane == 1)) {
+		ui->ev_sel += d;
+		if (ui->ev_sel < 0)
+			ui->ev_sel = 0;
+	} else if (ui->view == VIEW_DASHBOARD) {
+		ui->sel += d;
+		if (ui->sel < 0)
+			ui->sel = 0;
+	} else {
+		return KEY_HANDLED;
+	}
+	return DONE;
+}
+
+static int k_up(struct ui *ui, int key)
+{
+	return move(ui, key == TERM_KEY_PGUP ? -10 : -1);
+}
+
+static int k_down(struct ui *ui, int key)
+{
+	return move(ui, key == TERM_KEY_PGDN ? 10 : 1);
+}
+
+/* Point the drilldown at the selected dashboard row. */
+static bool pick_row(struct ui *ui)
+{
+	size_t idx[MODEL_MAX_SERIES];
+	size_t n = view_rows(ui, idx, MODEL_MAX_SERIES);
+	const struct model_series *ms;
+
+	if (n == 0)
+		return false;
+	if (ui->sel >= (int)n)
+		ui->sel = (int)n - 1;
+	ms = model_at(ui->src.model, idx[ui->sel < 0 ? 0 : ui->sel]);
+	snprintf(ui->dd_target, sizeof(ui->dd_target), "%s", ms->target);
+	snprintf(ui->dd_iface, sizeof(ui->dd_iface), "%s", ms->interface);
+	ui->dd_kind = ms->kind;
+	return true;
+}
+
+static int k_enter(struct ui *ui, int key)
+{
+	switch (ui->view) {
+	case VIEW_DASHBOARD:
+		if (ui->pane == 1) {
+			ui->view = VIEW_EVENTS;
+			ui->ev_detail = true;
+			ui->filter[0] = 0;
+		} else if (pick_row(ui)) {
+			ui->view = VIEW_DRILLDOWN;
+		}
+		return DONE;
+	case VIEW_EVENTS:
+		ui->ev_detail = !ui->ev_detail;
+		return DONE;
+	default:
+		return KEY_HANDLED;
+	}
+}
+
+static int k_back(struct ui *ui, int key)
+{
+	if (ui->help)
+		ui->help = false;
+	else if (ui->view == VIEW_EVENTS && ui->ev_detail)
+		ui->ev_detail = false;
+	else if (ui->view != VIEW_DASHBOARD)
+		ui->view = VIEW_DASHBOARD;
+	else if (ui->filter[0])
+		ui->filter[0] = 0;
+	return DONE;
+}
+
+static int k_tab(struct ui *ui, int key)
+{
+	if (ui->view != VIEW_DASHBOARD)
+		return KEY_HANDLED;
+	ui->pane = !ui->pane;
+	return DONE;
+}
+
+static int k_view(struct ui *ui, int key)
+{
+	enum view_id v = (enum view_id)(key - '1');
+
+	if (v == VIEW_DRILLDOWN && !view_dd_series(ui))
+		pick_row(ui);
+	ui->view = v;
+	ui->help = false;
+	return DONE;
+}
+
+static int k_window(struct ui *ui, int key)
+{
+	if (ui->view == VIEW_DRILLDOWN)
+		ui->span = (ui->span + 1) % SPAN_COUNT;
+	else
+		ui->window = (ui->window + 1) % STATS_WINDOW_COUNT;
+	return DONE;
+}
+
+static int k_bloat(struct ui *ui, int key)
+{
+	note(ui, ui->src.has_server
+		     ? "Bufferbloat test: the server client is not part of "
+		       "this build yet."
+		     : "Bufferbloat test needs a companion server "
+		       "(servers in the config).");
+	return DONE;
+}
+
+static int k_pause(struct ui *ui, int key)
+{
+	if (ui->src.replay) {
+		ui->request = UI_REQ_PLAY;
+		return DONE;
+	}
+	ui->paused = !ui->paused;
+	return DONE;
+}
+
+static int k_filter(struct ui *ui, int key)
+{
+	ui->filter_edit = true;
+	return DONE;
+}
+
+static int k_clear(struct ui *ui, int key)
+{
+	ui->cleared_ms = ui->src.now_ms + 1;
+	ui->ev_sel = 0;
+	note(ui, "Event pane cleared (ongoing events stay; 3 lists all).");
+	return DONE;
+}
+
+static int k_theme(struct ui *ui, int key)
+{
+	ui->light = !ui->light;
+	ui->request = UI_REQ_THEME;
+	return DONE;
+}
+
+static int k_repaint(struct ui *ui, int key)
+{
+	ui->request = UI_REQ_REPAINT;
+	return DONE;
+}
+
+static int k_speed(struct ui *ui, int key)
+{
+	ui->request = UI_REQ_SPEED;
+	ui->request_arg = key == '-' ? -1 : 1;
+	return DONE;
+}
+
+static int k_step(struct ui *ui, int key)
+{
+	ui->request = UI_REQ_STEP;
+	ui->request_arg = key == TERM_KEY_LEFT ? -1 : 1;
+	return DONE;
+}
+
+static int k_event(struct ui *ui, int key)
+{
+	ui->request = UI_REQ_EVENT;
+	ui->request_arg = key == '[' ? -1 : 1;
+	return DONE;
+}
+
+static int k_ends(struct ui *ui, int key)
+{
+	ui->request = key == 'g' ? UI_REQ_SEEK_START : UI_REQ_SEEK_END;
+	return DONE;
+}
+
+const struct key_binding keys_table[] = {
+    {'q', 0, LIVE_ALL, k_quit, "q", "quit", true},
+    {'?', TERM_KEY_F1, LIVE_ALL, k_help, "?", "help", true},
+    {' ', 0, REPLAY_ALL, k_pause, "space", "play/pause", true},
+    {'+', '=', REPLAY_ALL, k_speed, "+/-", "speed", true},
+    {'-', 0, REPLAY_ALL, k_speed, "-", "slower", false},
+    {TERM_KEY_LEFT, TERM_KEY_RIGHT, REPLAY_ALL, k_step, "Left/Right",
+     "step back/forward", true},
+    {'[', ']', REPLAY_ALL, k_event, "[/]", "previous/next event", true},
+    {'g', 'G', REPLAY_ALL, k_ends, "g/G", "start/end of recording", false},
+    {TERM_KEY_ENTER, 0, LIVE_ALL, k_enter, "Enter", "details", true},
+    {TERM_KEY_ESC, TERM_KEY_BACKSPACE, LIVE_ALL, k_back, "Esc", "back",
+     true},
+    {TERM_KEY_TAB, 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_tab,
+     "Tab", "pane", true},
+    {'1', 0, LIVE_ALL, k_view, "1-4", "views", true},
+    {'2', 0, LIVE_ALL, k_view, "2", "drilldown", false},
+    {'3', 0, LIVE_ALL, k_view, "3", "events", false},
+    {'4', 0, LIVE_ALL, k_view, "4", "interfaces", false},
+    {'w', 0, LIVE_ALL, k_window, "w", "window", true},
+    {'p', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_pause, "p", "pause", true},
+    {'/', 0, LIVE_ALL, k_filter, "/", "filter", true},
+    {'c', 0, LIVE_ALL, k_clear, "c", "clear events", true},
+    {'b', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_bloat, "b", "bloat test",
+     true},
+    {'t', 0, LIVE_ALL, k_theme, "t", "theme", true},
+    {TERM_KEY_UP, 'k', LIVE_ALL, k_up, "Up/k", "move up", false},
+    {TERM_KEY_DOWN, 'j', LIVE_ALL, k_down, "Down/j", "move down", false},
+    {TERM_KEY_PGUP, 0, LIVE_ALL, k_up, "PgUp", "page up", false},
+    {TERM_KEY_PGDN, 0, LIVE_ALL, k_down, "PgDn", "page down", false},
+    {12, 0, LIVE_ALL, k_repaint, "Ctrl-L", "repaint the screen", false},
+};
+const size_t keys_count = sizeof(keys_table) / sizeof(keys_table[0]);
+
+bool keys_applies(const struct ui *ui, const struct key_binding *b)
+{
+	unsigned mode = ui->src.replay ? KEYS_REPLAY : KEYS_LIVE;
+
+	return (b->where & V(ui->view)) && (b->where & mode);
+}
+
+static int filter_key(struct ui *ui, int key)
+{
+	size_t n = strlen(ui->filter);
+
+	if (key == TERM_KEY_ENTER) {
+		ui->filter_edit = false;
+	} else if (key == TERM_KEY_ESC) {
+		ui->filter_edit = false;
+		ui->filter[0] = 0;
+	} else if (key == TERM_KEY_BACKSPACE) {
+		if (n)
+			ui->filter[n - 1] = 0;
+	} else if (key >= 0x20 && key < 0x7f) {
+		if (n + 1 < sizeof(ui->filter)) {
+			ui->filter[n] = (char)key;
+			ui->filter[n + 1] = 0;
+		}
+	} else {
+		return KEY_HANDLED;
+	}
+	ui->ev_sel = 0;
+	ui->sel = 0;
+	return DONE;
+}
+
+int keys_dispatch(struct ui *ui, int key)
+{
+	if (key == TERM_KEY_NONE)
+		return 0;
+	if (ui->filter_edit)
+		return filter_key(ui, key);
+	for (size_t i = 0; i < keys_count; i++) {
+		const struct key_binding *b = &keys_table[i];
+
+		if ((b->key == key || (b->alt && b->alt == key)) &&
+		    keys_applies(ui, b))
+			return b->fn(ui, key);
+	}
+	return 0;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The screens of the TUI and the state they share.  A view is one const
+ * struct view_ops (htop's meter classes): it draws the state into a cell
+ * buffer and never touches the terminal, the engine or the database, so
+ * unit tests and the render benchmark draw views of a synthetic model.
+ *
+ * struct ui is plain state: what the data source offers this frame
+ * (struct ui_source, filled by tui/app.c from the live monitor or from a
+ * replay) and what the user chose (view, selection, window, filter...).
+ * Key handlers (tui/keys.c) change the choices; a request the app must
+ * carry out (quit, theme, replay moves) is left in ui->request.
+ */
+#ifndef BB_VIEW_H
+#define BB_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/sample.h"
+#include "core/stats.h"
+#include "tui/cellbuf.h"
+
+/* Smallest screen that shows everything essential. */
+#define VIEW_MIN_W 80
+#define VIEW_MIN_H 24
+#define VIEW_FILTER_LEN 32
+
+struct model;
+struct model_series;
+struct evlog;
+struct bb_event;
+
+enum view_id {
+	VIEW_DASHBOARD,
+	VIEW_DRILLDOWN,
+	VIEW_EVENTS,
+	VIEW_IFACES,
+	VIEW_COUNT
+};
+
+/* Drilldown plot windows. */
+enum view_span { SPAN_1M, SPAN_10M, SPAN_1H, SPAN_24H, SPAN_COUNT };
+
+/* What the app must do after a key (ui->request). */
+enum ui_request {
+	UI_REQ_NONE,
+	UI_REQ_THEME,	   /* ui->light changed */
+	UI_REQ_REPAINT,	   /* Ctrl-L */
+	UI_REQ_PLAY,	   /* replay: toggle play/pause */
+	UI_REQ_SPEED,	   /* replay: arg +1 faster, -1 slower */
+	UI_REQ_STEP,	   /* replay: arg -1 / +1 step */
+	UI_REQ_EVENT,	   /* replay: arg -1 previous / +1 next event */
+	UI_REQ_SEEK_START, /* replay: g */
+	UI_REQ_SEEK_END,   /* replay: G */
+};
+
+/* What the data source offers this frame (filled by the app). */
+struct ui_source {
+	struct model *model;  /* the series to show */
+	struct evlog *events; /* newest first */
+	char verdict[512];    /* plain words (detect_verdict in live mode) */
+	bool replay;
+	int64_t now_mono_ns; /* "now" for the stats windows */
+	int64_t now_ms;	     /* wall clock shown (replay clock in replay) */
+	int64_t uptime_s;    /* live: since start */
+	double rate;	     /* samples per second */
+	uint64_t dropped;    /* samples lost to full queues or the database */
+	bool has_server;     /* a companion server is configured */
+	const char *message; /* latest log line, NULL = none */
+	/* replay only */
+	int64_t first_ms, last_ms;
+	int speed; /* x real time */
+	bool playing;
+	const double *ov_loss; /* timeline: worst loss % per slice (NAN) */
+	const int64_t *ov_rtt; /* timeline: median RTT µs per slice */
+	size_t ov_n;
+};
+
+struct ui {
+	struct ui_source src;
+	enum view_id view;
+	int sel;	   /* selected row of the target table */
+	int pane;	   /* dashboard pane with the focus: 0 targets, 1 events */
+	int ev_sel;	   /* selected event (events view and pane) */
+	bool ev_detail;	   /* events view shows the selected event */
+	enum stats_window window; /* dashboard figures */
+	enum view_span span;	  /* drilldown plot */
+	bool help, paused, light;
+	bool filter_edit; /* '/' typing in progress */
+	char filter[VIEW_FILTER_LEN];
+	int64_t cleared_ms; /* 'c': the event pane hides events ended before */
+	char note[160];	    /* a transient line (from a key) */
+	int64_t note_until_ms;
+	/* the series the drilldown shows */
+	char dd_target[BB_TARGET_LEN];
+	char dd_iface[BB_IFNAME_LEN];
+	int dd_kind;
+	enum ui_request request;
+	int request_arg;
+	int64_t *scratch; /* STATS_MAX_ENTRIES values for the views */
+	int64_t *scratch2;
+};
+
+struct view_ops {
+	const char *name;  /* "Dashboard" */
+	const char *title; /* footer/help word */
+	/* Draw the body into rows [y, y + h) of the full width. */
+	void (*draw)(struct ui *ui, struct cellbuf *cb, int y, int h);
+};
+
+extern const struct view_ops view_dashboard;
+extern const struct view_ops view_drilldown;
+extern const struct view_ops view_events;
+extern const struct view_ops view_ifaces;
+
+/* Set up the state (dashboard, 60 s window); 0 or -ENOMEM. */
+int view_ui_init(struct ui *ui);
+/* Free what view_ui_init allocated. */
+void view_ui_fini(struct ui *ui);
+/* Draw the whole screen: header, the current view, footer, help overlay,
+ * or the "enlarge" message when the buffer is below VIEW_MIN_W x _H. */
+void view_render(struct ui *ui, struct cellbuf *cb);
+
+/* Shared by the views. */
+/* Indices of the model series shown as target rows (delay kinds that match
+ * the filter), in model order; returns how many (<= max). */
+size_t view_rows(const struct ui *ui, size_t *idx, size_t max);
+/* The drilldown's series, NULL when it is gone. */
+const struct model_series *view_dd_series(const struct ui *ui);
+/* ns -> "12.3" ms (width-aware decimals), "-" for BB_NONE. */
+void view_fmt_ms(char *out, size_t size, int64_t ns);
+/* Seconds -> "45s", "12m05s", "3h02m", "2d04h". */
+void view_fmt_dur(char *out, size_t size, int64_t s);
+/* Unix ms -> local "HH:MM:SS" (with_date: "YYYY-MM-DD HH:MM:SS"). */
+void view_fmt_clock(char *out, size_t size, int64_t ms, bool with_date);
+/* Role of an RTT figure (ns) and of a loss percentage. */
+enum cellbuf_role view_rtt_role(int64_t ns);
+enum cellbuf_role view_loss_role(double pct);
+/* Role of an event severity. */
+enum cellbuf_role view_sev_role(unsigned severity);
+/* True when the event matches the filter text (kind, severity, place,
+ * words); an empty filter matches everything. */
+bool view_event_match(const struct ui *ui, const struct bb_event *ev);
+/* Draw events (newest first) as one line each in rows [y, y + h); only
+ * those of target when target is not NULL; sel = highlighted index or -1;
+ * returns how many matched. */
+int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
+		     const char *target, int sel, int64_t hide_before_ms);
+/* A section title: "─ Title ──────" over the full width at y. */
+void view_section(struct cellbuf *cb, int y, const char *title,
+		  const char *right, bool focused);
+/* utf8 unless the buffer is in ASCII mode, then ascii. */
+const char *view_g(const struct cellbuf *cb, const char *utf8,
+		   const char *ascii);
+/* Interval between probes of a series, estimated from its last minute. */
+int64_t view_interval_ns(const struct ui *ui, const struct model_series *ms);
+
+#endif

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The drilldown of one target series (Enter on a dashboard row): a large
+ * braille RTT plot over 1 min, 10 min or 1 h (w cycles; 24 h needs the
+ * database rollups and shows what the model holds), the percentile table
+ * across the 10 s / 60 s / 5 min / 1 h windows, an RTT histogram, the
+ * loss-run histogram and a loss timeline (RFC 3357 loss periods), one-way
+ * delay (with a companion server) and the events of that target.
+ * When a plot column covers several probes it shows their maximum, and a
+ * lost probe among them marks the whole column as lost: loss is never
+ * averaged away.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/model.h"
+#include "core/stats.h"
+#include "tui/plot.h"
+#include "tui/series.h"
+#include "tui/table.h"
+#include "tui/view.h"
+
+static const int64_t span_s[SPAN_COUNT] = {60, 600, 3600, 86400};
+static const char *const span_label[SPAN_COUNT][3] = {
+    {"-1m", "-30s", "now"},
+    {"-10m", "-5m", "now"},
+    {"-1h", "-30m", "now"},
+    {"-24h", "-12h", "now"},
+};
+static const char *const span_name[SPAN_COUNT] = {"1 min", "10 min", "1 h",
+						  "24 h"};
+
+/* n values (ns, markers) -> k columns (µs): maximum per column, lost when
+ * any probe in it was lost; returns the number of columns written. */
+static size_t bucket(const int64_t *v, size_t n, int64_t *out, size_t k)
+{
+	if (n <= k) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = series_is_value(v[i]) ? v[i] / 1000 : v[i];
+		return n;
+	}
+	for (size_t c = 0; c < k; c++) {
+		size_t a = c * n / k, b = (c + 1) * n / k;
+		int64_t mx = SERIES_NODATA;
+		bool lost = false;
+
+		for (size_t i = a; i < b; i++) {
+			if (v[i] == SERIES_LOST)
+				lost = true;
+			else if (series_is_value(v[i]) &&
+				 (mx == SERIES_NODATA || v[i] > mx))
+				mx = v[i];
+		}
+		out[c] = lost ? SERIES_LOST
+			 : mx == SERIES_NODATA ? SERIES_NODATA
+					       : mx / 1000;
+	}
+	return k;
+}
+
+enum { P_WIN, P_SENT, P_LOSS, P_MIN, P_P50, P_P95, P_P99, P_MAX, P_JIT,
+       P_RUN, PCOLS };
+
+static const struct table_col pcols[PCOLS] = {
+    [P_WIN] = {"Window", 6, 6, 0, TABLE_LEFT, false},
+    [P_SENT] = {"Sent", 5, 6, 3, TABLE_RIGHT, false},
+    [P_LOSS] = {"Loss%", 5, 6, 0, TABLE_RIGHT, false},
+    [P_MIN] = {"min", 5, 6, 2, TABLE_RIGHT, false},
+    [P_P50] = {"p50", 5, 6, 0, TABLE_RIGHT, false},
+    [P_P95] = {"p95", 5, 6, 0, TABLE_RIGHT, false},
+    [P_P99] = {"p99", 5, 6, 1, TABLE_RIGHT, false},
+    [P_MAX] = {"max", 5, 6, 1, TABLE_RIGHT, false},
+    [P_JIT] = {"Jitter", 6, 6, 0, TABLE_RIGHT, false},
+    [P_RUN] = {"Longest", 7, 7, 4, TABLE_RIGHT, false},
+};
+
+static void percentiles(struct ui *ui, const struct model_series *ms,
+			struct cellbuf *cb, int x, int y, int w)
+{
+	char text[STATS_WINDOW_COUNT][PCOLS][16];
+	struct table_cell cells[STATS_WINDOW_COUNT * PCOLS];
+	struct table t = {pcols, PCOLS, cells, STATS_WINDOW_COUNT, -1, 0};
+
+	for (int r = 0; r < STATS_WINDOW_COUNT; r++) {
+		struct stats_summary st;
+		struct table_cell *c = &cells[r * PCOLS];
+
+		stats_series_summary(ms->stats, (enum stats_window)r,
+				     ui->src.now_mono_ns, &st);
+		snprintf(text[r][P_WIN], 16, "%s", stats_window_name(r));
+		snprintf(text[r][P_SENT], 16, "%u", st.count);
+		snprintf(text[r][P_LOSS], 16, "%.1f", st.loss_pct);
+		view_fmt_ms(text[r][P_MIN], 16, st.min);
+		view_fmt_ms(text[r][P_P50], 16, st.p50);
+		view_fmt_ms(text[r][P_P95], 16, st.p95);
+		view_fmt_ms(text[r][P_P99], 16, st.p99);
+		view_fmt_ms(text[r][P_MAX], 16, st.max);
+		view_fmt_ms(text[r][P_JIT], 16, st.ipdv_mean);
+		snprintf(text[r][P_RUN], 16, "%u", st.loss_run_longest);
+		for (int k = 0; k < PCOLS; k++)
+			c[k] = (struct table_cell){text[r][k], ROLE_NORMAL};
+		c[P_LOSS].role = view_loss_role(st.loss_pct);
+		c[P_P95].role = view_rtt_role(st.p95);
+		c[P_P99].role = view_rtt_role(st.p99);
+		c[P_MAX].role = view_rtt_role(st.max);
+	}
+	table_draw(cb, x, y, w, STATS_WINDOW_COUNT + 1, &t, NULL);
+}
+
+/* RTT histogram of the values in v (ns) as horizontal bars. */
+static void histogram(struct cellbuf *cb, int x, int y, int w, int h,
+		      const int64_t *v, size_t n)
+{
+	int64_t top = series_top(v, n, 0), lo = INT64_MAX;
+	size_t cnt[32] = {0}, over = 0, mx = 1;
+	int nb = h - 1 > 32 ? 32 : h - 1;
+	bool a = cellbuf_ascii(cb);
+
+	cellbuf_put(cb, x, y, "RTT histogram (ms)", ROLE_HEADER, 0);
+	if (nb < 1 || top <= 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (series_is_value(v[i]) && v[i] < lo)
+			lo = v[i];
+	if (lo == INT64_MAX) {
+		cellbuf_put(cb, x, y + 1, "no successful probe", ROLE_DIM, 0);
+		return;
+	}
+	int64_t step = (top - lo) / nb + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!series_is_value(v[i]))
+			continue;
+		if (v[i] >= top) {
+			over++;
+			continue;
+		}
+		int b = (int)((v[i] - lo) / step);
+		cnt[b < nb ? b : nb - 1]++;
+	}
+	for (int b = 0; b < nb; b++)
+		if (cnt[b] > mx)
+			mx = cnt[b];
+	for (int b = 0; b < nb; b++) {
+		char l[16];
+		int bar = w - 20, len;
+
+		view_fmt_ms(l, sizeof(l), lo + b * step);
+		cellbuf_printf(cb, x, y + 1 + b, ROLE_DIM, 0, "%7s", l);
+		len = bar > 0 ? (int)((double)cnt[b] / (double)mx * bar) : 0;
+		if (cnt[b] && len == 0)
+			len = 1;
+		cellbuf_fill(cb, x + 8, y + 1 + b, len, 1, a ? '#' : 0x2588,
+			     ROLE_OK, 0);
+		cellbuf_printf(cb, x + 9 + len, y + 1 + b, ROLE_DIM, 0, "%zu",
+			       cnt[b]);
+	}
+	if (over)
+		cellbuf_printf(cb, x + w - 14, y, ROLE_WARN, 0, "%zu above", over);
+}
+
+static void loss_lines(struct ui *ui, const struct model_series *ms,
+		       struct cellbuf *cb, int y, const int64_t *v, size_t n)
+{
+	static const char *const bk[STATS_RUN_BUCKETS] = {"1", "2", "3",
+							  "4", "5-9", "10+"};
+	struct stats_summary st;
+	int w = cellbuf_width(cb), x = 1;
+	bool a = cellbuf_ascii(cb);
+
+	stats_series_summary(ms->stats, STATS_1H, ui->src.now_mono_ns, &st);
+	x += cellbuf_put(cb, x, y, "Loss runs (1h)", ROLE_HEADER, 0) + 1;
+	for (int b = 0; b < STATS_RUN_BUCKETS; b++)
+		x += cellbuf_printf(cb, x, y,
+				    st.loss_run_hist[b] ? ROLE_WARN : ROLE_DIM,
+				    0, " %sx%u", bk[b], st.loss_run_hist[b]);
+	cellbuf_printf(cb, x + 2, y, st.lost ? ROLE_WARN : ROLE_OK, 0,
+		       "lost %u of %u, longest %u, %s", st.lost, st.count,
+		       st.loss_run_longest,
+		       stats_loss_pattern_name(st.pattern));
+	/* the timeline: one cell per slice of the plot window */
+	int tw = w - 18;
+
+	cellbuf_put(cb, 1, y + 1, "Loss timeline", ROLE_HEADER, 0);
+	for (int c = 0; c < tw; c++) {
+		size_t i0 = n <= (size_t)tw ? (size_t)c : (size_t)c * n / tw;
+		size_t i1 = n <= (size_t)tw ? i0 + 1 : (size_t)(c + 1) * n / tw;
+		int lost = 0, ok = 0;
+
+		if (n < (size_t)tw) {
+			/* right-align short history */
+			long j = (long)c - (tw - (long)n);
+			if (j < 0)
+				continue;
+			i0 = (size_t)j, i1 = i0 + 1;
+		}
+		for (size_t i = i0; i < i1 && i < n; i++) {
+			lost += v[i] == SERIES_LOST;
+			ok += series_is_value(v[i]);
+		}
+		if (lost)
+			cellbuf_set(cb, 16 + c, y + 1, a ? '!' : 0xd7,
+				    ROLE_LOSS, 0);
+		else if (ok)
+			cellbuf_set(cb, 16 + c, y + 1, a ? '.' : 0xb7, ROLE_DIM,
+				    0);
+	}
+}
+
+static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
+{
+	const struct model_series *ms = view_dd_series(ui);
+	int w = cellbuf_width(cb), end = y + h;
+	char title[160], right[96];
+
+	if (!ms) {
+		view_section(cb, y, "Drilldown", NULL, false);
+		cellbuf_put(cb, 2, y + 2,
+			    "No target selected: choose a row on the dashboard "
+			    "(1) and press Enter.",
+			    ROLE_DIM, 0);
+		return;
+	}
+	int64_t iv = view_interval_ns(ui, ms);
+	int64_t want = span_s[ui->span] * 1000000000LL / (iv > 0 ? iv : 1);
+	bool capped = false;
+
+	if (want > STATS_MAX_ENTRIES)
+		want = STATS_MAX_ENTRIES;
+	size_t n = stats_series_recent(ms->stats, ui->scratch, (size_t)want);
+
+	if (ui->span == SPAN_24H || (int64_t)n < want / 2)
+		capped = ui->span >= SPAN_1H;
+	snprintf(title, sizeof(title), "%s  %s via %s", ms->target,
+		 sample_kind_name(ms->kind),
+		 ms->interface[0] ? ms->interface : "the default route");
+	snprintf(right, sizeof(right), "window %s%s  w: change",
+		 span_name[ui->span],
+		 capped ? " (model holds 1 h; 24 h needs the database)" : "");
+	view_section(cb, y++, title, right, false);
+
+	/* plot */
+	int plot_h = h * 2 / 5;
+
+	if (plot_h < 7)
+		plot_h = 7;
+	size_t cols = (size_t)(w - 8) * (cellbuf_ascii(cb) ? 1 : 2);
+	size_t k = bucket(ui->scratch, n, ui->scratch2, cols);
+	struct plot_opts po = {.warn = 100000,
+			       .bad = 250000,
+			       .x_left = span_label[ui->span][0],
+			       .x_mid = span_label[ui->span][1],
+			       .x_right = span_label[ui->span][2]};
+
+	plot_draw(cb, 1, y, w - 2, plot_h, ui->scratch2, k, &po);
+	y += plot_h;
+
+	/* percentiles (+ histogram beside them when wide) */
+	if (y + 5 > end)
+		return;
+	if (w >= 120) {
+		percentiles(ui, ms, cb, 1, y, w * 11 / 20);
+		histogram(cb, w * 11 / 20 + 3, y, w - w * 11 / 20 - 4,
+			  end - y - 4 > 8 ? 9 : 6, ui->scratch, n);
+	} else {
+		percentiles(ui, ms, cb, 1, y, w - 2);
+	}
+	y += STATS_WINDOW_COUNT + 1;
+	if (w >= 120 && end - y - 4 > 8 - 5)
+		y += 4;
+	if (y + 2 > end)
+		return;
+	loss_lines(ui, ms, cb, y, ui->scratch, n);
+	y += 2;
+	if (y >= end)
+		return;
+	cellbuf_put(cb, 1, y, "One-way delay", ROLE_HEADER, 0);
+	if (ms->last.up_delay_ns != BB_NONE) {
+		char u[16], d[16];
+
+		view_fmt_ms(u, sizeof(u), ms->last.up_delay_ns);
+		view_fmt_ms(d, sizeof(d), ms->last.down_delay_ns);
+		cellbuf_printf(cb, 16, y, ROLE_NORMAL, 0, "up %s ms  down %s ms",
+			       u, d);
+	} else {
+		cellbuf_put(cb, 16, y,
+			    "needs a companion server (its echo stream times "
+			    "each direction)",
+			    ROLE_DIM, 0);
+	}
+	y++;
+	if (w < 120 && end - y >= 12) {
+		histogram(cb, 1, y, w - 2, 7, ui->scratch, n);
+		y += 7;
+	}
+	if (end - y < 2)
+		return;
+	view_section(cb, y, "Events of this target", NULL, false);
+	if (view_event_lines(ui, cb, y + 1, end - y - 1, ms->target, -1, 0) ==
+	    0)
+		cellbuf_put(cb, 2, y + 1, "No events for this target.",
+			    ROLE_DIM, 0);
+}
+
+const struct view_ops view_drilldown = {
+    .name = "Drilldown",
+    .title = "drilldown",
+    .draw = dd_draw,
+};
