@@ -28,16 +28,6 @@ lab_exec server irtt server -b 198.18.0.1:2112 >/dev/null 2>&1 &
 sleep 0.5
 bb_write_config "$BB_TMP/bb.conf"
 
-# rusage of one command: "user_s sys_s maxrss_kb"
-rusage() {
-	python3 - "$@" <<'PY'
-import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(f"{r.ru_utime:.3f} {r.ru_stime:.3f} {r.ru_maxrss}")
-PY
-}
-
 # percentile helper over stdin numbers
 pct() {
 	python3 -c '
@@ -63,11 +53,14 @@ run_irtt() { # interval_ms duration_s
 import json, sys
 d = json.load(open(sys.argv[1])); iv = int(sys.argv[2]) * 1_000_000
 rt = [r for r in d["round_trips"] if "send" in r["timestamps"]["client"]]
-# irtt does not export its schedule: anchor the grid at the earliest phase
-# seen (send - seqno * interval), which can only flatter irtt.
-off = [r["timestamps"]["client"]["send"]["monotonic"] - r["seqno"] * iv for r in rt]
-t0 = min(off)
-err = sorted((o - t0) / 1000 for o in off)
+# irtt does not export its schedule; its own "timer_error" statistic gives
+# mean and max only.  Per packet we anchor its grid at the median phase
+# (send - seqno * interval) and take |error|: a symmetric measure.
+off = sorted(r["timestamps"]["client"]["send"]["monotonic"] - r["seqno"] * iv for r in rt)
+t0 = off[len(off) // 2]
+err = sorted(abs(o - t0) / 1000 for o in off)
+te = d["stats"]["timer_error"]
+print(f"irtt's own timer_error: mean {te['mean'] / 1000:.1f} us, max {te['max'] / 1000:.1f} us", file=sys.stderr)
 rtt = sorted(r["delay"]["rtt"] / 1e6 for r in rt if r["lost"] == "false")
 def p(v, q): return v[min(len(v) - 1, max(0, int(round(q / 100 * len(v) + 0.5)) - 1))]
 print(f"{p(err,50):.1f} {p(err,99):.1f} {err[-1]:.1f} 0")
@@ -107,28 +100,35 @@ for iv in 1000 10; do
 done
 
 echo "CPU and peak RSS, 3 targets at 1/s for ${LONG}s (run side by side):"
+# CPU = utime + stime of the process itself, read from /proc just before it
+# ends (so no wrapper's fork is counted); peak RSS = VmHWM.
 T="198.18.0.1 198.18.0.3 198.18.0.4"
-rusage ip netns exec "$LAB-client" "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/cpu.db" \
-	-t 198.18.0.1 -t 198.18.0.3 -t 198.18.0.4 --interval 1000 --duration "$LONG" >"$BB_TMP/r.bb" &
-for a in $T; do
-	rusage ip netns exec "$LAB-client" irtt client -q -i 1s -d "${LONG}s" "$a:2112" >"$BB_TMP/r.irtt.$a" &
-done
 lab_exec server irtt server -b 198.18.0.3:2112 >/dev/null 2>&1 &
 lab_exec server irtt server -b 198.18.0.4:2112 >/dev/null 2>&1 &
-rusage ip netns exec "$LAB-client" fping -q -l -p 1000 -c "$LONG" $T >"$BB_TMP/r.fping" &
-wait_for() { while jobs %% >/dev/null 2>&1 && [ "$(jobs -r | wc -l)" -gt 4 ]; do sleep 1; done; }
-sleep $((LONG + 5))
-wait_for
-report() { # name files...
-	python3 - "$LONG" "$@" <<'PY'
-import sys
-dur = float(sys.argv[1]); name = sys.argv[2]; u = s = 0; rss = 0
-for f in sys.argv[3:]:
-    a, b, c = open(f).read().split()
-    u += float(a); s += float(b); rss += int(c)
-print(f"  {name:<11} CPU {100 * (u + s) / dur:.3f} %   peak RSS {rss / 1024:.1f} MB")
-PY
+sleep 0.5
+lab_exec client "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/cpu.db" \
+	-t 198.18.0.1 -t 198.18.0.3 -t 198.18.0.4 --interval 1000 \
+	--duration $((LONG + 2)) >/dev/null 2>&1 &
+bb_pid=$!
+irtt_pids=()
+for a in $T; do
+	lab_exec client irtt client -q -i 1s -d "$((LONG + 2))s" "$a:2112" >/dev/null 2>&1 &
+	irtt_pids+=($!)
+done
+lab_exec client fping -q -l -p 1000 -c $((LONG + 2)) $T >/dev/null 2>&1 &
+fping_pid=$!
+sleep "$LONG"
+usage() { # name pids...: CPU % over LONG and summed peak RSS
+	local name=$1; shift
+	local ticks=0 rss=0 p
+	for p in "$@"; do
+		ticks=$((ticks + $(awk '{print $14 + $15}' /proc/$p/stat)))
+		rss=$((rss + $(awk '/VmHWM/ {print $2}' /proc/$p/status)))
+	done
+	awk -v n="$name" -v t=$ticks -v hz="$(getconf CLK_TCK)" -v d="$LONG" -v r=$rss \
+		'BEGIN { printf "  %-11s CPU %.3f %%   peak RSS %.1f MB\n", n, 100 * t / hz / d, r / 1024 }'
 }
-report bufferbane "$BB_TMP/r.bb"
-report "irtt (x3)" "$BB_TMP"/r.irtt.*
-report fping "$BB_TMP/r.fping"
+usage bufferbane $bb_pid
+usage "irtt (x3)" "${irtt_pids[@]}"
+usage fping $fping_pid
+wait $bb_pid "${irtt_pids[@]}" $fping_pid 2>/dev/null
