@@ -426,6 +426,8 @@ void engine_destroy(struct engine *e)
 				ev_timer_stop(w->loop, &s->gateway_timer);
 			if (s->probe)
 				s->ops->close(s->probe);
+			/* the echo probe's copy of the shared secret */
+			explicit_bzero(&s->target, sizeof(s->target));
 		}
 		if (w->timer_fd >= 0)
 			close(w->timer_fd);

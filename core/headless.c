@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -29,6 +30,16 @@ struct headless {
 	ev_timer status_timer;
 	ev_signal sighup;
 	enum stats_window window;
+	/* Open events already announced, to tell a start from an update:
+	 * an event is (kind, place, start) and a ring this size outlives any
+	 * plausible number of simultaneously open events. */
+	struct announced {
+		int64_t start_ms;
+		char kind[BB_EVENT_KIND_LEN];
+		char target[BB_TARGET_LEN];
+		char interface[BB_IFNAME_LEN];
+	} announced[64];
+	unsigned n_announced;
 };
 
 static void stamp(char *buf, size_t len)
@@ -107,7 +118,22 @@ static void on_event(void *ctx, const struct bb_event *ev)
 	struct headless *h = ctx;
 	char t[32];
 	stamp(t, sizeof(t));
-	const char *state = ev->end_ms == 0		  ? "start"
+	bool known = false;
+	for (unsigned i = 0; i < 64 && i < h->n_announced; i++) {
+		const struct announced *a = &h->announced[i];
+		known |= a->start_ms == ev->start_ms &&
+			 strcmp(a->kind, ev->kind) == 0 &&
+			 strcmp(a->target, ev->target) == 0 &&
+			 strcmp(a->interface, ev->interface) == 0;
+	}
+	if (!known && ev->end_ms == 0) {
+		struct announced *a = &h->announced[h->n_announced++ % 64];
+		a->start_ms = ev->start_ms;
+		memcpy(a->kind, ev->kind, sizeof(a->kind));
+		memcpy(a->target, ev->target, sizeof(a->target));
+		memcpy(a->interface, ev->interface, sizeof(a->interface));
+	}
+	const char *state = ev->end_ms == 0		  ? known ? "update" : "start"
 			    : ev->end_ms == ev->start_ms ? "once"
 							  : "end";
 	fprintf(h->out, "%s event %s %s %s: %s\n", t, state, ev->kind,

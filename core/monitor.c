@@ -12,12 +12,14 @@
 #include <ev.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/clocksync.h"
 #include "core/config.h"
 #include "core/alerts.h"
 #include "core/detect.h"
@@ -31,6 +33,7 @@
 
 #define RECORDER_RING_CAPACITY 65536 /* ~1 min of 100 probes at 10/s */
 #define EVENT_RING_CAPACITY 256
+#define BASELINES_KEY "detect_baselines" /* meta key */
 
 struct monitor {
 	struct bb_config cfg;
@@ -124,6 +127,15 @@ static void on_engine_sample(void *ctx, const struct bb_sample *s)
 	m->samples++;
 	const struct model_series *ms = model_add(m->model, s);
 	detect_sample(m->detect, ms, s);
+	/* The echo probe carries its clock-sync estimate in the detail; the
+	 * time_sync_* events are decided here, on the main thread. */
+	double quality;
+	int64_t offset;
+	int n;
+	if (s->kind == BB_KIND_UDP_ECHO && s->status == BB_STATUS_OK &&
+	    clocksync_parse(s->detail, &quality, &offset, &n) == 0)
+		detect_time_sync(m->detect, s->server, quality, offset, n,
+				 s->real_ns / BB_NS_PER_MS);
 	if (m->rec_samples)
 		ring_push(m->rec_samples, s); /* full: counted by the ring */
 	if (m->on_sample)
@@ -178,6 +190,24 @@ static void on_quit_signal(struct ev_loop *loop, ev_signal *w, int revents)
 static void on_duration(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	ev_break(loop, EVBREAK_ALL);
+}
+
+/* The database's client id (PROTOCOL.md: chosen once per install, kept in
+ * meta) for every echo probe, unless the configuration names one. */
+static void use_stored_client_id(struct monitor *m)
+{
+	if (strcmp(m->cfg.general.client_id, "auto") != 0)
+		return;
+	uint8_t id[8];
+	size_t len = 0;
+	if (sodium_hex2bin(id, sizeof(id), store_client_id(m->store), 16, NULL,
+			   &len, NULL) != 0 ||
+	    len != sizeof(id))
+		return;
+	for (size_t i = 0; i < m->plan.n_probes; i++)
+		if (m->plan.probes[i].target.kind == BB_KIND_UDP_ECHO)
+			memcpy(m->plan.probes[i].target.srv.client_id, id,
+			       sizeof(id));
 }
 
 struct monitor *monitor_create(const struct monitor_options *o, char *err,
@@ -241,8 +271,19 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 			goto fail;
 		}
 	}
+	if (m->store) {
+		use_stored_client_id(m);
+		char text[8192];
+		if (store_meta_get(m->store, BASELINES_KEY, text, sizeof(text)) ==
+		    0)
+			detect_baselines_load(m->detect, text);
+	}
 	m->engine = engine_create(m->loop, &m->plan, on_engine_sample, m, err,
 				  errlen);
+	/* The engine keeps its own copies: ours of the keys go now. */
+	for (size_t i = 0; i < m->plan.n_probes; i++)
+		sodium_memzero(&m->plan.probes[i].target.srv,
+			       sizeof(m->plan.probes[i].target.srv));
 	if (!m->engine)
 		goto fail;
 	engine_on_notice(m->engine, on_engine_notice, m);
@@ -373,6 +414,14 @@ void monitor_finish(struct monitor *m)
 		recorder_stop(m->recorder, &m->final_rec);
 		m->have_final_rec = true;
 		m->recorder = NULL;
+		/* the store is ours again: keep the learnt baselines so a
+		 * restart does not start from nothing */
+		char text[8192];
+		if (m->detect && detect_baselines_save(m->detect, text,
+							sizeof(text)) > 0 &&
+		    store_meta_set(m->store, BASELINES_KEY, text) < 0)
+			fprintf(stderr, "bufferbane: %s\n",
+				store_last_error(m->store));
 	}
 }
 

@@ -1315,3 +1315,15 @@ int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
 	sqlite3_finalize(q);
 	return ret;
 }
+
+int store_meta_get(struct store *st, const char *key, char *out, size_t len)
+{
+	return meta_get(st, key, out, len);
+}
+
+int store_meta_set(struct store *st, const char *key, const char *value)
+{
+	if (st->rdonly)
+		return set_err(st, -EROFS, "opened read-only");
+	return meta_set(st, key, value);
+}

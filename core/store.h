@@ -63,6 +63,10 @@ int store_read_events(struct store *st, int64_t from_ms, int64_t to_ms,
 /* Roll complete 1-min and 1-hour buckets ending <= now_ms not yet rolled up;
  * returns the number of aggregate rows written (idempotent). */
 int store_rollup(struct store *st, int64_t now_ms);
+/* Read key from the meta table into out; -ENOENT when absent. */
+int store_meta_get(struct store *st, const char *key, char *out, size_t len);
+/* Write (insert or replace) key in the meta table; 0 or -errno. */
+int store_meta_set(struct store *st, const char *key, const char *value);
 /* Database size in bytes (page_count * page_size, WAL content included). */
 int store_db_bytes(struct store *st, int64_t *bytes);
 

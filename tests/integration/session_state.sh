@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# What a run leaves for the next one and for the ISP: with a loopback
+# companion server, -d records a time_sync_established event once the clock
+# offset estimate is good, and at exit the learnt baselines are kept in the
+# database's meta table, so a restart does not start from nothing.
+. "$(dirname "$0")/../lib/common.sh"
+bb_sandbox "$@"
+bb_tmpdir
+set -u
+[ -x "$BB_SERVER_BIN" ] || skip "no server binary at $BB_SERVER_BIN"
+"$BB_BIN" keygen >"$BB_TMP/key" && chmod 600 "$BB_TMP/key"
+cat >"$BB_TMP/srv.conf" <<CONF
+general = { workers = 1; };
+security = { shared_secret_file = "$BB_TMP/key"; };
+CONF
+"$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" --bind 127.0.0.1:0 2>"$BB_TMP/srv.log" &
+srv=$!
+trap 'kill $srv 2>/dev/null; rm -rf "$BB_TMP"' EXIT
+for _ in $(seq 100); do
+	port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$BB_TMP/srv.log")
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+[ -n "$port" ] || fail "server did not start: $(cat "$BB_TMP/srv.log")"
+bb_write_config "$BB_TMP/bb.conf" \
+	"servers=( { name = \"lo\"; host = \"127.0.0.1\"; port = $port; shared_secret_file = \"$BB_TMP/key\"; } )"
+db=$BB_TMP/bb.db
+for run in 1 2; do
+	"$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$db" -t 127.0.0.1 --interval 100 \
+		--duration 5 >"$BB_TMP/out$run" 2>&1 || { cat "$BB_TMP/out$run"; fail "run $run failed"; }
+done
+n=$(sql "$db" "SELECT count(*) FROM events WHERE kind='time_sync_established' AND server_name='lo'")
+[ "$n" -ge 1 ] || { cat "$BB_TMP/out1"; fail "no time_sync_established event"; }
+ow=$(sql "$db" "SELECT count(*) FROM measurements WHERE test_type='udp_echo' AND up_delay_ms IS NOT NULL")
+[ "$ow" -ge 10 ] || fail "only $ow echo samples with one-way delay"
+b=$(sql "$db" "SELECT value FROM meta WHERE key='detect_baselines'")
+echo "$b" | head -5
+[[ $b == bbv1* ]] || fail "no baselines in meta"
+echo "$b" | grep -q '127.0.0.1' || fail "baselines do not name the ICMP target"
+echo "time_sync events: $n, one-way samples: $ow, baselines kept: $(echo "$b" | wc -l) lines"
+exit 0
