@@ -183,13 +183,19 @@ format:
 bench: all $(BENCH_BIN)
 	$(Q)./tests/bench/run.sh $(BENCH_BIN)
 
+# Real captures of each screen from tmux, rendered to PNG (needs root for
+# the loopback-only namespace and the nft rule that makes a lost target).
+SCREENSHOT_PKGS := tmux nftables python3 python3-pil fonts-dejavu-core
+
 screenshots: all
+	@./tests/deps.sh $(SCREENSHOT_PKGS)
 	$(Q)./tests/screenshots.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/bufferbane
 	install -m 0755 bufferbane bufferbane-server $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 etc/*.conf README.md $(DESTDIR)$(PREFIX)/share/doc/bufferbane/
+	install -m 0644 etc/*.conf etc/*.service README.md \
+		$(DESTDIR)$(PREFIX)/share/doc/bufferbane/
 
 clean:
 	rm -rf build bufferbane bufferbane-server
