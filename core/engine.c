@@ -63,6 +63,8 @@ struct worker {
 	ev_async stop_watcher;
 	struct ring *ring;
 	struct ring *notices;
+	struct ring *commands; /* main -> worker: struct worker_command */
+	ev_async command_watcher;
 	struct slot slots[ENGINE_MAX_PROBES];
 	size_t n_slots;
 };
@@ -226,6 +228,25 @@ static void on_gateway_check(struct ev_loop *loop, ev_timer *t, int revents)
 	notify(w, &n);
 }
 
+struct worker_command {
+	int kind;
+	int command;
+};
+
+/* Worker thread: the main thread queued requests for our probes. */
+static void on_command(struct ev_loop *loop, ev_async *a, int revents)
+{
+	struct worker *w = a->data;
+	struct worker_command c;
+	while (ring_pop(w->commands, &c))
+		for (size_t i = 0; i < w->n_slots; i++) {
+			struct slot *s = &w->slots[i];
+			if (s->probe && (int)s->ops->kind == c.kind &&
+			    s->ops->command)
+				s->ops->command(s->probe, c.command);
+		}
+}
+
 static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
 {
 	ev_break(loop, EVBREAK_ALL);
@@ -261,8 +282,10 @@ static int worker_init(struct worker *w, size_t ring_capacity, char *err,
 	w->loop = ev_loop_new(EVFLAG_AUTO);
 	w->ring = ring_create(ring_capacity, sizeof(struct bb_sample));
 	w->notices = ring_create(64, sizeof(struct engine_notice));
+	w->commands = ring_create(16, sizeof(struct worker_command));
 	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (!w->loop || !w->ring || !w->notices || w->timer_fd < 0) {
+	if (!w->loop || !w->ring || !w->notices || !w->commands ||
+	    w->timer_fd < 0) {
 		snprintf(err, errlen, "cannot create worker for %s: %s",
 			 w->interface[0] ? w->interface : "default route",
 			 strerror(errno ? errno : ENOMEM));
@@ -273,6 +296,9 @@ static int worker_init(struct worker *w, size_t ring_capacity, char *err,
 	ev_io_start(w->loop, &w->timer_watcher);
 	ev_async_init(&w->stop_watcher, on_stop);
 	ev_async_start(w->loop, &w->stop_watcher);
+	ev_async_init(&w->command_watcher, on_command);
+	w->command_watcher.data = w;
+	ev_async_start(w->loop, &w->command_watcher);
 	return 0;
 }
 
@@ -375,6 +401,27 @@ int engine_start(struct engine *e)
 	return -rc;
 }
 
+int engine_command(struct engine *e, enum bb_probe_kind kind, int command)
+{
+	int n = 0;
+	for (size_t i = 0; i < e->n_workers; i++) {
+		struct worker *w = &e->workers[i];
+		int here = 0;
+		for (size_t j = 0; j < w->n_slots; j++)
+			here += w->slots[j].ops->kind == kind &&
+				w->slots[j].ops->command != NULL;
+		if (!here || !w->started)
+			continue;
+		struct worker_command c = {.kind = (int)kind,
+					   .command = command};
+		if (ring_push(w->commands, &c)) {
+			ev_async_send(w->loop, &w->command_watcher);
+			n += here;
+		}
+	}
+	return n;
+}
+
 void engine_on_notice(struct engine *e, engine_notice_fn fn, void *ctx)
 {
 	e->on_notice = fn;
@@ -435,6 +482,7 @@ void engine_destroy(struct engine *e)
 			ev_loop_destroy(w->loop);
 		ring_destroy(w->ring);
 		ring_destroy(w->notices);
+		ring_destroy(w->commands);
 	}
 	if (ev_is_active(&e->wake))
 		ev_async_stop(e->main_loop, &e->wake);

@@ -71,6 +71,10 @@ struct engine *engine_create(struct ev_loop *main_loop,
 			     size_t errlen);
 /* Main thread: receive notices too (before engine_start). */
 void engine_on_notice(struct engine *e, engine_notice_fn fn, void *ctx);
+/* Main thread: pass command (enum probe_command) to every running probe
+ * of kind; returns how many probes of that kind there are (0 = none, the
+ * request goes nowhere).  Never blocks: a full queue drops the request. */
+int engine_command(struct engine *e, enum bb_probe_kind kind, int command);
 /* Start the worker threads; 0 or -errno. */
 int engine_start(struct engine *e);
 /* Main thread: hand every queued sample to on_sample; returns how many. */

@@ -362,6 +362,13 @@ void monitor_quit(struct monitor *m)
 	ev_break(m->loop, EVBREAK_ALL);
 }
 
+int monitor_request_bloat(struct monitor *m)
+{
+	return m->engine ? engine_command(m->engine, BB_KIND_UDP_ECHO,
+					  PROBE_CMD_BLOAT_NOW)
+			 : 0;
+}
+
 void monitor_on_event(struct monitor *m, monitor_event_fn fn, void *ctx)
 {
 	m->on_event = fn;

@@ -68,6 +68,9 @@ const struct bb_config *monitor_config(const struct monitor *m);
 const struct engine_plan *monitor_plan(const struct monitor *m);
 /* Let a front end see every sample as it arrives (one callback). */
 void monitor_on_sample(struct monitor *m, monitor_sample_fn fn, void *ctx);
+/* Run a bufferbloat test now on every companion server; returns how many
+ * servers will run one (0 = none configured).  Never blocks. */
+int monitor_request_bloat(struct monitor *m);
 /* Let a front end see every event change (one callback). */
 void monitor_on_event(struct monitor *m, monitor_event_fn fn, void *ctx);
 /* Queue an event (new or updated) for the database and the front end. */

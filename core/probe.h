@@ -70,6 +70,14 @@ struct probe_ops {
 	void (*send)(struct probe *p, int64_t deadline_ns);
 	/* Stop watchers, close sockets, free; in-flight probes are dropped. */
 	void (*close)(struct probe *p);
+	/* Optional: act on a front end's request (enum probe_command) on the
+	 * worker's thread; 0, or -ENOTSUP when this kind has no such thing. */
+	int (*command)(struct probe *p, int command);
+};
+
+/* Requests a front end can send to running probes (engine_command). */
+enum probe_command {
+	PROBE_CMD_BLOAT_NOW = 1, /* udp_echo: run a bufferbloat test now */
 };
 
 extern const struct probe_ops probe_icmp_ops;

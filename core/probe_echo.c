@@ -1130,12 +1130,24 @@ static void echo_close(struct probe *p)
 	free(p);
 }
 
+/* A front end asked for a bufferbloat test now (the TUI's `b` key): it
+ * runs as soon as no other test is running and the session is up. */
+static int echo_command(struct probe *p, int command)
+{
+	if (command != PROBE_CMD_BLOAT_NOW)
+		return -ENOTSUP;
+	p->bloat_next = clock_mono_ns();
+	sched_arm(p);
+	return 0;
+}
+
 const struct probe_ops probe_echo_ops = {
 	.name = "udp_echo",
 	.kind = BB_KIND_UDP_ECHO,
 	.open = echo_open,
 	.send = echo_send_op,
 	.close = echo_close,
+	.command = echo_command,
 };
 
 /* ---- one-shot bufferbloat test (bufferbane bloat) ----------------------- */

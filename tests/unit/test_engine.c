@@ -62,12 +62,27 @@ static void instant_close(struct probe *p)
 	free(p);
 }
 
+/* A command is acknowledged by a sample with this sequence number. */
+#define COMMAND_ACK_SEQ 999999
+
+static int instant_command(struct probe *p, int command)
+{
+	struct bb_sample s;
+	sample_init(&s, BB_KIND_ICMP);
+	s.seq = COMMAND_ACK_SEQ;
+	s.rtt_ns = command;
+	memcpy(s.target, p->target.name, sizeof(s.target));
+	p->emit(p->ctx, &s);
+	return 0;
+}
+
 static const struct probe_ops instant_ops = {
 	.name = "instant",
 	.kind = BB_KIND_ICMP,
 	.open = instant_open,
 	.send = instant_send,
 	.close = instant_close,
+	.command = instant_command,
 };
 
 #define MAX_SEEN 4096
@@ -136,6 +151,8 @@ static void test_grid_and_spread(void **state)
 	for (size_t i = 0; i < seen.n; i++) {
 		const struct bb_sample *s = &seen.s[i];
 		int k = s->target[0] - 'a';
+		if (s->seq == COMMAND_ACK_SEQ)
+			continue;
 		assert_in_range(k, 0, 2);
 		/* in order per probe, each on deadline t0_k + seq * iv */
 		assert_int_equal(s->seq, count[k]);
@@ -224,6 +241,36 @@ static void test_two_workers_and_drops(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* A front end's request reaches every probe of the kind, on its worker. */
+static void test_command_reaches_probes(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	static struct seen seen;
+	memset(&seen, 0, sizeof(seen));
+	struct engine_plan plan = {0};
+	add_probe(&plan, "a", "", BB_NS_PER_S, 0);
+	add_probe(&plan, "b", "lo", BB_NS_PER_S, 0);
+	char err[256];
+	struct engine *e = engine_create(loop, &plan, collect, &seen, err,
+					 sizeof(err));
+	assert_non_null(e);
+	assert_int_equal(engine_command(e, BB_KIND_ICMP, 7), 0); /* not up */
+	assert_int_equal(engine_start(e), 0);
+	assert_int_equal(engine_command(e, BB_KIND_DNS, 7), 0);
+	assert_int_equal(engine_command(e, BB_KIND_ICMP, 7), 2);
+	run_for(loop, 0.3);
+	engine_stop(e);
+	int acks = 0;
+	for (size_t i = 0; i < seen.n; i++)
+		if (seen.s[i].seq == COMMAND_ACK_SEQ) {
+			assert_int_equal(seen.s[i].rtt_ns, 7);
+			acks++;
+		}
+	assert_int_equal(acks, 2);
+	engine_destroy(e);
+	ev_loop_destroy(loop);
+}
+
 static int failing_open(struct ev_loop *loop, const struct probe_target *t,
 			probe_emit_fn emit, void *ctx, struct probe **out,
 			char *err, size_t errlen)
@@ -262,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_grid_and_spread),
 		cmocka_unit_test(test_slow_probe_does_not_shift_grid),
 		cmocka_unit_test(test_two_workers_and_drops),
+		cmocka_unit_test(test_command_reaches_probes),
 		cmocka_unit_test(test_open_failure_is_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
