@@ -37,34 +37,32 @@ def p(q): return v[min(len(v) - 1, max(0, int(round(q / 100 * len(v) + 0.5)) - 1
 print(f"{p(50):.1f} {p(99):.1f} {v[-1]:.1f} {statistics.median(v):.4f}" if v else "nan nan nan nan")'
 }
 
-# bufferbane: send error (us) and RTT median (ms) from its database
+# bufferbane: send-error "p50 p99 max mean" (us), then RTT median (ms)
 run_bb() { # interval_ms duration_s
 	rm -f "$BB_TMP/b.db"*
 	lab_exec client "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/b.db" \
 		-t 198.18.0.1 --interval "$1" --duration "$2" >/dev/null 2>&1
-	sqlite3 "$BB_TMP/b.db" "SELECT send_us FROM samples WHERE send_us IS NOT NULL" | pct
+	sqlite3 "$BB_TMP/b.db" "SELECT send_us FROM samples WHERE send_us IS NOT NULL" |
+		python3 -c '
+import sys
+v = sorted(float(x) for x in sys.stdin.read().split())
+def p(q): return v[min(len(v) - 1, max(0, int(round(q / 100 * len(v) + 0.5)) - 1))]
+print(f"{p(50):.1f} {p(99):.1f} {v[-1]:.1f} {sum(v) / len(v):.1f}")'
 	sqlite3 "$BB_TMP/b.db" "SELECT rtt_ms FROM measurements WHERE status='ok'" | pct
 }
 
+# irtt: its own timer_error statistic "- - max mean" (it exports no
+# per-packet schedule, so no percentiles), then RTT median (ms)
 run_irtt() { # interval_ms duration_s
 	lab_exec client irtt client -q -i "${1}ms" -d "${2}s" -o "$BB_TMP/i.json" \
 		198.18.0.1:2112 >/dev/null 2>&1
-	python3 - "$BB_TMP/i.json" "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1])); iv = int(sys.argv[2]) * 1_000_000
-rt = [r for r in d["round_trips"] if "send" in r["timestamps"]["client"]]
-# irtt does not export its schedule; its own "timer_error" statistic gives
-# mean and max only.  Per packet we anchor its grid at the median phase
-# (send - seqno * interval) and take |error|: a symmetric measure.
-off = sorted(r["timestamps"]["client"]["send"]["monotonic"] - r["seqno"] * iv for r in rt)
-t0 = off[len(off) // 2]
-err = sorted(abs(o - t0) / 1000 for o in off)
+	python3 - "$BB_TMP/i.json" <<'PY'
+import json, statistics, sys
+d = json.load(open(sys.argv[1]))
 te = d["stats"]["timer_error"]
-print(f"irtt's own timer_error: mean {te['mean'] / 1000:.1f} us, max {te['max'] / 1000:.1f} us", file=sys.stderr)
-rtt = sorted(r["delay"]["rtt"] / 1e6 for r in rt if r["lost"] == "false")
-def p(v, q): return v[min(len(v) - 1, max(0, int(round(q / 100 * len(v) + 0.5)) - 1))]
-print(f"{p(err,50):.1f} {p(err,99):.1f} {err[-1]:.1f} 0")
-print(f"0 0 0 {p(rtt,50):.4f}")
+print(f"- - {te['max'] / 1000:.1f} {te['mean'] / 1000:.1f}")
+rtt = [r["delay"]["rtt"] / 1e6 for r in d["round_trips"] if r["lost"] == "false"]
+print(f"0 0 0 {statistics.median(rtt):.4f}")
 PY
 }
 
@@ -78,23 +76,23 @@ median() { python3 -c 'import sys,statistics; print(f"{statistics.median(float(x
 medianf() { python3 -c 'import sys,statistics; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.4f}")' "$@"; }
 
 for iv in 1000 10; do
-	dur=$([ $iv -eq 1000 ] && echo 20 || echo 10)
-	bb50=() bb99=() bbmax=() ir50=() ir99=() irmax=() dbb=() dir=()
+	dur=$([ $iv -eq 1000 ] && echo 15 || echo 10)
+	bb50=() bb99=() bbmax=() bbmean=() irmax=() irmean=() dbb=() dir=()
 	for _ in $(seq "$RUNS"); do
 		mapfile -t b < <(run_bb $iv $dur)
 		mapfile -t i < <(run_irtt $iv $dur)
 		p=$(run_ping $iv $((dur * 1000 / iv)) | awk '{print $4}')
-		read -r e50 e99 emax _ <<<"${b[0]}"; read -r _ _ _ brtt <<<"${b[1]}"
-		bb50+=("$e50") bb99+=("$e99") bbmax+=("$emax")
-		read -r e50 e99 emax _ <<<"${i[0]}"; read -r _ _ _ irtt_rtt <<<"${i[1]}"
-		ir50+=("$e50") ir99+=("$e99") irmax+=("$emax")
+		read -r e50 e99 emax emean <<<"${b[0]}"; read -r _ _ _ brtt <<<"${b[1]}"
+		bb50+=("$e50") bb99+=("$e99") bbmax+=("$emax") bbmean+=("$emean")
+		read -r _ _ emax emean <<<"${i[0]}"; read -r _ _ _ irtt_rtt <<<"${i[1]}"
+		irmax+=("$emax") irmean+=("$emean")
 		dbb+=("$(awk "BEGIN{print ($brtt - $p) * 1000}")")
 		dir+=("$(awk "BEGIN{print ($irtt_rtt - $p) * 1000}")")
 	done
-	echo "send-time error at ${iv} ms, us (p50 / p99 / max), median of $RUNS runs of ${dur}s:"
-	echo "  bufferbane  $(median "${bb50[@]}") / $(median "${bb99[@]}") / $(median "${bbmax[@]}")"
-	echo "  irtt        $(median "${ir50[@]}") / $(median "${ir99[@]}") / $(median "${irmax[@]}")"
-	echo "RTT median minus ping's median at ${iv} ms, us:"
+	echo "send-time error at ${iv} ms, us, median of $RUNS runs of ${dur}s:"
+	echo "  bufferbane  p50 $(median "${bb50[@]}")  p99 $(median "${bb99[@]}")  max $(median "${bbmax[@]}")  mean $(median "${bbmean[@]}")"
+	echo "  irtt        (its timer_error)  max $(median "${irmax[@]}")  mean $(median "${irmean[@]}")"
+	echo "RTT median minus ping's median on the same path at ${iv} ms, us:"
 	echo "  bufferbane  $(median "${dbb[@]}")"
 	echo "  irtt        $(median "${dir[@]}")"
 done
@@ -106,16 +104,17 @@ T="198.18.0.1 198.18.0.3 198.18.0.4"
 lab_exec server irtt server -b 198.18.0.3:2112 >/dev/null 2>&1 &
 lab_exec server irtt server -b 198.18.0.4:2112 >/dev/null 2>&1 &
 sleep 0.5
-lab_exec client "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/cpu.db" \
+# `ip netns exec` execs the tool, so $! is the tool's own pid.
+ip netns exec "$LAB-client" "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/cpu.db" \
 	-t 198.18.0.1 -t 198.18.0.3 -t 198.18.0.4 --interval 1000 \
-	--duration $((LONG + 2)) >/dev/null 2>&1 &
+	--duration $((LONG + 5)) >/dev/null 2>&1 &
 bb_pid=$!
 irtt_pids=()
 for a in $T; do
-	lab_exec client irtt client -q -i 1s -d "$((LONG + 2))s" "$a:2112" >/dev/null 2>&1 &
+	ip netns exec "$LAB-client" irtt client -q -i 1s -d "$((LONG + 5))s" "$a:2112" >/dev/null 2>&1 &
 	irtt_pids+=($!)
 done
-lab_exec client fping -q -l -p 1000 -c $((LONG + 2)) $T >/dev/null 2>&1 &
+ip netns exec "$LAB-client" fping -q -l -p 1000 -c $((LONG + 5)) $T >/dev/null 2>&1 &
 fping_pid=$!
 sleep "$LONG"
 usage() { # name pids...: CPU % over LONG and summed peak RSS

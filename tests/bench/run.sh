@@ -13,7 +13,7 @@ for bin in "$@"; do
 	"$bin" 2>&1 | tee -a "$out"
 done
 for s in tests/bench/*.sh; do
-	[ -f "$s" ] || continue
+	[ -f "$s" ] && [ "$s" != tests/bench/run.sh ] || continue
 	[ -n "${ONLY:-}" ] && ! [[ $s =~ $ONLY ]] && continue
 	echo "== $(basename "$s")" | tee -a "$out"
 	bash "$s" 2>&1 | tee -a "$out"
