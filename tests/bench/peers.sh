@@ -114,7 +114,7 @@ for a in $T; do
 	ip netns exec "$LAB-client" irtt client -q -i 1s -d "$((LONG + 5))s" "$a:2112" >/dev/null 2>&1 &
 	irtt_pids+=($!)
 done
-ip netns exec "$LAB-client" fping -q -l -p 1000 -c $((LONG + 5)) $T >/dev/null 2>&1 &
+ip netns exec "$LAB-client" fping -q -l -p 1000 $T >/dev/null 2>&1 & # until killed
 fping_pid=$!
 sleep "$LONG"
 usage() { # name pids...: CPU % over LONG and summed peak RSS
@@ -130,4 +130,5 @@ usage() { # name pids...: CPU % over LONG and summed peak RSS
 usage bufferbane $bb_pid
 usage "irtt (x3)" "${irtt_pids[@]}"
 usage fping $fping_pid
+kill $fping_pid
 wait $bb_pid "${irtt_pids[@]}" $fping_pid 2>/dev/null
