@@ -7,6 +7,11 @@
  * rate cannot flood the terminal) and on a 1 s clock tick; nothing here
  * waits on the engine.
  *
+ * 'b' (bufferbloat test now): monitor_request_bloat() asks the running
+ * echo probes to start a test at once (never overlapping one already
+ * running); its results arrive as ordinary bufferbloat samples, so they
+ * fill the gauges, the database and the detector like scheduled ones.
+ *
  * stderr: while the screen is ours, fd 2 is a pipe read by the loop, so
  * log lines (the recorder's, config warnings) never scribble over the
  * screen: the newest one shows on the message line, and all of them are
@@ -49,6 +54,11 @@ struct app {
 	struct ev_loop *loop;
 	struct monitor *mon;
 	struct replay *rp;
+	/* the on-demand bufferbloat test (b) */
+	bool bloat_pending;
+	int64_t bloat_req_ns;
+	char bloat_msg[160];
+	size_t bloat_msg_len;
 	ev_io input, errin;
 	ev_signal winch, sigint, sigterm; /* the last two: replay only */
 	ev_timer frame, tick;
@@ -66,6 +76,70 @@ struct app {
 	double ov_loss[OV_N];
 	int64_t ov_rtt[OV_N];
 };
+
+/* ---- on-demand bufferbloat test ------------------------------------------ */
+
+static void app_note(struct app *a, const char *text, int64_t keep_ms);
+
+static void bloat_request(struct app *a)
+{
+	const struct bb_config *cfg = monitor_config(a->mon);
+	char msg[sizeof(a->ui.note)];
+
+	if (a->bloat_pending) {
+		app_note(a, "A bufferbloat test is already running.", 4000);
+		return;
+	}
+	int n = monitor_request_bloat(a->mon);
+	if (n <= 0) {
+		app_note(a, "Bufferbloat test needs a companion server "
+			    "(servers in the configuration).", 5000);
+		return;
+	}
+	a->bloat_pending = true;
+	a->bloat_req_ns = clock_real_ns();
+	a->bloat_msg_len = 0;
+	a->ui.src.bloat_running = true;
+	snprintf(msg, sizeof(msg),
+		 "Bloat test requested: running against %.24s (about %d s; "
+		 "recorded like scheduled tests).",
+		 cfg->n_servers ? cfg->servers[0].name : "?",
+		 cfg->tests.bufferbloat.test_duration_s * 3 + 8);
+	app_note(a, msg, 8000);
+}
+
+/* From on_sample: the requested test's results, one sample per phase
+ * ("up D +290ms ..."); the "both" phase is the last one. */
+static void bloat_collect(struct app *a, const struct bb_sample *s)
+{
+	if (!a->bloat_pending || s->kind != BB_KIND_BUFFERBLOAT ||
+	    s->real_ns < a->bloat_req_ns)
+		return;
+	char phase[8] = "", grade[4] = "";
+	if (sscanf(s->detail, "%7s %3s", phase, grade) < 1)
+		return;
+	if (a->bloat_msg_len == 0)
+		a->bloat_msg_len = (size_t)snprintf(
+			a->bloat_msg, sizeof(a->bloat_msg),
+			"Bufferbloat test done:");
+	if (a->bloat_msg_len < sizeof(a->bloat_msg))
+		a->bloat_msg_len += (size_t)snprintf(
+			a->bloat_msg + a->bloat_msg_len,
+			sizeof(a->bloat_msg) - a->bloat_msg_len, "%s %s %s",
+			a->bloat_msg_len > 22 ? "," : "", phase,
+			s->status == BB_STATUS_OK ? grade : "failed");
+	/* the last phase: "up" or "down" alone, else "both" after them */
+	const char *type = monitor_config(a->mon)->tests.bufferbloat.test_type;
+	const char *last = !strcmp(type, "upload")	   ? "up"
+			   : !strcmp(type, "download") ? "down"
+						       : "both";
+	if (strcmp(phase, last) == 0 || s->status != BB_STATUS_OK) {
+		a->bloat_pending = false;
+		a->ui.src.bloat_running = false;
+		app_note(a, a->bloat_msg, 10000);
+	}
+	a->dirty = true;
+}
 
 /* ---- stderr ------------------------------------------------------------- */
 
@@ -227,6 +301,11 @@ static void fill_replay(struct app *a)
 		evlog_put(a->events, &e);
 	}
 	replay_verdict(a, s->verdict, sizeof(s->verdict));
+	s->has_server = false;
+	for (size_t i = 0; i < model_count(m); i++)
+		if (model_at(m, i)->server[0])
+			s->has_server = true;
+	view_source_from_model(s);
 	for (size_t i = 0; i < model_count(m); i++) {
 		struct stats_summary st;
 
@@ -318,6 +397,13 @@ static void replay_request(struct app *a, enum ui_request r, int arg)
 	}
 }
 
+static void app_note(struct app *a, const char *text, int64_t keep_ms)
+{
+	snprintf(a->ui.note, sizeof(a->ui.note), "%s", text);
+	a->ui.note_until_ms = clock_real_ns() / BB_NS_PER_MS + keep_ms;
+	a->dirty = true;
+}
+
 /* ---- watchers ----------------------------------------------------------- */
 
 static void quit(struct app *a)
@@ -353,6 +439,10 @@ static void on_input(struct ev_loop *loop, ev_io *w, int revents)
 			break;
 		case UI_REQ_REPAINT:
 			term_redraw_all(a->cb);
+			break;
+		case UI_REQ_BLOAT:
+			if (a->mon)
+				bloat_request(a);
 			break;
 		default:
 			if (a->rp)
@@ -477,6 +567,14 @@ static void free_screen(struct app *a)
 	view_ui_fini(&a->ui);
 }
 
+static void on_sample(void *ctx, const struct bb_sample *s)
+{
+	struct app *a = ctx;
+
+	view_source_sample(&a->ui.src, s);
+	bloat_collect(a, s);
+}
+
 static void on_event(void *ctx, const struct bb_event *ev)
 {
 	struct app *a = ctx;
@@ -508,6 +606,7 @@ int app_live(const struct monitor_options *o)
 	}
 	a->loop = monitor_loop(a->mon);
 	monitor_on_event(a->mon, on_event, a);
+	monitor_on_sample(a->mon, on_sample, a);
 	rc = start_screen(a);
 	if (rc == 0)
 		rc = monitor_start(a->mon);

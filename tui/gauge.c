@@ -51,7 +51,9 @@ long gauge_rpm(double loaded_ms)
 
 static void fmt_ms(char *out, size_t size, int64_t us)
 {
-	if (us < 10000)
+	if (us < 100) /* loopback and LAN: 0.04, not 0.0 */
+		snprintf(out, size, "%.2f", (double)us / 1000.0);
+	else if (us < 10000)
 		snprintf(out, size, "%.1f", (double)us / 1000.0);
 	else
 		snprintf(out, size, "%lld", (long long)((us + 500) / 1000));
@@ -151,9 +153,13 @@ void gauge_draw(struct cellbuf *cb, int x, int y, int w, int h,
 		fmt_ms(b, sizeof(b), d->loaded_us);
 		snprintf(s[3].text, sizeof(s[3].text), "idle %s %s %s ms", a,
 			 cellbuf_ascii(cb) ? "->" : "→", b);
-		if (gauge_rpm((double)d->loaded_us / 1000.0) > 0)
-			snprintf(s[4].text, sizeof(s[4].text), "RPM %ld",
-				 gauge_rpm((double)d->loaded_us / 1000.0));
+		long rpm = gauge_rpm((double)d->loaded_us / 1000.0);
+
+		/* below 0.6 ms loaded the figure only says "no queue" */
+		if (rpm >= 100000)
+			snprintf(s[4].text, sizeof(s[4].text), "RPM >99999");
+		else if (rpm > 0)
+			snprintf(s[4].text, sizeof(s[4].text), "RPM %ld", rpm);
 	}
 	s[2].role = grole == ROLE_GRADE_GOOD  ? ROLE_OK
 		    : grole == ROLE_GRADE_MID ? ROLE_WARN

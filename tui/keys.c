@@ -149,11 +149,13 @@ static int k_window(struct ui *ui, int key)
 
 static int k_bloat(struct ui *ui, int key)
 {
-	note(ui, ui->src.has_server
-		     ? "Bufferbloat test: the server client is not part of "
-		       "this build yet."
-		     : "Bufferbloat test needs a companion server "
-		       "(servers in the config).");
+	if (!ui->src.has_server) {
+		note(ui, "Bufferbloat test needs a companion server "
+			 "(servers in the config).");
+		return DONE;
+	}
+	/* the app starts it (or says why not) and sets the note */
+	ui->request = UI_REQ_BLOAT;
 	return DONE;
 }
 

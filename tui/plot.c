@@ -12,7 +12,7 @@
 #include <string.h>
 
 #define BRAILLE	     0x2800
-#define MIN_AUTO_TOP 1000 /* µs: an auto scale never goes below 1 ms */
+#define MIN_AUTO_TOP 100 /* µs: an auto scale never goes below 0.1 ms */
 
 static const uint8_t dot_bit[4][2] = {
     {0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};

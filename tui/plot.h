@@ -3,7 +3,7 @@
  * A large plot of one value series for the drilldown view.  Values are in
  * microseconds and the y-axis is labelled in milliseconds with nice ticks
  * from 0 to the top of the scale (fixed by the caller or the nice ceiling of
- * the visible p95, see series.h, and at least 1 ms).  Each cell holds
+ * the visible p95, see series.h, and at least 0.1 ms).  Each cell holds
  * 2 x 4 braille dots, so a cell column shows two values; in ASCII mode a cell
  * is one '*'.  Newest values are at the right.  A lost probe fills its dot
  * column from bottom to top in ROLE_LOSS ('!' in ASCII), a value above the top

@@ -54,6 +54,19 @@ enum ui_request {
 	UI_REQ_EVENT,	   /* replay: arg -1 previous / +1 next event */
 	UI_REQ_SEEK_START, /* replay: g */
 	UI_REQ_SEEK_END,   /* replay: G */
+	UI_REQ_BLOAT,	   /* live: run a bufferbloat test now */
+};
+
+/* One direction's newest bufferbloat result (DETECTION.md grades). */
+struct ui_bloat {
+	bool have;	   /* a test of this direction ended */
+	bool ok;	   /* it produced a result (else detail says why) */
+	int64_t idle_ns;   /* RTT without load, BB_NONE unknown */
+	int64_t loaded_ns; /* median RTT under load */
+	int64_t at_ms;	   /* Unix ms the test started */
+	char grade[3];	   /* "A+".."F" as core graded it, "" unknown */
+	double rpm;	   /* round-trips per minute under load, 0 unknown */
+	char detail[BB_DETAIL_LEN];
 };
 
 /* What the data source offers this frame (filled by the app). */
@@ -69,6 +82,12 @@ struct ui_source {
 	uint64_t dropped;    /* samples lost to full queues or the database */
 	bool has_server;     /* a companion server is configured */
 	const char *message; /* latest log line, NULL = none */
+	/* companion server figures the model does not keep apart: the
+	 * newest bufferbloat result per load (0 up, 1 down, 2 both at once)
+	 * and echo losses by direction (from "lost up" / "lost down") */
+	struct ui_bloat bloat[3];
+	uint64_t echo_lost_up, echo_lost_down;
+	bool bloat_running; /* an on-demand test ('b') is in progress */
 	/* replay only */
 	int64_t first_ms, last_ms;
 	int speed; /* x real time */
@@ -154,6 +173,13 @@ void view_section(struct cellbuf *cb, int y, const char *title,
 /* utf8 unless the buffer is in ASCII mode, then ascii. */
 const char *view_g(const struct cellbuf *cb, const char *utf8,
 		   const char *ascii);
+/* Fold one sample into src's bloat and echo-loss figures (bufferbloat
+ * samples by the phase named in their detail, "up D +290ms rpm=190 ..."; the
+ * idle RTT is the loaded one minus that increase). */
+void view_source_sample(struct ui_source *src, const struct bb_sample *s);
+/* The same from the model alone (replay, or before any callback): the
+ * newest bufferbloat sample of each series. */
+void view_source_from_model(struct ui_source *src);
 /* Interval between probes of a series, estimated from its last minute. */
 int64_t view_interval_ns(const struct ui *ui, const struct model_series *ms);
 

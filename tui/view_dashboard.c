@@ -25,7 +25,7 @@ enum { C_TARGET, C_IFACE, C_KIND, C_LAST, C_P50, C_P95, C_JIT, C_LOSS,
 static const struct table_col cols_all[NCOL] = {
     [C_TARGET] = {"Target", 10, 22, 0, TABLE_LEFT, false},
     [C_IFACE] = {"Iface", 5, 8, 3, TABLE_LEFT, false},
-    [C_KIND] = {"Kind", 4, 5, 4, TABLE_LEFT, false},
+    [C_KIND] = {"Kind", 4, 8, 4, TABLE_LEFT, false},
     [C_LAST] = {"Last ms", 6, 7, 0, TABLE_RIGHT, false},
     [C_P50] = {"p50", 5, 6, 0, TABLE_RIGHT, false},
     [C_P95] = {"p95", 5, 6, 1, TABLE_RIGHT, false},
@@ -53,9 +53,17 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 	char right[64];
 	struct table t;
 
-	for (size_t r = 0; r < n; r++)
-		if (model_at(m, idx[r])->interface[0])
+	int kind_w = cols_all[C_KIND].min_w;
+
+	for (size_t r = 0; r < n; r++) {
+		const struct model_series *ms = model_at(m, idx[r]);
+		int kw = (int)strlen(sample_kind_name(ms->kind));
+
+		if (ms->interface[0])
 			ifaces = true;
+		if (kw > kind_w && kw <= cols_all[C_KIND].pref_w)
+			kind_w = kw; /* "udp_echo" whole, not "udp…" */
+	}
 	int map[NCOL], nc = 0; /* logical column -> drawn column */
 
 	for (int k = 0; k < NCOL; k++) {
@@ -64,6 +72,8 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 		if (map[k] >= 0)
 			cols[nc++] = cols_all[k];
 	}
+	if (map[C_KIND] >= 0)
+		cols[map[C_KIND]].min_w = kind_w;
 	snprintf(right, sizeof(right), "p50/p95/jitter/loss over %s",
 		 stats_window_name(ui->window));
 	view_section(cb, y, "Targets", right, ui->pane == 0);
@@ -147,6 +157,20 @@ static const struct model_series *find_kind(struct model *m, int kind)
 	return NULL;
 }
 
+/* kbps -> "850 kb/s" or "95.3 Mb/s". */
+static void fmt_rate(char *out, size_t size, int64_t kbps)
+{
+	if (kbps == BB_NONE)
+		snprintf(out, size, "-");
+	else if (kbps < 10000)
+		snprintf(out, size, "%lld kb/s", (long long)kbps);
+	else
+		snprintf(out, size, "%.1f Mb/s", (double)kbps / 1000.0);
+}
+
+/* Per direction: the last result (BAD under 70 % of the hour's median, the
+ * baseline), the baseline, then a sparkline of the recent tests scaled to
+ * their maximum (a throughput is never "too high"). */
 static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 {
 	static const int kinds[2] = {BB_KIND_UPLOAD, BB_KIND_DOWNLOAD};
@@ -159,6 +183,7 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 		const struct model_series *ms =
 		    find_kind(ui->src.model, kinds[d]);
 		struct stats_summary st;
+		char last[32], base[32];
 		int x = 12 + d * half;
 
 		if (!ms)
@@ -166,26 +191,40 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 		any = true;
 		stats_series_summary(ms->stats, STATS_1H, ui->src.now_mono_ns,
 				     &st);
+		int64_t kbps = ms->last.status == BB_STATUS_OK
+				   ? ms->last.throughput_kbps
+				   : BB_NONE;
+
+		fmt_rate(last, sizeof(last), kbps);
+		fmt_rate(base, sizeof(base), st.p50);
 		int x2 = x + cellbuf_printf(cb, x, y, ROLE_NORMAL, 0, "%-4s ",
 					    names[d]);
+		if (ms->last.status != BB_STATUS_OK)
+			x2 += cellbuf_putn(cb, x2, y, half - 6, "failed",
+					   ROLE_BAD, 0) + 1;
+		else
+			x2 += cellbuf_printf(
+				  cb, x2, y,
+				  kbps != BB_NONE && st.p50 != BB_NONE &&
+					  kbps * 10 < st.p50 * 7
+				      ? ROLE_BAD
+				      : ROLE_NORMAL,
+				  CELLBUF_BOLD, "%s", last) +
+			      1;
+		x2 += cellbuf_printf(cb, x2, y, ROLE_DIM, 0, "base %s ", base);
+		int sw = x + half - 2 - x2;
+
+		if (sw < 3)
+			continue;
 		size_t k = stats_series_recent(ms->stats, ui->scratch,
-					       (size_t)(half - 30));
+					       (size_t)sw);
 		struct sparkline_opts so = {0};
 
-		sparkline_draw(cb, x2, y, half - 30, ui->scratch, k, &so);
-		x2 += half - 29;
-		cellbuf_printf(cb, x2, y,
-			       ms->last.throughput_kbps != BB_NONE &&
-				       st.p50 != BB_NONE &&
-				       ms->last.throughput_kbps * 10 <
-					   st.p50 * 7
-				   ? ROLE_BAD
-				   : ROLE_NORMAL,
-			       0, "%.1f Mb/s (base %.1f)",
-			       ms->last.throughput_kbps == BB_NONE
-				   ? 0.0
-				   : ms->last.throughput_kbps / 1000.0,
-			       st.p50 == BB_NONE ? 0.0 : st.p50 / 1000.0);
+		for (size_t i = 0; i < k; i++)
+			if (series_is_value(ui->scratch[i]) &&
+			    ui->scratch[i] > so.top)
+				so.top = ui->scratch[i];
+		sparkline_draw(cb, x2, y, sw, ui->scratch, k, &so);
 	}
 	if (!any)
 		cellbuf_put(cb, 12, y,
@@ -199,36 +238,99 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 static void bloat_lines(struct ui *ui, struct cellbuf *cb, int y, int h)
 {
 	int w = cellbuf_width(cb), half = (w - 2) / 2;
-	const struct model_series *ms =
-	    find_kind(ui->src.model, BB_KIND_BUFFERBLOAT);
-	static const char *const names[2] = {"Upload", "Download"};
+	static const char *const names[3] = {"Upload", "Download",
+					     "Both ways"};
+	const struct ui_bloat *bl = ui->src.bloat;
+	/* only the both-ways result known (a replay: the model keeps one
+	 * sample per series, and "both" is the last phase): show it whole */
+	bool both = !bl[0].ok && !bl[1].ok && bl[2].ok;
 
 	for (int d = 0; d < 2; d++) {
+		const struct ui_bloat *b = &bl[both ? 2 : d];
 		int x = 1 + d * (half + 1);
 
-		if (!ms || ms->last.status != BB_STATUS_OK) {
+		if (both && d == 1)
+			break;
+		if (both)
+			half = w - 1;
+
+		if (!b->have || !b->ok) {
 			cellbuf_printf(cb, x, y, ROLE_HEADER, 0, "%s",
 				       names[d]);
 			cellbuf_put(cb, x + 10, y, "--", ROLE_DIM,
 				    CELLBUF_BOLD);
-			cellbuf_putn(cb, x + 14, y, half - 15,
-				     ui->src.has_server ? "no test yet (b: test now)"
-				     : half >= 52 ? "no test yet (needs a companion "
-						    "server)"
-						  : "no test yet (no server)",
-				     ROLE_DIM, 0);
+			const char *why =
+			    b->have ? b->detail
+			    : ui->src.bloat_running ? "test running..."
+			    : ui->src.has_server	   ? "no test yet"
+			    : half >= 52 ? "no test yet (needs a companion "
+					   "server)"
+					 : "no test yet (no server)";
+			cellbuf_putn(cb, x + 14, y, half - 15, why,
+				     b->have ? ROLE_WARN : ROLE_DIM, 0);
 			continue;
 		}
 		struct gauge_data g = {
-		    .label = names[d],
-		    .idle_us = ms->last.up_delay_ns == BB_NONE
-				   ? -1
-				   : ms->last.up_delay_ns / 1000,
-		    .loaded_us = ms->last.rtt_ns / 1000,
-		    .age_s = (now_ms_of(ui) - ms->last.real_ns / 1000000) /
-			     1000,
+		    .label = names[both ? 2 : d],
+		    .idle_us = b->idle_ns == BB_NONE ? -1 : b->idle_ns / 1000,
+		    .loaded_us = b->loaded_ns / 1000,
+		    .age_s = (now_ms_of(ui) - b->at_ms) / 1000,
 		};
+		if (g.age_s < 0)
+			g.age_s = 0;
 		gauge_draw(cb, x, y, half - 1, h, &g);
+	}
+}
+
+/* "one-way ↑0.03 ↓0.02 ms" from the newest echo sample with a synced
+ * clock (core sets the one-way delays only at sync quality >= 80 %). */
+/* Display columns of a UTF-8 string (one per code point here). */
+static size_t cols_of(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static void oneway_words(struct ui *ui, struct cellbuf *cb, char *out,
+			 size_t len)
+{
+	const struct model_series *ms = find_kind(ui->src.model,
+						  BB_KIND_UDP_ECHO);
+	int q = -1;
+
+	out[0] = 0;
+	if (!ms)
+		return;
+	if (sscanf(ms->last.detail, "sync q=%d", &q) != 1)
+		q = -1;
+	if (ms->last.up_delay_ns != BB_NONE &&
+	    ms->last.down_delay_ns != BB_NONE) {
+		char u[16], dn[16];
+
+		view_fmt_ms(u, sizeof(u), ms->last.up_delay_ns);
+		view_fmt_ms(dn, sizeof(dn), ms->last.down_delay_ns);
+		snprintf(out, len, "one-way %s%s %s%s ms  ",
+			 view_g(cb, "↑", "up "), u, view_g(cb, "↓", "down "),
+			 dn);
+	} else if (q >= 0) {
+		snprintf(out, len, "clock sync %d%% (one-way at 80%%)  ", q);
+	}
+}
+
+/* "echo lost ↑3 ↓0" since the start, "" without directional losses. */
+static void lost_words(struct ui *ui, struct cellbuf *cb, char *out,
+		       size_t len)
+{
+	out[0] = 0;
+	if (ui->src.echo_lost_up || ui->src.echo_lost_down) {
+		snprintf(out, len, "echo lost %s%llu %s%llu  ",
+			 view_g(cb, "↑", "up "),
+			 (unsigned long long)ui->src.echo_lost_up,
+			 view_g(cb, "↓", "down "),
+			 (unsigned long long)ui->src.echo_lost_down);
 	}
 }
 
@@ -248,8 +350,30 @@ static void dash_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 
 	targets(ui, cb, y, tg_h, idx, n);
 	y += tg_h;
-	view_section(cb, y, "Throughput & bufferbloat",
-		     ui->src.has_server ? "b: bufferbloat test now" : "", false);
+	char right[128] = "";
+
+	if (ui->src.has_server) {
+		/* the title keeps its 24 columns */
+		size_t room = (size_t)(cellbuf_width(cb) - 32);
+		const char *hint = ui->src.replay	 ? ""
+				   : ui->src.bloat_running ? "bloat test running"
+							   : "b: bloat test";
+		char ow[64], lost[64];
+
+		oneway_words(ui, cb, ow, sizeof(ow));
+		lost_words(ui, cb, lost, sizeof(lost));
+		/* fill in priority order: one-way, losses, the key hint */
+		const char *part[3] = {ow, lost, hint};
+
+		for (int i = 0; i < 3; i++)
+			if (cols_of(right) + cols_of(part[i]) <= room)
+				snprintf(right + strlen(right),
+					 sizeof(right) - strlen(right), "%s",
+					 part[i]);
+		for (size_t k = strlen(right); k && right[k - 1] == ' '; k--)
+			right[k - 1] = 0;
+	}
+	view_section(cb, y, "Throughput & bufferbloat", right, false);
 	throughput_line(ui, cb, y + 1);
 	bloat_lines(ui, cb, y + 2, bloat_h);
 	y += tp_h;

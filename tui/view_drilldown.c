@@ -207,6 +207,53 @@ static void loss_lines(struct ui *ui, const struct model_series *ms,
 	}
 }
 
+/* The one-way line: the echo stream's newest up/down delays while the clock
+ * sync quality is >= 80 % (core leaves them BB_NONE below), else why not;
+ * and the echo losses by direction. */
+static void oneway(struct ui *ui, const struct model_series *ms,
+		   struct cellbuf *cb, int x, int y)
+{
+	int q = -1;
+
+	if (ms->kind != BB_KIND_UDP_ECHO) {
+		cellbuf_put(cb, x, y,
+			    ui->src.has_server
+				? "measured on the udp_echo row of the "
+				  "companion server"
+				: "needs a companion server (its echo stream "
+				  "times each direction)",
+			    ROLE_DIM, 0);
+		return;
+	}
+	if (sscanf(ms->last.detail, "sync q=%d", &q) != 1)
+		q = -1;
+	if (ms->last.up_delay_ns != BB_NONE &&
+	    ms->last.down_delay_ns != BB_NONE) {
+		char u[16], d[16];
+
+		view_fmt_ms(u, sizeof(u), ms->last.up_delay_ns);
+		view_fmt_ms(d, sizeof(d), ms->last.down_delay_ns);
+		x += cellbuf_printf(cb, x, y, ROLE_NORMAL, 0,
+				    "up %s ms  down %s ms", u, d);
+		if (q >= 0)
+			x += cellbuf_printf(cb, x, y, ROLE_DIM, 0,
+					    "  (clock sync %d%%)", q);
+	} else if (ms->last.status != BB_STATUS_OK) {
+		x += cellbuf_put(cb, x, y, "last probe lost", ROLE_WARN, 0);
+	} else if (q >= 0) {
+		x += cellbuf_printf(cb, x, y, ROLE_DIM, 0,
+				    "clock sync %d%% (shown from 80%%)", q);
+	} else {
+		x += cellbuf_put(cb, x, y, "clock not synced yet", ROLE_DIM,
+				 0);
+	}
+	if (ui->src.echo_lost_up || ui->src.echo_lost_down)
+		cellbuf_printf(cb, x + 2, y, ROLE_WARN, 0,
+			       "lost up %llu, down %llu since start",
+			       (unsigned long long)ui->src.echo_lost_up,
+			       (unsigned long long)ui->src.echo_lost_down);
+}
+
 static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 {
 	const struct model_series *ms = view_dd_series(ui);
@@ -223,7 +270,7 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	}
 	int64_t iv = view_interval_ns(ui, ms);
 	int64_t want = span_s[ui->span] * 1000000000LL / (iv > 0 ? iv : 1);
-	bool capped = false;
+	bool capped = false, whole = want <= STATS_MAX_ENTRIES;
 
 	if (want > STATS_MAX_ENTRIES)
 		want = STATS_MAX_ENTRIES;
@@ -231,6 +278,17 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 
 	if (ui->span == SPAN_24H || (int64_t)n < want / 2)
 		capped = ui->span >= SPAN_1H;
+	/* Less history than the window: pad the left with "no data" so the
+	 * probes sit where the time axis says they are (19 s of a 10 min
+	 * window is the right 3 %, not the whole width). */
+	if (whole && (int64_t)n < want) {
+		size_t pad = (size_t)want - n;
+
+		memmove(ui->scratch + pad, ui->scratch, n * sizeof(int64_t));
+		for (size_t i = 0; i < pad; i++)
+			ui->scratch[i] = SERIES_NODATA;
+		n = (size_t)want;
+	}
 	snprintf(title, sizeof(title), "%s  %s via %s", ms->target,
 		 sample_kind_name(ms->kind),
 		 ms->interface[0] ? ms->interface : "the default route");
@@ -275,19 +333,7 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	if (y >= end)
 		return;
 	cellbuf_put(cb, 1, y, "One-way delay", ROLE_HEADER, 0);
-	if (ms->last.up_delay_ns != BB_NONE) {
-		char u[16], d[16];
-
-		view_fmt_ms(u, sizeof(u), ms->last.up_delay_ns);
-		view_fmt_ms(d, sizeof(d), ms->last.down_delay_ns);
-		cellbuf_printf(cb, 16, y, ROLE_NORMAL, 0, "up %s ms  down %s ms",
-			       u, d);
-	} else {
-		cellbuf_put(cb, 16, y,
-			    "needs a companion server (its echo stream times "
-			    "each direction)",
-			    ROLE_DIM, 0);
-	}
+	oneway(ui, ms, cb, 16, y);
 	y++;
 	if (w < 120 && end - y >= 12) {
 		histogram(cb, 1, y, w - 2, 7, ui->scratch, n);

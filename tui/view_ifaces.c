@@ -59,7 +59,7 @@ static void if_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 		return;
 	}
 	cols[0] = (struct table_col){"Target", 10, 24, 0, TABLE_LEFT, false};
-	cols[1] = (struct table_col){"Kind", 4, 5, 9, TABLE_LEFT, false};
+	cols[1] = (struct table_col){"Kind", 4, 11, 9, TABLE_LEFT, false};
 	for (int f = 0; f < nif; f++)
 		cols[2 + f] = (struct table_col){
 		    ifs[f][0] ? ifs[f] : "default route", 14, 22, f + 1,

@@ -5,7 +5,9 @@
  * gauges, an event pane of 40 events, footer) of a model holding an hour
  * of 1 s samples for 20 targets, rendered into a 200 x 60 cell buffer,
  * then the diff term_draw would send.  A new sample per target arrives
- * every frame, so the figures and sparklines move.  Prints "name value
+ * every frame, so the figures and sparklines move; a companion server adds
+ * an udp_echo row, upload/download tests every minute and bufferbloat
+ * results (through view_source_sample, as the app does).  Prints "name value
  * unit" lines: median and p99 µs per frame (goal: median <= 2000 µs).
  */
 #include <stdio.h>
@@ -68,6 +70,46 @@ static void add(struct model *m, int t, int64_t i)
 	model_add(m, &s);
 }
 
+/* Companion server samples at second i: echo, and every 60 s the tests. */
+static void add_server(struct model *m, struct ui_source *src, int64_t i)
+{
+	struct bb_sample s;
+
+	sample_init(&s, BB_KIND_UDP_ECHO);
+	snprintf(s.target, sizeof(s.target), "lo");
+	snprintf(s.server, sizeof(s.server), "lo");
+	s.mono_ns = 1000 * NS + i * NS;
+	s.real_ns = 1732000000LL * NS + i * NS;
+	s.status = BB_STATUS_OK;
+	s.rtt_ns = 9000000 + (int64_t)(rnd() % 2000000);
+	s.up_delay_ns = s.rtt_ns / 2;
+	s.down_delay_ns = s.rtt_ns - s.up_delay_ns;
+	snprintf(s.detail, sizeof(s.detail), "sync q=97 n=40 off=+0.1ms");
+	model_add(m, &s);
+	view_source_sample(src, &s);
+	if (i % 60)
+		return;
+	for (int k = BB_KIND_UPLOAD; k <= BB_KIND_DOWNLOAD; k++) {
+		s.kind = (uint8_t)k;
+		s.rtt_ns = s.up_delay_ns = s.down_delay_ns = BB_NONE;
+		s.throughput_kbps = (k == BB_KIND_UPLOAD ? 20000 : 100000) +
+				    (int64_t)(rnd() % 5000);
+		model_add(m, &s);
+	}
+	static const char *const det[3] = {"up C +150ms rpm=375",
+					   "down A +12ms rpm=2857",
+					   "both D +240ms rpm=240"};
+	static const int64_t loaded[3] = {160000000, 21000000, 250000000};
+	for (int k = 0; k < 3; k++) {
+		s.kind = BB_KIND_BUFFERBLOAT;
+		s.throughput_kbps = BB_NONE;
+		s.rtt_ns = loaded[k];
+		snprintf(s.detail, sizeof(s.detail), "%s", det[k]);
+		model_add(m, &s);
+		view_source_sample(src, &s);
+	}
+}
+
 int main(void)
 {
 	struct model *m = model_create(NS);
@@ -80,9 +122,13 @@ int main(void)
 
 	if (!m || !ev || !cb || view_ui_init(&ui) < 0)
 		return 1;
-	for (i = 0; i < HISTORY; i++)
+	memset(&ui.src, 0, sizeof(ui.src));
+	ui.src.has_server = true;
+	for (i = 0; i < HISTORY; i++) {
 		for (int t = 0; t < TARGETS; t++)
 			add(m, t, i);
+		add_server(m, &ui.src, i);
+	}
 	for (int k = 0; k < 40; k++) {
 		struct bb_event e = {0};
 
@@ -104,6 +150,7 @@ int main(void)
 	for (int f = 0; f < WARMUP + FRAMES; f++, i++) {
 		for (int t = 0; t < TARGETS; t++)
 			add(m, t, i);
+		add_server(m, &ui.src, i);
 		ui.src.now_mono_ns = 1000 * NS + (i + 1) * NS;
 		ui.src.now_ms = 1732000000000LL + (i + 1) * 1000;
 		ui.src.uptime_s = i;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -337,6 +338,176 @@ static void test_replay_frame(void **state)
 	assert_int_equal(keys_dispatch(&f->ui, ']'), 0);
 }
 
+/* A sample of kind k from the companion server "lo" at probe i. */
+static struct bb_sample srv_sample(struct fx *f, int k, int i)
+{
+	struct bb_sample s;
+
+	sample_init(&s, (enum bb_probe_kind)k);
+	snprintf(s.target, sizeof(s.target), "lo");
+	snprintf(s.server, sizeof(s.server), "lo");
+	s.mono_ns = f->now - (int64_t)(600 - i) * 100 * MS;
+	s.real_ns = (REAL0_MS + 60000) * MS - (int64_t)(600 - i) * 100 * MS;
+	s.seq = (uint32_t)i;
+	s.status = BB_STATUS_OK;
+	return s;
+}
+
+/* BB_VIEW_DUMP=1: print the buffer (debugging a failing look-up). */
+static void dump(struct cellbuf *cb)
+{
+	if (!getenv("BB_VIEW_DUMP"))
+		return;
+	for (int y = 0; y < cellbuf_height(cb); y++)
+		printf("%s\n", text(cb, y));
+}
+
+static void test_server_figures(void **state)
+{
+	struct fx *f = *state;
+	struct bb_sample s;
+
+	f->ui.view = VIEW_DASHBOARD;
+	f->ui.src.has_server = true;
+	for (int i = 0; i < 600; i++) {
+		s = srv_sample(f, BB_KIND_UDP_ECHO, i);
+		if (i % 100 == 50) {
+			s.status = BB_STATUS_TIMEOUT;
+			snprintf(s.detail, sizeof(s.detail), "lost %s",
+				 i % 200 == 50 ? "up" : "down");
+		} else {
+			s.rtt_ns = 40000; /* 0.04 ms, loopback */
+			s.up_delay_ns = 22000;
+			s.down_delay_ns = 18000;
+			snprintf(s.detail, sizeof(s.detail),
+				 "sync q=97 n=40 off=+0.001ms");
+		}
+		model_add(f->m, &s);
+		view_source_sample(&f->ui.src, &s);
+	}
+	for (int i = 100; i < 600; i += 100) {
+		s = srv_sample(f, BB_KIND_UPLOAD, i);
+		s.throughput_kbps = 18000 + i;
+		model_add(f->m, &s);
+		s = srv_sample(f, BB_KIND_DOWNLOAD, i);
+		s.throughput_kbps = 95000 + i;
+		model_add(f->m, &s);
+	}
+	static const char *const det[3] = {"up D +290ms rpm=198 owd +280/+2",
+					   "down A +8ms rpm=1818",
+					   "both D +300ms rpm=195"};
+	static const int64_t loaded[3] = {303 * MS, 33 * MS, 308 * MS};
+	for (int k = 0; k < 3; k++) {
+		s = srv_sample(f, BB_KIND_BUFFERBLOAT, 300);
+		s.rtt_ns = loaded[k];
+		snprintf(s.detail, sizeof(s.detail), "%s", det[k]);
+		model_add(f->m, &s);
+		view_source_sample(&f->ui.src, &s);
+	}
+	assert_true(f->ui.src.bloat[0].ok && f->ui.src.bloat[1].ok);
+	assert_int_equal(f->ui.src.bloat[0].idle_ns, 13 * MS);
+	assert_int_equal(f->ui.src.bloat[1].idle_ns, 25 * MS);
+	assert_int_equal(f->ui.src.echo_lost_up, 3);
+	assert_int_equal(f->ui.src.echo_lost_down, 3);
+
+	render(f, 120, 40);
+	dump(f->cb);
+	int y = find(f->cb, "lo ");
+	assert_true(y > 0);
+	assert_non_null(strstr(text(f->cb, y), "udp_echo"));
+	assert_non_null(strstr(text(f->cb, y), "0.04"));
+	assert_true(find(f->cb, "one-way ↑0.02 ↓0.02 ms") >= 0 ||
+		    find(f->cb, "one-way ↑0.022 ↓0.018 ms") >= 0);
+	assert_true(find(f->cb, "echo lost ↑3 ↓3") >= 0);
+	y = find(f->cb, " Throughput Up");
+	assert_true(y > 0);
+	assert_non_null(strstr(text(f->cb, y), "18.5 Mb/s"));
+	assert_non_null(strstr(text(f->cb, y), "95.5 Mb/s"));
+	y = find(f->cb, "Upload");
+	assert_true(y > 0);
+	assert_non_null(strstr(text(f->cb, y), " D "));
+	assert_non_null(strstr(text(f->cb, y), "idle 13"));
+	assert_non_null(strstr(text(f->cb, y), " A "));
+	assert_null(strstr(text(f->cb, y), "no test yet"));
+	render(f, 80, 24);
+	dump(f->cb);
+	y = find(f->cb, "Upload");
+	assert_true(y > 0);
+	assert_non_null(strstr(text(f->cb, y), " D "));
+	assert_non_null(strstr(text(f->cb, y), "Download"));
+
+	/* the model alone (replay) knows only the newest sample ("both") */
+	struct ui_source src = f->ui.src;
+	view_source_from_model(&src);
+	assert_false(src.bloat[0].have);
+	assert_true(src.bloat[2].ok);
+	struct ui_source keep = f->ui.src;
+	f->ui.src.bloat[0] = src.bloat[0];
+	f->ui.src.bloat[1] = src.bloat[1];
+	f->ui.src.bloat[2] = src.bloat[2];
+	render(f, 120, 40);
+	dump(f->cb);
+	y = find(f->cb, "Both ways");
+	assert_true(y > 0);
+	assert_non_null(strstr(text(f->cb, y), " D "));
+	assert_true(find(f->cb, "no test yet") < 0);
+	/* loopback figures: two decimals, RPM capped */
+	f->ui.src = keep;
+	f->ui.src.bloat[0].idle_ns = 40000;
+	f->ui.src.bloat[0].loaded_ns = 60000;
+	render(f, 200, 50);
+	y = find(f->cb, "Upload");
+	assert_true(y > 0);
+	assert_non_null(strstr(text(f->cb, y), "idle 0.04 → 0.06 ms"));
+	assert_non_null(strstr(text(f->cb, y), "RPM >99999"));
+	f->ui.src = keep;
+
+	/* drilldown of the echo row: one-way delay and losses by direction,
+	 * 0.04 ms on a 0.1 ms scale */
+	f->ui.view = VIEW_DASHBOARD;
+	f->ui.filter[0] = 0;
+	size_t idx[MODEL_MAX_SERIES], n = view_rows(&f->ui, idx, MODEL_MAX_SERIES);
+	f->ui.sel = (int)n - 1;
+	keys_dispatch(&f->ui, TERM_KEY_ENTER);
+	assert_int_equal(f->ui.view, VIEW_DRILLDOWN);
+	f->ui.span = SPAN_1M;
+	render(f, 120, 40);
+	dump(f->cb);
+	assert_true(find(f->cb, "lo  udp_echo") >= 0);
+	y = find(f->cb, "One-way delay");
+	assert_true(y > 0);
+	assert_non_null(strstr(text(f->cb, y), "clock sync 97%"));
+	assert_non_null(strstr(text(f->cb, y), "lost up 3, down 3"));
+	assert_true(find(f->cb, "0.10 ┤") >= 0);
+	assert_true(find(f->cb, "1.0 ┤") < 0);
+	/* 60 s of probes in the 10 min window: the right tenth of the plot,
+	 * the rest blank (no data), not stretched over the width */
+	keys_dispatch(&f->ui, 'w');
+	assert_int_equal(f->ui.span, SPAN_10M);
+	render(f, 120, 40);
+	dump(f->cb);
+	int py = find(f->cb, "0.04 ┤");
+	assert_true(py > 0);
+	int dots_left = 0, dots_right = 0;
+	for (int x = 7; x < 118; x++) {
+		uint32_t ch = cellbuf_at(f->cb, x, py)->ch;
+		if (ch > 0x2800 && ch <= 0x28ff)
+			*(x < 100 ? &dots_left : &dots_right) += 1;
+	}
+	assert_int_equal(dots_left, 0);
+	assert_true(dots_right >= 8);
+	/* b: the app runs the test (request), or a note without a server */
+	f->ui.request = UI_REQ_NONE;
+	assert_true(keys_dispatch(&f->ui, 'b') & KEY_HANDLED);
+	assert_int_equal(f->ui.request, UI_REQ_BLOAT);
+	f->ui.src.has_server = false;
+	f->ui.request = UI_REQ_NONE;
+	keys_dispatch(&f->ui, 'b');
+	assert_int_equal(f->ui.request, UI_REQ_NONE);
+	assert_non_null(strstr(f->ui.note, "needs a companion server"));
+	keys_dispatch(&f->ui, TERM_KEY_ESC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +520,7 @@ int main(void)
 	    cmocka_unit_test(test_filter_rows),
 	    cmocka_unit_test(test_interfaces),
 	    cmocka_unit_test(test_replay_frame),
+	    cmocka_unit_test(test_server_figures),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
