@@ -60,6 +60,7 @@
 #define PUSH_EVERY_NS	  (5 * BB_NS_PER_S)
 #define HOLD_NEVER	  INT64_MAX /* ended explicitly */
 #define HOUR_NS		  (3600 * BB_NS_PER_S)
+#define SILENT_NS	  (10 * BB_NS_PER_S) /* no reply this long: unreachable */
 
 enum dk {
 	DK_LATENCY,
@@ -91,9 +92,13 @@ struct kind_def {
 	void (*eval)(struct detect *d, struct dseries *ds, int64_t now);
 };
 
+/* Direction of a lost echo (core/probe_echo detail "lost up"/"lost down"). */
+enum fail_dir { FD_UNKNOWN, FD_UP, FD_DOWN };
+
 struct fail {
 	int64_t mono, real;
 	uint8_t status;
+	uint8_t dir; /* enum fail_dir */
 };
 
 struct dseries {
@@ -171,6 +176,7 @@ struct detect {
 	size_t nloaded;
 	struct sync_state sync[MAX_SYNC];
 	size_t nsync;
+	struct diag_peak peak; /* degraded == 0: nothing to say */
 };
 
 static void eval_jitter(struct detect *d, struct dseries *ds, int64_t now);
@@ -786,11 +792,24 @@ static int64_t idle_for(const struct detect *d, const struct bb_sample *s)
 void detect_sample(struct detect *d, const struct model_series *ms,
 		   const struct bb_sample *s)
 {
-	if (!ms || (s->flags & (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE)))
+	if (!ms || (s->flags & BB_SAMPLE_DUPLICATE))
 		return;
 	struct dseries *ds = series_for(d, ms);
 	if (!ds)
 		return;
+	if (s->flags & BB_SAMPLE_LATE) {
+		/* a reply after the timeout (capped at two intervals when
+		 * probing fast): the probe already counted as lost, but its
+		 * delay is evidence of a queue, so it feeds the spike run
+		 * (never the baseline or the loss), and it proves the path
+		 * worked when it was sent: no micro-disconnect around it */
+		if ((ECHO & P(s->kind)) && s->status == BB_STATUS_OK &&
+		    s->rtt_ns != BB_NONE && s->rtt_ns > 0) {
+			joint_sample(d, ds, s);
+			latency_sample(d, ds, s, s->rtt_ns);
+		}
+		return;
+	}
 	d->off = s->real_ns - s->mono_ns;
 	if (s->mono_ns > d->now)
 		d->now = s->mono_ns;
@@ -828,6 +847,9 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 		f->mono = s->mono_ns;
 		f->real = s->real_ns;
 		f->status = s->status;
+		f->dir = !strcmp(s->detail, "lost up")	   ? FD_UP
+			 : !strcmp(s->detail, "lost down") ? FD_DOWN
+							   : FD_UNKNOWN;
 		if (s->detail[0])
 			snprintf(ds->last_error, sizeof(ds->last_error), "%s",
 				 s->detail);
@@ -966,11 +988,51 @@ static enum stats_loss_pattern pattern_of(const struct stats_summary *st,
 		return st->pattern;
 	const uint32_t *h = st->loss_run_hist;
 	unsigned in_bursts = 3 * h[2] + 4 * h[3] + 5 * h[4] + 10 * h[5];
+	/* the buckets 5-9 and 10+ count their minimum: the longest run is
+	 * known exactly (one run of 40 is 40 lost in a burst, not 10) */
+	unsigned lr = st->loss_run_longest;
+	in_bursts += lr >= 10 ? lr - 10 : lr >= 5 ? lr - 5 : 0;
 	if (in_bursts > st->lost)
 		in_bursts = st->lost;
 	if (st->pattern == STATS_LOSS_BURST && 2 * in_bursts >= lost)
 		return STATS_LOSS_BURST;
 	return STATS_LOSS_SCATTERED;
+}
+
+/* Loss of an echo series split by direction from the failures since FROM
+ * (the newest FAIL_RING of them: a share, scaled to the window's PCT). */
+struct loss_dir {
+	bool known;
+	double up_pct, down_pct;
+	enum diag_asym asym;
+};
+
+static struct loss_dir loss_direction(const struct detect *d,
+				      const struct dseries *ds, int64_t from,
+				      double pct)
+{
+	struct loss_dir r = {0};
+	const struct joint *j = &d->joint[ds->joint];
+	unsigned n = ds->nfail < FAIL_RING ? ds->nfail : FAIL_RING;
+	unsigned all = 0, up = 0, down = 0;
+	if (ds->ms->kind != BB_KIND_UDP_ECHO)
+		return r;
+	for (unsigned i = 0; i < n; i++) {
+		const struct fail *f = &ds->fails[i];
+		if (f->mono <= from || in_outage(j, f->mono))
+			continue;
+		all++;
+		up += f->dir == FD_UP;
+		down += f->dir == FD_DOWN;
+	}
+	if (!all || up + down == 0)
+		return r;
+	r.known = true;
+	r.up_pct = pct * up / all;
+	r.down_pct = pct * down / all;
+	struct diag_dir u = {r.up_pct, -1}, dn = {r.down_pct, -1};
+	r.asym = diag_asymmetry(&u, &dn);
+	return r;
 }
 
 static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
@@ -1007,22 +1069,56 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 			? BB_SEV_CRITICAL
 			: BB_SEV_WARNING;
 	enum stats_loss_pattern pat = pattern_of(&st, lost);
+	const char *patname = stats_loss_pattern_name(pat);
+	/* no answer at all in the window, or none for SILENT_NS: the target
+	 * is unreachable, which is neither scattered loss nor a burst */
+	int64_t silent = ds->fail_since > ds->last_ok && lf != INT64_MIN
+				 ? lf - ds->fail_since + ds->interval_ns
+				 : 0;
+	bool unreachable = (sent >= 3 && lost == sent && recent) ||
+			   (silent >= SILENT_NS && recent);
+	if (unreachable)
+		patname = "unreachable";
+	struct loss_dir ld = loss_direction(d, ds, now - wns, pct);
 	const uint32_t *h = st.loss_run_hist;
 	unsigned bursts = h[2] + h[3] + h[4] + h[5];
 	struct place p = series_place(ds);
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN], tgt[96];
-	snprintf(desc, sizeof(desc),
-		 "Packet loss to %s: %.1f %% over %d s, longest burst %u "
-		 "probe%s (%s).",
-		 p.target, pct, wsec, longest, longest == 1 ? "" : "s",
-		 stats_loss_pattern_name(pat));
+	char dirtxt[96] = "", dirmet[112] = "";
+	if (ld.known)
+		snprintf(dirmet, sizeof(dirmet),
+			 ",\"up_loss_pct\":%.2f,\"down_loss_pct\":%.2f,"
+			 "\"direction\":\"%s\"",
+			 ld.up_pct, ld.down_pct,
+			 ld.asym == DIAG_ASYM_UP	 ? "up"
+			 : ld.asym == DIAG_ASYM_DOWN ? "down"
+						     : "both");
+	if (ld.known && ld.asym != DIAG_ASYM_NONE)
+		snprintf(dirtxt, sizeof(dirtxt),
+			 "; lost on the way %s only: %.1f %% up, %.1f %% down",
+			 ld.asym == DIAG_ASYM_UP ? "up" : "down", ld.up_pct,
+			 ld.down_pct);
+	if (unreachable)
+		snprintf(desc, sizeof(desc),
+			 "No replies from %s for %.0f s (%.1f %% loss over "
+			 "%d s%s).",
+			 p.target, (double)silent / BB_NS_PER_S, pct, wsec,
+			 dirtxt);
+	else
+		snprintf(desc, sizeof(desc),
+			 "Packet loss to %s: %.1f %% over %d s, longest burst "
+			 "%u probe%s (%s%s).",
+			 p.target, pct, wsec, longest, longest == 1 ? "" : "s",
+			 patname, dirtxt);
 	snprintf(met, sizeof(met),
 		 "{\"target\":%s,\"loss_pct\":%.2f,\"lost\":%u,\"sent\":%u,"
 		 "\"window_s\":%d,\"longest_burst\":%u,\"bursts\":%u,"
-		 "\"pattern\":\"%s\",\"period_ms\":%.0f,\"excluded\":%u}",
+		 "\"pattern\":\"%s\",\"period_ms\":%.0f,\"excluded\":%u,"
+		 "\"silent_ms\":%.0f%s}",
 		 json_str(p.target, tgt, sizeof(tgt)), pct, lost, sent, wsec,
-		 longest, bursts, stats_loss_pattern_name(pat),
-		 st.loss_period_ns == BB_NONE ? 0 : ms(st.loss_period_ns), ex);
+		 longest, bursts, patname,
+		 st.loss_period_ns == BB_NONE ? 0 : ms(st.loss_period_ns), ex,
+		 unreachable ? ms(silent) : 0, dirmet);
 	int64_t start = first_fail_real(d, ds, now - wns);
 	if (!start)
 		start = real_ms_of(d, now);
@@ -1359,7 +1455,21 @@ static void verdict_event(const struct detect *d, const struct devent *e,
 			longest = (unsigned)strtoul(q + 16, NULL, 10);
 		if ((q = strstr(m, "\"pattern\":\"")))
 			sscanf(q + 11, "%15[a-z]", pat);
-		if (!strcmp(pat, "burst") || !strcmp(pat, "periodic"))
+		char dir[8] = "";
+		double up = 0, down = 0;
+		if ((q = strstr(m, "\"direction\":\"")))
+			sscanf(q + 13, "%7[a-z]", dir);
+		if ((q = strstr(m, "\"up_loss_pct\":")))
+			up = strtod(q + 14, NULL);
+		if ((q = strstr(m, "\"down_loss_pct\":")))
+			down = strtod(q + 16, NULL);
+		if (!strcmp(pat, "unreachable")) {
+			double silent = 0;
+			if ((q = strstr(m, "\"silent_ms\":")))
+				silent = strtod(q + 12, NULL);
+			cat(buf, len, "%sNo replies from %s for %.0f s.", sp,
+			    ev->target, silent / 1000);
+		} else if (!strcmp(pat, "burst") || !strcmp(pat, "periodic"))
 			cat(buf, len,
 			    "%s%soss bursts to %s: %u burst%s in %d s, longest "
 			    "%u probes.",
@@ -1371,6 +1481,14 @@ static void verdict_event(const struct detect *d, const struct devent *e,
 			    "%sScattered packet loss to %s: %.1f %% over %d s.",
 			    sp, ev->target, pct,
 			    d->cfg.thresholds.packet_loss_window_s);
+		if (!strcmp(dir, "up") || !strcmp(dir, "down"))
+			cat(buf, len,
+			    " The loss is on the way %s only: %.1f %% lost "
+			    "%s, %.1f %% %s.",
+			    dir, !strcmp(dir, "up") ? up : down,
+			    !strcmp(dir, "up") ? "upstream" : "downstream",
+			    !strcmp(dir, "up") ? down : up,
+			    !strcmp(dir, "up") ? "downstream" : "upstream");
 		return;
 	}
 	cat(buf, len, "%s%s", sp, ev->description);
@@ -1391,6 +1509,14 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 		}
 	verdict_routing(d, buf, len);
 	verdict_interfaces(d, buf, len);
+	if (d->peak.degraded)
+		cat(buf, len,
+		    "%sEvenings are worse: %.1f ms median delay and %.1f %% "
+		    "loss from 18:00 to 23:59 against %.1f ms and %.1f %% "
+		    "the rest of the day, worst at %02d:00.",
+		    buf[0] ? " " : "", d->peak.peak_p50_ms,
+		    d->peak.peak_loss_pct, d->peak.offpeak_p50_ms,
+		    d->peak.offpeak_loss_pct, d->peak.worst_hour);
 	if (buf[0])
 		return strlen(buf);
 	unsigned n = 0;
@@ -1413,6 +1539,14 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 	else
 		snprintf(buf, len, "No problems detected in the last hour.");
 	return strlen(buf);
+}
+
+void detect_peak_hours(struct detect *d, const struct diag_peak *pk)
+{
+	if (pk)
+		d->peak = *pk;
+	else
+		memset(&d->peak, 0, sizeof(d->peak));
 }
 
 size_t detect_open_count(const struct detect *d)

@@ -75,6 +75,11 @@ void detect_bloat_result(struct detect *d, const char *ifname,
  * below again (info events). */
 void detect_time_sync(struct detect *d, const char *server, double quality,
 		      int64_t offset_ns, int n_samples, int64_t real_ms);
+/* The peak-hour diagnosis of the history (diag_peak_hours over the
+ * agg_1hour rows of the last days folded by local hour, core/detect_diag.h):
+ * while PK->degraded the verdict names the evening hours; NULL forgets. */
+struct diag_peak;
+void detect_peak_hours(struct detect *d, const struct diag_peak *pk);
 /* One or a few plain sentences on what is wrong now, with figures;
  * "No problems detected in the last hour." when nothing is.  Returns the
  * length written (truncated to len - 1). */

@@ -9,6 +9,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <errno.h>
@@ -18,12 +19,16 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/detect.h"
 #include "core/detect_diag.h"
 #include "core/model.h"
+#include "core/store.h"
 
 #define MS     BB_NS_PER_MS
 #define SEC    BB_NS_PER_S
@@ -609,6 +614,292 @@ static void test_diag(void **state)
 	assert_int_equal(diag_worse_interface(&eth, &eth), -1);
 }
 
+/* One target stops answering for good while another is fine: 100 % loss
+ * is "unreachable" ("No replies from b for N s"), never "scattered". */
+static void test_unreachable(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	for (int k = 0; k < 100; k++, t += 100 * MS) {
+		feed(f, "a", t, 1, 10 * MS);
+		feed(f, "b", t + 50 * MS, 1, 10 * MS);
+	}
+	int64_t dead = t + 50 * MS;
+	for (int k = 0; k < 200; k++, t += 100 * MS) {
+		feed(f, "a", t, 1, 10 * MS);
+		feed(f, "b", t + 50 * MS, 0, 0);
+	}
+	detect_tick(f->d, t);
+	char v[512];
+	detect_verdict(f->d, v, sizeof(v));
+	assert_non_null(strstr(v, "No replies from b for 20 s."));
+	assert_null(strstr(v, "Scattered"));
+	int i = find(f, "packet_loss", DETECT_START);
+	assert_true(i >= 0);
+	assert_int_equal(f->ev[i].start_ms, real_ms(dead));
+	assert_int_equal(f->ev[i].severity, BB_SEV_CRITICAL);
+	/* the newest figures: unreachable, 20 s silent */
+	detect_finish(f->d);
+	i = find(f, "packet_loss", DETECT_END);
+	assert_non_null(strstr(f->ev[i].metrics, "\"pattern\":\"unreachable\""));
+	assert_true(fabs(metric(&f->ev[i], "silent_ms") - 20000) <= 100);
+	assert_non_null(strstr(f->ev[i].description, "No replies from b for 20 s"));
+	fix_free(f);
+
+	/* never answered at all: 100 % of the window */
+	f = fix_new();
+	t = T0;
+	for (int k = 0; k < 100; k++, t += 100 * MS) {
+		feed(f, "a", t, 1, 10 * MS);
+		feed(f, "c", t + 50 * MS, 0, 0);
+	}
+	detect_tick(f->d, t);
+	detect_verdict(f->d, v, sizeof(v));
+	assert_non_null(strstr(v, "No replies from c for 10 s."));
+	fix_free(f);
+}
+
+static void feed_echo(struct fix *f, int64_t mono, int ok, const char *why)
+{
+	struct bb_sample s;
+	ticks_to(f, mono);
+	sample_init(&s, BB_KIND_UDP_ECHO);
+	s.mono_ns = mono;
+	s.real_ns = mono + REAL0;
+	snprintf(s.target, sizeof(s.target), "srv");
+	snprintf(s.server, sizeof(s.server), "lab");
+	s.seq = (uint32_t)(mono / MS);
+	s.status = ok ? BB_STATUS_OK : BB_STATUS_TIMEOUT;
+	if (ok)
+		s.rtt_ns = 10 * MS;
+	else
+		snprintf(s.detail, sizeof(s.detail), "%s", why);
+	detect_sample(f->d, model_add(f->m, &s), &s);
+}
+
+/* Echo loss attributed by the probe ("lost up" / "lost down") names the
+ * direction in the event and the verdict (scenario 4). */
+static void test_asymmetric_loss(void **state)
+{
+	for (int dir = 0; dir < 3; dir++) {
+		struct fix *f = fix_new();
+		int64_t t = T0;
+		for (int k = 0; k < 50; k++, t += 100 * MS)
+			feed_echo(f, t, 1, NULL);
+		/* 10 % loss; both ways for dir 2 */
+		for (int k = 0; k < 300; k++, t += 100 * MS) {
+			const char *why = dir == 0	? "lost up"
+					  : dir == 1	? "lost down"
+					  : k % 20 < 10 ? "lost up"
+							: "lost down";
+			feed_echo(f, t, k % 10 != 3, why);
+		}
+		detect_tick(f->d, t);
+		char v[512];
+		detect_verdict(f->d, v, sizeof(v));
+		detect_finish(f->d);
+		int i = find(f, "packet_loss", DETECT_END);
+		assert_true(i >= 0);
+		double up = metric(&f->ev[i], "up_loss_pct");
+		double down = metric(&f->ev[i], "down_loss_pct");
+		double pct = metric(&f->ev[i], "loss_pct");
+		char want[128];
+		snprintf(want, sizeof(want),
+			 "The loss is on the way up only: %.1f %% lost "
+			 "upstream, 0.0 %% downstream.",
+			 pct);
+		if (dir == 0) {
+			assert_non_null(strstr(f->ev[i].metrics,
+					       "\"direction\":\"up\""));
+			assert_true(fabs(up - pct) < 0.01 && down == 0);
+			assert_true(pct > 8 && pct < 10);
+			assert_non_null(strstr(v, want));
+			assert_non_null(strstr(f->ev[i].description,
+					       "on the way up only"));
+		} else if (dir == 1) {
+			assert_non_null(strstr(f->ev[i].metrics,
+					       "\"direction\":\"down\""));
+			assert_true(fabs(down - pct) < 0.01 && up == 0);
+			assert_non_null(strstr(v, "on the way down only"));
+		} else {
+			assert_non_null(strstr(f->ev[i].metrics,
+					       "\"direction\":\"both\""));
+			assert_true(fabs(up - pct / 2) < 1.5);
+			assert_true(fabs(down - pct / 2) < 1.5);
+			assert_null(strstr(v, "only"));
+		}
+		fix_free(f);
+	}
+}
+
+/* Several days of hourly rows, evenings worse (scenario 6). */
+static void test_peak_hours_days(void **state)
+{
+	struct diag_hour rows[24 * 7];
+	size_t n = 0;
+	for (int day = 0; day < 7; day++)
+		for (int h = 0; h < 24; h++)
+			rows[n++] = (struct diag_hour){
+				h, (h >= 18 && h <= 22 ? 40.0 + h : 12.0) + day % 3,
+				h >= 19 && h <= 22 ? 2.0 : 0.1};
+	struct diag_peak pk;
+	assert_int_equal(diag_peak_hours(rows, n, &pk), 0);
+	assert_int_equal(pk.degraded, 1);
+	assert_int_equal(pk.worst_hour, 22);
+	assert_true(pk.peak_p50_ms > 55 && pk.offpeak_p50_ms < 15);
+	assert_true(pk.peak_loss_pct > pk.offpeak_loss_pct + 1);
+}
+
+/* Peak-hour diagnosis over a real database (scenario 6): seven days of
+ * agg_1hour rows written into the physical table with sqlite, evenings
+ * 18:00-23:00 worse (p50 40 ms against 12, 3 % loss against 0.1 %), read
+ * back with store_read_aggs, folded by hour of day, diagnosed. */
+struct fold {
+	struct diag_hour rows[24 * 8];
+	size_t n;
+};
+
+static int fold_row(void *ctx, const struct store_agg *a)
+{
+	struct fold *f = ctx;
+	time_t t = (time_t)(a->bucket_ms / 1000);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	if (f->n < sizeof(f->rows) / sizeof(f->rows[0]) && a->count > 0)
+		f->rows[f->n++] = (struct diag_hour){
+			tm.tm_hour, a->p50, 100.0 * (double)a->lost / (double)a->count};
+	return 0;
+}
+
+static void test_peak_hours_from_db(void **state)
+{
+	char dir[] = "/tmp/bb-detect.XXXXXX", path[64], err[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bb.db", dir);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	struct store *st = store_open(path, 0, err, sizeof(err));
+	assert_non_null(st);
+	/* one real sample creates the series the rollups refer to */
+	const int64_t day0 = 1767225600000LL; /* 2026-01-01 00:00 UTC */
+	struct bb_sample smp;
+	sample_init(&smp, BB_KIND_ICMP);
+	smp.real_ns = day0 * BB_NS_PER_MS;
+	smp.mono_ns = T0;
+	snprintf(smp.target, sizeof(smp.target), "8.8.8.8");
+	smp.status = BB_STATUS_OK;
+	smp.rtt_ns = 12 * MS;
+	assert_int_equal(store_write_samples(st, &smp, 1), 0);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 2000);
+	char sql[512];
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	for (int d = 0; d < 7; d++)
+		for (int h = 0; h < 24; h++) {
+			bool peak = h >= 18 && h < 23;
+			snprintf(sql, sizeof(sql),
+				 "INSERT INTO agg_1hour(bucket_ms, series, "
+				 "interface, test_type, target, server_name, "
+				 "unit, count, lost, min, max, avg, p50, p95, "
+				 "p99) SELECT %lld, id, interface, test_type, "
+				 "target, server_name, 'ms', 36000, %d, 5, 90, "
+				 "%f, %f, %f, %f FROM series LIMIT 1",
+				 (long long)(day0 + (d * 24 + h) * 3600000LL),
+				 peak ? 1080 : 36, peak ? 42.0 : 13.0,
+				 peak ? 40.0 + h - 18 + d % 2 : 12.0 + d % 2,
+				 peak ? 80.0 : 20.0, peak ? 95.0 : 30.0);
+			assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL),
+					 SQLITE_OK);
+		}
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct fold *f = calloc(1, sizeof(*f));
+	assert_int_equal(store_read_aggs(st, STORE_AGG_1HOUR, day0,
+					 day0 + 7 * 24 * 3600000LL, fold_row, f),
+			 0);
+	assert_int_equal(f->n, 7 * 24);
+	struct diag_peak pk;
+	assert_int_equal(diag_peak_hours(f->rows, f->n, &pk), 0);
+	assert_int_equal(pk.degraded, 1);
+	assert_int_equal(pk.worst_hour, 22);
+	/* peak median over 18..23: the 23:00 rows are off (12/13 ms) */
+	assert_true(pk.offpeak_p50_ms >= 12 && pk.offpeak_p50_ms <= 13);
+	assert_true(pk.peak_p50_ms >= 40 && pk.peak_p50_ms <= 45);
+	assert_true(fabs(pk.offpeak_loss_pct - 0.1) < 1e-6);
+	/* 5 of the 6 hours 18..23 at 3 %, 23:00 at 0.1 % */
+	assert_true(fabs(pk.peak_loss_pct - (5 * 3.0 + 0.1) / 6) < 1e-6);
+	/* the verdict names it while the diagnosis holds */
+	struct fix *fx = fix_new();
+	detect_peak_hours(fx->d, &pk);
+	char v[512];
+	detect_verdict(fx->d, v, sizeof(v));
+	assert_non_null(strstr(v, "Evenings are worse: "));
+	assert_non_null(strstr(v, "worst at 22:00."));
+	detect_peak_hours(fx->d, NULL);
+	detect_verdict(fx->d, v, sizeof(v));
+	assert_string_equal(v, "No problems detected in the last hour.");
+	fix_free(fx);
+	free(f);
+	store_close(st);
+	char rm[96];
+	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+	assert_int_equal(system(rm), 0);
+}
+
+/* Replies later than the probe timeout (a queue deeper than the timeout):
+ * each probe is a timeout, then a LATE reply with its RTT; the late RTTs
+ * make a latency spike with the real peak, and no micro-disconnect. */
+static void test_late_replies_spike(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	clean(f, "a", &t, 50, 1 * MS);
+	int64_t first = t;
+	for (int k = 0; k < 40; k++, t += 100 * MS) {
+		feed(f, "a", t, 0, 0);
+		struct bb_sample s;
+		sample_init(&s, BB_KIND_ICMP);
+		s.mono_ns = t;
+		s.real_ns = t + REAL0;
+		snprintf(s.target, sizeof(s.target), "a");
+		s.status = BB_STATUS_OK;
+		s.flags = BB_SAMPLE_LATE;
+		s.seq = (uint32_t)(t / MS);
+		s.rtt_ns = (250 + k) * MS;
+		detect_sample(f->d, model_add(f->m, &s), &s);
+	}
+	clean(f, "a", &t, 50, 1 * MS);
+	detect_finish(f->d);
+	int i = find(f, "latency_spike", DETECT_END);
+	assert_true(i >= 0);
+	assert_int_equal(f->ev[i].start_ms, real_ms(first));
+	assert_true(fabs(metric(&f->ev[i], "peak_ms") - 289) < 0.01);
+	assert_true(metric(&f->ev[i], "baseline_ms") < 1.5);
+	/* 4 s of timeouts, but every probe was answered: not an outage */
+	assert_int_equal(count(f, "micro_disconnect", -1), 0);
+	fix_free(f);
+}
+
+/* One long run (40 probes) on one target while another answers: a burst,
+ * whatever the histogram's 10+ bucket counts. */
+static void test_long_run_is_burst(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	for (int k = 0; k < 300; k++, t += 100 * MS) {
+		feed(f, "a", t, 1, 10 * MS);
+		feed(f, "b", t + 50 * MS, k < 100 || k >= 140, 10 * MS);
+	}
+	detect_finish(f->d);
+	int i = find(f, "packet_loss", DETECT_END);
+	assert_true(i >= 0);
+	assert_non_null(strstr(f->ev[i].metrics, "\"pattern\":\"burst\""));
+	assert_int_equal((int)metric(&f->ev[i], "longest_burst"), 40);
+	assert_int_equal(count(f, "micro_disconnect", -1), 0);
+	fix_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -625,6 +916,12 @@ int main(void)
 		cmocka_unit_test(test_jitter),
 		cmocka_unit_test(test_routing_verdict),
 		cmocka_unit_test(test_diag),
+		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_asymmetric_loss),
+		cmocka_unit_test(test_peak_hours_days),
+		cmocka_unit_test(test_peak_hours_from_db),
+		cmocka_unit_test(test_late_replies_spike),
+		cmocka_unit_test(test_long_run_is_burst),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
