@@ -45,7 +45,7 @@ struct alerts {
 
 static const char *sev_name(uint8_t s)
 {
-	static const char *n[] = {"info", "warning", "critical"};
+	static const char *n[] = { "info", "warning", "critical" };
 	return s < 3 ? n[s] : "info";
 }
 
@@ -61,7 +61,8 @@ static void on_child(struct ev_loop *loop, ev_child *w, int revents)
 {
 	struct child *c = w->data;
 	struct alerts *a = c->owner;
-	if (!c->killed && !(WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == 0))
+	if (!c->killed &&
+	    !(WIFEXITED(w->rstatus) && WEXITSTATUS(w->rstatus) == 0))
 		a->st.failed++;
 	child_done(a, c);
 }
@@ -70,7 +71,8 @@ static void on_limit(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct child *c = w->data;
 	if (c->pid > 0 && !c->killed) {
-		kill(-c->pid, SIGKILL); /* the whole group: sh and its children */
+		kill(-c->pid,
+		     SIGKILL); /* the whole group: sh and its children */
 		kill(c->pid, SIGKILL);
 		c->killed = 1;
 		c->owner->st.killed++;
@@ -97,8 +99,8 @@ struct alerts *alerts_create(struct ev_loop *loop, const char *log_path,
 	if (log_path && log_path[0]) {
 		a->log = fopen(log_path, "a");
 		if (!a->log) {
-			snprintf(err, errlen, "alerts.log_path %s: %s", log_path,
-				 strerror(errno));
+			snprintf(err, errlen, "alerts.log_path %s: %s",
+				 log_path, strerror(errno));
 			free(a);
 			return NULL;
 		}
@@ -147,8 +149,9 @@ static void write_line(struct alerts *a, const struct bb_event *ev,
 	stamp(end ? ev->end_ms : ev->start_ms, t, sizeof(t));
 	int rc;
 	if (end)
-		rc = fprintf(a->log, "%s END %s %s iface=%s target=%s server=%s "
-				     "after %.1f s: %s\n",
+		rc = fprintf(a->log,
+			     "%s END %s %s iface=%s target=%s server=%s "
+			     "after %.1f s: %s\n",
 			     t, sev_name(ev->severity), ev->kind,
 			     ev->interface[0] ? ev->interface : "-",
 			     ev->target[0] ? ev->target : "-",
@@ -156,8 +159,9 @@ static void write_line(struct alerts *a, const struct bb_event *ev,
 			     (double)(ev->end_ms - ev->start_ms) / 1000.0,
 			     ev->description);
 	else
-		rc = fprintf(a->log, "%s START %s %s iface=%s target=%s "
-				     "server=%s: %s\n",
+		rc = fprintf(a->log,
+			     "%s START %s %s iface=%s target=%s "
+			     "server=%s: %s\n",
 			     t, sev_name(ev->severity), ev->kind,
 			     ev->interface[0] ? ev->interface : "-",
 			     ev->target[0] ? ev->target : "-",
@@ -218,7 +222,7 @@ static void run_command(struct alerts *a, const struct bb_event *ev,
 		a->st.failed++;
 		return;
 	}
-	char *argv[] = {"sh", "-c", a->command, NULL};
+	char *argv[] = { "sh", "-c", a->command, NULL };
 	pid_t pid = fork();
 	if (pid == 0) {
 		setpgid(0, 0);

@@ -26,11 +26,11 @@ struct alerts;
 
 /* Counters for the status line and tests. */
 struct alerts_stats {
-	uint64_t lines;	   /* lines written to the log */
-	uint64_t started;  /* commands started */
-	uint64_t killed;   /* commands killed at the time limit */
-	uint64_t failed;   /* exit status != 0, fork or write failure */
-	uint64_t skipped;  /* too many commands running */
+	uint64_t lines;	  /* lines written to the log */
+	uint64_t started; /* commands started */
+	uint64_t killed;  /* commands killed at the time limit */
+	uint64_t failed;  /* exit status != 0, fork or write failure */
+	uint64_t skipped; /* too many commands running */
 	size_t running;
 };
 

@@ -12,7 +12,7 @@
 
 #define BB_NS_PER_US 1000LL
 #define BB_NS_PER_MS 1000000LL
-#define BB_NS_PER_S 1000000000LL
+#define BB_NS_PER_S  1000000000LL
 
 /* CLOCK_MONOTONIC in ns. */
 int64_t clock_mono_ns(void);

@@ -114,8 +114,7 @@ int clocksync_estimate(const struct clocksync *cs, int64_t at_real,
 	}
 	double ss = 0;
 	for (unsigned i = 0; i < k; i++) {
-		double r = (double)s[i].off -
-			   (a + b * (double)(s[i].t - tmax));
+		double r = (double)s[i].off - (a + b * (double)(s[i].t - tmax));
 		ss += r * r;
 	}
 	double rms = sqrt(ss / k);

@@ -46,7 +46,7 @@
 typedef int (*check_fn)(const char *v, char *why, size_t whylen);
 
 static int why_set(char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static int why_set(char *why, size_t n, const char *fmt, ...)
 {
@@ -112,8 +112,8 @@ static int check_hostname(const char *s, char *why, size_t n)
 					       "empty label in \"%.64s\"", s);
 			if (s[i - 1] == '-')
 				return why_set(
-				    why, n, "label ends with '-' in \"%.64s\"",
-				    s);
+					why, n,
+					"label ends with '-' in \"%.64s\"", s);
 			if (i < len) {
 				label = 0;
 				digits = true;
@@ -365,222 +365,231 @@ struct opt {
 		.def_list = dl                                                 \
 	}
 
-static const char *const conn_types[] = {"auto", "wifi",   "wired", "cellular",
-					 "vpn",	 "custom", NULL};
-static const char *const bloat_types[] = {"upload", "download", "both", NULL};
-static const char *const chart_styles[] = {"light", "dark", NULL};
-static const char *const log_levels[] = {"error", "warning", "info", "debug",
-					 NULL};
-static const char *const no_entries[] = {NULL};
-static const char *const def_icmp[] = {"1.1.1.1", "8.8.8.8", NULL};
-static const char *const def_domains[] = {"example.com", NULL};
-static const char *const def_tcp[] = {"1.1.1.1:443", "8.8.8.8:443", NULL};
+static const char *const conn_types[] = { "auto", "wifi",   "wired", "cellular",
+					  "vpn",  "custom", NULL };
+static const char *const bloat_types[] = { "upload", "download", "both", NULL };
+static const char *const chart_styles[] = { "light", "dark", NULL };
+static const char *const log_levels[] = { "error", "warning", "info", "debug",
+					  NULL };
+static const char *const no_entries[] = { NULL };
+static const char *const def_icmp[] = { "1.1.1.1", "8.8.8.8", NULL };
+static const char *const def_domains[] = { "example.com", NULL };
+static const char *const def_tcp[] = { "1.1.1.1:443", "8.8.8.8:443", NULL };
 
 /* Sections in print order; a key's section must be listed here. */
 static const char *const sections[] = {
-    "general",	   "targets",	       "thresholds",
-    "tests",	   "tests.throughput", "tests.bufferbloat",
-    "tests.dns",   "tests.tcp",	       "monitoring",
-    "alerts",	   "retention",	       "output",
-    "export",	   "logging",	       "metrics",
-    "loss_stream",
+	"general",     "targets",	   "thresholds",
+	"tests",       "tests.throughput", "tests.bufferbloat",
+	"tests.dns",   "tests.tcp",	   "monitoring",
+	"alerts",      "retention",	   "output",
+	"export",      "logging",	   "metrics",
+	"loss_stream",
 };
 
 #define G "general"
 #define T "thresholds"
 static const struct opt opts[] = {
-    INT(G, "test_interval_ms", general.test_interval_ms, 10, 3600000, 1000,
-	"ms"),
-    INT(G, "probe_timeout_ms", general.probe_timeout_ms, 10, 60000, 1000, "ms"),
-    PATH(G, "database_path", general.database_path,
-	 "$XDG_DATA_HOME/bufferbane/bufferbane.db", OPT_NONEMPTY),
-    STR(G, "client_id", general.client_id, "auto", check_client_id, NULL),
-    LIST(G, "interfaces", general.interfaces, general.n_interfaces,
-	 check_ifname, no_entries),
-    STR(G, "connection_type", general.connection_type, "auto", NULL,
-	conn_types),
+	INT(G, "test_interval_ms", general.test_interval_ms, 10, 3600000, 1000,
+	    "ms"),
+	INT(G, "probe_timeout_ms", general.probe_timeout_ms, 10, 60000, 1000,
+	    "ms"),
+	PATH(G, "database_path", general.database_path,
+	     "$XDG_DATA_HOME/bufferbane/bufferbane.db", OPT_NONEMPTY),
+	STR(G, "client_id", general.client_id, "auto", check_client_id, NULL),
+	LIST(G, "interfaces", general.interfaces, general.n_interfaces,
+	     check_ifname, no_entries),
+	STR(G, "connection_type", general.connection_type, "auto", NULL,
+	    conn_types),
 
-    STR("targets", "isp_gateway", targets.isp_gateway, "auto", check_gateway,
-	NULL),
-    LIST("targets", "public_dns", targets.public_dns, targets.n_public_dns,
-	 check_nonempty_host, def_icmp),
-    LIST("targets", "custom", targets.custom, targets.n_custom, check_custom,
-	 no_entries),
+	STR("targets", "isp_gateway", targets.isp_gateway, "auto",
+	    check_gateway, NULL),
+	LIST("targets", "public_dns", targets.public_dns, targets.n_public_dns,
+	     check_nonempty_host, def_icmp),
+	LIST("targets", "custom", targets.custom, targets.n_custom,
+	     check_custom, no_entries),
 
-    INT(T, "latency_warning_ms", thresholds.latency_warning_ms, 1, 600000, 100,
-	"ms"),
-    INT(T, "latency_critical_ms", thresholds.latency_critical_ms, 1, 600000,
-	300, "ms"),
-    FLT(T, "latency_spike_factor", thresholds.latency_spike_factor, 1, 100, 3,
-	"x baseline"),
-    INT(T, "latency_spike_probes", thresholds.latency_spike_probes, 1, 1000, 5,
-	"probes"),
-    INT(T, "jitter_warning_ms", thresholds.jitter_warning_ms, 1, 60000, 10,
-	"ms"),
-    INT(T, "jitter_critical_ms", thresholds.jitter_critical_ms, 1, 60000, 30,
-	"ms"),
-    INT(T, "jitter_sustain_s", thresholds.jitter_sustain_s, 1, 3600, 10, "s"),
-    FLT(T, "packet_loss_warning_pct", thresholds.packet_loss_warning_pct, 0,
-	100, 0.5, "%"),
-    FLT(T, "packet_loss_critical_pct", thresholds.packet_loss_critical_pct, 0,
-	100, 1, "%"),
-    INT(T, "packet_loss_window_s", thresholds.packet_loss_window_s, 1, 3600, 60,
-	"s"),
-    INT(T, "consecutive_loss_warning", thresholds.consecutive_loss_warning, 1,
-	1000, 3, "probes"),
-    INT(T, "consecutive_loss_threshold", thresholds.consecutive_loss_threshold,
-	1, 1000, 5, "probes"),
-    FLT(T, "throughput_warning_pct", thresholds.throughput_warning_pct, 0, 100,
-	80, "%"),
-    FLT(T, "throughput_alert_pct", thresholds.throughput_alert_pct, 0, 100, 70,
-	"%"),
-    FLT(T, "throughput_critical_pct", thresholds.throughput_critical_pct, 0,
-	100, 50, "%"),
-    INT(T, "throughput_sustain_s", thresholds.throughput_sustain_s, 1, 3600, 30,
-	"s"),
-    INT(T, "bufferbloat_warning_ms", thresholds.bufferbloat_warning_ms, 1,
-	60000, 100, "ms"),
-    INT(T, "bufferbloat_alert_ms", thresholds.bufferbloat_alert_ms, 1, 60000,
-	200, "ms"),
-    INT(T, "bufferbloat_critical_ms", thresholds.bufferbloat_critical_ms, 1,
-	60000, 500, "ms"),
-    INT(T, "dns_slow_ms", thresholds.dns_slow_ms, 1, 60000, 200, "ms"),
-    FLT(T, "dns_failure_pct", thresholds.dns_failure_pct, 0, 100, 10, "%"),
-    INT(T, "connection_drops", thresholds.connection_drops, 1, 1000, 2,
-	"drops"),
-    INT(T, "connection_window_s", thresholds.connection_window_s, 1, 86400, 300,
-	"s"),
-    INT(T, "micro_disconnect_ms", thresholds.micro_disconnect_ms, 100, 600000,
-	2000, "ms"),
-    FLT(T, "time_sync_quality_pct", thresholds.time_sync_quality_pct, 0, 100,
-	80, "%"),
-    INT(T, "time_sync_min_samples", thresholds.time_sync_min_samples, 1, 10000,
-	8, "samples"),
-    INT(T, "alert_cooldown_s", thresholds.alert_cooldown_s, 0, 86400, 300, "s"),
+	INT(T, "latency_warning_ms", thresholds.latency_warning_ms, 1, 600000,
+	    100, "ms"),
+	INT(T, "latency_critical_ms", thresholds.latency_critical_ms, 1, 600000,
+	    300, "ms"),
+	FLT(T, "latency_spike_factor", thresholds.latency_spike_factor, 1, 100,
+	    3, "x baseline"),
+	INT(T, "latency_spike_probes", thresholds.latency_spike_probes, 1, 1000,
+	    5, "probes"),
+	INT(T, "jitter_warning_ms", thresholds.jitter_warning_ms, 1, 60000, 10,
+	    "ms"),
+	INT(T, "jitter_critical_ms", thresholds.jitter_critical_ms, 1, 60000,
+	    30, "ms"),
+	INT(T, "jitter_sustain_s", thresholds.jitter_sustain_s, 1, 3600, 10,
+	    "s"),
+	FLT(T, "packet_loss_warning_pct", thresholds.packet_loss_warning_pct, 0,
+	    100, 0.5, "%"),
+	FLT(T, "packet_loss_critical_pct", thresholds.packet_loss_critical_pct,
+	    0, 100, 1, "%"),
+	INT(T, "packet_loss_window_s", thresholds.packet_loss_window_s, 1, 3600,
+	    60, "s"),
+	INT(T, "consecutive_loss_warning", thresholds.consecutive_loss_warning,
+	    1, 1000, 3, "probes"),
+	INT(T, "consecutive_loss_threshold",
+	    thresholds.consecutive_loss_threshold, 1, 1000, 5, "probes"),
+	FLT(T, "throughput_warning_pct", thresholds.throughput_warning_pct, 0,
+	    100, 80, "%"),
+	FLT(T, "throughput_alert_pct", thresholds.throughput_alert_pct, 0, 100,
+	    70, "%"),
+	FLT(T, "throughput_critical_pct", thresholds.throughput_critical_pct, 0,
+	    100, 50, "%"),
+	INT(T, "throughput_sustain_s", thresholds.throughput_sustain_s, 1, 3600,
+	    30, "s"),
+	INT(T, "bufferbloat_warning_ms", thresholds.bufferbloat_warning_ms, 1,
+	    60000, 100, "ms"),
+	INT(T, "bufferbloat_alert_ms", thresholds.bufferbloat_alert_ms, 1,
+	    60000, 200, "ms"),
+	INT(T, "bufferbloat_critical_ms", thresholds.bufferbloat_critical_ms, 1,
+	    60000, 500, "ms"),
+	INT(T, "dns_slow_ms", thresholds.dns_slow_ms, 1, 60000, 200, "ms"),
+	FLT(T, "dns_failure_pct", thresholds.dns_failure_pct, 0, 100, 10, "%"),
+	INT(T, "connection_drops", thresholds.connection_drops, 1, 1000, 2,
+	    "drops"),
+	INT(T, "connection_window_s", thresholds.connection_window_s, 1, 86400,
+	    300, "s"),
+	INT(T, "micro_disconnect_ms", thresholds.micro_disconnect_ms, 100,
+	    600000, 2000, "ms"),
+	FLT(T, "time_sync_quality_pct", thresholds.time_sync_quality_pct, 0,
+	    100, 80, "%"),
+	INT(T, "time_sync_min_samples", thresholds.time_sync_min_samples, 1,
+	    10000, 8, "samples"),
+	INT(T, "alert_cooldown_s", thresholds.alert_cooldown_s, 0, 86400, 300,
+	    "s"),
 
-    BOOL("tests.throughput", "enabled", tests.throughput.enabled, true),
-    INT("tests.throughput", "small_test_kb", tests.throughput.small_test_kb, 1,
-	1048576, 64, "KB"),
-    INT("tests.throughput", "small_interval_s",
-	tests.throughput.small_interval_s, 10, 86400, 60, "s"),
-    INT("tests.throughput", "medium_test_kb", tests.throughput.medium_test_kb,
-	1, 1048576, 1024, "KB"),
-    INT("tests.throughput", "medium_interval_s",
-	tests.throughput.medium_interval_s, 10, 86400, 900, "s"),
-    INT("tests.throughput", "large_test_kb", tests.throughput.large_test_kb, 1,
-	1048576, 10240, "KB"),
-    INT("tests.throughput", "large_interval_s",
-	tests.throughput.large_interval_s, 10, 86400, 3600, "s"),
-    INT("tests.throughput", "chunk_bytes", tests.throughput.chunk_bytes, 64,
-	65507, 1200, "bytes"),
+	BOOL("tests.throughput", "enabled", tests.throughput.enabled, true),
+	INT("tests.throughput", "small_test_kb", tests.throughput.small_test_kb,
+	    1, 1048576, 64, "KB"),
+	INT("tests.throughput", "small_interval_s",
+	    tests.throughput.small_interval_s, 10, 86400, 60, "s"),
+	INT("tests.throughput", "medium_test_kb",
+	    tests.throughput.medium_test_kb, 1, 1048576, 1024, "KB"),
+	INT("tests.throughput", "medium_interval_s",
+	    tests.throughput.medium_interval_s, 10, 86400, 900, "s"),
+	INT("tests.throughput", "large_test_kb", tests.throughput.large_test_kb,
+	    1, 1048576, 10240, "KB"),
+	INT("tests.throughput", "large_interval_s",
+	    tests.throughput.large_interval_s, 10, 86400, 3600, "s"),
+	INT("tests.throughput", "chunk_bytes", tests.throughput.chunk_bytes, 64,
+	    65507, 1200, "bytes"),
 
-    BOOL("tests.bufferbloat", "enabled", tests.bufferbloat.enabled, true),
-    INT("tests.bufferbloat", "interval_s", tests.bufferbloat.interval_s, 10,
-	86400, 300, "s"),
-    INT("tests.bufferbloat", "test_duration_s",
-	tests.bufferbloat.test_duration_s, 1, 600, 60, "s"),
-    STR("tests.bufferbloat", "test_type", tests.bufferbloat.test_type, "both",
-	NULL, bloat_types),
+	BOOL("tests.bufferbloat", "enabled", tests.bufferbloat.enabled, true),
+	INT("tests.bufferbloat", "interval_s", tests.bufferbloat.interval_s, 10,
+	    86400, 300, "s"),
+	INT("tests.bufferbloat", "test_duration_s",
+	    tests.bufferbloat.test_duration_s, 1, 600, 60, "s"),
+	STR("tests.bufferbloat", "test_type", tests.bufferbloat.test_type,
+	    "both", NULL, bloat_types),
 
-    BOOL("tests.dns", "enabled", tests.dns.enabled, true),
-    INT("tests.dns", "interval_s", tests.dns.interval_s, 1, 86400, 10, "s"),
-    LIST("tests.dns", "dns_servers", tests.dns.dns_servers,
-	 tests.dns.n_dns_servers, check_dns_server, def_icmp),
-    LIST("tests.dns", "test_domains", tests.dns.test_domains,
-	 tests.dns.n_test_domains, check_domain, def_domains),
+	BOOL("tests.dns", "enabled", tests.dns.enabled, true),
+	INT("tests.dns", "interval_s", tests.dns.interval_s, 1, 86400, 10, "s"),
+	LIST("tests.dns", "dns_servers", tests.dns.dns_servers,
+	     tests.dns.n_dns_servers, check_dns_server, def_icmp),
+	LIST("tests.dns", "test_domains", tests.dns.test_domains,
+	     tests.dns.n_test_domains, check_domain, def_domains),
 
-    BOOL("tests.tcp", "enabled", tests.tcp.enabled, false),
-    LIST("tests.tcp", "targets", tests.tcp.targets, tests.tcp.n_targets,
-	 check_tcp_target, def_tcp),
-    INT("tests.tcp", "interval_s", tests.tcp.interval_s, 1, 86400, 10, "s"),
+	BOOL("tests.tcp", "enabled", tests.tcp.enabled, false),
+	LIST("tests.tcp", "targets", tests.tcp.targets, tests.tcp.n_targets,
+	     check_tcp_target, def_tcp),
+	INT("tests.tcp", "interval_s", tests.tcp.interval_s, 1, 86400, 10, "s"),
 
-    BOOL("monitoring", "auto_detect_gateway", monitoring.auto_detect_gateway,
-	 true),
-    INT("monitoring", "gateway_check_interval_sec",
-	monitoring.gateway_check_interval_sec, 1, 86400, 60, "s"),
+	BOOL("monitoring", "auto_detect_gateway",
+	     monitoring.auto_detect_gateway, true),
+	INT("monitoring", "gateway_check_interval_sec",
+	    monitoring.gateway_check_interval_sec, 1, 86400, 60, "s"),
 
-    BOOL("alerts", "enabled", alerts.enabled, true),
-    PATH("alerts", "log_path", alerts.log_path, "", 0),
-    STR("alerts", "command", alerts.command, "", NULL, NULL),
+	BOOL("alerts", "enabled", alerts.enabled, true),
+	PATH("alerts", "log_path", alerts.log_path, "", 0),
+	STR("alerts", "command", alerts.command, "", NULL, NULL),
 
-    INT("retention", "measurements_days", retention.measurements_days, 1, 36500,
-	30, "days"),
-    INT("retention", "aggregations_days", retention.aggregations_days, 1, 36500,
-	365, "days"),
-    INT("retention", "events_days", retention.events_days, 1, 36500, 365,
-	"days"),
-    STR("retention", "aggregation_time", retention.aggregation_time, "03:00",
-	check_hhmm, NULL),
+	INT("retention", "measurements_days", retention.measurements_days, 1,
+	    36500, 30, "days"),
+	INT("retention", "aggregations_days", retention.aggregations_days, 1,
+	    36500, 365, "days"),
+	INT("retention", "events_days", retention.events_days, 1, 36500, 365,
+	    "days"),
+	STR("retention", "aggregation_time", retention.aggregation_time,
+	    "03:00", check_hhmm, NULL),
 
-    INT("output", "status_interval_s", output.status_interval_s, 1, 86400, 60,
-	"s"),
+	INT("output", "status_interval_s", output.status_interval_s, 1, 86400,
+	    60, "s"),
 
-    INT("export", "chart_width", export.chart_width, 100, 20000, 1200, "px"),
-    INT("export", "chart_height", export.chart_height, 100, 20000, 600, "px"),
-    STR("export", "chart_style", export.chart_style, "light", NULL,
-	chart_styles),
+	INT("export", "chart_width", export.chart_width, 100, 20000, 1200,
+	    "px"),
+	INT("export", "chart_height", export.chart_height, 100, 20000, 600,
+	    "px"),
+	STR("export", "chart_style", export.chart_style, "light", NULL,
+	    chart_styles),
 
-    STR("logging", "level", logging.level, "info", NULL, log_levels),
-    PATH("logging", "file", logging.file, "", 0),
+	STR("logging", "level", logging.level, "info", NULL, log_levels),
+	PATH("logging", "file", logging.file, "", 0),
 
-    STR("metrics", "listen", metrics.listen, "", check_listen, NULL),
+	STR("metrics", "listen", metrics.listen, "", check_listen, NULL),
 
-    INT("loss_stream", "interval_ms", loss_stream.interval_ms, 10, 10000, 100,
-	"ms"),
+	INT("loss_stream", "interval_ms", loss_stream.interval_ms, 10, 10000,
+	    100, "ms"),
 };
 #undef G
 #undef T
 
 /* One companion server's keys; offsets are into struct bb_config_server. */
 static const struct opt server_opts[] = {
-    {.section = "servers",
-     .key = "name",
-     .type = OPT_STR,
-     FLD(S_, name),
-     .def_s = "",
-     .check = check_name},
-    {.section = "servers",
-     .key = "host",
-     .type = OPT_STR,
-     FLD(S_, host),
-     .def_s = "",
-     .check = check_nonempty_host},
-    {.section = "servers",
-     .key = "port",
-     .type = OPT_INT,
-     FLD(S_, port),
-     .min = 1,
-     .max = 65535,
-     .def = CONFIG_DEFAULT_PORT},
-    {.section = "servers",
-     .key = "shared_secret",
-     .type = OPT_STR,
-     FLD(S_, shared_secret),
-     .def_s = "",
-     .check = check_secret},
-    {.section = "servers",
-     .key = "shared_secret_file",
-     .type = OPT_PATH,
-     FLD(S_, shared_secret_file),
-     .def_s = ""},
+	{ .section = "servers",
+	  .key = "name",
+	  .type = OPT_STR,
+	  FLD(S_, name),
+	  .def_s = "",
+	  .check = check_name },
+	{ .section = "servers",
+	  .key = "host",
+	  .type = OPT_STR,
+	  FLD(S_, host),
+	  .def_s = "",
+	  .check = check_nonempty_host },
+	{ .section = "servers",
+	  .key = "port",
+	  .type = OPT_INT,
+	  FLD(S_, port),
+	  .min = 1,
+	  .max = 65535,
+	  .def = CONFIG_DEFAULT_PORT },
+	{ .section = "servers",
+	  .key = "shared_secret",
+	  .type = OPT_STR,
+	  FLD(S_, shared_secret),
+	  .def_s = "",
+	  .check = check_secret },
+	{ .section = "servers",
+	  .key = "shared_secret_file",
+	  .type = OPT_PATH,
+	  FLD(S_, shared_secret_file),
+	  .def_s = "" },
 };
 
 /* Pairs that must be ordered: a.value <= b.value. */
 static const struct {
 	const char *lo, *hi;
 } ordered[] = {
-    {"thresholds.latency_warning_ms", "thresholds.latency_critical_ms"},
-    {"thresholds.jitter_warning_ms", "thresholds.jitter_critical_ms"},
-    {"thresholds.packet_loss_warning_pct",
-     "thresholds.packet_loss_critical_pct"},
-    {"thresholds.consecutive_loss_warning",
-     "thresholds.consecutive_loss_threshold"},
-    {"thresholds.throughput_critical_pct", "thresholds.throughput_alert_pct"},
-    {"thresholds.throughput_alert_pct", "thresholds.throughput_warning_pct"},
-    {"thresholds.bufferbloat_warning_ms", "thresholds.bufferbloat_alert_ms"},
-    {"thresholds.bufferbloat_alert_ms", "thresholds.bufferbloat_critical_ms"},
-    {"tests.bufferbloat.test_duration_s", "tests.bufferbloat.interval_s"},
-    {"retention.measurements_days", "retention.aggregations_days"},
+	{ "thresholds.latency_warning_ms", "thresholds.latency_critical_ms" },
+	{ "thresholds.jitter_warning_ms", "thresholds.jitter_critical_ms" },
+	{ "thresholds.packet_loss_warning_pct",
+	  "thresholds.packet_loss_critical_pct" },
+	{ "thresholds.consecutive_loss_warning",
+	  "thresholds.consecutive_loss_threshold" },
+	{ "thresholds.throughput_critical_pct",
+	  "thresholds.throughput_alert_pct" },
+	{ "thresholds.throughput_alert_pct",
+	  "thresholds.throughput_warning_pct" },
+	{ "thresholds.bufferbloat_warning_ms",
+	  "thresholds.bufferbloat_alert_ms" },
+	{ "thresholds.bufferbloat_alert_ms",
+	  "thresholds.bufferbloat_critical_ms" },
+	{ "tests.bufferbloat.test_duration_s", "tests.bufferbloat.interval_s" },
+	{ "retention.measurements_days", "retention.aggregations_days" },
 };
 
 /* ---- paths: "~", $HOME and the XDG base directories ---------------------- */
@@ -609,11 +618,11 @@ static int xdg_dir(const char *name, char *out, size_t n)
 	static const struct {
 		const char *name, *fallback;
 	} xdg[] = {
-	    {"XDG_DATA_HOME", "/.local/share"},
-	    {"XDG_CONFIG_HOME", "/.config"},
-	    {"XDG_STATE_HOME", "/.local/state"},
-	    {"XDG_CACHE_HOME", "/.cache"},
-	    {"HOME", ""},
+		{ "XDG_DATA_HOME", "/.local/share" },
+		{ "XDG_CONFIG_HOME", "/.config" },
+		{ "XDG_STATE_HOME", "/.local/state" },
+		{ "XDG_CACHE_HOME", "/.cache" },
+		{ "HOME", "" },
 	};
 	const char *v, *home;
 
@@ -684,11 +693,11 @@ static int expand_path(const char *in, const char *base_dir, char *out,
 		rc = xdg_dir(var, val, sizeof(val));
 		if (rc == -EINVAL)
 			return why_set(
-			    why, whylen,
-			    "unknown variable $%s (use "
-			    "HOME or XDG_DATA_HOME, XDG_CONFIG_HOME, "
-			    "XDG_STATE_HOME, XDG_CACHE_HOME)",
-			    var);
+				why, whylen,
+				"unknown variable $%s (use "
+				"HOME or XDG_DATA_HOME, XDG_CONFIG_HOME, "
+				"XDG_STATE_HOME, XDG_CACHE_HOME)",
+				var);
 		if (rc < 0)
 			return why_set(why, whylen, "cannot expand $%s", var);
 		o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "%s", val);
@@ -778,7 +787,7 @@ struct load {
 
 static int fail(const struct load *ld, const config_setting_t *s,
 		const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 
 static int fail(const struct load *ld, const config_setting_t *s,
 		const char *path, const char *fmt, ...)
@@ -949,7 +958,7 @@ static int load_value(struct load *ld, const struct opt *o,
 		memset(f, 0, o->size * (size_t)o->max_n);
 		for (int i = 0; i < n; i++) {
 			const config_setting_t *e =
-			    config_setting_get_elem(s, (unsigned)i);
+				config_setting_get_elem(s, (unsigned)i);
 			char epath[96];
 
 			snprintf(epath, sizeof(epath), "%s[%d]", path, i);
@@ -1005,11 +1014,11 @@ static void wipe_tree(config_t *cf)
 
 	for (int i = 0; list && i < config_setting_length(list); i++) {
 		config_setting_t *g =
-		    config_setting_get_elem(list, (unsigned)i);
+			config_setting_get_elem(list, (unsigned)i);
 		config_setting_t *s =
-		    config_setting_is_group(g)
-			? config_setting_get_member(g, "shared_secret")
-			: NULL;
+			config_setting_is_group(g)
+				? config_setting_get_member(g, "shared_secret")
+				: NULL;
 		const char *v = s ? config_setting_get_string(s) : NULL;
 
 		if (v)
@@ -1032,7 +1041,7 @@ static int load_servers(struct load *ld, config_setting_t *list,
 			    CONFIG_SERVERS_MAX);
 	for (int i = 0; i < n; i++) {
 		config_setting_t *g =
-		    config_setting_get_elem(list, (unsigned)i);
+			config_setting_get_elem(list, (unsigned)i);
 		struct bb_config_server *srv = &c->servers[i];
 		const config_setting_t *name_s = NULL;
 		char spath[32], path[96];
@@ -1048,11 +1057,11 @@ static int load_servers(struct load *ld, config_setting_t *list,
 			opt_default(&server_opts[k], srv);
 		for (int k = 0; k < config_setting_length(g); k++) {
 			config_setting_t *m =
-			    config_setting_get_elem(g, (unsigned)k);
+				config_setting_get_elem(g, (unsigned)k);
 			const char *key = config_setting_name(m);
 			const struct opt *o =
-			    find_opt(server_opts, ARRAY_LEN(server_opts),
-				     "servers", key);
+				find_opt(server_opts, ARRAY_LEN(server_opts),
+					 "servers", key);
 
 			snprintf(path, sizeof(path), "%s.%s", spath, key);
 			if (!o)
@@ -1070,10 +1079,10 @@ static int load_servers(struct load *ld, config_setting_t *list,
 		if (!srv->shared_secret[0] == !srv->shared_secret_file[0])
 			return fail(ld, g, spath, "%s",
 				    srv->shared_secret[0]
-					? "give shared_secret or "
-					  "shared_secret_file, not both"
-					: "missing shared_secret or "
-					  "shared_secret_file");
+					    ? "give shared_secret or "
+					      "shared_secret_file, not both"
+					    : "missing shared_secret or "
+					      "shared_secret_file");
 		for (int j = 0; j < i; j++)
 			if (strcmp(c->servers[j].name, srv->name) == 0) {
 				snprintf(path, sizeof(path), "%s.name", spath);
@@ -1592,8 +1601,11 @@ int config_parse_duration(const char *s, int64_t *seconds, char *err,
 	static const struct {
 		char unit;
 		int64_t mult;
-	} units[] = {
-	    {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 604800}};
+	} units[] = { { 's', 1 },
+		      { 'm', 60 },
+		      { 'h', 3600 },
+		      { 'd', 86400 },
+		      { 'w', 604800 } };
 	int64_t total = 0;
 	const char *p = s;
 
@@ -1651,8 +1663,8 @@ static bool digits(const char **p, int n, int *v)
 
 int config_parse_time(const char *s, time_t *out, char *err, size_t errlen)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30,
-				    31, 31, 30, 31, 30, 31};
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30,
+				     31, 31, 30, 31, 30, 31 };
 	int y, mo, d, h = 0, mi = 0, sec = 0, dim;
 	const char *p = s;
 	struct tm tm;

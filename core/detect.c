@@ -120,7 +120,8 @@ struct dseries {
 	/* throughput baseline (kbit/s, 0 = not seeded) */
 	double tbase;
 	int tseed;
-	int64_t tseed_max, tbase_mono, low_since, low_since_real, low_worst, last_tput;
+	int64_t tseed_max, tbase_mono, low_since, low_since_real, low_worst,
+		last_tput;
 };
 
 struct outage {
@@ -187,30 +188,30 @@ static void eval_conn(struct detect *d, struct dseries *ds, int64_t now);
 #define P(k) (1u << (k))
 #define ECHO (P(BB_KIND_ICMP) | P(BB_KIND_UDP_ECHO))
 static const struct kind_def kinds[DK_COUNT] = {
-	[DK_LATENCY] = {"latency_spike", "3x baseline for 5 probes", ECHO,
-			5 * BB_NS_PER_S, NULL},
-	[DK_JITTER] = {"high_jitter", "mean |IPDV| 10 ms / 30 ms over 10 s",
-		       ECHO, 10 * BB_NS_PER_S, eval_jitter},
-	[DK_LOSS] = {"packet_loss", "0.5 % / 1 % over 60 s, 3 / 5 in a row",
-		     ECHO, 10 * BB_NS_PER_S, eval_loss},
-	[DK_UPLOAD] = {"upload_degradation", "< 70 % of baseline for 30 s",
-		       P(BB_KIND_UPLOAD), HOLD_NEVER, NULL},
-	[DK_DOWNLOAD] = {"download_degradation", "< 70 % of baseline for 30 s",
-			 P(BB_KIND_DOWNLOAD), HOLD_NEVER, NULL},
-	[DK_DNS] = {"dns_issue", "median > 200 ms or > 10 % failures",
-		    P(BB_KIND_DNS), 0, eval_dns},
-	[DK_CONN] = {"connection_instability", "> 2 failed connects in 5 min",
-		     P(BB_KIND_TCP_CONNECT), 0, eval_conn},
-	[DK_BLOAT] = {"bufferbloat", "+200 ms under load (100 / 500)",
-		      P(BB_KIND_BUFFERBLOAT), HOLD_NEVER, NULL},
-	[DK_MICRO] = {"micro_disconnect", "every probe fails for > 2 s", 0,
-		      HOLD_NEVER, NULL},
-	[DK_SYNC_OK] = {"time_sync_established", "quality >= 80 %", 0,
-			HOLD_NEVER, NULL},
-	[DK_SYNC_LOST] = {"time_sync_lost", "quality < 80 %", 0, HOLD_NEVER,
-			  NULL},
-	[DK_GATEWAY] = {"gateway_change", "gateway address changed", 0,
-			HOLD_NEVER, NULL},
+	[DK_LATENCY] = { "latency_spike", "3x baseline for 5 probes", ECHO,
+			 5 * BB_NS_PER_S, NULL },
+	[DK_JITTER] = { "high_jitter", "mean |IPDV| 10 ms / 30 ms over 10 s",
+			ECHO, 10 * BB_NS_PER_S, eval_jitter },
+	[DK_LOSS] = { "packet_loss", "0.5 % / 1 % over 60 s, 3 / 5 in a row",
+		      ECHO, 10 * BB_NS_PER_S, eval_loss },
+	[DK_UPLOAD] = { "upload_degradation", "< 70 % of baseline for 30 s",
+			P(BB_KIND_UPLOAD), HOLD_NEVER, NULL },
+	[DK_DOWNLOAD] = { "download_degradation", "< 70 % of baseline for 30 s",
+			  P(BB_KIND_DOWNLOAD), HOLD_NEVER, NULL },
+	[DK_DNS] = { "dns_issue", "median > 200 ms or > 10 % failures",
+		     P(BB_KIND_DNS), 0, eval_dns },
+	[DK_CONN] = { "connection_instability", "> 2 failed connects in 5 min",
+		      P(BB_KIND_TCP_CONNECT), 0, eval_conn },
+	[DK_BLOAT] = { "bufferbloat", "+200 ms under load (100 / 500)",
+		       P(BB_KIND_BUFFERBLOAT), HOLD_NEVER, NULL },
+	[DK_MICRO] = { "micro_disconnect", "every probe fails for > 2 s", 0,
+		       HOLD_NEVER, NULL },
+	[DK_SYNC_OK] = { "time_sync_established", "quality >= 80 %", 0,
+			 HOLD_NEVER, NULL },
+	[DK_SYNC_LOST] = { "time_sync_lost", "quality < 80 %", 0, HOLD_NEVER,
+			   NULL },
+	[DK_GATEWAY] = { "gateway_change", "gateway address changed", 0,
+			 HOLD_NEVER, NULL },
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -235,8 +236,8 @@ static enum stats_window window_for(int seconds)
 }
 
 /* Append printf output at the end of buf (never overflows). */
-__attribute__((format(printf, 3, 4))) static void
-cat(char *buf, size_t len, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void cat(char *buf, size_t len,
+						      const char *fmt, ...)
 {
 	size_t used = strnlen(buf, len);
 	va_list ap;
@@ -315,8 +316,8 @@ struct place {
 
 static struct place series_place(const struct dseries *ds)
 {
-	return (struct place){ds->ms->interface, ds->ms->target,
-			      ds->ms->server};
+	return (struct place){ ds->ms->interface, ds->ms->target,
+			       ds->ms->server };
 }
 
 /*
@@ -324,15 +325,15 @@ static struct place series_place(const struct dseries *ds)
  * START_MS), re-open it within the cooldown, or update it.  EVIDENCE_MS is
  * the newest fault observation (the end_ms if it ends).  Returns the event.
  */
-static struct devent *raise_ev(struct detect *d, enum dk kind,
-			       struct place p, enum bb_severity sev,
-			       int64_t start_ms, int64_t evidence_ms,
-			       double peak, const char *desc,
-			       const char *metrics)
+static struct devent *raise_ev(struct detect *d, enum dk kind, struct place p,
+			       enum bb_severity sev, int64_t start_ms,
+			       int64_t evidence_ms, double peak,
+			       const char *desc, const char *metrics)
 {
 	struct devent *e = find_event(d, kind, p.iface, p.target, p.server);
 	enum detect_state st = DETECT_UPDATE;
-	int64_t cool = (int64_t)d->cfg.thresholds.alert_cooldown_s * BB_NS_PER_S;
+	int64_t cool =
+		(int64_t)d->cfg.thresholds.alert_cooldown_s * BB_NS_PER_S;
 	if (e && !e->open && d->now - e->end_mono >= cool)
 		e->used = false; /* past the cooldown: a new episode */
 	else if (e)
@@ -344,8 +345,10 @@ static struct devent *raise_ev(struct detect *d, enum dk kind,
 		memset(e, 0, sizeof(*e));
 		e->used = true;
 		e->kind = kind;
-		snprintf(e->ev.kind, sizeof(e->ev.kind), "%s", kinds[kind].name);
-		snprintf(e->ev.interface, sizeof(e->ev.interface), "%s", p.iface);
+		snprintf(e->ev.kind, sizeof(e->ev.kind), "%s",
+			 kinds[kind].name);
+		snprintf(e->ev.interface, sizeof(e->ev.interface), "%s",
+			 p.iface);
 		snprintf(e->ev.target, sizeof(e->ev.target), "%s", p.target);
 		snprintf(e->ev.server, sizeof(e->ev.server), "%s", p.server);
 		e->ev.start_ms = start_ms;
@@ -404,8 +407,7 @@ static void oneshot(struct detect *d, enum dk kind, struct place p,
 	end_ev(d, e);
 }
 
-static struct devent *open_event(struct detect *d, enum dk kind,
-				 struct place p)
+static struct devent *open_event(struct detect *d, enum dk kind, struct place p)
 {
 	struct devent *e = find_event(d, kind, p.iface, p.target, p.server);
 	return e && e->open ? e : NULL;
@@ -430,7 +432,8 @@ static void seed_from_loaded(struct detect *d, struct dseries *ds)
 	const struct model_series *ms = ds->ms;
 	for (size_t i = 0; i < d->nloaded; i++) {
 		struct loaded *l = &d->loaded[i];
-		if (l->kind == (int)ms->kind && !strcmp(l->iface, ms->interface) &&
+		if (l->kind == (int)ms->kind &&
+		    !strcmp(l->iface, ms->interface) &&
 		    !strcmp(l->target, ms->target) &&
 		    !strcmp(l->server, ms->server))
 			ds->loaded = l->value;
@@ -564,10 +567,11 @@ static void describe_micro(struct detect *d, struct joint *j, int64_t dur,
 		 "\"series\":%zu,\"failed\":\"%s\"}",
 		 ms(dur), ms(j->longest_ns), j->outages, nser, what);
 	enum bb_severity sev =
-		dur >= 2LL * d->cfg.thresholds.micro_disconnect_ms * BB_NS_PER_MS
+		dur >= 2LL * d->cfg.thresholds.micro_disconnect_ms *
+					BB_NS_PER_MS
 			? BB_SEV_CRITICAL
 			: BB_SEV_WARNING;
-	struct place p = {j->iface, "", ""};
+	struct place p = { j->iface, "", "" };
 	int64_t end_ms = real_ms_of(d, j->cur.start + dur);
 	raise_ev(d, DK_MICRO, p, sev, j->cur.start_real / BB_NS_PER_MS, end_ms,
 		 ms(dur), desc, met);
@@ -590,13 +594,15 @@ static void joint_check(struct detect *d, struct joint *j)
 		return;
 	int64_t span = j->last_fail - j->cur.start;
 	int64_t dur = span + min_interval(d, j);
-	if (dur <= (int64_t)d->cfg.thresholds.micro_disconnect_ms * BB_NS_PER_MS)
+	if (dur <=
+	    (int64_t)d->cfg.thresholds.micro_disconnect_ms * BB_NS_PER_MS)
 		return;
 	for (size_t i = 0; i < d->ns; i++) {
 		const struct dseries *ds = &d->s[i];
 		if (&d->joint[ds->joint] != j)
 			continue;
-		bool active = ds->last_mono + 3 * ds->interval_ns >= j->cur.start;
+		bool active =
+			ds->last_mono + 3 * ds->interval_ns >= j->cur.start;
 		bool due = ds->interval_ns > 0 && ds->interval_ns <= span;
 		if (active && due && j->fail_in[i] < j->cur.start)
 			return; /* this series has not shown the outage */
@@ -611,7 +617,7 @@ static void joint_end(struct detect *d, struct joint *j, int64_t first_ok)
 	if (j->declared) {
 		j->cur.end = first_ok;
 		describe_micro(d, j, first_ok - j->cur.start, true);
-		struct place p = {j->iface, "", ""};
+		struct place p = { j->iface, "", "" };
 		end_ev(d, open_event(d, DK_MICRO, p));
 		j->past[j->npast++ % MAX_PAST] = j->cur;
 	}
@@ -688,14 +694,15 @@ static void latency_sample(struct detect *d, struct dseries *ds,
 	enum bb_severity sev = peak >= c->thresholds.latency_critical_ms
 				       ? BB_SEV_CRITICAL
 				       : BB_SEV_WARNING;
-	int64_t start = e ? e->ev.start_ms : ds->spike_start_real / BB_NS_PER_MS;
+	int64_t start =
+		e ? e->ev.start_ms : ds->spike_start_real / BB_NS_PER_MS;
 	double dur = (double)(s->real_ns / BB_NS_PER_MS - start) / 1000.0;
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN];
 	snprintf(desc, sizeof(desc),
 		 "Latency spike to %s: %.1f ms peak, %.1fx its %.1f ms "
 		 "baseline, for %.1f s.",
-		 p.target, peak, peak / ms((int64_t)ds->base), ms((int64_t)ds->base),
-		 dur);
+		 p.target, peak, peak / ms((int64_t)ds->base),
+		 ms((int64_t)ds->base), dur);
 	snprintf(met, sizeof(met),
 		 "{\"peak_ms\":%.3f,\"baseline_ms\":%.3f,\"threshold_ms\":%.3f,"
 		 "\"last_ms\":%.3f,\"run\":%d,\"duration_ms\":%.0f}",
@@ -731,7 +738,8 @@ static void tput_sample(struct detect *d, struct dseries *ds,
 	if ((double)v > ds->tbase) {
 		ds->tbase += ((double)v - ds->tbase) * FALL_ALPHA;
 	} else {
-		double a = (double)(t - ds->tbase_mono) / (double)TPUT_FALL_TAU_NS;
+		double a =
+			(double)(t - ds->tbase_mono) / (double)TPUT_FALL_TAU_NS;
 		ds->tbase += ((double)v - ds->tbase) * (a > 1 ? 1 : a);
 	}
 	ds->tbase_mono = t;
@@ -829,7 +837,7 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 		return;
 	}
 	if (s->kind == BB_KIND_BUFFERBLOAT) {
-		struct detect_bloat b = {idle_for(d, s), s->rtt_ns, "both"};
+		struct detect_bloat b = { idle_for(d, s), s->rtt_ns, "both" };
 		if (s->status == BB_STATUS_OK && b.idle_ns != BB_NONE &&
 		    b.loaded_ns != BB_NONE) {
 			if (!strncmp(s->detail, "up", 2))
@@ -857,7 +865,8 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 			snprintf(ds->last_error, sizeof(ds->last_error), "%s",
 				 sample_status_name(s->status));
 		if (s->mono_ns > ds->last_ok &&
-		    (ds->fail_since <= ds->last_ok || s->mono_ns < ds->fail_since))
+		    (ds->fail_since <= ds->last_ok ||
+		     s->mono_ns < ds->fail_since))
 			ds->fail_since = s->mono_ns;
 		return;
 	}
@@ -874,15 +883,16 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 /* ---- tick evaluators ---------------------------------------------------- */
 
 /* Earliest failure of DS sent after FROM and outside outages, else 0. */
-static int64_t first_fail_real(const struct detect *d,
-			       const struct dseries *ds, int64_t from)
+static int64_t first_fail_real(const struct detect *d, const struct dseries *ds,
+			       int64_t from)
 {
 	const struct joint *j = &d->joint[ds->joint];
 	int64_t best = 0, best_mono = INT64_MAX;
 	unsigned n = ds->nfail < FAIL_RING ? ds->nfail : FAIL_RING;
 	for (unsigned i = 0; i < n; i++) {
 		const struct fail *f = &ds->fails[i];
-		if (f->mono > from && f->mono < best_mono && !in_outage(j, f->mono)) {
+		if (f->mono > from && f->mono < best_mono &&
+		    !in_outage(j, f->mono)) {
 			best_mono = f->mono;
 			best = f->real;
 		}
@@ -911,7 +921,8 @@ static int64_t last_fail_mono(const struct detect *d, const struct dseries *ds)
 	int64_t best = INT64_MIN;
 	unsigned n = ds->nfail < FAIL_RING ? ds->nfail : FAIL_RING;
 	for (unsigned i = 0; i < n; i++)
-		if (ds->fails[i].mono > best && !in_outage(j, ds->fails[i].mono))
+		if (ds->fails[i].mono > best &&
+		    !in_outage(j, ds->fails[i].mono))
 			best = ds->fails[i].mono;
 	return best;
 }
@@ -984,7 +995,8 @@ static void eval_jitter(struct detect *d, struct dseries *ds, int64_t now)
 static enum stats_loss_pattern pattern_of(const struct stats_summary *st,
 					  unsigned lost)
 {
-	if (st->pattern == STATS_LOSS_PERIODIC || st->pattern == STATS_LOSS_NONE)
+	if (st->pattern == STATS_LOSS_PERIODIC ||
+	    st->pattern == STATS_LOSS_NONE)
 		return st->pattern;
 	const uint32_t *h = st->loss_run_hist;
 	unsigned in_bursts = 3 * h[2] + 4 * h[3] + 5 * h[4] + 10 * h[5];
@@ -1011,7 +1023,7 @@ static struct loss_dir loss_direction(const struct detect *d,
 				      const struct dseries *ds, int64_t from,
 				      double pct)
 {
-	struct loss_dir r = {0};
+	struct loss_dir r = { 0 };
 	const struct joint *j = &d->joint[ds->joint];
 	unsigned n = ds->nfail < FAIL_RING ? ds->nfail : FAIL_RING;
 	unsigned all = 0, up = 0, down = 0;
@@ -1030,7 +1042,7 @@ static struct loss_dir loss_direction(const struct detect *d,
 	r.known = true;
 	r.up_pct = pct * up / all;
 	r.down_pct = pct * down / all;
-	struct diag_dir u = {r.up_pct, -1}, dn = {r.down_pct, -1};
+	struct diag_dir u = { r.up_pct, -1 }, dn = { r.down_pct, -1 };
 	r.asym = diag_asymmetry(&u, &dn);
 	return r;
 }
@@ -1050,7 +1062,8 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 	int64_t lf = last_fail_mono(d, ds);
 	bool recent = lf != INT64_MIN &&
 		      now - lf <= kinds[DK_LOSS].hold_ns + 2 * ds->interval_ns;
-	bool pct_bad = lost >= 2 && pct >= c->thresholds.packet_loss_warning_pct;
+	bool pct_bad =
+		lost >= 2 && pct >= c->thresholds.packet_loss_warning_pct;
 	/* current run, unless it is part of a joint outage candidate */
 	stats_series_summary(ds->ms->stats, STATS_10S, now, &cur);
 	const struct joint *j = &d->joint[ds->joint];
@@ -1059,7 +1072,8 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 	bool run_bad = run >= (unsigned)c->thresholds.consecutive_loss_warning;
 	if (!((pct_bad && recent) || run_bad))
 		return;
-	unsigned longest = st.loss_run_longest < lost ? st.loss_run_longest : lost;
+	unsigned longest =
+		st.loss_run_longest < lost ? st.loss_run_longest : lost;
 	if (run > longest)
 		longest = run;
 	enum bb_severity sev =
@@ -1090,7 +1104,7 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 			 ",\"up_loss_pct\":%.2f,\"down_loss_pct\":%.2f,"
 			 "\"direction\":\"%s\"",
 			 ld.up_pct, ld.down_pct,
-			 ld.asym == DIAG_ASYM_UP	 ? "up"
+			 ld.asym == DIAG_ASYM_UP     ? "up"
 			 : ld.asym == DIAG_ASYM_DOWN ? "down"
 						     : "both");
 	if (ld.known && ld.asym != DIAG_ASYM_NONE)
@@ -1143,10 +1157,11 @@ static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 	bool slow = med > c->thresholds.dns_slow_ms;
 	if (!failing && !slow)
 		return;
-	enum bb_severity sev = pct >= 5 * c->thresholds.dns_failure_pct ||
-				       med >= 5.0 * c->thresholds.dns_slow_ms
-				       ? BB_SEV_CRITICAL
-				       : BB_SEV_WARNING;
+	enum bb_severity sev =
+		pct >= 5 * c->thresholds.dns_failure_pct ||
+				med >= 5.0 * c->thresholds.dns_slow_ms
+			? BB_SEV_CRITICAL
+			: BB_SEV_WARNING;
 	struct place p = series_place(ds);
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN];
 	snprintf(desc, sizeof(desc),
@@ -1158,12 +1173,13 @@ static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 		 "\"median_ms\":%.3f,\"slow\":%s}",
 		 pct, lost, sent, med, slow ? "true" : "false");
 	int64_t nowr = real_ms_of(d, now);
-	int64_t start = failing ? first_fail_real(d, ds, now - stats_window_ns(w))
-				: 0;
+	int64_t start =
+		failing ? first_fail_real(d, ds, now - stats_window_ns(w)) : 0;
 	if (!start)
 		start = nowr;
 	raise_ev(d, DK_DNS, p, sev, start,
-		 failing && !slow ? last_fail_real(d, ds) : nowr, pct, desc, met);
+		 failing && !slow ? last_fail_real(d, ds) : nowr, pct, desc,
+		 met);
 }
 
 static void eval_conn(struct detect *d, struct dseries *ds, int64_t now)
@@ -1210,14 +1226,16 @@ void detect_tick(struct detect *d, int64_t now)
 		joint_check(d, &d->joint[j]);
 		if (d->joint[j].declared)
 			describe_micro(d, &d->joint[j],
-				       d->joint[j].last_fail - d->joint[j].cur.start +
+				       d->joint[j].last_fail -
+					       d->joint[j].cur.start +
 					       min_interval(d, &d->joint[j]),
 				       false);
 	}
 	for (size_t i = 0; i < d->ns; i++) {
 		struct dseries *ds = &d->s[i];
 		for (int k = 0; k < DK_COUNT; k++)
-			if (kinds[k].eval && (kinds[k].probes & P(ds->ms->kind)))
+			if (kinds[k].eval &&
+			    (kinds[k].probes & P(ds->ms->kind)))
 				kinds[k].eval(d, ds, now);
 	}
 	for (size_t i = 0; i < MAX_EVENTS; i++) {
@@ -1258,7 +1276,7 @@ int detect_gateway_change(struct detect *d, const char *ifname,
 	snprintf(met, sizeof(met), "{\"old\":%s,\"new\":%s}",
 		 json_str(old_addr, a, sizeof(a)),
 		 json_str(new_addr, b, sizeof(b)));
-	struct place p = {ifname, "gateway", ""};
+	struct place p = { ifname, "gateway", "" };
 	oneshot(d, DK_GATEWAY, p, BB_SEV_INFO, real_ms, 0, desc, met);
 	return 1;
 }
@@ -1280,14 +1298,15 @@ void detect_bloat_result(struct detect *d, const char *ifname,
 		 "%c%s bufferbloat%s%s: +%.0f ms under load (%.1f -> %.1f ms), "
 		 "grade %s.",
 		 b->direction[0] ? b->direction[0] - 32 : 'B',
-		 b->direction[0] ? b->direction + 1 : "oth", server[0] ? " to " : "",
-		 server, inc, ms(b->idle_ns), ms(b->loaded_ns), grade);
+		 b->direction[0] ? b->direction + 1 : "oth",
+		 server[0] ? " to " : "", server, inc, ms(b->idle_ns),
+		 ms(b->loaded_ns), grade);
 	snprintf(met, sizeof(met),
 		 "{\"idle_ms\":%.3f,\"loaded_ms\":%.3f,\"increase_ms\":%.3f,"
 		 "\"direction\":\"%s\",\"grade\":\"%s\",\"rpm\":%.0f}",
 		 ms(b->idle_ns), ms(b->loaded_ns), inc, b->direction, grade,
 		 diag_rpm(ms(b->loaded_ns)));
-	struct place p = {ifname, "", server};
+	struct place p = { ifname, "", server };
 	oneshot(d, DK_BLOAT, p, sev, real_ms, inc, desc, met);
 }
 
@@ -1319,7 +1338,7 @@ void detect_time_sync(struct detect *d, const char *server, double quality,
 	snprintf(met, sizeof(met),
 		 "{\"quality_pct\":%.1f,\"offset_ms\":%.3f,\"samples\":%d}",
 		 quality, ms(offset_ns), n_samples);
-	struct place p = {"", "", server};
+	struct place p = { "", "", server };
 	oneshot(d, good ? DK_SYNC_OK : DK_SYNC_LOST, p, BB_SEV_INFO, real_ms,
 		quality, desc, met);
 }
@@ -1352,7 +1371,7 @@ static void verdict_routing(const struct detect *d, char *buf, size_t len)
 			continue;
 		const struct dseries *bad = NULL, *good_gw = NULL;
 		const struct dseries *good_other = NULL;
-		struct stats_summary st, bst = {0};
+		struct stats_summary st, bst = { 0 };
 		size_t nbad = 0, nechoes = 0;
 		for (size_t i = 0; i < d->ns; i++) {
 			const struct dseries *ds = &d->s[i];
@@ -1383,8 +1402,9 @@ static void verdict_routing(const struct detect *d, char *buf, size_t len)
 		else
 			snprintf(why, sizeof(why), "delay %.1f ms (p95)",
 				 bst.p95 == BB_NONE ? 0 : ms(bst.p95));
-		cat(buf, len, "%sRouting trouble to %s: %s while %s%s%s %s "
-			      "fine.",
+		cat(buf, len,
+		    "%sRouting trouble to %s: %s while %s%s%s %s "
+		    "fine.",
 		    buf[0] ? " " : "", bad->ms->target, why,
 		    good_gw ? "the gateway" : "",
 		    good_gw && good_other ? " and " : "",
@@ -1398,7 +1418,7 @@ static void verdict_interfaces(const struct detect *d, char *buf, size_t len)
 {
 	if (d->njoint < 2)
 		return;
-	struct diag_iface f[2] = {{0}};
+	struct diag_iface f[2] = { { 0 } };
 	for (int k = 0; k < 2; k++) {
 		unsigned lost = 0, sent = 0, n = 0;
 		double p50 = 0, jit = 0;
@@ -1414,8 +1434,9 @@ static void verdict_interfaces(const struct detect *d, char *buf, size_t len)
 			sent += st.count;
 			if (st.p50 != BB_NONE) {
 				p50 += ms(st.p50);
-				jit += st.ipdv_mean == BB_NONE ? 0
-							       : ms(st.ipdv_mean);
+				jit += st.ipdv_mean == BB_NONE
+					       ? 0
+					       : ms(st.ipdv_mean);
 				n++;
 			}
 		}
@@ -1523,8 +1544,8 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 	char kinds_seen[160] = "";
 	for (size_t i = 0; i < MAX_EVENTS; i++) {
 		const struct devent *e = &d->ev[i];
-		if (!e->used || e->kind == DK_SYNC_OK || e->kind == DK_GATEWAY ||
-		    d->now - e->end_mono > HOUR_NS)
+		if (!e->used || e->kind == DK_SYNC_OK ||
+		    e->kind == DK_GATEWAY || d->now - e->end_mono > HOUR_NS)
 			continue;
 		n++;
 		if (!strstr(kinds_seen, e->ev.kind))

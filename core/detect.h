@@ -43,8 +43,8 @@ typedef void (*detect_event_fn)(void *ctx, const struct bb_event *ev,
 
 /* Result of one bufferbloat test (DETECTION.md "Grades and plain words"). */
 struct detect_bloat {
-	int64_t idle_ns;   /* median RTT before the load */
-	int64_t loaded_ns; /* median RTT under load */
+	int64_t idle_ns;    /* median RTT before the load */
+	int64_t loaded_ns;  /* median RTT under load */
 	char direction[12]; /* "upload", "download" or "both" */
 };
 

@@ -14,7 +14,11 @@ const char *diag_bloat_grade(double increase_ms)
 	static const struct {
 		double below;
 		const char *grade;
-	} scale[] = {{5, "A+"}, {30, "A"}, {60, "B"}, {200, "C"}, {400, "D"}};
+	} scale[] = { { 5, "A+" },
+		      { 30, "A" },
+		      { 60, "B" },
+		      { 200, "C" },
+		      { 400, "D" } };
 	for (size_t i = 0; i < sizeof(scale) / sizeof(scale[0]); i++)
 		if (increase_ms < scale[i].below)
 			return scale[i].grade;
@@ -53,7 +57,8 @@ int diag_peak_hours(const struct diag_hour *rows, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].hour < 0 || rows[i].hour > 23)
 			continue;
-		if (is_peak(rows[i].hour) && np < sizeof(peak) / sizeof(*peak)) {
+		if (is_peak(rows[i].hour) &&
+		    np < sizeof(peak) / sizeof(*peak)) {
 			peak[np++] = rows[i].p50_ms;
 			lp += rows[i].loss_pct;
 			if (rows[i].p50_ms > worst) {
@@ -72,9 +77,8 @@ int diag_peak_hours(const struct diag_hour *rows, size_t n,
 	out->offpeak_p50_ms = median(off, no);
 	out->peak_loss_pct = lp / (double)np;
 	out->offpeak_loss_pct = lo / (double)no;
-	out->degraded =
-		out->peak_p50_ms > 1.5 * out->offpeak_p50_ms + 5 ||
-		out->peak_loss_pct > out->offpeak_loss_pct + 1.0;
+	out->degraded = out->peak_p50_ms > 1.5 * out->offpeak_p50_ms + 5 ||
+			out->peak_loss_pct > out->offpeak_loss_pct + 1.0;
 	return 0;
 }
 
@@ -109,8 +113,7 @@ static int worse(const struct diag_iface *a, const struct diag_iface *b)
 	       a->jitter_ms > 2 * b->jitter_ms + 5;
 }
 
-int diag_worse_interface(const struct diag_iface *a,
-			 const struct diag_iface *b)
+int diag_worse_interface(const struct diag_iface *a, const struct diag_iface *b)
 {
 	int wa = worse(a, b), wb = worse(b, a);
 	if (wa && !wb)

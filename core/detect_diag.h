@@ -19,10 +19,10 @@ struct diag_hour {
 
 /* Peak-hour comparison (scenario 6). */
 struct diag_peak {
-	int degraded;		/* 1 when the evening is clearly worse */
-	int worst_hour;		/* hour with the largest p50 among 18..23 */
-	double offpeak_p50_ms;	/* median of the off-peak hours' p50 */
-	double peak_p50_ms;	/* median of the 18..23 hours' p50 */
+	int degraded;		 /* 1 when the evening is clearly worse */
+	int worst_hour;		 /* hour with the largest p50 among 18..23 */
+	double offpeak_p50_ms;	 /* median of the off-peak hours' p50 */
+	double peak_p50_ms;	 /* median of the 18..23 hours' p50 */
 	double offpeak_loss_pct; /* mean loss off peak */
 	double peak_loss_pct;	 /* mean loss 18..23 */
 };

@@ -26,7 +26,7 @@
 #include <string.h>
 
 #define DNS_MAX_HOPS 64
-#define DNS_FLAG_RD 0x0100
+#define DNS_FLAG_RD  0x0100
 #define DNS_RR_FIXED 10 /* TYPE, CLASS, TTL, RDLENGTH */
 
 static uint16_t get16(const uint8_t *p)
@@ -101,8 +101,8 @@ int dns_build_query(uint16_t id, const char *qname, uint16_t qtype,
  * (two octets for a pointer).  -EMSGSIZE when the message ends inside the
  * name, -EBADMSG for a bad pointer, a reserved label type or an overlong name.
  */
-static int read_name(const uint8_t *buf, size_t len, size_t *off,
-		     uint8_t *wire, size_t *wire_len)
+static int read_name(const uint8_t *buf, size_t len, size_t *off, uint8_t *wire,
+		     size_t *wire_len)
 {
 	size_t pos = *off, after = 0, n = 0;
 	unsigned hops = 0;
@@ -180,8 +180,7 @@ static int walk_answers(const uint8_t *buf, size_t len, size_t off,
 	return 0;
 }
 
-int dns_parse_response(const uint8_t *buf, size_t len,
-		       struct dns_response *out)
+int dns_parse_response(const uint8_t *buf, size_t len, struct dns_response *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!buf || len < DNS_HEADER_LEN)

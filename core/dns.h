@@ -15,15 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DNS_HEADER_LEN 12
+#define DNS_HEADER_LEN	  12
 #define DNS_NAME_WIRE_MAX 255 /* RFC 1035 §2.3.4, wire form incl. root */
 #define DNS_NAME_TEXT_MAX 253 /* dotted, without the final dot */
-#define DNS_LABEL_MAX 63
-#define DNS_UDP_MAX 512 /* RFC 1035 §4.2.1, without EDNS0 */
+#define DNS_LABEL_MAX	  63
+#define DNS_UDP_MAX	  512 /* RFC 1035 §4.2.1, without EDNS0 */
 
-#define DNS_TYPE_A 1
+#define DNS_TYPE_A    1
 #define DNS_TYPE_AAAA 28
-#define DNS_CLASS_IN 1
+#define DNS_CLASS_IN  1
 
 enum dns_rcode {
 	DNS_RCODE_NOERROR = 0,
@@ -38,7 +38,7 @@ enum dns_rcode {
 struct dns_response {
 	uint16_t id;
 	uint8_t qr, aa, tc, rd, ra; /* header bits, 0 or 1 */
-	uint8_t opcode, rcode;      /* 4 bits each; rcode: enum dns_rcode */
+	uint8_t opcode, rcode;	    /* 4 bits each; rcode: enum dns_rcode */
 	uint16_t qdcount, ancount, nscount, arcount;
 	/* first question, name expanded to wire form (lengths + labels + 0) */
 	uint8_t qname[DNS_NAME_WIRE_MAX];

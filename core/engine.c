@@ -45,7 +45,7 @@ struct slot {
 	int64_t interval_ns;
 	int64_t next_deadline;
 	ev_timer gateway_timer; /* active when following the gateway */
-	uint64_t fired_round;   /* the worker round it last fired in */
+	uint64_t fired_round;	/* the worker round it last fired in */
 	struct worker *worker;
 };
 
@@ -58,7 +58,7 @@ struct worker {
 	int timer_fd;
 	int64_t armed_for;     /* the wake-up time the timerfd is set to */
 	int64_t wake_early_ns; /* learnt wake-up delay */
-	uint64_t round;        /* timer wake-ups so far */
+	uint64_t round;	       /* timer wake-ups so far */
 	ev_io timer_watcher;
 	ev_async stop_watcher;
 	struct ring *ring;
@@ -98,8 +98,8 @@ static void arm_timer(struct worker *w)
 	next -= w->wake_early_ns;
 	w->armed_for = next;
 	struct itimerspec its = {
-		.it_value = {.tv_sec = next / BB_NS_PER_S,
-			     .tv_nsec = next % BB_NS_PER_S},
+		.it_value = { .tv_sec = next / BB_NS_PER_S,
+			      .tv_nsec = next % BB_NS_PER_S },
 	};
 	timerfd_settime(w->timer_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
@@ -109,7 +109,8 @@ static void advance(struct slot *s, int64_t now)
 {
 	s->next_deadline += s->interval_ns;
 	if (s->next_deadline < now - s->interval_ns) {
-		/* asleep or starved for more than an interval: skip, no burst */
+		/* asleep or starved for more than an interval: skip, no burst
+		 */
 		int64_t k = (now - s->first_deadline) / s->interval_ns + 1;
 		s->next_deadline = s->first_deadline + k * s->interval_ns;
 	}
@@ -123,8 +124,8 @@ static void learn_wake_delay(struct worker *w, int64_t late)
 		late = WAKE_EARLY_MAX_NS;
 	int64_t want = late + late / 4; /* 25 % margin */
 	if (want > w->wake_early_ns)
-		w->wake_early_ns = want < WAKE_EARLY_MAX_NS ? want
-							    : WAKE_EARLY_MAX_NS;
+		w->wake_early_ns =
+			want < WAKE_EARLY_MAX_NS ? want : WAKE_EARLY_MAX_NS;
 	else
 		w->wake_early_ns -= (w->wake_early_ns - want) / 32;
 }
@@ -195,8 +196,8 @@ static void on_gateway_check(struct ev_loop *loop, ev_timer *t, int revents)
 	struct sockaddr_storage addr;
 	socklen_t addrlen = 0;
 	char dev[GATEWAY_IFNAME_LEN];
-	bool found = gateway_detect(s->target.interface, &addr, &addrlen,
-				    dev) == 0;
+	bool found =
+		gateway_detect(s->target.interface, &addr, &addrlen, dev) == 0;
 	bool had = s->probe != NULL;
 	if (found && had &&
 	    sock_addr_equal((struct sockaddr *)&addr,
@@ -205,8 +206,8 @@ static void on_gateway_check(struct ev_loop *loop, ev_timer *t, int revents)
 	if (!found && !had)
 		return;
 
-	struct engine_notice n = {.kind = ENGINE_GATEWAY_CHANGE,
-				  .real_ns = clock_real_ns()};
+	struct engine_notice n = { .kind = ENGINE_GATEWAY_CHANGE,
+				   .real_ns = clock_real_ns() };
 	memcpy(n.interface, s->target.interface, sizeof(n.interface));
 	memcpy(n.target, s->target.name, sizeof(n.target));
 	if (had) {
@@ -283,7 +284,8 @@ static int worker_init(struct worker *w, size_t ring_capacity, char *err,
 	w->ring = ring_create(ring_capacity, sizeof(struct bb_sample));
 	w->notices = ring_create(64, sizeof(struct engine_notice));
 	w->commands = ring_create(16, sizeof(struct worker_command));
-	w->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	w->timer_fd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (!w->loop || !w->ring || !w->notices || !w->commands ||
 	    w->timer_fd < 0) {
 		snprintf(err, errlen, "cannot create worker for %s: %s",
@@ -355,8 +357,8 @@ struct engine *engine_create(struct ev_loop *main_loop,
 		s->ops = ep->ops;
 		s->worker = w;
 		s->target = ep->target;
-		s->interval_ns = ep->interval_ns > 0 ? ep->interval_ns
-						     : BB_NS_PER_S;
+		s->interval_ns =
+			ep->interval_ns > 0 ? ep->interval_ns : BB_NS_PER_S;
 		char why[256] = "";
 		int rc = ep->ops->open(w->loop, &ep->target, worker_emit, w,
 				       &s->probe, why, sizeof(why));
@@ -367,9 +369,10 @@ struct engine *engine_create(struct ev_loop *main_loop,
 			goto fail;
 		}
 		if (ep->follow_gateway_ns > 0) {
-			double every = (double)ep->follow_gateway_ns / BB_NS_PER_S;
-			ev_timer_init(&s->gateway_timer, on_gateway_check, every,
-				      every);
+			double every =
+				(double)ep->follow_gateway_ns / BB_NS_PER_S;
+			ev_timer_init(&s->gateway_timer, on_gateway_check,
+				      every, every);
 			s->gateway_timer.data = s;
 			ev_timer_start(w->loop, &s->gateway_timer);
 		}
@@ -412,8 +415,8 @@ int engine_command(struct engine *e, enum bb_probe_kind kind, int command)
 				w->slots[j].ops->command != NULL;
 		if (!here || !w->started)
 			continue;
-		struct worker_command c = {.kind = (int)kind,
-					   .command = command};
+		struct worker_command c = { .kind = (int)kind,
+					    .command = command };
 		if (ring_push(w->commands, &c)) {
 			ev_async_send(w->loop, &w->command_watcher);
 			n += here;

@@ -22,7 +22,7 @@
 #include "core/probe.h"
 #include "core/sample.h"
 
-#define ENGINE_MAX_PROBES 64
+#define ENGINE_MAX_PROBES  64
 #define ENGINE_MAX_WORKERS 8
 
 struct ev_loop;

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #define MAX_FIELDS 12
-#define MAX_TABLE (4u << 20) /* bytes of route table we are willing to read */
+#define MAX_TABLE  (4u << 20) /* bytes of route table we are willing to read */
 
 struct field {
 	const char *p;
@@ -174,7 +174,7 @@ int gateway_parse_proc_route(const char *text, size_t len,
 			     const char *want_ifname, struct in_addr *gw,
 			     char *ifname_out)
 {
-	struct v4_best b = {.want = want_ifname};
+	struct v4_best b = { .want = want_ifname };
 	for_each_line(text, len, v4_line, &b);
 	if (!b.found)
 		return -ENOENT;
@@ -190,7 +190,8 @@ static int parse_hex128(const struct field *f, uint8_t out[static 16])
 	if (f->n != 32)
 		return -EINVAL;
 	for (int i = 0; i < 16; i++) {
-		int hi = hex_digit(f->p[2 * i]), lo = hex_digit(f->p[2 * i + 1]);
+		int hi = hex_digit(f->p[2 * i]),
+		    lo = hex_digit(f->p[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		out[i] = (uint8_t)(hi << 4 | lo);
@@ -236,7 +237,7 @@ int gateway_parse_proc_ipv6_route(const char *text, size_t len,
 				  const char *want_ifname, struct in6_addr *gw,
 				  char *ifname_out)
 {
-	struct v6_best b = {.want = want_ifname};
+	struct v6_best b = { .want = want_ifname };
 	for_each_line(text, len, v6_line, &b);
 	if (!b.found)
 		return -ENOENT;
@@ -271,7 +272,8 @@ static int read_table(const char *name, char **text, size_t *len)
 	}
 	for (;;) {
 		if (n == cap) {
-			char *nb = cap < MAX_TABLE ? realloc(buf, cap * 2) : NULL;
+			char *nb =
+				cap < MAX_TABLE ? realloc(buf, cap * 2) : NULL;
 			if (!nb) {
 				ret = -ENOMEM;
 				goto out;

@@ -74,8 +74,8 @@ static void print_series(struct headless *h, const struct model_series *ms,
 		ms->interface[0] ? "via " : "", ms->interface,
 		ms->interface[0] ? " " : "", fmt_ms(a, sizeof(a), st.p50),
 		fmt_ms(b, sizeof(b), st.p95), fmt_ms(c, sizeof(c), st.max),
-		fmt_ms(d, sizeof(d), st.ipdv_mean), st.loss_pct, st.lost, st.count,
-		st.loss_run_longest, stats_window_name(w));
+		fmt_ms(d, sizeof(d), st.ipdv_mean), st.loss_pct, st.lost,
+		st.count, st.loss_run_longest, stats_window_name(w));
 }
 
 static void print_status(struct headless *h, enum stats_window w,
@@ -113,8 +113,8 @@ static void on_status(struct ev_loop *loop, ev_timer *t, int revents)
 /* One line per event change: start, update (rare) and end. */
 static void on_event(void *ctx, const struct bb_event *ev)
 {
-	static const char *const sev[BB_SEV_COUNT] = {"info", "warning",
-						      "critical"};
+	static const char *const sev[BB_SEV_COUNT] = { "info", "warning",
+						       "critical" };
 	struct headless *h = ctx;
 	char t[32];
 	stamp(t, sizeof(t));
@@ -133,9 +133,9 @@ static void on_event(void *ctx, const struct bb_event *ev)
 		memcpy(a->target, ev->target, sizeof(a->target));
 		memcpy(a->interface, ev->interface, sizeof(a->interface));
 	}
-	const char *state = ev->end_ms == 0		  ? known ? "update" : "start"
+	const char *state = ev->end_ms == 0 ? known ? "update" : "start"
 			    : ev->end_ms == ev->start_ms ? "once"
-							  : "end";
+							 : "end";
 	fprintf(h->out, "%s event %s %s %s: %s\n", t, state, ev->kind,
 		ev->severity < BB_SEV_COUNT ? sev[ev->severity] : "?",
 		ev->description);
@@ -182,8 +182,9 @@ static void print_plan(struct headless *h)
 	const struct bb_config *c = monitor_config(h->monitor);
 	char t[32];
 	stamp(t, sizeof(t));
-	fprintf(h->out, "%s start bufferbane %s, %zu probes, config %s, db %s\n",
-		t, BB_VERSION, p->n_probes,
+	fprintf(h->out,
+		"%s start bufferbane %s, %zu probes, config %s, db %s\n", t,
+		BB_VERSION, p->n_probes,
 		c->source_path[0] ? c->source_path : "(built-in defaults)",
 		c->general.database_path);
 	for (size_t i = 0; i < p->n_probes; i++) {
@@ -204,7 +205,7 @@ int headless_main(const struct monitor_options *o)
 {
 	char err[512];
 	int code;
-	struct headless h = {0};
+	struct headless h = { 0 };
 	h.monitor = monitor_create(o, err, sizeof(err), &code);
 	if (!h.monitor) {
 		fprintf(stderr, "bufferbane: %s\n", err);
@@ -236,7 +237,8 @@ int headless_main(const struct monitor_options *o)
 
 	int rc = monitor_start(h.monitor);
 	if (rc < 0) {
-		fprintf(stderr, "bufferbane: cannot start: %s\n", strerror(-rc));
+		fprintf(stderr, "bufferbane: cannot start: %s\n",
+			strerror(-rc));
 		monitor_destroy(h.monitor);
 		return 1;
 	}

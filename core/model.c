@@ -64,8 +64,7 @@ static struct model_series *find_or_add(struct model *m,
 	return ms;
 }
 
-const struct model_series *model_add(struct model *m,
-				     const struct bb_sample *s)
+const struct model_series *model_add(struct model *m, const struct bb_sample *s)
 {
 	struct model_series *ms = find_or_add(m, s);
 	if (!ms) {

@@ -24,8 +24,8 @@ struct model_series {
 	char server[BB_SERVER_LEN];
 	enum bb_probe_kind kind;
 	struct stats_series *stats;
-	struct bb_sample last;  /* newest probe (not annotations) */
-	uint64_t samples;       /* probes seen, annotations excluded */
+	struct bb_sample last; /* newest probe (not annotations) */
+	uint64_t samples;      /* probes seen, annotations excluded */
 };
 
 /* Empty model whose series expect one sample per interval_ns. */

@@ -32,8 +32,8 @@
 #include "core/store.h"
 
 #define RECORDER_RING_CAPACITY 65536 /* ~1 min of 100 probes at 10/s */
-#define EVENT_RING_CAPACITY 256
-#define BASELINES_KEY "detect_baselines" /* meta key */
+#define EVENT_RING_CAPACITY    256
+#define BASELINES_KEY	       "detect_baselines" /* meta key */
 
 struct monitor {
 	struct bb_config cfg;
@@ -72,7 +72,8 @@ static int apply_options(struct bb_config *c, const struct monitor_options *o,
 			 char *err, size_t errlen)
 {
 	if (o->n_targets) {
-		/* -t replaces the whole ICMP list, gateway detection included */
+		/* -t replaces the whole ICMP list, gateway detection included
+		 */
 		snprintf(c->targets.isp_gateway, sizeof(c->targets.isp_gateway),
 			 "none");
 		c->targets.n_public_dns = 0;
@@ -80,8 +81,9 @@ static int apply_options(struct bb_config *c, const struct monitor_options *o,
 		for (size_t i = 0; i < o->n_targets; i++) {
 			if (i == CONFIG_LIST_MAX ||
 			    strlen(o->targets[i]) >= CONFIG_ENTRY_LEN) {
-				snprintf(err, errlen, "-t %s: too many or too "
-						      "long",
+				snprintf(err, errlen,
+					 "-t %s: too many or too "
+					 "long",
 					 o->targets[i]);
 				return -EINVAL;
 			}
@@ -94,8 +96,9 @@ static int apply_options(struct bb_config *c, const struct monitor_options *o,
 		for (size_t i = 0; i < o->n_interfaces; i++) {
 			if (i == CONFIG_LIST_MAX ||
 			    strlen(o->interfaces[i]) >= CONFIG_IFNAME_LEN) {
-				snprintf(err, errlen, "-i %s: too many or not "
-						      "an interface name",
+				snprintf(err, errlen,
+					 "-i %s: too many or not "
+					 "an interface name",
 					 o->interfaces[i]);
 				return -EINVAL;
 			}
@@ -148,7 +151,7 @@ static void on_engine_notice(void *ctx, const struct engine_notice *n)
 	struct monitor *m = ctx;
 	if (n->kind != ENGINE_GATEWAY_CHANGE)
 		return;
-	struct bb_event ev = {0};
+	struct bb_event ev = { 0 };
 	ev.start_ms = ev.end_ms = n->real_ns / BB_NS_PER_MS;
 	snprintf(ev.kind, sizeof(ev.kind), "gateway_change");
 	ev.severity = BB_SEV_INFO;
@@ -264,8 +267,8 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 				m->cfg.general.connection_type);
 		m->rec_samples = ring_create(RECORDER_RING_CAPACITY,
 					     sizeof(struct bb_sample));
-		m->rec_events =
-			ring_create(EVENT_RING_CAPACITY, sizeof(struct bb_event));
+		m->rec_events = ring_create(EVENT_RING_CAPACITY,
+					    sizeof(struct bb_event));
 		if (!m->rec_samples || !m->rec_events) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
@@ -274,8 +277,8 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 	if (m->store) {
 		use_stored_client_id(m);
 		char text[8192];
-		if (store_meta_get(m->store, BASELINES_KEY, text, sizeof(text)) ==
-		    0)
+		if (store_meta_get(m->store, BASELINES_KEY, text,
+				   sizeof(text)) == 0)
 			detect_baselines_load(m->detect, text);
 	}
 	m->engine = engine_create(m->loop, &m->plan, on_engine_sample, m, err,
@@ -336,9 +339,9 @@ int monitor_start(struct monitor *m)
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		char err[256];
-		m->recorder = recorder_start(m->store, m->rec_samples,
-					     m->rec_events, NULL, err,
-					     sizeof(err));
+		m->recorder =
+			recorder_start(m->store, m->rec_samples, m->rec_events,
+				       NULL, err, sizeof(err));
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (!m->recorder) {
 			fprintf(stderr, "bufferbane: %s\n", err);
@@ -424,8 +427,8 @@ void monitor_finish(struct monitor *m)
 		/* the store is ours again: keep the learnt baselines so a
 		 * restart does not start from nothing */
 		char text[8192];
-		if (m->detect && detect_baselines_save(m->detect, text,
-							sizeof(text)) > 0 &&
+		if (m->detect &&
+		    detect_baselines_save(m->detect, text, sizeof(text)) > 0 &&
 		    store_meta_set(m->store, BASELINES_KEY, text) < 0)
 			fprintf(stderr, "bufferbane: %s\n",
 				store_last_error(m->store));

@@ -32,8 +32,8 @@ typedef void (*monitor_event_fn)(void *ctx, const struct bb_event *ev);
 struct monitor_options {
 	const char *config_path;
 	const char *db_path;
-	bool no_db;     /* keep nothing on disk */
-	bool headless;  /* -d */
+	bool no_db;    /* keep nothing on disk */
+	bool headless; /* -d */
 	const char *targets[MONITOR_MAX_CLI_ITEMS];
 	size_t n_targets;
 	const char *interfaces[MONITOR_MAX_CLI_ITEMS];
@@ -45,12 +45,12 @@ struct monitor_options {
 
 /* Counters a front end shows in its status line. */
 struct monitor_status {
-	uint64_t samples;          /* delivered by the engine */
-	uint64_t dropped_engine;   /* lost to full worker rings */
-	uint64_t dropped_storage;  /* lost to the database, after retries */
-	uint64_t stored;           /* rows written */
-	uint64_t store_failures;   /* failed batch writes (retried) */
-	uint64_t store_pending;    /* waiting in memory for the database */
+	uint64_t samples;	  /* delivered by the engine */
+	uint64_t dropped_engine;  /* lost to full worker rings */
+	uint64_t dropped_storage; /* lost to the database, after retries */
+	uint64_t stored;	  /* rows written */
+	uint64_t store_failures;  /* failed batch writes (retried) */
+	uint64_t store_pending;	  /* waiting in memory for the database */
 	int64_t started_mono_ns;
 };
 

@@ -18,8 +18,8 @@
 #include "core/sock.h"
 #include "core/srvclient.h"
 
-__attribute__((format(printf, 3, 4))) static void
-warn(char *buf, size_t len, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void warn(char *buf, size_t len,
+						       const char *fmt, ...)
 {
 	size_t used = strlen(buf);
 	va_list ap;
@@ -34,8 +34,8 @@ int plan_resolve(const char *host, int port, struct sockaddr_storage *out,
 {
 	if (sock_parse_addr(host, (uint16_t)port, out, outlen) == 0)
 		return 0;
-	struct addrinfo hints = {.ai_family = AF_UNSPEC,
-				 .ai_socktype = SOCK_DGRAM};
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_DGRAM };
 	struct addrinfo *res = NULL;
 	int rc = getaddrinfo(host, NULL, &hints, &res);
 	if (rc != 0 || !res) {
@@ -108,8 +108,8 @@ static int add_resolved(struct engine_plan *p, const struct probe_ops *ops,
 }
 
 static int plan_interface(const struct bb_config *cfg, const char *ifname,
-			  struct engine_plan *p, char *warnings,
-			  size_t warnlen, char *err, size_t errlen)
+			  struct engine_plan *p, char *warnings, size_t warnlen,
+			  char *err, size_t errlen)
 {
 	int64_t interval = cfg->general.test_interval_ms * BB_NS_PER_MS;
 	int64_t timeout = cfg->general.probe_timeout_ms * BB_NS_PER_MS;
@@ -143,8 +143,8 @@ static int plan_interface(const struct bb_config *cfg, const char *ifname,
 				  interval, timeout, warnings, warnlen);
 	}
 	for (int i = 0; rc == 0 && i < cfg->targets.n_public_dns; i++) {
-		split_named(cfg->targets.public_dns[i], name, sizeof(name), host,
-			    sizeof(host));
+		split_named(cfg->targets.public_dns[i], name, sizeof(name),
+			    host, sizeof(host));
 		rc = add_resolved(p, &probe_icmp_ops, name, host, 0, ifname,
 				  interval, timeout, warnings, warnlen);
 	}
@@ -157,8 +157,9 @@ static int plan_interface(const struct bb_config *cfg, const char *ifname,
 	if (cfg->tests.dns.enabled && cfg->tests.dns.n_test_domains > 0) {
 		const char *zone = cfg->tests.dns.test_domains[0];
 		if (strlen(zone) >= sizeof(p->probes[0].target.dns_domain)) {
-			snprintf(err, errlen, "tests.dns.test_domains: '%.40s...' "
-					      "is too long",
+			snprintf(err, errlen,
+				 "tests.dns.test_domains: '%.40s...' "
+				 "is too long",
 				 zone);
 			return -EINVAL;
 		}
@@ -185,8 +186,8 @@ static int plan_interface(const struct bb_config *cfg, const char *ifname,
 		for (int i = 0; rc == 0 && i < cfg->tests.tcp.n_targets; i++) {
 			int port;
 			if (config_parse_hostport(cfg->tests.tcp.targets[i], 0,
-						  host, sizeof(host), &port, err,
-						  errlen) < 0)
+						  host, sizeof(host), &port,
+						  err, errlen) < 0)
 				return -EINVAL;
 			rc = add_resolved(p, &probe_tcp_ops,
 					  cfg->tests.tcp.targets[i], host, port,

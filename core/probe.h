@@ -31,17 +31,17 @@ typedef void (*probe_emit_fn)(void *ctx, const struct bb_sample *s);
  * tests scheduled on it; all zero for other kinds.  Holds the shared secret:
  * whoever fills it wipes it (sodium_memzero) when done. */
 struct probe_server {
-	uint8_t key[32];      /* shared secret (never logged) */
-	uint8_t client_id[8]; /* this install's id (PROTOCOL.md) */
+	uint8_t key[32];	  /* shared secret (never logged) */
+	uint8_t client_id[8];	  /* this install's id (PROTOCOL.md) */
 	int64_t tput_every_ns[3]; /* small, medium, large; 0 = off */
 	uint32_t tput_bytes[3];
-	uint32_t chunk_bytes;	 /* UDP payload of DATA packets */
-	int64_t tput_first_ns;	 /* first test this long after open */
-	int64_t bloat_every_ns;	 /* 0 = off, < 0 = once, right away */
-	int64_t bloat_first_ns;	 /* first test this long after open */
-	int64_t bloat_load_ns;	 /* length of each load phase */
-	uint8_t bloat_kind;	 /* 1 upload, 2 download, 3 all three */
-	int64_t bloat_echo_ns;	 /* echo step under load (0 = 20 ms) */
+	uint32_t chunk_bytes;	/* UDP payload of DATA packets */
+	int64_t tput_first_ns;	/* first test this long after open */
+	int64_t bloat_every_ns; /* 0 = off, < 0 = once, right away */
+	int64_t bloat_first_ns; /* first test this long after open */
+	int64_t bloat_load_ns;	/* length of each load phase */
+	uint8_t bloat_kind;	/* 1 upload, 2 download, 3 all three */
+	int64_t bloat_echo_ns;	/* echo step under load (0 = 20 ms) */
 };
 /* --- end udp echo --- */
 
@@ -52,8 +52,8 @@ struct probe_target {
 	char interface[BB_IFNAME_LEN]; /* SO_BINDTODEVICE when non-empty */
 	struct sockaddr_storage addr;  /* resolved address; port for tcp/dns */
 	socklen_t addr_len;
-	int64_t timeout_ns;   /* a probe without reply by then is lost */
-	char dns_domain[128]; /* dns: zone for random-label test names */
+	int64_t timeout_ns;	 /* a probe without reply by then is lost */
+	char dns_domain[128];	 /* dns: zone for random-label test names */
 	struct probe_server srv; /* udp echo only (core/probe_echo.c) */
 };
 

@@ -34,8 +34,8 @@
 #include "core/dns.h"
 #include "core/sock.h"
 
-#define DNS_INFLIGHT 64  /* queries remembered, pending or finished */
-#define DNS_RX_BATCH 64  /* datagrams read per wake-up before yielding */
+#define DNS_INFLIGHT	 64 /* queries remembered, pending or finished */
+#define DNS_RX_BATCH	 64 /* datagrams read per wake-up before yielding */
 #define DNS_DEFAULT_PORT 53
 
 enum slot_state { SLOT_FREE, SLOT_PENDING, SLOT_EXPIRED, SLOT_DONE };
@@ -190,7 +190,7 @@ static int read_errqueue(struct probe *p)
 				    sizeof(struct sockaddr_in6))];
 		struct cmsghdr align;
 	} control;
-	struct iovec iov = {.iov_base = payload, .iov_len = sizeof(payload)};
+	struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) };
 	struct msghdr msg = {
 		.msg_iov = &iov,
 		.msg_iovlen = 1,
@@ -290,8 +290,8 @@ static int dns_open(struct ev_loop *loop, const struct probe_target *target,
 		return -EAFNOSUPPORT;
 	}
 	if (!target->dns_domain[0] ||
-	    dns_random_qname(probe_name, sizeof(probe_name),
-			     target->dns_domain, 0) < 0) {
+	    dns_random_qname(probe_name, sizeof(probe_name), target->dns_domain,
+			     0) < 0) {
 		snprintf(err, errlen, "dns %s: bad or missing test zone \"%s\"",
 			 target->name, target->dns_domain);
 		return -EINVAL;
@@ -373,7 +373,7 @@ static void dns_send(struct probe *p, int64_t deadline_ns)
 	uint8_t pkt[DNS_UDP_MAX];
 	uint64_t rnd;
 	struct slot *s = take_slot(p);
-	struct slot full = {0};
+	struct slot full = { 0 };
 
 	if (!s) { /* every slot pending: report, don't overwrite */
 		full.seq = p->next_seq++;
@@ -389,8 +389,8 @@ static void dns_send(struct probe *p, int64_t deadline_ns)
 	while (find_id(p, s->id));
 	randombytes_buf(&rnd, sizeof(rnd));
 	dns_random_qname(s->qname, sizeof(s->qname), p->zone, rnd);
-	int len = dns_build_query(s->id, s->qname, DNS_TYPE_A, pkt,
-				  sizeof(pkt));
+	int len =
+		dns_build_query(s->id, s->qname, DNS_TYPE_A, pkt, sizeof(pkt));
 	s->seq = p->next_seq++;
 
 	int sent = len < 0 ? len : 1; /* 1: not sent yet */

@@ -50,11 +50,11 @@
 #include "core/clock.h"
 #include "core/sock.h"
 
-#define ICMP_SLOTS 64
-#define ICMP_HDR 8
-#define ICMP_PAYLOAD 32
-#define ICMP_MAGIC 0x42426d70u /* "BBmp" */
-#define ICMP_RX_MAX 1500
+#define ICMP_SLOTS     64
+#define ICMP_HDR       8
+#define ICMP_PAYLOAD   32
+#define ICMP_MAGIC     0x42426d70u /* "BBmp" */
+#define ICMP_RX_MAX    1500
 #define ICMP_DRAIN_MAX 64 /* datagrams read per wake-up, to stay fair */
 
 enum slot_state { SLOT_FREE, SLOT_INFLIGHT, SLOT_TIMEDOUT, SLOT_ANSWERED };
@@ -272,7 +272,8 @@ static void arm_timer(struct probe *p)
 		return;
 	int64_t wait = first - clock_mono_ns();
 	if (wait < BB_NS_PER_MS)
-		wait = BB_NS_PER_MS; /* libev's cached "now" may lag: re-check */
+		wait = BB_NS_PER_MS; /* libev's cached "now" may lag: re-check
+				      */
 	ev_timer_set(&p->timer, (double)wait / BB_NS_PER_S, 0.);
 	ev_timer_start(p->loop, &p->timer);
 }
@@ -283,7 +284,8 @@ static void handle_reply(struct probe *p, const uint8_t *buf, size_t n,
 {
 	const uint8_t *icmp = buf;
 	if (p->raw && p->family == AF_INET) {
-		if (n < 20 || (buf[0] >> 4) != 4 || (size_t)(buf[0] & 15) * 4 > n)
+		if (n < 20 || (buf[0] >> 4) != 4 ||
+		    (size_t)(buf[0] & 15) * 4 > n)
 			return;
 		icmp = buf + (buf[0] & 15) * 4;
 		n -= (size_t)(icmp - buf);
@@ -326,7 +328,8 @@ static void handle_reply(struct probe *p, const uint8_t *buf, size_t n,
 	default:
 		smp.flags |= BB_SAMPLE_DUPLICATE;
 	}
-	if (s->state != SLOT_ANSWERED && (!p->answered_any || seq > p->highest)) {
+	if (s->state != SLOT_ANSWERED &&
+	    (!p->answered_any || seq > p->highest)) {
 		p->highest = seq;
 		p->answered_any = 1;
 	}
@@ -386,7 +389,7 @@ static void drain_errors(struct probe *p)
 			struct cmsghdr align;
 		} ctl;
 		struct sockaddr_storage from;
-		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 		struct msghdr msg = {
 			.msg_name = &from,
 			.msg_namelen = sizeof(from),
@@ -420,8 +423,8 @@ static void drain(struct probe *p)
 		struct sockaddr_storage from;
 		socklen_t fromlen = sizeof(from);
 		int64_t rx;
-		ssize_t n = sock_recv_timestamped(p->fd, buf, sizeof(buf), &from,
-						  &fromlen, &rx);
+		ssize_t n = sock_recv_timestamped(p->fd, buf, sizeof(buf),
+						  &from, &fromlen, &rx);
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return;
 		if (n < 0) { /* a pending ICMP error surfaced here */
@@ -461,7 +464,7 @@ static void icmp_send(struct probe *p, int64_t deadline_ns)
 	if (s->state == SLOT_INFLIGHT) /* table wrapped: older than 64 sends */
 		emit_status(p, s, BB_STATUS_TIMEOUT, NULL);
 
-	uint8_t pkt[ICMP_HDR + ICMP_PAYLOAD] = {0};
+	uint8_t pkt[ICMP_HDR + ICMP_PAYLOAD] = { 0 };
 	pkt[0] = p->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
 	put_be16(pkt + 4, p->ident);
 	put_be16(pkt + 6, (uint16_t)seq);
@@ -516,11 +519,13 @@ static int open_socket(int family, int *raw, char *err, size_t errlen)
 		return fd;
 	int e2 = errno;
 	if ((e1 == EACCES || e1 == EPERM) && (e2 == EACCES || e2 == EPERM)) {
-		snprintf(err, errlen,
-			 "ICMP not permitted: no ping socket (ping_group_range) "
-			 "and no raw socket (CAP_NET_RAW); fix with "
-			 "`setcap cap_net_raw+ep bufferbane` or "
-			 "`sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"`");
+		snprintf(
+			err, errlen,
+			"ICMP not permitted: no ping socket (ping_group_range) "
+			"and no raw socket (CAP_NET_RAW); fix with "
+			"`setcap cap_net_raw+ep bufferbane` or "
+			"`sysctl -w net.ipv4.ping_group_range=\"0 "
+			"2147483647\"`");
 		return -EPERM;
 	}
 	snprintf(err, errlen, "ICMP socket: %s / raw: %s", strerror(e1),
@@ -564,20 +569,23 @@ static int icmp_open(struct ev_loop *loop, const struct probe_target *target,
 	if (family == AF_INET)
 		ret = setsockopt(p->fd, SOL_IP, IP_RECVERR, &on, sizeof(on));
 	else
-		ret = setsockopt(p->fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof(on));
+		ret = setsockopt(p->fd, SOL_IPV6, IPV6_RECVERR, &on,
+				 sizeof(on));
 	if (ret == 0 && p->raw && family == AF_INET) {
 		/* raw: let only echo replies in (errors use the queue) */
-		struct icmp_filter f = {.data = ~(1u << ICMP_ECHOREPLY)};
+		struct icmp_filter f = { .data = ~(1u << ICMP_ECHOREPLY) };
 		ret = setsockopt(p->fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
 	} else if (ret == 0 && p->raw) {
 		struct icmp6_filter f;
 		ICMP6_FILTER_SETBLOCKALL(&f);
 		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-		ret = setsockopt(p->fd, SOL_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
+		ret = setsockopt(p->fd, SOL_ICMPV6, ICMP6_FILTER, &f,
+				 sizeof(f));
 	}
 	if (ret < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "ICMP socket options: %s", strerror(-ret));
+		snprintf(err, errlen, "ICMP socket options: %s",
+			 strerror(-ret));
 		goto fail_fd;
 	}
 	ret = sock_enable_rx_timestamps(p->fd);

@@ -122,7 +122,8 @@ static void arm_timer(struct probe *p)
 		return;
 	int64_t wait = first - clock_mono_ns();
 	if (wait < BB_NS_PER_MS)
-		wait = BB_NS_PER_MS; /* libev's cached "now" may lag: re-check */
+		wait = BB_NS_PER_MS; /* libev's cached "now" may lag: re-check
+				      */
 	ev_timer_set(&p->timer, (double)wait / BB_NS_PER_S, 0.);
 	ev_timer_start(p->loop, &p->timer);
 }
@@ -193,7 +194,7 @@ static int tcp_socket(const struct probe *p)
 
 static void tcp_send(struct probe *p, int64_t deadline_ns)
 {
-	struct attempt *a = NULL, busy = {.fd = -1};
+	struct attempt *a = NULL, busy = { .fd = -1 };
 	for (int i = 0; i < TCP_SLOTS && !a; i++)
 		if (p->att[i].fd < 0)
 			a = &p->att[i];
@@ -208,8 +209,7 @@ static void tcp_send(struct probe *p, int64_t deadline_ns)
 		emit_attempt(p, a, BB_STATUS_ERROR, BB_NONE, -fd);
 		return;
 	}
-	int r = connect(fd, (const struct sockaddr *)&p->t.addr,
-			p->t.addr_len);
+	int r = connect(fd, (const struct sockaddr *)&p->t.addr, p->t.addr_len);
 	int64_t now = clock_mono_ns();
 	if (r == 0 || errno != EINPROGRESS) { /* done at once */
 		int e = r == 0 ? 0 : errno;

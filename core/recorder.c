@@ -50,11 +50,11 @@ struct recorder {
 	int64_t last_write, last_rollup; /* mono ns */
 
 	_Atomic uint64_t written, failed_batches, dropped, events_written,
-	    events_dropped, rollups, npending_pub;
+		events_dropped, rollups, npending_pub;
 };
 
 static void logf_(struct recorder *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 static void logf_(struct recorder *r, const char *fmt, ...)
 {
@@ -142,8 +142,8 @@ static void flush(struct recorder *r, int64_t now)
 		r->nev--;
 	}
 	while (r->npending) {
-		size_t k =
-		    r->npending < r->o.batch_max ? r->npending : r->o.batch_max;
+		size_t k = r->npending < r->o.batch_max ? r->npending
+							: r->o.batch_max;
 		int rc = store_write_samples(r->st, r->pending, k);
 		if (rc == -EINVAL) {
 			drop_oldest(r, k, store_last_error(r->st));
@@ -195,7 +195,7 @@ static void wait_tick(struct recorder *r)
 static void final_flush(struct recorder *r)
 {
 	int64_t deadline =
-	    clock_mono_ns() + r->o.stop_timeout_ms * BB_NS_PER_MS;
+		clock_mono_ns() + r->o.stop_timeout_ms * BB_NS_PER_MS;
 	for (;;) {
 		drain(r);
 		int64_t now = clock_mono_ns();
@@ -206,7 +206,7 @@ static void final_flush(struct recorder *r)
 			     (!r->events || ring_count(r->events) == 0);
 		if (empty || now >= deadline)
 			break;
-		struct timespec ts = {0, TICK_MS * BB_NS_PER_MS};
+		struct timespec ts = { 0, TICK_MS * BB_NS_PER_MS };
 		nanosleep(&ts, NULL);
 	}
 	drain(r);

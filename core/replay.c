@@ -257,8 +257,8 @@ int replay_seek(struct replay *r, int64_t ms)
 	if (!m)
 		return -ENOMEM;
 	/* (ms - 1 h, ms]: what the longest window ending now can see. */
-	int rc =
-	    store_read_samples(r->st, ms - MS_PER_HOUR + 1, ms + 1, feed_cb, m);
+	int rc = store_read_samples(r->st, ms - MS_PER_HOUR + 1, ms + 1,
+				    feed_cb, m);
 	if (rc < 0) {
 		model_destroy(m);
 		return rc;
@@ -277,11 +277,11 @@ int replay_advance(struct replay *r, int64_t delta_ms)
 		return 0;
 	if (delta_ms < 0)
 		return replay_seek(r, delta_ms < r->first_ms - r->clock_ms
-					  ? r->first_ms
-					  : r->clock_ms + delta_ms);
+					      ? r->first_ms
+					      : r->clock_ms + delta_ms);
 	int64_t to = delta_ms > r->last_ms - r->clock_ms
-			 ? r->last_ms
-			 : r->clock_ms + delta_ms;
+			     ? r->last_ms
+			     : r->clock_ms + delta_ms;
 	if (r->stale || to - r->fed_ms > MS_PER_HOUR)
 		return replay_seek(r, to);
 	if (to <= r->fed_ms) {
@@ -289,7 +289,7 @@ int replay_advance(struct replay *r, int64_t delta_ms)
 		return 0;
 	}
 	int rc =
-	    store_read_samples(r->st, r->fed_ms + 1, to + 1, feed_cb, r->m);
+		store_read_samples(r->st, r->fed_ms + 1, to + 1, feed_cb, r->m);
 	if (rc < 0) {
 		/* Some of the step went in: rebuild on the next move. */
 		r->stale = true;
@@ -407,7 +407,7 @@ static int push_rtt(struct overview *o, size_t slice, double ms)
 		o->rtt = p;
 		o->rtt_cap = cap;
 	}
-	o->rtt[o->nrtt++] = (struct slice_rtt){slice, ms};
+	o->rtt[o->nrtt++] = (struct slice_rtt){ slice, ms };
 	return 0;
 }
 
@@ -464,7 +464,7 @@ static int peek_slice(struct overview *o, size_t i)
 	const struct replay *r = o->r;
 	int64_t from = slice_start(r, i, o->n);
 	int64_t to =
-	    i + 1 < o->n ? slice_start(r, i + 1, o->n) : r->last_ms + 1;
+		i + 1 < o->n ? slice_start(r, i + 1, o->n) : r->last_ms + 1;
 	if (to <= from)
 		return 0;
 	o->nser = 0;
@@ -491,7 +491,7 @@ static int cmp_slice_rtt(const void *a, const void *b)
 size_t replay_overview(struct replay *r, double *loss_pct, int64_t *rtt_us,
 		       size_t n)
 {
-	struct overview o = {.r = r, .loss = loss_pct, .n = n};
+	struct overview o = { .r = r, .loss = loss_pct, .n = n };
 	for (size_t i = 0; i < n; i++) {
 		loss_pct[i] = NAN;
 		rtt_us[i] = BB_NONE;
@@ -503,8 +503,8 @@ size_t replay_overview(struct replay *r, double *loss_pct, int64_t *rtt_us,
 		return n;
 	/* Hourly rows once a slice holds an hour or more; else minutes. */
 	int64_t span = r->last_ms - r->first_ms + 1;
-	int level =
-	    span / (int64_t)n >= MS_PER_HOUR ? STORE_AGG_1HOUR : STORE_AGG_1MIN;
+	int level = span / (int64_t)n >= MS_PER_HOUR ? STORE_AGG_1HOUR
+						     : STORE_AGG_1MIN;
 	int64_t len = level == STORE_AGG_1HOUR ? MS_PER_HOUR : 60000;
 	int rc = store_read_aggs(r->st, level, r->first_ms - len + 1,
 				 r->last_ms + 1, agg_cb, &o);

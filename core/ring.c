@@ -97,7 +97,7 @@ bool ring_push(struct ring *r, const void *item)
 
 	if (head - r->tail_cache >= r->capacity) {
 		r->tail_cache =
-		    atomic_load_explicit(&r->tail, memory_order_acquire);
+			atomic_load_explicit(&r->tail, memory_order_acquire);
 		if (head - r->tail_cache >= r->capacity) {
 			atomic_fetch_add_explicit(&r->dropped, 1,
 						  memory_order_relaxed);
@@ -115,7 +115,7 @@ bool ring_pop(struct ring *r, void *item)
 
 	if (tail == r->head_cache) {
 		r->head_cache =
-		    atomic_load_explicit(&r->head, memory_order_acquire);
+			atomic_load_explicit(&r->head, memory_order_acquire);
 		if (tail == r->head_cache)
 			return false;
 	}

@@ -2,7 +2,8 @@
 /*
  * The one record every probe emits (ARCHITECTURE.md "Data flow").  Plain data
  * with no pointers: it crosses threads through rings by value and is read back
- * from SQLite unchanged, which is what makes replay indistinguishable from live.
+ * from SQLite unchanged, which is what makes replay indistinguishable from
+ * live.
  *
  * Times are nanoseconds: mono_ns on CLOCK_MONOTONIC (schedules, windows),
  * real_ns on CLOCK_REALTIME (what is stored and shown).  A figure that a kind
@@ -46,23 +47,23 @@ enum {
 };
 
 struct bb_sample {
-	int64_t real_ns;       /* wall clock at send */
-	int64_t mono_ns;       /* monotonic clock at send */
-	int64_t send_error_ns; /* actual send - scheduled deadline */
+	int64_t real_ns;	       /* wall clock at send */
+	int64_t mono_ns;	       /* monotonic clock at send */
+	int64_t send_error_ns;	       /* actual send - scheduled deadline */
 	char interface[BB_IFNAME_LEN]; /* "" = default route */
 	char target[BB_TARGET_LEN];    /* display name of the target */
 	char server[BB_SERVER_LEN];    /* companion server name, "" if none */
-	uint8_t kind;                  /* enum bb_probe_kind */
-	uint8_t status;                /* enum bb_status */
-	uint16_t flags;                /* BB_SAMPLE_* */
+	uint8_t kind;		       /* enum bb_probe_kind */
+	uint8_t status;		       /* enum bb_status */
+	uint16_t flags;		       /* BB_SAMPLE_* */
 	uint32_t seq;
 	/* The kind's main delay: RTT (icmp, udp_echo), resolution time (dns),
 	 * SYN->established (tcp_connect), loaded RTT (bufferbloat). */
 	int64_t rtt_ns;
-	int64_t up_delay_ns;   /* one-way, only with a synced clock */
+	int64_t up_delay_ns; /* one-way, only with a synced clock */
 	int64_t down_delay_ns;
-	int64_t throughput_kbps; /* IP-layer rate (upload, download) */
-	int32_t loss_ppm;        /* loss in parts per million, -1 = none */
+	int64_t throughput_kbps;    /* IP-layer rate (upload, download) */
+	int32_t loss_ppm;	    /* loss in parts per million, -1 = none */
 	char detail[BB_DETAIL_LEN]; /* error reason or kind-specific note */
 };
 

@@ -55,7 +55,7 @@ ssize_t sock_recv_timestamped(int fd, void *buf, size_t len,
 		char buf[CMSG_SPACE(sizeof(struct timespec)) * 2];
 		struct cmsghdr align;
 	} control;
-	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = {
 		.msg_name = from,
 		.msg_namelen = from ? sizeof(*from) : 0,
@@ -154,9 +154,12 @@ int sock_parse_addr(const char *text, uint16_t default_port,
 
 void sock_addr_to_text(const struct sockaddr *sa, char *buf, size_t len)
 {
-	const void *a = sa->sa_family == AF_INET6
-				? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-				: (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+	const void *a =
+		sa->sa_family == AF_INET6
+			? (const void *)&((const struct sockaddr_in6 *)sa)
+				  ->sin6_addr
+			: (const void *)&((const struct sockaddr_in *)sa)
+				  ->sin_addr;
 	if (!inet_ntop(sa->sa_family, a, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 }
@@ -167,12 +170,14 @@ int sock_addr_equal(const struct sockaddr *a, const struct sockaddr *b,
 	if (a->sa_family != b->sa_family)
 		return 0;
 	if (a->sa_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		const struct sockaddr_in *x = (const void *)a,
+					 *y = (const void *)b;
 		return x->sin_addr.s_addr == y->sin_addr.s_addr &&
 		       (!with_port || x->sin_port == y->sin_port);
 	}
 	if (a->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+		const struct sockaddr_in6 *x = (const void *)a,
+					  *y = (const void *)b;
 		return memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0 &&
 		       (!with_port || x->sin6_port == y->sin6_port);
 	}

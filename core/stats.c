@@ -52,24 +52,24 @@ struct stats_series {
 };
 
 static const int64_t window_len[STATS_WINDOW_COUNT] = {
-    [STATS_10S] = 10 * BB_NS_PER_S,
-    [STATS_60S] = 60 * BB_NS_PER_S,
-    [STATS_5M] = 300 * BB_NS_PER_S,
-    [STATS_1H] = 3600 * BB_NS_PER_S,
+	[STATS_10S] = 10 * BB_NS_PER_S,
+	[STATS_60S] = 60 * BB_NS_PER_S,
+	[STATS_5M] = 300 * BB_NS_PER_S,
+	[STATS_1H] = 3600 * BB_NS_PER_S,
 };
 
 static const char *const window_names[STATS_WINDOW_COUNT] = {
-    [STATS_10S] = "10s",
-    [STATS_60S] = "60s",
-    [STATS_5M] = "5m",
-    [STATS_1H] = "1h",
+	[STATS_10S] = "10s",
+	[STATS_60S] = "60s",
+	[STATS_5M] = "5m",
+	[STATS_1H] = "1h",
 };
 
 static const char *const pattern_names[STATS_LOSS_PATTERN_COUNT] = {
-    [STATS_LOSS_NONE] = "none",
-    [STATS_LOSS_SCATTERED] = "scattered",
-    [STATS_LOSS_BURST] = "burst",
-    [STATS_LOSS_PERIODIC] = "periodic",
+	[STATS_LOSS_NONE] = "none",
+	[STATS_LOSS_SCATTERED] = "scattered",
+	[STATS_LOSS_BURST] = "burst",
+	[STATS_LOSS_PERIODIC] = "periodic",
 };
 
 int64_t stats_window_ns(enum stats_window w)
@@ -194,12 +194,12 @@ static void jitter_redo(struct stats_series *s, size_t p)
 void stats_series_add(struct stats_series *s, const struct bb_sample *sample)
 {
 	struct entry ne = {
-	    .mono_ns = sample->mono_ns,
-	    .value = BB_NONE,
-	    .flags = sample->flags,
-	    .status = sample->status,
-	    .annot =
-		(sample->flags & (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE)) != 0,
+		.mono_ns = sample->mono_ns,
+		.value = BB_NONE,
+		.flags = sample->flags,
+		.status = sample->status,
+		.annot = (sample->flags &
+			  (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE)) != 0,
 	};
 	size_t p;
 
@@ -313,7 +313,7 @@ void stats_series_summary(const struct stats_series *s, enum stats_window w,
 			  int64_t now_mono_ns, struct stats_summary *out)
 {
 	int64_t wlen = stats_window_ns(w), lo = now_mono_ns - wlen;
-	struct runs runs = {.starts = s->scratch + s->cap - 1};
+	struct runs runs = { .starts = s->scratch + s->cap - 1 };
 	size_t start, end, n = 0, pairs = 0;
 	double mean = 0, m2 = 0, ipdv_sum = 0, last_j = 0;
 	bool prev_is_value = false;

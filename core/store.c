@@ -85,104 +85,105 @@ enum {
 };
 
 static const char *const queries[Q_COUNT] = {
-    [Q_INS_SAMPLE] = "INSERT INTO samples(ts, series, seq, code, ns, run,"
-		     " mono_d, send_us, main_us, ext, detail)"
-		     " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
-    [Q_INS_SERIES] = "INSERT INTO series(interface, connection_type,"
-		     " test_type, target, server_name) VALUES(?,?,?,?,?)"
-		     " ON CONFLICT DO UPDATE SET interface = excluded.interface"
-		     " RETURNING id",
-    [Q_INS_RUN] = "INSERT INTO clock_runs(offset_ns, started_ms)"
-		  " VALUES(?, ?)",
-    [Q_BEGIN] = "BEGIN IMMEDIATE",
-    [Q_COMMIT] = "COMMIT",
-    [Q_ROLLBACK] = "ROLLBACK",
-    [Q_READ] = "SELECT s.ts, s.ns, r.offset_ns, s.mono_d, e.interface,"
-	       " e.test_type, e.target, e.server_name, s.seq, s.code,"
-	       " s.send_us, s.main_us, json_extract(s.ext, '$.u'),"
-	       " json_extract(s.ext, '$.d'), json_extract(s.ext, '$.k'),"
-	       " json_extract(s.ext, '$.l'), s.detail"
-	       " FROM samples s JOIN series e ON e.id = s.series"
-	       " JOIN clock_runs r ON r.id = s.run"
-	       " WHERE s.ts >= ?1 AND s.ts < ?2 ORDER BY s.ts, s.ns",
-    /* Two subqueries: min() and max() together would scan every row. */
-    [Q_RANGE] = "SELECT (SELECT min(ts) FROM samples),"
-		" (SELECT max(ts) FROM samples)",
-    [Q_EV_INSERT] = "INSERT INTO events(start_ms, end_ms, kind, severity,"
-		    " interface, target, server_name, description, metrics)"
-		    " VALUES(?,?,?,?,?,?,?,?,?)"
-		    " ON CONFLICT(start_ms, kind, interface, target,"
-		    " server_name) DO UPDATE SET end_ms = excluded.end_ms,"
-		    " severity = excluded.severity,"
-		    " description = excluded.description,"
-		    " metrics = excluded.metrics RETURNING id",
-    [Q_EV_UPDATE] = "UPDATE events SET start_ms = ?, end_ms = ?, kind = ?,"
-		    " severity = ?, interface = ?, target = ?,"
-		    " server_name = ?, description = ?, metrics = ?"
-		    " WHERE id = ?",
-    [Q_EV_READ] = "SELECT id, start_ms, end_ms, kind, severity, interface,"
-		  " target, server_name, description, metrics FROM events"
-		  " WHERE start_ms < ?2 AND (end_ms IS NULL OR"
-		  " end_ms >= ?1) ORDER BY start_ms, id",
+	[Q_INS_SAMPLE] = "INSERT INTO samples(ts, series, seq, code, ns, run,"
+			 " mono_d, send_us, main_us, ext, detail)"
+			 " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+	[Q_INS_SERIES] =
+		"INSERT INTO series(interface, connection_type,"
+		" test_type, target, server_name) VALUES(?,?,?,?,?)"
+		" ON CONFLICT DO UPDATE SET interface = excluded.interface"
+		" RETURNING id",
+	[Q_INS_RUN] = "INSERT INTO clock_runs(offset_ns, started_ms)"
+		      " VALUES(?, ?)",
+	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_COMMIT] = "COMMIT",
+	[Q_ROLLBACK] = "ROLLBACK",
+	[Q_READ] = "SELECT s.ts, s.ns, r.offset_ns, s.mono_d, e.interface,"
+		   " e.test_type, e.target, e.server_name, s.seq, s.code,"
+		   " s.send_us, s.main_us, json_extract(s.ext, '$.u'),"
+		   " json_extract(s.ext, '$.d'), json_extract(s.ext, '$.k'),"
+		   " json_extract(s.ext, '$.l'), s.detail"
+		   " FROM samples s JOIN series e ON e.id = s.series"
+		   " JOIN clock_runs r ON r.id = s.run"
+		   " WHERE s.ts >= ?1 AND s.ts < ?2 ORDER BY s.ts, s.ns",
+	/* Two subqueries: min() and max() together would scan every row. */
+	[Q_RANGE] = "SELECT (SELECT min(ts) FROM samples),"
+		    " (SELECT max(ts) FROM samples)",
+	[Q_EV_INSERT] = "INSERT INTO events(start_ms, end_ms, kind, severity,"
+			" interface, target, server_name, description, metrics)"
+			" VALUES(?,?,?,?,?,?,?,?,?)"
+			" ON CONFLICT(start_ms, kind, interface, target,"
+			" server_name) DO UPDATE SET end_ms = excluded.end_ms,"
+			" severity = excluded.severity,"
+			" description = excluded.description,"
+			" metrics = excluded.metrics RETURNING id",
+	[Q_EV_UPDATE] = "UPDATE events SET start_ms = ?, end_ms = ?, kind = ?,"
+			" severity = ?, interface = ?, target = ?,"
+			" server_name = ?, description = ?, metrics = ?"
+			" WHERE id = ?",
+	[Q_EV_READ] = "SELECT id, start_ms, end_ms, kind, severity, interface,"
+		      " target, server_name, description, metrics FROM events"
+		      " WHERE start_ms < ?2 AND (end_ms IS NULL OR"
+		      " end_ms >= ?1) ORDER BY start_ms, id",
 };
 
 static const char schema_sql[] =
-    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE series(id INTEGER PRIMARY KEY,"
-    " interface TEXT NOT NULL, connection_type TEXT NOT NULL,"
-    " test_type TEXT NOT NULL, target TEXT NOT NULL,"
-    " server_name TEXT NOT NULL,"
-    " UNIQUE(interface, connection_type, test_type, target,"
-    " server_name));"
-    "CREATE TABLE clock_runs(id INTEGER PRIMARY KEY,"
-    " offset_ns INTEGER NOT NULL, started_ms INTEGER NOT NULL);"
-    "CREATE TABLE samples(ts INTEGER NOT NULL, series INTEGER NOT NULL,"
-    " seq INTEGER NOT NULL, code INTEGER NOT NULL, ns INTEGER NOT NULL,"
-    " run INTEGER NOT NULL, mono_d INTEGER NOT NULL, send_us INTEGER,"
-    " main_us INTEGER, ext TEXT, detail TEXT,"
-    " PRIMARY KEY(ts, series, seq, code)) WITHOUT ROWID;"
-    "CREATE TABLE events(id INTEGER PRIMARY KEY,"
-    " start_ms INTEGER NOT NULL, end_ms INTEGER, kind TEXT NOT NULL,"
-    " severity TEXT NOT NULL, interface TEXT NOT NULL DEFAULT '',"
-    " target TEXT NOT NULL DEFAULT '',"
-    " server_name TEXT NOT NULL DEFAULT '', description TEXT,"
-    " metrics TEXT);"
-    "CREATE UNIQUE INDEX events_place ON events(start_ms, kind,"
-    " interface, target, server_name);"
-    "CREATE TABLE agg_1min(bucket_ms INTEGER NOT NULL,"
-    " series INTEGER NOT NULL, interface TEXT, connection_type TEXT,"
-    " test_type TEXT, target TEXT, server_name TEXT, unit TEXT,"
-    " count INTEGER, lost INTEGER, min REAL, max REAL, avg REAL,"
-    " p50 REAL, p95 REAL, p99 REAL,"
-    " PRIMARY KEY(bucket_ms, series)) WITHOUT ROWID;"
-    "CREATE TABLE agg_1hour(bucket_ms INTEGER NOT NULL,"
-    " series INTEGER NOT NULL, interface TEXT, connection_type TEXT,"
-    " test_type TEXT, target TEXT, server_name TEXT, unit TEXT,"
-    " count INTEGER, lost INTEGER, min REAL, max REAL, avg REAL,"
-    " p50 REAL, p95 REAL, p99 REAL,"
-    " PRIMARY KEY(bucket_ms, series)) WITHOUT ROWID;"
-    "CREATE VIEW measurements AS SELECT"
-    " s.ts AS timestamp,"
-    " s.ts * 1000000 + s.ns - r.offset_ns - s.mono_d AS monotonic_ns,"
-    " e.interface AS interface, e.connection_type AS connection_type,"
-    " e.test_type AS test_type, e.target AS target,"
-    " e.server_name AS server_name, s.seq AS seq,"
-    " CASE WHEN e.test_type NOT IN ('dns', 'tcp_connect')"
-    "  THEN round(s.main_us / 1000.0, 3) END AS rtt_ms,"
-    " round(json_extract(s.ext, '$.u') / 1000.0, 3) AS up_delay_ms,"
-    " round(json_extract(s.ext, '$.d') / 1000.0, 3) AS down_delay_ms,"
-    " NULL AS jitter_ms,"
-    " json_extract(s.ext, '$.l') / 10000.0 AS packet_loss_pct,"
-    " json_extract(s.ext, '$.k') AS throughput_kbps,"
-    " CASE WHEN e.test_type = 'dns'"
-    "  THEN round(s.main_us / 1000.0, 3) END AS dns_time_ms,"
-    " CASE WHEN e.test_type = 'tcp_connect'"
-    "  THEN round(s.main_us / 1000.0, 3) END AS connect_ms,"
-    " CASE s.code & 255 WHEN 0 THEN 'ok' WHEN 1 THEN 'timeout'"
-    "  WHEN 2 THEN 'error' END AS status,"
-    " s.detail AS error_detail"
-    " FROM samples s JOIN series e ON e.id = s.series"
-    " JOIN clock_runs r ON r.id = s.run;";
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE series(id INTEGER PRIMARY KEY,"
+	" interface TEXT NOT NULL, connection_type TEXT NOT NULL,"
+	" test_type TEXT NOT NULL, target TEXT NOT NULL,"
+	" server_name TEXT NOT NULL,"
+	" UNIQUE(interface, connection_type, test_type, target,"
+	" server_name));"
+	"CREATE TABLE clock_runs(id INTEGER PRIMARY KEY,"
+	" offset_ns INTEGER NOT NULL, started_ms INTEGER NOT NULL);"
+	"CREATE TABLE samples(ts INTEGER NOT NULL, series INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL, code INTEGER NOT NULL, ns INTEGER NOT NULL,"
+	" run INTEGER NOT NULL, mono_d INTEGER NOT NULL, send_us INTEGER,"
+	" main_us INTEGER, ext TEXT, detail TEXT,"
+	" PRIMARY KEY(ts, series, seq, code)) WITHOUT ROWID;"
+	"CREATE TABLE events(id INTEGER PRIMARY KEY,"
+	" start_ms INTEGER NOT NULL, end_ms INTEGER, kind TEXT NOT NULL,"
+	" severity TEXT NOT NULL, interface TEXT NOT NULL DEFAULT '',"
+	" target TEXT NOT NULL DEFAULT '',"
+	" server_name TEXT NOT NULL DEFAULT '', description TEXT,"
+	" metrics TEXT);"
+	"CREATE UNIQUE INDEX events_place ON events(start_ms, kind,"
+	" interface, target, server_name);"
+	"CREATE TABLE agg_1min(bucket_ms INTEGER NOT NULL,"
+	" series INTEGER NOT NULL, interface TEXT, connection_type TEXT,"
+	" test_type TEXT, target TEXT, server_name TEXT, unit TEXT,"
+	" count INTEGER, lost INTEGER, min REAL, max REAL, avg REAL,"
+	" p50 REAL, p95 REAL, p99 REAL,"
+	" PRIMARY KEY(bucket_ms, series)) WITHOUT ROWID;"
+	"CREATE TABLE agg_1hour(bucket_ms INTEGER NOT NULL,"
+	" series INTEGER NOT NULL, interface TEXT, connection_type TEXT,"
+	" test_type TEXT, target TEXT, server_name TEXT, unit TEXT,"
+	" count INTEGER, lost INTEGER, min REAL, max REAL, avg REAL,"
+	" p50 REAL, p95 REAL, p99 REAL,"
+	" PRIMARY KEY(bucket_ms, series)) WITHOUT ROWID;"
+	"CREATE VIEW measurements AS SELECT"
+	" s.ts AS timestamp,"
+	" s.ts * 1000000 + s.ns - r.offset_ns - s.mono_d AS monotonic_ns,"
+	" e.interface AS interface, e.connection_type AS connection_type,"
+	" e.test_type AS test_type, e.target AS target,"
+	" e.server_name AS server_name, s.seq AS seq,"
+	" CASE WHEN e.test_type NOT IN ('dns', 'tcp_connect')"
+	"  THEN round(s.main_us / 1000.0, 3) END AS rtt_ms,"
+	" round(json_extract(s.ext, '$.u') / 1000.0, 3) AS up_delay_ms,"
+	" round(json_extract(s.ext, '$.d') / 1000.0, 3) AS down_delay_ms,"
+	" NULL AS jitter_ms,"
+	" json_extract(s.ext, '$.l') / 10000.0 AS packet_loss_pct,"
+	" json_extract(s.ext, '$.k') AS throughput_kbps,"
+	" CASE WHEN e.test_type = 'dns'"
+	"  THEN round(s.main_us / 1000.0, 3) END AS dns_time_ms,"
+	" CASE WHEN e.test_type = 'tcp_connect'"
+	"  THEN round(s.main_us / 1000.0, 3) END AS connect_ms,"
+	" CASE s.code & 255 WHEN 0 THEN 'ok' WHEN 1 THEN 'timeout'"
+	"  WHEN 2 THEN 'error' END AS status,"
+	" s.detail AS error_detail"
+	" FROM samples s JOIN series e ON e.id = s.series"
+	" JOIN clock_runs r ON r.id = s.run;";
 
 struct store {
 	sqlite3 *db;
@@ -202,7 +203,7 @@ struct store {
 };
 
 static int set_err(struct store *st, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static int set_err(struct store *st, int rc, const char *fmt, ...)
 {
@@ -295,7 +296,7 @@ static int meta_get(struct store *st, const char *key, char *out, size_t len)
 {
 	sqlite3_stmt *q;
 	int rc = sqlite3_prepare_v2(
-	    st->db, "SELECT value FROM meta WHERE key = ?", -1, &q, NULL);
+		st->db, "SELECT value FROM meta WHERE key = ?", -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return sql_fail(st, rc, "reading meta");
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
@@ -472,7 +473,7 @@ static int load_series(struct store *st)
 		if (st->nseries == st->series_cap) {
 			size_t cap = st->series_cap ? 2 * st->series_cap : 16;
 			void *p =
-			    realloc(st->series, cap * sizeof(*st->series));
+				realloc(st->series, cap * sizeof(*st->series));
 			if (!p) {
 				sqlite3_finalize(q);
 				return set_err(st, -ENOMEM, "out of memory");
@@ -560,7 +561,7 @@ struct store *store_open(const char *path, int flags, char *err, size_t errlen)
 	if (query_int(st, "SELECT max(ts) FROM samples", &dummy, NULL) < 0 ||
 	    query_int(st, "SELECT count(*) FROM series", &dummy, NULL) < 0 ||
 	    query_int(st, "SELECT count(*) FROM clock_runs", &dummy, NULL) <
-		0 ||
+		    0 ||
 	    query_int(st, "SELECT max(id) FROM events", &dummy, NULL) < 0)
 		goto fail_db;
 	if (flags & STORE_CHECK) {
@@ -569,9 +570,10 @@ struct store *store_open(const char *path, int flags, char *err, size_t errlen)
 				       NULL) != SQLITE_OK)
 			goto fail_db;
 		rc = sqlite3_step(q);
-		const char *res = rc == SQLITE_ROW
-				      ? (const char *)sqlite3_column_text(q, 0)
-				      : NULL;
+		const char *res =
+			rc == SQLITE_ROW
+				? (const char *)sqlite3_column_text(q, 0)
+				: NULL;
 		if (!res || strcmp(res, "ok") != 0) {
 			set_err(st, -EILSEQ, "database is corrupt: %s",
 				res ? res : sqlite3_errmsg(st->db));
@@ -898,13 +900,13 @@ int store_read_samples(struct store *st, int64_t from_ms, int64_t to_ms,
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct bb_sample s;
 		int kind = sample_kind_from_name(
-		    (const char *)sqlite3_column_text(q, 5) ?: "");
+			(const char *)sqlite3_column_text(q, 5) ?: "");
 		sample_init(&s, kind < 0 ? BB_KIND_ICMP : kind);
 		if (kind < 0)
 			continue; /* a kind this version does not know */
-		int64_t real =
-		    (int64_t)((uint64_t)sqlite3_column_int64(q, 0) * 1000000 +
-			      (uint64_t)sqlite3_column_int64(q, 1));
+		int64_t real = (int64_t)((uint64_t)sqlite3_column_int64(q, 0) *
+						 1000000 +
+					 (uint64_t)sqlite3_column_int64(q, 1));
 		s.real_ns = real;
 		s.mono_ns = wrap_sub(wrap_sub(real, sqlite3_column_int64(q, 2)),
 				     sqlite3_column_int64(q, 3));
@@ -953,9 +955,9 @@ int store_time_range(struct store *st, int64_t *first_ms, int64_t *last_ms)
 }
 
 static const char *const severity_names[BB_SEV_COUNT] = {
-    [BB_SEV_INFO] = "info",
-    [BB_SEV_WARNING] = "warning",
-    [BB_SEV_CRITICAL] = "critical",
+	[BB_SEV_INFO] = "info",
+	[BB_SEV_WARNING] = "warning",
+	[BB_SEV_CRITICAL] = "critical",
 };
 
 static void bind_fixed(sqlite3_stmt *q, int col, const char *s, size_t len)
@@ -971,10 +973,11 @@ static void bind_event(sqlite3_stmt *q, const struct bb_event *ev)
 	else
 		sqlite3_bind_null(q, 2);
 	bind_fixed(q, 3, ev->kind, sizeof(ev->kind));
-	sqlite3_bind_text(
-	    q, 4,
-	    ev->severity < BB_SEV_COUNT ? severity_names[ev->severity] : "info",
-	    -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4,
+			  ev->severity < BB_SEV_COUNT
+				  ? severity_names[ev->severity]
+				  : "info",
+			  -1, SQLITE_STATIC);
 	bind_fixed(q, 5, ev->interface, sizeof(ev->interface));
 	bind_fixed(q, 6, ev->target, sizeof(ev->target));
 	bind_fixed(q, 7, ev->server, sizeof(ev->server));
@@ -1147,12 +1150,12 @@ static int rollup_level(struct store *st, const char *table, int64_t len,
 	sqlite3_stmt *ins = NULL, *sel = NULL, *next = NULL;
 	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &ins, NULL)) ||
 	    (rc = sqlite3_prepare_v2(
-		 st->db,
-		 "SELECT s.series, s.code, CASE WHEN e.test_type IN"
-		 " ('upload', 'download') THEN json_extract(s.ext, '$.k')"
-		 " ELSE s.main_us END FROM samples s JOIN series e"
-		 " ON e.id = s.series WHERE s.ts >= ?1 AND s.ts < ?2",
-		 -1, &sel, NULL)) ||
+		     st->db,
+		     "SELECT s.series, s.code, CASE WHEN e.test_type IN"
+		     " ('upload', 'download') THEN json_extract(s.ext, '$.k')"
+		     " ELSE s.main_us END FROM samples s JOIN series e"
+		     " ON e.id = s.series WHERE s.ts >= ?1 AND s.ts < ?2",
+		     -1, &sel, NULL)) ||
 	    (rc = sqlite3_prepare_v2(st->db,
 				     "SELECT min(ts) FROM samples"
 				     " WHERE ts >= ?1 AND ts < ?2",
@@ -1225,7 +1228,7 @@ int store_rollup(struct store *st, int64_t now_ms)
 {
 	if (st->rdonly)
 		return set_err(st, -EROFS, "opened read-only");
-	struct agg_buf buf = {0};
+	struct agg_buf buf = { 0 };
 	int written = 0;
 	int rc = step_simple(st, Q_BEGIN, "starting the rollup");
 	if (rc < 0)
@@ -1271,16 +1274,22 @@ int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
 		    store_agg_fn cb, void *ctx)
 {
 	static const char *const sql[2] = {
-	    [STORE_AGG_1MIN] =
-		"SELECT a.bucket_ms, a.series, e.test_type, a.count, a.lost,"
-		" a.min, a.max, a.avg, a.p50, a.p95, a.p99 FROM agg_1min a"
-		" JOIN series e ON e.id = a.series WHERE a.bucket_ms >= ?1"
-		" AND a.bucket_ms < ?2 ORDER BY a.bucket_ms, a.series",
-	    [STORE_AGG_1HOUR] =
-		"SELECT a.bucket_ms, a.series, e.test_type, a.count, a.lost,"
-		" a.min, a.max, a.avg, a.p50, a.p95, a.p99 FROM agg_1hour a"
-		" JOIN series e ON e.id = a.series WHERE a.bucket_ms >= ?1"
-		" AND a.bucket_ms < ?2 ORDER BY a.bucket_ms, a.series",
+		[STORE_AGG_1MIN] =
+			"SELECT a.bucket_ms, a.series, e.test_type, a.count, "
+			"a.lost,"
+			" a.min, a.max, a.avg, a.p50, a.p95, a.p99 FROM "
+			"agg_1min a"
+			" JOIN series e ON e.id = a.series WHERE a.bucket_ms "
+			">= ?1"
+			" AND a.bucket_ms < ?2 ORDER BY a.bucket_ms, a.series",
+		[STORE_AGG_1HOUR] =
+			"SELECT a.bucket_ms, a.series, e.test_type, a.count, "
+			"a.lost,"
+			" a.min, a.max, a.avg, a.p50, a.p95, a.p99 FROM "
+			"agg_1hour a"
+			" JOIN series e ON e.id = a.series WHERE a.bucket_ms "
+			">= ?1"
+			" AND a.bucket_ms < ?2 ORDER BY a.bucket_ms, a.series",
 	};
 	if (level != STORE_AGG_1MIN && level != STORE_AGG_1HOUR)
 		return set_err(st, -EINVAL, "no rollup level %d", level);
@@ -1293,18 +1302,18 @@ int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
 	int ret = 0;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_agg a = {
-		    .bucket_ms = sqlite3_column_int64(q, 0),
-		    .series = sqlite3_column_int64(q, 1),
-		    .kind = sample_kind_from_name(
-			(const char *)sqlite3_column_text(q, 2) ?: ""),
-		    .count = sqlite3_column_int64(q, 3),
-		    .lost = sqlite3_column_int64(q, 4),
-		    .min = col_real(q, 5),
-		    .max = col_real(q, 6),
-		    .avg = col_real(q, 7),
-		    .p50 = col_real(q, 8),
-		    .p95 = col_real(q, 9),
-		    .p99 = col_real(q, 10),
+			.bucket_ms = sqlite3_column_int64(q, 0),
+			.series = sqlite3_column_int64(q, 1),
+			.kind = sample_kind_from_name(
+				(const char *)sqlite3_column_text(q, 2) ?: ""),
+			.count = sqlite3_column_int64(q, 3),
+			.lost = sqlite3_column_int64(q, 4),
+			.min = col_real(q, 5),
+			.max = col_real(q, 6),
+			.avg = col_real(q, 7),
+			.p50 = col_real(q, 8),
+			.p95 = col_real(q, 9),
+			.p99 = col_real(q, 10),
 		};
 		ret = cb(ctx, &a);
 		if (ret)

@@ -62,20 +62,20 @@ static const struct {
 	uint8_t open_ended; /* last field runs to the end: no padding */
 	const char *name;
 } wire_types[] = {
-    {WIRE_KNOCK, WIRE_DIR_C2S, 8, 0, "KNOCK"},
-    {WIRE_KNOCK_ACK, WIRE_DIR_S2C, 8, 0, "KNOCK_ACK"},
-    {WIRE_ECHO_REQUEST, WIRE_DIR_C2S, 16, 0, "ECHO_REQUEST"},
-    {WIRE_ECHO_REPLY, WIRE_DIR_S2C, 32, 0, "ECHO_REPLY"},
-    {WIRE_THROUGHPUT_START, WIRE_DIR_C2S, 12, 0, "THROUGHPUT_START"},
-    {WIRE_THROUGHPUT_DATA, WIRE_DIR_C2S, 8, 1, "THROUGHPUT_DATA"},
-    {WIRE_THROUGHPUT_END, WIRE_DIR_C2S, 8, 0, "THROUGHPUT_END"},
-    {WIRE_THROUGHPUT_STATS, WIRE_DIR_S2C, 24, 0, "THROUGHPUT_STATS"},
-    {WIRE_DOWNLOAD_REQUEST, WIRE_DIR_C2S, 12, 0, "DOWNLOAD_REQUEST"},
-    {WIRE_DOWNLOAD_DATA, WIRE_DIR_S2C, 8, 1, "DOWNLOAD_DATA"},
-    {WIRE_DOWNLOAD_END, WIRE_DIR_S2C, 8, 0, "DOWNLOAD_END"},
-    {WIRE_BUFFERBLOAT_START, WIRE_DIR_C2S, 8, 0, "BUFFERBLOAT_START"},
-    {WIRE_BUFFERBLOAT_END, WIRE_DIR_C2S, 4, 0, "BUFFERBLOAT_END"},
-    {WIRE_ERROR, WIRE_DIR_S2C, 1, 1, "ERROR"},
+	{ WIRE_KNOCK, WIRE_DIR_C2S, 8, 0, "KNOCK" },
+	{ WIRE_KNOCK_ACK, WIRE_DIR_S2C, 8, 0, "KNOCK_ACK" },
+	{ WIRE_ECHO_REQUEST, WIRE_DIR_C2S, 16, 0, "ECHO_REQUEST" },
+	{ WIRE_ECHO_REPLY, WIRE_DIR_S2C, 32, 0, "ECHO_REPLY" },
+	{ WIRE_THROUGHPUT_START, WIRE_DIR_C2S, 12, 0, "THROUGHPUT_START" },
+	{ WIRE_THROUGHPUT_DATA, WIRE_DIR_C2S, 8, 1, "THROUGHPUT_DATA" },
+	{ WIRE_THROUGHPUT_END, WIRE_DIR_C2S, 8, 0, "THROUGHPUT_END" },
+	{ WIRE_THROUGHPUT_STATS, WIRE_DIR_S2C, 24, 0, "THROUGHPUT_STATS" },
+	{ WIRE_DOWNLOAD_REQUEST, WIRE_DIR_C2S, 12, 0, "DOWNLOAD_REQUEST" },
+	{ WIRE_DOWNLOAD_DATA, WIRE_DIR_S2C, 8, 1, "DOWNLOAD_DATA" },
+	{ WIRE_DOWNLOAD_END, WIRE_DIR_S2C, 8, 0, "DOWNLOAD_END" },
+	{ WIRE_BUFFERBLOAT_START, WIRE_DIR_C2S, 8, 0, "BUFFERBLOAT_START" },
+	{ WIRE_BUFFERBLOAT_END, WIRE_DIR_C2S, 4, 0, "BUFFERBLOAT_END" },
+	{ WIRE_ERROR, WIRE_DIR_S2C, 1, 1, "ERROR" },
 };
 
 #define WIRE_NTYPES   (sizeof(wire_types) / sizeof(wire_types[0]))
@@ -179,8 +179,8 @@ static long wire_plain_len(const struct wire_msg *m)
 	case WIRE_THROUGHPUT_DATA:
 	case WIRE_DOWNLOAD_DATA: {
 		const struct wire_data *d = m->type == WIRE_THROUGHPUT_DATA
-						? &m->u.throughput_data
-						: &m->u.download_data;
+						    ? &m->u.throughput_data
+						    : &m->u.download_data;
 
 		if (d->data_len > WIRE_MAX_PLAIN)
 			return -EMSGSIZE;
@@ -400,7 +400,7 @@ int wire_decode(uint8_t type, const uint8_t *pt, size_t len,
 			if (c == 0)
 				break;
 			m.u.error.message[n++] =
-			    (char)(c < 0x20 || c == 0x7f ? '?' : c);
+				(char)(c < 0x20 || c == 0x7f ? '?' : c);
 		}
 		m.u.error.message[n] = '\0';
 		break;
@@ -502,7 +502,7 @@ int wire_seal(const uint8_t key[static WIRE_KEY_LEN],
 	wire_nonce_bytes(nonce, client_id, nonce_ts);
 	/* In place: libsodium allows c == m. */
 	crypto_aead_chacha20poly1305_ietf_encrypt(
-	    pt, &clen, pt, ptlen, out, WIRE_HEADER_LEN, NULL, nonce, key);
+		pt, &clen, pt, ptlen, out, WIRE_HEADER_LEN, NULL, nonce, key);
 	return (int)total;
 }
 
@@ -547,8 +547,8 @@ int wire_open(const uint8_t key[static WIRE_KEY_LEN], const uint8_t *pkt,
 		return -ENOBUFS;
 	wire_nonce_bytes(nonce, hdr.client_id, hdr.nonce_ts);
 	if (crypto_aead_chacha20poly1305_ietf_decrypt(
-		scratch, &ptlen, NULL, pkt + WIRE_HEADER_LEN, clen, pkt,
-		WIRE_HEADER_LEN, nonce, key) != 0)
+		    scratch, &ptlen, NULL, pkt + WIRE_HEADER_LEN, clen, pkt,
+		    WIRE_HEADER_LEN, nonce, key) != 0)
 		return -EBADMSG;
 	rc = wire_decode(hdr.type, scratch, (size_t)ptlen, m);
 	if (rc < 0)

@@ -44,7 +44,7 @@
 #define MSG_LEN	 240
 #define OV_N	 512
 
-static const int speeds[] = {1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
+static const int speeds[] = { 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600 };
 #define NSPEEDS (int)(sizeof(speeds) / sizeof(speeds[0]))
 
 struct app {
@@ -92,8 +92,10 @@ static void bloat_request(struct app *a)
 	}
 	int n = monitor_request_bloat(a->mon);
 	if (n <= 0) {
-		app_note(a, "Bufferbloat test needs a companion server "
-			    "(servers in the configuration).", 5000);
+		app_note(a,
+			 "Bufferbloat test needs a companion server "
+			 "(servers in the configuration).",
+			 5000);
 		return;
 	}
 	a->bloat_pending = true;
@@ -119,9 +121,9 @@ static void bloat_collect(struct app *a, const struct bb_sample *s)
 	if (sscanf(s->detail, "%7s %3s", phase, grade) < 1)
 		return;
 	if (a->bloat_msg_len == 0)
-		a->bloat_msg_len = (size_t)snprintf(
-			a->bloat_msg, sizeof(a->bloat_msg),
-			"Bufferbloat test done:");
+		a->bloat_msg_len =
+			(size_t)snprintf(a->bloat_msg, sizeof(a->bloat_msg),
+					 "Bufferbloat test done:");
 	if (a->bloat_msg_len < sizeof(a->bloat_msg))
 		a->bloat_msg_len += (size_t)snprintf(
 			a->bloat_msg + a->bloat_msg_len,
@@ -130,7 +132,7 @@ static void bloat_collect(struct app *a, const struct bb_sample *s)
 			s->status == BB_STATUS_OK ? grade : "failed");
 	/* the last phase: "up" or "down" alone, else "both" after them */
 	const char *type = monitor_config(a->mon)->tests.bufferbloat.test_type;
-	const char *last = !strcmp(type, "upload")	   ? "up"
+	const char *last = !strcmp(type, "upload")     ? "up"
 			   : !strcmp(type, "download") ? "down"
 						       : "both";
 	if (strcmp(phase, last) == 0 || s->status != BB_STATUS_OK) {
@@ -234,9 +236,10 @@ static void fill_live(struct app *a)
 	detect_verdict(monitor_detect(a->mon), s->verdict, sizeof(s->verdict));
 	s->now_mono_ns = clock_mono_ns();
 	s->now_ms = clock_real_ns() / BB_NS_PER_MS;
-	s->uptime_s = st.started_mono_ns
-			  ? (s->now_mono_ns - st.started_mono_ns) / BB_NS_PER_S
-			  : 0;
+	s->uptime_s =
+		st.started_mono_ns
+			? (s->now_mono_ns - st.started_mono_ns) / BB_NS_PER_S
+			: 0;
 	if (now - a->last_rate_t >= 1.0) {
 		if (a->last_rate_t > 0)
 			s->rate = (double)(st.samples - a->last_samples) /
@@ -246,9 +249,8 @@ static void fill_live(struct app *a)
 	}
 	s->dropped = st.dropped_engine + st.dropped_storage;
 	s->has_server = monitor_config(a->mon)->n_servers > 0;
-	s->message = a->total_msgs
-			 ? a->msgs[(a->total_msgs - 1) % MSG_KEEP]
-			 : NULL;
+	s->message =
+		a->total_msgs ? a->msgs[(a->total_msgs - 1) % MSG_KEEP] : NULL;
 }
 
 static void replay_verdict(struct app *a, char *out, size_t len)
@@ -257,8 +259,9 @@ static void replay_verdict(struct app *a, char *out, size_t len)
 	size_t n = replay_open_events(a->rp, open, 8), k = 0;
 
 	if (n == 0) {
-		snprintf(out, len, "No problem open at this moment of the "
-				   "recording.");
+		snprintf(out, len,
+			 "No problem open at this moment of the "
+			 "recording.");
 		return;
 	}
 	k = (size_t)snprintf(out, len, "At this moment: ");
@@ -314,9 +317,8 @@ static void fill_replay(struct app *a)
 		cnt += st.count;
 	}
 	s->rate = (double)cnt / 10.0;
-	s->message = a->total_msgs
-			 ? a->msgs[(a->total_msgs - 1) % MSG_KEEP]
-			 : NULL;
+	s->message =
+		a->total_msgs ? a->msgs[(a->total_msgs - 1) % MSG_KEEP] : NULL;
 }
 
 static void draw(struct app *a)
@@ -381,8 +383,10 @@ static void replay_request(struct app *a, enum ui_request r, int arg)
 			a->ui.src.playing = false;
 		} else {
 			snprintf(a->ui.note, sizeof(a->ui.note), "%s",
-				 arg > 0 ? "No later event." : "No earlier event.");
-			a->ui.note_until_ms = clock_real_ns() / BB_NS_PER_MS + 3000;
+				 arg > 0 ? "No later event."
+					 : "No earlier event.");
+			a->ui.note_until_ms =
+				clock_real_ns() / BB_NS_PER_MS + 3000;
 		}
 		break;
 	case UI_REQ_SEEK_START:
@@ -472,7 +476,7 @@ static void on_frame(struct ev_loop *loop, ev_timer *w, int revents)
 		int64_t clk = replay_clock_ms(a->rp);
 
 		replay_advance(a->rp, (int64_t)(w->repeat * 1000) *
-					  speeds[a->speed_i]);
+					      speeds[a->speed_i]);
 		if (replay_clock_ms(a->rp) >= replay_last_ms(a->rp) ||
 		    replay_clock_ms(a->rp) == clk)
 			a->ui.src.playing = false;

@@ -24,7 +24,7 @@ struct cellbuf {
 	int cx0, cy0, cx1, cy1; /* clip: [cx0, cx1) x [cy0, cy1) */
 };
 
-static const struct cellbuf_cell blank = {' ', ROLE_NORMAL, 0};
+static const struct cellbuf_cell blank = { ' ', ROLE_NORMAL, 0 };
 
 static void fill_blank(struct cellbuf_cell *c, size_t n)
 {

@@ -87,7 +87,7 @@ int cellbuf_putn(struct cellbuf *cb, int x, int y, int maxw, const char *s,
 /* printf into the buffer (output beyond 511 bytes is cut); as cellbuf_put. */
 int cellbuf_printf(struct cellbuf *cb, int x, int y, enum cellbuf_role role,
 		   unsigned attr, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+	__attribute__((format(printf, 6, 7)));
 /* Fill a rectangle with one character. */
 void cellbuf_fill(struct cellbuf *cb, int x, int y, int w, int h, uint32_t ch,
 		  enum cellbuf_role role, unsigned attr);

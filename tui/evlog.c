@@ -102,8 +102,8 @@ size_t evlog_open_count(const struct evlog *l)
 
 const char *evlog_severity_name(unsigned severity)
 {
-	static const char *const names[BB_SEV_COUNT] = {"info", "warning",
-							"critical"};
+	static const char *const names[BB_SEV_COUNT] = { "info", "warning",
+							 "critical" };
 
 	return severity < BB_SEV_COUNT ? names[severity] : "?";
 }

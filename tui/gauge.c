@@ -146,8 +146,8 @@ void gauge_draw(struct cellbuf *cb, int x, int y, int w, int h,
 	if (known) {
 		fmt_ms(a, sizeof(a),
 		       d->loaded_us - d->idle_us < 0
-			   ? 0
-			   : d->loaded_us - d->idle_us);
+			       ? 0
+			       : d->loaded_us - d->idle_us);
 		snprintf(s[2].text, sizeof(s[2].text), "+%s ms", a);
 		fmt_ms(a, sizeof(a), d->idle_us);
 		fmt_ms(b, sizeof(b), d->loaded_us);

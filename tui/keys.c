@@ -43,8 +43,8 @@ static int k_help(struct ui *ui, int key)
 
 static int move(struct ui *ui, int d)
 {
-	if (ui->view == VIEW_EVENTS || (ui->view == VIEW_DASHBOARD &&
-					ui->pane == 1)) {
+	if (ui->view == VIEW_EVENTS ||
+	    (ui->view == VIEW_DASHBOARD && ui->pane == 1)) {
 		ui->ev_sel += d;
 		if (ui->ev_sel < 0)
 			ui->ev_sel = 0;
@@ -224,36 +224,37 @@ static int k_ends(struct ui *ui, int key)
 }
 
 const struct key_binding keys_table[] = {
-    {'q', 0, LIVE_ALL, k_quit, "q", "quit", true},
-    {'?', TERM_KEY_F1, LIVE_ALL, k_help, "?", "help", true},
-    {' ', 0, REPLAY_ALL, k_pause, "space", "play/pause", true},
-    {'+', '=', REPLAY_ALL, k_speed, "+/-", "speed", true},
-    {'-', 0, REPLAY_ALL, k_speed, "-", "slower", false},
-    {TERM_KEY_LEFT, TERM_KEY_RIGHT, REPLAY_ALL, k_step, "Left/Right",
-     "step back/forward", true},
-    {'[', ']', REPLAY_ALL, k_event, "[/]", "previous/next event", true},
-    {'g', 'G', REPLAY_ALL, k_ends, "g/G", "start/end of recording", false},
-    {TERM_KEY_ENTER, 0, LIVE_ALL, k_enter, "Enter", "details", true},
-    {TERM_KEY_ESC, TERM_KEY_BACKSPACE, LIVE_ALL, k_back, "Esc", "back",
-     true},
-    {TERM_KEY_TAB, 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_tab,
-     "Tab", "pane", true},
-    {'1', 0, LIVE_ALL, k_view, "1-4", "views", true},
-    {'2', 0, LIVE_ALL, k_view, "2", "drilldown", false},
-    {'3', 0, LIVE_ALL, k_view, "3", "events", false},
-    {'4', 0, LIVE_ALL, k_view, "4", "interfaces", false},
-    {'w', 0, LIVE_ALL, k_window, "w", "window", true},
-    {'p', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_pause, "p", "pause", true},
-    {'/', 0, LIVE_ALL, k_filter, "/", "filter", true},
-    {'c', 0, LIVE_ALL, k_clear, "c", "clear events", true},
-    {'b', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_bloat, "b", "bloat test",
-     true},
-    {'t', 0, LIVE_ALL, k_theme, "t", "theme", true},
-    {TERM_KEY_UP, 'k', LIVE_ALL, k_up, "Up/k", "move up", false},
-    {TERM_KEY_DOWN, 'j', LIVE_ALL, k_down, "Down/j", "move down", false},
-    {TERM_KEY_PGUP, 0, LIVE_ALL, k_up, "PgUp", "page up", false},
-    {TERM_KEY_PGDN, 0, LIVE_ALL, k_down, "PgDn", "page down", false},
-    {12, 0, LIVE_ALL, k_repaint, "Ctrl-L", "repaint the screen", false},
+	{ 'q', 0, LIVE_ALL, k_quit, "q", "quit", true },
+	{ '?', TERM_KEY_F1, LIVE_ALL, k_help, "?", "help", true },
+	{ ' ', 0, REPLAY_ALL, k_pause, "space", "play/pause", true },
+	{ '+', '=', REPLAY_ALL, k_speed, "+/-", "speed", true },
+	{ '-', 0, REPLAY_ALL, k_speed, "-", "slower", false },
+	{ TERM_KEY_LEFT, TERM_KEY_RIGHT, REPLAY_ALL, k_step, "Left/Right",
+	  "step back/forward", true },
+	{ '[', ']', REPLAY_ALL, k_event, "[/]", "previous/next event", true },
+	{ 'g', 'G', REPLAY_ALL, k_ends, "g/G", "start/end of recording",
+	  false },
+	{ TERM_KEY_ENTER, 0, LIVE_ALL, k_enter, "Enter", "details", true },
+	{ TERM_KEY_ESC, TERM_KEY_BACKSPACE, LIVE_ALL, k_back, "Esc", "back",
+	  true },
+	{ TERM_KEY_TAB, 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_tab,
+	  "Tab", "pane", true },
+	{ '1', 0, LIVE_ALL, k_view, "1-4", "views", true },
+	{ '2', 0, LIVE_ALL, k_view, "2", "drilldown", false },
+	{ '3', 0, LIVE_ALL, k_view, "3", "events", false },
+	{ '4', 0, LIVE_ALL, k_view, "4", "interfaces", false },
+	{ 'w', 0, LIVE_ALL, k_window, "w", "window", true },
+	{ 'p', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_pause, "p", "pause", true },
+	{ '/', 0, LIVE_ALL, k_filter, "/", "filter", true },
+	{ 'c', 0, LIVE_ALL, k_clear, "c", "clear events", true },
+	{ 'b', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_bloat, "b", "bloat test",
+	  true },
+	{ 't', 0, LIVE_ALL, k_theme, "t", "theme", true },
+	{ TERM_KEY_UP, 'k', LIVE_ALL, k_up, "Up/k", "move up", false },
+	{ TERM_KEY_DOWN, 'j', LIVE_ALL, k_down, "Down/j", "move down", false },
+	{ TERM_KEY_PGUP, 0, LIVE_ALL, k_up, "PgUp", "page up", false },
+	{ TERM_KEY_PGDN, 0, LIVE_ALL, k_down, "PgDn", "page down", false },
+	{ 12, 0, LIVE_ALL, k_repaint, "Ctrl-L", "repaint the screen", false },
 };
 const size_t keys_count = sizeof(keys_table) / sizeof(keys_table[0]);
 

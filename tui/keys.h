@@ -29,8 +29,8 @@ enum {
 typedef int key_fn(struct ui *ui, int key);
 
 struct key_binding {
-	int key, alt;	   /* alt: a second key doing the same, 0 = none */
-	unsigned where;	   /* KEYS_* mask */
+	int key, alt;	/* alt: a second key doing the same, 0 = none */
+	unsigned where; /* KEYS_* mask */
 	key_fn *fn;
 	const char *label; /* "q", "j/k", "Enter" */
 	const char *help;  /* "quit" */

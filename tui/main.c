@@ -15,9 +15,9 @@
 #include "core/monitor.h"
 #include "tui/app.h"
 #include "proto/key.h"
-#include "core/config.h"	  /* bloat */
+#include "core/config.h"     /* bloat */
 #include "core/probe_echo.h" /* bloat */
-#include "proto/wire.h"	  /* bloat */
+#include "proto/wire.h"	     /* bloat */
 
 #define EXIT_USAGE 2
 
@@ -28,51 +28,67 @@ static const char usage_text[] =
 	"                                       recorded database\n"
 	"       bufferbane COMMAND [ARGS]       see COMMANDS\n"
 	"\n"
-	"Bufferbane probes your line every second (ICMP, DNS, TCP connect and,\n"
-	"with a companion server, UDP echo, throughput and bufferbloat tests),\n"
+	"Bufferbane probes your line every second (ICMP, DNS, TCP connect "
+	"and,\n"
+	"with a companion server, UDP echo, throughput and bufferbloat "
+	"tests),\n"
 	"keeps every sample in SQLite and names what is wrong in plain words.\n"
 	"\n"
 	"Options:\n"
 	"  -c, --config FILE     configuration file (default: search\n"
 	"                        $XDG_CONFIG_HOME/bufferbane/bufferbane.conf,\n"
 	"                        then /etc/bufferbane/bufferbane.conf)\n"
-	"      --db FILE         database file (overrides general.database_path)\n"
+	"      --db FILE         database file (overrides "
+	"general.database_path)\n"
 	"  -d, --daemon          headless: status lines and events on stdout\n"
 	"      --replay FILE     browse a recorded database in the monitor's\n"
-	"                        screens (space play/pause, +/- speed, [ ] events)\n"
-	"  -t, --target HOST     ICMP target; repeat for several; replaces the\n"
+	"                        screens (space play/pause, +/- speed, [ ] "
+	"events)\n"
+	"  -t, --target HOST     ICMP target; repeat for several; replaces "
+	"the\n"
 	"                        configured list, gateway detection included\n"
-	"  -i, --interface IF    probe through interface IF; repeat for several\n"
-	"      --interval MS     probe interval in milliseconds (default 1000)\n"
+	"  -i, --interface IF    probe through interface IF; repeat for "
+	"several\n"
+	"      --interval MS     probe interval in milliseconds (default "
+	"1000)\n"
 	"      --duration S      stop by itself after S seconds\n"
 	"      --no-db           keep nothing on disk (for a quick look)\n"
 	"      --status-interval S  with -d: a status line per target every S\n"
-	"                        seconds (default output.status_interval_s, 60)\n"
+	"                        seconds (default output.status_interval_s, "
+	"60)\n"
 	"  -h, --help            this text\n"
 	"  -V, --version         print the version\n"
 	"\n"
-	"Without -d, standard input and output must be a terminal.  On screen:\n"
+	"Without -d, standard input and output must be a terminal.  On "
+	"screen:\n"
 	"  q quit, ? help, Enter details, Esc back, Tab pane, 1-4 views\n"
 	"  (dashboard, drilldown, events, interfaces), w window, p pause,\n"
-	"  / filter, c clear the event pane, t colour theme; NO_COLOR is honoured.\n"
+	"  / filter, c clear the event pane, t colour theme; NO_COLOR is "
+	"honoured.\n"
 	"\n"
 	"Commands:\n"
-	"  keygen                print a fresh shared secret (64 hex characters)\n"
+	"  keygen                print a fresh shared secret (64 hex "
+	"characters)\n"
 	"                        for the companion server and its clients\n"
 	"  bloat [--server NAME|HOST:PORT] [-c FILE]\n"
-	"                        one bufferbloat test now against a configured\n"
-	"                        companion server: idle and loaded RTT, grade, RPM\n"
+	"                        one bufferbloat test now against a "
+	"configured\n"
+	"                        companion server: idle and loaded RTT, grade, "
+	"RPM\n"
 	"\n"
-	"Exit status: 0 success, 1 runtime failure, 2 bad usage or configuration.\n";
+	"Exit status: 0 success, 1 runtime failure, 2 bad usage or "
+	"configuration.\n";
 
 static int cmd_keygen(int argc, char **argv)
 {
 	if (argc > 1) {
-		if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		if (strcmp(argv[1], "-h") == 0 ||
+		    strcmp(argv[1], "--help") == 0) {
 			printf("Usage: bufferbane keygen\n"
 			       "Print a fresh 32-byte shared secret as 64 hex "
 			       "characters.\nPut it in the server's and the "
-			       "client's configuration (or a 0600 key file).\n");
+			       "client's configuration (or a 0600 key "
+			       "file).\n");
 			return 0;
 		}
 		fprintf(stderr, "bufferbane keygen: unexpected argument '%s'\n",
@@ -92,10 +108,10 @@ static int cmd_keygen(int argc, char **argv)
 static int cmd_bloat(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"server", required_argument, NULL, 's'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{ "server", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	const char *server = NULL, *conf = NULL;
 	int c;
@@ -168,8 +184,8 @@ static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 } commands[] = {
-	{"keygen", cmd_keygen},
-	{"bloat", cmd_bloat}, /* core/probe_echo.c */
+	{ "keygen", cmd_keygen },
+	{ "bloat", cmd_bloat }, /* core/probe_echo.c */
 };
 
 static int parse_long(const char *text, long min, long max, const char *what,
@@ -179,8 +195,9 @@ static int parse_long(const char *text, long min, long max, const char *what,
 	errno = 0;
 	long v = strtol(text, &end, 10);
 	if (errno || end == text || *end || v < min || v > max) {
-		fprintf(stderr, "bufferbane: %s must be a number from %ld to "
-				"%ld, not '%s'\n",
+		fprintf(stderr,
+			"bufferbane: %s must be a number from %ld to "
+			"%ld, not '%s'\n",
 			what, min, max, text);
 		return -1;
 	}
@@ -191,7 +208,8 @@ static int parse_long(const char *text, long min, long max, const char *what,
 int main(int argc, char **argv)
 {
 	if (argc > 1 && argv[1][0] != '-') {
-		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]);
+		     i++)
 			if (strcmp(argv[1], commands[i].name) == 0)
 				return commands[i].run(argc - 1, argv + 1);
 		fprintf(stderr,
@@ -210,19 +228,19 @@ int main(int argc, char **argv)
 		OPT_REPLAY
 	};
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"db", required_argument, NULL, OPT_DB},
-		{"daemon", no_argument, NULL, 'd'},
-		{"target", required_argument, NULL, 't'},
-		{"interface", required_argument, NULL, 'i'},
-		{"interval", required_argument, NULL, OPT_INTERVAL},
-		{"duration", required_argument, NULL, OPT_DURATION},
-		{"no-db", no_argument, NULL, OPT_NO_DB},
-		{"status-interval", required_argument, NULL, OPT_STATUS},
-		{"replay", required_argument, NULL, OPT_REPLAY},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "target", required_argument, NULL, 't' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "no-db", no_argument, NULL, OPT_NO_DB },
+		{ "status-interval", required_argument, NULL, OPT_STATUS },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
 	};
 	struct monitor_options opt;
 	const char *replay = NULL;
@@ -247,8 +265,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			if (opt.n_targets == MONITOR_MAX_CLI_ITEMS) {
-				fprintf(stderr, "bufferbane: at most %d -t "
-						"targets\n",
+				fprintf(stderr,
+					"bufferbane: at most %d -t "
+					"targets\n",
 					MONITOR_MAX_CLI_ITEMS);
 				return EXIT_USAGE;
 			}
@@ -256,8 +275,9 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			if (opt.n_interfaces == MONITOR_MAX_CLI_ITEMS) {
-				fprintf(stderr, "bufferbane: at most %d -i "
-						"interfaces\n",
+				fprintf(stderr,
+					"bufferbane: at most %d -i "
+					"interfaces\n",
 					MONITOR_MAX_CLI_ITEMS);
 				return EXIT_USAGE;
 			}
@@ -290,20 +310,23 @@ int main(int argc, char **argv)
 			printf("bufferbane %s\n", BB_VERSION);
 			return 0;
 		case ':':
-			fprintf(stderr, "bufferbane: option '%s' needs a value "
-					"(see bufferbane --help)\n",
+			fprintf(stderr,
+				"bufferbane: option '%s' needs a value "
+				"(see bufferbane --help)\n",
 				argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			fprintf(stderr, "bufferbane: unknown option '%s' (see "
-					"bufferbane --help)\n",
+			fprintf(stderr,
+				"bufferbane: unknown option '%s' (see "
+				"bufferbane --help)\n",
 				argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "bufferbane: unexpected argument '%s' (see "
-				"bufferbane --help)\n",
+		fprintf(stderr,
+			"bufferbane: unexpected argument '%s' (see "
+			"bufferbane --help)\n",
 			argv[optind]);
 		return EXIT_USAGE;
 	}

@@ -15,7 +15,8 @@
 #define MIN_AUTO_TOP 100 /* µs: an auto scale never goes below 0.1 ms */
 
 static const uint8_t dot_bit[4][2] = {
-    {0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
+	{ 0x01, 0x08 }, { 0x02, 0x10 }, { 0x04, 0x20 }, { 0x40, 0x80 }
+};
 
 struct area {
 	struct cellbuf *cb;
@@ -141,7 +142,7 @@ int64_t plot_draw(struct cellbuf *cb, int x, int y, int w, int h,
 		  const int64_t *v, size_t n, const struct plot_opts *o)
 {
 	static const struct plot_opts defaults;
-	struct area a = {.cb = cb, .ascii = cellbuf_ascii(cb)};
+	struct area a = { .cb = cb, .ascii = cellbuf_ascii(cb) };
 	char label[24];
 	int64_t top, step;
 	int lw = 2, ty = y, last_row = -1, max_ticks;
@@ -191,7 +192,7 @@ int64_t plot_draw(struct cellbuf *cb, int x, int y, int w, int h,
 	/* Ticks from the top down so the top label wins a shared row. */
 	for (int64_t t = top / step * step; t >= 0; t -= step) {
 		int row = a.y + (a.dh - 1 - level_of(t, top, a.dh)) /
-				    (a.ascii ? 1 : 4);
+					(a.ascii ? 1 : 4);
 
 		if (row != last_row) {
 			int len;

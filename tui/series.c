@@ -10,7 +10,7 @@
 
 int64_t series_nice_ceil(int64_t v)
 {
-	static const int64_t mult[] = {1, 2, 5};
+	static const int64_t mult[] = { 1, 2, 5 };
 	int64_t p = 1;
 
 	if (v <= 1)

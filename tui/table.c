@@ -160,7 +160,7 @@ void table_draw(struct cellbuf *cb, int x, int y, int w, int h, struct table *t,
 		int row = t->first + r;
 		bool sel = row == t->selected;
 		const struct table_cell *cells =
-		    t->cells + (size_t)row * t->ncols;
+			t->cells + (size_t)row * t->ncols;
 
 		if (sel)
 			cellbuf_fill(cb, x, y + 1 + r, w, 1, ' ', ROLE_SELECT,

@@ -34,47 +34,48 @@ struct look {
 };
 
 static const struct look dark[ROLE_COUNT] = {
-    [ROLE_NORMAL] = {DFLT, DFLT, 0},
-    [ROLE_DIM] = {GREY, DFLT, 0},
-    [ROLE_OK] = {COLOR_GREEN, DFLT, 0},
-    [ROLE_WARN] = {COLOR_YELLOW, DFLT, A_BOLD},
-    [ROLE_BAD] = {COLOR_RED, DFLT, A_BOLD},
-    [ROLE_TITLE] = {COLOR_CYAN, DFLT, A_BOLD},
-    [ROLE_HEADER] = {DFLT, DFLT, A_BOLD | A_UNDERLINE},
-    [ROLE_SELECT] = {COLOR_BLACK, COLOR_CYAN, 0},
-    [ROLE_LOSS] = {COLOR_WHITE, COLOR_RED, A_BOLD},
-    [ROLE_GRADE_GOOD] = {COLOR_BLACK, COLOR_GREEN, A_BOLD},
-    [ROLE_GRADE_MID] = {COLOR_BLACK, COLOR_YELLOW, A_BOLD},
-    [ROLE_GRADE_BAD] = {COLOR_WHITE, COLOR_RED, A_BOLD},
+	[ROLE_NORMAL] = { DFLT, DFLT, 0 },
+	[ROLE_DIM] = { GREY, DFLT, 0 },
+	[ROLE_OK] = { COLOR_GREEN, DFLT, 0 },
+	[ROLE_WARN] = { COLOR_YELLOW, DFLT, A_BOLD },
+	[ROLE_BAD] = { COLOR_RED, DFLT, A_BOLD },
+	[ROLE_TITLE] = { COLOR_CYAN, DFLT, A_BOLD },
+	[ROLE_HEADER] = { DFLT, DFLT, A_BOLD | A_UNDERLINE },
+	[ROLE_SELECT] = { COLOR_BLACK, COLOR_CYAN, 0 },
+	[ROLE_LOSS] = { COLOR_WHITE, COLOR_RED, A_BOLD },
+	[ROLE_GRADE_GOOD] = { COLOR_BLACK, COLOR_GREEN, A_BOLD },
+	[ROLE_GRADE_MID] = { COLOR_BLACK, COLOR_YELLOW, A_BOLD },
+	[ROLE_GRADE_BAD] = { COLOR_WHITE, COLOR_RED, A_BOLD },
 };
 
 static const struct look light[ROLE_COUNT] = {
-    [ROLE_NORMAL] = {DFLT, DFLT, 0},
-    [ROLE_DIM] = {GREY, DFLT, 0},
-    [ROLE_OK] = {COLOR_GREEN, DFLT, 0},
-    [ROLE_WARN] = {COLOR_MAGENTA, DFLT, A_BOLD}, /* yellow is unreadable */
-    [ROLE_BAD] = {COLOR_RED, DFLT, A_BOLD},
-    [ROLE_TITLE] = {COLOR_BLUE, DFLT, A_BOLD},
-    [ROLE_HEADER] = {DFLT, DFLT, A_BOLD | A_UNDERLINE},
-    [ROLE_SELECT] = {COLOR_WHITE, COLOR_BLUE, 0},
-    [ROLE_LOSS] = {COLOR_WHITE, COLOR_RED, A_BOLD},
-    [ROLE_GRADE_GOOD] = {COLOR_WHITE, COLOR_GREEN, A_BOLD},
-    [ROLE_GRADE_MID] = {COLOR_BLACK, COLOR_YELLOW, A_BOLD},
-    [ROLE_GRADE_BAD] = {COLOR_WHITE, COLOR_RED, A_BOLD},
+	[ROLE_NORMAL] = { DFLT, DFLT, 0 },
+	[ROLE_DIM] = { GREY, DFLT, 0 },
+	[ROLE_OK] = { COLOR_GREEN, DFLT, 0 },
+	[ROLE_WARN] = { COLOR_MAGENTA, DFLT,
+			A_BOLD }, /* yellow is unreadable */
+	[ROLE_BAD] = { COLOR_RED, DFLT, A_BOLD },
+	[ROLE_TITLE] = { COLOR_BLUE, DFLT, A_BOLD },
+	[ROLE_HEADER] = { DFLT, DFLT, A_BOLD | A_UNDERLINE },
+	[ROLE_SELECT] = { COLOR_WHITE, COLOR_BLUE, 0 },
+	[ROLE_LOSS] = { COLOR_WHITE, COLOR_RED, A_BOLD },
+	[ROLE_GRADE_GOOD] = { COLOR_WHITE, COLOR_GREEN, A_BOLD },
+	[ROLE_GRADE_MID] = { COLOR_BLACK, COLOR_YELLOW, A_BOLD },
+	[ROLE_GRADE_BAD] = { COLOR_WHITE, COLOR_RED, A_BOLD },
 };
 
 /* Looks without colour: attributes carry the meaning. */
 static const attr_t mono[ROLE_COUNT] = {
-    [ROLE_DIM] = A_DIM,
-    [ROLE_WARN] = A_BOLD,
-    [ROLE_BAD] = A_BOLD,
-    [ROLE_TITLE] = A_BOLD,
-    [ROLE_HEADER] = A_BOLD | A_UNDERLINE,
-    [ROLE_SELECT] = A_REVERSE,
-    [ROLE_LOSS] = A_BOLD | A_REVERSE,
-    [ROLE_GRADE_GOOD] = A_REVERSE,
-    [ROLE_GRADE_MID] = A_REVERSE,
-    [ROLE_GRADE_BAD] = A_BOLD | A_REVERSE,
+	[ROLE_DIM] = A_DIM,
+	[ROLE_WARN] = A_BOLD,
+	[ROLE_BAD] = A_BOLD,
+	[ROLE_TITLE] = A_BOLD,
+	[ROLE_HEADER] = A_BOLD | A_UNDERLINE,
+	[ROLE_SELECT] = A_REVERSE,
+	[ROLE_LOSS] = A_BOLD | A_REVERSE,
+	[ROLE_GRADE_GOOD] = A_REVERSE,
+	[ROLE_GRADE_MID] = A_REVERSE,
+	[ROLE_GRADE_BAD] = A_BOLD | A_REVERSE,
 };
 
 static struct {
@@ -202,9 +203,9 @@ static void put_run(void *ctx, int x, int y, const struct cellbuf_cell *c,
 		int k = n < 128 ? n : 128;
 
 		for (int i = 0; i < k; i++) {
-			wchar_t wc[2] = {(wchar_t)c[i].ch, 0};
+			wchar_t wc[2] = { (wchar_t)c[i].ch, 0 };
 			attr_t a =
-			    T.attr[c[i].role < ROLE_COUNT ? c[i].role : 0];
+				T.attr[c[i].role < ROLE_COUNT ? c[i].role : 0];
 
 			if (!T.utf8 && (c[i].ch < 0x20 || c[i].ch > 0x7e))
 				wc[0] = '?';

@@ -21,10 +21,10 @@
 #include "tui/keys.h"
 
 static const struct view_ops *const views[VIEW_COUNT] = {
-    [VIEW_DASHBOARD] = &view_dashboard,
-    [VIEW_DRILLDOWN] = &view_drilldown,
-    [VIEW_EVENTS] = &view_events,
-    [VIEW_IFACES] = &view_ifaces,
+	[VIEW_DASHBOARD] = &view_dashboard,
+	[VIEW_DRILLDOWN] = &view_drilldown,
+	[VIEW_EVENTS] = &view_events,
+	[VIEW_IFACES] = &view_ifaces,
 };
 
 int view_ui_init(struct ui *ui)
@@ -132,8 +132,7 @@ void view_fmt_clock(char *out, size_t size, int64_t ms, bool with_date)
 	struct tm tm;
 
 	localtime_r(&t, &tm);
-	strftime(out, size, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S",
-		 &tm);
+	strftime(out, size, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
 }
 
 enum cellbuf_role view_rtt_role(int64_t ns)
@@ -207,19 +206,23 @@ int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 		view_fmt_clock(t, sizeof(t), ev->start_ms, false);
 		view_fmt_dur(d, sizeof(d), (end - ev->start_ms) / 1000);
 		x += cellbuf_put(cb, x, y + row, t,
-				 selected ? ROLE_SELECT : ROLE_DIM, 0) + 1;
+				 selected ? ROLE_SELECT : ROLE_DIM, 0) +
+		     1;
 		x += cellbuf_printf(cb, x, y + row, selected ? ROLE_SELECT : sr,
 				    CELLBUF_BOLD, "%-8s",
-				    evlog_severity_name(ev->severity)) + 1;
+				    evlog_severity_name(ev->severity)) +
+		     1;
 		if (ev->end_ms == 0)
 			x += cellbuf_printf(cb, x, y + row,
 					    selected ? ROLE_SELECT : ROLE_BAD,
 					    CELLBUF_BOLD, "%s %-7s",
-					    a ? "*" : "●", d) + 1;
+					    a ? "*" : "●", d) +
+			     1;
 		else
 			x += cellbuf_printf(cb, x, y + row,
-					    selected ? ROLE_SELECT : ROLE_DIM, 0,
-					    "  %-7s", d) + 1;
+					    selected ? ROLE_SELECT : ROLE_DIM,
+					    0, "  %-7s", d) +
+			     1;
 		snprintf(line, sizeof(line), "%-18s %s%s%s", ev->kind,
 			 ev->target[0] ? ev->target : "",
 			 ev->target[0] ? ": " : "", ev->description);
@@ -280,8 +283,8 @@ static void draw_header(struct ui *ui, struct cellbuf *cb)
 				    s->playing ? (a ? ">" : "▶") : "paused",
 				    s->speed, a ? "x" : "×");
 		view_fmt_clock(t, sizeof(t), s->now_ms, true);
-		x += cellbuf_printf(cb, x, 0, ROLE_NORMAL, CELLBUF_BOLD,
-				    " %s ", t);
+		x += cellbuf_printf(cb, x, 0, ROLE_NORMAL, CELLBUF_BOLD, " %s ",
+				    t);
 	} else {
 		x += cellbuf_put(cb, x, 0, " LIVE ", ROLE_OK, CELLBUF_BOLD);
 		view_fmt_dur(u, sizeof(u), s->uptime_s);
@@ -370,8 +373,8 @@ static void draw_footer(struct ui *ui, struct cellbuf *cb, int y)
 
 	cellbuf_fill(cb, 0, y, w, 1, ' ', ROLE_NORMAL, 0);
 	if (ui->filter_edit) {
-		cellbuf_printf(cb, 1, y, ROLE_WARN, CELLBUF_BOLD,
-			       "Filter: %s_", ui->filter);
+		cellbuf_printf(cb, 1, y, ROLE_WARN, CELLBUF_BOLD, "Filter: %s_",
+			       ui->filter);
 		cellbuf_put(cb, w - 30, y, "Enter keep  Esc clear", ROLE_DIM,
 			    0);
 		return;
@@ -439,9 +442,13 @@ static void draw_enlarge(struct cellbuf *cb)
 	snprintf(l2, sizeof(l2), "Please enlarge it to at least %dx%d",
 		 VIEW_MIN_W, VIEW_MIN_H);
 	cellbuf_clear(cb);
-	cellbuf_put(cb, (w - (int)strlen(l1)) / 2 > 0 ? (w - (int)strlen(l1)) / 2 : 0,
+	cellbuf_put(cb,
+		    (w - (int)strlen(l1)) / 2 > 0 ? (w - (int)strlen(l1)) / 2
+						  : 0,
 		    h / 2 - 1, l1, ROLE_WARN, CELLBUF_BOLD);
-	cellbuf_put(cb, (w - (int)strlen(l2)) / 2 > 0 ? (w - (int)strlen(l2)) / 2 : 0,
+	cellbuf_put(cb,
+		    (w - (int)strlen(l2)) / 2 > 0 ? (w - (int)strlen(l2)) / 2
+						  : 0,
 		    h / 2, l2, ROLE_NORMAL, 0);
 	cellbuf_put(cb, (w - 7) / 2 > 0 ? (w - 7) / 2 : 0, h / 2 + 1, "q quits",
 		    ROLE_DIM, 0);

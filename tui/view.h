@@ -23,8 +23,8 @@
 #include "tui/cellbuf.h"
 
 /* Smallest screen that shows everything essential. */
-#define VIEW_MIN_W 80
-#define VIEW_MIN_H 24
+#define VIEW_MIN_W	80
+#define VIEW_MIN_H	24
 #define VIEW_FILTER_LEN 32
 
 struct model;
@@ -100,10 +100,10 @@ struct ui_source {
 struct ui {
 	struct ui_source src;
 	enum view_id view;
-	int sel;	   /* selected row of the target table */
-	int pane;	   /* dashboard pane with the focus: 0 targets, 1 events */
-	int ev_sel;	   /* selected event (events view and pane) */
-	bool ev_detail;	   /* events view shows the selected event */
+	int sel;	/* selected row of the target table */
+	int pane;	/* dashboard pane with the focus: 0 targets, 1 events */
+	int ev_sel;	/* selected event (events view and pane) */
+	bool ev_detail; /* events view shows the selected event */
 	enum stats_window window; /* dashboard figures */
 	enum view_span span;	  /* drilldown plot */
 	bool help, paused, light;

@@ -19,19 +19,29 @@
 #include "tui/table.h"
 #include "tui/view.h"
 
-enum { C_TARGET, C_IFACE, C_KIND, C_LAST, C_P50, C_P95, C_JIT, C_LOSS,
-       C_SPARK, NCOL };
+enum {
+	C_TARGET,
+	C_IFACE,
+	C_KIND,
+	C_LAST,
+	C_P50,
+	C_P95,
+	C_JIT,
+	C_LOSS,
+	C_SPARK,
+	NCOL
+};
 
 static const struct table_col cols_all[NCOL] = {
-    [C_TARGET] = {"Target", 10, 22, 0, TABLE_LEFT, false},
-    [C_IFACE] = {"Iface", 5, 8, 3, TABLE_LEFT, false},
-    [C_KIND] = {"Kind", 4, 8, 4, TABLE_LEFT, false},
-    [C_LAST] = {"Last ms", 6, 7, 0, TABLE_RIGHT, false},
-    [C_P50] = {"p50", 5, 6, 0, TABLE_RIGHT, false},
-    [C_P95] = {"p95", 5, 6, 1, TABLE_RIGHT, false},
-    [C_JIT] = {"Jitter", 6, 6, 2, TABLE_RIGHT, false},
-    [C_LOSS] = {"Loss%", 5, 6, 0, TABLE_RIGHT, false},
-    [C_SPARK] = {"Recent probes", 10, 400, 0, TABLE_LEFT, true},
+	[C_TARGET] = { "Target", 10, 22, 0, TABLE_LEFT, false },
+	[C_IFACE] = { "Iface", 5, 8, 3, TABLE_LEFT, false },
+	[C_KIND] = { "Kind", 4, 8, 4, TABLE_LEFT, false },
+	[C_LAST] = { "Last ms", 6, 7, 0, TABLE_RIGHT, false },
+	[C_P50] = { "p50", 5, 6, 0, TABLE_RIGHT, false },
+	[C_P95] = { "p95", 5, 6, 1, TABLE_RIGHT, false },
+	[C_JIT] = { "Jitter", 6, 6, 2, TABLE_RIGHT, false },
+	[C_LOSS] = { "Loss%", 5, 6, 0, TABLE_RIGHT, false },
+	[C_SPARK] = { "Recent probes", 10, 400, 0, TABLE_LEFT, true },
 };
 
 #define TXT 72
@@ -92,8 +102,8 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 		struct table_cell c[NCOL];
 		char(*tx)[TXT] = text[r];
 
-		stats_series_summary(ms->stats, ui->window,
-				     ui->src.now_mono_ns, &st);
+		stats_series_summary(ms->stats, ui->window, ui->src.now_mono_ns,
+				     &st);
 		snprintf(tx[C_TARGET], TXT, "%s", ms->target);
 		snprintf(tx[C_IFACE], TXT, "%s",
 			 ms->interface[0] ? ms->interface : "default");
@@ -110,13 +120,13 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 		snprintf(tx[C_LOSS], TXT, "%.1f", st.loss_pct);
 		tx[C_SPARK][0] = 0;
 		for (int k = 0; k < NCOL; k++)
-			c[k] = (struct table_cell){tx[k], ROLE_NORMAL};
+			c[k] = (struct table_cell){ tx[k], ROLE_NORMAL };
 		c[C_TARGET].role = ROLE_NORMAL;
 		c[C_IFACE].role = ROLE_DIM;
 		c[C_KIND].role = ROLE_DIM;
 		c[C_LAST].role = ms->last.status != BB_STATUS_OK
-				     ? ROLE_BAD
-				     : view_rtt_role(ms->last.rtt_ns);
+					 ? ROLE_BAD
+					 : view_rtt_role(ms->last.rtt_ns);
 		c[C_P50].role = view_rtt_role(st.p50);
 		c[C_P95].role = view_rtt_role(st.p95);
 		c[C_LOSS].role = view_loss_role(st.loss_pct);
@@ -128,8 +138,9 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 		ui->sel = (int)n - 1;
 	if (ui->sel < 0)
 		ui->sel = 0;
-	t = (struct table){cols, nc, cells, (int)n,
-			   ui->pane == 0 ? ui->sel : -1, 0};
+	t = (struct table){
+		cols, nc, cells, (int)n, ui->pane == 0 ? ui->sel : -1, 0
+	};
 	if (ui->sel >= h - 2)
 		t.first = ui->sel - (h - 2) + 1;
 	table_draw(cb, 0, y + 1, cellbuf_width(cb), h - 1, &t, &lay);
@@ -139,10 +150,10 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 		return;
 	for (int r = t.first; r < (int)n && r - t.first < h - 2; r++) {
 		const struct model_series *ms = model_at(m, idx[r]);
-		struct sparkline_opts so = {.warn = 100000000LL,
-					    .bad = 250000000LL};
-		size_t k = stats_series_recent(ms->stats, ui->scratch,
-					       (size_t)sw);
+		struct sparkline_opts so = { .warn = 100000000LL,
+					     .bad = 250000000LL };
+		size_t k =
+			stats_series_recent(ms->stats, ui->scratch, (size_t)sw);
 
 		sparkline_draw(cb, sx, y + 2 + r - t.first, sw, ui->scratch, k,
 			       &so);
@@ -173,15 +184,15 @@ static void fmt_rate(char *out, size_t size, int64_t kbps)
  * their maximum (a throughput is never "too high"). */
 static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 {
-	static const int kinds[2] = {BB_KIND_UPLOAD, BB_KIND_DOWNLOAD};
-	static const char *const names[2] = {"Up", "Down"};
+	static const int kinds[2] = { BB_KIND_UPLOAD, BB_KIND_DOWNLOAD };
+	static const char *const names[2] = { "Up", "Down" };
 	int w = cellbuf_width(cb), half = (w - 12) / 2;
 	bool any = false;
 
 	cellbuf_put(cb, 1, y, "Throughput", ROLE_HEADER, 0);
 	for (int d = 0; d < 2; d++) {
 		const struct model_series *ms =
-		    find_kind(ui->src.model, kinds[d]);
+			find_kind(ui->src.model, kinds[d]);
 		struct stats_summary st;
 		char last[32], base[32];
 		int x = 12 + d * half;
@@ -192,8 +203,8 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 		stats_series_summary(ms->stats, STATS_1H, ui->src.now_mono_ns,
 				     &st);
 		int64_t kbps = ms->last.status == BB_STATUS_OK
-				   ? ms->last.throughput_kbps
-				   : BB_NONE;
+				       ? ms->last.throughput_kbps
+				       : BB_NONE;
 
 		fmt_rate(last, sizeof(last), kbps);
 		fmt_rate(base, sizeof(base), st.p50);
@@ -201,24 +212,25 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 					    names[d]);
 		if (ms->last.status != BB_STATUS_OK)
 			x2 += cellbuf_putn(cb, x2, y, half - 6, "failed",
-					   ROLE_BAD, 0) + 1;
+					   ROLE_BAD, 0) +
+			      1;
 		else
 			x2 += cellbuf_printf(
-				  cb, x2, y,
-				  kbps != BB_NONE && st.p50 != BB_NONE &&
-					  kbps * 10 < st.p50 * 7
-				      ? ROLE_BAD
-				      : ROLE_NORMAL,
-				  CELLBUF_BOLD, "%s", last) +
+				      cb, x2, y,
+				      kbps != BB_NONE && st.p50 != BB_NONE &&
+						      kbps * 10 < st.p50 * 7
+					      ? ROLE_BAD
+					      : ROLE_NORMAL,
+				      CELLBUF_BOLD, "%s", last) +
 			      1;
 		x2 += cellbuf_printf(cb, x2, y, ROLE_DIM, 0, "base %s ", base);
 		int sw = x + half - 2 - x2;
 
 		if (sw < 3)
 			continue;
-		size_t k = stats_series_recent(ms->stats, ui->scratch,
-					       (size_t)sw);
-		struct sparkline_opts so = {0};
+		size_t k =
+			stats_series_recent(ms->stats, ui->scratch, (size_t)sw);
+		struct sparkline_opts so = { 0 };
 
 		for (size_t i = 0; i < k; i++)
 			if (series_is_value(ui->scratch[i]) &&
@@ -227,19 +239,20 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 		sparkline_draw(cb, x2, y, sw, ui->scratch, k, &so);
 	}
 	if (!any)
-		cellbuf_put(cb, 12, y,
-			    ui->src.has_server
+		cellbuf_put(
+			cb, 12, y,
+			ui->src.has_server
 				? "waiting for the first throughput test"
 				: "no server configured (upload/download tests "
 				  "need a companion server)",
-			    ROLE_DIM, 0);
+			ROLE_DIM, 0);
 }
 
 static void bloat_lines(struct ui *ui, struct cellbuf *cb, int y, int h)
 {
 	int w = cellbuf_width(cb), half = (w - 2) / 2;
-	static const char *const names[3] = {"Upload", "Download",
-					     "Both ways"};
+	static const char *const names[3] = { "Upload", "Download",
+					      "Both ways" };
 	const struct ui_bloat *bl = ui->src.bloat;
 	/* only the both-ways result known (a replay: the model keeps one
 	 * sample per series, and "both" is the last phase): show it whole */
@@ -260,21 +273,22 @@ static void bloat_lines(struct ui *ui, struct cellbuf *cb, int y, int h)
 			cellbuf_put(cb, x + 10, y, "--", ROLE_DIM,
 				    CELLBUF_BOLD);
 			const char *why =
-			    b->have ? b->detail
-			    : ui->src.bloat_running ? "test running..."
-			    : ui->src.has_server	   ? "no test yet"
-			    : half >= 52 ? "no test yet (needs a companion "
-					   "server)"
-					 : "no test yet (no server)";
+				b->have			? b->detail
+				: ui->src.bloat_running ? "test running..."
+				: ui->src.has_server	? "no test yet"
+				: half >= 52 ? "no test yet (needs a companion "
+					       "server)"
+					     : "no test yet (no server)";
 			cellbuf_putn(cb, x + 14, y, half - 15, why,
 				     b->have ? ROLE_WARN : ROLE_DIM, 0);
 			continue;
 		}
 		struct gauge_data g = {
-		    .label = names[both ? 2 : d],
-		    .idle_us = b->idle_ns == BB_NONE ? -1 : b->idle_ns / 1000,
-		    .loaded_us = b->loaded_ns / 1000,
-		    .age_s = (now_ms_of(ui) - b->at_ms) / 1000,
+			.label = names[both ? 2 : d],
+			.idle_us =
+				b->idle_ns == BB_NONE ? -1 : b->idle_ns / 1000,
+			.loaded_us = b->loaded_ns / 1000,
+			.age_s = (now_ms_of(ui) - b->at_ms) / 1000,
 		};
 		if (g.age_s < 0)
 			g.age_s = 0;
@@ -297,8 +311,8 @@ static size_t cols_of(const char *s)
 static void oneway_words(struct ui *ui, struct cellbuf *cb, char *out,
 			 size_t len)
 {
-	const struct model_series *ms = find_kind(ui->src.model,
-						  BB_KIND_UDP_ECHO);
+	const struct model_series *ms =
+		find_kind(ui->src.model, BB_KIND_UDP_ECHO);
 	int q = -1;
 
 	out[0] = 0;
@@ -321,8 +335,7 @@ static void oneway_words(struct ui *ui, struct cellbuf *cb, char *out,
 }
 
 /* "echo lost ↑3 ↓0" since the start, "" without directional losses. */
-static void lost_words(struct ui *ui, struct cellbuf *cb, char *out,
-		       size_t len)
+static void lost_words(struct ui *ui, struct cellbuf *cb, char *out, size_t len)
 {
 	out[0] = 0;
 	if (ui->src.echo_lost_up || ui->src.echo_lost_down) {
@@ -355,15 +368,16 @@ static void dash_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	if (ui->src.has_server) {
 		/* the title keeps its 24 columns */
 		size_t room = (size_t)(cellbuf_width(cb) - 32);
-		const char *hint = ui->src.replay	 ? ""
-				   : ui->src.bloat_running ? "bloat test running"
-							   : "b: bloat test";
+		const char *hint = ui->src.replay ? ""
+				   : ui->src.bloat_running
+					   ? "bloat test running"
+					   : "b: bloat test";
 		char ow[64], lost[64];
 
 		oneway_words(ui, cb, ow, sizeof(ow));
 		lost_words(ui, cb, lost, sizeof(lost));
 		/* fill in priority order: one-way, losses, the key hint */
-		const char *part[3] = {ow, lost, hint};
+		const char *part[3] = { ow, lost, hint };
 
 		for (int i = 0; i < 3; i++)
 			if (cols_of(right) + cols_of(part[i]) <= room)
@@ -387,7 +401,7 @@ static void dash_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 }
 
 const struct view_ops view_dashboard = {
-    .name = "Dashboard",
-    .title = "dashboard",
-    .draw = dash_draw,
+	.name = "Dashboard",
+	.title = "dashboard",
+	.draw = dash_draw,
 };

@@ -20,15 +20,15 @@
 #include "tui/table.h"
 #include "tui/view.h"
 
-static const int64_t span_s[SPAN_COUNT] = {60, 600, 3600, 86400};
+static const int64_t span_s[SPAN_COUNT] = { 60, 600, 3600, 86400 };
 static const char *const span_label[SPAN_COUNT][3] = {
-    {"-1m", "-30s", "now"},
-    {"-10m", "-5m", "now"},
-    {"-1h", "-30m", "now"},
-    {"-24h", "-12h", "now"},
+	{ "-1m", "-30s", "now" },
+	{ "-10m", "-5m", "now" },
+	{ "-1h", "-30m", "now" },
+	{ "-24h", "-12h", "now" },
 };
-static const char *const span_name[SPAN_COUNT] = {"1 min", "10 min", "1 h",
-						  "24 h"};
+static const char *const span_name[SPAN_COUNT] = { "1 min", "10 min", "1 h",
+						   "24 h" };
 
 /* n values (ns, markers) -> k columns (µs): maximum per column, lost when
  * any probe in it was lost; returns the number of columns written. */
@@ -51,27 +51,38 @@ static size_t bucket(const int64_t *v, size_t n, int64_t *out, size_t k)
 				 (mx == SERIES_NODATA || v[i] > mx))
 				mx = v[i];
 		}
-		out[c] = lost ? SERIES_LOST
+		out[c] = lost		       ? SERIES_LOST
 			 : mx == SERIES_NODATA ? SERIES_NODATA
 					       : mx / 1000;
 	}
 	return k;
 }
 
-enum { P_WIN, P_SENT, P_LOSS, P_MIN, P_P50, P_P95, P_P99, P_MAX, P_JIT,
-       P_RUN, PCOLS };
+enum {
+	P_WIN,
+	P_SENT,
+	P_LOSS,
+	P_MIN,
+	P_P50,
+	P_P95,
+	P_P99,
+	P_MAX,
+	P_JIT,
+	P_RUN,
+	PCOLS
+};
 
 static const struct table_col pcols[PCOLS] = {
-    [P_WIN] = {"Window", 6, 6, 0, TABLE_LEFT, false},
-    [P_SENT] = {"Sent", 5, 6, 3, TABLE_RIGHT, false},
-    [P_LOSS] = {"Loss%", 5, 6, 0, TABLE_RIGHT, false},
-    [P_MIN] = {"min", 5, 6, 2, TABLE_RIGHT, false},
-    [P_P50] = {"p50", 5, 6, 0, TABLE_RIGHT, false},
-    [P_P95] = {"p95", 5, 6, 0, TABLE_RIGHT, false},
-    [P_P99] = {"p99", 5, 6, 1, TABLE_RIGHT, false},
-    [P_MAX] = {"max", 5, 6, 1, TABLE_RIGHT, false},
-    [P_JIT] = {"Jitter", 6, 6, 0, TABLE_RIGHT, false},
-    [P_RUN] = {"Longest", 7, 7, 4, TABLE_RIGHT, false},
+	[P_WIN] = { "Window", 6, 6, 0, TABLE_LEFT, false },
+	[P_SENT] = { "Sent", 5, 6, 3, TABLE_RIGHT, false },
+	[P_LOSS] = { "Loss%", 5, 6, 0, TABLE_RIGHT, false },
+	[P_MIN] = { "min", 5, 6, 2, TABLE_RIGHT, false },
+	[P_P50] = { "p50", 5, 6, 0, TABLE_RIGHT, false },
+	[P_P95] = { "p95", 5, 6, 0, TABLE_RIGHT, false },
+	[P_P99] = { "p99", 5, 6, 1, TABLE_RIGHT, false },
+	[P_MAX] = { "max", 5, 6, 1, TABLE_RIGHT, false },
+	[P_JIT] = { "Jitter", 6, 6, 0, TABLE_RIGHT, false },
+	[P_RUN] = { "Longest", 7, 7, 4, TABLE_RIGHT, false },
 };
 
 static void percentiles(struct ui *ui, const struct model_series *ms,
@@ -79,7 +90,7 @@ static void percentiles(struct ui *ui, const struct model_series *ms,
 {
 	char text[STATS_WINDOW_COUNT][PCOLS][16];
 	struct table_cell cells[STATS_WINDOW_COUNT * PCOLS];
-	struct table t = {pcols, PCOLS, cells, STATS_WINDOW_COUNT, -1, 0};
+	struct table t = { pcols, PCOLS, cells, STATS_WINDOW_COUNT, -1, 0 };
 
 	for (int r = 0; r < STATS_WINDOW_COUNT; r++) {
 		struct stats_summary st;
@@ -98,7 +109,7 @@ static void percentiles(struct ui *ui, const struct model_series *ms,
 		view_fmt_ms(text[r][P_JIT], 16, st.ipdv_mean);
 		snprintf(text[r][P_RUN], 16, "%u", st.loss_run_longest);
 		for (int k = 0; k < PCOLS; k++)
-			c[k] = (struct table_cell){text[r][k], ROLE_NORMAL};
+			c[k] = (struct table_cell){ text[r][k], ROLE_NORMAL };
 		c[P_LOSS].role = view_loss_role(st.loss_pct);
 		c[P_P95].role = view_rtt_role(st.p95);
 		c[P_P99].role = view_rtt_role(st.p99);
@@ -112,7 +123,7 @@ static void histogram(struct cellbuf *cb, int x, int y, int w, int h,
 		      const int64_t *v, size_t n)
 {
 	int64_t top = series_top(v, n, 0), lo = INT64_MAX;
-	size_t cnt[32] = {0}, over = 0, mx = 1;
+	size_t cnt[32] = { 0 }, over = 0, mx = 1;
 	int nb = h - 1 > 32 ? 32 : h - 1;
 	bool a = cellbuf_ascii(cb);
 
@@ -156,14 +167,15 @@ static void histogram(struct cellbuf *cb, int x, int y, int w, int h,
 			       cnt[b]);
 	}
 	if (over)
-		cellbuf_printf(cb, x + w - 14, y, ROLE_WARN, 0, "%zu above", over);
+		cellbuf_printf(cb, x + w - 14, y, ROLE_WARN, 0, "%zu above",
+			       over);
 }
 
 static void loss_lines(struct ui *ui, const struct model_series *ms,
 		       struct cellbuf *cb, int y, const int64_t *v, size_t n)
 {
-	static const char *const bk[STATS_RUN_BUCKETS] = {"1", "2", "3",
-							  "4", "5-9", "10+"};
+	static const char *const bk[STATS_RUN_BUCKETS] = { "1", "2",   "3",
+							   "4", "5-9", "10+" };
 	struct stats_summary st;
 	int w = cellbuf_width(cb), x = 1;
 	bool a = cellbuf_ascii(cb);
@@ -216,13 +228,14 @@ static void oneway(struct ui *ui, const struct model_series *ms,
 	int q = -1;
 
 	if (ms->kind != BB_KIND_UDP_ECHO) {
-		cellbuf_put(cb, x, y,
-			    ui->src.has_server
+		cellbuf_put(
+			cb, x, y,
+			ui->src.has_server
 				? "measured on the udp_echo row of the "
 				  "companion server"
 				: "needs a companion server (its echo stream "
 				  "times each direction)",
-			    ROLE_DIM, 0);
+			ROLE_DIM, 0);
 		return;
 	}
 	if (sscanf(ms->last.detail, "sync q=%d", &q) != 1)
@@ -244,8 +257,7 @@ static void oneway(struct ui *ui, const struct model_series *ms,
 		x += cellbuf_printf(cb, x, y, ROLE_DIM, 0,
 				    "clock sync %d%% (shown from 80%%)", q);
 	} else {
-		x += cellbuf_put(cb, x, y, "clock not synced yet", ROLE_DIM,
-				 0);
+		x += cellbuf_put(cb, x, y, "clock not synced yet", ROLE_DIM, 0);
 	}
 	if (ui->src.echo_lost_up || ui->src.echo_lost_down)
 		cellbuf_printf(cb, x + 2, y, ROLE_WARN, 0,
@@ -304,11 +316,11 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 		plot_h = 7;
 	size_t cols = (size_t)(w - 8) * (cellbuf_ascii(cb) ? 1 : 2);
 	size_t k = bucket(ui->scratch, n, ui->scratch2, cols);
-	struct plot_opts po = {.warn = 100000,
-			       .bad = 250000,
-			       .x_left = span_label[ui->span][0],
-			       .x_mid = span_label[ui->span][1],
-			       .x_right = span_label[ui->span][2]};
+	struct plot_opts po = { .warn = 100000,
+				.bad = 250000,
+				.x_left = span_label[ui->span][0],
+				.x_mid = span_label[ui->span][1],
+				.x_right = span_label[ui->span][2] };
 
 	plot_draw(cb, 1, y, w - 2, plot_h, ui->scratch2, k, &po);
 	y += plot_h;
@@ -349,7 +361,7 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 }
 
 const struct view_ops view_drilldown = {
-    .name = "Drilldown",
-    .title = "drilldown",
-    .draw = dd_draw,
+	.name = "Drilldown",
+	.title = "drilldown",
+	.draw = dd_draw,
 };

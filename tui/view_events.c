@@ -126,7 +126,7 @@ static void ev_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 }
 
 const struct view_ops view_events = {
-    .name = "Events",
-    .title = "events",
-    .draw = ev_draw,
+	.name = "Events",
+	.title = "events",
+	.draw = ev_draw,
 };

@@ -19,13 +19,13 @@
 #include "tui/evlog.h"
 #include "tui/view.h"
 
-#define W	 200
-#define H	 60
-#define TARGETS	 20
-#define HISTORY	 3600
-#define WARMUP	 50
-#define FRAMES	 1000
-#define NS	 1000000000LL
+#define W	200
+#define H	60
+#define TARGETS 20
+#define HISTORY 3600
+#define WARMUP	50
+#define FRAMES	1000
+#define NS	1000000000LL
 
 static int64_t now_ns(void)
 {
@@ -96,10 +96,10 @@ static void add_server(struct model *m, struct ui_source *src, int64_t i)
 				    (int64_t)(rnd() % 5000);
 		model_add(m, &s);
 	}
-	static const char *const det[3] = {"up C +150ms rpm=375",
-					   "down A +12ms rpm=2857",
-					   "both D +240ms rpm=240"};
-	static const int64_t loaded[3] = {160000000, 21000000, 250000000};
+	static const char *const det[3] = { "up C +150ms rpm=375",
+					    "down A +12ms rpm=2857",
+					    "both D +240ms rpm=240" };
+	static const int64_t loaded[3] = { 160000000, 21000000, 250000000 };
 	for (int k = 0; k < 3; k++) {
 		s.kind = BB_KIND_BUFFERBLOAT;
 		s.throughput_kbps = BB_NONE;
@@ -130,7 +130,7 @@ int main(void)
 		add_server(m, &ui.src, i);
 	}
 	for (int k = 0; k < 40; k++) {
-		struct bb_event e = {0};
+		struct bb_event e = { 0 };
 
 		e.start_ms = 1732000000000LL + k * 60000;
 		e.end_ms = k % 5 ? e.start_ms + 30000 : 0;

@@ -48,13 +48,13 @@ static void counter(void *ctx, int x, int y, const struct cellbuf_cell *c,
 }
 
 static const struct table_col cols[] = {
-    {"Target", 12, 28, 0, TABLE_LEFT, true},
-    {"Loss%", 5, 6, 0, TABLE_RIGHT, false},
-    {"RTT", 6, 8, 1, TABLE_RIGHT, false},
-    {"Jitter", 6, 8, 2, TABLE_RIGHT, false},
-    {"p95", 6, 8, 3, TABLE_RIGHT, false},
-    {"Max", 6, 8, 4, TABLE_RIGHT, false},
-    {"Iface", 5, 8, 5, TABLE_LEFT, false},
+	{ "Target", 12, 28, 0, TABLE_LEFT, true },
+	{ "Loss%", 5, 6, 0, TABLE_RIGHT, false },
+	{ "RTT", 6, 8, 1, TABLE_RIGHT, false },
+	{ "Jitter", 6, 8, 2, TABLE_RIGHT, false },
+	{ "p95", 6, 8, 3, TABLE_RIGHT, false },
+	{ "Max", 6, 8, 4, TABLE_RIGHT, false },
+	{ "Iface", 5, 8, 5, TABLE_LEFT, false },
 };
 #define NC (int)(sizeof(cols) / sizeof(cols[0]))
 
@@ -62,14 +62,14 @@ static void frame(struct cellbuf *cb, int f)
 {
 	static char text[10][NC][32];
 	static struct table_cell cells[10 * NC];
-	struct table t = {cols, NC, cells, 10, f % 10, 0};
-	struct sparkline_opts so = {.warn = 50000, .bad = 150000};
-	struct plot_opts po = {.warn = 50000,
-			       .bad = 150000,
-			       .title = "RTT to target 3, last 6 min",
-			       .x_left = "-6m",
-			       .x_mid = "-3m",
-			       .x_right = "now"};
+	struct table t = { cols, NC, cells, 10, f % 10, 0 };
+	struct sparkline_opts so = { .warn = 50000, .bad = 150000 };
+	struct plot_opts po = { .warn = 50000,
+				.bad = 150000,
+				.title = "RTT to target 3, last 6 min",
+				.x_left = "-6m",
+				.x_mid = "-3m",
+				.x_right = "now" };
 	size_t end = (size_t)(HIST + f);
 
 	cellbuf_clear(cb);
@@ -94,9 +94,10 @@ static void frame(struct cellbuf *cb, int f)
 	}
 	table_draw(cb, 1, 22, W - 2, 11, &t, NULL);
 	{
-		struct gauge_data up = {"Upload", 12000,
-					12000 + (f % 400) * 1000, f % 3600, 0};
-		struct gauge_data down = {"Download", 11000, 30000, -1, 0};
+		struct gauge_data up = { "Upload", 12000,
+					 12000 + (f % 400) * 1000, f % 3600,
+					 0 };
+		struct gauge_data down = { "Download", 11000, 30000, -1, 0 };
 
 		gauge_draw(cb, 1, 34, 98, 2, &up);
 		gauge_draw(cb, 101, 34, 98, 2, &down);

@@ -53,8 +53,8 @@ static double now_ms(void)
 /* Samples of second sec of the recording into out (room for 5). */
 static size_t second_of(int64_t sec, uint32_t *rng, struct bb_sample *out)
 {
-	static const char *const icmp[] = {"gateway", "1.1.1.1", "8.8.8.8"};
-	static const char *const dns[] = {"1.1.1.1", "8.8.8.8"};
+	static const char *const icmp[] = { "gateway", "1.1.1.1", "8.8.8.8" };
+	static const char *const dns[] = { "1.1.1.1", "8.8.8.8" };
 	/* Mono restarts at each reboot: offset to real changes. */
 	int64_t boot = sec / REBOOT_EVERY_S;
 	int64_t mono0 = 5 * BB_NS_PER_S - boot * REBOOT_EVERY_S * BB_NS_PER_S +
@@ -143,9 +143,9 @@ static int make_db(const char *path)
 		}
 		if (sec % BURST_EVERY_S == BURST_EVERY_S / 2) {
 			struct bb_event ev = {
-			    .start_ms = sec_ms(sec),
-			    .end_ms = sec_ms(sec + BURST_LEN_S + 3),
-			    .severity = BB_SEV_WARNING,
+				.start_ms = sec_ms(sec),
+				.end_ms = sec_ms(sec + BURST_LEN_S + 3),
+				.severity = BB_SEV_WARNING,
 			};
 			snprintf(ev.kind, sizeof(ev.kind), "loss_burst");
 			snprintf(ev.interface, sizeof(ev.interface), "eth0");
@@ -271,7 +271,7 @@ int main(void)
 	int slices = 0;
 	for (int i = 0; i < OPENS; i++)
 		if ((cold[i] = first_frame(path, true, &nseries, &slices)) <
-			0 ||
+			    0 ||
 		    (ff[i] = first_frame(path, false, &nseries, &slices)) < 0)
 			return 1;
 	qsort(ff, OPENS, sizeof(*ff), cmp_double);

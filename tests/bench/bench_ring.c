@@ -51,7 +51,7 @@ static void *producer(void *arg)
 /* One run: items/s, or a negative value when an item came out wrong. */
 static double one_run(uint64_t n)
 {
-	struct run run = {.n = n};
+	struct run run = { .n = n };
 	struct item it;
 	pthread_t th;
 	int64_t t0, t1;

@@ -27,8 +27,8 @@
 /* The default configuration's stream, with realistic noise. */
 static size_t generate(struct bb_sample *out, size_t want)
 {
-	static const char *const icmp[] = {"gateway", "1.1.1.1", "8.8.8.8"};
-	static const char *const dns[] = {"1.1.1.1", "8.8.8.8"};
+	static const char *const icmp[] = { "gateway", "1.1.1.1", "8.8.8.8" };
+	static const char *const dns[] = { "1.1.1.1", "8.8.8.8" };
 	uint32_t rng = 12345;
 	size_t n = 0;
 	for (int64_t sec = 0; n < want; sec++) {
@@ -136,8 +136,8 @@ int main(void)
 	       rows, minutes, secs);
 
 	/* Scale to a week of the default configuration. */
-	double rows_week =
-	    7 * 86400.0 * (ICMP_TARGETS + (double)DNS_SERVERS / DNS_EVERY_S);
+	double rows_week = 7 * 86400.0 *
+			   (ICMP_TARGETS + (double)DNS_SERVERS / DNS_EVERY_S);
 	double series = ICMP_TARGETS + DNS_SERVERS;
 	double agg_rows = (double)rows > 0 ? (double)rows : 1;
 	double agg_per_row = (double)(rolled - after) / agg_rows;

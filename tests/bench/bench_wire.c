@@ -43,8 +43,8 @@ static uint8_t scratch[WIRE_MAX_DATAGRAM];
 /* ns per seal+open of a datagram of exactly `size` bytes. */
 static double bench_size(size_t size, int iters)
 {
-	static const uint8_t key[WIRE_KEY_LEN] = {7};
-	static const uint8_t cid[WIRE_CLIENT_ID_LEN] = {1, 2, 3, 4};
+	static const uint8_t key[WIRE_KEY_LEN] = { 7 };
+	static const uint8_t cid[WIRE_CLIENT_ID_LEN] = { 1, 2, 3, 4 };
 	struct wire_nonce nonce;
 	struct wire_msg m, out;
 	double runs[RUNS];
@@ -54,7 +54,7 @@ static double bench_size(size_t size, int iters)
 	m.u.throughput_data.test_id = 1;
 	m.u.throughput_data.data = payload;
 	m.u.throughput_data.data_len =
-	    size - WIRE_MIN_PACKET - WIRE_DATA_HDR_LEN;
+		size - WIRE_MIN_PACKET - WIRE_DATA_HDR_LEN;
 	wire_nonce_init(&nonce, WIRE_DIR_C2S);
 	for (int r = 0; r < RUNS; r++) {
 		int64_t t0 = now_ns();

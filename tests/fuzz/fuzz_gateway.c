@@ -21,16 +21,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char dev[GATEWAY_IFNAME_LEN];
 	struct in_addr gw4;
 	struct in6_addr gw6;
-	const char *wants[] = {NULL, "", "eth0"};
+	const char *wants[] = { NULL, "", "eth0" };
 	for (size_t i = 0; i < sizeof(wants) / sizeof(wants[0]); i++) {
 		memset(dev, 0x55, sizeof(dev));
-		int r = gateway_parse_proc_route(text, size, wants[i], &gw4, dev);
+		int r = gateway_parse_proc_route(text, size, wants[i], &gw4,
+						 dev);
 		if (r != 0 && r != -ENOENT)
 			abort();
 		if (r == 0 && !memchr(dev, '\0', sizeof(dev)))
 			abort(); /* ifname_out must be a string */
 		memset(dev, 0x55, sizeof(dev));
-		r = gateway_parse_proc_ipv6_route(text, size, wants[i], &gw6, dev);
+		r = gateway_parse_proc_ipv6_route(text, size, wants[i], &gw6,
+						  dev);
 		if (r != 0 && r != -ENOENT)
 			abort();
 		if (r == 0 && !memchr(dev, '\0', sizeof(dev)))

@@ -98,7 +98,8 @@ int netns_enter(const char *name)
 	if (fd < 0)
 		return -errno;
 	if (saved_fd < 0) {
-		saved_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+		saved_fd =
+			open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (saved_fd < 0) {
 			int e = errno;
 			close(fd);

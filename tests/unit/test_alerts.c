@@ -37,7 +37,7 @@ static int teardown(void **state)
 
 static struct bb_event sample_event(void)
 {
-	struct bb_event ev = {0};
+	struct bb_event ev = { 0 };
 	ev.start_ms = 1700000000123LL;
 	snprintf(ev.kind, sizeof(ev.kind), "packet_loss");
 	ev.severity = BB_SEV_CRITICAL;
@@ -61,8 +61,7 @@ static size_t slurp(const char *path, char *buf, size_t len)
 }
 
 /* Run the loop until no command is left or LIMIT seconds passed. */
-static void run_until_idle(struct ev_loop *loop, struct alerts *a,
-			   double limit)
+static void run_until_idle(struct ev_loop *loop, struct alerts *a, double limit)
 {
 	int64_t end = clock_mono_ns() + (int64_t)(limit * BB_NS_PER_S);
 	struct alerts_stats st;
@@ -76,7 +75,8 @@ static void test_log_lines(void **state)
 {
 	char path[128], err[256], buf[2048];
 	snprintf(path, sizeof(path), "%s/alerts.log", dir);
-	struct alerts *a = alerts_create(EV_DEFAULT, path, "", err, sizeof(err));
+	struct alerts *a =
+		alerts_create(EV_DEFAULT, path, "", err, sizeof(err));
 	assert_non_null(a);
 	struct bb_event ev = sample_event();
 	alerts_event(a, &ev, DETECT_START);
@@ -93,8 +93,9 @@ static void test_log_lines(void **state)
 	*l2++ = '\0';
 	assert_non_null(strstr(buf, ".123 START critical packet_loss iface=- "
 				    "target=198.18.0.1 server=-: Packet loss"));
-	assert_non_null(strstr(l2, ".623 END critical packet_loss iface=- "
-				   "target=198.18.0.1 server=- after 12.5 s: "));
+	assert_non_null(strstr(l2,
+			       ".623 END critical packet_loss iface=- "
+			       "target=198.18.0.1 server=- after 12.5 s: "));
 	assert_null(strchr(strchr(l2, '\n') + 1, '\n')); /* two lines */
 	/* a log that cannot be opened is an error with the path in it */
 	assert_null(alerts_create(EV_DEFAULT, "/nonexistent/x/alerts.log", "",
@@ -107,8 +108,8 @@ static void test_command_env(void **state)
 	char cmd[512], err[256], out[128], buf[4096];
 	snprintf(out, sizeof(out), "%s/env.txt", dir);
 	snprintf(cmd, sizeof(cmd),
-		 "env | grep ^BUFFERBANE_ | sort > %s.tmp && mv %s.tmp %s",
-		 out, out, out);
+		 "env | grep ^BUFFERBANE_ | sort > %s.tmp && mv %s.tmp %s", out,
+		 out, out);
 	struct alerts *a = alerts_create(EV_DEFAULT, "", cmd, err, sizeof(err));
 	assert_non_null(a);
 	struct bb_event ev = sample_event();
@@ -128,7 +129,8 @@ static void test_command_env(void **state)
 	assert_non_null(strstr(buf, "BUFFERBANE_SEVERITY=critical\n"));
 	assert_non_null(strstr(buf, "BUFFERBANE_TARGET=198.18.0.1\n"));
 	assert_non_null(strstr(buf, "BUFFERBANE_START_MS=1700000000123\n"));
-	assert_non_null(strstr(buf, "BUFFERBANE_METRICS={\"loss_pct\":12.0}\n"));
+	assert_non_null(
+		strstr(buf, "BUFFERBANE_METRICS={\"loss_pct\":12.0}\n"));
 	/* the description arrives verbatim: never parsed by a shell */
 	assert_non_null(strstr(buf, "it's \"quoted\" $(not run).\n"));
 	ev.end_ms = ev.start_ms + 1000;

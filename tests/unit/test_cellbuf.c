@@ -71,7 +71,8 @@ static void test_putn_printf_attrs(void **state)
 	assert_int_equal(cellbuf_putn(cb, 0, 0, 3, "abcdef", ROLE_NORMAL, 0),
 			 3);
 	assert_int_equal(
-	    cellbuf_printf(cb, 4, 0, ROLE_BAD, CELLBUF_BOLD, "%d ms", 42), 5);
+		cellbuf_printf(cb, 4, 0, ROLE_BAD, CELLBUF_BOLD, "%d ms", 42),
+		5);
 	assert_string_equal(text(cb, 0), "abc 42 ms   ");
 	assert_int_equal(cellbuf_at(cb, 4, 0)->role, ROLE_BAD);
 	assert_int_equal(cellbuf_at(cb, 4, 0)->attr, CELLBUF_BOLD);
@@ -139,8 +140,8 @@ static void test_utf8_decode(void **state)
 
 static void test_utf8_roundtrip(void **state)
 {
-	static const uint32_t cps[] = {0x24,   0x7f,   0x80,	0x7ff,	 0x800,
-				       0xfffd, 0xffff, 0x10000, 0x10ffff};
+	static const uint32_t cps[] = { 0x24,	0x7f,	0x80,	 0x7ff,	  0x800,
+					0xfffd, 0xffff, 0x10000, 0x10ffff };
 	char buf[4];
 
 	for (size_t i = 0; i < sizeof(cps) / sizeof(cps[0]); i++) {
@@ -176,7 +177,7 @@ static void collect(void *ctx, int x, int y, const struct cellbuf_cell *c,
 static void test_diff(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(6, 3);
-	struct runs r = {0};
+	struct runs r = { 0 };
 
 	/* First frame: everything, one run per row. */
 	assert_int_equal(cellbuf_diff(cb, collect, &r), 18);
@@ -249,15 +250,15 @@ static void test_row_text_small_buffer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_put_and_bounds),
-	    cmocka_unit_test(test_clip_rect),
-	    cmocka_unit_test(test_putn_printf_attrs),
-	    cmocka_unit_test(test_ascii_mode_and_lines),
-	    cmocka_unit_test(test_utf8_decode),
-	    cmocka_unit_test(test_utf8_roundtrip),
-	    cmocka_unit_test(test_diff),
-	    cmocka_unit_test(test_resize),
-	    cmocka_unit_test(test_row_text_small_buffer),
+		cmocka_unit_test(test_put_and_bounds),
+		cmocka_unit_test(test_clip_rect),
+		cmocka_unit_test(test_putn_printf_attrs),
+		cmocka_unit_test(test_ascii_mode_and_lines),
+		cmocka_unit_test(test_utf8_decode),
+		cmocka_unit_test(test_utf8_roundtrip),
+		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_resize),
+		cmocka_unit_test(test_row_text_small_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -95,7 +95,9 @@ static void test_quality_rises_and_falls(void **state)
 
 static void test_format_parse(void **state)
 {
-	struct clocksync_est e = {.offset_ns = -1234, .quality = 93.4, .n = 40};
+	struct clocksync_est e = { .offset_ns = -1234,
+				   .quality = 93.4,
+				   .n = 40 };
 	char buf[48];
 	clocksync_format(&e, buf, sizeof(buf));
 	assert_string_equal(buf, "sync q=93 n=40 off=-1234");
@@ -110,10 +112,10 @@ static void test_format_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_known_offset),
-	    cmocka_unit_test(test_drift),
-	    cmocka_unit_test(test_quality_rises_and_falls),
-	    cmocka_unit_test(test_format_parse),
+		cmocka_unit_test(test_known_offset),
+		cmocka_unit_test(test_drift),
+		cmocka_unit_test(test_quality_rises_and_falls),
+		cmocka_unit_test(test_format_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

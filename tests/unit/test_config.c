@@ -34,8 +34,8 @@ struct env_save {
 	char *value; /* NULL = was unset */
 };
 
-static const char *const env_names[] = {"HOME", "XDG_CONFIG_HOME",
-					"XDG_DATA_HOME", "TZ"};
+static const char *const env_names[] = { "HOME", "XDG_CONFIG_HOME",
+					 "XDG_DATA_HOME", "TZ" };
 
 struct fx {
 	char dir[64];
@@ -217,168 +217,171 @@ struct bad {
 };
 
 static const struct bad bad_cases[] = {
-    /* libconfig syntax */
-    {"general = {\n  test_interval_ms = ;\n};\n",
-     ":2: syntax error: unexpected text (a missing ';', '=', quote or "
-     "brace here or just above?)"},
-    {"general = {\n  test_interval_ms = 1;\n  test_interval_ms = 2;\n};\n",
-     ":3: syntax error: duplicate setting name"},
-    /* unknown keys and sections */
-    {"general = {\n  test_intervall_ms = 500;\n};\n",
-     ":2: general.test_intervall_ms: unknown key"},
-    {"\ngenral = {\n  test_interval_ms = 500;\n};\n",
-     ":2: genral: unknown section"},
-    {"verbose = true;\n", ":1: verbose: unknown key"},
-    {"tests = {\n  dns = {\n    enable = true;\n  };\n};\n",
-     ":3: tests.dns.enable: unknown key"},
-    {"tests = {\n  icmp = { };\n};\n", ":2: tests.icmp: unknown section"},
-    /* types */
-    {"general = 5;\n", ":1: general: expected a section { ... }"},
-    {"general = {\n  test_interval_ms = \"fast\";\n};\n",
-     ":2: general.test_interval_ms: expected an integer"},
-    {"general = { test_interval_ms = 1000.0; };\n",
-     ":1: general.test_interval_ms: expected an integer"},
-    {"tests = { dns = { enabled = 1; }; };\n",
-     ":1: tests.dns.enabled: expected true or false"},
-    {"thresholds = { dns_failure_pct = \"10\"; };\n",
-     ":1: thresholds.dns_failure_pct: expected a number"},
-    {"logging = { level = 3; };\n", ":1: logging.level: expected a string"},
-    {"targets = {\n  public_dns = \"1.1.1.1\";\n};\n",
-     ":2: targets.public_dns: expected a list of strings [ \"...\", ... ]"},
-    {"targets = {\n  public_dns = ( \"1.1.1.1\",\n    2 );\n};\n",
-     ":3: targets.public_dns[1]: expected a string"},
-    /* ranges */
-    {"general = {\n  test_interval_ms = 5;\n};\n",
-     ":2: general.test_interval_ms: 5 is out of range (10..3600000 ms)"},
-    {"general = { test_interval_ms = 3600001; };\n",
-     ":1: general.test_interval_ms: 3600001 is out of range "
-     "(10..3600000 ms)"},
-    {"general = {\n  test_interval_ms = 4294968296;\n};\n",
-     ":2: general.test_interval_ms: integer too large (10..3600000 ms)"},
-    {"thresholds = {\n  dns_failure_pct = 4294967306;\n};\n",
-     ":2: thresholds.dns_failure_pct: integer too large (0..100 %)"},
-    {"thresholds = { packet_loss_critical_pct = 100.5; };\n",
-     ":1: thresholds.packet_loss_critical_pct: 100.5 is out of range "
-     "(0..100 %)"},
-    {"thresholds = { packet_loss_warning_pct = -1; };\n",
-     ":1: thresholds.packet_loss_warning_pct: -1 is out of range "
-     "(0..100 %)"},
-    {"tests = { throughput = { chunk_bytes = 70000; }; };\n",
-     ":1: tests.throughput.chunk_bytes: 70000 is out of range "
-     "(64..65507 bytes)"},
-    {"loss_stream = { interval_ms = 0; };\n",
-     ":1: loss_stream.interval_ms: 0 is out of range (10..10000 ms)"},
-    /* words, names, times */
-    {"general = { connection_type = \"wireless\"; };\n",
-     ":1: general.connection_type: \"wireless\" is not one of: auto, "
-     "wifi, wired, cellular, vpn, custom"},
-    {"tests = { bufferbloat = { test_type = \"up\"; }; };\n",
-     ":1: tests.bufferbloat.test_type: \"up\" is not one of: upload, "
-     "download, both"},
-    {"general = { client_id = \"laptop\"; };\n",
-     ":1: general.client_id: must be \"auto\" or 16 hex characters (8 "
-     "bytes)"},
-    {"general = { interfaces = [ \"eth0\", \"wl an0\" ]; };\n",
-     ":1: general.interfaces[1]: bad character in interface name "
-     "\"wl an0\""},
-    {"general = { interfaces = [ \"averyveryverylongname\" ]; };\n",
-     ":1: general.interfaces[0]: too long (21 characters, at most 15)"},
-    {"retention = { aggregation_time = \"24:00\"; };\n",
-     ":1: retention.aggregation_time: \"24:00\" is not a time of day "
-     "HH:MM"},
-    {"general = { database_path = \"\"; };\n",
-     ":1: general.database_path: must not be empty"},
-    {"logging = { file = \"$LOGDIR/bb.log\"; };\n",
-     ":1: logging.file: unknown variable $LOGDIR (use HOME or "
-     "XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME)"},
-    /* addresses */
-    {"targets = { isp_gateway = \"192.168.1.300\"; };\n",
-     ":1: targets.isp_gateway: \"192.168.1.300\" is neither \"auto\", "
-     "\"none\" nor an IPv4 or IPv6 address"},
-    {"targets = { isp_gateway = \"router.lan\"; };\n",
-     ":1: targets.isp_gateway: \"router.lan\" is neither \"auto\", "
-     "\"none\" nor an IPv4 or IPv6 address"},
-    /* (libconfig dates an entry by the token after it: the line of the
-     * ',' or closing bracket, so keep those on the entry's line.) */
-    {"targets = {\n  public_dns = [\n    \"1.1.1.1\",\n    \"bad host\",\n"
-     "    \"8.8.8.8\" ];\n};\n",
-     ":4: targets.public_dns[1]: \"bad host\" is neither an address nor a "
-     "host name (bad character ' ')"},
-    {"targets = { public_dns = [ \"1.2.3.999\" ]; };\n",
-     ":1: targets.public_dns[0]: \"1.2.3.999\" is not a valid IPv4 "
-     "address"},
-    {"targets = { public_dns = [ \"2001:db8::g\" ]; };\n",
-     ":1: targets.public_dns[0]: \"2001:db8::g\" is not a valid IPv6 "
-     "address"},
-    {"targets = { public_dns = [ \"-bad.example\" ]; };\n",
-     ":1: targets.public_dns[0]: label starts with '-' in "
-     "\"-bad.example\""},
-    {"targets = { custom = [ \"=1.1.1.1\" ]; };\n",
-     ":1: targets.custom[0]: empty name before '='"},
-    {"targets = { public_dns = [ \"a\", \"b\", \"c\", \"d\", \"e\", "
-     "\"f\", \"g\", \"h\", \"i\", \"j\", \"k\", \"l\", \"m\", \"n\", "
-     "\"o\", \"p\", \"q\" ]; };\n",
-     ":1: targets.public_dns: 17 entries, at most 16"},
-    {"tests = { dns = { dns_servers = [ \"dns.google\" ]; }; };\n",
-     ":1: tests.dns.dns_servers[0]: \"dns.google\" is not an IPv4 or "
-     "IPv6 address (names are not resolved here)"},
-    {"tests = { tcp = { targets = [ \"example.com\" ]; }; };\n",
-     ":1: tests.tcp.targets[0]: \"example.com\": missing :port"},
-    {"tests = { tcp = { targets = [ \"example.com:70000\" ]; }; };\n",
-     ":1: tests.tcp.targets[0]: \"example.com:70000\": port must be a "
-     "number 1..65535"},
-    {"metrics = { listen = \"localhost:9877\"; };\n",
-     ":1: metrics.listen: \"localhost\" is not an IPv4 or IPv6 address "
-     "(names are not resolved here)"},
-    /* servers */
-    {"servers = { name = \"a\"; };\n",
-     ":1: servers: expected a list of groups ( { name = ...; host = ...; "
-     "}, ... )"},
-    {"servers = ( \"a\" );\n",
-     ":1: servers[0]: expected a group { name = ...; host = ...; }"},
-    {"servers = (\n  { name = \"a\"; host = \"s.example\";\n"
-     "    port = 0; shared_secret = \"" SECRET_A "\"; }\n);\n",
-     ":3: servers[0].port: 0 is out of range (1..65535)"},
-    {"servers = (\n  { name = \"a\"; host = \"s.example\";\n"
-     "    shared_secret = \"abcd\"; }\n);\n",
-     ":3: servers[0].shared_secret: must be 64 hex characters (32 bytes; "
-     "`bufferbane keygen` makes one), got 4 characters"},
-    {"servers = (\n  { name = \"a\"; host = \"s.example\";\n"
-     "    shared_secret = \"zz112233445566778899aabbccddeeff0011223344556"
-     "6778899aabbccddeeff\"; }\n);\n",
-     ":3: servers[0].shared_secret: must be 64 hex characters (32 bytes; "
-     "`bufferbane keygen` makes one), got 64 characters with non-hex "
-     "ones"},
-    {"servers = (\n  { name = \"a\"; host = \"s.example\";\n"
-     "    shared_secret = \"" SECRET_A "\";\n"
-     "    shared_secret_file = \"/etc/bb.key\"; }\n);\n",
-     ":2: servers[0]: give shared_secret or shared_secret_file, not "
-     "both"},
-    {"servers = (\n  { name = \"a\"; host = \"s.example\"; }\n);\n",
-     ":2: servers[0]: missing shared_secret or shared_secret_file"},
-    {"servers = (\n  { name = \"a\"; shared_secret = \"" SECRET_A "\"; }\n);\n",
-     ":2: servers[0]: missing host"},
-    {"servers = (\n  { name = \"a\"; host = \"s.example\";\n"
-     "    secret = \"x\"; }\n);\n",
-     ":3: servers[0].secret: unknown key"},
-    {"servers = (\n  { name = \"a\"; host = \"s\"; shared_secret = \"" SECRET_A
-     "\"; },\n  { name = \"a\"; host = \"t\";\n"
-     "    shared_secret_file = \"k\"; }\n);\n",
-     ":3: servers[1].name: \"a\" is already the name of servers[0]"},
-    /* ordered pairs */
-    {"thresholds = {\n  latency_warning_ms = 500;\n};\n",
-     ":2: thresholds.latency_warning_ms: 500 must not be above "
-     "thresholds.latency_critical_ms = 300"},
-    {"thresholds = {\n  throughput_alert_pct = 40;\n};\n",
-     ":2: thresholds.throughput_alert_pct: 40 must not be below "
-     "thresholds.throughput_critical_pct = 50"},
-    {"thresholds = {\n  bufferbloat_warning_ms = 150;\n"
-     "  bufferbloat_alert_ms = 120;\n};\n",
-     ":3: thresholds.bufferbloat_alert_ms: 120 must not be below "
-     "thresholds.bufferbloat_warning_ms = 150"},
-    {"tests = { bufferbloat = {\n  interval_s = 30; }; };\n",
-     ":2: tests.bufferbloat.interval_s: 30 must not be below "
-     "tests.bufferbloat.test_duration_s = 60"},
+	/* libconfig syntax */
+	{ "general = {\n  test_interval_ms = ;\n};\n",
+	  ":2: syntax error: unexpected text (a missing ';', '=', quote or "
+	  "brace here or just above?)" },
+	{ "general = {\n  test_interval_ms = 1;\n  test_interval_ms = 2;\n};\n",
+	  ":3: syntax error: duplicate setting name" },
+	/* unknown keys and sections */
+	{ "general = {\n  test_intervall_ms = 500;\n};\n",
+	  ":2: general.test_intervall_ms: unknown key" },
+	{ "\ngenral = {\n  test_interval_ms = 500;\n};\n",
+	  ":2: genral: unknown section" },
+	{ "verbose = true;\n", ":1: verbose: unknown key" },
+	{ "tests = {\n  dns = {\n    enable = true;\n  };\n};\n",
+	  ":3: tests.dns.enable: unknown key" },
+	{ "tests = {\n  icmp = { };\n};\n", ":2: tests.icmp: unknown section" },
+	/* types */
+	{ "general = 5;\n", ":1: general: expected a section { ... }" },
+	{ "general = {\n  test_interval_ms = \"fast\";\n};\n",
+	  ":2: general.test_interval_ms: expected an integer" },
+	{ "general = { test_interval_ms = 1000.0; };\n",
+	  ":1: general.test_interval_ms: expected an integer" },
+	{ "tests = { dns = { enabled = 1; }; };\n",
+	  ":1: tests.dns.enabled: expected true or false" },
+	{ "thresholds = { dns_failure_pct = \"10\"; };\n",
+	  ":1: thresholds.dns_failure_pct: expected a number" },
+	{ "logging = { level = 3; };\n",
+	  ":1: logging.level: expected a string" },
+	{ "targets = {\n  public_dns = \"1.1.1.1\";\n};\n",
+	  ":2: targets.public_dns: expected a list of strings [ \"...\", ... "
+	  "]" },
+	{ "targets = {\n  public_dns = ( \"1.1.1.1\",\n    2 );\n};\n",
+	  ":3: targets.public_dns[1]: expected a string" },
+	/* ranges */
+	{ "general = {\n  test_interval_ms = 5;\n};\n",
+	  ":2: general.test_interval_ms: 5 is out of range (10..3600000 ms)" },
+	{ "general = { test_interval_ms = 3600001; };\n",
+	  ":1: general.test_interval_ms: 3600001 is out of range "
+	  "(10..3600000 ms)" },
+	{ "general = {\n  test_interval_ms = 4294968296;\n};\n",
+	  ":2: general.test_interval_ms: integer too large (10..3600000 ms)" },
+	{ "thresholds = {\n  dns_failure_pct = 4294967306;\n};\n",
+	  ":2: thresholds.dns_failure_pct: integer too large (0..100 %)" },
+	{ "thresholds = { packet_loss_critical_pct = 100.5; };\n",
+	  ":1: thresholds.packet_loss_critical_pct: 100.5 is out of range "
+	  "(0..100 %)" },
+	{ "thresholds = { packet_loss_warning_pct = -1; };\n",
+	  ":1: thresholds.packet_loss_warning_pct: -1 is out of range "
+	  "(0..100 %)" },
+	{ "tests = { throughput = { chunk_bytes = 70000; }; };\n",
+	  ":1: tests.throughput.chunk_bytes: 70000 is out of range "
+	  "(64..65507 bytes)" },
+	{ "loss_stream = { interval_ms = 0; };\n",
+	  ":1: loss_stream.interval_ms: 0 is out of range (10..10000 ms)" },
+	/* words, names, times */
+	{ "general = { connection_type = \"wireless\"; };\n",
+	  ":1: general.connection_type: \"wireless\" is not one of: auto, "
+	  "wifi, wired, cellular, vpn, custom" },
+	{ "tests = { bufferbloat = { test_type = \"up\"; }; };\n",
+	  ":1: tests.bufferbloat.test_type: \"up\" is not one of: upload, "
+	  "download, both" },
+	{ "general = { client_id = \"laptop\"; };\n",
+	  ":1: general.client_id: must be \"auto\" or 16 hex characters (8 "
+	  "bytes)" },
+	{ "general = { interfaces = [ \"eth0\", \"wl an0\" ]; };\n",
+	  ":1: general.interfaces[1]: bad character in interface name "
+	  "\"wl an0\"" },
+	{ "general = { interfaces = [ \"averyveryverylongname\" ]; };\n",
+	  ":1: general.interfaces[0]: too long (21 characters, at most 15)" },
+	{ "retention = { aggregation_time = \"24:00\"; };\n",
+	  ":1: retention.aggregation_time: \"24:00\" is not a time of day "
+	  "HH:MM" },
+	{ "general = { database_path = \"\"; };\n",
+	  ":1: general.database_path: must not be empty" },
+	{ "logging = { file = \"$LOGDIR/bb.log\"; };\n",
+	  ":1: logging.file: unknown variable $LOGDIR (use HOME or "
+	  "XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME)" },
+	/* addresses */
+	{ "targets = { isp_gateway = \"192.168.1.300\"; };\n",
+	  ":1: targets.isp_gateway: \"192.168.1.300\" is neither \"auto\", "
+	  "\"none\" nor an IPv4 or IPv6 address" },
+	{ "targets = { isp_gateway = \"router.lan\"; };\n",
+	  ":1: targets.isp_gateway: \"router.lan\" is neither \"auto\", "
+	  "\"none\" nor an IPv4 or IPv6 address" },
+	/* (libconfig dates an entry by the token after it: the line of the
+	 * ',' or closing bracket, so keep those on the entry's line.) */
+	{ "targets = {\n  public_dns = [\n    \"1.1.1.1\",\n    \"bad host\",\n"
+	  "    \"8.8.8.8\" ];\n};\n",
+	  ":4: targets.public_dns[1]: \"bad host\" is neither an address nor a "
+	  "host name (bad character ' ')" },
+	{ "targets = { public_dns = [ \"1.2.3.999\" ]; };\n",
+	  ":1: targets.public_dns[0]: \"1.2.3.999\" is not a valid IPv4 "
+	  "address" },
+	{ "targets = { public_dns = [ \"2001:db8::g\" ]; };\n",
+	  ":1: targets.public_dns[0]: \"2001:db8::g\" is not a valid IPv6 "
+	  "address" },
+	{ "targets = { public_dns = [ \"-bad.example\" ]; };\n",
+	  ":1: targets.public_dns[0]: label starts with '-' in "
+	  "\"-bad.example\"" },
+	{ "targets = { custom = [ \"=1.1.1.1\" ]; };\n",
+	  ":1: targets.custom[0]: empty name before '='" },
+	{ "targets = { public_dns = [ \"a\", \"b\", \"c\", \"d\", \"e\", "
+	  "\"f\", \"g\", \"h\", \"i\", \"j\", \"k\", \"l\", \"m\", \"n\", "
+	  "\"o\", \"p\", \"q\" ]; };\n",
+	  ":1: targets.public_dns: 17 entries, at most 16" },
+	{ "tests = { dns = { dns_servers = [ \"dns.google\" ]; }; };\n",
+	  ":1: tests.dns.dns_servers[0]: \"dns.google\" is not an IPv4 or "
+	  "IPv6 address (names are not resolved here)" },
+	{ "tests = { tcp = { targets = [ \"example.com\" ]; }; };\n",
+	  ":1: tests.tcp.targets[0]: \"example.com\": missing :port" },
+	{ "tests = { tcp = { targets = [ \"example.com:70000\" ]; }; };\n",
+	  ":1: tests.tcp.targets[0]: \"example.com:70000\": port must be a "
+	  "number 1..65535" },
+	{ "metrics = { listen = \"localhost:9877\"; };\n",
+	  ":1: metrics.listen: \"localhost\" is not an IPv4 or IPv6 address "
+	  "(names are not resolved here)" },
+	/* servers */
+	{ "servers = { name = \"a\"; };\n",
+	  ":1: servers: expected a list of groups ( { name = ...; host = ...; "
+	  "}, ... )" },
+	{ "servers = ( \"a\" );\n",
+	  ":1: servers[0]: expected a group { name = ...; host = ...; }" },
+	{ "servers = (\n  { name = \"a\"; host = \"s.example\";\n"
+	  "    port = 0; shared_secret = \"" SECRET_A "\"; }\n);\n",
+	  ":3: servers[0].port: 0 is out of range (1..65535)" },
+	{ "servers = (\n  { name = \"a\"; host = \"s.example\";\n"
+	  "    shared_secret = \"abcd\"; }\n);\n",
+	  ":3: servers[0].shared_secret: must be 64 hex characters (32 bytes; "
+	  "`bufferbane keygen` makes one), got 4 characters" },
+	{ "servers = (\n  { name = \"a\"; host = \"s.example\";\n"
+	  "    shared_secret = \"zz112233445566778899aabbccddeeff0011223344556"
+	  "6778899aabbccddeeff\"; }\n);\n",
+	  ":3: servers[0].shared_secret: must be 64 hex characters (32 bytes; "
+	  "`bufferbane keygen` makes one), got 64 characters with non-hex "
+	  "ones" },
+	{ "servers = (\n  { name = \"a\"; host = \"s.example\";\n"
+	  "    shared_secret = \"" SECRET_A "\";\n"
+	  "    shared_secret_file = \"/etc/bb.key\"; }\n);\n",
+	  ":2: servers[0]: give shared_secret or shared_secret_file, not "
+	  "both" },
+	{ "servers = (\n  { name = \"a\"; host = \"s.example\"; }\n);\n",
+	  ":2: servers[0]: missing shared_secret or shared_secret_file" },
+	{ "servers = (\n  { name = \"a\"; shared_secret = \"" SECRET_A
+	  "\"; }\n);\n",
+	  ":2: servers[0]: missing host" },
+	{ "servers = (\n  { name = \"a\"; host = \"s.example\";\n"
+	  "    secret = \"x\"; }\n);\n",
+	  ":3: servers[0].secret: unknown key" },
+	{ "servers = (\n  { name = \"a\"; host = \"s\"; shared_secret = "
+	  "\"" SECRET_A "\"; },\n  { name = \"a\"; host = \"t\";\n"
+	  "    shared_secret_file = \"k\"; }\n);\n",
+	  ":3: servers[1].name: \"a\" is already the name of servers[0]" },
+	/* ordered pairs */
+	{ "thresholds = {\n  latency_warning_ms = 500;\n};\n",
+	  ":2: thresholds.latency_warning_ms: 500 must not be above "
+	  "thresholds.latency_critical_ms = 300" },
+	{ "thresholds = {\n  throughput_alert_pct = 40;\n};\n",
+	  ":2: thresholds.throughput_alert_pct: 40 must not be below "
+	  "thresholds.throughput_critical_pct = 50" },
+	{ "thresholds = {\n  bufferbloat_warning_ms = 150;\n"
+	  "  bufferbloat_alert_ms = 120;\n};\n",
+	  ":3: thresholds.bufferbloat_alert_ms: 120 must not be below "
+	  "thresholds.bufferbloat_warning_ms = 150" },
+	{ "tests = { bufferbloat = {\n  interval_s = 30; }; };\n",
+	  ":2: tests.bufferbloat.interval_s: 30 must not be below "
+	  "tests.bufferbloat.test_duration_s = 60" },
 };
 
 static void test_errors(void **state)
@@ -561,33 +564,35 @@ static void test_round_trip(void **state)
 	round_trip(fx, &fx->c);
 
 	path = write_conf(
-	    fx,
-	    "general = {\n"
-	    "  test_interval_ms = 250;\n"
-	    "  client_id = \"0011223344aabbcc\";\n"
-	    "  interfaces = ( \"eth0\", \"wlan0\" );\n"
-	    "  connection_type = \"wifi\";\n"
-	    "};\n"
-	    "targets = {\n"
-	    "  isp_gateway = \"fe80::1%eth0\";\n"
-	    "  public_dns = [ ];\n"
-	    "  custom = [ \"nas=192.168.1.10\", \"example.org.\" ];\n"
-	    "};\n"
-	    "thresholds = { packet_loss_warning_pct = 0.1;\n"
-	    "  packet_loss_critical_pct = 2; latency_spike_factor = 2.5;\n"
-	    "  throughput_critical_pct = 33.333333333333336; };\n"
-	    "tests = { tcp = { enabled = true; targets = [\n"
-	    "  \"[2001:db8::1]:443\", \"h.example:22\" ]; };\n"
-	    "  dns = { dns_servers = [ \"9.9.9.9:5353\", \"[::1]\" ]; }; };\n"
-	    "alerts = { command = \"notify-send \\\"bb\\\" 'a\\\\b'\\t\"; };\n"
-	    "metrics = { listen = \"[::1]:9877\"; };\n"
-	    "export = { chart_style = \"dark\"; };\n"
-	    "servers = (\n"
-	    "  { name = \"home\"; host = \"198.18.0.2\"; port = 4000;\n"
-	    "    shared_secret = \"" SECRET_A "\"; },\n"
-	    "  { name = \"vps\"; host = \"vps.example.net\";\n"
-	    "    shared_secret_file = \"/etc/bufferbane/vps.key\"; }\n"
-	    ");\n");
+		fx,
+		"general = {\n"
+		"  test_interval_ms = 250;\n"
+		"  client_id = \"0011223344aabbcc\";\n"
+		"  interfaces = ( \"eth0\", \"wlan0\" );\n"
+		"  connection_type = \"wifi\";\n"
+		"};\n"
+		"targets = {\n"
+		"  isp_gateway = \"fe80::1%eth0\";\n"
+		"  public_dns = [ ];\n"
+		"  custom = [ \"nas=192.168.1.10\", \"example.org.\" ];\n"
+		"};\n"
+		"thresholds = { packet_loss_warning_pct = 0.1;\n"
+		"  packet_loss_critical_pct = 2; latency_spike_factor = 2.5;\n"
+		"  throughput_critical_pct = 33.333333333333336; };\n"
+		"tests = { tcp = { enabled = true; targets = [\n"
+		"  \"[2001:db8::1]:443\", \"h.example:22\" ]; };\n"
+		"  dns = { dns_servers = [ \"9.9.9.9:5353\", \"[::1]\" ]; }; "
+		"};\n"
+		"alerts = { command = \"notify-send \\\"bb\\\" 'a\\\\b'\\t\"; "
+		"};\n"
+		"metrics = { listen = \"[::1]:9877\"; };\n"
+		"export = { chart_style = \"dark\"; };\n"
+		"servers = (\n"
+		"  { name = \"home\"; host = \"198.18.0.2\"; port = 4000;\n"
+		"    shared_secret = \"" SECRET_A "\"; },\n"
+		"  { name = \"vps\"; host = \"vps.example.net\";\n"
+		"    shared_secret_file = \"/etc/bufferbane/vps.key\"; }\n"
+		");\n");
 	assert_int_equal(config_load(path, &fx->c, fx->err, sizeof(fx->err)),
 			 0);
 	assert_int_equal(fx->c.n_servers, 2);
@@ -642,26 +647,26 @@ static void test_hostport(void **state)
 		const char *host;
 		int port; /* 0 = error expected */
 	} cases[] = {
-	    {"example.com:443", 0, "example.com", 443},
-	    {"example.com", 9876, "example.com", 9876},
-	    {"198.18.0.1:1", 0, "198.18.0.1", 1},
-	    {"[2001:db8::1]:65535", 0, "2001:db8::1", 65535},
-	    {"[::1]", 53, "::1", 53},
-	    {"2001:db8::1", 9876, "2001:db8::1", 9876},
-	    {"fe80::1%eth0", 7, "fe80::1%eth0", 7},
-	    {"example.com", 0, NULL, 0},
-	    {"example.com:", 9876, NULL, 0},
-	    {"example.com:0", 0, NULL, 0},
-	    {"example.com:65536", 0, NULL, 0},
-	    {"example.com:99999999999999999999", 0, NULL, 0},
-	    {"example.com:8o", 0, NULL, 0},
-	    {":80", 0, NULL, 0},
-	    {"", 80, NULL, 0},
-	    {"[example.com]:80", 0, NULL, 0},
-	    {"[::1", 0, NULL, 0},
-	    {"[::1]x", 0, NULL, 0},
-	    {"bad host:80", 0, NULL, 0},
-	    {"1.2.3.4.5", 80, NULL, 0},
+		{ "example.com:443", 0, "example.com", 443 },
+		{ "example.com", 9876, "example.com", 9876 },
+		{ "198.18.0.1:1", 0, "198.18.0.1", 1 },
+		{ "[2001:db8::1]:65535", 0, "2001:db8::1", 65535 },
+		{ "[::1]", 53, "::1", 53 },
+		{ "2001:db8::1", 9876, "2001:db8::1", 9876 },
+		{ "fe80::1%eth0", 7, "fe80::1%eth0", 7 },
+		{ "example.com", 0, NULL, 0 },
+		{ "example.com:", 9876, NULL, 0 },
+		{ "example.com:0", 0, NULL, 0 },
+		{ "example.com:65536", 0, NULL, 0 },
+		{ "example.com:99999999999999999999", 0, NULL, 0 },
+		{ "example.com:8o", 0, NULL, 0 },
+		{ ":80", 0, NULL, 0 },
+		{ "", 80, NULL, 0 },
+		{ "[example.com]:80", 0, NULL, 0 },
+		{ "[::1", 0, NULL, 0 },
+		{ "[::1]x", 0, NULL, 0 },
+		{ "bad host:80", 0, NULL, 0 },
+		{ "1.2.3.4.5", 80, NULL, 0 },
 	};
 	char host[64], err[256];
 	int port;
@@ -697,30 +702,30 @@ static void test_duration(void **state)
 		const char *in;
 		int64_t want; /* 0 = error expected */
 	} cases[] = {
-	    {"90s", 90},
-	    {"15m", 900},
-	    {"24h", 86400},
-	    {"7d", 604800},
-	    {"2w", 1209600},
-	    {"1h30m", 5400},
-	    {"0h10s", 10},
-	    {"", 0},
-	    {"90", 0},
-	    {"15x", 0},
-	    {"s", 0},
-	    {"-5m", 0},
-	    {"0s", 0},
-	    {"1 h", 0},
-	    {"1h ", 0},
-	    {"99999999999999999999s", 0},
-	    {"9999999999999999d", 0},
+		{ "90s", 90 },
+		{ "15m", 900 },
+		{ "24h", 86400 },
+		{ "7d", 604800 },
+		{ "2w", 1209600 },
+		{ "1h30m", 5400 },
+		{ "0h10s", 10 },
+		{ "", 0 },
+		{ "90", 0 },
+		{ "15x", 0 },
+		{ "s", 0 },
+		{ "-5m", 0 },
+		{ "0s", 0 },
+		{ "1 h", 0 },
+		{ "1h ", 0 },
+		{ "99999999999999999999s", 0 },
+		{ "9999999999999999d", 0 },
 	};
 	char err[256];
 	int64_t s;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc =
-		    config_parse_duration(cases[i].in, &s, err, sizeof(err));
+		int rc = config_parse_duration(cases[i].in, &s, err,
+					       sizeof(err));
 
 		if (cases[i].want) {
 			assert_int_equal(rc, 0);
@@ -745,26 +750,26 @@ static void test_time(void **state)
 		const char *in;
 		long long want; /* -1 = error expected */
 	} utc[] = {
-	    {"2024-03-01", 1709251200LL},
-	    {"2024-03-01 12:34", 1709251200LL + 45240},
-	    {"2024-03-01 12:34:56", 1709251200LL + 45296},
-	    {"2024-03-01T12:34:56", 1709251200LL + 45296},
-	    {"2024-02-29", 1709164800LL},
-	    {"1970-01-01 00:00:00", 0},
-	    {"2023-02-29", -1},
-	    {"2024-02-30", -1},
-	    {"2024-13-01", -1},
-	    {"2024-00-10", -1},
-	    {"2024-1-01", -1},
-	    {"2024-01-01 24:00", -1},
-	    {"2024-01-01 12:60", -1},
-	    {"2024-01-01 12:00:60", -1},
-	    {"2024-01-01 12", -1},
-	    {"2024-01-01 12:00 ", -1},
-	    {"2024-01-01x", -1},
-	    {"yesterday", -1},
-	    {"", -1},
-	    {"1969-12-31", -1},
+		{ "2024-03-01", 1709251200LL },
+		{ "2024-03-01 12:34", 1709251200LL + 45240 },
+		{ "2024-03-01 12:34:56", 1709251200LL + 45296 },
+		{ "2024-03-01T12:34:56", 1709251200LL + 45296 },
+		{ "2024-02-29", 1709164800LL },
+		{ "1970-01-01 00:00:00", 0 },
+		{ "2023-02-29", -1 },
+		{ "2024-02-30", -1 },
+		{ "2024-13-01", -1 },
+		{ "2024-00-10", -1 },
+		{ "2024-1-01", -1 },
+		{ "2024-01-01 24:00", -1 },
+		{ "2024-01-01 12:60", -1 },
+		{ "2024-01-01 12:00:60", -1 },
+		{ "2024-01-01 12", -1 },
+		{ "2024-01-01 12:00 ", -1 },
+		{ "2024-01-01x", -1 },
+		{ "yesterday", -1 },
+		{ "", -1 },
+		{ "1969-12-31", -1 },
 	};
 	char err[256];
 	time_t t;
@@ -796,14 +801,14 @@ static void test_time(void **state)
 	setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);
 	tzset();
 	assert_int_equal(
-	    config_parse_time("2024-01-15 12:00", &t, err, sizeof(err)), 0);
+		config_parse_time("2024-01-15 12:00", &t, err, sizeof(err)), 0);
 	assert_int_equal((long long)t, 1705316400LL); /* 11:00 UTC */
 	assert_int_equal(
-	    config_parse_time("2024-07-01 12:00", &t, err, sizeof(err)), 0);
+		config_parse_time("2024-07-01 12:00", &t, err, sizeof(err)), 0);
 	assert_int_equal((long long)t, 1719828000LL); /* 10:00 UTC */
 	assert_int_equal(
-	    config_parse_time("2024-03-31 02:30", &t, err, sizeof(err)),
-	    -EINVAL);
+		config_parse_time("2024-03-31 02:30", &t, err, sizeof(err)),
+		-EINVAL);
 	assert_string_equal(err, "\"2024-03-31 02:30\" does not exist in local "
 				 "time (a daylight-saving gap)");
 }
@@ -811,19 +816,23 @@ static void test_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_shipped_file, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_error_hides_secret, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_search_order, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_locale, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_hostport, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_duration, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shipped_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_hides_secret, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_missing_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_search_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_locale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostport, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

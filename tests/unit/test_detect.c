@@ -30,11 +30,11 @@
 #include "core/model.h"
 #include "core/store.h"
 
-#define MS     BB_NS_PER_MS
-#define SEC    BB_NS_PER_S
-#define T0     (1000 * SEC)		     /* mono of the first probe */
-#define REAL0  (1700000000000LL * BB_NS_PER_MS) /* real = mono + REAL0 */
-#define MAXEV  256
+#define MS    BB_NS_PER_MS
+#define SEC   BB_NS_PER_S
+#define T0    (1000 * SEC)		       /* mono of the first probe */
+#define REAL0 (1700000000000LL * BB_NS_PER_MS) /* real = mono + REAL0 */
+#define MAXEV 256
 
 struct fix {
 	struct bb_config cfg;
@@ -84,8 +84,8 @@ static void ticks_to(struct fix *f, int64_t t)
 	}
 }
 
-static void feed_kind(struct fix *f, int kind, const char *target,
-		      int64_t mono, int status, int64_t rtt)
+static void feed_kind(struct fix *f, int kind, const char *target, int64_t mono,
+		      int status, int64_t rtt)
 {
 	struct bb_sample s;
 	ticks_to(f, mono);
@@ -117,7 +117,8 @@ static void feed(struct fix *f, const char *target, int64_t mono, int ok,
 static int find(const struct fix *f, const char *kind, int st)
 {
 	for (int i = 0; i < f->n; i++)
-		if (!strcmp(f->ev[i].kind, kind) && (st < 0 || (int)f->st[i] == st))
+		if (!strcmp(f->ev[i].kind, kind) &&
+		    (st < 0 || (int)f->st[i] == st))
 			return i;
 	return -1;
 }
@@ -126,7 +127,8 @@ static int count(const struct fix *f, const char *kind, int st)
 {
 	int n = 0;
 	for (int i = 0; i < f->n; i++)
-		n += !strcmp(f->ev[i].kind, kind) && (st < 0 || (int)f->st[i] == st);
+		n += !strcmp(f->ev[i].kind, kind) &&
+		     (st < 0 || (int)f->st[i] == st);
 	return n;
 }
 
@@ -217,7 +219,7 @@ static void test_latency_spike(void **state)
 	for (int i = 0; i < 4; i++, t += 100 * MS)
 		feed(f, "a", t, 1, 60 * MS);
 	assert_int_equal(find(f, "latency_spike", -1), -1); /* 4 < 5 */
-	feed(f, "a", t, 1, 60 * MS); /* the 5th */
+	feed(f, "a", t, 1, 60 * MS);			    /* the 5th */
 	t += 100 * MS;
 	int i = find(f, "latency_spike", DETECT_START);
 	assert_true(i >= 0);
@@ -227,8 +229,9 @@ static void test_latency_spike(void **state)
 	assert_true(fabs(metric(&f->ev[i], "baseline_ms") - 10.0) < 0.5);
 	/* above latency_critical_ms: escalates at once */
 	for (int k = 0; k < 10; k++, t += 100 * MS)
-		feed(f, "a", t, 1, (int64_t)f->cfg.thresholds.latency_critical_ms *
-					   MS + 50 * MS);
+		feed(f, "a", t, 1,
+		     (int64_t)f->cfg.thresholds.latency_critical_ms * MS +
+			     50 * MS);
 	int last_spike = (int)(t / MS) - 100;
 	i = find(f, "latency_spike", DETECT_UPDATE);
 	assert_true(i >= 0);
@@ -247,7 +250,7 @@ static void test_loss_bursts_classified(void **state)
 	int64_t t = T0;
 	clean(f, "a", &t, 100, 10 * MS);
 	int64_t first = t;
-	int gaps[3] = {21, 33, 26}; /* irregular: bursts, not periodic */
+	int gaps[3] = { 21, 33, 26 }; /* irregular: bursts, not periodic */
 	for (int b = 0; b < 3; b++) {
 		for (int k = 0; k < 5; k++, t += 100 * MS)
 			feed(f, "a", t, 0, 0);
@@ -493,7 +496,7 @@ static void test_server_kinds(void **state)
 	assert_true(find(f, "upload_degradation", DETECT_END) >= 0);
 	assert_int_equal(find(f, "download_degradation", -1), -1);
 
-	struct detect_bloat b = {10 * MS, 250 * MS, "upload"};
+	struct detect_bloat b = { 10 * MS, 250 * MS, "upload" };
 	detect_bloat_result(f->d, "", "vps", &b, 5000);
 	i = find(f, "bufferbloat", DETECT_END);
 	assert_true(i >= 0);
@@ -513,12 +516,14 @@ static void test_server_kinds(void **state)
 	assert_true(find(f, "time_sync_lost", DETECT_START) >= 0);
 	assert_int_equal(count(f, "time_sync_established", DETECT_START), 1);
 
-	assert_int_equal(detect_gateway_change(f->d, "eth0", "", "10.0.0.1", 1), 0);
+	assert_int_equal(detect_gateway_change(f->d, "eth0", "", "10.0.0.1", 1),
+			 0);
 	assert_int_equal(
-		detect_gateway_change(f->d, "eth0", "10.0.0.1", "10.0.0.1", 1), 0);
-	assert_int_equal(
-		detect_gateway_change(f->d, "eth0", "10.0.0.1", "10.0.0.254", 2),
-		1);
+		detect_gateway_change(f->d, "eth0", "10.0.0.1", "10.0.0.1", 1),
+		0);
+	assert_int_equal(detect_gateway_change(f->d, "eth0", "10.0.0.1",
+					       "10.0.0.254", 2),
+			 1);
 	i = find(f, "gateway_change", DETECT_END);
 	assert_true(i >= 0);
 	assert_int_equal(f->ev[i].severity, BB_SEV_INFO);
@@ -584,7 +589,7 @@ static void test_diag(void **state)
 
 	struct diag_hour rows[24];
 	for (int h = 0; h < 24; h++)
-		rows[h] = (struct diag_hour){h, h >= 18 ? 45.0 : 15.0, 0.1};
+		rows[h] = (struct diag_hour){ h, h >= 18 ? 45.0 : 15.0, 0.1 };
 	rows[21].p50_ms = 80;
 	struct diag_peak pk;
 	assert_int_equal(diag_peak_hours(rows, 24, &pk), 0);
@@ -600,15 +605,16 @@ static void test_diag(void **state)
 	assert_int_equal(pk.degraded, 1);
 	assert_int_equal(diag_peak_hours(rows, 18, &pk), -EINVAL);
 
-	struct diag_dir up = {5, 20}, down = {0.1, 20};
+	struct diag_dir up = { 5, 20 }, down = { 0.1, 20 };
 	assert_int_equal(diag_asymmetry(&up, &down), DIAG_ASYM_UP);
 	assert_int_equal(diag_asymmetry(&down, &up), DIAG_ASYM_DOWN);
-	up = (struct diag_dir){0, 60};
+	up = (struct diag_dir){ 0, 60 };
 	assert_int_equal(diag_asymmetry(&up, &down), DIAG_ASYM_UP);
 	up.delay_ms = 25;
 	assert_int_equal(diag_asymmetry(&up, &down), DIAG_ASYM_NONE);
 
-	struct diag_iface wifi = {"wlan0", 6, 30, 12}, eth = {"eth0", 0, 12, 1};
+	struct diag_iface wifi = { "wlan0", 6, 30, 12 },
+			  eth = { "eth0", 0, 12, 1 };
 	assert_int_equal(diag_worse_interface(&eth, &wifi), 1);
 	assert_int_equal(diag_worse_interface(&wifi, &eth), 0);
 	assert_int_equal(diag_worse_interface(&eth, &eth), -1);
@@ -641,9 +647,11 @@ static void test_unreachable(void **state)
 	/* the newest figures: unreachable, 20 s silent */
 	detect_finish(f->d);
 	i = find(f, "packet_loss", DETECT_END);
-	assert_non_null(strstr(f->ev[i].metrics, "\"pattern\":\"unreachable\""));
+	assert_non_null(
+		strstr(f->ev[i].metrics, "\"pattern\":\"unreachable\""));
 	assert_true(fabs(metric(&f->ev[i], "silent_ms") - 20000) <= 100);
-	assert_non_null(strstr(f->ev[i].description, "No replies from b for 20 s"));
+	assert_non_null(
+		strstr(f->ev[i].description, "No replies from b for 20 s"));
 	fix_free(f);
 
 	/* never answered at all: 100 % of the window */
@@ -740,8 +748,11 @@ static void test_peak_hours_days(void **state)
 	for (int day = 0; day < 7; day++)
 		for (int h = 0; h < 24; h++)
 			rows[n++] = (struct diag_hour){
-				h, (h >= 18 && h <= 22 ? 40.0 + h : 12.0) + day % 3,
-				h >= 19 && h <= 22 ? 2.0 : 0.1};
+				h,
+				(h >= 18 && h <= 22 ? 40.0 + h : 12.0) +
+					day % 3,
+				h >= 19 && h <= 22 ? 2.0 : 0.1
+			};
 	struct diag_peak pk;
 	assert_int_equal(diag_peak_hours(rows, n, &pk), 0);
 	assert_int_equal(pk.degraded, 1);
@@ -766,8 +777,10 @@ static int fold_row(void *ctx, const struct store_agg *a)
 	struct tm tm;
 	localtime_r(&t, &tm);
 	if (f->n < sizeof(f->rows) / sizeof(f->rows[0]) && a->count > 0)
-		f->rows[f->n++] = (struct diag_hour){
-			tm.tm_hour, a->p50, 100.0 * (double)a->lost / (double)a->count};
+		f->rows[f->n++] =
+			(struct diag_hour){ tm.tm_hour, a->p50,
+					    100.0 * (double)a->lost /
+						    (double)a->count };
 	return 0;
 }
 
@@ -794,7 +807,8 @@ static void test_peak_hours_from_db(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	sqlite3_busy_timeout(db, 2000);
 	char sql[512];
-	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL),
+			 SQLITE_OK);
 	for (int d = 0; d < 7; d++)
 		for (int h = 0; h < 24; h++) {
 			bool peak = h >= 18 && h < 23;
@@ -809,14 +823,17 @@ static void test_peak_hours_from_db(void **state)
 				 peak ? 1080 : 36, peak ? 42.0 : 13.0,
 				 peak ? 40.0 + h - 18 + d % 2 : 12.0 + d % 2,
 				 peak ? 80.0 : 20.0, peak ? 95.0 : 30.0);
-			assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL),
-					 SQLITE_OK);
+			assert_int_equal(
+				sqlite3_exec(db, sql, NULL, NULL, NULL),
+				SQLITE_OK);
 		}
-	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
+			 SQLITE_OK);
 	sqlite3_close(db);
 	struct fold *f = calloc(1, sizeof(*f));
 	assert_int_equal(store_read_aggs(st, STORE_AGG_1HOUR, day0,
-					 day0 + 7 * 24 * 3600000LL, fold_row, f),
+					 day0 + 7 * 24 * 3600000LL, fold_row,
+					 f),
 			 0);
 	assert_int_equal(f->n, 7 * 24);
 	struct diag_peak pk;

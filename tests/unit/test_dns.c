@@ -19,49 +19,135 @@
 
 /* www.example.com A, id 0xbeef, RD */
 static const uint8_t query_www[] = {
-	0xbe, 0xef, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	3, 'w', 'w', 'w', 7, 'E', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o',
-	'm', 0, 0x00, 0x01, 0x00, 0x01,
+	0xbe, 0xef, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 3,    'w',  'w',	'w',  7,    'E',  'x',	'a',  'm',  'p',
+	'l',  'e',  3,	  'c',	'o',  'm',  0,	  0x00, 0x01, 0x00, 0x01,
 };
 
 /* Response to it: QR AA RD RA, NOERROR, one A answer 198.18.7.7 whose name
  * is a pointer to the question (0xc00c). */
 static const uint8_t resp_a[] = {
-	0xbe, 0xef, 0x85, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-	3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o',
-	'm', 0, 0x00, 0x01, 0x00, 0x01,
-	0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x0e, 0x10, 0x00, 0x04,
-	198, 18, 7, 7,
+	0xbe, 0xef, 0x85, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
+	0x00, 0x00, 3,	  'w',	'w',  'w',  7,	  'e',	'x',  'a',
+	'm',  'p',  'l',  'e',	3,    'c',  'o',  'm',	0,    0x00,
+	0x01, 0x00, 0x01, 0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00,
+	0x00, 0x0e, 0x10, 0x00, 0x04, 198,  18,	  7,	7,
 };
 
 /* AAAA question; answers: CNAME www -> x.example.com, then x AAAA. */
 static const uint8_t resp_aaaa[] = {
-	0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
-	3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o',
-	'm', 0, 0x00, 0x1c, 0x00, 0x01,
+	0x12,
+	0x34,
+	0x81,
+	0x80,
+	0x00,
+	0x01,
+	0x00,
+	0x02,
+	0x00,
+	0x00,
+	0x00,
+	0x00,
+	3,
+	'w',
+	'w',
+	'w',
+	7,
+	'e',
+	'x',
+	'a',
+	'm',
+	'p',
+	'l',
+	'e',
+	3,
+	'c',
+	'o',
+	'm',
+	0,
+	0x00,
+	0x1c,
+	0x00,
+	0x01,
 	/* 33: CNAME, rdata "x" + pointer to "example.com" at 16 */
-	0xc0, 0x0c, 0x00, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00, 0x3c, 0x00, 0x04,
-	1, 'x', 0xc0, 0x10,
+	0xc0,
+	0x0c,
+	0x00,
+	0x05,
+	0x00,
+	0x01,
+	0x00,
+	0x00,
+	0x00,
+	0x3c,
+	0x00,
+	0x04,
+	1,
+	'x',
+	0xc0,
+	0x10,
 	/* 49: name = pointer to the CNAME target at 45 */
-	0xc0, 0x2d, 0x00, 0x1c, 0x00, 0x01, 0x00, 0x00, 0x00, 0x3c, 0x00, 0x10,
-	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
+	0xc0,
+	0x2d,
+	0x00,
+	0x1c,
+	0x00,
+	0x01,
+	0x00,
+	0x00,
+	0x00,
+	0x3c,
+	0x00,
+	0x10,
+	0x20,
+	0x01,
+	0x0d,
+	0xb8,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0x01,
 };
 
 /* NXDOMAIN for bb-1.nx.lan A, with an SOA in authority (not walked). */
 static const uint8_t resp_nx[] = {
-	0x00, 0x07, 0x81, 0x83, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
-	4, 'b', 'b', '-', '1', 2, 'n', 'x', 3, 'l', 'a', 'n', 0, 0x00, 0x01,
-	0x00, 0x01,
-	0xc0, 0x11, 0x00, 0x06, 0x00, 0x01, 0x00, 0x00, 0x00, 0x3c, 0x00, 0x00,
+	0x00, 0x07, 0x81, 0x83, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00,
+	0x00, 4,    'b',  'b',	'-',  '1',  2,	  'n',	'x',  3,    'l',
+	'a',  'n',  0,	  0x00, 0x01, 0x00, 0x01, 0xc0, 0x11, 0x00, 0x06,
+	0x00, 0x01, 0x00, 0x00, 0x00, 0x3c, 0x00, 0x00,
 };
 
 /* Header + question "a." A with the given flags and counts appended. */
 static size_t mini(uint8_t *buf, uint16_t id, uint16_t flags, uint16_t an)
 {
 	const uint8_t h[] = {
-		(uint8_t)(id >> 8), (uint8_t)id, (uint8_t)(flags >> 8),
-		(uint8_t)flags, 0, 1, (uint8_t)(an >> 8), (uint8_t)an, 0, 0,
-		0, 0, 1, 'a', 0, 0, 1, 0, 1,
+		(uint8_t)(id >> 8),
+		(uint8_t)id,
+		(uint8_t)(flags >> 8),
+		(uint8_t)flags,
+		0,
+		1,
+		(uint8_t)(an >> 8),
+		(uint8_t)an,
+		0,
+		0,
+		0,
+		0,
+		1,
+		'a',
+		0,
+		0,
+		1,
+		0,
+		1,
 	};
 	memcpy(buf, h, sizeof(h));
 	return sizeof(h);
@@ -155,7 +241,7 @@ static void test_parse_a(void **state)
 	assert_int_equal(r.qtype, DNS_TYPE_A);
 	assert_int_equal(r.qclass, DNS_CLASS_IN);
 	assert_int_equal(r.addr_len, 4);
-	const uint8_t want[] = {198, 18, 7, 7};
+	const uint8_t want[] = { 198, 18, 7, 7 };
 	assert_memory_equal(r.addr, want, 4);
 
 	assert_true(dns_qname_equal(&r, "www.example.com"));
@@ -221,8 +307,7 @@ static void test_parse_truncated(void **state)
 	struct dns_response r;
 	/* every strict prefix of a response without TC is malformed */
 	for (size_t len = 0; len < sizeof(resp_a); len++)
-		assert_int_equal(dns_parse_response(resp_a, len, &r),
-				 -EBADMSG);
+		assert_int_equal(dns_parse_response(resp_a, len, &r), -EBADMSG);
 	for (size_t len = 0; len < sizeof(resp_aaaa); len++)
 		assert_int_equal(dns_parse_response(resp_aaaa, len, &r),
 				 -EBADMSG);
@@ -239,7 +324,7 @@ static void test_parse_truncated(void **state)
 	/* ... but the question must still be whole */
 	assert_int_equal(dns_parse_response(tc, 20, &r), -EBADMSG);
 	/* trailing octets after the counted records are ignored */
-	uint8_t longer[sizeof(resp_a) + 3] = {0};
+	uint8_t longer[sizeof(resp_a) + 3] = { 0 };
 	memcpy(longer, resp_a, sizeof(resp_a));
 	assert_int_equal(dns_parse_response(longer, sizeof(longer), &r), 0);
 	assert_int_equal(r.addr_len, 4);
@@ -253,16 +338,21 @@ static void test_parse_pointer_loops(void **state)
 
 	/* answer name pointing at itself */
 	n = mini(buf, 1, 0x8180, 1);
-	const uint8_t self[] = {0xc0, (uint8_t)n, 0, 1, 0, 1, 0, 0, 0, 0,
-				0, 4, 1, 2, 3, 4};
+	const uint8_t self[] = { 0xc0, (uint8_t)n, 0, 1, 0, 1, 0, 0,
+				 0,    0,	   0, 4, 1, 2, 3, 4 };
 	memcpy(buf + n, self, sizeof(self));
 	assert_int_equal(dns_parse_response(buf, n + sizeof(self), &r),
 			 -EBADMSG);
 
 	/* two pointers pointing at each other (the first one forward) */
 	n = mini(buf, 1, 0x8180, 1);
-	const uint8_t pair[] = {0xc0, (uint8_t)(n + 2), 0xc0, (uint8_t)n,
-				0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
+	const uint8_t pair[] = { 0xc0, (uint8_t)(n + 2),
+				 0xc0, (uint8_t)n,
+				 0,    1,
+				 0,    1,
+				 0,    0,
+				 0,    0,
+				 0,    0 };
 	memcpy(buf + n, pair, sizeof(pair));
 	assert_int_equal(dns_parse_response(buf, n + sizeof(pair), &r),
 			 -EBADMSG);
@@ -270,15 +360,15 @@ static void test_parse_pointer_loops(void **state)
 	/* label then a pointer back to that label: a backward loop that
 	 * only the 255-octet limit stops */
 	n = mini(buf, 1, 0x8180, 1);
-	const uint8_t grow[] = {1, 'q', 0xc0, (uint8_t)n, 0, 1, 0, 1, 0, 0,
-				0, 0, 0, 0};
+	const uint8_t grow[] = { 1, 'q', 0xc0, (uint8_t)n, 0, 1, 0,
+				 1, 0,	 0,    0,	   0, 0, 0 };
 	memcpy(buf + n, grow, sizeof(grow));
 	assert_int_equal(dns_parse_response(buf, n + sizeof(grow), &r),
 			 -EBADMSG);
 
 	/* same loop inside the question itself */
-	const uint8_t qloop[] = {0, 1, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0,
-				 1, 'a', 0xc0, 12, 0, 1, 0, 1};
+	const uint8_t qloop[] = { 0, 1, 0x81, 0x80, 0,	  1,  0, 0, 0, 0,
+				  0, 0, 1,    'a',  0xc0, 12, 0, 1, 0, 1 };
 	assert_int_equal(dns_parse_response(qloop, sizeof(qloop), &r),
 			 -EBADMSG);
 }
@@ -291,13 +381,13 @@ static void test_parse_pointer_out_of_bounds(void **state)
 
 	/* pointer far past the end */
 	n = mini(buf, 1, 0x8180, 1);
-	const uint8_t far[] = {0xff, 0xff, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
+	const uint8_t far[] = { 0xff, 0xff, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0 };
 	memcpy(buf + n, far, sizeof(far));
 	assert_int_equal(dns_parse_response(buf, n + sizeof(far), &r),
 			 -EBADMSG);
 
 	/* pointer into the header */
-	const uint8_t hdr[] = {0xc0, 0x02, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};
+	const uint8_t hdr[] = { 0xc0, 0x02, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0 };
 	memcpy(buf + n, hdr, sizeof(hdr));
 	assert_int_equal(dns_parse_response(buf, n + sizeof(hdr), &r),
 			 -EBADMSG);
@@ -307,15 +397,14 @@ static void test_parse_pointer_out_of_bounds(void **state)
 	assert_int_equal(dns_parse_response(buf, n + 1, &r), -EBADMSG);
 
 	/* rdlength past the end */
-	const uint8_t rd[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 0,
-			      0xff, 0xff, 1, 2, 3, 4};
+	const uint8_t rd[] = { 0xc0, 0x0c, 0,	 1,    0, 1, 0, 0,
+			       0,    0,	   0xff, 0xff, 1, 2, 3, 4 };
 	memcpy(buf + n, rd, sizeof(rd));
-	assert_int_equal(dns_parse_response(buf, n + sizeof(rd), &r),
-			 -EBADMSG);
+	assert_int_equal(dns_parse_response(buf, n + sizeof(rd), &r), -EBADMSG);
 
 	/* A record with the wrong rdlength is walked but not taken */
-	const uint8_t odd[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 0, 0, 3,
-			       1, 2, 3};
+	const uint8_t odd[] = { 0xc0, 0x0c, 0, 1, 0, 1, 0, 0,
+				0,    0,    0, 3, 1, 2, 3 };
 	memcpy(buf + n, odd, sizeof(odd));
 	assert_int_equal(dns_parse_response(buf, n + sizeof(odd), &r), 0);
 	assert_int_equal(r.answers_walked, 1);
@@ -326,7 +415,7 @@ static void test_parse_bad_labels(void **state)
 {
 	struct dns_response r;
 	/* 0x40 and 0x80 label types are reserved: a 64-octet "label" */
-	uint8_t buf[128] = {0, 1, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 64};
+	uint8_t buf[128] = { 0, 1, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 64 };
 	memset(buf + 13, 'x', 64);
 	buf[77] = 0;
 	buf[79] = 1;
@@ -336,7 +425,7 @@ static void test_parse_bad_labels(void **state)
 	assert_int_equal(dns_parse_response(buf, 82, &r), -EBADMSG);
 
 	/* a name of 5 x 63-octet labels passes 255 octets */
-	uint8_t big[12 + 5 * 64 + 5] = {0, 1, 0x81, 0x80, 0, 1};
+	uint8_t big[12 + 5 * 64 + 5] = { 0, 1, 0x81, 0x80, 0, 1 };
 	for (int i = 0; i < 5; i++) {
 		big[12 + i * 64] = 63;
 		memset(big + 13 + i * 64, 'l', 63);
@@ -356,7 +445,7 @@ static void test_parse_zero_and_ids(void **state)
 	assert_int_equal(dns_parse_response(resp_a, 11, &r), -EBADMSG);
 
 	/* header only, no question: parses, but answers nothing of ours */
-	const uint8_t bare[12] = {0xbe, 0xef, 0x81, 0x85};
+	const uint8_t bare[12] = { 0xbe, 0xef, 0x81, 0x85 };
 	assert_int_equal(dns_parse_response(bare, sizeof(bare), &r), 0);
 	assert_int_equal(r.qname_len, 0);
 	assert_false(dns_response_matches(&r, 0xbeef, "www.example.com",

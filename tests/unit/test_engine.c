@@ -131,14 +131,14 @@ static void test_grid_and_spread(void **state)
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	static struct seen seen;
 	memset(&seen, 0, sizeof(seen));
-	struct engine_plan plan = {0};
+	struct engine_plan plan = { 0 };
 	const int64_t iv = 50 * BB_NS_PER_MS;
 	add_probe(&plan, "a", "", iv, 0);
 	add_probe(&plan, "b", "", iv, 0);
 	add_probe(&plan, "c", "", iv, 0);
 	char err[256];
-	struct engine *e = engine_create(loop, &plan, collect, &seen, err,
-					 sizeof(err));
+	struct engine *e =
+		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
 	assert_non_null(e);
 	assert_int_equal(engine_start(e), 0);
 	run_for(loop, 1.0);
@@ -146,8 +146,8 @@ static void test_grid_and_spread(void **state)
 	assert_int_equal(engine_dropped(e), 0);
 	assert_int_equal(engine_delivered(e), seen.n);
 
-	int64_t first[3] = {0};
-	size_t count[3] = {0};
+	int64_t first[3] = { 0 };
+	size_t count[3] = { 0 };
 	for (size_t i = 0; i < seen.n; i++) {
 		const struct bb_sample *s = &seen.s[i];
 		int k = s->target[0] - 'a';
@@ -183,12 +183,12 @@ static void test_slow_probe_does_not_shift_grid(void **state)
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	static struct seen seen;
 	memset(&seen, 0, sizeof(seen));
-	struct engine_plan plan = {0};
+	struct engine_plan plan = { 0 };
 	const int64_t iv = 20 * BB_NS_PER_MS;
 	add_probe(&plan, "a", "", iv, 30 * BB_NS_PER_MS);
 	char err[256];
-	struct engine *e = engine_create(loop, &plan, collect, &seen, err,
-					 sizeof(err));
+	struct engine *e =
+		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
 	assert_non_null(e);
 	assert_int_equal(engine_start(e), 0);
 	run_for(loop, 0.6);
@@ -214,17 +214,17 @@ static void test_two_workers_and_drops(void **state)
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	static struct seen seen;
 	memset(&seen, 0, sizeof(seen));
-	struct engine_plan plan = {0};
+	struct engine_plan plan = { 0 };
 	plan.ring_capacity = 4;
 	add_probe(&plan, "a", "lo", 5 * BB_NS_PER_MS, 0);
 	add_probe(&plan, "b", "", 5 * BB_NS_PER_MS, 0);
 	char err[256];
-	struct engine *e = engine_create(loop, &plan, collect, &seen, err,
-					 sizeof(err));
+	struct engine *e =
+		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
 	assert_non_null(e);
 	assert_int_equal(engine_start(e), 0);
 	/* sleep without running the loop: the main thread drains nothing */
-	struct timespec ts = {0, 300 * 1000 * 1000};
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
 	nanosleep(&ts, NULL);
 	engine_stop(e);
 	uint64_t dropped = engine_dropped(e);
@@ -247,12 +247,12 @@ static void test_command_reaches_probes(void **state)
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	static struct seen seen;
 	memset(&seen, 0, sizeof(seen));
-	struct engine_plan plan = {0};
+	struct engine_plan plan = { 0 };
 	add_probe(&plan, "a", "", BB_NS_PER_S, 0);
 	add_probe(&plan, "b", "lo", BB_NS_PER_S, 0);
 	char err[256];
-	struct engine *e = engine_create(loop, &plan, collect, &seen, err,
-					 sizeof(err));
+	struct engine *e =
+		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
 	assert_non_null(e);
 	assert_int_equal(engine_command(e, BB_KIND_ICMP, 7), 0); /* not up */
 	assert_int_equal(engine_start(e), 0);
@@ -291,7 +291,7 @@ static const struct probe_ops failing_ops = {
 static void test_open_failure_is_reported(void **state)
 {
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
-	struct engine_plan plan = {0};
+	struct engine_plan plan = { 0 };
 	add_probe(&plan, "a", "", BB_NS_PER_S, 0);
 	add_probe(&plan, "x", "", BB_NS_PER_S, 0);
 	plan.probes[1].ops = &failing_ops;

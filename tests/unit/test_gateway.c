@@ -21,8 +21,8 @@
 #include "core/gateway.h"
 #include "tests/lib/netns.h"
 
-#define HDR                                                                  \
-	"Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\t" \
+#define HDR                                                                    \
+	"Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\t"   \
 	"MTU\tWindow\tIRTT\n"
 
 static const char *v4_text(const struct in_addr *a, char *buf)
@@ -44,7 +44,8 @@ static void test_v4_default(void **state)
 {
 	const char *t = HDR
 		"eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
-		"eth0\t000200C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0\n";
+		"eth0\t000200C0\t00000000\t0001\t0\t0\t100\t00FFFFFF\t0\t0\t0"
+		"\n";
 	char gw[INET_ADDRSTRLEN], dev[GATEWAY_IFNAME_LEN];
 	assert_int_equal(parse4(t, NULL, gw, dev), 0);
 	assert_string_equal(gw, "192.0.2.1");
@@ -71,9 +72,11 @@ static void test_v4_several(void **state)
 {
 	/* wlan0 metric 600, eth0 metric 100, wwan0 metric 700 */
 	const char *t = HDR
-		"wlan0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0\n"
+		"wlan0\t00000000\t0101A8C0\t0003\t0\t0\t600\t00000000\t0\t0\t0"
+		"\n"
 		"eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0\n"
-		"wwan0\t00000000\t0A0A0A0A\t0003\t0\t0\t700\t00000000\t0\t0\t0\n";
+		"wwan0\t00000000\t0A0A0A0A\t0003\t0\t0\t700\t00000000\t0\t0\t0"
+		"\n";
 	char gw[INET_ADDRSTRLEN], dev[GATEWAY_IFNAME_LEN];
 	assert_int_equal(parse4(t, NULL, gw, dev), 0);
 	assert_string_equal(gw, "192.0.2.1");
@@ -88,12 +91,14 @@ static void test_v4_several(void **state)
 static void test_v4_malformed(void **state)
 {
 	const char *t = HDR
-		"eth0\t00000000\t010200CG\t0003\t0\t0\t0\t00000000\n" /* bad hex */
-		"eth0\t00000000\t0102\t0003\t0\t0\t0\t00000000\n"  /* short */
-		"eth0\t00000000\t010200C0\t0003\t0\t0\n"           /* fields */
+		"eth0\t00000000\t010200CG\t0003\t0\t0\t0\t00000000\n" /* bad hex
+								       */
+		"eth0\t00000000\t0102\t0003\t0\t0\t0\t00000000\n" /* short */
+		"eth0\t00000000\t010200C0\t0003\t0\t0\n"	  /* fields */
 		"averyveryverylongifname\t00000000\t010200C0\t0003\t0\t0\t0\t"
-		"00000000\n"                                          /* name */
-		"eth0\t00000000\t010200C0\t0003\t0\t0\tx\t00000000\n" /* metric */
+		"00000000\n"					      /* name */
+		"eth0\t00000000\t010200C0\t0003\t0\t0\tx\t00000000\n" /* metric
+								       */
 		"\n\n   \t\n"
 		"eth9\t00000000\t0B0200C0\t0003\t0\t0\t5\t00000000"; /* no \n */
 	char gw[INET_ADDRSTRLEN], dev[GATEWAY_IFNAME_LEN];
@@ -102,14 +107,14 @@ static void test_v4_malformed(void **state)
 	assert_string_equal(dev, "eth9");
 	/* cut inside the last line's mask: that line no longer counts */
 	struct in_addr a;
-	assert_int_equal(gateway_parse_proc_route(t, strlen(t) - 2, NULL, &a,
-						  dev),
-			 -ENOENT);
+	assert_int_equal(
+		gateway_parse_proc_route(t, strlen(t) - 2, NULL, &a, dev),
+		-ENOENT);
 	/* NUL bytes and binary junk are just bad lines */
 	static const char junk[] = "eth0\0\t00000000\t\xff\xfe\n\t\t\t";
-	assert_int_equal(gateway_parse_proc_route(junk, sizeof(junk), NULL, &a,
-						  dev),
-			 -ENOENT);
+	assert_int_equal(
+		gateway_parse_proc_route(junk, sizeof(junk), NULL, &a, dev),
+		-ENOENT);
 }
 
 static void test_v6(void **state)
@@ -133,20 +138,19 @@ static void test_v6(void **state)
 		"00200200       lo\n";
 	struct in6_addr gw;
 	char dev[GATEWAY_IFNAME_LEN], text[INET6_ADDRSTRLEN];
-	assert_int_equal(gateway_parse_proc_ipv6_route(t, strlen(t), NULL, &gw,
-						       dev),
-			 0);
+	assert_int_equal(
+		gateway_parse_proc_ipv6_route(t, strlen(t), NULL, &gw, dev), 0);
 	inet_ntop(AF_INET6, &gw, text, sizeof(text));
 	assert_string_equal(text, "2001:db8::1"); /* metric 0x100 < 0x400 */
 	assert_string_equal(dev, "wlan0");
-	assert_int_equal(gateway_parse_proc_ipv6_route(t, strlen(t), "eth0",
-						       &gw, dev),
-			 0);
+	assert_int_equal(
+		gateway_parse_proc_ipv6_route(t, strlen(t), "eth0", &gw, dev),
+		0);
 	inet_ntop(AF_INET6, &gw, text, sizeof(text));
 	assert_string_equal(text, "fe80::1");
-	assert_int_equal(gateway_parse_proc_ipv6_route(t, strlen(t), "lo", &gw,
-						       dev),
-			 -ENOENT);
+	assert_int_equal(
+		gateway_parse_proc_ipv6_route(t, strlen(t), "lo", &gw, dev),
+		-ENOENT);
 	assert_int_equal(gateway_parse_proc_ipv6_route(t, 40, NULL, &gw, dev),
 			 -ENOENT);
 }
@@ -213,7 +217,8 @@ int main(void)
 		cmocka_unit_test(test_v4_several),
 		cmocka_unit_test(test_v4_malformed),
 		cmocka_unit_test(test_v6),
-		cmocka_unit_test_teardown(test_detect_in_namespace, teardown_ns),
+		cmocka_unit_test_teardown(test_detect_in_namespace,
+					  teardown_ns),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	netns_delete_all();

@@ -26,13 +26,13 @@ static void test_grade_boundaries(void **state)
 		const char *grade;
 		enum cellbuf_role role;
 	} t[] = {
-	    {-3, "A+", ROLE_GRADE_GOOD},    {0, "A+", ROLE_GRADE_GOOD},
-	    {4.999, "A+", ROLE_GRADE_GOOD}, {5, "A", ROLE_GRADE_GOOD},
-	    {29.999, "A", ROLE_GRADE_GOOD}, {30, "B", ROLE_GRADE_MID},
-	    {59.999, "B", ROLE_GRADE_MID},  {60, "C", ROLE_GRADE_MID},
-	    {199.999, "C", ROLE_GRADE_MID}, {200, "D", ROLE_GRADE_BAD},
-	    {399.999, "D", ROLE_GRADE_BAD}, {400, "F", ROLE_GRADE_BAD},
-	    {1e9, "F", ROLE_GRADE_BAD},
+		{ -3, "A+", ROLE_GRADE_GOOD },	  { 0, "A+", ROLE_GRADE_GOOD },
+		{ 4.999, "A+", ROLE_GRADE_GOOD }, { 5, "A", ROLE_GRADE_GOOD },
+		{ 29.999, "A", ROLE_GRADE_GOOD }, { 30, "B", ROLE_GRADE_MID },
+		{ 59.999, "B", ROLE_GRADE_MID },  { 60, "C", ROLE_GRADE_MID },
+		{ 199.999, "C", ROLE_GRADE_MID }, { 200, "D", ROLE_GRADE_BAD },
+		{ 399.999, "D", ROLE_GRADE_BAD }, { 400, "F", ROLE_GRADE_BAD },
+		{ 1e9, "F", ROLE_GRADE_BAD },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -55,10 +55,10 @@ static void test_rpm(void **state)
 }
 
 static const struct gauge_data up = {
-    .label = "Upload",
-    .idle_us = 12000,
-    .loaded_us = 194000,
-    .age_s = 250,
+	.label = "Upload",
+	.idle_us = 12000,
+	.loaded_us = 194000,
+	.age_s = 250,
 };
 
 static void test_wide_line(void **state)
@@ -125,12 +125,13 @@ static void test_narrow_widths_keep_grade(void **state)
 static void test_a_plus_and_never(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(60, 2);
-	struct gauge_data d = {.label = "Download",
-			       .idle_us = 9000,
-			       .loaded_us = 12500,
-			       .age_s = 7200};
+	struct gauge_data d = { .label = "Download",
+				.idle_us = 9000,
+				.loaded_us = 12500,
+				.age_s = 7200 };
 	struct gauge_data never = {
-	    .label = "Upload", .idle_us = -1, .loaded_us = -1, .age_s = -1};
+		.label = "Upload", .idle_us = -1, .loaded_us = -1, .age_s = -1
+	};
 
 	cellbuf_set_ascii(cb, true);
 	gauge_draw(cb, 0, 0, 60, 2, &d);
@@ -143,8 +144,9 @@ static void test_a_plus_and_never(void **state)
 	cellbuf_clear(cb);
 	gauge_draw(cb, 0, 0, 60, 2, &never);
 	assert_string_equal(
-	    text(cb, 0), "Upload  --  never tested                           "
-			 "         ");
+		text(cb, 0),
+		"Upload  --  never tested                           "
+		"         ");
 	assert_int_equal(cellbuf_at(cb, 8, 0)->role, ROLE_DIM);
 	assert_string_equal(text(cb, 1),
 			    "..........................................."
@@ -155,10 +157,10 @@ static void test_a_plus_and_never(void **state)
 static void test_bar_clipped(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(20, 2);
-	struct gauge_data d = {.idle_us = 10000,
-			       .loaded_us = 900000,
-			       .age_s = 0,
-			       .scale_us = 500000};
+	struct gauge_data d = { .idle_us = 10000,
+				.loaded_us = 900000,
+				.age_s = 0,
+				.scale_us = 500000 };
 
 	gauge_draw(cb, 0, 0, 20, 2, &d);
 	assert_non_null(strstr(text(cb, 0), "F"));
@@ -171,12 +173,12 @@ static void test_bar_clipped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_grade_boundaries),
-	    cmocka_unit_test(test_rpm),
-	    cmocka_unit_test(test_wide_line),
-	    cmocka_unit_test(test_narrow_widths_keep_grade),
-	    cmocka_unit_test(test_a_plus_and_never),
-	    cmocka_unit_test(test_bar_clipped),
+		cmocka_unit_test(test_grade_boundaries),
+		cmocka_unit_test(test_rpm),
+		cmocka_unit_test(test_wide_line),
+		cmocka_unit_test(test_narrow_widths_keep_grade),
+		cmocka_unit_test(test_a_plus_and_never),
+		cmocka_unit_test(test_bar_clipped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

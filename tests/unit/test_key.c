@@ -24,9 +24,9 @@
 static const char HEX[] = "000102030405060708090a0b0c0d0e0f"
 			  "F0E1D2C3B4A5968778695A4B3C2D1E0F";
 static const uint8_t BIN[32] = {
-    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
-    0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0xf0, 0xe1, 0xd2, 0xc3, 0xb4, 0xa5,
-    0x96, 0x87, 0x78, 0x69, 0x5a, 0x4b, 0x3c, 0x2d, 0x1e, 0x0f,
+	0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
+	0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0xf0, 0xe1, 0xd2, 0xc3, 0xb4, 0xa5,
+	0x96, 0x87, 0x78, 0x69, 0x5a, 0x4b, 0x3c, 0x2d, 0x1e, 0x0f,
 };
 
 static char dir[64];
@@ -136,8 +136,8 @@ static void test_file_0600_and_0400_accepted(void **state)
 
 static void test_file_group_world_refused(void **state)
 {
-	const mode_t modes[] = {0644, 0640, 0604, 0660, 0602,
-				0620, 0610, 0601, 0777};
+	const mode_t modes[] = { 0644, 0640, 0604, 0660, 0602,
+				 0620, 0610, 0601, 0777 };
 	uint8_t key[32];
 	char content[100], want[64];
 
@@ -163,8 +163,8 @@ static void test_file_bad(void **state)
 	char content[700];
 
 	assert_int_equal(
-	    key_load_file("/nonexistent/bb/key", key, err, sizeof(err)),
-	    -ENOENT);
+		key_load_file("/nonexistent/bb/key", key, err, sizeof(err)),
+		-ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/bb/key"));
 	assert_int_equal(key_load_file(dir, key, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not a regular file"));
@@ -202,7 +202,7 @@ static void test_file_bad(void **state)
 
 static void test_wipe_and_generate(void **state)
 {
-	uint8_t a[32], b[32], zero[32] = {0};
+	uint8_t a[32], b[32], zero[32] = { 0 };
 
 	key_generate(a);
 	key_generate(b);
@@ -215,13 +215,13 @@ static void test_wipe_and_generate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_hex),
-	    cmocka_unit_test(test_parse_bad_hex),
-	    cmocka_unit_test(test_format_roundtrip),
-	    cmocka_unit_test(test_file_0600_and_0400_accepted),
-	    cmocka_unit_test(test_file_group_world_refused),
-	    cmocka_unit_test(test_file_bad),
-	    cmocka_unit_test(test_wipe_and_generate),
+		cmocka_unit_test(test_parse_hex),
+		cmocka_unit_test(test_parse_bad_hex),
+		cmocka_unit_test(test_format_roundtrip),
+		cmocka_unit_test(test_file_0600_and_0400_accepted),
+		cmocka_unit_test(test_file_group_world_refused),
+		cmocka_unit_test(test_file_bad),
+		cmocka_unit_test(test_wipe_and_generate),
 	};
 
 	if (sodium_init() < 0)

@@ -39,10 +39,10 @@ static void test_axes_and_labels(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(40, 11);
 	int64_t v[70];
-	struct plot_opts o = {.top = 100000,
-			      .x_left = "12:00",
-			      .x_mid = "12:01",
-			      .x_right = "now"};
+	struct plot_opts o = { .top = 100000,
+			       .x_left = "12:00",
+			       .x_mid = "12:01",
+			       .x_right = "now" };
 
 	for (int i = 0; i < 70; i++)
 		v[i] = 0;
@@ -67,7 +67,7 @@ static void test_loss_column(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(40, 11);
 	int64_t v[70];
-	struct plot_opts o = {.top = 100000};
+	struct plot_opts o = { .top = 100000 };
 
 	for (int i = 0; i < 70; i++)
 		v[i] = 50000;
@@ -128,10 +128,11 @@ static void test_outlier_clipped(void **state)
 static void test_thresholds_title_ascii(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(20, 8);
-	static const int64_t v[] = {1000, 5000, 9000, SERIES_LOST,
-				    SERIES_NODATA};
+	static const int64_t v[] = { 1000, 5000, 9000, SERIES_LOST,
+				     SERIES_NODATA };
 	struct plot_opts o = {
-	    .top = 10000, .warn = 5000, .bad = 9000, .title = "RTT"};
+		.top = 10000, .warn = 5000, .bad = 9000, .title = "RTT"
+	};
 
 	cellbuf_set_ascii(cb, true);
 	plot_draw(cb, 0, 0, 20, 8, v, 5, &o);
@@ -155,10 +156,10 @@ static void test_stays_in_box(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(50, 14);
 	int64_t v[100];
-	struct plot_opts o = {.title = "a long title that will not fit",
-			      .x_left = "yesterday 23:59:59",
-			      .x_mid = "middle",
-			      .x_right = "today 00:00:00"};
+	struct plot_opts o = { .title = "a long title that will not fit",
+			       .x_left = "yesterday 23:59:59",
+			       .x_mid = "middle",
+			       .x_right = "today 00:00:00" };
 
 	for (int i = 0; i < 100; i++)
 		v[i] = i % 7 == 0 ? SERIES_LOST : (int64_t)i * 137;
@@ -173,13 +174,14 @@ static void test_stays_in_box(void **state)
 
 					if (!in)
 						assert_int_equal(
-						    cellbuf_at(cb, x, y)->ch,
-						    '#');
+							cellbuf_at(cb, x, y)
+								->ch,
+							'#');
 				}
 		}
 	}
 	/* Small values (40 µs on loopback) get a 0.1 ms scale, not 1 ms. */
-	static const int64_t tiny[] = {40, 42, 38, 45, 41, 39};
+	static const int64_t tiny[] = { 40, 42, 38, 45, 41, 39 };
 	cellbuf_clear(cb);
 	assert_int_equal(plot_draw(cb, 0, 0, 40, 11, tiny, 6, NULL), 100);
 	/* Empty series: an axis on the minimum 0.1 ms scale, nothing else. */
@@ -196,12 +198,12 @@ static void test_stays_in_box(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_format_ms),
-	    cmocka_unit_test(test_axes_and_labels),
-	    cmocka_unit_test(test_loss_column),
-	    cmocka_unit_test(test_outlier_clipped),
-	    cmocka_unit_test(test_thresholds_title_ascii),
-	    cmocka_unit_test(test_stays_in_box),
+		cmocka_unit_test(test_format_ms),
+		cmocka_unit_test(test_axes_and_labels),
+		cmocka_unit_test(test_loss_column),
+		cmocka_unit_test(test_outlier_clipped),
+		cmocka_unit_test(test_thresholds_title_ascii),
+		cmocka_unit_test(test_stays_in_box),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

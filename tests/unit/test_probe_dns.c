@@ -37,9 +37,9 @@
 #include "core/dns.h"
 #include "core/sock.h"
 
-#define DNSMASQ_ADDR "127.0.0.153"
+#define DNSMASQ_ADDR   "127.0.0.153"
 #define RESPONDER_ADDR "127.0.0.154"
-#define MAX_SAMPLES 64
+#define MAX_SAMPLES    64
 
 /* ---- dnsmasq ----------------------------------------------------------- */
 
@@ -49,9 +49,9 @@ static char tmpdir[64];
 
 static const char *find_dnsmasq(void)
 {
-	static const char *const paths[] = {"/usr/sbin/dnsmasq",
-					    "/usr/bin/dnsmasq",
-					    "/usr/local/sbin/dnsmasq"};
+	static const char *const paths[] = { "/usr/sbin/dnsmasq",
+					     "/usr/bin/dnsmasq",
+					     "/usr/local/sbin/dnsmasq" };
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		if (access(paths[i], X_OK) == 0)
 			return paths[i];
@@ -60,14 +60,14 @@ static const char *find_dnsmasq(void)
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
 }
 
 /* A UDP port nobody uses on addr right now (kernel's choice). */
 static uint16_t free_port(const char *addr)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
 	inet_pton(AF_INET, addr, &sin.sin_addr);
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -81,8 +81,8 @@ static uint16_t free_port(const char *addr)
 /* The same on ::1; 0 when this host has no IPv6 loopback. */
 static uint16_t free_port6(void)
 {
-	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6,
-				    .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	socklen_t len = sizeof(sin6);
 	int fd = socket(AF_INET6, SOCK_DGRAM, 0);
 	uint16_t port = 0;
@@ -98,13 +98,13 @@ static uint16_t free_port6(void)
 static int ask_once(const char *addr, uint16_t port, const char *name)
 {
 	uint8_t q[512], r[512];
-	struct sockaddr_in sin = {.sin_family = AF_INET,
-				  .sin_port = htons(port)};
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(port) };
 	inet_pton(AF_INET, addr, &sin.sin_addr);
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	if (fd < 0)
 		return -errno;
-	struct timeval tv = {0, 100000};
+	struct timeval tv = { 0, 100000 };
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	int n = dns_build_query(0x4242, name, DNS_TYPE_A, q, sizeof(q));
 	int rc = -EIO;
@@ -245,10 +245,10 @@ static int dnsmasq_distinct_names(const char *suffix)
 /* ---- the crafted responder --------------------------------------------- */
 
 enum mode {
-	MODE_ANSWER,    /* NOERROR + A */
-	MODE_RCODE,     /* echo the question with rcode */
-	MODE_DECOYS,    /* bad replies first, the right one 30 ms later */
-	MODE_DELAY,     /* right reply after delay_ms */
+	MODE_ANSWER,	/* NOERROR + A */
+	MODE_RCODE,	/* echo the question with rcode */
+	MODE_DECOYS,	/* bad replies first, the right one 30 ms later */
+	MODE_DELAY,	/* right reply after delay_ms */
 	MODE_DUPLICATE, /* right reply twice */
 	MODE_SILENT,
 };
@@ -264,16 +264,16 @@ static struct {
 } resp;
 
 /* Query q (n octets) turned into a response with rcode and maybe an A. */
-static size_t make_reply(const uint8_t *q, size_t n, uint8_t *out,
-			 int rcode, int with_a)
+static size_t make_reply(const uint8_t *q, size_t n, uint8_t *out, int rcode,
+			 int with_a)
 {
 	memcpy(out, q, n);
 	out[2] = (uint8_t)(0x80 | (q[2] & 0x01)); /* QR, keep RD */
-	out[3] = (uint8_t)(0x80 | rcode);         /* RA */
+	out[3] = (uint8_t)(0x80 | rcode);	  /* RA */
 	if (!with_a)
 		return n;
-	const uint8_t a[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60,
-			     0, 4, 198, 18, 7, 8};
+	const uint8_t a[] = { 0xc0, 0x0c, 0, 1, 0,   1,	 0, 0,
+			      0,    60,	  0, 4, 198, 18, 7, 8 };
 	out[7] = 1;
 	memcpy(out + n, a, sizeof(a));
 	return n + sizeof(a);
@@ -307,8 +307,8 @@ static void *responder_main(void *arg)
 {
 	uint8_t q[512], r[1024];
 	while (!atomic_load(&resp.stop)) {
-		struct pollfd pf[2] = {{.fd = resp.fd, .events = POLLIN},
-				       {.fd = resp.fd6, .events = POLLIN}};
+		struct pollfd pf[2] = { { .fd = resp.fd, .events = POLLIN },
+					{ .fd = resp.fd6, .events = POLLIN } };
 		if (poll(pf, resp.fd6 >= 0 ? 2 : 1, 50) <= 0)
 			continue;
 		int fd = pf[0].revents ? resp.fd : resp.fd6;
@@ -371,7 +371,7 @@ static void *responder_main(void *arg)
 
 static int responder_start(void)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sin);
 	inet_pton(AF_INET, RESPONDER_ADDR, &sin.sin_addr);
 	resp.fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -380,9 +380,9 @@ static int responder_start(void)
 		return -1;
 	resp.port = ntohs(sin.sin_port);
 	/* the same port on ::1 when this host has IPv6 loopback */
-	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6,
-				    .sin6_port = sin.sin_port,
-				    .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+				     .sin6_port = sin.sin_port,
+				     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	resp.fd6 = socket(AF_INET6, SOCK_DGRAM, 0);
 	if (resp.fd6 >= 0 &&
 	    bind(resp.fd6, (struct sockaddr *)&sin6, sizeof(sin6)) < 0) {
@@ -391,7 +391,7 @@ static int responder_start(void)
 	}
 	atomic_store(&resp.stop, 0);
 	return pthread_create(&resp.thread, NULL, responder_main, NULL) ? -1
-									 : 0;
+									: 0;
 }
 
 static void responder_stop(void)
@@ -451,8 +451,8 @@ static void on_stop(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-static void make_target(struct probe_target *t, const char *addr,
-			uint16_t port, const char *zone, int64_t timeout_ns)
+static void make_target(struct probe_target *t, const char *addr, uint16_t port,
+			const char *zone, int64_t timeout_ns)
 {
 	memset(t, 0, sizeof(*t));
 	t->kind = BB_KIND_DNS;
@@ -590,10 +590,10 @@ static void test_rcodes(void **state)
 		int rcode, status;
 		const char *detail;
 	} cases[] = {
-		{2, BB_STATUS_ERROR, "servfail"},
-		{5, BB_STATUS_ERROR, "refused"},
-		{4, BB_STATUS_ERROR, "rcode 4"},
-		{3, BB_STATUS_OK, "nxdomain"},
+		{ 2, BB_STATUS_ERROR, "servfail" },
+		{ 5, BB_STATUS_ERROR, "refused" },
+		{ 4, BB_STATUS_ERROR, "rcode 4" },
+		{ 3, BB_STATUS_OK, "nxdomain" },
 	};
 	struct probe_target t;
 	static struct run r;

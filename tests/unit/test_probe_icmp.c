@@ -76,7 +76,7 @@ static void resp_send(struct responder *r, const uint8_t *icmp, size_t len,
 	uint16_t c = csum(pkt, len);
 	pkt[2] = (uint8_t)(c >> 8);
 	pkt[3] = (uint8_t)c;
-	struct sockaddr_in to = {.sin_family = AF_INET};
+	struct sockaddr_in to = { .sin_family = AF_INET };
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	assert_true(sendto(r->fd, pkt, len, 0, (struct sockaddr *)&to,
 			   sizeof(to)) == (ssize_t)len);
@@ -345,17 +345,20 @@ static void path_test(const char *range, int want_dgram)
 {
 	char ns[NETNS_NAME_LEN];
 	enter_ns("path", range, ns);
-	assert_int_equal(netns_sh("ip -n %s addr add ::1/128 dev lo 2>/dev/null;"
-				  " true", ns),
-			 0);
-	const char *addrs[] = {"127.0.0.1", "::1"};
+	assert_int_equal(
+		netns_sh("ip -n %s addr add ::1/128 dev lo 2>/dev/null;"
+			 " true",
+			 ns),
+		0);
+	const char *addrs[] = { "127.0.0.1", "::1" };
 	for (int i = 0; i < 2; i++) {
 		struct run r;
 		assert_int_equal(run_open(&r, addrs[i], 1000), 0);
 		run_loop(&r, 10, 20, 10, 5000);
 		check_all_ok(&r, 10);
 		/* which socket did it get?  The namespace holds only ours; a
-		 * ping socket is listed once bound, i.e. after its first send */
+		 * ping socket is listed once bound, i.e. after its first send
+		 */
 		int v6 = i == 1;
 		int dgram = proc_net_entries(v6 ? "icmp6" : "icmp", NULL);
 		int raw = proc_net_entries(v6 ? "raw6" : "raw",
@@ -423,7 +426,8 @@ static void test_timeout(void **state)
 			 " ip -n %s addr add 198.18.0.1/24 dev veth0 &&"
 			 " ip -n %s link set veth0 up &&"
 			 " ip -n %s link set veth1 up &&"
-			 " ip -n %s neigh add 198.18.0.2 lladdr 02:00:00:00:00:99"
+			 " ip -n %s neigh add 198.18.0.2 lladdr "
+			 "02:00:00:00:00:99"
 			 " dev veth0 nud permanent",
 			 ns, ns, ns, ns, ns),
 		0);
@@ -462,7 +466,8 @@ static void test_unreachable_route(void **state)
 	char ns[NETNS_NAME_LEN];
 	enter_ns("unr", "1 0", ns);
 	assert_int_equal(
-		netns_sh("ip -n %s route add unreachable 198.18.98.0/24", ns), 0);
+		netns_sh("ip -n %s route add unreachable 198.18.98.0/24", ns),
+		0);
 	struct run r;
 	assert_int_equal(run_open(&r, "198.18.98.7", 500), 0);
 	run_loop(&r, 3, 20, 3, 3000);
@@ -549,7 +554,8 @@ static void late_replies(const char *range)
 		assert_int_equal(s->status, BB_STATUS_OK);
 		assert_int_equal(s->flags, BB_SAMPLE_LATE);
 		assert_int_equal(s->seq, (uint32_t)lates);
-		assert_true(s->seq < (uint32_t)timeouts); /* timeout came first */
+		assert_true(s->seq <
+			    (uint32_t)timeouts); /* timeout came first */
 		assert_true(s->rtt_ns >= 250 * BB_NS_PER_MS);
 		assert_true(s->rtt_ns < 1250 * BB_NS_PER_MS);
 		lates++;

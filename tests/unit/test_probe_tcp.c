@@ -115,18 +115,18 @@ static int loopback_socket(int family, int do_listen, char *text, size_t len)
 	assert_true(fd >= 0);
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	assert_int_equal(sock_parse_addr(family == AF_INET ? "127.0.0.1"
-							  : "::1",
-					 0, &ss, &sl),
-			 0);
+	assert_int_equal(
+		sock_parse_addr(family == AF_INET ? "127.0.0.1" : "::1", 0, &ss,
+				&sl),
+		0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&ss, sl), 0);
 	if (do_listen)
 		assert_int_equal(listen(fd, 64), 0);
 	sl = sizeof(ss);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &sl), 0);
-	uint16_t port = ntohs(family == AF_INET
-				      ? ((struct sockaddr_in *)&ss)->sin_port
-				      : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	uint16_t port = ntohs(
+		family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+				  : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	snprintf(text, len, family == AF_INET ? "127.0.0.1:%u" : "[::1]:%u",
 		 port);
 	return fd;
@@ -168,7 +168,8 @@ static void test_listener_v6(void **state)
 static void test_refused(void **state)
 {
 	char addr[64];
-	int fd = loopback_socket(AF_INET, 0, addr, sizeof(addr)); /* no listen */
+	int fd =
+		loopback_socket(AF_INET, 0, addr, sizeof(addr)); /* no listen */
 	struct run r;
 	run(&r, addr, 1000, 3, 20, 3, 5000);
 	close(fd);
@@ -198,7 +199,8 @@ static void enter_lab(void)
 			 " ip -n %s addr add 198.18.0.1/24 dev veth0 &&"
 			 " ip -n %s link set veth0 up &&"
 			 " ip -n %s link set veth1 up &&"
-			 " ip -n %s neigh add 198.18.0.2 lladdr 02:00:00:00:00:99"
+			 " ip -n %s neigh add 198.18.0.2 lladdr "
+			 "02:00:00:00:00:99"
 			 " dev veth0 nud permanent &&"
 			 " ip -n %s route add unreachable 198.18.98.0/24",
 			 ns, ns, ns, ns, ns, ns),

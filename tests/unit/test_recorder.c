@@ -86,7 +86,7 @@ static void push_all(struct ring *r, int64_t from, int64_t n)
 	for (int64_t i = from; i < from + n; i++) {
 		struct bb_sample s = sample(i);
 		while (!ring_push(r, &s)) {
-			struct timespec ts = {0, 1000000};
+			struct timespec ts = { 0, 1000000 };
 			nanosleep(&ts, NULL);
 		}
 	}
@@ -94,7 +94,7 @@ static void push_all(struct ring *r, int64_t from, int64_t n)
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 	nanosleep(&ts, NULL);
 }
 
@@ -131,9 +131,9 @@ static void test_writes_everything(void **state)
 {
 	struct fixture *f = *state;
 	char err[256];
-	struct recorder_opts o = {.batch_interval_ms = 50, .batch_max = 500};
-	struct recorder *rec =
-	    recorder_start(f->st, f->samples, f->events, &o, err, sizeof(err));
+	struct recorder_opts o = { .batch_interval_ms = 50, .batch_max = 500 };
+	struct recorder *rec = recorder_start(f->st, f->samples, f->events, &o,
+					      err, sizeof(err));
 	assert_non_null(rec);
 	push_all(f->samples, 0, 5000);
 	for (int i = 0; i < 3; i++) {
@@ -145,7 +145,7 @@ static void test_writes_everything(void **state)
 		assert_true(ring_push(f->events, &ev));
 	}
 	struct recorder_stats s =
-	    wait_for(rec, offsetof(struct recorder_stats, written), 5000);
+		wait_for(rec, offsetof(struct recorder_stats, written), 5000);
 	assert_int_equal(s.written, 5000);
 	s = wait_for(rec, offsetof(struct recorder_stats, events_written), 3);
 	assert_int_equal(s.events_written, 3);
@@ -166,11 +166,11 @@ static void test_flush_on_stop(void **state)
 	struct fixture *f = *state;
 	char err[256];
 	/* Nothing would be written for a minute but for the stop. */
-	struct recorder_opts o = {.batch_interval_ms = 60000,
-				  .batch_max = 100000,
-				  .rollup_interval_ms = 3600000};
-	struct recorder *rec =
-	    recorder_start(f->st, f->samples, f->events, &o, err, sizeof(err));
+	struct recorder_opts o = { .batch_interval_ms = 60000,
+				   .batch_max = 100000,
+				   .rollup_interval_ms = 3600000 };
+	struct recorder *rec = recorder_start(f->st, f->samples, f->events, &o,
+					      err, sizeof(err));
 	assert_non_null(rec);
 	push_all(f->samples, 0, 1000);
 	struct recorder_stats s;
@@ -206,21 +206,22 @@ static void test_locked_retry(void **state)
 {
 	struct fixture *f = *state;
 	char err[256];
-	struct logbuf log = {""};
+	struct logbuf log = { "" };
 	store_set_busy_timeout(f->st, 50);
 	sqlite3 *other;
 	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
 	assert_int_equal(
-	    sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
-	    SQLITE_OK);
-	struct recorder_opts o = {
-	    .batch_interval_ms = 20, .log = capture, .log_ctx = &log};
-	struct recorder *rec =
-	    recorder_start(f->st, f->samples, f->events, &o, err, sizeof(err));
+		sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
+		SQLITE_OK);
+	struct recorder_opts o = { .batch_interval_ms = 20,
+				   .log = capture,
+				   .log_ctx = &log };
+	struct recorder *rec = recorder_start(f->st, f->samples, f->events, &o,
+					      err, sizeof(err));
 	assert_non_null(rec);
 	push_all(f->samples, 0, 100);
-	struct recorder_stats s =
-	    wait_for(rec, offsetof(struct recorder_stats, failed_batches), 2);
+	struct recorder_stats s = wait_for(
+		rec, offsetof(struct recorder_stats, failed_batches), 2);
 	assert_true(s.failed_batches >= 2);
 	assert_int_equal(s.written, 0);
 	assert_int_equal(s.pending, 100);
@@ -241,24 +242,24 @@ static void test_overflow_dropped(void **state)
 {
 	struct fixture *f = *state;
 	char err[256];
-	struct logbuf log = {""};
+	struct logbuf log = { "" };
 	store_set_busy_timeout(f->st, 20);
 	sqlite3 *other;
 	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
 	assert_int_equal(
-	    sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
-	    SQLITE_OK);
-	struct recorder_opts o = {.batch_interval_ms = 20,
-				  .batch_max = 100,
-				  .max_pending = 200,
-				  .log = capture,
-				  .log_ctx = &log};
-	struct recorder *rec =
-	    recorder_start(f->st, f->samples, f->events, &o, err, sizeof(err));
+		sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
+		SQLITE_OK);
+	struct recorder_opts o = { .batch_interval_ms = 20,
+				   .batch_max = 100,
+				   .max_pending = 200,
+				   .log = capture,
+				   .log_ctx = &log };
+	struct recorder *rec = recorder_start(f->st, f->samples, f->events, &o,
+					      err, sizeof(err));
 	assert_non_null(rec);
 	push_all(f->samples, 0, 500);
 	struct recorder_stats s =
-	    wait_for(rec, offsetof(struct recorder_stats, dropped), 300);
+		wait_for(rec, offsetof(struct recorder_stats, dropped), 300);
 	assert_int_equal(s.dropped, 300);
 	assert_int_equal(s.pending, 200);
 	assert_int_equal(ring_dropped(f->samples), 0);
@@ -279,16 +280,16 @@ static void test_rollup_on_thread(void **state)
 {
 	struct fixture *f = *state;
 	char err[256];
-	struct recorder_opts o = {.batch_interval_ms = 20,
-				  .rollup_interval_ms = 30};
+	struct recorder_opts o = { .batch_interval_ms = 20,
+				   .rollup_interval_ms = 30 };
 	/* Two minutes, years ago, all queued before the thread starts so
 	 * that no rollup can see a half-written minute. */
 	push_all(f->samples, 0, 600);
 	struct recorder *rec =
-	    recorder_start(f->st, f->samples, NULL, &o, err, sizeof(err));
+		recorder_start(f->st, f->samples, NULL, &o, err, sizeof(err));
 	assert_non_null(rec);
 	struct recorder_stats s =
-	    wait_for(rec, offsetof(struct recorder_stats, rollups), 2 * 5);
+		wait_for(rec, offsetof(struct recorder_stats, rollups), 2 * 5);
 	assert_true(s.rollups >= 2 * 5); /* 2 minutes x 5 series, + hour */
 	assert_int_equal(recorder_stop(rec, &s), 0);
 	assert_int_equal(db_count(f->path, "SELECT count(*) FROM agg_1min"),
@@ -302,15 +303,16 @@ static void test_rollup_on_thread(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_writes_everything, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_flush_on_stop, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_locked_retry, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_overflow_dropped, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_rollup_on_thread, setup,
-					    teardown),
+		cmocka_unit_test_setup_teardown(test_writes_everything, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_flush_on_stop, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_locked_retry, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_overflow_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rollup_on_thread, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,12 +201,12 @@ static void test_random_stream_vs_model(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_in_order_and_duplicate),
-	    cmocka_unit_test(test_check_is_read_only),
-	    cmocka_unit_test(test_clock_window),
-	    cmocka_unit_test(test_reorder_depth),
-	    cmocka_unit_test(test_reverse_block_of_64),
-	    cmocka_unit_test(test_random_stream_vs_model),
+		cmocka_unit_test(test_in_order_and_duplicate),
+		cmocka_unit_test(test_check_is_read_only),
+		cmocka_unit_test(test_clock_window),
+		cmocka_unit_test(test_reorder_depth),
+		cmocka_unit_test(test_reverse_block_of_64),
+		cmocka_unit_test(test_random_stream_vs_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

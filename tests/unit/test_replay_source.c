@@ -98,7 +98,7 @@ static struct store *open_rw(const char *path)
 static void write_event(struct store *st, int64_t start, int64_t end,
 			const char *kind)
 {
-	struct bb_event ev = {.start_ms = start, .end_ms = end};
+	struct bb_event ev = { .start_ms = start, .end_ms = end };
 	snprintf(ev.kind, sizeof(ev.kind), "%s", kind);
 	snprintf(ev.interface, sizeof(ev.interface), "eth0");
 	snprintf(ev.description, sizeof(ev.description), "%s.", kind);
@@ -487,16 +487,18 @@ static void test_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_open_and_play, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_seek, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_hour_horizon, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_interval_guess, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_events, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_overview, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_overview_gap, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_and_play, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_seek, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hour_horizon, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_interval_guess, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overview, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overview_gap, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -105,8 +105,8 @@ static void test_full_drops_counted(void **state)
 
 static void test_capacity_rounding(void **state)
 {
-	static const size_t asked[] = {1, 2, 3, 5, 8, 9, 1000, 1024, 1025};
-	static const size_t got[] = {1, 2, 4, 8, 8, 16, 1024, 1024, 2048};
+	static const size_t asked[] = { 1, 2, 3, 5, 8, 9, 1000, 1024, 1025 };
+	static const size_t got[] = { 1, 2, 4, 8, 8, 16, 1024, 1024, 2048 };
 
 	for (size_t k = 0; k < sizeof(asked) / sizeof(asked[0]); k++) {
 		struct ring *r = ring_create(asked[k], sizeof(uint16_t));
@@ -238,7 +238,7 @@ static uint64_t consume(struct stress *st)
 
 static void run_stress(bool retry, size_t capacity)
 {
-	struct stress st = {0};
+	struct stress st = { 0 };
 	pthread_t th;
 	uint64_t popped;
 
@@ -278,13 +278,13 @@ static void test_stress_retry(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_basic_order),
-	    cmocka_unit_test(test_wrap_around),
-	    cmocka_unit_test(test_full_drops_counted),
-	    cmocka_unit_test(test_capacity_rounding),
-	    cmocka_unit_test(test_item_copy),
-	    cmocka_unit_test(test_stress_drop),
-	    cmocka_unit_test(test_stress_retry),
+		cmocka_unit_test(test_basic_order),
+		cmocka_unit_test(test_wrap_around),
+		cmocka_unit_test(test_full_drops_counted),
+		cmocka_unit_test(test_capacity_rounding),
+		cmocka_unit_test(test_item_copy),
+		cmocka_unit_test(test_stress_drop),
+		cmocka_unit_test(test_stress_retry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

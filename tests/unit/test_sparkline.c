@@ -33,7 +33,7 @@ static int role(struct cellbuf *cb, int x)
 
 static void test_nice_and_p95(void **state)
 {
-	static const int64_t v[] = {5, 1, 4, 2, 3, LOST, NODATA, 100};
+	static const int64_t v[] = { 5, 1, 4, 2, 3, LOST, NODATA, 100 };
 
 	assert_int_equal(series_nice_ceil(0), 1);
 	assert_int_equal(series_nice_ceil(1), 1);
@@ -57,8 +57,8 @@ static void test_nice_and_p95(void **state)
 static void test_levels_right_aligned(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(12, 1);
-	static const int64_t v[] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
-	struct sparkline_opts o = {.top = 8};
+	static const int64_t v[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8 };
+	struct sparkline_opts o = { .top = 8 };
 
 	assert_int_equal(sparkline_draw(cb, 1, 0, 10, v, 9, &o), 8);
 	/* Ten columns, nine values: one blank on the left, newest at x=10. */
@@ -90,7 +90,7 @@ static void test_outlier_does_not_flatten(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(40, 1);
 	int64_t v[40];
-	struct sparkline_opts o = {.warn = 30000, .bad = 80000};
+	struct sparkline_opts o = { .warn = 30000, .bad = 80000 };
 	int64_t top;
 
 	for (int i = 0; i < 40; i++)
@@ -113,8 +113,8 @@ static void test_outlier_does_not_flatten(void **state)
 static void test_thresholds_and_fixed_scale(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(4, 1);
-	static const int64_t v[] = {10, 50, 90, 200};
-	struct sparkline_opts o = {.top = 100, .warn = 50, .bad = 90};
+	static const int64_t v[] = { 10, 50, 90, 200 };
+	struct sparkline_opts o = { .top = 100, .warn = 50, .bad = 90 };
 
 	sparkline_draw(cb, 0, 0, 4, v, 4, &o);
 	assert_int_equal(role(cb, 0), ROLE_OK);
@@ -129,8 +129,10 @@ static void test_thresholds_and_fixed_scale(void **state)
 static void test_ascii_fallback(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(9, 1);
-	static const int64_t v[] = {NODATA, 0, 20, 40, 60, 80, 100, LOST, 500};
-	struct sparkline_opts o = {.top = 100};
+	static const int64_t v[] = {
+		NODATA, 0, 20, 40, 60, 80, 100, LOST, 500
+	};
+	struct sparkline_opts o = { .top = 100 };
 
 	cellbuf_set_ascii(cb, true);
 	sparkline_draw(cb, 0, 0, 9, v, 9, &o);
@@ -144,8 +146,8 @@ static void test_ascii_fallback(void **state)
 static void test_empty_and_all_lost(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(6, 1);
-	static const int64_t lost[] = {LOST, LOST, LOST, LOST,
-				       LOST, LOST, LOST, LOST};
+	static const int64_t lost[] = { LOST, LOST, LOST, LOST,
+					LOST, LOST, LOST, LOST };
 
 	cellbuf_fill(cb, 0, 0, 6, 1, 'x', ROLE_NORMAL, 0);
 	assert_int_equal(sparkline_draw(cb, 0, 0, 6, NULL, 0, NULL), 1);
@@ -166,7 +168,7 @@ static void test_empty_and_all_lost(void **state)
 static void test_negative_and_huge(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(3, 1);
-	static const int64_t v[] = {-5, INT64_MAX, INT64_MAX - 1};
+	static const int64_t v[] = { -5, INT64_MAX, INT64_MAX - 1 };
 
 	/* p95 index 1 of {0, MAX-1, MAX}: no nice number above it fits. */
 	assert_true(sparkline_draw(cb, 0, 0, 3, v, 3, NULL) == INT64_MAX - 1);
@@ -180,14 +182,14 @@ static void test_negative_and_huge(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_nice_and_p95),
-	    cmocka_unit_test(test_levels_right_aligned),
-	    cmocka_unit_test(test_loss_mark_at_right_column),
-	    cmocka_unit_test(test_outlier_does_not_flatten),
-	    cmocka_unit_test(test_thresholds_and_fixed_scale),
-	    cmocka_unit_test(test_ascii_fallback),
-	    cmocka_unit_test(test_empty_and_all_lost),
-	    cmocka_unit_test(test_negative_and_huge),
+		cmocka_unit_test(test_nice_and_p95),
+		cmocka_unit_test(test_levels_right_aligned),
+		cmocka_unit_test(test_loss_mark_at_right_column),
+		cmocka_unit_test(test_outlier_does_not_flatten),
+		cmocka_unit_test(test_thresholds_and_fixed_scale),
+		cmocka_unit_test(test_ascii_fallback),
+		cmocka_unit_test(test_empty_and_all_lost),
+		cmocka_unit_test(test_negative_and_huge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

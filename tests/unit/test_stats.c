@@ -64,7 +64,7 @@ static struct stats_series *series_1s(void)
 static void test_delay_figures(void **state)
 {
 	struct stats_series *s = series_1s();
-	static const int64_t ms[] = {10, 30, 20, 50, 40};
+	static const int64_t ms[] = { 10, 30, 20, 50, 40 };
 	struct stats_summary o;
 
 	for (int i = 0; i < 5; i++)
@@ -228,17 +228,17 @@ static void test_classification(void **state)
 
 	/* Singles and one pair: scattered. */
 	s = series_1s();
-	loss_at(s, (const int[]){5, 17, 30}, 3, 1, &o);
+	loss_at(s, (const int[]){ 5, 17, 30 }, 3, 1, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_SCATTERED);
 	stats_series_destroy(s);
 	s = series_1s();
-	loss_at(s, (const int[]){5, 44}, 2, 2, &o);
+	loss_at(s, (const int[]){ 5, 44 }, 2, 2, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_SCATTERED);
 	stats_series_destroy(s);
 
 	/* One run of 3: burst. */
 	s = series_1s();
-	loss_at(s, (const int[]){100}, 1, 3, &o);
+	loss_at(s, (const int[]){ 100 }, 1, 3, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_BURST);
 	assert_int_equal(o.loss_period_ns, BB_NONE);
 	stats_series_destroy(s);
@@ -246,7 +246,7 @@ static void test_classification(void **state)
 	/* Runs of 3 every ~60 s (gaps 61, 59, 59, 62): periodic, mean gap
 	 * (251 - 10) / 4 = 60.25 s, tolerance 6.025 s. */
 	s = series_1s();
-	loss_at(s, (const int[]){10, 71, 130, 189, 251}, 5, 3, &o);
+	loss_at(s, (const int[]){ 10, 71, 130, 189, 251 }, 5, 3, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_PERIODIC);
 	assert_int_equal(o.loss_period_ns, 60250 * MS);
 	assert_int_equal(o.loss_run_hist[2], 5);
@@ -254,26 +254,26 @@ static void test_classification(void **state)
 
 	/* Runs of 2 every 30 s are periodic too. */
 	s = series_1s();
-	loss_at(s, (const int[]){20, 50, 80, 110, 140}, 5, 2, &o);
+	loss_at(s, (const int[]){ 20, 50, 80, 110, 140 }, 5, 2, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_PERIODIC);
 	assert_int_equal(o.loss_period_ns, 30 * SEC);
 	stats_series_destroy(s);
 
 	/* Same bursts, uneven gaps (30, 90, 60, 60): burst. */
 	s = series_1s();
-	loss_at(s, (const int[]){10, 40, 130, 190, 250}, 5, 3, &o);
+	loss_at(s, (const int[]){ 10, 40, 130, 190, 250 }, 5, 3, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_BURST);
 	stats_series_destroy(s);
 
 	/* Two bursts do not make a period. */
 	s = series_1s();
-	loss_at(s, (const int[]){10, 70}, 2, 3, &o);
+	loss_at(s, (const int[]){ 10, 70 }, 2, 3, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_BURST);
 	stats_series_destroy(s);
 
 	/* Evenly spaced but dense (every 3 s): an outage, not a period. */
 	s = series_1s();
-	loss_at(s, (const int[]){100, 103, 106, 109}, 4, 2, &o);
+	loss_at(s, (const int[]){ 100, 103, 106, 109 }, 4, 2, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_SCATTERED);
 	stats_series_destroy(s);
 }
@@ -422,7 +422,7 @@ static void test_throughput_kind(void **state)
 	struct stats_series *s = stats_series_create(300 * SEC);
 	struct stats_summary o;
 	struct bb_sample smp;
-	static const int64_t kbps[] = {50000, 48000, 0, 52000};
+	static const int64_t kbps[] = { 50000, 48000, 0, 52000 };
 
 	assert_non_null(s);
 	for (int i = 0; i < 4; i++) {
@@ -495,9 +495,9 @@ static void test_out_of_order(void **state)
 
 	/* a gets probes 1..6 s in send order; b gets 3 after 4 (a reordered
 	 * reply) and 5 after 6 (a timeout emitted after the next reply). */
-	static const int order_b[] = {1, 2, 4, 3, 6, 5};
+	static const int order_b[] = { 1, 2, 4, 3, 6, 5 };
 	static const char st[] = " ooooto";
-	static const int64_t rtt[] = {0, 10, 40, 20, 15, 0, 25};
+	static const int64_t rtt[] = { 0, 10, 40, 20, 15, 0, 25 };
 
 	for (int i = 1; i <= 6; i++)
 		feed(a, i * SEC, st[i], rtt[i] * MS, 0);
@@ -592,8 +592,8 @@ static void reference(const struct ref_sample *all, size_t n_all,
 		if (!ref_isval(r))
 			continue;
 		if (have)
-			J +=
-			    (fabs((double)r->value - (double)prevJ) - J) / 16.0;
+			J += (fabs((double)r->value - (double)prevJ) - J) /
+			     16.0;
 		have = true;
 		prevJ = r->value;
 		if (r->mono_ns > now - wlen)
@@ -660,7 +660,7 @@ static void reference(const struct ref_sample *all, size_t n_all,
 	if (ns >= 3) {
 		int64_t mean = (starts[ns - 1] - starts[0]) / (int64_t)(ns - 1);
 		int64_t tol =
-		    mean / 10 > 2 * interval ? mean / 10 : 2 * interval;
+			mean / 10 > 2 * interval ? mean / 10 : 2 * interval;
 
 		per = mean >= 5 * interval;
 		for (size_t k = 1; k < ns; k++)
@@ -736,19 +736,20 @@ static void test_property_random(void **state)
 			bad = bad ? rnd_pct(60) : rnd_pct(3);
 		else /* single losses, and every 60 probes a run of 3 */
 			bad = i % 60 < 3 || rnd_pct(1);
-		r->status =
-		    bad ? (rnd_pct(80) ? BB_STATUS_TIMEOUT : BB_STATUS_ERROR)
-			: BB_STATUS_OK;
+		r->status = bad ? (rnd_pct(80) ? BB_STATUS_TIMEOUT
+					       : BB_STATUS_ERROR)
+				: BB_STATUS_OK;
 		r->value =
-		    r->status == BB_STATUS_OK
-			? (rnd_pct(2) ? BB_NONE
-				      : 1 * MS + (int64_t)(rnd() % (200 * MS)))
-			: BB_NONE;
+			r->status == BB_STATUS_OK
+				? (rnd_pct(2) ? BB_NONE
+					      : 1 * MS + (int64_t)(rnd() %
+								   (200 * MS)))
+				: BB_NONE;
 		if (rnd_pct(2))
 			r->flags |= BB_SAMPLE_REORDERED;
 		if (rnd_pct(2))
-			r->flags |=
-			    rnd_pct(50) ? BB_SAMPLE_LATE : BB_SAMPLE_DUPLICATE;
+			r->flags |= rnd_pct(50) ? BB_SAMPLE_LATE
+						: BB_SAMPLE_DUPLICATE;
 	}
 	/* Some neighbours arrive swapped. */
 	for (size_t i = 0; i + 1 < n; i++)
@@ -789,8 +790,8 @@ static void test_property_random(void **state)
 			continue;
 		/* From the newest send time on: an earlier `now` would ask
 		 * about entries already expired relative to the newest. */
-		int64_t now =
-		    added[nadded - 1].mono_ns + (int64_t)(rnd() % (3 * SEC));
+		int64_t now = added[nadded - 1].mono_ns +
+			      (int64_t)(rnd() % (3 * SEC));
 		for (int w = 0; w < STATS_WINDOW_COUNT; w++) {
 			struct stats_summary got, want;
 
@@ -830,18 +831,18 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_delay_figures),
-	    cmocka_unit_test(test_percentiles),
-	    cmocka_unit_test(test_loss_breaks_ipdv_not_rfc3550),
-	    cmocka_unit_test(test_loss_runs_histogram),
-	    cmocka_unit_test(test_classification),
-	    cmocka_unit_test(test_window_expiry),
-	    cmocka_unit_test(test_annotations_not_counted),
-	    cmocka_unit_test(test_capacity_bound),
-	    cmocka_unit_test(test_throughput_kind),
-	    cmocka_unit_test(test_out_of_order),
-	    cmocka_unit_test(test_property_random),
-	    cmocka_unit_test(test_names),
+		cmocka_unit_test(test_delay_figures),
+		cmocka_unit_test(test_percentiles),
+		cmocka_unit_test(test_loss_breaks_ipdv_not_rfc3550),
+		cmocka_unit_test(test_loss_runs_histogram),
+		cmocka_unit_test(test_classification),
+		cmocka_unit_test(test_window_expiry),
+		cmocka_unit_test(test_annotations_not_counted),
+		cmocka_unit_test(test_capacity_bound),
+		cmocka_unit_test(test_throughput_kind),
+		cmocka_unit_test(test_out_of_order),
+		cmocka_unit_test(test_property_random),
+		cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

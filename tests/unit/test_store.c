@@ -119,10 +119,10 @@ static void test_schema(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	columns_of(db, "measurements", cols, sizeof(cols));
 	assert_string_equal(
-	    cols, "timestamp,monotonic_ns,interface,connection_type,"
-		  "test_type,target,server_name,seq,rtt_ms,up_delay_ms,"
-		  "down_delay_ms,jitter_ms,packet_loss_pct,throughput_kbps,"
-		  "dns_time_ms,connect_ms,status,error_detail");
+		cols, "timestamp,monotonic_ns,interface,connection_type,"
+		      "test_type,target,server_name,seq,rtt_ms,up_delay_ms,"
+		      "down_delay_ms,jitter_ms,packet_loss_pct,throughput_kbps,"
+		      "dns_time_ms,connect_ms,status,error_detail");
 	columns_of(db, "events", cols, sizeof(cols));
 	assert_string_equal(cols, "id,start_ms,end_ms,kind,severity,interface,"
 				  "target,server_name,description,metrics");
@@ -131,9 +131,10 @@ static void test_schema(void **state)
 	for (int i = 0; i < 2; i++) {
 		columns_of(db, i ? "agg_1hour" : "agg_1min", cols,
 			   sizeof(cols));
-		const char *want[] = {
-		    "interface", "test_type", "target", "count", "lost", "min",
-		    "max",	 "avg",	      "p50",	"p95",	 "p99"};
+		const char *want[] = { "interface", "test_type", "target",
+				       "count",	    "lost",	 "min",
+				       "max",	    "avg",	 "p50",
+				       "p95",	    "p99" };
 		for (size_t k = 0; k < sizeof(want) / sizeof(*want); k++) {
 			char pat[40];
 			snprintf(pat, sizeof(pat), ",%s,", want[k]);
@@ -185,7 +186,7 @@ static size_t make_all_kinds(struct bb_sample *out)
 			sample_init(s, (enum bb_probe_kind)k);
 			s->real_ns = real + (int64_t)n * 987654321 + variant;
 			s->mono_ns =
-			    mono + (int64_t)n * 987654321 + 17 * variant;
+				mono + (int64_t)n * 987654321 + 17 * variant;
 			s->send_error_ns = variant == 1 ? -2500 : 41234;
 			snprintf(s->interface, sizeof(s->interface), "%s",
 				 variant ? "wlan0" : "eth0");
@@ -280,7 +281,7 @@ static void test_round_trip(void **state)
 	char err[512];
 	st = store_open(f->path, STORE_RDONLY, err, sizeof(err));
 	assert_non_null(st);
-	struct collect c = {0};
+	struct collect c = { 0 };
 	assert_int_equal(store_read_samples(st, 0, INT64_MAX, collect_cb, &c),
 			 0);
 	assert_int_equal(c.n, n);
@@ -330,7 +331,7 @@ static void test_round_trip(void **state)
 	/* A window returns only its rows. */
 	c.n = 0;
 	assert_int_equal(
-	    store_read_samples(st, first + 1, last, collect_cb, &c), 0);
+		store_read_samples(st, first + 1, last, collect_cb, &c), 0);
 	for (size_t i = 0; i < c.n; i++) {
 		assert_true(c.s[i].real_ns / 1000000 >= first + 1);
 		assert_true(c.s[i].real_ns / 1000000 < last);
@@ -436,9 +437,9 @@ static void test_events(void **state)
 
 	struct bb_event got[8];
 	memset(got, 0, sizeof(got));
-	assert_int_equal(
-	    store_read_events(st, T0_MS + 60000, INT64_MAX, collect_ev, got),
-	    0);
+	assert_int_equal(store_read_events(st, T0_MS + 60000, INT64_MAX,
+					   collect_ev, got),
+			 0);
 	/* Only the ongoing one overlaps a later window. */
 	assert_int_equal(got[0].id, id);
 	assert_int_equal(got[0].end_ms, 0);
@@ -453,9 +454,9 @@ static void test_events(void **state)
 	ev.end_ms = T0_MS + 30000;
 	assert_int_equal(store_event_write(st, &ev), id);
 	memset(got, 0, sizeof(got));
-	assert_int_equal(
-	    store_read_events(st, T0_MS + 60000, INT64_MAX, collect_ev, got),
-	    0);
+	assert_int_equal(store_read_events(st, T0_MS + 60000, INT64_MAX,
+					   collect_ev, got),
+			 0);
 	assert_int_equal(got[0].id, 0);
 	assert_int_equal(store_read_events(st, 0, INT64_MAX, collect_ev, got),
 			 0);
@@ -719,8 +720,8 @@ static void test_locked(void **state)
 	sqlite3 *other;
 	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
 	assert_int_equal(
-	    sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
-	    SQLITE_OK);
+		sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
+		SQLITE_OK);
 	int64_t t0 = now_ms();
 	assert_int_equal(store_write_samples(st, s + 10, 40), -EBUSY);
 	int64_t waited = now_ms() - t0;
@@ -745,8 +746,8 @@ static void test_locked(void **state)
  * every 10 s, with occasional loss. */
 static size_t realistic(struct bb_sample *out, size_t want, uint32_t *rng)
 {
-	static const char *const icmp[] = {"gateway", "1.1.1.1", "8.8.8.8"};
-	static const char *const dns[] = {"1.1.1.1", "8.8.8.8"};
+	static const char *const icmp[] = { "gateway", "1.1.1.1", "8.8.8.8" };
+	static const char *const dns[] = { "1.1.1.1", "8.8.8.8" };
 	size_t n = 0;
 	int64_t mono0 = 123456789012LL;
 	for (int64_t sec = 0; n < want; sec++) {
@@ -756,9 +757,9 @@ static size_t realistic(struct bb_sample *out, size_t want, uint32_t *rng)
 			sample_init(s, BB_KIND_ICMP);
 			int64_t jit = (*rng >> 8) % 3000000; /* spread, ns */
 			s->mono_ns =
-			    mono0 + sec * 1000000000LL + t * 7000000 + jit;
-			s->real_ns =
-			    s->mono_ns + T0_MS * 1000000 + (int64_t)(*rng % 97);
+				mono0 + sec * 1000000000LL + t * 7000000 + jit;
+			s->real_ns = s->mono_ns + T0_MS * 1000000 +
+				     (int64_t)(*rng % 97);
 			s->send_error_ns = 20000 + (int64_t)(*rng % 60000);
 			snprintf(s->interface, sizeof(s->interface), "eth0");
 			snprintf(s->target, sizeof(s->target), "%s", icmp[t]);
@@ -818,14 +819,15 @@ static void test_bytes_per_sample(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_events, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rollup, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bytes_per_sample, setup,
-					    teardown),
+		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bytes_per_sample, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

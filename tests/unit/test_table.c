@@ -22,37 +22,37 @@ static const char *text(struct cellbuf *cb, int y)
 enum { C_TARGET, C_LOSS, C_RTT, C_JIT, C_P95, C_MAX, C_IFACE, NC };
 
 static const struct table_col cols[NC] = {
-    [C_TARGET] = {"Target", 10, 24, 0, TABLE_LEFT, true},
-    [C_LOSS] = {"Loss%", 5, 6, 0, TABLE_RIGHT, false},
-    [C_RTT] = {"RTT", 6, 8, 1, TABLE_RIGHT, false},
-    [C_JIT] = {"Jitter", 6, 8, 3, TABLE_RIGHT, false},
-    [C_P95] = {"p95", 6, 8, 4, TABLE_RIGHT, false},
-    [C_MAX] = {"Max", 6, 8, 5, TABLE_RIGHT, false},
-    [C_IFACE] = {"Iface", 5, 8, 2, TABLE_LEFT, false},
+	[C_TARGET] = { "Target", 10, 24, 0, TABLE_LEFT, true },
+	[C_LOSS] = { "Loss%", 5, 6, 0, TABLE_RIGHT, false },
+	[C_RTT] = { "RTT", 6, 8, 1, TABLE_RIGHT, false },
+	[C_JIT] = { "Jitter", 6, 8, 3, TABLE_RIGHT, false },
+	[C_P95] = { "p95", 6, 8, 4, TABLE_RIGHT, false },
+	[C_MAX] = { "Max", 6, 8, 5, TABLE_RIGHT, false },
+	[C_IFACE] = { "Iface", 5, 8, 2, TABLE_LEFT, false },
 };
 
 static const struct table_cell cells[3 * NC] = {
-    {"dns.google (8.8.8.8)", 0},
-    {"0.0", 0},
-    {"12.3", 0},
-    {"1.1", 0},
-    {"15.0", 0},
-    {"19.2", 0},
-    {"eth0", 0},
-    {"one.one.one.one", 0},
-    {"2.5", ROLE_BAD},
-    {"11.9", 0},
-    {"0.9", 0},
-    {"14.1", 0},
-    {"30.0", 0},
-    {"wlan0", 0},
-    {"vps", 0},
-    {"0.0", 0},
-    {"25.0", ROLE_WARN},
-    {"3.0", 0},
-    {"31.0", 0},
-    {"44.4", 0},
-    {NULL, 0},
+	{ "dns.google (8.8.8.8)", 0 },
+	{ "0.0", 0 },
+	{ "12.3", 0 },
+	{ "1.1", 0 },
+	{ "15.0", 0 },
+	{ "19.2", 0 },
+	{ "eth0", 0 },
+	{ "one.one.one.one", 0 },
+	{ "2.5", ROLE_BAD },
+	{ "11.9", 0 },
+	{ "0.9", 0 },
+	{ "14.1", 0 },
+	{ "30.0", 0 },
+	{ "wlan0", 0 },
+	{ "vps", 0 },
+	{ "0.0", 0 },
+	{ "25.0", ROLE_WARN },
+	{ "3.0", 0 },
+	{ "31.0", 0 },
+	{ "44.4", 0 },
+	{ NULL, 0 },
 };
 
 static int total(const struct table_layout *l)
@@ -132,7 +132,7 @@ static void test_fit_40_drop_order(void **state)
 static void test_draw_80(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(80, 4);
-	struct table t = {cols, NC, cells, 3, 1, 0};
+	struct table t = { cols, NC, cells, 3, 1, 0 };
 	struct table_layout l;
 
 	table_draw(cb, 0, 0, 80, 4, &t, &l);
@@ -154,7 +154,7 @@ static void test_draw_80(void **state)
 static void test_draw_40_truncates(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(40, 4);
-	struct table t = {cols, NC, cells, 3, -1, 0};
+	struct table t = { cols, NC, cells, 3, -1, 0 };
 
 	/* Target 14, Loss 5, RTT 6, Jitter 6, Iface 5 and four gaps. */
 	table_draw(cb, 0, 0, 40, 4, &t, NULL);
@@ -177,7 +177,7 @@ static void test_draw_40_truncates(void **state)
 static void test_draw_inside_box_only(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(30, 5);
-	struct table t = {cols, NC, cells, 3, -1, 0};
+	struct table t = { cols, NC, cells, 3, -1, 0 };
 
 	cellbuf_fill(cb, 0, 0, 30, 5, '#', ROLE_NORMAL, 0);
 	table_draw(cb, 5, 1, 20, 3, &t, NULL);
@@ -192,7 +192,7 @@ static void test_draw_inside_box_only(void **state)
 static void test_scroll_keeps_selection(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(40, 3);
-	struct table t = {cols, NC, cells, 3, 2, 0};
+	struct table t = { cols, NC, cells, 3, 2, 0 };
 
 	/* Two data rows in view; selecting row 2 scrolls by one. */
 	table_draw(cb, 0, 0, 40, 3, &t, NULL);
@@ -214,13 +214,13 @@ static void test_scroll_keeps_selection(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fit_200),
-	    cmocka_unit_test(test_fit_80),
-	    cmocka_unit_test(test_fit_40_drop_order),
-	    cmocka_unit_test(test_draw_80),
-	    cmocka_unit_test(test_draw_40_truncates),
-	    cmocka_unit_test(test_draw_inside_box_only),
-	    cmocka_unit_test(test_scroll_keeps_selection),
+		cmocka_unit_test(test_fit_200),
+		cmocka_unit_test(test_fit_80),
+		cmocka_unit_test(test_fit_40_drop_order),
+		cmocka_unit_test(test_draw_80),
+		cmocka_unit_test(test_draw_40_truncates),
+		cmocka_unit_test(test_draw_inside_box_only),
+		cmocka_unit_test(test_scroll_keeps_selection),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -196,8 +196,7 @@ static void test_drilldown(void **state)
 	assert_true(find(f->cb, "One-way delay") >= 0);
 	assert_true(find(f->cb, "Events of this target") >= 0);
 	/* the lost probe is in the loss timeline */
-	assert_non_null(strstr(text(f->cb, find(f->cb, "Loss timeline")),
-			       "×"));
+	assert_non_null(strstr(text(f->cb, find(f->cb, "Loss timeline")), "×"));
 	keys_dispatch(&f->ui, 'w');
 	render(f, 120, 40);
 	assert_true(find(f->cb, "window 1 h") >= 0);
@@ -210,7 +209,7 @@ static void test_drilldown(void **state)
 static void test_events_view(void **state)
 {
 	struct fx *f = *state;
-	struct bb_event e = {0};
+	struct bb_event e = { 0 };
 
 	e.start_ms = REAL0_MS + 1000;
 	snprintf(e.kind, sizeof(e.kind), "packet_loss");
@@ -233,7 +232,7 @@ static void test_events_view(void **state)
 	int y = find(f->cb, "packet_loss");
 	assert_true(y > find(f->cb, "Events"));
 	assert_non_null(strstr(text(f->cb, y), "critical"));
-	assert_non_null(strstr(text(f->cb, y), "●")); /* ongoing */
+	assert_non_null(strstr(text(f->cb, y), "●"));  /* ongoing */
 	assert_true(find(f->cb, "latency_spike") > y); /* newest first */
 
 	keys_dispatch(&f->ui, '3');
@@ -312,8 +311,8 @@ static void test_interfaces(void **state)
 static void test_replay_frame(void **state)
 {
 	struct fx *f = *state;
-	double loss[4] = {0, 5, 0, 0};
-	int64_t rtt[4] = {1000, 2000, 1000, 1000};
+	double loss[4] = { 0, 5, 0, 0 };
+	int64_t rtt[4] = { 1000, 2000, 1000, 1000 };
 
 	f->ui.src.replay = true;
 	f->ui.src.first_ms = REAL0_MS;
@@ -393,10 +392,10 @@ static void test_server_figures(void **state)
 		s.throughput_kbps = 95000 + i;
 		model_add(f->m, &s);
 	}
-	static const char *const det[3] = {"up D +290ms rpm=198 owd +280/+2",
-					   "down A +8ms rpm=1818",
-					   "both D +300ms rpm=195"};
-	static const int64_t loaded[3] = {303 * MS, 33 * MS, 308 * MS};
+	static const char *const det[3] = { "up D +290ms rpm=198 owd +280/+2",
+					    "down A +8ms rpm=1818",
+					    "both D +300ms rpm=195" };
+	static const int64_t loaded[3] = { 303 * MS, 33 * MS, 308 * MS };
 	for (int k = 0; k < 3; k++) {
 		s = srv_sample(f, BB_KIND_BUFFERBLOAT, 300);
 		s.rtt_ns = loaded[k];
@@ -466,7 +465,8 @@ static void test_server_figures(void **state)
 	 * 0.04 ms on a 0.1 ms scale */
 	f->ui.view = VIEW_DASHBOARD;
 	f->ui.filter[0] = 0;
-	size_t idx[MODEL_MAX_SERIES], n = view_rows(&f->ui, idx, MODEL_MAX_SERIES);
+	size_t idx[MODEL_MAX_SERIES],
+		n = view_rows(&f->ui, idx, MODEL_MAX_SERIES);
 	f->ui.sel = (int)n - 1;
 	keys_dispatch(&f->ui, TERM_KEY_ENTER);
 	assert_int_equal(f->ui.view, VIEW_DRILLDOWN);
@@ -511,16 +511,16 @@ static void test_server_figures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dashboard_80x24),
-	    cmocka_unit_test(test_dashboard_200x60_ascii),
-	    cmocka_unit_test(test_enlarge),
-	    cmocka_unit_test(test_help_and_quit),
-	    cmocka_unit_test(test_drilldown),
-	    cmocka_unit_test(test_events_view),
-	    cmocka_unit_test(test_filter_rows),
-	    cmocka_unit_test(test_interfaces),
-	    cmocka_unit_test(test_replay_frame),
-	    cmocka_unit_test(test_server_figures),
+		cmocka_unit_test(test_dashboard_80x24),
+		cmocka_unit_test(test_dashboard_200x60_ascii),
+		cmocka_unit_test(test_enlarge),
+		cmocka_unit_test(test_help_and_quit),
+		cmocka_unit_test(test_drilldown),
+		cmocka_unit_test(test_events_view),
+		cmocka_unit_test(test_filter_rows),
+		cmocka_unit_test(test_interfaces),
+		cmocka_unit_test(test_replay_frame),
+		cmocka_unit_test(test_server_figures),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -22,11 +22,11 @@
 #include "tests/vectors/fields.h"
 
 static const uint8_t KEY[WIRE_KEY_LEN] = {
-    1,	2,  3,	4,  5,	6,  7,	8,  9,	10, 11, 12, 13, 14, 15, 16,
-    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+	1,  2,	3,  4,	5,  6,	7,  8,	9,  10, 11, 12, 13, 14, 15, 16,
+	17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
 };
-static const uint8_t CID[WIRE_CLIENT_ID_LEN] = {0xc1, 0x1e, 0x47, 0x1d,
-						0x00, 0x00, 0x00, 0x01};
+static const uint8_t CID[WIRE_CLIENT_ID_LEN] = { 0xc1, 0x1e, 0x47, 0x1d,
+						 0x00, 0x00, 0x00, 0x01 };
 static const uint64_t TS = 1732000000000000000ULL;
 
 static uint8_t databuf[WIRE_MAX_DATAGRAM];
@@ -34,20 +34,20 @@ static uint8_t pkt[WIRE_MAX_DATAGRAM + 16];
 static uint8_t scratch[WIRE_MAX_DATAGRAM];
 
 static const uint8_t all_types[] = {
-    WIRE_KNOCK,
-    WIRE_KNOCK_ACK,
-    WIRE_ECHO_REQUEST,
-    WIRE_ECHO_REPLY,
-    WIRE_THROUGHPUT_START,
-    WIRE_THROUGHPUT_DATA,
-    WIRE_THROUGHPUT_END,
-    WIRE_THROUGHPUT_STATS,
-    WIRE_DOWNLOAD_REQUEST,
-    WIRE_DOWNLOAD_DATA,
-    WIRE_DOWNLOAD_END,
-    WIRE_BUFFERBLOAT_START,
-    WIRE_BUFFERBLOAT_END,
-    WIRE_ERROR,
+	WIRE_KNOCK,
+	WIRE_KNOCK_ACK,
+	WIRE_ECHO_REQUEST,
+	WIRE_ECHO_REPLY,
+	WIRE_THROUGHPUT_START,
+	WIRE_THROUGHPUT_DATA,
+	WIRE_THROUGHPUT_END,
+	WIRE_THROUGHPUT_STATS,
+	WIRE_DOWNLOAD_REQUEST,
+	WIRE_DOWNLOAD_DATA,
+	WIRE_DOWNLOAD_END,
+	WIRE_BUFFERBLOAT_START,
+	WIRE_BUFFERBLOAT_END,
+	WIRE_ERROR,
 };
 #define NTYPES (sizeof(all_types) / sizeof(all_types[0]))
 
@@ -212,7 +212,7 @@ static void test_roundtrip_all_types(void **state)
 {
 	for (size_t i = 0; i < NTYPES; i++) {
 		uint8_t t = all_types[i];
-		size_t pads[] = {0, 1, 7, 8, 255};
+		size_t pads[] = { 0, 1, 7, 8, 255 };
 
 		for (size_t k = 0; k < sizeof(pads) / sizeof(pads[0]); k++) {
 			struct wire_msg m, out;
@@ -223,10 +223,11 @@ static void test_roundtrip_all_types(void **state)
 			make_msg(t, &m, 100 + k);
 			n = wire_seal(KEY, CID, TS + k, &m, NULL, pad, pkt,
 				      sizeof(pkt));
-			assert_int_equal(
-			    n, WIRE_MIN_PACKET +
-				   wire_encode(&m, scratch, sizeof(scratch)) +
-				   (int)pad);
+			assert_int_equal(n,
+					 WIRE_MIN_PACKET +
+						 wire_encode(&m, scratch,
+							     sizeof(scratch)) +
+						 (int)pad);
 			assert_int_equal(wire_open(KEY, pkt, (size_t)n, scratch,
 						   sizeof(scratch), &h, &out),
 					 0);
@@ -242,7 +243,7 @@ static void test_roundtrip_all_types(void **state)
 static void test_roundtrip_random_pad(void **state)
 {
 	for (size_t i = 0; i < NTYPES; i++) {
-		int lens_seen[2] = {0, 0};
+		int lens_seen[2] = { 0, 0 };
 
 		for (int k = 0; k < 64; k++) {
 			struct wire_msg m, out;
@@ -284,9 +285,9 @@ static void test_random_pad_no_amplification(void **state)
 					  (size_t)kn);
 		assert_true(an > 0 && an <= kn);
 	}
-	assert_int_equal(
-	    wire_seal_random_pad(KEY, CID, TS, &ack, pkt, WIRE_MIN_PACKET + 7),
-	    -ENOBUFS);
+	assert_int_equal(wire_seal_random_pad(KEY, CID, TS, &ack, pkt,
+					      WIRE_MIN_PACKET + 7),
+			 -ENOBUFS);
 }
 
 /* DATA payloads decode as pointers into the scratch buffer. */
@@ -428,7 +429,7 @@ static size_t load_vectors(struct vec *vs, size_t cap, uint8_t *key,
 			v->plain_len = unhex(val, v->plain, sizeof(v->plain));
 		} else if (strcmp(line, "packet") == 0) {
 			v->packet_len =
-			    unhex(val, v->packet, sizeof(v->packet));
+				unhex(val, v->packet, sizeof(v->packet));
 		} else if (strcmp(line, "end") == 0) {
 			v = NULL;
 		} else {
@@ -444,7 +445,7 @@ static struct vec vecs[32];
 static void test_vectors_exact_bytes(void **state)
 {
 	uint8_t key[32], cid[8], out[2048];
-	int covered[256] = {0};
+	int covered[256] = { 0 };
 	size_t n = load_vectors(vecs, 32, key, cid);
 
 	assert_true(n >= NTYPES);
@@ -467,9 +468,9 @@ static void test_vectors_exact_bytes(void **state)
 		memcpy(nonce, cid, 4);
 		memcpy(nonce + 4, v->packet + 16, 8);
 		assert_int_equal(crypto_aead_chacha20poly1305_ietf_decrypt(
-				     pt, &ptlen, NULL, v->packet + 24,
-				     v->packet_len - 24, v->packet, 24, nonce,
-				     key),
+					 pt, &ptlen, NULL, v->packet + 24,
+					 v->packet_len - 24, v->packet, 24,
+					 nonce, key),
 				 0);
 		assert_int_equal(ptlen, v->plain_len);
 		assert_memory_equal(pt, v->plain, v->plain_len);
@@ -496,34 +497,34 @@ static void test_vector_knock_by_hand(void **state)
 	size_t n = load_vectors(vecs, 32, key, cid);
 	const struct vec *v = NULL;
 	const uint8_t hdr[24] = {
-	    'B',
-	    'F',
-	    'B',
-	    'N', /* magic 0x4246424E */
-	    0x01,
-	    0x01, /* version, KNOCK */
-	    0x00,
-	    8 + 5 + 16, /* len: fields + pad + tag */
-	    0xd1,
-	    0xe2,
-	    0xc3,
-	    0xb4,
-	    0xa5,
-	    0x96,
-	    0x87,
-	    0x78,
-	    /* 1700000000000000000 = 0x17979CFE362A0000 */
-	    0x17,
-	    0x97,
-	    0x9c,
-	    0xfe,
-	    0x36,
-	    0x2a,
-	    0x00,
-	    0x00,
+		'B',
+		'F',
+		'B',
+		'N', /* magic 0x4246424E */
+		0x01,
+		0x01, /* version, KNOCK */
+		0x00,
+		8 + 5 + 16, /* len: fields + pad + tag */
+		0xd1,
+		0xe2,
+		0xc3,
+		0xb4,
+		0xa5,
+		0x96,
+		0x87,
+		0x78,
+		/* 1700000000000000000 = 0x17979CFE362A0000 */
+		0x17,
+		0x97,
+		0x9c,
+		0xfe,
+		0x36,
+		0x2a,
+		0x00,
+		0x00,
 	};
 	/* unix_time 1700000000 = 0x6553F100, then 5 pad bytes */
-	const uint8_t fields[8] = {0, 0, 0, 0, 0x65, 0x53, 0xf1, 0x00};
+	const uint8_t fields[8] = { 0, 0, 0, 0, 0x65, 0x53, 0xf1, 0x00 };
 
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(vecs[i].name, "knock") == 0)
@@ -564,9 +565,9 @@ static void test_every_bit_flip(void **state)
 	/* Unchanged packet still opens: the flips were the cause. */
 	struct wire_msg m;
 
-	assert_int_equal(
-	    wire_open(KEY, pkt, (size_t)n, scratch, sizeof(scratch), NULL, &m),
-	    0);
+	assert_int_equal(wire_open(KEY, pkt, (size_t)n, scratch,
+				   sizeof(scratch), NULL, &m),
+			 0);
 }
 
 static void test_truncated_and_extended(void **state)
@@ -601,7 +602,7 @@ static void test_oversize(void **state)
 	static uint8_t big[WIRE_MAX_DATAGRAM + 1];
 	struct wire_msg m, out;
 	size_t max_data =
-	    WIRE_MAX_DATAGRAM - WIRE_MIN_PACKET - WIRE_DATA_HDR_LEN;
+		WIRE_MAX_DATAGRAM - WIRE_MIN_PACKET - WIRE_DATA_HDR_LEN;
 	int n;
 
 	/* Exactly the largest datagram works... */
@@ -626,7 +627,7 @@ static void test_oversize(void **state)
 
 static void test_bad_magic_version_type(void **state)
 {
-	uint8_t pt[16] = {0};
+	uint8_t pt[16] = { 0 };
 	size_t n;
 
 	n = raw_seal(pkt, WIRE_ECHO_REQUEST, pt, sizeof(pt), TS);
@@ -649,7 +650,7 @@ static void test_bad_magic_version_type(void **state)
 /* Authentic packets whose plaintext is too short for their type. */
 static void test_short_plaintext_authenticated(void **state)
 {
-	uint8_t pt[64] = {0};
+	uint8_t pt[64] = { 0 };
 
 	for (size_t i = 0; i < NTYPES; i++) {
 		uint8_t t = all_types[i];
@@ -662,15 +663,15 @@ static void test_short_plaintext_authenticated(void **state)
 		n = raw_seal(pkt, t, pt, (size_t)fixed, TS);
 		struct wire_msg m;
 
-		assert_int_equal(
-		    wire_open(KEY, pkt, n, scratch, sizeof(scratch), NULL, &m),
-		    0);
+		assert_int_equal(wire_open(KEY, pkt, n, scratch,
+					   sizeof(scratch), NULL, &m),
+				 0);
 	}
 }
 
 static void test_bufferbloat_kind(void **state)
 {
-	uint8_t pt[8] = {0, 0, 0, 9, 0, 0, 0, 0};
+	uint8_t pt[8] = { 0, 0, 0, 9, 0, 0, 0, 0 };
 	struct wire_msg m;
 
 	for (unsigned k = 0; k < 256; k++) {
@@ -719,17 +720,18 @@ static void test_error_message(void **state)
 static void test_seal_limits(void **state)
 {
 	struct wire_msg m;
-	uint8_t pad[256] = {0};
+	uint8_t pad[256] = { 0 };
 
 	make_msg(WIRE_ECHO_REQUEST, &m, 0);
 	assert_int_equal(
-	    wire_seal(KEY, CID, TS, &m, pad, 256, pkt, sizeof(pkt)), -EINVAL);
+		wire_seal(KEY, CID, TS, &m, pad, 256, pkt, sizeof(pkt)),
+		-EINVAL);
 	assert_int_equal(
-	    wire_seal(KEY, CID, TS, &m, pad, 0, pkt, WIRE_MIN_PACKET + 15),
-	    -ENOBUFS);
+		wire_seal(KEY, CID, TS, &m, pad, 0, pkt, WIRE_MIN_PACKET + 15),
+		-ENOBUFS);
 	assert_int_equal(
-	    wire_seal(KEY, CID, TS, &m, pad, 0, pkt, WIRE_MIN_PACKET + 16),
-	    WIRE_MIN_PACKET + 16);
+		wire_seal(KEY, CID, TS, &m, pad, 0, pkt, WIRE_MIN_PACKET + 16),
+		WIRE_MIN_PACKET + 16);
 	m.type = 0x77;
 	assert_int_equal(wire_seal(KEY, CID, TS, &m, NULL, 0, pkt, sizeof(pkt)),
 			 -EINVAL);
@@ -770,14 +772,14 @@ static void test_nonce_layout(void **state)
 	for (int i = 0; i < 8; i++)
 		nonce[4 + i] = (uint8_t)(ts >> (56 - 8 * i));
 	assert_int_equal(crypto_aead_chacha20poly1305_ietf_decrypt(
-			     pt, &ptlen, NULL, pkt + 24, (size_t)n - 24, pkt,
-			     24, nonce, KEY),
+				 pt, &ptlen, NULL, pkt + 24, (size_t)n - 24,
+				 pkt, 24, nonce, KEY),
 			 0);
 	assert_int_equal(ptlen, 16);
 	memcpy(nonce, CID + 4, 4); /* the other half must not work */
 	assert_int_not_equal(crypto_aead_chacha20poly1305_ietf_decrypt(
-				 pt, &ptlen, NULL, pkt + 24, (size_t)n - 24,
-				 pkt, 24, nonce, KEY),
+				     pt, &ptlen, NULL, pkt + 24, (size_t)n - 24,
+				     pkt, 24, nonce, KEY),
 			     0);
 }
 
@@ -818,8 +820,10 @@ static void test_nonce_parity_and_monotonic(void **state)
 {
 	struct wire_nonce c, s;
 	uint64_t prev_c = 0, prev_s = 0;
-	const uint64_t nows[] = {1000, 1000, 1000, 1001, 999,	    5000,
-				 5001, 5001, 4000, 10,	 123456789, 123456790};
+	const uint64_t nows[] = {
+		1000, 1000, 1000, 1001, 999,	   5000,
+		5001, 5001, 4000, 10,	123456789, 123456790
+	};
 
 	wire_nonce_init(&c, WIRE_DIR_C2S);
 	wire_nonce_init(&s, WIRE_DIR_S2C);
@@ -862,7 +866,7 @@ static void test_nonce_parity_and_monotonic(void **state)
 
 static void test_check_dir(void **state)
 {
-	struct wire_header h = {.type = WIRE_ECHO_REQUEST, .nonce_ts = 1001};
+	struct wire_header h = { .type = WIRE_ECHO_REQUEST, .nonce_ts = 1001 };
 
 	/* The server accepts a client's odd nonce (original clients). */
 	assert_int_equal(wire_check_dir(&h, WIRE_DIR_C2S, 0), 0);
@@ -883,28 +887,28 @@ static void test_check_dir(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_type_table),
-	    cmocka_unit_test(test_roundtrip_all_types),
-	    cmocka_unit_test(test_roundtrip_random_pad),
-	    cmocka_unit_test(test_random_pad_no_amplification),
-	    cmocka_unit_test(test_data_points_into_scratch),
-	    cmocka_unit_test(test_vectors_exact_bytes),
-	    cmocka_unit_test(test_vector_knock_by_hand),
-	    cmocka_unit_test(test_wrong_key),
-	    cmocka_unit_test(test_every_bit_flip),
-	    cmocka_unit_test(test_truncated_and_extended),
-	    cmocka_unit_test(test_len_field_inconsistent),
-	    cmocka_unit_test(test_oversize),
-	    cmocka_unit_test(test_bad_magic_version_type),
-	    cmocka_unit_test(test_short_plaintext_authenticated),
-	    cmocka_unit_test(test_bufferbloat_kind),
-	    cmocka_unit_test(test_error_message),
-	    cmocka_unit_test(test_seal_limits),
-	    cmocka_unit_test(test_scratch_too_small),
-	    cmocka_unit_test(test_nonce_layout),
-	    cmocka_unit_test(test_extension_detection),
-	    cmocka_unit_test(test_nonce_parity_and_monotonic),
-	    cmocka_unit_test(test_check_dir),
+		cmocka_unit_test(test_type_table),
+		cmocka_unit_test(test_roundtrip_all_types),
+		cmocka_unit_test(test_roundtrip_random_pad),
+		cmocka_unit_test(test_random_pad_no_amplification),
+		cmocka_unit_test(test_data_points_into_scratch),
+		cmocka_unit_test(test_vectors_exact_bytes),
+		cmocka_unit_test(test_vector_knock_by_hand),
+		cmocka_unit_test(test_wrong_key),
+		cmocka_unit_test(test_every_bit_flip),
+		cmocka_unit_test(test_truncated_and_extended),
+		cmocka_unit_test(test_len_field_inconsistent),
+		cmocka_unit_test(test_oversize),
+		cmocka_unit_test(test_bad_magic_version_type),
+		cmocka_unit_test(test_short_plaintext_authenticated),
+		cmocka_unit_test(test_bufferbloat_kind),
+		cmocka_unit_test(test_error_message),
+		cmocka_unit_test(test_seal_limits),
+		cmocka_unit_test(test_scratch_too_small),
+		cmocka_unit_test(test_nonce_layout),
+		cmocka_unit_test(test_extension_detection),
+		cmocka_unit_test(test_nonce_parity_and_monotonic),
+		cmocka_unit_test(test_check_dir),
 	};
 
 	if (wire_init() < 0)
