@@ -16,7 +16,7 @@
 
 struct series {
 	int64_t rtt[BLOAT_MAX_ECHOES], up[BLOAT_MAX_ECHOES],
-	    down[BLOAT_MAX_ECHOES];
+		down[BLOAT_MAX_ECHOES];
 	int n, n_up;
 	int64_t all[BLOAT_MAX_ECHOES]; /* every echo, settled or not */
 	int n_all;
@@ -26,8 +26,8 @@ struct bloat_acc {
 	struct series s[BLOAT_NPHASES];
 };
 
-static const char *const phase_names[BLOAT_NPHASES] = {"idle", "up", "down",
-						       "both"};
+static const char *const phase_names[BLOAT_NPHASES] = { "idle", "up", "down",
+							"both" };
 
 const char *bloat_phase_name(enum bloat_phase ph)
 {
@@ -144,7 +144,7 @@ int bloat_result(const struct bloat_acc *a, enum bloat_phase ph,
 		out->down_p50_ns = p_of(l->down, l->n_up, 50);
 		out->up_inc_ns = out->up_p50_ns - p_of(i->up, i->n_up, 50);
 		out->down_inc_ns =
-		    out->down_p50_ns - p_of(i->down, i->n_up, 50);
+			out->down_p50_ns - p_of(i->down, i->n_up, 50);
 		int64_t u = out->up_inc_ns, d = out->down_inc_ns;
 		int64_t big = u > d ? u : d;
 		if (big < 5000000)

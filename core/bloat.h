@@ -19,8 +19,8 @@
 
 #include "core/sample.h"
 
-#define BLOAT_SETTLE_NS 1000000000LL /* ignore the first second of load */
-#define BLOAT_MAX_ECHOES 4096	     /* per phase */
+#define BLOAT_SETTLE_NS	 1000000000LL /* ignore the first second of load */
+#define BLOAT_MAX_ECHOES 4096	      /* per phase */
 
 enum bloat_phase {
 	BLOAT_IDLE,
@@ -67,8 +67,7 @@ int bloat_result(const struct bloat_acc *a, enum bloat_phase ph,
 const char *bloat_grade(double increase_ms);
 /* Median of the last n RTTs of phase ph (any time since load), or BB_NONE:
  * for the load ramp and the recovery check. */
-int64_t bloat_recent_p50(const struct bloat_acc *a, enum bloat_phase ph,
-			 int n);
+int64_t bloat_recent_p50(const struct bloat_acc *a, enum bloat_phase ph, int n);
 /* "up D +290ms rpm=190 owd up" style detail for the sample; length. */
 size_t bloat_detail(const struct bloat_result *r, char *buf, size_t len);
 /* "up" / "down" / "both" / "idle". */

@@ -54,15 +54,15 @@
 #include "core/srvclient.h"
 #include "core/throughput.h"
 
-#define ECHO_SLOTS   1024
-#define HOLD_NS	     (2 * BB_NS_PER_S)
-#define RX_DRAIN_MAX 512
-#define TX_BURST_MAX 256
-#define RAMP_NS	     (250 * BB_NS_PER_MS)
+#define ECHO_SLOTS	1024
+#define HOLD_NS		(2 * BB_NS_PER_S)
+#define RX_DRAIN_MAX	512
+#define TX_BURST_MAX	256
+#define RAMP_NS		(250 * BB_NS_PER_MS)
 #define RAMP_START_KBPS 2000 /* load start when no rate is known */
-#define STEP_NS	     (20 * BB_NS_PER_MS)
-#define STATS_WAIT_NS (5 * BB_NS_PER_S)
-#define DL_MAX_NS    (60 * BB_NS_PER_S)
+#define STEP_NS		(20 * BB_NS_PER_MS)
+#define STATS_WAIT_NS	(5 * BB_NS_PER_S)
+#define DL_MAX_NS	(60 * BB_NS_PER_S)
 #define NOT_UP_RETRY_NS (200 * BB_NS_PER_MS)
 
 enum slot_state { S_FREE, S_INFLIGHT, S_EXPIRED, S_ANSWERED, S_REPORTED };
@@ -145,8 +145,8 @@ static void sample_base(const struct probe *p, enum bb_probe_kind kind,
 	copy_str(s->server, sizeof(s->server), p->t.name);
 }
 
-static void emit_slot(struct probe *p, const struct slot *sl,
-		      enum bb_status st, const char *detail, uint16_t flags)
+static void emit_slot(struct probe *p, const struct slot *sl, enum bb_status st,
+		      const char *detail, uint16_t flags)
 {
 	if (!sl->emit)
 		return;
@@ -226,9 +226,10 @@ static void arm_timeouts(struct probe *p)
 	if (first == INT64_MAX)
 		ev_timer_stop(p->loop, &p->tmo);
 	else
-		arm_at(p, &p->tmo, first < clock_mono_ns() + BB_NS_PER_MS
-					   ? clock_mono_ns() + BB_NS_PER_MS
-					   : first);
+		arm_at(p, &p->tmo,
+		       first < clock_mono_ns() + BB_NS_PER_MS
+			       ? clock_mono_ns() + BB_NS_PER_MS
+			       : first);
 }
 
 /* Report an expired slot if its direction is known or its hold is over. */
@@ -241,7 +242,7 @@ static void resolve(struct probe *p, struct slot *s, int64_t now, int force)
 	    (int32_t)(p->srv_H - s->seq) >= 0) {
 		uint32_t seen_span = p->srv_H - p->base + 1;
 		uint32_t up_lost =
-		    seen_span > p->srv_R ? seen_span - p->srv_R : 0;
+			seen_span > p->srv_R ? seen_span - p->srv_R : 0;
 		if (p->up_attr < up_lost) {
 			p->up_attr++;
 			why = "lost up";
@@ -279,11 +280,12 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 	int64_t now = clock_mono_ns();
 	if (!session_up(p)) {
 		if (emit && srvclient_state(p->sc) == SRVCLIENT_UNREACHABLE) {
-			struct slot tmp = {.seq = p->next_seq,
-					   .emit = 1,
-					   .send_mono = now,
-					   .send_real = clock_mono_to_real(now),
-					   .send_err = now - deadline};
+			struct slot tmp = { .seq = p->next_seq,
+					    .emit = 1,
+					    .send_mono = now,
+					    .send_real =
+						    clock_mono_to_real(now),
+					    .send_err = now - deadline };
 			emit_slot(p, &tmp, BB_STATUS_TIMEOUT,
 				  "server unreachable", 0);
 		}
@@ -295,7 +297,7 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 		s->state = S_EXPIRED;
 		resolve(p, s, now, 1);
 	}
-	struct wire_msg m = {.type = WIRE_ECHO_REQUEST};
+	struct wire_msg m = { .type = WIRE_ECHO_REQUEST };
 	int64_t real = clock_real_ns();
 	m.u.echo_request.seq = seq;
 	m.u.echo_request.client_send_ns_low = (uint32_t)real;
@@ -469,7 +471,7 @@ static int64_t pump_upload(struct probe *p, uint32_t id, uint64_t limit)
 		int64_t due = tput_pacer_due(&p->cur.pacer, ip, now);
 		if (due)
 			return due;
-		struct wire_msg m = {.type = WIRE_THROUGHPUT_DATA};
+		struct wire_msg m = { .type = WIRE_THROUGHPUT_DATA };
 		m.u.throughput_data.test_id = id;
 		m.u.throughput_data.chunk_seq = p->cur.chunk_seq;
 		m.u.throughput_data.data = p->rxbuf; /* any bytes will do */
@@ -494,11 +496,11 @@ static void upload_start(struct probe *p, uint32_t bytes)
 	p->cur.start_mono = clock_mono_ns();
 	p->cur.start_real = clock_real_ns();
 	p->cur.rate_kbps = tput_next_rate(p->last_up_kbps);
-	struct wire_msg m = {.type = WIRE_THROUGHPUT_START};
+	struct wire_msg m = { .type = WIRE_THROUGHPUT_START };
 	m.u.throughput_start.test_id = p->cur.id;
 	m.u.throughput_start.target_bytes = bytes;
 	m.u.throughput_start.expected_ms =
-	    (uint32_t)((uint64_t)bytes * 8 / (uint64_t)p->cur.rate_kbps);
+		(uint32_t)((uint64_t)bytes * 8 / (uint64_t)p->cur.rate_kbps);
 	xmit(p, &m, 0);
 	xmit(p, &m, 0); /* START has no answer: send it twice */
 	/* let START arrive before the first DATA */
@@ -509,7 +511,7 @@ static void upload_start(struct probe *p, uint32_t bytes)
 
 static void download_request(struct probe *p)
 {
-	struct wire_msg m = {.type = WIRE_DOWNLOAD_REQUEST};
+	struct wire_msg m = { .type = WIRE_DOWNLOAD_REQUEST };
 	m.u.download_request.test_id = p->cur.id;
 	m.u.download_request.bytes = p->cur.bytes;
 	m.u.download_request.rate_kbps = (uint32_t)p->cur.rate_kbps;
@@ -527,7 +529,7 @@ static void download_start(struct probe *p, uint32_t bytes)
 	p->cur.start_real = clock_real_ns();
 	/* 0 = the server's cap for the first test */
 	p->cur.rate_kbps =
-	    p->last_down_kbps > 0 ? tput_next_rate(p->last_down_kbps) : 0;
+		p->last_down_kbps > 0 ? tput_next_rate(p->last_down_kbps) : 0;
 	p->cur.deadline = p->cur.start_mono + DL_MAX_NS;
 	tput_rx_reset(p->rx);
 	download_request(p);
@@ -546,8 +548,8 @@ static void download_finish(struct probe *p, uint32_t chunks)
 			  r.loss_ppm, "too few packets received");
 	} else {
 		p->last_down_kbps = r.kbps;
-		emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_OK, r.kbps,
-			  r.loss_ppm, d);
+		emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_OK, r.kbps, r.loss_ppm,
+			  d);
 	}
 	test_done(p);
 }
@@ -567,12 +569,12 @@ static void on_pace(struct ev_loop *loop, ev_timer *w, int revents)
 			p->cur.deadline = now + STATS_WAIT_NS;
 		}
 		if (now >= p->cur.deadline) {
-			emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_TIMEOUT,
-				  BB_NONE, -1, "no upload stats");
+			emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_TIMEOUT, BB_NONE,
+				  -1, "no upload stats");
 			test_done(p);
 			return;
 		}
-		struct wire_msg m = {.type = WIRE_THROUGHPUT_END};
+		struct wire_msg m = { .type = WIRE_THROUGHPUT_END };
 		m.u.throughput_end.test_id = p->cur.id;
 		m.u.throughput_end.total_bytes_sent = (uint32_t)p->cur.sent;
 		xmit(p, &m, 0); /* repeated until the stats arrive */
@@ -600,9 +602,9 @@ static void on_stats(struct probe *p, const struct wire_msg *m)
 		return;
 	uint32_t rx = m->u.throughput_stats.packets_rx;
 	uint32_t lost = m->u.throughput_stats.packets_lost;
-	int32_t ppm = rx + lost ? (int32_t)((uint64_t)lost * 1000000ULL /
-					    (rx + lost))
-				: -1;
+	int32_t ppm =
+		rx + lost ? (int32_t)((uint64_t)lost * 1000000ULL / (rx + lost))
+			  : -1;
 	uint32_t bytes = p->cur.bytes;
 	if (rx < 3) {
 		emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_ERROR, BB_NONE, ppm,
@@ -644,8 +646,8 @@ static void on_sched(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 	if (p->bloat_next <= now) {
 		p->bloat_next = p->t.srv.bloat_every_ns > 0
-				    ? now + p->t.srv.bloat_every_ns
-				    : INT64_MAX;
+					? now + p->t.srv.bloat_every_ns
+					: INT64_MAX;
 		bloat_start(p);
 		return;
 	}
@@ -656,8 +658,10 @@ static void on_sched(struct ev_loop *loop, ev_timer *w, int revents)
 	if (big >= 0) {
 		for (int i = 0; i <= big; i++)
 			if (p->tput_next[i] <= now ||
-			    p->tput_next[i] - now < p->t.srv.tput_every_ns[i] / 2)
-				p->tput_next[i] = now + p->t.srv.tput_every_ns[i];
+			    p->tput_next[i] - now <
+				    p->t.srv.tput_every_ns[i] / 2)
+				p->tput_next[i] =
+					now + p->t.srv.tput_every_ns[i];
 		upload_start(p, p->t.srv.tput_bytes[big]);
 		return;
 	}
@@ -720,7 +724,7 @@ static int64_t idle_ns(const struct probe *p)
  * server's cap, which would drop most echo replies in the bottleneck). */
 static void bloat_send_start(struct probe *p)
 {
-	struct wire_msg m = {.type = WIRE_BUFFERBLOAT_START};
+	struct wire_msg m = { .type = WIRE_BUFFERBLOAT_START };
 	m.u.bufferbloat_start.test_id = p->b_id;
 	m.u.bufferbloat_start.kind = WIRE_BLOAT_UP;
 	xmit(p, &m, 0);
@@ -732,14 +736,14 @@ static void bloat_request_down(struct probe *p, int64_t now)
 	int64_t left = p->b_load_start + p->t.srv.bloat_load_ns - now;
 	if (left < 100 * BB_NS_PER_MS)
 		left = 100 * BB_NS_PER_MS;
-	uint64_t bytes = (uint64_t)((double)p->b_down_kbps * 125.0 *
-				    (double)left / 1e9);
+	uint64_t bytes =
+		(uint64_t)((double)p->b_down_kbps * 125.0 * (double)left / 1e9);
 	if (bytes < 10000)
 		bytes = 10000;
 	if (bytes > 90000000)
 		bytes = 90000000;
 	p->b_did = new_test_id(p);
-	struct wire_msg m = {.type = WIRE_DOWNLOAD_REQUEST};
+	struct wire_msg m = { .type = WIRE_DOWNLOAD_REQUEST };
 	m.u.download_request.test_id = p->b_did;
 	m.u.download_request.bytes = (uint32_t)bytes;
 	m.u.download_request.rate_kbps = (uint32_t)p->b_down_kbps;
@@ -760,8 +764,8 @@ static void bloat_load_begin(struct probe *p, int64_t now)
 	p->b_down_load = ph == BLOAT_DOWN || ph == BLOAT_BOTH;
 	if (p->b_down_load) {
 		p->b_down_kbps = p->last_down_kbps > 0
-				     ? tput_next_rate(p->last_down_kbps)
-				     : RAMP_START_KBPS;
+					 ? tput_next_rate(p->last_down_kbps)
+					 : RAMP_START_KBPS;
 		bloat_request_down(p, now);
 	}
 	if (p->b_up_load) {
@@ -771,8 +775,8 @@ static void bloat_load_begin(struct probe *p, int64_t now)
 		p->cur.sent = 0;
 		p->cur.chunk_seq = 0;
 		p->b_up_kbps = p->last_up_kbps > 0
-				   ? tput_next_rate(p->last_up_kbps)
-				   : RAMP_START_KBPS;
+				       ? tput_next_rate(p->last_up_kbps)
+				       : RAMP_START_KBPS;
 		tput_pacer_start(&p->cur.pacer, p->b_up_kbps,
 				 now + 10 * BB_NS_PER_MS);
 		arm_at(p, &p->pace, now + 10 * BB_NS_PER_MS);
@@ -860,7 +864,8 @@ static void on_bstep(struct ev_loop *loop, ev_timer *w, int revents)
 		if (now - p->b_load_start >= p->t.srv.bloat_load_ns) {
 			if (p->b_up_load) {
 				struct wire_msg m = {
-				    .type = WIRE_BUFFERBLOAT_END};
+					.type = WIRE_BUFFERBLOAT_END
+				};
 				m.u.bufferbloat_end.test_id = p->b_id;
 				xmit(p, &m, 0);
 				xmit(p, &m, 0);
@@ -872,10 +877,10 @@ static void on_bstep(struct ev_loop *loop, ev_timer *w, int revents)
 		}
 		break;
 	case B_RECOVER: {
-		int64_t r = recent_p50(p, p->b_phase_start +
-					      100 * BB_NS_PER_MS);
-		int64_t ok = p->b_idle_p50 + 5 * BB_NS_PER_MS +
-			     p->b_idle_p50 / 2;
+		int64_t r =
+			recent_p50(p, p->b_phase_start + 100 * BB_NS_PER_MS);
+		int64_t ok =
+			p->b_idle_p50 + 5 * BB_NS_PER_MS + p->b_idle_p50 / 2;
 		if ((r != BB_NONE && r <= ok) ||
 		    now - p->b_phase_start >= 3 * BB_NS_PER_S) {
 			if (++p->b_idx >= p->b_nph) {
@@ -894,8 +899,8 @@ static void on_bstep(struct ev_loop *loop, ev_timer *w, int revents)
 	else
 		phase = BLOAT_NPHASES; /* recovery: ramp/recovery checks only */
 	echo_send(p, 0, phase, 0);
-	int64_t step = p->t.srv.bloat_echo_ns ? p->t.srv.bloat_echo_ns
-					      : STEP_NS;
+	int64_t step =
+		p->t.srv.bloat_echo_ns ? p->t.srv.bloat_echo_ns : STEP_NS;
 	arm_at(p, w, now + step);
 }
 
@@ -933,9 +938,9 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 		struct sockaddr_storage from;
 		socklen_t fromlen = sizeof(from);
 		int64_t rx;
-		ssize_t n = sock_recv_timestamped(p->fd, p->rxbuf,
-						  sizeof(p->rxbuf), &from,
-						  &fromlen, &rx);
+		ssize_t n =
+			sock_recv_timestamped(p->fd, p->rxbuf, sizeof(p->rxbuf),
+					      &from, &fromlen, &rx);
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			break;
 		if (n < 0)
@@ -967,7 +972,8 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 			if (p->cur.kind == T_DOWNLOAD &&
 			    m.u.download_data.test_id == p->cur.id) {
 				tput_rx_add(p->rx, m.u.download_data.chunk_seq,
-					    tput_ip_len((size_t)n, p->ipv6), rx);
+					    tput_ip_len((size_t)n, p->ipv6),
+					    rx);
 				p->cur.last_data = rx;
 			} else if (p->cur.kind == T_BLOAT &&
 				   m.u.download_data.test_id == p->b_did) {
@@ -978,10 +984,11 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 			if (p->cur.kind == T_DOWNLOAD &&
 			    m.u.download_end.test_id == p->cur.id &&
 			    tput_rx_packets(p->rx) > 0)
-				download_finish(p, m.u.download_end.has_ext
-						       ? m.u.download_end
-							     .chunks_sent
-						       : 0);
+				download_finish(
+					p,
+					m.u.download_end.has_ext
+						? m.u.download_end.chunks_sent
+						: 0);
 			break;
 		case WIRE_ERROR:
 			if (p->cur.kind == T_UPLOAD ||
@@ -991,8 +998,8 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 					 m.u.error.message);
 				emit_tput(p,
 					  p->cur.kind == T_UPLOAD
-					      ? BB_KIND_UPLOAD
-					      : BB_KIND_DOWNLOAD,
+						  ? BB_KIND_UPLOAD
+						  : BB_KIND_DOWNLOAD,
 					  BB_STATUS_ERROR, BB_NONE, -1, d);
 				test_done(p);
 			}
@@ -1078,12 +1085,13 @@ static int echo_open(struct ev_loop *loop, const struct probe_target *target,
 	ev_init(&p->pace, on_pace);
 	ev_init(&p->bstep, on_bstep);
 	p->tmo.data = p->knock.data = p->sched.data = p->pace.data =
-	    p->bstep.data = p;
+		p->bstep.data = p;
 	int64_t now = clock_mono_ns();
 	p->bloat_next = INT64_MAX;
 	for (int i = 0; i < 3; i++) {
 		p->tput_next[i] = INT64_MAX;
-		if (target->srv.tput_every_ns[i] > 0 && target->srv.tput_bytes[i])
+		if (target->srv.tput_every_ns[i] > 0 &&
+		    target->srv.tput_bytes[i])
 			p->tput_next[i] = now + target->srv.tput_first_ns +
 					  (2 - i) * BB_NS_PER_MS;
 	}
@@ -1233,7 +1241,7 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	struct oneshot o = {.want = 0};
+	struct oneshot o = { .want = 0 };
 	uint8_t k = t.srv.bloat_kind ? t.srv.bloat_kind : 3;
 	o.want = k == 3 ? 3 : 1;
 	struct probe *p = NULL;
@@ -1248,10 +1256,9 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 	ev_timer_init(&watch, oneshot_watch, 0.2, 0.2);
 	watch.data = &o;
 	ev_timer_start(loop, &watch);
-	double total = (double)(p->t.srv.bloat_load_ns * o.want +
-				idle_ns(p)) /
-			   1e9 +
-		       4.0 * o.want + 10.0;
+	double total =
+		(double)(p->t.srv.bloat_load_ns * o.want + idle_ns(p)) / 1e9 +
+		4.0 * o.want + 10.0;
 	ev_timer_init(&limit, oneshot_timeout, total, 0.);
 	ev_timer_start(loop, &limit);
 	ev_run(loop, 0);
@@ -1262,13 +1269,15 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 		memcpy(res, p->b_res, (size_t)p->b_nres * sizeof(res[0]));
 		rc = p->b_nres ? 0 : -ETIMEDOUT;
 		if (!p->b_nres)
-			snprintf(err, errlen, "%s: no echo answered during "
-					      "the test",
+			snprintf(err, errlen,
+				 "%s: no echo answered during "
+				 "the test",
 				 p->t.name);
 	} else if (srvclient_state(p->sc) != SRVCLIENT_UP) {
 		rc = -EHOSTUNREACH;
-		snprintf(err, errlen, "%s: server unreachable (no answer to "
-				      "%u knocks)",
+		snprintf(err, errlen,
+			 "%s: server unreachable (no answer to "
+			 "%u knocks)",
 			 p->t.name, srvclient_unanswered(p->sc));
 	} else {
 		rc = -ETIMEDOUT;

@@ -35,8 +35,8 @@ struct srvclient {
 	enum srvclient_state state;
 	unsigned unanswered, sessions;
 	int64_t backoff_ns;
-	int64_t next_knock;   /* monotonic; INT64_MAX = none due */
-	int64_t last_rx;      /* last authentic packet */
+	int64_t next_knock;    /* monotonic; INT64_MAX = none due */
+	int64_t last_rx;       /* last authentic packet */
 	int64_t waiting_since; /* oldest request unanswered, 0 = none */
 	uint8_t scratch[WIRE_MAX_DATAGRAM];
 };
@@ -108,7 +108,7 @@ int srvclient_tick(struct srvclient *sc, int64_t now_mono, int64_t now_real,
 		reknock(sc, now_mono);
 	if (now_mono < sc->next_knock)
 		return 0;
-	struct wire_msg k = {.type = WIRE_KNOCK};
+	struct wire_msg k = { .type = WIRE_KNOCK };
 	k.u.knock.unix_time = (uint64_t)(now_real / BB_NS_PER_S);
 	int len = srvclient_seal(sc, &k, now_real, 0, buf, cap);
 	if (len < 0)
@@ -179,9 +179,9 @@ int srvclient_open(struct srvclient *sc, const uint8_t *pkt, size_t len,
 	sc->unanswered = 0;
 	sc->backoff_ns = SRVCLIENT_KNOCK_MIN_NS;
 	/* refresh half-way to expiry (at least 1 s from now) */
-	int64_t left = ((int64_t)m->u.knock_ack.valid_until -
-			now_real / BB_NS_PER_S) *
-		       BB_NS_PER_S;
+	int64_t left =
+		((int64_t)m->u.knock_ack.valid_until - now_real / BB_NS_PER_S) *
+		BB_NS_PER_S;
 	if (left < 2 * BB_NS_PER_S)
 		left = 2 * BB_NS_PER_S;
 	sc->next_knock = now_mono + left / 2;
@@ -203,9 +203,8 @@ static int client_id_from(const char *text, uint8_t cid[static 8])
 	return 0;
 }
 
-int srvclient_target(const struct bb_config *cfg, int index,
-		     const char *ifname, struct probe_target *t, char *err,
-		     size_t errlen)
+int srvclient_target(const struct bb_config *cfg, int index, const char *ifname,
+		     struct probe_target *t, char *err, size_t errlen)
 {
 	if (index < 0 || index >= cfg->n_servers) {
 		snprintf(err, errlen, "no server %d configured", index);
@@ -263,7 +262,7 @@ int srvclient_target(const struct bb_config *cfg, int index,
 	/* test_duration_s covers idle + load phases (+ recovery) */
 	int phases = t->srv.bloat_kind == 3 ? 3 : 1;
 	t->srv.bloat_load_ns =
-	    (int64_t)bb->test_duration_s * BB_NS_PER_S / (phases + 1);
+		(int64_t)bb->test_duration_s * BB_NS_PER_S / (phases + 1);
 	if (t->srv.bloat_load_ns < 2 * BB_NS_PER_S)
 		t->srv.bloat_load_ns = 2 * BB_NS_PER_S;
 	t->srv.bloat_echo_ns = 20 * BB_NS_PER_MS;

@@ -30,10 +30,10 @@ enum srvclient_state {
 	SRVCLIENT_UNREACHABLE, /* SRVCLIENT_UNREACH_AFTER knocks unanswered */
 };
 
-#define SRVCLIENT_KNOCK_MIN_NS	 250000000LL   /* first retry after 250 ms */
-#define SRVCLIENT_KNOCK_MAX_NS	 8000000000LL  /* backoff ceiling */
-#define SRVCLIENT_DEAD_NS	 2000000000LL  /* silence that means re-knock */
-#define SRVCLIENT_UNREACH_AFTER	 3	       /* unanswered knocks */
+#define SRVCLIENT_KNOCK_MIN_NS	250000000LL  /* first retry after 250 ms */
+#define SRVCLIENT_KNOCK_MAX_NS	8000000000LL /* backoff ceiling */
+#define SRVCLIENT_DEAD_NS	2000000000LL /* silence that means re-knock */
+#define SRVCLIENT_UNREACH_AFTER 3	     /* unanswered knocks */
 
 /* A session for key and client id (both copied); NULL on out of memory. */
 struct srvclient *srvclient_new(const uint8_t key[static WIRE_KEY_LEN],
@@ -68,8 +68,7 @@ int srvclient_open(struct srvclient *sc, const uint8_t *pkt, size_t len,
  * schedules) for cfg's servers[index] on interface ifname; the secret comes
  * from shared_secret or shared_secret_file (0600 enforced).  0 or -errno
  * with a reason in err.  Wipe t->srv.key when done with t. */
-int srvclient_target(const struct bb_config *cfg, int index,
-		     const char *ifname, struct probe_target *t, char *err,
-		     size_t errlen);
+int srvclient_target(const struct bb_config *cfg, int index, const char *ifname,
+		     struct probe_target *t, char *err, size_t errlen);
 
 #endif

@@ -42,7 +42,7 @@ int64_t tput_pacer_due(const struct tput_pacer *p, size_t ip_len,
 		       int64_t now_ns)
 {
 	double allowed =
-	    p->Bps * (double)(now_ns - p->start_ns) / 1e9 + (double)ip_len;
+		p->Bps * (double)(now_ns - p->start_ns) / 1e9 + (double)ip_len;
 	double want = (double)(p->sent + ip_len);
 	if (want <= allowed)
 		return 0;
@@ -88,8 +88,7 @@ void tput_rx_reset(struct tput_rx *r)
 		memset(r->seen, 0, r->seen_bytes);
 }
 
-void tput_rx_add(struct tput_rx *r, uint32_t seq, size_t ip_len,
-		 int64_t rx_ns)
+void tput_rx_add(struct tput_rx *r, uint32_t seq, size_t ip_len, int64_t rx_ns)
 {
 	if (seq >= TPUT_MAX_PACKETS)
 		return;
@@ -135,9 +134,9 @@ void tput_rx_result(const struct tput_rx *r, uint32_t chunks_sent,
 	memset(out, 0, sizeof(*out));
 	out->kbps = BB_NONE;
 	out->packets = r->n;
-	out->expected = chunks_sent ? chunks_sent
-				    : (r->have_seq ? (uint64_t)r->max_seq + 1
-						   : 0);
+	out->expected = chunks_sent
+				? chunks_sent
+				: (r->have_seq ? (uint64_t)r->max_seq + 1 : 0);
 	if (out->expected > out->packets)
 		out->loss_ppm = (int32_t)((out->expected - out->packets) *
 					  1000000ULL / out->expected);
@@ -152,5 +151,6 @@ void tput_rx_result(const struct tput_rx *r, uint32_t chunks_sent,
 	int64_t dur = r->p[r->n - 1].t - r->p[first].t;
 	out->duration_ns = dur;
 	if (dur > 0)
-		out->kbps = (int64_t)(bytes * 8ULL * 1000000ULL / (uint64_t)dur);
+		out->kbps =
+			(int64_t)(bytes * 8ULL * 1000000ULL / (uint64_t)dur);
 }

@@ -16,11 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TPUT_RAMP_PCT	   10	    /* % of received packets left out */
-#define TPUT_START_KBPS	   100000   /* first test when nothing is known */
-#define TPUT_MAX_KBPS	   2000000  /* never pace faster than this */
-#define TPUT_OVERSHOOT	   1.5	    /* pace this much above the last rate */
-#define TPUT_MAX_PACKETS   (1u << 20)
+#define TPUT_RAMP_PCT	 10	 /* % of received packets left out */
+#define TPUT_START_KBPS	 100000	 /* first test when nothing is known */
+#define TPUT_MAX_KBPS	 2000000 /* never pace faster than this */
+#define TPUT_OVERSHOOT	 1.5	 /* pace this much above the last rate */
+#define TPUT_MAX_PACKETS (1u << 20)
 
 /* Spreads bytes evenly: by time t after start, at most rate * t + one
  * datagram have been sent. */
@@ -61,8 +61,7 @@ void tput_rx_free(struct tput_rx *r);
 /* Forget the previous test. */
 void tput_rx_reset(struct tput_rx *r);
 /* One DATA datagram: chunk seq, its IP-layer size, kernel RX time. */
-void tput_rx_add(struct tput_rx *r, uint32_t seq, size_t ip_len,
-		 int64_t rx_ns);
+void tput_rx_add(struct tput_rx *r, uint32_t seq, size_t ip_len, int64_t rx_ns);
 /* Result; chunks_sent from DOWNLOAD_END (0 = unknown: highest seq + 1). */
 void tput_rx_result(const struct tput_rx *r, uint32_t chunks_sent,
 		    struct tput_result *out);

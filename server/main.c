@@ -39,17 +39,17 @@ struct server {
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: bufferbane-server [-c FILE] [--bind ADDR:PORT] [-f]\n"
-	    "\n"
-	    "  -c, --config FILE   configuration (default %s)\n"
-	    "  -b, --bind ADDR:PORT  listen here instead of general.bind_*\n"
-	    "                      (port 0 = any free port, logged)\n"
-	    "  -f, --foreground    stay in the foreground (the default)\n"
-	    "  -h, --help          this text\n"
-	    "  -V, --version       print the version\n",
-	    SRVCONF_PATH);
+	fprintf(f,
+		"usage: bufferbane-server [-c FILE] [--bind ADDR:PORT] [-f]\n"
+		"\n"
+		"  -c, --config FILE   configuration (default %s)\n"
+		"  -b, --bind ADDR:PORT  listen here instead of "
+		"general.bind_*\n"
+		"                      (port 0 = any free port, logged)\n"
+		"  -f, --foreground    stay in the foreground (the default)\n"
+		"  -h, --help          this text\n"
+		"  -V, --version       print the version\n",
+		SRVCONF_PATH);
 }
 
 static void sum_stats(const struct server *sv, struct serve_stats *t)
@@ -89,8 +89,8 @@ static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
 		uint64_t d = now.drop[k] - sv->last.drop[k];
 		if (d && off < sizeof(drops))
 			off += (size_t)snprintf(
-			    drops + off, sizeof(drops) - off, " %s=%llu",
-			    serve_drop_name(k), (unsigned long long)d);
+				drops + off, sizeof(drops) - off, " %s=%llu",
+				serve_drop_name(k), (unsigned long long)d);
 	}
 	srvlog(SRVLOG_INFO,
 	       "stats: sessions=%llu streams=%llu rx=%.0f pkt/s tx=%.0f pkt/s "
@@ -116,12 +116,12 @@ static int parse_args(int argc, char **argv, const char **conf,
 		      const char **bind)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"bind", required_argument, NULL, 'b'},
-	    {"foreground", no_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 	opterr = 0;
@@ -198,8 +198,8 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 	}
 	for (unsigned i = 0; i < n; i++) {
 		sv->w[i] =
-		    worker_new(c, i, n, per, sv->knocks,
-			       (struct sockaddr *)&addr, alen, err, errlen);
+			worker_new(c, i, n, per, sv->knocks,
+				   (struct sockaddr *)&addr, alen, err, errlen);
 		if (!sv->w[i])
 			return -EADDRNOTAVAIL;
 		sv->n = i + 1;
@@ -216,9 +216,10 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 	}
 	char a[64];
 	sock_addr_to_text((struct sockaddr *)&addr, a, sizeof(a));
-	uint16_t port = ntohs(addr.ss_family == AF_INET6
-				  ? ((struct sockaddr_in6 *)&addr)->sin6_port
-				  : ((struct sockaddr_in *)&addr)->sin_port);
+	uint16_t port =
+		ntohs(addr.ss_family == AF_INET6
+			      ? ((struct sockaddr_in6 *)&addr)->sin6_port
+			      : ((struct sockaddr_in *)&addr)->sin_port);
 	srvlog(SRVLOG_INFO,
 	       "bufferbane-server %s listening on %s%s%s:%u, %u worker%s, "
 	       "up to %d sessions",

@@ -26,8 +26,8 @@ struct rl_key {
 struct rl_entry {
 	struct rl_key key;
 	struct rl_entry *hnext, *hprev, *lnext, *lprev;
-	double tokens, btokens;
-	int64_t last_ns, blast_ns;
+	double tokens, btokens[2]; /* btokens by enum ratelimit_dir */
+	int64_t last_ns, blast_ns[2];
 	int64_t over_since_ns, last_drop_ns, ignore_until_ns;
 };
 
@@ -48,10 +48,10 @@ static void make_key(const struct sockaddr *a, struct rl_key *k)
 		       &((const struct sockaddr_in *)(const void *)a)->sin_addr,
 		       4);
 	else if (a->sa_family == AF_INET6)
-		memcpy(
-		    k->addr,
-		    &((const struct sockaddr_in6 *)(const void *)a)->sin6_addr,
-		    16);
+		memcpy(k->addr,
+		       &((const struct sockaddr_in6 *)(const void *)a)
+				->sin6_addr,
+		       16);
 }
 
 static size_t bucket_of(const struct ratelimit *rl, const struct rl_key *k)
@@ -165,8 +165,10 @@ static struct rl_entry *lookup(struct ratelimit *rl, const struct sockaddr *a,
 	memset(e, 0, sizeof(*e));
 	e->key = k;
 	e->tokens = rl->c.burst;
-	e->btokens = rl->c.byte_burst;
-	e->last_ns = e->blast_ns = now_ns;
+	e->btokens[RATELIMIT_UP] = e->btokens[RATELIMIT_DOWN] =
+		rl->c.byte_burst;
+	e->last_ns = e->blast_ns[RATELIMIT_UP] = e->blast_ns[RATELIMIT_DOWN] =
+		now_ns;
 	e->hnext = rl->bucket[b];
 	if (e->hnext)
 		e->hnext->hprev = e;
@@ -213,18 +215,20 @@ ratelimit_packet(struct ratelimit *rl, const struct sockaddr *a, int64_t now_ns)
 	return RATELIMIT_DROP;
 }
 
-int ratelimit_bytes(struct ratelimit *rl, const struct sockaddr *a, size_t n,
-		    int64_t now_ns)
+int ratelimit_bytes(struct ratelimit *rl, const struct sockaddr *a,
+		    enum ratelimit_dir dir, size_t n, int64_t now_ns)
 {
 	if (rl->c.bytes_per_s <= 0)
 		return 1;
+	unsigned d = dir == RATELIMIT_DOWN ? RATELIMIT_DOWN : RATELIMIT_UP;
 	struct rl_entry *e = lookup(rl, a, now_ns);
 	double depth =
-	    rl->c.byte_burst > (double)n ? rl->c.byte_burst : (double)n;
-	refill(&e->btokens, &e->blast_ns, rl->c.bytes_per_s, depth, now_ns);
-	if (e->btokens < (double)n)
+		rl->c.byte_burst > (double)n ? rl->c.byte_burst : (double)n;
+	refill(&e->btokens[d], &e->blast_ns[d], rl->c.bytes_per_s, depth,
+	       now_ns);
+	if (e->btokens[d] < (double)n)
 		return 0;
-	e->btokens -= (double)n;
+	e->btokens[d] -= (double)n;
 	return 1;
 }
 

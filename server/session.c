@@ -244,5 +244,5 @@ struct session *session_of_priv(void *priv)
 {
 	return &((struct entry *)(void *)((unsigned char *)priv -
 					  offsetof(struct entry, priv)))
-		    ->s;
+			->s;
 }

@@ -31,26 +31,29 @@ struct key_def {
 #define F(field) offsetof(struct srvconf, field)
 
 static const struct key_def keys[] = {
-    {"general", "bind_address", K_STR, F(bind_address), 64, 0, 0},
-    {"general", "bind_port", K_INT, F(bind_port), 0, 0, 65535},
-    {"general", "max_concurrent_clients", K_INT, F(max_concurrent_clients), 0,
-     1, 1000000},
-    {"general", "workers", K_INT, F(workers), 0, 0, 1024},
-    {"security", "shared_secret", K_SECRET, 0, 0, 0, 0},
-    {"security", "shared_secret_file", K_SECRET_FILE, 0, 0, 0, 0},
-    {"security", "knock_timeout_sec", K_INT, F(knock_timeout_sec), 0, 1, 3600},
-    {"security", "session_timeout_sec", K_INT, F(session_timeout_sec), 0, 5,
-     86400},
-    {"security", "enable_rate_limiting", K_BOOL, F(enable_rate_limiting), 0, 0,
-     1},
-    {"rate_limiting", "max_packets_per_second", K_FLOAT,
-     F(max_packets_per_second), 0, 1, 1e7},
-    {"rate_limiting", "max_bandwidth_mbps", K_FLOAT, F(max_bandwidth_mbps), 0,
-     0.01, 1e5},
-    {"rate_limiting", "burst_size", K_INT, F(burst_size), 0, 1, 1e7},
-    {"logging", "level", K_LEVEL, F(level), 0, 0, 0},
-    {"logging", "log_failed_knocks", K_BOOL, F(log_failed_knocks), 0, 0, 1},
-    {"logging", "stats_interval_s", K_INT, F(stats_interval_s), 0, 0, 86400},
+	{ "general", "bind_address", K_STR, F(bind_address), 64, 0, 0 },
+	{ "general", "bind_port", K_INT, F(bind_port), 0, 0, 65535 },
+	{ "general", "max_concurrent_clients", K_INT, F(max_concurrent_clients),
+	  0, 1, 1000000 },
+	{ "general", "workers", K_INT, F(workers), 0, 0, 1024 },
+	{ "security", "shared_secret", K_SECRET, 0, 0, 0, 0 },
+	{ "security", "shared_secret_file", K_SECRET_FILE, 0, 0, 0, 0 },
+	{ "security", "knock_timeout_sec", K_INT, F(knock_timeout_sec), 0, 1,
+	  3600 },
+	{ "security", "session_timeout_sec", K_INT, F(session_timeout_sec), 0,
+	  5, 86400 },
+	{ "security", "enable_rate_limiting", K_BOOL, F(enable_rate_limiting),
+	  0, 0, 1 },
+	{ "rate_limiting", "max_packets_per_second", K_FLOAT,
+	  F(max_packets_per_second), 0, 1, 1e7 },
+	{ "rate_limiting", "max_bandwidth_mbps", K_FLOAT, F(max_bandwidth_mbps),
+	  0, 0.01, 1e5 },
+	{ "rate_limiting", "burst_size", K_INT, F(burst_size), 0, 1, 1e7 },
+	{ "logging", "level", K_LEVEL, F(level), 0, 0, 0 },
+	{ "logging", "log_failed_knocks", K_BOOL, F(log_failed_knocks), 0, 0,
+	  1 },
+	{ "logging", "stats_interval_s", K_INT, F(stats_interval_s), 0, 0,
+	  86400 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -166,8 +169,8 @@ static int apply(struct srvconf *c, const struct key_def *k,
 			    "both");
 		*secret_seen = 1;
 		rc = k->kind == K_SECRET
-			 ? key_parse_hex(str, c->key, kerr, sizeof(kerr))
-			 : key_load_file(str, c->key, kerr, sizeof(kerr));
+			     ? key_parse_hex(str, c->key, kerr, sizeof(kerr))
+			     : key_load_file(str, c->key, kerr, sizeof(kerr));
 		if (rc < 0)
 			ERR("%s", kerr);
 		c->have_key = 1;
@@ -200,7 +203,7 @@ int srvconf_load(struct srvconf *c, const char *path, char *err, size_t errlen)
 	config_setting_t *root = config_root_setting(&cfg);
 	for (int i = 0; i < config_setting_length(root); i++) {
 		config_setting_t *sec =
-		    config_setting_get_elem(root, (unsigned)i);
+			config_setting_get_elem(root, (unsigned)i);
 		const char *sname = config_setting_name(sec);
 		if (!known_section(sname) ||
 		    config_setting_type(sec) != CONFIG_TYPE_GROUP) {
@@ -213,9 +216,9 @@ int srvconf_load(struct srvconf *c, const char *path, char *err, size_t errlen)
 		}
 		for (int j = 0; j < config_setting_length(sec); j++) {
 			config_setting_t *s =
-			    config_setting_get_elem(sec, (unsigned)j);
+				config_setting_get_elem(sec, (unsigned)j);
 			const struct key_def *k =
-			    find_key(sname, config_setting_name(s));
+				find_key(sname, config_setting_name(s));
 			if (!k) {
 				snprintf(err, errlen,
 					 "%s:%d: %s.%s: unknown key", path,
@@ -263,9 +266,9 @@ int srvconf_set_bind(struct srvconf *c, const char *text, char *err,
 				      : colon && !strchr(colon + 1, ':');
 	if (has_port)
 		c->bind_port =
-		    ntohs(ss.ss_family == AF_INET6
-			      ? ((struct sockaddr_in6 *)&ss)->sin6_port
-			      : ((struct sockaddr_in *)&ss)->sin_port);
+			ntohs(ss.ss_family == AF_INET6
+				      ? ((struct sockaddr_in6 *)&ss)->sin6_port
+				      : ((struct sockaddr_in *)&ss)->sin_port);
 	sock_addr_to_text((struct sockaddr *)&ss, c->bind_address,
 			  sizeof(c->bind_address));
 	return 0;

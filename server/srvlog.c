@@ -17,7 +17,7 @@
 
 static atomic_int log_level = SRVLOG_INFO;
 
-static const char *const level_names[] = {"error", "warn", "info", "debug"};
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 void srvlog_set_level(int level)
 {

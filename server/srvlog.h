@@ -24,7 +24,7 @@ void srvlog_set_level(int level);
 int srvlog_parse_level(const char *name);
 /* Log one line (no trailing newline needed). */
 void srvlog(int level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 /* 1 when a provoked line may be logged now (and counts it), else 0; when a
  * new minute starts, *suppressed_out gets how many the last one dropped. */
 int srvlog_limit_ok(struct srvlog_limit *l, int64_t now_ns, uint32_t per_min,

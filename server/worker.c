@@ -5,7 +5,10 @@
  * serve_input with its SCM_TIMESTAMPNS wall-clock time -> replies collect
  * in the send queue -> one sendmmsg.  A read burst is capped at a few
  * batches per wake-up so timers (download pacing) keep their pace under
- * load.  Reply timestamps (server_tx_ns) are taken when a reply is sealed,
+ * load.  When the socket buffer is full (EAGAIN) the unsent datagrams
+ * stay queued and a write watcher sends them when the socket drains; the
+ * download pump waits for that instead of sealing chunks that cannot
+ * leave.  Reply timestamps (server_tx_ns) are taken when a reply is sealed,
  * at most one batch before it leaves; with a single datagram queued (an
  * idle server) that is microseconds.
  */
@@ -39,6 +42,7 @@ struct txq {
 	struct sockaddr_storage to[BATCH];
 	uint8_t *buf; /* BATCH * bufcap */
 	size_t bufcap, n, bytes;
+	size_t head; /* entries before head have left */
 };
 
 struct worker {
@@ -46,7 +50,7 @@ struct worker {
 	unsigned index;
 	struct serve *serve;
 	struct ev_loop *loop;
-	ev_io rx;
+	ev_io rx, wr; /* wr: active while the socket refuses (EAGAIN) */
 	ev_timer pump, tick;
 	ev_async stop;
 	pthread_t thread;
@@ -66,34 +70,72 @@ struct worker {
 
 /* ---- send queue --------------------------------------------------------- */
 
-static void tx_flush(struct worker *w)
+/* Move the unsent entries [head, n) to the front of the queue. */
+static void tx_compact(struct txq *q)
+{
+	if (!q->head)
+		return;
+	size_t left = q->n - q->head;
+	for (size_t i = 0; i < left; i++) {
+		size_t from = q->head + i;
+		memmove(q->buf + i * q->bufcap, q->buf + from * q->bufcap,
+			q->iov[from].iov_len);
+		q->to[i] = q->to[from];
+		q->iov[i].iov_base = q->buf + i * q->bufcap;
+		q->iov[i].iov_len = q->iov[from].iov_len;
+		q->msg[i] = q->msg[from];
+		q->msg[i].msg_hdr.msg_name = &q->to[i];
+		q->msg[i].msg_hdr.msg_iov = &q->iov[i];
+	}
+	q->head = 0;
+	q->n = left;
+}
+
+static void on_writable(struct ev_loop *loop, ev_io *io, int revents);
+
+/* Send what is queued.  A full socket buffer (EAGAIN) keeps the rest
+ * queued, in order, for the next writable event: nothing sealed is thrown
+ * away, so a download's chunk_seq never skips a chunk it claims to have
+ * sent.  Any other error (an unreachable peer) skips that datagram and
+ * counts it as not sent.  Returns 1 when the queue is empty. */
+static int tx_flush(struct worker *w)
 {
 	struct txq *q = &w->tx;
-	size_t done = 0;
-	while (done < q->n) {
-		int k =
-		    sendmmsg(w->fd, q->msg + done, (unsigned)(q->n - done), 0);
+	while (q->head < q->n) {
+		int k = sendmmsg(w->fd, q->msg + q->head,
+				 (unsigned)(q->n - q->head), 0);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
-			/* EAGAIN (socket buffer full) or an unreachable peer:
-			 * skip that datagram, count it as not sent */
-			serve_tx_failed(w->serve, 1,
-					q->msg[done].msg_hdr.msg_iov->iov_len);
-			done++;
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == ENOBUFS) {
+				if (!ev_is_active(&w->wr))
+					ev_io_start(w->loop, &w->wr);
+				return 0;
+			}
+			serve_tx_failed(
+				w->serve, 1,
+				q->msg[q->head].msg_hdr.msg_iov->iov_len);
+			q->head++;
 			continue;
 		}
-		done += (size_t)k;
+		q->head += (size_t)k;
 	}
-	q->n = 0;
-	q->bytes = 0;
+	q->n = q->head = 0;
+	if (ev_is_active(&w->wr))
+		ev_io_stop(w->loop, &w->wr);
+	return 1;
 }
 
+/* A slot for the next datagram; NULL when the socket is full and the queue
+ * too (the caller drops that reply: not sealed, not counted). */
 static uint8_t *tx_slot(void *ctx, size_t *cap)
 {
 	struct worker *w = ctx;
+	if (w->tx.n == BATCH && !tx_flush(w))
+		tx_compact(&w->tx);
 	if (w->tx.n == BATCH)
-		tx_flush(w);
+		return NULL;
 	*cap = w->tx.bufcap;
 	return w->tx.buf + w->tx.n * w->tx.bufcap;
 }
@@ -130,12 +172,25 @@ static void schedule_pump(struct worker *w, int64_t next_ns, int64_t now_ns)
 	ev_timer_start(w->loop, &w->pump);
 }
 
+/* Pump the download streams, unless the socket is full: then the
+ * writable event pumps once the queue has drained. */
 static void run_pump(struct worker *w)
 {
 	int64_t now = clock_mono_ns();
+	if (!tx_flush(w)) {
+		ev_timer_stop(w->loop, &w->pump);
+		return;
+	}
 	int64_t next = serve_pump(w->serve, now, &w->out);
 	tx_flush(w);
 	schedule_pump(w, next, now);
+}
+
+static void on_writable(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+	if (tx_flush(w))
+		run_pump(w);
 }
 
 static int64_t rx_time(struct msghdr *mh)
@@ -218,7 +273,7 @@ static int open_socket(const struct sockaddr *addr, socklen_t addrlen,
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0 ||
 	    (addr->sa_family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) <
-		 0) ||
+		     0) ||
 	    sock_set_nonblock(fd) < 0 || sock_enable_rx_timestamps(fd) < 0) {
 		snprintf(err, errlen, "socket options: %s", strerror(errno));
 		goto fail;
@@ -228,15 +283,15 @@ static int open_socket(const struct sockaddr *addr, socklen_t addrlen,
 	sz = RCVBUF;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	if (bind(fd, addr, addrlen) < 0) {
-		snprintf(
-		    err, errlen, "cannot bind %s port %u: %s", a,
-		    ntohs(
-			addr->sa_family == AF_INET6
-			    ? ((const struct sockaddr_in6 *)(const void *)addr)
-				  ->sin6_port
-			    : ((const struct sockaddr_in *)(const void *)addr)
-				  ->sin_port),
-		    strerror(errno));
+		snprintf(err, errlen, "cannot bind %s port %u: %s", a,
+			 ntohs(addr->sa_family == AF_INET6
+				       ? ((const struct sockaddr_in6
+						   *)(const void *)addr)
+						 ->sin6_port
+				       : ((const struct sockaddr_in
+						   *)(const void *)addr)
+						 ->sin_port),
+			 strerror(errno));
 		goto fail;
 	}
 	return fd;
@@ -263,7 +318,7 @@ struct worker *worker_new(const struct srvconf *c, unsigned index,
 		return NULL;
 	}
 	w->tx.bufcap =
-	    (size_t)c->chunk_size > 2048 ? (size_t)c->chunk_size : 2048;
+		(size_t)c->chunk_size > 2048 ? (size_t)c->chunk_size : 2048;
 	w->tx.buf = malloc(BATCH * w->tx.bufcap);
 	w->rbuf = malloc((size_t)BATCH * RX_BUF);
 	w->serve = serve_new(c, index, nworkers, max_sessions, knocks);
@@ -278,6 +333,8 @@ struct worker *worker_new(const struct srvconf *c, unsigned index,
 	w->out.ctx = w;
 	ev_io_init(&w->rx, on_readable, w->fd, EV_READ);
 	w->rx.data = w;
+	ev_io_init(&w->wr, on_writable, w->fd, EV_WRITE);
+	w->wr.data = w;
 	ev_timer_init(&w->pump, on_pump, 0., 0.);
 	w->pump.data = w;
 	ev_timer_init(&w->tick, on_tick, 1., 1.);

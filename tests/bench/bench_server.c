@@ -146,7 +146,7 @@ static double run_once(struct bbclient *c, uint8_t (*pkts)[REQ_LEN],
 			(*next)++;
 			inflight++;
 		}
-		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		if (poll(&p, 1, 10) > 0) {
 			while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0) {
 				replies++;
@@ -159,7 +159,7 @@ static double run_once(struct bbclient *c, uint8_t (*pkts)[REQ_LEN],
 	}
 	double secs = (double)(mono_ns() - t0) / 1e9;
 	/* let the server finish the queue before reading its CPU time */
-	while (poll(&(struct pollfd){.fd = fd, .events = POLLIN}, 1, 50) > 0)
+	while (poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1, 50) > 0)
 		while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
 			replies++;
 	*cpu = cpu_seconds(pid) - cpu0;
@@ -205,7 +205,7 @@ int main(void)
 	if (!pkts)
 		return 1;
 	for (size_t i = 0; i < PRESEALED; i++) {
-		struct wire_msg q = {.type = WIRE_ECHO_REQUEST};
+		struct wire_msg q = { .type = WIRE_ECHO_REQUEST };
 		q.u.echo_request.seq = (uint32_t)i;
 		bbclient_seal(c, &q, 0, pkts[i], REQ_LEN);
 	}

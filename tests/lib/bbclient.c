@@ -61,7 +61,7 @@ struct bbclient *bbclient_new(const char *local_ip, const char *server,
 		return NULL;
 	c->srv.sin_family = AF_INET;
 	c->srv.sin_port = htons((uint16_t)atoi(colon + 1));
-	struct sockaddr_in me = {.sin_family = AF_INET};
+	struct sockaddr_in me = { .sin_family = AF_INET };
 	if (inet_pton(AF_INET, host, &c->srv.sin_addr) != 1 ||
 	    inet_pton(AF_INET, local_ip, &me.sin_addr) != 1 ||
 	    /* NETWORK RULE: loopback only */
@@ -156,7 +156,7 @@ static ssize_t recv_one(struct bbclient *c, int timeout_ms)
 		int left = (int)(end - mono_ms());
 		if (left < 0)
 			left = 0;
-		struct pollfd p = {.fd = c->fd, .events = POLLIN};
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 		int k = poll(&p, 1, left);
 		if (k < 0 && errno == EINTR)
 			continue;
@@ -207,7 +207,7 @@ size_t bbclient_drain(struct bbclient *c, int timeout_ms)
 
 int bbclient_knock(struct bbclient *c, struct wire_msg *ack, int timeout_ms)
 {
-	struct wire_msg k = {.type = WIRE_KNOCK};
+	struct wire_msg k = { .type = WIRE_KNOCK };
 	k.u.knock.unix_time = (uint64_t)(bbclient_now_ns() / 1000000000LL);
 	int rc = bbclient_send(c, &k, 0);
 	if (rc < 0)

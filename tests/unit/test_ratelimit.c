@@ -24,8 +24,8 @@
 
 static struct sockaddr_in addr(const char *ip, int port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_port = htons((uint16_t)port)};
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port) };
 	inet_pton(AF_INET, ip, &a.sin_addr);
 	return a;
 }
@@ -33,12 +33,12 @@ static struct sockaddr_in addr(const char *ip, int port)
 #define SA(a) ((const struct sockaddr *)&(a))
 
 static const struct ratelimit_conf conf = {
-    .pps = 100,
-    .burst = 20,
-    .bytes_per_s = 1000000,
-    .byte_burst = 10000,
-    .abuse_after_ns = 10 * S,
-    .ignore_ns = RATELIMIT_IGNORE_NS,
+	.pps = 100,
+	.burst = 20,
+	.bytes_per_s = 1000000,
+	.byte_burst = 10000,
+	.abuse_after_ns = 10 * S,
+	.ignore_ns = RATELIMIT_IGNORE_NS,
 };
 
 static int setup(void **state)
@@ -91,23 +91,56 @@ static void test_bytes(void **state)
 	int64_t t = 1 * S;
 	int ok = 0;
 	for (int i = 0; i < 20; i++)
-		ok += ratelimit_bytes(rl, SA(a), 1000, t);
+		ok += ratelimit_bytes(rl, SA(a), RATELIMIT_DOWN, 1000, t);
 	assert_int_equal(ok, 10); /* the 10000-byte burst */
 	/* 1 MB/s: 5 ms give 5000 bytes */
 	ok = 0;
 	for (int i = 0; i < 20; i++)
-		ok += ratelimit_bytes(rl, SA(a), 1000, t + 5 * MS);
+		ok += ratelimit_bytes(rl, SA(a), RATELIMIT_DOWN, 1000,
+				      t + 5 * MS);
 	assert_int_equal(ok, 5);
 	/* a chunk larger than the burst still passes once it has refilled */
-	assert_int_equal(ratelimit_bytes(rl, SA(a), 20000, t + 6 * MS), 0);
-	assert_int_equal(ratelimit_bytes(rl, SA(a), 20000, t + 100 * MS), 1);
+	assert_int_equal(
+		ratelimit_bytes(rl, SA(a), RATELIMIT_DOWN, 20000, t + 6 * MS),
+		0);
+	assert_int_equal(
+		ratelimit_bytes(rl, SA(a), RATELIMIT_DOWN, 20000, t + 100 * MS),
+		1);
 	/* unlimited */
 	struct ratelimit_conf u = conf;
 	u.bytes_per_s = 0;
 	struct ratelimit *rl2 = ratelimit_new(&u, 4);
 	for (int i = 0; i < 1000; i++)
-		assert_int_equal(ratelimit_bytes(rl2, SA(a), 65000, t), 1);
+		assert_int_equal(
+			ratelimit_bytes(rl2, SA(a), RATELIMIT_UP, 65000, t), 1);
 	ratelimit_free(rl2);
+	ratelimit_free(rl);
+}
+
+/* Upload data and download streams have separate buckets: a download that
+ * drained its bucket leaves a concurrent upload's bucket full. */
+static void test_bytes_directions_separate(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(&conf, 4);
+	struct sockaddr_in a = addr("192.0.2.1", 1);
+	int64_t t = 1 * S;
+	int down = 0, up = 0;
+	for (int i = 0; i < 20; i++)
+		down += ratelimit_bytes(rl, SA(a), RATELIMIT_DOWN, 1000, t);
+	for (int i = 0; i < 20; i++)
+		up += ratelimit_bytes(rl, SA(a), RATELIMIT_UP, 1000, t);
+	assert_int_equal(down, 10);
+	assert_int_equal(up, 10);
+	/* both refill at the full rate, independently: 5 ms = 5000 each */
+	down = up = 0;
+	for (int i = 0; i < 20; i++) {
+		down += ratelimit_bytes(rl, SA(a), RATELIMIT_DOWN, 1000,
+					t + 5 * MS);
+		up += ratelimit_bytes(rl, SA(a), RATELIMIT_UP, 1000,
+				      t + 5 * MS);
+	}
+	assert_int_equal(down, 5);
+	assert_int_equal(up, 5);
 	ratelimit_free(rl);
 }
 
@@ -174,11 +207,12 @@ static void test_table_bounded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_burst_and_refill),
-	    cmocka_unit_test(test_bytes),
-	    cmocka_unit_test(test_short_burst_is_not_abuse),
-	    cmocka_unit_test(test_persistent_abuse_ignored_5_min),
-	    cmocka_unit_test(test_table_bounded),
+		cmocka_unit_test(test_burst_and_refill),
+		cmocka_unit_test(test_bytes),
+		cmocka_unit_test(test_bytes_directions_separate),
+		cmocka_unit_test(test_short_burst_is_not_abuse),
+		cmocka_unit_test(test_persistent_abuse_ignored_5_min),
+		cmocka_unit_test(test_table_bounded),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

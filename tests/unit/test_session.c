@@ -23,17 +23,17 @@
 
 static struct sockaddr_in addr(const char *ip, int port)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET,
-				.sin_port = htons((uint16_t)port)};
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port) };
 	inet_pton(AF_INET, ip, &a.sin_addr);
 	return a;
 }
 
 #define SA(a) ((const struct sockaddr *)&(a))
 
-static const uint8_t cid1[8] = {1, 1, 1, 1, 1, 1, 1, 1};
-static const uint8_t cid2[8] = {2, 2, 2, 2, 2, 2, 2, 2};
-static const uint8_t cid3[8] = {3, 3, 3, 3, 3, 3, 3, 3};
+static const uint8_t cid1[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
+static const uint8_t cid2[8] = { 2, 2, 2, 2, 2, 2, 2, 2 };
+static const uint8_t cid3[8] = { 3, 3, 3, 3, 3, 3, 3, 3 };
 
 struct removed {
 	int n;
@@ -57,9 +57,9 @@ static int setup(void **state)
 
 static void test_create_find(void **state)
 {
-	struct removed r = {0};
+	struct removed r = { 0 };
 	struct session_table *t =
-	    session_table_new(4, 300 * S, 16, on_remove, &r);
+		session_table_new(4, 300 * S, 16, on_remove, &r);
 	assert_non_null(t);
 	struct sockaddr_in a = addr("127.0.0.1", 4000);
 	assert_null(session_find(t, SA(a), cid1));
@@ -91,9 +91,9 @@ static void test_create_find(void **state)
 
 static void test_refresh_and_expiry(void **state)
 {
-	struct removed r = {0};
+	struct removed r = { 0 };
 	struct session_table *t =
-	    session_table_new(4, 300 * S, 0, on_remove, &r);
+		session_table_new(4, 300 * S, 0, on_remove, &r);
 	struct sockaddr_in a = addr("127.0.0.1", 4000);
 	struct sockaddr_in b = addr("127.0.0.2", 4000);
 	struct session *sa = session_create(t, SA(a), sizeof(a), cid1, 0);
@@ -120,9 +120,9 @@ static void test_refresh_and_expiry(void **state)
 
 static void test_cap_evicts_oldest_idle(void **state)
 {
-	struct removed r = {0};
+	struct removed r = { 0 };
 	struct session_table *t =
-	    session_table_new(3, 300 * S, 0, on_remove, &r);
+		session_table_new(3, 300 * S, 0, on_remove, &r);
 	struct sockaddr_in a = addr("127.0.0.1", 1), b = addr("127.0.0.2", 1),
 			   c = addr("127.0.0.3", 1), d = addr("127.0.0.4", 1);
 	struct session *sa = session_create(t, SA(a), sizeof(a), cid1, 1 * S);
@@ -161,8 +161,8 @@ static void test_cap_evicts_oldest_idle(void **state)
 static void test_ipv6_and_replay_window(void **state)
 {
 	struct session_table *t = session_table_new(2, 300 * S, 0, NULL, NULL);
-	struct sockaddr_in6 a = {.sin6_family = AF_INET6,
-				 .sin6_port = htons(9)};
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(9) };
 	inet_pton(AF_INET6, "::1", &a.sin6_addr);
 	struct sockaddr_in v4 = addr("127.0.0.1", 9);
 	struct session *s = session_create(t, SA(a), sizeof(a), cid1, 0);
@@ -179,10 +179,10 @@ static void test_ipv6_and_replay_window(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_create_find),
-	    cmocka_unit_test(test_refresh_and_expiry),
-	    cmocka_unit_test(test_cap_evicts_oldest_idle),
-	    cmocka_unit_test(test_ipv6_and_replay_window),
+		cmocka_unit_test(test_create_find),
+		cmocka_unit_test(test_refresh_and_expiry),
+		cmocka_unit_test(test_cap_evicts_oldest_idle),
+		cmocka_unit_test(test_ipv6_and_replay_window),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

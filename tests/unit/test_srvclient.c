@@ -22,14 +22,14 @@
 #define MS 1000000LL
 #define S  1000000000LL
 
-static const uint8_t key[WIRE_KEY_LEN] = {1, 2, 3};
-static const uint8_t cid[WIRE_CLIENT_ID_LEN] = {9, 8, 7, 6, 5, 4, 3, 2};
+static const uint8_t key[WIRE_KEY_LEN] = { 1, 2, 3 };
+static const uint8_t cid[WIRE_CLIENT_ID_LEN] = { 9, 8, 7, 6, 5, 4, 3, 2 };
 static const int64_t REAL0 = 1700000000LL * S;
 
 /* The server's KNOCK_ACK (valid for `valid` s) sealed with nonce n. */
 static int ack(uint8_t *buf, size_t cap, uint64_t n, int64_t real, int valid)
 {
-	struct wire_msg m = {.type = WIRE_KNOCK_ACK};
+	struct wire_msg m = { .type = WIRE_KNOCK_ACK };
 	m.u.knock_ack.session_id = 42;
 	m.u.knock_ack.valid_until = (uint32_t)(real / S + valid);
 	return wire_seal(key, cid, n, &m, NULL, 0, buf, cap);
@@ -87,9 +87,9 @@ static void test_up_refresh_reknock(void **state)
 	assert_true(srvclient_open(sc, pkt, (size_t)len, 20 * MS,
 				   REAL0 + 20 * MS, &m) < 0);
 	/* refresh half-way (150 s) */
-	assert_int_equal(srvclient_tick(sc, 149 * S, REAL0 + 149 * S, buf,
-					sizeof(buf)),
-			 0);
+	assert_int_equal(
+		srvclient_tick(sc, 149 * S, REAL0 + 149 * S, buf, sizeof(buf)),
+		0);
 	assert_true(srvclient_tick(sc, 151 * S, REAL0 + 151 * S, buf,
 				   sizeof(buf)) > 0);
 	assert_int_equal(srvclient_state(sc), SRVCLIENT_UP);
@@ -98,8 +98,8 @@ static void test_up_refresh_reknock(void **state)
 	int64_t t = 152 * S;
 	int knocked = 0;
 	for (; t < 160 * S && !knocked; t += 10 * MS)
-		knocked = srvclient_tick(sc, t, REAL0 + t, buf,
-					 sizeof(buf)) > 0 &&
+		knocked = srvclient_tick(sc, t, REAL0 + t, buf, sizeof(buf)) >
+				  0 &&
 			  srvclient_state(sc) == SRVCLIENT_KNOCKING;
 	assert_true(knocked);
 	assert_true(t <= 154 * S + 20 * MS);
@@ -114,8 +114,8 @@ static void test_foreign(void **state)
 {
 	struct srvclient *sc = srvclient_new(key, cid);
 	uint8_t pkt[512];
-	struct wire_msg m = {.type = WIRE_KNOCK_ACK};
-	uint8_t other[WIRE_KEY_LEN] = {7};
+	struct wire_msg m = { .type = WIRE_KNOCK_ACK };
+	uint8_t other[WIRE_KEY_LEN] = { 7 };
 	int len = wire_seal(other, cid, (uint64_t)REAL0 + 1, &m, NULL, 0, pkt,
 			    sizeof(pkt));
 	assert_true(srvclient_open(sc, pkt, (size_t)len, 0, REAL0, &m) < 0);
@@ -127,9 +127,9 @@ static void test_foreign(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_backoff_unreachable),
-	    cmocka_unit_test(test_up_refresh_reknock),
-	    cmocka_unit_test(test_foreign),
+		cmocka_unit_test(test_backoff_unreachable),
+		cmocka_unit_test(test_up_refresh_reknock),
+		cmocka_unit_test(test_foreign),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -102,10 +102,10 @@ static void test_bloat_result(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pacer),
-	    cmocka_unit_test(test_rx),
-	    cmocka_unit_test(test_grades),
-	    cmocka_unit_test(test_bloat_result),
+		cmocka_unit_test(test_pacer),
+		cmocka_unit_test(test_rx),
+		cmocka_unit_test(test_grades),
+		cmocka_unit_test(test_bloat_result),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
