@@ -72,7 +72,8 @@ enum bloat_state { B_IDLE, B_LOAD, B_RECOVER };
 struct slot {
 	uint32_t seq;
 	uint8_t state, emit;
-	int8_t phase; /* enum bloat_phase, -1 = not part of a test */
+	int8_t phase;	    /* enum bloat_phase, -1 = not part of a test */
+	uint8_t under_load; /* sent while one of our tests ran */
 	unsigned session;
 	int64_t send_mono, send_real, send_err, expired_at, load_start;
 };
@@ -155,7 +156,7 @@ static void emit_slot(struct probe *p, const struct slot *sl, enum bb_status st,
 	s.send_error_ns = sl->send_err;
 	s.status = (uint8_t)st;
 	s.seq = sl->seq;
-	s.flags = flags;
+	s.flags = flags | (sl->under_load ? BB_SAMPLE_UNDER_LOAD : 0);
 	if (detail)
 		copy_str(s.detail, sizeof(s.detail), detail);
 	p->emit(p->emit_ctx, &s);
@@ -308,6 +309,7 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 	s->phase = (int8_t)phase;
 	s->session = p->session;
 	s->load_start = p->b_load_start;
+	s->under_load = p->cur.kind != T_NONE;
 	s->send_mono = clock_mono_ns();
 	s->send_real = clock_real_ns();
 	s->send_err = deadline ? s->send_mono - deadline : 0;
@@ -403,7 +405,7 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 			    &smp);
 		smp.send_error_ns = s->send_err;
 		smp.seq = seq;
-		smp.flags = flags;
+		smp.flags = flags | (s->under_load ? BB_SAMPLE_UNDER_LOAD : 0);
 		smp.rtt_ns = rtt;
 		smp.up_delay_ns = up;
 		smp.down_delay_ns = down;

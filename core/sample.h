@@ -41,9 +41,11 @@ enum bb_status {
 
 /* Flags on a sample: how its reply arrived, beside the status. */
 enum {
-	BB_SAMPLE_LATE = 1 << 0,      /* reply came after the timeout */
-	BB_SAMPLE_DUPLICATE = 1 << 1, /* second reply to the same probe */
-	BB_SAMPLE_REORDERED = 1 << 2, /* RFC 4737: lower seq than one seen */
+	BB_SAMPLE_LATE = 1 << 0,       /* reply came after the timeout */
+	BB_SAMPLE_DUPLICATE = 1 << 1,  /* second reply to the same probe */
+	BB_SAMPLE_REORDERED = 1 << 2,  /* RFC 4737: lower seq than one seen */
+	BB_SAMPLE_UNDER_LOAD = 1 << 3, /* sent while our own throughput or
+					  bloat test loaded the line */
 };
 
 struct bb_sample {

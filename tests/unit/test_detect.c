@@ -685,6 +685,41 @@ static void feed_echo(struct fix *f, int64_t mono, int ok, const char *why)
 	detect_sample(f->d, model_add(f->m, &s), &s);
 }
 
+/* Echoes sent while our own test loaded the line (BB_SAMPLE_UNDER_LOAD)
+ * raise nothing, however slow or lost: the bloat result judges the load.
+ * The same samples without the flag do raise events. */
+static void test_under_load_ignored(void **state)
+{
+	for (int flagged = 1; flagged >= 0; flagged--) {
+		struct fix *f = fix_new();
+		int64_t t = T0;
+		for (int i = 0; i < 50; i++, t += 100 * MS)
+			feed_echo(f, t, 1, NULL);
+		for (int i = 0; i < 60; i++, t += 100 * MS) {
+			struct bb_sample s;
+			ticks_to(f, t);
+			sample_init(&s, BB_KIND_UDP_ECHO);
+			s.mono_ns = t;
+			s.real_ns = t + REAL0;
+			snprintf(s.target, sizeof(s.target), "srv");
+			snprintf(s.server, sizeof(s.server), "lab");
+			s.seq = (uint32_t)(t / MS);
+			s.flags = flagged ? BB_SAMPLE_UNDER_LOAD : 0;
+			/* every third lost, the rest 30x the baseline */
+			s.status = i % 3 ? BB_STATUS_OK : BB_STATUS_TIMEOUT;
+			if (s.status == BB_STATUS_OK)
+				s.rtt_ns = 300 * MS;
+			detect_sample(f->d, model_add(f->m, &s), &s);
+		}
+		ticks_to(f, t + 5 * SEC);
+		if (flagged)
+			assert_int_equal(f->n, 0);
+		else
+			assert_true(f->n > 0);
+		fix_free(f);
+	}
+}
+
 /* Echo loss attributed by the probe ("lost up" / "lost down") names the
  * direction in the event and the verdict (scenario 4). */
 static void test_asymmetric_loss(void **state)
@@ -939,6 +974,7 @@ int main(void)
 		cmocka_unit_test(test_peak_hours_from_db),
 		cmocka_unit_test(test_late_replies_spike),
 		cmocka_unit_test(test_long_run_is_burst),
+		cmocka_unit_test(test_under_load_ignored),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
