@@ -402,6 +402,21 @@ static void oneshot(struct detect *d, enum dk kind, struct place p,
 		    enum bb_severity sev, int64_t real_ms, double peak,
 		    const char *desc, const char *metrics)
 {
+	/* A result folded into a recent event of the same place (within the
+	 * cooldown) keeps the words and figures of the worst one so far:
+	 * severity only rises, and the sentence must say why. */
+	char keep_desc[BB_EVENT_DESC_LEN], keep_met[BB_EVENT_METRICS_LEN];
+	struct devent *old = find_event(d, kind, p.iface, p.target, p.server);
+	int64_t cool =
+		(int64_t)d->cfg.thresholds.alert_cooldown_s * BB_NS_PER_S;
+	bool same_episode = old && (old->open || d->now - old->end_mono < cool);
+	if (same_episode && old->peak > peak) {
+		snprintf(keep_desc, sizeof(keep_desc), "%s",
+			 old->ev.description);
+		snprintf(keep_met, sizeof(keep_met), "%s", old->ev.metrics);
+		desc = keep_desc;
+		metrics = keep_met;
+	}
 	struct devent *e = raise_ev(d, kind, p, sev, real_ms, real_ms, peak,
 				    desc, metrics);
 	end_ev(d, e);

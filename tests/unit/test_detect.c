@@ -506,6 +506,19 @@ static void test_server_kinds(void **state)
 	b.loaded_ns = 100 * MS; /* +90 ms: below the alert level */
 	detect_bloat_result(f->d, "", "vps", &b, 6000);
 	assert_int_equal(count(f, "bufferbloat", -1), 2);
+	/* the next phase of the same test is worse, the last one milder:
+	 * one event, critical, and its words are the worst phase's */
+	struct detect_bloat worse = { 10 * MS, 610 * MS, "down" };
+	detect_bloat_result(f->d, "", "vps", &worse, 6500);
+	struct detect_bloat milder = { 10 * MS, 260 * MS, "both" };
+	detect_bloat_result(f->d, "", "vps", &milder, 6600);
+	int last = -1;
+	for (int k = 0; k < f->n; k++)
+		if (!strcmp(f->ev[k].kind, "bufferbloat"))
+			last = k;
+	assert_int_equal(f->ev[last].severity, BB_SEV_CRITICAL);
+	assert_non_null(strstr(f->ev[last].description, "Down bufferbloat"));
+	assert_non_null(strstr(f->ev[last].metrics, "\"increase_ms\":600.0"));
 
 	detect_time_sync(f->d, "vps", 95, 1 * MS, 3, 7000); /* too few */
 	assert_int_equal(find(f, "time_sync_established", -1), -1);
