@@ -27,8 +27,8 @@
 /* The default configuration's stream, with realistic noise. */
 static size_t generate(struct bb_sample *out, size_t want)
 {
-	static const char *const icmp[] = { "gateway", "1.1.1.1", "8.8.8.8" };
-	static const char *const dns[] = { "1.1.1.1", "8.8.8.8" };
+	static const char *const icmp[] = { "gateway", "198.18.0.11", "198.18.0.12" };
+	static const char *const dns[] = { "198.18.0.11", "198.18.0.12" };
 	uint32_t rng = 12345;
 	size_t n = 0;
 	for (int64_t sec = 0; n < want; sec++) {

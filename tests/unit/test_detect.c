@@ -847,7 +847,7 @@ static void test_peak_hours_from_db(void **state)
 	sample_init(&smp, BB_KIND_ICMP);
 	smp.real_ns = day0 * BB_NS_PER_MS;
 	smp.mono_ns = T0;
-	snprintf(smp.target, sizeof(smp.target), "8.8.8.8");
+	snprintf(smp.target, sizeof(smp.target), "198.18.0.12");
 	smp.status = BB_STATUS_OK;
 	smp.rtt_ns = 12 * MS;
 	assert_int_equal(store_write_samples(st, &smp, 1), 0);

@@ -32,7 +32,7 @@
 #define T0_MS	     1732539960000LL /* minute aligned */
 #define MINUTES	     20
 #define PROBES	     (MINUTES * 60)
-#define BURST_FROM   300 /* probes 300..309 of "1.1.1.1" time out */
+#define BURST_FROM   300 /* probes 300..309 of "198.18.0.11" time out */
 #define BURST_LEN    10
 #define EV1_START_MS (T0_MS + 300000)
 #define EV1_END_MS   (T0_MS + 312000)
@@ -66,14 +66,14 @@ static int teardown(void **state)
 }
 
 /* Probe k of series 0 ("gateway", sent on the second, 1.0/1.1/1.2 ms) or
- * series 1 ("1.1.1.1", half a second later, 10/11/12 ms, the burst).  The
+ * series 1 ("198.18.0.11", half a second later, 10/11/12 ms, the burst).  The
  * monotonic clock is unrelated to the wall clock, as after a reboot. */
 static void probe(struct bb_sample *s, int series, int k, int64_t every_ms)
 {
 	sample_init(s, BB_KIND_ICMP);
 	snprintf(s->interface, sizeof(s->interface), "eth0");
 	snprintf(s->target, sizeof(s->target), "%s",
-		 series ? "1.1.1.1" : "gateway");
+		 series ? "198.18.0.11" : "gateway");
 	s->real_ns = (T0_MS + k * every_ms + series * 500) * BB_NS_PER_MS + 123;
 	s->mono_ns = 7 * BB_NS_PER_S + k * every_ms * BB_NS_PER_MS +
 		     series * 500 * BB_NS_PER_MS;
@@ -169,12 +169,12 @@ static void test_open_and_play(void **state)
 	assert_int_equal(replay_clock_ms(r), T0_MS + 60000);
 	assert_int_equal(model_count(replay_model(r)), 2);
 	assert_int_equal(find(r, "gateway")->samples, 61); /* k = 0..60 */
-	assert_int_equal(find(r, "1.1.1.1")->samples, 60); /* k = 0..59 */
+	assert_int_equal(find(r, "198.18.0.11")->samples, 60); /* k = 0..59 */
 
 	struct stats_summary a, b;
 	summary(r, "gateway", STATS_60S, &a);
-	summary(r, "1.1.1.1", STATS_60S, &b);
-	/* (clock - 60 s, clock]: gateway k = 1..60, 1.1.1.1 k = 0..59. */
+	summary(r, "198.18.0.11", STATS_60S, &b);
+	/* (clock - 60 s, clock]: gateway k = 1..60, 198.18.0.11 k = 0..59. */
 	assert_int_equal(a.count, 60);
 	assert_int_equal(a.lost, 0);
 	assert_int_equal(a.min, 1000 * BB_NS_PER_US);
@@ -198,8 +198,8 @@ static void test_open_and_play(void **state)
 		assert_int_equal(replay_advance(r, 10000), 0);
 	assert_int_equal(replay_clock_ms(r), T0_MS + 320000);
 	assert_int_equal(find(r, "gateway")->samples, 321);
-	assert_int_equal(find(r, "1.1.1.1")->samples, 320);
-	summary(r, "1.1.1.1", STATS_60S, &b); /* k = 260..319 */
+	assert_int_equal(find(r, "198.18.0.11")->samples, 320);
+	summary(r, "198.18.0.11", STATS_60S, &b); /* k = 260..319 */
 	assert_int_equal(b.count, 60);
 	assert_int_equal(b.lost, BURST_LEN);
 	assert_true(fabs(b.loss_pct - 100.0 * BURST_LEN / 60) < 1e-9);
@@ -208,7 +208,7 @@ static void test_open_and_play(void **state)
 	summary(r, "gateway", STATS_60S, &a);
 	assert_int_equal(a.count, 60);
 	assert_int_equal(a.lost, 0);
-	summary(r, "1.1.1.1", STATS_1H, &b); /* everything so far */
+	summary(r, "198.18.0.11", STATS_1H, &b); /* everything so far */
 	assert_int_equal(b.count, 320);
 	assert_int_equal(b.lost, BURST_LEN);
 
@@ -216,7 +216,7 @@ static void test_open_and_play(void **state)
 	assert_int_equal(replay_advance(r, 3000000), 0);
 	assert_int_equal(replay_clock_ms(r), replay_last_ms(r));
 	assert_int_equal(find(r, "gateway")->samples, PROBES);
-	assert_int_equal(find(r, "1.1.1.1")->samples, PROBES);
+	assert_int_equal(find(r, "198.18.0.11")->samples, PROBES);
 	assert_int_equal(model_overflow(replay_model(r)), 0);
 	replay_close(r);
 }
@@ -241,8 +241,8 @@ static void test_seek(void **state)
 	assert_int_equal(model_generation(before), gen);
 	assert_int_equal(replay_clock_ms(r), T0_MS + 100000);
 	assert_int_equal(find(r, "gateway")->samples, 101); /* k = 0..100 */
-	assert_int_equal(find(r, "1.1.1.1")->samples, 100); /* k = 0..99 */
-	summary(r, "1.1.1.1", STATS_1H, &b);
+	assert_int_equal(find(r, "198.18.0.11")->samples, 100); /* k = 0..99 */
+	summary(r, "198.18.0.11", STATS_1H, &b);
 	assert_int_equal(b.count, 100);
 	assert_int_equal(b.lost, 0);
 
@@ -250,10 +250,10 @@ static void test_seek(void **state)
 	assert_int_equal(replay_advance(r, 400000), 0);
 	assert_int_equal(replay_advance(r, -150000), 0);
 	assert_int_equal(replay_clock_ms(r), T0_MS + 350000);
-	summary(r, "1.1.1.1", STATS_1H, &b); /* k = 0..349 */
+	summary(r, "198.18.0.11", STATS_1H, &b); /* k = 0..349 */
 	assert_int_equal(b.count, 350);
 	assert_int_equal(b.lost, BURST_LEN);
-	assert_int_equal(find(r, "1.1.1.1")->samples, 350);
+	assert_int_equal(find(r, "198.18.0.11")->samples, 350);
 
 	/* Clamped at both ends. */
 	assert_int_equal(replay_seek(r, 0), 0);
@@ -264,7 +264,7 @@ static void test_seek(void **state)
 	assert_int_equal(replay_clock_ms(r), T0_MS);
 	assert_int_equal(replay_seek(r, INT64_MAX), 0);
 	assert_int_equal(replay_clock_ms(r), replay_last_ms(r));
-	assert_int_equal(find(r, "1.1.1.1")->samples, PROBES);
+	assert_int_equal(find(r, "198.18.0.11")->samples, PROBES);
 	replay_close(r);
 }
 
@@ -287,13 +287,13 @@ static void test_hour_horizon(void **state)
 	/* (clock - 1 h, clock] at 10 s: 360 probes per series. */
 	assert_int_equal(replay_seek(r, T0_MS + 90 * 60000), 0);
 	assert_int_equal(find(r, "gateway")->samples, 360);
-	assert_int_equal(find(r, "1.1.1.1")->samples, 360);
+	assert_int_equal(find(r, "198.18.0.11")->samples, 360);
 	/* A step of more than an hour ends the same as a seek. */
 	assert_int_equal(replay_seek(r, T0_MS), 0);
 	assert_int_equal(replay_advance(r, 100 * 60000), 0);
 	assert_int_equal(replay_clock_ms(r), T0_MS + 100 * 60000);
 	assert_int_equal(find(r, "gateway")->samples, 360);
-	assert_int_equal(find(r, "1.1.1.1")->samples, 360);
+	assert_int_equal(find(r, "198.18.0.11")->samples, 360);
 	/* Small steps after it keep adding. */
 	assert_int_equal(replay_advance(r, 60000), 0);
 	assert_int_equal(find(r, "gateway")->samples, 366);
@@ -324,7 +324,7 @@ static void test_interval_guess(void **state)
 	assert_int_equal(replay_interval_ns(r), BB_NS_PER_S);
 	assert_int_equal(replay_advance(r, 3600000), 0);
 	struct stats_summary b;
-	summary(r, "1.1.1.1", STATS_1H, &b);
+	summary(r, "198.18.0.11", STATS_1H, &b);
 	assert_int_equal(b.count, N);
 	assert_int_equal(b.truncated, 0);
 	assert_int_equal(find(r, "gateway")->samples, N / 10);
