@@ -27,6 +27,7 @@
 #include "core/config.h"
 #include "core/detect.h"
 #include "core/detect_diag.h"
+#include "core/history.h"
 #include "core/model.h"
 #include "core/store.h"
 
@@ -812,26 +813,7 @@ static void test_peak_hours_days(void **state)
 /* Peak-hour diagnosis over a real database (scenario 6): seven days of
  * agg_1hour rows written into the physical table with sqlite, evenings
  * 18:00-23:00 worse (p50 40 ms against 12, 3 % loss against 0.1 %), read
- * back with store_read_aggs, folded by hour of day, diagnosed. */
-struct fold {
-	struct diag_hour rows[24 * 8];
-	size_t n;
-};
-
-static int fold_row(void *ctx, const struct store_agg *a)
-{
-	struct fold *f = ctx;
-	time_t t = (time_t)(a->bucket_ms / 1000);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	if (f->n < sizeof(f->rows) / sizeof(f->rows[0]) && a->count > 0)
-		f->rows[f->n++] =
-			(struct diag_hour){ tm.tm_hour, a->p50,
-					    100.0 * (double)a->lost /
-						    (double)a->count };
-	return 0;
-}
-
+ * back and folded by hour of day by history_peak_hours, diagnosed. */
 static void test_peak_hours_from_db(void **state)
 {
 	char dir[] = "/tmp/bb-detect.XXXXXX", path[64], err[256];
@@ -878,14 +860,10 @@ static void test_peak_hours_from_db(void **state)
 	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
-	struct fold *f = calloc(1, sizeof(*f));
-	assert_int_equal(store_read_aggs(st, STORE_AGG_1HOUR, day0,
-					 day0 + 7 * 24 * 3600000LL, fold_row,
-					 f),
-			 0);
-	assert_int_equal(f->n, 7 * 24);
 	struct diag_peak pk;
-	assert_int_equal(diag_peak_hours(f->rows, f->n, &pk), 0);
+	assert_int_equal(history_peak_hours(st, day0 + 7 * 24 * 3600000LL, 7,
+					    &pk),
+			 0);
 	assert_int_equal(pk.degraded, 1);
 	assert_int_equal(pk.worst_hour, 22);
 	/* peak median over 18..23: the 23:00 rows are off (12/13 ms) */
@@ -905,7 +883,6 @@ static void test_peak_hours_from_db(void **state)
 	detect_verdict(fx->d, v, sizeof(v));
 	assert_string_equal(v, "No problems detected in the last hour.");
 	fix_free(fx);
-	free(f);
 	store_close(st);
 	char rm[96];
 	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
