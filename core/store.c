@@ -1270,36 +1270,11 @@ static double col_real(sqlite3_stmt *q, int col)
 	return sqlite3_column_double(q, col);
 }
 
-int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
-		    store_agg_fn cb, void *ctx)
+/* Rows of q (bucket_ms, series, test_type, count, lost, min..p99) -> cb. */
+static int agg_rows(struct store *st, sqlite3_stmt *q, store_agg_fn cb,
+		    void *ctx)
 {
-	static const char *const sql[2] = {
-		[STORE_AGG_1MIN] =
-			"SELECT a.bucket_ms, a.series, e.test_type, a.count, "
-			"a.lost,"
-			" a.min, a.max, a.avg, a.p50, a.p95, a.p99 FROM "
-			"agg_1min a"
-			" JOIN series e ON e.id = a.series WHERE a.bucket_ms "
-			">= ?1"
-			" AND a.bucket_ms < ?2 ORDER BY a.bucket_ms, a.series",
-		[STORE_AGG_1HOUR] =
-			"SELECT a.bucket_ms, a.series, e.test_type, a.count, "
-			"a.lost,"
-			" a.min, a.max, a.avg, a.p50, a.p95, a.p99 FROM "
-			"agg_1hour a"
-			" JOIN series e ON e.id = a.series WHERE a.bucket_ms "
-			">= ?1"
-			" AND a.bucket_ms < ?2 ORDER BY a.bucket_ms, a.series",
-	};
-	if (level != STORE_AGG_1MIN && level != STORE_AGG_1HOUR)
-		return set_err(st, -EINVAL, "no rollup level %d", level);
-	sqlite3_stmt *q;
-	int rc = sqlite3_prepare_v2(st->db, sql[level], -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return sql_fail(st, rc, "reading rollups");
-	sqlite3_bind_int64(q, 1, from_ms);
-	sqlite3_bind_int64(q, 2, to_ms);
-	int ret = 0;
+	int rc, ret = 0;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct store_agg a = {
 			.bucket_ms = sqlite3_column_int64(q, 0),
@@ -1323,6 +1298,71 @@ int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
 		ret = sql_fail(st, rc, "reading rollups");
 	sqlite3_finalize(q);
 	return ret;
+}
+
+#define AGG_COLUMNS                                                        \
+	"SELECT a.bucket_ms, a.series, e.test_type, a.count, a.lost, a.min," \
+	" a.max, a.avg, a.p50, a.p95, a.p99 FROM "
+
+int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
+		    store_agg_fn cb, void *ctx)
+{
+	static const char *const sql[2] = {
+		[STORE_AGG_1MIN] = AGG_COLUMNS
+		"agg_1min a JOIN series e ON e.id = a.series"
+		" WHERE a.bucket_ms >= ?1 AND a.bucket_ms < ?2"
+		" ORDER BY a.bucket_ms, a.series",
+		[STORE_AGG_1HOUR] = AGG_COLUMNS
+		"agg_1hour a JOIN series e ON e.id = a.series"
+		" WHERE a.bucket_ms >= ?1 AND a.bucket_ms < ?2"
+		" ORDER BY a.bucket_ms, a.series",
+	};
+	if (level != STORE_AGG_1MIN && level != STORE_AGG_1HOUR)
+		return set_err(st, -EINVAL, "no rollup level %d", level);
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(st->db, sql[level], -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "reading rollups");
+	sqlite3_bind_int64(q, 1, from_ms);
+	sqlite3_bind_int64(q, 2, to_ms);
+	return agg_rows(st, q, cb, ctx);
+}
+
+int store_read_series_aggs(struct store *st, int level, const char *interface,
+			   int kind, const char *target, const char *server,
+			   int64_t from_ms, int64_t to_ms, store_agg_fn cb,
+			   void *ctx)
+{
+	/* the series ids first: the bucket range then uses the primary key */
+	static const char *const sql[2] = {
+		[STORE_AGG_1MIN] = AGG_COLUMNS
+		"agg_1min a JOIN series e ON e.id = a.series"
+		" WHERE a.bucket_ms >= ?1 AND a.bucket_ms < ?2 AND a.series IN"
+		" (SELECT id FROM series WHERE interface = ?3 AND"
+		" test_type = ?4 AND target = ?5 AND server_name = ?6)"
+		" ORDER BY a.bucket_ms, a.series",
+		[STORE_AGG_1HOUR] = AGG_COLUMNS
+		"agg_1hour a JOIN series e ON e.id = a.series"
+		" WHERE a.bucket_ms >= ?1 AND a.bucket_ms < ?2 AND a.series IN"
+		" (SELECT id FROM series WHERE interface = ?3 AND"
+		" test_type = ?4 AND target = ?5 AND server_name = ?6)"
+		" ORDER BY a.bucket_ms, a.series",
+	};
+	if (level != STORE_AGG_1MIN && level != STORE_AGG_1HOUR)
+		return set_err(st, -EINVAL, "no rollup level %d", level);
+	if (kind < 0 || kind >= BB_KIND_COUNT)
+		return set_err(st, -EINVAL, "no probe kind %d", kind);
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(st->db, sql[level], -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "reading rollups");
+	sqlite3_bind_int64(q, 1, from_ms);
+	sqlite3_bind_int64(q, 2, to_ms);
+	sqlite3_bind_text(q, 3, interface, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, sample_kind_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, server, -1, SQLITE_STATIC);
+	return agg_rows(st, q, cb, ctx);
 }
 
 int store_meta_get(struct store *st, const char *key, char *out, size_t len)

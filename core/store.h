@@ -87,5 +87,11 @@ enum { STORE_AGG_1MIN, STORE_AGG_1HOUR };
  * bucket then series; a non-zero cb return stops and is returned. */
 int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
 		    store_agg_fn cb, void *ctx);
+/* The same for one series (interface, kind, target, server as in struct
+ * bb_sample; every connection type), by bucket. */
+int store_read_series_aggs(struct store *st, int level, const char *interface,
+			   int kind, const char *target, const char *server,
+			   int64_t from_ms, int64_t to_ms, store_agg_fn cb,
+			   void *ctx);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -509,6 +510,20 @@ static double raw_double(sqlite3 *db, const char *sql)
 	return v;
 }
 
+struct agg_list {
+	struct store_agg row[8];
+	size_t n;
+};
+
+static int keep_agg(void *ctx, const struct store_agg *a)
+{
+	struct agg_list *l = ctx;
+	if (l->n == 8)
+		return -E2BIG;
+	l->row[l->n++] = *a;
+	return 0;
+}
+
 static void test_rollup(void **state)
 {
 	struct fixture *f = *state;
@@ -605,6 +620,45 @@ static void test_rollup(void **state)
 	/* 101 values: 1..100 and 5 -> sorted rank 51 is 50 */
 	assert_int_equal(raw_int(db, sql), 50000);
 	sqlite3_close(db);
+
+	/* One series' rows only, by bucket: A's three minutes, not B's. */
+	struct agg_list got = { 0 };
+	st = open_rw(f->path);
+	assert_int_equal(store_read_series_aggs(st, STORE_AGG_1MIN, "eth0",
+						BB_KIND_ICMP, "A", "", T0_MS,
+						T0_MS + 3600000, keep_agg,
+						&got),
+			 0);
+	assert_int_equal(got.n, 3);
+	assert_true(got.row[0].bucket_ms == T0_MS && got.row[0].count == 105 &&
+		    got.row[0].lost == 5 && got.row[0].p50 == 50.0);
+	assert_true(got.row[1].count == 2 && isnan(got.row[1].p50));
+	assert_true(got.row[2].bucket_ms == T0_MS + 120000);
+	got.n = 0;
+	assert_int_equal(store_read_series_aggs(st, STORE_AGG_1HOUR, "eth0",
+						BB_KIND_ICMP, "B", "", 0,
+						INT64_MAX, keep_agg, &got),
+			 0);
+	assert_true(got.n == 1 && got.row[0].count == 3);
+	got.n = 0; /* another kind, interface or server: nothing */
+	assert_int_equal(store_read_series_aggs(st, STORE_AGG_1MIN, "eth0",
+						BB_KIND_DNS, "A", "", 0,
+						INT64_MAX, keep_agg, &got),
+			 0);
+	assert_int_equal(store_read_series_aggs(st, STORE_AGG_1MIN, "eth1",
+						BB_KIND_ICMP, "A", "", 0,
+						INT64_MAX, keep_agg, &got),
+			 0);
+	assert_int_equal(store_read_series_aggs(st, STORE_AGG_1MIN, "eth0",
+						BB_KIND_ICMP, "A", "srv", 0,
+						INT64_MAX, keep_agg, &got),
+			 0);
+	assert_int_equal(got.n, 0);
+	assert_int_equal(store_read_series_aggs(st, 7, "eth0", BB_KIND_ICMP,
+						"A", "", 0, INT64_MAX,
+						keep_agg, &got),
+			 -EINVAL);
+	store_close(st);
 }
 
 static void read_file(const char *path, char *buf, size_t *len)
