@@ -60,6 +60,12 @@ struct monitor {
 	struct detect *detect;
 	struct alerts *alerts;
 	ev_timer detect_timer;
+	/* questions to the database (core/recorder): the peak-hour diagnosis
+	 * at start and hourly, and the front end's history requests */
+	ev_async answered;
+	ev_timer peak_timer;
+	monitor_history_fn on_history;
+	void *on_history_ctx;
 };
 
 void monitor_options_init(struct monitor_options *o)
@@ -183,6 +189,44 @@ static void on_detect_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct monitor *m = w->data;
 	detect_tick(m->detect, clock_mono_ns());
+}
+
+/* Storage thread: an answer waits; wake the main loop. */
+static void wake_for_answer(void *ctx)
+{
+	struct monitor *m = ctx;
+	ev_async_send(m->loop, &m->answered);
+}
+
+static void on_answered(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct monitor *m = w->data;
+	struct recorder_answer a;
+	while (m->recorder && recorder_answer(m->recorder, &a)) {
+		if (a.what == RECORDER_ASK_PEAK_HOURS) {
+			/* not enough history yet, or no longer degraded */
+			detect_peak_hours(m->detect, a.status == 0 ? &a.peak
+								   : NULL);
+		} else if (m->on_history) {
+			m->on_history(m->on_history_ctx, a.token, a.status,
+				      a.rows, a.nrows);
+		}
+		free(a.rows);
+	}
+}
+
+/* The peak-hour pattern needs days of rollups: read at start and hourly
+ * (the hourly rollups change no faster). */
+static void on_peak_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct monitor *m = w->data;
+	struct recorder_ask q = { .what = RECORDER_ASK_PEAK_HOURS,
+				  .to_ms = clock_real_ns() / BB_NS_PER_MS };
+	if (m->recorder && recorder_ask(m->recorder, &q) < 0)
+		w->repeat = 60.; /* the storage thread is busy: soon again */
+	else
+		w->repeat = 3600.;
+	ev_timer_again(loop, w);
 }
 
 static void on_quit_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -339,14 +383,22 @@ int monitor_start(struct monitor *m)
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		char err[256];
+		struct recorder_opts ro = { .answered = wake_for_answer,
+					    .answered_ctx = m };
+		ev_async_init(&m->answered, on_answered);
+		m->answered.data = m;
+		ev_async_start(m->loop, &m->answered);
 		m->recorder =
 			recorder_start(m->store, m->rec_samples, m->rec_events,
-				       NULL, err, sizeof(err));
+				       &ro, err, sizeof(err));
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		if (!m->recorder) {
 			fprintf(stderr, "bufferbane: %s\n", err);
 			return -EIO;
 		}
+		ev_init(&m->peak_timer, on_peak_timer);
+		m->peak_timer.data = m;
+		on_peak_timer(m->loop, &m->peak_timer, 0);
 	}
 	m->started_mono_ns = clock_mono_ns();
 	ev_timer_init(&m->detect_timer, on_detect_tick, 1., 1.);
@@ -370,6 +422,30 @@ int monitor_request_bloat(struct monitor *m)
 	return m->engine ? engine_command(m->engine, BB_KIND_UDP_ECHO,
 					  PROBE_CMD_BLOAT_NOW)
 			 : 0;
+}
+
+void monitor_on_history(struct monitor *m, monitor_history_fn fn, void *ctx)
+{
+	m->on_history = fn;
+	m->on_history_ctx = ctx;
+}
+
+int monitor_ask_series_history(struct monitor *m,
+			       const struct model_series *ms, int level,
+			       int64_t from_ms, int64_t to_ms, uint64_t token)
+{
+	if (!m->recorder)
+		return -ENODEV;
+	struct recorder_ask q = { .what = RECORDER_ASK_SERIES_AGGS,
+				  .token = token,
+				  .from_ms = from_ms,
+				  .to_ms = to_ms,
+				  .level = level,
+				  .kind = (int)ms->kind };
+	snprintf(q.interface, sizeof(q.interface), "%s", ms->interface);
+	snprintf(q.target, sizeof(q.target), "%s", ms->target);
+	snprintf(q.server, sizeof(q.server), "%s", ms->server);
+	return recorder_ask(m->recorder, &q);
 }
 
 void monitor_on_event(struct monitor *m, monitor_event_fn fn, void *ctx)
@@ -417,6 +493,8 @@ void monitor_finish(struct monitor *m)
 		engine_stop(m->engine); /* last samples reach the recorder */
 	if (ev_is_active(&m->detect_timer))
 		ev_timer_stop(m->loop, &m->detect_timer);
+	if (ev_is_active(&m->peak_timer))
+		ev_timer_stop(m->loop, &m->peak_timer);
 	if (m->detect)
 		detect_finish(m->detect); /* open events end before the flush */
 	if (m->recorder) {
@@ -424,6 +502,7 @@ void monitor_finish(struct monitor *m)
 		recorder_stop(m->recorder, &m->final_rec);
 		m->have_final_rec = true;
 		m->recorder = NULL;
+		ev_async_stop(m->loop, &m->answered);
 		/* the store is ours again: keep the learnt baselines so a
 		 * restart does not start from nothing */
 		char text[8192];

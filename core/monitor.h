@@ -27,6 +27,11 @@ struct detect;
 typedef void (*monitor_sample_fn)(void *ctx, const struct bb_sample *s);
 /* Called on the main thread for every event start, update and end. */
 typedef void (*monitor_event_fn)(void *ctx, const struct bb_event *ev);
+/* Called on the main thread with the answer to monitor_ask_series_history:
+ * status 0 or -errno, the rows by bucket (valid during the call only). */
+struct store_agg;
+typedef void (*monitor_history_fn)(void *ctx, uint64_t token, int status,
+				   const struct store_agg *rows, size_t n);
 
 /* What the command line says; NULL/0 = take it from the configuration. */
 struct monitor_options {
@@ -71,6 +76,16 @@ void monitor_on_sample(struct monitor *m, monitor_sample_fn fn, void *ctx);
 /* Run a bufferbloat test now on every companion server; returns how many
  * servers will run one (0 = none configured).  Never blocks. */
 int monitor_request_bloat(struct monitor *m);
+/* One series' rollups (level STORE_AGG_1MIN or _1HOUR, core/store.h) in
+ * [from_ms, to_ms), read by the storage thread: the main loop never waits
+ * on the database.  0, -ENODEV without a database (--no-db), -EAGAIN while
+ * too many questions wait; the rows arrive through monitor_on_history. */
+struct model_series;
+int monitor_ask_series_history(struct monitor *m,
+			       const struct model_series *ms, int level,
+			       int64_t from_ms, int64_t to_ms, uint64_t token);
+/* Where the answers go (one callback). */
+void monitor_on_history(struct monitor *m, monitor_history_fn fn, void *ctx);
 /* Let a front end see every event change (one callback). */
 void monitor_on_event(struct monitor *m, monitor_event_fn fn, void *ctx);
 /* Queue an event (new or updated) for the database and the front end. */

@@ -6,7 +6,9 @@
  * A write failure starts a backoff (250 ms doubling to 8 s) during which
  * nothing is attempted; while failing, a full `pending` makes room by
  * dropping its oldest batch, so the producers' ring keeps draining.  The
- * thread wakes every 50 ms (or at once on stop); counters are atomics.
+ * thread wakes every 50 ms (or at once on stop or on a question);
+ * counters are atomics.  Questions are answered after the pending writes
+ * were tried, so an answer sees every sample that arrived before it.
  */
 #include "core/recorder.h"
 
@@ -22,6 +24,7 @@
 
 #include "core/clock.h"
 #include "core/event.h"
+#include "core/history.h"
 #include "core/ring.h"
 #include "core/sample.h"
 #include "core/store.h"
@@ -34,6 +37,7 @@
 struct recorder {
 	struct store *st;
 	struct ring *samples, *events;
+	struct ring *asks, *answers; /* main -> storage -> main */
 	struct recorder_opts o;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -223,6 +227,58 @@ static void final_flush(struct recorder *r)
 		rollup(r, 0);
 }
 
+struct row_list {
+	struct store_agg *rows;
+	size_t n, cap;
+};
+
+static int keep_row(void *ctx, const struct store_agg *a)
+{
+	struct row_list *l = ctx;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct store_agg *p = realloc(l->rows, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		l->rows = p;
+		l->cap = cap;
+	}
+	l->rows[l->n++] = *a;
+	return 0;
+}
+
+/* Answer every question waiting; an answer that finds the answers ring
+ * full (nobody polls) is dropped with its rows. */
+static void answer(struct recorder *r)
+{
+	struct recorder_ask q;
+	bool any = false;
+	while (ring_pop(r->asks, &q)) {
+		struct recorder_answer a = { .what = q.what, .token = q.token };
+		if (q.what == RECORDER_ASK_PEAK_HOURS) {
+			a.status = history_peak_hours(r->st, q.to_ms, 7,
+						      &a.peak);
+		} else {
+			struct row_list l = { 0 };
+			a.status = store_read_series_aggs(
+				r->st, q.level, q.interface, q.kind, q.target,
+				q.server, q.from_ms, q.to_ms, keep_row, &l);
+			if (a.status < 0)
+				free(l.rows);
+			else
+				a.rows = l.rows, a.nrows = l.n;
+		}
+		if (a.status < 0 && a.status != -ENOENT)
+			logf_(r, "reading the history failed: %s",
+			      store_last_error(r->st));
+		if (!ring_push(r->answers, &a))
+			free(a.rows);
+		any = true;
+	}
+	if (any && r->o.answered)
+		r->o.answered(r->o.answered_ctx);
+}
+
 static void *run(void *arg)
 {
 	struct recorder *r = arg;
@@ -240,6 +296,7 @@ static void *run(void *arg)
 			rollup(r, r->o.rollup_grace_ms);
 			r->last_rollup = now;
 		}
+		answer(r);
 		if (ring_count(r->samples) < r->o.batch_max || r->failing)
 			wait_tick(r);
 	}
@@ -274,7 +331,10 @@ struct recorder *recorder_start(struct store *st, struct ring *samples,
 		r->o.max_pending = r->o.batch_max;
 	r->pending = calloc(r->o.max_pending, sizeof(*r->pending));
 	r->ev_pending = calloc(MAX_PENDING_EVENTS, sizeof(*r->ev_pending));
-	if (!r->pending || !r->ev_pending) {
+	r->asks = ring_create(RECORDER_MAX_ASKS, sizeof(struct recorder_ask));
+	r->answers = ring_create(RECORDER_MAX_ASKS,
+				 sizeof(struct recorder_answer));
+	if (!r->pending || !r->ev_pending || !r->asks || !r->answers) {
 		snprintf(err, errlen, "recorder: out of memory for %zu samples",
 			 r->o.max_pending);
 		goto fail;
@@ -295,10 +355,27 @@ struct recorder *recorder_start(struct store *st, struct ring *samples,
 	}
 	return r;
 fail:
+	ring_destroy(r->asks);
+	ring_destroy(r->answers);
 	free(r->pending);
 	free(r->ev_pending);
 	free(r);
 	return NULL;
+}
+
+int recorder_ask(struct recorder *r, const struct recorder_ask *q)
+{
+	if (!ring_push(r->asks, q))
+		return -EAGAIN;
+	pthread_mutex_lock(&r->lock);
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+bool recorder_answer(struct recorder *r, struct recorder_answer *out)
+{
+	return ring_pop(r->answers, out);
 }
 
 void recorder_stats(const struct recorder *rec, struct recorder_stats *out)
@@ -328,6 +405,11 @@ int recorder_stop(struct recorder *r, struct recorder_stats *final)
 		*final = s;
 	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->lock);
+	struct recorder_answer a;
+	while (ring_pop(r->answers, &a))
+		free(a.rows);
+	ring_destroy(r->asks);
+	ring_destroy(r->answers);
 	free(r->pending);
 	free(r->ev_pending);
 	free(r);

@@ -7,14 +7,25 @@
  * aggregates every rollup_interval_ms.  A failed batch stays in memory and is
  * retried with backoff; past max_pending samples the oldest are dropped,
  * counted and logged.  Producers only push to the rings and never block.
+ *
+ * The thread also answers questions about the history (recorder_ask), so
+ * the main thread reads the database without ever waiting on it: a question
+ * goes through one ring, its answer comes back through another, and the
+ * answered callback says when to poll (between batches: within 50 ms when
+ * the thread is idle).
  */
 #ifndef BB_RECORDER_H
 #define BB_RECORDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/detect_diag.h"
+#include "core/sample.h"
+
 struct recorder;
+struct store_agg;
 struct ring;
 struct store;
 
@@ -29,6 +40,36 @@ struct recorder_opts {
 	/* Where messages go ([NULL]: stderr); called on the storage thread. */
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
+	/* An answer waits ([NULL]: poll anyway); called on the storage
+	 * thread, so it may only wake the main loop (ev_async_send). */
+	void (*answered)(void *ctx);
+	void *answered_ctx;
+};
+
+/* What the main thread may ask of the history. */
+enum recorder_question {
+	RECORDER_ASK_PEAK_HOURS,  /* history_peak_hours over 7 days to to_ms */
+	RECORDER_ASK_SERIES_AGGS, /* one series' rollups in [from_ms, to_ms) */
+};
+
+struct recorder_ask {
+	enum recorder_question what;
+	uint64_t token; /* echoed in the answer */
+	int64_t from_ms, to_ms;
+	int level; /* STORE_AGG_1MIN or STORE_AGG_1HOUR (series aggs) */
+	int kind;  /* enum bb_probe_kind of the series */
+	char interface[BB_IFNAME_LEN];
+	char target[BB_TARGET_LEN];
+	char server[BB_SERVER_LEN];
+};
+
+struct recorder_answer {
+	enum recorder_question what;
+	uint64_t token;
+	int status;		 /* 0 or -errno (-ENOENT: not enough history) */
+	struct diag_peak peak;	 /* RECORDER_ASK_PEAK_HOURS */
+	struct store_agg *rows;	 /* RECORDER_ASK_SERIES_AGGS, by bucket; */
+	size_t nrows;		 /* the receiver frees rows */
 };
 
 struct recorder_stats {
@@ -47,6 +88,12 @@ struct recorder *recorder_start(struct store *st, struct ring *samples,
 				struct ring *events,
 				const struct recorder_opts *opts, char *err,
 				size_t errlen);
+/* Queue a question (from the one thread that also polls the answers);
+ * 0, or -EAGAIN when RECORDER_MAX_ASKS are unanswered. */
+#define RECORDER_MAX_ASKS 16
+int recorder_ask(struct recorder *rec, const struct recorder_ask *q);
+/* The next answer, if one waits; true when *out was filled. */
+bool recorder_answer(struct recorder *rec, struct recorder_answer *out);
 /* Counters so far; safe from any thread. */
 void recorder_stats(const struct recorder *rec, struct recorder_stats *out);
 /* Flush everything, final rollup, join, free; 0, or -EIO when samples or

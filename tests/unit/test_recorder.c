@@ -6,6 +6,8 @@
  * buffer is dropped and counted, and rollups run on the thread.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -300,6 +302,84 @@ static void test_rollup_on_thread(void **state)
 			 600);
 }
 
+static atomic_int answered_calls;
+
+static void on_answered(void *ctx)
+{
+	(void)ctx;
+	atomic_fetch_add(&answered_calls, 1);
+}
+
+/* Poll for an answer for up to 5 s. */
+static bool wait_answer(struct recorder *rec, struct recorder_answer *a)
+{
+	for (int i = 0; i < 500; i++) {
+		if (recorder_answer(rec, a))
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+/* Questions are answered from the storage thread, after the samples that
+ * came before them were written and rolled up. */
+static void test_questions(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	struct recorder_opts o = { .batch_interval_ms = 20,
+				   .rollup_interval_ms = 30,
+				   .answered = on_answered };
+	push_all(f->samples, 0, 600);
+	struct recorder *rec =
+		recorder_start(f->st, f->samples, NULL, &o, err, sizeof(err));
+	assert_non_null(rec);
+	wait_for(rec, offsetof(struct recorder_stats, rollups), 2 * 5);
+
+	struct recorder_ask q = { .what = RECORDER_ASK_SERIES_AGGS,
+				  .token = 42,
+				  .from_ms = T0_MS - 60000,
+				  .to_ms = T0_MS + 3600000,
+				  .level = STORE_AGG_1MIN,
+				  .kind = BB_KIND_ICMP };
+	snprintf(q.interface, sizeof(q.interface), "eth0");
+	snprintf(q.target, sizeof(q.target), "t1");
+	assert_int_equal(recorder_ask(rec, &q), 0);
+	struct recorder_answer a;
+	assert_true(wait_answer(rec, &a));
+	assert_int_equal(a.token, 42);
+	assert_int_equal(a.status, 0);
+	/* t1: every 5th sample of 120 s at 200 ms, 60 per minute */
+	assert_int_equal(a.nrows, 2);
+	assert_true(a.rows[0].bucket_ms == T0_MS && a.rows[0].count == 60);
+	assert_true(a.rows[1].bucket_ms == T0_MS + 60000 &&
+		    a.rows[1].count == 60 && a.rows[1].lost == 0);
+	/* sample(i) = 10 ms + i us; t1 holds i = 1, 6, ..., 296 in minute 0 */
+	assert_true(a.rows[0].min > 10.0009 && a.rows[0].min < 10.0011);
+	free(a.rows);
+
+	/* the history of one hour has no evening against a day: ENOENT */
+	q = (struct recorder_ask){ .what = RECORDER_ASK_PEAK_HOURS,
+				   .token = 7,
+				   .to_ms = T0_MS + 3600000 };
+	assert_int_equal(recorder_ask(rec, &q), 0);
+	assert_true(wait_answer(rec, &a));
+	assert_true(a.token == 7 && a.status == -ENOENT && a.rows == NULL);
+	assert_true(atomic_load(&answered_calls) >= 2);
+
+	/* an answer nobody polled is freed at stop (ASan would tell) */
+	q.what = RECORDER_ASK_SERIES_AGGS;
+	q.level = STORE_AGG_1MIN;
+	q.from_ms = 0;
+	q.to_ms = INT64_MAX;
+	q.kind = BB_KIND_DNS;
+	snprintf(q.interface, sizeof(q.interface), "eth0");
+	snprintf(q.target, sizeof(q.target), "t4");
+	assert_int_equal(recorder_ask(rec, &q), 0);
+	sleep_ms(200);
+	assert_int_equal(recorder_stop(rec, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +392,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overflow_dropped, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rollup_on_thread, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_questions, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
