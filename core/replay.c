@@ -524,3 +524,13 @@ size_t replay_overview(struct replay *r, double *loss_pct, int64_t *rtt_us,
 	free(o.seen);
 	return n;
 }
+
+int replay_series_aggs(struct replay *r, const struct model_series *ms,
+		       int level, int64_t from_ms, int64_t to_ms,
+		       int (*cb)(void *ctx, const struct store_agg *row),
+		       void *ctx)
+{
+	return store_read_series_aggs(r->st, level, ms->interface,
+				      (int)ms->kind, ms->target, ms->server,
+				      from_ms, to_ms, cb, ctx);
+}

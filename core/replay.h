@@ -59,6 +59,14 @@ long replay_event_near(const struct replay *r, int dir);
  * start: up to max pointers into out; returns how many were written. */
 size_t replay_open_events(const struct replay *r, const struct bb_event **out,
 			  size_t max);
+/* One series' rollups (core/store.h store_read_series_aggs) from the
+ * recording; 0 or -errno. */
+struct model_series;
+struct store_agg;
+int replay_series_aggs(struct replay *r, const struct model_series *ms,
+		       int level, int64_t from_ms, int64_t to_ms,
+		       int (*cb)(void *ctx, const struct store_agg *row),
+		       void *ctx);
 /* Overview for a timeline bar: for each of n equal slices of the recording,
  * the worst loss % of any icmp/udp_echo/dns/tcp_connect series and the
  * median of the icmp/udp_echo RTT medians (us), from agg_1hour when a slice

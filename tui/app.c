@@ -35,6 +35,7 @@
 #include "core/model.h"
 #include "core/monitor.h"
 #include "core/replay.h"
+#include "core/store.h"
 #include "tui/evlog.h"
 #include "tui/keys.h"
 #include "tui/term.h"
@@ -71,6 +72,10 @@ struct app {
 	size_t partial_n;
 	char msgs[MSG_KEEP][MSG_LEN];
 	size_t n_msgs, total_msgs;
+	/* the drilldown's 24 h window (ui.src.hist) */
+	uint64_t hist_token, hist_tokens; /* in flight (0 = none); issued */
+	int64_t hist_asked_ms; /* clock (live or replay) of the last read */
+	int64_t hist_from_ms;  /* first minute asked for */
 	/* replay */
 	int speed_i;
 	double ov_loss[OV_N];
@@ -321,12 +326,91 @@ static void fill_replay(struct app *a)
 		a->total_msgs ? a->msgs[(a->total_msgs - 1) % MSG_KEEP] : NULL;
 }
 
+/* ---- the drilldown's 24 h window from the rollups ------------------------ */
+
+#define HIST_REFRESH_MS 60000 /* the 1-minute rollups change no faster */
+
+static int hist_row(void *ctx, const struct store_agg *row)
+{
+	view_history_add(ctx, row);
+	return 0;
+}
+
+/* Live: the storage thread's answer (main thread, from the monitor). */
+static void on_history(void *ctx, uint64_t token, int status,
+		       const struct store_agg *rows, size_t n)
+{
+	struct app *a = ctx;
+	struct ui_history *h = &a->ui.src.hist;
+
+	if (token != a->hist_token)
+		return; /* an older question: the series changed since */
+	a->hist_token = 0;
+	if (status < 0) {
+		h->why_not = " (the database could not be read)";
+		a->dirty = true;
+		return;
+	}
+	view_history_reset(h, NULL, a->hist_from_ms);
+	for (size_t i = 0; i < n; i++)
+		view_history_add(h, &rows[i]);
+	h->valid = true;
+	a->dirty = true;
+}
+
+/* Read (replay) or ask for (live) the 24 h of the drilldown series when it
+ * is shown and what is held is for another series or a minute old. */
+static void hist_refresh(struct app *a)
+{
+	struct ui *ui = &a->ui;
+	struct ui_history *h = &ui->src.hist;
+	const struct model_series *ms = view_dd_series(ui);
+	int64_t now = ui->src.now_ms;
+	bool same = view_history_of(h, ms);
+
+	if (ui->view != VIEW_DRILLDOWN || ui->span != SPAN_24H || !ms)
+		return;
+	if (same && (a->hist_token ||
+		     (now >= a->hist_asked_ms &&
+		      now - a->hist_asked_ms < HIST_REFRESH_MS)))
+		return;
+	int64_t from = now - (int64_t)(UI_HIST_MINUTES - 1) * 60000;
+
+	if (!same || !h->valid)
+		view_history_reset(h, ms, from);
+	a->hist_asked_ms = now;
+	h->why_not = NULL;
+	if (a->rp) {
+		struct ui_history fresh = *h;
+		view_history_reset(&fresh, ms, from);
+		if (replay_series_aggs(a->rp, ms, STORE_AGG_1MIN,
+				       fresh.from_ms, now + 1, hist_row,
+				       &fresh) < 0) {
+			h->why_not = " (the database could not be read)";
+			return;
+		}
+		fresh.valid = true;
+		*h = fresh;
+		return;
+	}
+	/* live: keep showing the old rows until the answer replaces them */
+	a->hist_from_ms = from - from % 60000;
+	int rc = monitor_ask_series_history(a->mon, ms, STORE_AGG_1MIN,
+					    a->hist_from_ms, now + 1,
+					    ++a->hist_tokens);
+	if (rc == -ENODEV)
+		h->why_not = " (no database: the model's last hour)";
+	else if (rc == 0)
+		a->hist_token = a->hist_tokens;
+}
+
 static void draw(struct app *a)
 {
 	if (a->mon)
 		fill_live(a);
 	else
 		fill_replay(a);
+	hist_refresh(a);
 	view_render(&a->ui, a->cb);
 	term_draw(a->cb);
 	a->dirty = false;
@@ -611,6 +695,7 @@ int app_live(const struct monitor_options *o)
 	a->loop = monitor_loop(a->mon);
 	monitor_on_event(a->mon, on_event, a);
 	monitor_on_sample(a->mon, on_sample, a);
+	monitor_on_history(a->mon, on_history, a);
 	rc = start_screen(a);
 	if (rc == 0)
 		rc = monitor_start(a->mon);

@@ -17,8 +17,10 @@
 
 #include "core/model.h"
 #include "core/stats.h"
+#include "core/store.h"
 #include "tui/evlog.h"
 #include "tui/keys.h"
+#include "tui/series.h"
 
 static const struct view_ops *const views[VIEW_COUNT] = {
 	[VIEW_DASHBOARD] = &view_dashboard,
@@ -251,6 +253,46 @@ void view_section(struct cellbuf *cb, int y, const char *title,
 
 		cellbuf_printf(cb, w - rw - 1, y, ROLE_DIM, 0, " %s ", right);
 	}
+}
+
+bool view_history_of(const struct ui_history *h,
+		     const struct model_series *ms)
+{
+	return ms && h->kind == (int)ms->kind &&
+	       !strcmp(h->target, ms->target) &&
+	       !strcmp(h->iface, ms->interface) &&
+	       !strcmp(h->server, ms->server);
+}
+
+void view_history_reset(struct ui_history *h, const struct model_series *ms,
+			int64_t from_ms)
+{
+	h->valid = false;
+	if (ms) {
+		h->kind = (int)ms->kind;
+		snprintf(h->target, sizeof(h->target), "%s", ms->target);
+		snprintf(h->iface, sizeof(h->iface), "%s", ms->interface);
+		snprintf(h->server, sizeof(h->server), "%s", ms->server);
+	}
+	h->from_ms = from_ms - from_ms % 60000;
+	for (size_t i = 0; i < UI_HIST_MINUTES; i++)
+		h->minute[i] = SERIES_NODATA;
+}
+
+void view_history_add(struct ui_history *h, const struct store_agg *row)
+{
+	int64_t i = (row->bucket_ms - h->from_ms) / 60000;
+	int64_t *m;
+
+	if (row->bucket_ms < h->from_ms || i >= UI_HIST_MINUTES ||
+	    row->count <= 0)
+		return;
+	m = &h->minute[i];
+	if (row->lost > 0)
+		*m = SERIES_LOST;
+	else if (*m != SERIES_LOST && !isnan(row->max) &&
+		 (*m == SERIES_NODATA || row->max * 1e6 > (double)*m))
+		*m = (int64_t)(row->max * 1e6 + 0.5);
 }
 
 int64_t view_interval_ns(const struct ui *ui, const struct model_series *ms)

@@ -69,6 +69,23 @@ struct ui_bloat {
 	char detail[BB_DETAIL_LEN];
 };
 
+/* The drilldown series' last 24 h from the database's 1-minute rollups
+ * (the model holds one hour): filled by the app, off the main thread in
+ * live mode (monitor_ask_series_history), directly in replay. */
+#define UI_HIST_MINUTES 1440
+struct ui_history {
+	bool valid; /* minute[] holds the rows of the series below */
+	char target[BB_TARGET_LEN];
+	char iface[BB_IFNAME_LEN];
+	char server[BB_SERVER_LEN];
+	int kind;
+	int64_t from_ms; /* minute[0]'s start, Unix ms, minute-aligned */
+	/* worst value of each minute in ns, SERIES_LOST when a probe of that
+	 * minute was lost (loss is never averaged away), SERIES_NODATA */
+	int64_t minute[UI_HIST_MINUTES];
+	const char *why_not; /* shown while !valid ("reading...", "no db") */
+};
+
 /* What the data source offers this frame (filled by the app). */
 struct ui_source {
 	struct model *model;  /* the series to show */
@@ -88,6 +105,7 @@ struct ui_source {
 	struct ui_bloat bloat[3];
 	uint64_t echo_lost_up, echo_lost_down;
 	bool bloat_running; /* an on-demand test ('b') is in progress */
+	struct ui_history hist; /* for the drilldown's 24 h window */
 	/* replay only */
 	int64_t first_ms, last_ms;
 	int speed; /* x real time */
@@ -180,6 +198,16 @@ void view_source_sample(struct ui_source *src, const struct bb_sample *s);
 /* The same from the model alone (replay, or before any callback): the
  * newest bufferbloat sample of each series. */
 void view_source_from_model(struct ui_source *src);
+/* True when h is (being) filled for the series ms. */
+struct store_agg;
+bool view_history_of(const struct ui_history *h,
+		     const struct model_series *ms);
+/* Empty h for ms (NULL: the series it is for), its first minute at
+ * from_ms (rounded down). */
+void view_history_reset(struct ui_history *h, const struct model_series *ms,
+			int64_t from_ms);
+/* Fold one 1-minute rollup row of the series into h (outside: ignored). */
+void view_history_add(struct ui_history *h, const struct store_agg *row);
 /* Interval between probes of a series, estimated from its last minute. */
 int64_t view_interval_ns(const struct ui *ui, const struct model_series *ms);
 

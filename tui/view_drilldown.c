@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The drilldown of one target series (Enter on a dashboard row): a large
- * braille RTT plot over 1 min, 10 min or 1 h (w cycles; 24 h needs the
- * database rollups and shows what the model holds), the percentile table
+ * braille RTT plot over 1 min, 10 min, 1 h or 24 h (w cycles; the 24 h
+ * window is the database's 1-minute rollups, one value per minute, with
+ * the model's last hour folded in), the percentile table
  * across the 10 s / 60 s / 5 min / 1 h windows, an RTT histogram, the
  * loss-run histogram and a loss timeline (RFC 3357 loss periods), one-way
  * delay (with a companion server) and the events of that target.
@@ -120,14 +121,14 @@ static void percentiles(struct ui *ui, const struct model_series *ms,
 
 /* RTT histogram of the values in v (ns) as horizontal bars. */
 static void histogram(struct cellbuf *cb, int x, int y, int w, int h,
-		      const int64_t *v, size_t n)
+		      const int64_t *v, size_t n, const char *title)
 {
 	int64_t top = series_top(v, n, 0), lo = INT64_MAX;
 	size_t cnt[32] = { 0 }, over = 0, mx = 1;
 	int nb = h - 1 > 32 ? 32 : h - 1;
 	bool a = cellbuf_ascii(cb);
 
-	cellbuf_put(cb, x, y, "RTT histogram (ms)", ROLE_HEADER, 0);
+	cellbuf_put(cb, x, y, title, ROLE_HEADER, 0);
 	if (nb < 1 || top <= 0)
 		return;
 	for (size_t i = 0; i < n; i++)
@@ -266,6 +267,35 @@ static void oneway(struct ui *ui, const struct model_series *ms,
 			       (unsigned long long)ui->src.echo_lost_down);
 }
 
+/* The 24 h window into ui->scratch, one value per minute: the rollups of
+ * ui->src.hist with the model's newest probes folded in (a minute's worst
+ * value; lost when any of its probes was).  The model's values carry no
+ * time, so each is placed at now - age x interval; merging is by maximum,
+ * so a minute seen by both counts once. */
+static size_t day_values(struct ui *ui, const struct model_series *ms,
+			 int64_t iv)
+{
+	const struct ui_history *h = &ui->src.hist;
+	int64_t *v = ui->scratch, *recent = ui->scratch2;
+	size_t n = stats_series_recent(ms->stats, recent, STATS_MAX_ENTRIES);
+	int64_t now_ms = ui->src.now_ms;
+
+	memcpy(v, h->minute, sizeof(h->minute));
+	for (size_t i = 0; i < n; i++) {
+		int64_t t = now_ms - (int64_t)(n - 1 - i) * (iv / 1000000);
+		int64_t k = (t - h->from_ms) / 60000;
+
+		if (t < h->from_ms || k >= UI_HIST_MINUTES ||
+		    recent[i] == SERIES_NODATA || v[k] == SERIES_LOST)
+			continue;
+		if (recent[i] == SERIES_LOST)
+			v[k] = SERIES_LOST;
+		else if (v[k] == SERIES_NODATA || recent[i] > v[k])
+			v[k] = recent[i];
+	}
+	return UI_HIST_MINUTES;
+}
+
 static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 {
 	const struct model_series *ms = view_dd_series(ui);
@@ -282,18 +312,27 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	}
 	int64_t iv = view_interval_ns(ui, ms);
 	int64_t want = span_s[ui->span] * 1000000000LL / (iv > 0 ? iv : 1);
-	bool capped = false, whole = want <= STATS_MAX_ENTRIES;
+	bool whole = want <= STATS_MAX_ENTRIES;
+	bool day = ui->span == SPAN_24H && ui->src.hist.valid &&
+		   view_history_of(&ui->src.hist, ms);
+	const char *note = "";
+	size_t n;
 
 	if (want > STATS_MAX_ENTRIES)
 		want = STATS_MAX_ENTRIES;
-	size_t n = stats_series_recent(ms->stats, ui->scratch, (size_t)want);
-
-	if (ui->span == SPAN_24H || (int64_t)n < want / 2)
-		capped = ui->span >= SPAN_1H;
+	if (day) {
+		n = day_values(ui, ms, iv);
+		note = " (1-min rollups)";
+	} else {
+		n = stats_series_recent(ms->stats, ui->scratch, (size_t)want);
+		if (ui->span == SPAN_24H)
+			note = ui->src.hist.why_not ? ui->src.hist.why_not
+						    : " (reading the database)";
+	}
 	/* Less history than the window: pad the left with "no data" so the
 	 * probes sit where the time axis says they are (19 s of a 10 min
 	 * window is the right 3 %, not the whole width). */
-	if (whole && (int64_t)n < want) {
+	if (!day && whole && (int64_t)n < want) {
 		size_t pad = (size_t)want - n;
 
 		memmove(ui->scratch + pad, ui->scratch, n * sizeof(int64_t));
@@ -305,8 +344,7 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 		 sample_kind_name(ms->kind),
 		 ms->interface[0] ? ms->interface : "the default route");
 	snprintf(right, sizeof(right), "window %s%s  w: change",
-		 span_name[ui->span],
-		 capped ? " (model holds 1 h; 24 h needs the database)" : "");
+		 span_name[ui->span], note);
 	view_section(cb, y++, title, right, false);
 
 	/* plot */
@@ -326,12 +364,14 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	y += plot_h;
 
 	/* percentiles (+ histogram beside them when wide) */
+	const char *hist_title = day ? "Worst RTT per minute, 24 h (ms)"
+				     : "RTT histogram (ms)";
 	if (y + 5 > end)
 		return;
 	if (w >= 120) {
 		percentiles(ui, ms, cb, 1, y, w * 11 / 20);
 		histogram(cb, w * 11 / 20 + 3, y, w - w * 11 / 20 - 4,
-			  end - y - 4 > 8 ? 9 : 6, ui->scratch, n);
+			  end - y - 4 > 8 ? 9 : 6, ui->scratch, n, hist_title);
 	} else {
 		percentiles(ui, ms, cb, 1, y, w - 2);
 	}
@@ -348,7 +388,7 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	oneway(ui, ms, cb, 16, y);
 	y++;
 	if (w < 120 && end - y >= 12) {
-		histogram(cb, 1, y, w - 2, 7, ui->scratch, n);
+		histogram(cb, 1, y, w - 2, 7, ui->scratch, n, hist_title);
 		y += 7;
 	}
 	if (end - y < 2)

@@ -13,8 +13,10 @@
 #include <cmocka.h>
 
 #include "core/model.h"
+#include "core/store.h"
 #include "tui/evlog.h"
 #include "tui/keys.h"
+#include "tui/series.h"
 #include "tui/term.h"
 #include "tui/view.h"
 
@@ -508,6 +510,55 @@ static void test_server_figures(void **state)
 	keys_dispatch(&f->ui, TERM_KEY_ESC);
 }
 
+/* The 24 h window's minutes from rollup rows: the worst value in ns, a
+ * minute with any lost probe stays lost, rows of other minutes (before the
+ * window, past its end, empty) change nothing. */
+static void test_history_minutes(void **state)
+{
+	static struct ui_history h;
+	struct model *m = model_create(1000000000LL);
+	struct bb_sample s;
+
+	sample_init(&s, BB_KIND_ICMP);
+	snprintf(s.target, sizeof(s.target), "198.18.0.9");
+	s.real_ns = s.mono_ns = 1000000000LL;
+	s.rtt_ns = 5000000;
+	const struct model_series *ms = model_add(m, &s);
+	const int64_t from = 1764000000000LL; /* minute-aligned */
+
+	view_history_reset(&h, ms, from + 59999);
+	assert_true(view_history_of(&h, ms) && !h.valid);
+	assert_true(h.from_ms == from);
+	struct store_agg r = { .bucket_ms = from + 60000, .count = 60,
+			       .max = 12.5 };
+	view_history_add(&h, &r);
+	r.max = 9.0; /* a second row of the same minute: the worst stays */
+	view_history_add(&h, &r);
+	assert_true(h.minute[1] == 12500000);
+	r.bucket_ms = from + 2 * 60000;
+	r.lost = 1;
+	view_history_add(&h, &r);
+	r.lost = 0;
+	r.max = 99.0; /* lost wins over any value */
+	view_history_add(&h, &r);
+	assert_true(h.minute[2] == SERIES_LOST);
+	r.bucket_ms = from - 60000; /* before, after, empty: ignored */
+	view_history_add(&h, &r);
+	r.bucket_ms = from + UI_HIST_MINUTES * 60000LL;
+	view_history_add(&h, &r);
+	r.bucket_ms = from + 3 * 60000;
+	r.count = 0;
+	view_history_add(&h, &r);
+	assert_true(h.minute[0] == SERIES_NODATA &&
+		    h.minute[3] == SERIES_NODATA &&
+		    h.minute[UI_HIST_MINUTES - 1] == SERIES_NODATA);
+	/* another series is not this history */
+	snprintf(s.target, sizeof(s.target), "198.18.0.10");
+	assert_false(view_history_of(&h, model_add(m, &s)));
+	model_destroy(m);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_replay_frame),
 		cmocka_unit_test(test_server_figures),
+		cmocka_unit_test(test_history_minutes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
