@@ -47,6 +47,8 @@ struct replay {
 	int64_t clock_ms;
 	int64_t fed_ms;
 	bool stale; /* a feed failed half way: the next move rebuilds */
+	replay_sample_fn on_sample;
+	void *on_sample_ctx;
 	struct bb_event *ev;
 	size_t nev, ev_cap;
 };
@@ -239,12 +241,26 @@ int64_t replay_now_mono(const struct replay *r)
 
 /* ---- moving the clock --------------------------------------------------- */
 
+struct feed {
+	struct replay *r;
+	struct model *m;
+};
+
 static int feed_cb(void *ctx, const struct bb_sample *s)
 {
+	struct feed *f = ctx;
 	struct bb_sample c = *s;
 	c.mono_ns = c.real_ns; /* one continuous timeline (replay.h) */
-	model_add(ctx, &c);
+	model_add(f->m, &c);
+	if (f->r->on_sample)
+		f->r->on_sample(f->r->on_sample_ctx, &c);
 	return 0;
+}
+
+void replay_on_sample(struct replay *r, replay_sample_fn fn, void *ctx)
+{
+	r->on_sample = fn;
+	r->on_sample_ctx = ctx;
 }
 
 int replay_seek(struct replay *r, int64_t ms)
@@ -257,10 +273,15 @@ int replay_seek(struct replay *r, int64_t ms)
 	if (!m)
 		return -ENOMEM;
 	/* (ms - 1 h, ms]: what the longest window ending now can see. */
+	struct feed f = { r, m };
+	if (r->on_sample)
+		r->on_sample(r->on_sample_ctx, NULL);
 	int rc = store_read_samples(r->st, ms - MS_PER_HOUR + 1, ms + 1,
-				    feed_cb, m);
+				    feed_cb, &f);
 	if (rc < 0) {
+		/* what the callback saw is half a rebuild: redo it next */
 		model_destroy(m);
+		r->stale = true;
 		return rc;
 	}
 	model_destroy(r->prev);
@@ -288,8 +309,8 @@ int replay_advance(struct replay *r, int64_t delta_ms)
 		r->clock_ms = to;
 		return 0;
 	}
-	int rc =
-		store_read_samples(r->st, r->fed_ms + 1, to + 1, feed_cb, r->m);
+	struct feed f = { r, r->m };
+	int rc = store_read_samples(r->st, r->fed_ms + 1, to + 1, feed_cb, &f);
 	if (rc < 0) {
 		/* Some of the step went in: rebuild on the next move. */
 		r->stale = true;

@@ -19,6 +19,7 @@
 struct replay;
 struct model;
 struct bb_event;
+struct bb_sample;
 
 /* Open path read-only; NULL with one clear line in err naming the file
  * (not a database, newer schema, no samples recorded yet...).  The clock
@@ -27,6 +28,11 @@ struct bb_event;
 struct replay *replay_open(const char *path, char *err, size_t errlen);
 /* Close and free. */
 void replay_close(struct replay *r);
+/* Called with every sample fed to the model, after it went in (what live
+ * front ends get from monitor_on_sample); with NULL first when a seek
+ * starts a new model, so what was derived from the old one is dropped. */
+typedef void (*replay_sample_fn)(void *ctx, const struct bb_sample *s);
+void replay_on_sample(struct replay *r, replay_sample_fn fn, void *ctx);
 /* The model the views read.  A seek (or an advance of over an hour) swaps
  * in a new one: fetch it again after moving the clock; the replaced one
  * stays readable until the following swap. */

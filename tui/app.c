@@ -313,7 +313,6 @@ static void fill_replay(struct app *a)
 	for (size_t i = 0; i < model_count(m); i++)
 		if (model_at(m, i)->server[0])
 			s->has_server = true;
-	view_source_from_model(s);
 	for (size_t i = 0; i < model_count(m); i++) {
 		struct stats_summary st;
 
@@ -720,6 +719,20 @@ int app_live(const struct monitor_options *o)
 	return 0;
 }
 
+/* Replay: the same per-sample figures as live (bufferbloat phases, echo
+ * losses by direction); NULL: the model was rebuilt, start over. */
+static void on_replay_sample(void *ctx, const struct bb_sample *s)
+{
+	struct ui_source *src = &((struct app *)ctx)->ui.src;
+
+	if (!s) {
+		memset(src->bloat, 0, sizeof(src->bloat));
+		src->echo_lost_up = src->echo_lost_down = 0;
+		return;
+	}
+	view_source_sample(src, s);
+}
+
 int app_replay(const char *path)
 {
 	struct app *a;
@@ -739,6 +752,7 @@ int app_replay(const char *path)
 		free(a);
 		return 2;
 	}
+	replay_on_sample(a->rp, on_replay_sample, a);
 	replay_overview(a->rp, a->ov_loss, a->ov_rtt, OV_N);
 	a->speed_i = 5; /* 60x */
 	capture_stderr(a);

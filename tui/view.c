@@ -571,15 +571,3 @@ void view_source_sample(struct ui_source *src, const struct bb_sample *s)
 		b->rpm = rpm;
 }
 
-void view_source_from_model(struct ui_source *src)
-{
-	const struct model *m = src->model;
-
-	memset(src->bloat, 0, sizeof(src->bloat));
-	for (size_t i = 0; m && i < model_count(m); i++) {
-		const struct model_series *ms = model_at(m, i);
-
-		if (ms->kind == BB_KIND_BUFFERBLOAT && ms->samples)
-			view_source_sample(src, &ms->last);
-	}
-}

@@ -195,9 +195,6 @@ const char *view_g(const struct cellbuf *cb, const char *utf8,
  * samples by the phase named in their detail, "up D +290ms rpm=190 ..."; the
  * idle RTT is the loaded one minus that increase). */
 void view_source_sample(struct ui_source *src, const struct bb_sample *s);
-/* The same from the model alone (replay, or before any callback): the
- * newest bufferbloat sample of each series. */
-void view_source_from_model(struct ui_source *src);
 /* True when h is (being) filled for the series ms. */
 struct store_agg;
 bool view_history_of(const struct ui_history *h,

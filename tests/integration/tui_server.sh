@@ -76,4 +76,18 @@ rc=$(tui_exit_code 15)
 n=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM measurements WHERE test_type='bufferbloat' AND status='ok'")
 echo "ok: $n bufferbloat results recorded; stderr after exit:"
 cat "$BB_TMP/stderr"
+
+# Replay of that recording: the gauges are per direction there too (the
+# phases share one series; replay hands every sample to the views as live
+# does), and the echo losses by direction are counted again.
+tui_stop
+rm -f "$BB_TMP/rc"
+tui_start 120 40 "$BB_BIN" --replay "$BB_TMP/bb.db"
+tui_wait 'REPLAY' 15
+tui_keys G
+tui_wait ' Upload +(A\+|A|B|C|D|F) .* Download +(A\+|A|B|C|D|F) ' 10
+echo "replay: $(tui_line ' Upload +')"
+tui_line ' Upload +' | grep -q 'idle -' && fail "replay: the upload gauge's idle figure is unknown"
+tui_keys q
+[ "$(tui_exit_code 10)" = 0 ] || fail "replay: q did not exit 0"
 exit 0

@@ -268,6 +268,79 @@ static void test_seek(void **state)
 	replay_close(r);
 }
 
+/* The per-sample callback sees exactly what the model is fed, and a NULL
+ * before a seek rebuilds it. */
+struct seen {
+	uint64_t samples, resets;
+};
+
+static void count_sample(void *ctx, const struct bb_sample *s)
+{
+	struct seen *n = ctx;
+	if (s)
+		n->samples++;
+	else
+		n->resets++, n->samples = 0;
+}
+
+static uint64_t model_samples(struct replay *r)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < model_count(replay_model(r)); i++)
+		n += model_at(replay_model(r), i)->samples;
+	return n;
+}
+
+static void test_sample_callback(void **state)
+{
+	struct fixture *f = *state;
+	write_recording(f->path, 0);
+	struct replay *r = open_ok(f->path);
+	struct seen n = { 0 };
+
+	replay_on_sample(r, count_sample, &n);
+	assert_int_equal(replay_advance(r, 400000), 0);
+	assert_int_equal(n.resets, 0);
+	assert_int_equal(n.samples, model_samples(r));
+	assert_int_equal(n.samples, 401 + 400); /* k = 0..400, 0..399 */
+	assert_int_equal(replay_advance(r, 1000), 0);
+	assert_int_equal(n.samples, 401 + 400 + 2);
+	assert_int_equal(replay_seek(r, T0_MS + 100000), 0);
+	assert_int_equal(n.resets, 1);
+	assert_int_equal(n.samples, model_samples(r));
+	assert_int_equal(n.samples, 101 + 100);
+	replay_close(r);
+}
+
+/* One series' rollups straight from the recording (the 24 h window). */
+static int add_agg(void *ctx, const struct store_agg *a)
+{
+	int64_t *sum = ctx;
+	sum[0]++;
+	sum[1] += a->count;
+	sum[2] += a->lost;
+	return 0;
+}
+
+static void test_series_aggs(void **state)
+{
+	struct fixture *f = *state;
+	write_recording(f->path, 1);
+	struct replay *r = open_ok(f->path);
+	assert_int_equal(replay_advance(r, 60000), 0);
+	const struct model_series *ms = find(r, "198.18.0.11");
+	int64_t sum[3] = { 0 };
+
+	assert_non_null(ms);
+	assert_int_equal(replay_series_aggs(r, ms, STORE_AGG_1MIN, 0,
+					    INT64_MAX, add_agg, sum),
+			 0);
+	assert_int_equal(sum[0], MINUTES);
+	assert_int_equal(sum[1], PROBES);
+	assert_int_equal(sum[2], BURST_LEN);
+	replay_close(r);
+}
+
 /* Two hours at one probe per 10 s: the hour horizon and the guess. */
 static void test_hour_horizon(void **state)
 {
@@ -490,6 +563,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_and_play, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_seek, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sample_callback, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_series_aggs, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_hour_horizon, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_interval_guess, setup,
