@@ -61,9 +61,14 @@ int64_t sparkline_draw(struct cellbuf *cb, int x, int y, int w,
 		if (val < 0)
 			val = 0;
 		if (val > top) {
-			/* Clipped outlier: full height, marked bad. */
+			/* Clipped outlier: full height, marked; red only when
+			 * the value itself is bad (red is for loss and bad
+			 * figures, not for a 0.3 ms blip on a 0.06 ms line). */
+			enum cellbuf_role r = value_role(val, o);
+
 			cellbuf_set(cb, col, y,
-				    ascii ? (uint32_t)'^' : blocks[7], ROLE_BAD,
+				    ascii ? (uint32_t)'^' : blocks[7],
+				    r == ROLE_BAD ? ROLE_BAD : ROLE_WARN,
 				    CELLBUF_BOLD);
 			continue;
 		}

@@ -5,7 +5,8 @@
  * blank.  Levels are the eight blocks ▁▂▃▄▅▆▇█, or "_.-=*#" in ASCII mode.
  * The scale floor is 0 and its top is fixed by the caller or the nice ceiling
  * of the visible p95.  A value above the top is clipped: drawn full height
- * ('^' in ASCII) in ROLE_BAD, so a single spike never flattens the line.
+ * ('^' in ASCII) in ROLE_WARN (ROLE_BAD when the value is >= bad), so a
+ * single spike never flattens the line and is never taken for a loss.
  * A lost probe is a '×' ('!' in ASCII) in ROLE_LOSS, never a gap; no data is
  * a dim blank.
  */

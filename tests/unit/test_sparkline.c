@@ -110,6 +110,25 @@ static void test_outlier_does_not_flatten(void **state)
 	cellbuf_free(cb);
 }
 
+/* Loopback: 60 us probes and one 300 us blip, far below the warn (100 ms)
+ * and bad (250 ms) thresholds: the blip is clipped and marked, but yellow,
+ * not the red of a loss or a bad figure. */
+static void test_small_blip_not_red(void **state)
+{
+	struct cellbuf *cb = cellbuf_new(30, 1);
+	int64_t v[30];
+	struct sparkline_opts o = { .warn = 100000, .bad = 250000 };
+
+	for (int i = 0; i < 30; i++)
+		v[i] = 60;
+	v[12] = 300;
+	sparkline_draw(cb, 0, 0, 30, v, 30, &o);
+	assert_int_equal(ch(cb, 12), 0x2588);
+	assert_int_equal(role(cb, 12), ROLE_WARN);
+	assert_int_equal(role(cb, 11), ROLE_OK);
+	cellbuf_free(cb);
+}
+
 static void test_thresholds_and_fixed_scale(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(4, 1);
@@ -138,7 +157,7 @@ static void test_ascii_fallback(void **state)
 	sparkline_draw(cb, 0, 0, 9, v, 9, &o);
 	assert_string_equal(text(cb, 0), " _.-=*#!^");
 	assert_int_equal(role(cb, 7), ROLE_LOSS);
-	assert_int_equal(role(cb, 8), ROLE_BAD);
+	assert_int_equal(role(cb, 8), ROLE_WARN); /* off the scale */
 	assert_int_equal(role(cb, 0), ROLE_DIM);
 	cellbuf_free(cb);
 }
@@ -173,7 +192,7 @@ static void test_negative_and_huge(void **state)
 	/* p95 index 1 of {0, MAX-1, MAX}: no nice number above it fits. */
 	assert_true(sparkline_draw(cb, 0, 0, 3, v, 3, NULL) == INT64_MAX - 1);
 	assert_int_equal(ch(cb, 0), 0x2581);
-	assert_int_equal(role(cb, 1), ROLE_BAD);
+	assert_int_equal(role(cb, 1), ROLE_WARN);
 	assert_int_equal(ch(cb, 2), 0x2588);
 	assert_int_equal(role(cb, 2), ROLE_NORMAL);
 	cellbuf_free(cb);
@@ -187,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_loss_mark_at_right_column),
 		cmocka_unit_test(test_outlier_does_not_flatten),
 		cmocka_unit_test(test_thresholds_and_fixed_scale),
+		cmocka_unit_test(test_small_blip_not_red),
 		cmocka_unit_test(test_ascii_fallback),
 		cmocka_unit_test(test_empty_and_all_lost),
 		cmocka_unit_test(test_negative_and_huge),
