@@ -116,7 +116,9 @@ static void draw_series(const struct area *a, const int64_t *v, size_t n,
 		}
 		if (val < 0)
 			val = 0;
-		role = val > top ? ROLE_BAD : value_role(val, o);
+		role = value_role(val, o);
+		if (val > top && role != ROLE_BAD)
+			role = ROLE_WARN; /* off the scale: marked, not red */
 		dr = a->dh - 1 -
 		     (val > top ? a->dh - 1 : level_of(val, top, a->dh));
 		dot(a, dc, dr, role);

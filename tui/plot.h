@@ -7,8 +7,9 @@
  * 2 x 4 braille dots, so a cell column shows two values; in ASCII mode a cell
  * is one '*'.  Newest values are at the right.  A lost probe fills its dot
  * column from bottom to top in ROLE_LOSS ('!' in ASCII), a value above the top
- * is drawn on the top row in ROLE_BAD, no data is left empty.  The x-axis
- * carries three time labels supplied by the caller.
+ * is drawn on the top row in ROLE_WARN (ROLE_BAD when it is bad), no data
+ * is left empty.  The x-axis carries three time labels supplied by the
+ * caller.
  *
  *   title                             (only when o->title is set)
  *   100 ┤⠀⠀⣀⡀⠀
