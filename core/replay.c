@@ -486,6 +486,12 @@ static int peek_slice(struct overview *o, size_t i)
 	int64_t from = slice_start(r, i, o->n);
 	int64_t to =
 		i + 1 < o->n ? slice_start(r, i + 1, o->n) : r->last_ms + 1;
+	/* A slice shorter than two probe intervals (a short recording) would
+	 * hold one target's probe and not another's, striping the bar: read
+	 * at least two intervals so every series is in every slice. */
+	int64_t least = 2 * r->interval_ns / BB_NS_PER_MS;
+	if (to - from < least)
+		to = from + least;
 	if (to <= from)
 		return 0;
 	o->nser = 0;

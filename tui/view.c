@@ -383,9 +383,19 @@ static void draw_timeline(struct ui *ui, struct cellbuf *cb, int y)
 	if (bw < 4)
 		return;
 	for (int i = 0; i < bw; i++) {
-		size_t k = s->ov_n ? (size_t)i * s->ov_n / (size_t)bw : 0;
-		double loss = s->ov_n ? s->ov_loss[k] : NAN;
+		/* the worst of the slices under this cell: one lossy slice
+		 * among fine ones must not vanish with the bar's width */
+		size_t k0 = (size_t)i * s->ov_n / (size_t)bw;
+		size_t k1 = (size_t)(i + 1) * s->ov_n / (size_t)bw;
+		double loss = NAN;
 		enum cellbuf_role r = ROLE_OK;
+
+		if (k1 <= k0)
+			k1 = k0 + 1;
+		for (size_t k = k0; k < k1 && k < s->ov_n; k++)
+			if (!isnan(s->ov_loss[k]) &&
+			    (isnan(loss) || s->ov_loss[k] > loss))
+				loss = s->ov_loss[k];
 		uint32_t ch = a ? '=' : 0x2580; /* ▀ */
 
 		if (isnan(loss))

@@ -501,6 +501,47 @@ static void test_overview(void **state)
 	replay_close(r);
 }
 
+/* A 5 s recording at 100 ms, one target always lost, in 512 slices of
+ * ~10 ms: every slice with data shows that target's loss (no stripes of
+ * "fine" slices that merely held no probe of it). */
+static void test_overview_short(void **state)
+{
+	struct fixture *f = *state;
+	static struct bb_sample s[100];
+	struct store *st = open_rw(f->path);
+	for (int k = 0; k < 50; k++)
+		for (int t = 0; t < 2; t++) {
+			struct bb_sample *p = &s[2 * k + t];
+			sample_init(p, BB_KIND_ICMP);
+			snprintf(p->target, sizeof(p->target), "198.18.0.%d",
+				 20 + t);
+			p->real_ns = (T0_MS + k * 100 + t * 50) * BB_NS_PER_MS;
+			p->mono_ns = p->real_ns;
+			p->seq = (uint32_t)k;
+			if (t)
+				p->status = BB_STATUS_TIMEOUT;
+			else
+				p->rtt_ns = BB_NS_PER_MS;
+		}
+	assert_int_equal(store_write_samples(st, s, 100), 0);
+	store_close(st);
+	struct replay *r = open_ok(f->path);
+	enum { N = 512 };
+	static double loss[N];
+	static int64_t rtt[N];
+	int with_data = 0;
+	assert_int_equal(replay_overview(r, loss, rtt, N), N);
+	for (int i = 0; i < N; i++) {
+		if (isnan(loss[i]))
+			continue;
+		with_data++;
+		if (loss[i] < 99.0)
+			fail_msg("slice %d shows %.1f %% loss", i, loss[i]);
+	}
+	assert_true(with_data > N / 2);
+	replay_close(r);
+}
+
 static void test_overview_gap(void **state)
 {
 	struct fixture *f = *state;
@@ -573,6 +614,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overview, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overview_short, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_overview_gap, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
