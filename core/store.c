@@ -1270,7 +1270,8 @@ static double col_real(sqlite3_stmt *q, int col)
 	return sqlite3_column_double(q, col);
 }
 
-/* Rows of q (bucket_ms, series, test_type, count, lost, min..p99) -> cb. */
+/* Rows of q (bucket_ms, series, test_type, count, lost, min..p99,
+ * interface, target, server_name) -> cb. */
 static int agg_rows(struct store *st, sqlite3_stmt *q, store_agg_fn cb,
 		    void *ctx)
 {
@@ -1290,6 +1291,9 @@ static int agg_rows(struct store *st, sqlite3_stmt *q, store_agg_fn cb,
 			.p95 = col_real(q, 9),
 			.p99 = col_real(q, 10),
 		};
+		col_text(q, 11, a.interface, sizeof(a.interface));
+		col_text(q, 12, a.target, sizeof(a.target));
+		col_text(q, 13, a.server, sizeof(a.server));
 		ret = cb(ctx, &a);
 		if (ret)
 			break;
@@ -1302,7 +1306,8 @@ static int agg_rows(struct store *st, sqlite3_stmt *q, store_agg_fn cb,
 
 #define AGG_COLUMNS                                                        \
 	"SELECT a.bucket_ms, a.series, e.test_type, a.count, a.lost, a.min," \
-	" a.max, a.avg, a.p50, a.p95, a.p99 FROM "
+	" a.max, a.avg, a.p50, a.p95, a.p99, e.interface, e.target,"       \
+	" e.server_name FROM "
 
 int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
 		    store_agg_fn cb, void *ctx)

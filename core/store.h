@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/sample.h"
+
 struct store;
 struct bb_sample;
 struct bb_event;
@@ -76,6 +78,9 @@ struct store_agg {
 	int64_t bucket_ms; /* bucket start, Unix ms */
 	int64_t series;	   /* series id */
 	int kind;	   /* enum bb_probe_kind, -1 when unknown */
+	char interface[BB_IFNAME_LEN]; /* the series' place, as in samples */
+	char target[BB_TARGET_LEN];
+	char server[BB_SERVER_LEN];
 	int64_t count, lost;
 	double min, max, avg, p50, p95, p99;
 };
