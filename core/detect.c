@@ -52,6 +52,7 @@
 #define MAX_LOADED	  64 /* persisted baselines waiting for a series */
 #define MAX_SYNC	  8
 #define FAIL_RING	  32
+#define LOAD_FAIL_RING	  256 /* a test's lost echoes in a loss window */
 #define SEED_SAMPLES	  5
 #define SPIKE_MIN_RISE_NS (10 * BB_NS_PER_MS)
 #define RISE_TAU_NS	  (300 * BB_NS_PER_S)
@@ -122,6 +123,11 @@ struct dseries {
 	int tseed;
 	int64_t tseed_max, tbase_mono, low_since, low_since_real, low_worst,
 		last_tput;
+	/* our own tests' echoes (BB_SAMPLE_UNDER_LOAD): the model's windows
+	 * hold them, so the window-based detectors must leave them out */
+	int64_t load_mono; /* newest one, 0 = none */
+	int64_t load_fails[LOAD_FAIL_RING];
+	unsigned nload_fail;
 };
 
 struct outage {
@@ -542,6 +548,18 @@ static unsigned excluded(const struct detect *d, const struct dseries *ds,
 	return n;
 }
 
+/* Losses of our own tests' echoes sent after from (the newest
+ * LOAD_FAIL_RING). */
+static unsigned loaded_fails(const struct dseries *ds, int64_t from)
+{
+	unsigned n = 0, have = ds->nload_fail < LOAD_FAIL_RING
+				       ? ds->nload_fail
+				       : LOAD_FAIL_RING;
+	for (unsigned i = 0; i < have; i++)
+		n += ds->load_fails[i] > from;
+	return n;
+}
+
 static bool in_outage(const struct joint *j, int64_t t)
 {
 	if (j->active && t >= j->cur.start)
@@ -817,11 +835,18 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 {
 	/* Echoes sent while our own throughput or bloat test saturated the
 	 * line measure that load, not the line: the bloat result judges it. */
-	if (!ms || (s->flags & (BB_SAMPLE_DUPLICATE | BB_SAMPLE_UNDER_LOAD)))
+	if (!ms || (s->flags & BB_SAMPLE_DUPLICATE))
 		return;
 	struct dseries *ds = series_for(d, ms);
 	if (!ds)
 		return;
+	if (s->flags & BB_SAMPLE_UNDER_LOAD) {
+		ds->load_mono = s->mono_ns;
+		if (s->status != BB_STATUS_OK && !(s->flags & BB_SAMPLE_LATE))
+			ds->load_fails[ds->nload_fail++ % LOAD_FAIL_RING] =
+				s->mono_ns;
+		return;
+	}
 	if (s->flags & BB_SAMPLE_LATE) {
 		/* a reply after the timeout (capped at two intervals when
 		 * probing fast): the probe already counted as lost, but its
@@ -976,7 +1001,12 @@ static void eval_jitter(struct detect *d, struct dseries *ds, int64_t now)
 	const struct bb_config *c = &d->cfg;
 	int sustain = c->thresholds.jitter_sustain_s;
 	struct stats_summary st;
-	stats_series_summary(ds->ms->stats, window_for(sustain), now, &st);
+	enum stats_window w = window_for(sustain);
+	/* the window holds echoes of our own test: their delay variation is
+	 * the test's load (the bufferbloat result judges that), not the line */
+	if (ds->load_mono && now - ds->load_mono < stats_window_ns(w))
+		return;
+	stats_series_summary(ds->ms->stats, w, now, &st);
 	if (st.ipdv_mean == BB_NONE || !ds->interval_ns)
 		return;
 	int64_t want = (int64_t)sustain * BB_NS_PER_S / ds->interval_ns;
@@ -1072,7 +1102,8 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 	int64_t wns = (int64_t)wsec * BB_NS_PER_S;
 	struct stats_summary st, cur;
 	stats_series_summary(ds->ms->stats, w, now, &st);
-	unsigned ex = excluded(d, ds, now - stats_window_ns(w));
+	unsigned ex = excluded(d, ds, now - stats_window_ns(w)) +
+		      loaded_fails(ds, now - stats_window_ns(w));
 	unsigned lost = st.lost > ex ? st.lost - ex : 0;
 	unsigned sent = st.count > ex ? st.count - ex : 0;
 	double pct = sent ? 100.0 * lost / sent : 0;
@@ -1085,7 +1116,11 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 	stats_series_summary(ds->ms->stats, STATS_10S, now, &cur);
 	const struct joint *j = &d->joint[ds->joint];
 	bool joint = j->active && ds->fail_since >= j->cur.start;
-	unsigned run = joint ? 0 : cur.loss_run_current;
+	/* a run that our own test's losses end is the test's, not the line's */
+	bool run_loaded = ds->nload_fail &&
+			  ds->load_fails[(ds->nload_fail - 1) % LOAD_FAIL_RING] >
+				  (lf == INT64_MIN ? 0 : lf);
+	unsigned run = joint || run_loaded ? 0 : cur.loss_run_current;
 	bool run_bad = run >= (unsigned)c->thresholds.consecutive_loss_warning;
 	if (!((pct_bad && recent) || run_bad))
 		return;
@@ -1163,7 +1198,8 @@ static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 	struct stats_summary st;
 	enum stats_window w = STATS_5M;
 	stats_series_summary(ds->ms->stats, w, now, &st);
-	unsigned ex = excluded(d, ds, now - stats_window_ns(w));
+	unsigned ex = excluded(d, ds, now - stats_window_ns(w)) +
+		      loaded_fails(ds, now - stats_window_ns(w));
 	unsigned lost = st.lost > ex ? st.lost - ex : 0;
 	unsigned sent = st.count > ex ? st.count - ex : 0;
 	if (sent < 3)

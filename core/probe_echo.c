@@ -64,6 +64,9 @@
 #define STATS_WAIT_NS	(5 * BB_NS_PER_S)
 #define DL_MAX_NS	(60 * BB_NS_PER_S)
 #define NOT_UP_RETRY_NS (200 * BB_NS_PER_MS)
+/* After a test, echoes still meet the queue it filled (a cable modem's
+ * buffer holds up to about a second): they count as under load. */
+#define LOAD_DRAIN_NS (1 * BB_NS_PER_S)
 
 enum slot_state { S_FREE, S_INFLIGHT, S_EXPIRED, S_ANSWERED, S_REPORTED };
 enum test_kind { T_NONE, T_UPLOAD, T_DOWNLOAD, T_BLOAT };
@@ -98,7 +101,8 @@ struct probe {
 	ev_timer tmo, knock, sched, pace, bstep;
 	/* tests */
 	int64_t tput_next[3], bloat_next;
-	int64_t last_up_kbps, last_down_kbps;
+	struct tput_memory up_rates, down_rates; /* past tests */
+	int64_t load_ended_mono; /* when our last test stopped loading */
 	uint32_t test_seq;
 	struct {
 		enum test_kind kind;
@@ -309,7 +313,9 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 	s->phase = (int8_t)phase;
 	s->session = p->session;
 	s->load_start = p->b_load_start;
-	s->under_load = p->cur.kind != T_NONE;
+	/* our own test, or the queue it filled still draining */
+	s->under_load = p->cur.kind != T_NONE ||
+			clock_mono_ns() - p->load_ended_mono < LOAD_DRAIN_NS;
 	s->send_mono = clock_mono_ns();
 	s->send_real = clock_real_ns();
 	s->send_err = deadline ? s->send_mono - deadline : 0;
@@ -497,7 +503,7 @@ static void upload_start(struct probe *p, uint32_t bytes)
 	p->cur.bytes = bytes;
 	p->cur.start_mono = clock_mono_ns();
 	p->cur.start_real = clock_real_ns();
-	p->cur.rate_kbps = tput_next_rate(p->last_up_kbps);
+	p->cur.rate_kbps = tput_next_rate(&p->up_rates);
 	struct wire_msg m = { .type = WIRE_THROUGHPUT_START };
 	m.u.throughput_start.test_id = p->cur.id;
 	m.u.throughput_start.target_bytes = bytes;
@@ -531,7 +537,7 @@ static void download_start(struct probe *p, uint32_t bytes)
 	p->cur.start_real = clock_real_ns();
 	/* 0 = the server's cap for the first test */
 	p->cur.rate_kbps =
-		p->last_down_kbps > 0 ? tput_next_rate(p->last_down_kbps) : 0;
+		p->down_rates.last_kbps > 0 ? tput_next_rate(&p->down_rates) : 0;
 	p->cur.deadline = p->cur.start_mono + DL_MAX_NS;
 	tput_rx_reset(p->rx);
 	download_request(p);
@@ -549,7 +555,7 @@ static void download_finish(struct probe *p, uint32_t chunks)
 		emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_ERROR, BB_NONE,
 			  r.loss_ppm, "too few packets received");
 	} else {
-		p->last_down_kbps = r.kbps;
+		tput_remember(&p->down_rates, r.kbps);
 		emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_OK, r.kbps, r.loss_ppm,
 			  d);
 	}
@@ -615,7 +621,7 @@ static void on_stats(struct probe *p, const struct wire_msg *m)
 		char d[BB_DETAIL_LEN];
 		snprintf(d, sizeof(d), "%u kB at %lld kbps", bytes / 1000,
 			 (long long)p->cur.rate_kbps);
-		p->last_up_kbps = m->u.throughput_stats.kbps;
+		tput_remember(&p->up_rates, m->u.throughput_stats.kbps);
 		emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_OK,
 			  m->u.throughput_stats.kbps, ppm, d);
 	}
@@ -673,6 +679,7 @@ static void on_sched(struct ev_loop *loop, ev_timer *w, int revents)
 static void test_done(struct probe *p)
 {
 	p->cur.kind = T_NONE;
+	p->load_ended_mono = clock_mono_ns();
 	ev_timer_stop(p->loop, &p->pace);
 	sched_arm(p);
 }
@@ -765,8 +772,8 @@ static void bloat_load_begin(struct probe *p, int64_t now)
 	p->b_up_load = ph == BLOAT_UP || ph == BLOAT_BOTH;
 	p->b_down_load = ph == BLOAT_DOWN || ph == BLOAT_BOTH;
 	if (p->b_down_load) {
-		p->b_down_kbps = p->last_down_kbps > 0
-					 ? tput_next_rate(p->last_down_kbps)
+		p->b_down_kbps = p->down_rates.last_kbps > 0
+					 ? tput_next_rate(&p->down_rates)
 					 : RAMP_START_KBPS;
 		bloat_request_down(p, now);
 	}
@@ -776,8 +783,8 @@ static void bloat_load_begin(struct probe *p, int64_t now)
 		bloat_send_start(p);
 		p->cur.sent = 0;
 		p->cur.chunk_seq = 0;
-		p->b_up_kbps = p->last_up_kbps > 0
-				       ? tput_next_rate(p->last_up_kbps)
+		p->b_up_kbps = p->up_rates.last_kbps > 0
+				       ? tput_next_rate(&p->up_rates)
 				       : RAMP_START_KBPS;
 		tput_pacer_start(&p->cur.pacer, p->b_up_kbps,
 				 now + 10 * BB_NS_PER_MS);

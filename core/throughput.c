@@ -54,15 +54,26 @@ void tput_pacer_sent(struct tput_pacer *p, size_t ip_len)
 	p->sent += ip_len;
 }
 
-int64_t tput_next_rate(int64_t last_kbps)
+int64_t tput_next_rate(const struct tput_memory *m)
 {
-	int64_t r = last_kbps > 0 ? (int64_t)(last_kbps * TPUT_OVERSHOOT)
-				  : TPUT_START_KBPS;
+	int64_t base = m->last_kbps > m->peak_kbps ? m->last_kbps
+						   : m->peak_kbps;
+	int64_t r = base > 0 ? (int64_t)((double)base * TPUT_OVERSHOOT)
+			     : TPUT_START_KBPS;
 	if (r < 64)
 		r = 64;
 	if (r > TPUT_MAX_KBPS)
 		r = TPUT_MAX_KBPS;
 	return r;
+}
+
+void tput_remember(struct tput_memory *m, int64_t kbps)
+{
+	if (kbps <= 0)
+		return;
+	int64_t faded = (int64_t)((double)m->peak_kbps * TPUT_PEAK_DECAY);
+	m->last_kbps = kbps;
+	m->peak_kbps = kbps > faded ? kbps : faded;
 }
 
 struct tput_rx *tput_rx_new(void)

@@ -20,6 +20,7 @@
 #define TPUT_START_KBPS	 100000	 /* first test when nothing is known */
 #define TPUT_MAX_KBPS	 2000000 /* never pace faster than this */
 #define TPUT_OVERSHOOT	 1.5	 /* pace this much above the last rate */
+#define TPUT_PEAK_DECAY	 0.9	 /* the remembered peak fades per test */
 #define TPUT_MAX_PACKETS (1u << 20)
 
 /* Spreads bytes evenly: by time t after start, at most rate * t + one
@@ -50,9 +51,22 @@ int64_t tput_pacer_due(const struct tput_pacer *p, size_t ip_len,
 		       int64_t now_ns);
 /* Count ip_len bytes as sent. */
 void tput_pacer_sent(struct tput_pacer *p, size_t ip_len);
-/* Rate for the next test: TPUT_OVERSHOOT x last (TPUT_START_KBPS when
- * last <= 0), clamped to [64, TPUT_MAX_KBPS]. */
-int64_t tput_next_rate(int64_t last_kbps);
+/* What one direction's past tests say about the line.  A test can only
+ * measure up to the rate it is paced at, so pacing at 1.5 x the last
+ * result alone would take several tests to see a line recover from a deep
+ * fall; the remembered peak (fading by TPUT_PEAK_DECAY per test, so a
+ * lasting downgrade is followed) lets the first test after a recovery
+ * measure it. */
+struct tput_memory {
+	int64_t last_kbps; /* newest result, 0 = none yet */
+	int64_t peak_kbps; /* max(result, peak x TPUT_PEAK_DECAY) */
+};
+
+/* Rate for the next test: TPUT_OVERSHOOT x max(last, peak)
+ * (TPUT_START_KBPS when nothing is known), clamped to [64, TPUT_MAX_KBPS]. */
+int64_t tput_next_rate(const struct tput_memory *m);
+/* Remember a test's result (kbps > 0). */
+void tput_remember(struct tput_memory *m, int64_t kbps);
 
 /* Receiver for one download; NULL on out of memory. */
 struct tput_rx *tput_rx_new(void);

@@ -719,11 +719,17 @@ static void test_under_load_ignored(void **state)
 			snprintf(s.server, sizeof(s.server), "lab");
 			s.seq = (uint32_t)(t / MS);
 			s.flags = flagged ? BB_SAMPLE_UNDER_LOAD : 0;
-			/* every third lost, the rest 30x the baseline */
+			/* every third lost, the rest 5x to 30x the baseline:
+			 * loss, a spike and jitter, all of the test's load */
 			s.status = i % 3 ? BB_STATUS_OK : BB_STATUS_TIMEOUT;
 			if (s.status == BB_STATUS_OK)
-				s.rtt_ns = 300 * MS;
+				s.rtt_ns = (i % 2 ? 300 : 50) * MS;
 			detect_sample(f->d, model_add(f->m, &s), &s);
+		}
+		/* the line is fine again: the windows still hold the load */
+		for (int i = 0; i < 80; i++, t += 100 * MS) {
+			ticks_to(f, t);
+			feed_echo(f, t, 1, NULL);
 		}
 		ticks_to(f, t + 5 * SEC);
 		if (flagged)

@@ -37,8 +37,32 @@ static void test_pacer(void **state)
 	assert_in_range(sent, 999, 1001); /* 1000 x 1000 B in 1 s */
 	assert_int_equal(tput_ip_len(1200, 0), 1228);
 	assert_int_equal(tput_ip_len(1200, 1), 1248);
-	assert_int_equal(tput_next_rate(0), TPUT_START_KBPS);
-	assert_int_equal(tput_next_rate(10000), 15000);
+	struct tput_memory m = { 0 };
+	assert_int_equal(tput_next_rate(&m), TPUT_START_KBPS);
+	tput_remember(&m, 10000);
+	assert_int_equal(tput_next_rate(&m), 15000);
+	tput_remember(&m, -1); /* no result: nothing learnt */
+	assert_int_equal(tput_next_rate(&m), 15000);
+}
+
+/* A line at 20 Mbit/s falls to 5 and comes back: the first test after the
+ * recovery is paced above 20, so it can measure the recovery (pacing at
+ * 1.5 x 5 = 7.5 would take four tests); a lasting downgrade is followed
+ * as the peak fades. */
+static void test_rate_memory(void **state)
+{
+	struct tput_memory m = { 0 };
+	tput_remember(&m, 20000);
+	tput_remember(&m, 5000);
+	assert_int_equal(m.last_kbps, 5000);
+	assert_true(tput_next_rate(&m) >= 20000);
+	tput_remember(&m, 5000);
+	assert_true(tput_next_rate(&m) >= 20000); /* 1.5 x 16.2 */
+	for (int i = 0; i < 30; i++)
+		tput_remember(&m, 5000);
+	assert_int_equal(tput_next_rate(&m), 7500);
+	tput_remember(&m, 3000000); /* clamped at the cap */
+	assert_int_equal(tput_next_rate(&m), TPUT_MAX_KBPS);
 }
 
 static void test_rx(void **state)
@@ -103,6 +127,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pacer),
+		cmocka_unit_test(test_rate_memory),
 		cmocka_unit_test(test_rx),
 		cmocka_unit_test(test_grades),
 		cmocka_unit_test(test_bloat_result),
