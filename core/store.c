@@ -1309,6 +1309,20 @@ static int agg_rows(struct store *st, sqlite3_stmt *q, store_agg_fn cb,
 	" a.max, a.avg, a.p50, a.p95, a.p99, e.interface, e.target,"       \
 	" e.server_name FROM "
 
+/* sql[level] prepared with the bucket range bound as ?1, ?2. */
+static int agg_prepare(struct store *st, const char *const sql[2], int level,
+		       int64_t from_ms, int64_t to_ms, sqlite3_stmt **q)
+{
+	if (level != STORE_AGG_1MIN && level != STORE_AGG_1HOUR)
+		return set_err(st, -EINVAL, "no rollup level %d", level);
+	int rc = sqlite3_prepare_v2(st->db, sql[level], -1, q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "reading rollups");
+	sqlite3_bind_int64(*q, 1, from_ms);
+	sqlite3_bind_int64(*q, 2, to_ms);
+	return 0;
+}
+
 int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
 		    store_agg_fn cb, void *ctx)
 {
@@ -1322,15 +1336,9 @@ int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
 		" WHERE a.bucket_ms >= ?1 AND a.bucket_ms < ?2"
 		" ORDER BY a.bucket_ms, a.series",
 	};
-	if (level != STORE_AGG_1MIN && level != STORE_AGG_1HOUR)
-		return set_err(st, -EINVAL, "no rollup level %d", level);
 	sqlite3_stmt *q;
-	int rc = sqlite3_prepare_v2(st->db, sql[level], -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return sql_fail(st, rc, "reading rollups");
-	sqlite3_bind_int64(q, 1, from_ms);
-	sqlite3_bind_int64(q, 2, to_ms);
-	return agg_rows(st, q, cb, ctx);
+	int rc = agg_prepare(st, sql, level, from_ms, to_ms, &q);
+	return rc < 0 ? rc : agg_rows(st, q, cb, ctx);
 }
 
 int store_read_series_aggs(struct store *st, int level, const char *interface,
@@ -1353,16 +1361,12 @@ int store_read_series_aggs(struct store *st, int level, const char *interface,
 		" test_type = ?4 AND target = ?5 AND server_name = ?6)"
 		" ORDER BY a.bucket_ms, a.series",
 	};
-	if (level != STORE_AGG_1MIN && level != STORE_AGG_1HOUR)
-		return set_err(st, -EINVAL, "no rollup level %d", level);
 	if (kind < 0 || kind >= BB_KIND_COUNT)
 		return set_err(st, -EINVAL, "no probe kind %d", kind);
 	sqlite3_stmt *q;
-	int rc = sqlite3_prepare_v2(st->db, sql[level], -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return sql_fail(st, rc, "reading rollups");
-	sqlite3_bind_int64(q, 1, from_ms);
-	sqlite3_bind_int64(q, 2, to_ms);
+	int rc = agg_prepare(st, sql, level, from_ms, to_ms, &q);
+	if (rc < 0)
+		return rc;
 	sqlite3_bind_text(q, 3, interface, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 4, sample_kind_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 5, target, -1, SQLITE_STATIC);
