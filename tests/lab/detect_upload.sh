@@ -12,8 +12,10 @@
 # test, is raised by the second and ends at the third.
 #
 # Asserts: one upload_degradation event and no download_degradation, and
-# nothing raised by the tests' own load (echoes sent while a test or its
-# queue ran are flagged under load and left out of every window);
+# nothing raised by the tests' own load, neither on the echo stream nor on
+# a ping to the server through the same queues (echoes sent while a test
+# or its queue ran are flagged under load, pings of that interface at the
+# same time count as loaded too, and both are left out of every window);
 # start after the injection and within one schedule gap (6 s) of it;
 # duration (first to last low test) no longer than the injection and at
 # least the injection minus two schedule gaps; expected_kbps within 10 %
@@ -39,6 +41,7 @@ det_server
 kb=1250
 bb_write_config "$BB_TMP/bb.conf" \
 	'general={ test_interval_ms = 100; probe_timeout_ms = 500; }' \
+	'targets={ isp_gateway = "none"; public_dns = []; custom = [ "198.18.1.2" ]; }' \
 	"servers=$DET_SERVERS" \
 	'thresholds={ throughput_sustain_s = 5; }' \
 	"tests={ dns = { enabled = false; dns_servers = []; };
