@@ -1633,14 +1633,12 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 		}
 	verdict_routing(d, buf, len);
 	verdict_interfaces(d, buf, len);
-	if (d->peak.degraded)
-		cat(buf, len,
-		    "%sEvenings are worse: %.1f ms median delay and %.1f %% "
-		    "loss from 18:00 to 23:59 against %.1f ms and %.1f %% "
-		    "the rest of the day, worst at %02d:00.",
-		    buf[0] ? " " : "", d->peak.peak_p50_ms,
-		    d->peak.peak_loss_pct, d->peak.offpeak_p50_ms,
-		    d->peak.offpeak_loss_pct, d->peak.worst_hour);
+	if (d->peak.degraded) {
+		char w[256];
+		diag_peak_words(&d->peak, w, sizeof(w));
+		w[0] = 'E'; /* a sentence of its own here */
+		cat(buf, len, "%s%s.", buf[0] ? " " : "", w);
+	}
 	if (buf[0])
 		return strlen(buf);
 	unsigned n = 0;

@@ -7,6 +7,7 @@
 #include "core/detect_diag.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 const char *diag_bloat_grade(double increase_ms)
@@ -80,6 +81,18 @@ int diag_peak_hours(const struct diag_hour *rows, size_t n,
 	out->degraded = out->peak_p50_ms > 1.5 * out->offpeak_p50_ms + 5 ||
 			out->peak_loss_pct > out->offpeak_loss_pct + 1.0;
 	return 0;
+}
+
+size_t diag_peak_words(const struct diag_peak *pk, char *buf, size_t len)
+{
+	int n = snprintf(buf, len,
+			 "evenings are worse: %.1f ms median delay and %.1f %% "
+			 "loss from 18:00 to 23:59 against %.1f ms and %.1f %% "
+			 "the rest of the day, worst at %02d:00",
+			 pk->peak_p50_ms, pk->peak_loss_pct,
+			 pk->offpeak_p50_ms, pk->offpeak_loss_pct,
+			 pk->worst_hour);
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
 }
 
 static int lossy_vs(const struct diag_dir *a, const struct diag_dir *b)

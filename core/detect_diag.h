@@ -27,6 +27,11 @@ struct diag_peak {
 	double peak_loss_pct;	 /* mean loss 18..23 */
 };
 
+/* The peak-hour finding in words, lower case and without a full stop
+ * ("evenings are worse: 41.5 ms median delay ... worst at 22:00") for the
+ * live verdict and the period verdict alike; length written. */
+size_t diag_peak_words(const struct diag_peak *pk, char *buf, size_t len);
+
 /* One direction of a server echo stream (scenario 4). */
 struct diag_dir {
 	double loss_pct;

@@ -1006,14 +1006,11 @@ size_t history_verdict(const struct history_summary *s, char *buf, size_t len)
 	}
 	verdict_events(s, buf, len);
 	verdict_loss(s, buf, len);
-	if (s->have_peak && s->peak.degraded)
-		cat(buf, len,
-		    "%sevenings are worse: %.1f ms median delay and %.1f %% "
-		    "loss from 18:00 to 23:59 against %.1f ms and %.1f %% "
-		    "the rest of the day, worst at %02d:00",
-		    buf[0] ? "; " : "", s->peak.peak_p50_ms,
-		    s->peak.peak_loss_pct, s->peak.offpeak_p50_ms,
-		    s->peak.offpeak_loss_pct, s->peak.worst_hour);
+	if (s->have_peak && s->peak.degraded) {
+		char w[256];
+		diag_peak_words(&s->peak, w, sizeof(w));
+		cat(buf, len, "%s%s", buf[0] ? "; " : "", w);
+	}
 	verdict_bloat(s, buf, len);
 	if (!buf[0]) {
 		snprintf(buf, len, "No problems recorded %s.", lead);
