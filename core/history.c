@@ -286,8 +286,10 @@ static int series_find(struct history_summary *s, const char *iface, int kind,
 		    !strcmp(e->target, target) && !strcmp(e->server, server))
 			return (int)i;
 	}
-	if (s->nseries == HISTORY_MAX_SERIES)
+	if (s->nseries == HISTORY_MAX_SERIES) {
+		s->series_overflow = 1;
 		return -ENOSPC;
+	}
 	struct history_series *e = &s->series[s->nseries];
 	memset(e, 0, sizeof(*e));
 	snprintf(e->interface, sizeof(e->interface), "%s", iface);

@@ -89,6 +89,7 @@ struct history_summary {
 	int64_t approx_from_ms, approx_to_ms; /* the hours that do */
 	size_t nseries;
 	struct history_series series[HISTORY_MAX_SERIES];
+	int series_overflow; /* more series than HISTORY_MAX_SERIES: left out */
 	size_t nbloat;
 	struct history_bloat bloat[HISTORY_MAX_BLOAT];
 	size_t nkinds;

@@ -130,8 +130,13 @@ static void recorded_line(const struct history_summary *s, char *buf,
 	}
 	when(s->first_ms, a, sizeof(a));
 	when(s->last_ms, b, sizeof(b));
-	snprintf(buf, len, "%lld probes and tests in %zu series, from %s to %s",
-		 (long long)s->samples, s->nseries, a, b);
+	char more[80] = "";
+	if (s->series_overflow)
+		snprintf(more, sizeof(more),
+			 " (more were recorded: only the first %d are shown)",
+			 HISTORY_MAX_SERIES);
+	snprintf(buf, len, "%lld probes and tests in %zu series%s, from %s to %s",
+		 (long long)s->samples, s->nseries, more, a, b);
 }
 
 static void approx_line(const struct history_summary *s, char *buf, size_t len)

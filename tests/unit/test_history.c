@@ -488,6 +488,40 @@ static void test_clean(void **state)
 	store_close(st);
 }
 
+/* More series than a summary holds: the first HISTORY_MAX_SERIES are
+ * shown and the summary (and its "Recorded" line) says the rest are not. */
+static void test_too_many_series(void **state)
+{
+	struct fixture *f = *state;
+	char err[512], name[32];
+	struct store *st = store_open(f->path, STORE_RDWR, err, sizeof(err));
+	assert_non_null(st);
+	enum { N = HISTORY_MAX_SERIES + 6 };
+	static struct bb_sample m[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "198.18.3.%d", i);
+		put(&m[i], BB_KIND_ICMP, T_END - 60000LL + i, name, "");
+		m[i].rtt_ns = BB_NS_PER_MS;
+	}
+	assert_int_equal(store_write_samples(st, m, N), 0);
+	store_close(st);
+	st = open_ro(f->path);
+	struct history_summary s;
+	assert_int_equal(history_summarize(st, T_END - 3600000LL, T_END, 0, &s),
+			 0);
+	assert_int_equal(s.nseries, HISTORY_MAX_SERIES);
+	assert_true(s.series_overflow);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	assert_int_equal(report_write(out, &s, REPORT_TEXT, f->path), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "only the first 64 are shown"));
+	free(text);
+	history_summary_fini(&s);
+	store_close(st);
+}
+
 static void test_parse(void **state)
 {
 	(void)state;
@@ -633,6 +667,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_verdict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clean, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_many_series, setup,
+						teardown),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test_setup_teardown(test_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_formats, setup, teardown),
