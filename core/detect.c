@@ -53,7 +53,6 @@
 #define MAX_SYNC	  8
 #define FAIL_RING	  32
 #define LOAD_FAIL_RING	  256 /* a test's lost echoes in a loss window */
-#define MAX_LOAD_IFACES	  8
 #define SEED_SAMPLES	  5
 #define SPIKE_MIN_RISE_NS (10 * BB_NS_PER_MS)
 #define RISE_TAU_NS	  (300 * BB_NS_PER_S)
@@ -185,14 +184,6 @@ struct detect {
 	struct sync_state sync[MAX_SYNC];
 	size_t nsync;
 	struct diag_peak peak; /* degraded == 0: nothing to say */
-	/* per interface, the newest echo sent under our own test's load: the
-	 * other probes of that interface share its queue, so they too were
-	 * under load until then (plus one echo interval) */
-	struct iface_load {
-		char ifname[BB_IFNAME_LEN];
-		int64_t first, mono, gap; /* the current episode's span */
-	} load[MAX_LOAD_IFACES];
-	size_t nload;
 };
 
 static void eval_jitter(struct detect *d, struct dseries *ds, int64_t now);
@@ -839,58 +830,20 @@ static int64_t idle_for(const struct detect *d, const struct bb_sample *s)
 	return BB_NONE;
 }
 
-/* An echo of our own test on s's interface; gap: its probe interval. */
-static void note_iface_load(struct detect *d, const struct bb_sample *s,
-			    int64_t gap)
-{
-	size_t i = 0;
-	while (i < d->nload && strcmp(d->load[i].ifname, s->interface))
-		i++;
-	if (i == d->nload) {
-		if (i == MAX_LOAD_IFACES)
-			return;
-		d->nload++;
-		snprintf(d->load[i].ifname, sizeof(d->load[i].ifname), "%s",
-			 s->interface);
-	}
-	struct iface_load *l = &d->load[i];
-	l->gap = gap > 0 ? gap : BB_NS_PER_S;
-	if (s->mono_ns > l->mono + 2 * l->gap + 100 * BB_NS_PER_MS)
-		l->first = s->mono_ns; /* a new test */
-	if (s->mono_ns > l->mono)
-		l->mono = s->mono_ns;
-}
-
-/* Was the delay or loss probe s sent while our own test loaded its
- * interface?  Within one echo interval (+ 100 ms) of the episode's echoes
- * marked so.  Throughput and bloat results are the tests themselves. */
-static bool iface_loaded(const struct detect *d, const struct bb_sample *s)
-{
-	if (s->kind > BB_KIND_TCP_CONNECT)
-		return false;
-	for (size_t i = 0; i < d->nload; i++) {
-		const struct iface_load *l = &d->load[i];
-		int64_t slack = l->gap + 100 * BB_NS_PER_MS;
-		if (!strcmp(l->ifname, s->interface))
-			return s->mono_ns >= l->first - slack &&
-			       s->mono_ns <= l->mono + slack;
-	}
-	return false;
-}
-
 void detect_sample(struct detect *d, const struct model_series *ms,
 		   const struct bb_sample *s)
 {
-	/* Echoes sent while our own throughput or bloat test saturated the
-	 * line measure that load, not the line: the bloat result judges it. */
+	/* Probes sent while our own throughput or bloat test saturated the
+	 * line (the echo stream flags its own, the engine those of every other
+	 * probe on the interface) measure that load, not the line: the bloat
+	 * result judges it.  The model's windows still hold them, so their
+	 * span and losses are kept for the window-based detectors. */
 	if (!ms || (s->flags & BB_SAMPLE_DUPLICATE))
 		return;
 	struct dseries *ds = series_for(d, ms);
 	if (!ds)
 		return;
-	if (s->flags & BB_SAMPLE_UNDER_LOAD)
-		note_iface_load(d, s, ds->interval_ns);
-	if ((s->flags & BB_SAMPLE_UNDER_LOAD) || iface_loaded(d, s)) {
+	if (s->flags & BB_SAMPLE_UNDER_LOAD) {
 		ds->load_mono = s->mono_ns;
 		if (s->status != BB_STATUS_OK && !(s->flags & BB_SAMPLE_LATE))
 			ds->load_fails[ds->nload_fail++ % LOAD_FAIL_RING] =

@@ -67,6 +67,12 @@ struct worker {
 	ev_async command_watcher;
 	struct slot slots[ENGINE_MAX_PROBES];
 	size_t n_slots;
+	/* our own tests' load on this interface (BB_SAMPLE_LOAD_* markers):
+	 * the newest span and the one before, for probes still in flight */
+	struct load_span {
+		int64_t from, until; /* mono ns; until INT64_MAX while on */
+	} load[2];
+	int loads_on; /* tests running (one per echo probe at most) */
 };
 
 struct engine {
@@ -81,11 +87,38 @@ struct engine {
 	uint64_t delivered;
 };
 
-/* Worker thread: a probe finished; queue it for the main thread. */
+/* Was a delay probe sent at mono inside a load span of this worker? */
+static bool under_load(const struct worker *w, int64_t mono)
+{
+	for (int i = 0; i < 2; i++)
+		if (w->load[i].from && mono >= w->load[i].from &&
+		    mono <= w->load[i].until)
+			return true;
+	return false;
+}
+
+/* Worker thread: a probe finished; queue it for the main thread.  Load
+ * markers stay here: every probe of the interface shares the queue our
+ * own test fills, but only the probe running the test knows about it. */
 static void worker_emit(void *ctx, const struct bb_sample *s)
 {
 	struct worker *w = ctx;
-	ring_push(w->ring, s); /* a full ring counts the drop itself */
+	if (s->flags & BB_SAMPLE_LOAD_START) {
+		if (w->loads_on++ == 0) { /* else: joins the running span */
+			w->load[1] = w->load[0];
+			w->load[0] = (struct load_span){ s->mono_ns, INT64_MAX };
+		}
+		return;
+	}
+	if (s->flags & BB_SAMPLE_LOAD_END) {
+		if (w->loads_on > 0 && --w->loads_on == 0)
+			w->load[0].until = s->mono_ns;
+		return; /* an end without a start changes nothing */
+	}
+	struct bb_sample c = *s;
+	if (c.kind <= BB_KIND_TCP_CONNECT && under_load(w, c.mono_ns))
+		c.flags |= BB_SAMPLE_UNDER_LOAD;
+	ring_push(w->ring, &c); /* a full ring counts the drop itself */
 	ev_async_send(w->engine->main_loop, &w->engine->wake);
 }
 

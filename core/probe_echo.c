@@ -150,6 +150,16 @@ static void sample_base(const struct probe *p, enum bb_probe_kind kind,
 	copy_str(s->server, sizeof(s->server), p->t.name);
 }
 
+/* Tell the worker our test loads the interface from / until mono (a marker
+ * it keeps: it flags the other probes' samples sent meanwhile). */
+static void load_mark(struct probe *p, uint16_t flag, int64_t mono)
+{
+	struct bb_sample s;
+	sample_base(p, BB_KIND_UDP_ECHO, mono, 0, &s);
+	s.flags = flag;
+	p->emit(p->emit_ctx, &s);
+}
+
 static void emit_slot(struct probe *p, const struct slot *sl, enum bb_status st,
 		      const char *detail, uint16_t flags)
 {
@@ -503,6 +513,7 @@ static void upload_start(struct probe *p, uint32_t bytes)
 	p->cur.bytes = bytes;
 	p->cur.start_mono = clock_mono_ns();
 	p->cur.start_real = clock_real_ns();
+	load_mark(p, BB_SAMPLE_LOAD_START, p->cur.start_mono);
 	p->cur.rate_kbps = tput_next_rate(&p->up_rates);
 	struct wire_msg m = { .type = WIRE_THROUGHPUT_START };
 	m.u.throughput_start.test_id = p->cur.id;
@@ -535,6 +546,7 @@ static void download_start(struct probe *p, uint32_t bytes)
 	p->cur.bytes = bytes;
 	p->cur.start_mono = clock_mono_ns();
 	p->cur.start_real = clock_real_ns();
+	load_mark(p, BB_SAMPLE_LOAD_START, p->cur.start_mono);
 	/* 0 = the server's cap for the first test */
 	p->cur.rate_kbps =
 		p->down_rates.last_kbps > 0 ? tput_next_rate(&p->down_rates) : 0;
@@ -680,6 +692,7 @@ static void test_done(struct probe *p)
 {
 	p->cur.kind = T_NONE;
 	p->load_ended_mono = clock_mono_ns();
+	load_mark(p, BB_SAMPLE_LOAD_END, p->load_ended_mono + LOAD_DRAIN_NS);
 	ev_timer_stop(p->loop, &p->pace);
 	sched_arm(p);
 }
@@ -920,6 +933,7 @@ static void bloat_start(struct probe *p)
 	p->cur.id = new_test_id(p);
 	p->cur.start_mono = clock_mono_ns();
 	p->cur.start_real = clock_real_ns();
+	load_mark(p, BB_SAMPLE_LOAD_START, p->cur.start_mono);
 	bloat_reset(p->acc);
 	p->b_nph = 0;
 	uint8_t k = p->t.srv.bloat_kind ? p->t.srv.bloat_kind : 3;

@@ -46,6 +46,11 @@ enum {
 	BB_SAMPLE_REORDERED = 1 << 2,  /* RFC 4737: lower seq than one seen */
 	BB_SAMPLE_UNDER_LOAD = 1 << 3, /* sent while our own throughput or
 					  bloat test loaded the line */
+	/* Markers a probe emits to its worker, never passed on: our own test
+	 * loads this interface from / until mono_ns, so the worker flags
+	 * every delay probe it sends meanwhile BB_SAMPLE_UNDER_LOAD. */
+	BB_SAMPLE_LOAD_START = 1 << 4,
+	BB_SAMPLE_LOAD_END = 1 << 5,
 };
 
 struct bb_sample {

@@ -714,10 +714,10 @@ static void feed_ping(struct fix *f, int64_t mono)
 
 /* Echoes sent while our own test loaded the line (BB_SAMPLE_UNDER_LOAD)
  * raise nothing, however slow or lost: the bloat result judges the load.
- * Nor do pings through the same interface at the same time (their probe
- * cannot know; the detector does), and the windows that still hold all
- * that once the line is fine again raise nothing either.  The same
- * samples without the flag do raise events, the pings' included. */
+ * Nor do pings through the same interface at the same time (flagged by
+ * the engine, test_engine), and the windows that still hold all that once
+ * the line is fine again raise nothing either.  The same samples without
+ * the flag do raise events, the pings' included. */
 static void test_under_load_ignored(void **state)
 {
 	for (int flagged = 1; flagged >= 0; flagged--) {
@@ -743,11 +743,10 @@ static void test_under_load_ignored(void **state)
 			if (s.status == BB_STATUS_OK)
 				s.rtt_ns = (i % 2 ? 300 : 50) * MS;
 			detect_sample(f->d, model_add(f->m, &s), &s);
-			/* a ping through the same queue 50 ms later: not
-			 * flagged by its probe, but loaded all the same */
+			/* a ping through the same queue 50 ms later, flagged
+			 * by the engine as its worker saw the test's marks */
 			struct bb_sample q = s;
 			q.kind = BB_KIND_ICMP;
-			q.flags = 0;
 			q.mono_ns += 50 * MS;
 			q.real_ns += 50 * MS;
 			snprintf(q.server, sizeof(q.server), "%s", "");

@@ -65,9 +65,22 @@ static void instant_close(struct probe *p)
 /* A command is acknowledged by a sample with this sequence number. */
 #define COMMAND_ACK_SEQ 999999
 
+/* Commands that make the probe emit a load marker instead (as the echo
+ * probe does around its tests). */
+#define CMD_LOAD_START 100
+#define CMD_LOAD_END   101
+
 static int instant_command(struct probe *p, int command)
 {
 	struct bb_sample s;
+	if (command == CMD_LOAD_START || command == CMD_LOAD_END) {
+		sample_init(&s, BB_KIND_UDP_ECHO);
+		s.mono_ns = clock_mono_ns();
+		s.flags = command == CMD_LOAD_START ? BB_SAMPLE_LOAD_START
+						    : BB_SAMPLE_LOAD_END;
+		p->emit(p->ctx, &s);
+		return 0;
+	}
 	sample_init(&s, BB_KIND_ICMP);
 	s.seq = COMMAND_ACK_SEQ;
 	s.rtt_ns = command;
@@ -79,6 +92,16 @@ static int instant_command(struct probe *p, int command)
 static const struct probe_ops instant_ops = {
 	.name = "instant",
 	.kind = BB_KIND_ICMP,
+	.open = instant_open,
+	.send = instant_send,
+	.close = instant_close,
+	.command = instant_command,
+};
+
+/* The same under another kind, so that a command reaches it alone. */
+static const struct probe_ops marking_ops = {
+	.name = "marking",
+	.kind = BB_KIND_DNS,
 	.open = instant_open,
 	.send = instant_send,
 	.close = instant_close,
@@ -271,6 +294,94 @@ static void test_command_reaches_probes(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* A load marker from one probe flags every delay sample its worker sends
+ * until the end marker, and only on that worker (interface); the markers
+ * themselves never reach the main thread. */
+static void test_load_marks(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	static struct seen seen;
+	memset(&seen, 0, sizeof(seen));
+	struct engine_plan plan = { 0 };
+	add_probe(&plan, "a", "", 20 * BB_NS_PER_MS, 0);
+	add_probe(&plan, "b", "", 20 * BB_NS_PER_MS, 0);
+	add_probe(&plan, "other", "lo", 20 * BB_NS_PER_MS, 0);
+	char err[256];
+	struct engine *e =
+		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
+	assert_non_null(e);
+	assert_int_equal(engine_start(e), 0);
+	run_for(loop, 0.2);
+	int64_t t_on = clock_mono_ns();
+	engine_command(e, BB_KIND_ICMP, CMD_LOAD_START); /* a, b and other */
+	run_for(loop, 0.3);
+	int64_t t_off = clock_mono_ns();
+	engine_command(e, BB_KIND_ICMP, CMD_LOAD_END);
+	run_for(loop, 0.3);
+	engine_stop(e);
+	/* every probe got the marker command, so both workers are loaded */
+	int before = 0, during = 0, after = 0, flagged_out = 0;
+	for (size_t i = 0; i < seen.n; i++) {
+		const struct bb_sample *s = &seen.s[i];
+		assert_false(s->flags &
+			     (BB_SAMPLE_LOAD_START | BB_SAMPLE_LOAD_END));
+		bool flagged = s->flags & BB_SAMPLE_UNDER_LOAD;
+		/* margins: the command reaches the workers within a few ms */
+		if (s->mono_ns < t_on - 5 * BB_NS_PER_MS)
+			before += flagged;
+		else if (s->mono_ns > t_on + 20 * BB_NS_PER_MS &&
+			 s->mono_ns < t_off - 5 * BB_NS_PER_MS)
+			during += !flagged;
+		else if (s->mono_ns > t_off + 20 * BB_NS_PER_MS)
+			after += flagged;
+		flagged_out += flagged;
+	}
+	assert_int_equal(before, 0); /* nothing flagged before the start */
+	assert_int_equal(during, 0); /* everything flagged during */
+	assert_int_equal(after, 0);  /* nothing after the end */
+	assert_true(flagged_out >= 3 * 10); /* ~15 each during 0.3 s */
+	engine_destroy(e);
+	ev_loop_destroy(loop);
+}
+
+/* The marks are per worker: a load on lo's worker leaves the default
+ * route's probes alone. */
+static void test_load_marks_per_worker(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	static struct seen seen;
+	memset(&seen, 0, sizeof(seen));
+	struct engine_plan plan = { 0 };
+	add_probe(&plan, "a", "", 20 * BB_NS_PER_MS, 0);
+	struct engine_probe *ep = &plan.probes[plan.n_probes++];
+	memset(ep, 0, sizeof(*ep));
+	ep->ops = &marking_ops;
+	ep->interval_ns = 20 * BB_NS_PER_MS;
+	snprintf(ep->target.name, sizeof(ep->target.name), "loader");
+	snprintf(ep->target.interface, sizeof(ep->target.interface), "lo");
+	add_probe(&plan, "b", "lo", 20 * BB_NS_PER_MS, 0);
+	char err[256];
+	struct engine *e =
+		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
+	assert_non_null(e);
+	assert_int_equal(engine_start(e), 0);
+	run_for(loop, 0.2);
+	engine_command(e, BB_KIND_DNS, CMD_LOAD_START); /* the loader only */
+	run_for(loop, 0.3);
+	engine_stop(e);
+	int a_flagged = 0, b_flagged = 0;
+	for (size_t i = 0; i < seen.n; i++) {
+		if (!strcmp(seen.s[i].target, "a"))
+			a_flagged += !!(seen.s[i].flags & BB_SAMPLE_UNDER_LOAD);
+		if (!strcmp(seen.s[i].target, "b"))
+			b_flagged += !!(seen.s[i].flags & BB_SAMPLE_UNDER_LOAD);
+	}
+	assert_int_equal(a_flagged, 0);
+	assert_true(b_flagged >= 10);
+	engine_destroy(e);
+	ev_loop_destroy(loop);
+}
+
 static int failing_open(struct ev_loop *loop, const struct probe_target *t,
 			probe_emit_fn emit, void *ctx, struct probe **out,
 			char *err, size_t errlen)
@@ -310,6 +421,8 @@ int main(void)
 		cmocka_unit_test(test_slow_probe_does_not_shift_grid),
 		cmocka_unit_test(test_two_workers_and_drops),
 		cmocka_unit_test(test_command_reaches_probes),
+		cmocka_unit_test(test_load_marks),
+		cmocka_unit_test(test_load_marks_per_worker),
 		cmocka_unit_test(test_open_failure_is_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
