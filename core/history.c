@@ -348,13 +348,14 @@ static void take_bloat(struct history_summary *s, const struct bb_sample *m)
 }
 
 /* One raw sample: counted the way the rollups count (store.c): late and
- * duplicate replies are not probes, anything but "ok" is lost. */
+ * duplicate replies are not probes, nor are those sent under our own
+ * test's load (BB_SAMPLE_UNCOUNTED); anything but "ok" is lost. */
 static int take_one(struct sum_ctx *c, const struct bb_sample *m);
 
 static int take(void *ctx, const struct bb_sample *m)
 {
 	struct sum_ctx *c = ctx;
-	if (m->flags & (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE) ||
+	if (m->flags & BB_SAMPLE_UNCOUNTED ||
 	    m->kind >= BB_KIND_COUNT || (c->only_rare && !rare_kind(m->kind)))
 		return 0;
 	int rc = take_one(c, m);

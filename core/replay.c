@@ -460,7 +460,7 @@ static int peek_cb(void *ctx, const struct bb_sample *s)
 		o->stop_ms = ms + OVERVIEW_PEEK_MS;
 	if (ms >= o->stop_ms)
 		return 1;
-	if (s->flags & (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE) ||
+	if (s->flags & BB_SAMPLE_UNCOUNTED ||
 	    !loss_kind(s->kind))
 		return 0;
 	size_t k = 0;

@@ -53,6 +53,12 @@ enum {
 	BB_SAMPLE_LOAD_END = 1 << 5,
 };
 
+/* Samples the rollups and the period figures (stats, report) leave out:
+ * annotations of a probe already counted, and probes that measured our
+ * own test's load rather than the line (the bloat result judges that). */
+#define BB_SAMPLE_UNCOUNTED                                                   \
+	(BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE | BB_SAMPLE_UNDER_LOAD)
+
 struct bb_sample {
 	int64_t real_ns;	       /* wall clock at send */
 	int64_t mono_ns;	       /* monotonic clock at send */

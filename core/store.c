@@ -1183,8 +1183,7 @@ static int rollup_level(struct store *st, const char *table, int64_t len,
 		sqlite3_bind_int64(sel, 2, bucket + len);
 		while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 			int64_t code = sqlite3_column_int64(sel, 1);
-			if ((code >> 8) &
-			    (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE))
+			if ((code >> 8) & BB_SAMPLE_UNCOUNTED)
 				continue;
 			if (buf->n == buf->cap) {
 				size_t cap = buf->cap ? 2 * buf->cap : 1024;

@@ -531,7 +531,8 @@ static void test_rollup(void **state)
 	struct bb_sample s[400];
 	size_t n = 0;
 	/* Minute 0, target A: RTT 1..100 ms shuffled, 5 timeouts, one late
-	 * annotation and one duplicate that must not count. */
+	 * annotation, one duplicate and one loss under our own test's load
+	 * that must not count. */
 	for (int i = 0; i < 100; i++) {
 		int v = (i * 37) % 100 + 1;
 		s[n++] = probe("A", T0_MS + i * 500, (uint32_t)i, v * 1000);
@@ -542,6 +543,8 @@ static void test_rollup(void **state)
 	s[n++].flags = BB_SAMPLE_LATE;
 	s[n] = probe("A", T0_MS + 100, 0, 9000000);
 	s[n++].flags = BB_SAMPLE_DUPLICATE;
+	s[n] = probe("A", T0_MS + 700, 1000, -1); /* lost to our own test */
+	s[n++].flags = BB_SAMPLE_UNDER_LOAD;
 	/* Minute 0, target B: 3 values, 1.5 2.5 4.0 ms. */
 	s[n++] = probe("B", T0_MS + 1000, 1, 1500);
 	s[n++] = probe("B", T0_MS + 2000, 2, 2500);
