@@ -244,10 +244,10 @@ static const struct bad bad_cases[] = {
 	  ":1: thresholds.dns_failure_pct: expected a number" },
 	{ "logging = { level = 3; };\n",
 	  ":1: logging.level: expected a string" },
-	{ "targets = {\n  public_dns = \"1.1.1.1\";\n};\n",
+	{ "targets = {\n  public_dns = \"198.18.0.53\";\n};\n",
 	  ":2: targets.public_dns: expected a list of strings [ \"...\", ... "
 	  "]" },
-	{ "targets = {\n  public_dns = ( \"1.1.1.1\",\n    2 );\n};\n",
+	{ "targets = {\n  public_dns = ( \"198.18.0.53\",\n    2 );\n};\n",
 	  ":3: targets.public_dns[1]: expected a string" },
 	/* ranges */
 	{ "general = {\n  test_interval_ms = 5;\n};\n",
@@ -294,20 +294,21 @@ static const struct bad bad_cases[] = {
 	  ":1: logging.file: unknown variable $LOGDIR (use HOME or "
 	  "XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_STATE_HOME, XDG_CACHE_HOME)" },
 	/* addresses */
-	{ "targets = { isp_gateway = \"192.168.1.300\"; };\n",
-	  ":1: targets.isp_gateway: \"192.168.1.300\" is neither \"auto\", "
+	{ "targets = { isp_gateway = \"198.18.1.300\"; };\n",
+	  ":1: targets.isp_gateway: \"198.18.1.300\" is neither \"auto\", "
 	  "\"none\" nor an IPv4 or IPv6 address" },
 	{ "targets = { isp_gateway = \"router.lan\"; };\n",
 	  ":1: targets.isp_gateway: \"router.lan\" is neither \"auto\", "
 	  "\"none\" nor an IPv4 or IPv6 address" },
 	/* (libconfig dates an entry by the token after it: the line of the
 	 * ',' or closing bracket, so keep those on the entry's line.) */
-	{ "targets = {\n  public_dns = [\n    \"1.1.1.1\",\n    \"bad host\",\n"
-	  "    \"8.8.8.8\" ];\n};\n",
+	{ "targets = {\n  public_dns = [\n    \"198.18.0.53\",\n    \"bad "
+	  "host\",\n"
+	  "    \"198.18.0.54\" ];\n};\n",
 	  ":4: targets.public_dns[1]: \"bad host\" is neither an address nor a "
 	  "host name (bad character ' ')" },
-	{ "targets = { public_dns = [ \"1.2.3.999\" ]; };\n",
-	  ":1: targets.public_dns[0]: \"1.2.3.999\" is not a valid IPv4 "
+	{ "targets = { public_dns = [ \"198.18.3.999\" ]; };\n",
+	  ":1: targets.public_dns[0]: \"198.18.3.999\" is not a valid IPv4 "
 	  "address" },
 	{ "targets = { public_dns = [ \"2001:db8::g\" ]; };\n",
 	  ":1: targets.public_dns[0]: \"2001:db8::g\" is not a valid IPv6 "
@@ -315,7 +316,7 @@ static const struct bad bad_cases[] = {
 	{ "targets = { public_dns = [ \"-bad.example\" ]; };\n",
 	  ":1: targets.public_dns[0]: label starts with '-' in "
 	  "\"-bad.example\"" },
-	{ "targets = { custom = [ \"=1.1.1.1\" ]; };\n",
+	{ "targets = { custom = [ \"=198.18.0.53\" ]; };\n",
 	  ":1: targets.custom[0]: empty name before '='" },
 	{ "targets = { public_dns = [ \"a\", \"b\", \"c\", \"d\", \"e\", "
 	  "\"f\", \"g\", \"h\", \"i\", \"j\", \"k\", \"l\", \"m\", \"n\", "

@@ -135,17 +135,38 @@ static void run_for(struct ev_loop *loop, double seconds)
 	ev_timer_stop(loop, &t);
 }
 
-static void add_probe(struct engine_plan *plan, const char *name,
-		      const char *ifname, int64_t interval_ns, int64_t busy_ns)
+static void add_probe_ops(struct engine_plan *plan, const struct probe_ops *ops,
+			  const char *name, const char *ifname,
+			  int64_t interval_ns, int64_t busy_ns)
 {
 	struct engine_probe *ep = &plan->probes[plan->n_probes++];
 	memset(ep, 0, sizeof(*ep));
-	ep->ops = &instant_ops;
+	ep->ops = ops;
 	ep->interval_ns = interval_ns;
 	ep->target.timeout_ns = busy_ns;
 	snprintf(ep->target.name, sizeof(ep->target.name), "%s", name);
 	snprintf(ep->target.interface, sizeof(ep->target.interface), "%s",
 		 ifname);
+}
+
+static void add_probe(struct engine_plan *plan, const char *name,
+		      const char *ifname, int64_t interval_ns, int64_t busy_ns)
+{
+	add_probe_ops(plan, &instant_ops, name, ifname, interval_ns, busy_ns);
+}
+
+/* The plan's engine, started, samples into seen (emptied first). */
+static struct engine *start_engine(struct ev_loop *loop,
+				   const struct engine_plan *plan,
+				   struct seen *seen)
+{
+	char err[256];
+	memset(seen, 0, sizeof(*seen));
+	struct engine *e =
+		engine_create(loop, plan, collect, seen, err, sizeof(err));
+	assert_non_null(e);
+	assert_int_equal(engine_start(e), 0);
+	return e;
 }
 
 /* Three probes at 50 ms for 1 s: ~20 each, on their own grid, spread. */
@@ -301,16 +322,11 @@ static void test_load_marks(void **state)
 {
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	static struct seen seen;
-	memset(&seen, 0, sizeof(seen));
 	struct engine_plan plan = { 0 };
 	add_probe(&plan, "a", "", 20 * BB_NS_PER_MS, 0);
 	add_probe(&plan, "b", "", 20 * BB_NS_PER_MS, 0);
 	add_probe(&plan, "other", "lo", 20 * BB_NS_PER_MS, 0);
-	char err[256];
-	struct engine *e =
-		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
-	assert_non_null(e);
-	assert_int_equal(engine_start(e), 0);
+	struct engine *e = start_engine(loop, &plan, &seen);
 	run_for(loop, 0.2);
 	int64_t t_on = clock_mono_ns();
 	engine_command(e, BB_KIND_ICMP, CMD_LOAD_START); /* a, b and other */
@@ -350,21 +366,12 @@ static void test_load_marks_per_worker(void **state)
 {
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	static struct seen seen;
-	memset(&seen, 0, sizeof(seen));
 	struct engine_plan plan = { 0 };
 	add_probe(&plan, "a", "", 20 * BB_NS_PER_MS, 0);
-	struct engine_probe *ep = &plan.probes[plan.n_probes++];
-	memset(ep, 0, sizeof(*ep));
-	ep->ops = &marking_ops;
-	ep->interval_ns = 20 * BB_NS_PER_MS;
-	snprintf(ep->target.name, sizeof(ep->target.name), "loader");
-	snprintf(ep->target.interface, sizeof(ep->target.interface), "lo");
+	add_probe_ops(&plan, &marking_ops, "loader", "lo", 20 * BB_NS_PER_MS,
+		      0);
 	add_probe(&plan, "b", "lo", 20 * BB_NS_PER_MS, 0);
-	char err[256];
-	struct engine *e =
-		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
-	assert_non_null(e);
-	assert_int_equal(engine_start(e), 0);
+	struct engine *e = start_engine(loop, &plan, &seen);
 	run_for(loop, 0.2);
 	engine_command(e, BB_KIND_DNS, CMD_LOAD_START); /* the loader only */
 	run_for(loop, 0.3);
