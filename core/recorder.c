@@ -320,7 +320,7 @@ struct recorder *recorder_start(struct store *st, struct ring *samples,
 	if (opts)
 		r->o = *opts;
 #define DEF(f, v) (r->o.f = r->o.f > 0 ? r->o.f : (v))
-	DEF(batch_interval_ms, 1000);
+	DEF(batch_interval_ms, 500);
 	DEF(batch_max, 1000);
 	DEF(rollup_interval_ms, 60000);
 	DEF(rollup_grace_ms, 30000);

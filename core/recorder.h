@@ -31,7 +31,8 @@ struct store;
 
 /* Zero fields take the defaults in brackets. */
 struct recorder_opts {
-	int batch_interval_ms;	/* [1000] most time a sample waits */
+	int batch_interval_ms;	/* [500] most time a sample waits: what
+				   a crash (kill -9) can lose */
 	size_t batch_max;	/* [1000] samples per transaction */
 	int rollup_interval_ms; /* [60000] */
 	int rollup_grace_ms;	/* [30000] a bucket rolls up once this old */
