@@ -31,7 +31,12 @@
 #include "core/ring.h"
 #include "core/store.h"
 
-#define RECORDER_RING_CAPACITY 65536 /* ~1 min of 100 probes at 10/s */
+/* The ring to the storage thread holds a minute of the plan's probes,
+ * within these bounds: it is resident from the start (ring_create faults
+ * it in), so it is sized to what the plan sends, not to the worst case. */
+#define RECORDER_RING_MIN     4096
+#define RECORDER_RING_MAX     65536
+#define RECORDER_RING_SECONDS 60
 #define EVENT_RING_CAPACITY    256
 #define BASELINES_KEY	       "detect_baselines" /* meta key */
 
@@ -130,6 +135,20 @@ static int apply_options(struct bb_config *c, const struct monitor_options *o,
 }
 
 /* Main thread: every sample from the workers passes through here. */
+/* A minute of the plan's samples, a power of two within the bounds. */
+static size_t recorder_ring_capacity(const struct engine_plan *plan)
+{
+	double per_s = 0;
+	for (size_t i = 0; i < plan->n_probes; i++)
+		if (plan->probes[i].interval_ns > 0)
+			per_s += (double)BB_NS_PER_S / plan->probes[i].interval_ns;
+	double want = per_s * RECORDER_RING_SECONDS;
+	size_t cap = RECORDER_RING_MIN;
+	while (cap < want && cap < RECORDER_RING_MAX)
+		cap *= 2;
+	return cap;
+}
+
 static void on_engine_sample(void *ctx, const struct bb_sample *s)
 {
 	struct monitor *m = ctx;
@@ -309,7 +328,7 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 			store_set_connection_type(
 				m->store, m->cfg.general.interfaces[i],
 				m->cfg.general.connection_type);
-		m->rec_samples = ring_create(RECORDER_RING_CAPACITY,
+		m->rec_samples = ring_create(recorder_ring_capacity(&m->plan),
 					     sizeof(struct bb_sample));
 		m->rec_events = ring_create(EVENT_RING_CAPACITY,
 					    sizeof(struct bb_event));

@@ -123,13 +123,20 @@ struct stats_series *stats_series_create(int64_t expected_interval_ns)
 	if (!s)
 		return NULL;
 	s->cap = (size_t)n;
-	s->e = calloc(s->cap, sizeof(*s->e));
-	s->scratch = calloc(s->cap, sizeof(*s->scratch));
+	s->e = malloc(s->cap * sizeof(*s->e));
+	s->scratch = malloc(s->cap * sizeof(*s->scratch));
 	if (!s->e || !s->scratch) {
 		stats_series_destroy(s);
 		errno = ENOMEM;
 		return NULL;
 	}
+	/* Touch every page now (calloc would map them lazily): the process
+	 * takes its full footprint at start, so a growing RSS later is a
+	 * leak, never a window still filling (tests/lib/soak.sh).
+	 * explicit_bzero, because the compiler turns malloc + memset back
+	 * into a lazy calloc. */
+	explicit_bzero(s->e, s->cap * sizeof(*s->e));
+	explicit_bzero(s->scratch, s->cap * sizeof(*s->scratch));
 	s->interval_ns = expected_interval_ns;
 	s->evicted_mono = BB_NONE;
 	return s;

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Soak: bufferbane -d for SECONDS at 10 ms probing, five loopback targets and
+# a real bufferbane-server (echo stream, its tests as configured), in a
+# loopback-only namespace.  Every 5 s it reads the client's RSS and open
+# file descriptors from /proc.  Passes when the run exits 0 with no sanitizer
+# report, RSS after the warm-up (the first quarter, at least 30 s) stays
+# within 10 % of its value at the end of the warm-up, and the fd count never
+# grows.  Prints the figures the README quotes.
+#   usage: tests/lib/soak.sh SECONDS     (make soak: 1800 under ASan+LSan)
+. "$(dirname "$0")/common.sh"
+bb_sandbox "$@"
+bb_tmpdir
+set -u
+secs=${1:?usage: soak.sh SECONDS}
+[ -x "$BB_SERVER_BIN" ] || fail "no server binary at $BB_SERVER_BIN"
+
+SRV_PID= BB_PID=
+cleanup() {
+	[ -n "$BB_PID" ] && kill "$BB_PID" 2>/dev/null
+	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
+	rm -rf "$BB_TMP"
+}
+trap cleanup EXIT
+
+"$BB_BIN" keygen >"$BB_TMP/key"
+chmod 600 "$BB_TMP/key"
+cat >"$BB_TMP/srv.conf" <<CONF
+general = { workers = 1; };
+security = { shared_secret_file = "$BB_TMP/key"; };
+rate_limiting = { max_packets_per_second = 50000; burst_size = 5000;
+  max_bandwidth_mbps = 50; };
+CONF
+"$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" --bind 127.0.0.1:9876 2>"$BB_TMP/srv.log" &
+SRV_PID=$!
+sleep 0.3
+
+bb_write_config "$BB_TMP/bb.conf" \
+	'targets={ isp_gateway = "none"; public_dns = [ "127.0.0.1", "127.0.0.2", "::1" ]; custom = [ "lo3=127.0.0.3", "lo4=127.0.0.4" ]; }' \
+	"servers=( { name = \"soak\"; host = \"127.0.0.1\"; port = 9876; shared_secret_file = \"$BB_TMP/key\"; } )" \
+	'tests={ dns = { enabled = false; dns_servers = []; }; throughput = { enabled = true; small_interval_s = 60; medium_interval_s = 600; large_interval_s = 1800; }; bufferbloat = { enabled = true; interval_s = 600; test_duration_s = 5; test_type = "both"; }; }'
+"$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/bb.db" --interval 10 \
+	--duration "$secs" --status-interval 60 >"$BB_TMP/out" 2>&1 &
+BB_PID=$!
+
+warm=$((secs / 4 > 30 ? secs / 4 : 30))
+: >"$BB_TMP/trace"
+t=0
+while kill -0 "$BB_PID" 2>/dev/null; do
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$BB_PID/status" 2>/dev/null)
+	fds=$(ls "/proc/$BB_PID/fd" 2>/dev/null | wc -l)
+	[ -n "$rss" ] && echo "$t $rss $fds" >>"$BB_TMP/trace"
+	sleep 5
+	t=$((t + 5))
+done
+wait "$BB_PID"
+rc=$?
+BB_PID=
+tail -5 "$BB_TMP/out"
+grep -E 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error:' "$BB_TMP/out" &&
+	fail "sanitizer report (above)"
+[ $rc -eq 0 ] || fail "bufferbane -d exited $rc"
+
+read -r rss_warm fds_warm < <(awk -v w="$warm" '$1 >= w { print $2, $3; exit }' "$BB_TMP/trace")
+[ -n "${rss_warm:-}" ] || fail "no RSS reading after the ${warm} s warm-up"
+read -r rss_max fds_max < <(awk -v w="$warm" '$1 >= w { if ($2 > r) r = $2; if ($3 > f) f = $3 } END { print r, f }' "$BB_TMP/trace")
+read -r rss_end fds_end < <(tail -1 "$BB_TMP/trace" | cut -d' ' -f2,3)
+rows=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM measurements")
+echo "soak ${secs} s: RSS ${rss_warm} kB after ${warm} s warm-up, max ${rss_max} kB, last ${rss_end} kB;" \
+	"fds ${fds_warm} -> max ${fds_max}; ${rows} samples stored"
+awk -v a="$rss_max" -v b="$rss_warm" 'BEGIN { exit !(a <= b * 1.10) }' ||
+	fail "RSS grew from ${rss_warm} kB to ${rss_max} kB (> 10 %) after the warm-up"
+[ "$fds_max" -le "$fds_warm" ] || fail "file descriptors grew from $fds_warm to $fds_max"
+# 5 targets at 10 ms plus the echo stream: far more than this, unless
+# samples were dropped or probing stalled
+min_rows=$((secs * 400))
+[ "$rows" -ge "$min_rows" ] || fail "only $rows samples stored in $secs s (expected >= $min_rows)"
