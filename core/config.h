@@ -70,6 +70,7 @@ struct bb_config {
 		int latency_critical_ms;
 		double latency_spike_factor;
 		int latency_spike_probes;
+		int latency_spike_min_ms;
 		int jitter_warning_ms;
 		int jitter_critical_ms;
 		int jitter_sustain_s;

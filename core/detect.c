@@ -113,6 +113,7 @@ struct dseries {
 	/* run of answers above the spike threshold */
 	int spike_run;
 	int64_t spike_start_real, spike_last_real, spike_peak;
+	int64_t spike_start_mono;
 	/* failures */
 	int64_t last_ok, fail_since;
 	struct fail fails[FAIL_RING];
@@ -153,6 +154,7 @@ struct devent {
 	enum dk kind;
 	struct bb_event ev;
 	int64_t last_true, end_mono, last_push;
+	int64_t hold; /* 0: the kind's hold_ns */
 	int64_t evidence_real_ms;
 	int count;
 	double peak;
@@ -194,8 +196,8 @@ static void eval_conn(struct detect *d, struct dseries *ds, int64_t now);
 #define P(k) (1u << (k))
 #define ECHO (P(BB_KIND_ICMP) | P(BB_KIND_UDP_ECHO))
 static const struct kind_def kinds[DK_COUNT] = {
-	[DK_LATENCY] = { "latency_spike", "3x baseline for 5 probes", ECHO,
-			 5 * BB_NS_PER_S, NULL },
+	[DK_LATENCY] = { "latency_spike", "3x baseline for 2 probes and 2 s",
+			 ECHO, 5 * BB_NS_PER_S, NULL },
 	[DK_JITTER] = { "high_jitter", "mean |IPDV| 10 ms / 30 ms over 10 s",
 			ECHO, 10 * BB_NS_PER_S, eval_jitter },
 	[DK_LOSS] = { "packet_loss", "0.5 % / 1 % over 60 s, 3 / 5 in a row",
@@ -205,9 +207,9 @@ static const struct kind_def kinds[DK_COUNT] = {
 	[DK_DOWNLOAD] = { "download_degradation", "< 70 % of baseline for 30 s",
 			  P(BB_KIND_DOWNLOAD), HOLD_NEVER, NULL },
 	[DK_DNS] = { "dns_issue", "median > 200 ms or > 10 % failures",
-		     P(BB_KIND_DNS), 0, eval_dns },
+		     P(BB_KIND_DNS), 10 * BB_NS_PER_S, eval_dns },
 	[DK_CONN] = { "connection_instability", "> 2 failed connects in 5 min",
-		      P(BB_KIND_TCP_CONNECT), 0, eval_conn },
+		      P(BB_KIND_TCP_CONNECT), 10 * BB_NS_PER_S, eval_conn },
 	[DK_BLOAT] = { "bufferbloat", "+200 ms under load (100 / 500)",
 		       P(BB_KIND_BUFFERBLOAT), HOLD_NEVER, NULL },
 	[DK_MICRO] = { "micro_disconnect", "every probe fails for > 2 s", 0,
@@ -552,9 +554,8 @@ static unsigned excluded(const struct detect *d, const struct dseries *ds,
  * LOAD_FAIL_RING). */
 static unsigned loaded_fails(const struct dseries *ds, int64_t from)
 {
-	unsigned n = 0, have = ds->nload_fail < LOAD_FAIL_RING
-				       ? ds->nload_fail
-				       : LOAD_FAIL_RING;
+	unsigned n = 0, have = ds->nload_fail < LOAD_FAIL_RING ? ds->nload_fail
+							       : LOAD_FAIL_RING;
 	for (unsigned i = 0; i < have; i++)
 		n += ds->load_fails[i] > from;
 	return n;
@@ -712,12 +713,19 @@ static void latency_sample(struct detect *d, struct dseries *ds,
 	}
 	if (ds->spike_run++ == 0) {
 		ds->spike_start_real = s->real_ns;
+		ds->spike_start_mono = s->mono_ns;
 		ds->spike_peak = 0;
 	}
 	ds->spike_last_real = s->real_ns;
 	if (v > ds->spike_peak)
 		ds->spike_peak = v;
-	if (ds->spike_run < c->thresholds.latency_spike_probes)
+	/* Counted in time, not probes: at the default 1 s interval a 3 s spike
+	 * is only three probes, at 100 ms thirty.  The run covers its probes'
+	 * span plus one interval (the time the last one stands for). */
+	int64_t covered = s->mono_ns - ds->spike_start_mono + ds->interval_ns;
+	if (ds->spike_run < c->thresholds.latency_spike_probes ||
+	    covered <
+		    (int64_t)c->thresholds.latency_spike_min_ms * BB_NS_PER_MS)
 		return;
 	struct place p = series_place(ds);
 	struct devent *e = open_event(d, DK_LATENCY, p);
@@ -1120,9 +1128,10 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 	const struct joint *j = &d->joint[ds->joint];
 	bool joint = j->active && ds->fail_since >= j->cur.start;
 	/* a run that our own test's losses end is the test's, not the line's */
-	bool run_loaded = ds->nload_fail &&
-			  ds->load_fails[(ds->nload_fail - 1) % LOAD_FAIL_RING] >
-				  (lf == INT64_MIN ? 0 : lf);
+	bool run_loaded =
+		ds->nload_fail &&
+		ds->load_fails[(ds->nload_fail - 1) % LOAD_FAIL_RING] >
+			(lf == INT64_MIN ? 0 : lf);
 	unsigned run = joint || run_loaded ? 0 : cur.loss_run_current;
 	bool run_bad = run >= (unsigned)c->thresholds.consecutive_loss_warning;
 	if (!((pct_bad && recent) || run_bad))
@@ -1195,6 +1204,27 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 		 met);
 }
 
+/* DNS and TCP probes come every few seconds and a failure is known only
+ * after its timeout: their 5-minute counts say nothing about now, so the
+ * condition also needs a failure within the last two intervals (plus a
+ * timeout), and the event holds for three intervals before it ends. */
+#define SLOW_PROBE_TIMEOUT_NS (5 * BB_NS_PER_S)
+
+static bool failing_now(const struct detect *d, const struct dseries *ds,
+			int64_t now)
+{
+	int64_t lf = last_fail_mono(d, ds);
+	return lf != INT64_MIN &&
+	       now - lf <= 2 * ds->interval_ns + SLOW_PROBE_TIMEOUT_NS;
+}
+
+static void slow_hold(struct devent *e, const struct dseries *ds, int64_t base)
+{
+	if (e)
+		e->hold =
+			3 * ds->interval_ns > base ? 3 * ds->interval_ns : base;
+}
+
 static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 {
 	const struct bb_config *c = &d->cfg;
@@ -1209,8 +1239,12 @@ static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 		return;
 	double pct = 100.0 * lost / sent;
 	double med = st.p50 == BB_NONE ? 0 : ms(st.p50);
-	bool failing = lost >= 2 && pct > c->thresholds.dns_failure_pct;
-	bool slow = med > c->thresholds.dns_slow_ms;
+	struct stats_summary rec;
+	stats_series_summary(ds->ms->stats, STATS_60S, now, &rec);
+	bool failing = lost >= 2 && pct > c->thresholds.dns_failure_pct &&
+		       failing_now(d, ds, now);
+	bool slow = med > c->thresholds.dns_slow_ms && rec.p50 != BB_NONE &&
+		    ms(rec.p50) > c->thresholds.dns_slow_ms;
 	if (!failing && !slow)
 		return;
 	enum bb_severity sev =
@@ -1233,9 +1267,10 @@ static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 		failing ? first_fail_real(d, ds, now - stats_window_ns(w)) : 0;
 	if (!start)
 		start = nowr;
-	raise_ev(d, DK_DNS, p, sev, start,
-		 failing && !slow ? last_fail_real(d, ds) : nowr, pct, desc,
-		 met);
+	slow_hold(raise_ev(d, DK_DNS, p, sev, start,
+			   failing && !slow ? last_fail_real(d, ds) : nowr, pct,
+			   desc, met),
+		  ds, kinds[DK_DNS].hold_ns);
 }
 
 static void eval_conn(struct detect *d, struct dseries *ds, int64_t now)
@@ -1254,7 +1289,7 @@ static void eval_conn(struct detect *d, struct dseries *ds, int64_t now)
 		timeouts += f->status == BB_STATUS_TIMEOUT;
 	}
 	int drops = c->thresholds.connection_drops;
-	if (fails <= (unsigned)drops)
+	if (fails <= (unsigned)drops || !failing_now(d, ds, now))
 		return;
 	enum bb_severity sev =
 		fails > 2u * (unsigned)drops ? BB_SEV_CRITICAL : BB_SEV_WARNING;
@@ -1269,8 +1304,9 @@ static void eval_conn(struct detect *d, struct dseries *ds, int64_t now)
 		 "\"window_s\":%d,\"last_error\":%s}",
 		 fails, timeouts, fails - timeouts, wsec,
 		 json_str(ds->last_error, le, sizeof(le)));
-	raise_ev(d, DK_CONN, p, sev, first_fail_real(d, ds, from),
-		 last_fail_real(d, ds), fails, desc, met);
+	slow_hold(raise_ev(d, DK_CONN, p, sev, first_fail_real(d, ds, from),
+			   last_fail_real(d, ds), fails, desc, met),
+		  ds, kinds[DK_CONN].hold_ns);
 }
 
 void detect_tick(struct detect *d, int64_t now)
@@ -1298,7 +1334,7 @@ void detect_tick(struct detect *d, int64_t now)
 		struct devent *e = &d->ev[i];
 		if (!e->used || !e->open)
 			continue;
-		int64_t hold = kinds[e->kind].hold_ns;
+		int64_t hold = e->hold ? e->hold : kinds[e->kind].hold_ns;
 		if (hold != HOLD_NEVER && now - e->last_true >= hold)
 			end_ev(d, e);
 		else if (e->dirty && now - e->last_push >= PUSH_EVERY_NS)
