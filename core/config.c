@@ -1078,6 +1078,14 @@ static int load_servers(struct load *ld, config_setting_t *list,
 			return fail(ld, g, spath, "missing name");
 		if (!srv->host[0])
 			return fail(ld, g, spath, "missing host");
+		{
+			const config_setting_t *k = config_setting_get_member(
+				g, srv->shared_secret_file[0]
+					   ? "shared_secret_file"
+					   : "shared_secret");
+			srv->secret_line =
+				k ? config_setting_source_line(k) : 0;
+		}
 		if (!srv->shared_secret[0] == !srv->shared_secret_file[0])
 			return fail(ld, g, spath, "%s",
 				    srv->shared_secret[0]

@@ -129,6 +129,9 @@ struct dseries {
 	int64_t load_mono; /* newest one, 0 = none */
 	int64_t load_fails[LOAD_FAIL_RING];
 	unsigned nload_fail;
+	/* echoes sent without a session with the companion server: its state,
+	 * never loss (first and newest send of the current run, 0 = none) */
+	int64_t nosess_since_real, nosess_mono;
 };
 
 struct outage {
@@ -851,6 +854,16 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 	struct dseries *ds = series_for(d, ms);
 	if (!ds)
 		return;
+	if (s->flags & BB_SAMPLE_NO_SESSION) {
+		if (!ds->nosess_mono)
+			ds->nosess_since_real = s->real_ns;
+		ds->nosess_mono = s->mono_ns;
+		if (s->mono_ns > d->now)
+			d->now = s->mono_ns;
+		return;
+	}
+	if (!(s->flags & BB_SAMPLE_LATE))
+		ds->nosess_mono = 0; /* a probe went out in a session */
 	if (s->flags & BB_SAMPLE_UNDER_LOAD) {
 		ds->load_mono = s->mono_ns;
 		if (s->status != BB_STATUS_OK && !(s->flags & BB_SAMPLE_LATE))
@@ -1607,11 +1620,33 @@ static void verdict_event(const struct detect *d, const struct devent *e,
 	cat(buf, len, "%s%s", sp, ev->description);
 }
 
+/* Servers without a session: their own state, said first (the echoes
+ * sent meanwhile are not loss, so nothing else would explain the gap). */
+static void verdict_sessions(const struct detect *d, char *buf, size_t len)
+{
+	for (size_t i = 0; i < d->ns; i++) {
+		const struct dseries *ds = &d->s[i];
+		if (!ds->nosess_mono)
+			continue;
+		int64_t since = real_ms_of(d, d->now) -
+				ds->nosess_since_real / BB_NS_PER_MS;
+		cat(buf, len,
+		    "%sNo session with %s (wrong key, server down or port "
+		    "blocked?)",
+		    buf[0] ? " " : "",
+		    ds->ms->server[0] ? ds->ms->server : ds->ms->target);
+		if (since >= 1000)
+			cat(buf, len, " for %.0f s", (double)since / 1000);
+		cat(buf, len, ".");
+	}
+}
+
 size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 {
 	if (!len)
 		return 0;
 	buf[0] = '\0';
+	verdict_sessions(d, buf, len);
 	/* most severe first */
 	for (int sev = BB_SEV_CRITICAL; sev >= BB_SEV_INFO; sev--)
 		for (size_t i = 0; i < MAX_EVENTS; i++) {

@@ -525,6 +525,35 @@ static void test_dns_conn_lifecycle(void **state)
 	}
 }
 
+/* Echoes sent without a session (wrong key, server down) are the
+ * server's state, never loss: no event, and the verdict says so first. */
+static void test_no_session(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	char v[512];
+	for (int i = 0; i < 300; i++, t += 100 * MS) {
+		struct bb_sample s;
+		ticks_to(f, t);
+		sample_init(&s, BB_KIND_UDP_ECHO);
+		s.mono_ns = t;
+		s.real_ns = t + REAL0;
+		snprintf(s.target, sizeof(s.target), "vps");
+		snprintf(s.server, sizeof(s.server), "vps");
+		s.status = BB_STATUS_TIMEOUT;
+		s.flags = BB_SAMPLE_NO_SESSION;
+		snprintf(s.detail, sizeof(s.detail), "server unreachable");
+		detect_sample(f->d, model_add(f->m, &s), &s);
+		feed(f, "gw", t + MS, 1, MS);
+	}
+	ticks_to(f, t + 20 * SEC);
+	assert_int_equal(f->n, 0);
+	detect_verdict(f->d, v, sizeof(v));
+	assert_string_equal(v, "No session with vps (wrong key, server down or "
+			       "port blocked?) for 50 s.");
+	fix_free(f);
+}
+
 static void test_cooldown_reopens(void **state)
 {
 	struct fix *f = fix_new();
@@ -1073,6 +1102,7 @@ int main(void)
 		cmocka_unit_test(test_micro_disconnect),
 		cmocka_unit_test(test_dns_and_connections),
 		cmocka_unit_test(test_dns_conn_lifecycle),
+		cmocka_unit_test(test_no_session),
 		cmocka_unit_test(test_cooldown_reopens),
 		cmocka_unit_test(test_server_kinds),
 		cmocka_unit_test(test_jitter),
