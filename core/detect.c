@@ -189,6 +189,14 @@ struct detect {
 	struct sync_state sync[MAX_SYNC];
 	size_t nsync;
 	struct diag_peak peak; /* degraded == 0: nothing to say */
+	int64_t first;	       /* mono of the first sample, 0 = none yet */
+	/* the last bloat test per direction (upload, download, both): the
+	 * standing grade, said until a better test replaces it */
+	struct {
+		bool have;
+		double inc_ms;
+		char server[BB_SERVER_LEN];
+	} bloat[3];
 };
 
 static void eval_jitter(struct detect *d, struct dseries *ds, int64_t now);
@@ -885,6 +893,8 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 		return;
 	}
 	d->off = s->real_ns - s->mono_ns;
+	if (!d->first || s->mono_ns < d->first)
+		d->first = s->mono_ns;
 	if (s->mono_ns > d->now)
 		d->now = s->mono_ns;
 	if (ds->last_mono && s->mono_ns > ds->last_mono) {
@@ -1392,6 +1402,13 @@ void detect_bloat_result(struct detect *d, const char *ifname,
 {
 	const struct bb_config *c = &d->cfg;
 	double inc = ms(b->loaded_ns - b->idle_ns);
+	int dir = !strcmp(b->direction, "upload")     ? 0
+		  : !strcmp(b->direction, "download") ? 1
+						      : 2;
+	d->bloat[dir].have = true;
+	d->bloat[dir].inc_ms = inc;
+	snprintf(d->bloat[dir].server, sizeof(d->bloat[dir].server), "%s",
+		 server);
 	if (inc <= c->thresholds.bufferbloat_alert_ms)
 		return;
 	enum bb_severity sev = inc > c->thresholds.bufferbloat_critical_ms
@@ -1641,22 +1658,60 @@ static void verdict_sessions(const struct detect *d, char *buf, size_t len)
 	}
 }
 
+/* The standing bufferbloat grade (the last test per direction) above
+ * bufferbloat_warning_ms, with what to do about it: it stays true after
+ * the test's event ended, as long as no better test replaces it. */
+static void verdict_bloat(const struct detect *d, char *buf, size_t len)
+{
+	static const char *const dirs[3] = { "Upload", "Download", "Both-way" };
+	bool any = false;
+	for (int k = 0; k < 3; k++) {
+		double inc = d->bloat[k].inc_ms;
+		if (!d->bloat[k].have ||
+		    inc <= d->cfg.thresholds.bufferbloat_warning_ms)
+			continue;
+		cat(buf, len,
+		    "%s%s bufferbloat grade %s (+%.0f ms under load).",
+		    buf[0] ? " " : "", dirs[k], diag_bloat_grade(inc), inc);
+		any = true;
+	}
+	if (any)
+		cat(buf, len,
+		    " Enable SQM (cake) on the router, shaped a little "
+		    "below the line's rate.");
+}
+
+/* How much data the verdict rests on: " after 40 s" while under an hour. */
+static void verdict_span(const struct detect *d, char *buf, size_t len)
+{
+	int64_t span = d->first ? d->now - d->first : 0;
+	if (span < HOUR_NS)
+		cat(buf, len, " (after %.0f s)", (double)span / BB_NS_PER_S);
+}
+
 size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 {
 	if (!len)
 		return 0;
 	buf[0] = '\0';
+	if (!d->first && !d->peak.degraded) {
+		snprintf(buf, len, "Waiting for the first samples.");
+		return strlen(buf);
+	}
+	/* the diagnoses first: what is wrong and where, then the events */
 	verdict_sessions(d, buf, len);
+	verdict_interfaces(d, buf, len);
+	verdict_routing(d, buf, len);
+	verdict_bloat(d, buf, len);
 	/* most severe first */
 	for (int sev = BB_SEV_CRITICAL; sev >= BB_SEV_INFO; sev--)
 		for (size_t i = 0; i < MAX_EVENTS; i++) {
 			const struct devent *e = &d->ev[i];
 			if (e->used && e->open && e->ev.severity == sev &&
-			    e->kind != DK_SYNC_OK && e->kind != DK_GATEWAY)
+			    e->kind != DK_SYNC_OK && e->kind != DK_GATEWAY &&
+			    e->kind != DK_BLOAT)
 				verdict_event(d, e, buf, len);
 		}
-	verdict_routing(d, buf, len);
-	verdict_interfaces(d, buf, len);
 	if (d->peak.degraded) {
 		char w[256];
 		diag_peak_words(&d->peak, w, sizeof(w));
@@ -1680,10 +1735,14 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 	if (n)
 		snprintf(buf, len,
 			 "No problem right now; %u event%s in the last hour "
-			 "(%s).",
+			 "(%s)",
 			 n, n == 1 ? "" : "s", kinds_seen);
+	else if (d->now - d->first < HOUR_NS)
+		snprintf(buf, len, "No problems detected so far");
 	else
-		snprintf(buf, len, "No problems detected in the last hour.");
+		snprintf(buf, len, "No problems detected in the last hour");
+	verdict_span(d, buf, len);
+	cat(buf, len, ".");
 	return strlen(buf);
 }
 
