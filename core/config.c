@@ -415,7 +415,9 @@ static const struct opt opts[] = {
 	FLT(T, "latency_spike_factor", thresholds.latency_spike_factor, 1, 100,
 	    3, "x baseline"),
 	INT(T, "latency_spike_probes", thresholds.latency_spike_probes, 1, 1000,
-	    5, "probes"),
+	    2, "probes"),
+	INT(T, "latency_spike_min_ms", thresholds.latency_spike_min_ms, 0,
+	    600000, 2000, "ms"),
 	INT(T, "jitter_warning_ms", thresholds.jitter_warning_ms, 1, 60000, 10,
 	    "ms"),
 	INT(T, "jitter_critical_ms", thresholds.jitter_critical_ms, 1, 60000,
@@ -1076,6 +1078,14 @@ static int load_servers(struct load *ld, config_setting_t *list,
 			return fail(ld, g, spath, "missing name");
 		if (!srv->host[0])
 			return fail(ld, g, spath, "missing host");
+		{
+			const config_setting_t *k = config_setting_get_member(
+				g, srv->shared_secret_file[0]
+					   ? "shared_secret_file"
+					   : "shared_secret");
+			srv->secret_line =
+				k ? config_setting_source_line(k) : 0;
+		}
 		if (!srv->shared_secret[0] == !srv->shared_secret_file[0])
 			return fail(ld, g, spath, "%s",
 				    srv->shared_secret[0]

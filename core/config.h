@@ -37,6 +37,7 @@ struct bb_config_server {
 	int port;
 	char shared_secret[CONFIG_SECRET_HEX + 1]; /* 64 hex chars, or "" */
 	char shared_secret_file[CONFIG_PATH_LEN];  /* path, or "" */
+	int secret_line; /* line of the secret setting in source_path, 0 */
 };
 
 struct bb_config {
@@ -70,6 +71,7 @@ struct bb_config {
 		int latency_critical_ms;
 		double latency_spike_factor;
 		int latency_spike_probes;
+		int latency_spike_min_ms;
 		int jitter_warning_ms;
 		int jitter_critical_ms;
 		int jitter_sustain_s;

@@ -113,6 +113,7 @@ struct dseries {
 	/* run of answers above the spike threshold */
 	int spike_run;
 	int64_t spike_start_real, spike_last_real, spike_peak;
+	int64_t spike_start_mono;
 	/* failures */
 	int64_t last_ok, fail_since;
 	struct fail fails[FAIL_RING];
@@ -128,6 +129,9 @@ struct dseries {
 	int64_t load_mono; /* newest one, 0 = none */
 	int64_t load_fails[LOAD_FAIL_RING];
 	unsigned nload_fail;
+	/* echoes sent without a session with the companion server: its state,
+	 * never loss (first and newest send of the current run, 0 = none) */
+	int64_t nosess_since_real, nosess_mono;
 };
 
 struct outage {
@@ -153,6 +157,7 @@ struct devent {
 	enum dk kind;
 	struct bb_event ev;
 	int64_t last_true, end_mono, last_push;
+	int64_t hold; /* 0: the kind's hold_ns */
 	int64_t evidence_real_ms;
 	int count;
 	double peak;
@@ -184,6 +189,14 @@ struct detect {
 	struct sync_state sync[MAX_SYNC];
 	size_t nsync;
 	struct diag_peak peak; /* degraded == 0: nothing to say */
+	int64_t first;	       /* mono of the first sample, 0 = none yet */
+	/* the last bloat test per direction (upload, download, both): the
+	 * standing grade, said until a better test replaces it */
+	struct {
+		bool have;
+		double inc_ms;
+		char server[BB_SERVER_LEN];
+	} bloat[3];
 };
 
 static void eval_jitter(struct detect *d, struct dseries *ds, int64_t now);
@@ -194,8 +207,8 @@ static void eval_conn(struct detect *d, struct dseries *ds, int64_t now);
 #define P(k) (1u << (k))
 #define ECHO (P(BB_KIND_ICMP) | P(BB_KIND_UDP_ECHO))
 static const struct kind_def kinds[DK_COUNT] = {
-	[DK_LATENCY] = { "latency_spike", "3x baseline for 5 probes", ECHO,
-			 5 * BB_NS_PER_S, NULL },
+	[DK_LATENCY] = { "latency_spike", "3x baseline for 2 probes and 2 s",
+			 ECHO, 5 * BB_NS_PER_S, NULL },
 	[DK_JITTER] = { "high_jitter", "mean |IPDV| 10 ms / 30 ms over 10 s",
 			ECHO, 10 * BB_NS_PER_S, eval_jitter },
 	[DK_LOSS] = { "packet_loss", "0.5 % / 1 % over 60 s, 3 / 5 in a row",
@@ -205,9 +218,9 @@ static const struct kind_def kinds[DK_COUNT] = {
 	[DK_DOWNLOAD] = { "download_degradation", "< 70 % of baseline for 30 s",
 			  P(BB_KIND_DOWNLOAD), HOLD_NEVER, NULL },
 	[DK_DNS] = { "dns_issue", "median > 200 ms or > 10 % failures",
-		     P(BB_KIND_DNS), 0, eval_dns },
+		     P(BB_KIND_DNS), 10 * BB_NS_PER_S, eval_dns },
 	[DK_CONN] = { "connection_instability", "> 2 failed connects in 5 min",
-		      P(BB_KIND_TCP_CONNECT), 0, eval_conn },
+		      P(BB_KIND_TCP_CONNECT), 10 * BB_NS_PER_S, eval_conn },
 	[DK_BLOAT] = { "bufferbloat", "+200 ms under load (100 / 500)",
 		       P(BB_KIND_BUFFERBLOAT), HOLD_NEVER, NULL },
 	[DK_MICRO] = { "micro_disconnect", "every probe fails for > 2 s", 0,
@@ -552,9 +565,8 @@ static unsigned excluded(const struct detect *d, const struct dseries *ds,
  * LOAD_FAIL_RING). */
 static unsigned loaded_fails(const struct dseries *ds, int64_t from)
 {
-	unsigned n = 0, have = ds->nload_fail < LOAD_FAIL_RING
-				       ? ds->nload_fail
-				       : LOAD_FAIL_RING;
+	unsigned n = 0, have = ds->nload_fail < LOAD_FAIL_RING ? ds->nload_fail
+							       : LOAD_FAIL_RING;
 	for (unsigned i = 0; i < have; i++)
 		n += ds->load_fails[i] > from;
 	return n;
@@ -712,12 +724,19 @@ static void latency_sample(struct detect *d, struct dseries *ds,
 	}
 	if (ds->spike_run++ == 0) {
 		ds->spike_start_real = s->real_ns;
+		ds->spike_start_mono = s->mono_ns;
 		ds->spike_peak = 0;
 	}
 	ds->spike_last_real = s->real_ns;
 	if (v > ds->spike_peak)
 		ds->spike_peak = v;
-	if (ds->spike_run < c->thresholds.latency_spike_probes)
+	/* Counted in time, not probes: at the default 1 s interval a 3 s spike
+	 * is only three probes, at 100 ms thirty.  The run covers its probes'
+	 * span plus one interval (the time the last one stands for). */
+	int64_t covered = s->mono_ns - ds->spike_start_mono + ds->interval_ns;
+	if (ds->spike_run < c->thresholds.latency_spike_probes ||
+	    covered <
+		    (int64_t)c->thresholds.latency_spike_min_ms * BB_NS_PER_MS)
 		return;
 	struct place p = series_place(ds);
 	struct devent *e = open_event(d, DK_LATENCY, p);
@@ -843,6 +862,16 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 	struct dseries *ds = series_for(d, ms);
 	if (!ds)
 		return;
+	if (s->flags & BB_SAMPLE_NO_SESSION) {
+		if (!ds->nosess_mono)
+			ds->nosess_since_real = s->real_ns;
+		ds->nosess_mono = s->mono_ns;
+		if (s->mono_ns > d->now)
+			d->now = s->mono_ns;
+		return;
+	}
+	if (!(s->flags & BB_SAMPLE_LATE))
+		ds->nosess_mono = 0; /* a probe went out in a session */
 	if (s->flags & BB_SAMPLE_UNDER_LOAD) {
 		ds->load_mono = s->mono_ns;
 		if (s->status != BB_STATUS_OK && !(s->flags & BB_SAMPLE_LATE))
@@ -864,6 +893,8 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 		return;
 	}
 	d->off = s->real_ns - s->mono_ns;
+	if (!d->first || s->mono_ns < d->first)
+		d->first = s->mono_ns;
 	if (s->mono_ns > d->now)
 		d->now = s->mono_ns;
 	if (ds->last_mono && s->mono_ns > ds->last_mono) {
@@ -1120,9 +1151,10 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 	const struct joint *j = &d->joint[ds->joint];
 	bool joint = j->active && ds->fail_since >= j->cur.start;
 	/* a run that our own test's losses end is the test's, not the line's */
-	bool run_loaded = ds->nload_fail &&
-			  ds->load_fails[(ds->nload_fail - 1) % LOAD_FAIL_RING] >
-				  (lf == INT64_MIN ? 0 : lf);
+	bool run_loaded =
+		ds->nload_fail &&
+		ds->load_fails[(ds->nload_fail - 1) % LOAD_FAIL_RING] >
+			(lf == INT64_MIN ? 0 : lf);
 	unsigned run = joint || run_loaded ? 0 : cur.loss_run_current;
 	bool run_bad = run >= (unsigned)c->thresholds.consecutive_loss_warning;
 	if (!((pct_bad && recent) || run_bad))
@@ -1195,6 +1227,27 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 		 met);
 }
 
+/* DNS and TCP probes come every few seconds and a failure is known only
+ * after its timeout: their 5-minute counts say nothing about now, so the
+ * condition also needs a failure within the last two intervals (plus a
+ * timeout), and the event holds for three intervals before it ends. */
+#define SLOW_PROBE_TIMEOUT_NS (5 * BB_NS_PER_S)
+
+static bool failing_now(const struct detect *d, const struct dseries *ds,
+			int64_t now)
+{
+	int64_t lf = last_fail_mono(d, ds);
+	return lf != INT64_MIN &&
+	       now - lf <= 2 * ds->interval_ns + SLOW_PROBE_TIMEOUT_NS;
+}
+
+static void slow_hold(struct devent *e, const struct dseries *ds, int64_t base)
+{
+	if (e)
+		e->hold =
+			3 * ds->interval_ns > base ? 3 * ds->interval_ns : base;
+}
+
 static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 {
 	const struct bb_config *c = &d->cfg;
@@ -1209,8 +1262,12 @@ static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 		return;
 	double pct = 100.0 * lost / sent;
 	double med = st.p50 == BB_NONE ? 0 : ms(st.p50);
-	bool failing = lost >= 2 && pct > c->thresholds.dns_failure_pct;
-	bool slow = med > c->thresholds.dns_slow_ms;
+	struct stats_summary rec;
+	stats_series_summary(ds->ms->stats, STATS_60S, now, &rec);
+	bool failing = lost >= 2 && pct > c->thresholds.dns_failure_pct &&
+		       failing_now(d, ds, now);
+	bool slow = med > c->thresholds.dns_slow_ms && rec.p50 != BB_NONE &&
+		    ms(rec.p50) > c->thresholds.dns_slow_ms;
 	if (!failing && !slow)
 		return;
 	enum bb_severity sev =
@@ -1233,9 +1290,10 @@ static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 		failing ? first_fail_real(d, ds, now - stats_window_ns(w)) : 0;
 	if (!start)
 		start = nowr;
-	raise_ev(d, DK_DNS, p, sev, start,
-		 failing && !slow ? last_fail_real(d, ds) : nowr, pct, desc,
-		 met);
+	slow_hold(raise_ev(d, DK_DNS, p, sev, start,
+			   failing && !slow ? last_fail_real(d, ds) : nowr, pct,
+			   desc, met),
+		  ds, kinds[DK_DNS].hold_ns);
 }
 
 static void eval_conn(struct detect *d, struct dseries *ds, int64_t now)
@@ -1254,7 +1312,7 @@ static void eval_conn(struct detect *d, struct dseries *ds, int64_t now)
 		timeouts += f->status == BB_STATUS_TIMEOUT;
 	}
 	int drops = c->thresholds.connection_drops;
-	if (fails <= (unsigned)drops)
+	if (fails <= (unsigned)drops || !failing_now(d, ds, now))
 		return;
 	enum bb_severity sev =
 		fails > 2u * (unsigned)drops ? BB_SEV_CRITICAL : BB_SEV_WARNING;
@@ -1269,8 +1327,9 @@ static void eval_conn(struct detect *d, struct dseries *ds, int64_t now)
 		 "\"window_s\":%d,\"last_error\":%s}",
 		 fails, timeouts, fails - timeouts, wsec,
 		 json_str(ds->last_error, le, sizeof(le)));
-	raise_ev(d, DK_CONN, p, sev, first_fail_real(d, ds, from),
-		 last_fail_real(d, ds), fails, desc, met);
+	slow_hold(raise_ev(d, DK_CONN, p, sev, first_fail_real(d, ds, from),
+			   last_fail_real(d, ds), fails, desc, met),
+		  ds, kinds[DK_CONN].hold_ns);
 }
 
 void detect_tick(struct detect *d, int64_t now)
@@ -1298,7 +1357,7 @@ void detect_tick(struct detect *d, int64_t now)
 		struct devent *e = &d->ev[i];
 		if (!e->used || !e->open)
 			continue;
-		int64_t hold = kinds[e->kind].hold_ns;
+		int64_t hold = e->hold ? e->hold : kinds[e->kind].hold_ns;
 		if (hold != HOLD_NEVER && now - e->last_true >= hold)
 			end_ev(d, e);
 		else if (e->dirty && now - e->last_push >= PUSH_EVERY_NS)
@@ -1343,6 +1402,13 @@ void detect_bloat_result(struct detect *d, const char *ifname,
 {
 	const struct bb_config *c = &d->cfg;
 	double inc = ms(b->loaded_ns - b->idle_ns);
+	int dir = !strcmp(b->direction, "upload")     ? 0
+		  : !strcmp(b->direction, "download") ? 1
+						      : 2;
+	d->bloat[dir].have = true;
+	d->bloat[dir].inc_ms = inc;
+	snprintf(d->bloat[dir].server, sizeof(d->bloat[dir].server), "%s",
+		 server);
 	if (inc <= c->thresholds.bufferbloat_alert_ms)
 		return;
 	enum bb_severity sev = inc > c->thresholds.bufferbloat_critical_ms
@@ -1571,21 +1637,81 @@ static void verdict_event(const struct detect *d, const struct devent *e,
 	cat(buf, len, "%s%s", sp, ev->description);
 }
 
+/* Servers without a session: their own state, said first (the echoes
+ * sent meanwhile are not loss, so nothing else would explain the gap). */
+static void verdict_sessions(const struct detect *d, char *buf, size_t len)
+{
+	for (size_t i = 0; i < d->ns; i++) {
+		const struct dseries *ds = &d->s[i];
+		if (!ds->nosess_mono)
+			continue;
+		int64_t since = real_ms_of(d, d->now) -
+				ds->nosess_since_real / BB_NS_PER_MS;
+		cat(buf, len,
+		    "%sNo session with %s (wrong key, server down or port "
+		    "blocked?)",
+		    buf[0] ? " " : "",
+		    ds->ms->server[0] ? ds->ms->server : ds->ms->target);
+		if (since >= 1000)
+			cat(buf, len, " for %.0f s", (double)since / 1000);
+		cat(buf, len, ".");
+	}
+}
+
+/* The standing bufferbloat grade (the last test per direction) above
+ * bufferbloat_warning_ms, with what to do about it: it stays true after
+ * the test's event ended, as long as no better test replaces it. */
+static void verdict_bloat(const struct detect *d, char *buf, size_t len)
+{
+	static const char *const dirs[3] = { "Upload", "Download", "Both-way" };
+	bool any = false;
+	for (int k = 0; k < 3; k++) {
+		double inc = d->bloat[k].inc_ms;
+		if (!d->bloat[k].have ||
+		    inc <= d->cfg.thresholds.bufferbloat_warning_ms)
+			continue;
+		cat(buf, len,
+		    "%s%s bufferbloat grade %s (+%.0f ms under load).",
+		    buf[0] ? " " : "", dirs[k], diag_bloat_grade(inc), inc);
+		any = true;
+	}
+	if (any)
+		cat(buf, len,
+		    " Enable SQM (cake) on the router, shaped a little "
+		    "below the line's rate.");
+}
+
+/* How much data the verdict rests on: " after 40 s" while under an hour. */
+static void verdict_span(const struct detect *d, char *buf, size_t len)
+{
+	int64_t span = d->first ? d->now - d->first : 0;
+	if (span < HOUR_NS)
+		cat(buf, len, " (after %.0f s)", (double)span / BB_NS_PER_S);
+}
+
 size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 {
 	if (!len)
 		return 0;
 	buf[0] = '\0';
+	if (!d->first && !d->peak.degraded) {
+		snprintf(buf, len, "Waiting for the first samples.");
+		return strlen(buf);
+	}
+	/* the diagnoses first: what is wrong and where, then the events */
+	verdict_sessions(d, buf, len);
+	verdict_interfaces(d, buf, len);
+	verdict_routing(d, buf, len);
+	verdict_bloat(d, buf, len);
 	/* most severe first */
 	for (int sev = BB_SEV_CRITICAL; sev >= BB_SEV_INFO; sev--)
 		for (size_t i = 0; i < MAX_EVENTS; i++) {
 			const struct devent *e = &d->ev[i];
 			if (e->used && e->open && e->ev.severity == sev &&
-			    e->kind != DK_SYNC_OK && e->kind != DK_GATEWAY)
+			    e->kind != DK_SYNC_OK && e->kind != DK_GATEWAY &&
+			    e->kind != DK_BLOAT)
 				verdict_event(d, e, buf, len);
 		}
-	verdict_routing(d, buf, len);
-	verdict_interfaces(d, buf, len);
 	if (d->peak.degraded) {
 		char w[256];
 		diag_peak_words(&d->peak, w, sizeof(w));
@@ -1609,10 +1735,14 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 	if (n)
 		snprintf(buf, len,
 			 "No problem right now; %u event%s in the last hour "
-			 "(%s).",
+			 "(%s)",
 			 n, n == 1 ? "" : "s", kinds_seen);
+	else if (d->now - d->first < HOUR_NS)
+		snprintf(buf, len, "No problems detected so far");
 	else
-		snprintf(buf, len, "No problems detected in the last hour.");
+		snprintf(buf, len, "No problems detected in the last hour");
+	verdict_span(d, buf, len);
+	cat(buf, len, ".");
 	return strlen(buf);
 }
 

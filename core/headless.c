@@ -67,6 +67,14 @@ static void print_series(struct headless *h, const struct model_series *ms,
 	char t[32], a[16], b[16], c[16], d[16];
 	stats_series_summary(ms->stats, w, clock_mono_ns(), &st);
 	stamp(t, sizeof(t));
+	if (ms->last.flags & BB_SAMPLE_NO_SESSION) {
+		fprintf(h->out,
+			"%s %s %-11s %-20s no session with %s (wrong key, "
+			"server down or port blocked?)\n",
+			t, prefix, sample_kind_name(ms->kind), ms->target,
+			ms->server);
+		return;
+	}
 	fprintf(h->out,
 		"%s %s %-11s %-20s %s%s%s p50 %s p95 %s max %s ms  jitter %s "
 		"ms  loss %.1f%% (%u/%u) longest run %u  [%s]\n",

@@ -740,6 +740,22 @@ static int summarize_samples(struct store *st, struct sum_ctx *c, int flags)
 	return 0;
 }
 
+static int take_nosess(void *ctx, const char *iface, const char *target,
+		       const char *server, int64_t count, int64_t first_ms,
+		       int64_t last_ms)
+{
+	struct history_summary *s = ctx;
+	if (s->nnosess == sizeof(s->nosess) / sizeof(s->nosess[0]))
+		return 1;
+	struct history_nosess *n = &s->nosess[s->nnosess++];
+	snprintf(n->server, sizeof(n->server), "%s",
+		 server[0] ? server : target);
+	n->count = count;
+	n->first_ms = first_ms;
+	n->last_ms = last_ms;
+	return 0;
+}
+
 int history_summarize(struct store *st, int64_t from_ms, int64_t to_ms,
 		      int flags, struct history_summary *out)
 {
@@ -769,6 +785,9 @@ int history_summarize(struct store *st, int64_t from_ms, int64_t to_ms,
 		out->nseries = n;
 		rc = store_read_events(st, from_ms, to_ms, take_event, c);
 	}
+	if (rc == 0)
+		rc = store_read_no_session(st, from_ms, to_ms, take_nosess,
+					   out);
 	if (rc == 0) {
 		int64_t span = to_ms - from_ms;
 		int days = (int)((span + 86400000 - 1) / 86400000);
@@ -1003,9 +1022,20 @@ size_t history_verdict(const struct history_summary *s, char *buf, size_t len)
 		history_format_time(s->to_ms, b, sizeof(b));
 		snprintf(lead, sizeof(lead), "from %s to %s", a, b);
 	}
-	if (!s->samples) {
+	if (!s->samples && !s->nnosess) {
 		snprintf(buf, len, "Nothing was recorded %s.", lead);
 		return strlen(buf);
+	}
+	/* a server we had no session with: its state, not the line's */
+	for (size_t i = 0; i < s->nnosess; i++) {
+		const struct history_nosess *n = &s->nosess[i];
+		char f[32];
+		history_format_time(n->first_ms, f, sizeof(f));
+		cat(buf, len,
+		    "%sno session with %s (wrong key, server down or port "
+		    "blocked?): %lld echoes not sent from %s over %.0f s",
+		    buf[0] ? "; " : "", n->server, (long long)n->count, f,
+		    (double)(n->last_ms - n->first_ms) / 1000);
 	}
 	verdict_events(s, buf, len);
 	verdict_loss(s, buf, len);

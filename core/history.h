@@ -97,7 +97,12 @@ struct history_summary {
 	int events_by_severity[BB_SEV_COUNT];
 	size_t nevents;		 /* every event overlapping the period */
 	struct bb_event *events; /* by start; owned, history_summary_fini */
-	int have_peak;		 /* peak-hour diagnosis available */
+	size_t nnosess; /* servers with echoes sent without a session */
+	struct history_nosess {
+		char server[BB_SERVER_LEN];
+		int64_t count, first_ms, last_ms;
+	} nosess[8];
+	int have_peak; /* peak-hour diagnosis available */
 	struct diag_peak peak;
 	int64_t elapsed_ms; /* time history_summarize took */
 };

@@ -71,7 +71,10 @@ const struct model_series *model_add(struct model *m, const struct bb_sample *s)
 		m->overflow++;
 		return NULL;
 	}
-	stats_series_add(ms->stats, s);
+	/* an echo without a session measured nothing: the windows' loss is
+	 * the line's; the series' last sample shows the state */
+	if (!(s->flags & BB_SAMPLE_NO_SESSION))
+		stats_series_add(ms->stats, s);
 	if (!(s->flags & (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE))) {
 		ms->last = *s;
 		ms->samples++;

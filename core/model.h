@@ -24,7 +24,8 @@ struct model_series {
 	char server[BB_SERVER_LEN];
 	enum bb_probe_kind kind;
 	struct stats_series *stats;
-	struct bb_sample last; /* newest probe (not annotations) */
+	struct bb_sample last; /* newest probe (not annotations); its
+				  BB_SAMPLE_NO_SESSION: no session now */
 	uint64_t samples;      /* probes seen, annotations excluded */
 };
 

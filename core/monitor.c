@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/clocksync.h"
 #include "core/config.h"
+#include "core/srvclient.h"
 #include "core/alerts.h"
 #include "core/detect.h"
 #include "core/engine.h"
@@ -289,7 +290,8 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 	m->loop = ev_default_loop(EVFLAG_AUTO);
 	m->duration_s = o->duration_s;
 	if (config_load(o->config_path, &m->cfg, err, errlen) < 0 ||
-	    apply_options(&m->cfg, o, err, errlen) < 0) {
+	    apply_options(&m->cfg, o, err, errlen) < 0 ||
+	    srvclient_check_secrets(&m->cfg, err, errlen) < 0) {
 		*exit_code = 2;
 		goto fail;
 	}

@@ -270,7 +270,8 @@ static void resolve(struct probe *p, struct slot *s, int64_t now, int force)
 	if (!why)
 		return;
 	s->state = S_REPORTED;
-	emit_slot(p, s, BB_STATUS_TIMEOUT, why, 0);
+	emit_slot(p, s, BB_STATUS_TIMEOUT, why,
+		  session_up(p) ? 0 : BB_SAMPLE_NO_SESSION);
 }
 
 static void on_tmo(struct ev_loop *loop, ev_timer *w, int revents)
@@ -302,7 +303,7 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 						    clock_mono_to_real(now),
 					    .send_err = now - deadline };
 			emit_slot(p, &tmp, BB_STATUS_TIMEOUT,
-				  "server unreachable", 0);
+				  "server unreachable", BB_SAMPLE_NO_SESSION);
 		}
 		return;
 	}

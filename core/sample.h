@@ -51,13 +51,20 @@ enum {
 	 * every delay probe it sends meanwhile BB_SAMPLE_UNDER_LOAD. */
 	BB_SAMPLE_LOAD_START = 1 << 4,
 	BB_SAMPLE_LOAD_END = 1 << 5,
+	/* An echo "sent" while there was no session with the companion server
+	 * (wrong key, server down, port blocked): status TIMEOUT, but it says
+	 * nothing about the line, so it is never loss (the measurements view
+	 * shows status "no_session"). */
+	BB_SAMPLE_NO_SESSION = 1 << 6,
 };
 
 /* Samples the rollups and the period figures (stats, report) leave out:
- * annotations of a probe already counted, and probes that measured our
- * own test's load rather than the line (the bloat result judges that). */
-#define BB_SAMPLE_UNCOUNTED                                                   \
-	(BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE | BB_SAMPLE_UNDER_LOAD)
+ * annotations of a probe already counted, probes that measured our own
+ * test's load rather than the line (the bloat result judges that), and
+ * echoes without a session (counted apart, as the server's state). */
+#define BB_SAMPLE_UNCOUNTED                                                    \
+	(BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE | BB_SAMPLE_UNDER_LOAD |         \
+	 BB_SAMPLE_NO_SESSION)
 
 struct bb_sample {
 	int64_t real_ns;	       /* wall clock at send */

@@ -203,6 +203,35 @@ static int client_id_from(const char *text, uint8_t cid[static 8])
 	return 0;
 }
 
+int srvclient_check_secrets(const struct bb_config *cfg, char *err,
+			    size_t errlen)
+{
+	for (int i = 0; i < cfg->n_servers; i++) {
+		const struct bb_config_server *s = &cfg->servers[i];
+		uint8_t key[KEY_LEN];
+		char why[256], at[CONFIG_PATH_LEN + 16] = "";
+		int rc = s->shared_secret_file[0]
+				 ? key_load_file(s->shared_secret_file, key,
+						 why, sizeof(why))
+				 : key_parse_hex(s->shared_secret, key, why,
+						 sizeof(why));
+		key_wipe(key);
+		if (rc == 0)
+			continue;
+		if (cfg->source_path[0] && s->secret_line > 0)
+			snprintf(at, sizeof(at), "%s:%d: ", cfg->source_path,
+				 s->secret_line);
+		else if (cfg->source_path[0])
+			snprintf(at, sizeof(at), "%s: ", cfg->source_path);
+		snprintf(err, errlen, "%sservers[%d].%s: %s", at, i,
+			 s->shared_secret_file[0] ? "shared_secret_file"
+						  : "shared_secret",
+			 why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int srvclient_target(const struct bb_config *cfg, int index, const char *ifname,
 		     struct probe_target *t, char *err, size_t errlen)
 {

@@ -70,5 +70,10 @@ int srvclient_open(struct srvclient *sc, const uint8_t *pkt, size_t len,
  * with a reason in err.  Wipe t->srv.key when done with t. */
 int srvclient_target(const struct bb_config *cfg, int index, const char *ifname,
 		     struct probe_target *t, char *err, size_t errlen);
+/* Every configured server's secret can be read (a missing, unreadable or
+ * group/world-readable shared_secret_file is a configuration error, as in
+ * the server): 0, or -EINVAL with "file:line: servers[i].key: why". */
+int srvclient_check_secrets(const struct bb_config *cfg, char *err,
+			    size_t errlen);
 
 #endif

@@ -161,7 +161,12 @@ static const char schema_sql[] =
 	" test_type TEXT, target TEXT, server_name TEXT, unit TEXT,"
 	" count INTEGER, lost INTEGER, min REAL, max REAL, avg REAL,"
 	" p50 REAL, p95 REAL, p99 REAL,"
-	" PRIMARY KEY(bucket_ms, series)) WITHOUT ROWID;"
+	" PRIMARY KEY(bucket_ms, series)) WITHOUT ROWID;";
+
+/* Re-created by every writer that opens an older database, so a status
+ * added later (no_session) shows there too. */
+static const char view_sql[] =
+	"DROP VIEW IF EXISTS measurements;"
 	"CREATE VIEW measurements AS SELECT"
 	" s.ts AS timestamp,"
 	" s.ts * 1000000 + s.ns - r.offset_ns - s.mono_d AS monotonic_ns,"
@@ -179,8 +184,9 @@ static const char schema_sql[] =
 	"  THEN round(s.main_us / 1000.0, 3) END AS dns_time_ms,"
 	" CASE WHEN e.test_type = 'tcp_connect'"
 	"  THEN round(s.main_us / 1000.0, 3) END AS connect_ms,"
-	" CASE s.code & 255 WHEN 0 THEN 'ok' WHEN 1 THEN 'timeout'"
-	"  WHEN 2 THEN 'error' END AS status,"
+	" CASE WHEN s.code & 16384 THEN 'no_session'" /* NO_SESSION << 8 */
+	"  ELSE CASE s.code & 255 WHEN 0 THEN 'ok' WHEN 1 THEN 'timeout'"
+	"  WHEN 2 THEN 'error' END END AS status,"
 	" s.detail AS error_detail"
 	" FROM samples s JOIN series e ON e.id = s.series"
 	" JOIN clock_runs r ON r.id = s.run;";
@@ -426,6 +432,7 @@ static int create_schema(struct store *st)
 		return rc;
 	snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);
 	if ((rc = exec(st, schema_sql, "creating the schema")) < 0 ||
+	    (rc = exec(st, view_sql, "creating the schema")) < 0 ||
 	    (rc = meta_set(st, "schema_version", ver)) < 0 ||
 	    (rc = meta_set(st, "client_id", st->client_id)) < 0) {
 		exec(st, "ROLLBACK", "creating the schema");
@@ -452,7 +459,10 @@ static int check_schema(struct store *st)
 			       "database schema version %ld is newer than this "
 			       "bufferbane supports (%d); refusing to open it",
 			       v, STORE_SCHEMA_VERSION);
-	/* Version 1 is the first: nothing to migrate yet. */
+	/* Version 1 is the first: nothing to migrate but the view. */
+	if (!st->rdonly &&
+	    (rc = exec(st, view_sql, "updating the measurements view")) < 0)
+		return rc;
 	rc = meta_get(st, "client_id", st->client_id, sizeof(st->client_id));
 	if (rc == -ENOENT)
 		return set_err(st, -EILSEQ, "no client_id in meta");
@@ -1044,6 +1054,41 @@ int store_read_events(struct store *st, int64_t from_ms, int64_t to_ms,
 		ret = sql_fail(st, rc, "reading events");
 	sqlite3_reset(q);
 	return ret;
+}
+
+int store_read_no_session(struct store *st, int64_t from_ms, int64_t to_ms,
+			  store_nosess_fn cb, void *ctx)
+{
+	/* only the echo series can have them: the ts range of those */
+	static const char sql[] =
+		"SELECT e.interface, e.target, e.server_name, count(*),"
+		" min(s.ts), max(s.ts) FROM samples s"
+		" JOIN series e ON e.id = s.series"
+		" WHERE s.ts >= ?1 AND s.ts < ?2 AND e.test_type = 'udp_echo'"
+		" AND s.code & ?3 GROUP BY s.series ORDER BY min(s.ts)";
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "reading no-session echoes");
+	sqlite3_bind_int64(q, 1, from_ms);
+	sqlite3_bind_int64(q, 2, to_ms);
+	sqlite3_bind_int64(q, 3, (int64_t)BB_SAMPLE_NO_SESSION << 8);
+	int ret = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		char ifn[BB_IFNAME_LEN], tgt[BB_TARGET_LEN], srv[BB_SERVER_LEN];
+		col_text(q, 0, ifn, sizeof(ifn));
+		col_text(q, 1, tgt, sizeof(tgt));
+		col_text(q, 2, srv, sizeof(srv));
+		ret = cb(ctx, ifn, tgt, srv, sqlite3_column_int64(q, 3),
+			 sqlite3_column_int64(q, 4),
+			 sqlite3_column_int64(q, 5));
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = sql_fail(st, rc, "reading no-session echoes");
+	sqlite3_finalize(q);
+	return ret < 0 ? ret : 0;
 }
 
 /* ---- rollups ----------------------------------------------------------- */

@@ -62,6 +62,14 @@ int64_t store_event_write(struct store *st, const struct bb_event *ev);
 /* Events overlapping [from_ms, to_ms), ongoing ones included, by start. */
 int store_read_events(struct store *st, int64_t from_ms, int64_t to_ms,
 		      store_event_fn cb, void *ctx);
+/* Echoes sent without a session (BB_SAMPLE_NO_SESSION) in [from_ms, to_ms),
+ * one call per series: how many, first and last (Unix ms); cb returns
+ * nonzero to stop.  0 or -errno. */
+typedef int (*store_nosess_fn)(void *ctx, const char *iface, const char *target,
+			       const char *server, int64_t count,
+			       int64_t first_ms, int64_t last_ms);
+int store_read_no_session(struct store *st, int64_t from_ms, int64_t to_ms,
+			  store_nosess_fn cb, void *ctx);
 /* Roll complete 1-min and 1-hour buckets ending <= now_ms not yet rolled up;
  * returns the number of aggregate rows written (idempotent). */
 int store_rollup(struct store *st, int64_t now_ms);
@@ -75,9 +83,9 @@ int store_db_bytes(struct store *st, int64_t *bytes);
 /* One row of agg_1min / agg_1hour.  Delays in ms, rates in kbit/s; NAN
  * where the bucket held no successful value. */
 struct store_agg {
-	int64_t bucket_ms; /* bucket start, Unix ms */
-	int64_t series;	   /* series id */
-	int kind;	   /* enum bb_probe_kind, -1 when unknown */
+	int64_t bucket_ms;	       /* bucket start, Unix ms */
+	int64_t series;		       /* series id */
+	int kind;		       /* enum bb_probe_kind, -1 when unknown */
 	char interface[BB_IFNAME_LEN]; /* the series' place, as in samples */
 	char target[BB_TARGET_LEN];
 	char server[BB_SERVER_LEN];

@@ -255,8 +255,7 @@ void view_section(struct cellbuf *cb, int y, const char *title,
 	}
 }
 
-bool view_history_of(const struct ui_history *h,
-		     const struct model_series *ms)
+bool view_history_of(const struct ui_history *h, const struct model_series *ms)
 {
 	return ms && h->kind == (int)ms->kind &&
 	       !strcmp(h->target, ms->target) &&
@@ -349,7 +348,8 @@ static void draw_header(struct ui *ui, struct cellbuf *cb)
 	enum cellbuf_role vr = ROLE_OK;
 	size_t open = s->events ? evlog_open_count(s->events) : 0;
 
-	if (strncmp(s->verdict, "No problems", 11) != 0 && s->verdict[0])
+	if (strncmp(s->verdict, "No problems", 11) != 0 &&
+	    strncmp(s->verdict, "Waiting", 7) != 0 && s->verdict[0])
 		vr = ROLE_WARN;
 	for (size_t i = 0; s->events && i < evlog_count(s->events); i++) {
 		const struct bb_event *ev = evlog_at(s->events, i);
@@ -359,10 +359,12 @@ static void draw_header(struct ui *ui, struct cellbuf *cb)
 	}
 	cellbuf_fill(cb, 0, 1, w, 1, ' ', ROLE_NORMAL, 0);
 	x = cellbuf_put(cb, 1, 1, a ? "*" : "●", vr, 0) + 2;
-	x += cellbuf_putn(cb, x, 1, w - x - 1,
-			  s->verdict[0] ? s->verdict : "Waiting for samples...",
-			  vr == ROLE_OK ? ROLE_OK : vr, CELLBUF_BOLD);
-	if (open && x + 20 < w)
+	bool tag = open && x + 40 < w; /* room for "N events open" */
+	char fit[sizeof(s->verdict) + 4];
+	view_fit_words(s->verdict[0] ? s->verdict : "Waiting for samples...",
+		       w - x - 1 - (tag ? 19 : 0), a, fit, sizeof(fit));
+	cellbuf_put(cb, x, 1, fit, vr == ROLE_OK ? ROLE_OK : vr, CELLBUF_BOLD);
+	if (tag)
 		cellbuf_printf(cb, w - 18, 1, ROLE_WARN, 0, "%3zu event%s open",
 			       open, open == 1 ? " " : "s");
 }
@@ -535,6 +537,38 @@ void view_render(struct ui *ui, struct cellbuf *cb)
 		draw_help(ui, cb);
 }
 
+/* ---- words that fit ------------------------------------------------------ */
+
+void view_fit_words(const char *s, int maxw, bool ascii, char *out, size_t len)
+{
+	const char *ell = ascii ? "..." : "…";
+	int ellw = ascii ? 3 : 1, cols = 0;
+	size_t cut = 0, i;
+
+	if (!len)
+		return;
+	for (i = 0; s[i]; i++)
+		cols += ((unsigned char)s[i] & 0xc0) != 0x80;
+	if (cols <= maxw || maxw <= ellw) {
+		snprintf(out, len, "%s", cols <= maxw ? s : "");
+		return;
+	}
+	/* the last word boundary that leaves room for the ellipsis */
+	cols = 0;
+	for (i = 0; s[i]; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80 &&
+		    ++cols > maxw - ellw)
+			break;
+		if (s[i] == ' ')
+			cut = i;
+	}
+	while (cut > 0 && strchr(" ,;:.(", s[cut - 1]))
+		cut--;
+	if (cut >= len - 4)
+		cut = len - 4;
+	snprintf(out, len, "%.*s%s", (int)cut, s, ell);
+}
+
 /* ---- companion server figures -------------------------------------------- */
 
 void view_source_sample(struct ui_source *src, const struct bb_sample *s)
@@ -580,4 +614,3 @@ void view_source_sample(struct ui_source *src, const struct bb_sample *s)
 	if (n >= 4)
 		b->rpm = rpm;
 }
-

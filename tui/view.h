@@ -104,7 +104,7 @@ struct ui_source {
 	 * and echo losses by direction (from "lost up" / "lost down") */
 	struct ui_bloat bloat[3];
 	uint64_t echo_lost_up, echo_lost_down;
-	bool bloat_running; /* an on-demand test ('b') is in progress */
+	bool bloat_running;	/* an on-demand test ('b') is in progress */
 	struct ui_history hist; /* for the drilldown's 24 h window */
 	/* replay only */
 	int64_t first_ms, last_ms;
@@ -170,6 +170,9 @@ const struct model_series *view_dd_series(const struct ui *ui);
 void view_fmt_ms(char *out, size_t size, int64_t ns);
 /* Seconds -> "45s", "12m05s", "3h02m", "2d04h". */
 void view_fmt_dur(char *out, size_t size, int64_t s);
+/* S as it fits in MAXW columns: whole, or cut at a word boundary and ended
+ * with "…" ("..." when ASCII), never in the middle of a word. */
+void view_fit_words(const char *s, int maxw, bool ascii, char *out, size_t len);
 /* Unix ms -> local "HH:MM:SS" (with_date: "YYYY-MM-DD HH:MM:SS"). */
 void view_fmt_clock(char *out, size_t size, int64_t ms, bool with_date);
 /* Role of an RTT figure (ns) and of a loss percentage. */
@@ -197,8 +200,7 @@ const char *view_g(const struct cellbuf *cb, const char *utf8,
 void view_source_sample(struct ui_source *src, const struct bb_sample *s);
 /* True when h is (being) filled for the series ms. */
 struct store_agg;
-bool view_history_of(const struct ui_history *h,
-		     const struct model_series *ms);
+bool view_history_of(const struct ui_history *h, const struct model_series *ms);
 /* Empty h for ms (NULL: the series it is for), its first minute at
  * from_ms (rounded down). */
 void view_history_reset(struct ui_history *h, const struct model_series *ms,

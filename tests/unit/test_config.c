@@ -139,6 +139,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c->thresholds.jitter_warning_ms, 10);
 	assert_int_equal(c->thresholds.jitter_critical_ms, 30);
 	assert_true(c->thresholds.latency_spike_factor == 3.0);
+	assert_int_equal(c->thresholds.latency_spike_probes, 2);
+	assert_int_equal(c->thresholds.latency_spike_min_ms, 2000);
 	assert_true(c->thresholds.packet_loss_warning_pct == 0.5);
 	assert_true(c->thresholds.packet_loss_critical_pct == 1.0);
 	assert_int_equal(c->thresholds.consecutive_loss_warning, 3);
@@ -551,6 +553,8 @@ static void round_trip(struct fx *fx, const struct bb_config *c)
 	/* Identical apart from the first line that names the source. */
 	assert_string_equal(strchr(text, '\n'), strchr(text2, '\n'));
 	memcpy(c2->source_path, c->source_path, sizeof(c2->source_path));
+	for (int i = 0; i < c2->n_servers; i++) /* lines of another file */
+		c2->servers[i].secret_line = c->servers[i].secret_line;
 	assert_memory_equal(c, c2, sizeof(*c));
 	free(text);
 	free(text2);
@@ -579,6 +583,7 @@ static void test_round_trip(void **state)
 		"};\n"
 		"thresholds = { packet_loss_warning_pct = 0.1;\n"
 		"  packet_loss_critical_pct = 2; latency_spike_factor = 2.5;\n"
+		"  latency_spike_min_ms = 1500;\n"
 		"  throughput_critical_pct = 33.333333333333336; };\n"
 		"tests = { tcp = { enabled = true; targets = [\n"
 		"  \"[2001:db8::1]:443\", \"h.example:22\" ]; };\n"
@@ -607,6 +612,7 @@ static void test_round_trip(void **state)
 	assert_string_equal(fx->c.targets.custom[0], "nas=192.168.1.10");
 	assert_true(fx->c.thresholds.packet_loss_warning_pct == 0.1);
 	assert_true(fx->c.thresholds.packet_loss_critical_pct == 2.0);
+	assert_int_equal(fx->c.thresholds.latency_spike_min_ms, 1500);
 	round_trip(fx, &fx->c);
 
 	config_wipe_secrets(&fx->c);

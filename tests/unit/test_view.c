@@ -132,6 +132,38 @@ static void test_dashboard_80x24(void **state)
 	assert_non_null(strstr(text(f->cb, 23), "? help"));
 }
 
+/* A long verdict is never cut in the middle of a word: whole words and
+ * an ellipsis, also with "N events open" on the right. */
+static void test_verdict_words(void **state)
+{
+	struct fx *f = *state;
+	char out[600];
+	const char *v = "The local link vc1 is at fault, not the line: 12.0 % "
+			"loss, 48.2 ms median against 0.0 % and 1.1 ms on vc0. "
+			"Upload bufferbloat grade D (+250 ms under load).";
+
+	view_fit_words("short words", 40, false, out, sizeof(out));
+	assert_string_equal(out, "short words");
+	view_fit_words(v, 30, false, out, sizeof(out));
+	assert_string_equal(out, "The local link vc1 is at…");
+	view_fit_words(v, 30, true, out, sizeof(out));
+	assert_string_equal(out, "The local link vc1 is at...");
+	snprintf(f->ui.src.verdict, sizeof(f->ui.src.verdict), "%s", v);
+	render(f, 80, 24);
+	const char *line = text(f->cb, 1);
+	const char *b = strstr(line, "The local");
+	const char *e = strstr(line, "…");
+	assert_non_null(b);
+	assert_non_null(e);
+	/* the ellipsis follows a whole word of the verdict */
+	size_t n = (size_t)(e - b);
+	assert_true(n > 20 && n < 78);
+	assert_true(!strncmp(b, v, n));
+	assert_true(v[n] == ' ' || v[n] == ',' || v[n] == '.');
+	snprintf(f->ui.src.verdict, sizeof(f->ui.src.verdict),
+		 "No problems detected in the last hour.");
+}
+
 static void test_dashboard_200x60_ascii(void **state)
 {
 	struct fx *f = *state;
@@ -525,7 +557,8 @@ static void test_history_minutes(void **state)
 	view_history_reset(&h, ms, from + 59999);
 	assert_true(view_history_of(&h, ms) && !h.valid);
 	assert_true(h.from_ms == from);
-	struct store_agg r = { .bucket_ms = from + 60000, .count = 60,
+	struct store_agg r = { .bucket_ms = from + 60000,
+			       .count = 60,
 			       .max = 12.5 };
 	view_history_add(&h, &r);
 	r.max = 9.0; /* a second row of the same minute: the worst stays */
@@ -559,6 +592,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dashboard_80x24),
+		cmocka_unit_test(test_verdict_words),
 		cmocka_unit_test(test_dashboard_200x60_ascii),
 		cmocka_unit_test(test_enlarge),
 		cmocka_unit_test(test_help_and_quit),
