@@ -28,6 +28,25 @@ struct bb_sample;
 struct replay *replay_open(const char *path, char *err, size_t errlen);
 /* Close and free. */
 void replay_close(struct replay *r);
+
+/* Where a front end opens the recording, so that it opens on figures and
+ * not on an empty model: the start of the worst event (highest severity,
+ * then the longest, then the earliest), else REPLAY_LEAD_MS after the first
+ * sample (one dashboard window in); clamped to the recording.  The event's
+ * index (replay_events) in *event, -1 when none; event may be NULL. */
+#define REPLAY_LEAD_MS 60000
+int64_t replay_start_ms(const struct replay *r, long *event);
+/* Playback speeds a front end offers (x real time), slowest first. */
+#define REPLAY_NSPEEDS 11
+extern const int replay_speeds[REPLAY_NSPEEDS];
+/* The default for a recording span_ms long: the index of the slowest
+ * speed that plays it whole in at most REPLAY_PLAY_MS (1x for a minute,
+ * 30x for 20 minutes, 1800x for a day), the fastest beyond. */
+#define REPLAY_PLAY_MS 60000
+size_t replay_speed_for(int64_t span_ms);
+/* Companion servers the recording's series name, sorted, each once. */
+size_t replay_server_count(const struct replay *r);
+const char *replay_server(const struct replay *r, size_t i);
 /* Called with every sample fed to the model, after it went in (what live
  * front ends get from monitor_on_sample); with NULL first when a seek
  * starts a new model, so what was derived from the old one is dropped. */
