@@ -234,6 +234,8 @@ int64_t replay_start_ms(const struct replay *r, long *event)
 	int64_t ms = r->first_ms + REPLAY_LEAD_MS;
 	for (size_t i = 0; i < r->nev; i++) {
 		const struct bb_event *ev = &r->ev[i], *w;
+		if (ev->severity < BB_SEV_WARNING)
+			continue;
 		if (worst < 0) {
 			worst = (long)i;
 			continue;
@@ -244,8 +246,13 @@ int64_t replay_start_ms(const struct replay *r, long *event)
 		     event_len(r, ev) > event_len(r, w)))
 			worst = (long)i;
 	}
-	if (worst >= 0)
-		ms = r->ev[worst].start_ms;
+	if (worst >= 0) {
+		const struct bb_event *w = &r->ev[worst];
+		int64_t end = w->end_ms ? w->end_ms - 1 : r->last_ms;
+		ms = w->start_ms + REPLAY_LEAD_MS;
+		if (ms > end)
+			ms = end > w->start_ms ? end : w->start_ms;
+	}
 	if (ms > r->last_ms)
 		ms = r->last_ms;
 	if (ms < r->first_ms)

@@ -30,10 +30,13 @@ struct replay *replay_open(const char *path, char *err, size_t errlen);
 void replay_close(struct replay *r);
 
 /* Where a front end opens the recording, so that it opens on figures and
- * not on an empty model: the start of the worst event (highest severity,
- * then the longest, then the earliest), else REPLAY_LEAD_MS after the first
- * sample (one dashboard window in); clamped to the recording.  The event's
- * index (replay_events) in *event, -1 when none; event may be NULL. */
+ * not on an empty model: inside the worst problem (a warning or critical
+ * event: highest severity, then the longest, then the earliest; an "info"
+ * one such as a clock sync is no problem), REPLAY_LEAD_MS (one window) after
+ * its start or its last ms if it ends sooner, so the window is full of it
+ * and it is still open; without events, REPLAY_LEAD_MS after the first
+ * sample.  Clamped to the recording.  The event's index (replay_events) in
+ * *event, -1 when none; event may be NULL. */
 #define REPLAY_LEAD_MS 60000
 int64_t replay_start_ms(const struct replay *r, long *event);
 /* Playback speeds a front end offers (x real time), slowest first. */

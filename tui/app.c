@@ -737,7 +737,9 @@ static void on_replay_sample(void *ctx, const struct bb_sample *s)
 
 /* Open on figures: the clock at replay_start_ms() (after start_screen,
  * which clears the per-sample figures the seek feeds), and a note saying
- * where that is and why the speed is what it is. */
+ * why the speed is what it is, the step, where the clock is (the verdict
+ * line names the event's target) and the servers, in that order: a
+ * narrow screen cuts the end. */
 static void replay_open_at_start(struct app *a)
 {
 	struct replay *r = a->rp;
@@ -760,13 +762,12 @@ static void replay_open_at_start(struct app *a)
 		const struct bb_event *e = &replay_events(r, &n)[ev];
 
 		snprintf(where, sizeof(where),
-			 "Opened at the worst event (%s%s%.40s, %s).", e->kind,
-			 e->target[0] ? " on " : "", e->target,
+			 "Opened in the worst event (%s, %s).", e->kind,
 			 evlog_severity_name(e->severity));
 	} else {
 		snprintf(where, sizeof(where), "%s",
 			 at - replay_first_ms(r) >= REPLAY_LEAD_MS
-				 ? "Opened one minute in."
+				 ? "Opened a minute in."
 				 : "Opened at the end.");
 	}
 	for (size_t i = 0, k = 0; i < replay_server_count(r) && k < sizeof(srv);
@@ -782,10 +783,9 @@ static void replay_open_at_start(struct app *a)
 		snprintf(step, sizeof(step), "%lld s",
 			 (long long)(a->step_ms / 1000));
 	snprintf(msg, sizeof(msg),
-		 "%s %d%s plays the %s recording in %s; Left/Right step "
-		 "%s.%s%s",
-		 where, speed, cellbuf_ascii(a->cb) ? "x" : "×", len, play,
-		 step, srv, srv[0] ? "." : "");
+		 "%d%s plays the %s recording in %s. Left/Right: %s. %s%s%s",
+		 speed, cellbuf_ascii(a->cb) ? "x" : "×", len, play, step,
+		 where, srv, srv[0] ? "." : "");
 	/* the note line cuts what the screen cannot hold anyway */
 	snprintf(a->ui.note, sizeof(a->ui.note), "%.*s",
 		 (int)sizeof(a->ui.note) - 1, msg);

@@ -677,19 +677,40 @@ static void test_start_worst_event(void **state)
 	long ev;
 
 	/* loss_burst 12 s and latency_spike open from 900 s to the end
-	 * (299.5 s), both "info": the longer one. */
-	write_recording(f->path, 0);
+	 * (299.5 s), both warnings: the longer one, a window into it. */
+	write_plain(f->path, PROBES, 1000);
+	add_event(f->path, EV2_START_MS, 0, "latency_spike", BB_SEV_WARNING);
+	add_event(f->path, EV1_START_MS, EV1_END_MS, "loss_burst",
+		  BB_SEV_WARNING);
 	struct replay *r = open_ok(f->path);
-	assert_int_equal(replay_start_ms(r, &ev), EV2_START_MS);
+	assert_int_equal(replay_start_ms(r, &ev), EV2_START_MS + 60000);
 	assert_int_equal(ev, 1);
-	assert_int_equal(replay_start_ms(r, NULL), EV2_START_MS);
-	/* Seeking there gives figures at once (not an empty model). */
+	assert_int_equal(replay_start_ms(r, NULL), EV2_START_MS + 60000);
+	/* Seeking there gives figures at once (not an empty model), with
+	 * the event open. */
 	assert_int_equal(replay_seek(r, replay_start_ms(r, NULL)), 0);
 	assert_int_equal(model_count(replay_model(r)), 2);
 	struct stats_summary a;
 	summary(r, "gateway", STATS_60S, &a);
 	assert_int_equal(a.count, 60);
 	assert_int_equal(a.p50, 1100 * BB_NS_PER_US);
+	const struct bb_event *open[2];
+	assert_int_equal(replay_open_events(r, open, 2), 1);
+	assert_string_equal(open[0]->kind, "latency_spike");
+	replay_close(r);
+
+	/* The 12 s burst alone: its last ms, still open, the whole burst in
+	 * the window. */
+	char p1[400];
+	snprintf(p1, sizeof(p1), "%s/burst.db", f->dir);
+	write_plain(p1, PROBES, 1000);
+	add_event(p1, EV1_START_MS, EV1_END_MS, "loss_burst", BB_SEV_WARNING);
+	r = open_ok(p1);
+	assert_int_equal(replay_start_ms(r, &ev), EV1_END_MS - 1);
+	assert_int_equal(replay_seek(r, replay_start_ms(r, NULL)), 0);
+	assert_int_equal(replay_open_events(r, open, 2), 1);
+	summary(r, "198.18.0.11", STATS_60S, &a);
+	assert_int_equal(a.lost, BURST_LEN);
 	replay_close(r);
 
 	/* A 2 s critical one beats the long warnings. */
@@ -700,7 +721,7 @@ static void test_start_worst_event(void **state)
 	add_event(p2, T0_MS + 700000, T0_MS + 702000, "loss_burst",
 		  BB_SEV_CRITICAL);
 	add_event(p2, T0_MS + 800000, 0, "jitter", BB_SEV_WARNING);
-	assert_int_equal(start_of(p2, &ev), T0_MS + 700000);
+	assert_int_equal(start_of(p2, &ev), T0_MS + 702000 - 1);
 	assert_int_equal(ev, 1);
 
 	/* Equal severity and length: the first. */
@@ -710,7 +731,7 @@ static void test_start_worst_event(void **state)
 		  BB_SEV_WARNING);
 	add_event(p3, T0_MS + 200000, T0_MS + 230000, "loss_burst",
 		  BB_SEV_WARNING);
-	assert_int_equal(start_of(p3, &ev), T0_MS + 200000);
+	assert_int_equal(start_of(p3, &ev), T0_MS + 230000 - 1);
 	assert_int_equal(ev, 0);
 }
 
@@ -720,8 +741,9 @@ static void test_start_no_event(void **state)
 	char p2[400], p3[400];
 	long ev = 99;
 
-	/* One dashboard window (a minute) in. */
-	write_plain(f->path, PROBES, 1000);
+	/* One dashboard window (a minute) in.  "info" events (the clock
+	 * synced...) are no problem to open at. */
+	write_recording(f->path, 0); /* its two events are "info" */
 	struct replay *r = open_ok(f->path);
 	assert_int_equal(replay_start_ms(r, &ev), T0_MS + REPLAY_LEAD_MS);
 	assert_int_equal(ev, -1);
@@ -736,8 +758,8 @@ static void test_start_no_event(void **state)
 	assert_int_equal(start_of(p2, &ev), T0_MS + 29 * 1000 + 500);
 	assert_int_equal(ev, -1);
 
-	/* An event from before the first sample kept (retention purged
-	 * them): clamped to the first sample. */
+	/* An event before the first sample kept (retention purged those):
+	 * clamped to the first sample. */
 	snprintf(p3, sizeof(p3), "%s/old.db", f->dir);
 	write_plain(p3, 30, 1000);
 	add_event(p3, T0_MS - 5000, T0_MS - 1000, "loss_burst",
