@@ -772,9 +772,9 @@ static void replay_open_at_start(struct app *a)
 	}
 	for (size_t i = 0, k = 0; i < replay_server_count(r) && k < sizeof(srv);
 	     i++)
-		k += (size_t)snprintf(srv + k, sizeof(srv) - k, "%s%s",
-				      i ? ", " : " Servers: ",
-				      replay_server(r, i));
+		k += (size_t)snprintf(
+			srv + k, sizeof(srv) - k, "%s%s",
+			i ? ", " : " Servers: ", replay_server(r, i));
 	view_fmt_dur(len, sizeof(len), span_s);
 	view_fmt_dur(play, sizeof(play), span_s / speed);
 	if (a->step_ms % 1000)
@@ -816,8 +816,8 @@ int app_replay(const char *path)
 	a->speed_i = (int)replay_speed_for(replay_last_ms(a->rp) -
 					   replay_first_ms(a->rp));
 	a->speed_auto = true;
-	a->step_ms = (replay_interval_ns(a->rp) + BB_NS_PER_MS / 2) /
-		     BB_NS_PER_MS;
+	a->step_ms =
+		(replay_interval_ns(a->rp) + BB_NS_PER_MS / 2) / BB_NS_PER_MS;
 	if (a->step_ms < 1)
 		a->step_ms = 1;
 	capture_stderr(a);
