@@ -8,7 +8,9 @@
  * replay_now_mono() where live views pass clock_mono_ns().
  *
  * Pure data: play/pause and speed are the front end's policy; it calls
- * replay_advance() with (elapsed wall time x speed).
+ * replay_advance() with (elapsed wall time x speed).  Where to open and
+ * the default speed are suggested here (replay_start_ms, replay_speed_for)
+ * so that every front end opens a recording on something to see.
  */
 #ifndef BB_CORE_REPLAY_H /* proto/replay.h owns BB_REPLAY_H */
 #define BB_CORE_REPLAY_H
