@@ -4,8 +4,10 @@
  * through core/store in a mkdtemp folder: a 20-minute recording of two ICMP
  * series at 1 s with a 10-probe loss burst and two events, played, sought
  * and summarized; a 2-hour recording at 10 s for the one-hour horizon and
- * the interval guess; the overview from rollups and from raw samples; and
- * the refusal of empty, missing and non-database files.  (test_replay.c is
+ * the interval guess; the overview from rollups and from raw samples; the
+ * refusal of empty, missing and non-database files; where a front end
+ * opens (in the worst problem, else a minute in), the default speed for a
+ * recording's length, and the servers named by the recorded series.  (test_replay.c is
  * the wire protocol's anti-replay window.)
  */
 #include <errno.h>
