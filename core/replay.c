@@ -51,7 +51,12 @@ struct replay {
 	void *on_sample_ctx;
 	struct bb_event *ev;
 	size_t nev, ev_cap;
+	char (*srv)[BB_SERVER_LEN];
+	size_t nsrv;
 };
+
+const int replay_speeds[REPLAY_NSPEEDS] = { 1,	 2,   5,   10,	 30,  60,
+					    120, 300, 600, 1800, 3600 };
 
 /* ---- opening ------------------------------------------------------------ */
 
@@ -67,6 +72,17 @@ static int add_event(void *ctx, const struct bb_event *ev)
 		r->ev_cap = cap;
 	}
 	r->ev[r->nev++] = *ev;
+	return 0;
+}
+
+static int add_server(void *ctx, const char *name)
+{
+	struct replay *r = ctx;
+	void *p = realloc(r->srv, (r->nsrv + 1) * sizeof(*r->srv));
+	if (!p)
+		return -ENOMEM;
+	r->srv = p;
+	snprintf(r->srv[r->nsrv++], BB_SERVER_LEN, "%s", name);
 	return 0;
 }
 
@@ -169,6 +185,8 @@ struct replay *replay_open(const char *path, char *err, size_t errlen)
 	rc = store_read_events(r->st, INT64_MIN, INT64_MAX, add_event, r);
 	if (rc < 0)
 		goto fail;
+	if ((rc = store_read_servers(r->st, add_server, r)) < 0)
+		goto fail;
 	if ((rc = guess_interval(r, &r->interval_ns)) < 0)
 		goto fail;
 	r->m = model_create(r->interval_ns);
@@ -197,8 +215,70 @@ void replay_close(struct replay *r)
 	model_destroy(r->m);
 	model_destroy(r->prev);
 	store_close(r->st);
+	free(r->srv);
 	free(r->ev);
 	free(r);
+}
+
+/* Worse: higher severity, then longer (an open one lasts to the end),
+ * then earlier (the list is by start, so the first of equals stays). */
+static int64_t event_len(const struct replay *r, const struct bb_event *ev)
+{
+	int64_t end = ev->end_ms ? ev->end_ms : r->last_ms;
+	return end > ev->start_ms ? end - ev->start_ms : 0;
+}
+
+int64_t replay_start_ms(const struct replay *r, long *event)
+{
+	long worst = -1;
+	int64_t ms = r->first_ms + REPLAY_LEAD_MS;
+	for (size_t i = 0; i < r->nev; i++) {
+		const struct bb_event *ev = &r->ev[i], *w;
+		if (ev->severity < BB_SEV_WARNING)
+			continue;
+		if (worst < 0) {
+			worst = (long)i;
+			continue;
+		}
+		w = &r->ev[worst];
+		if (ev->severity > w->severity ||
+		    (ev->severity == w->severity &&
+		     event_len(r, ev) > event_len(r, w)))
+			worst = (long)i;
+	}
+	if (worst >= 0) {
+		const struct bb_event *w = &r->ev[worst];
+		int64_t end = w->end_ms ? w->end_ms - 1 : r->last_ms;
+		ms = w->start_ms + REPLAY_LEAD_MS;
+		if (ms > end)
+			ms = end > w->start_ms ? end : w->start_ms;
+	}
+	if (ms > r->last_ms)
+		ms = r->last_ms;
+	if (ms < r->first_ms)
+		ms = r->first_ms;
+	if (event)
+		*event = worst;
+	return ms;
+}
+
+size_t replay_speed_for(int64_t span_ms)
+{
+	size_t i = 0;
+	while (i + 1 < REPLAY_NSPEEDS &&
+	       span_ms > (int64_t)replay_speeds[i] * REPLAY_PLAY_MS)
+		i++;
+	return i;
+}
+
+size_t replay_server_count(const struct replay *r)
+{
+	return r->nsrv;
+}
+
+const char *replay_server(const struct replay *r, size_t i)
+{
+	return i < r->nsrv ? r->srv[i] : "";
 }
 
 struct model *replay_model(struct replay *r)

@@ -8,7 +8,9 @@
  * replay_now_mono() where live views pass clock_mono_ns().
  *
  * Pure data: play/pause and speed are the front end's policy; it calls
- * replay_advance() with (elapsed wall time x speed).
+ * replay_advance() with (elapsed wall time x speed).  Where to open and
+ * the default speed are suggested here (replay_start_ms, replay_speed_for)
+ * so that every front end opens a recording on something to see.
  */
 #ifndef BB_CORE_REPLAY_H /* proto/replay.h owns BB_REPLAY_H */
 #define BB_CORE_REPLAY_H
@@ -28,6 +30,28 @@ struct bb_sample;
 struct replay *replay_open(const char *path, char *err, size_t errlen);
 /* Close and free. */
 void replay_close(struct replay *r);
+
+/* Where a front end opens the recording, so that it opens on figures and
+ * not on an empty model: inside the worst problem (a warning or critical
+ * event: highest severity, then the longest, then the earliest; an "info"
+ * one such as a clock sync is no problem), REPLAY_LEAD_MS (one window) after
+ * its start or its last ms if it ends sooner, so the window is full of it
+ * and it is still open; without events, REPLAY_LEAD_MS after the first
+ * sample.  Clamped to the recording.  The event's index (replay_events) in
+ * *event, -1 when none; event may be NULL. */
+#define REPLAY_LEAD_MS 60000
+int64_t replay_start_ms(const struct replay *r, long *event);
+/* Playback speeds a front end offers (x real time), slowest first. */
+#define REPLAY_NSPEEDS 11
+extern const int replay_speeds[REPLAY_NSPEEDS];
+/* The default for a recording span_ms long: the index of the slowest
+ * speed that plays it whole in at most REPLAY_PLAY_MS (1x for a minute,
+ * 30x for 20 minutes, 1800x for a day), the fastest beyond. */
+#define REPLAY_PLAY_MS 60000
+size_t replay_speed_for(int64_t span_ms);
+/* Companion servers the recording's series name, sorted, each once. */
+size_t replay_server_count(const struct replay *r);
+const char *replay_server(const struct replay *r, size_t i);
 /* Called with every sample fed to the model, after it went in (what live
  * front ends get from monitor_on_sample); with NULL first when a seek
  * starts a new model, so what was derived from the old one is dropped. */

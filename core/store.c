@@ -964,6 +964,28 @@ int store_time_range(struct store *st, int64_t *first_ms, int64_t *last_ms)
 	return ret;
 }
 
+int store_read_servers(struct store *st, int (*cb)(void *ctx, const char *name),
+		       void *ctx)
+{
+	static const char sql[] = "SELECT DISTINCT server_name FROM series"
+				  " WHERE server_name <> ''"
+				  " ORDER BY server_name";
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+	int ret = 0;
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "reading the server names");
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(q, 0);
+		if ((ret = cb(ctx, name ? name : "")) != 0)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = sql_fail(st, rc, "reading the server names");
+	sqlite3_finalize(q);
+	return ret;
+}
+
 static const char *const severity_names[BB_SEV_COUNT] = {
 	[BB_SEV_INFO] = "info",
 	[BB_SEV_WARNING] = "warning",

@@ -56,6 +56,10 @@ int store_read_samples(struct store *st, int64_t from_ms, int64_t to_ms,
 		       store_sample_fn cb, void *ctx);
 /* First and last sample timestamp (Unix ms); -ENOENT when empty. */
 int store_time_range(struct store *st, int64_t *first_ms, int64_t *last_ms);
+/* The companion server names of every series recorded (samples name them),
+ * sorted, each once; a non-zero cb return stops and is returned. */
+int store_read_servers(struct store *st, int (*cb)(void *ctx, const char *name),
+		       void *ctx);
 /* Insert (id 0: or update the row with the same start/kind/place) or update
  * (id set) an event; returns the row id (> 0) or -errno. */
 int64_t store_event_write(struct store *st, const struct bb_event *ev);

@@ -45,9 +45,6 @@
 #define MSG_LEN	 240
 #define OV_N	 512
 
-static const int speeds[] = { 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600 };
-#define NSPEEDS (int)(sizeof(speeds) / sizeof(speeds[0]))
-
 struct app {
 	struct ui ui;
 	struct cellbuf *cb;
@@ -78,6 +75,8 @@ struct app {
 	int64_t hist_from_ms;  /* first minute asked for */
 	/* replay */
 	int speed_i;
+	bool speed_auto; /* still the one replay_speed_for() picked */
+	int64_t step_ms; /* Left/Right: one probe interval */
 	double ov_loss[OV_N];
 	int64_t ov_rtt[OV_N];
 };
@@ -294,7 +293,9 @@ static void fill_replay(struct app *a)
 	s->now_ms = clk;
 	s->first_ms = replay_first_ms(a->rp);
 	s->last_ms = replay_last_ms(a->rp);
-	s->speed = speeds[a->speed_i];
+	s->speed = replay_speeds[a->speed_i];
+	s->speed_auto = a->speed_auto;
+	s->step_ms = a->step_ms;
 	s->ov_loss = a->ov_loss;
 	s->ov_rtt = a->ov_rtt;
 	s->ov_n = OV_N;
@@ -309,10 +310,9 @@ static void fill_replay(struct app *a)
 		evlog_put(a->events, &e);
 	}
 	replay_verdict(a, s->verdict, sizeof(s->verdict));
-	s->has_server = false;
-	for (size_t i = 0; i < model_count(m); i++)
-		if (model_at(m, i)->server[0])
-			s->has_server = true;
+	/* the recording's servers, not the model's: before the first echo
+	 * or throughput sample there was still a server */
+	s->has_server = replay_server_count(a->rp) > 0;
 	for (size_t i = 0; i < model_count(m); i++) {
 		struct stats_summary st;
 
@@ -449,12 +449,14 @@ static void replay_request(struct app *a, enum ui_request r, int arg)
 		a->speed_i += arg;
 		if (a->speed_i < 0)
 			a->speed_i = 0;
-		if (a->speed_i >= NSPEEDS)
-			a->speed_i = NSPEEDS - 1;
+		if (a->speed_i >= REPLAY_NSPEEDS)
+			a->speed_i = REPLAY_NSPEEDS - 1;
+		a->speed_auto = false;
 		break;
 	case UI_REQ_STEP:
-		/* one second of playback at the current speed */
-		replay_advance(a->rp, (int64_t)arg * 1000 * speeds[a->speed_i]);
+		/* one probe interval: the next (previous) round of samples */
+		replay_advance(a->rp, (int64_t)arg * a->step_ms);
+		a->ui.src.playing = false;
 		break;
 	case UI_REQ_EVENT:
 		i = replay_event_near(a->rp, arg);
@@ -559,7 +561,7 @@ static void on_frame(struct ev_loop *loop, ev_timer *w, int revents)
 		int64_t clk = replay_clock_ms(a->rp);
 
 		replay_advance(a->rp, (int64_t)(w->repeat * 1000) *
-					      speeds[a->speed_i]);
+					      replay_speeds[a->speed_i]);
 		if (replay_clock_ms(a->rp) >= replay_last_ms(a->rp) ||
 		    replay_clock_ms(a->rp) == clk)
 			a->ui.src.playing = false;
@@ -733,6 +735,63 @@ static void on_replay_sample(void *ctx, const struct bb_sample *s)
 	view_source_sample(src, s);
 }
 
+/* Open on figures: the clock at replay_start_ms() (after start_screen,
+ * which clears the per-sample figures the seek feeds), and a note saying
+ * why the speed is what it is, the step, where the clock is (the verdict
+ * line names the event's target) and the servers, in that order: a
+ * narrow screen cuts the end. */
+static void replay_open_at_start(struct app *a)
+{
+	struct replay *r = a->rp;
+	long ev;
+	int64_t at = replay_start_ms(r, &ev);
+	int64_t span_s = (replay_last_ms(r) - replay_first_ms(r)) / 1000;
+	int speed = replay_speeds[a->speed_i];
+	char where[160], len[24], play[24], srv[64] = "", step[24], msg[400];
+	size_t n;
+	int rc;
+
+	if ((rc = replay_seek(r, at)) < 0) {
+		snprintf(a->ui.note, sizeof(a->ui.note), "Cannot move: %.140s",
+			 *replay_last_error(r) ? replay_last_error(r)
+					       : strerror(-rc));
+		a->ui.note_until_ms = clock_real_ns() / BB_NS_PER_MS + 10000;
+		return;
+	}
+	if (ev >= 0) {
+		const struct bb_event *e = &replay_events(r, &n)[ev];
+
+		snprintf(where, sizeof(where),
+			 "Opened in the worst event (%s, %s).", e->kind,
+			 evlog_severity_name(e->severity));
+	} else {
+		snprintf(where, sizeof(where), "%s",
+			 at - replay_first_ms(r) >= REPLAY_LEAD_MS
+				 ? "Opened a minute in."
+				 : "Opened at the end.");
+	}
+	for (size_t i = 0, k = 0; i < replay_server_count(r) && k < sizeof(srv);
+	     i++)
+		k += (size_t)snprintf(
+			srv + k, sizeof(srv) - k, "%s%s",
+			i ? ", " : " Servers: ", replay_server(r, i));
+	view_fmt_dur(len, sizeof(len), span_s);
+	view_fmt_dur(play, sizeof(play), span_s / speed);
+	if (a->step_ms % 1000)
+		snprintf(step, sizeof(step), "%lld ms", (long long)a->step_ms);
+	else
+		snprintf(step, sizeof(step), "%lld s",
+			 (long long)(a->step_ms / 1000));
+	snprintf(msg, sizeof(msg),
+		 "%d%s plays the %s recording in %s. Left/Right: %s. %s%s%s",
+		 speed, cellbuf_ascii(a->cb) ? "x" : "×", len, play, step,
+		 where, srv, srv[0] ? "." : "");
+	/* the note line cuts what the screen cannot hold anyway */
+	snprintf(a->ui.note, sizeof(a->ui.note), "%.*s",
+		 (int)sizeof(a->ui.note) - 1, msg);
+	a->ui.note_until_ms = clock_real_ns() / BB_NS_PER_MS + 20000;
+}
+
 int app_replay(const char *path)
 {
 	struct app *a;
@@ -754,7 +813,13 @@ int app_replay(const char *path)
 	}
 	replay_on_sample(a->rp, on_replay_sample, a);
 	replay_overview(a->rp, a->ov_loss, a->ov_rtt, OV_N);
-	a->speed_i = 5; /* 60x */
+	a->speed_i = (int)replay_speed_for(replay_last_ms(a->rp) -
+					   replay_first_ms(a->rp));
+	a->speed_auto = true;
+	a->step_ms =
+		(replay_interval_ns(a->rp) + BB_NS_PER_MS / 2) / BB_NS_PER_MS;
+	if (a->step_ms < 1)
+		a->step_ms = 1;
 	capture_stderr(a);
 	a->loop = ev_default_loop(EVFLAG_AUTO);
 	rc = start_screen(a);
@@ -774,6 +839,7 @@ int app_replay(const char *path)
 	ev_signal_start(a->loop, &a->sigint);
 	ev_signal_start(a->loop, &a->sigterm);
 	a->ui.src.replay = true;
+	replay_open_at_start(a);
 	draw(a);
 	ev_run(a->loop, 0);
 	ev_signal_stop(a->loop, &a->sigint);

@@ -319,11 +319,14 @@ static void draw_header(struct ui *ui, struct cellbuf *cb)
 	cellbuf_fill(cb, 0, 0, w, 1, ' ', ROLE_NORMAL, 0);
 	x += cellbuf_put(cb, 0, 0, " bufferbane ", ROLE_TITLE, CELLBUF_BOLD);
 	if (s->replay) {
-		x += cellbuf_printf(cb, x, 0, ROLE_WARN, CELLBUF_BOLD,
-				    " REPLAY %s %d%s ",
-				    s->playing ? (a ? ">" : "▶") : "paused",
-				    s->speed, a ? "x" : "×");
+		x += cellbuf_printf(
+			cb, x, 0, ROLE_WARN, CELLBUF_BOLD, " REPLAY %s %d%s%s ",
+			s->playing ? (a ? ">" : "▶") : "paused", s->speed,
+			a ? "x" : "×", s->speed_auto ? " auto" : "");
 		view_fmt_clock(t, sizeof(t), s->now_ms, true);
+		if (s->step_ms % 1000) /* a step must show on the clock */
+			snprintf(t + strlen(t), sizeof(t) - strlen(t), ".%03d",
+				 (int)(s->now_ms % 1000));
 		x += cellbuf_printf(cb, x, 0, ROLE_NORMAL, CELLBUF_BOLD, " %s ",
 				    t);
 	} else {

@@ -108,7 +108,9 @@ struct ui_source {
 	struct ui_history hist; /* for the drilldown's 24 h window */
 	/* replay only */
 	int64_t first_ms, last_ms;
-	int speed; /* x real time */
+	int speed;	 /* x real time */
+	bool speed_auto; /* picked from the recording's length */
+	int64_t step_ms; /* Left/Right; not whole seconds: the clock shows ms */
 	bool playing;
 	const double *ov_loss; /* timeline: worst loss % per slice (NAN) */
 	const int64_t *ov_rtt; /* timeline: median RTT µs per slice */

@@ -52,14 +52,14 @@ expect_episode() {
 
 # Replay: the end of the recording, drilldown, w w -> 24 h (from 10 min).
 tui_start 120 40 "$BB_BIN" --replay "$db"
-tui_wait 'REPLAY' 15
+tui_wait 'REPLAY'
 tui_keys G
 tui_wait '^127\.0\.0\.1 '
 tui_keys Enter
 tui_wait 'window 10 min'
 [ "$(loss_at 120)" = none ] || fail "replay: the 10 min window shows loss"
 tui_keys w w
-tui_wait 'window 24 h \(1-min rollups\)' 5
+tui_wait 'window 24 h \(1-min rollups\)'
 tui_wait 'Worst RTT per minute, 24 h'
 expect_episode 120
 tui_keys q
@@ -69,12 +69,12 @@ tui_stop
 # Live: the same database, the answer comes from the storage thread.
 rm -f "$BB_TMP/rc"
 tui_start 120 40 "$BB_BIN" -c "$BB_TMP/bb.conf" --db "$db" -t 127.0.0.1 --interval 200
-tui_wait 'bufferbane +LIVE' 15
-tui_wait '^127\.0\.0\.1 .* [0-9]+\.[0-9]+ ' 10
+tui_wait 'bufferbane +LIVE'
+tui_wait '^127\.0\.0\.1 .* [0-9]+\.[0-9]+ '
 tui_keys Enter
 tui_wait 'window 10 min'
 tui_keys w w
-tui_wait 'window 24 h \(1-min rollups\)' 5
+tui_wait 'window 24 h \(1-min rollups\)'
 expect_episode 120
 tui_keys q
 [ "$(tui_exit_code)" = 0 ] || fail "live: q did not exit 0"
@@ -83,9 +83,9 @@ tui_stop
 # Live without a database: it says what the 24 h window shows instead.
 rm -f "$BB_TMP/rc"
 tui_start 120 40 "$BB_BIN" -c "$BB_TMP/bb.conf" --no-db -t 127.0.0.1 --interval 200
-tui_wait '^127\.0\.0\.1 .* [0-9]+\.[0-9]+ ' 15
+tui_wait '^127\.0\.0\.1 .* [0-9]+\.[0-9]+ '
 tui_keys Enter w w
-tui_wait "window 24 h \(no database: the model's last hour\)" 5
+tui_wait "window 24 h \(no database: the model's last hour\)"
 tui_keys q
 [ "$(tui_exit_code)" = 0 ] || fail "--no-db: q did not exit 0"
 echo "24 h window: rollups in replay and live, episode placed on the time axis"

@@ -1,7 +1,13 @@
 # SPDX-License-Identifier: MIT
 # tmux helpers for the TUI tests (tests/integration/tui_*.sh) and
 # tests/screenshots.sh: a private tmux server (-L) per run, started in a
-# UTF-8 locale, polled with timeouts instead of fixed sleeps.
+# UTF-8 locale, polled with timeouts instead of fixed sleeps.  Every wait is
+# for a condition, with a deadline generous enough for a loaded 2-core
+# machine (they return as soon as the condition holds, so a long deadline
+# costs nothing when all is well); a test never sleeps a fixed time and
+# then assumes that something happened.
+
+TUI_DEADLINE=${TUI_DEADLINE:-20} # seconds, the default for every wait
 
 TUI_SOCK=bbtui$$
 TUI_T=tui
@@ -34,9 +40,9 @@ tui_screen_e() {
 	tux capture-pane -p -e -t "$TUI_T"
 }
 
-# tui_wait REGEX [SECONDS=10]: until the screen matches (grep -E).
+# tui_wait REGEX [SECONDS]: until the screen matches (grep -E).
 tui_wait() {
-	local re=$1 t=${2:-10} i
+	local re=$1 t=${2:-$TUI_DEADLINE} i
 	for ((i = 0; i < t * 10; i++)); do
 		tui_screen | grep -Eq -- "$re" && return 0
 		sleep 0.1
@@ -46,9 +52,9 @@ tui_wait() {
 	fail "timed out after ${t}s waiting for /$re/"
 }
 
-# tui_wait_gone REGEX [SECONDS=10]: until the screen no longer matches.
+# tui_wait_gone REGEX [SECONDS]: until the screen no longer matches.
 tui_wait_gone() {
-	local re=$1 t=${2:-10} i
+	local re=$1 t=${2:-$TUI_DEADLINE} i
 	for ((i = 0; i < t * 10; i++)); do
 		tui_screen | grep -Eq -- "$re" || return 0
 		sleep 0.1
@@ -67,9 +73,29 @@ tui_line() {
 	tui_screen | grep -E -m1 -- "$1"
 }
 
-# tui_exit_code [SECONDS=10]: wait for the program to end, print its status.
+# tui_until SECONDS WHAT COMMAND...: until COMMAND succeeds; else print the
+# screen and fail with "timed out after SECONDS s waiting for WHAT".
+tui_until() {
+	local t=$1 what=$2 i
+	shift 2
+	for ((i = 0; i < t * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	echo "--- screen (waiting for $what) ---"
+	tui_screen
+	fail "timed out after ${t}s waiting for $what"
+}
+
+# tui_changed FUNC OLD: FUNC prints something, and not OLD (for tui_until).
+tui_changed() {
+	local v
+	v=$("$1") && [ -n "$v" ] && [ "$v" != "$2" ]
+}
+
+# tui_exit_code [SECONDS]: wait for the program to end, print its status.
 tui_exit_code() {
-	local t=${1:-10} i
+	local t=${1:-$TUI_DEADLINE} i
 	for ((i = 0; i < t * 10; i++)); do
 		[ -s "$BB_TMP/rc" ] && { cat "$BB_TMP/rc"; return 0; }
 		sleep 0.1
@@ -106,11 +132,11 @@ CONF
 		2>"$BB_TMP/srv.log" &
 	SRV_PID=$!
 	SRV_PORT=
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < TUI_DEADLINE * 10; i++)); do
 		SRV_PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' \
 			"$BB_TMP/srv.log")
 		[ -n "$SRV_PORT" ] && break
-		sleep 0.05
+		sleep 0.1
 	done
 	[ -n "$SRV_PORT" ] || { cat "$BB_TMP/srv.log"; fail "server did not start"; }
 	SRV_SERVERS="( { name = \"lo\"; host = \"127.0.0.1\"; port = $SRV_PORT; shared_secret_file = \"$BB_TMP/key\"; } )"

@@ -4,8 +4,10 @@
  * through core/store in a mkdtemp folder: a 20-minute recording of two ICMP
  * series at 1 s with a 10-probe loss burst and two events, played, sought
  * and summarized; a 2-hour recording at 10 s for the one-hour horizon and
- * the interval guess; the overview from rollups and from raw samples; and
- * the refusal of empty, missing and non-database files.  (test_replay.c is
+ * the interval guess; the overview from rollups and from raw samples; the
+ * refusal of empty, missing and non-database files; where a front end
+ * opens (in the worst problem, else a minute in), the default speed for a
+ * recording's length, and the servers named by the recorded series.  (test_replay.c is
  * the wire protocol's anti-replay window.)
  */
 #include <errno.h>
@@ -598,6 +600,226 @@ static void test_refusals(void **state)
 	assert_int_equal(access(path, F_OK), -1); /* not created */
 }
 
+/* ---- where a front end opens, at what speed ------------------------------ */
+
+/* n probes of both series every every_ms; no events. */
+static void write_plain(const char *path, int n, int64_t every_ms)
+{
+	static struct bb_sample s[2 * PROBES];
+	struct store *st = open_rw(path);
+	assert_true(n <= PROBES);
+	for (int k = 0; k < n; k++) {
+		probe(&s[2 * k], 0, k, every_ms);
+		probe(&s[2 * k + 1], 1, k, every_ms);
+	}
+	assert_int_equal(store_write_samples(st, s, 2 * (size_t)n), 0);
+	store_close(st);
+}
+
+static void add_event(const char *path, int64_t start, int64_t end,
+		      const char *kind, int severity)
+{
+	struct store *st = open_rw(path);
+	struct bb_event ev = { .start_ms = start,
+			       .end_ms = end,
+			       .severity = (uint8_t)severity };
+	snprintf(ev.kind, sizeof(ev.kind), "%s", kind);
+	snprintf(ev.target, sizeof(ev.target), "198.18.0.11");
+	assert_true(store_event_write(st, &ev) > 0);
+	store_close(st);
+}
+
+static int64_t start_of(const char *path, long *event)
+{
+	struct replay *r = open_ok(path);
+	int64_t ms = replay_start_ms(r, event);
+	replay_close(r);
+	return ms;
+}
+
+static void test_speed_for(void **state)
+{
+	(void)state;
+	static const struct {
+		int64_t span_ms;
+		int speed;
+	} want[] = {
+		{ 0, 1 },
+		{ 6000, 1 },		      /* a 6 s recording in 6 s */
+		{ 60000, 1 },		      /* a minute in a minute */
+		{ 60001, 2 },		      /* just over: twice as fast */
+		{ 20 * 60000, 30 },	      /* 20 min in 40 s */
+		{ 2 * 3600000, 120 },	      /* 2 h in a minute */
+		{ 24 * 3600000LL, 1800 },     /* a day in 48 s */
+		{ 7 * 24 * 3600000LL, 3600 }, /* a week: the fastest */
+		{ INT64_MAX, 3600 },
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		size_t k = replay_speed_for(want[i].span_ms);
+		assert_true(k < REPLAY_NSPEEDS);
+		if (replay_speeds[k] != want[i].speed)
+			fail_msg("%lld ms: %dx, want %dx",
+				 (long long)want[i].span_ms, replay_speeds[k],
+				 want[i].speed);
+		/* never over a minute of playback unless at the fastest */
+		assert_true(k == REPLAY_NSPEEDS - 1 ||
+			    want[i].span_ms / replay_speeds[k] <=
+				    REPLAY_PLAY_MS);
+	}
+	for (size_t k = 1; k < REPLAY_NSPEEDS; k++)
+		assert_true(replay_speeds[k] > replay_speeds[k - 1]);
+}
+
+/* The worst event: severity first, then length (an open one lasts to the
+ * end of the recording), then the earliest. */
+static void test_start_worst_event(void **state)
+{
+	struct fixture *f = *state;
+	char p2[400], p3[400];
+	long ev;
+
+	/* loss_burst 12 s and latency_spike open from 900 s to the end
+	 * (299.5 s), both warnings: the longer one, a window into it. */
+	write_plain(f->path, PROBES, 1000);
+	add_event(f->path, EV2_START_MS, 0, "latency_spike", BB_SEV_WARNING);
+	add_event(f->path, EV1_START_MS, EV1_END_MS, "loss_burst",
+		  BB_SEV_WARNING);
+	struct replay *r = open_ok(f->path);
+	assert_int_equal(replay_start_ms(r, &ev), EV2_START_MS + 60000);
+	assert_int_equal(ev, 1);
+	assert_int_equal(replay_start_ms(r, NULL), EV2_START_MS + 60000);
+	/* Seeking there gives figures at once (not an empty model), with
+	 * the event open. */
+	assert_int_equal(replay_seek(r, replay_start_ms(r, NULL)), 0);
+	assert_int_equal(model_count(replay_model(r)), 2);
+	struct stats_summary a;
+	summary(r, "gateway", STATS_60S, &a);
+	assert_int_equal(a.count, 60);
+	assert_int_equal(a.p50, 1100 * BB_NS_PER_US);
+	const struct bb_event *open[2];
+	assert_int_equal(replay_open_events(r, open, 2), 1);
+	assert_string_equal(open[0]->kind, "latency_spike");
+	replay_close(r);
+
+	/* The 12 s burst alone: its last ms, still open, the whole burst in
+	 * the window. */
+	char p1[400];
+	snprintf(p1, sizeof(p1), "%s/burst.db", f->dir);
+	write_plain(p1, PROBES, 1000);
+	add_event(p1, EV1_START_MS, EV1_END_MS, "loss_burst", BB_SEV_WARNING);
+	r = open_ok(p1);
+	assert_int_equal(replay_start_ms(r, &ev), EV1_END_MS - 1);
+	assert_int_equal(replay_seek(r, replay_start_ms(r, NULL)), 0);
+	assert_int_equal(replay_open_events(r, open, 2), 1);
+	summary(r, "198.18.0.11", STATS_60S, &a);
+	assert_int_equal(a.lost, BURST_LEN);
+	replay_close(r);
+
+	/* A 2 s critical one beats the long warnings. */
+	snprintf(p2, sizeof(p2), "%s/crit.db", f->dir);
+	write_plain(p2, PROBES, 1000);
+	add_event(p2, T0_MS + 100000, T0_MS + 400000, "latency_spike",
+		  BB_SEV_WARNING);
+	add_event(p2, T0_MS + 700000, T0_MS + 702000, "loss_burst",
+		  BB_SEV_CRITICAL);
+	add_event(p2, T0_MS + 800000, 0, "jitter", BB_SEV_WARNING);
+	assert_int_equal(start_of(p2, &ev), T0_MS + 702000 - 1);
+	assert_int_equal(ev, 1);
+
+	/* Equal severity and length: the first. */
+	snprintf(p3, sizeof(p3), "%s/tie.db", f->dir);
+	write_plain(p3, PROBES, 1000);
+	add_event(p3, T0_MS + 500000, T0_MS + 530000, "loss_burst",
+		  BB_SEV_WARNING);
+	add_event(p3, T0_MS + 200000, T0_MS + 230000, "loss_burst",
+		  BB_SEV_WARNING);
+	assert_int_equal(start_of(p3, &ev), T0_MS + 230000 - 1);
+	assert_int_equal(ev, 0);
+}
+
+static void test_start_no_event(void **state)
+{
+	struct fixture *f = *state;
+	char p2[400], p3[400];
+	long ev = 99;
+
+	/* One dashboard window (a minute) in.  "info" events (the clock
+	 * synced...) are no problem to open at. */
+	write_recording(f->path, 0); /* its two events are "info" */
+	struct replay *r = open_ok(f->path);
+	assert_int_equal(replay_start_ms(r, &ev), T0_MS + REPLAY_LEAD_MS);
+	assert_int_equal(ev, -1);
+	assert_int_equal(replay_seek(r, replay_start_ms(r, NULL)), 0);
+	assert_int_equal(find(r, "gateway")->samples, 61);
+	assert_int_equal(find(r, "198.18.0.11")->samples, 60);
+	replay_close(r);
+
+	/* Shorter than a minute: its end, everything on screen. */
+	snprintf(p2, sizeof(p2), "%s/short.db", f->dir);
+	write_plain(p2, 30, 1000);
+	assert_int_equal(start_of(p2, &ev), T0_MS + 29 * 1000 + 500);
+	assert_int_equal(ev, -1);
+
+	/* An event before the first sample kept (retention purged those):
+	 * clamped to the first sample. */
+	snprintf(p3, sizeof(p3), "%s/old.db", f->dir);
+	write_plain(p3, 30, 1000);
+	add_event(p3, T0_MS - 5000, T0_MS - 1000, "loss_burst",
+		  BB_SEV_CRITICAL);
+	assert_int_equal(start_of(p3, &ev), T0_MS);
+	assert_int_equal(ev, 0);
+}
+
+/* The recording's servers come from its series, whatever the clock: at the
+ * first sample no echo sample is in the model yet, the server still is. */
+static void test_servers(void **state)
+{
+	struct fixture *f = *state;
+	static struct bb_sample s[3 * 60];
+	char p2[400];
+	size_t n = 0;
+
+	for (int k = 0; k < 60; k++) {
+		probe(&s[n++], 0, k, 1000);
+		if (k >= 10) { /* the echo starts 10 s in */
+			sample_init(&s[n], BB_KIND_UDP_ECHO);
+			snprintf(s[n].target, sizeof(s[n].target), "srv-b");
+			snprintf(s[n].server, sizeof(s[n].server), "srv-b");
+			s[n].real_ns = (T0_MS + k * 1000 + 200) * BB_NS_PER_MS;
+			s[n].mono_ns = s[n].real_ns;
+			s[n].rtt_ns = 2 * BB_NS_PER_MS;
+			n++;
+		}
+		if (k % 20 == 5) {
+			sample_init(&s[n], BB_KIND_UDP_ECHO);
+			snprintf(s[n].target, sizeof(s[n].target), "srv-a");
+			snprintf(s[n].server, sizeof(s[n].server), "srv-a");
+			s[n].real_ns = (T0_MS + k * 1000 + 300) * BB_NS_PER_MS;
+			s[n].mono_ns = s[n].real_ns;
+			s[n].rtt_ns = 3 * BB_NS_PER_MS;
+			n++;
+		}
+	}
+	struct store *st = open_rw(f->path);
+	assert_int_equal(store_write_samples(st, s, n), 0);
+	store_close(st);
+
+	struct replay *r = open_ok(f->path);
+	assert_int_equal(model_count(replay_model(r)), 0);
+	assert_int_equal(replay_server_count(r), 2);
+	assert_string_equal(replay_server(r, 0), "srv-a");
+	assert_string_equal(replay_server(r, 1), "srv-b");
+	assert_string_equal(replay_server(r, 2), "");
+	replay_close(r);
+
+	/* None: an ICMP-only recording. */
+	snprintf(p2, sizeof(p2), "%s/plain.db", f->dir);
+	write_plain(p2, 10, 1000);
+	r = open_ok(p2);
+	assert_int_equal(replay_server_count(r), 0);
+	replay_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +841,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overview_gap, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test(test_speed_for),
+		cmocka_unit_test_setup_teardown(test_start_worst_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_start_no_event, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_servers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
