@@ -572,6 +572,27 @@ static unsigned loaded_fails(const struct dseries *ds, int64_t from)
 	return n;
 }
 
+/* The gateway is usually the home's own router: it keeps answering while
+ * the line beyond it is down, so its answers neither end nor veto a joint
+ * outage of the probes beyond it.  Alone on its interface it is the line. */
+static bool outside_joint(const struct detect *d, const struct dseries *ds)
+{
+	if (ds->ms->kind != BB_KIND_ICMP || strcmp(ds->ms->target, "gateway"))
+		return false;
+	for (size_t i = 0; i < d->ns; i++)
+		if (&d->s[i] != ds && d->s[i].joint == ds->joint)
+			return true;
+	return false;
+}
+
+static bool has_gateway(const struct detect *d, const struct joint *j)
+{
+	for (size_t i = 0; i < d->ns; i++)
+		if (&d->joint[d->s[i].joint] == j && outside_joint(d, &d->s[i]))
+			return true;
+	return false;
+}
+
 static bool in_outage(const struct joint *j, int64_t t)
 {
 	if (j->active && t >= j->cur.start)
@@ -603,9 +624,10 @@ static void describe_micro(struct detect *d, struct joint *j, int64_t dur,
 	if (dur > j->longest_ns)
 		j->longest_ns = dur;
 	snprintf(desc, sizeof(desc),
-		 "Micro-disconnect%s%s: every probe (%s) failed together for "
-		 "%.1f s%s.",
-		 j->iface[0] ? " on " : "", j->iface, what,
+		 "Micro-disconnect%s%s: every probe%s (%s) failed together "
+		 "for %.1f s%s.",
+		 j->iface[0] ? " on " : "", j->iface,
+		 has_gateway(d, j) ? " beyond the gateway" : "", what,
 		 (double)dur / BB_NS_PER_S, ended ? "" : " so far");
 	snprintf(met, sizeof(met),
 		 "{\"duration_ms\":%.0f,\"longest_ms\":%.0f,\"outages\":%d,"
@@ -644,7 +666,7 @@ static void joint_check(struct detect *d, struct joint *j)
 		return;
 	for (size_t i = 0; i < d->ns; i++) {
 		const struct dseries *ds = &d->s[i];
-		if (&d->joint[ds->joint] != j)
+		if (&d->joint[ds->joint] != j || outside_joint(d, ds))
 			continue;
 		bool active =
 			ds->last_mono + 3 * ds->interval_ns >= j->cur.start;
@@ -675,6 +697,8 @@ static void joint_sample(struct detect *d, struct dseries *ds,
 	struct joint *j = &d->joint[ds->joint];
 	size_t idx = (size_t)(ds - d->s);
 	int64_t t = s->mono_ns;
+	if (outside_joint(d, ds))
+		return;
 	if (s->status == BB_STATUS_OK) {
 		if (t > j->L)
 			j->L = t;

@@ -369,9 +369,11 @@ static void test_loss_window_warning(void **state)
 	fix_free(f);
 }
 
-/* Two ICMP targets 50 ms apart and a TCP connect every second. */
-static void outage_run(struct fix *f, int64_t outage_ns, int64_t *start,
-		       int64_t *end)
+/* Two ICMP targets 50 ms apart and a TCP connect every second; with
+ * gateway, a "gateway" target that answers throughout (the home router
+ * before a line that drops). */
+static void outage_run(struct fix *f, int64_t outage_ns, bool gateway,
+		       int64_t *start, int64_t *end)
 {
 	int64_t t = T0;
 	int64_t from = T0 + 20 * SEC, to = from + outage_ns;
@@ -393,6 +395,8 @@ static void outage_run(struct fix *f, int64_t outage_ns, int64_t *start,
 				  down ? BB_STATUS_TIMEOUT : BB_STATUS_OK,
 				  1 * MS);
 		}
+		if (gateway)
+			feed(f, "gateway", t + 75 * MS, 1, 1 * MS);
 	}
 	ticks_to(f, t + 30 * SEC);
 }
@@ -401,7 +405,7 @@ static void test_micro_disconnect(void **state)
 {
 	struct fix *f = fix_new();
 	int64_t start, end;
-	outage_run(f, 2500 * MS, &start, &end);
+	outage_run(f, 2500 * MS, false, &start, &end);
 	int i = find(f, "micro_disconnect", DETECT_START);
 	assert_true(i >= 0);
 	assert_true(f->ev[i].start_ms == real_ms(start));
@@ -419,11 +423,28 @@ static void test_micro_disconnect(void **state)
 
 	/* 1 s of joint loss is no micro-disconnect, but it is loss */
 	f = fix_new();
-	outage_run(f, 1000 * MS, &start, &end);
+	outage_run(f, 1000 * MS, false, &start, &end);
 	assert_int_equal(find(f, "micro_disconnect", -1), -1);
 	i = find(f, "packet_loss", DETECT_START);
 	assert_true(i >= 0);
 	assert_true(f->ev[i].start_ms <= real_ms(start + 50 * MS));
+	fix_free(f);
+}
+
+/* The gateway answering while everything beyond it fails is still the
+ * line's micro-disconnect, not loss on each target. */
+static void test_micro_disconnect_gateway_answers(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t start, end;
+	outage_run(f, 3000 * MS, true, &start, &end);
+	assert_int_equal(count(f, "micro_disconnect", DETECT_START), 1);
+	int i = find(f, "micro_disconnect", DETECT_END);
+	assert_true(i >= 0);
+	assert_true(f->ev[i].start_ms == real_ms(start));
+	assert_true(llabs(f->ev[i].end_ms - f->ev[i].start_ms - 3000) <= 100);
+	assert_non_null(strstr(f->ev[i].description, "beyond the gateway"));
+	assert_int_equal(find(f, "packet_loss", -1), -1);
 	fix_free(f);
 }
 
@@ -1126,6 +1147,7 @@ int main(void)
 		cmocka_unit_test(test_loss_scattered_and_periodic),
 		cmocka_unit_test(test_loss_window_warning),
 		cmocka_unit_test(test_micro_disconnect),
+		cmocka_unit_test(test_micro_disconnect_gateway_answers),
 		cmocka_unit_test(test_dns_and_connections),
 		cmocka_unit_test(test_dns_conn_lifecycle),
 		cmocka_unit_test(test_no_session),
