@@ -249,12 +249,12 @@ int srvclient_target(const struct bb_config *cfg, int index, const char *ifname,
 		t->srv.tput_bytes[0] = (uint32_t)tp->small_test_kb * 1000U;
 		t->srv.tput_bytes[1] = (uint32_t)tp->medium_test_kb * 1000U;
 		t->srv.tput_bytes[2] = (uint32_t)tp->large_test_kb * 1000U;
-		t->srv.tput_first_ns = 3 * BB_NS_PER_S;
+		t->srv.tput_first_ns = tp->first_test_s * BB_NS_PER_S;
 	}
 	const __typeof__(cfg->tests.bufferbloat) *bb = &cfg->tests.bufferbloat;
 	if (bb->enabled) {
 		t->srv.bloat_every_ns = bb->interval_s * BB_NS_PER_S;
-		t->srv.bloat_first_ns = 5 * BB_NS_PER_S;
+		t->srv.bloat_first_ns = bb->first_test_s * BB_NS_PER_S;
 	}
 	t->srv.bloat_kind = !strcmp(bb->test_type, "upload")	 ? 1
 			    : !strcmp(bb->test_type, "download") ? 2
