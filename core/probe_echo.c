@@ -127,6 +127,8 @@ struct probe {
 	uint32_t b_id, b_did;
 	int b_up_load, b_down_load, b_down_seen, b_starts, b_loaded;
 	int64_t b_up_kbps, b_down_kbps;
+	int64_t b_up_sat, b_down_sat; /* rates that filled each queue */
+	int b_ramped;		      /* this phase doubled its load */
 	int64_t b_recent[8];
 	int64_t b_recent_t[8];
 	unsigned b_nrecent;
@@ -889,11 +891,16 @@ static void bloat_load_begin(struct probe *p, int64_t now)
 	p->b_load_start = p->b_phase_start = now;
 	p->b_starts = 0;
 	p->b_loaded = 0;
+	p->b_ramped = 0;
 	p->b_next_ramp = now + RAMP_NS;
 	p->b_up_load = ph == BLOAT_UP || ph == BLOAT_BOTH;
 	p->b_down_load = ph == BLOAT_DOWN || ph == BLOAT_BOTH;
 	if (p->b_down_load) {
-		p->b_down_kbps = p->down_rates.last_kbps > 0
+		/* both at once: each direction at the rate that filled its
+		 * queue alone (a ramp held by the first queue to fill would
+		 * leave the other direction idle) */
+		p->b_down_kbps = p->b_down_sat > 0 ? p->b_down_sat
+				 : p->down_rates.last_kbps > 0
 					 ? tput_next_rate(&p->down_rates)
 					 : RAMP_START_KBPS;
 		bloat_request_down(p, now);
@@ -904,7 +911,8 @@ static void bloat_load_begin(struct probe *p, int64_t now)
 		bloat_send_start(p);
 		p->cur.sent = 0;
 		p->cur.chunk_seq = 0;
-		p->b_up_kbps = p->up_rates.last_kbps > 0
+		p->b_up_kbps = p->b_up_sat > 0 ? p->b_up_sat
+			       : p->up_rates.last_kbps > 0
 				       ? tput_next_rate(&p->up_rates)
 				       : RAMP_START_KBPS;
 		tput_pacer_start(&p->cur.pacer, p->b_up_kbps,
@@ -926,8 +934,23 @@ static void bloat_ramp(struct probe *p, int64_t now)
 	p->b_next_ramp = now + RAMP_NS;
 	if (r == BB_NONE || r >= thr) {
 		p->b_loaded = r != BB_NONE;
+		/* a ramp stops anywhere between the line rate and twice it:
+		 * half as much again fills the queue in a fraction of a
+		 * second rather than a slow creep just above the line rate */
+		if (p->b_loaded && p->b_ramped) {
+			if (p->b_up_load)
+				p->b_up_kbps += p->b_up_kbps / 2;
+			if (p->b_down_load)
+				p->b_down_kbps += p->b_down_kbps / 2;
+			if (p->b_up_load)
+				tput_pacer_start(&p->cur.pacer, p->b_up_kbps,
+						 now);
+			if (p->b_down_load)
+				bloat_request_down(p, now);
+		}
 		return;
 	}
+	p->b_ramped = 1;
 	if (p->b_up_load && p->b_up_kbps < TPUT_MAX_KBPS) {
 		p->b_up_kbps *= 2;
 		tput_pacer_start(&p->cur.pacer, p->b_up_kbps, now);
@@ -992,6 +1015,10 @@ static void on_bstep(struct ev_loop *loop, ev_timer *w, int revents)
 		    now - p->b_phase_start > 300 * BB_NS_PER_MS * p->b_starts)
 			bloat_request_down(p, now); /* request lost */
 		if (now - p->b_load_start >= p->t.srv.bloat_load_ns) {
+			if (p->b_loaded && p->b_phases[p->b_idx] == BLOAT_UP)
+				p->b_up_sat = p->b_up_kbps;
+			if (p->b_loaded && p->b_phases[p->b_idx] == BLOAT_DOWN)
+				p->b_down_sat = p->b_down_kbps;
 			bloat_stop_upload(p);
 			p->b_down_load = 0;
 			ev_timer_stop(p->loop, &p->pace);
@@ -1050,6 +1077,7 @@ static void bloat_start(struct probe *p)
 	p->b_load_start = p->cur.start_mono;
 	p->b_nrecent = 0;
 	p->b_up_load = 0;
+	p->b_up_sat = p->b_down_sat = 0;
 	arm_at(p, &p->bstep, clock_mono_ns());
 }
 
@@ -1305,6 +1333,9 @@ const struct probe_ops probe_echo_ops = {
 struct oneshot {
 	struct probe *p;
 	int want, got;
+	probe_echo_progress_fn progress;
+	void *ctx;
+	int64_t start, typical;
 };
 
 static void oneshot_emit(void *ctx, const struct bb_sample *s)
@@ -1317,8 +1348,19 @@ static void oneshot_emit(void *ctx, const struct bb_sample *s)
 static void oneshot_watch(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct oneshot *o = w->data;
-	if (srvclient_state(o->p->sc) == SRVCLIENT_UNREACHABLE)
+	struct probe *p = o->p;
+	if (srvclient_state(p->sc) == SRVCLIENT_UNREACHABLE) {
 		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	if (!o->progress)
+		return;
+	enum bloat_phase ph = BLOAT_NPHASES;
+	if (p->cur.kind == T_BLOAT && p->b_state == B_IDLE)
+		ph = BLOAT_IDLE;
+	else if (p->cur.kind == T_BLOAT && p->b_state == B_LOAD)
+		ph = p->b_phases[p->b_idx];
+	o->progress(o->ctx, ph, clock_mono_ns() - o->start, o->typical);
 }
 
 static void oneshot_timeout(struct ev_loop *loop, ev_timer *w, int revents)
@@ -1362,6 +1404,7 @@ static int pick_server(const struct bb_config *cfg, const char *server,
 }
 
 int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
+			 probe_echo_progress_fn progress, void *ctx,
 			 struct bloat_result res[3], int *n, char *err,
 			 size_t errlen)
 {
@@ -1383,9 +1426,15 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	struct oneshot o = { .want = 0 };
+	/* the same test as the monitor's scheduled one (on_bstep), only run
+	 * once, right away */
+	struct oneshot o = { .progress = progress, .ctx = ctx };
 	uint8_t k = t.srv.bloat_kind ? t.srv.bloat_kind : 3;
 	o.want = k == 3 ? 3 : 1;
+	struct bloat_plan plan;
+	bloat_plan_of(cfg->tests.bufferbloat.test_duration_s, k, &plan);
+	o.typical = plan.typical_ns;
+	o.start = clock_mono_ns();
 	struct probe *p = NULL;
 	rc = probe_echo_ops.open(loop, &t, oneshot_emit, &o, &p, err, errlen);
 	sodium_memzero(&t.srv, sizeof(t.srv));
@@ -1395,7 +1444,7 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 	}
 	o.p = p;
 	ev_timer watch, limit;
-	ev_timer_init(&watch, oneshot_watch, 0.2, 0.2);
+	ev_timer_init(&watch, oneshot_watch, 0.25, 0.25);
 	watch.data = &o;
 	ev_timer_start(loop, &watch);
 	double total =
