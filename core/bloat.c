@@ -219,11 +219,9 @@ size_t bloat_advice(const struct bloat_result *r, int n, char *buf, size_t len)
 			worst = &r[i];
 	}
 	int n_;
-	if (!worst)
-		n_ = snprintf(buf, len,
-			      "No result: no echo was answered "
-			      "during the test.");
-	else if (up && down && bad_grade(up->grade) && bad_grade(down->grade))
+	int up_bad = up && bad_grade(up->grade);
+	int down_bad = down && bad_grade(down->grade);
+	if (up_bad && down_bad)
 		n_ = snprintf(
 			buf, len,
 			"Bufferbloat both ways (upload +%.0f ms grade "
@@ -233,29 +231,32 @@ size_t bloat_advice(const struct bloat_result *r, int n, char *buf, size_t len)
 			"~90 %% of the line.",
 			up->increase_ns / 1e6, up->grade,
 			down->increase_ns / 1e6, down->grade);
-	else if (bad_grade(worst->grade) && worst != down &&
-		 (up || worst->phase != BLOAT_BOTH))
+	else if (up_bad)
 		n_ = snprintf(buf, len,
 			      "Upload bufferbloat +%.0f ms (grade %s): calls "
 			      "and games will lag while anything uploads; "
 			      "enable SQM (cake) on your router with the "
 			      "upload limit set to ~90 %% of the line.",
-			      (up ? up : worst)->increase_ns / 1e6,
-			      (up ? up : worst)->grade);
-	else if (bad_grade(worst->grade) && worst->phase != BLOAT_BOTH)
+			      up->increase_ns / 1e6, up->grade);
+	else if (down_bad)
 		n_ = snprintf(buf, len,
 			      "Download bufferbloat +%.0f ms (grade %s): calls "
 			      "and games will lag while anything downloads; "
 			      "enable SQM (cake) on your router with the "
 			      "download limit set to ~90 %% of the line.",
-			      worst->increase_ns / 1e6, worst->grade);
-	else if (bad_grade(worst->grade))
+			      down->increase_ns / 1e6, down->grade);
+	else if (!worst)
 		n_ = snprintf(buf, len,
-			      "Bufferbloat +%.0f ms (grade %s) with the line "
-			      "busy: calls and games will lag; enable SQM "
-			      "(cake) on your router with its limits set to "
-			      "~90 %% of the line.",
-			      worst->increase_ns / 1e6, worst->grade);
+			      "No result: no echo was answered "
+			      "during the test.");
+	else if (bad_grade(worst->grade)) /* only with both loaded */
+		n_ = snprintf(
+			buf, len,
+			"Bufferbloat +%.0f ms (grade %s) with the line "
+			"busy both ways: calls and games will lag; enable "
+			"SQM (cake) on your router with its limits set "
+			"to ~90 %% of the line.",
+			worst->increase_ns / 1e6, worst->grade);
 	else
 		n_ = snprintf(buf, len,
 			      "No bufferbloat to speak of: latency rises at "

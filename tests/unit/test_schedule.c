@@ -24,9 +24,9 @@
 #include "core/probe.h"
 #include "core/srvclient.h"
 
-#define DAY_NS	  (86400.0 * 1e9)
-#define DOWN_MBIT 100.0
-#define UP_MBIT	  20.0
+#define DAY_NS	       (86400.0 * 1e9)
+#define DOWN_MBIT      100.0
+#define UP_MBIT	       20.0
 #define ICMP_BYTES_DAY (3 * 86400.0 * 84 * 2)
 
 /* The shipped file with one server (a lab address, never contacted). */
