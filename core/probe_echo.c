@@ -186,10 +186,10 @@ static void load_begin(struct probe *p, int64_t mono, int64_t bound_ns)
 static void load_end(struct probe *p)
 {
 	ev_timer_stop(p->loop, &p->guard);
-	p->load_ended_mono = clock_mono_ns();
 	if (!p->load_on)
 		return;
 	p->load_on = 0;
+	p->load_ended_mono = clock_mono_ns();
 	load_mark(p, BB_SAMPLE_LOAD_END, p->load_ended_mono + LOAD_DRAIN_NS,
 		  BB_NONE);
 }
@@ -758,7 +758,6 @@ static void test_abort(struct probe *p, const char *why)
 	char d[BB_DETAIL_LEN];
 	switch (p->cur.kind) {
 	case T_NONE:
-		load_end(p);
 		return;
 	case T_UPLOAD:
 	case T_DOWNLOAD:

@@ -59,7 +59,7 @@ struct app {
 	/* the on-demand bufferbloat test (b) */
 	bool bloat_pending;
 	int64_t bloat_req_ns, bloat_typical_ns, bloat_max_ns;
-	char bloat_what[64];	     /* "up, down, both 3 s each; ~90 MB" */
+	char bloat_what[64];	    /* "up, down, both 3 s each; ~90 MB" */
 	int64_t up_kbps, down_kbps; /* newest throughput results */
 	char bloat_msg[160];
 	size_t bloat_msg_len;
@@ -95,22 +95,25 @@ static void bloat_note(struct app *a)
 	const struct bb_config *cfg = monitor_config(a->mon);
 	char msg[sizeof(a->ui.note)];
 	int n;
-	int64_t left = a->bloat_typical_ns - (clock_real_ns() - a->bloat_req_ns);
+	int64_t left =
+		a->bloat_typical_ns - (clock_real_ns() - a->bloat_req_ns);
 
 	if (left > 0)
-		n = snprintf(msg, sizeof(msg),
-			 "Bufferbloat test against %.12s: %d s left of ~%d s "
-			 "(%s). Esc cancels.",
-			 cfg->n_servers ? cfg->servers[0].name : "?",
-			 (int)((left + BB_NS_PER_S - 1) / BB_NS_PER_S),
-			 (int)(a->bloat_typical_ns / BB_NS_PER_S),
-			 a->bloat_what);
+		n = snprintf(
+			msg, sizeof(msg),
+			"Bufferbloat test against %.12s: %d s left of ~%d s "
+			"(%s). Esc cancels.",
+			cfg->n_servers ? cfg->servers[0].name : "?",
+			(int)((left + BB_NS_PER_S - 1) / BB_NS_PER_S),
+			(int)(a->bloat_typical_ns / BB_NS_PER_S),
+			a->bloat_what);
 	else
-		n = snprintf(msg, sizeof(msg),
-			 "Bufferbloat test against %.12s: finishing (%s). Esc "
-			 "cancels.",
-			 cfg->n_servers ? cfg->servers[0].name : "?",
-			 a->bloat_what);
+		n = snprintf(
+			msg, sizeof(msg),
+			"Bufferbloat test against %.12s: finishing (%s). Esc "
+			"cancels.",
+			cfg->n_servers ? cfg->servers[0].name : "?",
+			a->bloat_what);
 	(void)n; /* a narrow note cuts the end: the countdown comes first */
 	app_note(a, msg, 2500);
 }
@@ -420,9 +423,9 @@ static void hist_refresh(struct app *a)
 
 	if (ui->view != VIEW_DRILLDOWN || ui->span != SPAN_24H || !ms)
 		return;
-	if (same && (a->hist_token ||
-		     (now >= a->hist_asked_ms &&
-		      now - a->hist_asked_ms < HIST_REFRESH_MS)))
+	if (same &&
+	    (a->hist_token || (now >= a->hist_asked_ms &&
+			       now - a->hist_asked_ms < HIST_REFRESH_MS)))
 		return;
 	int64_t from = now - (int64_t)(UI_HIST_MINUTES - 1) * 60000;
 
@@ -433,9 +436,8 @@ static void hist_refresh(struct app *a)
 	if (a->rp) {
 		struct ui_history fresh = *h;
 		view_history_reset(&fresh, ms, from);
-		if (replay_series_aggs(a->rp, ms, STORE_AGG_1MIN,
-				       fresh.from_ms, now + 1, hist_row,
-				       &fresh) < 0) {
+		if (replay_series_aggs(a->rp, ms, STORE_AGG_1MIN, fresh.from_ms,
+				       now + 1, hist_row, &fresh) < 0) {
 			h->why_not = " (the database could not be read)";
 			return;
 		}
