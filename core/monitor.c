@@ -205,8 +205,8 @@ static void on_answered(struct ev_loop *loop, ev_async *w, int revents)
 	while (m->recorder && recorder_answer(m->recorder, &a)) {
 		if (a.what == RECORDER_ASK_PEAK_HOURS) {
 			/* not enough history yet, or no longer degraded */
-			detect_peak_hours(m->detect,
-					  a.status == 0 ? &a.peak : NULL);
+			detect_peak_hours(m->detect, a.status == 0 ? &a.peak
+								   : NULL);
 		} else if (m->on_history) {
 			m->on_history(m->on_history_ctx, a.token, a.status,
 				      a.rows, a.nrows);
@@ -437,9 +437,9 @@ void monitor_on_history(struct monitor *m, monitor_history_fn fn, void *ctx)
 	m->on_history_ctx = ctx;
 }
 
-int monitor_ask_series_history(struct monitor *m, const struct model_series *ms,
-			       int level, int64_t from_ms, int64_t to_ms,
-			       uint64_t token)
+int monitor_ask_series_history(struct monitor *m,
+			       const struct model_series *ms, int level,
+			       int64_t from_ms, int64_t to_ms, uint64_t token)
 {
 	if (!m->recorder)
 		return -ENODEV;

@@ -59,7 +59,7 @@ struct app {
 	/* the on-demand bufferbloat test (b) */
 	bool bloat_pending;
 	int64_t bloat_req_ns, bloat_typical_ns, bloat_max_ns;
-	char bloat_what[64];	    /* "up, down, both 3 s each; ~90 MB" */
+	char bloat_what[64];	     /* "up, down, both 3 s each; ~90 MB" */
 	int64_t up_kbps, down_kbps; /* newest throughput results */
 	char bloat_msg[160];
 	size_t bloat_msg_len;
@@ -423,9 +423,9 @@ static void hist_refresh(struct app *a)
 
 	if (ui->view != VIEW_DRILLDOWN || ui->span != SPAN_24H || !ms)
 		return;
-	if (same &&
-	    (a->hist_token || (now >= a->hist_asked_ms &&
-			       now - a->hist_asked_ms < HIST_REFRESH_MS)))
+	if (same && (a->hist_token ||
+		     (now >= a->hist_asked_ms &&
+		      now - a->hist_asked_ms < HIST_REFRESH_MS)))
 		return;
 	int64_t from = now - (int64_t)(UI_HIST_MINUTES - 1) * 60000;
 
@@ -436,8 +436,9 @@ static void hist_refresh(struct app *a)
 	if (a->rp) {
 		struct ui_history fresh = *h;
 		view_history_reset(&fresh, ms, from);
-		if (replay_series_aggs(a->rp, ms, STORE_AGG_1MIN, fresh.from_ms,
-				       now + 1, hist_row, &fresh) < 0) {
+		if (replay_series_aggs(a->rp, ms, STORE_AGG_1MIN,
+				       fresh.from_ms, now + 1, hist_row,
+				       &fresh) < 0) {
 			h->why_not = " (the database could not be read)";
 			return;
 		}
@@ -584,7 +585,7 @@ static void on_input(struct ev_loop *loop, ev_io *w, int revents)
 			if (a->mon)
 				bloat_request(a);
 			break;
-		case UI_REQ_BLOAT_CANCEL:
+		case UI_REQ_BLOAT_STOP:
 			if (a->mon && a->bloat_pending)
 				bloat_cancel(a);
 			break;

@@ -110,7 +110,7 @@ static int k_back(struct ui *ui, int key)
 {
 	/* the note of a running 'b' test says Esc cancels it */
 	if (ui->src.bloat_running && !ui->src.replay) {
-		ui->request = UI_REQ_BLOAT_CANCEL;
+		ui->request = UI_REQ_BLOAT_STOP;
 		return DONE;
 	}
 	if (ui->help)

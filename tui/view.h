@@ -46,16 +46,16 @@ enum view_span { SPAN_1M, SPAN_10M, SPAN_1H, SPAN_24H, SPAN_COUNT };
 /* What the app must do after a key (ui->request). */
 enum ui_request {
 	UI_REQ_NONE,
-	UI_REQ_THEME,	     /* ui->light changed */
-	UI_REQ_REPAINT,	     /* Ctrl-L */
-	UI_REQ_PLAY,	     /* replay: toggle play/pause */
-	UI_REQ_SPEED,	     /* replay: arg +1 faster, -1 slower */
-	UI_REQ_STEP,	     /* replay: arg -1 / +1 step */
-	UI_REQ_EVENT,	     /* replay: arg -1 previous / +1 next event */
-	UI_REQ_SEEK_START,   /* replay: g */
-	UI_REQ_SEEK_END,     /* replay: G */
-	UI_REQ_BLOAT,	     /* live: run a bufferbloat test now */
-	UI_REQ_BLOAT_CANCEL, /* live: Esc while it runs: stop it */
+	UI_REQ_THEME,	   /* ui->light changed */
+	UI_REQ_REPAINT,	   /* Ctrl-L */
+	UI_REQ_PLAY,	   /* replay: toggle play/pause */
+	UI_REQ_SPEED,	   /* replay: arg +1 faster, -1 slower */
+	UI_REQ_STEP,	   /* replay: arg -1 / +1 step */
+	UI_REQ_EVENT,	   /* replay: arg -1 previous / +1 next event */
+	UI_REQ_SEEK_START, /* replay: g */
+	UI_REQ_SEEK_END,   /* replay: G */
+	UI_REQ_BLOAT,	   /* live: run a bufferbloat test now */
+	UI_REQ_BLOAT_STOP, /* live: Esc while it runs */
 };
 
 /* One direction's newest bufferbloat result (DETECTION.md grades). */
@@ -105,7 +105,7 @@ struct ui_source {
 	 * and echo losses by direction (from "lost up" / "lost down") */
 	struct ui_bloat bloat[3];
 	uint64_t echo_lost_up, echo_lost_down;
-	bool bloat_running;	/* an on-demand test ('b') is in progress */
+	bool bloat_running; /* an on-demand test ('b') is in progress */
 	struct ui_history hist; /* for the drilldown's 24 h window */
 	/* replay only */
 	int64_t first_ms, last_ms;
@@ -198,7 +198,8 @@ const char *view_g(const struct cellbuf *cb, const char *utf8,
 void view_source_sample(struct ui_source *src, const struct bb_sample *s);
 /* True when h is (being) filled for the series ms. */
 struct store_agg;
-bool view_history_of(const struct ui_history *h, const struct model_series *ms);
+bool view_history_of(const struct ui_history *h,
+		     const struct model_series *ms);
 /* Empty h for ms (NULL: the series it is for), its first minute at
  * from_ms (rounded down). */
 void view_history_reset(struct ui_history *h, const struct model_series *ms,
