@@ -176,3 +176,94 @@ size_t bloat_detail(const struct bloat_result *r, char *buf, size_t len)
 		return 0;
 	return (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
 }
+
+void bloat_plan_of(int test_duration_s, int kind, struct bloat_plan *p)
+{
+	p->phases = kind == 1 || kind == 2 ? 1 : 3;
+	p->load_ns = (int64_t)test_duration_s * 1000000000LL / (p->phases + 1);
+	if (p->load_ns < 2000000000LL)
+		p->load_ns = 2000000000LL;
+	p->idle_ns = p->load_ns / 2;
+	if (p->idle_ns < 1500000000LL)
+		p->idle_ns = 1500000000LL;
+	if (p->idle_ns > 5000000000LL)
+		p->idle_ns = 5000000000LL;
+	p->typical_ns = p->idle_ns + p->phases * (p->load_ns + 1000000000LL);
+	p->max_ns = p->idle_ns + p->phases * (p->load_ns + 3020000000LL);
+}
+
+double bloat_plan_bytes(const struct bloat_plan *p, int kind, double up_kbps,
+			double down_kbps)
+{
+	double kbps = kind == 1	  ? up_kbps
+		      : kind == 2 ? down_kbps
+				  : 2 * (up_kbps + down_kbps);
+	return (double)p->load_ns / 1e9 * kbps * 1000 / 8;
+}
+
+/* A grade worth acting on: C or worse (+60 ms and more). */
+static int bad_grade(const char *g)
+{
+	return g[0] == 'C' || g[0] == 'D' || g[0] == 'F';
+}
+
+size_t bloat_advice(const struct bloat_result *r, int n, char *buf, size_t len)
+{
+	const struct bloat_result *up = NULL, *down = NULL, *worst = NULL;
+	for (int i = 0; i < n; i++) {
+		if (r[i].phase == BLOAT_UP)
+			up = &r[i];
+		else if (r[i].phase == BLOAT_DOWN)
+			down = &r[i];
+		if (!worst || r[i].increase_ns > worst->increase_ns)
+			worst = &r[i];
+	}
+	int n_;
+	int up_bad = up && bad_grade(up->grade);
+	int down_bad = down && bad_grade(down->grade);
+	if (up_bad && down_bad)
+		n_ = snprintf(
+			buf, len,
+			"Bufferbloat both ways (upload +%.0f ms grade "
+			"%s, download +%.0f ms grade %s): calls and games "
+			"will lag whenever the line is busy; enable SQM "
+			"(cake) on your router with both limits set to "
+			"~90 %% of the line.",
+			up->increase_ns / 1e6, up->grade,
+			down->increase_ns / 1e6, down->grade);
+	else if (up_bad)
+		n_ = snprintf(buf, len,
+			      "Upload bufferbloat +%.0f ms (grade %s): calls "
+			      "and games will lag while anything uploads; "
+			      "enable SQM (cake) on your router with the "
+			      "upload limit set to ~90 %% of the line.",
+			      up->increase_ns / 1e6, up->grade);
+	else if (down_bad)
+		n_ = snprintf(buf, len,
+			      "Download bufferbloat +%.0f ms (grade %s): calls "
+			      "and games will lag while anything downloads; "
+			      "enable SQM (cake) on your router with the "
+			      "download limit set to ~90 %% of the line.",
+			      down->increase_ns / 1e6, down->grade);
+	else if (!worst)
+		n_ = snprintf(buf, len,
+			      "No result: no echo was answered "
+			      "during the test.");
+	else if (bad_grade(worst->grade)) /* only with both loaded */
+		n_ = snprintf(
+			buf, len,
+			"Bufferbloat +%.0f ms (grade %s) with the line "
+			"busy both ways: calls and games will lag; enable "
+			"SQM (cake) on your router with its limits set "
+			"to ~90 %% of the line.",
+			worst->increase_ns / 1e6, worst->grade);
+	else
+		n_ = snprintf(buf, len,
+			      "No bufferbloat to speak of: latency rises at "
+			      "most +%.0f ms under load (grade %s); calls and "
+			      "games stay smooth while the line is busy.",
+			      worst->increase_ns > 0 ? worst->increase_ns / 1e6
+						     : 0.0,
+			      worst->grade);
+	return n_ < 0 ? 0 : (size_t)n_;
+}

@@ -73,4 +73,24 @@ size_t bloat_detail(const struct bloat_result *r, char *buf, size_t len);
 /* "up" / "down" / "both" / "idle". */
 const char *bloat_phase_name(enum bloat_phase ph);
 
+/* What one test does with test_duration_s and kind (1 upload, 2 download,
+ * 3 both: upload, download, then both at once): the duration split into
+ * an idle part and one load phase per direction (at least 2 s of load),
+ * the usual length (a recovery of about a second after each load) and the
+ * longest (3 s recoveries). */
+struct bloat_plan {
+	int phases;
+	int64_t load_ns, idle_ns, typical_ns, max_ns;
+};
+void bloat_plan_of(int test_duration_s, int kind, struct bloat_plan *p);
+/* One plain sentence on results r[0..n): what the worst direction's
+ * increase means and what to do ("Upload bufferbloat +290 ms (grade D):
+ * calls and games will lag while anything uploads; enable SQM ...");
+ * length. */
+size_t bloat_advice(const struct bloat_result *r, int n, char *buf, size_t len);
+/* Bytes the load phases move on a line of up/down kbps (an upper bound:
+ * the load saturates each direction it loads for the whole phase). */
+double bloat_plan_bytes(const struct bloat_plan *p, int kind, double up_kbps,
+			double down_kbps);
+
 #endif

@@ -107,11 +107,13 @@ struct bb_config {
 			int large_test_kb;
 			int large_interval_s;
 			int chunk_bytes;
+			int first_test_s; /* none scheduled before (s) */
 		} throughput;
 		struct {
 			bool enabled;
 			int interval_s;
 			int test_duration_s;
+			int first_test_s;
 			/* "upload", "download" or "both" */
 			char test_type[CONFIG_NAME_LEN];
 		} bufferbloat;

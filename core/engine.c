@@ -71,6 +71,7 @@ struct worker {
 	 * the newest span and the one before, for probes still in flight */
 	struct load_span {
 		int64_t from, until; /* mono ns; until INT64_MAX while on */
+		int64_t bound;	     /* it ends by then whatever comes */
 	} load[2];
 	int loads_on; /* tests running (one per echo probe at most) */
 };
@@ -92,9 +93,18 @@ static bool under_load(const struct worker *w, int64_t mono)
 {
 	for (int i = 0; i < 2; i++)
 		if (w->load[i].from && mono >= w->load[i].from &&
-		    mono <= w->load[i].until)
+		    mono <= w->load[i].until && mono <= w->load[i].bound)
 			return true;
 	return false;
+}
+
+/* A test's bound: what its marker states, never more than the longest. */
+static int64_t load_bound(const struct bb_sample *s)
+{
+	int64_t d = s->rtt_ns;
+	if (d == BB_NONE || d <= 0 || d > PROBE_LOAD_MAX_NS)
+		d = PROBE_LOAD_MAX_NS;
+	return s->mono_ns + d;
 }
 
 /* Worker thread: a probe finished; queue it for the main thread.  Load
@@ -104,9 +114,16 @@ static void worker_emit(void *ctx, const struct bb_sample *s)
 {
 	struct worker *w = ctx;
 	if (s->flags & BB_SAMPLE_LOAD_START) {
-		if (w->loads_on++ == 0) { /* else: joins the running span */
+		/* a span past its bound was ended here: its end never came */
+		if (w->loads_on && s->mono_ns > w->load[0].bound)
+			w->loads_on = 0;
+		int64_t bound = load_bound(s);
+		if (w->loads_on++ == 0) {
 			w->load[1] = w->load[0];
-			w->load[0] = (struct load_span){ s->mono_ns, INT64_MAX };
+			w->load[0] = (struct load_span){ s->mono_ns, INT64_MAX,
+							 bound };
+		} else if (bound > w->load[0].bound) { /* joins the span */
+			w->load[0].bound = bound;
 		}
 		return;
 	}

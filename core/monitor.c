@@ -445,6 +445,13 @@ int monitor_request_bloat(struct monitor *m)
 			 : 0;
 }
 
+int monitor_cancel_bloat(struct monitor *m)
+{
+	return m->engine ? engine_command(m->engine, BB_KIND_UDP_ECHO,
+					  PROBE_CMD_BLOAT_CANCEL)
+			 : 0;
+}
+
 void monitor_on_history(struct monitor *m, monitor_history_fn fn, void *ctx)
 {
 	m->on_history = fn;

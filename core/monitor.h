@@ -76,6 +76,9 @@ void monitor_on_sample(struct monitor *m, monitor_sample_fn fn, void *ctx);
 /* Run a bufferbloat test now on every companion server; returns how many
  * servers will run one (0 = none configured).  Never blocks. */
 int monitor_request_bloat(struct monitor *m);
+/* Stop the running (or requested) bufferbloat test at once; the load stops
+ * with it.  Returns how many servers were told. */
+int monitor_cancel_bloat(struct monitor *m);
 /* One series' rollups (level STORE_AGG_1MIN or _1HOUR, core/store.h) in
  * [from_ms, to_ms), read by the storage thread: the main loop never waits
  * on the database.  0, -ENODEV without a database (--no-db), -EAGAIN while

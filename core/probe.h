@@ -77,8 +77,16 @@ struct probe_ops {
 
 /* Requests a front end can send to running probes (engine_command). */
 enum probe_command {
-	PROBE_CMD_BLOAT_NOW = 1, /* udp_echo: run a bufferbloat test now */
+	PROBE_CMD_BLOAT_NOW = 1,    /* udp_echo: run a bufferbloat test now */
+	PROBE_CMD_BLOAT_CANCEL = 2, /* udp_echo: stop it (or the request) */
 };
+
+/* The longest our own test may load the line: a bufferbloat test of the
+ * longest test_duration_s (600 s) plus its idle part and recoveries
+ * (< 20 s), with margin.  A BB_SAMPLE_LOAD_START marker states its own
+ * test's bound in rtt_ns (BB_NONE: this one); the worker ends the span
+ * itself at the smaller of the two if no end marker came. */
+#define PROBE_LOAD_MAX_NS (660LL * 1000000000LL)
 
 extern const struct probe_ops probe_icmp_ops;
 extern const struct probe_ops probe_dns_ops;

@@ -63,6 +63,9 @@
 #define STEP_NS		(20 * BB_NS_PER_MS)
 #define STATS_WAIT_NS	(5 * BB_NS_PER_S)
 #define DL_MAX_NS	(60 * BB_NS_PER_S)
+#define UL_MAX_NS	(60 * BB_NS_PER_S) /* a slower upload stops there */
+#define RECOVER_MAX_NS	(3 * BB_NS_PER_S)
+#define LOAD_MARGIN_NS	(10 * BB_NS_PER_S)
 #define NOT_UP_RETRY_NS (200 * BB_NS_PER_MS)
 /* After a test, echoes still meet the queue it filled (a cable modem's
  * buffer holds up to about a second): they count as under load. */
@@ -98,11 +101,12 @@ struct probe {
 	int have_srv;
 	struct slot slots[ECHO_SLOTS];
 	ev_io io;
-	ev_timer tmo, knock, sched, pace, bstep;
+	ev_timer tmo, knock, sched, pace, bstep, guard;
 	/* tests */
 	int64_t tput_next[3], bloat_next;
 	struct tput_memory up_rates, down_rates; /* past tests */
 	int64_t load_ended_mono; /* when our last test stopped loading */
+	int load_on;		 /* a LOAD_START without its LOAD_END */
 	uint32_t test_seq;
 	struct {
 		enum test_kind kind;
@@ -123,6 +127,8 @@ struct probe {
 	uint32_t b_id, b_did;
 	int b_up_load, b_down_load, b_down_seen, b_starts, b_loaded;
 	int64_t b_up_kbps, b_down_kbps;
+	int64_t b_up_sat, b_down_sat; /* rates that filled each queue */
+	int b_ramped;		      /* this phase doubled its load */
 	int64_t b_recent[8];
 	int64_t b_recent_t[8];
 	unsigned b_nrecent;
@@ -151,13 +157,41 @@ static void sample_base(const struct probe *p, enum bb_probe_kind kind,
 }
 
 /* Tell the worker our test loads the interface from / until mono (a marker
- * it keeps: it flags the other probes' samples sent meanwhile). */
-static void load_mark(struct probe *p, uint16_t flag, int64_t mono)
+ * it keeps: it flags the other probes' samples sent meanwhile); a start
+ * states the longest the test may take (the worker's hard bound). */
+static void load_mark(struct probe *p, uint16_t flag, int64_t mono,
+		      int64_t bound_ns)
 {
 	struct bb_sample s;
 	sample_base(p, BB_KIND_UDP_ECHO, mono, 0, &s);
 	s.flags = flag;
+	s.rtt_ns = bound_ns;
 	p->emit(p->emit_ctx, &s);
+}
+
+static void arm_at(struct probe *p, ev_timer *w, int64_t at);
+
+/* One span per test, whatever it chains (upload then download): every
+ * start has exactly one end (load_end on every path out of a test), and
+ * the guard aborts a test that outlives its bound. */
+static void load_begin(struct probe *p, int64_t mono, int64_t bound_ns)
+{
+	if (p->load_on)
+		return;
+	p->load_on = 1;
+	load_mark(p, BB_SAMPLE_LOAD_START, mono, bound_ns);
+	arm_at(p, &p->guard, mono + bound_ns);
+}
+
+static void load_end(struct probe *p)
+{
+	ev_timer_stop(p->loop, &p->guard);
+	if (!p->load_on)
+		return;
+	p->load_on = 0;
+	p->load_ended_mono = clock_mono_ns();
+	load_mark(p, BB_SAMPLE_LOAD_END, p->load_ended_mono + LOAD_DRAIN_NS,
+		  BB_NONE);
 }
 
 static void emit_slot(struct probe *p, const struct slot *sl, enum bb_status st,
@@ -202,6 +236,8 @@ static void arm_at(struct probe *p, ev_timer *w, int64_t at)
 
 /* ---- session ------------------------------------------------------------ */
 
+static void test_abort(struct probe *p, const char *why);
+
 static void knock_run(struct probe *p)
 {
 	uint8_t buf[256];
@@ -210,6 +246,8 @@ static void knock_run(struct probe *p)
 	if (len > 0 && send(p->fd, buf, (size_t)len, 0) < 0) {
 		/* ICMP-reported errors surface here; the backoff goes on */
 	}
+	if (srvclient_state(p->sc) == SRVCLIENT_UNREACHABLE)
+		test_abort(p, "server lost");
 	arm_at(p, &p->knock, srvclient_next_ns(p->sc));
 }
 
@@ -514,7 +552,9 @@ static void upload_start(struct probe *p, uint32_t bytes)
 	p->cur.bytes = bytes;
 	p->cur.start_mono = clock_mono_ns();
 	p->cur.start_real = clock_real_ns();
-	load_mark(p, BB_SAMPLE_LOAD_START, p->cur.start_mono);
+	/* the download of the same size follows in the same span */
+	load_begin(p, p->cur.start_mono,
+		   UL_MAX_NS + STATS_WAIT_NS + DL_MAX_NS + LOAD_MARGIN_NS);
 	p->cur.rate_kbps = tput_next_rate(&p->up_rates);
 	struct wire_msg m = { .type = WIRE_THROUGHPUT_START };
 	m.u.throughput_start.test_id = p->cur.id;
@@ -547,10 +587,11 @@ static void download_start(struct probe *p, uint32_t bytes)
 	p->cur.bytes = bytes;
 	p->cur.start_mono = clock_mono_ns();
 	p->cur.start_real = clock_real_ns();
-	load_mark(p, BB_SAMPLE_LOAD_START, p->cur.start_mono);
+	load_begin(p, p->cur.start_mono, DL_MAX_NS + LOAD_MARGIN_NS);
 	/* 0 = the server's cap for the first test */
-	p->cur.rate_kbps =
-		p->down_rates.last_kbps > 0 ? tput_next_rate(&p->down_rates) : 0;
+	p->cur.rate_kbps = p->down_rates.last_kbps > 0
+				   ? tput_next_rate(&p->down_rates)
+				   : 0;
 	p->cur.deadline = p->cur.start_mono + DL_MAX_NS;
 	tput_rx_reset(p->rx);
 	download_request(p);
@@ -582,7 +623,8 @@ static void on_pace(struct ev_loop *loop, ev_timer *w, int revents)
 	if (p->cur.kind == T_UPLOAD) {
 		if (!p->cur.end_at) {
 			int64_t next = pump_upload(p, p->cur.id, p->cur.bytes);
-			if (next != INT64_MAX) {
+			if (next != INT64_MAX &&
+			    now - p->cur.start_mono < UL_MAX_NS) {
 				arm_at(p, w, next);
 				return;
 			}
@@ -692,10 +734,63 @@ static void on_sched(struct ev_loop *loop, ev_timer *w, int revents)
 static void test_done(struct probe *p)
 {
 	p->cur.kind = T_NONE;
-	p->load_ended_mono = clock_mono_ns();
-	load_mark(p, BB_SAMPLE_LOAD_END, p->load_ended_mono + LOAD_DRAIN_NS);
+	load_end(p);
 	ev_timer_stop(p->loop, &p->pace);
+	ev_timer_stop(p->loop, &p->bstep);
 	sched_arm(p);
+}
+
+static void bloat_stop_upload(struct probe *p)
+{
+	if (!p->b_up_load)
+		return;
+	struct wire_msg m = { .type = WIRE_BUFFERBLOAT_END };
+	m.u.bufferbloat_end.test_id = p->b_id;
+	xmit(p, &m, 0);
+	xmit(p, &m, 0);
+	p->b_up_load = 0;
+}
+
+/* End the running test before its time (why: "server lost", "timed out";
+ * NULL: cancelled by the user, no result sample).  The load span ends
+ * with it. */
+static void test_abort(struct probe *p, const char *why)
+{
+	char d[BB_DETAIL_LEN];
+	switch (p->cur.kind) {
+	case T_NONE:
+		return;
+	case T_UPLOAD:
+	case T_DOWNLOAD:
+		if (why)
+			emit_tput(p,
+				  p->cur.kind == T_UPLOAD ? BB_KIND_UPLOAD
+							  : BB_KIND_DOWNLOAD,
+				  BB_STATUS_ERROR, BB_NONE, -1, why);
+		break;
+	case T_BLOAT:
+		bloat_stop_upload(p);
+		p->b_down_load = 0;
+		p->b_load_start = 0;
+		if (why) {
+			struct bb_sample s;
+			sample_base(p, BB_KIND_BUFFERBLOAT, p->cur.start_mono,
+				    p->cur.start_real, &s);
+			s.seq = p->cur.id;
+			s.status = BB_STATUS_ERROR;
+			snprintf(d, sizeof(d), "%s %s",
+				 bloat_phase_name(p->b_phases[p->b_idx]), why);
+			copy_str(s.detail, sizeof(s.detail), d);
+			p->emit(p->emit_ctx, &s);
+		}
+		break;
+	}
+	test_done(p);
+}
+
+static void on_guard(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	test_abort(w->data, "timed out");
 }
 
 /* ---- bufferbloat test --------------------------------------------------- */
@@ -742,6 +837,20 @@ static int64_t idle_ns(const struct probe *p)
 	return d;
 }
 
+static int bloat_nphases(const struct probe *p)
+{
+	uint8_t k = p->t.srv.bloat_kind ? p->t.srv.bloat_kind : 3;
+	return k == 3 ? 3 : 1;
+}
+
+/* The longest a bufferbloat test takes: idle, then per phase its load
+ * and the longest recovery (a step late each). */
+static int64_t bloat_max_ns(const struct probe *p)
+{
+	return idle_ns(p) + bloat_nphases(p) * (p->t.srv.bloat_load_ns +
+						RECOVER_MAX_NS + STEP_NS);
+}
+
 /* BUFFERBLOAT_START for the upload part of the load (the download part is
  * a paced DOWNLOAD_REQUEST, so its rate can follow the ramp instead of the
  * server's cap, which would drop most echo replies in the bottleneck). */
@@ -782,11 +891,16 @@ static void bloat_load_begin(struct probe *p, int64_t now)
 	p->b_load_start = p->b_phase_start = now;
 	p->b_starts = 0;
 	p->b_loaded = 0;
+	p->b_ramped = 0;
 	p->b_next_ramp = now + RAMP_NS;
 	p->b_up_load = ph == BLOAT_UP || ph == BLOAT_BOTH;
 	p->b_down_load = ph == BLOAT_DOWN || ph == BLOAT_BOTH;
 	if (p->b_down_load) {
-		p->b_down_kbps = p->down_rates.last_kbps > 0
+		/* both at once: each direction at the rate that filled its
+		 * queue alone (a ramp held by the first queue to fill would
+		 * leave the other direction idle) */
+		p->b_down_kbps = p->b_down_sat > 0 ? p->b_down_sat
+				 : p->down_rates.last_kbps > 0
 					 ? tput_next_rate(&p->down_rates)
 					 : RAMP_START_KBPS;
 		bloat_request_down(p, now);
@@ -797,7 +911,8 @@ static void bloat_load_begin(struct probe *p, int64_t now)
 		bloat_send_start(p);
 		p->cur.sent = 0;
 		p->cur.chunk_seq = 0;
-		p->b_up_kbps = p->up_rates.last_kbps > 0
+		p->b_up_kbps = p->b_up_sat > 0 ? p->b_up_sat
+			       : p->up_rates.last_kbps > 0
 				       ? tput_next_rate(&p->up_rates)
 				       : RAMP_START_KBPS;
 		tput_pacer_start(&p->cur.pacer, p->b_up_kbps,
@@ -819,8 +934,23 @@ static void bloat_ramp(struct probe *p, int64_t now)
 	p->b_next_ramp = now + RAMP_NS;
 	if (r == BB_NONE || r >= thr) {
 		p->b_loaded = r != BB_NONE;
+		/* a ramp stops anywhere between the line rate and twice it:
+		 * half as much again fills the queue in a fraction of a
+		 * second rather than a slow creep just above the line rate */
+		if (p->b_loaded && p->b_ramped) {
+			if (p->b_up_load)
+				p->b_up_kbps += p->b_up_kbps / 2;
+			if (p->b_down_load)
+				p->b_down_kbps += p->b_down_kbps / 2;
+			if (p->b_up_load)
+				tput_pacer_start(&p->cur.pacer, p->b_up_kbps,
+						 now);
+			if (p->b_down_load)
+				bloat_request_down(p, now);
+		}
 		return;
 	}
+	p->b_ramped = 1;
 	if (p->b_up_load && p->b_up_kbps < TPUT_MAX_KBPS) {
 		p->b_up_kbps *= 2;
 		tput_pacer_start(&p->cur.pacer, p->b_up_kbps, now);
@@ -885,15 +1015,12 @@ static void on_bstep(struct ev_loop *loop, ev_timer *w, int revents)
 		    now - p->b_phase_start > 300 * BB_NS_PER_MS * p->b_starts)
 			bloat_request_down(p, now); /* request lost */
 		if (now - p->b_load_start >= p->t.srv.bloat_load_ns) {
-			if (p->b_up_load) {
-				struct wire_msg m = {
-					.type = WIRE_BUFFERBLOAT_END
-				};
-				m.u.bufferbloat_end.test_id = p->b_id;
-				xmit(p, &m, 0);
-				xmit(p, &m, 0);
-			}
-			p->b_up_load = p->b_down_load = 0;
+			if (p->b_loaded && p->b_phases[p->b_idx] == BLOAT_UP)
+				p->b_up_sat = p->b_up_kbps;
+			if (p->b_loaded && p->b_phases[p->b_idx] == BLOAT_DOWN)
+				p->b_down_sat = p->b_down_kbps;
+			bloat_stop_upload(p);
+			p->b_down_load = 0;
 			ev_timer_stop(p->loop, &p->pace);
 			p->b_state = B_RECOVER;
 			p->b_phase_start = now;
@@ -905,7 +1032,7 @@ static void on_bstep(struct ev_loop *loop, ev_timer *w, int revents)
 		int64_t ok =
 			p->b_idle_p50 + 5 * BB_NS_PER_MS + p->b_idle_p50 / 2;
 		if ((r != BB_NONE && r <= ok) ||
-		    now - p->b_phase_start >= 3 * BB_NS_PER_S) {
+		    now - p->b_phase_start >= RECOVER_MAX_NS) {
 			if (++p->b_idx >= p->b_nph) {
 				bloat_finish(p);
 				return;
@@ -934,7 +1061,6 @@ static void bloat_start(struct probe *p)
 	p->cur.id = new_test_id(p);
 	p->cur.start_mono = clock_mono_ns();
 	p->cur.start_real = clock_real_ns();
-	load_mark(p, BB_SAMPLE_LOAD_START, p->cur.start_mono);
 	bloat_reset(p->acc);
 	p->b_nph = 0;
 	uint8_t k = p->t.srv.bloat_kind ? p->t.srv.bloat_kind : 3;
@@ -944,12 +1070,14 @@ static void bloat_start(struct probe *p)
 		p->b_phases[p->b_nph++] = BLOAT_DOWN;
 	if (k == 3)
 		p->b_phases[p->b_nph++] = BLOAT_BOTH;
+	load_begin(p, p->cur.start_mono, bloat_max_ns(p) + LOAD_MARGIN_NS);
 	p->b_idx = 0;
 	p->b_state = B_IDLE;
 	p->b_phase_start = p->cur.start_mono;
 	p->b_load_start = p->cur.start_mono;
 	p->b_nrecent = 0;
 	p->b_up_load = 0;
+	p->b_up_sat = p->b_down_sat = 0;
 	arm_at(p, &p->bstep, clock_mono_ns());
 }
 
@@ -1108,8 +1236,9 @@ static int echo_open(struct ev_loop *loop, const struct probe_target *target,
 	ev_init(&p->sched, on_sched);
 	ev_init(&p->pace, on_pace);
 	ev_init(&p->bstep, on_bstep);
+	ev_init(&p->guard, on_guard);
 	p->tmo.data = p->knock.data = p->sched.data = p->pace.data =
-		p->bstep.data = p;
+		p->bstep.data = p->guard.data = p;
 	int64_t now = clock_mono_ns();
 	p->bloat_next = INT64_MAX;
 	for (int i = 0; i < 3; i++) {
@@ -1147,12 +1276,14 @@ static void echo_close(struct probe *p)
 {
 	if (!p)
 		return;
+	test_abort(p, NULL); /* the span ends with the probe */
 	ev_io_stop(p->loop, &p->io);
 	ev_timer_stop(p->loop, &p->tmo);
 	ev_timer_stop(p->loop, &p->knock);
 	ev_timer_stop(p->loop, &p->sched);
 	ev_timer_stop(p->loop, &p->pace);
 	ev_timer_stop(p->loop, &p->bstep);
+	ev_timer_stop(p->loop, &p->guard);
 	close(p->fd);
 	srvclient_free(p->sc);
 	clocksync_free(p->cs);
@@ -1163,12 +1294,27 @@ static void echo_close(struct probe *p)
 }
 
 /* A front end asked for a bufferbloat test now (the TUI's `b` key): it
- * runs as soon as no other test is running and the session is up. */
+ * runs as soon as no other test is running and the session is up.  Cancel
+ * stops it at once (the server's upload load with it) or forgets the
+ * request; the schedule goes on from now. */
 static int echo_command(struct probe *p, int command)
 {
-	if (command != PROBE_CMD_BLOAT_NOW)
+	int64_t now = clock_mono_ns();
+	switch (command) {
+	case PROBE_CMD_BLOAT_NOW:
+		p->bloat_next = now;
+		break;
+	case PROBE_CMD_BLOAT_CANCEL:
+		if (p->cur.kind == T_BLOAT)
+			test_abort(p, NULL);
+		if (p->bloat_next <= now)
+			p->bloat_next = p->t.srv.bloat_every_ns > 0
+						? now + p->t.srv.bloat_every_ns
+						: INT64_MAX;
+		break;
+	default:
 		return -ENOTSUP;
-	p->bloat_next = clock_mono_ns();
+	}
 	sched_arm(p);
 	return 0;
 }
@@ -1187,6 +1333,9 @@ const struct probe_ops probe_echo_ops = {
 struct oneshot {
 	struct probe *p;
 	int want, got;
+	probe_echo_progress_fn progress;
+	void *ctx;
+	int64_t start, typical;
 };
 
 static void oneshot_emit(void *ctx, const struct bb_sample *s)
@@ -1199,8 +1348,19 @@ static void oneshot_emit(void *ctx, const struct bb_sample *s)
 static void oneshot_watch(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct oneshot *o = w->data;
-	if (srvclient_state(o->p->sc) == SRVCLIENT_UNREACHABLE)
+	struct probe *p = o->p;
+	if (srvclient_state(p->sc) == SRVCLIENT_UNREACHABLE) {
 		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	if (!o->progress)
+		return;
+	enum bloat_phase ph = BLOAT_NPHASES;
+	if (p->cur.kind == T_BLOAT && p->b_state == B_IDLE)
+		ph = BLOAT_IDLE;
+	else if (p->cur.kind == T_BLOAT && p->b_state == B_LOAD)
+		ph = p->b_phases[p->b_idx];
+	o->progress(o->ctx, ph, clock_mono_ns() - o->start, o->typical);
 }
 
 static void oneshot_timeout(struct ev_loop *loop, ev_timer *w, int revents)
@@ -1244,6 +1404,7 @@ static int pick_server(const struct bb_config *cfg, const char *server,
 }
 
 int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
+			 probe_echo_progress_fn progress, void *ctx,
 			 struct bloat_result res[3], int *n, char *err,
 			 size_t errlen)
 {
@@ -1265,9 +1426,15 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	struct oneshot o = { .want = 0 };
+	/* the same test as the monitor's scheduled one (on_bstep), only run
+	 * once, right away */
+	struct oneshot o = { .progress = progress, .ctx = ctx };
 	uint8_t k = t.srv.bloat_kind ? t.srv.bloat_kind : 3;
 	o.want = k == 3 ? 3 : 1;
+	struct bloat_plan plan;
+	bloat_plan_of(cfg->tests.bufferbloat.test_duration_s, k, &plan);
+	o.typical = plan.typical_ns;
+	o.start = clock_mono_ns();
 	struct probe *p = NULL;
 	rc = probe_echo_ops.open(loop, &t, oneshot_emit, &o, &p, err, errlen);
 	sodium_memzero(&t.srv, sizeof(t.srv));
@@ -1277,7 +1444,7 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 	}
 	o.p = p;
 	ev_timer watch, limit;
-	ev_timer_init(&watch, oneshot_watch, 0.2, 0.2);
+	ev_timer_init(&watch, oneshot_watch, 0.25, 0.25);
 	watch.data = &o;
 	ev_timer_start(loop, &watch);
 	double total =

@@ -18,7 +18,14 @@ struct bb_config;
  * server); up to 3 results (upload, download, both) into res, count in *n.
  * 0; -EINVAL (configuration, message in err); -EHOSTUNREACH or -ETIMEDOUT
  * (message in err). */
+/* progress: called every 250 ms while it runs (may be NULL) with the phase
+ * under way (BLOAT_IDLE before the first load, BLOAT_NPHASES while
+ * knocking or recovering), the time since the start and the test's usual
+ * length. */
+typedef void (*probe_echo_progress_fn)(void *ctx, enum bloat_phase phase,
+				       int64_t elapsed_ns, int64_t typical_ns);
 int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
+			 probe_echo_progress_fn progress, void *ctx,
 			 struct bloat_result res[3], int *n, char *err,
 			 size_t errlen);
 

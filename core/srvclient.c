@@ -20,6 +20,7 @@
 
 #include <sodium.h>
 
+#include "core/bloat.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/plan.h"
@@ -278,22 +279,20 @@ int srvclient_target(const struct bb_config *cfg, int index, const char *ifname,
 		t->srv.tput_bytes[0] = (uint32_t)tp->small_test_kb * 1000U;
 		t->srv.tput_bytes[1] = (uint32_t)tp->medium_test_kb * 1000U;
 		t->srv.tput_bytes[2] = (uint32_t)tp->large_test_kb * 1000U;
-		t->srv.tput_first_ns = 3 * BB_NS_PER_S;
+		t->srv.tput_first_ns = tp->first_test_s * BB_NS_PER_S;
 	}
 	const __typeof__(cfg->tests.bufferbloat) *bb = &cfg->tests.bufferbloat;
 	if (bb->enabled) {
 		t->srv.bloat_every_ns = bb->interval_s * BB_NS_PER_S;
-		t->srv.bloat_first_ns = 5 * BB_NS_PER_S;
+		t->srv.bloat_first_ns = bb->first_test_s * BB_NS_PER_S;
 	}
 	t->srv.bloat_kind = !strcmp(bb->test_type, "upload")	 ? 1
 			    : !strcmp(bb->test_type, "download") ? 2
 								 : 3;
 	/* test_duration_s covers idle + load phases (+ recovery) */
-	int phases = t->srv.bloat_kind == 3 ? 3 : 1;
-	t->srv.bloat_load_ns =
-		(int64_t)bb->test_duration_s * BB_NS_PER_S / (phases + 1);
-	if (t->srv.bloat_load_ns < 2 * BB_NS_PER_S)
-		t->srv.bloat_load_ns = 2 * BB_NS_PER_S;
+	struct bloat_plan plan;
+	bloat_plan_of(bb->test_duration_s, t->srv.bloat_kind, &plan);
+	t->srv.bloat_load_ns = plan.load_ns;
 	t->srv.bloat_echo_ns = 20 * BB_NS_PER_MS;
 	return 0;
 }

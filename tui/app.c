@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/bloat.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/detect.h"
@@ -54,7 +55,9 @@ struct app {
 	struct replay *rp;
 	/* the on-demand bufferbloat test (b) */
 	bool bloat_pending;
-	int64_t bloat_req_ns;
+	int64_t bloat_req_ns, bloat_typical_ns, bloat_max_ns;
+	char bloat_what[64];	     /* "up, down, both 3 s each; ~90 MB" */
+	int64_t up_kbps, down_kbps; /* newest throughput results */
 	char bloat_msg[160];
 	size_t bloat_msg_len;
 	ev_io input, errin;
@@ -85,10 +88,46 @@ struct app {
 
 static void app_note(struct app *a, const char *text, int64_t keep_ms);
 
-static void bloat_request(struct app *a)
+/* The running test's note: what it does and a countdown (on every tick). */
+static void bloat_note(struct app *a)
 {
 	const struct bb_config *cfg = monitor_config(a->mon);
 	char msg[sizeof(a->ui.note)];
+	int n;
+	int64_t left =
+		a->bloat_typical_ns - (clock_real_ns() - a->bloat_req_ns);
+
+	if (left > 0)
+		n = snprintf(
+			msg, sizeof(msg),
+			"Bufferbloat test against %.12s: %d s left of ~%d s "
+			"(%s). Esc cancels.",
+			cfg->n_servers ? cfg->servers[0].name : "?",
+			(int)((left + BB_NS_PER_S - 1) / BB_NS_PER_S),
+			(int)(a->bloat_typical_ns / BB_NS_PER_S),
+			a->bloat_what);
+	else
+		n = snprintf(
+			msg, sizeof(msg),
+			"Bufferbloat test against %.12s: finishing (%s). Esc "
+			"cancels.",
+			cfg->n_servers ? cfg->servers[0].name : "?",
+			a->bloat_what);
+	(void)n; /* a narrow note cuts the end: the countdown comes first */
+	app_note(a, msg, 2500);
+}
+
+static void bloat_cancel(struct app *a)
+{
+	monitor_cancel_bloat(a->mon);
+	a->bloat_pending = false;
+	a->ui.src.bloat_running = false;
+	app_note(a, "Bufferbloat test cancelled: the load stopped.", 5000);
+}
+
+static void bloat_request(struct app *a)
+{
+	const struct bb_config *cfg = monitor_config(a->mon);
 
 	if (a->bloat_pending) {
 		app_note(a, "A bufferbloat test is already running.", 4000);
@@ -106,12 +145,27 @@ static void bloat_request(struct app *a)
 	a->bloat_req_ns = clock_real_ns();
 	a->bloat_msg_len = 0;
 	a->ui.src.bloat_running = true;
-	snprintf(msg, sizeof(msg),
-		 "Bloat test requested: running against %.24s (about %d s; "
-		 "recorded like scheduled tests).",
-		 cfg->n_servers ? cfg->servers[0].name : "?",
-		 cfg->tests.bufferbloat.test_duration_s * 3 + 8);
-	app_note(a, msg, 8000);
+	/* what it will do: the probe's own split of test_duration_s, and the
+	 * volume at the newest throughput results (else at 100/20 Mbit/s) */
+	const char *ty = cfg->tests.bufferbloat.test_type;
+	int kind = !strcmp(ty, "upload") ? 1 : !strcmp(ty, "download") ? 2 : 3;
+	struct bloat_plan plan;
+	bloat_plan_of(cfg->tests.bufferbloat.test_duration_s, kind, &plan);
+	bool known = a->up_kbps > 0 && a->down_kbps > 0;
+	double mb = bloat_plan_bytes(&plan, kind,
+				     known ? (double)a->up_kbps : 20000,
+				     known ? (double)a->down_kbps : 100000) /
+		    1e6;
+	a->bloat_typical_ns = plan.typical_ns;
+	a->bloat_max_ns = plan.max_ns;
+	snprintf(a->bloat_what, sizeof(a->bloat_what),
+		 "%s %d s each; ~%.0f MB%s",
+		 kind == 1   ? "up"
+		 : kind == 2 ? "down"
+			     : "up, down, both",
+		 (int)(plan.load_ns / BB_NS_PER_S), mb > 1e6 ? 1e6 : mb,
+		 known ? "" : " at 100/20 Mbit/s");
+	bloat_note(a);
 }
 
 /* From on_sample: the requested test's results, one sample per phase
@@ -533,6 +587,10 @@ static void on_input(struct ev_loop *loop, ev_io *w, int revents)
 			if (a->mon)
 				bloat_request(a);
 			break;
+		case UI_REQ_BLOAT_STOP:
+			if (a->mon && a->bloat_pending)
+				bloat_cancel(a);
+			break;
 		default:
 			if (a->rp)
 				replay_request(a, a->ui.request,
@@ -579,6 +637,17 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct app *a = w->data;
 
+	if (a->bloat_pending) {
+		/* no result long past its longest length: the server went */
+		if (clock_real_ns() - a->bloat_req_ns >
+		    a->bloat_max_ns + 30 * BB_NS_PER_S) {
+			a->bloat_pending = false;
+			a->ui.src.bloat_running = false;
+			app_note(a, "Bufferbloat test: no result came.", 5000);
+		} else {
+			bloat_note(a);
+		}
+	}
 	if (!a->ui.paused)
 		draw(a);
 }
@@ -661,6 +730,10 @@ static void on_sample(void *ctx, const struct bb_sample *s)
 	struct app *a = ctx;
 
 	view_source_sample(&a->ui.src, s);
+	if (s->status == BB_STATUS_OK && s->kind == BB_KIND_UPLOAD)
+		a->up_kbps = s->throughput_kbps;
+	if (s->status == BB_STATUS_OK && s->kind == BB_KIND_DOWNLOAD)
+		a->down_kbps = s->throughput_kbps;
 	bloat_collect(a, s);
 }
 

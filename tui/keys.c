@@ -108,6 +108,11 @@ static int k_enter(struct ui *ui, int key)
 
 static int k_back(struct ui *ui, int key)
 {
+	/* the note of a running 'b' test says Esc cancels it */
+	if (ui->src.bloat_running && !ui->src.replay) {
+		ui->request = UI_REQ_BLOAT_STOP;
+		return DONE;
+	}
 	if (ui->help)
 		ui->help = false;
 	else if (ui->view == VIEW_EVENTS && ui->ev_detail)

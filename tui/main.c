@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/headless.h"
 #include "core/monitor.h"
@@ -115,6 +116,36 @@ static int cmd_keygen(int argc, char **argv)
 }
 
 /* --- bufferbane bloat (core/probe_echo.c) --- */
+struct bloat_progress {
+	int tty;
+	int last; /* enum bloat_phase, -1 before the first */
+};
+
+/* On stderr: a line per phase, and on a terminal a countdown. */
+static void bloat_progress(void *ctx, enum bloat_phase ph, int64_t elapsed,
+			   int64_t typical)
+{
+	static const char *const what[] = {
+		[BLOAT_IDLE] = "measuring the idle latency",
+		[BLOAT_UP] = "loading the upload",
+		[BLOAT_DOWN] = "loading the download",
+		[BLOAT_BOTH] = "loading both directions",
+		[BLOAT_NPHASES] = "waiting for the line to drain",
+	};
+	struct bloat_progress *bp = ctx;
+	double left = (double)(typical - elapsed) / 1e9;
+	if ((int)ph != bp->last) {
+		if (bp->tty)
+			fputs("\r\033[K", stderr);
+		fprintf(stderr, "bufferbane bloat: %s (%.0f s in)\n", what[ph],
+			(double)elapsed / 1e9);
+		bp->last = (int)ph;
+	}
+	if (bp->tty)
+		fprintf(stderr, "\r\033[K  about %.0f s left",
+			left > 0 ? left : 0);
+}
+
 static int cmd_bloat(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -163,7 +194,26 @@ static int cmd_bloat(int argc, char **argv)
 		return 1;
 	struct bloat_result r[3];
 	int n = 0;
-	int rc = probe_echo_bloat_now(&cfg, server, r, &n, err, sizeof(err));
+	struct bloat_plan plan;
+	const char *ty = cfg.tests.bufferbloat.test_type;
+	int kind = !strcmp(ty, "upload") ? 1 : !strcmp(ty, "download") ? 2 : 3;
+	bloat_plan_of(cfg.tests.bufferbloat.test_duration_s, kind, &plan);
+	fprintf(stderr,
+		"bufferbane bloat: about %.0f s (%.0f s idle, then %d load "
+		"phase%s of %.0f s: %s); the load saturates the line, e.g. "
+		"~%.0f MB on 100/20 Mbit/s\n",
+		(double)plan.typical_ns / 1e9, (double)plan.idle_ns / 1e9,
+		plan.phases, plan.phases > 1 ? "s" : "",
+		(double)plan.load_ns / 1e9,
+		kind == 1   ? "upload"
+		: kind == 2 ? "download"
+			    : "upload, download, both",
+		bloat_plan_bytes(&plan, kind, 20000, 100000) / 1e6);
+	struct bloat_progress bp = { .tty = isatty(2), .last = -1 };
+	int rc = probe_echo_bloat_now(&cfg, server, bloat_progress, &bp, r, &n,
+				      err, sizeof(err));
+	if (bp.tty)
+		fputs("\r\033[K", stderr);
 	config_wipe_secrets(&cfg);
 	if (rc < 0) {
 		fprintf(stderr, "bufferbane bloat: %s\n", err);
@@ -185,6 +235,9 @@ static int cmd_bloat(int argc, char **argv)
 		       r[i].loaded_p95_ns / 1e6, r[i].increase_ns / 1e6,
 		       r[i].grade, r[i].rpm, ow);
 	}
+	char advice[400];
+	bloat_advice(r, n, advice, sizeof(advice));
+	printf("\n%s\n", advice);
 	return 0;
 }
 /* --- end bufferbane bloat --- */

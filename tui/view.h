@@ -55,6 +55,7 @@ enum ui_request {
 	UI_REQ_SEEK_START, /* replay: g */
 	UI_REQ_SEEK_END,   /* replay: G */
 	UI_REQ_BLOAT,	   /* live: run a bufferbloat test now */
+	UI_REQ_BLOAT_STOP, /* live: Esc while it runs */
 };
 
 /* One direction's newest bufferbloat result (DETECTION.md grades). */

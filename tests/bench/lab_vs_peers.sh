@@ -90,7 +90,7 @@ for rate in 5 20; do
 	kb=$((rate * 1000 * 15 / 80))
 	tests="{ dns = { enabled = false; dns_servers = []; };
 	  bufferbloat = { enabled = false; };
-	  throughput = { enabled = true; small_test_kb = $kb; small_interval_s = 600;
+	  throughput = { enabled = true; first_test_s = 3; small_test_kb = $kb; small_interval_s = 600;
 	    medium_test_kb = $kb; medium_interval_s = 3600;
 	    large_test_kb = $kb; large_interval_s = 7200; }; }"
 	bb_write_config "$BB_TMP/bb.conf" "tests=$tests" "$SRV"

@@ -58,7 +58,7 @@ echo "server on 127.0.0.1:$PORT"
 servers="( { name = \"lo\"; host = \"127.0.0.1\"; port = $PORT; shared_secret_file = \"$BB_TMP/key\"; } )"
 tests='{ dns = { enabled = false; dns_servers = []; };
   bufferbloat = { enabled = false; test_duration_s = 6; };
-  throughput = { enabled = true; small_test_kb = 2000; small_interval_s = 10;
+  throughput = { enabled = true; first_test_s = 3; small_test_kb = 2000; small_interval_s = 10;
     medium_test_kb = 2000; medium_interval_s = 3600;
     large_test_kb = 2000; large_interval_s = 7200; }; }'
 bb_write_config "$BB_TMP/bb.conf" "servers=$servers" "tests=$tests" \

@@ -52,8 +52,8 @@ tui_wait '▸ Targets'
 # b: a test now, without blocking the screen (the clock keeps ticking),
 # then its grades
 tui_keys b
-tui_wait 'Bloat test requested: running against lo' 5
-echo "b: $(tui_line 'Bloat test requested')"
+tui_wait 'Bufferbloat test against lo: [0-9]+ s left of ~[0-9]+ s' 5
+echo "b: $(tui_line 'Bufferbloat test against lo')"
 tui_wait 'bloat test running' 3
 live_clock() { tui_line 'bufferbane +LIVE' | grep -Eo '[0-9]{2}:[0-9]{2}:[0-9]{2}'; }
 c1=$(live_clock)
@@ -65,7 +65,7 @@ tui_screen | grep -q 'bloat test running' ||
 tui_wait 'Bufferbloat test done: up (A\+|A|B|C|D|F), down (A\+|A|B|C|D|F)' 40
 echo "b done: $(tui_line 'Bufferbloat test done')"
 tui_keys b
-tui_wait 'Bloat test requested' 5
+tui_wait 'Bufferbloat test against lo' 5
 
 # 80x24 keeps the grades
 tux resize-window -t "$TUI_T" -x 80 -y 24

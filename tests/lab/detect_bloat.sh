@@ -26,7 +26,7 @@ bb_write_config "$BB_TMP/bb.conf" \
 	"servers=$DET_SERVERS" \
 	'tests={ dns = { enabled = false; dns_servers = []; };
 	  throughput = { enabled = false; };
-	  bufferbloat = { enabled = true; interval_s = 30; test_duration_s = 12;
+	  bufferbloat = { enabled = true; first_test_s = 5; interval_s = 30; test_duration_s = 12;
 	    test_type = "both"; }; }'
 
 shape() {

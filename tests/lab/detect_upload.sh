@@ -46,7 +46,7 @@ bb_write_config "$BB_TMP/bb.conf" \
 	'thresholds={ throughput_sustain_s = 5; }' \
 	"tests={ dns = { enabled = false; dns_servers = []; };
 	  bufferbloat = { enabled = false; };
-	  throughput = { enabled = true; small_test_kb = $kb; small_interval_s = 10;
+	  throughput = { enabled = true; first_test_s = 3; small_test_kb = $kb; small_interval_s = 10;
 	    medium_test_kb = $kb; medium_interval_s = 12;
 	    large_test_kb = $kb; large_interval_s = 14; }; }"
 t0=$(date +%s%3N)

@@ -145,8 +145,10 @@ CONF
 # The tests section for a server-backed TUI run: throughput every 10 s and a
 # bufferbloat test every 10 s with 2 s load phases (both start in seconds).
 TUI_SERVER_TESTS='{ dns = { enabled = false; dns_servers = []; };
-  bufferbloat = { enabled = true; interval_s = 10; test_duration_s = 2; };
-  throughput = { enabled = true; small_test_kb = 2000; small_interval_s = 10;
+  bufferbloat = { enabled = true; interval_s = 10; test_duration_s = 2;
+    first_test_s = 5; };
+  throughput = { enabled = true; first_test_s = 3;
+    small_test_kb = 2000; small_interval_s = 10;
     medium_test_kb = 2000; medium_interval_s = 3600;
     large_test_kb = 2000; large_interval_s = 7200; }; }'
 

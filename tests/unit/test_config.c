@@ -155,8 +155,18 @@ static void test_defaults(void **state)
 	assert_true(c->thresholds.dns_failure_pct == 10.0);
 	assert_int_equal(c->tests.throughput.chunk_bytes, 1200);
 	assert_true(c->tests.bufferbloat.enabled);
-	assert_int_equal(c->tests.bufferbloat.interval_s, 300);
-	assert_int_equal(c->tests.bufferbloat.test_duration_s, 60);
+	/* under 1 GB/day on 100/20 Mbit (etc/bufferbane.conf TRAFFIC) */
+	assert_int_equal(c->tests.bufferbloat.interval_s, 14400);
+	assert_int_equal(c->tests.bufferbloat.test_duration_s, 12);
+	assert_int_equal(c->tests.bufferbloat.first_test_s, 300);
+	assert_true(c->tests.throughput.enabled);
+	assert_int_equal(c->tests.throughput.small_test_kb, 64);
+	assert_int_equal(c->tests.throughput.small_interval_s, 300);
+	assert_int_equal(c->tests.throughput.medium_test_kb, 1024);
+	assert_int_equal(c->tests.throughput.medium_interval_s, 3600);
+	assert_int_equal(c->tests.throughput.large_test_kb, 10240);
+	assert_int_equal(c->tests.throughput.large_interval_s, 21600);
+	assert_int_equal(c->tests.throughput.first_test_s, 300);
 	assert_string_equal(c->tests.bufferbloat.test_type, "both");
 	assert_true(c->tests.dns.enabled);
 	assert_int_equal(c->tests.dns.interval_s, 10);
@@ -382,9 +392,9 @@ static const struct bad bad_cases[] = {
 	  "  bufferbloat_alert_ms = 120;\n};\n",
 	  ":3: thresholds.bufferbloat_alert_ms: 120 must not be below "
 	  "thresholds.bufferbloat_warning_ms = 150" },
-	{ "tests = { bufferbloat = {\n  interval_s = 30; }; };\n",
-	  ":2: tests.bufferbloat.interval_s: 30 must not be below "
-	  "tests.bufferbloat.test_duration_s = 60" },
+	{ "tests = { bufferbloat = {\n  interval_s = 10; }; };\n",
+	  ":2: tests.bufferbloat.interval_s: 10 must not be below "
+	  "tests.bufferbloat.test_duration_s = 12" },
 };
 
 static void test_errors(void **state)

@@ -421,6 +421,93 @@ static void test_open_failure_is_reported(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* Load markers stating their test's bound in rtt_ns, as the echo probe
+ * sends them (CMD_BOUNDED_START: 150 ms; CMD_UNBOUNDED_START: none). */
+#define CMD_BOUNDED_START   200
+#define CMD_UNBOUNDED_START 201
+#define BOUND_NS	    (150 * BB_NS_PER_MS)
+
+static int bounded_command(struct probe *p, int command)
+{
+	struct bb_sample s;
+	sample_init(&s, BB_KIND_UDP_ECHO);
+	s.mono_ns = clock_mono_ns();
+	s.flags = command == CMD_LOAD_END ? BB_SAMPLE_LOAD_END
+					  : BB_SAMPLE_LOAD_START;
+	s.rtt_ns = command == CMD_BOUNDED_START ? BOUND_NS : BB_NONE;
+	p->emit(p->ctx, &s);
+	return 0;
+}
+
+static const struct probe_ops bounded_ops = {
+	.name = "bounded",
+	.kind = BB_KIND_DNS,
+	.open = instant_open,
+	.send = instant_send,
+	.close = instant_close,
+	.command = bounded_command,
+};
+
+/* Flagged samples of probe "a" sent in [from, to). */
+static int flagged_in(const struct seen *seen, int64_t from, int64_t to,
+		      int *total)
+{
+	int n = 0;
+	*total = 0;
+	for (size_t i = 0; i < seen->n; i++) {
+		const struct bb_sample *s = &seen->s[i];
+		if (strcmp(s->target, "a") || s->mono_ns < from ||
+		    s->mono_ns >= to)
+			continue;
+		++*total;
+		n += !!(s->flags & BB_SAMPLE_UNDER_LOAD);
+	}
+	return n;
+}
+
+/* A test whose end marker never comes (a lost path in the probe) stops
+ * counting as load at its bound: the worker ends the span by itself, and
+ * the next test's span starts and ends normally.  Without a stated bound
+ * the span lasts (up to PROBE_LOAD_MAX_NS) until its end marker. */
+static void test_load_span_hard_bound(void **state)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	static struct seen seen;
+	struct engine_plan plan = { 0 };
+	add_probe(&plan, "a", "", 10 * BB_NS_PER_MS, 0);
+	add_probe_ops(&plan, &bounded_ops, "loader", "", BB_NS_PER_S, 0);
+	struct engine *e = start_engine(loop, &plan, &seen);
+	run_for(loop, 0.1);
+	int64_t t1 = clock_mono_ns();
+	engine_command(e, BB_KIND_DNS, CMD_BOUNDED_START); /* never ended */
+	run_for(loop, 0.5);
+	int64_t t2 = clock_mono_ns();
+	engine_command(e, BB_KIND_DNS, CMD_UNBOUNDED_START);
+	run_for(loop, 0.4);
+	int64_t t3 = clock_mono_ns();
+	engine_command(e, BB_KIND_DNS, CMD_LOAD_END);
+	run_for(loop, 0.3);
+	engine_stop(e);
+	int ms = BB_NS_PER_MS, n, total;
+	/* inside the bound: all flagged (the command takes a few ms) */
+	n = flagged_in(&seen, t1 + 20 * ms, t1 + BOUND_NS - 10 * ms, &total);
+	assert_true(total >= 5);
+	assert_int_equal(n, total);
+	/* past the bound, no end marker: none flagged */
+	n = flagged_in(&seen, t1 + BOUND_NS + 20 * ms, t2 - 5 * ms, &total);
+	assert_true(total >= 15);
+	assert_int_equal(n, 0);
+	/* the next test: its own span, flagged until its end marker */
+	n = flagged_in(&seen, t2 + 20 * ms, t3 - 5 * ms, &total);
+	assert_true(total >= 15);
+	assert_int_equal(n, total);
+	n = flagged_in(&seen, t3 + 20 * ms, INT64_MAX, &total);
+	assert_true(total >= 10);
+	assert_int_equal(n, 0);
+	engine_destroy(e);
+	ev_loop_destroy(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -431,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_load_marks),
 		cmocka_unit_test(test_load_marks_per_worker),
 		cmocka_unit_test(test_open_failure_is_reported),
+		cmocka_unit_test(test_load_span_hard_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/bloat.h"
@@ -123,6 +124,72 @@ static void test_bloat_result(void **state)
 	bloat_free(a);
 }
 
+/* test_duration_s split as the probe runs it, and the volume bound. */
+static void test_bloat_plan(void **state)
+{
+	struct bloat_plan p;
+	bloat_plan_of(12, 3, &p); /* the shipped default */
+	assert_int_equal(p.phases, 3);
+	assert_int_equal(p.load_ns, 3000000000LL);
+	assert_int_equal(p.idle_ns, 1500000000LL);
+	assert_true(p.typical_ns >= 12000000000LL &&
+		    p.typical_ns <= 14000000000LL);
+	assert_true(p.max_ns > p.typical_ns);
+	/* 3 s x (20 + 100 + 120) Mbit/s / 8 = 90 MB */
+	assert_true(bloat_plan_bytes(&p, 3, 20000, 100000) == 90e6);
+	bloat_plan_of(2, 1, &p); /* at least 2 s of load */
+	assert_int_equal(p.phases, 1);
+	assert_int_equal(p.load_ns, 2000000000LL);
+	assert_true(bloat_plan_bytes(&p, 1, 20000, 100000) == 5e6);
+	bloat_plan_of(600, 2, &p);
+	assert_int_equal(p.idle_ns, 5000000000LL); /* capped */
+}
+
+static struct bloat_result res(enum bloat_phase ph, double inc_ms)
+{
+	struct bloat_result r = { .phase = ph };
+	r.increase_ns = (int64_t)(inc_ms * 1e6);
+	snprintf(r.grade, sizeof(r.grade), "%s", bloat_grade(inc_ms));
+	return r;
+}
+
+/* One sentence: the worst direction, its meaning, what to do. */
+static void test_bloat_advice(void **state)
+{
+	char buf[400];
+	struct bloat_result r[3] = { res(BLOAT_UP, 290), res(BLOAT_DOWN, 8),
+				     res(BLOAT_BOTH, 295) };
+	bloat_advice(r, 3, buf, sizeof(buf));
+	assert_string_equal(buf,
+			    "Upload bufferbloat +290 ms (grade D): calls and "
+			    "games will lag while anything uploads; enable SQM "
+			    "(cake) on your router with the upload limit set "
+			    "to ~90 % of the line.");
+	r[0] = res(BLOAT_UP, 3);
+	r[1] = res(BLOAT_DOWN, 150);
+	r[2] = res(BLOAT_BOTH, 152);
+	bloat_advice(r, 3, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "Download bufferbloat +150 ms (grade C)"));
+	assert_non_null(strstr(buf, "download limit"));
+	r[0] = res(BLOAT_UP, 306);
+	r[1] = res(BLOAT_DOWN, 102);
+	r[2] = res(BLOAT_BOTH, 407);
+	bloat_advice(r, 3, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "Bufferbloat both ways (upload +306 ms "
+				    "grade D, download +102 ms grade C)"));
+	r[0] = res(BLOAT_UP, 2);
+	r[1] = res(BLOAT_DOWN, 12);
+	r[2] = res(BLOAT_BOTH, 14);
+	bloat_advice(r, 3, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "No bufferbloat to speak of"));
+	assert_non_null(strstr(buf, "+14 ms under load (grade A)"));
+	r[0] = res(BLOAT_DOWN, 420); /* a download-only test */
+	bloat_advice(r, 1, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "Download bufferbloat +420 ms (grade F)"));
+	bloat_advice(r, 0, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "No result"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -131,6 +198,8 @@ int main(void)
 		cmocka_unit_test(test_rx),
 		cmocka_unit_test(test_grades),
 		cmocka_unit_test(test_bloat_result),
+		cmocka_unit_test(test_bloat_plan),
+		cmocka_unit_test(test_bloat_advice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
