@@ -471,15 +471,19 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
 	engine_drain(a->data);
 }
 
-/* Spread the probes of each worker evenly over their interval. */
+/* Spread the probes of each worker evenly over its shortest interval, so
+ * every probe (a DNS probe every 10 s too) has its first sample within it. */
 static void assign_phases(struct engine *e, int64_t t0)
 {
 	for (size_t i = 0; i < e->n_workers; i++) {
 		struct worker *w = &e->workers[i];
+		int64_t span = INT64_MAX;
+		for (size_t j = 0; j < w->n_slots; j++)
+			if (w->slots[j].interval_ns < span)
+				span = w->slots[j].interval_ns;
 		for (size_t j = 0; j < w->n_slots; j++) {
 			struct slot *s = &w->slots[j];
-			int64_t phase = s->interval_ns * (int64_t)j /
-					(int64_t)w->n_slots;
+			int64_t phase = span * (int64_t)j / (int64_t)w->n_slots;
 			s->first_deadline = t0 + phase;
 			s->next_deadline = s->first_deadline;
 		}
