@@ -212,6 +212,9 @@ static void emit_not_open(struct slot *s, int64_t deadline)
 	snprintf(smp.interface, sizeof(smp.interface), "%s",
 		 s->target.interface);
 	snprintf(smp.target, sizeof(smp.target), "%s", s->target.name);
+	if (s->ops->kind == BB_KIND_UDP_ECHO) /* its series is per server */
+		snprintf(smp.server, sizeof(smp.server), "%.*s",
+			 (int)sizeof(smp.server) - 1, s->target.name);
 	open_detail(s->open_rc, smp.detail, sizeof(smp.detail));
 	worker_emit(s->worker, &smp);
 }
