@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <ev.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -44,6 +45,16 @@
  * route appearing after DHCP or a modem reboot); then every
  * follow_gateway_ns. */
 #define GATEWAY_SEARCH_NS (2 * BB_NS_PER_S)
+/* A name that did not resolve is asked for again after this long. */
+#define RESOLVE_RETRY_NS (5 * BB_NS_PER_S)
+
+/* One background lookup (glibc getaddrinfo_a: its own thread, so no loop
+ * ever waits on DNS); the request must live until glibc is done with it. */
+struct resolve {
+	struct gaicb cb;
+	struct addrinfo hints;
+	char host[256];
+};
 
 /* A slot runs one planned probe.  Its probe is NULL while it cannot open
  * (no route yet, interface missing): then each deadline tries to open it
@@ -66,6 +77,11 @@ struct slot {
 	bool send_failed;     /* it emitted an error for its own probe */
 	int64_t send_started; /* mono, just before ops->send */
 	int open_rc;	      /* last open: 0 or -errno */
+	char host[256];	      /* a name still to resolve ("" = none) */
+	uint16_t port;
+	struct resolve *res;  /* the lookup in flight */
+	int64_t next_resolve; /* mono: when to ask again */
+	int gai_rc;	      /* the last lookup's answer (EAI_*) */
 	char why[160];	      /* the reason of the last failed open */
 };
 
@@ -163,6 +179,73 @@ static bool slot_waiting(const struct slot *s)
 	       s->target.addr.ss_family == AF_UNSPEC;
 }
 
+/* Its host name has not resolved yet: nothing to open. */
+static bool slot_unresolved(const struct slot *s)
+{
+	return s->host[0] && s->target.addr.ss_family == AF_UNSPEC;
+}
+
+/* Worker thread: start, or collect, the background lookup of the slot's
+ * name; 0 once it has an address. */
+static int slot_resolve(struct slot *s)
+{
+	int64_t now = clock_mono_ns();
+	if (s->res) {
+		int rc = gai_error(&s->res->cb);
+		if (rc == EAI_INPROGRESS)
+			return -EINPROGRESS;
+		struct addrinfo *ai = s->res->cb.ar_result;
+		if (rc == 0 && ai && ai->ai_addrlen <= sizeof(s->target.addr)) {
+			memcpy(&s->target.addr, ai->ai_addr, ai->ai_addrlen);
+			s->target.addr_len = ai->ai_addrlen;
+			if (ai->ai_family == AF_INET)
+				((struct sockaddr_in *)&s->target.addr)
+					->sin_port = htons(s->port);
+			else
+				((struct sockaddr_in6 *)&s->target.addr)
+					->sin6_port = htons(s->port);
+		}
+		if (ai)
+			freeaddrinfo(ai);
+		free(s->res);
+		s->res = NULL;
+		s->gai_rc = rc;
+		s->next_resolve = now + RESOLVE_RETRY_NS;
+		return slot_unresolved(s) ? -EHOSTUNREACH : 0;
+	}
+	if (now < s->next_resolve)
+		return -EHOSTUNREACH;
+	struct resolve *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	snprintf(r->host, sizeof(r->host), "%s", s->host);
+	r->hints.ai_family = AF_UNSPEC;
+	r->hints.ai_socktype = SOCK_DGRAM;
+	r->cb.ar_name = r->host;
+	r->cb.ar_request = &r->hints;
+	struct gaicb *list[1] = { &r->cb };
+	if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+		free(r);
+		s->next_resolve = now + RESOLVE_RETRY_NS;
+		return -EAGAIN;
+	}
+	s->res = r;
+	return -EINPROGRESS;
+}
+
+/* Engine teardown: drop a lookup in flight.  One glibc cannot cancel any
+ * more is still being written to by its thread: that one is left (once,
+ * at exit), never freed under it. */
+static void slot_resolve_cancel(struct slot *s)
+{
+	if (s->res && gai_cancel(&s->res->cb) != EAI_NOTCANCELED) {
+		if (s->res->cb.ar_result)
+			freeaddrinfo(s->res->cb.ar_result);
+		free(s->res);
+	}
+	s->res = NULL;
+}
+
 /* A short reason for a failed sample (it has BB_DETAIL_LEN bytes). */
 static void open_detail(int rc, char *buf, size_t len)
 {
@@ -215,7 +298,11 @@ static void emit_not_open(struct slot *s, int64_t deadline)
 	if (s->ops->kind == BB_KIND_UDP_ECHO) /* its series is per server */
 		snprintf(smp.server, sizeof(smp.server), "%.*s",
 			 (int)sizeof(smp.server) - 1, s->target.name);
-	open_detail(s->open_rc, smp.detail, sizeof(smp.detail));
+	if (slot_unresolved(s))
+		snprintf(smp.detail, sizeof(smp.detail), "cannot resolve %.*s",
+			 (int)sizeof(smp.detail) - 16, s->host);
+	else
+		open_detail(s->open_rc, smp.detail, sizeof(smp.detail));
 	worker_emit(s->worker, &smp);
 }
 
@@ -226,6 +313,10 @@ static void slot_fire(struct slot *s, int64_t deadline)
 	if (s->probe && s->send_fails >= REOPEN_AFTER) {
 		s->ops->close(s->probe);
 		s->probe = NULL;
+	}
+	if (slot_unresolved(s) && slot_resolve(s) < 0) {
+		emit_not_open(s, deadline);
+		return;
 	}
 	if (!s->probe && slot_open(s) < 0) {
 		emit_not_open(s, deadline);
@@ -533,8 +624,14 @@ struct engine *engine_create(struct ev_loop *main_loop,
 		s->interval_ns =
 			ep->interval_ns > 0 ? ep->interval_ns : BB_NS_PER_S;
 		s->follow_gateway_ns = ep->follow_gateway_ns;
+		if (ep->resolve_host[0] &&
+		    ep->target.addr.ss_family == AF_UNSPEC) {
+			snprintf(s->host, sizeof(s->host), "%s",
+				 ep->resolve_host);
+			s->port = ep->resolve_port;
+		}
 		/* a probe that cannot open now is retried at its deadlines */
-		if (!slot_waiting(s))
+		if (!slot_waiting(s) && !slot_unresolved(s))
 			slot_open(s);
 		if (ep->follow_gateway_ns > 0) {
 			ev_init(&s->gateway_timer, on_gateway_check);
@@ -560,7 +657,8 @@ size_t engine_open_failures(const struct engine *e, char *buf, size_t len)
 		const struct worker *w = &e->workers[i];
 		for (size_t j = 0; j < w->n_slots; j++) {
 			const struct slot *s = &w->slots[j];
-			if (s->probe || slot_waiting(s))
+			if (s->probe || slot_waiting(s) ||
+			    slot_unresolved(s)) /* (the plan said so) */
 				continue;
 			n++;
 			if (used < len)
@@ -667,6 +765,7 @@ void engine_destroy(struct engine *e)
 				ev_timer_stop(w->loop, &s->gateway_timer);
 			if (s->probe)
 				s->ops->close(s->probe);
+			slot_resolve_cancel(s);
 			/* the echo probe's copy of the shared secret */
 			explicit_bzero(&s->target, sizeof(s->target));
 		}

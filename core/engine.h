@@ -37,6 +37,11 @@ struct engine_probe {
 	 * and re-aim the probe when it changes (DHCP, roaming).  With no
 	 * address (AF_UNSPEC) the slot waits for a gateway to appear. */
 	int64_t follow_gateway_ns;
+	/* Non-empty: the target's host name could not be resolved at start
+	 * (DNS down); addr is AF_UNSPEC and the engine resolves the name in
+	 * the background, a failed sample per interval until it does. */
+	char resolve_host[256];
+	uint16_t resolve_port;
 };
 
 /* Something the workers saw that is not a sample. */

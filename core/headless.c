@@ -191,7 +191,9 @@ static void print_plan(struct headless *h)
 		const struct engine_probe *ep = &p->probes[i];
 		char addr[64];
 		if (ep->target.addr.ss_family == AF_UNSPEC)
-			snprintf(addr, sizeof(addr), "(none yet)");
+			snprintf(addr, sizeof(addr), "%s",
+				 ep->resolve_host[0] ? "(not resolved yet)"
+						     : "(none yet)");
 		else
 			sock_addr_to_text(
 				(const struct sockaddr *)&ep->target.addr, addr,

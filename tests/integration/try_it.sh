@@ -10,7 +10,10 @@
 #
 # Then, in a lab namespace with a veth but no default route: the gateway
 # probe is planned anyway, and once a default route appears (198.18.0.1) it
-# starts probing it within a few seconds.
+# starts probing it within a few seconds.  And a target given by a name that
+# does not resolve at start (DNS down) is kept: failed samples "cannot
+# resolve NAME", then probed once the name resolves (here: once it is
+# added to a private /etc/hosts).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/lab.sh"
 lab_init
@@ -124,4 +127,42 @@ echo "gateway later: first ok sample $delay ms after the route appeared, $n ok s
 ev=$(sql "$db" "SELECT description FROM events WHERE kind='gateway_change'")
 echo "gateway later: event $ev"
 [[ $ev == *"from none to 198.18.0.1"* ]] || fail "gateway later: no gateway_change event none -> 198.18.0.1"
+
+# 4. A name that resolves later.  A private /etc/hosts without it and a
+#    resolv.conf naming 127.0.0.1 (refused at once: no query leaves), bound
+#    over the real ones in a mount namespace of the lab client only.
+command -v unshare >/dev/null || skip "unshare (util-linux) missing"
+grep -v bbtarget /etc/hosts >"$BB_TMP/hosts"
+echo "nameserver 127.0.0.1" >"$BB_TMP/resolv.conf"
+lab_exec try unshare -m sh -c 'mount --bind "$1" /etc/hosts &&
+	mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' sh \
+	"$BB_TMP/hosts" "$BB_TMP/resolv.conf" \
+	"$BB_BIN" -d -c "$BB_TMP/gw.conf" --db "$BB_TMP/name.db" -t bbtarget.test \
+	--duration 10 >"$BB_TMP/name.out" 2>&1 &
+pid=$!
+sleep 3
+added_ms=$(date +%s%3N)
+echo "198.18.0.1 bbtarget.test" >>"$BB_TMP/hosts"
+wait $pid
+rc=$?
+cat "$BB_TMP/name.out"
+[ $rc -eq 0 ] || fail "name later: bufferbane exited $rc"
+grep -q 'icmp: cannot resolve bbtarget.test.*resolved again in the background' "$BB_TMP/name.out" ||
+	fail "name later: no warning that the name is resolved later"
+grep -q 'probe icmp .*bbtarget.test .*(not resolved yet)' "$BB_TMP/name.out" ||
+	fail "name later: not planned while unresolved"
+db=$BB_TMP/name.db
+e=$(count "$db" "target='bbtarget.test' AND status='error' AND error_detail='cannot resolve bbtarget.test' AND timestamp < $added_ms")
+echo "name later: $e 'cannot resolve' samples in the first 3 s"
+# 3 s at 200 ms: 15 deadlines, less the start-up
+[ "$e" -ge 12 ] || fail "name later: $e failed samples before the name resolved, expected one per 200 ms"
+first=$(sql "$db" "SELECT min(timestamp) FROM measurements WHERE target='bbtarget.test' AND status='ok'")
+[ -n "$first" ] || fail "name later: never probed after the name resolved"
+n=$(count "$db" "target='bbtarget.test' AND status='ok'")
+delay=$((first - added_ms))
+echo "name later: first ok sample $delay ms after the name appeared, $n ok samples"
+# asked again every 5 s: within 5 s and an interval (and a slow machine)
+[ $delay -ge 0 ] && [ $delay -le 6000 ] || fail "name later: first ok sample after $delay ms"
+[ "$(count "$db" "target='bbtarget.test' AND status='ok' AND timestamp < $added_ms")" -eq 0 ] ||
+	fail "name later: ok samples before the name existed"
 exit 0
