@@ -599,6 +599,51 @@ static void test_real_probes_retry_until_the_network_is_up(void **state)
 	netns_delete(ns);
 }
 
+/* A target whose name did not resolve at start: the engine asks in the
+ * background (no loop waits), says "cannot resolve NAME" at each deadline
+ * meanwhile, then probes the address.  In a namespace with only loopback,
+ * so a lookup that went to DNS could not leave the machine. */
+static void test_name_resolved_in_background(void **state)
+{
+	if (!netns_can_run()) {
+		printf("SKIPPED: needs root for a namespace\n");
+		skip();
+	}
+	char ns[NETNS_NAME_LEN];
+	assert_int_equal(netns_create("res", ns), 0);
+	assert_int_equal(netns_enter(ns), 0);
+	struct engine_plan plan = { 0 };
+	add_probe_ops(&plan, &probe_icmp_ops, "lh", "", 100 * BB_NS_PER_MS, 0);
+	plan.probes[0].target.kind = BB_KIND_ICMP;
+	plan.probes[0].target.timeout_ns = 500 * BB_NS_PER_MS;
+	snprintf(plan.probes[0].resolve_host,
+		 sizeof(plan.probes[0].resolve_host), "localhost");
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	static struct seen seen;
+	struct engine *e = start_engine(loop, &plan, &seen);
+	run_for(loop, 1.0);
+	engine_stop(e);
+	struct by_target c;
+	count_for(&seen, "lh", &c);
+	printf("localhost: %zu unresolved, %zu ok, %zu other\n", c.err, c.ok,
+	       c.other);
+	/* the first deadline starts the lookup (a failed sample), a later
+	 * one finds it done; then every deadline answers */
+	assert_in_range(c.err, 1, 3);
+	for (size_t i = 0; i < seen.n; i++)
+		if (seen.s[i].status == BB_STATUS_ERROR)
+			assert_string_equal(seen.s[i].detail,
+					    "cannot resolve localhost");
+	assert_true(c.ok >= 6);
+	assert_int_equal(c.ok + c.err + c.other, seen.n);
+	assert_int_equal(c.other, 0);
+	assert_true(c.last_err < c.first_ok);
+	engine_destroy(e);
+	ev_loop_destroy(loop);
+	netns_leave();
+	netns_delete(ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -611,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_open_failure_is_a_failed_sample),
 		cmocka_unit_test(
 			test_real_probes_retry_until_the_network_is_up),
+		cmocka_unit_test(test_name_resolved_in_background),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	netns_delete_all();
