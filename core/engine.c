@@ -48,13 +48,44 @@
 /* A name that did not resolve is asked for again after this long. */
 #define RESOLVE_RETRY_NS (5 * BB_NS_PER_S)
 
-/* One background lookup (glibc getaddrinfo_a: its own thread, so no loop
- * ever waits on DNS); the request must live until glibc is done with it. */
+/* One background lookup, on a thread of its own so no loop ever waits on
+ * DNS (glibc's getaddrinfo_a would do, but its threads bypass the
+ * sanitizers' pthread hooks).  Shared by the slot and the thread: whoever
+ * lets go last frees it, so an engine stopped mid-lookup never waits. */
 struct resolve {
-	struct gaicb cb;
-	struct addrinfo hints;
+	atomic_int refs;
+	atomic_bool done;
+	int rc; /* EAI_* (written before done) */
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
 	char host[256];
 };
+
+static void resolve_put(struct resolve *r)
+{
+	if (atomic_fetch_sub(&r->refs, 1) == 1)
+		free(r);
+}
+
+static void *resolve_main(void *arg)
+{
+	struct resolve *r = arg;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_DGRAM };
+	struct addrinfo *ai = NULL;
+	r->rc = getaddrinfo(r->host, NULL, &hints, &ai);
+	if (r->rc == 0 && ai->ai_addrlen <= sizeof(r->addr)) {
+		memcpy(&r->addr, ai->ai_addr, ai->ai_addrlen);
+		r->addr_len = ai->ai_addrlen;
+	} else if (r->rc == 0) {
+		r->rc = EAI_FAMILY;
+	}
+	if (ai)
+		freeaddrinfo(ai);
+	atomic_store(&r->done, true);
+	resolve_put(r);
+	return NULL;
+}
 
 /* A slot runs one planned probe.  Its probe is NULL while it cannot open
  * (no route yet, interface missing): then each deadline tries to open it
@@ -190,59 +221,54 @@ static bool slot_unresolved(const struct slot *s)
 static int slot_resolve(struct slot *s)
 {
 	int64_t now = clock_mono_ns();
-	if (s->res) {
-		int rc = gai_error(&s->res->cb);
-		if (rc == EAI_INPROGRESS)
+	struct resolve *r = s->res;
+	if (r) {
+		if (!atomic_load(&r->done))
 			return -EINPROGRESS;
-		struct addrinfo *ai = s->res->cb.ar_result;
-		if (rc == 0 && ai && ai->ai_addrlen <= sizeof(s->target.addr)) {
-			memcpy(&s->target.addr, ai->ai_addr, ai->ai_addrlen);
-			s->target.addr_len = ai->ai_addrlen;
-			if (ai->ai_family == AF_INET)
+		s->gai_rc = r->rc;
+		if (r->rc == 0) {
+			s->target.addr = r->addr;
+			s->target.addr_len = r->addr_len;
+			if (r->addr.ss_family == AF_INET)
 				((struct sockaddr_in *)&s->target.addr)
 					->sin_port = htons(s->port);
 			else
 				((struct sockaddr_in6 *)&s->target.addr)
 					->sin6_port = htons(s->port);
 		}
-		if (ai)
-			freeaddrinfo(ai);
-		free(s->res);
+		resolve_put(r);
 		s->res = NULL;
-		s->gai_rc = rc;
 		s->next_resolve = now + RESOLVE_RETRY_NS;
 		return slot_unresolved(s) ? -EHOSTUNREACH : 0;
 	}
 	if (now < s->next_resolve)
 		return -EHOSTUNREACH;
-	struct resolve *r = calloc(1, sizeof(*r));
+	s->next_resolve = now + RESOLVE_RETRY_NS;
+	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
 	snprintf(r->host, sizeof(r->host), "%s", s->host);
-	r->hints.ai_family = AF_UNSPEC;
-	r->hints.ai_socktype = SOCK_DGRAM;
-	r->cb.ar_name = r->host;
-	r->cb.ar_request = &r->hints;
-	struct gaicb *list[1] = { &r->cb };
-	if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+	atomic_init(&r->refs, 2);
+	atomic_init(&r->done, false);
+	pthread_attr_t attr;
+	pthread_t t;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int rc = pthread_create(&t, &attr, resolve_main, r);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
 		free(r);
-		s->next_resolve = now + RESOLVE_RETRY_NS;
-		return -EAGAIN;
+		return -rc;
 	}
 	s->res = r;
 	return -EINPROGRESS;
 }
 
-/* Engine teardown: drop a lookup in flight.  One glibc cannot cancel any
- * more is still being written to by its thread: that one is left (once,
- * at exit), never freed under it. */
+/* Engine teardown: let go of a lookup in flight (its thread frees it). */
 static void slot_resolve_cancel(struct slot *s)
 {
-	if (s->res && gai_cancel(&s->res->cb) != EAI_NOTCANCELED) {
-		if (s->res->cb.ar_result)
-			freeaddrinfo(s->res->cb.ar_result);
-		free(s->res);
-	}
+	if (s->res)
+		resolve_put(s->res);
 	s->res = NULL;
 }
 
