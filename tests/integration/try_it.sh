@@ -31,8 +31,9 @@ ns=$LAB-try
 mkdir -p "$BB_TMP/config" "$BB_TMP/data"
 run_try() { # NAME ARGS...: the README command with -d --duration 6
 	local name=$1; shift
-	(cd "$BB_TOP" && XDG_CONFIG_HOME=$BB_TMP/config XDG_DATA_HOME=$BB_TMP/data/$name \
-		ip netns exec "$ns" ./bufferbane -d --duration 6 "$@") \
+	# (./bufferbane in the repository for the default build)
+	(cd "$(dirname "$BB_BIN")" && XDG_CONFIG_HOME=$BB_TMP/config XDG_DATA_HOME=$BB_TMP/data/$name \
+		ip netns exec "$ns" ./"$(basename "$BB_BIN")" -d --duration 6 "$@") \
 		>"$BB_TMP/$name.out" 2>"$BB_TMP/$name.err"
 	local rc=$?
 	echo "--- $name: exit $rc"
