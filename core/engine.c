@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <ev.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -36,17 +37,83 @@
  * their deadline.  The estimate rises at once and decays slowly; it is
  * capped so a stall (a loaded machine) never turns into long spins. */
 #define WAKE_EARLY_MAX_NS (200 * BB_NS_PER_US)
+/* A probe whose send fails at once this many times in a row (its socket
+ * bound to an interface that went away, connected from an address that is
+ * gone) is closed and opened afresh at its next deadline. */
+#define REOPEN_AFTER 3
+/* While no default gateway is known, look for one this often (a default
+ * route appearing after DHCP or a modem reboot); then every
+ * follow_gateway_ns. */
+#define GATEWAY_SEARCH_NS (2 * BB_NS_PER_S)
+/* A name that did not resolve is asked for again after this long. */
+#define RESOLVE_RETRY_NS (5 * BB_NS_PER_S)
 
+/* One background lookup, on a thread of its own so no loop ever waits on
+ * DNS (glibc's getaddrinfo_a would do, but its threads bypass the
+ * sanitizers' pthread hooks).  Shared by the slot and the thread: whoever
+ * lets go last frees it, so an engine stopped mid-lookup never waits. */
+struct resolve {
+	atomic_int refs;
+	atomic_bool done;
+	int rc; /* EAI_* (written before done) */
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	char host[256];
+};
+
+static void resolve_put(struct resolve *r)
+{
+	if (atomic_fetch_sub(&r->refs, 1) == 1)
+		free(r);
+}
+
+static void *resolve_main(void *arg)
+{
+	struct resolve *r = arg;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_DGRAM };
+	struct addrinfo *ai = NULL;
+	r->rc = getaddrinfo(r->host, NULL, &hints, &ai);
+	if (r->rc == 0 && ai->ai_addrlen <= sizeof(r->addr)) {
+		memcpy(&r->addr, ai->ai_addr, ai->ai_addrlen);
+		r->addr_len = ai->ai_addrlen;
+	} else if (r->rc == 0) {
+		r->rc = EAI_FAMILY;
+	}
+	if (ai)
+		freeaddrinfo(ai);
+	atomic_store(&r->done, true);
+	resolve_put(r);
+	return NULL;
+}
+
+/* A slot runs one planned probe.  Its probe is NULL while it cannot open
+ * (no route yet, interface missing): then each deadline tries to open it
+ * again and, failing, emits a failed sample saying why.  A slot following
+ * the gateway has no address while none is known and waits silently. */
 struct slot {
 	const struct probe_ops *ops;
-	struct probe *probe; /* NULL while its gateway is gone */
+	struct probe *probe;
 	struct probe_target target;
 	int64_t first_deadline;
 	int64_t interval_ns;
 	int64_t next_deadline;
+	int64_t follow_gateway_ns;
 	ev_timer gateway_timer; /* active when following the gateway */
 	uint64_t fired_round;	/* the worker round it last fired in */
 	struct worker *worker;
+	uint32_t fail_seq;    /* sequence of the engine's own failed samples */
+	int send_fails;	      /* sends in a row that failed at once */
+	bool sending;	      /* inside ops->send */
+	bool send_failed;     /* it emitted an error for its own probe */
+	int64_t send_started; /* mono, just before ops->send */
+	int open_rc;	      /* last open: 0 or -errno */
+	char host[256];	      /* a name still to resolve ("" = none) */
+	uint16_t port;
+	struct resolve *res;  /* the lookup in flight */
+	int64_t next_resolve; /* mono: when to ask again */
+	int gai_rc;	      /* the last lookup's answer (EAI_*) */
+	char why[160];	      /* the reason of the last failed open */
 };
 
 struct worker {
@@ -139,6 +206,172 @@ static void worker_emit(void *ctx, const struct bb_sample *s)
 	ev_async_send(w->engine->main_loop, &w->engine->wake);
 }
 
+/* Worker thread: a sample of one slot's probe.  An error for the probe
+ * being sent right now (its mono time is not before the send began) is a
+ * failure of the send itself, not of the network beyond. */
+static void slot_emit(void *ctx, const struct bb_sample *smp)
+{
+	struct slot *s = ctx;
+	if (s->sending && smp->status == BB_STATUS_ERROR &&
+	    smp->mono_ns >= s->send_started &&
+	    !(smp->flags & (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE)))
+		s->send_failed = true;
+	worker_emit(s->worker, smp);
+}
+
+/* Waiting for a default gateway to appear: nothing to probe yet. */
+static bool slot_waiting(const struct slot *s)
+{
+	return s->follow_gateway_ns > 0 &&
+	       s->target.addr.ss_family == AF_UNSPEC;
+}
+
+/* Its host name has not resolved yet: nothing to open. */
+static bool slot_unresolved(const struct slot *s)
+{
+	return s->host[0] && s->target.addr.ss_family == AF_UNSPEC;
+}
+
+/* Worker thread: start, or collect, the background lookup of the slot's
+ * name; 0 once it has an address. */
+static int slot_resolve(struct slot *s)
+{
+	int64_t now = clock_mono_ns();
+	struct resolve *r = s->res;
+	if (r) {
+		if (!atomic_load(&r->done))
+			return -EINPROGRESS;
+		s->gai_rc = r->rc;
+		if (r->rc == 0) {
+			s->target.addr = r->addr;
+			s->target.addr_len = r->addr_len;
+			if (r->addr.ss_family == AF_INET)
+				((struct sockaddr_in *)&s->target.addr)
+					->sin_port = htons(s->port);
+			else
+				((struct sockaddr_in6 *)&s->target.addr)
+					->sin6_port = htons(s->port);
+		}
+		resolve_put(r);
+		s->res = NULL;
+		s->next_resolve = now + RESOLVE_RETRY_NS;
+		return slot_unresolved(s) ? -EHOSTUNREACH : 0;
+	}
+	if (now < s->next_resolve)
+		return -EHOSTUNREACH;
+	s->next_resolve = now + RESOLVE_RETRY_NS;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	snprintf(r->host, sizeof(r->host), "%s", s->host);
+	atomic_init(&r->refs, 2);
+	atomic_init(&r->done, false);
+	pthread_attr_t attr;
+	pthread_t t;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int rc = pthread_create(&t, &attr, resolve_main, r);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		free(r);
+		return -rc;
+	}
+	s->res = r;
+	return -EINPROGRESS;
+}
+
+/* Engine teardown: let go of a lookup in flight (its thread frees it). */
+static void slot_resolve_cancel(struct slot *s)
+{
+	if (s->res)
+		resolve_put(s->res);
+	s->res = NULL;
+}
+
+/* A short reason for a failed sample (it has BB_DETAIL_LEN bytes). */
+static void open_detail(int rc, char *buf, size_t len)
+{
+	switch (-rc) {
+	case ENETUNREACH:
+		snprintf(buf, len, "not started: network unreachable");
+		break;
+	case EHOSTUNREACH:
+		snprintf(buf, len, "not started: host unreachable");
+		break;
+	case ENODEV:
+		snprintf(buf, len, "not started: interface missing");
+		break;
+	case EADDRNOTAVAIL:
+		snprintf(buf, len, "not started: no local address");
+		break;
+	default:
+		snprintf(buf, len, "not started: %s", strerror(-rc));
+	}
+}
+
+static int slot_open(struct slot *s)
+{
+	s->why[0] = '\0';
+	s->send_fails = 0;
+	s->open_rc = s->ops->open(s->worker->loop, &s->target, slot_emit, s,
+				  &s->probe, s->why, sizeof(s->why));
+	if (s->open_rc < 0) {
+		s->probe = NULL;
+		if (!s->why[0])
+			snprintf(s->why, sizeof(s->why), "%s",
+				 strerror(-s->open_rc));
+	}
+	return s->open_rc;
+}
+
+/* The probe could not open at its deadline: one failed sample. */
+static void emit_not_open(struct slot *s, int64_t deadline)
+{
+	struct bb_sample smp;
+	sample_init(&smp, s->ops->kind);
+	smp.mono_ns = clock_mono_ns();
+	smp.real_ns = clock_real_ns();
+	smp.send_error_ns = smp.mono_ns - deadline;
+	smp.status = BB_STATUS_ERROR;
+	smp.seq = s->fail_seq++;
+	snprintf(smp.interface, sizeof(smp.interface), "%s",
+		 s->target.interface);
+	snprintf(smp.target, sizeof(smp.target), "%s", s->target.name);
+	if (s->ops->kind == BB_KIND_UDP_ECHO) /* its series is per server */
+		snprintf(smp.server, sizeof(smp.server), "%.*s",
+			 (int)sizeof(smp.server) - 1, s->target.name);
+	if (slot_unresolved(s))
+		snprintf(smp.detail, sizeof(smp.detail), "cannot resolve %.*s",
+			 (int)sizeof(smp.detail) - 16, s->host);
+	else
+		open_detail(s->open_rc, smp.detail, sizeof(smp.detail));
+	worker_emit(s->worker, &smp);
+}
+
+/* Worker thread: the slot's deadline.  Reopen a probe whose sends keep
+ * failing at once, open one that could not open yet, then send. */
+static void slot_fire(struct slot *s, int64_t deadline)
+{
+	if (s->probe && s->send_fails >= REOPEN_AFTER) {
+		s->ops->close(s->probe);
+		s->probe = NULL;
+	}
+	if (slot_unresolved(s) && slot_resolve(s) < 0) {
+		emit_not_open(s, deadline);
+		return;
+	}
+	if (!s->probe && slot_open(s) < 0) {
+		emit_not_open(s, deadline);
+		return;
+	}
+	s->send_failed = false;
+	s->sending = true;
+	s->send_started = clock_mono_ns();
+	s->ops->send(s->probe, deadline);
+	s->sending = false;
+	s->send_fails = s->send_failed ? s->send_fails + 1 : 0;
+}
+
 static void arm_timer(struct worker *w)
 {
 	int64_t next = INT64_MAX;
@@ -185,7 +418,8 @@ static void spin_until_due(struct worker *w)
 {
 	int64_t next = INT64_MAX;
 	for (size_t i = 0; i < w->n_slots; i++)
-		if (w->slots[i].probe && w->slots[i].next_deadline < next)
+		if (!slot_waiting(&w->slots[i]) &&
+		    w->slots[i].next_deadline < next)
 			next = w->slots[i].next_deadline;
 	if (next - clock_mono_ns() > WAKE_EARLY_MAX_NS + DUE_SLACK_NS)
 		return; /* not ours to wait for (a spurious wake-up) */
@@ -212,7 +446,7 @@ static void on_timer(struct ev_loop *loop, ev_io *io, int revents)
 		struct slot *due = NULL;
 		for (size_t i = 0; i < w->n_slots; i++) {
 			struct slot *s = &w->slots[i];
-			if (!s->probe) { /* gateway gone: keep its grid */
+			if (slot_waiting(s)) { /* no gateway: keep its grid */
 				if (s->next_deadline <= now + DUE_SLACK_NS)
 					advance(s, now);
 				continue;
@@ -227,7 +461,7 @@ static void on_timer(struct ev_loop *loop, ev_io *io, int revents)
 		int64_t deadline = due->next_deadline;
 		due->fired_round = w->round;
 		advance(due, now);
-		due->ops->send(due->probe, deadline);
+		slot_fire(due, deadline);
 	}
 	arm_timer(w);
 }
@@ -236,6 +470,15 @@ static void notify(struct worker *w, const struct engine_notice *n)
 {
 	ring_push(w->notices, n);
 	ev_async_send(w->engine->main_loop, &w->engine->wake);
+}
+
+/* Look for the gateway often while none is known, else at the set pace. */
+static void gateway_pace(struct slot *s)
+{
+	int64_t every = s->follow_gateway_ns;
+	if (slot_waiting(s) && every > GATEWAY_SEARCH_NS)
+		every = GATEWAY_SEARCH_NS;
+	s->gateway_timer.repeat = (double)every / BB_NS_PER_S;
 }
 
 /* Worker thread: re-read the default route; re-aim the probe if it moved. */
@@ -248,7 +491,7 @@ static void on_gateway_check(struct ev_loop *loop, ev_timer *t, int revents)
 	char dev[GATEWAY_IFNAME_LEN];
 	bool found =
 		gateway_detect(s->target.interface, &addr, &addrlen, dev) == 0;
-	bool had = s->probe != NULL;
+	bool had = !slot_waiting(s);
 	if (found && had &&
 	    sock_addr_equal((struct sockaddr *)&addr,
 			    (struct sockaddr *)&s->target.addr, 0))
@@ -263,19 +506,24 @@ static void on_gateway_check(struct ev_loop *loop, ev_timer *t, int revents)
 	if (had) {
 		sock_addr_to_text((struct sockaddr *)&s->target.addr,
 				  n.old_addr, sizeof(n.old_addr));
-		s->ops->close(s->probe);
+		if (s->probe)
+			s->ops->close(s->probe);
 		s->probe = NULL;
+		memset(&s->target.addr, 0, sizeof(s->target.addr));
+		s->target.addr_len = 0;
 	}
 	if (found) {
 		sock_addr_to_text((struct sockaddr *)&addr, n.new_addr,
 				  sizeof(n.new_addr));
 		s->target.addr = addr;
 		s->target.addr_len = addrlen;
-		int rc = s->ops->open(loop, &s->target, worker_emit, w,
-				      &s->probe, n.detail, sizeof(n.detail));
-		if (rc < 0)
-			s->probe = NULL;
+		/* failing, it is retried at every deadline like any probe */
+		if (slot_open(s) < 0)
+			snprintf(n.detail, sizeof(n.detail), "%.*s",
+				 (int)sizeof(n.detail) - 1, s->why);
 	}
+	gateway_pace(s);
+	ev_timer_again(loop, t);
 	notify(w, &n);
 }
 
@@ -359,15 +607,19 @@ static void on_wake(struct ev_loop *loop, ev_async *a, int revents)
 	engine_drain(a->data);
 }
 
-/* Spread the probes of each worker evenly over their interval. */
+/* Spread the probes of each worker evenly over its shortest interval, so
+ * every probe (a DNS probe every 10 s too) has its first sample within it. */
 static void assign_phases(struct engine *e, int64_t t0)
 {
 	for (size_t i = 0; i < e->n_workers; i++) {
 		struct worker *w = &e->workers[i];
+		int64_t span = INT64_MAX;
+		for (size_t j = 0; j < w->n_slots; j++)
+			if (w->slots[j].interval_ns < span)
+				span = w->slots[j].interval_ns;
 		for (size_t j = 0; j < w->n_slots; j++) {
 			struct slot *s = &w->slots[j];
-			int64_t phase = s->interval_ns * (int64_t)j /
-					(int64_t)w->n_slots;
+			int64_t phase = span * (int64_t)j / (int64_t)w->n_slots;
 			s->first_deadline = t0 + phase;
 			s->next_deadline = s->first_deadline;
 		}
@@ -404,27 +656,30 @@ struct engine *engine_create(struct ev_loop *main_loop,
 		if (!w->loop && worker_init(w, cap, err, errlen) < 0)
 			goto fail;
 		struct slot *s = &w->slots[w->n_slots];
+		if (!ep->ops) {
+			snprintf(err, errlen, "probe %zu has no kind", i);
+			goto fail;
+		}
 		s->ops = ep->ops;
 		s->worker = w;
 		s->target = ep->target;
 		s->interval_ns =
 			ep->interval_ns > 0 ? ep->interval_ns : BB_NS_PER_S;
-		char why[256] = "";
-		int rc = ep->ops->open(w->loop, &ep->target, worker_emit, w,
-				       &s->probe, why, sizeof(why));
-		if (rc < 0) {
-			snprintf(err, errlen, "%s probe to %s: %s",
-				 ep->ops->name, ep->target.name,
-				 why[0] ? why : strerror(-rc));
-			goto fail;
+		s->follow_gateway_ns = ep->follow_gateway_ns;
+		if (ep->resolve_host[0] &&
+		    ep->target.addr.ss_family == AF_UNSPEC) {
+			snprintf(s->host, sizeof(s->host), "%s",
+				 ep->resolve_host);
+			s->port = ep->resolve_port;
 		}
+		/* a probe that cannot open now is retried at its deadlines */
+		if (!slot_waiting(s) && !slot_unresolved(s))
+			slot_open(s);
 		if (ep->follow_gateway_ns > 0) {
-			double every =
-				(double)ep->follow_gateway_ns / BB_NS_PER_S;
-			ev_timer_init(&s->gateway_timer, on_gateway_check,
-				      every, every);
+			ev_init(&s->gateway_timer, on_gateway_check);
 			s->gateway_timer.data = s;
-			ev_timer_start(w->loop, &s->gateway_timer);
+			gateway_pace(s);
+			ev_timer_again(w->loop, &s->gateway_timer);
 		}
 		w->n_slots++;
 	}
@@ -433,6 +688,32 @@ struct engine *engine_create(struct ev_loop *main_loop,
 fail:
 	engine_destroy(e);
 	return NULL;
+}
+
+size_t engine_open_failures(const struct engine *e, char *buf, size_t len)
+{
+	size_t n = 0, used = 0;
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < e->n_workers; i++) {
+		const struct worker *w = &e->workers[i];
+		for (size_t j = 0; j < w->n_slots; j++) {
+			const struct slot *s = &w->slots[j];
+			if (s->probe || slot_waiting(s) ||
+			    slot_unresolved(s)) /* (the plan said so) */
+				continue;
+			n++;
+			if (used < len)
+				used += (size_t)snprintf(
+					buf + used, len - used,
+					"%s probe to %s cannot start yet (%s); "
+					"it is retried every %.3g s and "
+					"records failed samples meanwhile\n",
+					s->ops->name, s->target.name, s->why,
+					(double)s->interval_ns / BB_NS_PER_S);
+		}
+	}
+	return n;
 }
 
 int engine_start(struct engine *e)
@@ -526,6 +807,7 @@ void engine_destroy(struct engine *e)
 				ev_timer_stop(w->loop, &s->gateway_timer);
 			if (s->probe)
 				s->ops->close(s->probe);
+			slot_resolve_cancel(s);
 			/* the echo probe's copy of the shared secret */
 			explicit_bzero(&s->target, sizeof(s->target));
 		}

@@ -34,8 +34,14 @@ struct engine_probe {
 	struct probe_target target;
 	int64_t interval_ns;
 	/* > 0: the target is the default gateway; re-detect it this often
-	 * and re-aim the probe when it changes (DHCP, roaming). */
+	 * and re-aim the probe when it changes (DHCP, roaming).  With no
+	 * address (AF_UNSPEC) the slot waits for a gateway to appear. */
 	int64_t follow_gateway_ns;
+	/* Non-empty: the target's host name could not be resolved at start
+	 * (DNS down); addr is AF_UNSPEC and the engine resolves the name in
+	 * the background, a failed sample per interval until it does. */
+	char resolve_host[256];
+	uint16_t resolve_port;
 };
 
 /* Something the workers saw that is not a sample. */
@@ -64,11 +70,17 @@ typedef void (*engine_sample_fn)(void *ctx, const struct bb_sample *s);
 typedef void (*engine_notice_fn)(void *ctx, const struct engine_notice *n);
 
 /* Open every probe of the plan on its interface's worker loop (not yet
- * running); NULL with a reason in err when a probe cannot open. */
+ * running).  A probe that cannot open (no route, interface missing) is not
+ * an error: it is opened again at each of its deadlines, each failure a
+ * sample with status error, until it opens.  NULL with a reason in err
+ * only when the engine itself cannot be built. */
 struct engine *engine_create(struct ev_loop *main_loop,
 			     const struct engine_plan *plan,
 			     engine_sample_fn on_sample, void *ctx, char *err,
 			     size_t errlen);
+/* Before engine_start: one line per probe that could not open (and why)
+ * into buf; returns how many. */
+size_t engine_open_failures(const struct engine *e, char *buf, size_t len);
 /* Main thread: receive notices too (before engine_start). */
 void engine_on_notice(struct engine *e, engine_notice_fn fn, void *ctx);
 /* Main thread: pass command (enum probe_command) to every running probe

@@ -198,8 +198,14 @@ static void print_plan(struct headless *h)
 	for (size_t i = 0; i < p->n_probes; i++) {
 		const struct engine_probe *ep = &p->probes[i];
 		char addr[64];
-		sock_addr_to_text((const struct sockaddr *)&ep->target.addr,
-				  addr, sizeof(addr));
+		if (ep->target.addr.ss_family == AF_UNSPEC)
+			snprintf(addr, sizeof(addr), "%s",
+				 ep->resolve_host[0] ? "(not resolved yet)"
+						     : "(none yet)");
+		else
+			sock_addr_to_text(
+				(const struct sockaddr *)&ep->target.addr, addr,
+				sizeof(addr));
 		fprintf(h->out, "%s probe %-11s %-20s %s every %lld ms%s%s\n",
 			t, ep->ops->name, ep->target.name, addr,
 			(long long)(ep->interval_ns / BB_NS_PER_MS),

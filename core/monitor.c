@@ -354,6 +354,8 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 			       sizeof(m->plan.probes[i].target.srv));
 	if (!m->engine)
 		goto fail;
+	if (engine_open_failures(m->engine, warnings, sizeof(warnings)))
+		fputs(warnings, stderr);
 	engine_on_notice(m->engine, on_engine_notice, m);
 	return m;
 fail:

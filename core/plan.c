@@ -94,14 +94,23 @@ static int add_resolved(struct engine_plan *p, const struct probe_ops *ops,
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char why[256];
-	if (plan_resolve(host, port, &addr, &addrlen, why, sizeof(why)) < 0) {
-		warn(warnings, warnlen, "%s: %s, left out\n", ops->name, why);
-		return 0;
-	}
+	int rc = plan_resolve(host, port, &addr, &addrlen, why, sizeof(why));
 	struct engine_probe *ep =
 		add(p, ops, name, ifname, interval_ns, timeout_ns);
 	if (!ep)
 		return -E2BIG;
+	if (rc < 0) {
+		/* DNS may just be down (boot, modem reboot): the engine
+		 * resolves the name in the background */
+		warn(warnings, warnlen,
+		     "%s: %s; it is resolved again in the background and "
+		     "probed once it resolves\n",
+		     ops->name, why);
+		snprintf(ep->resolve_host, sizeof(ep->resolve_host), "%s",
+			 host);
+		ep->resolve_port = (uint16_t)port;
+		return 0;
+	}
 	ep->target.addr = addr;
 	ep->target.addr_len = addrlen;
 	return 0;
@@ -121,21 +130,22 @@ static int plan_interface(const struct bb_config *cfg, const char *ifname,
 		struct sockaddr_storage addr;
 		socklen_t addrlen;
 		char dev[GATEWAY_IFNAME_LEN];
+		struct engine_probe *ep = add(p, &probe_icmp_ops, "gateway",
+					      ifname, interval, timeout);
+		if (!ep)
+			goto full;
+		ep->follow_gateway_ns =
+			(int64_t)cfg->monitoring.gateway_check_interval_sec *
+			BB_NS_PER_S;
 		if (gateway_detect(ifname, &addr, &addrlen, dev) == 0) {
-			struct engine_probe *ep =
-				add(p, &probe_icmp_ops, "gateway", ifname,
-				    interval, timeout);
-			if (!ep)
-				goto full;
 			ep->target.addr = addr;
 			ep->target.addr_len = addrlen;
-			ep->follow_gateway_ns =
-				(int64_t)cfg->monitoring
-					.gateway_check_interval_sec *
-				BB_NS_PER_S;
 		} else {
+			/* no address: the engine looks for one every few
+			 * seconds and starts the probe when it appears */
 			warn(warnings, warnlen,
-			     "icmp: no default gateway found%s%s, left out\n",
+			     "icmp: no default gateway%s%s yet; the gateway "
+			     "probe starts when a default route appears\n",
 			     ifname[0] ? " on " : "", ifname);
 		}
 	} else if (gw[0] && strcmp(gw, "auto") != 0 && strcmp(gw, "none")) {

@@ -3,7 +3,9 @@
  * From configuration to the engine's probe plan: which probe kinds run
  * against which targets, through which interfaces, how often.  Names are
  * resolved here, once, before any loop runs (a probe must never block on
- * getaddrinfo); the gateway is detected here too.
+ * getaddrinfo); the gateway is detected here too.  What is not there yet
+ * (DNS down, no default route) stays planned without an address for the
+ * engine to resolve or detect later.
  */
 #ifndef BB_PLAN_H
 #define BB_PLAN_H

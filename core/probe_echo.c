@@ -90,6 +90,7 @@ struct probe {
 	probe_emit_fn emit;
 	void *emit_ctx;
 	int fd, ipv6;
+	int knock_err; /* errno of the last handshake send, 0 = sent */
 	struct srvclient *sc;
 	struct clocksync *cs;
 	uint64_t cookie;
@@ -243,9 +244,8 @@ static void knock_run(struct probe *p)
 	uint8_t buf[256];
 	int len = srvclient_tick(p->sc, clock_mono_ns(), clock_real_ns(), buf,
 				 sizeof(buf));
-	if (len > 0 && send(p->fd, buf, (size_t)len, 0) < 0) {
-		/* ICMP-reported errors surface here; the backoff goes on */
-	}
+	if (len > 0) /* ICMP-reported errors surface here too */
+		p->knock_err = send(p->fd, buf, (size_t)len, 0) < 0 ? errno : 0;
 	if (srvclient_state(p->sc) == SRVCLIENT_UNREACHABLE)
 		test_abort(p, "server lost");
 	arm_at(p, &p->knock, srvclient_next_ns(p->sc));
@@ -333,15 +333,26 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 {
 	int64_t now = clock_mono_ns();
 	if (!session_up(p)) {
-		if (emit && srvclient_state(p->sc) == SRVCLIENT_UNREACHABLE) {
+		/* our own send failing (no route, interface gone) is an
+		 * error; the server not answering a timeout */
+		int local = p->knock_err && p->knock_err != ECONNREFUSED;
+		if (emit && (local || srvclient_state(p->sc) ==
+						 SRVCLIENT_UNREACHABLE)) {
 			struct slot tmp = { .seq = p->next_seq,
 					    .emit = 1,
 					    .send_mono = now,
 					    .send_real =
 						    clock_mono_to_real(now),
 					    .send_err = now - deadline };
-			emit_slot(p, &tmp, BB_STATUS_TIMEOUT,
-				  "server unreachable", BB_SAMPLE_NO_SESSION);
+			/* a local failure is our link's (counted); silence
+			 * is the server's state, never the line's loss */
+			char d[BB_DETAIL_LEN];
+			snprintf(d, sizeof(d), "send: %s",
+				 strerror(p->knock_err));
+			emit_slot(p, &tmp,
+				  local ? BB_STATUS_ERROR : BB_STATUS_TIMEOUT,
+				  local ? d : "server unreachable",
+				  local ? 0 : BB_SAMPLE_NO_SESSION);
 		}
 		return;
 	}

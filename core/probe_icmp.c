@@ -133,6 +133,15 @@ static void errno_detail(int e, char *buf, size_t len)
 	case ENOBUFS:
 		copy_str(buf, len, "send buffer full");
 		break;
+	case ENODEV: /* the bound interface went away */
+		copy_str(buf, len, "interface missing");
+		break;
+	case ENETDOWN:
+		copy_str(buf, len, "network down");
+		break;
+	case EADDRNOTAVAIL:
+		copy_str(buf, len, "no local address");
+		break;
 	default:
 		snprintf(buf, len, "send: %s", strerror(e));
 	}

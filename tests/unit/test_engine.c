@@ -17,10 +17,16 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <ev.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/engine.h"
+#include "tests/lib/netns.h"
 
 struct probe {
 	probe_emit_fn emit;
@@ -405,19 +411,48 @@ static const struct probe_ops failing_ops = {
 	.close = instant_close,
 };
 
-/* A probe that cannot open fails engine_create with its reason. */
-static void test_open_failure_is_reported(void **state)
+/* A probe that cannot open does not stop the engine: the others run, it
+ * gives one failed sample per interval with the reason, and the reason is
+ * there for the start-up warning. */
+static void test_open_failure_is_a_failed_sample(void **state)
 {
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	static struct seen seen;
 	struct engine_plan plan = { 0 };
-	add_probe(&plan, "a", "", BB_NS_PER_S, 0);
-	add_probe(&plan, "x", "", BB_NS_PER_S, 0);
+	add_probe(&plan, "a", "", 100 * BB_NS_PER_MS, 0);
+	add_probe(&plan, "x", "", 100 * BB_NS_PER_MS, 0);
 	plan.probes[1].ops = &failing_ops;
-	char err[256] = "";
+	char err[256] = "", warn[512];
+	memset(&seen, 0, sizeof(seen));
 	struct engine *e =
-		engine_create(loop, &plan, collect, NULL, err, sizeof(err));
-	assert_null(e);
-	assert_non_null(strstr(err, "failing probe to x: no permission"));
+		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
+	assert_non_null(e);
+	assert_int_equal(engine_open_failures(e, warn, sizeof(warn)), 1);
+	assert_non_null(strstr(warn, "failing probe to x cannot start yet "
+				     "(no permission)"));
+	assert_non_null(strstr(warn, "retried every 0.1 s"));
+	assert_int_equal(engine_start(e), 0);
+	run_for(loop, 1.0);
+	engine_stop(e);
+	size_t a = 0, x = 0;
+	for (size_t i = 0; i < seen.n; i++) {
+		const struct bb_sample *s = &seen.s[i];
+		if (!strcmp(s->target, "a")) {
+			a++;
+			assert_int_equal(s->status, BB_STATUS_OK);
+		} else {
+			assert_string_equal(s->target, "x");
+			assert_int_equal(s->status, BB_STATUS_ERROR);
+			assert_string_equal(s->detail,
+					    "not started: Operation not "
+					    "permitted");
+			x++;
+		}
+	}
+	/* 1 s at 100 ms: 10 deadlines each, one less if the start is late */
+	assert_in_range(a, 8, 11);
+	assert_in_range(x, 8, 11);
+	engine_destroy(e);
 	ev_loop_destroy(loop);
 }
 
@@ -508,6 +543,194 @@ static void test_load_span_hard_bound(void **state)
 	ev_loop_destroy(loop);
 }
 
+/* ---- real probes while the loopback is down, then up ------------------ */
+
+/* A DNS server on 127.0.0.1 that answers every query NXDOMAIN (an answer:
+ * status OK for the DNS probe). */
+static void on_dns_query(struct ev_loop *loop, ev_io *w, int revents)
+{
+	uint8_t q[512];
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	ssize_t n;
+	while ((n = recvfrom(w->fd, q, sizeof(q), MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &fl)) >= 12) {
+		q[2] = (uint8_t)(0x80 | (q[2] & 0x01)); /* QR, keep RD */
+		q[3] = 0x80 | 3;			/* RA, NXDOMAIN */
+		sendto(w->fd, q, (size_t)n, 0, (struct sockaddr *)&from, fl);
+		fl = sizeof(from);
+	}
+}
+
+struct by_target {
+	size_t ok, err, not_started, other;
+	int64_t first_ok; /* mono */
+	int64_t last_err;
+};
+
+static void count_for(const struct seen *seen, const char *target,
+		      struct by_target *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < seen->n; i++) {
+		const struct bb_sample *s = &seen->s[i];
+		if (strcmp(s->target, target) != 0)
+			continue;
+		if (s->status == BB_STATUS_OK) {
+			if (!c->ok++)
+				c->first_ok = s->mono_ns;
+		} else if (s->status == BB_STATUS_ERROR) {
+			c->err++;
+			c->not_started +=
+				!strncmp(s->detail, "not started:", 12);
+			c->last_err = s->mono_ns;
+		} else {
+			c->other++;
+		}
+	}
+}
+
+/*
+ * The honest way to make a real probe's open and send fail, then succeed:
+ * a namespace whose loopback is down, without its address.  The DNS probe's
+ * open (a connected UDP socket) fails with "network unreachable"; the ICMP
+ * probe opens but every send fails.  Each gives one failed sample per interval;
+ * once lo is up the DNS probe opens at its next deadline and both answer.
+ */
+static void test_real_probes_retry_until_the_network_is_up(void **state)
+{
+	if (!netns_can_run()) {
+		printf("SKIPPED: needs root for a namespace\n");
+		skip();
+	}
+	char ns[NETNS_NAME_LEN];
+	assert_int_equal(netns_create("eng", ns), 0);
+	assert_int_equal(netns_enter(ns), 0);
+	int srv = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+	assert_true(srv >= 0);
+	assert_int_equal(bind(srv, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	socklen_t sl = sizeof(sa);
+	getsockname(srv, (struct sockaddr *)&sa, &sl);
+	/* (down alone keeps lo's routes; without its address it has none) */
+	assert_int_equal(netns_sh("ip -n %s link set lo down &&"
+				  " ip -n %s addr flush dev lo",
+				  ns, ns),
+			 0);
+
+	struct engine_plan plan = { 0 };
+	const int64_t iv = 200 * BB_NS_PER_MS;
+	add_probe_ops(&plan, &probe_dns_ops, "dns", "", iv, 0);
+	add_probe_ops(&plan, &probe_icmp_ops, "icmp", "", iv, 0);
+	for (int i = 0; i < 2; i++) {
+		struct probe_target *t = &plan.probes[i].target;
+		t->kind = plan.probes[i].ops->kind;
+		t->timeout_ns = 150 * BB_NS_PER_MS;
+		memcpy(&t->addr, &sa, sizeof(sa));
+		t->addr_len = sizeof(sa);
+		snprintf(t->dns_domain, sizeof(t->dns_domain), "example.test");
+	}
+	((struct sockaddr_in *)&plan.probes[1].target.addr)->sin_port = 0;
+
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	ev_io resp;
+	ev_io_init(&resp, on_dns_query, srv, EV_READ);
+	ev_io_start(loop, &resp);
+	static struct seen seen;
+	memset(&seen, 0, sizeof(seen));
+	char err[256], warn[512];
+	struct engine *e =
+		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
+	assert_non_null(e);
+	assert_int_equal(engine_open_failures(e, warn, sizeof(warn)), 1);
+	assert_non_null(strstr(warn, "dns probe to dns cannot start yet"));
+	assert_non_null(strstr(warn, "Network is unreachable"));
+	assert_int_equal(engine_start(e), 0);
+	run_for(loop, 1.5);
+	assert_int_equal(netns_sh("ip -n %s addr add 127.0.0.1/8 dev lo &&"
+				  " ip -n %s link set lo up",
+				  ns, ns),
+			 0);
+	int64_t up = clock_mono_ns();
+	run_for(loop, 1.5);
+	engine_stop(e);
+
+	struct by_target dns, icmp;
+	count_for(&seen, "dns", &dns);
+	count_for(&seen, "icmp", &icmp);
+	printf("dns: %zu ok, %zu errors (%zu not started), %zu other; icmp: "
+	       "%zu ok, %zu errors, %zu other\n",
+	       dns.ok, dns.err, dns.not_started, dns.other, icmp.ok, icmp.err,
+	       icmp.other);
+	/* 1.5 s down at 200 ms (and the time ip takes): 7-9 deadlines,
+	 * each one failed sample */
+	assert_in_range(dns.not_started, 6, 9);
+	assert_int_equal(dns.err, dns.not_started);
+	assert_in_range(icmp.err, 6, 9);
+	assert_true(dns.last_err < up && icmp.last_err < up);
+	/* then it runs: the next deadlines answer (allow two for the lo
+	 * switch and a slow machine) */
+	assert_in_range(dns.ok, 5, 8);
+	assert_in_range(icmp.ok, 5, 8);
+	assert_true(dns.first_ok - up < 2 * iv);
+	assert_true(icmp.first_ok - up < 2 * iv);
+	/* a probe sent between "addr add" and "link set lo up" may time
+	 * out; no other status */
+	assert_true(dns.other <= 1 && icmp.other <= 1);
+	engine_destroy(e);
+	ev_io_stop(loop, &resp);
+	ev_loop_destroy(loop);
+	close(srv);
+	netns_leave();
+	netns_delete(ns);
+}
+
+/* A target whose name did not resolve at start: the engine asks in the
+ * background (no loop waits), says "cannot resolve NAME" at each deadline
+ * meanwhile, then probes the address.  In a namespace with only loopback,
+ * so a lookup that went to DNS could not leave the machine. */
+static void test_name_resolved_in_background(void **state)
+{
+	if (!netns_can_run()) {
+		printf("SKIPPED: needs root for a namespace\n");
+		skip();
+	}
+	char ns[NETNS_NAME_LEN];
+	assert_int_equal(netns_create("res", ns), 0);
+	assert_int_equal(netns_enter(ns), 0);
+	struct engine_plan plan = { 0 };
+	add_probe_ops(&plan, &probe_icmp_ops, "lh", "", 100 * BB_NS_PER_MS, 0);
+	plan.probes[0].target.kind = BB_KIND_ICMP;
+	plan.probes[0].target.timeout_ns = 500 * BB_NS_PER_MS;
+	snprintf(plan.probes[0].resolve_host,
+		 sizeof(plan.probes[0].resolve_host), "localhost");
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	static struct seen seen;
+	struct engine *e = start_engine(loop, &plan, &seen);
+	run_for(loop, 1.0);
+	engine_stop(e);
+	struct by_target c;
+	count_for(&seen, "lh", &c);
+	printf("localhost: %zu unresolved, %zu ok, %zu other\n", c.err, c.ok,
+	       c.other);
+	/* the first deadline starts the lookup (a failed sample), a later
+	 * one finds it done; then every deadline answers */
+	assert_in_range(c.err, 1, 3);
+	for (size_t i = 0; i < seen.n; i++)
+		if (seen.s[i].status == BB_STATUS_ERROR)
+			assert_string_equal(seen.s[i].detail,
+					    "cannot resolve localhost");
+	assert_true(c.ok >= 6);
+	assert_int_equal(c.ok + c.err + c.other, seen.n);
+	assert_int_equal(c.other, 0);
+	assert_true(c.last_err < c.first_ok);
+	engine_destroy(e);
+	ev_loop_destroy(loop);
+	netns_leave();
+	netns_delete(ns);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,8 +740,13 @@ int main(void)
 		cmocka_unit_test(test_command_reaches_probes),
 		cmocka_unit_test(test_load_marks),
 		cmocka_unit_test(test_load_marks_per_worker),
-		cmocka_unit_test(test_open_failure_is_reported),
+		cmocka_unit_test(test_open_failure_is_a_failed_sample),
 		cmocka_unit_test(test_load_span_hard_bound),
+		cmocka_unit_test(
+			test_real_probes_retry_until_the_network_is_up),
+		cmocka_unit_test(test_name_resolved_in_background),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	netns_delete_all();
+	return failed ? 1 : 0;
 }
