@@ -219,12 +219,21 @@ static int plan_interface(const struct bb_config *cfg, const char *ifname,
 		if (!ep)
 			goto full;
 		char why[256];
-		if (srvclient_target(cfg, i, ifname, &ep->target, why,
-				     sizeof(why)) < 0) {
+		int got = srvclient_target(cfg, i, ifname, &ep->target, why,
+					   sizeof(why));
+		if (got < 0) {
 			warn(warnings, warnlen, "udp_echo: %s, left out\n",
 			     why);
 			memset(ep, 0, sizeof(*ep));
 			p->n_probes--;
+		} else if (got > 0) { /* DNS may just be down: later */
+			warn(warnings, warnlen,
+			     "udp_echo: %s; it is resolved again in the "
+			     "background and probed once it resolves\n",
+			     why);
+			snprintf(ep->resolve_host, sizeof(ep->resolve_host),
+				 "%s", cfg->servers[i].host);
+			ep->resolve_port = (uint16_t)cfg->servers[i].port;
 		}
 	}
 	/* --- end udp echo --- */

@@ -1410,6 +1410,9 @@ static int pick_server(const struct bb_config *cfg, const char *server,
 			return -EINVAL;
 		}
 		snprintf(t->name, sizeof(t->name), "%s", server);
+	} else if (rc > 0) { /* its name does not resolve (err says why) */
+		sodium_memzero(&t->srv, sizeof(t->srv));
+		return -EHOSTUNREACH;
 	}
 	return 0;
 }

@@ -247,12 +247,7 @@ int srvclient_target(const struct bb_config *cfg, int index, const char *ifname,
 	snprintf(t->interface, sizeof(t->interface), "%s", ifname);
 	t->timeout_ns = (int64_t)cfg->general.probe_timeout_ms * BB_NS_PER_MS;
 	char why[256];
-	int rc = plan_resolve(s->host, s->port, &t->addr, &t->addr_len, why,
-			      sizeof(why));
-	if (rc < 0) {
-		snprintf(err, errlen, "server %s: %s", s->name, why);
-		return rc;
-	}
+	int rc;
 	if (s->shared_secret[0])
 		rc = key_parse_hex(s->shared_secret, t->srv.key, why,
 				   sizeof(why));
@@ -294,5 +289,11 @@ int srvclient_target(const struct bb_config *cfg, int index, const char *ifname,
 	bloat_plan_of(bb->test_duration_s, t->srv.bloat_kind, &plan);
 	t->srv.bloat_load_ns = plan.load_ns;
 	t->srv.bloat_echo_ns = 20 * BB_NS_PER_MS;
+	/* last: a name that does not resolve yet leaves a complete target */
+	if (plan_resolve(s->host, s->port, &t->addr, &t->addr_len, why,
+			 sizeof(why)) < 0) {
+		snprintf(err, errlen, "server %s: %s", s->name, why);
+		return 1;
+	}
 	return 0;
 }

@@ -66,8 +66,10 @@ int srvclient_open(struct srvclient *sc, const uint8_t *pkt, size_t len,
 		   int64_t now_mono, int64_t now_real, struct wire_msg *m);
 /* Fill t (kind, name, address with port, srv.key/client_id, test
  * schedules) for cfg's servers[index] on interface ifname; the secret comes
- * from shared_secret or shared_secret_file (0600 enforced).  0 or -errno
- * with a reason in err.  Wipe t->srv.key when done with t. */
+ * from shared_secret or shared_secret_file (0600 enforced).  0; 1 when
+ * all is filled but the host name does not resolve yet (the reason in
+ * err: resolve it later); or -errno with a reason in err.  Wipe
+ * t->srv.key when done with t. */
 int srvclient_target(const struct bb_config *cfg, int index, const char *ifname,
 		     struct probe_target *t, char *err, size_t errlen);
 /* Every configured server's secret can be read (a missing, unreadable or

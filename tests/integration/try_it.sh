@@ -13,7 +13,7 @@
 # starts probing it within a few seconds.  And a target given by a name that
 # does not resolve at start (DNS down) is kept: failed samples "cannot
 # resolve NAME", then probed once the name resolves (here: once it is
-# added to a private /etc/hosts).
+# added to a private /etc/hosts); the same for a companion server's name.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/lab.sh"
 lab_init
@@ -166,4 +166,42 @@ echo "name later: first ok sample $delay ms after the name appeared, $n ok sampl
 [ $delay -ge 0 ] && [ $delay -le 6000 ] || fail "name later: first ok sample after $delay ms"
 [ "$(count "$db" "target='bbtarget.test' AND status='ok' AND timestamp < $added_ms")" -eq 0 ] ||
 	fail "name later: ok samples before the name existed"
+
+# 5. A companion server given by a name that resolves later: a real
+#    bufferbane-server on the namespace's loopback, named in the private
+#    /etc/hosts only after 3 s.
+"$BB_BIN" keygen >"$BB_TMP/key"
+chmod 600 "$BB_TMP/key"
+printf 'general = { workers = 1; };\nsecurity = { shared_secret_file = "%s"; };\n' \
+	"$BB_TMP/key" >"$BB_TMP/srv.conf"
+lab_exec try "$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" --bind 127.0.0.1:9876 \
+	2>"$BB_TMP/srv.log" &
+grep -v bbserver "$BB_TMP/hosts" >"$BB_TMP/hosts2" && cat "$BB_TMP/hosts2" >"$BB_TMP/hosts"
+bb_write_config "$BB_TMP/srvname.conf" \
+	'general={ test_interval_ms = 200; probe_timeout_ms = 500; }' \
+	"servers=( { name = \"vps\"; host = \"bbserver.test\"; port = 9876; shared_secret_file = \"$BB_TMP/key\"; } )"
+lab_exec try unshare -m sh -c 'mount --bind "$1" /etc/hosts &&
+	mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' sh \
+	"$BB_TMP/hosts" "$BB_TMP/resolv.conf" \
+	"$BB_BIN" -d -c "$BB_TMP/srvname.conf" --db "$BB_TMP/srvname.db" \
+	--duration 12 >"$BB_TMP/srvname.out" 2>&1 &
+pid=$!
+sleep 3
+added_ms=$(date +%s%3N)
+echo "127.0.0.1 bbserver.test" >>"$BB_TMP/hosts"
+wait $pid
+rc=$?
+cat "$BB_TMP/srvname.out"
+[ $rc -eq 0 ] || fail "server name later: bufferbane exited $rc"
+grep -q 'udp_echo: server vps: cannot resolve bbserver.test.*resolved again in the background' \
+	"$BB_TMP/srvname.out" || fail "server name later: no warning that the name is resolved later"
+db=$BB_TMP/srvname.db
+e=$(count "$db" "test_type='udp_echo' AND error_detail='cannot resolve bbserver.test' AND timestamp < $added_ms")
+first=$(sql "$db" "SELECT min(timestamp) FROM measurements WHERE test_type='udp_echo' AND status='ok'")
+[ -n "$first" ] || fail "server name later: no echo answered after the name resolved"
+delay=$((first - added_ms))
+n=$(count "$db" "test_type='udp_echo' AND status='ok'")
+echo "server name later: $e 'cannot resolve' samples, first echo $delay ms after the name appeared, $n ok"
+[ "$e" -ge 5 ] || fail "server name later: $e failed samples before the name resolved"
+[ $delay -ge 0 ] && [ $delay -le 7000 ] || fail "server name later: first echo after $delay ms"
 exit 0
