@@ -671,7 +671,13 @@ static void joint_check(struct detect *d, struct joint *j)
 		bool active =
 			ds->last_mono + 3 * ds->interval_ns >= j->cur.start;
 		bool due = ds->interval_ns > 0 && ds->interval_ns <= span;
-		if (active && due && j->fail_in[i] < j->cur.start)
+		/* The echo stream cannot confirm an outage in time: it holds
+		 * a lost echo up to 2 s for a later reply to say which way
+		 * it was lost, or flags it NO_SESSION once the session died.
+		 * Its answers still end a candidate at once. */
+		bool shown = j->fail_in[i] >= j->cur.start ||
+			     ds->ms->kind == BB_KIND_UDP_ECHO;
+		if (active && due && !shown)
 			return; /* this series has not shown the outage */
 	}
 	j->declared = true;
@@ -1152,6 +1158,23 @@ static struct loss_dir loss_direction(const struct detect *d,
 	return r;
 }
 
+/* The current run of run losses, less those a joint outage (a declared
+ * micro-disconnect) explains: the outage is its own event, and only what
+ * the target lost after it is the target's. */
+static unsigned run_beyond_outages(const struct detect *d,
+				   const struct dseries *ds, unsigned run)
+{
+	const struct joint *j = &d->joint[ds->joint];
+	if (!run || !in_outage(j, ds->fail_since))
+		return run;
+	unsigned n = 0, seen = ds->nfail < FAIL_RING ? ds->nfail : FAIL_RING;
+	for (unsigned i = 0; i < seen; i++) {
+		const struct fail *f = &ds->fails[i];
+		n += f->mono >= ds->fail_since && !in_outage(j, f->mono);
+	}
+	return n < run ? n : run;
+}
+
 static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 {
 	const struct bb_config *c = &d->cfg;
@@ -1179,7 +1202,9 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 		ds->nload_fail &&
 		ds->load_fails[(ds->nload_fail - 1) % LOAD_FAIL_RING] >
 			(lf == INT64_MIN ? 0 : lf);
-	unsigned run = joint || run_loaded ? 0 : cur.loss_run_current;
+	unsigned run = joint || run_loaded
+			       ? 0
+			       : run_beyond_outages(d, ds, cur.loss_run_current);
 	bool run_bad = run >= (unsigned)c->thresholds.consecutive_loss_warning;
 	if (!((pct_bad && recent) || run_bad))
 		return;
@@ -1272,6 +1297,49 @@ static void slow_hold(struct devent *e, const struct dseries *ds, int64_t base)
 			3 * ds->interval_ns > base ? 3 * ds->interval_ns : base;
 }
 
+/* The line's own loss over window w on ds's interface: the highest loss
+ * % of the echo series beyond the gateway (outages and our own tests left
+ * out).  A resolver is only at fault for what it fails beyond that: under
+ * 10 % line loss a DNS query fails ~10 % of the time. */
+static double line_loss_pct(const struct detect *d, const struct dseries *ds,
+			    enum stats_window w, int64_t now)
+{
+	double worst = 0;
+	int64_t from = now - stats_window_ns(w);
+	for (size_t i = 0; i < d->ns; i++) {
+		const struct dseries *o = &d->s[i];
+		if (o->joint != ds->joint || !(ECHO & P(o->ms->kind)) ||
+		    !strcmp(o->ms->target, "gateway") || o->nosess_mono)
+			continue;
+		struct stats_summary st;
+		stats_series_summary(o->ms->stats, w, now, &st);
+		unsigned ex = excluded(d, o, from) + loaded_fails(o, from);
+		unsigned lost = st.lost > ex ? st.lost - ex : 0;
+		unsigned sent = st.count > ex ? st.count - ex : 0;
+		if (sent >= 10 && 100.0 * lost / sent > worst)
+			worst = 100.0 * lost / sent;
+	}
+	return worst;
+}
+
+/* P(X >= k) for X ~ Binomial(n, p): how likely the line's own loss p
+ * alone fails k of n queries. */
+static double binom_tail(unsigned n, unsigned k, double p)
+{
+	if (k == 0)
+		return 1;
+	if (p <= 0)
+		return 0;
+	if (p >= 1)
+		return 1;
+	double tail = 0;
+	for (unsigned i = k; i <= n; i++)
+		tail += exp(lgamma(n + 1.0) - lgamma(i + 1.0) -
+			    lgamma(n - i + 1.0) + i * log(p) +
+			    (n - i) * log1p(-p));
+	return tail;
+}
+
 static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 {
 	const struct bb_config *c = &d->cfg;
@@ -1288,7 +1356,10 @@ static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 	double med = st.p50 == BB_NONE ? 0 : ms(st.p50);
 	struct stats_summary rec;
 	stats_series_summary(ds->ms->stats, STATS_60S, now, &rec);
+	/* more failures than the line's own loss explains (p < 1 %) */
+	double line = line_loss_pct(d, ds, w, now) / 100.0;
 	bool failing = lost >= 2 && pct > c->thresholds.dns_failure_pct &&
+		       binom_tail(sent, lost, line) < 0.01 &&
 		       failing_now(d, ds, now);
 	bool slow = med > c->thresholds.dns_slow_ms && rec.p50 != BB_NONE &&
 		    ms(rec.p50) > c->thresholds.dns_slow_ms;
