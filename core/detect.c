@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/advice.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/detect_diag.h"
@@ -1579,9 +1580,11 @@ static bool series_bad(const struct detect *d, const struct dseries *ds,
 	return false;
 }
 
-/* "Routing trouble to X ... while the gateway and Y are fine." */
-static void verdict_routing(const struct detect *d, char *buf, size_t len)
+/* "Routing trouble to X ... while the gateway and Y are fine."  True
+ * when another destination answers well, so the line is cleared. */
+static bool verdict_routing(const struct detect *d, char *buf, size_t len)
 {
+	bool cleared = false;
 	for (size_t j = 0; j < d->njoint; j++) {
 		const struct joint *jt = &d->joint[j];
 		if (jt->declared)
@@ -1627,14 +1630,21 @@ static void verdict_routing(const struct detect *d, char *buf, size_t len)
 		    good_gw && good_other ? " and " : "",
 		    good_other ? good_other->ms->target : "",
 		    good_gw && good_other ? "are" : "is");
+		/* the gateway alone answering does not clear the line */
+		if (good_other) {
+			advice_add(buf, len, ADVICE_ROUTING, 0);
+			cleared = true;
+		}
 	}
+	return cleared;
 }
 
-/* Two interfaces, same targets: the worse one is the local hop. */
-static void verdict_interfaces(const struct detect *d, char *buf, size_t len)
+/* Two interfaces, same targets: the worse one is the local hop (true
+ * when said, so the line is cleared). */
+static bool verdict_interfaces(const struct detect *d, char *buf, size_t len)
 {
 	if (d->njoint < 2)
-		return;
+		return false;
 	struct diag_iface f[2] = { { 0 } };
 	for (int k = 0; k < 2; k++) {
 		unsigned lost = 0, sent = 0, n = 0;
@@ -1658,26 +1668,84 @@ static void verdict_interfaces(const struct detect *d, char *buf, size_t len)
 			}
 		}
 		if (!sent || !n)
-			return;
+			return false;
 		f[k].loss_pct = 100.0 * lost / sent;
 		f[k].p50_ms = p50 / n;
 		f[k].jitter_ms = jit / n;
 	}
 	int w = diag_worse_interface(&f[0], &f[1]);
 	if (w < 0)
-		return;
+		return false;
 	cat(buf, len,
 	    "%sThe local link %s is at fault, not the line: %.1f %% loss, "
 	    "%.1f ms median against %.1f %% and %.1f ms on %s.",
 	    buf[0] ? " " : "", f[w].name, f[w].loss_pct, f[w].p50_ms,
 	    f[!w].loss_pct, f[!w].p50_ms, f[!w].name);
+	advice_add(buf, len, ADVICE_LOCAL_LINK, 0);
+	return true;
+}
+
+/* Where a per-target fault was already placed when the events are said:
+ * a local link or routing diagnosis cleared the line (the events add no
+ * advice), or the gateway itself is bad too (the home network: the
+ * targets beyond it add no line advice). */
+enum placed { PLACED_NONE, PLACED_CLEARED, PLACED_HOME };
+
+static bool target_event(const struct devent *e)
+{
+	return e->kind == DK_LOSS || e->kind == DK_LATENCY ||
+	       e->kind == DK_JITTER;
+}
+
+/* What to do about open event E, said after its sentence. */
+static void verdict_advice(const struct detect *d, const struct devent *e,
+			   bool unreachable, enum placed pl, char *buf,
+			   size_t len)
+{
+	const struct bb_event *ev = &e->ev;
+	enum advice a = ADVICE_COUNT;
+	if (target_event(e)) {
+		if (pl == PLACED_HOME)
+			a = ADVICE_HOME;
+		else if (pl == PLACED_NONE)
+			a = e->kind != DK_LOSS ? ADVICE_DELAY
+			    : unreachable      ? ADVICE_UNREACHABLE
+					       : ADVICE_LINE;
+	}
+	switch (e->kind) {
+	case DK_UPLOAD:
+		a = ADVICE_UPLOAD;
+		break;
+	case DK_DOWNLOAD:
+		a = ADVICE_DOWNLOAD;
+		break;
+	case DK_DNS:
+		a = ADVICE_DNS;
+		break;
+	case DK_CONN:
+		a = ADVICE_CONN;
+		break;
+	case DK_MICRO:
+		/* beyond a gateway that kept answering: the line itself */
+		a = ADVICE_LINE_OR_HOME;
+		for (size_t j = 0; j < d->njoint; j++)
+			if (!strcmp(d->joint[j].iface, ev->interface) &&
+			    has_gateway(d, &d->joint[j]))
+				a = ADVICE_LINE;
+		break;
+	default:
+		break;
+	}
+	if (a != ADVICE_COUNT)
+		advice_add(buf, len, a, 0);
 }
 
 static void verdict_event(const struct detect *d, const struct devent *e,
-			  char *buf, size_t len)
+			  enum placed pl, char *buf, size_t len)
 {
 	const struct bb_event *ev = &e->ev;
 	const char *sp = buf[0] ? " " : "";
+	bool unreachable = false;
 	if (e->kind == DK_LOSS) {
 		/* re-read the figures kept in the metrics */
 		unsigned bursts = 0, longest = 0;
@@ -1703,6 +1771,7 @@ static void verdict_event(const struct detect *d, const struct devent *e,
 			down = strtod(q + 16, NULL);
 		if (!strcmp(pat, "unreachable")) {
 			double silent = 0;
+			unreachable = true;
 			if ((q = strstr(m, "\"silent_ms\":")))
 				silent = strtod(q + 12, NULL);
 			cat(buf, len, "%sNo replies from %s for %.0f s.", sp,
@@ -1727,9 +1796,19 @@ static void verdict_event(const struct detect *d, const struct devent *e,
 			    !strcmp(dir, "up") ? "upstream" : "downstream",
 			    !strcmp(dir, "up") ? down : up,
 			    !strcmp(dir, "up") ? "downstream" : "upstream");
-		return;
+	} else {
+		cat(buf, len, "%s%s", sp, ev->description);
 	}
-	cat(buf, len, "%s%s", sp, ev->description);
+	verdict_advice(d, e, unreachable, pl, buf, len);
+}
+
+/* The UDP port of the configured server NAME, 0 when not configured. */
+static int server_port(const struct detect *d, const char *name)
+{
+	for (int i = 0; i < d->cfg.n_servers && i < CONFIG_SERVERS_MAX; i++)
+		if (!strcmp(d->cfg.servers[i].name, name))
+			return d->cfg.servers[i].port;
+	return 0;
 }
 
 /* Servers without a session: their own state, said first (the echoes
@@ -1742,14 +1821,14 @@ static void verdict_sessions(const struct detect *d, char *buf, size_t len)
 			continue;
 		int64_t since = real_ms_of(d, d->now) -
 				ds->nosess_since_real / BB_NS_PER_MS;
-		cat(buf, len,
-		    "%sNo session with %s (wrong key, server down or port "
-		    "blocked?)",
-		    buf[0] ? " " : "",
-		    ds->ms->server[0] ? ds->ms->server : ds->ms->target);
+		const char *name =
+			ds->ms->server[0] ? ds->ms->server : ds->ms->target;
+		cat(buf, len, "%sNo session with %s", buf[0] ? " " : "", name);
 		if (since >= 1000)
 			cat(buf, len, " for %.0f s", (double)since / 1000);
 		cat(buf, len, ".");
+		/* the advice names the three causes: server down, key, port */
+		advice_add(buf, len, ADVICE_NO_SESSION, server_port(d, name));
 	}
 }
 
@@ -1771,9 +1850,7 @@ static void verdict_bloat(const struct detect *d, char *buf, size_t len)
 		any = true;
 	}
 	if (any)
-		cat(buf, len,
-		    " Enable SQM (cake) on the router, shaped a little "
-		    "below the line's rate.");
+		advice_add(buf, len, ADVICE_BLOAT, 0);
 }
 
 /* How much data the verdict rests on: " after 40 s" while under an hour. */
@@ -1795,9 +1872,16 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 	}
 	/* the diagnoses first: what is wrong and where, then the events */
 	verdict_sessions(d, buf, len);
-	verdict_interfaces(d, buf, len);
-	verdict_routing(d, buf, len);
+	enum placed pl = PLACED_NONE;
+	if (verdict_interfaces(d, buf, len))
+		pl = PLACED_CLEARED;
+	if (verdict_routing(d, buf, len))
+		pl = PLACED_CLEARED;
 	verdict_bloat(d, buf, len);
+	for (size_t i = 0; pl == PLACED_NONE && i < MAX_EVENTS; i++)
+		if (d->ev[i].used && d->ev[i].open && target_event(&d->ev[i]) &&
+		    !strcmp(d->ev[i].ev.target, "gateway"))
+			pl = PLACED_HOME;
 	/* most severe first */
 	for (int sev = BB_SEV_CRITICAL; sev >= BB_SEV_INFO; sev--)
 		for (size_t i = 0; i < MAX_EVENTS; i++) {
@@ -1805,13 +1889,14 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 			if (e->used && e->open && e->ev.severity == sev &&
 			    e->kind != DK_SYNC_OK && e->kind != DK_GATEWAY &&
 			    e->kind != DK_BLOAT)
-				verdict_event(d, e, buf, len);
+				verdict_event(d, e, pl, buf, len);
 		}
 	if (d->peak.degraded) {
 		char w[256];
 		diag_peak_words(&d->peak, w, sizeof(w));
 		w[0] = 'E'; /* a sentence of its own here */
 		cat(buf, len, "%s%s.", buf[0] ? " " : "", w);
+		advice_add(buf, len, ADVICE_PEAK, 0);
 	}
 	if (buf[0])
 		return strlen(buf);

@@ -80,9 +80,10 @@ void detect_time_sync(struct detect *d, const char *server, double quality,
  * while PK->degraded the verdict names the evening hours; NULL forgets. */
 struct diag_peak;
 void detect_peak_hours(struct detect *d, const struct diag_peak *pk);
-/* One or a few plain sentences on what is wrong now, with figures: the
- * diagnoses first (no session, the local link, routing, the standing
- * bufferbloat grade with what to do), then the open events; when nothing
+/* One or a few plain sentences on what is wrong now, with figures, each
+ * followed by what to do (core/advice.h): the diagnoses first (no session,
+ * the local link, routing, the standing bufferbloat grade), then the open
+ * events, then the evening hours; when nothing
  * is, "No problems detected so far (after 40 s)." in the first hour, then
  * "... in the last hour."; "Waiting for the first samples." before any.  Returns the
  * length written (truncated to len - 1). */

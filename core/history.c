@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core/advice.h"
 #include "core/clock.h"
 #include "core/detect_diag.h"
 #include "core/sample.h"
@@ -355,8 +356,8 @@ static int take_one(struct sum_ctx *c, const struct bb_sample *m);
 static int take(void *ctx, const struct bb_sample *m)
 {
 	struct sum_ctx *c = ctx;
-	if (m->flags & BB_SAMPLE_UNCOUNTED ||
-	    m->kind >= BB_KIND_COUNT || (c->only_rare && !rare_kind(m->kind)))
+	if (m->flags & BB_SAMPLE_UNCOUNTED || m->kind >= BB_KIND_COUNT ||
+	    (c->only_rare && !rare_kind(m->kind)))
 		return 0;
 	int rc = take_one(c, m);
 	/* the minute's rollups said how many tests it holds: once they are
@@ -451,10 +452,10 @@ static int take_hour(void *ctx, const struct store_agg *a)
 		memset(r, 0, sizeof(*r));
 		r->id = a->series;
 		r->kind = a->kind;
-		r->idx = rare_kind(a->kind) ? -1
-					    : series_find(c->s, a->interface,
-							  a->kind, a->target,
-							  a->server);
+		r->idx = rare_kind(a->kind)
+				 ? -1
+				 : series_find(c->s, a->interface, a->kind,
+					       a->target, a->server);
 		r->min = r->max = NAN;
 	}
 	r->sent += a->count;
@@ -971,9 +972,9 @@ static const char *dir_words(const char *dir)
 }
 
 /* Per direction, the worst test over every server: bad at
- * HISTORY_BLOAT_BAD_MS and above; "fine" is said only beside a bad one. */
-static void verdict_bloat(const struct history_summary *s, char *buf,
-			  size_t len)
+ * HISTORY_BLOAT_BAD_MS and above; "fine" is said only beside a bad one.
+ * Returns how many directions were bad. */
+static int verdict_bloat(const struct history_summary *s, char *buf, size_t len)
 {
 	static const char *const dirs[] = { "up", "down", "both" };
 	const struct history_bloat *w[3] = { NULL };
@@ -989,7 +990,7 @@ static void verdict_bloat(const struct history_summary *s, char *buf,
 	for (int d = 0; d < 3; d++)
 		bad += w[d] && w[d]->worst_inc_ms >= HISTORY_BLOAT_BAD_MS;
 	if (!bad)
-		return;
+		return 0;
 	for (int d = 0; d < 3; d++) {
 		if (!w[d])
 			continue;
@@ -1007,6 +1008,39 @@ static void verdict_bloat(const struct history_summary *s, char *buf,
 			    buf[0] ? "; " : "", dir_words(dirs[d]),
 			    w[d]->worst_inc_ms, w[d]->worst_grade);
 	}
+	return bad;
+}
+
+/* What to do about the event kinds a period shows (core/advice.h).  Not
+ * packet_loss: a period's loss to one target is not placed (the line, the
+ * home network or that destination) without the moment's other targets. */
+static const struct {
+	const char *kind;
+	enum advice advice;
+} kind_advice[] = {
+	{ "micro_disconnect", ADVICE_LINE_OR_HOME },
+	{ "upload_degradation", ADVICE_UPLOAD },
+	{ "download_degradation", ADVICE_DOWNLOAD },
+	{ "latency_spike", ADVICE_DELAY },
+	{ "high_jitter", ADVICE_DELAY },
+	{ "dns_issue", ADVICE_DNS },
+	{ "connection_instability", ADVICE_CONN },
+};
+
+/* The advice for what the verdict named, one sentence each. */
+static void verdict_advice(const struct history_summary *s, int bloat,
+			   char *buf, size_t len)
+{
+	for (size_t a = 0; a < sizeof(kind_advice) / sizeof(kind_advice[0]);
+	     a++)
+		for (size_t i = 0; i < s->nkinds; i++)
+			if (problems_of(&s->kinds[i]) &&
+			    !strcmp(s->kinds[i].kind, kind_advice[a].kind))
+				advice_add(buf, len, kind_advice[a].advice, 0);
+	if (s->have_peak && s->peak.degraded)
+		advice_add(buf, len, ADVICE_PEAK, 0);
+	if (bloat)
+		advice_add(buf, len, ADVICE_BLOAT, 0);
 }
 
 size_t history_verdict(const struct history_summary *s, char *buf, size_t len)
@@ -1044,7 +1078,7 @@ size_t history_verdict(const struct history_summary *s, char *buf, size_t len)
 		diag_peak_words(&s->peak, w, sizeof(w));
 		cat(buf, len, "%s%s", buf[0] ? "; " : "", w);
 	}
-	verdict_bloat(s, buf, len);
+	int bloat = verdict_bloat(s, buf, len);
 	if (!buf[0]) {
 		snprintf(buf, len, "No problems recorded %s.", lead);
 		return strlen(buf);
@@ -1058,5 +1092,6 @@ size_t history_verdict(const struct history_summary *s, char *buf, size_t len)
 	else
 		snprintf(buf, len, "From %s to %s: %s.", a, b, body);
 	free(body);
+	verdict_advice(s, bloat, buf, len);
 	return strlen(buf);
 }

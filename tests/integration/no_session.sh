@@ -7,8 +7,9 @@
 # said "Routing trouble to vps" -- evidence for an ISP, and false.
 # Asserts, for -d with the wrong key for 8 s: the echoes are stored with
 # status 'no_session'; no event at all (the ICMP target is clean); the -d
-# series line and verdict say "no session with vps"; `stats` says it; the
-# TUI's header says it (tmux).  And a missing secret file is a
+# series line says "no session with vps", the verdict says it and what to
+# do (the key, the server's UDP port); `stats` says it; the TUI's header
+# says it and starts saying what to do (tmux).  And a missing secret file is a
 # configuration error: exit 2 with file:line.
 . "$(dirname "$0")/../lib/common.sh"
 bb_sandbox "$@"
@@ -50,8 +51,8 @@ echo "udp_echo: $ns no_session, $to other; events: ${ev:-none}"
 grep 'status' "$BB_TMP/out" | tail -3
 grep -q 'status udp_echo .*vps .*no session with vps (wrong key, server down or port blocked?)' "$BB_TMP/out" ||
 	fail "-d series line does not say no session"
-grep -q 'status verdict: No session with vps (wrong key, server down or port blocked?)' "$BB_TMP/out" ||
-	fail "-d verdict does not say no session"
+grep -Eq "status verdict: No session with vps( for [0-9]+ s)?\. Check that bufferbane-server runs there with the same key and that its UDP port $SRV_PORT is open\." "$BB_TMP/out" ||
+	fail "-d verdict does not say no session and what to do"
 grep -Eq 'verdict: .*(Routing|loss)' "$BB_TMP/out" && fail "-d blames the line"
 "$BB_BIN" stats --db "$db" --last 1h >"$BB_TMP/stats" 2>&1 || { cat "$BB_TMP/stats"; fail "stats failed"; }
 grep -i 'verdict' "$BB_TMP/stats"
@@ -62,7 +63,7 @@ grep -q 'no session with vps (wrong key, server down or port blocked?)' "$BB_TMP
 tui_start 100 30 "$BB_BIN" -c "$BB_TMP/bb.conf" --db "$BB_TMP/tui.db" \
 	-t 127.0.0.1 --interval 200
 tui_wait 'bufferbane +LIVE' 15
-tui_wait 'No session with vps \(wrong key, server down or port' 20
+tui_wait 'No session with vps for [0-9]+ s\. Check that bufferbane-server' 20
 echo "header: $(tui_line 'No session with vps')"
 tui_screen | grep -Eq 'Routing trouble|Packet loss' && fail "the TUI blames the line"
 tui_keys q

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The TUI's header at 80 columns never ends in the middle of a word.  Two
 # companion servers the client has the wrong key for (the real
-# bufferbane-server on loopback) make a verdict of two sentences, ~140
+# bufferbane-server on loopback) make a verdict of three sentences, ~150
 # columns: the header shows whole words of it and an ellipsis, never a
 # word cut short (it once was, and "N events open" overwrote its end).
 . "$(dirname "$0")/../lib/common.sh"
@@ -21,15 +21,17 @@ tui_start 80 24 "$BB_BIN" -c "$BB_TMP/bb.conf" --db "$BB_TMP/bb.db" \
 tui_wait 'bufferbane +LIVE' 15
 tui_wait 'No session with (vps|backup)' 20
 sleep 3 # both servers' state in the verdict, seconds counting
-full="No session with vps (wrong key, server down or port blocked?) for N s. No session with backup (wrong key, server down or port blocked?) for N s."
-alt="No session with backup (wrong key, server down or port blocked?) for N s. No session with vps (wrong key, server down or port blocked?) for N s."
+# the advice names the port; both servers share it, so it is said once
+adv="Check that bufferbane-server runs there with the same key and that its UDP port N is open."
+full="No session with vps for N s. $adv No session with backup for N s."
+alt="No session with backup for N s. $adv No session with vps for N s."
 for i in 1 2 3 4 5; do
 	line=$(tui_screen | sed -n 2p)
 	echo "header: [$line]"
 	v=$(echo "$line" | sed 's/^ *[●*] *//; s/ *$//')
 	case $v in
 	*…) ;;
-	*) fail "a 140-column verdict at 80 columns does not end with an ellipsis" ;;
+	*) fail "a 150-column verdict at 80 columns does not end with an ellipsis" ;;
 	esac
 	shown=$(echo "${v%…}" | sed 's/[0-9][0-9]*/N/g')
 	ok=

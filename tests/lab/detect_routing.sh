@@ -24,7 +24,9 @@ det_events
 targets=$(det_events "WHERE kind='packet_loss'" | cut -d'|' -f5 | sort -u)
 [ "$targets" = 198.18.2.2 ] || fail "packet_loss events for: $targets"
 [ -z "$(det_events "WHERE target != '198.18.2.2'")" ] || fail "events for the clean targets"
-grep -q 'verdict: .*Routing trouble to 198.18.2.2: [0-9.]* % loss over 60 s while the gateway and 198.18.1.2 are fine.' \
-	"$BB_TMP/out" || fail "verdict does not name the routing trouble"
+grep -q 'verdict: .*Routing trouble to 198.18.2.2: [0-9.]* % loss over 60 s while the gateway and 198.18.1.2 are fine. Nothing to fix at home: only that destination is affected, not your line.' \
+	"$BB_TMP/out" || fail "verdict does not name the routing trouble and what to do"
+# the loss event to 198.18.2.2 is explained: never "the line drops"
+grep -q 'verdict: .*The line drops' "$BB_TMP/out" && fail "verdict blames the line"
 grep 'status verdict' "$BB_TMP/out" | tail -1
 exit 0

@@ -12,7 +12,8 @@
 # 10 % of its probes (+-1 probe for the ones in flight at the edges) and
 # the wired one none; one packet_loss event, on the wifi interface only,
 # starting within 3 probe intervals of the injection; and the verdict
-# names the wifi interface as the local link at fault.
+# names the wifi interface as the local link at fault, says what to do
+# about it, and does not blame the line for its loss.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/lab.sh"
 . "$(dirname "$0")/detect_lab.inc"
@@ -66,6 +67,9 @@ start=$(q "SELECT start_ms FROM events WHERE kind='packet_loss'")
 [ $((start - on)) -ge 0 ] && [ $((start - on)) -le 300 ] ||
 	fail "start $((start - on)) ms off the injection (allowed 0..300)"
 grep "verdict:" "$BB_TMP/out" | tail -3
-grep -q "verdict: .*The local link $WIFI is at fault, not the line" "$BB_TMP/out" ||
-	fail "verdict does not name $WIFI"
+grep -q "verdict: .*The local link $WIFI is at fault, not the line: .* on $WIRED\. Check that link's WiFi signal or cable, or use the other one\." "$BB_TMP/out" ||
+	fail "verdict does not name $WIFI and what to do"
+# once the local link is named, its loss event does not blame the line
+grep "verdict: .*The local link $WIFI" "$BB_TMP/out" | grep -q 'The line drops' &&
+	fail "verdict blames the line beside the local link"
 exit 0

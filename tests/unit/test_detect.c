@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/advice.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/detect.h"
@@ -59,14 +60,27 @@ static void on_ev(void *ctx, const struct bb_event *ev, enum detect_state st)
 	f->st[f->n++] = st;
 }
 
-static struct fix *fix_new(void)
+/* A detector whose configuration names companion server SERVER on PORT
+ * (NULL: none). */
+static struct fix *fix_new_server(const char *server, int port)
 {
 	struct fix *f = calloc(1, sizeof(*f));
 	config_defaults(&f->cfg);
+	if (server) {
+		snprintf(f->cfg.servers[0].name, sizeof(f->cfg.servers[0].name),
+			 "%s", server);
+		f->cfg.servers[0].port = port;
+		f->cfg.n_servers = 1;
+	}
 	f->m = model_create(100 * MS);
 	f->d = detect_create(&f->cfg, on_ev, f);
 	f->next_tick = T0 + SEC;
 	return f;
+}
+
+static struct fix *fix_new(void)
+{
+	return fix_new_server(NULL, 0);
 }
 
 static void fix_free(struct fix *f)
@@ -293,7 +307,8 @@ static void test_loss_bursts_classified(void **state)
 	char v[512];
 	detect_verdict(f->d, v, sizeof(v));
 	assert_string_equal(v, "Loss bursts to a: 3 bursts in 60 s, longest 5 "
-			       "probes.");
+			       "probes. The line drops; note the times and "
+			       "report them to your ISP (bufferbane report).");
 	detect_finish(f->d);
 	i = find(f, "packet_loss", DETECT_END);
 	assert_true(i >= 0);
@@ -549,11 +564,15 @@ static void test_dns_conn_lifecycle(void **state)
 {
 	static const struct {
 		int kind;
-		const char *name, *target, *words;
+		const char *name, *target, *words, *advice;
 	} k[2] = {
-		{ BB_KIND_DNS, "dns_issue", "ns", "DNS trouble with ns" },
+		{ BB_KIND_DNS, "dns_issue", "ns", "DNS trouble with ns",
+		  "ms over 5 min. Use another DNS resolver, set in the router "
+		  "or on this computer." },
 		{ BB_KIND_TCP_CONNECT, "connection_instability", "h:443",
-		  "Connections to h:443 failing" },
+		  "Connections to h:443 failing",
+		  "(last: connection refused). If other sites connect, that "
+		  "service or a firewall is at fault, not your line." },
 	};
 	for (int n = 0; n < 2; n++) {
 		struct fix *f = fix_new();
@@ -577,6 +596,7 @@ static void test_dns_conn_lifecycle(void **state)
 		assert_int_equal(detect_open_count(f->d), 1);
 		detect_verdict(f->d, v, sizeof(v));
 		assert_non_null(strstr(v, k[n].words));
+		assert_non_null(strstr(v, k[n].advice));
 		int i = find(f, k[n].name, DETECT_START);
 		assert_true(f->ev[i].start_ms == real_ms(bad));
 		int64_t last_bad = t - 2 * SEC;
@@ -599,7 +619,7 @@ static void test_dns_conn_lifecycle(void **state)
  * server's state, never loss: no event, and the verdict says so first. */
 static void test_no_session(void **state)
 {
-	struct fix *f = fix_new();
+	struct fix *f = fix_new_server("vps", 9877);
 	int64_t t = T0;
 	char v[512];
 	for (int i = 0; i < 300; i++, t += 100 * MS) {
@@ -619,8 +639,10 @@ static void test_no_session(void **state)
 	ticks_to(f, t + 20 * SEC);
 	assert_int_equal(f->n, 0);
 	detect_verdict(f->d, v, sizeof(v));
-	assert_string_equal(v, "No session with vps (wrong key, server down or "
-			       "port blocked?) for 50 s.");
+	/* what to do names the three causes, with the configured port */
+	assert_string_equal(v, "No session with vps for 50 s. Check that "
+			       "bufferbane-server runs there with the same key "
+			       "and that its UDP port 9877 is open.");
 	fix_free(f);
 }
 
@@ -646,6 +668,204 @@ static void test_verdict_standing_bloat(void **state)
 	detect_verdict(f->d, v, sizeof(v));
 	assert_null(strstr(v, "grade D"));
 	assert_null(strstr(v, "SQM"));
+	fix_free(f);
+}
+
+/* The advice table: one plain sentence per row, each ending in a full
+ * stop; advice_add fills in the port, never says a sentence twice and
+ * never writes beyond the buffer. */
+static void test_advice_table(void **state)
+{
+	for (int a = 0; a < ADVICE_COUNT; a++) {
+		const char *t = advice_text(a);
+		assert_non_null(t);
+		size_t n = strlen(t);
+		assert_true(n > 20 && n < 120);
+		assert_true(t[0] >= 'A' && t[0] <= 'Z');
+		assert_int_equal(t[n - 1], '.');
+		assert_null(strstr(t, ". ")); /* one sentence */
+	}
+	assert_null(advice_text(ADVICE_COUNT));
+	char b[256] = "No session with x.";
+	advice_add(b, sizeof(b), ADVICE_NO_SESSION, 0);
+	assert_string_equal(b,
+			    "No session with x. Check that bufferbane-server "
+			    "runs there with the same key and that its UDP "
+			    "port is open.");
+	size_t n = strlen(b);
+	advice_add(b, sizeof(b), ADVICE_NO_SESSION, 0);
+	assert_int_equal(strlen(b), n);
+	advice_add(b, sizeof(b), ADVICE_NO_SESSION, 4242);
+	assert_non_null(strstr(b, "its UDP port 4242 is open."));
+	char small[24] = "Evenings.";
+	advice_add(small, sizeof(small), ADVICE_PEAK, 0);
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_true(!strncmp(small, "Evenings. The line", 18));
+}
+
+/* A probe of KIND on interface IFACE to TARGET. */
+static void feed_if(struct fix *f, int kind, const char *iface,
+		    const char *target, int64_t mono, int ok, int64_t rtt)
+{
+	struct bb_sample s;
+	ticks_to(f, mono);
+	sample_init(&s, kind);
+	s.mono_ns = mono;
+	s.real_ns = mono + REAL0;
+	snprintf(s.interface, sizeof(s.interface), "%s", iface);
+	snprintf(s.target, sizeof(s.target), "%s", target);
+	s.seq = (uint32_t)(mono / MS);
+	s.status = ok ? BB_STATUS_OK : BB_STATUS_TIMEOUT;
+	if (ok && (kind == BB_KIND_UPLOAD || kind == BB_KIND_DOWNLOAD))
+		s.throughput_kbps = rtt;
+	else if (ok)
+		s.rtt_ns = rtt;
+	detect_sample(f->d, model_add(f->m, &s), &s);
+}
+
+/* Every diagnosis the verdict can lead with is followed by what to do,
+ * and the advice fits the place of the fault: the local link or one
+ * destination clears the line, the gateway itself is the home network. */
+static void test_verdict_advice(void **state)
+{
+	char v[1024];
+	int64_t t;
+	struct fix *f;
+
+	/* the wifi interface loses 10 % and is slower than the wired one */
+	f = fix_new();
+	t = T0;
+	for (int k = 0; k < 600; k++, t += 100 * MS) {
+		feed_if(f, BB_KIND_ICMP, "eth0", "t", t, 1, 10 * MS);
+		feed_if(f, BB_KIND_ICMP, "wlan0", "t", t + 50 * MS,
+			k < 50 || k % 10 != 3, 40 * MS);
+	}
+	detect_tick(f->d, t);
+	detect_verdict(f->d, v, sizeof(v));
+	assert_true(
+		strstr(v, "The local link wlan0 is at fault, not the line") ==
+		v);
+	assert_non_null(strstr(v, " on eth0. Check that link's WiFi signal or "
+				  "cable, or use the other one."));
+	assert_true(find(f, "packet_loss", DETECT_START) >= 0);
+	assert_null(strstr(v, "The line drops"));
+	fix_free(f);
+
+	/* the gateway loses as much as the target beyond it: home network */
+	f = fix_new();
+	t = T0;
+	for (int k = 0; k < 600; k++, t += 100 * MS) {
+		feed(f, "gateway", t, k < 50 || k % 10 != 3, 2 * MS);
+		feed(f, "a", t + 50 * MS, k < 50 || k % 10 != 6, 10 * MS);
+	}
+	detect_tick(f->d, t);
+	detect_verdict(f->d, v, sizeof(v));
+	assert_int_equal(count(f, "packet_loss", DETECT_START), 2);
+	const char *home = "The fault is between you and the router: check "
+			   "the WiFi signal or use a cable.";
+	const char *h = strstr(v, home);
+	assert_non_null(h);
+	assert_null(strstr(h + 1, home)); /* said once */
+	assert_null(strstr(v, "The line drops"));
+	assert_null(strstr(v, "Routing trouble"));
+	fix_free(f);
+
+	/* two of three targets silent, one answering: those hosts */
+	f = fix_new();
+	t = T0;
+	for (int k = 0; k < 300; k++, t += 100 * MS) {
+		feed(f, "a", t, 1, 10 * MS);
+		feed(f, "b", t + 30 * MS, k < 100, 10 * MS);
+		feed(f, "c", t + 60 * MS, k < 100, 10 * MS);
+	}
+	detect_tick(f->d, t);
+	detect_verdict(f->d, v, sizeof(v));
+	assert_non_null(strstr(v,
+			       "No replies from b for 20 s. If the other "
+			       "targets answer, that host is down or ignores "
+			       "pings, not your line."));
+	assert_non_null(strstr(v, "No replies from c for 20 s."));
+	assert_null(strstr(v, "The line drops"));
+	fix_free(f);
+
+	/* a latency spike still going on */
+	f = fix_new();
+	t = T0;
+	clean(f, "a", &t, 50, 10 * MS);
+	for (int k = 0; k < 30; k++, t += 100 * MS)
+		feed(f, "a", t, 1, 60 * MS);
+	detect_tick(f->d, t);
+	detect_verdict(f->d, v, sizeof(v));
+	assert_true(strstr(v, "Latency spike to a: ") == v);
+	assert_non_null(strstr(v, " s. If the line was busy then, enable SQM "
+				  "(cake) on the router; if not, report the "
+				  "times to your ISP."));
+	fix_free(f);
+
+	/* upload, then download, at 40 % of their baselines */
+	static const struct {
+		int kind;
+		const char *words;
+	} tp[2] = {
+		{ BB_KIND_UPLOAD,
+		  " s. If nothing else at home was uploading, report the slow "
+		  "upload and its times to your ISP (bufferbane report)." },
+		{ BB_KIND_DOWNLOAD,
+		  " s. If nothing else at home was downloading, report the "
+		  "slow download and its times to your ISP (bufferbane "
+		  "report)." },
+	};
+	for (int n = 0; n < 2; n++) {
+		f = fix_new();
+		t = T0;
+		for (int k = 0; k < 14; k++, t += 10 * SEC)
+			feed_if(f, tp[n].kind, "", "", t, 1,
+				k < 10 ? 10000 : 4000);
+		detect_verdict(f->d, v, sizeof(v));
+		assert_true(strstr(v, n ? "Download degraded"
+					: "Upload "
+					  "degraded") == v);
+		assert_non_null(strstr(v, tp[n].words));
+		fix_free(f);
+	}
+
+	/* a micro-disconnect going on: beyond the gateway it is the line;
+	 * without a gateway probe the home network is not ruled out */
+	for (int gw = 0; gw < 2; gw++) {
+		f = fix_new();
+		t = T0;
+		for (int k = 0; k < 140; k++, t += 100 * MS) {
+			feed(f, "a", t, k < 100, 10 * MS);
+			feed(f, "b", t + 50 * MS, k < 100, 10 * MS);
+			if (gw)
+				feed(f, "gateway", t + 75 * MS, 1, 1 * MS);
+		}
+		detect_tick(f->d, t);
+		detect_verdict(f->d, v, sizeof(v));
+		assert_true(strstr(v, "Micro-disconnect: every probe") == v);
+		assert_non_null(strstr(
+			v, gw ? "so far. The line drops; note the times and "
+				"report them to your ISP (bufferbane report)."
+			      : "so far. If your WiFi and router are fine, "
+				"the line drops: report the times to your ISP "
+				"(bufferbane report)."));
+		fix_free(f);
+	}
+
+	/* worse evenings in the history */
+	struct diag_hour rows[24];
+	for (int hr = 0; hr < 24; hr++)
+		rows[hr] =
+			(struct diag_hour){ hr, hr >= 18 ? 45.0 : 15.0, 0.1 };
+	struct diag_peak pk;
+	assert_int_equal(diag_peak_hours(rows, 24, &pk), 0);
+	f = fix_new();
+	detect_peak_hours(f->d, &pk);
+	detect_verdict(f->d, v, sizeof(v));
+	assert_true(strstr(v, "Evenings are worse: ") == v);
+	assert_non_null(strstr(v, ". The line is congested in the evenings: "
+				  "report it to your ISP (bufferbane report "
+				  "--last 7d)."));
 	fix_free(f);
 }
 
@@ -792,7 +1012,12 @@ static void test_routing_verdict(void **state)
 	char v[512];
 	detect_verdict(f->d, v, sizeof(v));
 	assert_non_null(strstr(v, "Routing trouble to bad: "));
-	assert_non_null(strstr(v, "while the gateway and good are fine."));
+	assert_non_null(strstr(v, "while the gateway and good are fine. "
+				  "Nothing to fix at home: only that "
+				  "destination is affected, not your line."));
+	/* the loss event to bad is explained: no "the line drops" */
+	assert_non_null(strstr(v, "Scattered packet loss to bad"));
+	assert_null(strstr(v, "The line drops"));
 	assert_int_equal(count(f, "packet_loss", DETECT_START), 1);
 	fix_free(f);
 }
@@ -1201,6 +1426,8 @@ int main(void)
 		cmocka_unit_test(test_dns_conn_lifecycle),
 		cmocka_unit_test(test_no_session),
 		cmocka_unit_test(test_verdict_standing_bloat),
+		cmocka_unit_test(test_advice_table),
+		cmocka_unit_test(test_verdict_advice),
 		cmocka_unit_test(test_cooldown_reopens),
 		cmocka_unit_test(test_server_kinds),
 		cmocka_unit_test(test_jitter),

@@ -443,6 +443,17 @@ static void test_verdict(void **state)
 				  "(worst of 2 tests; latest +150 ms, grade "
 				  "C)"));
 	assert_non_null(strstr(v, "download fine (at worst +4 ms, grade A+)"));
+	/* then what to do, one sentence per kind of trouble named; the
+	 * period's loss is not placed, so no "the line drops" */
+	assert_non_null(strstr(v,
+			       "grade A+). If the line was busy then, "
+			       "enable SQM (cake) on the router; if not, "
+			       "report the times to your ISP. The line is "
+			       "congested in the evenings: report it to your "
+			       "ISP (bufferbane report --last 7d). Enable "
+			       "SQM (cake) on the router, shaped a little "
+			       "below the line's rate."));
+	assert_null(strstr(v, "The line drops"));
 	assert_int_equal(v[strlen(v) - 1], '.');
 	history_summary_fini(&s);
 
