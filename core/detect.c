@@ -23,7 +23,8 @@
  *
  * 3. The event table: one entry per (kind, interface, target, server);
  *    an alert that holds again within alert_cooldown_s of its end re-opens
- *    the same row (same start_ms) instead of starting a new one.  Updates
+ *    the same row (same start_ms) instead of starting a new one, except a
+ *    micro-disconnect: every outage is an event of its own.  Updates
  *    are pushed on severity change at once, otherwise at most every 5 s.
  *
  * Loss periods follow RFC 3357 (via core/stats); jitter is the mean |IPDV|
@@ -354,8 +355,10 @@ static struct devent *raise_ev(struct detect *d, enum dk kind, struct place p,
 	enum detect_state st = DETECT_UPDATE;
 	int64_t cool =
 		(int64_t)d->cfg.thresholds.alert_cooldown_s * BB_NS_PER_S;
-	if (e && !e->open && d->now - e->end_mono >= cool)
-		e->used = false; /* past the cooldown: a new episode */
+	/* past the cooldown: a new episode; an outage always is one (how
+	 * many there were is the evidence, not one row growing for hours) */
+	if (e && !e->open && (kind == DK_MICRO || d->now - e->end_mono >= cool))
+		e->used = false;
 	else if (e)
 		goto have;
 	e = new_slot(d);

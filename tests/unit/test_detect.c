@@ -463,6 +463,27 @@ static void test_micro_disconnect(void **state)
 /* The gateway answering while everything beyond it fails is still the
  * line's micro-disconnect, not loss on each target, and an echo stream
  * that reports its losses late does not veto it. */
+/* Two outages a minute apart are two events (the count is the evidence),
+ * not one row re-opened within the alert cooldown. */
+static void test_micro_disconnect_each_its_own(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t t = T0;
+	for (int k = 0; k < 1300; k++, t += 100 * MS) {
+		int64_t a = T0 + 20 * SEC, b = T0 + 80 * SEC;
+		int down = (t >= a && t < a + 3 * SEC) ||
+			   (t >= b && t < b + 3 * SEC);
+		feed(f, "a", t, !down, 10 * MS);
+		feed(f, "b", t + 50 * MS, !down, 10 * MS);
+	}
+	ticks_to(f, t + 30 * SEC);
+	assert_int_equal(count(f, "micro_disconnect", DETECT_START), 2);
+	assert_int_equal(count(f, "micro_disconnect", DETECT_END), 2);
+	int i = find(f, "micro_disconnect", DETECT_END);
+	assert_true(llabs(f->ev[i].end_ms - f->ev[i].start_ms - 3000) <= 150);
+	fix_free(f);
+}
+
 static void test_micro_disconnect_gateway_answers(void **state)
 {
 	struct fix *f = fix_new();
@@ -1421,6 +1442,7 @@ int main(void)
 		cmocka_unit_test(test_loss_window_warning),
 		cmocka_unit_test(test_micro_disconnect),
 		cmocka_unit_test(test_micro_disconnect_gateway_answers),
+		cmocka_unit_test(test_micro_disconnect_each_its_own),
 		cmocka_unit_test(test_dns_and_connections),
 		cmocka_unit_test(test_dns_under_line_loss),
 		cmocka_unit_test(test_dns_conn_lifecycle),
