@@ -1206,9 +1206,10 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 		ds->nload_fail &&
 		ds->load_fails[(ds->nload_fail - 1) % LOAD_FAIL_RING] >
 			(lf == INT64_MIN ? 0 : lf);
-	unsigned run = joint || run_loaded
-			       ? 0
-			       : run_beyond_outages(d, ds, cur.loss_run_current);
+	unsigned run =
+		joint || run_loaded
+			? 0
+			: run_beyond_outages(d, ds, cur.loss_run_current);
 	bool run_bad = run >= (unsigned)c->thresholds.consecutive_loss_warning;
 	if (!((pct_bad && recent) || run_bad))
 		return;
@@ -1901,8 +1902,14 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 		cat(buf, len, "%s%s.", buf[0] ? " " : "", w);
 		advice_add(buf, len, ADVICE_PEAK, 0);
 	}
-	if (buf[0])
+	if (buf[0]) {
+		/* early on, say how little the diagnosis rests on */
+		int64_t span = d->first ? d->now - d->first : 0;
+		if (span < HOUR_NS)
+			cat(buf, len, " Based on %.0f s of data.",
+			    (double)span / BB_NS_PER_S);
 		return strlen(buf);
+	}
 	unsigned n = 0;
 	char kinds_seen[160] = "";
 	for (size_t i = 0; i < MAX_EVENTS; i++) {

@@ -308,7 +308,8 @@ static void test_loss_bursts_classified(void **state)
 	detect_verdict(f->d, v, sizeof(v));
 	assert_string_equal(v, "Loss bursts to a: 3 bursts in 60 s, longest 5 "
 			       "probes. The line drops; note the times and "
-			       "report them to your ISP (bufferbane report).");
+			       "report them to your ISP (bufferbane report). "
+			       "Based on 20 s of data.");
 	detect_finish(f->d);
 	i = find(f, "packet_loss", DETECT_END);
 	assert_true(i >= 0);
@@ -661,9 +662,11 @@ static void test_no_session(void **state)
 	assert_int_equal(f->n, 0);
 	detect_verdict(f->d, v, sizeof(v));
 	/* what to do names the three causes, with the configured port */
-	assert_string_equal(v, "No session with vps for 50 s. Check that "
-			       "bufferbane-server runs there with the same key "
-			       "and that its UDP port 9877 is open.");
+	assert_string_equal(
+		v,
+		"No session with vps for 50 s. Check that "
+		"bufferbane-server runs there with the same key "
+		"and that its UDP port 9877 is open. Based on 50 s of data.");
 	fix_free(f);
 }
 
@@ -683,7 +686,8 @@ static void test_verdict_standing_bloat(void **state)
 	detect_verdict(f->d, v, sizeof(v));
 	assert_string_equal(v, "Upload bufferbloat grade D (+250 ms under "
 			       "load). Enable SQM (cake) on the router, shaped "
-			       "a little below the line's rate.");
+			       "a little below the line's rate. Based on 15 s "
+			       "of data.");
 	struct detect_bloat ok = { 10 * MS, 14 * MS, "upload" };
 	detect_bloat_result(f->d, "", "vps", &ok, real_ms(t));
 	detect_verdict(f->d, v, sizeof(v));
