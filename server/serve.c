@@ -3,15 +3,28 @@
  * Protocol engine (see serve.h).  Receive path, cheapest check first, so a
  * scanner costs a header check and never gets a byte back:
  *
- *   wire_peek      bad header            -> rate-limit bookkeeping, drop
+ *   wire_peek      bad header, or longer than its type allows (rule 12)
+ *                                        -> rate-limit bookkeeping, drop
  *   rate limiter   over the limit        -> drop (THROUGHPUT_DATA of a
  *                                           running upload pays bytes
  *                                           instead of a packet token)
  *   wire_check_dir server->client type   -> drop
  *   session_find   none and not a KNOCK  -> drop (no AEAD spent)
+ *                  DATA, not validated   -> drop (no AEAD spent)
  *   replay_check   stale or seen nonce   -> drop
  *   wire_open      forged / wrong key    -> drop
+ *   cookie         a request without the session's cookie -> drop
  *   replay_commit, session_touch, handler
+ *
+ * Return routability (PROTOCOL.md rule 8): a KNOCK opens a *pending*
+ * session and is answered with a KNOCK_ACK carrying the session's random
+ * cookie, sent to the knock's source and never larger than the knock.
+ * Every other request must carry that cookie; the first that does
+ * validates the session, and only then can it start anything.  So a
+ * forged source gets at most one KNOCK_ACK per knock, and a key holder
+ * cannot aim a stream at an address whose traffic it cannot read.  Only
+ * packets that proved their address (a cookie) move the session's reply
+ * port; DATA, which carries none, is accepted only in a validated session.
  *
  * A KNOCK without a session is also checked against the replay windows of
  * the client id's sessions at other addresses (before the AEAD) and every
@@ -77,6 +90,9 @@
 #define UPLOAD_RAMP_NS	  (200 * 1000000LL) /* longest ramp excluded */
 #define UPLOAD_CP	  128		    /* ramp checkpoints ... */
 #define UPLOAD_CP_NS	  (2 * 1000000LL)   /* ... at most one per 2 ms */
+/* A pending session (cookie not yet seen) is forgotten this soon: a real
+ * client sends its first request one round trip after the ACK. */
+#define PENDING_NS (30 * 1000000000LL)
 
 static const uint8_t zeros[WIRE_MAX_DATAGRAM]; /* download payload */
 
@@ -160,8 +176,8 @@ static void drop(struct serve *s, enum serve_drop why)
 }
 
 static const char *const drop_names[SERVE_DROP_NREASONS] = {
-	"rate",	 "ignored", "malformed", "direction",  "no_session",
-	"stale", "replay",  "auth",	 "unexpected",
+	"rate",	  "ignored", "malformed",  "direction", "no_session", "stale",
+	"replay", "auth",    "unexpected", "cookie",	"full",
 };
 
 const char *serve_drop_name(enum serve_drop why)
@@ -227,7 +243,7 @@ struct serve *serve_new(const struct srvconf *c, unsigned index,
 	memcpy(s->key, c->key, WIRE_KEY_LEN);
 	s->session_timeout_ns = (int64_t)c->session_timeout_sec * BB_NS_PER_S;
 	s->sessions = session_table_new(max_sessions ? max_sessions : 1,
-					s->session_timeout_ns,
+					s->session_timeout_ns, PENDING_NS,
 					sizeof(struct sess), on_remove, s);
 	s->cap_Bps = c->max_bandwidth_mbps * 1e6 / 8;
 	struct ratelimit_conf rc = {
@@ -283,11 +299,12 @@ static uint64_t next_nonce(struct serve *s)
 	return n;
 }
 
-/* Seal m to the session's client; pad_len (random bytes) capped by room.
- * max_len: largest datagram allowed (0 = slot size). */
-static int send_msg(struct serve *s, const struct session *ss,
-		    const struct wire_msg *m, size_t pad_len, size_t max_len,
-		    const struct serve_out *out)
+/* Seal m to the session's client at `to`; pad_len (random bytes) capped by
+ * room (-1 = random).  max_len: largest datagram allowed (0 = slot size). */
+static int send_msg_to(struct serve *s, const struct session *ss,
+		       const struct sockaddr *to, socklen_t tolen,
+		       const struct wire_msg *m, size_t pad_len, size_t max_len,
+		       const struct serve_out *out)
 {
 	size_t cap = 0;
 	uint8_t *buf = out->slot(out->ctx, &cap);
@@ -307,11 +324,19 @@ static int send_msg(struct serve *s, const struct session *ss,
 				buf, cap);
 	if (len < 0)
 		return len;
-	out->commit(out->ctx, (size_t)len, (const struct sockaddr *)&ss->addr,
-		    ss->addrlen);
+	out->commit(out->ctx, (size_t)len, to, tolen);
 	count(&s->n.tx_packets, 1);
 	count(&s->n.tx_bytes, (uint64_t)len);
 	return len;
+}
+
+/* Seal m to the session's address (latest proven port). */
+static int send_msg(struct serve *s, const struct session *ss,
+		    const struct wire_msg *m, size_t pad_len, size_t max_len,
+		    const struct serve_out *out)
+{
+	return send_msg_to(s, ss, (const struct sockaddr *)&ss->addr,
+			   ss->addrlen, m, pad_len, max_len, out);
 }
 
 static void send_error(struct serve *s, const struct session *ss, uint8_t code,
@@ -344,8 +369,12 @@ static void log_failed_knock(struct serve *s, const struct sockaddr *from,
 
 /* ---- handlers (authenticated packets inside a session) ----------------- */
 
+/* KNOCK_ACK with the session's cookie, to the knock's own source (a NAT
+ * may have moved the client's port; the session's port only follows
+ * packets that carried the cookie) and no larger than the knock. */
 static void on_knock(struct serve *s, struct session *ss,
 		     const struct wire_msg *m, size_t req_len,
+		     const struct sockaddr *from, socklen_t fromlen,
 		     const struct serve_out *out)
 {
 	struct wire_msg r = { .type = WIRE_KNOCK_ACK };
@@ -353,7 +382,9 @@ static void on_knock(struct serve *s, struct session *ss,
 	r.u.knock_ack.session_id = ss->id;
 	r.u.knock_ack.valid_until =
 		(uint32_t)(now_s + s->session_timeout_ns / BB_NS_PER_S);
-	send_msg(s, ss, &r, (size_t)-1, req_len, out);
+	r.has_cookie = 1;
+	memcpy(r.cookie, ss->cookie, WIRE_COOKIE_LEN);
+	send_msg_to(s, ss, from, fromlen, &r, (size_t)-1, req_len, out);
 }
 
 static void on_echo(struct serve *s, struct session *ss, struct sess *p,
@@ -562,13 +593,14 @@ static void on_bloat_end(struct serve *s, struct session *ss, struct sess *p,
 
 static void dispatch(struct serve *s, struct session *ss,
 		     const struct wire_msg *m, size_t len,
-		     const struct sockaddr *from, int64_t rx_real_ns,
-		     int64_t now_ns, const struct serve_out *out)
+		     const struct sockaddr *from, socklen_t fromlen,
+		     int64_t rx_real_ns, int64_t now_ns,
+		     const struct serve_out *out)
 {
 	struct sess *p = session_priv(ss);
 	switch (m->type) {
 	case WIRE_KNOCK:
-		on_knock(s, ss, m, len, out);
+		on_knock(s, ss, m, len, from, fromlen, out);
 		break;
 	case WIRE_ECHO_REQUEST:
 		on_echo(s, ss, p, m, len, rx_real_ns, out);
@@ -645,6 +677,27 @@ static int pay_rate(struct serve *s, const struct wire_header *h,
 	}
 }
 
+/* Rule 9: claim an authentic KNOCK's nonce in the cache all workers share;
+ * a replay, a nonce from before our start, or a full cache drops it. */
+static int claim_knock(struct serve *s, const struct wire_header *h,
+		       const struct sockaddr *from, uint64_t now_real,
+		       int64_t now_ns)
+{
+	int rc = knockcache_claim(s->knocks, h->client_id, h->nonce_ts,
+				  now_real);
+	if (rc == 0)
+		return 0;
+	drop(s, rc == -ESTALE	? SERVE_DROP_STALE
+		: rc == -ENOSPC ? SERVE_DROP_FULL
+				: SERVE_DROP_REPLAY);
+	log_failed_knock(s, from,
+			 rc == -ESTALE	 ? "sealed before the server started"
+			 : rc == -ENOSPC ? "knock cache full"
+					 : "replayed",
+			 now_ns);
+	return rc;
+}
+
 /* A KNOCK from an address without a session: authenticate it and open
  * one, or drop it. */
 static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
@@ -692,13 +745,16 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 				 now_ns);
 		return;
 	}
-	if (knockcache_claim(s->knocks, h->client_id, h->nonce_ts) < 0) {
-		drop(s, SERVE_DROP_REPLAY);
-		log_failed_knock(s, from, "replayed", now_ns);
+	if (claim_knock(s, h, from, now_real, now_ns) < 0)
 		return;
-	}
 	struct session *ss = session_create(s->sessions, from, fromlen,
 					    h->client_id, now_ns);
+	if (!ss) {
+		drop(s, SERVE_DROP_FULL);
+		log_failed_knock(s, from, "no room: every session is active",
+				 now_ns);
+		return;
+	}
 	replay_commit(&ss->replay, h->nonce_ts);
 	count(&s->n.sessions, 1);
 	count(&s->n.created, 1);
@@ -708,7 +764,7 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 		sock_addr_to_text(from, a, sizeof(a));
 		srvlog(SRVLOG_DEBUG, "session %08x opened for %s", ss->id, a);
 	}
-	on_knock(s, ss, &m, len, out);
+	on_knock(s, ss, &m, len, from, fromlen, out);
 }
 
 void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
@@ -738,6 +794,10 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 			drop(s, SERVE_DROP_NO_SESSION);
 		return;
 	}
+	if (h.type == WIRE_THROUGHPUT_DATA && !ss->validated) {
+		drop(s, SERVE_DROP_COOKIE); /* DATA carries no cookie */
+		return;
+	}
 	uint64_t now_real = (uint64_t)clock_real_ns();
 	int rc = replay_check(&ss->replay, h.nonce_ts, now_real);
 	if (rc < 0) {
@@ -756,6 +816,18 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 					 now_ns);
 		return;
 	}
+	/* Rule 8: a request proves its address with the cookie; a wrong
+	 * or missing one (a key holder forging a source) gets silence and
+	 * moves nothing, not even the replay window. */
+	int proven = 0;
+	if (wire_type_has_cookie(m.type)) {
+		if (!m.has_cookie ||
+		    sodium_memcmp(m.cookie, ss->cookie, WIRE_COOKIE_LEN) != 0) {
+			drop(s, SERVE_DROP_COOKIE);
+			return;
+		}
+		proven = 1;
+	}
 	if (replay_commit(&ss->replay, h.nonce_ts) < 0) {
 		drop(s, SERVE_DROP_REPLAY);
 		return;
@@ -770,15 +842,14 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 					 now_ns);
 			return;
 		}
-		if (knockcache_claim(s->knocks, h.client_id, h.nonce_ts) < 0) {
-			drop(s, SERVE_DROP_REPLAY);
-			log_failed_knock(s, from, "replayed", now_ns);
+		if (claim_knock(s, &h, from, now_real, now_ns) < 0)
 			return;
-		}
 		count(&s->n.knocks_ok, 1);
 	}
-	session_touch(s->sessions, ss, from, fromlen, now_ns);
-	dispatch(s, ss, &m, len, from, rx_real_ns, now_ns, out);
+	if (proven && !ss->validated)
+		session_validate(s->sessions, ss, now_ns);
+	session_touch(s->sessions, ss, proven ? from : NULL, fromlen, now_ns);
+	dispatch(s, ss, &m, len, from, fromlen, rx_real_ns, now_ns, out);
 }
 
 /* ---- download streams --------------------------------------------------- */

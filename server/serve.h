@@ -44,6 +44,8 @@ enum serve_drop {
 	SERVE_DROP_REPLAY,     /* nonce already seen */
 	SERVE_DROP_AUTH,       /* AEAD open failed */
 	SERVE_DROP_UNEXPECTED, /* authentic but out of place */
+	SERVE_DROP_COOKIE,     /* request without its session's cookie */
+	SERVE_DROP_FULL,       /* no room for another session */
 	SERVE_DROP_NREASONS
 };
 
