@@ -191,7 +191,9 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 	}
 	unsigned n = worker_count(c);
 	size_t per = ((size_t)c->max_concurrent_clients + n - 1) / n;
-	sv->knocks = knockcache_new(4096);
+	/* 64 Ki claims (1 MiB): about 1000 authentic knocks a second
+	 * before new ones are refused (rule 9) */
+	sv->knocks = knockcache_new(65536, (uint64_t)clock_real_ns());
 	if (!sv->knocks) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
