@@ -33,6 +33,9 @@ struct server {
 	struct worker *w[MAX_WORKERS];
 	unsigned n;
 	struct knockcache *knocks;
+	struct ratelimit *rl;
+	struct ratecap txcap;
+	struct serve_shared sh;
 	struct serve_stats last;
 	int64_t last_ns;
 };
@@ -194,13 +197,22 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 	/* 64 Ki claims (1 MiB): about 1000 authentic knocks a second
 	 * before new ones are refused (rule 9) */
 	sv->knocks = knockcache_new(65536, (uint64_t)clock_real_ns());
-	if (!sv->knocks) {
+	/* one limiter for every worker: limits hold per source, not per
+	 * worker (rule 11); 64 Ki sources in 64 stripes */
+	struct ratelimit_conf rlc;
+	serve_ratelimit_conf(c, &rlc);
+	sv->rl = ratelimit_new(&rlc, 65536);
+	double total = c->max_total_mbps * 1e6 / 8;
+	ratecap_init(&sv->txcap, total,
+		     total / 10 > 262144 ? total / 10 : 262144);
+	sv->sh = (struct serve_shared){ sv->knocks, sv->rl, &sv->txcap };
+	if (!sv->knocks || !sv->rl) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		sv->w[i] =
-			worker_new(c, i, n, per, sv->knocks,
+			worker_new(c, i, n, per, &sv->sh,
 				   (struct sockaddr *)&addr, alen, err, errlen);
 		if (!sv->w[i])
 			return -EADDRNOTAVAIL;
@@ -240,6 +252,8 @@ static void stop_workers(struct server *sv)
 	sv->n = 0;
 	knockcache_free(sv->knocks);
 	sv->knocks = NULL;
+	ratelimit_free(sv->rl);
+	sv->rl = NULL;
 }
 
 int main(int argc, char **argv)

@@ -135,11 +135,13 @@ struct sess {
 	int bloat_kind;
 	struct sess *snext, *sprev; /* streaming list */
 	int streaming;
+	int counted; /* holds a session of its source in the limiter */
 };
 
 struct counters {
 	_Atomic uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	_Atomic uint64_t knocks_ok, knocks_failed, created, evicted;
+	_Atomic uint64_t bans, tx_capped;
 	_Atomic uint64_t sessions, streams;
 	_Atomic uint64_t drop[SERVE_DROP_NREASONS];
 };
@@ -147,7 +149,10 @@ struct counters {
 struct serve {
 	uint8_t key[WIRE_KEY_LEN];
 	struct session_table *sessions;
-	struct ratelimit *rl;
+	struct ratelimit *rl;  /* shared, not owned */
+	struct ratecap *txcap; /* shared, not owned */
+	struct srvlog_limit ban_log;
+	int64_t ban_ns, abuse_ns; /* for the ban log line */
 	int rate_limiting;
 	struct wire_nonce nonce;
 	uint64_t nonce_stride, nonce_residue;
@@ -225,17 +230,36 @@ static void stream_link(struct serve *s, struct sess *p)
 static void on_remove(struct session *ss, enum session_end why, void *ctx)
 {
 	struct serve *s = ctx;
-	stream_unlink(s, session_priv(ss));
+	struct sess *p = session_priv(ss);
+	if (p->counted && s->rl)
+		ratelimit_session_del(s->rl, (struct sockaddr *)&ss->addr);
+	stream_unlink(s, p);
 	count(&s->n.sessions, (uint64_t)-1);
 	if (why == SESSION_EVICTED)
 		count(&s->n.evicted, 1);
 }
 
+void serve_ratelimit_conf(const struct srvconf *c, struct ratelimit_conf *rc)
+{
+	double cap = c->max_bandwidth_mbps * 1e6 / 8;
+	*rc = (struct ratelimit_conf){
+		.pps = c->max_packets_per_second,
+		.burst = c->burst_size,
+		.bytes_per_s = cap,
+		.byte_burst = cap / 10 > 65536 ? cap / 10 : 65536,
+		.abuse_after_ns = (int64_t)c->abuse_after_s * BB_NS_PER_S,
+		.ignore_ns = (int64_t)c->ignore_s * BB_NS_PER_S,
+		.max_sessions_per_source = (unsigned)c->max_sessions_per_source,
+		.max_sessions_per_prefix = (unsigned)c->max_sessions_per_prefix,
+	};
+}
+
 struct serve *serve_new(const struct srvconf *c, unsigned index,
 			unsigned nworkers, size_t max_sessions,
-			struct knockcache *knocks)
+			const struct serve_shared *sh)
 {
-	if (!c->have_key || nworkers == 0 || index >= nworkers || !knocks)
+	if (!c->have_key || nworkers == 0 || index >= nworkers || !sh ||
+	    !sh->knocks)
 		return NULL;
 	struct serve *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -246,21 +270,14 @@ struct serve *serve_new(const struct srvconf *c, unsigned index,
 					s->session_timeout_ns, PENDING_NS,
 					sizeof(struct sess), on_remove, s);
 	s->cap_Bps = c->max_bandwidth_mbps * 1e6 / 8;
-	struct ratelimit_conf rc = {
-		.pps = c->max_packets_per_second,
-		.burst = c->burst_size,
-		.bytes_per_s = s->cap_Bps,
-		.byte_burst = s->cap_Bps / 10 > 65536 ? s->cap_Bps / 10 : 65536,
-		.abuse_after_ns = (int64_t)c->abuse_after_s * BB_NS_PER_S,
-		.ignore_ns = (int64_t)c->ignore_s * BB_NS_PER_S,
-	};
-	s->rl = ratelimit_new(&rc, 4096);
-	if (!s->sessions || !s->rl) {
+	if (!s->sessions) {
 		serve_free(s);
 		return NULL;
 	}
-	s->knocks = knocks;
-	s->rate_limiting = c->enable_rate_limiting;
+	s->knocks = sh->knocks;
+	s->rl = c->enable_rate_limiting ? sh->rl : NULL;
+	s->txcap = sh->txcap;
+	s->rate_limiting = c->enable_rate_limiting && s->rl;
 	wire_nonce_init(&s->nonce, WIRE_DIR_S2C);
 	s->nonce_stride = 2ULL * nworkers;
 	s->nonce_residue = 2ULL * index + 1;
@@ -272,6 +289,9 @@ struct serve *serve_new(const struct srvconf *c, unsigned index,
 	s->max_test_ns = (int64_t)c->max_test_duration_s * BB_NS_PER_S;
 	s->log_failed_knocks = c->log_failed_knocks;
 	s->knock_log.window_ns = clock_mono_ns();
+	s->ban_log.window_ns = clock_mono_ns();
+	s->ban_ns = (int64_t)c->ignore_s * BB_NS_PER_S;
+	s->abuse_ns = (int64_t)c->abuse_after_s * BB_NS_PER_S;
 	return s;
 }
 
@@ -280,7 +300,6 @@ void serve_free(struct serve *s)
 	if (!s)
 		return;
 	session_table_free(s->sessions);
-	ratelimit_free(s->rl);
 	sodium_memzero(s->key, sizeof(s->key));
 	sodium_memzero(s->scratch, sizeof(s->scratch));
 	free(s);
@@ -324,6 +343,12 @@ static int send_msg_to(struct serve *s, const struct session *ss,
 				buf, cap);
 	if (len < 0)
 		return len;
+	/* rule 11: everything the server sends stays under max_total_mbps */
+	if (s->txcap && !ratecap_take(s->txcap, (size_t)len + ip_overhead(to),
+				      clock_mono_ns())) {
+		count(&s->n.tx_capped, 1);
+		return -ENOBUFS;
+	}
 	out->commit(out->ctx, (size_t)len, to, tolen);
 	count(&s->n.tx_packets, 1);
 	count(&s->n.tx_bytes, (uint64_t)len);
@@ -647,9 +672,33 @@ static void dispatch(struct serve *s, struct session *ss,
 
 /* ---- receive path ------------------------------------------------------ */
 
+static void log_ban(struct serve *s, const struct sockaddr *from,
+		    const struct session *ss, int64_t now_ns)
+{
+	count(&s->n.bans, 1);
+	uint32_t suppressed = 0;
+	int ok = srvlog_limit_ok(&s->ban_log, now_ns, KNOCK_LOG_PER_MIN,
+				 &suppressed);
+	if (suppressed)
+		srvlog(SRVLOG_WARN, "%u more bans not logged", suppressed);
+	if (!ok)
+		return;
+	char a[64], cid[2 * WIRE_CLIENT_ID_LEN + 1] = "?";
+	sock_addr_to_text(from, a, sizeof(a));
+	if (ss)
+		sodium_bin2hex(cid, sizeof(cid), ss->client_id,
+			       WIRE_CLIENT_ID_LEN);
+	srvlog(SRVLOG_WARN,
+	       "banned %s%s for %lld s: authenticated packets over the "
+	       "limit for %lld s (client %s)",
+	       a, from->sa_family == AF_INET6 ? "/64" : "",
+	       (long long)(s->ban_ns / BB_NS_PER_S),
+	       (long long)(s->abuse_ns / BB_NS_PER_S), cid);
+}
+
 static int pay_rate(struct serve *s, const struct wire_header *h,
 		    struct session *ss, size_t len, const struct sockaddr *from,
-		    int64_t now_ns)
+		    int64_t now_ns, int *watch)
 {
 	if (!s->rate_limiting)
 		return 0;
@@ -664,11 +713,15 @@ static int pay_rate(struct serve *s, const struct wire_header *h,
 			return -1;
 		}
 	}
-	switch (ratelimit_packet(s->rl, from, now_ns)) {
+	switch (ratelimit_packet_w(s->rl, from, now_ns, watch)) {
 	case RATELIMIT_PASS:
 		return 0;
 	case RATELIMIT_DROP:
 		drop(s, SERVE_DROP_RATE);
+		return -1;
+	case RATELIMIT_BANNED:
+		log_ban(s, from, ss, now_ns);
+		drop(s, SERVE_DROP_IGNORED);
 		return -1;
 	case RATELIMIT_IGNORED:
 	default:
@@ -767,36 +820,29 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 	on_knock(s, ss, &m, len, from, fromlen, out);
 }
 
-void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
-		 const struct sockaddr *from, socklen_t fromlen,
-		 int64_t rx_real_ns, int64_t now_ns,
-		 const struct serve_out *out)
+/* Everything after the rate limit; returns 1 when the packet was
+ * authentic and proven (cookie, or DATA of a validated session). */
+static int input_checked(struct serve *s, const uint8_t *pkt, size_t len,
+			 const struct wire_header *hp, struct session *ss,
+			 const struct sockaddr *from, socklen_t fromlen,
+			 int64_t rx_real_ns, int64_t now_ns,
+			 const struct serve_out *out)
 {
-	struct wire_header h;
-	count(&s->n.rx_packets, 1);
-	count(&s->n.rx_bytes, len);
-	if (wire_peek(pkt, len, &h) < 0) {
-		if (pay_rate(s, NULL, NULL, len, from, now_ns) == 0)
-			drop(s, SERVE_DROP_MALFORMED);
-		return;
-	}
-	struct session *ss = session_find(s->sessions, from, h.client_id);
-	if (pay_rate(s, &h, ss, len, from, now_ns) < 0)
-		return;
+	struct wire_header h = *hp;
 	if (wire_check_dir(&h, WIRE_DIR_C2S, 0) < 0) {
 		drop(s, SERVE_DROP_DIRECTION);
-		return;
+		return 0;
 	}
 	if (!ss) {
 		if (h.type == WIRE_KNOCK)
 			knock_new(s, pkt, len, &h, from, fromlen, now_ns, out);
 		else
 			drop(s, SERVE_DROP_NO_SESSION);
-		return;
+		return 0;
 	}
 	if (h.type == WIRE_THROUGHPUT_DATA && !ss->validated) {
 		drop(s, SERVE_DROP_COOKIE); /* DATA carries no cookie */
-		return;
+		return 0;
 	}
 	uint64_t now_real = (uint64_t)clock_real_ns();
 	int rc = replay_check(&ss->replay, h.nonce_ts, now_real);
@@ -804,7 +850,7 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 		drop(s, rc == -ESTALE ? SERVE_DROP_STALE : SERVE_DROP_REPLAY);
 		if (h.type == WIRE_KNOCK)
 			log_failed_knock(s, from, "stale or replayed", now_ns);
-		return;
+		return 0;
 	}
 	struct wire_header oh;
 	struct wire_msg m;
@@ -814,7 +860,7 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 		if (h.type == WIRE_KNOCK)
 			log_failed_knock(s, from, "authentication failed",
 					 now_ns);
-		return;
+		return 0;
 	}
 	/* Rule 8: a request proves its address with the cookie; a wrong
 	 * or missing one (a key holder forging a source) gets silence and
@@ -824,13 +870,13 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 		if (!m.has_cookie ||
 		    sodium_memcmp(m.cookie, ss->cookie, WIRE_COOKIE_LEN) != 0) {
 			drop(s, SERVE_DROP_COOKIE);
-			return;
+			return 0;
 		}
 		proven = 1;
 	}
 	if (replay_commit(&ss->replay, h.nonce_ts) < 0) {
 		drop(s, SERVE_DROP_REPLAY);
-		return;
+		return 0;
 	}
 	if (m.type == WIRE_KNOCK) {
 		int64_t skew = (int64_t)m.u.knock.unix_time -
@@ -840,16 +886,51 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 			drop(s, SERVE_DROP_STALE);
 			log_failed_knock(s, from, "knock time outside window",
 					 now_ns);
-			return;
+			return 0;
 		}
 		if (claim_knock(s, &h, from, now_real, now_ns) < 0)
-			return;
+			return 0;
 		count(&s->n.knocks_ok, 1);
 	}
-	if (proven && !ss->validated)
+	if (proven && !ss->validated) {
+		/* rule 11: validated sessions are capped per source */
+		if (s->rate_limiting &&
+		    ratelimit_session_add(s->rl, from, now_ns) < 0) {
+			drop(s, SERVE_DROP_FULL);
+			return 0;
+		}
+		((struct sess *)session_priv(ss))->counted = s->rate_limiting;
 		session_validate(s->sessions, ss, now_ns);
+	}
 	session_touch(s->sessions, ss, proven ? from : NULL, fromlen, now_ns);
 	dispatch(s, ss, &m, len, from, fromlen, rx_real_ns, now_ns, out);
+	return proven || (m.type == WIRE_THROUGHPUT_DATA && ss->validated);
+}
+
+void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
+		 const struct sockaddr *from, socklen_t fromlen,
+		 int64_t rx_real_ns, int64_t now_ns,
+		 const struct serve_out *out)
+{
+	struct wire_header h;
+	int watch = 0;
+	count(&s->n.rx_packets, 1);
+	count(&s->n.rx_bytes, len);
+	if (wire_peek(pkt, len, &h) < 0) {
+		if (pay_rate(s, NULL, NULL, len, from, now_ns, &watch) == 0)
+			drop(s, SERVE_DROP_MALFORMED);
+		if (watch)
+			ratelimit_note(s->rl, from, 0, now_ns);
+		return;
+	}
+	struct session *ss = session_find(s->sessions, from, h.client_id);
+	if (pay_rate(s, &h, ss, len, from, now_ns, &watch) < 0)
+		return;
+	int proven = input_checked(s, pkt, len, &h, ss, from, fromlen,
+				   rx_real_ns, now_ns, out);
+	/* over-limit streaks: was what got through authentic? (rule 11) */
+	if (watch)
+		ratelimit_note(s->rl, from, proven, now_ns);
 }
 
 /* ---- download streams --------------------------------------------------- */
@@ -932,6 +1013,8 @@ void serve_stats(const struct serve *s, struct serve_stats *o)
 	o->knocks_failed = LD(knocks_failed);
 	o->sessions_created = LD(created);
 	o->sessions_evicted = LD(evicted);
+	o->bans = LD(bans);
+	o->tx_capped = LD(tx_capped);
 	o->sessions = LD(sessions);
 	o->streams = LD(streams);
 	for (int i = 0; i < SERVE_DROP_NREASONS; i++)

@@ -170,11 +170,13 @@ static void cl_knocked(struct serve *s, struct cl *c, int64_t now)
 }
 
 static struct knockcache *kc;
+static struct serve_shared sh;
 
 static struct serve *engine(size_t max_sessions)
 {
 	kc = knockcache_new(1024, (uint64_t)clock_real_ns() - 10 * S);
-	struct serve *s = serve_new(&conf, 0, 1, max_sessions, kc);
+	sh = (struct serve_shared){ kc, NULL, NULL };
+	struct serve *s = serve_new(&conf, 0, 1, max_sessions, &sh);
 	assert_non_null(s);
 	cap.n = 0;
 	return s;
@@ -370,7 +372,8 @@ static void test_knock_replay_after_restart(void **state)
 	engine_free(s);
 	/* the new server started after the knock was sealed */
 	kc = knockcache_new(1024, (uint64_t)clock_real_ns() + 1);
-	s = serve_new(&conf, 0, 1, 8, kc);
+	sh.knocks = kc;
+	s = serve_new(&conf, 0, 1, 8, &sh);
 	cap.n = 0;
 	struct cl v;
 	cl_init(&v, "198.18.0.99", 6000);
