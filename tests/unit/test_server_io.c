@@ -785,6 +785,33 @@ static void test_cookie_required(void **state)
 	bbclient_free(c);
 }
 
+/* SIGHUP reloads the limits and never stops the server (it used to). */
+static void test_sighup_survives(void **state)
+{
+	NEED_SERVER();
+	assert_int_equal(kill(g.pid, SIGHUP), 0);
+	int found = 0;
+	for (int i = 0; i < 200 && !found; i++) {
+		sleep_ms(10);
+		char line[512];
+		FILE *f = fopen(g.log, "r");
+		while (f && fgets(line, sizeof(line), f))
+			found |=
+				strstr(line, "SIGHUP: reloaded limits") != NULL;
+		if (f)
+			fclose(f);
+	}
+	assert_true(found);
+	assert_int_equal(waitpid(g.pid, NULL, WNOHANG), 0); /* alive */
+	struct bbclient *c = knocked("127.0.0.9");
+	struct wire_msg e = { .type = WIRE_ECHO_REQUEST }, r;
+	e.u.echo_request.seq = 3;
+	assert_true(bbclient_send(c, &e, 0) > 0);
+	assert_int_equal(bbclient_recv(c, &r, NULL, 2000), 0);
+	assert_int_equal(r.type, WIRE_ECHO_REPLY);
+	bbclient_free(c);
+}
+
 static void test_sigterm_exit_0(void **state)
 {
 	NEED_SERVER();
@@ -828,6 +855,7 @@ int main(void)
 		cmocka_unit_test(test_silence),
 		cmocka_unit_test(test_cookie_required),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_sighup_survives),
 		cmocka_unit_test(test_sigterm_exit_0),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
