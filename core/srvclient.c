@@ -10,6 +10,12 @@
  * While UP a refresh KNOCK goes out half-way to valid_until, so a session
  * that carries no traffic never lapses on the server.  Replies are checked
  * in the protocol's order and only authentic ones move any state.
+ *
+ * Revision 2 (PROTOCOL.md rule 8): the cookie of the latest KNOCK_ACK goes
+ * on every request that carries one (srvclient_seal adds it, so callers
+ * build requests as before); a KNOCK is padded by the cookie's length so
+ * the server's ACK, never larger than the KNOCK, has room for it.  An ACK
+ * without a cookie (a revision-1 server) means requests go without one.
  */
 #include "core/srvclient.h"
 
@@ -34,6 +40,8 @@ struct srvclient {
 	struct wire_nonce nonce;
 	struct replay_window replay;
 	enum srvclient_state state;
+	uint8_t cookie[WIRE_COOKIE_LEN];
+	int have_cookie;
 	unsigned unanswered, sessions;
 	int64_t backoff_ns;
 	int64_t next_knock;    /* monotonic; INT64_MAX = none due */
@@ -87,7 +95,24 @@ int srvclient_seal(struct srvclient *sc, const struct wire_msg *m,
 	uint64_t n = wire_nonce_next(&sc->nonce, (uint64_t)now_real);
 	if (!n)
 		return -EOVERFLOW;
+	if (sc->have_cookie && !m->has_cookie &&
+	    wire_type_has_cookie(m->type) && m->type != WIRE_KNOCK_ACK) {
+		struct wire_msg c = *m;
+		c.has_cookie = 1;
+		memcpy(c.cookie, sc->cookie, WIRE_COOKIE_LEN);
+		return wire_seal(sc->key, sc->cid, n, &c, NULL, pad_len, buf,
+				 cap);
+	}
 	return wire_seal(sc->key, sc->cid, n, m, NULL, pad_len, buf, cap);
+}
+
+int srvclient_cookie(const struct srvclient *sc,
+		     uint8_t out[static WIRE_COOKIE_LEN])
+{
+	if (!sc->have_cookie)
+		return -ENOENT;
+	memcpy(out, sc->cookie, WIRE_COOKIE_LEN);
+	return 0;
 }
 
 /* Back to knocking now (the session stopped answering). */
@@ -111,7 +136,7 @@ int srvclient_tick(struct srvclient *sc, int64_t now_mono, int64_t now_real,
 		return 0;
 	struct wire_msg k = { .type = WIRE_KNOCK };
 	k.u.knock.unix_time = (uint64_t)(now_real / BB_NS_PER_S);
-	int len = srvclient_seal(sc, &k, now_real, 0, buf, cap);
+	int len = srvclient_seal(sc, &k, now_real, WIRE_COOKIE_LEN, buf, cap);
 	if (len < 0)
 		return len;
 	if (sc->state == SRVCLIENT_UP) {
@@ -176,6 +201,9 @@ int srvclient_open(struct srvclient *sc, const uint8_t *pkt, size_t len,
 		return 0;
 	if (sc->state != SRVCLIENT_UP)
 		sc->sessions++;
+	sc->have_cookie = m->has_cookie;
+	if (m->has_cookie)
+		memcpy(sc->cookie, m->cookie, WIRE_COOKIE_LEN);
 	sc->state = SRVCLIENT_UP;
 	sc->unanswered = 0;
 	sc->backoff_ns = SRVCLIENT_KNOCK_MIN_NS;

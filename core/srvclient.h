@@ -56,9 +56,13 @@ int64_t srvclient_next_ns(const struct srvclient *sc);
 /* A request that expects an answer went out at now_mono (liveness). */
 void srvclient_note_request(struct srvclient *sc, int64_t now_mono);
 /* Seal m with a fresh even nonce and pad_len random bytes (0 for DATA);
- * datagram length or -errno. */
+ * a request that carries a cookie gets the session's (from the last
+ * KNOCK_ACK) unless m has one already.  Datagram length or -errno. */
 int srvclient_seal(struct srvclient *sc, const struct wire_msg *m,
 		   int64_t now_real, size_t pad_len, uint8_t *buf, size_t cap);
+/* The cookie of the current session: 0, or -ENOENT before an ACK with one. */
+int srvclient_cookie(const struct srvclient *sc,
+		     uint8_t out[static WIRE_COOKIE_LEN]);
 /* Open one received datagram.  1: a KNOCK_ACK, consumed here (session up);
  * 0: an authentic message for the caller in m (DATA payloads point into
  * the handle's scratch until the next call); -errno: dropped. */

@@ -25,6 +25,7 @@
  *
  *  KNOCK              0 unix_time u64                                  (8)
  *  KNOCK_ACK          0 session_id u32, 4 valid_until u32              (8)
+ *                     rev 2: 8 cookie[16]                              (+16)
  *  ECHO_REQUEST       0 seq u32, 4 client_send_ns_low u32, 8 token u64 (16)
  *  ECHO_REPLY         0 seq, 4 client_send_ns_low, 8 token u64,
  *                     16 server_rx_ns u64, 24 server_tx_ns u64         (32)
@@ -41,6 +42,15 @@
  *  BUFFERBLOAT_START  0 test_id, 4 kind u8 (1..3), 5 reserved[3] = 0   (8)
  *  BUFFERBLOAT_END    0 test_id                                        (4)
  *  ERROR              0 code u8, 1 message UTF-8... (to the end)       (1+)
+ *
+ * Revision 2: every request except THROUGHPUT_DATA (ECHO_REQUEST,
+ * THROUGHPUT_START, THROUGHPUT_END, DOWNLOAD_REQUEST, BUFFERBLOAT_START,
+ * BUFFERBLOAT_END) carries cookie[16] right after its fixed fields, as
+ * KNOCK_ACK does; padding follows it.
+ *
+ * Size limit (rule 12): a datagram longer than header + fixed fields +
+ * cookie + extensions + 255 pad + tag is refused by wire_peek, before the
+ * AEAD; only DATA and ERROR may reach the 65 507-byte datagram maximum.
  *
  * DATA and ERROR run to the end of the plaintext, so they are sealed without
  * padding.  An extension is read whenever the plaintext is long enough to
@@ -60,22 +70,28 @@ static const struct {
 	uint8_t dir;
 	uint8_t fixed;	    /* bytes of fixed fields */
 	uint8_t open_ended; /* last field runs to the end: no padding */
+	uint8_t cookie;	    /* revision 2 cookie after the fixed fields */
+	uint8_t ext;	    /* bytes of extensions after fixed fields */
 	const char *name;
 } wire_types[] = {
-	{ WIRE_KNOCK, WIRE_DIR_C2S, 8, 0, "KNOCK" },
-	{ WIRE_KNOCK_ACK, WIRE_DIR_S2C, 8, 0, "KNOCK_ACK" },
-	{ WIRE_ECHO_REQUEST, WIRE_DIR_C2S, 16, 0, "ECHO_REQUEST" },
-	{ WIRE_ECHO_REPLY, WIRE_DIR_S2C, 32, 0, "ECHO_REPLY" },
-	{ WIRE_THROUGHPUT_START, WIRE_DIR_C2S, 12, 0, "THROUGHPUT_START" },
-	{ WIRE_THROUGHPUT_DATA, WIRE_DIR_C2S, 8, 1, "THROUGHPUT_DATA" },
-	{ WIRE_THROUGHPUT_END, WIRE_DIR_C2S, 8, 0, "THROUGHPUT_END" },
-	{ WIRE_THROUGHPUT_STATS, WIRE_DIR_S2C, 24, 0, "THROUGHPUT_STATS" },
-	{ WIRE_DOWNLOAD_REQUEST, WIRE_DIR_C2S, 12, 0, "DOWNLOAD_REQUEST" },
-	{ WIRE_DOWNLOAD_DATA, WIRE_DIR_S2C, 8, 1, "DOWNLOAD_DATA" },
-	{ WIRE_DOWNLOAD_END, WIRE_DIR_S2C, 8, 0, "DOWNLOAD_END" },
-	{ WIRE_BUFFERBLOAT_START, WIRE_DIR_C2S, 8, 0, "BUFFERBLOAT_START" },
-	{ WIRE_BUFFERBLOAT_END, WIRE_DIR_C2S, 4, 0, "BUFFERBLOAT_END" },
-	{ WIRE_ERROR, WIRE_DIR_S2C, 1, 1, "ERROR" },
+	{ WIRE_KNOCK, WIRE_DIR_C2S, 8, 0, 0, 0, "KNOCK" },
+	{ WIRE_KNOCK_ACK, WIRE_DIR_S2C, 8, 0, 1, 0, "KNOCK_ACK" },
+	{ WIRE_ECHO_REQUEST, WIRE_DIR_C2S, 16, 0, 1, 0, "ECHO_REQUEST" },
+	{ WIRE_ECHO_REPLY, WIRE_DIR_S2C, 32, 0, 0, 8, "ECHO_REPLY" },
+	{ WIRE_THROUGHPUT_START, WIRE_DIR_C2S, 12, 0, 1, 0,
+	  "THROUGHPUT_START" },
+	{ WIRE_THROUGHPUT_DATA, WIRE_DIR_C2S, 8, 1, 0, 0, "THROUGHPUT_DATA" },
+	{ WIRE_THROUGHPUT_END, WIRE_DIR_C2S, 8, 0, 1, 0, "THROUGHPUT_END" },
+	{ WIRE_THROUGHPUT_STATS, WIRE_DIR_S2C, 24, 0, 0, 0,
+	  "THROUGHPUT_STATS" },
+	{ WIRE_DOWNLOAD_REQUEST, WIRE_DIR_C2S, 12, 0, 1, 0,
+	  "DOWNLOAD_REQUEST" },
+	{ WIRE_DOWNLOAD_DATA, WIRE_DIR_S2C, 8, 1, 0, 0, "DOWNLOAD_DATA" },
+	{ WIRE_DOWNLOAD_END, WIRE_DIR_S2C, 8, 0, 0, 4, "DOWNLOAD_END" },
+	{ WIRE_BUFFERBLOAT_START, WIRE_DIR_C2S, 8, 0, 1, 0,
+	  "BUFFERBLOAT_START" },
+	{ WIRE_BUFFERBLOAT_END, WIRE_DIR_C2S, 4, 0, 1, 0, "BUFFERBLOAT_END" },
+	{ WIRE_ERROR, WIRE_DIR_S2C, 1, 1, 0, 0, "ERROR" },
 };
 
 #define WIRE_NTYPES   (sizeof(wire_types) / sizeof(wire_types[0]))
@@ -156,6 +172,26 @@ int wire_fixed_len(uint8_t type)
 	return i < 0 ? -EINVAL : wire_types[i].fixed;
 }
 
+int wire_type_has_cookie(uint8_t type)
+{
+	int i = wire_type_index(type);
+
+	return i < 0 ? 0 : wire_types[i].cookie;
+}
+
+int wire_max_len(uint8_t type)
+{
+	int i = wire_type_index(type);
+
+	if (i < 0)
+		return -EINVAL;
+	if (wire_types[i].open_ended)
+		return WIRE_MAX_DATAGRAM;
+	return WIRE_MIN_PACKET + wire_types[i].fixed +
+	       (wire_types[i].cookie ? WIRE_COOKIE_LEN : 0) +
+	       wire_types[i].ext + WIRE_MAX_PAD;
+}
+
 /* ---- plaintext encode/decode --------------------------------------------- */
 
 /* Bytes wire_encode will write for m, or -errno. */
@@ -167,6 +203,11 @@ static long wire_plain_len(const struct wire_msg *m)
 	if (i < 0)
 		return -EINVAL;
 	n = wire_types[i].fixed;
+	if (m->has_cookie) {
+		if (!wire_types[i].cookie)
+			return -EINVAL;
+		n += WIRE_COOKIE_LEN;
+	}
 	switch (m->type) {
 	case WIRE_ECHO_REPLY:
 		if (m->u.echo_reply.has_ext)
@@ -296,6 +337,9 @@ int wire_encode(const struct wire_msg *m, uint8_t *out, size_t cap)
 		memcpy(out + 1, m->u.error.message, (size_t)n - 1);
 		break;
 	}
+	if (m->has_cookie) /* only types without extensions carry one */
+		memcpy(out + wire_types[wire_type_index(m->type)].fixed,
+		       m->cookie, WIRE_COOKIE_LEN);
 	return (int)n;
 }
 
@@ -406,6 +450,11 @@ int wire_decode(uint8_t type, const uint8_t *pt, size_t len,
 		break;
 	}
 	}
+	if (wire_types[i].cookie &&
+	    len >= (size_t)wire_types[i].fixed + WIRE_COOKIE_LEN) {
+		m.has_cookie = 1;
+		memcpy(m.cookie, pt + wire_types[i].fixed, WIRE_COOKIE_LEN);
+	}
 	*out = m;
 	return 0;
 }
@@ -435,6 +484,8 @@ int wire_peek(const uint8_t *pkt, size_t len, struct wire_header *h)
 		return -EBADMSG;
 	if (wire_type_index(pkt[5]) < 0)
 		return -EBADMSG;
+	if (len > (size_t)wire_max_len(pkt[5]))
+		return -EMSGSIZE;
 	if (h) {
 		h->magic = WIRE_MAGIC;
 		h->version = pkt[4];

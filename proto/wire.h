@@ -29,6 +29,7 @@
 #define WIRE_MAX_PLAIN	   (WIRE_MAX_DATAGRAM - WIRE_MIN_PACKET)
 #define WIRE_DATA_HDR_LEN  8   /* test_id + chunk_seq before data */
 #define WIRE_ERROR_MSG_MAX 128 /* message buffer incl. NUL */
+#define WIRE_COOKIE_LEN	   16  /* revision 2: return-routability cookie */
 
 enum wire_type {
 	WIRE_KNOCK = 0x01,
@@ -89,9 +90,15 @@ struct wire_data {
 	size_t data_len;
 };
 
-/* A decoded packet: type plus that type's fields (host byte order). */
+/* A decoded packet: type plus that type's fields (host byte order).
+ * Revision 2 (PROTOCOL.md rule 8): KNOCK_ACK and every request but
+ * THROUGHPUT_DATA carry a cookie right after their fixed fields; sealed when
+ * has_cookie (-EINVAL on a type without one), set on decode when the
+ * plaintext is long enough to hold it. */
 struct wire_msg {
 	uint8_t type; /* enum wire_type */
+	uint8_t has_cookie;
+	uint8_t cookie[WIRE_COOKIE_LEN];
 	union {
 		struct {
 			uint64_t unix_time; /* seconds */
@@ -176,6 +183,12 @@ const char *wire_type_name(uint8_t type);
 int wire_type_dir(uint8_t type);
 /* Bytes of a type's fixed fields (the minimum plaintext), or -EINVAL. */
 int wire_fixed_len(uint8_t type);
+/* 1 when a type carries the revision-2 cookie after its fixed fields. */
+int wire_type_has_cookie(uint8_t type);
+/* Largest datagram of a type anyone following PROTOCOL.md sends: header,
+ * fixed fields, cookie, extensions, 255 pad bytes and tag; WIRE_MAX_DATAGRAM
+ * for DATA and ERROR.  -EINVAL for an unknown type (rule 12). */
+int wire_max_len(uint8_t type);
 
 /* Plaintext of m's fields (no padding) into out; length or -errno
  * (-EINVAL bad field or type, -ENOBUFS cap too small, -EMSGSIZE too big). */
@@ -186,7 +199,8 @@ int wire_decode(uint8_t type, const uint8_t *pt, size_t len,
 		struct wire_msg *m);
 
 /* Header checks without the key: size bounds, magic, version, len field ==
- * datagram size - 24, known type.  0, -EMSGSIZE, -EBADMSG or
+ * datagram size - 24, known type, no longer than wire_max_len(type) (so an
+ * oversized packet costs no AEAD work).  0, -EMSGSIZE, -EBADMSG or
  * -EPROTONOSUPPORT (version); h may be NULL, else written on success. */
 int wire_peek(const uint8_t *pkt, size_t len, struct wire_header *h);
 /* Receiver policy before the AEAD: type must flow in `expect` direction and,

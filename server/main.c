@@ -33,6 +33,10 @@ struct server {
 	struct worker *w[MAX_WORKERS];
 	unsigned n;
 	struct knockcache *knocks;
+	struct ratelimit *rl;
+	struct ratecap txcap;
+	struct serve_shared sh;
+	const char *conf_path; /* for SIGHUP; NULL = built-in defaults */
 	struct serve_stats last;
 	int64_t last_ns;
 };
@@ -66,6 +70,8 @@ static void sum_stats(const struct server *sv, struct serve_stats *t)
 		t->knocks_failed += s.knocks_failed;
 		t->sessions_created += s.sessions_created;
 		t->sessions_evicted += s.sessions_evicted;
+		t->bans += s.bans;
+		t->tx_capped += s.tx_capped;
 		t->sessions += s.sessions;
 		t->streams += s.streams;
 		for (int k = 0; k < SERVE_DROP_NREASONS; k++)
@@ -94,16 +100,54 @@ static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
 	}
 	srvlog(SRVLOG_INFO,
 	       "stats: sessions=%llu streams=%llu rx=%.0f pkt/s tx=%.0f pkt/s "
-	       "knocks ok=%llu failed=%llu drops:%s",
+	       "sent=%.1f Mbit/s knocks ok=%llu failed=%llu bans=%llu "
+	       "capped=%llu drops:%s",
 	       (unsigned long long)now.sessions,
 	       (unsigned long long)now.streams,
 	       (double)(now.rx_packets - sv->last.rx_packets) / dt,
 	       (double)(now.tx_packets - sv->last.tx_packets) / dt,
+	       (double)(now.tx_bytes - sv->last.tx_bytes) * 8 / 1e6 / dt,
 	       (unsigned long long)(now.knocks_ok - sv->last.knocks_ok),
 	       (unsigned long long)(now.knocks_failed - sv->last.knocks_failed),
+	       (unsigned long long)(now.bans - sv->last.bans),
+	       (unsigned long long)(now.tx_capped - sv->last.tx_capped),
 	       drops[0] ? drops : " none");
 	sv->last = now;
 	sv->last_ns = ns;
+}
+
+/* SIGHUP: read the configuration again and apply its limits (packet and
+ * byte rates, bursts, session caps, max_total_mbps) to the running
+ * limiter.  A broken file is logged and changes nothing; the server never
+ * stops on SIGHUP.  Keys, addresses and worker counts need a restart. */
+static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct server *sv = w->data;
+	static struct srvconf c;
+	char err[512];
+	srvconf_defaults(&c);
+	if (sv->conf_path &&
+	    srvconf_load(&c, sv->conf_path, err, sizeof(err)) < 0) {
+		srvlog(SRVLOG_ERROR, "SIGHUP: %s; keeping the running settings",
+		       err);
+		srvconf_wipe(&c);
+		return;
+	}
+	srvconf_wipe(&c); /* only the limits are used */
+	struct ratelimit_conf rc;
+	serve_ratelimit_conf(&c, &rc);
+	ratelimit_set_conf(sv->rl, &rc);
+	double total = c.max_total_mbps * 1e6 / 8;
+	ratecap_init(&sv->txcap, total,
+		     total / 10 > 262144 ? total / 10 : 262144);
+	srvlog(SRVLOG_INFO,
+	       "SIGHUP: reloaded limits from %s: %.0f packets/s (burst %d), "
+	       "%.0f Mbit/s per source, %.0f Mbit/s in total, %d sessions "
+	       "per address, %d per IPv6 /64",
+	       sv->conf_path ? sv->conf_path : "built-in defaults",
+	       c.max_packets_per_second, c.burst_size, c.max_bandwidth_mbps,
+	       c.max_total_mbps, c.max_sessions_per_source,
+	       c.max_sessions_per_prefix);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
@@ -191,14 +235,25 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 	}
 	unsigned n = worker_count(c);
 	size_t per = ((size_t)c->max_concurrent_clients + n - 1) / n;
-	sv->knocks = knockcache_new(4096);
-	if (!sv->knocks) {
+	/* 64 Ki claims (1 MiB): about 1000 authentic knocks a second
+	 * before new ones are refused (rule 9) */
+	sv->knocks = knockcache_new(65536, (uint64_t)clock_real_ns());
+	/* one limiter for every worker: limits hold per source, not per
+	 * worker (rule 11); 64 Ki sources in 64 stripes */
+	struct ratelimit_conf rlc;
+	serve_ratelimit_conf(c, &rlc);
+	sv->rl = ratelimit_new(&rlc, 65536);
+	double total = c->max_total_mbps * 1e6 / 8;
+	ratecap_init(&sv->txcap, total,
+		     total / 10 > 262144 ? total / 10 : 262144);
+	sv->sh = (struct serve_shared){ sv->knocks, sv->rl, &sv->txcap };
+	if (!sv->knocks || !sv->rl) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < n; i++) {
 		sv->w[i] =
-			worker_new(c, i, n, per, sv->knocks,
+			worker_new(c, i, n, per, &sv->sh,
 				   (struct sockaddr *)&addr, alen, err, errlen);
 		if (!sv->w[i])
 			return -EADDRNOTAVAIL;
@@ -238,6 +293,8 @@ static void stop_workers(struct server *sv)
 	sv->n = 0;
 	knockcache_free(sv->knocks);
 	sv->knocks = NULL;
+	ratelimit_free(sv->rl);
+	sv->rl = NULL;
 }
 
 int main(int argc, char **argv)
@@ -286,12 +343,16 @@ int main(int argc, char **argv)
 	}
 	srvconf_wipe(&c); /* the workers hold their own copies */
 
-	ev_signal sigterm, sigint;
+	ev_signal sigterm, sigint, sighup;
 	ev_timer stats;
 	ev_signal_init(&sigterm, on_signal, SIGTERM);
 	ev_signal_init(&sigint, on_signal, SIGINT);
 	ev_signal_start(loop, &sigterm);
 	ev_signal_start(loop, &sigint);
+	sv.conf_path = conf;
+	ev_signal_init(&sighup, on_hup, SIGHUP);
+	sighup.data = &sv;
+	ev_signal_start(loop, &sighup);
 	sv.last_ns = clock_mono_ns();
 	if (c.stats_interval_s > 0) {
 		ev_timer_init(&stats, on_stats, c.stats_interval_s,

@@ -1,18 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-source-address rate limits (PROTOCOL.md hardening rule 5): a token
- * bucket of packets (rate + burst) that every datagram pays into before any
- * cryptography, two token buckets of bytes of the same size, one that
+ * Per-source rate limits shared by every worker (PROTOCOL.md rules 5 and
+ * 11): a token bucket of packets (rate + burst) that every datagram pays
+ * into before any cryptography, two token buckets of bytes, one that
  * upload data pays into and one that download streams pay into (so a
- * download at the cap never starves a concurrent upload), and a penalty box: an
- * address that stays over its packet limit for abuse_after_ns without a break
- * of a second is ignored for ignore_ns (5 minutes by default).  The address
- * table is bounded (least recently seen address forgotten first).  Time is
- * injected (monotonic ns); one limiter per worker, not thread-safe.
+ * download at the cap never starves a concurrent upload), a count of the
+ * source's validated sessions, and a penalty box.
+ *
+ * A source is an IPv4 address or an IPv6 /64 (a host owns a /64; limiting
+ * per /128 let 256 addresses of one /64 through); sessions are counted per
+ * IPv4 address, IPv6 address and IPv6 /64.
+ *
+ * Forged sources cannot be turned against a client: over the limit only
+ * means dropped.  The penalty box (ignore_ns, 5 minutes) is reached only
+ * by *authenticated* abuse: the source stayed over its packet limit for
+ * abuse_after_ns, and every packet that passed during that streak and was
+ * reported with ratelimit_note was proven (authentic and carrying its
+ * session's cookie).  One unproven packet in the streak -- garbage or a
+ * forged source mixed in -- and the streak cannot end in a ban.
+ *
+ * The table is bounded; an entry is forgotten only when it is at rest (its
+ * buckets refilled, no sessions, not penalised): a penalised source is
+ * never forgotten early.  When no entry can be freed, new sources share
+ * one overflow bucket per stripe (never penalised).
+ *
+ * Thread-safe and lock-light: the table is split into stripes by a keyed
+ * hash of the source, each with its own mutex, so workers contend only
+ * when two sources share a stripe at the same instant.  Time is injected
+ * (monotonic ns).
  */
 #ifndef BB_RATELIMIT_H
 #define BB_RATELIMIT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -29,12 +49,15 @@ struct ratelimit_conf {
 	double byte_burst;	/* byte bucket depth */
 	int64_t abuse_after_ns; /* over the limit this long = abuse */
 	int64_t ignore_ns;	/* abuse is ignored this long */
+	unsigned max_sessions_per_source; /* 0 = no cap */
+	unsigned max_sessions_per_prefix; /* per IPv6 /64; 0 = no cap */
 };
 
 enum ratelimit_verdict {
 	RATELIMIT_PASS = 0,
 	RATELIMIT_DROP = 1,    /* over the limit: drop this packet */
-	RATELIMIT_IGNORED = 2, /* address in the penalty box */
+	RATELIMIT_IGNORED = 2, /* source in the penalty box */
+	RATELIMIT_BANNED = 3,  /* put in the penalty box by this packet */
 };
 
 /* Which byte bucket: data the address sends us, or data we stream to it. */
@@ -43,15 +66,26 @@ enum ratelimit_dir {
 	RATELIMIT_DOWN = 1, /* server -> client (download streams) */
 };
 
-/* A limiter remembering up to max_addrs addresses; NULL on out of memory. */
+/* A limiter remembering up to max_addrs sources; NULL on out of memory. */
 struct ratelimit *ratelimit_new(const struct ratelimit_conf *c,
 				size_t max_addrs);
 /* Free it (NULL is fine). */
 void ratelimit_free(struct ratelimit *rl);
-/* One datagram from address a (port ignored) at now_ns: pay one token. */
+/* New limits (SIGHUP); buckets keep their fill.  Thread-safe. */
+void ratelimit_set_conf(struct ratelimit *rl, const struct ratelimit_conf *c);
+/* One datagram from a (port ignored) at now_ns: pay one token.  *watch
+ * (may be NULL) is set when the source is in an over-limit streak: then
+ * report the packet's outcome with ratelimit_note. */
+enum ratelimit_verdict ratelimit_packet_w(struct ratelimit *rl,
+					  const struct sockaddr *a,
+					  int64_t now_ns, int *watch);
 enum ratelimit_verdict ratelimit_packet(struct ratelimit *rl,
 					const struct sockaddr *a,
 					int64_t now_ns);
+/* A packet from a that passed the limit was (proven = 1) or was not
+ * authentic and address-proven. */
+void ratelimit_note(struct ratelimit *rl, const struct sockaddr *a, int proven,
+		    int64_t now_ns);
 /* Take n bytes from a's byte bucket for direction dir: 1 taken, 0 not
  * enough (nothing taken).  Always 1 when bytes_per_s is unlimited. */
 int ratelimit_bytes(struct ratelimit *rl, const struct sockaddr *a,
@@ -59,7 +93,24 @@ int ratelimit_bytes(struct ratelimit *rl, const struct sockaddr *a,
 /* 1 when a is in the penalty box at now_ns. */
 int ratelimit_is_ignored(struct ratelimit *rl, const struct sockaddr *a,
 			 int64_t now_ns);
-/* Addresses currently remembered. */
-size_t ratelimit_count(const struct ratelimit *rl);
+/* One more validated session from a: 0, or -EUSERS when a (or its IPv6
+ * /64) already has its cap.  ratelimit_session_del undoes it. */
+int ratelimit_session_add(struct ratelimit *rl, const struct sockaddr *a,
+			  int64_t now_ns);
+void ratelimit_session_del(struct ratelimit *rl, const struct sockaddr *a);
+/* Sources currently remembered. */
+size_t ratelimit_count(struct ratelimit *rl);
+
+/* A global cap on bytes sent (rate_limiting.max_total_mbps), lock-free
+ * (GCRA on one atomic), shared by all workers. */
+struct ratecap {
+	_Atomic int64_t tat;	  /* theoretical arrival time, ns */
+	_Atomic int64_t ps_per_b; /* picoseconds per byte, 0 = no cap */
+	_Atomic int64_t burst_ns;
+};
+/* bytes_per_s <= 0: no cap.  burst: bytes that may leave at once. */
+void ratecap_init(struct ratecap *c, double bytes_per_s, double burst);
+/* Take n bytes at now_ns: 1 taken, 0 over the cap (nothing taken). */
+int ratecap_take(struct ratecap *c, size_t n, int64_t now_ns);
 
 #endif

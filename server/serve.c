@@ -3,15 +3,28 @@
  * Protocol engine (see serve.h).  Receive path, cheapest check first, so a
  * scanner costs a header check and never gets a byte back:
  *
- *   wire_peek      bad header            -> rate-limit bookkeeping, drop
+ *   wire_peek      bad header, or longer than its type allows (rule 12)
+ *                                        -> rate-limit bookkeeping, drop
  *   rate limiter   over the limit        -> drop (THROUGHPUT_DATA of a
  *                                           running upload pays bytes
  *                                           instead of a packet token)
  *   wire_check_dir server->client type   -> drop
  *   session_find   none and not a KNOCK  -> drop (no AEAD spent)
+ *                  DATA, not validated   -> drop (no AEAD spent)
  *   replay_check   stale or seen nonce   -> drop
  *   wire_open      forged / wrong key    -> drop
+ *   cookie         a request without the session's cookie -> drop
  *   replay_commit, session_touch, handler
+ *
+ * Return routability (PROTOCOL.md rule 8): a KNOCK opens a *pending*
+ * session and is answered with a KNOCK_ACK carrying the session's random
+ * cookie, sent to the knock's source and never larger than the knock.
+ * Every other request must carry that cookie; the first that does
+ * validates the session, and only then can it start anything.  So a
+ * forged source gets at most one KNOCK_ACK per knock, and a key holder
+ * cannot aim a stream at an address whose traffic it cannot read.  Only
+ * packets that proved their address (a cookie) move the session's reply
+ * port; DATA, which carries none, is accepted only in a validated session.
  *
  * A KNOCK without a session is also checked against the replay windows of
  * the client id's sessions at other addresses (before the AEAD) and every
@@ -77,6 +90,9 @@
 #define UPLOAD_RAMP_NS	  (200 * 1000000LL) /* longest ramp excluded */
 #define UPLOAD_CP	  128		    /* ramp checkpoints ... */
 #define UPLOAD_CP_NS	  (2 * 1000000LL)   /* ... at most one per 2 ms */
+/* A pending session (cookie not yet seen) is forgotten this soon: a real
+ * client sends its first request one round trip after the ACK. */
+#define PENDING_NS (30 * 1000000000LL)
 
 static const uint8_t zeros[WIRE_MAX_DATAGRAM]; /* download payload */
 
@@ -119,11 +135,13 @@ struct sess {
 	int bloat_kind;
 	struct sess *snext, *sprev; /* streaming list */
 	int streaming;
+	int counted; /* holds a session of its source in the limiter */
 };
 
 struct counters {
 	_Atomic uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	_Atomic uint64_t knocks_ok, knocks_failed, created, evicted;
+	_Atomic uint64_t bans, tx_capped;
 	_Atomic uint64_t sessions, streams;
 	_Atomic uint64_t drop[SERVE_DROP_NREASONS];
 };
@@ -131,7 +149,10 @@ struct counters {
 struct serve {
 	uint8_t key[WIRE_KEY_LEN];
 	struct session_table *sessions;
-	struct ratelimit *rl;
+	struct ratelimit *rl;  /* shared, not owned */
+	struct ratecap *txcap; /* shared, not owned */
+	struct srvlog_limit ban_log;
+	int64_t ban_ns, abuse_ns; /* for the ban log line */
 	int rate_limiting;
 	struct wire_nonce nonce;
 	uint64_t nonce_stride, nonce_residue;
@@ -160,8 +181,8 @@ static void drop(struct serve *s, enum serve_drop why)
 }
 
 static const char *const drop_names[SERVE_DROP_NREASONS] = {
-	"rate",	 "ignored", "malformed", "direction",  "no_session",
-	"stale", "replay",  "auth",	 "unexpected",
+	"rate",	  "ignored", "malformed",  "direction", "no_session", "stale",
+	"replay", "auth",    "unexpected", "cookie",	"full",
 };
 
 const char *serve_drop_name(enum serve_drop why)
@@ -209,17 +230,36 @@ static void stream_link(struct serve *s, struct sess *p)
 static void on_remove(struct session *ss, enum session_end why, void *ctx)
 {
 	struct serve *s = ctx;
-	stream_unlink(s, session_priv(ss));
+	struct sess *p = session_priv(ss);
+	if (p->counted && s->rl)
+		ratelimit_session_del(s->rl, (struct sockaddr *)&ss->addr);
+	stream_unlink(s, p);
 	count(&s->n.sessions, (uint64_t)-1);
 	if (why == SESSION_EVICTED)
 		count(&s->n.evicted, 1);
 }
 
+void serve_ratelimit_conf(const struct srvconf *c, struct ratelimit_conf *rc)
+{
+	double cap = c->max_bandwidth_mbps * 1e6 / 8;
+	*rc = (struct ratelimit_conf){
+		.pps = c->max_packets_per_second,
+		.burst = c->burst_size,
+		.bytes_per_s = cap,
+		.byte_burst = cap / 10 > 65536 ? cap / 10 : 65536,
+		.abuse_after_ns = (int64_t)c->abuse_after_s * BB_NS_PER_S,
+		.ignore_ns = (int64_t)c->ignore_s * BB_NS_PER_S,
+		.max_sessions_per_source = (unsigned)c->max_sessions_per_source,
+		.max_sessions_per_prefix = (unsigned)c->max_sessions_per_prefix,
+	};
+}
+
 struct serve *serve_new(const struct srvconf *c, unsigned index,
 			unsigned nworkers, size_t max_sessions,
-			struct knockcache *knocks)
+			const struct serve_shared *sh)
 {
-	if (!c->have_key || nworkers == 0 || index >= nworkers || !knocks)
+	if (!c->have_key || nworkers == 0 || index >= nworkers || !sh ||
+	    !sh->knocks)
 		return NULL;
 	struct serve *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -227,24 +267,17 @@ struct serve *serve_new(const struct srvconf *c, unsigned index,
 	memcpy(s->key, c->key, WIRE_KEY_LEN);
 	s->session_timeout_ns = (int64_t)c->session_timeout_sec * BB_NS_PER_S;
 	s->sessions = session_table_new(max_sessions ? max_sessions : 1,
-					s->session_timeout_ns,
+					s->session_timeout_ns, PENDING_NS,
 					sizeof(struct sess), on_remove, s);
 	s->cap_Bps = c->max_bandwidth_mbps * 1e6 / 8;
-	struct ratelimit_conf rc = {
-		.pps = c->max_packets_per_second,
-		.burst = c->burst_size,
-		.bytes_per_s = s->cap_Bps,
-		.byte_burst = s->cap_Bps / 10 > 65536 ? s->cap_Bps / 10 : 65536,
-		.abuse_after_ns = (int64_t)c->abuse_after_s * BB_NS_PER_S,
-		.ignore_ns = (int64_t)c->ignore_s * BB_NS_PER_S,
-	};
-	s->rl = ratelimit_new(&rc, 4096);
-	if (!s->sessions || !s->rl) {
+	if (!s->sessions) {
 		serve_free(s);
 		return NULL;
 	}
-	s->knocks = knocks;
-	s->rate_limiting = c->enable_rate_limiting;
+	s->knocks = sh->knocks;
+	s->rl = c->enable_rate_limiting ? sh->rl : NULL;
+	s->txcap = sh->txcap;
+	s->rate_limiting = c->enable_rate_limiting && s->rl;
 	wire_nonce_init(&s->nonce, WIRE_DIR_S2C);
 	s->nonce_stride = 2ULL * nworkers;
 	s->nonce_residue = 2ULL * index + 1;
@@ -256,6 +289,9 @@ struct serve *serve_new(const struct srvconf *c, unsigned index,
 	s->max_test_ns = (int64_t)c->max_test_duration_s * BB_NS_PER_S;
 	s->log_failed_knocks = c->log_failed_knocks;
 	s->knock_log.window_ns = clock_mono_ns();
+	s->ban_log.window_ns = clock_mono_ns();
+	s->ban_ns = (int64_t)c->ignore_s * BB_NS_PER_S;
+	s->abuse_ns = (int64_t)c->abuse_after_s * BB_NS_PER_S;
 	return s;
 }
 
@@ -264,7 +300,6 @@ void serve_free(struct serve *s)
 	if (!s)
 		return;
 	session_table_free(s->sessions);
-	ratelimit_free(s->rl);
 	sodium_memzero(s->key, sizeof(s->key));
 	sodium_memzero(s->scratch, sizeof(s->scratch));
 	free(s);
@@ -283,11 +318,12 @@ static uint64_t next_nonce(struct serve *s)
 	return n;
 }
 
-/* Seal m to the session's client; pad_len (random bytes) capped by room.
- * max_len: largest datagram allowed (0 = slot size). */
-static int send_msg(struct serve *s, const struct session *ss,
-		    const struct wire_msg *m, size_t pad_len, size_t max_len,
-		    const struct serve_out *out)
+/* Seal m to the session's client at `to`; pad_len (random bytes) capped by
+ * room (-1 = random).  max_len: largest datagram allowed (0 = slot size). */
+static int send_msg_to(struct serve *s, const struct session *ss,
+		       const struct sockaddr *to, socklen_t tolen,
+		       const struct wire_msg *m, size_t pad_len, size_t max_len,
+		       const struct serve_out *out)
 {
 	size_t cap = 0;
 	uint8_t *buf = out->slot(out->ctx, &cap);
@@ -307,11 +343,25 @@ static int send_msg(struct serve *s, const struct session *ss,
 				buf, cap);
 	if (len < 0)
 		return len;
-	out->commit(out->ctx, (size_t)len, (const struct sockaddr *)&ss->addr,
-		    ss->addrlen);
+	/* rule 11: everything the server sends stays under max_total_mbps */
+	if (s->txcap && !ratecap_take(s->txcap, (size_t)len + ip_overhead(to),
+				      clock_mono_ns())) {
+		count(&s->n.tx_capped, 1);
+		return -ENOBUFS;
+	}
+	out->commit(out->ctx, (size_t)len, to, tolen);
 	count(&s->n.tx_packets, 1);
 	count(&s->n.tx_bytes, (uint64_t)len);
 	return len;
+}
+
+/* Seal m to the session's address (latest proven port). */
+static int send_msg(struct serve *s, const struct session *ss,
+		    const struct wire_msg *m, size_t pad_len, size_t max_len,
+		    const struct serve_out *out)
+{
+	return send_msg_to(s, ss, (const struct sockaddr *)&ss->addr,
+			   ss->addrlen, m, pad_len, max_len, out);
 }
 
 static void send_error(struct serve *s, const struct session *ss, uint8_t code,
@@ -344,8 +394,12 @@ static void log_failed_knock(struct serve *s, const struct sockaddr *from,
 
 /* ---- handlers (authenticated packets inside a session) ----------------- */
 
+/* KNOCK_ACK with the session's cookie, to the knock's own source (a NAT
+ * may have moved the client's port; the session's port only follows
+ * packets that carried the cookie) and no larger than the knock. */
 static void on_knock(struct serve *s, struct session *ss,
 		     const struct wire_msg *m, size_t req_len,
+		     const struct sockaddr *from, socklen_t fromlen,
 		     const struct serve_out *out)
 {
 	struct wire_msg r = { .type = WIRE_KNOCK_ACK };
@@ -353,7 +407,9 @@ static void on_knock(struct serve *s, struct session *ss,
 	r.u.knock_ack.session_id = ss->id;
 	r.u.knock_ack.valid_until =
 		(uint32_t)(now_s + s->session_timeout_ns / BB_NS_PER_S);
-	send_msg(s, ss, &r, (size_t)-1, req_len, out);
+	r.has_cookie = 1;
+	memcpy(r.cookie, ss->cookie, WIRE_COOKIE_LEN);
+	send_msg_to(s, ss, from, fromlen, &r, (size_t)-1, req_len, out);
 }
 
 static void on_echo(struct serve *s, struct session *ss, struct sess *p,
@@ -562,13 +618,14 @@ static void on_bloat_end(struct serve *s, struct session *ss, struct sess *p,
 
 static void dispatch(struct serve *s, struct session *ss,
 		     const struct wire_msg *m, size_t len,
-		     const struct sockaddr *from, int64_t rx_real_ns,
-		     int64_t now_ns, const struct serve_out *out)
+		     const struct sockaddr *from, socklen_t fromlen,
+		     int64_t rx_real_ns, int64_t now_ns,
+		     const struct serve_out *out)
 {
 	struct sess *p = session_priv(ss);
 	switch (m->type) {
 	case WIRE_KNOCK:
-		on_knock(s, ss, m, len, out);
+		on_knock(s, ss, m, len, from, fromlen, out);
 		break;
 	case WIRE_ECHO_REQUEST:
 		on_echo(s, ss, p, m, len, rx_real_ns, out);
@@ -615,9 +672,33 @@ static void dispatch(struct serve *s, struct session *ss,
 
 /* ---- receive path ------------------------------------------------------ */
 
+static void log_ban(struct serve *s, const struct sockaddr *from,
+		    const struct session *ss, int64_t now_ns)
+{
+	count(&s->n.bans, 1);
+	uint32_t suppressed = 0;
+	int ok = srvlog_limit_ok(&s->ban_log, now_ns, KNOCK_LOG_PER_MIN,
+				 &suppressed);
+	if (suppressed)
+		srvlog(SRVLOG_WARN, "%u more bans not logged", suppressed);
+	if (!ok)
+		return;
+	char a[64], cid[2 * WIRE_CLIENT_ID_LEN + 1] = "?";
+	sock_addr_to_text(from, a, sizeof(a));
+	if (ss)
+		sodium_bin2hex(cid, sizeof(cid), ss->client_id,
+			       WIRE_CLIENT_ID_LEN);
+	srvlog(SRVLOG_WARN,
+	       "banned %s%s for %lld s: authenticated packets over the "
+	       "limit for %lld s (client %s)",
+	       a, from->sa_family == AF_INET6 ? "/64" : "",
+	       (long long)(s->ban_ns / BB_NS_PER_S),
+	       (long long)(s->abuse_ns / BB_NS_PER_S), cid);
+}
+
 static int pay_rate(struct serve *s, const struct wire_header *h,
 		    struct session *ss, size_t len, const struct sockaddr *from,
-		    int64_t now_ns)
+		    int64_t now_ns, int *watch)
 {
 	if (!s->rate_limiting)
 		return 0;
@@ -632,17 +713,42 @@ static int pay_rate(struct serve *s, const struct wire_header *h,
 			return -1;
 		}
 	}
-	switch (ratelimit_packet(s->rl, from, now_ns)) {
+	switch (ratelimit_packet_w(s->rl, from, now_ns, watch)) {
 	case RATELIMIT_PASS:
 		return 0;
 	case RATELIMIT_DROP:
 		drop(s, SERVE_DROP_RATE);
+		return -1;
+	case RATELIMIT_BANNED:
+		log_ban(s, from, ss, now_ns);
+		drop(s, SERVE_DROP_IGNORED);
 		return -1;
 	case RATELIMIT_IGNORED:
 	default:
 		drop(s, SERVE_DROP_IGNORED);
 		return -1;
 	}
+}
+
+/* Rule 9: claim an authentic KNOCK's nonce in the cache all workers share;
+ * a replay, a nonce from before our start, or a full cache drops it. */
+static int claim_knock(struct serve *s, const struct wire_header *h,
+		       const struct sockaddr *from, uint64_t now_real,
+		       int64_t now_ns)
+{
+	int rc = knockcache_claim(s->knocks, h->client_id, h->nonce_ts,
+				  now_real);
+	if (rc == 0)
+		return 0;
+	drop(s, rc == -ESTALE	? SERVE_DROP_STALE
+		: rc == -ENOSPC ? SERVE_DROP_FULL
+				: SERVE_DROP_REPLAY);
+	log_failed_knock(s, from,
+			 rc == -ESTALE	 ? "sealed before the server started"
+			 : rc == -ENOSPC ? "knock cache full"
+					 : "replayed",
+			 now_ns);
+	return rc;
 }
 
 /* A KNOCK from an address without a session: authenticate it and open
@@ -692,13 +798,16 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 				 now_ns);
 		return;
 	}
-	if (knockcache_claim(s->knocks, h->client_id, h->nonce_ts) < 0) {
-		drop(s, SERVE_DROP_REPLAY);
-		log_failed_knock(s, from, "replayed", now_ns);
+	if (claim_knock(s, h, from, now_real, now_ns) < 0)
 		return;
-	}
 	struct session *ss = session_create(s->sessions, from, fromlen,
 					    h->client_id, now_ns);
+	if (!ss) {
+		drop(s, SERVE_DROP_FULL);
+		log_failed_knock(s, from, "no room: every session is active",
+				 now_ns);
+		return;
+	}
 	replay_commit(&ss->replay, h->nonce_ts);
 	count(&s->n.sessions, 1);
 	count(&s->n.created, 1);
@@ -708,35 +817,32 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 		sock_addr_to_text(from, a, sizeof(a));
 		srvlog(SRVLOG_DEBUG, "session %08x opened for %s", ss->id, a);
 	}
-	on_knock(s, ss, &m, len, out);
+	on_knock(s, ss, &m, len, from, fromlen, out);
 }
 
-void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
-		 const struct sockaddr *from, socklen_t fromlen,
-		 int64_t rx_real_ns, int64_t now_ns,
-		 const struct serve_out *out)
+/* Everything after the rate limit; returns 1 when the packet was
+ * authentic and proven (cookie, or DATA of a validated session). */
+static int input_checked(struct serve *s, const uint8_t *pkt, size_t len,
+			 const struct wire_header *hp, struct session *ss,
+			 const struct sockaddr *from, socklen_t fromlen,
+			 int64_t rx_real_ns, int64_t now_ns,
+			 const struct serve_out *out)
 {
-	struct wire_header h;
-	count(&s->n.rx_packets, 1);
-	count(&s->n.rx_bytes, len);
-	if (wire_peek(pkt, len, &h) < 0) {
-		if (pay_rate(s, NULL, NULL, len, from, now_ns) == 0)
-			drop(s, SERVE_DROP_MALFORMED);
-		return;
-	}
-	struct session *ss = session_find(s->sessions, from, h.client_id);
-	if (pay_rate(s, &h, ss, len, from, now_ns) < 0)
-		return;
+	struct wire_header h = *hp;
 	if (wire_check_dir(&h, WIRE_DIR_C2S, 0) < 0) {
 		drop(s, SERVE_DROP_DIRECTION);
-		return;
+		return 0;
 	}
 	if (!ss) {
 		if (h.type == WIRE_KNOCK)
 			knock_new(s, pkt, len, &h, from, fromlen, now_ns, out);
 		else
 			drop(s, SERVE_DROP_NO_SESSION);
-		return;
+		return 0;
+	}
+	if (h.type == WIRE_THROUGHPUT_DATA && !ss->validated) {
+		drop(s, SERVE_DROP_COOKIE); /* DATA carries no cookie */
+		return 0;
 	}
 	uint64_t now_real = (uint64_t)clock_real_ns();
 	int rc = replay_check(&ss->replay, h.nonce_ts, now_real);
@@ -744,7 +850,7 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 		drop(s, rc == -ESTALE ? SERVE_DROP_STALE : SERVE_DROP_REPLAY);
 		if (h.type == WIRE_KNOCK)
 			log_failed_knock(s, from, "stale or replayed", now_ns);
-		return;
+		return 0;
 	}
 	struct wire_header oh;
 	struct wire_msg m;
@@ -754,11 +860,23 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 		if (h.type == WIRE_KNOCK)
 			log_failed_knock(s, from, "authentication failed",
 					 now_ns);
-		return;
+		return 0;
+	}
+	/* Rule 8: a request proves its address with the cookie; a wrong
+	 * or missing one (a key holder forging a source) gets silence and
+	 * moves nothing, not even the replay window. */
+	int proven = 0;
+	if (wire_type_has_cookie(m.type)) {
+		if (!m.has_cookie ||
+		    sodium_memcmp(m.cookie, ss->cookie, WIRE_COOKIE_LEN) != 0) {
+			drop(s, SERVE_DROP_COOKIE);
+			return 0;
+		}
+		proven = 1;
 	}
 	if (replay_commit(&ss->replay, h.nonce_ts) < 0) {
 		drop(s, SERVE_DROP_REPLAY);
-		return;
+		return 0;
 	}
 	if (m.type == WIRE_KNOCK) {
 		int64_t skew = (int64_t)m.u.knock.unix_time -
@@ -768,17 +886,51 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 			drop(s, SERVE_DROP_STALE);
 			log_failed_knock(s, from, "knock time outside window",
 					 now_ns);
-			return;
+			return 0;
 		}
-		if (knockcache_claim(s->knocks, h.client_id, h.nonce_ts) < 0) {
-			drop(s, SERVE_DROP_REPLAY);
-			log_failed_knock(s, from, "replayed", now_ns);
-			return;
-		}
+		if (claim_knock(s, &h, from, now_real, now_ns) < 0)
+			return 0;
 		count(&s->n.knocks_ok, 1);
 	}
-	session_touch(s->sessions, ss, from, fromlen, now_ns);
-	dispatch(s, ss, &m, len, from, rx_real_ns, now_ns, out);
+	if (proven && !ss->validated) {
+		/* rule 11: validated sessions are capped per source */
+		if (s->rate_limiting &&
+		    ratelimit_session_add(s->rl, from, now_ns) < 0) {
+			drop(s, SERVE_DROP_FULL);
+			return 0;
+		}
+		((struct sess *)session_priv(ss))->counted = s->rate_limiting;
+		session_validate(s->sessions, ss, now_ns);
+	}
+	session_touch(s->sessions, ss, proven ? from : NULL, fromlen, now_ns);
+	dispatch(s, ss, &m, len, from, fromlen, rx_real_ns, now_ns, out);
+	return proven || (m.type == WIRE_THROUGHPUT_DATA && ss->validated);
+}
+
+void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
+		 const struct sockaddr *from, socklen_t fromlen,
+		 int64_t rx_real_ns, int64_t now_ns,
+		 const struct serve_out *out)
+{
+	struct wire_header h;
+	int watch = 0;
+	count(&s->n.rx_packets, 1);
+	count(&s->n.rx_bytes, len);
+	if (wire_peek(pkt, len, &h) < 0) {
+		if (pay_rate(s, NULL, NULL, len, from, now_ns, &watch) == 0)
+			drop(s, SERVE_DROP_MALFORMED);
+		if (watch)
+			ratelimit_note(s->rl, from, 0, now_ns);
+		return;
+	}
+	struct session *ss = session_find(s->sessions, from, h.client_id);
+	if (pay_rate(s, &h, ss, len, from, now_ns, &watch) < 0)
+		return;
+	int proven = input_checked(s, pkt, len, &h, ss, from, fromlen,
+				   rx_real_ns, now_ns, out);
+	/* over-limit streaks: was what got through authentic? (rule 11) */
+	if (watch)
+		ratelimit_note(s->rl, from, proven, now_ns);
 }
 
 /* ---- download streams --------------------------------------------------- */
@@ -861,6 +1013,8 @@ void serve_stats(const struct serve *s, struct serve_stats *o)
 	o->knocks_failed = LD(knocks_failed);
 	o->sessions_created = LD(created);
 	o->sessions_evicted = LD(evicted);
+	o->bans = LD(bans);
+	o->tx_capped = LD(tx_capped);
 	o->sessions = LD(sessions);
 	o->streams = LD(streams);
 	for (int i = 0; i < SERVE_DROP_NREASONS; i++)

@@ -19,9 +19,19 @@
 #include <sys/socket.h>
 
 #include "server/knockcache.h"
+#include "server/ratelimit.h"
 #include "server/srvconf.h"
 
 struct serve;
+
+/* What all workers share (owned by the caller, outliving the engines):
+ * the knock replay cache, the per-source limiter (may be NULL when rate
+ * limiting is off) and the global send cap (may be NULL). */
+struct serve_shared {
+	struct knockcache *knocks;
+	struct ratelimit *rl;
+	struct ratecap *txcap;
+};
 
 /* Where replies go.  slot() hands out a buffer of at least *cap bytes for
  * the next datagram (NULL = no room: the reply is dropped); commit() queues
@@ -44,6 +54,8 @@ enum serve_drop {
 	SERVE_DROP_REPLAY,     /* nonce already seen */
 	SERVE_DROP_AUTH,       /* AEAD open failed */
 	SERVE_DROP_UNEXPECTED, /* authentic but out of place */
+	SERVE_DROP_COOKIE,     /* request without its session's cookie */
+	SERVE_DROP_FULL,       /* no room for another session */
 	SERVE_DROP_NREASONS
 };
 
@@ -51,18 +63,22 @@ enum serve_drop {
 struct serve_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t knocks_ok, knocks_failed, sessions_created, sessions_evicted;
-	uint64_t sessions; /* live now */
-	uint64_t streams;  /* download streams running now */
+	uint64_t bans;	    /* sources put in the penalty box */
+	uint64_t tx_capped; /* replies held back by max_total_mbps */
+	uint64_t sessions;  /* live now */
+	uint64_t streams;   /* download streams running now */
 	uint64_t drop[SERVE_DROP_NREASONS];
 };
 
 /* Engine for worker `index` of `nworkers` (server nonces are kept disjoint
  * between workers); sessions are capped at `max_sessions` for this worker;
- * `knocks` is the cache shared by all workers (outlives the engine).
- * NULL on out of memory or a config without a key. */
+ * sh: the state all workers share.  NULL on out of memory or a config
+ * without a key. */
 struct serve *serve_new(const struct srvconf *c, unsigned index,
 			unsigned nworkers, size_t max_sessions,
-			struct knockcache *knocks);
+			const struct serve_shared *sh);
+/* The limiter settings a config asks for (for ratelimit_new/set_conf). */
+void serve_ratelimit_conf(const struct srvconf *c, struct ratelimit_conf *rc);
 /* Wipe the key copy and free everything. */
 void serve_free(struct serve *s);
 /* One received datagram.  rx_real_ns: kernel RX timestamp (wall clock ns),

@@ -4,11 +4,12 @@
  * `cap` fixed-stride entries (session + caller state), a bucket array of
  * 2*cap chains hashed by client_id with a random SipHash key (libsodium's
  * crypto_shorthash), so a client id chosen by a scanner cannot pile sessions
- * into one chain, and one LRU list ordered by last_ns: its head is both the
- * next to expire and the one evicted when the table is full.
+ * into one chain, and two LRU lists ordered by last_ns, one of pending and
+ * one of validated sessions: each head is the next of its kind to expire,
+ * and the pending head is the only session ever evicted to make room.
  * Invariants: an entry is on the free list or on exactly one chain and the
- * LRU list; the LRU list is sorted by last_ns (touch moves to the tail, and
- * time only grows).
+ * LRU list of its kind; each LRU list is sorted by last_ns (touch and
+ * validate move to the tail, and time only grows).
  */
 #include "server/session.h"
 
@@ -23,7 +24,7 @@
 struct entry {
 	struct session s; /* first: a session pointer is an entry pointer */
 	struct entry *hnext, *hprev;
-	struct entry *lnext, *lprev; /* LRU, or free list via lnext */
+	struct entry *lnext, *lprev; /* LRU[validated], or free list (lnext) */
 	int used;
 	alignas(max_align_t) unsigned char priv[];
 };
@@ -31,12 +32,11 @@ struct entry {
 struct session_table {
 	unsigned char *mem;
 	size_t stride, cap, count, nbuckets;
-	int64_t timeout_ns;
+	int64_t timeout_ns[2]; /* by validated */
 	size_t priv_size;
 	struct entry **bucket;
-	struct entry *lru_head, *lru_tail, *free;
+	struct entry *lru_head[2], *lru_tail[2], *free;
 	uint8_t hkey[crypto_shorthash_KEYBYTES];
-	uint32_t next_id;
 	session_remove_fn on_remove;
 	void *ctx;
 };
@@ -57,7 +57,7 @@ static size_t bucket_of(const struct session_table *t,
 }
 
 struct session_table *session_table_new(size_t cap, int64_t timeout_ns,
-					size_t priv_size,
+					int64_t pending_ns, size_t priv_size,
 					session_remove_fn on_remove, void *ctx)
 {
 	if (cap < 1 || cap > (1u << 24))
@@ -71,7 +71,8 @@ struct session_table *session_table_new(size_t cap, int64_t timeout_ns,
 	t->nbuckets = 1;
 	while (t->nbuckets < 2 * cap)
 		t->nbuckets <<= 1;
-	t->timeout_ns = timeout_ns;
+	t->timeout_ns[1] = timeout_ns;
+	t->timeout_ns[0] = pending_ns < timeout_ns ? pending_ns : timeout_ns;
 	t->priv_size = priv_size;
 	t->on_remove = on_remove;
 	t->ctx = ctx;
@@ -90,32 +91,33 @@ struct session_table *session_table_new(size_t cap, int64_t timeout_ns,
 		t->free = e;
 	}
 	randombytes_buf(t->hkey, sizeof(t->hkey));
-	t->next_id = randombytes_random();
 	return t;
 }
 
 static void lru_unlink(struct session_table *t, struct entry *e)
 {
+	int k = e->s.validated ? 1 : 0;
 	if (e->lprev)
 		e->lprev->lnext = e->lnext;
 	else
-		t->lru_head = e->lnext;
+		t->lru_head[k] = e->lnext;
 	if (e->lnext)
 		e->lnext->lprev = e->lprev;
 	else
-		t->lru_tail = e->lprev;
+		t->lru_tail[k] = e->lprev;
 	e->lnext = e->lprev = NULL;
 }
 
 static void lru_append(struct session_table *t, struct entry *e)
 {
-	e->lprev = t->lru_tail;
+	int k = e->s.validated ? 1 : 0;
+	e->lprev = t->lru_tail[k];
 	e->lnext = NULL;
-	if (t->lru_tail)
-		t->lru_tail->lnext = e;
+	if (t->lru_tail[k])
+		t->lru_tail[k]->lnext = e;
 	else
-		t->lru_head = e;
-	t->lru_tail = e;
+		t->lru_head[k] = e;
+	t->lru_tail[k] = e;
 }
 
 static void remove_entry(struct session_table *t, struct entry *e,
@@ -140,8 +142,9 @@ void session_table_free(struct session_table *t)
 {
 	if (!t)
 		return;
-	while (t->lru_head)
-		remove_entry(t, t->lru_head, SESSION_CLOSED);
+	for (int k = 0; k < 2; k++)
+		while (t->lru_head[k])
+			remove_entry(t, t->lru_head[k], SESSION_CLOSED);
 	free(t->mem);
 	free(t->bucket);
 	free(t);
@@ -174,8 +177,11 @@ struct session *session_create(struct session_table *t,
 			       const uint8_t cid[static WIRE_CLIENT_ID_LEN],
 			       int64_t now_ns)
 {
-	if (!t->free)
-		remove_entry(t, t->lru_head, SESSION_EVICTED);
+	if (!t->free) {
+		if (!t->lru_head[0])
+			return NULL; /* all validated: never evicted */
+		remove_entry(t, t->lru_head[0], SESSION_EVICTED);
+	}
 	struct entry *e = t->free;
 	t->free = e->lnext;
 	memset(e, 0, t->stride);
@@ -185,7 +191,8 @@ struct session *session_create(struct session_table *t,
 	memcpy(&e->s.addr, a, alen);
 	e->s.addrlen = alen;
 	memcpy(e->s.client_id, cid, WIRE_CLIENT_ID_LEN);
-	e->s.id = t->next_id++;
+	e->s.id = randombytes_random();
+	randombytes_buf(e->s.cookie, sizeof(e->s.cookie));
 	e->s.created_ns = e->s.last_ns = now_ns;
 	replay_init(&e->s.replay);
 	size_t b = bucket_of(t, cid);
@@ -204,30 +211,59 @@ void session_touch(struct session_table *t, struct session *s,
 	struct entry *e = (struct entry *)(void *)s;
 	if (now_ns > s->last_ns)
 		s->last_ns = now_ns;
-	if (alen <= sizeof(s->addr)) {
+	if (a && alen <= sizeof(s->addr)) {
 		memcpy(&s->addr, a, alen);
 		s->addrlen = alen;
 	}
-	if (t->lru_tail != e) {
+	if (t->lru_tail[s->validated ? 1 : 0] != e) {
 		lru_unlink(t, e);
 		lru_append(t, e);
 	}
 }
 
+void session_validate(struct session_table *t, struct session *s,
+		      int64_t now_ns)
+{
+	struct entry *e = (struct entry *)(void *)s;
+	if (s->validated)
+		return;
+	lru_unlink(t, e);
+	s->validated = 1;
+	if (now_ns > s->last_ns)
+		s->last_ns = now_ns;
+	lru_append(t, e);
+}
+
+void session_remove(struct session_table *t, struct session *s)
+{
+	remove_entry(t, (struct entry *)(void *)s, SESSION_CLOSED);
+}
+
+void session_each(struct session_table *t,
+		  void (*fn)(struct session *s, void *ctx), void *ctx)
+{
+	for (int k = 0; k < 2; k++)
+		for (struct entry *e = t->lru_head[k], *nx; e; e = nx) {
+			nx = e->lnext;
+			fn(&e->s, ctx);
+		}
+}
+
 size_t session_expire(struct session_table *t, int64_t now_ns)
 {
 	size_t n = 0;
-	while (t->lru_head &&
-	       t->lru_head->s.last_ns + t->timeout_ns <= now_ns) {
-		remove_entry(t, t->lru_head, SESSION_EXPIRED);
-		n++;
-	}
+	for (int k = 0; k < 2; k++)
+		while (t->lru_head[k] &&
+		       t->lru_head[k]->s.last_ns + t->timeout_ns[k] <= now_ns) {
+			remove_entry(t, t->lru_head[k], SESSION_EXPIRED);
+			n++;
+		}
 	return n;
 }
 
 int64_t session_deadline(const struct session_table *t, const struct session *s)
 {
-	return s->last_ns + t->timeout_ns;
+	return s->last_ns + t->timeout_ns[s->validated ? 1 : 0];
 }
 
 size_t session_count(const struct session_table *t)

@@ -49,6 +49,12 @@ static const struct key_def keys[] = {
 	{ "rate_limiting", "max_bandwidth_mbps", K_FLOAT, F(max_bandwidth_mbps),
 	  0, 0.01, 1e5 },
 	{ "rate_limiting", "burst_size", K_INT, F(burst_size), 0, 1, 1e7 },
+	{ "rate_limiting", "max_total_mbps", K_FLOAT, F(max_total_mbps), 0, 0,
+	  1e6 },
+	{ "rate_limiting", "max_sessions_per_source", K_INT,
+	  F(max_sessions_per_source), 0, 0, 1000000 },
+	{ "rate_limiting", "max_sessions_per_prefix", K_INT,
+	  F(max_sessions_per_prefix), 0, 0, 1000000 },
 	{ "logging", "level", K_LEVEL, F(level), 0, 0, 0 },
 	{ "logging", "log_failed_knocks", K_BOOL, F(log_failed_knocks), 0, 0,
 	  1 },
@@ -74,6 +80,9 @@ void srvconf_defaults(struct srvconf *c)
 	c->max_packets_per_second = 2000;
 	c->max_bandwidth_mbps = 100;
 	c->burst_size = 500;
+	c->max_total_mbps = 1000;
+	c->max_sessions_per_source = 32;
+	c->max_sessions_per_prefix = 64;
 	c->abuse_after_s = 10;
 	c->ignore_s = 300;
 	c->level = SRVLOG_INFO;

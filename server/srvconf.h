@@ -40,8 +40,11 @@ struct srvconf {
 	double max_packets_per_second;
 	double max_bandwidth_mbps;
 	int burst_size;
-	int abuse_after_s; /* built-in */
-	int ignore_s;	   /* built-in */
+	double max_total_mbps;	     /* everything sent; 0 = no cap */
+	int max_sessions_per_source; /* validated, per address; 0 = no cap */
+	int max_sessions_per_prefix; /* validated, per IPv6 /64; 0 = none */
+	int abuse_after_s;	     /* built-in */
+	int ignore_s;		     /* built-in */
 	/* logging */
 	int level; /* enum srvlog_level */
 	int log_failed_knocks;

@@ -302,7 +302,7 @@ fail:
 
 struct worker *worker_new(const struct srvconf *c, unsigned index,
 			  unsigned nworkers, size_t max_sessions,
-			  struct knockcache *knocks,
+			  const struct serve_shared *sh,
 			  const struct sockaddr *addr, socklen_t addrlen,
 			  char *err, size_t errlen)
 {
@@ -321,7 +321,7 @@ struct worker *worker_new(const struct srvconf *c, unsigned index,
 		(size_t)c->chunk_size > 2048 ? (size_t)c->chunk_size : 2048;
 	w->tx.buf = malloc(BATCH * w->tx.bufcap);
 	w->rbuf = malloc((size_t)BATCH * RX_BUF);
-	w->serve = serve_new(c, index, nworkers, max_sessions, knocks);
+	w->serve = serve_new(c, index, nworkers, max_sessions, sh);
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	if (!w->tx.buf || !w->rbuf || !w->serve || !w->loop) {
 		snprintf(err, errlen, "worker %u: out of memory", index);

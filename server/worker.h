@@ -23,10 +23,10 @@ struct worker;
 /* Create worker `index` of `nworkers` and bind its socket to `addr` (with
  * SO_REUSEPORT); NULL with a reason in err.  After the first worker bound
  * port 0, pass the address it got (worker_local_addr) to the others.
- * knocks: the knock replay cache shared by all workers. */
+ * sh: what all workers share (knock cache, limiter, send cap). */
 struct worker *worker_new(const struct srvconf *c, unsigned index,
 			  unsigned nworkers, size_t max_sessions,
-			  struct knockcache *knocks,
+			  const struct serve_shared *sh,
 			  const struct sockaddr *addr, socklen_t addrlen,
 			  char *err, size_t errlen);
 /* The socket's bound address (port filled in). */

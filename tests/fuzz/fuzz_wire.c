@@ -57,6 +57,8 @@ static void fuzz_packet(const uint8_t *data, size_t size)
 
 	if (wire_peek(data, size, &h) == 0) {
 		CHECK(h.len == size - WIRE_HEADER_LEN);
+		/* rule 12: nothing past its type's maximum gets this far */
+		CHECK(size <= (size_t)wire_max_len(h.type));
 		(void)wire_check_dir(&h, WIRE_DIR_C2S, 0);
 		(void)wire_check_dir(&h, WIRE_DIR_S2C, 1);
 	}

@@ -24,6 +24,8 @@ struct bbclient {
 	uint8_t key[WIRE_KEY_LEN];
 	uint8_t cid[WIRE_CLIENT_ID_LEN];
 	struct wire_nonce nonce;
+	uint8_t cookie[WIRE_COOKIE_LEN]; /* from the last KNOCK_ACK */
+	int have_cookie;
 	uint8_t last[WIRE_MAX_DATAGRAM];
 	size_t last_len;
 	uint8_t rx[WIRE_MAX_DATAGRAM + 1];
@@ -118,11 +120,39 @@ int bbclient_send_raw(struct bbclient *c, const void *buf, size_t len)
 	return (int)len;
 }
 
+/* m with the session's cookie when it carries one and has none yet. */
+static const struct wire_msg *with_cookie(const struct bbclient *c,
+					  const struct wire_msg *m,
+					  struct wire_msg *tmp)
+{
+	if (!c->have_cookie || m->has_cookie ||
+	    !wire_type_has_cookie(m->type) ||
+	    wire_type_dir(m->type) != WIRE_DIR_C2S)
+		return m;
+	*tmp = *m;
+	tmp->has_cookie = 1;
+	memcpy(tmp->cookie, c->cookie, WIRE_COOKIE_LEN);
+	return tmp;
+}
+
+void bbclient_set_cookie(struct bbclient *c, const uint8_t *cookie)
+{
+	c->have_cookie = cookie != NULL;
+	if (cookie)
+		memcpy(c->cookie, cookie, WIRE_COOKIE_LEN);
+}
+
+const uint8_t *bbclient_cookie(const struct bbclient *c)
+{
+	return c->have_cookie ? c->cookie : NULL;
+}
+
 int bbclient_send_nonce(struct bbclient *c, const struct wire_msg *m,
 			uint64_t nonce_ts, size_t pad_len)
 {
-	int len = wire_seal(c->key, c->cid, nonce_ts, m, NULL, pad_len, c->last,
-			    sizeof(c->last));
+	struct wire_msg tmp;
+	int len = wire_seal(c->key, c->cid, nonce_ts, with_cookie(c, m, &tmp),
+			    NULL, pad_len, c->last, sizeof(c->last));
 	if (len < 0)
 		return len;
 	c->last_len = (size_t)len;
@@ -139,7 +169,9 @@ int bbclient_seal(struct bbclient *c, const struct wire_msg *m, size_t pad_len,
 		  uint8_t *out, size_t cap)
 {
 	uint64_t n = wire_nonce_next(&c->nonce, (uint64_t)bbclient_now_ns());
-	return wire_seal(c->key, c->cid, n, m, NULL, pad_len, out, cap);
+	struct wire_msg tmp;
+	return wire_seal(c->key, c->cid, n, with_cookie(c, m, &tmp), NULL,
+			 pad_len, out, cap);
 }
 
 const uint8_t *bbclient_last(const struct bbclient *c, size_t *len)
@@ -209,11 +241,14 @@ int bbclient_knock(struct bbclient *c, struct wire_msg *ack, int timeout_ms)
 {
 	struct wire_msg k = { .type = WIRE_KNOCK };
 	k.u.knock.unix_time = (uint64_t)(bbclient_now_ns() / 1000000000LL);
-	int rc = bbclient_send(c, &k, 0);
+	/* padded so the ACK, never larger than the KNOCK, fits its cookie */
+	int rc = bbclient_send(c, &k, WIRE_COOKIE_LEN);
 	if (rc < 0)
 		return rc;
 	rc = bbclient_recv(c, ack, NULL, timeout_ms);
 	if (rc == 0 && ack->type != WIRE_KNOCK_ACK)
 		return -EPROTO;
+	if (rc == 0)
+		bbclient_set_cookie(c, ack->has_cookie ? ack->cookie : NULL);
 	return rc;
 }

@@ -27,6 +27,12 @@ void bbclient_free(struct bbclient *c);
 const uint8_t *bbclient_cid(const struct bbclient *c);
 /* The socket (for poll loops in benchmarks). */
 int bbclient_fd(const struct bbclient *c);
+/* Revision 2: after bbclient_knock, every request that carries a cookie
+ * (all but THROUGHPUT_DATA) is sealed with the ACK's cookie, unless m sets
+ * has_cookie itself (tests of wrong cookies).  Set or clear it by hand
+ * (NULL = none); bbclient_cookie: the current one or NULL. */
+void bbclient_set_cookie(struct bbclient *c, const uint8_t *cookie);
+const uint8_t *bbclient_cookie(const struct bbclient *c);
 /* Seal m with a fresh even nonce_ts and pad_len random pad bytes, send it;
  * returns the datagram length or -errno. */
 int bbclient_send(struct bbclient *c, const struct wire_msg *m, size_t pad_len);
@@ -48,7 +54,8 @@ int bbclient_recv(struct bbclient *c, struct wire_msg *m, size_t *len,
 		  int timeout_ms);
 /* Bytes received in datagrams during timeout_ms (silence checks). */
 size_t bbclient_drain(struct bbclient *c, int timeout_ms);
-/* KNOCK (unix_time now) and wait for KNOCK_ACK; 0 or -errno. */
+/* KNOCK (unix_time now, padded by the cookie's length) and wait for
+ * KNOCK_ACK, whose cookie goes on later requests; 0 or -errno. */
 int bbclient_knock(struct bbclient *c, struct wire_msg *ack, int timeout_ms);
 /* Wall-clock ns (CLOCK_REALTIME). */
 int64_t bbclient_now_ns(void);

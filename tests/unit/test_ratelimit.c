@@ -13,7 +13,9 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "proto/wire.h"
@@ -160,19 +162,38 @@ static void test_short_burst_is_not_abuse(void **state)
 	ratelimit_free(rl);
 }
 
+/* A source flooding at twice its limit for t from `from`; every packet
+ * that passes is reported proven (authentic with its cookie) or not.
+ * Returns the offset at which it was banned, or -1. */
+static int64_t flood(struct ratelimit *rl, const struct sockaddr *a,
+		     int64_t from, int64_t dur, int proven_every)
+{
+	int n = 0;
+	for (int64_t x = 0; x < dur; x += 5 * MS) {
+		int watch = 0;
+		enum ratelimit_verdict v =
+			ratelimit_packet_w(rl, a, from + x, &watch);
+		if (v == RATELIMIT_BANNED)
+			return x;
+		if (v == RATELIMIT_IGNORED)
+			fail_msg("ignored without a ban verdict");
+		if (v == RATELIMIT_PASS && watch)
+			ratelimit_note(rl, a,
+				       proven_every && ++n % proven_every != 0,
+				       from + x);
+	}
+	return -1;
+}
+
+/* Rule 11: authenticated abuse earns the 5-minute penalty. */
 static void test_persistent_abuse_ignored_5_min(void **state)
 {
 	struct ratelimit *rl = ratelimit_new(&conf, 4);
 	struct sockaddr_in a = addr("198.51.100.8", 1);
 	struct sockaddr_in b = addr("198.51.100.9", 1);
-	int64_t t = 1 * S, x, ignored_at = -1;
-	/* 200 packets/s against a 100/s limit, continuously */
-	for (x = 0; x < 20 * S; x += 5 * MS) {
-		if (ratelimit_packet(rl, SA(a), t + x) == RATELIMIT_IGNORED) {
-			ignored_at = x;
-			break;
-		}
-	}
+	int64_t t = 1 * S;
+	/* 200 packets/s against a 100/s limit, every one proven */
+	int64_t ignored_at = flood(rl, SA(a), t, 20 * S, 1000000);
 	/* boxed after about abuse_after_ns of continuous excess */
 	assert_true(ignored_at >= 9 * S && ignored_at <= 11 * S);
 	int64_t box = t + ignored_at;
@@ -190,18 +211,148 @@ static void test_persistent_abuse_ignored_5_min(void **state)
 	ratelimit_free(rl);
 }
 
+/* Rule 11: forged or garbage traffic never bans a source: a flood of
+ * unauthenticated packets, and the same flood mixed with a legitimate
+ * client's proven packets (every 10th that passes is garbage), stay over
+ * the limit for a minute without a ban; packets are only dropped. */
+static void test_unauthenticated_never_banned(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(&conf, 4);
+	struct sockaddr_in a = addr("198.51.100.10", 1);
+	struct sockaddr_in b = addr("198.51.100.11", 1);
+	assert_int_equal(flood(rl, SA(a), 1 * S, 60 * S, 0), -1);
+	assert_false(ratelimit_is_ignored(rl, SA(a), 61 * S));
+	assert_int_equal(flood(rl, SA(b), 1 * S, 60 * S, 10), -1);
+	assert_false(ratelimit_is_ignored(rl, SA(b), 61 * S));
+	ratelimit_free(rl);
+}
+
+/* Rule 11: one limiter for all workers -- two threads charging the same
+ * source share one bucket (not one each). */
+struct thr {
+	struct ratelimit *rl;
+	const struct sockaddr *a;
+	int passed;
+};
+
+static void *charge(void *arg)
+{
+	struct thr *t = arg;
+	for (int i = 0; i < 1000; i++)
+		t->passed +=
+			ratelimit_packet(t->rl, t->a, 5 * S) == RATELIMIT_PASS;
+	return NULL;
+}
+
+static void test_shared_across_threads(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(&conf, 65536);
+	struct sockaddr_in a = addr("198.51.100.12", 1);
+	pthread_t th[4];
+	struct thr t[4];
+	for (int i = 0; i < 4; i++) {
+		t[i] = (struct thr){ rl, SA(a), 0 };
+		pthread_create(&th[i], NULL, charge, &t[i]);
+	}
+	int total = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		total += t[i].passed;
+	}
+	assert_int_equal(total, 20); /* one burst, not four */
+	ratelimit_free(rl);
+}
+
+/* Rule 11: IPv6 is limited per /64: 256 addresses of one /64 share one
+ * bucket; another /64 has its own. */
+static void test_ipv6_per_64(void **state)
+{
+	struct ratelimit *rl = ratelimit_new(&conf, 1024);
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6 };
+	inet_pton(AF_INET6, "2001:db8:1:2::", &a.sin6_addr);
+	int ok = 0;
+	for (int i = 0; i < 256; i++) {
+		a.sin6_addr.s6_addr[15] = (uint8_t)i;
+		a.sin6_addr.s6_addr[9] = (uint8_t)(i * 7);
+		ok += ratelimit_packet(rl, SA(a), S) == RATELIMIT_PASS;
+	}
+	assert_int_equal(ok, 20);
+	inet_pton(AF_INET6, "2001:db8:1:3::1", &a.sin6_addr);
+	assert_int_equal(ratelimit_packet(rl, SA(a), S), RATELIMIT_PASS);
+	ratelimit_free(rl);
+}
+
+/* Rule 11: the table is bounded; sources it cannot hold share an
+ * overflow bucket, and a penalised source is never forgotten to make
+ * room, however many others come by. */
 static void test_table_bounded(void **state)
 {
 	struct ratelimit *rl = ratelimit_new(&conf, 8);
 	struct sockaddr_in a = addr("203.0.113.1", 1);
+	int ok = 0;
 	for (uint32_t i = 0; i < 1000; i++) {
 		a.sin_addr.s_addr = htonl(0xcb007100u + i);
-		assert_int_equal(ratelimit_packet(rl, SA(a), S),
-				 RATELIMIT_PASS);
+		ok += ratelimit_packet(rl, SA(a), S) == RATELIMIT_PASS;
 		assert_true(ratelimit_count(rl) <= 8);
 	}
 	assert_int_equal(ratelimit_count(rl), 8);
+	assert_int_equal(ok, 8 + 20); /* own buckets, then one shared */
+	/* ban one source, then 100 s of other sources passing by */
+	struct sockaddr_in bad = addr("198.51.100.66", 1);
+	struct ratelimit *r2 = ratelimit_new(&conf, 8);
+	int64_t at = flood(r2, SA(bad), 1 * S, 20 * S, 1000000);
+	assert_true(at > 0);
+	for (uint32_t i = 0; i < 10000; i++) {
+		a.sin_addr.s_addr = htonl(0xcb007100u + i);
+		ratelimit_packet(r2, SA(a), 22 * S + (int64_t)i * 10 * MS);
+	}
+	assert_true(ratelimit_is_ignored(r2, SA(bad), 122 * S));
+	assert_int_equal(ratelimit_packet(r2, SA(bad), 122 * S),
+			 RATELIMIT_IGNORED);
+	ratelimit_free(r2);
 	ratelimit_free(rl);
+}
+
+/* Rule 11: validated sessions capped per address and per IPv6 /64. */
+static void test_sessions_per_source(void **state)
+{
+	struct ratelimit_conf c = conf;
+	c.max_sessions_per_source = 2;
+	c.max_sessions_per_prefix = 3;
+	struct ratelimit *rl = ratelimit_new(&c, 64);
+	struct sockaddr_in a = addr("198.51.100.20", 1);
+	assert_int_equal(ratelimit_session_add(rl, SA(a), S), 0);
+	assert_int_equal(ratelimit_session_add(rl, SA(a), S), 0);
+	assert_int_equal(ratelimit_session_add(rl, SA(a), S), -EUSERS);
+	ratelimit_session_del(rl, SA(a));
+	assert_int_equal(ratelimit_session_add(rl, SA(a), S), 0);
+	struct sockaddr_in6 v = { .sin6_family = AF_INET6 };
+	inet_pton(AF_INET6, "2001:db8:9::1", &v.sin6_addr);
+	assert_int_equal(ratelimit_session_add(rl, SA(v), S), 0);
+	assert_int_equal(ratelimit_session_add(rl, SA(v), S), 0);
+	assert_int_equal(ratelimit_session_add(rl, SA(v), S), -EUSERS);
+	v.sin6_addr.s6_addr[15] = 2; /* same /64, other address */
+	assert_int_equal(ratelimit_session_add(rl, SA(v), S), 0);
+	v.sin6_addr.s6_addr[15] = 3; /* /64 full */
+	assert_int_equal(ratelimit_session_add(rl, SA(v), S), -EUSERS);
+	ratelimit_free(rl);
+}
+
+/* Rule 11: the global send cap holds across threads (GCRA). */
+static void test_ratecap(void **state)
+{
+	struct ratecap c;
+	ratecap_init(&c, 1000000, 10000); /* 1 MB/s, 10 kB burst */
+	int64_t t = 1 * S;
+	size_t sent = 0;
+	for (int64_t x = 0; x < 1 * S; x += 100000) /* every 100 us */
+		for (int k = 0; k < 10; k++)
+			sent += ratecap_take(&c, 1000, t + x) ? 1000 : 0;
+	/* 1 s at 1 MB/s plus the burst, never more */
+	assert_true(sent <= 1000000 + 10000 + 1000);
+	assert_true(sent >= 990000);
+	ratecap_init(&c, 0, 0);
+	assert_int_equal(ratecap_take(&c, 1 << 30, t), 1);
 }
 
 int main(void)
@@ -212,7 +363,12 @@ int main(void)
 		cmocka_unit_test(test_bytes_directions_separate),
 		cmocka_unit_test(test_short_burst_is_not_abuse),
 		cmocka_unit_test(test_persistent_abuse_ignored_5_min),
+		cmocka_unit_test(test_unauthenticated_never_banned),
+		cmocka_unit_test(test_shared_across_threads),
+		cmocka_unit_test(test_ipv6_per_64),
 		cmocka_unit_test(test_table_bounded),
+		cmocka_unit_test(test_sessions_per_source),
+		cmocka_unit_test(test_ratecap),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

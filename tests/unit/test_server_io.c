@@ -200,11 +200,17 @@ static void test_knock(void **state)
 	struct wire_msg k = { .type = WIRE_KNOCK }, ack;
 	size_t len;
 	k.u.knock.unix_time = (uint64_t)(bbclient_now_ns() / 1000000000LL);
-	/* the smallest knock there is: the answer must not be larger */
+	/* the smallest knock there is has no room for an ACK with its
+	 * cookie, and the answer must not be larger: silence */
 	int sent = bbclient_send(c, &k, 0);
 	assert_int_equal(sent, WIRE_MIN_PACKET + 8);
+	assert_int_equal(bbclient_drain(c, SILENCE_MS), 0);
+	/* padded by the cookie's length: the ACK fits, carrying a cookie */
+	sent = bbclient_send(c, &k, WIRE_COOKIE_LEN);
+	assert_int_equal(sent, WIRE_MIN_PACKET + 8 + WIRE_COOKIE_LEN);
 	assert_int_equal(bbclient_recv(c, &ack, &len, 2000), 0);
 	assert_int_equal(ack.type, WIRE_KNOCK_ACK);
+	assert_true(ack.has_cookie);
 	assert_true(len <= (size_t)sent);
 	int64_t now_s = bbclient_now_ns() / 1000000000LL;
 	assert_true(ack.u.knock_ack.valid_until >= now_s + 290);
@@ -601,7 +607,7 @@ static void test_silence(void **state)
 	randombytes_buf(other, sizeof(other));
 	c = bbclient_new("127.0.0.4", g.server, other, NULL);
 	assert_non_null(c);
-	bbclient_send(c, &k, 0);
+	bbclient_send(c, &k, WIRE_COOKIE_LEN);
 	assert_silent(c, "wrong key");
 	bbclient_free(c);
 
@@ -611,7 +617,8 @@ static void test_silence(void **state)
 	size_t at[] = { 5, 9, 20, 30, WIRE_MIN_PACKET + 8 - 1 };
 	for (int i = 0; i < 5; i++) {
 		uint8_t pkt[128];
-		int len = bbclient_seal(c, &k, 0, pkt, sizeof(pkt));
+		int len =
+			bbclient_seal(c, &k, WIRE_COOKIE_LEN, pkt, sizeof(pkt));
 		assert_true(len > 0);
 		pkt[at[i]] ^= 0x01;
 		bbclient_send_raw(c, pkt, (size_t)len);
@@ -624,13 +631,13 @@ static void test_silence(void **state)
 
 	/* stale and future nonce_ts, and a knock whose time is off */
 	c = client("127.0.0.4", NULL);
-	bbclient_send_nonce(c, &k, now - 120000000000ULL, 0);
+	bbclient_send_nonce(c, &k, now - 120000000000ULL, WIRE_COOKIE_LEN);
 	assert_silent(c, "stale nonce");
-	bbclient_send_nonce(c, &k, now + 120000000000ULL, 0);
+	bbclient_send_nonce(c, &k, now + 120000000000ULL, WIRE_COOKIE_LEN);
 	assert_silent(c, "future nonce");
 	struct wire_msg old = k;
 	old.u.knock.unix_time -= 600;
-	bbclient_send(c, &old, 0);
+	bbclient_send(c, &old, WIRE_COOKIE_LEN);
 	assert_silent(c, "stale knock time");
 	bbclient_free(c);
 
@@ -705,6 +712,106 @@ static void test_rate_limit(void **state)
 	bbclient_free(c);
 }
 
+/* Rule 8 against the real server: after a KNOCK a request without the
+ * ACK's cookie, with a wrong one, or with another session's cookie gets
+ * silence and starts nothing; a key holder that knocks from an address it
+ * cannot read (here: it ignores the ACK) gets nothing but that ACK, never
+ * larger than its knock, for every request type. */
+static void test_cookie_required(void **state)
+{
+	NEED_SERVER();
+	const uint8_t types[] = {
+		WIRE_ECHO_REQUEST,	WIRE_THROUGHPUT_START,
+		WIRE_THROUGHPUT_END,	WIRE_DOWNLOAD_REQUEST,
+		WIRE_BUFFERBLOAT_START, WIRE_BUFFERBLOAT_END
+	};
+	struct bbclient *c = knocked("127.0.0.7");
+	const uint8_t *good = bbclient_cookie(c);
+	assert_non_null(good);
+	uint8_t cookie[WIRE_COOKIE_LEN];
+	memcpy(cookie, good, sizeof(cookie));
+	for (size_t i = 0; i < sizeof(types); i++) {
+		struct wire_msg m = { .type = types[i] };
+		m.u.download_request.test_id = 40 + (uint32_t)i;
+		m.u.download_request.bytes = 1000000;
+		if (types[i] == WIRE_BUFFERBLOAT_START) {
+			m.u.bufferbloat_start.test_id = 40 + (uint32_t)i;
+			m.u.bufferbloat_start.kind = WIRE_BLOAT_DOWN;
+		}
+		/* none: the old layout */
+		bbclient_set_cookie(c, NULL);
+		assert_true(bbclient_send(c, &m, 0) > 0);
+		/* padding long enough to read as a cookie, but wrong */
+		assert_true(bbclient_send(c, &m, 40) > 0);
+		/* one bit off */
+		memcpy(m.cookie, cookie, sizeof(cookie));
+		m.cookie[i] ^= 0x80;
+		m.has_cookie = 1;
+		assert_true(bbclient_send(c, &m, 0) > 0);
+		assert_silent(c, wire_type_name(types[i]));
+	}
+	/* the right cookie: answered */
+	bbclient_set_cookie(c, cookie);
+	struct wire_msg e = { .type = WIRE_ECHO_REQUEST }, r;
+	e.u.echo_request.seq = 77;
+	assert_true(bbclient_send(c, &e, 0) > 0);
+	assert_int_equal(bbclient_recv(c, &r, NULL, 2000), 0);
+	assert_int_equal(r.type, WIRE_ECHO_REPLY);
+	assert_int_equal(r.u.echo_reply.seq, 77);
+
+	/* the "victim" at 127.0.0.8: a key holder knocks with its address
+	 * and then asks for a download and a bloat stream with the cookie
+	 * of its own session -- it never saw the victim's */
+	struct bbclient *v = client("127.0.0.8", NULL);
+	struct wire_msg k = { .type = WIRE_KNOCK };
+	k.u.knock.unix_time = (uint64_t)(bbclient_now_ns() / 1000000000LL);
+	int sent = bbclient_send(v, &k, WIRE_COOKIE_LEN);
+	assert_true(sent > 0);
+	size_t total = (size_t)sent;
+	bbclient_set_cookie(v, cookie);
+	struct wire_msg d = { .type = WIRE_DOWNLOAD_REQUEST };
+	d.u.download_request.test_id = 9;
+	d.u.download_request.bytes = 10000000;
+	total += (size_t)bbclient_send(v, &d, 0);
+	struct wire_msg b = { .type = WIRE_BUFFERBLOAT_START };
+	b.u.bufferbloat_start.test_id = 10;
+	b.u.bufferbloat_start.kind = WIRE_BLOAT_BOTH;
+	total += (size_t)bbclient_send(v, &b, 0);
+	size_t got = bbclient_drain(v, 1000);
+	print_message("forged victim: %zu bytes received for %zu sent\n", got,
+		      total);
+	assert_true(got <= (size_t)sent); /* the ACK alone */
+	bbclient_free(v);
+	bbclient_free(c);
+}
+
+/* SIGHUP reloads the limits and never stops the server (it used to). */
+static void test_sighup_survives(void **state)
+{
+	NEED_SERVER();
+	assert_int_equal(kill(g.pid, SIGHUP), 0);
+	int found = 0;
+	for (int i = 0; i < 200 && !found; i++) {
+		sleep_ms(10);
+		char line[512];
+		FILE *f = fopen(g.log, "r");
+		while (f && fgets(line, sizeof(line), f))
+			found |=
+				strstr(line, "SIGHUP: reloaded limits") != NULL;
+		if (f)
+			fclose(f);
+	}
+	assert_true(found);
+	assert_int_equal(waitpid(g.pid, NULL, WNOHANG), 0); /* alive */
+	struct bbclient *c = knocked("127.0.0.9");
+	struct wire_msg e = { .type = WIRE_ECHO_REQUEST }, r;
+	e.u.echo_request.seq = 3;
+	assert_true(bbclient_send(c, &e, 0) > 0);
+	assert_int_equal(bbclient_recv(c, &r, NULL, 2000), 0);
+	assert_int_equal(r.type, WIRE_ECHO_REPLY);
+	bbclient_free(c);
+}
+
 static void test_sigterm_exit_0(void **state)
 {
 	NEED_SERVER();
@@ -746,7 +853,9 @@ int main(void)
 		cmocka_unit_test(test_upload_during_download),
 		cmocka_unit_test(test_bufferbloat),
 		cmocka_unit_test(test_silence),
+		cmocka_unit_test(test_cookie_required),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_sighup_survives),
 		cmocka_unit_test(test_sigterm_exit_0),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -59,7 +59,7 @@ static void test_create_find(void **state)
 {
 	struct removed r = { 0 };
 	struct session_table *t =
-		session_table_new(4, 300 * S, 16, on_remove, &r);
+		session_table_new(4, 300 * S, 300 * S, 16, on_remove, &r);
 	assert_non_null(t);
 	struct sockaddr_in a = addr("127.0.0.1", 4000);
 	assert_null(session_find(t, SA(a), cid1));
@@ -93,7 +93,7 @@ static void test_refresh_and_expiry(void **state)
 {
 	struct removed r = { 0 };
 	struct session_table *t =
-		session_table_new(4, 300 * S, 0, on_remove, &r);
+		session_table_new(4, 300 * S, 300 * S, 0, on_remove, &r);
 	struct sockaddr_in a = addr("127.0.0.1", 4000);
 	struct sockaddr_in b = addr("127.0.0.2", 4000);
 	struct session *sa = session_create(t, SA(a), sizeof(a), cid1, 0);
@@ -122,7 +122,7 @@ static void test_cap_evicts_oldest_idle(void **state)
 {
 	struct removed r = { 0 };
 	struct session_table *t =
-		session_table_new(3, 300 * S, 0, on_remove, &r);
+		session_table_new(3, 300 * S, 300 * S, 0, on_remove, &r);
 	struct sockaddr_in a = addr("127.0.0.1", 1), b = addr("127.0.0.2", 1),
 			   c = addr("127.0.0.3", 1), d = addr("127.0.0.4", 1);
 	struct session *sa = session_create(t, SA(a), sizeof(a), cid1, 1 * S);
@@ -160,7 +160,8 @@ static void test_cap_evicts_oldest_idle(void **state)
 
 static void test_ipv6_and_replay_window(void **state)
 {
-	struct session_table *t = session_table_new(2, 300 * S, 0, NULL, NULL);
+	struct session_table *t =
+		session_table_new(2, 300 * S, 300 * S, 0, NULL, NULL);
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
 				  .sin6_port = htons(9) };
 	inet_pton(AF_INET6, "::1", &a.sin6_addr);
@@ -176,6 +177,70 @@ static void test_ipv6_and_replay_window(void **state)
 	session_table_free(t);
 }
 
+/* Rules 8 and 11: ids and cookies are random; a validated session (its
+ * cookie came back) is never evicted by a new one -- when every slot is
+ * validated, session_create refuses -- while pending ones are evicted
+ * oldest first and expire after pending_ns. */
+static void test_validated_never_evicted(void **state)
+{
+	struct removed r = { 0 };
+	struct session_table *t =
+		session_table_new(2, 300 * S, 30 * S, 0, on_remove, &r);
+	struct sockaddr_in a = addr("127.0.0.1", 1), b = addr("127.0.0.2", 1),
+			   c = addr("127.0.0.3", 1), d = addr("127.0.0.4", 1);
+	struct session *sa = session_create(t, SA(a), sizeof(a), cid1, 1 * S);
+	struct session *sb = session_create(t, SA(b), sizeof(b), cid2, 2 * S);
+	assert_false(sa->validated);
+	assert_int_not_equal(sa->id + 1, sb->id); /* not sequential */
+	assert_memory_not_equal(sa->cookie, sb->cookie, WIRE_COOKIE_LEN);
+	/* the pending deadline is the short one */
+	assert_int_equal(session_deadline(t, sa), 31 * S);
+	session_validate(t, sa, 3 * S);
+	assert_true(sa->validated);
+	assert_int_equal(session_deadline(t, sa), 303 * S);
+	/* a new knock evicts b (pending), even though a is idle longer */
+	struct session *sc = session_create(t, SA(c), sizeof(c), cid3, 4 * S);
+	assert_non_null(sc);
+	assert_int_equal(r.last_why, SESSION_EVICTED);
+	assert_memory_equal(r.last_cid, cid2, 8);
+	assert_ptr_equal(session_find(t, SA(a), cid1), sa);
+	session_validate(t, sc, 5 * S);
+	/* full of validated sessions: refused, nothing evicted */
+	for (int i = 0; i < 1000; i++)
+		assert_null(session_create(t, SA(d), sizeof(d), cid2,
+					   (6 + i) * S / 100));
+	assert_int_equal(session_count(t), 2);
+	assert_int_equal(r.n, 1);
+	/* until one expires (300 s idle) */
+	assert_int_equal(session_expire(t, 302 * S), 0);
+	assert_int_equal(session_expire(t, 303 * S), 1);
+	assert_non_null(session_create(t, SA(d), sizeof(d), cid2, 304 * S));
+	/* the pending one expires after 30 s, the validated c at 305 s */
+	assert_int_equal(session_expire(t, 305 * S), 1);
+	assert_int_equal(session_count(t), 1);
+	assert_int_equal(session_expire(t, 334 * S), 1);
+	assert_int_equal(session_count(t), 0);
+	session_table_free(t);
+}
+
+/* A port is only taken from packets passed with an address (proven). */
+static void test_touch_without_address(void **state)
+{
+	struct session_table *t =
+		session_table_new(2, 300 * S, 30 * S, 0, NULL, NULL);
+	struct sockaddr_in a = addr("127.0.0.1", 1111),
+			   a2 = addr("127.0.0.1", 2222);
+	struct session *s = session_create(t, SA(a), sizeof(a), cid1, 0);
+	session_touch(t, s, NULL, sizeof(a2), 1 * S);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&s->addr)->sin_port),
+			 1111);
+	assert_int_equal(s->last_ns, 1 * S);
+	session_touch(t, s, SA(a2), sizeof(a2), 2 * S);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&s->addr)->sin_port),
+			 2222);
+	session_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +248,8 @@ int main(void)
 		cmocka_unit_test(test_refresh_and_expiry),
 		cmocka_unit_test(test_cap_evicts_oldest_idle),
 		cmocka_unit_test(test_ipv6_and_replay_window),
+		cmocka_unit_test(test_validated_never_evicted),
+		cmocka_unit_test(test_touch_without_address),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -35,6 +35,28 @@ static int ack(uint8_t *buf, size_t cap, uint64_t n, int64_t real, int valid)
 	return wire_seal(key, cid, n, &m, NULL, 0, buf, cap);
 }
 
+/* A KNOCK_ACK carrying cookie c. */
+static int ack_cookie(uint8_t *buf, size_t cap, uint64_t n, int64_t real,
+		      uint8_t c)
+{
+	struct wire_msg m = { .type = WIRE_KNOCK_ACK };
+	m.u.knock_ack.session_id = 42;
+	m.u.knock_ack.valid_until = (uint32_t)(real / S + 300);
+	m.has_cookie = 1;
+	memset(m.cookie, c, WIRE_COOKIE_LEN);
+	return wire_seal(key, cid, n, &m, NULL, 0, buf, cap);
+}
+
+/* Open a request the client sealed, as the server would. */
+static void open_req(const uint8_t *buf, int len, struct wire_msg *m)
+{
+	static uint8_t scratch[WIRE_MAX_DATAGRAM];
+	assert_true(len > 0);
+	assert_int_equal(wire_open(key, buf, (size_t)len, scratch,
+				   sizeof(scratch), NULL, m),
+			 0);
+}
+
 static int setup(void **state)
 {
 	return wire_init() < 0 ? -1 : 0;
@@ -124,12 +146,67 @@ static void test_foreign(void **state)
 	srvclient_free(sc);
 }
 
+/* Rule 8 on the client: the KNOCK leaves room for the ACK's cookie, the
+ * cookie of the latest ACK goes on every request that carries one (not on
+ * THROUGHPUT_DATA), a re-knock's new cookie replaces the old one. */
+static void test_cookie(void **state)
+{
+	struct srvclient *sc = srvclient_new(key, cid);
+	uint8_t buf[512], pkt[512], c[WIRE_COOKIE_LEN];
+	struct wire_msg m, r;
+	int len = srvclient_tick(sc, 0, REAL0, buf, sizeof(buf));
+	/* KNOCK: header, 8 bytes of fields, >= 16 pad, tag */
+	assert_true(len >= WIRE_MIN_PACKET + 8 + WIRE_COOKIE_LEN);
+	assert_int_equal(srvclient_cookie(sc, c), -ENOENT);
+	/* before any ACK a request goes without a cookie */
+	m = (struct wire_msg){ .type = WIRE_ECHO_REQUEST };
+	open_req(buf, srvclient_seal(sc, &m, REAL0, 0, buf, sizeof(buf)), &r);
+	assert_false(r.has_cookie);
+
+	len = ack_cookie(pkt, sizeof(pkt), (uint64_t)REAL0 + 1001, REAL0, 0xab);
+	assert_int_equal(srvclient_open(sc, pkt, (size_t)len, 10 * MS,
+					REAL0 + 10 * MS, &m),
+			 1);
+	assert_int_equal(srvclient_cookie(sc, c), 0);
+	assert_int_equal(c[0], 0xab);
+	const uint8_t req[] = { WIRE_ECHO_REQUEST,	WIRE_THROUGHPUT_START,
+				WIRE_THROUGHPUT_END,	WIRE_DOWNLOAD_REQUEST,
+				WIRE_BUFFERBLOAT_START, WIRE_BUFFERBLOAT_END };
+	for (size_t i = 0; i < sizeof(req); i++) {
+		m = (struct wire_msg){ .type = req[i] };
+		m.u.bufferbloat_start.kind = WIRE_BLOAT_UP;
+		if (req[i] != WIRE_BUFFERBLOAT_START)
+			m.u.bufferbloat_start.kind = 0;
+		len = srvclient_seal(sc, &m, REAL0 + 20 * MS, 3, buf,
+				     sizeof(buf));
+		open_req(buf, len, &r);
+		assert_true(r.has_cookie);
+		assert_memory_equal(r.cookie, c, WIRE_COOKIE_LEN);
+	}
+	m = (struct wire_msg){ .type = WIRE_THROUGHPUT_DATA };
+	len = srvclient_seal(sc, &m, REAL0 + 30 * MS, 0, buf, sizeof(buf));
+	assert_int_equal(len, WIRE_MIN_PACKET + WIRE_DATA_HDR_LEN);
+	/* a new session's cookie replaces the old one */
+	len = ack_cookie(pkt, sizeof(pkt), (uint64_t)REAL0 + 5001, REAL0, 0xcd);
+	assert_int_equal(srvclient_open(sc, pkt, (size_t)len, 40 * MS,
+					REAL0 + 40 * MS, &m),
+			 1);
+	m = (struct wire_msg){ .type = WIRE_ECHO_REQUEST };
+	open_req(buf,
+		 srvclient_seal(sc, &m, REAL0 + 50 * MS, 0, buf, sizeof(buf)),
+		 &r);
+	assert_true(r.has_cookie);
+	assert_int_equal(r.cookie[0], 0xcd);
+	srvclient_free(sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backoff_unreachable),
 		cmocka_unit_test(test_up_refresh_reknock),
 		cmocka_unit_test(test_foreign),
+		cmocka_unit_test(test_cookie),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

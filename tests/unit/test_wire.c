@@ -92,6 +92,10 @@ static void make_msg(uint8_t t, struct wire_msg *m, size_t data_len)
 		case VF_TEXT:
 			strcpy((char *)p, "server overloaded, try later");
 			break;
+		case VF_COOKIE:
+			for (size_t k = 0; k < WIRE_COOKIE_LEN; k++)
+				p[k] = (uint8_t)(0xc0 + k * 3 + i);
+			break;
 		}
 	}
 }
@@ -277,17 +281,25 @@ static void test_random_pad_no_amplification(void **state)
 
 	make_msg(WIRE_KNOCK, &knock, 0);
 	make_msg(WIRE_KNOCK_ACK, &ack, 0);
+	assert_true(ack.has_cookie);
 	for (int k = 0; k < 200; k++) {
-		kn = wire_seal_random_pad(KEY, CID, TS, &knock, pkt,
-					  sizeof(pkt));
-		assert_true(kn >= WIRE_MIN_PACKET + 8);
+		/* a revision-2 client pads its KNOCK by >= the cookie */
+		kn = wire_seal(KEY, CID, TS, &knock, NULL,
+			       WIRE_COOKIE_LEN + (size_t)k % 200, pkt,
+			       sizeof(pkt));
+		assert_true(kn >= WIRE_MIN_PACKET + 8 + WIRE_COOKIE_LEN);
 		an = wire_seal_random_pad(KEY, CID, TS + 1, &ack, pkt,
 					  (size_t)kn);
 		assert_true(an > 0 && an <= kn);
 	}
+	/* An unpadded KNOCK is too small for an ACK with its cookie. */
 	assert_int_equal(wire_seal_random_pad(KEY, CID, TS, &ack, pkt,
-					      WIRE_MIN_PACKET + 7),
+					      WIRE_MIN_PACKET + 8),
 			 -ENOBUFS);
+	assert_int_equal(
+		wire_seal_random_pad(KEY, CID, TS, &ack, pkt,
+				     WIRE_MIN_PACKET + 8 + WIRE_COOKIE_LEN - 1),
+		-ENOBUFS);
 }
 
 /* DATA payloads decode as pointers into the scratch buffer. */
@@ -371,6 +383,10 @@ static void set_field(struct vec *v, const char *name, const char *val)
 			p[n] = 0;
 			break;
 		}
+		case VF_COOKIE:
+			assert_int_equal(unhex(val, p, WIRE_COOKIE_LEN),
+					 WIRE_COOKIE_LEN);
+			break;
 		}
 		return;
 	}
@@ -625,6 +641,152 @@ static void test_oversize(void **state)
 	assert_int_equal(wire_encode(&m, scratch, sizeof(scratch)), -EMSGSIZE);
 }
 
+/* ---- revision 2: cookie and per-type size limits ------------------------ */
+
+static const uint8_t cookie_types[] = {
+	WIRE_KNOCK_ACK,	      WIRE_ECHO_REQUEST,     WIRE_THROUGHPUT_START,
+	WIRE_THROUGHPUT_END,  WIRE_DOWNLOAD_REQUEST, WIRE_BUFFERBLOAT_START,
+	WIRE_BUFFERBLOAT_END,
+};
+
+static int in_cookie_types(uint8_t t)
+{
+	for (size_t i = 0; i < sizeof(cookie_types); i++)
+		if (cookie_types[i] == t)
+			return 1;
+	return 0;
+}
+
+/* The cookie sits right after the fixed fields, before the padding, and
+ * only the seven types of rule 8 carry one. */
+static void test_cookie_layout(void **state)
+{
+	for (size_t i = 0; i < NTYPES; i++) {
+		uint8_t t = all_types[i];
+		struct wire_msg m, out;
+		int fixed = wire_fixed_len(t), n;
+
+		assert_int_equal(wire_type_has_cookie(t), in_cookie_types(t));
+		make_msg(t, &m, 10);
+		if (!in_cookie_types(t)) {
+			assert_false(m.has_cookie);
+			m.has_cookie = 1; /* not this type's field */
+			assert_int_equal(
+				wire_encode(&m, scratch, sizeof(scratch)),
+				-EINVAL);
+			assert_int_equal(wire_seal(KEY, CID, TS, &m, NULL, 0,
+						   pkt, sizeof(pkt)),
+					 -EINVAL);
+			continue;
+		}
+		for (int k = 0; k < WIRE_COOKIE_LEN; k++)
+			m.cookie[k] = (uint8_t)(0xa0 + k);
+		n = wire_encode(&m, scratch, sizeof(scratch));
+		assert_int_equal(n, fixed + WIRE_COOKIE_LEN);
+		assert_memory_equal(scratch + fixed, m.cookie, WIRE_COOKIE_LEN);
+		/* sealed with padding, opened: the cookie comes back */
+		n = wire_seal(KEY, CID, TS, &m, NULL, 9, pkt, sizeof(pkt));
+		assert_int_equal(n,
+				 WIRE_MIN_PACKET + fixed + WIRE_COOKIE_LEN + 9);
+		assert_int_equal(wire_open(KEY, pkt, (size_t)n, scratch,
+					   sizeof(scratch), NULL, &out),
+				 0);
+		assert_true(out.has_cookie);
+		assert_memory_equal(out.cookie, m.cookie, WIRE_COOKIE_LEN);
+		/* one byte short of a cookie: decoded without one */
+		memset(scratch, 0x5a, sizeof(scratch));
+		scratch[4] = 1; /* a valid bloat kind */
+		assert_int_equal(
+			wire_decode(t, scratch,
+				    (size_t)fixed + WIRE_COOKIE_LEN - 1, &out),
+			0);
+		assert_false(out.has_cookie);
+		assert_int_equal(wire_decode(t, scratch,
+					     (size_t)fixed + WIRE_COOKIE_LEN,
+					     &out),
+				 0);
+		assert_true(out.has_cookie);
+	}
+}
+
+/* The KNOCK_ACK vector written out by hand: cookie at plaintext offset 8. */
+static void test_vector_knock_ack_by_hand(void **state)
+{
+	uint8_t key[32], cid[8];
+	size_t n = load_vectors(vecs, 32, key, cid);
+	const struct vec *v = NULL;
+	const uint8_t plain[24] = {
+		0xde, 0xad, 0xbe, 0xef, /* session_id */
+		0x65, 0x53, 0xf2, 0x2c, /* valid_until 1700000300 */
+		0xc0, 0x0c, 0x1e, 0x5e, 0xc7, 0xe7, 0x00, 0x01, /* cookie */
+		0x02, 0x03, 0xfe, 0xed, 0xfa, 0xce, 0xb0, 0x0b,
+	};
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(vecs[i].name, "knock_ack") == 0)
+			v = &vecs[i];
+	assert_non_null(v);
+	assert_int_equal(v->plain_len, sizeof(plain));
+	assert_memory_equal(v->plain, plain, sizeof(plain));
+	assert_int_equal(v->packet[7], 24 + 16); /* len */
+	/* every request vector carries the same cookie after its fields */
+	for (size_t i = 0; i < n; i++) {
+		if (!in_cookie_types(vecs[i].type))
+			continue;
+		int fixed = wire_fixed_len(vecs[i].type);
+		assert_true(vecs[i].m.has_cookie);
+		assert_memory_equal(vecs[i].plain + fixed, plain + 8, 16);
+	}
+}
+
+/* Rule 12: each type's largest legitimate datagram passes wire_peek, one
+ * byte more is refused before any AEAD work (a KNOCK at most 303 bytes). */
+static void test_max_len_per_type(void **state)
+{
+	static uint8_t big[WIRE_MAX_DATAGRAM];
+
+	assert_int_equal(wire_max_len(WIRE_KNOCK),
+			 WIRE_MIN_PACKET + 8 + WIRE_MAX_PAD);
+	assert_int_equal(wire_max_len(WIRE_KNOCK), 303);
+	assert_int_equal(wire_max_len(WIRE_ECHO_REQUEST),
+			 WIRE_MIN_PACKET + 16 + 16 + WIRE_MAX_PAD);
+	assert_int_equal(wire_max_len(WIRE_ECHO_REPLY),
+			 WIRE_MIN_PACKET + 32 + 8 + WIRE_MAX_PAD);
+	assert_int_equal(wire_max_len(WIRE_THROUGHPUT_DATA), WIRE_MAX_DATAGRAM);
+	assert_int_equal(wire_max_len(WIRE_ERROR), WIRE_MAX_DATAGRAM);
+	assert_int_equal(wire_max_len(0x42), -EINVAL);
+	for (size_t i = 0; i < NTYPES; i++) {
+		uint8_t t = all_types[i];
+		struct wire_msg m, out;
+		int max = wire_max_len(t), n;
+
+		if (is_open_ended(t))
+			continue;
+		make_msg(t, &m, 0);
+		/* the largest a sender can make: every field, full pad */
+		if (t == WIRE_ECHO_REPLY)
+			m.u.echo_reply.has_ext = 1;
+		if (t == WIRE_DOWNLOAD_END)
+			m.u.download_end.has_ext = 1;
+		n = wire_seal(KEY, CID, TS, &m, NULL, WIRE_MAX_PAD, big,
+			      sizeof(big));
+		assert_int_equal(n, max);
+		assert_int_equal(wire_open(KEY, big, (size_t)n, scratch,
+					   sizeof(scratch), NULL, &out),
+				 0);
+		/* one byte more, authentic: refused by the header check */
+		uint8_t pt[1024] = { 0 };
+		pt[4] = 1;
+		size_t len = (size_t)max + 1 - WIRE_MIN_PACKET;
+		size_t k = raw_seal(big, t, pt, len, TS);
+		assert_int_equal(k, (size_t)max + 1);
+		assert_int_equal(wire_peek(big, k, NULL), -EMSGSIZE);
+		assert_int_equal(wire_open(KEY, big, k, scratch,
+					   sizeof(scratch), NULL, &out),
+				 -EMSGSIZE);
+	}
+}
+
 static void test_bad_magic_version_type(void **state)
 {
 	uint8_t pt[16] = { 0 };
@@ -680,6 +842,7 @@ static void test_bufferbloat_kind(void **state)
 				 k >= 1 && k <= 3 ? 0 : -EBADMSG);
 	}
 	make_msg(WIRE_BUFFERBLOAT_START, &m, 0);
+	m.has_cookie = 0; /* the fixed fields alone */
 	m.u.bufferbloat_start.kind = 0;
 	assert_int_equal(wire_seal(KEY, CID, TS, &m, NULL, 0, pkt, sizeof(pkt)),
 			 -EINVAL);
@@ -726,12 +889,13 @@ static void test_seal_limits(void **state)
 	assert_int_equal(
 		wire_seal(KEY, CID, TS, &m, pad, 256, pkt, sizeof(pkt)),
 		-EINVAL);
+	/* fields (16) + cookie (16) */
 	assert_int_equal(
-		wire_seal(KEY, CID, TS, &m, pad, 0, pkt, WIRE_MIN_PACKET + 15),
+		wire_seal(KEY, CID, TS, &m, pad, 0, pkt, WIRE_MIN_PACKET + 31),
 		-ENOBUFS);
 	assert_int_equal(
-		wire_seal(KEY, CID, TS, &m, pad, 0, pkt, WIRE_MIN_PACKET + 16),
-		WIRE_MIN_PACKET + 16);
+		wire_seal(KEY, CID, TS, &m, pad, 0, pkt, WIRE_MIN_PACKET + 32),
+		WIRE_MIN_PACKET + 32);
 	m.type = 0x77;
 	assert_int_equal(wire_seal(KEY, CID, TS, &m, NULL, 0, pkt, sizeof(pkt)),
 			 -EINVAL);
@@ -775,7 +939,7 @@ static void test_nonce_layout(void **state)
 				 pt, &ptlen, NULL, pkt + 24, (size_t)n - 24,
 				 pkt, 24, nonce, KEY),
 			 0);
-	assert_int_equal(ptlen, 16);
+	assert_int_equal(ptlen, 16 + WIRE_COOKIE_LEN);
 	memcpy(nonce, CID + 4, 4); /* the other half must not work */
 	assert_int_not_equal(crypto_aead_chacha20poly1305_ietf_decrypt(
 				     pt, &ptlen, NULL, pkt + 24, (size_t)n - 24,
@@ -909,6 +1073,9 @@ int main(void)
 		cmocka_unit_test(test_extension_detection),
 		cmocka_unit_test(test_nonce_parity_and_monotonic),
 		cmocka_unit_test(test_check_dir),
+		cmocka_unit_test(test_cookie_layout),
+		cmocka_unit_test(test_vector_knock_ack_by_hand),
+		cmocka_unit_test(test_max_len_per_type),
 	};
 
 	if (wire_init() < 0)

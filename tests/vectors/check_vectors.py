@@ -38,6 +38,9 @@ LAYOUT = {
 }
 EXT = {0x11: [("requests_seen", "I"), ("highest_seq", "I")],
        0x32: [("chunks_sent", "I")]}
+# Revision 2 (rule 8): KNOCK_ACK and every request except THROUGHPUT_DATA
+# carry a 16-byte cookie right after the fixed fields, before any padding.
+COOKIE_TYPES = {0x02, 0x10, 0x20, 0x22, 0x30, 0x40, 0x41}
 
 
 def unhex(s):
@@ -48,12 +51,19 @@ def expected_plaintext(t, fields):
     layout = list(LAYOUT[t])
     if t in EXT and int(fields.get("has_ext", "0")):
         layout += EXT[t]
+    if int(fields.get("has_cookie", "0")):
+        assert t in COOKIE_TYPES, "cookie on type 0x%02x" % t
+        layout += [("cookie", "16s")]
     out = b""
     for name, code in layout:
         if code is None:
             out += unhex(fields[name])
         elif name == "reserved":
             out += b"\0\0\0"
+        elif name == "cookie":
+            c = unhex(fields[name])
+            assert len(c) == 16, "cookie length"
+            out += c
         else:
             out += struct.pack(">" + code, int(fields[name]))
     return out
@@ -82,7 +92,7 @@ def check(path):
         else:
             cur[word] = rest
     aead = ChaCha20Poly1305(key)
-    types = set()
+    types, cookie_types = set(), set()
     for v in vectors:
         t = int(v["type"], 16)
         ts = int(v["nonce_ts"])
@@ -95,8 +105,12 @@ def check(path):
         assert pkt == unhex(v["packet"]), v["name"] + ": packet"
         assert aead.decrypt(nonce, pkt[24:], pkt[:24]) == pt
         types.add(t)
+        if int(v["fields"].get("has_cookie", "0")):
+            cookie_types.add(t)
     missing = set(LAYOUT) - types
     assert not missing, "no vector for types %s" % sorted(missing)
+    uncooked = COOKIE_TYPES - cookie_types
+    assert not uncooked, "no cookie vector for types %s" % sorted(uncooked)
     print("%d vectors OK, all %d types covered" % (len(vectors), len(types)))
 
 

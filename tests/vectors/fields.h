@@ -14,7 +14,15 @@
 
 #include "proto/wire.h"
 
-enum { VF_U8 = 1, VF_U32 = 4, VF_U64 = 8, VF_DATA = 100, VF_TEXT = 101 };
+/* VF_COOKIE: the revision-2 cookie, WIRE_COOKIE_LEN bytes in hex. */
+enum {
+	VF_U8 = 1,
+	VF_U32 = 4,
+	VF_U64 = 8,
+	VF_COOKIE = WIRE_COOKIE_LEN,
+	VF_DATA = 100,
+	VF_TEXT = 101
+};
 
 struct vec_field {
 	uint8_t type;
@@ -27,15 +35,23 @@ struct vec_field {
 	{                                                                      \
 		t, n, offsetof(struct wire_msg, u.member), k                   \
 	}
+/* has_cookie and cookie of a type that carries one (revision 2). */
+#define VFC(t)                                                                 \
+	{ t, "has_cookie", offsetof(struct wire_msg, has_cookie), VF_U8 },     \
+	{                                                                      \
+		t, "cookie", offsetof(struct wire_msg, cookie), VF_COOKIE      \
+	}
 
 static const struct vec_field vec_fields[] = {
 	VF(WIRE_KNOCK, "unix_time", knock.unix_time, VF_U64),
 	VF(WIRE_KNOCK_ACK, "session_id", knock_ack.session_id, VF_U32),
 	VF(WIRE_KNOCK_ACK, "valid_until", knock_ack.valid_until, VF_U32),
+	VFC(WIRE_KNOCK_ACK),
 	VF(WIRE_ECHO_REQUEST, "seq", echo_request.seq, VF_U32),
 	VF(WIRE_ECHO_REQUEST, "client_send_ns_low",
 	   echo_request.client_send_ns_low, VF_U32),
 	VF(WIRE_ECHO_REQUEST, "token", echo_request.token, VF_U64),
+	VFC(WIRE_ECHO_REQUEST),
 	VF(WIRE_ECHO_REPLY, "seq", echo_reply.seq, VF_U32),
 	VF(WIRE_ECHO_REPLY, "client_send_ns_low", echo_reply.client_send_ns_low,
 	   VF_U32),
@@ -50,6 +66,7 @@ static const struct vec_field vec_fields[] = {
 	   VF_U32),
 	VF(WIRE_THROUGHPUT_START, "expected_ms", throughput_start.expected_ms,
 	   VF_U32),
+	VFC(WIRE_THROUGHPUT_START),
 	VF(WIRE_THROUGHPUT_DATA, "test_id", throughput_data.test_id, VF_U32),
 	VF(WIRE_THROUGHPUT_DATA, "chunk_seq", throughput_data.chunk_seq,
 	   VF_U32),
@@ -57,6 +74,7 @@ static const struct vec_field vec_fields[] = {
 	VF(WIRE_THROUGHPUT_END, "test_id", throughput_end.test_id, VF_U32),
 	VF(WIRE_THROUGHPUT_END, "total_bytes_sent",
 	   throughput_end.total_bytes_sent, VF_U32),
+	VFC(WIRE_THROUGHPUT_END),
 	VF(WIRE_THROUGHPUT_STATS, "test_id", throughput_stats.test_id, VF_U32),
 	VF(WIRE_THROUGHPUT_STATS, "bytes_rx", throughput_stats.bytes_rx,
 	   VF_U32),
@@ -71,6 +89,7 @@ static const struct vec_field vec_fields[] = {
 	VF(WIRE_DOWNLOAD_REQUEST, "bytes", download_request.bytes, VF_U32),
 	VF(WIRE_DOWNLOAD_REQUEST, "rate_kbps", download_request.rate_kbps,
 	   VF_U32),
+	VFC(WIRE_DOWNLOAD_REQUEST),
 	VF(WIRE_DOWNLOAD_DATA, "test_id", download_data.test_id, VF_U32),
 	VF(WIRE_DOWNLOAD_DATA, "chunk_seq", download_data.chunk_seq, VF_U32),
 	VF(WIRE_DOWNLOAD_DATA, "data", download_data, VF_DATA),
@@ -82,7 +101,9 @@ static const struct vec_field vec_fields[] = {
 	VF(WIRE_BUFFERBLOAT_START, "test_id", bufferbloat_start.test_id,
 	   VF_U32),
 	VF(WIRE_BUFFERBLOAT_START, "kind", bufferbloat_start.kind, VF_U8),
+	VFC(WIRE_BUFFERBLOAT_START),
 	VF(WIRE_BUFFERBLOAT_END, "test_id", bufferbloat_end.test_id, VF_U32),
+	VFC(WIRE_BUFFERBLOAT_END),
 	VF(WIRE_ERROR, "code", error.code, VF_U8),
 	VF(WIRE_ERROR, "message", error.message, VF_TEXT),
 };

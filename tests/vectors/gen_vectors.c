@@ -86,6 +86,9 @@ static void emit(const char *name, uint64_t ts, const struct wire_msg *m,
 		case VF_TEXT:
 			hex("", p, strlen((const char *)p));
 			break;
+		case VF_COOKIE:
+			hex("", p, WIRE_COOKIE_LEN);
+			break;
 		}
 	}
 	n = wire_encode(m, pt, sizeof(pt));
@@ -100,26 +103,34 @@ static void emit(const char *name, uint64_t ts, const struct wire_msg *m,
 int main(void)
 {
 	const uint64_t t0 = 1700000000000000000ULL; /* 2023-11-14 */
+	/* The server's cookie from KNOCK_ACK, carried by every request. */
+	static const uint8_t cookie[WIRE_COOKIE_LEN] = {
+		0xc0, 0x0c, 0x1e, 0x5e, 0xc7, 0xe7, 0x00, 0x01,
+		0x02, 0x03, 0xfe, 0xed, 0xfa, 0xce, 0xb0, 0x0b,
+	};
 	struct wire_msg m;
 
 	if (wire_init() < 0)
 		return 1;
-	printf("# Bufferbane wire protocol v1 test vectors "
-	       "(tests/vectors/gen_vectors.c)\n");
+	printf("# Bufferbane wire protocol v1 test vectors, "
+	       "revision 2 (tests/vectors/gen_vectors.c)\n");
 	hex("key", key, sizeof(key));
 	hex("client_id", cid, sizeof(cid));
 
-#define NEW(t) (memset(&m, 0, sizeof(m)), m.type = (t))
+#define NEW(t)	 (memset(&m, 0, sizeof(m)), m.type = (t))
+#define COOKIE() (m.has_cookie = 1, memcpy(m.cookie, cookie, sizeof(cookie)))
 	NEW(WIRE_KNOCK);
 	m.u.knock.unix_time = 1700000000;
 	emit("knock", t0, &m, 5);
 
 	NEW(WIRE_KNOCK_ACK);
+	COOKIE();
 	m.u.knock_ack.session_id = 0xdeadbeef;
 	m.u.knock_ack.valid_until = 1700000300;
 	emit("knock_ack", t0 + 1001, &m, 0);
 
 	NEW(WIRE_ECHO_REQUEST);
+	COOKIE();
 	m.u.echo_request.seq = 42;
 	m.u.echo_request.client_send_ns_low = 0x89abcdef;
 	m.u.echo_request.token = 0x0123456789abcdefULL;
@@ -138,6 +149,7 @@ int main(void)
 	emit("echo_reply_ext", t0 + 2801, &m, 7);
 
 	NEW(WIRE_THROUGHPUT_START);
+	COOKIE();
 	m.u.throughput_start.test_id = 7;
 	m.u.throughput_start.target_bytes = 10000000;
 	m.u.throughput_start.expected_ms = 5000;
@@ -151,6 +163,7 @@ int main(void)
 	emit("throughput_data", t0 + 4000, &m, 0);
 
 	NEW(WIRE_THROUGHPUT_END);
+	COOKIE();
 	m.u.throughput_end.test_id = 7;
 	m.u.throughput_end.total_bytes_sent = 10000000;
 	emit("throughput_end", t0 + 5000, &m, 1);
@@ -165,6 +178,7 @@ int main(void)
 	emit("throughput_stats", t0 + 6001, &m, 17);
 
 	NEW(WIRE_DOWNLOAD_REQUEST);
+	COOKIE();
 	m.u.download_request.test_id = 8;
 	m.u.download_request.bytes = 25000000;
 	m.u.download_request.rate_kbps = 0;
@@ -183,11 +197,13 @@ int main(void)
 	emit("download_end", t0 + 9001, &m, 9);
 
 	NEW(WIRE_BUFFERBLOAT_START);
+	COOKIE();
 	m.u.bufferbloat_start.test_id = 9;
 	m.u.bufferbloat_start.kind = WIRE_BLOAT_BOTH;
 	emit("bufferbloat_start", t0 + 10000, &m, 4);
 
 	NEW(WIRE_BUFFERBLOAT_END);
+	COOKIE();
 	m.u.bufferbloat_end.test_id = 9;
 	emit("bufferbloat_end", t0 + 11000, &m, 0);
 
