@@ -243,10 +243,11 @@ int bbf_client_seal(struct bbf_client *c, uint8_t type, const uint8_t *fields,
 {
 	static uint8_t pt[WIRE_MAX_DATAGRAM];
 	size_t n = flen;
-	if (flen + BBF_COOKIE_LEN + pad_len > WIRE_MAX_PLAIN)
+	int cookie = c->have_cookie && takes_cookie(type);
+	if (flen + (cookie ? BBF_COOKIE_LEN : 0) + pad_len > WIRE_MAX_PLAIN)
 		return -ENOBUFS;
 	memcpy(pt, fields, flen);
-	if (c->have_cookie && takes_cookie(type)) {
+	if (cookie) {
 		memcpy(pt + n, c->cookie, BBF_COOKIE_LEN);
 		n += BBF_COOKIE_LEN;
 	}
