@@ -9,9 +9,11 @@
 # packets are unauthenticated, so they may be dropped but never put the
 # client's address in the penalty box.  Asserts: echo loss < 1 % during the
 # flood and < 1 % in the 7 s after it (at least 50 answered), and no log
-# line puts 127.0.0.1 in a penalty.  If the generator cannot reach 40 000
-# pkt/s on this machine, the test is skipped (it would prove nothing).
+# line puts 127.0.0.1 in a penalty.  If the generator cannot reach 80 % of
+# the rate on this machine, the test is skipped (it would prove nothing).
 # Revision 1 lost 77 % during the flood and everything for 5 minutes after.
+# ATTACK_FLOOD_PPS (default 50000) changes the flood's rate (a dry run of
+# the pass path: 1000 stays under the shipped limit even on revision 1).
 . "$(dirname "$0")/../lib/common.sh"
 bb_sandbox "$@"
 bb_tmpdir
@@ -20,6 +22,7 @@ set -u
 CLI=
 trap '[ -n "$CLI" ] && kill "$CLI" 2>/dev/null; attack_server_stop; rm -rf "$BB_TMP"' EXIT
 attack_tool
+PPS=${ATTACK_FLOOD_PPS:-50000}
 attack_server_start
 
 servers="( { name = \"lo\"; host = \"127.0.0.1\"; port = $SRV_PORT; shared_secret_file = \"$BB_TMP/key\"; } )"
@@ -42,7 +45,7 @@ cid=$(sql "$db" "SELECT value FROM meta WHERE key='client_id'")
 echo "client sockets: $src, client_id ${cid:-unknown}"
 sleep 3
 t0=$(date +%s%3N)
-fl=$(atk flood --src "$src" ${cid:+--cid "$cid"} --rate 50000 --seconds 12 --threads 4) ||
+fl=$(atk flood --src "$src" ${cid:+--cid "$cid"} --rate "$PPS" --seconds 12 --threads 4) ||
 	fail "bbattack flood failed"
 t1=$(date +%s%3N)
 echo "$fl"
@@ -65,7 +68,7 @@ pps=$(field "$fl" pps)
 kill -0 "$SRV_PID" 2>/dev/null || fail "server died"
 [ "${n_b:-0}" -ge 10 ] && [ "${ok_b:-0}" -ge $((n_b - 1)) ] ||
 	fail "control: the client was not echoing before the flood (${ok_b:-0}/$n_b)"
-[ "${pps%.*}" -ge 40000 ] || skip "the flood reached only $pps pkt/s on this machine"
+[ "${pps%.*}" -ge $((PPS * 4 / 5)) ] || skip "the flood reached only $pps pkt/s on this machine"
 lost_d=$((n_d - ${ok_d:-0})) lost_a=$((n_a - ${ok_a:-0}))
 bad=()
 [ "$n_d" -ge 100 ] || bad+=("only $n_d echoes during the flood")

@@ -6,6 +6,8 @@
 # knocked once and echoes every 20 ms for 8 s, never re-knocks.  Its
 # session must never be evicted: echo loss < 1 % (at most 3 of 400).
 # Revision 1 evicted it (oldest idle first) and the client lost the rest.
+# ATTACK_KNOCK_RATE (default 4000) changes the knock rate (200: a dry run
+# of the pass path that revision 1 survives too).
 . "$(dirname "$0")/../lib/common.sh"
 bb_sandbox "$@"
 bb_tmpdir
@@ -19,7 +21,8 @@ atk echo-client --local 127.0.0.30 --interval-ms 20 --seconds 8 \
 	>"$BB_TMP/echo" 2>&1 &
 cli=$!
 sleep 1.5
-atk knocks --count 16000 --rate 4000 || fail "bbattack knocks failed"
+rate=${ATTACK_KNOCK_RATE:-4000}
+atk knocks --count $((rate * 4)) --rate "$rate" || fail "bbattack knocks failed"
 wait "$cli" || { cat "$BB_TMP/echo"; fail "echo client failed"; }
 line=$(cat "$BB_TMP/echo")
 echo "active client: $line"
