@@ -197,6 +197,11 @@ soak: deps
 bench: all $(BENCH_BIN)
 	$(Q)./tests/bench/run.sh $(BENCH_BIN)
 
+# Standalone tools (tests/bench pattern rule; not bench_*, so run.sh does
+# not run them): the attack tests' bbattack, the capacity bench's loadgen.
+TOOL_BIN := $(BUILD)/bench/bbattack $(BUILD)/bench/loadgen
+test-run bench: $(TOOL_BIN)
+
 # Real captures of each screen from tmux, rendered to PNG (needs root for
 # the loopback-only namespace and the nft rule that makes a lost target).
 SCREENSHOT_PKGS := tmux nftables python3 python3-pil fonts-dejavu-core
