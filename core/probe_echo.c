@@ -96,9 +96,11 @@ struct probe {
 	uint64_t cookie;
 	uint32_t next_seq, highest;
 	int answered_any;
-	/* per-session loss split */
+	/* per-session loss split, from the server's counters relative to
+	 * the first answer of the session (R0, H0): a re-knock may open a new
+	 * session that counts afresh or keep the old one counting on */
 	unsigned session;
-	uint32_t base, srv_R, srv_H, up_attr;
+	uint32_t srv_R0, srv_H0, srv_R, srv_H, up_attr;
 	int have_srv;
 	struct slot slots[ECHO_SLOTS];
 	ev_io io;
@@ -292,10 +294,12 @@ static void resolve(struct probe *p, struct slot *s, int64_t now, int force)
 		return;
 	const char *why = NULL;
 	if (s->session == p->session && p->have_srv && session_up(p) &&
+	    (int32_t)(s->seq - p->srv_H0) > 0 &&
 	    (int32_t)(p->srv_H - s->seq) >= 0) {
-		uint32_t seen_span = p->srv_H - p->base + 1;
-		uint32_t up_lost =
-			seen_span > p->srv_R ? seen_span - p->srv_R : 0;
+		/* requests after H0 the server never saw were lost up */
+		uint32_t seen_span = p->srv_H - p->srv_H0;
+		uint32_t got = p->srv_R - p->srv_R0;
+		uint32_t up_lost = seen_span > got ? seen_span - got : 0;
 		if (p->up_attr < up_lost) {
 			p->up_attr++;
 			why = "lost up";
@@ -411,6 +415,10 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 	     (int32_t)(m->u.echo_reply.highest_seq - p->srv_H) > 0)) {
 		p->srv_H = m->u.echo_reply.highest_seq;
 		p->srv_R = m->u.echo_reply.requests_seen;
+		if (!p->have_srv) {
+			p->srv_H0 = p->srv_H;
+			p->srv_R0 = p->srv_R;
+		}
 		p->have_srv = 1;
 	}
 	int64_t rtt = rx_mono - s->send_mono;
@@ -1115,7 +1123,6 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 			if (srvclient_sessions(p->sc) != p->session) {
 				/* new session: the server counts afresh */
 				p->session = srvclient_sessions(p->sc);
-				p->base = p->next_seq;
 				p->have_srv = 0;
 				p->up_attr = 0;
 			}

@@ -4,7 +4,9 @@
 # extension): client ── modem ── server namespaces, the echo stream at
 # 100 ms, nft in the modem drops ~20 % of the client->server UDP only for
 # 8 s, then (after a clean second) ~20 % of the server->client UDP only for
-# 8 s.  Asserts, from the database:
+# 8 s.  Before both, a 3 s blackout makes the client re-knock while the
+# server keeps its session and its counters going (the split must not
+# assume they start afresh).  Asserts, from the database:
 #  - phase "up": lost samples say "lost up", their share is within
 #    binomial bounds of 20 % (~76 probes: 5..37 %), at most 1 "lost down";
 #  - phase "down": the same with the directions swapped;
@@ -47,11 +49,15 @@ bb_write_config "$BB_TMP/bb.conf" "servers=$servers" \
 	'loss_stream={ interval_ms = 100; }'
 db=$BB_TMP/bb.db
 lab_exec client "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$db" --interval 100 \
-	--duration 25 >"$BB_TMP/out" 2>&1 &
+	--duration 31 >"$BB_TMP/out" 2>&1 &
 cli=$!
 
 now() { date +%s%3N; }
 sleep 3
+lab_exec modem nft add rule inet bbld fw drop || fail "nft blackout"
+sleep 3
+lab_exec modem nft flush chain inet bbld fw
+sleep 3 # re-knock (2 s of silence, then backoff) and a clean second
 up_on=$(now)
 lab_exec modem nft add rule inet bbld fw ip daddr 198.18.1.2 udp dport 9876 \
 	numgen random mod 100 '<' 20 drop || fail "nft rule up"
