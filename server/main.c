@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/sock.h"
 #include "proto/wire.h"
+#include "server/cidwin.h"
 #include "server/knockcache.h"
 #include "server/serve.h"
 #include "server/srvconf.h"
@@ -35,6 +36,8 @@ struct server {
 	struct knockcache *knocks;
 	struct ratelimit *rl;
 	struct ratecap txcap;
+	struct ratecap guard; /* unauthenticated AEAD opens per second */
+	struct cidwin *wins;
 	struct serve_shared sh;
 	const char *conf_path; /* for SIGHUP; NULL = built-in defaults */
 	struct serve_stats last;
@@ -116,6 +119,14 @@ static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
 	sv->last_ns = ns;
 }
 
+/* The unauthenticated budget: max_unauth_pps, a tenth of a second of
+ * burst (at least 1000). */
+static void guard_init(struct ratecap *g, const struct srvconf *c)
+{
+	double pps = c->max_unauth_pps;
+	ratecap_init(g, pps, pps / 10 > 1000 ? pps / 10 : 1000);
+}
+
 /* SIGHUP: read the configuration again and apply its limits (packet and
  * byte rates, bursts, session caps, max_total_mbps) to the running
  * limiter.  A broken file is logged and changes nothing; the server never
@@ -140,14 +151,15 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	double total = c.max_total_mbps * 1e6 / 8;
 	ratecap_init(&sv->txcap, total,
 		     total / 10 > 262144 ? total / 10 : 262144);
+	guard_init(&sv->guard, &c);
 	srvlog(SRVLOG_INFO,
 	       "SIGHUP: reloaded limits from %s: %.0f packets/s (burst %d), "
 	       "%.0f Mbit/s per source, %.0f Mbit/s in total, %d sessions "
-	       "per address, %d per IPv6 /64",
+	       "per address, %d per IPv6 /64, %.0f unauthenticated packets/s",
 	       sv->conf_path ? sv->conf_path : "built-in defaults",
 	       c.max_packets_per_second, c.burst_size, c.max_bandwidth_mbps,
 	       c.max_total_mbps, c.max_sessions_per_source,
-	       c.max_sessions_per_prefix);
+	       c.max_sessions_per_prefix, c.max_unauth_pps);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
@@ -246,8 +258,12 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 	double total = c->max_total_mbps * 1e6 / 8;
 	ratecap_init(&sv->txcap, total,
 		     total / 10 > 262144 ? total / 10 : 262144);
-	sv->sh = (struct serve_shared){ sv->knocks, sv->rl, &sv->txcap };
-	if (!sv->knocks || !sv->rl) {
+	guard_init(&sv->guard, c);
+	/* rule 10: one replay window per client_id for all workers */
+	sv->wins = cidwin_new((size_t)c->max_concurrent_clients);
+	sv->sh = (struct serve_shared){ sv->knocks, sv->rl, &sv->txcap,
+					sv->wins, &sv->guard };
+	if (!sv->knocks || !sv->rl || !sv->wins) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -295,6 +311,8 @@ static void stop_workers(struct server *sv)
 	sv->knocks = NULL;
 	ratelimit_free(sv->rl);
 	sv->rl = NULL;
+	cidwin_free(sv->wins);
+	sv->wins = NULL;
 }
 
 int main(int argc, char **argv)

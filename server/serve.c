@@ -4,17 +4,30 @@
  * scanner costs a header check and never gets a byte back:
  *
  *   wire_peek      bad header, or longer than its type allows (rule 12)
- *                                        -> rate-limit bookkeeping, drop
- *   rate limiter   over the limit        -> drop (THROUGHPUT_DATA of a
- *                                           running upload pays bytes
- *                                           instead of a packet token)
+ *                                        -> drop, nothing charged
  *   wire_check_dir server->client type   -> drop
  *   session_find   none and not a KNOCK  -> drop (no AEAD spent)
  *                  DATA, not validated   -> drop (no AEAD spent)
- *   replay_check   stale or seen nonce   -> drop
- *   wire_open      forged / wrong key    -> drop
+ *                  session's source in the penalty box -> drop
+ *   replay_check   stale or seen in this session -> drop
+ *   guard          no validated session vouches for it and the global
+ *                  unauthenticated budget is spent -> drop (no AEAD)
+ *   wire_open      forged / wrong key    -> drop (paid to the guard)
  *   cookie         a request without the session's cookie -> drop
- *   replay_commit, session_touch, handler
+ *   cidwin_commit  seen in another session of the client_id -> drop
+ *   rate limiter   the source over its limit -> drop (THROUGHPUT_DATA of
+ *                  a running upload pays bytes instead of a packet token)
+ *   session_touch, handler
+ *
+ * Rule 11: a source's budget is spent only by packets that authenticated
+ * and were not replays, so forging a client's address and id costs that
+ * client nothing (one AEAD open each, about 1-2 us for a small packet).
+ * The guard -- one budget for the whole server, max_unauth_pps -- bounds
+ * that work for packets no validated session vouches for (knocks from new
+ * sources, requests to pending sessions); packets claiming a validated
+ * session are opened whatever the guard says, because no rule cheaper than
+ * the AEAD can tell them from the client's own, and their failures are
+ * paid to the guard, so a flood of them throttles new knocks, not clients.
  *
  * Return routability (PROTOCOL.md rule 8): a KNOCK opens a *pending*
  * session and is answered with a KNOCK_ACK carrying the session's random
@@ -26,8 +39,8 @@
  * packets that proved their address (a cookie) move the session's reply
  * port; DATA, which carries none, is accepted only in a validated session.
  *
- * A KNOCK without a session is also checked against the replay windows of
- * the client id's sessions at other addresses (before the AEAD) and every
+ * A KNOCK without a session is also checked against the client id's
+ * window shared by all workers (cidwin, before the AEAD) and every
  * authentic KNOCK must claim its nonce in the knock cache shared by all
  * workers, so a captured knock replayed from elsewhere, or to another
  * worker, opens nothing.  Only KNOCK is answered outside a session, and its
@@ -79,6 +92,7 @@
 #include "core/sock.h"
 #include "proto/replay.h"
 #include "proto/wire.h"
+#include "server/cidwin.h"
 #include "server/knockcache.h"
 #include "server/ratelimit.h"
 #include "server/session.h"
@@ -136,6 +150,8 @@ struct sess {
 	struct sess *snext, *sprev; /* streaming list */
 	int streaming;
 	int counted; /* holds a session of its source in the limiter */
+	struct cidwin_ent *win;	  /* the client_id's shared window (rule 10) */
+	int64_t ignored_until_ns; /* source in the penalty box: drop early */
 };
 
 struct counters {
@@ -151,6 +167,8 @@ struct serve {
 	struct session_table *sessions;
 	struct ratelimit *rl;  /* shared, not owned */
 	struct ratecap *txcap; /* shared, not owned */
+	struct ratecap *guard; /* shared, not owned; NULL = none */
+	struct cidwin *wins;   /* shared, not owned */
 	struct srvlog_limit ban_log;
 	int64_t ban_ns, abuse_ns; /* for the ban log line */
 	int rate_limiting;
@@ -182,7 +200,7 @@ static void drop(struct serve *s, enum serve_drop why)
 
 static const char *const drop_names[SERVE_DROP_NREASONS] = {
 	"rate",	  "ignored", "malformed",  "direction", "no_session", "stale",
-	"replay", "auth",    "unexpected", "cookie",	"full",
+	"replay", "auth",    "unexpected", "cookie",	"full",	      "guard",
 };
 
 const char *serve_drop_name(enum serve_drop why)
@@ -233,6 +251,8 @@ static void on_remove(struct session *ss, enum session_end why, void *ctx)
 	struct sess *p = session_priv(ss);
 	if (p->counted && s->rl)
 		ratelimit_session_del(s->rl, (struct sockaddr *)&ss->addr);
+	cidwin_close(s->wins, p->win);
+	p->win = NULL;
 	stream_unlink(s, p);
 	count(&s->n.sessions, (uint64_t)-1);
 	if (why == SESSION_EVICTED)
@@ -259,7 +279,7 @@ struct serve *serve_new(const struct srvconf *c, unsigned index,
 			const struct serve_shared *sh)
 {
 	if (!c->have_key || nworkers == 0 || index >= nworkers || !sh ||
-	    !sh->knocks)
+	    !sh->knocks || !sh->wins)
 		return NULL;
 	struct serve *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -275,6 +295,8 @@ struct serve *serve_new(const struct srvconf *c, unsigned index,
 		return NULL;
 	}
 	s->knocks = sh->knocks;
+	s->wins = sh->wins;
+	s->guard = c->enable_rate_limiting ? sh->guard : NULL;
 	s->rl = c->enable_rate_limiting ? sh->rl : NULL;
 	s->txcap = sh->txcap;
 	s->rate_limiting = c->enable_rate_limiting && s->rl;
@@ -696,24 +718,26 @@ static void log_ban(struct serve *s, const struct sockaddr *from,
 	       (long long)(s->abuse_ns / BB_NS_PER_S), cid);
 }
 
-static int pay_rate(struct serve *s, const struct wire_header *h,
-		    struct session *ss, size_t len, const struct sockaddr *from,
-		    int64_t now_ns, int *watch)
+/* Rule 11: an authenticated packet, not a replay, pays its source's
+ * budget (a running upload's DATA pays bytes instead of a packet token).
+ * 0 pass, -1 dropped; a source in the penalty box also marks the session
+ * so that its next packets are dropped before the AEAD. */
+static int pay_rate(struct serve *s, struct session *ss, uint8_t type,
+		    size_t len, const struct sockaddr *from, int proven,
+		    int64_t now_ns)
 {
 	if (!s->rate_limiting)
 		return 0;
-	if (h && ss && h->type == WIRE_THROUGHPUT_DATA) {
-		struct sess *p = session_priv(ss);
-		if (p->up.active &&
-		    !ratelimit_is_ignored(s->rl, from, now_ns)) {
-			if (ratelimit_bytes(s->rl, from, RATELIMIT_UP,
-					    len + ip_overhead(from), now_ns))
-				return 0;
-			drop(s, SERVE_DROP_RATE);
-			return -1;
-		}
+	struct sess *p = ss ? session_priv(ss) : NULL;
+	if (p && type == WIRE_THROUGHPUT_DATA && p->up.active &&
+	    !ratelimit_is_ignored(s->rl, from, now_ns)) {
+		if (ratelimit_bytes(s->rl, from, RATELIMIT_UP,
+				    len + ip_overhead(from), now_ns))
+			return 0;
+		drop(s, SERVE_DROP_RATE);
+		return -1;
 	}
-	switch (ratelimit_packet_w(s->rl, from, now_ns, watch)) {
+	switch (ratelimit_packet(s->rl, from, proven, now_ns)) {
 	case RATELIMIT_PASS:
 		return 0;
 	case RATELIMIT_DROP:
@@ -721,13 +745,32 @@ static int pay_rate(struct serve *s, const struct wire_header *h,
 		return -1;
 	case RATELIMIT_BANNED:
 		log_ban(s, from, ss, now_ns);
+		if (p)
+			p->ignored_until_ns = now_ns + s->ban_ns;
 		drop(s, SERVE_DROP_IGNORED);
 		return -1;
 	case RATELIMIT_IGNORED:
 	default:
+		/* how long is the limiter's business: look again in 1 s */
+		if (p)
+			p->ignored_until_ns = now_ns + BB_NS_PER_S;
 		drop(s, SERVE_DROP_IGNORED);
 		return -1;
 	}
+}
+
+/* The pre-AEAD guard (rule 11): an AEAD open for a packet that no
+ * validated session vouches for takes a token from the budget all workers
+ * share; none left: dropped unopened.  Forged packets claiming a client's
+ * validated session are always opened -- any cheaper rule could be aimed
+ * at that client -- but their failures are paid for here too, so a flood
+ * of them throttles new knocks, not the client. */
+static int guard_take(struct serve *s, int64_t now_ns)
+{
+	if (!s->guard || ratecap_take(s->guard, 1, now_ns))
+		return 0;
+	drop(s, SERVE_DROP_GUARD);
+	return -1;
 }
 
 /* Rule 9: claim an authentic KNOCK's nonce in the cache all workers share;
@@ -759,28 +802,22 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 		      const struct serve_out *out)
 {
 	uint64_t now_real = (uint64_t)clock_real_ns();
-	struct replay_window fresh;
-	replay_init(&fresh);
-	int rc = replay_check(&fresh, h->nonce_ts, now_real);
+	/* rule 10: seen in any session of this client_id, on any worker */
+	int rc = cidwin_check(s->wins, h->client_id, h->nonce_ts, now_real);
 	if (rc < 0) {
-		drop(s, SERVE_DROP_STALE);
-		log_failed_knock(s, from, "timestamp outside the window",
+		drop(s, rc == -ESTALE ? SERVE_DROP_STALE : SERVE_DROP_REPLAY);
+		log_failed_knock(s, from,
+				 rc == -ESTALE ? "timestamp outside the window"
+					       : "replayed",
 				 now_ns);
 		return;
 	}
-	for (struct session *o =
-		     session_find_cid(s->sessions, h->client_id, NULL);
-	     o; o = session_find_cid(s->sessions, h->client_id, o))
-		if (replay_check(&o->replay, h->nonce_ts, now_real) ==
-		    -EALREADY) {
-			rc = -EALREADY;
-			break;
-		}
-	if (rc < 0) {
-		drop(s, SERVE_DROP_REPLAY);
-		log_failed_knock(s, from, "replayed", now_ns);
+	if (s->rate_limiting && ratelimit_is_ignored(s->rl, from, now_ns)) {
+		drop(s, SERVE_DROP_IGNORED);
 		return;
 	}
+	if (guard_take(s, now_ns) < 0)
+		return;
 	struct wire_header oh;
 	struct wire_msg m;
 	if (wire_open(s->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
@@ -800,14 +837,27 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 	}
 	if (claim_knock(s, h, from, now_real, now_ns) < 0)
 		return;
+	/* an authentic knock pays its source (it may be forged by a key
+	 * holder: never proven, so it can never earn a ban) */
+	if (pay_rate(s, NULL, WIRE_KNOCK, len, from, 0, now_ns) < 0)
+		return;
+	struct cidwin_ent *win =
+		cidwin_open(s->wins, h->client_id, h->nonce_ts, now_real, &rc);
+	if (!win) {
+		drop(s, rc == -ENOMEM ? SERVE_DROP_FULL : SERVE_DROP_REPLAY);
+		log_failed_knock(s, from, "replayed", now_ns);
+		return;
+	}
 	struct session *ss = session_create(s->sessions, from, fromlen,
 					    h->client_id, now_ns);
 	if (!ss) {
+		cidwin_close(s->wins, win);
 		drop(s, SERVE_DROP_FULL);
 		log_failed_knock(s, from, "no room: every session is active",
 				 now_ns);
 		return;
 	}
+	((struct sess *)session_priv(ss))->win = win;
 	replay_commit(&ss->replay, h->nonce_ts);
 	count(&s->n.sessions, 1);
 	count(&s->n.created, 1);
@@ -820,29 +870,34 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 	on_knock(s, ss, &m, len, from, fromlen, out);
 }
 
-/* Everything after the rate limit; returns 1 when the packet was
- * authentic and proven (cookie, or DATA of a validated session). */
-static int input_checked(struct serve *s, const uint8_t *pkt, size_t len,
-			 const struct wire_header *hp, struct session *ss,
-			 const struct sockaddr *from, socklen_t fromlen,
-			 int64_t rx_real_ns, int64_t now_ns,
-			 const struct serve_out *out)
+/* A packet with a well-formed header, through the session, replay,
+ * AEAD, cookie and rate checks to its handler. */
+static void input_checked(struct serve *s, const uint8_t *pkt, size_t len,
+			  const struct wire_header *hp, struct session *ss,
+			  const struct sockaddr *from, socklen_t fromlen,
+			  int64_t rx_real_ns, int64_t now_ns,
+			  const struct serve_out *out)
 {
 	struct wire_header h = *hp;
 	if (wire_check_dir(&h, WIRE_DIR_C2S, 0) < 0) {
 		drop(s, SERVE_DROP_DIRECTION);
-		return 0;
+		return;
 	}
 	if (!ss) {
 		if (h.type == WIRE_KNOCK)
 			knock_new(s, pkt, len, &h, from, fromlen, now_ns, out);
 		else
 			drop(s, SERVE_DROP_NO_SESSION);
-		return 0;
+		return;
 	}
+	struct sess *p = session_priv(ss);
 	if (h.type == WIRE_THROUGHPUT_DATA && !ss->validated) {
 		drop(s, SERVE_DROP_COOKIE); /* DATA carries no cookie */
-		return 0;
+		return;
+	}
+	if (p->ignored_until_ns && now_ns < p->ignored_until_ns) {
+		drop(s, SERVE_DROP_IGNORED); /* proven abuse: no AEAD */
+		return;
 	}
 	uint64_t now_real = (uint64_t)clock_real_ns();
 	int rc = replay_check(&ss->replay, h.nonce_ts, now_real);
@@ -850,33 +905,42 @@ static int input_checked(struct serve *s, const uint8_t *pkt, size_t len,
 		drop(s, rc == -ESTALE ? SERVE_DROP_STALE : SERVE_DROP_REPLAY);
 		if (h.type == WIRE_KNOCK)
 			log_failed_knock(s, from, "stale or replayed", now_ns);
-		return 0;
+		return;
 	}
+	if (!ss->validated && guard_take(s, now_ns) < 0)
+		return;
 	struct wire_header oh;
 	struct wire_msg m;
 	if (wire_open(s->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
 		      &m) < 0) {
+		if (ss->validated && s->guard)
+			ratecap_charge(s->guard, 1, now_ns);
 		drop(s, SERVE_DROP_AUTH);
 		if (h.type == WIRE_KNOCK)
 			log_failed_knock(s, from, "authentication failed",
 					 now_ns);
-		return 0;
+		return;
 	}
 	/* Rule 8: a request proves its address with the cookie; a wrong
 	 * or missing one (a key holder forging a source) gets silence and
 	 * moves nothing, not even the replay window. */
-	int proven = 0;
+	int cookie = 0;
 	if (wire_type_has_cookie(m.type)) {
 		if (!m.has_cookie ||
 		    sodium_memcmp(m.cookie, ss->cookie, WIRE_COOKIE_LEN) != 0) {
 			drop(s, SERVE_DROP_COOKIE);
-			return 0;
+			return;
 		}
-		proven = 1;
+		cookie = 1;
 	}
-	if (replay_commit(&ss->replay, h.nonce_ts) < 0) {
+	/* proven for the limiter: the cookie, or DATA (only accepted in a
+	 * validated session); only the cookie moves the reply port */
+	int proven = cookie || m.type == WIRE_THROUGHPUT_DATA;
+	/* rule 10: once per client_id, whatever the session or worker */
+	if (cidwin_commit(p->win, h.nonce_ts, now_real) < 0 ||
+	    replay_commit(&ss->replay, h.nonce_ts) < 0) {
 		drop(s, SERVE_DROP_REPLAY);
-		return 0;
+		return;
 	}
 	if (m.type == WIRE_KNOCK) {
 		int64_t skew = (int64_t)m.u.knock.unix_time -
@@ -886,25 +950,28 @@ static int input_checked(struct serve *s, const uint8_t *pkt, size_t len,
 			drop(s, SERVE_DROP_STALE);
 			log_failed_knock(s, from, "knock time outside window",
 					 now_ns);
-			return 0;
+			return;
 		}
 		if (claim_knock(s, &h, from, now_real, now_ns) < 0)
-			return 0;
-		count(&s->n.knocks_ok, 1);
+			return;
 	}
-	if (proven && !ss->validated) {
+	/* rule 11: only now, authentic and fresh, does it cost its source */
+	if (pay_rate(s, ss, m.type, len, from, proven, now_ns) < 0)
+		return;
+	if (m.type == WIRE_KNOCK)
+		count(&s->n.knocks_ok, 1);
+	if (cookie && !ss->validated) {
 		/* rule 11: validated sessions are capped per source */
 		if (s->rate_limiting &&
 		    ratelimit_session_add(s->rl, from, now_ns) < 0) {
 			drop(s, SERVE_DROP_FULL);
-			return 0;
+			return;
 		}
-		((struct sess *)session_priv(ss))->counted = s->rate_limiting;
+		p->counted = s->rate_limiting;
 		session_validate(s->sessions, ss, now_ns);
 	}
-	session_touch(s->sessions, ss, proven ? from : NULL, fromlen, now_ns);
+	session_touch(s->sessions, ss, cookie ? from : NULL, fromlen, now_ns);
 	dispatch(s, ss, &m, len, from, fromlen, rx_real_ns, now_ns, out);
-	return proven || (m.type == WIRE_THROUGHPUT_DATA && ss->validated);
 }
 
 void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
@@ -913,26 +980,18 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 		 const struct serve_out *out)
 {
 	struct wire_header h;
-	int watch = 0;
 	count(&s->n.rx_packets, 1);
 	count(&s->n.rx_bytes, len);
+	/* a header check costs less than any bookkeeping: nothing is
+	 * charged for garbage (its source may be forged) */
 	if (wire_peek(pkt, len, &h) < 0) {
-		if (pay_rate(s, NULL, NULL, len, from, now_ns, &watch) == 0)
-			drop(s, SERVE_DROP_MALFORMED);
-		if (watch)
-			ratelimit_note(s->rl, from, 0, now_ns);
+		drop(s, SERVE_DROP_MALFORMED);
 		return;
 	}
 	struct session *ss = session_find(s->sessions, from, h.client_id);
-	if (pay_rate(s, &h, ss, len, from, now_ns, &watch) < 0)
-		return;
-	int proven = input_checked(s, pkt, len, &h, ss, from, fromlen,
-				   rx_real_ns, now_ns, out);
-	/* over-limit streaks: was what got through authentic? (rule 11) */
-	if (watch)
-		ratelimit_note(s->rl, from, proven, now_ns);
+	input_checked(s, pkt, len, &h, ss, from, fromlen, rx_real_ns, now_ns,
+		      out);
 }
-
 /* ---- download streams --------------------------------------------------- */
 
 /* Send what one stream may send now; returns when it wants to go again. */

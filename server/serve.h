@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The server's protocol engine for one worker: every datagram goes through
- * rate limit -> header peek -> session lookup -> replay check -> AEAD open
- * -> replay commit -> handler, and anything failing a step is dropped in
- * silence and counted by reason (PROTOCOL.md hardening rules 3-6).  It owns
+ * header peek -> session lookup -> replay check -> unauthenticated budget
+ * -> AEAD open -> cookie -> replay commit (per client_id) -> its source's
+ * rate limit -> handler, and anything failing a step is dropped in silence
+ * and counted by reason (PROTOCOL.md hardening rules 3-6, 8-12).  It owns
  * the worker's sessions, rate limiter, nonce generator and the upload,
  * download and bufferbloat state of each session.  No I/O: replies go to a
  * caller-supplied output (the worker batches them into sendmmsg), download
@@ -18,6 +19,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "server/cidwin.h"
 #include "server/knockcache.h"
 #include "server/ratelimit.h"
 #include "server/srvconf.h"
@@ -26,11 +28,15 @@ struct serve;
 
 /* What all workers share (owned by the caller, outliving the engines):
  * the knock replay cache, the per-source limiter (may be NULL when rate
- * limiting is off) and the global send cap (may be NULL). */
+ * limiting is off), the global send cap (may be NULL), the replay windows
+ * per client_id, and the budget of AEAD opens for packets no validated
+ * session vouches for, in packets per second (may be NULL). */
 struct serve_shared {
 	struct knockcache *knocks;
 	struct ratelimit *rl;
 	struct ratecap *txcap;
+	struct cidwin *wins;
+	struct ratecap *guard;
 };
 
 /* Where replies go.  slot() hands out a buffer of at least *cap bytes for
@@ -56,6 +62,7 @@ enum serve_drop {
 	SERVE_DROP_UNEXPECTED, /* authentic but out of place */
 	SERVE_DROP_COOKIE,     /* request without its session's cookie */
 	SERVE_DROP_FULL,       /* no room for another session */
+	SERVE_DROP_GUARD,      /* unauthenticated budget spent: not opened */
 	SERVE_DROP_NREASONS
 };
 

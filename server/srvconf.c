@@ -51,6 +51,8 @@ static const struct key_def keys[] = {
 	{ "rate_limiting", "burst_size", K_INT, F(burst_size), 0, 1, 1e7 },
 	{ "rate_limiting", "max_total_mbps", K_FLOAT, F(max_total_mbps), 0, 0,
 	  1e6 },
+	{ "rate_limiting", "max_unauthenticated_pps", K_FLOAT,
+	  F(max_unauth_pps), 0, 0, 1e8 },
 	{ "rate_limiting", "max_sessions_per_source", K_INT,
 	  F(max_sessions_per_source), 0, 0, 1000000 },
 	{ "rate_limiting", "max_sessions_per_prefix", K_INT,
@@ -81,6 +83,7 @@ void srvconf_defaults(struct srvconf *c)
 	c->max_bandwidth_mbps = 100;
 	c->burst_size = 500;
 	c->max_total_mbps = 1000;
+	c->max_unauth_pps = 100000;
 	c->max_sessions_per_source = 32;
 	c->max_sessions_per_prefix = 64;
 	c->abuse_after_s = 10;

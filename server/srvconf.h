@@ -40,7 +40,8 @@ struct srvconf {
 	double max_packets_per_second;
 	double max_bandwidth_mbps;
 	int burst_size;
-	double max_total_mbps;	     /* everything sent; 0 = no cap */
+	double max_total_mbps; /* everything sent; 0 = no cap */
+	double max_unauth_pps; /* AEAD opens/s nobody vouches for; 0 = any */
 	int max_sessions_per_source; /* validated, per address; 0 = no cap */
 	int max_sessions_per_prefix; /* validated, per IPv6 /64; 0 = none */
 	int abuse_after_s;	     /* built-in */
