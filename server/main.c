@@ -22,6 +22,7 @@
 #include "core/sock.h"
 #include "proto/wire.h"
 #include "server/cidwin.h"
+#include "server/keyring.h"
 #include "server/knockcache.h"
 #include "server/serve.h"
 #include "server/srvconf.h"
@@ -127,10 +128,52 @@ static void guard_init(struct ratecap *g, const struct srvconf *c)
 	ratecap_init(g, pps, pps / 10 > 1000 ? pps / 10 : 1000);
 }
 
+static void log_keys(const char *when, const struct srvconf *c);
+
+/* Rule 14: every worker gets a copy of the reloaded keys and closes the
+ * sessions of clients that lost (or changed) theirs.  A file with no key
+ * at all keeps the running keys. */
+static void reload_keys(struct server *sv, const struct srvconf *c)
+{
+	if (!c->have_key && c->nclients <= 0) {
+		srvlog(SRVLOG_ERROR, "SIGHUP: no shared secret and no "
+				     "security.clients; keeping the running "
+				     "keys");
+		return;
+	}
+	for (unsigned i = 0; i < sv->n; i++) {
+		struct keyring *k = keyring_new(c);
+		if (!k) {
+			srvlog(SRVLOG_ERROR, "SIGHUP: out of memory for keys");
+			return;
+		}
+		worker_post_keys(sv->w[i], k);
+	}
+	log_keys("SIGHUP: keys reloaded", c);
+}
+
+/* Which keys the server takes, by client name (never key material). */
+static void log_keys(const char *when, const struct srvconf *c)
+{
+	char names[512] = "";
+	size_t o = 0;
+	for (int i = 0; i < c->nclients && o < sizeof(names); i++)
+		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s",
+				      i ? ", " : "", c->clients[i].name);
+	srvlog(SRVLOG_INFO,
+	       "%s: %d client%s with a key of their own%s%s%s, %s shared "
+	       "secret",
+	       when, c->nclients, c->nclients == 1 ? "" : "s",
+	       c->nclients ? " (" : "", names, c->nclients ? ")" : "",
+	       c->have_key ? "and the" : "no");
+}
+
 /* SIGHUP: read the configuration again and apply its limits (packet and
  * byte rates, bursts, session caps, max_total_mbps) to the running
- * limiter.  A broken file is logged and changes nothing; the server never
- * stops on SIGHUP.  Keys, addresses and worker counts need a restart. */
+ * limiter, and its keys: the shared secret and security.clients (a client
+ * removed from the list is revoked: its sessions close, its packets get
+ * silence).  A broken file is logged and changes nothing; the server never
+ * stops on SIGHUP.  Addresses and worker counts need a restart. */
 static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct server *sv = w->data;
@@ -144,7 +187,8 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 		srvconf_wipe(&c);
 		return;
 	}
-	srvconf_wipe(&c); /* only the limits are used */
+	reload_keys(sv, &c);
+	srvconf_wipe(&c);
 	struct ratelimit_conf rc;
 	serve_ratelimit_conf(&c, &rc);
 	ratelimit_set_conf(sv->rl, &rc);
@@ -336,10 +380,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bufferbane-server: %s\n", err);
 		goto out;
 	}
-	if (!c.have_key) {
+	if (!c.have_key && c.nclients <= 0) {
 		fprintf(stderr,
 			"bufferbane-server: %s: no shared secret: set "
-			"security.shared_secret_file (or shared_secret)\n",
+			"security.shared_secret_file (or shared_secret), or "
+			"list security.clients\n",
 			conf ? conf : "built-in defaults");
 		goto out;
 	}
@@ -359,6 +404,7 @@ int main(int argc, char **argv)
 		stop_workers(&sv);
 		goto out;
 	}
+	log_keys("keys", &c);
 	srvconf_wipe(&c); /* the workers hold their own copies */
 
 	ev_signal sigterm, sigint, sighup;

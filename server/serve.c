@@ -81,6 +81,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,7 @@
 #include "proto/replay.h"
 #include "proto/wire.h"
 #include "server/cidwin.h"
+#include "server/keyring.h"
 #include "server/knockcache.h"
 #include "server/ratelimit.h"
 #include "server/session.h"
@@ -150,7 +152,8 @@ struct sess {
 	struct sess *snext, *sprev; /* streaming list */
 	int streaming;
 	int counted; /* holds a session of its source in the limiter */
-	struct cidwin_ent *win;	  /* the client_id's shared window (rule 10) */
+	struct cidwin_ent *win; /* the client_id's shared window (rule 10) */
+	const struct keyring_ent *ke; /* its key, in s->keys (rule 14) */
 	int64_t ignored_until_ns; /* source in the penalty box: drop early */
 };
 
@@ -163,7 +166,9 @@ struct counters {
 };
 
 struct serve {
-	uint8_t key[WIRE_KEY_LEN];
+	struct keyring *keys;	   /* this worker's copy (rule 14) */
+	pthread_mutex_t keys_lock; /* guards keys_next */
+	struct keyring *keys_next; /* posted by serve_post_keys */
 	struct session_table *sessions;
 	struct ratelimit *rl;  /* shared, not owned */
 	struct ratecap *txcap; /* shared, not owned */
@@ -199,8 +204,9 @@ static void drop(struct serve *s, enum serve_drop why)
 }
 
 static const char *const drop_names[SERVE_DROP_NREASONS] = {
-	"rate",	  "ignored", "malformed",  "direction", "no_session", "stale",
-	"replay", "auth",    "unexpected", "cookie",	"full",	      "guard",
+	"rate",	 "ignored", "malformed",      "direction",  "no_session",
+	"stale", "replay",  "auth",	      "unexpected", "cookie",
+	"full",	 "guard",   "unknown_client",
 };
 
 const char *serve_drop_name(enum serve_drop why)
@@ -278,13 +284,18 @@ struct serve *serve_new(const struct srvconf *c, unsigned index,
 			unsigned nworkers, size_t max_sessions,
 			const struct serve_shared *sh)
 {
-	if (!c->have_key || nworkers == 0 || index >= nworkers || !sh ||
-	    !sh->knocks || !sh->wins)
+	if ((!c->have_key && c->nclients <= 0) || nworkers == 0 ||
+	    index >= nworkers || !sh || !sh->knocks || !sh->wins)
 		return NULL;
 	struct serve *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	memcpy(s->key, c->key, WIRE_KEY_LEN);
+	pthread_mutex_init(&s->keys_lock, NULL);
+	s->keys = keyring_new(c);
+	if (!s->keys) {
+		serve_free(s);
+		return NULL;
+	}
 	s->session_timeout_ns = (int64_t)c->session_timeout_sec * BB_NS_PER_S;
 	s->sessions = session_table_new(max_sessions ? max_sessions : 1,
 					s->session_timeout_ns, PENDING_NS,
@@ -322,7 +333,9 @@ void serve_free(struct serve *s)
 	if (!s)
 		return;
 	session_table_free(s->sessions);
-	sodium_memzero(s->key, sizeof(s->key));
+	keyring_free(s->keys);
+	keyring_free(s->keys_next);
+	pthread_mutex_destroy(&s->keys_lock);
 	sodium_memzero(s->scratch, sizeof(s->scratch));
 	free(s);
 }
@@ -356,12 +369,15 @@ static int send_msg_to(struct serve *s, const struct session *ss,
 	uint64_t nonce = next_nonce(s);
 	if (!nonce)
 		return -EOVERFLOW;
+	const uint8_t *key =
+		((const struct sess *)session_priv((struct session *)ss))
+			->ke->key;
 	int len;
 	if (pad_len == (size_t)-1)
-		len = wire_seal_random_pad(s->key, ss->client_id, nonce, m, buf,
+		len = wire_seal_random_pad(key, ss->client_id, nonce, m, buf,
 					   cap);
 	else
-		len = wire_seal(s->key, ss->client_id, nonce, m, NULL, pad_len,
+		len = wire_seal(key, ss->client_id, nonce, m, NULL, pad_len,
 				buf, cap);
 	if (len < 0)
 		return len;
@@ -395,8 +411,11 @@ static void send_error(struct serve *s, const struct session *ss, uint8_t code,
 	send_msg(s, ss, &m, 0, 0, out);
 }
 
-static void log_failed_knock(struct serve *s, const struct sockaddr *from,
-			     const char *why, int64_t now_ns)
+/* A failed knock, rate-limited in the log; who: the client's label or
+ * NULL. */
+static void log_failed_knock_of(struct serve *s, const struct sockaddr *from,
+				const char *who, const char *why,
+				int64_t now_ns)
 {
 	count(&s->n.knocks_failed, 1);
 	if (!s->log_failed_knocks)
@@ -410,8 +429,15 @@ static void log_failed_knock(struct serve *s, const struct sockaddr *from,
 	if (ok) {
 		char a[64];
 		sock_addr_to_text(from, a, sizeof(a));
-		srvlog(SRVLOG_WARN, "failed knock from %s: %s", a, why);
+		srvlog(SRVLOG_WARN, "failed knock from %s%s%s: %s", a,
+		       who ? " by " : "", who ? who : "", why);
 	}
+}
+
+static void log_failed_knock(struct serve *s, const struct sockaddr *from,
+			     const char *why, int64_t now_ns)
+{
+	log_failed_knock_of(s, from, NULL, why, now_ns);
 }
 
 /* ---- handlers (authenticated packets inside a session) ----------------- */
@@ -705,11 +731,13 @@ static void log_ban(struct serve *s, const struct sockaddr *from,
 		srvlog(SRVLOG_WARN, "%u more bans not logged", suppressed);
 	if (!ok)
 		return;
-	char a[64], cid[2 * WIRE_CLIENT_ID_LEN + 1] = "?";
+	char a[64], cid[96] = "?";
 	sock_addr_to_text(from, a, sizeof(a));
 	if (ss)
-		sodium_bin2hex(cid, sizeof(cid), ss->client_id,
-			       WIRE_CLIENT_ID_LEN);
+		keyring_label(((const struct sess *)session_priv(
+				       (struct session *)ss))
+				      ->ke,
+			      ss->client_id, cid, sizeof(cid));
 	srvlog(SRVLOG_WARN,
 	       "banned %s%s for %lld s: authenticated packets over the "
 	       "limit for %lld s (client %s)",
@@ -816,14 +844,25 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 		drop(s, SERVE_DROP_IGNORED);
 		return;
 	}
+	/* rule 14: the id's own key, else the shared one, else nothing */
+	const struct keyring_ent *ke = keyring_find(s->keys, h->client_id);
+	char who[96];
+	keyring_label(ke, h->client_id, who, sizeof(who));
+	if (!ke) {
+		drop(s, SERVE_DROP_UNKNOWN);
+		log_failed_knock_of(s, from, who, "unknown or revoked client",
+				    now_ns);
+		return;
+	}
 	if (guard_take(s, now_ns) < 0)
 		return;
 	struct wire_header oh;
 	struct wire_msg m;
-	if (wire_open(s->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
+	if (wire_open(ke->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
 		      &m) < 0) {
 		drop(s, SERVE_DROP_AUTH);
-		log_failed_knock(s, from, "authentication failed", now_ns);
+		log_failed_knock_of(s, from, ke->name[0] ? who : NULL,
+				    "authentication failed", now_ns);
 		return;
 	}
 	int64_t skew = (int64_t)m.u.knock.unix_time -
@@ -858,6 +897,7 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 		return;
 	}
 	((struct sess *)session_priv(ss))->win = win;
+	((struct sess *)session_priv(ss))->ke = ke;
 	replay_commit(&ss->replay, h->nonce_ts);
 	count(&s->n.sessions, 1);
 	count(&s->n.created, 1);
@@ -865,7 +905,9 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 	if (s->log_failed_knocks) {
 		char a[64];
 		sock_addr_to_text(from, a, sizeof(a));
-		srvlog(SRVLOG_DEBUG, "session %08x opened for %s", ss->id, a);
+		srvlog(ke->name[0] ? SRVLOG_INFO : SRVLOG_DEBUG,
+		       "session %08x opened for %s (client %s)", ss->id, a,
+		       who);
 	}
 	on_knock(s, ss, &m, len, from, fromlen, out);
 }
@@ -911,7 +953,7 @@ static void input_checked(struct serve *s, const uint8_t *pkt, size_t len,
 		return;
 	struct wire_header oh;
 	struct wire_msg m;
-	if (wire_open(s->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
+	if (wire_open(p->ke->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
 		      &m) < 0) {
 		if (ss->validated && s->guard)
 			ratecap_charge(s->guard, 1, now_ns);
@@ -1085,4 +1127,85 @@ void serve_tx_failed(struct serve *s, size_t packets, size_t bytes)
 {
 	count(&s->n.tx_packets, (uint64_t)0 - packets);
 	count(&s->n.tx_bytes, (uint64_t)0 - bytes);
+}
+
+/* ---- per-client keys (rule 14) ------------------------------------------- */
+
+void serve_post_keys(struct serve *s, struct keyring *k)
+{
+	pthread_mutex_lock(&s->keys_lock);
+	keyring_free(s->keys_next);
+	s->keys_next = k;
+	pthread_mutex_unlock(&s->keys_lock);
+}
+
+struct rekey {
+	const struct keyring *next;
+	struct session **gone;
+	size_t n, cap;
+	int failed;
+};
+
+/* A session whose client has no key in the new ring, or another key, goes
+ * (its client must knock again, under the key it now has); the others
+ * follow their entry into the new ring -- after the swap, since failing
+ * to list one that must go keeps the old ring. */
+static void rekey_one(struct session *ss, void *ctx)
+{
+	struct rekey *r = ctx;
+	struct sess *p = session_priv(ss);
+	const struct keyring_ent *ke = keyring_find(r->next, ss->client_id);
+	if (ke && sodium_memcmp(ke->key, p->ke->key, WIRE_KEY_LEN) == 0)
+		return;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		struct session **g = realloc(r->gone, cap * sizeof(*g));
+		if (!g) {
+			r->failed = 1;
+			return;
+		}
+		r->gone = g;
+		r->cap = cap;
+	}
+	r->gone[r->n++] = ss;
+}
+
+static void rekey_follow(struct session *ss, void *ctx)
+{
+	struct sess *p = session_priv(ss);
+	p->ke = keyring_find(ctx, ss->client_id);
+}
+
+int serve_apply_keys(struct serve *s)
+{
+	pthread_mutex_lock(&s->keys_lock);
+	struct keyring *next = s->keys_next;
+	s->keys_next = NULL;
+	pthread_mutex_unlock(&s->keys_lock);
+	if (!next)
+		return 0;
+	struct rekey r = { .next = next };
+	session_each(s->sessions, rekey_one, &r);
+	if (r.failed) { /* out of memory: keep the old keys for now */
+		free(r.gone);
+		serve_post_keys(s, next);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < r.n; i++) {
+		struct session *ss = r.gone[i];
+		struct sess *p = session_priv(ss);
+		char a[64], who[96];
+		sock_addr_to_text((struct sockaddr *)&ss->addr, a, sizeof(a));
+		keyring_label(p->ke, ss->client_id, who, sizeof(who));
+		srvlog(SRVLOG_INFO,
+		       "client %s: key revoked or changed, session %08x for "
+		       "%s closed",
+		       who, ss->id, a);
+		session_remove(s->sessions, ss);
+	}
+	free(r.gone);
+	session_each(s->sessions, rekey_follow, next);
+	keyring_free(s->keys);
+	s->keys = next;
+	return (int)r.n;
 }

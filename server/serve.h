@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "server/cidwin.h"
+#include "server/keyring.h"
 #include "server/knockcache.h"
 #include "server/ratelimit.h"
 #include "server/srvconf.h"
@@ -63,6 +64,7 @@ enum serve_drop {
 	SERVE_DROP_COOKIE,     /* request without its session's cookie */
 	SERVE_DROP_FULL,       /* no room for another session */
 	SERVE_DROP_GUARD,      /* unauthenticated budget spent: not opened */
+	SERVE_DROP_UNKNOWN,    /* client_id with no key (unknown, revoked) */
 	SERVE_DROP_NREASONS
 };
 
@@ -104,6 +106,15 @@ void serve_tick(struct serve *s, int64_t now_ns);
 void serve_stats(const struct serve *s, struct serve_stats *out);
 /* Name of a drop reason, for the stats line ("rate", "auth", ...). */
 const char *serve_drop_name(enum serve_drop why);
+/* Rule 14: new keys (keyring_new of a reloaded configuration; ownership
+ * passes) for the engine to take at its next serve_apply_keys.  Callable
+ * from any thread. */
+void serve_post_keys(struct serve *s, struct keyring *k);
+/* In the engine's thread: take the posted keys, if any, and close the
+ * sessions of clients whose key was removed or changed (logged by name).
+ * Returns how many were closed, or -ENOMEM (the old keys stay, retried at
+ * the next call). */
+int serve_apply_keys(struct serve *s);
 /* Count datagrams the socket refused (sendmmsg errors) as not sent. */
 void serve_tx_failed(struct serve *s, size_t packets, size_t bytes);
 
