@@ -39,6 +39,7 @@ struct server {
 	struct ratecap txcap;
 	struct ratecap guard; /* unauthenticated AEAD opens per second */
 	struct cidwin *wins;
+	_Atomic int64_t total; /* sessions of all workers */
 	struct serve_shared sh;
 	const char *conf_path; /* for SIGHUP; NULL = built-in defaults */
 	struct serve_stats last;
@@ -290,7 +291,10 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 		return -EINVAL;
 	}
 	unsigned n = worker_count(c);
-	size_t per = ((size_t)c->max_concurrent_clients + n - 1) / n;
+	/* max_concurrent_clients for all workers together (sv->total);
+	 * each table can hold them all, since the kernel's spread of clients
+	 * over workers is uneven */
+	size_t per = (size_t)c->max_concurrent_clients;
 	/* 64 Ki claims (1 MiB): about 1000 authentic knocks a second
 	 * before new ones are refused (rule 9) */
 	sv->knocks = knockcache_new(65536, (uint64_t)clock_real_ns());
@@ -305,8 +309,9 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 	guard_init(&sv->guard, c);
 	/* rule 10: one replay window per client_id for all workers */
 	sv->wins = cidwin_new((size_t)c->max_concurrent_clients);
-	sv->sh = (struct serve_shared){ sv->knocks, sv->rl, &sv->txcap,
-					sv->wins, &sv->guard };
+	atomic_store(&sv->total, 0);
+	sv->sh = (struct serve_shared){ sv->knocks, sv->rl,	&sv->txcap,
+					sv->wins,   &sv->guard, &sv->total };
 	if (!sv->knocks || !sv->rl || !sv->wins) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;

@@ -170,10 +170,12 @@ struct serve {
 	pthread_mutex_t keys_lock; /* guards keys_next */
 	struct keyring *keys_next; /* posted by serve_post_keys */
 	struct session_table *sessions;
-	struct ratelimit *rl;  /* shared, not owned */
-	struct ratecap *txcap; /* shared, not owned */
-	struct ratecap *guard; /* shared, not owned; NULL = none */
-	struct cidwin *wins;   /* shared, not owned */
+	struct ratelimit *rl;	/* shared, not owned */
+	struct ratecap *txcap;	/* shared, not owned */
+	struct ratecap *guard;	/* shared, not owned; NULL = none */
+	struct cidwin *wins;	/* shared, not owned */
+	_Atomic int64_t *total; /* sessions of all workers; NULL = no cap */
+	int64_t max_total;	/* max_concurrent_clients */
 	struct srvlog_limit ban_log;
 	int64_t ban_ns, abuse_ns; /* for the ban log line */
 	int rate_limiting;
@@ -255,6 +257,8 @@ static void on_remove(struct session *ss, enum session_end why, void *ctx)
 {
 	struct serve *s = ctx;
 	struct sess *p = session_priv(ss);
+	if (s->total)
+		atomic_fetch_sub_explicit(s->total, 1, memory_order_relaxed);
 	if (p->counted && s->rl)
 		ratelimit_session_del(s->rl, (struct sockaddr *)&ss->addr);
 	cidwin_close(s->wins, p->win);
@@ -307,6 +311,8 @@ struct serve *serve_new(const struct srvconf *c, unsigned index,
 	}
 	s->knocks = sh->knocks;
 	s->wins = sh->wins;
+	s->total = sh->total;
+	s->max_total = c->max_concurrent_clients;
 	s->guard = c->enable_rate_limiting ? sh->guard : NULL;
 	s->rl = c->enable_rate_limiting ? sh->rl : NULL;
 	s->txcap = sh->txcap;
@@ -801,6 +807,36 @@ static int guard_take(struct serve *s, int64_t now_ns)
 	return -1;
 }
 
+/* max_concurrent_clients holds for all workers together: a new session
+ * takes a place in the shared count (1), or the count is full (0). */
+static int total_reserve(struct serve *s)
+{
+	if (!s->total)
+		return 1;
+	if (atomic_fetch_add_explicit(s->total, 1, memory_order_relaxed) <
+	    s->max_total)
+		return 1;
+	atomic_fetch_sub_explicit(s->total, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* A new session within max_concurrent_clients of all workers; when they
+ * are full, only a pending session of this worker may make room (never a
+ * validated one, rule 11).  NULL: no room. */
+static struct session *
+create_capped(struct serve *s, const struct sockaddr *from, socklen_t fromlen,
+	      const uint8_t cid[WIRE_CLIENT_ID_LEN], int64_t now_ns)
+{
+	if (!total_reserve(s) &&
+	    (!session_evict_pending(s->sessions) || !total_reserve(s)))
+		return NULL;
+	struct session *ss =
+		session_create(s->sessions, from, fromlen, cid, now_ns);
+	if (!ss && s->total)
+		atomic_fetch_sub_explicit(s->total, 1, memory_order_relaxed);
+	return ss;
+}
+
 /* Rule 9: claim an authentic KNOCK's nonce in the cache all workers share;
  * a replay, a nonce from before our start, or a full cache drops it. */
 static int claim_knock(struct serve *s, const struct wire_header *h,
@@ -887,8 +923,8 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 		log_failed_knock(s, from, "replayed", now_ns);
 		return;
 	}
-	struct session *ss = session_create(s->sessions, from, fromlen,
-					    h->client_id, now_ns);
+	struct session *ss =
+		create_capped(s, from, fromlen, h->client_id, now_ns);
 	if (!ss) {
 		cidwin_close(s->wins, win);
 		drop(s, SERVE_DROP_FULL);
@@ -1012,7 +1048,13 @@ static void input_checked(struct serve *s, const uint8_t *pkt, size_t len,
 		p->counted = s->rate_limiting;
 		session_validate(s->sessions, ss, now_ns);
 	}
-	session_touch(s->sessions, ss, cookie ? from : NULL, fromlen, now_ns);
+	/* Only a packet from the session's own address (and port) refreshes
+	 * it, or one that proves it by the cookie: a key holder knocking with
+	 * a session's client id from a forged port cannot keep a client's
+	 * slot alive after the client left. */
+	if (cookie || sock_addr_equal(from, (struct sockaddr *)&ss->addr, 1))
+		session_touch(s->sessions, ss, cookie ? from : NULL, fromlen,
+			      now_ns);
 	dispatch(s, ss, &m, len, from, fromlen, rx_real_ns, now_ns, out);
 }
 

@@ -38,6 +38,8 @@ struct serve_shared {
 	struct ratecap *txcap;
 	struct cidwin *wins;
 	struct ratecap *guard;
+	_Atomic int64_t *total; /* live sessions of all workers, capped at
+				 * max_concurrent_clients; NULL = no cap */
 };
 
 /* Where replies go.  slot() hands out a buffer of at least *cap bytes for
@@ -80,7 +82,8 @@ struct serve_stats {
 };
 
 /* Engine for worker `index` of `nworkers` (server nonces are kept disjoint
- * between workers); sessions are capped at `max_sessions` for this worker;
+ * between workers); its table holds `max_sessions` (and sh->total caps
+ * all workers together at max_concurrent_clients);
  * sh: the state all workers share.  NULL on out of memory or a config
  * without a key. */
 struct serve *serve_new(const struct srvconf *c, unsigned index,

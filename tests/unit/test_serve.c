@@ -182,7 +182,7 @@ static struct serve *engine(size_t max_sessions)
 {
 	kc = knockcache_new(1024, (uint64_t)clock_real_ns() - 10 * S);
 	wins = cidwin_new(64);
-	sh = (struct serve_shared){ kc, NULL, NULL, wins, NULL };
+	sh = (struct serve_shared){ kc, NULL, NULL, wins, NULL, NULL };
 	struct serve *s = serve_new(&conf, 0, 1, max_sessions, &sh);
 	assert_non_null(s);
 	cap.n = 0;
@@ -201,7 +201,7 @@ static struct serve *engine_limited(size_t max_sessions, double guard_pps)
 	ratecap_init(&guard, guard_pps, guard_pps / 10);
 	kc = knockcache_new(1024, (uint64_t)clock_real_ns() - 10 * S);
 	wins = cidwin_new(64);
-	sh = (struct serve_shared){ kc, rl, NULL, wins, &guard };
+	sh = (struct serve_shared){ kc, rl, NULL, wins, &guard, NULL };
 	struct serve *s = serve_new(&c, 0, 1, max_sessions, &sh);
 	assert_non_null(s);
 	cap.n = 0;
@@ -659,6 +659,99 @@ static void test_replay_into_second_session(void **state)
 	engine_free(s0);
 }
 
+/* ---- sessions: refresh and the cap across workers -------------------------
+ */
+
+/* An authentic KNOCK with a session's client id from the session's IP but
+ * another port (a key holder forging it; the session's port is the one
+ * that carried the cookie) is answered there but refreshes nothing: the
+ * session expires on time.  The same knock from the session's own address
+ * and port refreshes it. */
+static void test_forged_knock_does_not_refresh(void **state)
+{
+	struct serve *s = engine(8);
+	const int64_t T = (int64_t)conf.session_timeout_sec * S;
+	struct cl a, own;
+	cl_init(&a, "198.18.0.1", 4000);
+	cl_knocked(s, &a, 0);
+	struct wire_msg e = { .type = WIRE_ECHO_REQUEST };
+	cl_send(s, &a, &e, 0, 1 * MS); /* validated, port 4000 */
+	own = a;
+	struct cl f = a;
+	f.addr.sin_port = htons(5555);
+	cl_knocked(s, &f, T - 10 * S); /* answered at 5555 ... */
+	serve_tick(s, T + 2 * S);      /* ... but the session expires */
+	struct serve_stats st;
+	serve_stats(s, &st);
+	assert_int_equal(st.sessions, 0);
+	engine_free(s);
+
+	s = engine(8);
+	a = own;
+	a.have_cookie = 0;
+	cl_knocked(s, &a, 0);
+	cl_send(s, &a, &e, 0, 1 * MS);
+	cl_knocked(s, &a, T - 10 * S); /* its own address: refreshed */
+	serve_tick(s, T + 2 * S);
+	serve_stats(s, &st);
+	assert_int_equal(st.sessions, 1);
+	engine_free(s);
+}
+
+/* max_concurrent_clients holds for all workers together: with a cap of 4
+ * and two engines sharing the count, 2 validated sessions on each leave
+ * no room on either; a pending session makes room on its own engine. */
+static void test_session_cap_across_workers(void **state)
+{
+	struct srvconf c = conf;
+	c.max_concurrent_clients = 4;
+	_Atomic int64_t total = 0;
+	kc = knockcache_new(1024, (uint64_t)clock_real_ns() - 10 * S);
+	wins = cidwin_new(64);
+	sh = (struct serve_shared){ kc, NULL, NULL, wins, NULL, &total };
+	struct serve *w[2] = { serve_new(&c, 0, 2, 4, &sh),
+			       serve_new(&c, 1, 2, 4, &sh) };
+	assert_non_null(w[0]);
+	assert_non_null(w[1]);
+	struct wire_msg e = { .type = WIRE_ECHO_REQUEST };
+	for (int i = 0; i < 4; i++) {
+		struct cl x;
+		char ip[32];
+		snprintf(ip, sizeof(ip), "198.18.0.%d", 10 + i);
+		cl_init(&x, ip, 4000);
+		cl_knocked(w[i & 1], &x, 0);
+		cl_send(w[i & 1], &x, &e, 0, 1 * MS);
+	}
+	assert_int_equal(atomic_load(&total), 4);
+	struct cl late;
+	cl_init(&late, "198.18.0.99", 4000);
+	cap.n = 0;
+	cl_knock(w[0], &late, WIRE_COOKIE_LEN, 2 * MS);
+	cl_knock(w[1], &late, WIRE_COOKIE_LEN, 2 * MS);
+	assert_int_equal(cap.n, 0);
+	/* one validated session leaves (worker 1); a pending one takes its
+	 * place; a newer knock on worker 1 evicts that pending one */
+	serve_free(w[1]);
+	assert_int_equal(atomic_load(&total), 2);
+	w[1] = serve_new(&c, 1, 2, 4, &sh);
+	struct cl p1, p2;
+	cl_init(&p1, "198.18.0.21", 4000);
+	cl_init(&p2, "198.18.0.22", 4000);
+	cl_knocked(w[1], &p1, 3 * MS);
+	cl_knocked(w[1], &p2, 3 * MS);
+	assert_int_equal(atomic_load(&total), 4);
+	cl_knocked(w[1], &late, 4 * MS); /* evicts p1 (pending) */
+	assert_int_equal(atomic_load(&total), 4);
+	cap.n = 0;
+	cl_knock(w[0], &p1, WIRE_COOKIE_LEN, 5 * MS); /* nothing pending */
+	assert_int_equal(cap.n, 0);
+	serve_free(w[0]);
+	serve_free(w[1]);
+	assert_int_equal(atomic_load(&total), 0);
+	knockcache_free(kc);
+	cidwin_free(wins);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +765,8 @@ int main(void)
 		cmocka_unit_test(test_forged_flood_costs_client_nothing),
 		cmocka_unit_test(test_guard_bounds_unauthenticated_work),
 		cmocka_unit_test(test_replay_into_second_session),
+		cmocka_unit_test(test_forged_knock_does_not_refresh),
+		cmocka_unit_test(test_session_cap_across_workers),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
