@@ -920,7 +920,9 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 		cidwin_open(s->wins, h->client_id, h->nonce_ts, now_real, &rc);
 	if (!win) {
 		drop(s, rc == -ENOMEM ? SERVE_DROP_FULL : SERVE_DROP_REPLAY);
-		log_failed_knock(s, from, "replayed", now_ns);
+		log_failed_knock(s, from,
+				 rc == -ENOMEM ? "out of memory" : "replayed",
+				 now_ns);
 		return;
 	}
 	struct session *ss =

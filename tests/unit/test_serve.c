@@ -27,6 +27,7 @@
 #include "core/clock.h"
 #include "proto/wire.h"
 #include "server/cidwin.h"
+#include "server/keyring.h"
 #include "server/knockcache.h"
 #include "server/serve.h"
 #include "server/srvconf.h"
@@ -752,6 +753,84 @@ static void test_session_cap_across_workers(void **state)
 	cidwin_free(wins);
 }
 
+/* ---- rule 14: per-client keys ----------------------------------------------
+ */
+
+/* Clients with keys of their own: each is served under its key only;
+ * after new keys are applied, the session of a client whose key was
+ * removed is closed and its packets get silence, one whose key changed
+ * must knock again under the new key, and the others keep their
+ * sessions. */
+static void test_client_keys_revoke(void **state)
+{
+	static struct srvconf_client list[3] = { { .name = "alice" },
+						 { .name = "bob" },
+						 { .name = "carol" } };
+	struct cl cl3[3];
+	for (int i = 0; i < 3; i++) {
+		cl_init(&cl3[i],
+			i == 0	 ? "198.18.0.1"
+			: i == 1 ? "198.18.0.2"
+				 : "198.18.0.3",
+			4000);
+		memcpy(list[i].cid, cl3[i].cid, 8);
+		randombytes_buf(list[i].key, sizeof(list[i].key));
+	}
+	struct srvconf c = conf;
+	c.have_key = 0; /* listed clients only */
+	c.clients = list;
+	c.nclients = 3;
+	kc = knockcache_new(1024, (uint64_t)clock_real_ns() - 10 * S);
+	wins = cidwin_new(64);
+	sh = (struct serve_shared){ kc, NULL, NULL, wins, NULL, NULL };
+	struct serve *s = serve_new(&c, 0, 1, 8, &sh);
+	assert_non_null(s);
+	/* the shared key opens nothing: it is not configured */
+	cap.n = 0;
+	cl_knock(s, &cl3[0], WIRE_COOKIE_LEN, 0);
+	assert_int_equal(cap.n, 0);
+	struct wire_msg e = { .type = WIRE_ECHO_REQUEST };
+	for (int i = 0; i < 3; i++) {
+		memcpy(KEY, list[i].key, sizeof(KEY));
+		cl_knocked(s, &cl3[i], 1 * MS);
+		cl_send(s, &cl3[i], &e, 0, 2 * MS);
+	}
+	/* alice removed, carol re-keyed, bob unchanged */
+	struct srvconf c2 = c;
+	static struct srvconf_client list2[2];
+	list2[0] = list[1];
+	list2[1] = list[2];
+	randombytes_buf(list2[1].key, sizeof(list2[1].key));
+	c2.clients = list2;
+	c2.nclients = 2;
+	serve_post_keys(s, keyring_new(&c2));
+	assert_int_equal(serve_apply_keys(s), 2);
+	assert_int_equal(serve_apply_keys(s), 0); /* nothing posted */
+	struct serve_stats st;
+	serve_stats(s, &st);
+	assert_int_equal(st.sessions, 1);
+	for (int i = 0; i < 3; i++) {
+		memcpy(KEY, i == 2 ? list2[1].key : list[i].key, sizeof(KEY));
+		cap.n = 0;
+		e.u.echo_request.seq = 40 + (uint32_t)i;
+		cl_send(s, &cl3[i], &e, 0, 3 * MS);
+		assert_int_equal(cap.n, i == 1 ? 1 : 0); /* only bob */
+	}
+	memcpy(KEY, list[0].key, sizeof(KEY));
+	cap.n = 0;
+	cl_knock(s, &cl3[0], WIRE_COOKIE_LEN, 4 * MS); /* revoked */
+	assert_int_equal(cap.n, 0);
+	assert_true(drops(s, SERVE_DROP_UNKNOWN) >= 1);
+	memcpy(KEY, list2[1].key, sizeof(KEY));
+	cl3[2].have_cookie = 0;
+	cl_knocked(s, &cl3[2], 5 * MS); /* carol, under her new key */
+	serve_free(s);
+	knockcache_free(kc);
+	cidwin_free(wins);
+	randombytes_buf(KEY, sizeof(KEY));
+	memcpy(conf.key, KEY, sizeof(KEY));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -767,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_replay_into_second_session),
 		cmocka_unit_test(test_forged_knock_does_not_refresh),
 		cmocka_unit_test(test_session_cap_across_workers),
+		cmocka_unit_test(test_client_keys_revoke),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
