@@ -223,8 +223,8 @@ static int load_clients(struct srvconf *c, config_setting_t *list,
 		    bin != sizeof(e->cid)) {
 			snprintf(err, errlen,
 				 "%s:%d: security.clients[%d].client_id: "
-				 "expected 16 hex digits (the client's id, "
-				 "shown by bufferbane)",
+				 "expected 16 hex digits (the client's "
+				 "general.client_id)",
 				 path, line, i);
 			return -EINVAL;
 		}
