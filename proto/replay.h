@@ -35,4 +35,34 @@ int replay_check(const struct replay_window *w, uint64_t nonce_ts,
  * -ERANGE if it could not be accepted (the window is then unchanged). */
 int replay_commit(struct replay_window *w, uint64_t nonce_ts);
 
+/*
+ * A wide window, for one client_id across all its sessions (rule 10): one
+ * client's interfaces draw nonce_ts from one sequence but reach us by
+ * different paths, so the packets of one interface can arrive behind
+ * hundreds or thousands sealed later for another (a slow path 200 ms
+ * behind a 10 000 packet/s upload is 2 000 packets).  It grows from
+ * REPLAY_SLOTS to REPLAY_WIDE_MAX nonces, but only while the nonce it would
+ * forget is still inside the +-60 s clock window, so a slow client keeps
+ * 1 KiB.  Nothing below `floor` (set at creation) is accepted: the window
+ * cannot know what was accepted before it existed.  Not thread-safe (the
+ * caller locks).
+ */
+#define REPLAY_WIDE_MAX 8192 /* nonces: 64 KiB */
+
+struct replay_wide {
+	uint64_t *slot; /* cap nonces, circular like replay_window */
+	uint32_t cap, head, count;
+	uint64_t floor;
+};
+
+/* An empty window refusing anything below floor: 0 or -ENOMEM. */
+int replay_wide_init(struct replay_wide *w, uint64_t floor);
+void replay_wide_free(struct replay_wide *w);
+/* Like replay_check, plus -ERANGE below the floor.  Read-only. */
+int replay_wide_check(const struct replay_wide *w, uint64_t nonce_ts,
+		      uint64_t now_ns);
+/* Like replay_commit; now_ns (wall clock) decides whether to grow. */
+int replay_wide_commit(struct replay_wide *w, uint64_t nonce_ts,
+		       uint64_t now_ns);
+
 #endif

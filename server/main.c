@@ -21,6 +21,8 @@
 #include "core/clock.h"
 #include "core/sock.h"
 #include "proto/wire.h"
+#include "server/cidwin.h"
+#include "server/keyring.h"
 #include "server/knockcache.h"
 #include "server/serve.h"
 #include "server/srvconf.h"
@@ -35,6 +37,9 @@ struct server {
 	struct knockcache *knocks;
 	struct ratelimit *rl;
 	struct ratecap txcap;
+	struct ratecap guard; /* unauthenticated AEAD opens per second */
+	struct cidwin *wins;
+	_Atomic int64_t total; /* sessions of all workers */
 	struct serve_shared sh;
 	const char *conf_path; /* for SIGHUP; NULL = built-in defaults */
 	struct serve_stats last;
@@ -116,10 +121,60 @@ static void on_stats(struct ev_loop *loop, ev_timer *t, int revents)
 	sv->last_ns = ns;
 }
 
+/* The unauthenticated budget: max_unauth_pps, a tenth of a second of
+ * burst (at least 1000). */
+static void guard_init(struct ratecap *g, const struct srvconf *c)
+{
+	double pps = c->max_unauth_pps;
+	ratecap_init(g, pps, pps / 10 > 1000 ? pps / 10 : 1000);
+}
+
+static void log_keys(const char *when, const struct srvconf *c);
+
+/* Rule 14: every worker gets a copy of the reloaded keys and closes the
+ * sessions of clients that lost (or changed) theirs.  A file with no key
+ * at all keeps the running keys. */
+static void reload_keys(struct server *sv, const struct srvconf *c)
+{
+	if (!c->have_key && c->nclients <= 0) {
+		srvlog(SRVLOG_ERROR, "SIGHUP: no shared secret and no "
+				     "security.clients; keeping the running "
+				     "keys");
+		return;
+	}
+	for (unsigned i = 0; i < sv->n; i++) {
+		struct keyring *k = keyring_new(c);
+		if (!k) {
+			srvlog(SRVLOG_ERROR, "SIGHUP: out of memory for keys");
+			return;
+		}
+		worker_post_keys(sv->w[i], k);
+	}
+	log_keys("SIGHUP: keys reloaded", c);
+}
+
+/* Which keys the server takes, by client name (never key material). */
+static void log_keys(const char *when, const struct srvconf *c)
+{
+	char names[512] = "";
+	size_t o = 0;
+	for (int i = 0; i < c->nclients && o < sizeof(names); i++)
+		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s",
+				      i ? ", " : "", c->clients[i].name);
+	srvlog(SRVLOG_INFO,
+	       "%s: %d client%s with a key of their own%s%s%s, %s shared "
+	       "secret",
+	       when, c->nclients, c->nclients == 1 ? "" : "s",
+	       c->nclients ? " (" : "", names, c->nclients ? ")" : "",
+	       c->have_key ? "and the" : "no");
+}
+
 /* SIGHUP: read the configuration again and apply its limits (packet and
  * byte rates, bursts, session caps, max_total_mbps) to the running
- * limiter.  A broken file is logged and changes nothing; the server never
- * stops on SIGHUP.  Keys, addresses and worker counts need a restart. */
+ * limiter, and its keys: the shared secret and security.clients (a client
+ * removed from the list is revoked: its sessions close, its packets get
+ * silence).  A broken file is logged and changes nothing; the server never
+ * stops on SIGHUP.  Addresses and worker counts need a restart. */
 static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct server *sv = w->data;
@@ -133,21 +188,23 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 		srvconf_wipe(&c);
 		return;
 	}
-	srvconf_wipe(&c); /* only the limits are used */
+	reload_keys(sv, &c);
+	srvconf_wipe(&c);
 	struct ratelimit_conf rc;
 	serve_ratelimit_conf(&c, &rc);
 	ratelimit_set_conf(sv->rl, &rc);
 	double total = c.max_total_mbps * 1e6 / 8;
 	ratecap_init(&sv->txcap, total,
 		     total / 10 > 262144 ? total / 10 : 262144);
+	guard_init(&sv->guard, &c);
 	srvlog(SRVLOG_INFO,
 	       "SIGHUP: reloaded limits from %s: %.0f packets/s (burst %d), "
 	       "%.0f Mbit/s per source, %.0f Mbit/s in total, %d sessions "
-	       "per address, %d per IPv6 /64",
+	       "per address, %d per IPv6 /64, %.0f unauthenticated packets/s",
 	       sv->conf_path ? sv->conf_path : "built-in defaults",
 	       c.max_packets_per_second, c.burst_size, c.max_bandwidth_mbps,
 	       c.max_total_mbps, c.max_sessions_per_source,
-	       c.max_sessions_per_prefix);
+	       c.max_sessions_per_prefix, c.max_unauth_pps);
 }
 
 static void on_signal(struct ev_loop *loop, ev_signal *s, int revents)
@@ -234,7 +291,10 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 		return -EINVAL;
 	}
 	unsigned n = worker_count(c);
-	size_t per = ((size_t)c->max_concurrent_clients + n - 1) / n;
+	/* max_concurrent_clients for all workers together (sv->total);
+	 * each table can hold them all, since the kernel's spread of clients
+	 * over workers is uneven */
+	size_t per = (size_t)c->max_concurrent_clients;
 	/* 64 Ki claims (1 MiB): about 1000 authentic knocks a second
 	 * before new ones are refused (rule 9) */
 	sv->knocks = knockcache_new(65536, (uint64_t)clock_real_ns());
@@ -246,8 +306,13 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 	double total = c->max_total_mbps * 1e6 / 8;
 	ratecap_init(&sv->txcap, total,
 		     total / 10 > 262144 ? total / 10 : 262144);
-	sv->sh = (struct serve_shared){ sv->knocks, sv->rl, &sv->txcap };
-	if (!sv->knocks || !sv->rl) {
+	guard_init(&sv->guard, c);
+	/* rule 10: one replay window per client_id for all workers */
+	sv->wins = cidwin_new((size_t)c->max_concurrent_clients);
+	atomic_store(&sv->total, 0);
+	sv->sh = (struct serve_shared){ sv->knocks, sv->rl,	&sv->txcap,
+					sv->wins,   &sv->guard, &sv->total };
+	if (!sv->knocks || !sv->rl || !sv->wins) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -295,6 +360,8 @@ static void stop_workers(struct server *sv)
 	sv->knocks = NULL;
 	ratelimit_free(sv->rl);
 	sv->rl = NULL;
+	cidwin_free(sv->wins);
+	sv->wins = NULL;
 }
 
 int main(int argc, char **argv)
@@ -318,10 +385,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bufferbane-server: %s\n", err);
 		goto out;
 	}
-	if (!c.have_key) {
+	if (!c.have_key && c.nclients <= 0) {
 		fprintf(stderr,
 			"bufferbane-server: %s: no shared secret: set "
-			"security.shared_secret_file (or shared_secret)\n",
+			"security.shared_secret_file (or shared_secret), or "
+			"list security.clients\n",
 			conf ? conf : "built-in defaults");
 		goto out;
 	}
@@ -341,6 +409,7 @@ int main(int argc, char **argv)
 		stop_workers(&sv);
 		goto out;
 	}
+	log_keys("keys", &c);
 	srvconf_wipe(&c); /* the workers hold their own copies */
 
 	ev_signal sigterm, sigint, sighup;

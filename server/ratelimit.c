@@ -287,7 +287,7 @@ static void refill(double *tokens, int64_t *last_ns, double rate, double depth,
 }
 
 static enum ratelimit_verdict packet(struct stripe *s, struct rl_entry *e,
-				     int64_t now_ns, int *watch)
+				     int proven, int64_t now_ns)
 {
 	if (e->ignore_until_ns && now_ns < e->ignore_until_ns)
 		return RATELIMIT_IGNORED;
@@ -296,20 +296,25 @@ static enum ratelimit_verdict packet(struct stripe *s, struct rl_entry *e,
 		return RATELIMIT_PASS;
 	refill(&e->tokens, &e->last_ns, s->c.pps, s->c.burst, now_ns);
 	int streak = e->over_since_ns && now_ns - e->last_drop_ns <= BREAK_NS;
+	if (streak) { /* was what it sends during the streak proven? */
+		if (proven)
+			e->streak_proven++;
+		else
+			e->streak_tainted = 1;
+	}
 	if (e->tokens >= 1.0) {
 		e->tokens -= 1.0;
-		if (watch)
-			*watch = streak && e != &s->overflow;
 		return RATELIMIT_PASS;
 	}
 	if (!streak) {
 		e->over_since_ns = now_ns;
-		e->streak_proven = 0;
-		e->streak_tainted = 0;
+		e->streak_proven = proven ? 1 : 0;
+		e->streak_tainted = !proven;
 	}
 	e->last_drop_ns = now_ns;
-	/* the penalty only for a streak every reported packet of which was
-	 * authentic and proven: a forged source cannot earn it for others */
+	/* the penalty only for a streak every packet of which was authentic
+	 * and proven: a key holder forging a source cannot earn it for the
+	 * source's owner */
 	if (s->c.abuse_after_ns > 0 && e != &s->overflow &&
 	    now_ns - e->over_since_ns >= s->c.abuse_after_ns &&
 	    e->streak_proven > 0 && !e->streak_tainted) {
@@ -320,45 +325,19 @@ static enum ratelimit_verdict packet(struct stripe *s, struct rl_entry *e,
 	return RATELIMIT_DROP;
 }
 
-enum ratelimit_verdict ratelimit_packet_w(struct ratelimit *rl,
-					  const struct sockaddr *a,
-					  int64_t now_ns, int *watch)
+enum ratelimit_verdict ratelimit_packet(struct ratelimit *rl,
+					const struct sockaddr *a, int proven,
+					int64_t now_ns)
 {
 	struct rl_key k;
 	size_t b;
-	if (watch)
-		*watch = 0;
 	make_key(a, 64, &k);
 	struct stripe *s = stripe_of(rl, &k, &b);
 	pthread_mutex_lock(&s->lock);
 	enum ratelimit_verdict v =
-		packet(s, lookup(rl, s, b, &k, now_ns), now_ns, watch);
+		packet(s, lookup(rl, s, b, &k, now_ns), proven, now_ns);
 	pthread_mutex_unlock(&s->lock);
 	return v;
-}
-
-enum ratelimit_verdict
-ratelimit_packet(struct ratelimit *rl, const struct sockaddr *a, int64_t now_ns)
-{
-	return ratelimit_packet_w(rl, a, now_ns, NULL);
-}
-
-void ratelimit_note(struct ratelimit *rl, const struct sockaddr *a, int proven,
-		    int64_t now_ns)
-{
-	struct rl_key k;
-	size_t b;
-	make_key(a, 64, &k);
-	struct stripe *s = stripe_of(rl, &k, &b);
-	pthread_mutex_lock(&s->lock);
-	struct rl_entry *e = find(s, b, &k);
-	if (e && e->over_since_ns) {
-		if (proven)
-			e->streak_proven++;
-		else
-			e->streak_tainted = 1;
-	}
-	pthread_mutex_unlock(&s->lock);
 }
 
 int ratelimit_bytes(struct ratelimit *rl, const struct sockaddr *a,
@@ -498,5 +477,27 @@ int ratecap_take(struct ratecap *c, size_t n, int64_t now_ns)
 			    &c->tat, &tat, t + inc, memory_order_relaxed,
 			    memory_order_relaxed))
 			return 1;
+	}
+}
+
+void ratecap_charge(struct ratecap *c, size_t n, int64_t now_ns)
+{
+	int64_t ps = atomic_load_explicit(&c->ps_per_b, memory_order_relaxed);
+	if (!ps)
+		return;
+	int64_t burst =
+		atomic_load_explicit(&c->burst_ns, memory_order_relaxed);
+	int64_t inc = (int64_t)n * ps / 1000;
+	int64_t tat = atomic_load_explicit(&c->tat, memory_order_relaxed);
+	for (;;) {
+		int64_t t = tat > now_ns ? tat : now_ns;
+		/* empty (tat beyond now + burst) for up to one more burst:
+		 * a longer debt would only outlast the flood */
+		if (t - now_ns > 2 * burst)
+			return;
+		if (atomic_compare_exchange_weak_explicit(
+			    &c->tat, &tat, t + inc, memory_order_relaxed,
+			    memory_order_relaxed))
+			return;
 	}
 }

@@ -4,17 +4,30 @@
  * scanner costs a header check and never gets a byte back:
  *
  *   wire_peek      bad header, or longer than its type allows (rule 12)
- *                                        -> rate-limit bookkeeping, drop
- *   rate limiter   over the limit        -> drop (THROUGHPUT_DATA of a
- *                                           running upload pays bytes
- *                                           instead of a packet token)
+ *                                        -> drop, nothing charged
  *   wire_check_dir server->client type   -> drop
  *   session_find   none and not a KNOCK  -> drop (no AEAD spent)
  *                  DATA, not validated   -> drop (no AEAD spent)
- *   replay_check   stale or seen nonce   -> drop
- *   wire_open      forged / wrong key    -> drop
+ *                  session's source in the penalty box -> drop
+ *   replay_check   stale or seen in this session -> drop
+ *   guard          no validated session vouches for it and the global
+ *                  unauthenticated budget is spent -> drop (no AEAD)
+ *   wire_open      forged / wrong key    -> drop (paid to the guard)
  *   cookie         a request without the session's cookie -> drop
- *   replay_commit, session_touch, handler
+ *   cidwin_commit  seen in another session of the client_id -> drop
+ *   rate limiter   the source over its limit -> drop (THROUGHPUT_DATA of
+ *                  a running upload pays bytes instead of a packet token)
+ *   session_touch, handler
+ *
+ * Rule 11: a source's budget is spent only by packets that authenticated
+ * and were not replays, so forging a client's address and id costs that
+ * client nothing (one AEAD open each, about 1-2 us for a small packet).
+ * The guard -- one budget for the whole server, max_unauth_pps -- bounds
+ * that work for packets no validated session vouches for (knocks from new
+ * sources, requests to pending sessions); packets claiming a validated
+ * session are opened whatever the guard says, because no rule cheaper than
+ * the AEAD can tell them from the client's own, and their failures are
+ * paid to the guard, so a flood of them throttles new knocks, not clients.
  *
  * Return routability (PROTOCOL.md rule 8): a KNOCK opens a *pending*
  * session and is answered with a KNOCK_ACK carrying the session's random
@@ -26,8 +39,8 @@
  * packets that proved their address (a cookie) move the session's reply
  * port; DATA, which carries none, is accepted only in a validated session.
  *
- * A KNOCK without a session is also checked against the replay windows of
- * the client id's sessions at other addresses (before the AEAD) and every
+ * A KNOCK without a session is also checked against the client id's
+ * window shared by all workers (cidwin, before the AEAD) and every
  * authentic KNOCK must claim its nonce in the knock cache shared by all
  * workers, so a captured knock replayed from elsewhere, or to another
  * worker, opens nothing.  Only KNOCK is answered outside a session, and its
@@ -68,6 +81,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +93,8 @@
 #include "core/sock.h"
 #include "proto/replay.h"
 #include "proto/wire.h"
+#include "server/cidwin.h"
+#include "server/keyring.h"
 #include "server/knockcache.h"
 #include "server/ratelimit.h"
 #include "server/session.h"
@@ -136,6 +152,9 @@ struct sess {
 	struct sess *snext, *sprev; /* streaming list */
 	int streaming;
 	int counted; /* holds a session of its source in the limiter */
+	struct cidwin_ent *win; /* the client_id's shared window (rule 10) */
+	const struct keyring_ent *ke; /* its key, in s->keys (rule 14) */
+	int64_t ignored_until_ns; /* source in the penalty box: drop early */
 };
 
 struct counters {
@@ -147,10 +166,16 @@ struct counters {
 };
 
 struct serve {
-	uint8_t key[WIRE_KEY_LEN];
+	struct keyring *keys;	   /* this worker's copy (rule 14) */
+	pthread_mutex_t keys_lock; /* guards keys_next */
+	struct keyring *keys_next; /* posted by serve_post_keys */
 	struct session_table *sessions;
-	struct ratelimit *rl;  /* shared, not owned */
-	struct ratecap *txcap; /* shared, not owned */
+	struct ratelimit *rl;	/* shared, not owned */
+	struct ratecap *txcap;	/* shared, not owned */
+	struct ratecap *guard;	/* shared, not owned; NULL = none */
+	struct cidwin *wins;	/* shared, not owned */
+	_Atomic int64_t *total; /* sessions of all workers; NULL = no cap */
+	int64_t max_total;	/* max_concurrent_clients */
 	struct srvlog_limit ban_log;
 	int64_t ban_ns, abuse_ns; /* for the ban log line */
 	int rate_limiting;
@@ -181,8 +206,9 @@ static void drop(struct serve *s, enum serve_drop why)
 }
 
 static const char *const drop_names[SERVE_DROP_NREASONS] = {
-	"rate",	  "ignored", "malformed",  "direction", "no_session", "stale",
-	"replay", "auth",    "unexpected", "cookie",	"full",
+	"rate",	 "ignored", "malformed",      "direction",  "no_session",
+	"stale", "replay",  "auth",	      "unexpected", "cookie",
+	"full",	 "guard",   "unknown_client",
 };
 
 const char *serve_drop_name(enum serve_drop why)
@@ -231,8 +257,12 @@ static void on_remove(struct session *ss, enum session_end why, void *ctx)
 {
 	struct serve *s = ctx;
 	struct sess *p = session_priv(ss);
+	if (s->total)
+		atomic_fetch_sub_explicit(s->total, 1, memory_order_relaxed);
 	if (p->counted && s->rl)
 		ratelimit_session_del(s->rl, (struct sockaddr *)&ss->addr);
+	cidwin_close(s->wins, p->win);
+	p->win = NULL;
 	stream_unlink(s, p);
 	count(&s->n.sessions, (uint64_t)-1);
 	if (why == SESSION_EVICTED)
@@ -258,13 +288,18 @@ struct serve *serve_new(const struct srvconf *c, unsigned index,
 			unsigned nworkers, size_t max_sessions,
 			const struct serve_shared *sh)
 {
-	if (!c->have_key || nworkers == 0 || index >= nworkers || !sh ||
-	    !sh->knocks)
+	if ((!c->have_key && c->nclients <= 0) || nworkers == 0 ||
+	    index >= nworkers || !sh || !sh->knocks || !sh->wins)
 		return NULL;
 	struct serve *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	memcpy(s->key, c->key, WIRE_KEY_LEN);
+	pthread_mutex_init(&s->keys_lock, NULL);
+	s->keys = keyring_new(c);
+	if (!s->keys) {
+		serve_free(s);
+		return NULL;
+	}
 	s->session_timeout_ns = (int64_t)c->session_timeout_sec * BB_NS_PER_S;
 	s->sessions = session_table_new(max_sessions ? max_sessions : 1,
 					s->session_timeout_ns, PENDING_NS,
@@ -275,6 +310,10 @@ struct serve *serve_new(const struct srvconf *c, unsigned index,
 		return NULL;
 	}
 	s->knocks = sh->knocks;
+	s->wins = sh->wins;
+	s->total = sh->total;
+	s->max_total = c->max_concurrent_clients;
+	s->guard = c->enable_rate_limiting ? sh->guard : NULL;
 	s->rl = c->enable_rate_limiting ? sh->rl : NULL;
 	s->txcap = sh->txcap;
 	s->rate_limiting = c->enable_rate_limiting && s->rl;
@@ -300,7 +339,9 @@ void serve_free(struct serve *s)
 	if (!s)
 		return;
 	session_table_free(s->sessions);
-	sodium_memzero(s->key, sizeof(s->key));
+	keyring_free(s->keys);
+	keyring_free(s->keys_next);
+	pthread_mutex_destroy(&s->keys_lock);
 	sodium_memzero(s->scratch, sizeof(s->scratch));
 	free(s);
 }
@@ -334,12 +375,15 @@ static int send_msg_to(struct serve *s, const struct session *ss,
 	uint64_t nonce = next_nonce(s);
 	if (!nonce)
 		return -EOVERFLOW;
+	const uint8_t *key =
+		((const struct sess *)session_priv((struct session *)ss))
+			->ke->key;
 	int len;
 	if (pad_len == (size_t)-1)
-		len = wire_seal_random_pad(s->key, ss->client_id, nonce, m, buf,
+		len = wire_seal_random_pad(key, ss->client_id, nonce, m, buf,
 					   cap);
 	else
-		len = wire_seal(s->key, ss->client_id, nonce, m, NULL, pad_len,
+		len = wire_seal(key, ss->client_id, nonce, m, NULL, pad_len,
 				buf, cap);
 	if (len < 0)
 		return len;
@@ -373,8 +417,11 @@ static void send_error(struct serve *s, const struct session *ss, uint8_t code,
 	send_msg(s, ss, &m, 0, 0, out);
 }
 
-static void log_failed_knock(struct serve *s, const struct sockaddr *from,
-			     const char *why, int64_t now_ns)
+/* A failed knock, rate-limited in the log; who: the client's label or
+ * NULL. */
+static void log_failed_knock_of(struct serve *s, const struct sockaddr *from,
+				const char *who, const char *why,
+				int64_t now_ns)
 {
 	count(&s->n.knocks_failed, 1);
 	if (!s->log_failed_knocks)
@@ -388,8 +435,15 @@ static void log_failed_knock(struct serve *s, const struct sockaddr *from,
 	if (ok) {
 		char a[64];
 		sock_addr_to_text(from, a, sizeof(a));
-		srvlog(SRVLOG_WARN, "failed knock from %s: %s", a, why);
+		srvlog(SRVLOG_WARN, "failed knock from %s%s%s: %s", a,
+		       who ? " by " : "", who ? who : "", why);
 	}
+}
+
+static void log_failed_knock(struct serve *s, const struct sockaddr *from,
+			     const char *why, int64_t now_ns)
+{
+	log_failed_knock_of(s, from, NULL, why, now_ns);
 }
 
 /* ---- handlers (authenticated packets inside a session) ----------------- */
@@ -683,11 +737,13 @@ static void log_ban(struct serve *s, const struct sockaddr *from,
 		srvlog(SRVLOG_WARN, "%u more bans not logged", suppressed);
 	if (!ok)
 		return;
-	char a[64], cid[2 * WIRE_CLIENT_ID_LEN + 1] = "?";
+	char a[64], cid[96] = "?";
 	sock_addr_to_text(from, a, sizeof(a));
 	if (ss)
-		sodium_bin2hex(cid, sizeof(cid), ss->client_id,
-			       WIRE_CLIENT_ID_LEN);
+		keyring_label(((const struct sess *)session_priv(
+				       (struct session *)ss))
+				      ->ke,
+			      ss->client_id, cid, sizeof(cid));
 	srvlog(SRVLOG_WARN,
 	       "banned %s%s for %lld s: authenticated packets over the "
 	       "limit for %lld s (client %s)",
@@ -696,24 +752,26 @@ static void log_ban(struct serve *s, const struct sockaddr *from,
 	       (long long)(s->abuse_ns / BB_NS_PER_S), cid);
 }
 
-static int pay_rate(struct serve *s, const struct wire_header *h,
-		    struct session *ss, size_t len, const struct sockaddr *from,
-		    int64_t now_ns, int *watch)
+/* Rule 11: an authenticated packet, not a replay, pays its source's
+ * budget (a running upload's DATA pays bytes instead of a packet token).
+ * 0 pass, -1 dropped; a source in the penalty box also marks the session
+ * so that its next packets are dropped before the AEAD. */
+static int pay_rate(struct serve *s, struct session *ss, uint8_t type,
+		    size_t len, const struct sockaddr *from, int proven,
+		    int64_t now_ns)
 {
 	if (!s->rate_limiting)
 		return 0;
-	if (h && ss && h->type == WIRE_THROUGHPUT_DATA) {
-		struct sess *p = session_priv(ss);
-		if (p->up.active &&
-		    !ratelimit_is_ignored(s->rl, from, now_ns)) {
-			if (ratelimit_bytes(s->rl, from, RATELIMIT_UP,
-					    len + ip_overhead(from), now_ns))
-				return 0;
-			drop(s, SERVE_DROP_RATE);
-			return -1;
-		}
+	struct sess *p = ss ? session_priv(ss) : NULL;
+	if (p && type == WIRE_THROUGHPUT_DATA && p->up.active &&
+	    !ratelimit_is_ignored(s->rl, from, now_ns)) {
+		if (ratelimit_bytes(s->rl, from, RATELIMIT_UP,
+				    len + ip_overhead(from), now_ns))
+			return 0;
+		drop(s, SERVE_DROP_RATE);
+		return -1;
 	}
-	switch (ratelimit_packet_w(s->rl, from, now_ns, watch)) {
+	switch (ratelimit_packet(s->rl, from, proven, now_ns)) {
 	case RATELIMIT_PASS:
 		return 0;
 	case RATELIMIT_DROP:
@@ -721,13 +779,62 @@ static int pay_rate(struct serve *s, const struct wire_header *h,
 		return -1;
 	case RATELIMIT_BANNED:
 		log_ban(s, from, ss, now_ns);
+		if (p)
+			p->ignored_until_ns = now_ns + s->ban_ns;
 		drop(s, SERVE_DROP_IGNORED);
 		return -1;
 	case RATELIMIT_IGNORED:
 	default:
+		/* how long is the limiter's business: look again in 1 s */
+		if (p)
+			p->ignored_until_ns = now_ns + BB_NS_PER_S;
 		drop(s, SERVE_DROP_IGNORED);
 		return -1;
 	}
+}
+
+/* The pre-AEAD guard (rule 11): an AEAD open for a packet that no
+ * validated session vouches for takes a token from the budget all workers
+ * share; none left: dropped unopened.  Forged packets claiming a client's
+ * validated session are always opened -- any cheaper rule could be aimed
+ * at that client -- but their failures are paid for here too, so a flood
+ * of them throttles new knocks, not the client. */
+static int guard_take(struct serve *s, int64_t now_ns)
+{
+	if (!s->guard || ratecap_take(s->guard, 1, now_ns))
+		return 0;
+	drop(s, SERVE_DROP_GUARD);
+	return -1;
+}
+
+/* max_concurrent_clients holds for all workers together: a new session
+ * takes a place in the shared count (1), or the count is full (0). */
+static int total_reserve(struct serve *s)
+{
+	if (!s->total)
+		return 1;
+	if (atomic_fetch_add_explicit(s->total, 1, memory_order_relaxed) <
+	    s->max_total)
+		return 1;
+	atomic_fetch_sub_explicit(s->total, 1, memory_order_relaxed);
+	return 0;
+}
+
+/* A new session within max_concurrent_clients of all workers; when they
+ * are full, only a pending session of this worker may make room (never a
+ * validated one, rule 11).  NULL: no room. */
+static struct session *
+create_capped(struct serve *s, const struct sockaddr *from, socklen_t fromlen,
+	      const uint8_t cid[WIRE_CLIENT_ID_LEN], int64_t now_ns)
+{
+	if (!total_reserve(s) &&
+	    (!session_evict_pending(s->sessions) || !total_reserve(s)))
+		return NULL;
+	struct session *ss =
+		session_create(s->sessions, from, fromlen, cid, now_ns);
+	if (!ss && s->total)
+		atomic_fetch_sub_explicit(s->total, 1, memory_order_relaxed);
+	return ss;
 }
 
 /* Rule 9: claim an authentic KNOCK's nonce in the cache all workers share;
@@ -759,34 +866,39 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 		      const struct serve_out *out)
 {
 	uint64_t now_real = (uint64_t)clock_real_ns();
-	struct replay_window fresh;
-	replay_init(&fresh);
-	int rc = replay_check(&fresh, h->nonce_ts, now_real);
+	/* rule 10: seen in any session of this client_id, on any worker */
+	int rc = cidwin_check(s->wins, h->client_id, h->nonce_ts, now_real);
 	if (rc < 0) {
-		drop(s, SERVE_DROP_STALE);
-		log_failed_knock(s, from, "timestamp outside the window",
+		drop(s, rc == -ESTALE ? SERVE_DROP_STALE : SERVE_DROP_REPLAY);
+		log_failed_knock(s, from,
+				 rc == -ESTALE ? "timestamp outside the window"
+					       : "replayed",
 				 now_ns);
 		return;
 	}
-	for (struct session *o =
-		     session_find_cid(s->sessions, h->client_id, NULL);
-	     o; o = session_find_cid(s->sessions, h->client_id, o))
-		if (replay_check(&o->replay, h->nonce_ts, now_real) ==
-		    -EALREADY) {
-			rc = -EALREADY;
-			break;
-		}
-	if (rc < 0) {
-		drop(s, SERVE_DROP_REPLAY);
-		log_failed_knock(s, from, "replayed", now_ns);
+	if (s->rate_limiting && ratelimit_is_ignored(s->rl, from, now_ns)) {
+		drop(s, SERVE_DROP_IGNORED);
 		return;
 	}
+	/* rule 14: the id's own key, else the shared one, else nothing */
+	const struct keyring_ent *ke = keyring_find(s->keys, h->client_id);
+	char who[96];
+	keyring_label(ke, h->client_id, who, sizeof(who));
+	if (!ke) {
+		drop(s, SERVE_DROP_UNKNOWN);
+		log_failed_knock_of(s, from, who, "unknown or revoked client",
+				    now_ns);
+		return;
+	}
+	if (guard_take(s, now_ns) < 0)
+		return;
 	struct wire_header oh;
 	struct wire_msg m;
-	if (wire_open(s->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
+	if (wire_open(ke->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
 		      &m) < 0) {
 		drop(s, SERVE_DROP_AUTH);
-		log_failed_knock(s, from, "authentication failed", now_ns);
+		log_failed_knock_of(s, from, ke->name[0] ? who : NULL,
+				    "authentication failed", now_ns);
 		return;
 	}
 	int64_t skew = (int64_t)m.u.knock.unix_time -
@@ -800,14 +912,30 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 	}
 	if (claim_knock(s, h, from, now_real, now_ns) < 0)
 		return;
-	struct session *ss = session_create(s->sessions, from, fromlen,
-					    h->client_id, now_ns);
+	/* an authentic knock pays its source (it may be forged by a key
+	 * holder: never proven, so it can never earn a ban) */
+	if (pay_rate(s, NULL, WIRE_KNOCK, len, from, 0, now_ns) < 0)
+		return;
+	struct cidwin_ent *win =
+		cidwin_open(s->wins, h->client_id, h->nonce_ts, now_real, &rc);
+	if (!win) {
+		drop(s, rc == -ENOMEM ? SERVE_DROP_FULL : SERVE_DROP_REPLAY);
+		log_failed_knock(s, from,
+				 rc == -ENOMEM ? "out of memory" : "replayed",
+				 now_ns);
+		return;
+	}
+	struct session *ss =
+		create_capped(s, from, fromlen, h->client_id, now_ns);
 	if (!ss) {
+		cidwin_close(s->wins, win);
 		drop(s, SERVE_DROP_FULL);
 		log_failed_knock(s, from, "no room: every session is active",
 				 now_ns);
 		return;
 	}
+	((struct sess *)session_priv(ss))->win = win;
+	((struct sess *)session_priv(ss))->ke = ke;
 	replay_commit(&ss->replay, h->nonce_ts);
 	count(&s->n.sessions, 1);
 	count(&s->n.created, 1);
@@ -815,34 +943,41 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 	if (s->log_failed_knocks) {
 		char a[64];
 		sock_addr_to_text(from, a, sizeof(a));
-		srvlog(SRVLOG_DEBUG, "session %08x opened for %s", ss->id, a);
+		srvlog(ke->name[0] ? SRVLOG_INFO : SRVLOG_DEBUG,
+		       "session %08x opened for %s (client %s)", ss->id, a,
+		       who);
 	}
 	on_knock(s, ss, &m, len, from, fromlen, out);
 }
 
-/* Everything after the rate limit; returns 1 when the packet was
- * authentic and proven (cookie, or DATA of a validated session). */
-static int input_checked(struct serve *s, const uint8_t *pkt, size_t len,
-			 const struct wire_header *hp, struct session *ss,
-			 const struct sockaddr *from, socklen_t fromlen,
-			 int64_t rx_real_ns, int64_t now_ns,
-			 const struct serve_out *out)
+/* A packet with a well-formed header, through the session, replay,
+ * AEAD, cookie and rate checks to its handler. */
+static void input_checked(struct serve *s, const uint8_t *pkt, size_t len,
+			  const struct wire_header *hp, struct session *ss,
+			  const struct sockaddr *from, socklen_t fromlen,
+			  int64_t rx_real_ns, int64_t now_ns,
+			  const struct serve_out *out)
 {
 	struct wire_header h = *hp;
 	if (wire_check_dir(&h, WIRE_DIR_C2S, 0) < 0) {
 		drop(s, SERVE_DROP_DIRECTION);
-		return 0;
+		return;
 	}
 	if (!ss) {
 		if (h.type == WIRE_KNOCK)
 			knock_new(s, pkt, len, &h, from, fromlen, now_ns, out);
 		else
 			drop(s, SERVE_DROP_NO_SESSION);
-		return 0;
+		return;
 	}
+	struct sess *p = session_priv(ss);
 	if (h.type == WIRE_THROUGHPUT_DATA && !ss->validated) {
 		drop(s, SERVE_DROP_COOKIE); /* DATA carries no cookie */
-		return 0;
+		return;
+	}
+	if (p->ignored_until_ns && now_ns < p->ignored_until_ns) {
+		drop(s, SERVE_DROP_IGNORED); /* proven abuse: no AEAD */
+		return;
 	}
 	uint64_t now_real = (uint64_t)clock_real_ns();
 	int rc = replay_check(&ss->replay, h.nonce_ts, now_real);
@@ -850,33 +985,42 @@ static int input_checked(struct serve *s, const uint8_t *pkt, size_t len,
 		drop(s, rc == -ESTALE ? SERVE_DROP_STALE : SERVE_DROP_REPLAY);
 		if (h.type == WIRE_KNOCK)
 			log_failed_knock(s, from, "stale or replayed", now_ns);
-		return 0;
+		return;
 	}
+	if (!ss->validated && guard_take(s, now_ns) < 0)
+		return;
 	struct wire_header oh;
 	struct wire_msg m;
-	if (wire_open(s->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
+	if (wire_open(p->ke->key, pkt, len, s->scratch, sizeof(s->scratch), &oh,
 		      &m) < 0) {
+		if (ss->validated && s->guard)
+			ratecap_charge(s->guard, 1, now_ns);
 		drop(s, SERVE_DROP_AUTH);
 		if (h.type == WIRE_KNOCK)
 			log_failed_knock(s, from, "authentication failed",
 					 now_ns);
-		return 0;
+		return;
 	}
 	/* Rule 8: a request proves its address with the cookie; a wrong
 	 * or missing one (a key holder forging a source) gets silence and
 	 * moves nothing, not even the replay window. */
-	int proven = 0;
+	int cookie = 0;
 	if (wire_type_has_cookie(m.type)) {
 		if (!m.has_cookie ||
 		    sodium_memcmp(m.cookie, ss->cookie, WIRE_COOKIE_LEN) != 0) {
 			drop(s, SERVE_DROP_COOKIE);
-			return 0;
+			return;
 		}
-		proven = 1;
+		cookie = 1;
 	}
-	if (replay_commit(&ss->replay, h.nonce_ts) < 0) {
+	/* proven for the limiter: the cookie, or DATA (only accepted in a
+	 * validated session); only the cookie moves the reply port */
+	int proven = cookie || m.type == WIRE_THROUGHPUT_DATA;
+	/* rule 10: once per client_id, whatever the session or worker */
+	if (cidwin_commit(p->win, h.nonce_ts, now_real) < 0 ||
+	    replay_commit(&ss->replay, h.nonce_ts) < 0) {
 		drop(s, SERVE_DROP_REPLAY);
-		return 0;
+		return;
 	}
 	if (m.type == WIRE_KNOCK) {
 		int64_t skew = (int64_t)m.u.knock.unix_time -
@@ -886,25 +1030,34 @@ static int input_checked(struct serve *s, const uint8_t *pkt, size_t len,
 			drop(s, SERVE_DROP_STALE);
 			log_failed_knock(s, from, "knock time outside window",
 					 now_ns);
-			return 0;
+			return;
 		}
 		if (claim_knock(s, &h, from, now_real, now_ns) < 0)
-			return 0;
-		count(&s->n.knocks_ok, 1);
+			return;
 	}
-	if (proven && !ss->validated) {
+	/* rule 11: only now, authentic and fresh, does it cost its source */
+	if (pay_rate(s, ss, m.type, len, from, proven, now_ns) < 0)
+		return;
+	if (m.type == WIRE_KNOCK)
+		count(&s->n.knocks_ok, 1);
+	if (cookie && !ss->validated) {
 		/* rule 11: validated sessions are capped per source */
 		if (s->rate_limiting &&
 		    ratelimit_session_add(s->rl, from, now_ns) < 0) {
 			drop(s, SERVE_DROP_FULL);
-			return 0;
+			return;
 		}
-		((struct sess *)session_priv(ss))->counted = s->rate_limiting;
+		p->counted = s->rate_limiting;
 		session_validate(s->sessions, ss, now_ns);
 	}
-	session_touch(s->sessions, ss, proven ? from : NULL, fromlen, now_ns);
+	/* Only a packet from the session's own address (and port) refreshes
+	 * it, or one that proves it by the cookie: a key holder knocking with
+	 * a session's client id from a forged port cannot keep a client's
+	 * slot alive after the client left. */
+	if (cookie || sock_addr_equal(from, (struct sockaddr *)&ss->addr, 1))
+		session_touch(s->sessions, ss, cookie ? from : NULL, fromlen,
+			      now_ns);
 	dispatch(s, ss, &m, len, from, fromlen, rx_real_ns, now_ns, out);
-	return proven || (m.type == WIRE_THROUGHPUT_DATA && ss->validated);
 }
 
 void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
@@ -913,26 +1066,18 @@ void serve_input(struct serve *s, const uint8_t *pkt, size_t len,
 		 const struct serve_out *out)
 {
 	struct wire_header h;
-	int watch = 0;
 	count(&s->n.rx_packets, 1);
 	count(&s->n.rx_bytes, len);
+	/* a header check costs less than any bookkeeping: nothing is
+	 * charged for garbage (its source may be forged) */
 	if (wire_peek(pkt, len, &h) < 0) {
-		if (pay_rate(s, NULL, NULL, len, from, now_ns, &watch) == 0)
-			drop(s, SERVE_DROP_MALFORMED);
-		if (watch)
-			ratelimit_note(s->rl, from, 0, now_ns);
+		drop(s, SERVE_DROP_MALFORMED);
 		return;
 	}
 	struct session *ss = session_find(s->sessions, from, h.client_id);
-	if (pay_rate(s, &h, ss, len, from, now_ns, &watch) < 0)
-		return;
-	int proven = input_checked(s, pkt, len, &h, ss, from, fromlen,
-				   rx_real_ns, now_ns, out);
-	/* over-limit streaks: was what got through authentic? (rule 11) */
-	if (watch)
-		ratelimit_note(s->rl, from, proven, now_ns);
+	input_checked(s, pkt, len, &h, ss, from, fromlen, rx_real_ns, now_ns,
+		      out);
 }
-
 /* ---- download streams --------------------------------------------------- */
 
 /* Send what one stream may send now; returns when it wants to go again. */
@@ -1026,4 +1171,85 @@ void serve_tx_failed(struct serve *s, size_t packets, size_t bytes)
 {
 	count(&s->n.tx_packets, (uint64_t)0 - packets);
 	count(&s->n.tx_bytes, (uint64_t)0 - bytes);
+}
+
+/* ---- per-client keys (rule 14) ------------------------------------------- */
+
+void serve_post_keys(struct serve *s, struct keyring *k)
+{
+	pthread_mutex_lock(&s->keys_lock);
+	keyring_free(s->keys_next);
+	s->keys_next = k;
+	pthread_mutex_unlock(&s->keys_lock);
+}
+
+struct rekey {
+	const struct keyring *next;
+	struct session **gone;
+	size_t n, cap;
+	int failed;
+};
+
+/* A session whose client has no key in the new ring, or another key, goes
+ * (its client must knock again, under the key it now has); the others
+ * follow their entry into the new ring -- after the swap, since failing
+ * to list one that must go keeps the old ring. */
+static void rekey_one(struct session *ss, void *ctx)
+{
+	struct rekey *r = ctx;
+	struct sess *p = session_priv(ss);
+	const struct keyring_ent *ke = keyring_find(r->next, ss->client_id);
+	if (ke && sodium_memcmp(ke->key, p->ke->key, WIRE_KEY_LEN) == 0)
+		return;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		struct session **g = realloc(r->gone, cap * sizeof(*g));
+		if (!g) {
+			r->failed = 1;
+			return;
+		}
+		r->gone = g;
+		r->cap = cap;
+	}
+	r->gone[r->n++] = ss;
+}
+
+static void rekey_follow(struct session *ss, void *ctx)
+{
+	struct sess *p = session_priv(ss);
+	p->ke = keyring_find(ctx, ss->client_id);
+}
+
+int serve_apply_keys(struct serve *s)
+{
+	pthread_mutex_lock(&s->keys_lock);
+	struct keyring *next = s->keys_next;
+	s->keys_next = NULL;
+	pthread_mutex_unlock(&s->keys_lock);
+	if (!next)
+		return 0;
+	struct rekey r = { .next = next };
+	session_each(s->sessions, rekey_one, &r);
+	if (r.failed) { /* out of memory: keep the old keys for now */
+		free(r.gone);
+		serve_post_keys(s, next);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < r.n; i++) {
+		struct session *ss = r.gone[i];
+		struct sess *p = session_priv(ss);
+		char a[64], who[96];
+		sock_addr_to_text((struct sockaddr *)&ss->addr, a, sizeof(a));
+		keyring_label(p->ke, ss->client_id, who, sizeof(who));
+		srvlog(SRVLOG_INFO,
+		       "client %s: key revoked or changed, session %08x for "
+		       "%s closed",
+		       who, ss->id, a);
+		session_remove(s->sessions, ss);
+	}
+	free(r.gone);
+	session_each(s->sessions, rekey_follow, next);
+	keyring_free(s->keys);
+	s->keys = next;
+	return (int)r.n;
 }

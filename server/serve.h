@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The server's protocol engine for one worker: every datagram goes through
- * rate limit -> header peek -> session lookup -> replay check -> AEAD open
- * -> replay commit -> handler, and anything failing a step is dropped in
- * silence and counted by reason (PROTOCOL.md hardening rules 3-6).  It owns
+ * header peek -> session lookup -> replay check -> unauthenticated budget
+ * -> AEAD open -> cookie -> replay commit (per client_id) -> its source's
+ * rate limit -> handler, and anything failing a step is dropped in silence
+ * and counted by reason (PROTOCOL.md hardening rules 3-6, 8-12).  It owns
  * the worker's sessions, rate limiter, nonce generator and the upload,
  * download and bufferbloat state of each session.  No I/O: replies go to a
  * caller-supplied output (the worker batches them into sendmmsg), download
@@ -18,6 +19,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "server/cidwin.h"
+#include "server/keyring.h"
 #include "server/knockcache.h"
 #include "server/ratelimit.h"
 #include "server/srvconf.h"
@@ -26,11 +29,17 @@ struct serve;
 
 /* What all workers share (owned by the caller, outliving the engines):
  * the knock replay cache, the per-source limiter (may be NULL when rate
- * limiting is off) and the global send cap (may be NULL). */
+ * limiting is off), the global send cap (may be NULL), the replay windows
+ * per client_id, and the budget of AEAD opens for packets no validated
+ * session vouches for, in packets per second (may be NULL). */
 struct serve_shared {
 	struct knockcache *knocks;
 	struct ratelimit *rl;
 	struct ratecap *txcap;
+	struct cidwin *wins;
+	struct ratecap *guard;
+	_Atomic int64_t *total; /* live sessions of all workers, capped at
+				 * max_concurrent_clients; NULL = no cap */
 };
 
 /* Where replies go.  slot() hands out a buffer of at least *cap bytes for
@@ -56,6 +65,8 @@ enum serve_drop {
 	SERVE_DROP_UNEXPECTED, /* authentic but out of place */
 	SERVE_DROP_COOKIE,     /* request without its session's cookie */
 	SERVE_DROP_FULL,       /* no room for another session */
+	SERVE_DROP_GUARD,      /* unauthenticated budget spent: not opened */
+	SERVE_DROP_UNKNOWN,    /* client_id with no key (unknown, revoked) */
 	SERVE_DROP_NREASONS
 };
 
@@ -71,7 +82,8 @@ struct serve_stats {
 };
 
 /* Engine for worker `index` of `nworkers` (server nonces are kept disjoint
- * between workers); sessions are capped at `max_sessions` for this worker;
+ * between workers); its table holds `max_sessions` (and sh->total caps
+ * all workers together at max_concurrent_clients);
  * sh: the state all workers share.  NULL on out of memory or a config
  * without a key. */
 struct serve *serve_new(const struct srvconf *c, unsigned index,
@@ -97,6 +109,15 @@ void serve_tick(struct serve *s, int64_t now_ns);
 void serve_stats(const struct serve *s, struct serve_stats *out);
 /* Name of a drop reason, for the stats line ("rate", "auth", ...). */
 const char *serve_drop_name(enum serve_drop why);
+/* Rule 14: new keys (keyring_new of a reloaded configuration; ownership
+ * passes) for the engine to take at its next serve_apply_keys.  Callable
+ * from any thread. */
+void serve_post_keys(struct serve *s, struct keyring *k);
+/* In the engine's thread: take the posted keys, if any, and close the
+ * sessions of clients whose key was removed or changed (logged by name).
+ * Returns how many were closed, or -ENOMEM (the old keys stay, retried at
+ * the next call). */
+int serve_apply_keys(struct serve *s);
 /* Count datagrams the socket refused (sendmmsg errors) as not sent. */
 void serve_tx_failed(struct serve *s, size_t packets, size_t bytes);
 

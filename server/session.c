@@ -234,6 +234,14 @@ void session_validate(struct session_table *t, struct session *s,
 	lru_append(t, e);
 }
 
+int session_evict_pending(struct session_table *t)
+{
+	if (!t->lru_head[0])
+		return 0;
+	remove_entry(t, t->lru_head[0], SESSION_EVICTED);
+	return 1;
+}
+
 void session_remove(struct session_table *t, struct session *s)
 {
 	remove_entry(t, (struct entry *)(void *)s, SESSION_CLOSED);

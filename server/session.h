@@ -81,6 +81,9 @@ void session_touch(struct session_table *t, struct session *s,
 /* The cookie came back from the session's address: validated from now. */
 void session_validate(struct session_table *t, struct session *s,
 		      int64_t now_ns);
+/* Evict the pending session idle longest (to make room in a cap shared
+ * with other tables): 1 done, 0 none pending. */
+int session_evict_pending(struct session_table *t);
 /* Remove one session now (revoked client); on_remove gets SESSION_CLOSED. */
 void session_remove(struct session_table *t, struct session *s);
 /* Call fn on every session (fn must not create or remove sessions). */

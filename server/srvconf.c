@@ -12,14 +12,25 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libconfig.h>
+#include <sodium.h>
 
 #include "core/sock.h"
 #include "proto/key.h"
 
-enum kind { K_INT, K_FLOAT, K_BOOL, K_STR, K_LEVEL, K_SECRET, K_SECRET_FILE };
+enum kind {
+	K_INT,
+	K_FLOAT,
+	K_BOOL,
+	K_STR,
+	K_LEVEL,
+	K_SECRET,
+	K_SECRET_FILE,
+	K_CLIENTS,
+};
 
 struct key_def {
 	const char *section, *name;
@@ -38,6 +49,7 @@ static const struct key_def keys[] = {
 	{ "general", "workers", K_INT, F(workers), 0, 0, 1024 },
 	{ "security", "shared_secret", K_SECRET, 0, 0, 0, 0 },
 	{ "security", "shared_secret_file", K_SECRET_FILE, 0, 0, 0, 0 },
+	{ "security", "clients", K_CLIENTS, 0, 0, 0, 0 },
 	{ "security", "knock_timeout_sec", K_INT, F(knock_timeout_sec), 0, 1,
 	  3600 },
 	{ "security", "session_timeout_sec", K_INT, F(session_timeout_sec), 0,
@@ -51,6 +63,8 @@ static const struct key_def keys[] = {
 	{ "rate_limiting", "burst_size", K_INT, F(burst_size), 0, 1, 1e7 },
 	{ "rate_limiting", "max_total_mbps", K_FLOAT, F(max_total_mbps), 0, 0,
 	  1e6 },
+	{ "rate_limiting", "max_unauthenticated_pps", K_FLOAT,
+	  F(max_unauth_pps), 0, 0, 1e8 },
 	{ "rate_limiting", "max_sessions_per_source", K_INT,
 	  F(max_sessions_per_source), 0, 0, 1000000 },
 	{ "rate_limiting", "max_sessions_per_prefix", K_INT,
@@ -81,6 +95,7 @@ void srvconf_defaults(struct srvconf *c)
 	c->max_bandwidth_mbps = 100;
 	c->burst_size = 500;
 	c->max_total_mbps = 1000;
+	c->max_unauth_pps = 100000;
 	c->max_sessions_per_source = 32;
 	c->max_sessions_per_prefix = 64;
 	c->abuse_after_s = 10;
@@ -116,6 +131,125 @@ static int known_section(const char *name)
 		return -EINVAL;                                                \
 	} while (0)
 
+/* security.clients = ( { name = "..."; client_id = "16 hex";
+ * shared_secret_file = "..."; }, ... ) */
+static int load_clients(struct srvconf *c, config_setting_t *list,
+			const char *path, char *err, size_t errlen)
+{
+	int n = config_setting_length(list);
+	int line = config_setting_source_line(list);
+	if (config_setting_type(list) != CONFIG_TYPE_LIST &&
+	    !(config_setting_type(list) == CONFIG_TYPE_ARRAY && n == 0)) {
+		snprintf(err, errlen,
+			 "%s:%d: security.clients: expected a list ( { name; "
+			 "client_id; shared_secret_file; }, ... )",
+			 path, line);
+		return -EINVAL;
+	}
+	if (n > SRVCONF_MAX_CLIENTS) {
+		snprintf(err, errlen,
+			 "%s:%d: security.clients: more than %d clients", path,
+			 line, SRVCONF_MAX_CLIENTS);
+		return -EINVAL;
+	}
+	free(c->clients);
+	c->nclients = 0;
+	c->clients = n ? calloc((size_t)n, sizeof(*c->clients)) : NULL;
+	if (n && !c->clients) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		config_setting_t *g =
+			config_setting_get_elem(list, (unsigned)i);
+		struct srvconf_client *e = &c->clients[i];
+		const char *name = NULL, *id = NULL, *file = NULL;
+		char kerr[160] = "";
+		size_t bin = 0;
+		line = config_setting_source_line(g);
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			snprintf(
+				err, errlen,
+				"%s:%d: security.clients[%d]: expected { name; "
+				"client_id; shared_secret_file; }",
+				path, line, i);
+			return -EINVAL;
+		}
+		for (int j = 0; j < config_setting_length(g); j++) {
+			config_setting_t *f =
+				config_setting_get_elem(g, (unsigned)j);
+			const char *fn = config_setting_name(f);
+			const char **dst = !strcmp(fn, "name")	      ? &name
+					   : !strcmp(fn, "client_id") ? &id
+					   : !strcmp(fn, "shared_secret_file")
+						   ? &file
+						   : NULL;
+			if (!dst ||
+			    config_setting_type(f) != CONFIG_TYPE_STRING) {
+				snprintf(err, errlen,
+					 "%s:%d: security.clients[%d].%s: %s",
+					 path, config_setting_source_line(f), i,
+					 fn,
+					 dst ? "expected a string"
+					     : "unknown key (name, client_id, "
+					       "shared_secret_file)");
+				return -EINVAL;
+			}
+			*dst = config_setting_get_string(f);
+		}
+		if (!name || !id || !file) {
+			snprintf(
+				err, errlen,
+				"%s:%d: security.clients[%d]: needs name, "
+				"client_id and shared_secret_file (missing %s)",
+				path, line, i,
+				!name ? "name"
+				: !id ? "client_id"
+				      : "the file");
+			return -EINVAL;
+		}
+		if (!name[0] || strlen(name) >= sizeof(e->name) ||
+		    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRS"
+				 "TUVWXYZ0123456789._-@") != strlen(name)) {
+			snprintf(err, errlen,
+				 "%s:%d: security.clients[%d].name: 1-%zu "
+				 "letters, digits or ._-@",
+				 path, line, i, sizeof(e->name) - 1);
+			return -EINVAL;
+		}
+		if (strlen(id) != 16 ||
+		    sodium_hex2bin(e->cid, sizeof(e->cid), id, 16, NULL, &bin,
+				   NULL) < 0 ||
+		    bin != sizeof(e->cid)) {
+			snprintf(err, errlen,
+				 "%s:%d: security.clients[%d].client_id: "
+				 "expected 16 hex digits (the client's "
+				 "general.client_id)",
+				 path, line, i);
+			return -EINVAL;
+		}
+		for (int k = 0; k < i; k++)
+			if (!strcmp(c->clients[k].name, name) ||
+			    !memcmp(c->clients[k].cid, e->cid,
+				    sizeof(e->cid))) {
+				snprintf(err, errlen,
+					 "%s:%d: security.clients[%d]: name or "
+					 "client_id already used by \"%s\"",
+					 path, line, i, c->clients[k].name);
+				return -EINVAL;
+			}
+		snprintf(e->name, sizeof(e->name), "%s", name);
+		if (key_load_file(file, e->key, kerr, sizeof(kerr)) < 0) {
+			snprintf(err, errlen,
+				 "%s:%d: security.clients[%d] (%s): %s", path,
+				 line, i, name, kerr);
+			return -EINVAL;
+		}
+		c->nclients = i + 1;
+	}
+	return 0;
+}
+
 static int apply(struct srvconf *c, const struct key_def *k,
 		 config_setting_t *s, const char *path, int *secret_seen,
 		 char *err, size_t errlen)
@@ -147,6 +281,8 @@ static int apply(struct srvconf *c, const struct key_def *k,
 			ERR("expected true or false");
 		*(int *)(void *)(base + k->off) = config_setting_get_bool(s);
 		return 0;
+	case K_CLIENTS:
+		return load_clients(c, s, path, err, errlen);
 	case K_STR:
 	case K_LEVEL:
 	case K_SECRET:
@@ -287,4 +423,10 @@ void srvconf_wipe(struct srvconf *c)
 {
 	key_wipe(c->key);
 	c->have_key = 0;
+	if (c->clients)
+		sodium_memzero(c->clients,
+			       (size_t)c->nclients * sizeof(*c->clients));
+	free(c->clients);
+	c->clients = NULL;
+	c->nclients = 0;
 }

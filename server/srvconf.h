@@ -6,7 +6,9 @@
  * errors reported as "FILE:LINE: section.key: what".  The shared secret is
  * read from security.shared_secret (64 hex) or security.shared_secret_file
  * (mode 0600 enforced by proto/key.c) straight into a fixed array; wipe it
- * with srvconf_wipe.
+ * with srvconf_wipe.  security.clients lists clients with keys of their
+ * own ({ name; client_id; shared_secret_file; }, rule 14); a server needs
+ * the shared secret, a client list, or both.
  */
 #ifndef BB_SRVCONF_H
 #define BB_SRVCONF_H
@@ -19,6 +21,15 @@
 
 #define SRVCONF_DEFAULT_PORT 9876
 #define SRVCONF_PATH	     "/etc/bufferbane/bufferbane-server.conf"
+#define SRVCONF_NAME_LEN     64
+#define SRVCONF_MAX_CLIENTS  65536
+
+/* One entry of security.clients (rule 14): its own key file. */
+struct srvconf_client {
+	char name[SRVCONF_NAME_LEN];
+	uint8_t cid[8];
+	uint8_t key[KEY_LEN];
+};
 
 struct srvconf {
 	/* general */
@@ -33,6 +44,8 @@ struct srvconf {
 	/* security */
 	uint8_t key[KEY_LEN];
 	int have_key;
+	struct srvconf_client *clients; /* security.clients, malloc'd */
+	int nclients;
 	int knock_timeout_sec;
 	int session_timeout_sec;
 	int enable_rate_limiting;
@@ -40,7 +53,8 @@ struct srvconf {
 	double max_packets_per_second;
 	double max_bandwidth_mbps;
 	int burst_size;
-	double max_total_mbps;	     /* everything sent; 0 = no cap */
+	double max_total_mbps; /* everything sent; 0 = no cap */
+	double max_unauth_pps; /* AEAD opens/s nobody vouches for; 0 = any */
 	int max_sessions_per_source; /* validated, per address; 0 = no cap */
 	int max_sessions_per_prefix; /* validated, per IPv6 /64; 0 = none */
 	int abuse_after_s;	     /* built-in */
@@ -60,7 +74,7 @@ int srvconf_load(struct srvconf *c, const char *path, char *err, size_t errlen);
  * 0 or -EINVAL with a reason. */
 int srvconf_set_bind(struct srvconf *c, const char *text, char *err,
 		     size_t errlen);
-/* Wipe the key. */
+/* Wipe the keys and free the client list. */
 void srvconf_wipe(struct srvconf *c);
 
 #endif

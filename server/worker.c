@@ -52,7 +52,7 @@ struct worker {
 	struct ev_loop *loop;
 	ev_io rx, wr; /* wr: active while the socket refuses (EAGAIN) */
 	ev_timer pump, tick;
-	ev_async stop;
+	ev_async stop, rekey;
 	pthread_t thread;
 	int started;
 	struct txq tx;
@@ -257,6 +257,21 @@ static void on_stop(struct ev_loop *loop, ev_async *a, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+static void on_rekey(struct ev_loop *loop, ev_async *a, int revents)
+{
+	struct worker *w = a->data;
+	serve_apply_keys(w->serve);
+}
+
+void worker_post_keys(struct worker *w, struct keyring *k)
+{
+	serve_post_keys(w->serve, k);
+	if (w->started)
+		ev_async_send(w->loop, &w->rekey);
+	else
+		serve_apply_keys(w->serve);
+}
+
 /* ---- lifecycle ---------------------------------------------------------- */
 
 static int open_socket(const struct sockaddr *addr, socklen_t addrlen,
@@ -340,9 +355,12 @@ struct worker *worker_new(const struct srvconf *c, unsigned index,
 	ev_timer_init(&w->tick, on_tick, 1., 1.);
 	w->tick.data = w;
 	ev_async_init(&w->stop, on_stop);
+	ev_async_init(&w->rekey, on_rekey);
+	w->rekey.data = w;
 	ev_io_start(w->loop, &w->rx);
 	ev_timer_start(w->loop, &w->tick);
 	ev_async_start(w->loop, &w->stop);
+	ev_async_start(w->loop, &w->rekey);
 	return w;
 }
 

@@ -5,8 +5,9 @@
  * its own libev loop, its own protocol engine (serve.h).  Datagrams are read
  * with recvmmsg together with their kernel RX timestamps and replies leave
  * in sendmmsg batches flushed after every read batch and every pump.  The
- * only things touched from other threads are the stop notification
- * (ev_async) and the counters (atomics inside serve).
+ * only things touched from other threads are the stop and reload
+ * notifications (ev_async), the keys posted for a reload (behind a mutex
+ * in serve) and the counters (atomics inside serve).
  */
 #ifndef BB_WORKER_H
 #define BB_WORKER_H
@@ -38,6 +39,9 @@ int worker_start(struct worker *w);
 void worker_stop(struct worker *w);
 /* Close and free (after worker_stop). */
 void worker_free(struct worker *w);
+/* Rule 14: hand new keys to the worker (ownership passes; any thread); it
+ * takes them at once in its own thread, closing revoked sessions. */
+void worker_post_keys(struct worker *w, struct keyring *k);
 /* The engine's counters (any thread). */
 void worker_stats(const struct worker *w, struct serve_stats *out);
 

@@ -15,6 +15,8 @@
  *   knocks      fresh authentic knocks (random ids) from many forged sources
  *   flood       forged garbage claiming given sources, sendmmsg, N threads
  *   echo-client a client that knocks once and echoes at a fixed interval
+ *               (--cid: its client id, else a random one; last_reply_ms:
+ *               send time of the last request answered, from the start)
  *   replay2     a captured packet replayed into a second session of its id
  *   oversize    an authentic 65 507-byte KNOCK; optional CPU cost figures
  *
@@ -475,7 +477,14 @@ static int cmd_echo_client(void)
 		die("echo-client needs --local IP", EINVAL);
 	int fd = bind_ip(opt.local);
 	struct bbf_client c;
-	bbf_client_init(&c, opt.key, NULL);
+	uint8_t cid[WIRE_CLIENT_ID_LEN];
+	size_t bin = 0;
+	if (opt.cid_hex &&
+	    (sodium_hex2bin(cid, sizeof(cid), opt.cid_hex, strlen(opt.cid_hex),
+			    NULL, &bin, NULL) < 0 ||
+	     bin != sizeof(cid)))
+		die("--cid wants 16 hex digits", EINVAL);
+	bbf_client_init(&c, opt.key, opt.cid_hex ? cid : NULL);
 	if (knock(fd, &c) < 0) {
 		printf("echo knock=0\n");
 		return 1;
@@ -515,15 +524,18 @@ static int cmd_echo_client(void)
 			}
 		}
 	}
-	int run = 0, worst = 0;
+	int run = 0, worst = 0, last = -1;
 	for (int i = 0; i < total; i++) {
 		run = got[i] ? 0 : run + 1;
 		if (run > worst)
 			worst = run;
+		if (got[i])
+			last = i;
 	}
-	printf("echo sent=%d replied=%d loss_pct=%.2f longest_gap_ms=%d\n",
+	printf("echo sent=%d replied=%d loss_pct=%.2f longest_gap_ms=%d "
+	       "last_reply_ms=%d\n",
 	       total, replied, 100.0 * (total - replied) / total,
-	       worst * opt.interval_ms);
+	       worst * opt.interval_ms, last < 0 ? -1 : last * opt.interval_ms);
 	free(got);
 	return 0;
 }
@@ -583,6 +595,13 @@ static int cmd_replay2(void)
 		to_srv(fa, data[s], dlen[s]);
 	}
 	long own_rx = upload_stats(fa, &c1, 77);
+	/* Session 1 moves on to another upload: sessions are keyed by
+	 * address without port, so when the new port below lands on the
+	 * same worker it is session 1 again, and END 77 must then report a
+	 * fresh upload 77, not this one's 5 packets. */
+	n = seal(&c1, WIRE_THROUGHPUT_START, f, bbf_tp_start(f, 76, 5000, 500));
+	to_srv(fa, pkt, (size_t)n);
+	upload_stats(fa, &c1, 76);
 	/* the same session again: its replay window holds */
 	int same = replies_to(fa, &c1, e, elen, 300);
 
@@ -717,7 +736,8 @@ static void usage(void)
 		"  knocks --count N --rate R\n"
 		"  flood --src IP:PORT[,..] --rate PPS --seconds S "
 		"[--threads T] [--cid HEX]\n"
-		"  echo-client --local IP --interval-ms MS --seconds S\n"
+		"  echo-client --local IP --interval-ms MS --seconds S [--cid "
+		"HEX]\n"
 		"  replay2 --local IP\n"
 		"  oversize --local IP [--cpu-pid PID]\n"
 		"  common: --listen-ms MS (victim listening time)\n");

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Per-address token buckets (server/ratelimit.c): the burst, the refill
- * rate, addresses independent of each other and of the port, the byte
- * bucket, the 5-minute penalty box after persistent abuse (and not after a
- * short burst), and the bounded address table.  Time is injected.
+ * Per-address token buckets (server/ratelimit.c), charged only for
+ * authenticated packets: the burst, the refill rate, addresses independent
+ * of each other and of the port, the byte bucket, the 5-minute penalty box
+ * after persistent proven abuse (and not after a short burst, nor for
+ * unproven packets), the bounded address table, and the lock-free caps
+ * (the global send cap, and the charge the unauthenticated guard uses).
+ * Time is injected.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,7 +57,7 @@ static int passes(struct ratelimit *rl, const struct sockaddr *a, int n,
 {
 	int ok = 0;
 	for (int i = 0; i < n; i++)
-		ok += ratelimit_packet(rl, a, now) == RATELIMIT_PASS;
+		ok += ratelimit_packet(rl, a, 1, now) == RATELIMIT_PASS;
 	return ok;
 }
 
@@ -68,7 +71,7 @@ static void test_burst_and_refill(void **state)
 	/* a full bucket: exactly the burst passes at one instant */
 	assert_int_equal(passes(rl, SA(a), 50, t), 20);
 	/* the port does not make a new address */
-	assert_int_equal(ratelimit_packet(rl, SA(a_other_port), t),
+	assert_int_equal(ratelimit_packet(rl, SA(a_other_port), 1, t),
 			 RATELIMIT_DROP);
 	/* another address has its own bucket */
 	assert_int_equal(passes(rl, SA(b), 5, t), 5);
@@ -153,34 +156,30 @@ static void test_short_burst_is_not_abuse(void **state)
 	int64_t t = 1 * S;
 	/* over the limit for 5 s, a 2 s break, 5 s again: no penalty box */
 	for (int64_t x = 0; x < 5 * S; x += 5 * MS)
-		ratelimit_packet(rl, SA(a), t + x);
+		ratelimit_packet(rl, SA(a), 1, t + x);
 	t += 7 * S;
 	for (int64_t x = 0; x < 5 * S; x += 5 * MS)
-		assert_int_not_equal(ratelimit_packet(rl, SA(a), t + x),
+		assert_int_not_equal(ratelimit_packet(rl, SA(a), 1, t + x),
 				     RATELIMIT_IGNORED);
 	assert_false(ratelimit_is_ignored(rl, SA(a), t + 5 * S));
 	ratelimit_free(rl);
 }
 
-/* A source flooding at twice its limit for t from `from`; every packet
- * that passes is reported proven (authentic with its cookie) or not.
- * Returns the offset at which it was banned, or -1. */
+/* A source flooding at twice its limit for t from `from` with
+ * authenticated packets, every proven_every-th of them unproven (0: none
+ * proven).  Returns the offset at which it was banned, or -1. */
 static int64_t flood(struct ratelimit *rl, const struct sockaddr *a,
 		     int64_t from, int64_t dur, int proven_every)
 {
 	int n = 0;
 	for (int64_t x = 0; x < dur; x += 5 * MS) {
-		int watch = 0;
+		int proven = proven_every && ++n % proven_every != 0;
 		enum ratelimit_verdict v =
-			ratelimit_packet_w(rl, a, from + x, &watch);
+			ratelimit_packet(rl, a, proven, from + x);
 		if (v == RATELIMIT_BANNED)
 			return x;
 		if (v == RATELIMIT_IGNORED)
 			fail_msg("ignored without a ban verdict");
-		if (v == RATELIMIT_PASS && watch)
-			ratelimit_note(rl, a,
-				       proven_every && ++n % proven_every != 0,
-				       from + x);
 	}
 	return -1;
 }
@@ -198,12 +197,12 @@ static void test_persistent_abuse_ignored_5_min(void **state)
 	assert_true(ignored_at >= 9 * S && ignored_at <= 11 * S);
 	int64_t box = t + ignored_at;
 	/* ignored for 5 minutes even when it behaves, others unaffected */
-	assert_int_equal(ratelimit_packet(rl, SA(a), box + 60 * S),
+	assert_int_equal(ratelimit_packet(rl, SA(a), 1, box + 60 * S),
 			 RATELIMIT_IGNORED);
-	assert_int_equal(ratelimit_packet(rl, SA(a), box + 299 * S),
+	assert_int_equal(ratelimit_packet(rl, SA(a), 1, box + 299 * S),
 			 RATELIMIT_IGNORED);
 	assert_true(ratelimit_is_ignored(rl, SA(a), box + 299 * S));
-	assert_int_equal(ratelimit_packet(rl, SA(b), box + 60 * S),
+	assert_int_equal(ratelimit_packet(rl, SA(b), 1, box + 60 * S),
 			 RATELIMIT_PASS);
 	/* and let back in afterwards with a full bucket */
 	assert_false(ratelimit_is_ignored(rl, SA(a), box + 300 * S));
@@ -211,11 +210,13 @@ static void test_persistent_abuse_ignored_5_min(void **state)
 	ratelimit_free(rl);
 }
 
-/* Rule 11: forged or garbage traffic never bans a source: a flood of
- * unauthenticated packets, and the same flood mixed with a legitimate
- * client's proven packets (every 10th that passes is garbage), stay over
- * the limit for a minute without a ban; packets are only dropped. */
-static void test_unauthenticated_never_banned(void **state)
+/* Rule 11: unauthenticated packets never reach the limiter (serve.c
+ * charges after the AEAD; test_serve.c checks that); what does is
+ * authentic, and a key holder may send it from a forged source.  So a
+ * flood of unproven packets (authentic knocks, no cookie), and the same
+ * flood mixed with a client's proven ones (every 10th unproven), stay
+ * over the limit for a minute without a ban; packets are only dropped. */
+static void test_unproven_never_banned(void **state)
 {
 	struct ratelimit *rl = ratelimit_new(&conf, 4);
 	struct sockaddr_in a = addr("198.51.100.10", 1);
@@ -239,8 +240,8 @@ static void *charge(void *arg)
 {
 	struct thr *t = arg;
 	for (int i = 0; i < 1000; i++)
-		t->passed +=
-			ratelimit_packet(t->rl, t->a, 5 * S) == RATELIMIT_PASS;
+		t->passed += ratelimit_packet(t->rl, t->a, 1, 5 * S) ==
+			     RATELIMIT_PASS;
 	return NULL;
 }
 
@@ -274,11 +275,11 @@ static void test_ipv6_per_64(void **state)
 	for (int i = 0; i < 256; i++) {
 		a.sin6_addr.s6_addr[15] = (uint8_t)i;
 		a.sin6_addr.s6_addr[9] = (uint8_t)(i * 7);
-		ok += ratelimit_packet(rl, SA(a), S) == RATELIMIT_PASS;
+		ok += ratelimit_packet(rl, SA(a), 1, S) == RATELIMIT_PASS;
 	}
 	assert_int_equal(ok, 20);
 	inet_pton(AF_INET6, "2001:db8:1:3::1", &a.sin6_addr);
-	assert_int_equal(ratelimit_packet(rl, SA(a), S), RATELIMIT_PASS);
+	assert_int_equal(ratelimit_packet(rl, SA(a), 1, S), RATELIMIT_PASS);
 	ratelimit_free(rl);
 }
 
@@ -292,7 +293,7 @@ static void test_table_bounded(void **state)
 	int ok = 0;
 	for (uint32_t i = 0; i < 1000; i++) {
 		a.sin_addr.s_addr = htonl(0xcb007100u + i);
-		ok += ratelimit_packet(rl, SA(a), S) == RATELIMIT_PASS;
+		ok += ratelimit_packet(rl, SA(a), 1, S) == RATELIMIT_PASS;
 		assert_true(ratelimit_count(rl) <= 8);
 	}
 	assert_int_equal(ratelimit_count(rl), 8);
@@ -304,10 +305,10 @@ static void test_table_bounded(void **state)
 	assert_true(at > 0);
 	for (uint32_t i = 0; i < 10000; i++) {
 		a.sin_addr.s_addr = htonl(0xcb007100u + i);
-		ratelimit_packet(r2, SA(a), 22 * S + (int64_t)i * 10 * MS);
+		ratelimit_packet(r2, SA(a), 1, 22 * S + (int64_t)i * 10 * MS);
 	}
 	assert_true(ratelimit_is_ignored(r2, SA(bad), 122 * S));
-	assert_int_equal(ratelimit_packet(r2, SA(bad), 122 * S),
+	assert_int_equal(ratelimit_packet(r2, SA(bad), 1, 122 * S),
 			 RATELIMIT_IGNORED);
 	ratelimit_free(r2);
 	ratelimit_free(rl);
@@ -355,6 +356,26 @@ static void test_ratecap(void **state)
 	assert_int_equal(ratecap_take(&c, 1 << 30, t), 1);
 }
 
+/* The unauthenticated guard's charge (serve.c): work already done is
+ * paid for even over the cap, so a flood of failed opens empties the
+ * budget for others; the debt stops one burst beyond empty, so the budget
+ * is back burst/rate after the flood ends, not after the flood's length. */
+static void test_ratecap_charge(void **state)
+{
+	struct ratecap g;
+	ratecap_init(&g, 1000, 100); /* 1000 packets/s, burst 100 */
+	int64_t t = 1 * S;
+	for (int i = 0; i < 100000; i++) /* a flood, all at once */
+		ratecap_charge(&g, 1, t);
+	assert_int_equal(ratecap_take(&g, 1, t), 0);
+	assert_int_equal(ratecap_take(&g, 1, t + 50 * MS), 0);
+	/* one burst of debt = 100 ms at 1000/s, then room again */
+	assert_int_equal(ratecap_take(&g, 1, t + 150 * MS), 1);
+	ratecap_init(&g, 0, 0);
+	ratecap_charge(&g, 1000000, t);
+	assert_int_equal(ratecap_take(&g, 1, t), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,12 +384,13 @@ int main(void)
 		cmocka_unit_test(test_bytes_directions_separate),
 		cmocka_unit_test(test_short_burst_is_not_abuse),
 		cmocka_unit_test(test_persistent_abuse_ignored_5_min),
-		cmocka_unit_test(test_unauthenticated_never_banned),
+		cmocka_unit_test(test_unproven_never_banned),
 		cmocka_unit_test(test_shared_across_threads),
 		cmocka_unit_test(test_ipv6_per_64),
 		cmocka_unit_test(test_table_bounded),
 		cmocka_unit_test(test_sessions_per_source),
 		cmocka_unit_test(test_ratecap),
+		cmocka_unit_test(test_ratecap_charge),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -113,6 +113,66 @@ static void test_reverse_block_of_64(void **state)
 	}
 }
 
+/* ---- wide window (one per client_id, rule 10) -----------------------------
+ */
+
+static int take_wide(struct replay_wide *x, uint64_t ts, uint64_t now)
+{
+	int rc = replay_wide_check(x, ts, now);
+
+	if (rc == 0)
+		assert_int_equal(replay_wide_commit(x, ts, now), 0);
+	return rc;
+}
+
+/* Two interfaces of one client share a nonce sequence: interface B's
+ * packet, sealed between A's, arrives behind 8000 of A's (a slow path
+ * under a fast upload) and is accepted once; the window grew to hold
+ * that.  Nothing below the floor is accepted. */
+static void test_wide_two_paths(void **state)
+{
+	struct replay_wide x;
+	const uint64_t base = NOW - 5 * S;
+
+	assert_int_equal(replay_wide_init(&x, base), 0);
+	assert_int_equal(x.cap, REPLAY_SLOTS);
+	assert_int_equal(take_wide(&x, base, NOW), 0);
+	assert_int_equal(take_wide(&x, base - 1, NOW), -ERANGE); /* floor */
+	/* B sealed base+2; A's base+3 ... arrive first */
+	for (uint64_t i = 0; i < REPLAY_WIDE_MAX - 2; i++)
+		assert_int_equal(take_wide(&x, base + 3 + i * 100, NOW), 0);
+	assert_int_equal(x.cap, REPLAY_WIDE_MAX);
+	assert_int_equal(take_wide(&x, base + 2, NOW), 0);
+	assert_int_equal(take_wide(&x, base + 2, NOW), -EALREADY);
+	assert_int_equal(take_wide(&x, base + 3 + 500 * 100, NOW), -EALREADY);
+	/* full at its widest: the oldest is forgotten, and refused */
+	for (uint64_t i = 0; i < 10; i++)
+		assert_int_equal(take_wide(&x, NOW + i, NOW), 0);
+	assert_int_equal(x.cap, REPLAY_WIDE_MAX);
+	assert_int_equal(take_wide(&x, base, NOW), -ERANGE);
+	assert_int_equal(take_wide(&x, base + 1, NOW), -ERANGE);
+	replay_wide_free(&x);
+}
+
+/* A slow client does not grow its window: when the value it would forget
+ * is already outside the clock window, it is forgotten (and any replay of
+ * it is refused by the clock check anyway). */
+static void test_wide_slow_stays_small(void **state)
+{
+	struct replay_wide x;
+	uint64_t now = NOW;
+
+	assert_int_equal(replay_wide_init(&x, now), 0);
+	for (int i = 0; i < 1000; i++, now += S) /* one packet a second */
+		assert_int_equal(take_wide(&x, now, now), 0);
+	/* at 1/s, 128 slots span 128 s: whenever it is full, its oldest
+	 * value is beyond the 60 s clock window, so it never grows */
+	assert_int_equal(x.cap, REPLAY_SLOTS);
+	assert_int_equal(take_wide(&x, now - 2 * S, now), -EALREADY);
+	assert_int_equal(take_wide(&x, now - 100 * S, now), -ESTALE);
+	replay_wide_free(&x);
+}
+
 /* ---- against a naive model ----------------------------------------------- */
 
 #define NSTREAM 20000
@@ -207,6 +267,8 @@ int main(void)
 		cmocka_unit_test(test_reorder_depth),
 		cmocka_unit_test(test_reverse_block_of_64),
 		cmocka_unit_test(test_random_stream_vs_model),
+		cmocka_unit_test(test_wide_two_paths),
+		cmocka_unit_test(test_wide_slow_stays_small),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

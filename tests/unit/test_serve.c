@@ -5,8 +5,10 @@
  * sources need no raw sockets), replies are captured from serve_out and
  * opened with the key.  Covers PROTOCOL.md revision 2 as the engine sees
  * it: the cookie and validated sessions (rule 8), knock replay after a
- * restart (rule 9), per-type size limits (rule 12) and sessions that are
- * never evicted by new ones (rule 11).
+ * restart (rule 9), replay refused across sessions and workers of one
+ * client id (rule 10), per-type size limits (rule 12), sessions that are
+ * never evicted by new ones, forged floods that cost the client nothing
+ * and the global guard on unauthenticated work (rule 11).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +26,8 @@
 
 #include "core/clock.h"
 #include "proto/wire.h"
+#include "server/cidwin.h"
+#include "server/keyring.h"
 #include "server/knockcache.h"
 #include "server/serve.h"
 #include "server/srvconf.h"
@@ -170,13 +174,36 @@ static void cl_knocked(struct serve *s, struct cl *c, int64_t now)
 }
 
 static struct knockcache *kc;
+static struct cidwin *wins;
+static struct ratelimit *rl;
+static struct ratecap guard;
 static struct serve_shared sh;
 
 static struct serve *engine(size_t max_sessions)
 {
 	kc = knockcache_new(1024, (uint64_t)clock_real_ns() - 10 * S);
-	sh = (struct serve_shared){ kc, NULL, NULL };
+	wins = cidwin_new(64);
+	sh = (struct serve_shared){ kc, NULL, NULL, wins, NULL, NULL };
 	struct serve *s = serve_new(&conf, 0, 1, max_sessions, &sh);
+	assert_non_null(s);
+	cap.n = 0;
+	return s;
+}
+
+/* An engine with the shipped limits: a limiter and an unauthenticated
+ * budget of guard_pps (burst guard_pps / 10). */
+static struct serve *engine_limited(size_t max_sessions, double guard_pps)
+{
+	struct srvconf c = conf;
+	c.enable_rate_limiting = 1;
+	struct ratelimit_conf rc;
+	serve_ratelimit_conf(&c, &rc);
+	rl = ratelimit_new(&rc, 1024);
+	ratecap_init(&guard, guard_pps, guard_pps / 10);
+	kc = knockcache_new(1024, (uint64_t)clock_real_ns() - 10 * S);
+	wins = cidwin_new(64);
+	sh = (struct serve_shared){ kc, rl, NULL, wins, &guard, NULL };
+	struct serve *s = serve_new(&c, 0, 1, max_sessions, &sh);
 	assert_non_null(s);
 	cap.n = 0;
 	return s;
@@ -186,6 +213,9 @@ static void engine_free(struct serve *s)
 {
 	serve_free(s);
 	knockcache_free(kc);
+	cidwin_free(wins);
+	ratelimit_free(rl);
+	rl = NULL;
 }
 
 static int setup(void **state)
@@ -372,7 +402,9 @@ static void test_knock_replay_after_restart(void **state)
 	engine_free(s);
 	/* the new server started after the knock was sealed */
 	kc = knockcache_new(1024, (uint64_t)clock_real_ns() + 1);
+	wins = cidwin_new(64);
 	sh.knocks = kc;
+	sh.wins = wins;
 	s = serve_new(&conf, 0, 1, 8, &sh);
 	cap.n = 0;
 	struct cl v;
@@ -460,6 +492,345 @@ static void test_fresh_ids_do_not_evict(void **state)
 	engine_free(s);
 }
 
+/* ---- rule 11: forged packets cost the client nothing -----------------------
+ */
+
+/* The lock-out of issue 11 in the engine: a validated client echoes while
+ * a flood claims its address, port and client id -- garbage and valid
+ * headers with fresh nonces that fail the AEAD -- at 100 times the
+ * source's packet limit (2000/s, burst 500) for 20 s of engine time.
+ * Every echo is answered, the source is never put in the penalty box,
+ * and every forged header was opened (none dropped unopened: the guard
+ * cannot be aimed at a client).  Revision 2 before this change charged
+ * every datagram to its claimed source before the AEAD: the client's
+ * echoes were dropped with the forgeries. */
+static void test_forged_flood_costs_client_nothing(void **state)
+{
+	struct serve *s = engine_limited(8, 1e9);
+	struct cl a;
+	cl_init(&a, "198.18.0.1", 4000);
+	cl_knocked(s, &a, 0);
+	struct wire_msg e = { .type = WIRE_ECHO_REQUEST }, r;
+	cl_send(s, &a, &e, 0, 1 * MS); /* validates */
+	struct cl f = a;	       /* the forger knows address and id */
+	uint8_t junk[200];
+	randombytes_buf(junk, sizeof(junk));
+	int answered = 0, forged = 0;
+	for (int k = 0; k < 200; k++) { /* an echo every 100 ms, 20 s */
+		int64_t t0 = 2 * MS + (int64_t)k * 100 * MS;
+		for (int i = 0; i < 20000; i++) { /* 200 000 forged/s */
+			int64_t t = t0 + (int64_t)i * 5000;
+			if (i & 1) {
+				input(s, &f, junk, sizeof(junk), t);
+				continue;
+			}
+			cl_seal(&f, &e, 0);
+			f.pkt[f.len - 1] ^= 0x5a; /* a tag nobody can make */
+			input(s, &f, f.pkt, f.len, t);
+			forged++;
+		}
+		cap.n = 0;
+		e.u.echo_request.seq = (uint32_t)k;
+		cl_send(s, &a, &e, 0, t0 + 100 * MS - 1);
+		if (cap.n == 1 && open_reply(&a, 0, &r) == 0 &&
+		    r.type == WIRE_ECHO_REPLY &&
+		    r.u.echo_reply.seq == (uint32_t)k)
+			answered++;
+	}
+	assert_int_equal(answered, 200);
+	assert_false(
+		ratelimit_is_ignored(rl, (struct sockaddr *)&a.addr, 21 * S));
+	assert_int_equal(drops(s, SERVE_DROP_AUTH), (uint64_t)forged);
+	assert_int_equal(drops(s, SERVE_DROP_RATE), 0);
+	assert_int_equal(drops(s, SERVE_DROP_GUARD), 0);
+	engine_free(s);
+}
+
+/* The guard bounds AEAD work for packets no validated session vouches
+ * for: 1000 forged knocks from new sources against a budget of 100/s
+ * (burst 10) open about the burst, the rest are dropped unopened; the
+ * failures that claim the validated client's session are opened but paid
+ * to the guard; the client is answered throughout, and a real knock gets
+ * through again once the budget refilled. */
+static void test_guard_bounds_unauthenticated_work(void **state)
+{
+	struct serve *s = engine_limited(64, 100);
+	struct cl a;
+	cl_init(&a, "198.18.0.1", 4000);
+	cl_knocked(s, &a, 0);
+	struct wire_msg e = { .type = WIRE_ECHO_REQUEST }, r;
+	cl_send(s, &a, &e, 0, 1 * MS);
+	for (int i = 0; i < 1000; i++) {
+		struct cl x;
+		char ip[32];
+		snprintf(ip, sizeof(ip), "198.18.%d.%d", 1 + i / 200,
+			 1 + i % 200);
+		cl_init(&x, ip, 7000);
+		struct wire_msg k = { .type = WIRE_KNOCK };
+		cl_seal(&x, &k, WIRE_COOKIE_LEN);
+		x.pkt[x.len - 1] ^= 1;
+		input(s, &x, x.pkt, x.len, 2 * MS);
+	}
+	uint64_t opened = drops(s, SERVE_DROP_AUTH);
+	print_message("forged knocks: %llu opened, %llu dropped unopened\n",
+		      (unsigned long long)opened,
+		      (unsigned long long)drops(s, SERVE_DROP_GUARD));
+	assert_true(opened >= 5 && opened <= 12);
+	assert_int_equal(drops(s, SERVE_DROP_GUARD), 1000 - opened);
+	/* forgeries claiming the client's session: opened, paid for */
+	struct cl f = a;
+	for (int i = 0; i < 100; i++) {
+		cl_seal(&f, &e, 0);
+		f.pkt[f.len - 1] ^= 1;
+		input(s, &f, f.pkt, f.len, 3 * MS);
+	}
+	assert_int_equal(drops(s, SERVE_DROP_AUTH), opened + 100);
+	cap.n = 0;
+	e.u.echo_request.seq = 7;
+	cl_send(s, &a, &e, 0, 4 * MS);
+	assert_int_equal(cap.n, 1);
+	assert_int_equal(open_reply(&a, 0, &r), 0);
+	assert_int_equal(r.u.echo_reply.seq, 7);
+	/* a new client's knock: refused while the budget is spent, then
+	 * answered once it refilled */
+	struct cl b;
+	cl_init(&b, "198.18.9.9", 4000);
+	cap.n = 0;
+	cl_knock(s, &b, WIRE_COOKIE_LEN, 5 * MS);
+	assert_int_equal(cap.n, 0);
+	cl_knocked(s, &b, 5 * S);
+	engine_free(s);
+}
+
+/* ---- rule 10: replay per client_id --------------------------------------- */
+
+/* Two workers share one window per client id: an echo and upload DATA
+ * captured in a session on worker 0 and replayed into a second session of
+ * the same client id on worker 1 (another address) or on worker 0 (a new
+ * session at another address) are refused; fresh packets of the second
+ * session are served. */
+static void test_replay_into_second_session(void **state)
+{
+	struct serve *s0 = engine(8);
+	struct serve *s1 = serve_new(&conf, 1, 2, 8, &sh);
+	assert_non_null(s1);
+	struct cl a;
+	cl_init(&a, "198.18.0.40", 4000);
+	cl_knocked(s0, &a, 0);
+	struct wire_msg st = { .type = WIRE_THROUGHPUT_START }, r;
+	st.u.throughput_start.test_id = 77;
+	st.u.throughput_start.target_bytes = 5000;
+	cl_send(s0, &a, &st, 0, 1 * MS);
+	uint8_t data[5][2048];
+	size_t dlen[5];
+	for (int i = 0; i < 5; i++) {
+		struct wire_msg d = { .type = WIRE_THROUGHPUT_DATA };
+		d.u.throughput_data.test_id = 77;
+		d.u.throughput_data.chunk_seq = (uint32_t)i;
+		d.u.throughput_data.data = (const uint8_t *)"0123456789";
+		d.u.throughput_data.data_len = 10;
+		cl_send(s0, &a, &d, 0, 2 * MS);
+		memcpy(data[i], a.pkt, a.len);
+		dlen[i] = a.len;
+	}
+	struct serve *eng[2] = { s1, s0 };
+	const char *ips[2] = { "198.18.0.41", "198.18.0.42" };
+	for (int k = 0; k < 2; k++) {
+		struct cl b = a; /* same id and nonce sequence */
+		inet_pton(AF_INET, ips[k], &b.addr.sin_addr);
+		b.have_cookie = 0;
+		cl_knocked(eng[k], &b, 3 * MS);
+		cl_send(eng[k], &b, &st, 0, 4 * MS);
+		for (int i = 0; i < 5; i++)
+			input(eng[k], &b, data[i], dlen[i], 5 * MS);
+		struct wire_msg end = { .type = WIRE_THROUGHPUT_END };
+		end.u.throughput_end.test_id = 77;
+		cap.n = 0;
+		cl_send(eng[k], &b, &end, 0, 6 * MS);
+		assert_int_equal(cap.n, 1);
+		assert_int_equal(open_reply(&b, 0, &r), 0);
+		assert_int_equal(r.type, WIRE_THROUGHPUT_STATS);
+		assert_int_equal(r.u.throughput_stats.packets_rx, 0);
+		a.nonce = b.nonce;
+	}
+	assert_int_equal(drops(s1, SERVE_DROP_REPLAY) +
+				 drops(s0, SERVE_DROP_REPLAY),
+			 10);
+	serve_free(s1);
+	engine_free(s0);
+}
+
+/* ---- sessions: refresh and the cap across workers -------------------------
+ */
+
+/* An authentic KNOCK with a session's client id from the session's IP but
+ * another port (a key holder forging it; the session's port is the one
+ * that carried the cookie) is answered there but refreshes nothing: the
+ * session expires on time.  The same knock from the session's own address
+ * and port refreshes it. */
+static void test_forged_knock_does_not_refresh(void **state)
+{
+	struct serve *s = engine(8);
+	const int64_t T = (int64_t)conf.session_timeout_sec * S;
+	struct cl a, own;
+	cl_init(&a, "198.18.0.1", 4000);
+	cl_knocked(s, &a, 0);
+	struct wire_msg e = { .type = WIRE_ECHO_REQUEST };
+	cl_send(s, &a, &e, 0, 1 * MS); /* validated, port 4000 */
+	own = a;
+	struct cl f = a;
+	f.addr.sin_port = htons(5555);
+	cl_knocked(s, &f, T - 10 * S); /* answered at 5555 ... */
+	serve_tick(s, T + 2 * S);      /* ... but the session expires */
+	struct serve_stats st;
+	serve_stats(s, &st);
+	assert_int_equal(st.sessions, 0);
+	engine_free(s);
+
+	s = engine(8);
+	a = own;
+	a.have_cookie = 0;
+	cl_knocked(s, &a, 0);
+	cl_send(s, &a, &e, 0, 1 * MS);
+	cl_knocked(s, &a, T - 10 * S); /* its own address: refreshed */
+	serve_tick(s, T + 2 * S);
+	serve_stats(s, &st);
+	assert_int_equal(st.sessions, 1);
+	engine_free(s);
+}
+
+/* max_concurrent_clients holds for all workers together: with a cap of 4
+ * and two engines sharing the count, 2 validated sessions on each leave
+ * no room on either; a pending session makes room on its own engine. */
+static void test_session_cap_across_workers(void **state)
+{
+	struct srvconf c = conf;
+	c.max_concurrent_clients = 4;
+	_Atomic int64_t total = 0;
+	kc = knockcache_new(1024, (uint64_t)clock_real_ns() - 10 * S);
+	wins = cidwin_new(64);
+	sh = (struct serve_shared){ kc, NULL, NULL, wins, NULL, &total };
+	struct serve *w[2] = { serve_new(&c, 0, 2, 4, &sh),
+			       serve_new(&c, 1, 2, 4, &sh) };
+	assert_non_null(w[0]);
+	assert_non_null(w[1]);
+	struct wire_msg e = { .type = WIRE_ECHO_REQUEST };
+	for (int i = 0; i < 4; i++) {
+		struct cl x;
+		char ip[32];
+		snprintf(ip, sizeof(ip), "198.18.0.%d", 10 + i);
+		cl_init(&x, ip, 4000);
+		cl_knocked(w[i & 1], &x, 0);
+		cl_send(w[i & 1], &x, &e, 0, 1 * MS);
+	}
+	assert_int_equal(atomic_load(&total), 4);
+	struct cl late;
+	cl_init(&late, "198.18.0.99", 4000);
+	cap.n = 0;
+	cl_knock(w[0], &late, WIRE_COOKIE_LEN, 2 * MS);
+	cl_knock(w[1], &late, WIRE_COOKIE_LEN, 2 * MS);
+	assert_int_equal(cap.n, 0);
+	/* one validated session leaves (worker 1); a pending one takes its
+	 * place; a newer knock on worker 1 evicts that pending one */
+	serve_free(w[1]);
+	assert_int_equal(atomic_load(&total), 2);
+	w[1] = serve_new(&c, 1, 2, 4, &sh);
+	struct cl p1, p2;
+	cl_init(&p1, "198.18.0.21", 4000);
+	cl_init(&p2, "198.18.0.22", 4000);
+	cl_knocked(w[1], &p1, 3 * MS);
+	cl_knocked(w[1], &p2, 3 * MS);
+	assert_int_equal(atomic_load(&total), 4);
+	cl_knocked(w[1], &late, 4 * MS); /* evicts p1 (pending) */
+	assert_int_equal(atomic_load(&total), 4);
+	cap.n = 0;
+	cl_knock(w[0], &p1, WIRE_COOKIE_LEN, 5 * MS); /* nothing pending */
+	assert_int_equal(cap.n, 0);
+	serve_free(w[0]);
+	serve_free(w[1]);
+	assert_int_equal(atomic_load(&total), 0);
+	knockcache_free(kc);
+	cidwin_free(wins);
+}
+
+/* ---- rule 14: per-client keys ----------------------------------------------
+ */
+
+/* Clients with keys of their own: each is served under its key only;
+ * after new keys are applied, the session of a client whose key was
+ * removed is closed and its packets get silence, one whose key changed
+ * must knock again under the new key, and the others keep their
+ * sessions. */
+static void test_client_keys_revoke(void **state)
+{
+	static struct srvconf_client list[3] = { { .name = "alice" },
+						 { .name = "bob" },
+						 { .name = "carol" } };
+	struct cl cl3[3];
+	for (int i = 0; i < 3; i++) {
+		cl_init(&cl3[i],
+			i == 0	 ? "198.18.0.1"
+			: i == 1 ? "198.18.0.2"
+				 : "198.18.0.3",
+			4000);
+		memcpy(list[i].cid, cl3[i].cid, 8);
+		randombytes_buf(list[i].key, sizeof(list[i].key));
+	}
+	struct srvconf c = conf;
+	c.have_key = 0; /* listed clients only */
+	c.clients = list;
+	c.nclients = 3;
+	kc = knockcache_new(1024, (uint64_t)clock_real_ns() - 10 * S);
+	wins = cidwin_new(64);
+	sh = (struct serve_shared){ kc, NULL, NULL, wins, NULL, NULL };
+	struct serve *s = serve_new(&c, 0, 1, 8, &sh);
+	assert_non_null(s);
+	/* the shared key opens nothing: it is not configured */
+	cap.n = 0;
+	cl_knock(s, &cl3[0], WIRE_COOKIE_LEN, 0);
+	assert_int_equal(cap.n, 0);
+	struct wire_msg e = { .type = WIRE_ECHO_REQUEST };
+	for (int i = 0; i < 3; i++) {
+		memcpy(KEY, list[i].key, sizeof(KEY));
+		cl_knocked(s, &cl3[i], 1 * MS);
+		cl_send(s, &cl3[i], &e, 0, 2 * MS);
+	}
+	/* alice removed, carol re-keyed, bob unchanged */
+	struct srvconf c2 = c;
+	static struct srvconf_client list2[2];
+	list2[0] = list[1];
+	list2[1] = list[2];
+	randombytes_buf(list2[1].key, sizeof(list2[1].key));
+	c2.clients = list2;
+	c2.nclients = 2;
+	serve_post_keys(s, keyring_new(&c2));
+	assert_int_equal(serve_apply_keys(s), 2);
+	assert_int_equal(serve_apply_keys(s), 0); /* nothing posted */
+	struct serve_stats st;
+	serve_stats(s, &st);
+	assert_int_equal(st.sessions, 1);
+	for (int i = 0; i < 3; i++) {
+		memcpy(KEY, i == 2 ? list2[1].key : list[i].key, sizeof(KEY));
+		cap.n = 0;
+		e.u.echo_request.seq = 40 + (uint32_t)i;
+		cl_send(s, &cl3[i], &e, 0, 3 * MS);
+		assert_int_equal(cap.n, i == 1 ? 1 : 0); /* only bob */
+	}
+	memcpy(KEY, list[0].key, sizeof(KEY));
+	cap.n = 0;
+	cl_knock(s, &cl3[0], WIRE_COOKIE_LEN, 4 * MS); /* revoked */
+	assert_int_equal(cap.n, 0);
+	assert_true(drops(s, SERVE_DROP_UNKNOWN) >= 1);
+	memcpy(KEY, list2[1].key, sizeof(KEY));
+	cl3[2].have_cookie = 0;
+	cl_knocked(s, &cl3[2], 5 * MS); /* carol, under her new key */
+	serve_free(s);
+	knockcache_free(kc);
+	cidwin_free(wins);
+	randombytes_buf(KEY, sizeof(KEY));
+	memcpy(conf.key, KEY, sizeof(KEY));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -470,6 +841,12 @@ int main(void)
 		cmocka_unit_test(test_knock_replay_after_restart),
 		cmocka_unit_test(test_oversize_knock_cheap),
 		cmocka_unit_test(test_fresh_ids_do_not_evict),
+		cmocka_unit_test(test_forged_flood_costs_client_nothing),
+		cmocka_unit_test(test_guard_bounds_unauthenticated_work),
+		cmocka_unit_test(test_replay_into_second_session),
+		cmocka_unit_test(test_forged_knock_does_not_refresh),
+		cmocka_unit_test(test_session_cap_across_workers),
+		cmocka_unit_test(test_client_keys_revoke),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
