@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
+# bb-test: background
 # The field test (ARCHITECTURE.md "The field is the test"): the shipped
 # etc/bufferbane.conf, copied verbatim but for its public addresses (made lab
 # addresses) and one companion server added, run as a user would run it
