@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sample.h"
+
 #define DRIFT_SPAN_NS 20000000000LL /* 20 s before drift is fitted */
 
 struct xchg {
@@ -42,12 +44,24 @@ void clocksync_reset(struct clocksync *cs)
 	memset(cs, 0, sizeof(*cs));
 }
 
+int clocksync_plausible(int64_t t1, int64_t t2, int64_t t3, int64_t t4)
+{
+	/* t1 and t4 are our clock (no overflow near INT64 limits) */
+	if (t4 < t1 || t1 < INT64_MIN / 2 || t4 > INT64_MAX / 2)
+		return 0;
+	if (t2 < t1 - CLOCKSYNC_MAX_SKEW_NS ||
+	    t2 > t4 + CLOCKSYNC_MAX_SKEW_NS ||
+	    t3 < t1 - CLOCKSYNC_MAX_SKEW_NS || t3 > t4 + CLOCKSYNC_MAX_SKEW_NS)
+		return 0;
+	return t2 <= t3 && t3 - t2 <= t4 - t1;
+}
+
 void clocksync_add(struct clocksync *cs, int64_t t1, int64_t t2, int64_t t3,
 		   int64_t t4)
 {
-	int64_t delay = (t4 - t1) - (t3 - t2);
-	if (delay < 0 || t3 < t2 || t4 < t1)
+	if (!clocksync_plausible(t1, t2, t3, t4))
 		return;
+	int64_t delay = (t4 - t1) - (t3 - t2);
 	struct xchg *e = &cs->x[cs->head];
 	e->t = t1 + (t4 - t1) / 2;
 	e->off = ((t2 - t1) + (t3 - t4)) / 2;
@@ -135,10 +149,17 @@ int clocksync_estimate(const struct clocksync *cs, int64_t at_real,
 void clocksync_oneway(const struct clocksync_est *e, int64_t t1, int64_t t2,
 		      int64_t t3, int64_t t4, int64_t *up, int64_t *down)
 {
+	if (!clocksync_plausible(t1, t2, t3, t4) ||
+	    e->offset_ns < -CLOCKSYNC_MAX_SKEW_NS ||
+	    e->offset_ns > CLOCKSYNC_MAX_SKEW_NS) {
+		*up = *down = BB_NONE;
+		return;
+	}
+	int64_t rtt = t4 - t1;
 	int64_t u = t2 - t1 - e->offset_ns;
 	int64_t d = t4 - t3 + e->offset_ns;
-	*up = u > 0 ? u : 0;
-	*down = d > 0 ? d : 0;
+	*up = u < 0 ? 0 : u > rtt ? rtt : u;
+	*down = d < 0 ? 0 : d > rtt ? rtt : d;
 }
 
 size_t clocksync_format(const struct clocksync_est *e, char *buf, size_t len)

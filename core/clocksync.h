@@ -24,6 +24,9 @@
 #define CLOCKSYNC_MIN_SAMPLES 8	 /* DETECTION.md: after >= 8 samples */
 #define CLOCKSYNC_GOOD_PCT    80.0
 #define CLOCKSYNC_SCALE_NS    2000000 /* uncertainty giving 50 % quality */
+/* The server's clock is within 60 s of ours or its replies fail the replay
+ * check; an hour is beyond any honest server. */
+#define CLOCKSYNC_MAX_SKEW_NS 3600000000000LL
 
 struct clocksync;
 
@@ -43,14 +46,21 @@ struct clocksync *clocksync_new(void);
 void clocksync_free(struct clocksync *cs);
 /* Forget everything (the server restarted, the path changed). */
 void clocksync_reset(struct clocksync *cs);
-/* One exchange (all wall-clock ns); ignored when delay < 0 or t3 < t2. */
+/* The four timestamps can come from an honest exchange: t1 <= t4, the
+ * server's t2 <= t3 each within CLOCKSYNC_MAX_SKEW_NS of our clock, and the
+ * server held the packet no longer than the round trip took (delay >= 0).
+ * The server's figures are checked before any arithmetic on them, so a
+ * forged INT64_MIN cannot overflow a difference.  1 plausible, 0 not. */
+int clocksync_plausible(int64_t t1, int64_t t2, int64_t t3, int64_t t4);
+/* One exchange (all wall-clock ns); ignored unless clocksync_plausible. */
 void clocksync_add(struct clocksync *cs, int64_t t1, int64_t t2, int64_t t3,
 		   int64_t t4);
 /* Estimate for client time at_real; 0, or -EAGAIN with no exchange yet. */
 int clocksync_estimate(const struct clocksync *cs, int64_t at_real,
 		       struct clocksync_est *out);
 /* One-way delays of an exchange under estimate e: up = t2 - t1 - offset,
- * down = t4 - t3 + offset (each at least 0). */
+ * down = t4 - t3 + offset (each within 0..t4 - t1); both BB_NONE when the
+ * exchange is not clocksync_plausible. */
 void clocksync_oneway(const struct clocksync_est *e, int64_t t1, int64_t t2,
 		      int64_t t3, int64_t t4, int64_t *up, int64_t *down);
 /* "sync q=93 n=40 off=-1234" (offset in ns) into a sample's detail, for

@@ -95,6 +95,7 @@ struct probe {
 	struct clocksync *cs;
 	uint64_t cookie;
 	uint32_t next_seq, highest;
+	uint64_t sent_total; /* requests ever sent: seqs 0..sent_total-1 */
 	int answered_any;
 	/* per-session loss split, from the server's counters relative to
 	 * the first answer of the session (R0, H0): a re-knock may open a new
@@ -114,7 +115,7 @@ struct probe {
 	struct {
 		enum test_kind kind;
 		uint32_t id, bytes, chunk_seq;
-		uint64_t sent;
+		uint64_t sent, ip_sent; /* DATA payload and IP bytes */
 		int64_t rate_kbps, start_mono, start_real, deadline;
 		int64_t end_at, last_data;
 		int requests;
@@ -361,6 +362,7 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 		return;
 	}
 	uint32_t seq = p->next_seq++;
+	p->sent_total++;
 	struct slot *s = &p->slots[seq % ECHO_SLOTS];
 	if (s->state == S_INFLIGHT || s->state == S_EXPIRED) {
 		s->state = S_EXPIRED;
@@ -401,6 +403,23 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 static void bloat_echo_rtt(struct probe *p, const struct slot *s, int64_t rtt,
 			   int64_t up, int64_t down);
 
+int probe_echo_check_reply(uint32_t requests_seen, uint32_t highest_seq,
+			   uint64_t sent, char *why, size_t whylen)
+{
+	if (requests_seen > sent) {
+		snprintf(why, whylen, "bad answer: saw %u requests, %llu sent",
+			 requests_seen, (unsigned long long)sent);
+		return -ERANGE;
+	}
+	/* seqs wrap after 2^32 requests: then any seq has been sent */
+	if (requests_seen && sent <= UINT32_MAX && highest_seq >= sent) {
+		snprintf(why, whylen, "bad answer: saw request %u, %llu sent",
+			 highest_seq, (unsigned long long)sent);
+		return -ERANGE;
+	}
+	return 0;
+}
+
 static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 			  int64_t rx_mono)
 {
@@ -410,6 +429,19 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 	struct slot *s = &p->slots[seq % ECHO_SLOTS];
 	if (s->seq != seq || s->state == S_FREE)
 		return;
+	char why[128]; /* emit_slot keeps BB_DETAIL_LEN */
+	if (m->u.echo_reply.has_ext &&
+	    probe_echo_check_reply(m->u.echo_reply.requests_seen,
+				   m->u.echo_reply.highest_seq, p->sent_total,
+				   why, sizeof(why)) < 0) {
+		/* a server that counts what we never sent: none of its
+		 * figures (counters, timestamps) are stored */
+		if (s->state == S_INFLIGHT || s->state == S_EXPIRED) {
+			s->state = S_REPORTED;
+			emit_slot(p, s, BB_STATUS_ERROR, why, 0);
+		}
+		return;
+	}
 	if (m->u.echo_reply.has_ext && s->session == p->session &&
 	    (!p->have_srv ||
 	     (int32_t)(m->u.echo_reply.highest_seq - p->srv_H) > 0)) {
@@ -558,6 +590,7 @@ static int64_t pump_upload(struct probe *p, uint32_t id, uint64_t limit)
 		/* other errors: the datagram is lost, as on the line */
 		p->cur.chunk_seq++;
 		p->cur.sent += n;
+		p->cur.ip_sent += ip;
 		tput_pacer_sent(&p->cur.pacer, ip);
 	}
 	return now;
@@ -624,7 +657,14 @@ static void download_finish(struct probe *p, uint32_t chunks)
 	char d[BB_DETAIL_LEN];
 	snprintf(d, sizeof(d), "%u kB at %lld kbps", p->cur.bytes / 1000,
 		 (long long)p->cur.rate_kbps);
-	if (r.kbps == BB_NONE) {
+	if (chunks && chunks < r.packets) {
+		char why[128]; /* emit_tput keeps BB_DETAIL_LEN */
+		snprintf(why, sizeof(why),
+			 "bad answer: %u chunks sent, %llu arrived", chunks,
+			 (unsigned long long)r.packets);
+		emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_ERROR, BB_NONE, -1,
+			  why);
+	} else if (r.kbps == BB_NONE) {
 		emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_ERROR, BB_NONE,
 			  r.loss_ppm, "too few packets received");
 	} else {
@@ -682,13 +722,25 @@ static void on_stats(struct probe *p, const struct wire_msg *m)
 	if (p->cur.kind != T_UPLOAD ||
 	    m->u.throughput_stats.test_id != p->cur.id)
 		return;
-	uint32_t rx = m->u.throughput_stats.packets_rx;
-	uint32_t lost = m->u.throughput_stats.packets_lost;
-	int32_t ppm =
-		rx + lost ? (int32_t)((uint64_t)lost * 1000000ULL / (rx + lost))
-			  : -1;
+	const struct tput_stats st = {
+		.bytes_rx = m->u.throughput_stats.bytes_rx,
+		.duration_ms = m->u.throughput_stats.duration_ms,
+		.kbps = m->u.throughput_stats.kbps,
+		.packets_rx = m->u.throughput_stats.packets_rx,
+		.packets_lost = m->u.throughput_stats.packets_lost,
+	};
+	const struct tput_sent sent = {
+		.packets = p->cur.chunk_seq,
+		.bytes = p->cur.sent,
+		.ip_bytes = p->cur.ip_sent,
+		.elapsed_ns = clock_mono_ns() - p->cur.start_mono,
+	};
 	uint32_t bytes = p->cur.bytes;
-	if (rx < 3) {
+	char why[128]; /* emit_tput keeps BB_DETAIL_LEN */
+	int32_t ppm = -1;
+	if (tput_stats_check(&st, &sent, &ppm, why, sizeof(why)) < 0) {
+		emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_ERROR, BB_NONE, -1, why);
+	} else if (st.packets_rx < 3) {
 		emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_ERROR, BB_NONE, ppm,
 			  "too few packets received");
 	} else {

@@ -8,6 +8,7 @@
 #define BB_PROBE_ECHO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/bloat.h"
 
@@ -28,5 +29,12 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 			 probe_echo_progress_fn progress, void *ctx,
 			 struct bloat_result res[3], int *n, char *err,
 			 size_t errlen);
+
+/* A server's ECHO_REPLY counters (requests_seen, highest_seq) against the
+ * sent requests of this probe, seq 0..sent-1: a server that saw more
+ * requests than were sent, or one never sent, gives a bad answer.  0, or
+ * -ERANGE with the reason in why. */
+int probe_echo_check_reply(uint32_t requests_seen, uint32_t highest_seq,
+			   uint64_t sent, char *why, size_t whylen);
 
 #endif

@@ -34,10 +34,17 @@
 #include "proto/key.h"
 #include "proto/replay.h"
 
+/* Rule 13: every handle of the process seals from this one sequence.  A
+ * client process has one client_id, and its probes on several interfaces
+ * (one worker thread each) seal under the same key: separate generators
+ * handed out the same nonce_ts in the same nanosecond.  One sequence for
+ * all keys is simpler than one per (key, client_id) and still unique per
+ * pair; it only skips values, which the protocol allows. */
+static struct wire_nonce_shared seal_seq = WIRE_NONCE_SHARED_INIT(WIRE_DIR_C2S);
+
 struct srvclient {
 	uint8_t key[WIRE_KEY_LEN];
 	uint8_t cid[WIRE_CLIENT_ID_LEN];
-	struct wire_nonce nonce;
 	struct replay_window replay;
 	enum srvclient_state state;
 	uint8_t cookie[WIRE_COOKIE_LEN];
@@ -58,7 +65,6 @@ struct srvclient *srvclient_new(const uint8_t key[static WIRE_KEY_LEN],
 		return NULL;
 	memcpy(sc->key, key, WIRE_KEY_LEN);
 	memcpy(sc->cid, cid, WIRE_CLIENT_ID_LEN);
-	wire_nonce_init(&sc->nonce, WIRE_DIR_C2S);
 	replay_init(&sc->replay);
 	sc->state = SRVCLIENT_KNOCKING;
 	sc->backoff_ns = SRVCLIENT_KNOCK_MIN_NS;
@@ -92,7 +98,7 @@ unsigned srvclient_sessions(const struct srvclient *sc)
 int srvclient_seal(struct srvclient *sc, const struct wire_msg *m,
 		   int64_t now_real, size_t pad_len, uint8_t *buf, size_t cap)
 {
-	uint64_t n = wire_nonce_next(&sc->nonce, (uint64_t)now_real);
+	uint64_t n = wire_nonce_shared_next(&seal_seq, (uint64_t)now_real);
 	if (!n)
 		return -EOVERFLOW;
 	if (sc->have_cookie && !m->has_cookie &&

@@ -11,6 +11,9 @@
  * No I/O and no clock reads: time is passed in (monotonic for schedules,
  * wall clock for nonces), so the state machine is unit-tested directly.
  * One handle per (server, socket); owns a copy of the key, wiped on free.
+ * All handles of the process draw nonce_ts from one shared, strictly
+ * increasing sequence (PROTOCOL.md rule 13), so handles on several worker
+ * threads may seal concurrently under the same key and client_id.
  */
 #ifndef BB_SRVCLIENT_H
 #define BB_SRVCLIENT_H

@@ -7,6 +7,8 @@
  */
 #include "core/throughput.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,8 +58,8 @@ void tput_pacer_sent(struct tput_pacer *p, size_t ip_len)
 
 int64_t tput_next_rate(const struct tput_memory *m)
 {
-	int64_t base = m->last_kbps > m->peak_kbps ? m->last_kbps
-						   : m->peak_kbps;
+	int64_t base =
+		m->last_kbps > m->peak_kbps ? m->last_kbps : m->peak_kbps;
 	int64_t r = base > 0 ? (int64_t)((double)base * TPUT_OVERSHOOT)
 			     : TPUT_START_KBPS;
 	if (r < 64)
@@ -149,8 +151,8 @@ void tput_rx_result(const struct tput_rx *r, uint32_t chunks_sent,
 				? chunks_sent
 				: (r->have_seq ? (uint64_t)r->max_seq + 1 : 0);
 	if (out->expected > out->packets)
-		out->loss_ppm = (int32_t)((out->expected - out->packets) *
-					  1000000ULL / out->expected);
+		out->loss_ppm = tput_loss_ppm(out->expected - out->packets,
+					      out->expected);
 	if (r->n < 3)
 		return;
 	size_t first = r->n * TPUT_RAMP_PCT / 100;
@@ -164,4 +166,66 @@ void tput_rx_result(const struct tput_rx *r, uint32_t chunks_sent,
 	if (dur > 0)
 		out->kbps =
 			(int64_t)(bytes * 8ULL * 1000000ULL / (uint64_t)dur);
+}
+
+int32_t tput_loss_ppm(uint64_t lost, uint64_t total)
+{
+	if (!total)
+		return -1;
+	if (lost >= total)
+		return 1000000;
+	/* lost < total <= 2^64: scale down first so lost * 10^6 fits */
+	while (total > UINT64_MAX / 1000000ULL) {
+		lost >>= 1;
+		total >>= 1;
+	}
+	uint64_t ppm = lost * 1000000ULL / total;
+	return (int32_t)(ppm < 1000000 ? ppm : 999999); /* lost < total */
+}
+
+int tput_stats_check(const struct tput_stats *st, const struct tput_sent *sent,
+		     int32_t *loss_ppm, char *why, size_t whylen)
+{
+	uint64_t counted = (uint64_t)st->packets_rx + st->packets_lost;
+	/* the server's IP header size may differ from ours (options, v4 vs
+	 * v6 mapping): 10 % and one full datagram of slack */
+	uint64_t bits_max =
+		sent->ip_bytes * 8 + sent->ip_bytes * 8 / 10 + 65535ULL * 8;
+
+	if (st->packets_rx > sent->packets) {
+		snprintf(why, whylen,
+			 "bad answer: %u packets counted, %llu sent",
+			 st->packets_rx, (unsigned long long)sent->packets);
+		return -ERANGE;
+	}
+	if (counted > sent->packets) {
+		snprintf(why, whylen, "bad answer: %u rx + %u lost, %llu sent",
+			 st->packets_rx, st->packets_lost,
+			 (unsigned long long)sent->packets);
+		return -ERANGE;
+	}
+	if (st->bytes_rx > sent->bytes) {
+		snprintf(why, whylen, "bad answer: %u bytes counted, %llu sent",
+			 st->bytes_rx, (unsigned long long)sent->bytes);
+		return -ERANGE;
+	}
+	/* the server's clock may run a little fast: 1 s of slack */
+	if ((int64_t)st->duration_ms * 1000000 >
+	    sent->elapsed_ns + 1000000000) {
+		snprintf(why, whylen,
+			 "bad answer: %u ms measured, test took %lld ms",
+			 st->duration_ms,
+			 (long long)(sent->elapsed_ns / 1000000));
+		return -ERANGE;
+	}
+	/* kbit/s x ms = bits: the rate cannot carry more than was sent */
+	if ((uint64_t)st->kbps * st->duration_ms > bits_max ||
+	    st->kbps > 2ULL * TPUT_MAX_KBPS) {
+		snprintf(why, whylen,
+			 "bad answer: %u kbps over %u ms, more than sent",
+			 st->kbps, st->duration_ms);
+		return -ERANGE;
+	}
+	*loss_ppm = tput_loss_ppm(st->packets_lost, counted);
+	return 0;
 }

@@ -42,6 +42,27 @@ struct tput_result {
 	int64_t duration_ns; /* steady part */
 };
 
+/* What a server's THROUGHPUT_STATS says about an upload. */
+struct tput_stats {
+	uint32_t bytes_rx, duration_ms, kbps, packets_rx, packets_lost;
+};
+
+/* What this client sent in that upload (64-bit: no sum can wrap). */
+struct tput_sent {
+	uint64_t packets, bytes, ip_bytes; /* DATA datagrams, payload, IP */
+	int64_t elapsed_ns; /* from the first DATA to the stats' arrival */
+};
+
+/* lost of total in ppm, clamped to 0..1000000; -1 when total is 0. */
+int32_t tput_loss_ppm(uint64_t lost, uint64_t total);
+/* A server's upload figures against what was sent: more packets or bytes
+ * received than sent, a measuring time longer than the test, or a rate
+ * that carries more than was sent (or faster than this client ever sends)
+ * cannot come from an honest server.  0 with the loss in *loss_ppm
+ * (tput_loss_ppm), or -ERANGE with the reason in why. */
+int tput_stats_check(const struct tput_stats *st, const struct tput_sent *sent,
+		     int32_t *loss_ppm, char *why, size_t whylen);
+
 /* IP-layer bytes of a UDP datagram of udp_len payload bytes. */
 size_t tput_ip_len(size_t udp_len, int ipv6);
 /* Start pacing at kbps at now. */

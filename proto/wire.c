@@ -632,3 +632,25 @@ uint64_t wire_nonce_next(struct wire_nonce *n, uint64_t now_ns)
 	n->last = next;
 	return next;
 }
+
+uint64_t wire_nonce_shared_next(struct wire_nonce_shared *n, uint64_t now_ns)
+{
+	uint64_t last = atomic_load_explicit(&n->last, memory_order_relaxed);
+	uint64_t next;
+
+	do {
+		if (last >= UINT64_MAX - 2)
+			return 0; /* exhausted: never reuse a nonce */
+		next = now_ns > last + 1 ? now_ns : last + 1;
+		if ((next & 1) != n->parity) {
+			if (next == UINT64_MAX)
+				return 0;
+			next++;
+		}
+		/* a lost race reloads last and computes again: two callers
+		 * never leave with the same value */
+	} while (!atomic_compare_exchange_weak_explicit(&n->last, &last, next,
+							memory_order_relaxed,
+							memory_order_relaxed));
+	return next;
+}

@@ -12,6 +12,7 @@
 #ifndef BB_WIRE_H
 #define BB_WIRE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -237,5 +238,22 @@ int wire_open(const uint8_t key[static WIRE_KEY_LEN], const uint8_t *pkt,
 void wire_nonce_init(struct wire_nonce *n, enum wire_dir dir);
 /* max(now_ns, last + 1) raised to the sender's parity; 0 once exhausted. */
 uint64_t wire_nonce_next(struct wire_nonce *n, uint64_t now_ns);
+
+/* One nonce_ts sequence shared by threads (rule 13): wire_nonce_next's
+ * rule, made lock-free with a compare-and-swap, so concurrent callers
+ * never get the same value and each caller's values strictly increase. */
+struct wire_nonce_shared {
+	_Atomic uint64_t last; /* last nonce_ts handed out, 0 = none yet */
+	uint8_t parity;	       /* enum wire_dir of the sender */
+};
+
+/* Static initialiser for a shared generator of direction dir. */
+#define WIRE_NONCE_SHARED_INIT(dir)                                            \
+	{                                                                      \
+		.last = 0, .parity = (dir)&1                                   \
+	}
+/* max(now_ns, last + 1) raised to the parity, atomically; 0 once
+ * exhausted. */
+uint64_t wire_nonce_shared_next(struct wire_nonce_shared *n, uint64_t now_ns);
 
 #endif

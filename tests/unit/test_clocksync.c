@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "core/clocksync.h"
+#include "core/sample.h"
 
 #define MS 1000000LL
 
@@ -109,6 +110,46 @@ static void test_format_parse(void **state)
 	assert_int_equal(clocksync_parse("lost up", &q, &off, &n), -EINVAL);
 }
 
+/* A server's timestamps are figures it chose: forged ones (INT64 limits,
+ * a packet held longer than the round trip, an hour off) are neither
+ * stored nor used, and no difference overflows (UBSan build). */
+static void test_hostile_timestamps(void **state)
+{
+	const int64_t t1 = 1700000000LL * 1000000000LL, t4 = t1 + 20 * MS;
+	struct clocksync *cs = clocksync_new();
+	struct clocksync_est e;
+	int64_t up, down;
+
+	assert_true(clocksync_plausible(t1, t1 + 10 * MS, t1 + 10 * MS, t4));
+	assert_false(clocksync_plausible(t1, INT64_MIN, INT64_MAX, t4));
+	assert_false(clocksync_plausible(t1, INT64_MAX, INT64_MIN, t4));
+	assert_false(clocksync_plausible(t1, -1, 0, t4));
+	assert_false(clocksync_plausible(t1, t1, t1 + 30 * MS, t4)); /* held */
+	assert_false(clocksync_plausible(t1, t1 + 10 * MS, t1 + 5 * MS, t4));
+	assert_false(clocksync_plausible(t4, t1, t1, t1)); /* t4 < t1 */
+	assert_false(clocksync_plausible(
+		t1, t1 + CLOCKSYNC_MAX_SKEW_NS + t4 - t1 + 1,
+		t1 + CLOCKSYNC_MAX_SKEW_NS + t4 - t1 + 1, t4));
+	clocksync_add(cs, t1, INT64_MIN, INT64_MAX, t4);
+	clocksync_add(cs, t1, (int64_t)(UINT64_MAX >> 1), INT64_MAX, t4);
+	assert_int_equal(clocksync_estimate(cs, t1, &e), -EAGAIN);
+	for (int i = 0; i < 20; i++) /* an honest server 5 ms ahead */
+		clocksync_add(cs, t1 + i * 100 * MS,
+			      t1 + i * 100 * MS + 15 * MS,
+			      t1 + i * 100 * MS + 15 * MS, t4 + i * 100 * MS);
+	assert_int_equal(clocksync_estimate(cs, t1, &e), 0);
+	assert_true(e.offset_ns == 5 * MS);
+	clocksync_oneway(&e, t1, t1 + 15 * MS, t1 + 15 * MS, t4, &up, &down);
+	assert_true(up == 10 * MS && down == 10 * MS);
+	clocksync_oneway(&e, t1, INT64_MIN, INT64_MAX, t4, &up, &down);
+	assert_true(up == BB_NONE && down == BB_NONE);
+	/* plausible figures with a bad offset: no one-way beyond the RTT */
+	e.offset_ns = -15 * MS;
+	clocksync_oneway(&e, t1, t1 + 15 * MS, t1 + 15 * MS, t4, &up, &down);
+	assert_true(up == 20 * MS && down == 0);
+	clocksync_free(cs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_drift),
 		cmocka_unit_test(test_quality_rises_and_falls),
 		cmocka_unit_test(test_format_parse),
+		cmocka_unit_test(test_hostile_timestamps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/srvclient.h"
@@ -200,6 +202,81 @@ static void test_cookie(void **state)
 	srvclient_free(sc);
 }
 
+/* Rule 13: threads, one handle each (the client's probes on several
+ * interfaces), seal under one key and client id at the same wall-clock
+ * instants.  Separate generators hand out the same nonce_ts; the shared
+ * sequence never does, and stays even and increasing per thread. */
+#define SEAL_THREADS 4
+#define SEAL_EACH    20000
+
+struct sealer {
+	pthread_barrier_t *go;
+	uint64_t nonce[SEAL_EACH];
+	int bad;
+};
+
+static void *seal_many(void *arg)
+{
+	struct sealer *w = arg;
+	struct srvclient *sc = srvclient_new(key, cid);
+	struct wire_msg m = { .type = WIRE_ECHO_REQUEST };
+	uint8_t buf[256];
+	struct wire_header h;
+
+	pthread_barrier_wait(w->go);
+	for (int i = 0; i < SEAL_EACH && sc; i++) {
+		/* the clock advances 1 us per 8 seals: ties on every thread */
+		int len = srvclient_seal(sc, &m, REAL0 + (i / 8) * 1000, 0, buf,
+					 sizeof(buf));
+		if (len < 0 || wire_peek(buf, (size_t)len, &h) < 0) {
+			w->bad = 1;
+			break;
+		}
+		w->nonce[i] = h.nonce_ts;
+	}
+	srvclient_free(sc);
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
+static void test_nonce_shared_threads(void **state)
+{
+	static struct sealer w[SEAL_THREADS];
+	static uint64_t all[SEAL_THREADS * SEAL_EACH];
+	pthread_t t[SEAL_THREADS];
+	pthread_barrier_t go;
+	size_t n = 0, dup = 0;
+
+	pthread_barrier_init(&go, NULL, SEAL_THREADS);
+	for (int i = 0; i < SEAL_THREADS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].go = &go;
+		assert_int_equal(pthread_create(&t[i], NULL, seal_many, &w[i]),
+				 0);
+	}
+	for (int i = 0; i < SEAL_THREADS; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&go);
+	for (int i = 0; i < SEAL_THREADS; i++) {
+		assert_false(w[i].bad);
+		for (int k = 0; k < SEAL_EACH; k++) {
+			assert_int_equal(w[i].nonce[k] & 1, 0); /* rule 1 */
+			if (k)
+				assert_true(w[i].nonce[k] > w[i].nonce[k - 1]);
+			all[n++] = w[i].nonce[k];
+		}
+	}
+	qsort(all, n, sizeof(all[0]), cmp_u64);
+	for (size_t i = 1; i < n; i++)
+		dup += all[i] == all[i - 1];
+	assert_int_equal(dup, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_up_refresh_reknock),
 		cmocka_unit_test(test_foreign),
 		cmocka_unit_test(test_cookie),
+		cmocka_unit_test(test_nonce_shared_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/bloat.h"
+#include "core/probe_echo.h"
 #include "core/throughput.h"
 
 #define MS 1000000LL
@@ -190,6 +191,116 @@ static void test_bloat_advice(void **state)
 	assert_non_null(strstr(buf, "No result"));
 }
 
+/* Loss in ppm: 64-bit, clamped to 0..100 %.  The old 32-bit sum
+ * rx + lost wrapped for a forged count and gave "upload loss -100 %". */
+static void test_loss_ppm(void **state)
+{
+	assert_int_equal(tput_loss_ppm(0, 0), -1);
+	assert_int_equal(tput_loss_ppm(1, 4), 250000);
+	assert_int_equal(tput_loss_ppm(5, 4), 1000000);
+	assert_int_equal(tput_loss_ppm(UINT32_MAX, (uint64_t)UINT32_MAX + 2),
+			 999999);
+	assert_int_equal(tput_loss_ppm(UINT64_MAX - 1, UINT64_MAX), 999999);
+	assert_int_equal(tput_loss_ppm(1, UINT64_MAX), 0);
+}
+
+/* An honest upload of 1000 x 1172-byte chunks at 10 Mbit/s over ~1 s. */
+static const struct tput_sent up = {
+	.packets = 1000,
+	.bytes = 1172000,
+	.ip_bytes = 1200000,
+	.elapsed_ns = 1300 * MS,
+};
+
+static int stats_rc(struct tput_stats st, int32_t *ppm, char *why)
+{
+	*ppm = -7;
+	return tput_stats_check(&st, &up, ppm, why, 128);
+}
+
+static void test_stats_check(void **state)
+{
+	char why[128];
+	int32_t ppm;
+	struct tput_stats ok = { .bytes_rx = 1160280,
+				 .duration_ms = 950,
+				 .kbps = 9600,
+				 .packets_rx = 990,
+				 .packets_lost = 10 };
+
+	assert_int_equal(stats_rc(ok, &ppm, why), 0);
+	assert_int_equal(ppm, 10000); /* 1 % */
+	/* the overflow the review found: 2^32 - 1 received + 2 lost made
+	 * the 32-bit sum 1 and the loss -100 % */
+	struct tput_stats st = ok;
+	st.packets_rx = UINT32_MAX;
+	st.packets_lost = 2;
+	assert_int_equal(stats_rc(st, &ppm, why), -ERANGE);
+	assert_int_equal(ppm, -7); /* nothing stored */
+	assert_non_null(strstr(why, "4294967295 packets counted, 1000 sent"));
+	st = ok;
+	st.packets_lost = UINT32_MAX;
+	assert_int_equal(stats_rc(st, &ppm, why), -ERANGE);
+	assert_non_null(strstr(why, "990 rx + 4294967295 lost, 1000 sent"));
+	st = ok;
+	st.packets_lost = 11; /* 1001 counted of 1000 */
+	assert_int_equal(stats_rc(st, &ppm, why), -ERANGE);
+	st = ok;
+	st.bytes_rx = 1172001;
+	assert_int_equal(stats_rc(st, &ppm, why), -ERANGE);
+	assert_non_null(strstr(why, "1172001 bytes counted, 1172000 sent"));
+	st = ok;
+	st.duration_ms = 2400; /* test took 1.3 s (+1 s slack) */
+	assert_int_equal(stats_rc(st, &ppm, why), -ERANGE);
+	assert_non_null(strstr(why, "2400 ms measured, test took 1300 ms"));
+	st = ok;
+	st.kbps = 20000; /* 20 Mbit/s x 0.95 s = 2.4 MB: twice what went */
+	assert_int_equal(stats_rc(st, &ppm, why), -ERANGE);
+	assert_non_null(strstr(why, "20000 kbps over 950 ms, more than sent"));
+	st = ok;
+	st.kbps = UINT32_MAX;
+	st.duration_ms = 0;
+	assert_int_equal(stats_rc(st, &ppm, why), -ERANGE);
+	/* the edges an honest server reaches: everything arrived, a short
+	 * burst measured at a high rate, nothing lost */
+	st = ok;
+	st.packets_rx = 1000;
+	st.packets_lost = 0;
+	st.bytes_rx = 1172000;
+	st.duration_ms = 2300;
+	st.kbps = 4100;
+	assert_int_equal(stats_rc(st, &ppm, why), 0);
+	assert_int_equal(ppm, 0);
+	st.duration_ms = 1;
+	st.kbps = 3000000;
+	assert_int_equal(stats_rc(st, &ppm, why), 0);
+	st = (struct tput_stats){ 0 };
+	assert_int_equal(stats_rc(st, &ppm, why), 0);
+	assert_int_equal(ppm, -1); /* nothing counted: unknown loss */
+}
+
+/* ECHO_REPLY's requests_seen/highest_seq against the requests sent. */
+static void test_echo_check(void **state)
+{
+	char why[128];
+
+	assert_int_equal(probe_echo_check_reply(10, 9, 10, why, 128), 0);
+	assert_int_equal(probe_echo_check_reply(0, 0, 0, why, 128), 0);
+	assert_int_equal(probe_echo_check_reply(11, 9, 10, why, 128), -ERANGE);
+	assert_non_null(strstr(why, "saw 11 requests, 10 sent"));
+	assert_int_equal(probe_echo_check_reply(UINT32_MAX, 5, 10, why, 128),
+			 -ERANGE);
+	assert_int_equal(probe_echo_check_reply(3, 10, 10, why, 128), -ERANGE);
+	assert_non_null(strstr(why, "saw request 10, 10 sent"));
+	assert_int_equal(probe_echo_check_reply(1, UINT32_MAX, 10, why, 128),
+			 -ERANGE);
+	/* past 2^32 requests the seqs wrap: any seq was sent */
+	assert_int_equal(probe_echo_check_reply(UINT32_MAX, 7,
+						(uint64_t)UINT32_MAX + 9, why,
+						128),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +311,9 @@ int main(void)
 		cmocka_unit_test(test_bloat_result),
 		cmocka_unit_test(test_bloat_plan),
 		cmocka_unit_test(test_bloat_advice),
+		cmocka_unit_test(test_loss_ppm),
+		cmocka_unit_test(test_stats_check),
+		cmocka_unit_test(test_echo_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
