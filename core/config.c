@@ -789,6 +789,7 @@ struct load {
 	unsigned lines[ARRAY_LEN(opts)]; /* where each option was set */
 	int wide[MAX_WIDE_LINES];	 /* lines with a wrapped integer */
 	int n_wide;
+	mode_t mode; /* of the main file (fstat of what was read) */
 };
 
 static int fail(const struct load *ld, const config_setting_t *s,
@@ -1032,6 +1033,37 @@ static void wipe_tree(config_t *cf)
 	}
 }
 
+/* An inline secret is as secret as the key file it replaces: refused in a
+ * file group or others can access, as key_load_file refuses such a key
+ * file.  k is the setting, in the main file or an @include. */
+static int check_secret_mode(const struct load *ld, const config_setting_t *k,
+			     const char *path)
+{
+	const char *file = config_setting_source_file(k);
+	char full[2 * CONFIG_PATH_LEN] = "";
+	mode_t mode = ld->mode;
+	struct stat st;
+
+	if (file && strcmp(file, ld->file) != 0) {
+		/* libconfig names an @include as written: relative to the
+		 * include folder, the main file's */
+		snprintf(full, sizeof(full), "%s%s%s",
+			 file[0] != '/' && ld->dir[0] ? ld->dir : "",
+			 file[0] != '/' && ld->dir[0] ? "/" : "", file);
+		if (stat(full, &st) < 0)
+			return fail(ld, k, path, "%s: %s", full,
+				    strerror(errno));
+		mode = st.st_mode;
+	}
+	if (!(mode & (S_IRWXG | S_IRWXO)))
+		return 0;
+	return fail(ld, k, path,
+		    "an inline secret in a file group or others can read "
+		    "(mode %04o); run: chmod 600 %s, or put the key in a file "
+		    "of its own and give shared_secret_file",
+		    (unsigned)(mode & 07777), full[0] ? full : ld->file);
+}
+
 static int load_servers(struct load *ld, config_setting_t *list,
 			struct bb_config *c)
 {
@@ -1097,6 +1129,15 @@ static int load_servers(struct load *ld, config_setting_t *list,
 					      "shared_secret_file, not both"
 					    : "missing shared_secret or "
 					      "shared_secret_file");
+		if (srv->shared_secret[0]) {
+			snprintf(path, sizeof(path), "%s.shared_secret", spath);
+			rc = check_secret_mode(
+				ld,
+				config_setting_get_member(g, "shared_secret"),
+				path);
+			if (rc < 0)
+				return rc;
+		}
 		for (int j = 0; j < i; j++)
 			if (strcmp(c->servers[j].name, srv->name) == 0) {
 				snprintf(path, sizeof(path), "%s.name", spath);
@@ -1240,7 +1281,8 @@ static void scan_wide(struct load *ld, const char *t)
 	}
 }
 
-static int read_text(const char *path, char **out, char *err, size_t errlen)
+static int read_text(const char *path, char **out, mode_t *mode, char *err,
+		     size_t errlen)
 {
 	FILE *fp = fopen(path, "r");
 	struct stat st;
@@ -1253,11 +1295,15 @@ static int read_text(const char *path, char **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
+	/* unbuffered: stdio's buffer would be freed by fclose holding the
+	 * text (an inline secret) unwiped; fread fills buf directly */
+	setvbuf(fp, NULL, _IONBF, 0);
 	if (fstat(fileno(fp), &st) < 0) {
 		rc = -errno;
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		goto out;
 	}
+	*mode = st.st_mode;
 	if (S_ISDIR(st.st_mode)) {
 		rc = -EISDIR;
 		snprintf(err, errlen, "%s: is a folder, not a file", path);
@@ -1393,7 +1439,7 @@ int config_load(const char *path, struct bb_config *out, char *err,
 		slash[slash == ld->dir ? 1 : 0] = '\0';
 	else
 		ld->dir[0] = '\0';
-	rc = read_text(path, &text, err, errlen);
+	rc = read_text(path, &text, &ld->mode, err, errlen);
 	if (rc < 0)
 		goto out;
 	rc = parse_file(ld, text, c);

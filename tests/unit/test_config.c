@@ -25,6 +25,9 @@
 
 #include <cmocka.h>
 
+#include <dlfcn.h>
+#include <malloc.h>
+
 #define SECRET_A                                                               \
 	"00112233445566778899aabbccddeeff"                                     \
 	"00112233445566778899aabbccddeeff"
@@ -104,6 +107,8 @@ static const char *write_at(struct fx *fx, const char *rel, const char *text)
 	assert_non_null(f);
 	assert_int_equal(fputs(text, f) >= 0, 1);
 	assert_int_equal(fclose(f), 0);
+	/* as a config holding an inline secret must be */
+	assert_int_equal(chmod(fx->path, 0600), 0);
 	return fx->path;
 }
 
@@ -419,6 +424,131 @@ static void test_errors(void **state)
 		assert_memory_equal(&fx->c, &fx->d, sizeof(fx->c));
 	}
 }
+
+/* An inline secret in a file group or others can read is refused, as
+ * key_load_file refuses such a key file; the message names the file and
+ * line of the secret (an @include's too) and says what to do. */
+static void test_secret_mode(void **state)
+{
+	struct fx *fx = *state;
+	const char *text = "servers = (\n"
+			   "  { name = \"a\"; host = \"h\";\n"
+			   "    shared_secret = \"" SECRET_A "\"; }\n);\n";
+	const mode_t bad[] = { 0644, 0640, 0604, 0660, 0606 };
+	char want[PATH_MAX + 300];
+	const char *path;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		path = write_conf(fx, text);
+		assert_int_equal(chmod(path, bad[i]), 0);
+		assert_int_equal(
+			config_load(path, &fx->c, fx->err, sizeof(fx->err)),
+			-EINVAL);
+		snprintf(want, sizeof(want),
+			 "%s:3: servers[0].shared_secret: an inline secret in "
+			 "a file group or others can read (mode %04o); run: "
+			 "chmod 600 %s, or put the key in a file of its own "
+			 "and give shared_secret_file",
+			 path, (unsigned)bad[i], path);
+		assert_string_equal(fx->err, want);
+		assert_null(strstr(fx->err, SECRET_A));
+	}
+	path = write_conf(fx, text); /* 0600 */
+	assert_int_equal(config_load(path, &fx->c, fx->err, sizeof(fx->err)),
+			 0);
+	assert_string_equal(fx->c.servers[0].shared_secret, SECRET_A);
+	/* a key file named in a readable config is fine: the secret is not
+	 * in it */
+	path = write_conf(fx, "servers = ( { name = \"a\"; host = \"h\"; "
+			      "shared_secret_file = \"/k\"; } );\n");
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(config_load(path, &fx->c, fx->err, sizeof(fx->err)),
+			 0);
+	/* the secret in a readable @include of a private main file */
+	char inc[PATH_MAX];
+	snprintf(inc, sizeof(inc), "%s",
+		 write_at(fx, "servers.inc",
+			  "servers = (\n"
+			  "  { name = \"a\"; host = \"h\";"
+			  " shared_secret = \"" SECRET_A "\"; }\n);\n"));
+	assert_int_equal(chmod(inc, 0644), 0);
+	path = write_conf(fx, "general = { };\n@include \"servers.inc\"\n");
+	assert_int_equal(config_load(path, &fx->c, fx->err, sizeof(fx->err)),
+			 -EINVAL);
+	snprintf(want, sizeof(want),
+		 "servers.inc:2: servers[0].shared_secret: an inline secret in "
+		 "a file group or others can read (mode 0644); run: chmod 600 "
+		 "%s,",
+		 inc);
+	assert_true(strncmp(fx->err, want, strlen(want)) == 0);
+	assert_int_equal(chmod(inc, 0600), 0);
+	assert_int_equal(config_load(path, &fx->c, fx->err, sizeof(fx->err)),
+			 0);
+}
+
+/* Secret wiping is checked where the heap gives it back: this binary's
+ * free() looks for the inline secret (either half) in every block freed
+ * while a config loads: config_load's copies and stdio's buffer count;
+ * blocks libconfig frees itself are counted apart (its scanner copies the
+ * text and the string, out of our reach; see config.c).  Sanitizer
+ * runtimes define free() themselves: the check is off there. */
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+extern void __libc_free(void *p);
+/* volatile: the compiler knows free() and would drop the stores around
+ * it as dead */
+static const char *volatile free_watch;
+static volatile int free_leaks, free_leaks_libconfig;
+
+void free(void *p)
+{
+	if (p && free_watch) {
+		size_t n = malloc_usable_size(p);
+		Dl_info di;
+		if (memmem(p, n, free_watch, 32) ||
+		    memmem(p, n, free_watch + 32, 32)) {
+			if (dladdr(__builtin_return_address(0), &di) &&
+			    di.dli_fname && strstr(di.dli_fname, "libconfig"))
+				free_leaks_libconfig++;
+			else
+				free_leaks++;
+		}
+	}
+	__libc_free(p);
+}
+
+static void test_secret_wiped(void **state)
+{
+	struct fx *fx = *state;
+	const char *path =
+		write_conf(fx, "servers = (\n"
+			       "  { name = \"a\"; host = \"h\";\n"
+			       "    shared_secret = \"" SECRET_A "\"; }\n);\n");
+	free_watch = SECRET_A;
+	free_leaks = free_leaks_libconfig = 0;
+	int rc = config_load(path, &fx->c, fx->err, sizeof(fx->err));
+	free_watch = NULL;
+	print_message("blocks libconfig freed holding the secret: %d\n",
+		      free_leaks_libconfig);
+	assert_int_equal(rc, 0);
+	assert_string_equal(fx->c.servers[0].shared_secret, SECRET_A);
+	assert_int_equal(free_leaks, 0);
+	/* the check finds a secret freed unwiped */
+	char *leak = malloc(80);
+	assert_non_null(leak);
+	snprintf(leak, 80, "x%s", SECRET_A);
+	free_watch = SECRET_A;
+	free(leak);
+	free_watch = NULL;
+	assert_int_equal(free_leaks, 1);
+	config_wipe_secrets(&fx->c);
+	assert_string_equal(fx->c.servers[0].shared_secret, "");
+}
+#else
+static void test_secret_wiped(void **state)
+{
+	skip();
+}
+#endif
 
 /* The secret never appears in an error message. */
 static void test_error_hides_secret(void **state)
@@ -837,6 +967,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_shipped_file, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secret_mode, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_secret_wiped, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_error_hides_secret, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_missing_file, setup,
