@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libconfig.h>
 #include <sodium.h>
@@ -313,6 +314,17 @@ static int apply(struct srvconf *c, const struct key_def *k,
 			ERR("give shared_secret or shared_secret_file, not "
 			    "both");
 		*secret_seen = 1;
+		/* an inline secret is refused where a key file would be:
+		 * in a file group or others can read */
+		struct stat st;
+		const char *in = config_setting_source_file(s);
+		if (k->kind == K_SECRET && stat(in ? in : path, &st) == 0 &&
+		    (st.st_mode & (S_IRWXG | S_IRWXO)))
+			ERR("an inline secret in a file group or others can "
+			    "read (mode %04o); run: chmod 600 %s, or put the "
+			    "key in a file of its own and give "
+			    "shared_secret_file",
+			    (unsigned)(st.st_mode & 07777), in ? in : path);
 		rc = k->kind == K_SECRET
 			     ? key_parse_hex(str, c->key, kerr, sizeof(kerr))
 			     : key_load_file(str, c->key, kerr, sizeof(kerr));
@@ -326,6 +338,15 @@ static int apply(struct srvconf *c, const struct key_def *k,
 }
 
 #undef ERR
+
+/* libconfig frees its strings unwiped: wipe the inline secret first. */
+static void wipe_secret(config_t *cfg)
+{
+	config_setting_t *s = config_lookup(cfg, "security.shared_secret");
+	const char *v = s ? config_setting_get_string(s) : NULL;
+	if (v)
+		sodium_memzero((char *)v, strlen(v));
+}
 
 int srvconf_load(struct srvconf *c, const char *path, char *err, size_t errlen)
 {
@@ -390,6 +411,7 @@ int srvconf_load(struct srvconf *c, const char *path, char *err, size_t errlen)
 		}
 	}
 out:
+	wipe_secret(&cfg);
 	config_destroy(&cfg);
 	return rc;
 }
