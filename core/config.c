@@ -790,6 +790,10 @@ struct load {
 	int wide[MAX_WIDE_LINES];	 /* lines with a wrapped integer */
 	int n_wide;
 	mode_t mode; /* of the main file (fstat of what was read) */
+	/* Inline secrets lifted out of the text before libconfig sees it
+	 * (mask_secrets); wiped with the struct. */
+	char masked[CONFIG_SERVERS_MAX][256];
+	int n_masked;
 };
 
 static int fail(const struct load *ld, const config_setting_t *s,
@@ -899,6 +903,63 @@ static int store_string(const struct load *ld, const struct opt *o,
 	return 0;
 }
 
+/* libconfig's scanner copies every string literal into buffers it frees
+ * unwiped, out of our reach; so an inline secret never gets to it.  Each
+ * `shared_secret = "..."` of the main file's text has its value moved to
+ * ld->masked[i] and replaced, length kept, by a placeholder: \x01, 'A' + i,
+ * then \x01s (no configuration holds a \x01).  Values with escapes, line
+ * breaks or of one character stay as they are (an invalid secret anyway),
+ * and so does a secret in an @include, which libconfig reads itself. */
+static void mask_secrets(struct load *ld, char *text)
+{
+	static const char key[] = "shared_secret";
+
+	for (char *p = strstr(text, key); p; p = strstr(p + 1, key)) {
+		char *q = p + sizeof(key) - 1, *v;
+		size_t n;
+
+		if ((p > text && (isalnum((unsigned char)p[-1]) ||
+				  p[-1] == '_' || p[-1] == '-')) ||
+		    isalnum((unsigned char)*q) || *q == '_' || *q == '-')
+			continue; /* part of another name */
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q != '=' && *q != ':')
+			continue;
+		for (q++; *q == ' ' || *q == '\t'; q++)
+			;
+		if (*q != '"')
+			continue;
+		v = q + 1;
+		n = strcspn(v, "\"\\\n");
+		if (v[n] != '"' || n < 2 || n >= sizeof(ld->masked[0]) ||
+		    ld->n_masked >= (int)ARRAY_LEN(ld->masked))
+			continue;
+		memcpy(ld->masked[ld->n_masked], v, n);
+		ld->masked[ld->n_masked][n] = '\0';
+		memset(v, '\x01', n);
+		v[1] = (char)('A' + ld->n_masked++);
+	}
+}
+
+/* A shared_secret setting: its value from ld->masked when libconfig holds
+ * a placeholder. */
+static int store_secret(struct load *ld, const struct opt *o,
+			const config_setting_t *s, const char *path, char *dst)
+{
+	const char *v = config_setting_get_string(s);
+	size_t n = strlen(v);
+	int i = n >= 2 && v[0] == '\x01' ? v[1] - 'A' : -1;
+
+	if (i >= 0 && i < ld->n_masked && strlen(ld->masked[i]) == n &&
+	    strspn(v + 2, "\x01") == n - 2)
+		return store_string(ld, o, s, path, ld->masked[i], dst,
+				    o->size);
+	if (strchr(v, '\x01'))
+		return fail(ld, s, path, "write the secret as one \"...\"");
+	return store_string(ld, o, s, path, v, dst, o->size);
+}
+
 static int load_value(struct load *ld, const struct opt *o,
 		      const config_setting_t *s, const char *path, void *base)
 {
@@ -949,6 +1010,8 @@ static int load_value(struct load *ld, const struct opt *o,
 	case OPT_PATH:
 		if (type != CONFIG_TYPE_STRING)
 			return fail(ld, s, path, "expected a string");
+		if (o->check == check_secret)
+			return store_secret(ld, o, s, path, f);
 		return store_string(ld, o, s, path,
 				    config_setting_get_string(s), f, o->size);
 	case OPT_LIST: {
@@ -1287,7 +1350,7 @@ static int read_text(const char *path, char **out, mode_t *mode, char *err,
 	FILE *fp = fopen(path, "r");
 	struct stat st;
 	char *buf = NULL;
-	size_t len;
+	size_t len = 0;
 	int rc = 0;
 
 	if (!fp) {
@@ -1336,6 +1399,8 @@ static int read_text(const char *path, char **out, mode_t *mode, char *err,
 	*out = buf;
 	buf = NULL;
 out:
+	if (buf)
+		explicit_bzero(buf, len); /* a refused file may hold a secret */
 	free(buf);
 	fclose(fp);
 	return rc;
@@ -1442,6 +1507,7 @@ int config_load(const char *path, struct bb_config *out, char *err,
 	rc = read_text(path, &text, &ld->mode, err, errlen);
 	if (rc < 0)
 		goto out;
+	mask_secrets(ld, text);
 	rc = parse_file(ld, text, c);
 	if (rc < 0)
 		goto out;
@@ -1453,6 +1519,8 @@ out:
 	if (text)
 		explicit_bzero(text, strlen(text));
 	free(c);
+	if (ld)
+		explicit_bzero(ld, sizeof(*ld)); /* the masked secrets */
 	free(ld);
 	free(text);
 	return rc;
