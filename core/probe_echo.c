@@ -404,17 +404,22 @@ static void bloat_echo_rtt(struct probe *p, const struct slot *s, int64_t rtt,
 			   int64_t up, int64_t down);
 
 int probe_echo_check_reply(uint32_t requests_seen, uint32_t highest_seq,
-			   uint64_t sent, char *why, size_t whylen)
+			   uint32_t r0, uint32_t h0, uint64_t sent, char *why,
+			   size_t whylen)
 {
-	if (requests_seen > sent) {
-		snprintf(why, whylen, "bad answer: saw %u requests, %llu sent",
-			 requests_seen, (unsigned long long)sent);
+	/* 64-bit: |INT32_MIN| fits, and sent may pass 2^32 */
+	int64_t dr = (int32_t)(requests_seen - r0);
+	int64_t dh = (int32_t)(highest_seq - h0);
+
+	if (dr > (int64_t)sent || -dr > (int64_t)sent) {
+		snprintf(why, whylen,
+			 "bad answer: %+lld requests seen, %llu sent",
+			 (long long)dr, (unsigned long long)sent);
 		return -ERANGE;
 	}
-	/* seqs wrap after 2^32 requests: then any seq has been sent */
-	if (requests_seen && sent <= UINT32_MAX && highest_seq >= sent) {
-		snprintf(why, whylen, "bad answer: saw request %u, %llu sent",
-			 highest_seq, (unsigned long long)sent);
+	if (dh > (int64_t)sent || -dh > (int64_t)sent) {
+		snprintf(why, whylen, "bad answer: seq %+lld, %llu sent",
+			 (long long)dh, (unsigned long long)sent);
 		return -ERANGE;
 	}
 	return 0;
@@ -430,10 +435,12 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 	if (s->seq != seq || s->state == S_FREE)
 		return;
 	char why[128]; /* emit_slot keeps BB_DETAIL_LEN */
-	if (m->u.echo_reply.has_ext &&
+	if (m->u.echo_reply.has_ext && s->session == p->session &&
+	    p->have_srv &&
 	    probe_echo_check_reply(m->u.echo_reply.requests_seen,
-				   m->u.echo_reply.highest_seq, p->sent_total,
-				   why, sizeof(why)) < 0) {
+				   m->u.echo_reply.highest_seq, p->srv_R0,
+				   p->srv_H0, p->sent_total, why,
+				   sizeof(why)) < 0) {
 		/* a server that counts what we never sent: none of its
 		 * figures (counters, timestamps) are stored */
 		if (s->state == S_INFLIGHT || s->state == S_EXPIRED) {

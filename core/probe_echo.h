@@ -30,11 +30,14 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 			 struct bloat_result res[3], int *n, char *err,
 			 size_t errlen);
 
-/* A server's ECHO_REPLY counters (requests_seen, highest_seq) against the
- * sent requests of this probe, seq 0..sent-1: a server that saw more
- * requests than were sent, or one never sent, gives a bad answer.  0, or
- * -ERANGE with the reason in why. */
+/* A server's ECHO_REPLY counters (requests_seen, highest_seq) against
+ * those of the session's first answer (r0, h0) and the requests this probe
+ * ever sent: counters that moved, either way (replies reorder), by more
+ * than was sent are a bad answer.  Relative, because a server may keep a
+ * session, counters and all, from before (a re-knock, a restarted client
+ * on the same address).  0, or -ERANGE with the reason in why. */
 int probe_echo_check_reply(uint32_t requests_seen, uint32_t highest_seq,
-			   uint64_t sent, char *why, size_t whylen);
+			   uint32_t r0, uint32_t h0, uint64_t sent, char *why,
+			   size_t whylen);
 
 #endif

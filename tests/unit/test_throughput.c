@@ -279,23 +279,41 @@ static void test_stats_check(void **state)
 	assert_int_equal(ppm, -1); /* nothing counted: unknown loss */
 }
 
-/* ECHO_REPLY's requests_seen/highest_seq against the requests sent. */
+/* ECHO_REPLY's requests_seen/highest_seq against the session's first
+ * answer and the requests sent. */
 static void test_echo_check(void **state)
 {
 	char why[128];
 
-	assert_int_equal(probe_echo_check_reply(10, 9, 10, why, 128), 0);
-	assert_int_equal(probe_echo_check_reply(0, 0, 0, why, 128), 0);
-	assert_int_equal(probe_echo_check_reply(11, 9, 10, why, 128), -ERANGE);
-	assert_non_null(strstr(why, "saw 11 requests, 10 sent"));
-	assert_int_equal(probe_echo_check_reply(UINT32_MAX, 5, 10, why, 128),
+	/* 10 sent, the first answer said 1 seen, highest 0 */
+	assert_int_equal(probe_echo_check_reply(10, 9, 1, 0, 10, why, 128), 0);
+	assert_int_equal(probe_echo_check_reply(1, 0, 1, 0, 10, why, 128), 0);
+	/* a kept session from before: counters far from ours, moving by what
+	 * we send */
+	assert_int_equal(probe_echo_check_reply(5000010, 7000009, 5000000,
+						7000000, 10, why, 128),
+			 0);
+	/* reordered replies: a little behind the first answer */
+	assert_int_equal(probe_echo_check_reply(3, 2, 5, 4, 10, why, 128), 0);
+	/* the forged statistic: 2^32 - 1 seen of 10 sent */
+	assert_int_equal(
+		probe_echo_check_reply(0x7fffffff, 9, 1, 0, 10, why, 128),
+		-ERANGE);
+	assert_non_null(strstr(why, "+2147483646 requests seen, 10 sent"));
+	assert_int_equal(probe_echo_check_reply(12, 9, 1, 0, 10, why, 128),
 			 -ERANGE);
-	assert_int_equal(probe_echo_check_reply(3, 10, 10, why, 128), -ERANGE);
-	assert_non_null(strstr(why, "saw request 10, 10 sent"));
-	assert_int_equal(probe_echo_check_reply(1, UINT32_MAX, 10, why, 128),
+	assert_non_null(strstr(why, "+11 requests seen, 10 sent"));
+	assert_int_equal(
+		probe_echo_check_reply(0x80000001, 9, 1, 0, 10, why, 128),
+		-ERANGE);
+	assert_int_equal(probe_echo_check_reply(5, 11, 1, 0, 10, why, 128),
 			 -ERANGE);
-	/* past 2^32 requests the seqs wrap: any seq was sent */
-	assert_int_equal(probe_echo_check_reply(UINT32_MAX, 7,
+	assert_non_null(strstr(why, "seq +11, 10 sent"));
+	assert_int_equal(
+		probe_echo_check_reply(5, 0x80000000, 1, 0, 10, why, 128),
+		-ERANGE);
+	/* past 2^32 requests every difference is possible */
+	assert_int_equal(probe_echo_check_reply(0x80000000, 0x80000000, 0, 0,
 						(uint64_t)UINT32_MAX + 9, why,
 						128),
 			 0);
