@@ -112,6 +112,7 @@ static int cmd_keygen(int argc, char **argv)
 	key_format_hex(key, hex);
 	key_wipe(key);
 	printf("%s\n", hex);
+	explicit_bzero(hex, sizeof(hex));
 	return 0;
 }
 
