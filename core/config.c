@@ -913,32 +913,55 @@ static int store_string(const struct load *ld, const struct opt *o,
 static void mask_secrets(struct load *ld, char *text)
 {
 	static const char key[] = "shared_secret";
+	const size_t klen = sizeof(key) - 1;
+	char *p = text;
 
-	for (char *p = strstr(text, key); p; p = strstr(p + 1, key)) {
-		char *q = p + sizeof(key) - 1, *v;
-		size_t n;
-
-		if ((p > text && (isalnum((unsigned char)p[-1]) ||
-				  p[-1] == '_' || p[-1] == '-')) ||
-		    isalnum((unsigned char)*q) || *q == '_' || *q == '-')
-			continue; /* part of another name */
-		while (*q == ' ' || *q == '\t')
-			q++;
+	/* libconfig's lexis, enough to find names outside strings and
+	 * comments (#, //, slash-star) */
+	while (*p) {
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			p += *p == '"';
+			continue;
+		}
+		if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+			p += strcspn(p, "\n");
+			continue;
+		}
+		if (p[0] == '/' && p[1] == '*') {
+			char *e = strstr(p + 2, "*/");
+			p = e ? e + 2 : p + strlen(p);
+			continue;
+		}
+		if (!isalpha((unsigned char)*p) && *p != '_' && *p != '*') {
+			p++;
+			continue;
+		}
+		char *name = p;
+		while (isalnum((unsigned char)*p) || *p == '_' || *p == '-' ||
+		       *p == '*')
+			p++;
+		if ((size_t)(p - name) != klen || strncmp(name, key, klen))
+			continue;
+		char *q = p + strspn(p, " \t\r\n"), *v;
 		if (*q != '=' && *q != ':')
 			continue;
-		for (q++; *q == ' ' || *q == '\t'; q++)
-			;
+		q++;
+		q += strspn(q, " \t\r\n");
 		if (*q != '"')
 			continue;
 		v = q + 1;
-		n = strcspn(v, "\"\\\n");
+		size_t n = strcspn(v, "\"\\\n");
 		if (v[n] != '"' || n < 2 || n >= sizeof(ld->masked[0]) ||
 		    ld->n_masked >= (int)ARRAY_LEN(ld->masked))
-			continue;
+			continue; /* the string is skipped as such next */
 		memcpy(ld->masked[ld->n_masked], v, n);
 		ld->masked[ld->n_masked][n] = '\0';
 		memset(v, '\x01', n);
 		v[1] = (char)('A' + ld->n_masked++);
+		p = v + n + 1;
 	}
 }
 

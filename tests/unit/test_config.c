@@ -565,18 +565,19 @@ static void test_secret_masking(void **state)
 	struct fx *fx = *state;
 	const char *path = write_conf(
 		fx, "# shared_secret = \"" SECRET_INC "\";\n"
-		    "servers = (\n"
+		    "/* shared_secret = \"x\" */ servers = (\n"
 		    "  { name = \"a\"; host = \"h\"; shared_secret:\"" SECRET_A
 		    "\"; },\n"
 		    "  { name = \"b\"; host = \"h\";\n"
-		    "    shared_secret\t=\t\"" SECRET_INC "\"; },\n"
-		    "  { name = \"c\"; host = \"h\"; shared_secret_file = "
-		    "\"/k\"; }\n);\n");
+		    "    shared_secret\t=\n\t\"" SECRET_INC "\"; },\n"
+		    "  { name = \"shared_secret=\"; host = \"h\"; "
+		    "shared_secret_file = \"/k\"; }\n);\n");
 
 	assert_int_equal(config_load(path, &fx->c, fx->err, sizeof(fx->err)),
 			 0);
 	assert_string_equal(fx->c.servers[0].shared_secret, SECRET_A);
 	assert_string_equal(fx->c.servers[1].shared_secret, SECRET_INC);
+	assert_string_equal(fx->c.servers[2].name, "shared_secret=");
 	assert_string_equal(fx->c.servers[2].shared_secret_file, "/k");
 	/* two literals make one string in libconfig: not a secret we can
 	 * keep from its scanner, so refused with a hint */
