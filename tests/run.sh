@@ -79,5 +79,6 @@ done
 
 [ $failed -eq 0 ] && rmdir "$logdir" 2>/dev/null
 [ ${#failures[@]} -gt 0 ] && echo "failed: ${failures[*]}"
-echo "$passed passed, $failed failed, $skipped skipped"
+echo "$passed passed, $failed failed, $skipped skipped" |
+	tee "${BB_BUILD:-build}/test-summary.txt"
 [ $failed -eq 0 ]
