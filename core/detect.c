@@ -659,15 +659,11 @@ static int64_t min_interval(const struct detect *d, const struct joint *j)
 	return m == INT64_MAX ? 0 : m;
 }
 
-static void joint_check(struct detect *d, struct joint *j)
+/* Did every series of the interface that was due in span show the
+ * candidate outage (a failure sent inside it)? */
+static bool joint_shown(const struct detect *d, const struct joint *j,
+			int64_t span)
 {
-	if (!j->active || j->declared)
-		return;
-	int64_t span = j->last_fail - j->cur.start;
-	int64_t dur = span + min_interval(d, j);
-	if (dur <=
-	    (int64_t)d->cfg.thresholds.micro_disconnect_ms * BB_NS_PER_MS)
-		return;
 	for (size_t i = 0; i < d->ns; i++) {
 		const struct dseries *ds = &d->s[i];
 		if (&d->joint[ds->joint] != j || outside_joint(d, ds))
@@ -682,15 +678,43 @@ static void joint_check(struct detect *d, struct joint *j)
 		bool shown = j->fail_in[i] >= j->cur.start ||
 			     ds->ms->kind == BB_KIND_UDP_ECHO;
 		if (active && due && !shown)
-			return; /* this series has not shown the outage */
+			return false; /* this series has not shown it */
 	}
+	return true;
+}
+
+static void joint_declare(struct detect *d, struct joint *j, int64_t dur)
+{
 	j->declared = true;
 	j->outages++;
 	describe_micro(d, j, dur, false);
 }
 
+static void joint_check(struct detect *d, struct joint *j)
+{
+	if (!j->active || j->declared)
+		return;
+	int64_t span = j->last_fail - j->cur.start;
+	int64_t dur = span + min_interval(d, j);
+	if (dur > (int64_t)d->cfg.thresholds.micro_disconnect_ms *
+			    BB_NS_PER_MS &&
+	    joint_shown(d, j, span))
+		joint_declare(d, j, dur);
+}
+
 static void joint_end(struct detect *d, struct joint *j, int64_t first_ok)
 {
+	/* The first answer sent after the start bounds the outage.  It can
+	 * come before the evidence: a lost probe is reported at its timeout,
+	 * just when the next probe (timeout = interval) may have answered, so
+	 * a 3 s blackout at 1 s probing showed only 2 s of failures when it
+	 * ended.  Judge the candidate on what the answer proves. */
+	int64_t span = first_ok - j->cur.start;
+	if (j->active && !j->declared &&
+	    span > (int64_t)d->cfg.thresholds.micro_disconnect_ms *
+			    BB_NS_PER_MS &&
+	    joint_shown(d, j, span))
+		joint_declare(d, j, span);
 	if (j->declared) {
 		j->cur.end = first_ok;
 		describe_micro(d, j, first_ok - j->cur.start, true);

@@ -485,6 +485,62 @@ static void test_micro_disconnect_each_its_own(void **state)
 	fix_free(f);
 }
 
+/* The field's timing: two targets and the gateway at 1 s, a lost probe
+ * reported at its 1 s timeout, a little after the next probe answered.  A 3 s
+ * blackout then shows only 2 s of failures before the next probe answers; the
+ * answer bounds the outage, so it is one micro-disconnect, not loss. */
+static void test_micro_disconnect_at_1s(void **state)
+{
+	struct fix *f = fix_new();
+	int64_t from = T0 + 60 * SEC + 20 * MS, to = from + 3 * SEC;
+	int64_t late[8][2];
+	int nlate = 0, fed = 0;
+	const char *names[] = { "gateway", "a", "b" };
+	int64_t echo_late[64];
+	int necho = 0, echo_fed = 0;
+	for (int k = 0; k < 120; k++) {
+		/* the server's echo stream every 100 ms: its losses are
+		 * reported 3 s late (held for a later reply) */
+		for (int e = 0; e < 10; e++) {
+			int64_t t = T0 + k * SEC + e * 100 * MS + 50 * MS;
+			while (echo_fed < necho &&
+			       echo_late[echo_fed] + 3 * SEC <= t)
+				feed_kind(f, BB_KIND_UDP_ECHO, "vps",
+					  echo_late[echo_fed++],
+					  BB_STATUS_TIMEOUT, 0);
+			if (t >= from && t < to && necho < 64)
+				echo_late[necho++] = t;
+			else if (t < from || t >= to + SEC)
+				feed_kind(f, BB_KIND_UDP_ECHO, "vps", t,
+					  BB_STATUS_OK, 1 * MS);
+		}
+		for (int i = 0; i < 3; i++) {
+			int64_t t = T0 + k * SEC + (i + 1) * 10 * MS;
+			/* report the lost probes whose timeout has passed */
+			while (fed < nlate &&
+			       late[fed][0] + SEC + 5 * MS <= t) {
+				feed(f, names[late[fed][1]], late[fed][0], 0,
+				     0);
+				fed++;
+			}
+			bool down = i > 0 && t >= from && t < to;
+			if (down && nlate < 8) {
+				late[nlate][0] = t;
+				late[nlate++][1] = i;
+			} else {
+				feed(f, names[i], t, 1, 5 * MS);
+			}
+		}
+	}
+	ticks_to(f, T0 + 130 * SEC);
+	assert_int_equal(count(f, "micro_disconnect", DETECT_START), 1);
+	int i = find(f, "micro_disconnect", DETECT_END);
+	assert_true(i >= 0);
+	assert_true(llabs(f->ev[i].end_ms - f->ev[i].start_ms - 3000) <= 1000);
+	assert_int_equal(find(f, "packet_loss", -1), -1);
+	fix_free(f);
+}
+
 static void test_micro_disconnect_gateway_answers(void **state)
 {
 	struct fix *f = fix_new();
@@ -1446,6 +1502,7 @@ int main(void)
 		cmocka_unit_test(test_loss_window_warning),
 		cmocka_unit_test(test_micro_disconnect),
 		cmocka_unit_test(test_micro_disconnect_gateway_answers),
+		cmocka_unit_test(test_micro_disconnect_at_1s),
 		cmocka_unit_test(test_micro_disconnect_each_its_own),
 		cmocka_unit_test(test_dns_and_connections),
 		cmocka_unit_test(test_dns_under_line_loss),
