@@ -16,7 +16,7 @@
 
 #include <sodium.h>
 
-#include "proto/replay.h"
+#include "proto/antireplay.h"
 
 #define NSTRIPES 64
 
@@ -25,7 +25,7 @@ struct cidwin_ent {
 	struct cidwin_ent *next; /* hash chain */
 	unsigned refs;		 /* sessions holding it (stripe lock) */
 	pthread_mutex_t lock;	 /* the window */
-	struct replay_wide win;
+	struct antireplay_wide win;
 };
 
 struct stripe {
@@ -63,7 +63,7 @@ struct cidwin *cidwin_new(size_t max_clients)
 static void ent_free(struct cidwin_ent *e)
 {
 	pthread_mutex_destroy(&e->lock);
-	replay_wide_free(&e->win);
+	antireplay_wide_free(&e->win);
 	free(e);
 }
 
@@ -117,7 +117,7 @@ int cidwin_check(struct cidwin *t, const uint8_t cid[static WIRE_CLIENT_ID_LEN],
 	struct cidwin_ent *e = find(*chain, cid);
 	if (e) {
 		pthread_mutex_lock(&e->lock);
-		rc = replay_wide_check(&e->win, nonce_ts, now_ns);
+		rc = antireplay_wide_check(&e->win, nonce_ts, now_ns);
 		pthread_mutex_unlock(&e->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -135,7 +135,7 @@ struct cidwin_ent *cidwin_open(struct cidwin *t,
 	struct cidwin_ent *e = find(*chain, cid);
 	if (!e) {
 		e = calloc(1, sizeof(*e));
-		if (!e || replay_wide_init(&e->win, nonce_ts) < 0) {
+		if (!e || antireplay_wide_init(&e->win, nonce_ts) < 0) {
 			free(e);
 			pthread_mutex_unlock(&s->lock);
 			*err = -ENOMEM;
@@ -148,9 +148,9 @@ struct cidwin_ent *cidwin_open(struct cidwin *t,
 		s->count++;
 	}
 	pthread_mutex_lock(&e->lock);
-	rc = replay_wide_check(&e->win, nonce_ts, now_ns);
+	rc = antireplay_wide_check(&e->win, nonce_ts, now_ns);
 	if (rc == 0)
-		rc = replay_wide_commit(&e->win, nonce_ts, now_ns);
+		rc = antireplay_wide_commit(&e->win, nonce_ts, now_ns);
 	pthread_mutex_unlock(&e->lock);
 	if (rc == 0) {
 		e->refs++;
@@ -175,9 +175,9 @@ struct cidwin_ent *cidwin_open(struct cidwin *t,
 int cidwin_commit(struct cidwin_ent *e, uint64_t nonce_ts, uint64_t now_ns)
 {
 	pthread_mutex_lock(&e->lock);
-	int rc = replay_wide_check(&e->win, nonce_ts, now_ns);
+	int rc = antireplay_wide_check(&e->win, nonce_ts, now_ns);
 	if (rc == 0)
-		rc = replay_wide_commit(&e->win, nonce_ts, now_ns);
+		rc = antireplay_wide_commit(&e->win, nonce_ts, now_ns);
 	pthread_mutex_unlock(&e->lock);
 	return rc;
 }

@@ -11,7 +11,7 @@
  * session, so memory follows the session cap.  A window created for a
  * KNOCK refuses anything sealed before that KNOCK (its floor): the client
  * sealed nothing for this server since, except for sessions that would
- * still hold the window.  The window is wide (proto/replay.h,
+ * still hold the window.  The window is wide (proto/antireplay.h,
  * REPLAY_WIDE_MAX) because one client's interfaces share one nonce
  * sequence but not one path.
  *
@@ -36,7 +36,7 @@ struct cidwin *cidwin_new(size_t max_clients);
 /* Free it and every window (NULL is fine). */
 void cidwin_free(struct cidwin *t);
 /* Read-only: would nonce_ts of cid be fresh at wall clock now_ns?  0, or
- * what replay_wide_check says (0 as well when cid has no window). */
+ * what antireplay_wide_check says (0 as well when cid has no window). */
 int cidwin_check(struct cidwin *t, const uint8_t cid[static WIRE_CLIENT_ID_LEN],
 		 uint64_t nonce_ts, uint64_t now_ns);
 /* A KNOCK of cid with nonce_ts was authenticated: hold cid's window

@@ -18,7 +18,7 @@
 
 #include <sodium.h>
 
-#include "proto/replay.h"
+#include "proto/antireplay.h"
 
 #define PROBE	  32
 #define WINDOW_NS (REPLAY_CLOCK_NS + 1000000000ULL) /* + 1 s of margin */

@@ -18,8 +18,8 @@
 
 #include <ev.h>
 
-#include "core/clock.h"
-#include "core/sock.h"
+#include "core/base/clock.h"
+#include "core/base/sock.h"
 #include "proto/wire.h"
 #include "server/cidwin.h"
 #include "server/keyring.h"

@@ -9,7 +9,7 @@
  *   session_find   none and not a KNOCK  -> drop (no AEAD spent)
  *                  DATA, not validated   -> drop (no AEAD spent)
  *                  session's source in the penalty box -> drop
- *   replay_check   stale or seen in this session -> drop
+ *   antireplay_check   stale or seen in this session -> drop
  *   guard          no validated session vouches for it and the global
  *                  unauthenticated budget is spent -> drop (no AEAD)
  *   wire_open      forged / wrong key    -> drop (paid to the guard)
@@ -52,7 +52,7 @@
  * from the first DATA packet received a ramp after the first one (it opens
  * the interval) to the last one, counting every packet after the opener.
  * The ramp is 10 % of the transfer, at most UPLOAD_RAMP_NS, like the
- * client's download figure (core/throughput.c); it holds what a shaper's
+ * client's download figure (core/probe/throughput.c); it holds what a shaper's
  * burst and an empty queue let through faster than the bottleneck (a tbf
  * burst inflated a short 5 Mbit/s upload by 1.5 %).  Openers are chosen
  * afterwards from checkpoints (a packet at most every UPLOAD_CP_NS, the
@@ -70,7 +70,7 @@
  * BUFFERBLOAT_END or max_test_duration_s: that is the original layout's
  * meaning (BUFFERBLOAT_START carries no rate) and stays for clients
  * written from it.  Through a bottleneck slower than the cap that drops
- * most echo replies, which is why our client (core/probe_echo.c) sends
+ * most echo replies, which is why our client (core/probe/probe_echo.c) sends
  * BUFFERBLOAT_START kind up only and loads the download direction with
  * DOWNLOAD_REQUESTs at a rate it ramps itself (rate_kbps, paced here by
  * the same code as any download): the client is the only side that sees
@@ -89,9 +89,9 @@
 
 #include <sodium.h>
 
-#include "core/clock.h"
-#include "core/sock.h"
-#include "proto/replay.h"
+#include "core/base/clock.h"
+#include "core/base/sock.h"
+#include "proto/antireplay.h"
 #include "proto/wire.h"
 #include "server/cidwin.h"
 #include "server/keyring.h"
@@ -936,7 +936,7 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 	}
 	((struct sess *)session_priv(ss))->win = win;
 	((struct sess *)session_priv(ss))->ke = ke;
-	replay_commit(&ss->replay, h->nonce_ts);
+	antireplay_commit(&ss->replay, h->nonce_ts);
 	count(&s->n.sessions, 1);
 	count(&s->n.created, 1);
 	count(&s->n.knocks_ok, 1);
@@ -980,7 +980,7 @@ static void input_checked(struct serve *s, const uint8_t *pkt, size_t len,
 		return;
 	}
 	uint64_t now_real = (uint64_t)clock_real_ns();
-	int rc = replay_check(&ss->replay, h.nonce_ts, now_real);
+	int rc = antireplay_check(&ss->replay, h.nonce_ts, now_real);
 	if (rc < 0) {
 		drop(s, rc == -ESTALE ? SERVE_DROP_STALE : SERVE_DROP_REPLAY);
 		if (h.type == WIRE_KNOCK)
@@ -1018,7 +1018,7 @@ static void input_checked(struct serve *s, const uint8_t *pkt, size_t len,
 	int proven = cookie || m.type == WIRE_THROUGHPUT_DATA;
 	/* rule 10: once per client_id, whatever the session or worker */
 	if (cidwin_commit(p->win, h.nonce_ts, now_real) < 0 ||
-	    replay_commit(&ss->replay, h.nonce_ts) < 0) {
+	    antireplay_commit(&ss->replay, h.nonce_ts) < 0) {
 		drop(s, SERVE_DROP_REPLAY);
 		return;
 	}

@@ -19,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "core/sock.h"
+#include "core/base/sock.h"
 
 struct entry {
 	struct session s; /* first: a session pointer is an entry pointer */
@@ -194,7 +194,7 @@ struct session *session_create(struct session_table *t,
 	e->s.id = randombytes_random();
 	randombytes_buf(e->s.cookie, sizeof(e->s.cookie));
 	e->s.created_ns = e->s.last_ns = now_ns;
-	replay_init(&e->s.replay);
+	antireplay_init(&e->s.replay);
 	size_t b = bucket_of(t, cid);
 	e->hnext = t->bucket[b];
 	if (e->hnext)

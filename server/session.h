@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "proto/replay.h"
+#include "proto/antireplay.h"
 #include "proto/wire.h"
 
 struct session_table;
@@ -36,7 +36,7 @@ struct session {
 	int validated;			 /* a packet carried the cookie */
 	int64_t created_ns;		 /* monotonic */
 	int64_t last_ns; /* monotonic, last packet that refreshed it */
-	struct replay_window replay;
+	struct antireplay_window replay;
 };
 
 /* Why a session went away (for the on_remove callback and statistics). */

@@ -19,7 +19,7 @@
 #include <libconfig.h>
 #include <sodium.h>
 
-#include "core/sock.h"
+#include "core/base/sock.h"
 #include "proto/key.h"
 
 enum kind {

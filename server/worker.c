@@ -26,8 +26,8 @@
 
 #include <ev.h>
 
-#include "core/clock.h"
-#include "core/sock.h"
+#include "core/base/clock.h"
+#include "core/base/sock.h"
 #include "server/srvlog.h"
 
 #define BATCH	       32

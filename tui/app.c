@@ -29,14 +29,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/bloat.h"
-#include "core/clock.h"
-#include "core/config.h"
-#include "core/detect.h"
-#include "core/model.h"
-#include "core/monitor.h"
-#include "core/replay.h"
-#include "core/store.h"
+#include "core/probe/bloat.h"
+#include "core/base/clock.h"
+#include "core/base/config.h"
+#include "core/analysis/detect.h"
+#include "core/analysis/model.h"
+#include "core/engine/monitor.h"
+#include "core/store/playback.h"
+#include "core/store/store.h"
 #include "tui/evlog.h"
 #include "tui/keys.h"
 #include "tui/term.h"
@@ -52,7 +52,7 @@ struct app {
 	struct evlog *events;
 	struct ev_loop *loop;
 	struct monitor *mon;
-	struct replay *rp;
+	struct playback *rp;
 	/* the on-demand bufferbloat test (b) */
 	bool bloat_pending;
 	int64_t bloat_req_ns, bloat_typical_ns, bloat_max_ns;
@@ -78,7 +78,7 @@ struct app {
 	int64_t hist_from_ms;  /* first minute asked for */
 	/* replay */
 	int speed_i;
-	bool speed_auto; /* still the one replay_speed_for() picked */
+	bool speed_auto; /* still the one playback_speed_for() picked */
 	int64_t step_ms; /* Left/Right: one probe interval */
 	double ov_loss[OV_N];
 	int64_t ov_rtt[OV_N];
@@ -314,7 +314,7 @@ static void fill_live(struct app *a)
 static void replay_verdict(struct app *a, char *out, size_t len)
 {
 	const struct bb_event *open[8];
-	size_t n = replay_open_events(a->rp, open, 8), k = 0;
+	size_t n = playback_open_events(a->rp, open, 8), k = 0;
 
 	if (n == 0) {
 		snprintf(out, len,
@@ -335,19 +335,19 @@ static void fill_replay(struct app *a)
 {
 	struct ui_source *s = &a->ui.src;
 	size_t n;
-	const struct bb_event *evs = replay_events(a->rp, &n);
-	int64_t clk = replay_clock_ms(a->rp);
-	struct model *m = replay_model(a->rp);
+	const struct bb_event *evs = playback_events(a->rp, &n);
+	int64_t clk = playback_clock_ms(a->rp);
+	struct model *m = playback_model(a->rp);
 	uint64_t cnt = 0;
 
 	s->replay = true;
 	s->model = m;
 	s->events = a->events;
-	s->now_mono_ns = replay_now_mono(a->rp);
+	s->now_mono_ns = playback_now_mono(a->rp);
 	s->now_ms = clk;
-	s->first_ms = replay_first_ms(a->rp);
-	s->last_ms = replay_last_ms(a->rp);
-	s->speed = replay_speeds[a->speed_i];
+	s->first_ms = playback_first_ms(a->rp);
+	s->last_ms = playback_last_ms(a->rp);
+	s->speed = playback_speeds[a->speed_i];
 	s->speed_auto = a->speed_auto;
 	s->step_ms = a->step_ms;
 	s->ov_loss = a->ov_loss;
@@ -366,7 +366,7 @@ static void fill_replay(struct app *a)
 	replay_verdict(a, s->verdict, sizeof(s->verdict));
 	/* the recording's servers, not the model's: before the first echo
 	 * or throughput sample there was still a server */
-	s->has_server = replay_server_count(a->rp) > 0;
+	s->has_server = playback_server_count(a->rp) > 0;
 	for (size_t i = 0; i < model_count(m); i++) {
 		struct stats_summary st;
 
@@ -436,7 +436,7 @@ static void hist_refresh(struct app *a)
 	if (a->rp) {
 		struct ui_history fresh = *h;
 		view_history_reset(&fresh, ms, from);
-		if (replay_series_aggs(a->rp, ms, STORE_AGG_1MIN,
+		if (playback_series_aggs(a->rp, ms, STORE_AGG_1MIN,
 				       fresh.from_ms, now + 1, hist_row,
 				       &fresh) < 0) {
 			h->why_not = " (the database could not be read)";
@@ -490,14 +490,14 @@ static void resize(struct app *a, bool from_signal)
 
 static void replay_request(struct app *a, enum ui_request r, int arg)
 {
-	int64_t clk = replay_clock_ms(a->rp);
+	int64_t clk = playback_clock_ms(a->rp);
 	long i;
 
 	switch (r) {
 	case UI_REQ_PLAY:
 		a->ui.src.playing = !a->ui.src.playing;
-		if (a->ui.src.playing && clk >= replay_last_ms(a->rp))
-			replay_seek(a->rp, replay_first_ms(a->rp));
+		if (a->ui.src.playing && clk >= playback_last_ms(a->rp))
+			playback_seek(a->rp, playback_first_ms(a->rp));
 		break;
 	case UI_REQ_SPEED:
 		a->speed_i += arg;
@@ -509,16 +509,16 @@ static void replay_request(struct app *a, enum ui_request r, int arg)
 		break;
 	case UI_REQ_STEP:
 		/* one probe interval: the next (previous) round of samples */
-		replay_advance(a->rp, (int64_t)arg * a->step_ms);
+		playback_advance(a->rp, (int64_t)arg * a->step_ms);
 		a->ui.src.playing = false;
 		break;
 	case UI_REQ_EVENT:
-		i = replay_event_near(a->rp, arg);
+		i = playback_event_near(a->rp, arg);
 		if (i >= 0) {
 			size_t n;
-			const struct bb_event *evs = replay_events(a->rp, &n);
+			const struct bb_event *evs = playback_events(a->rp, &n);
 
-			replay_seek(a->rp, evs[i].start_ms);
+			playback_seek(a->rp, evs[i].start_ms);
 			a->ui.src.playing = false;
 		} else {
 			snprintf(a->ui.note, sizeof(a->ui.note), "%s",
@@ -529,10 +529,10 @@ static void replay_request(struct app *a, enum ui_request r, int arg)
 		}
 		break;
 	case UI_REQ_SEEK_START:
-		replay_seek(a->rp, replay_first_ms(a->rp));
+		playback_seek(a->rp, playback_first_ms(a->rp));
 		break;
 	case UI_REQ_SEEK_END:
-		replay_seek(a->rp, replay_last_ms(a->rp));
+		playback_seek(a->rp, playback_last_ms(a->rp));
 		a->ui.src.playing = false;
 		break;
 	default:
@@ -616,12 +616,12 @@ static void on_frame(struct ev_loop *loop, ev_timer *w, int revents)
 	struct app *a = w->data;
 
 	if (a->rp && a->ui.src.playing) {
-		int64_t clk = replay_clock_ms(a->rp);
+		int64_t clk = playback_clock_ms(a->rp);
 
-		replay_advance(a->rp, (int64_t)(w->repeat * 1000) *
-					      replay_speeds[a->speed_i]);
-		if (replay_clock_ms(a->rp) >= replay_last_ms(a->rp) ||
-		    replay_clock_ms(a->rp) == clk)
+		playback_advance(a->rp, (int64_t)(w->repeat * 1000) *
+					      playback_speeds[a->speed_i]);
+		if (playback_clock_ms(a->rp) >= playback_last_ms(a->rp) ||
+		    playback_clock_ms(a->rp) == clk)
 			a->ui.src.playing = false;
 		a->dirty = true;
 	}
@@ -808,46 +808,46 @@ static void on_replay_sample(void *ctx, const struct bb_sample *s)
 	view_source_sample(src, s);
 }
 
-/* Open on figures: the clock at replay_start_ms() (after start_screen,
+/* Open on figures: the clock at playback_start_ms() (after start_screen,
  * which clears the per-sample figures the seek feeds), and a note saying
  * why the speed is what it is, the step, where the clock is (the verdict
  * line names the event's target) and the servers, in that order: a
  * narrow screen cuts the end. */
 static void replay_open_at_start(struct app *a)
 {
-	struct replay *r = a->rp;
+	struct playback *r = a->rp;
 	long ev;
-	int64_t at = replay_start_ms(r, &ev);
-	int64_t span_s = (replay_last_ms(r) - replay_first_ms(r)) / 1000;
-	int speed = replay_speeds[a->speed_i];
+	int64_t at = playback_start_ms(r, &ev);
+	int64_t span_s = (playback_last_ms(r) - playback_first_ms(r)) / 1000;
+	int speed = playback_speeds[a->speed_i];
 	char where[160], len[24], play[24], srv[64] = "", step[24], msg[400];
 	size_t n;
 	int rc;
 
-	if ((rc = replay_seek(r, at)) < 0) {
+	if ((rc = playback_seek(r, at)) < 0) {
 		snprintf(a->ui.note, sizeof(a->ui.note), "Cannot move: %.140s",
-			 *replay_last_error(r) ? replay_last_error(r)
+			 *playback_last_error(r) ? playback_last_error(r)
 					       : strerror(-rc));
 		a->ui.note_until_ms = clock_real_ns() / BB_NS_PER_MS + 10000;
 		return;
 	}
 	if (ev >= 0) {
-		const struct bb_event *e = &replay_events(r, &n)[ev];
+		const struct bb_event *e = &playback_events(r, &n)[ev];
 
 		snprintf(where, sizeof(where),
 			 "Opened in the worst event (%s, %s).", e->kind,
 			 evlog_severity_name(e->severity));
 	} else {
 		snprintf(where, sizeof(where), "%s",
-			 at - replay_first_ms(r) >= REPLAY_LEAD_MS
+			 at - playback_first_ms(r) >= REPLAY_LEAD_MS
 				 ? "Opened a minute in."
 				 : "Opened at the end.");
 	}
-	for (size_t i = 0, k = 0; i < replay_server_count(r) && k < sizeof(srv);
+	for (size_t i = 0, k = 0; i < playback_server_count(r) && k < sizeof(srv);
 	     i++)
 		k += (size_t)snprintf(
 			srv + k, sizeof(srv) - k, "%s%s",
-			i ? ", " : " Servers: ", replay_server(r, i));
+			i ? ", " : " Servers: ", playback_server(r, i));
 	view_fmt_dur(len, sizeof(len), span_s);
 	view_fmt_dur(play, sizeof(play), span_s / speed);
 	if (a->step_ms % 1000)
@@ -878,19 +878,19 @@ int app_replay(const char *path)
 		fprintf(stderr, "bufferbane: out of memory\n");
 		return 1;
 	}
-	a->rp = replay_open(path, err, sizeof(err));
+	a->rp = playback_open(path, err, sizeof(err));
 	if (!a->rp) {
 		fprintf(stderr, "bufferbane: %s\n", err);
 		free(a);
 		return 2;
 	}
-	replay_on_sample(a->rp, on_replay_sample, a);
-	replay_overview(a->rp, a->ov_loss, a->ov_rtt, OV_N);
-	a->speed_i = (int)replay_speed_for(replay_last_ms(a->rp) -
-					   replay_first_ms(a->rp));
+	playback_on_sample(a->rp, on_replay_sample, a);
+	playback_overview(a->rp, a->ov_loss, a->ov_rtt, OV_N);
+	a->speed_i = (int)playback_speed_for(playback_last_ms(a->rp) -
+					   playback_first_ms(a->rp));
 	a->speed_auto = true;
 	a->step_ms =
-		(replay_interval_ns(a->rp) + BB_NS_PER_MS / 2) / BB_NS_PER_MS;
+		(playback_interval_ns(a->rp) + BB_NS_PER_MS / 2) / BB_NS_PER_MS;
 	if (a->step_ms < 1)
 		a->step_ms = 1;
 	capture_stderr(a);
@@ -902,7 +902,7 @@ int app_replay(const char *path)
 		restore_stderr(a);
 		fprintf(stderr, "bufferbane: cannot start: %s\n",
 			strerror(-rc));
-		replay_close(a->rp);
+		playback_close(a->rp);
 		free(a);
 		return 1;
 	}
@@ -920,7 +920,7 @@ int app_replay(const char *path)
 	stop_screen(a);
 	free_screen(a);
 	restore_stderr(a);
-	replay_close(a->rp);
+	playback_close(a->rp);
 	free(a);
 	return 0;
 }

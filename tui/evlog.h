@@ -4,7 +4,7 @@
  * first, one entry per episode.  An event arrives several times (start,
  * updates, end); an entry is found again by (start_ms, kind, interface,
  * target, server), which is how the storage side names a row too
- * (core/event.h).  When full, the oldest ended entry makes room.
+ * (core/analysis/event.h).  When full, the oldest ended entry makes room.
  */
 #ifndef BB_EVLOG_H
 #define BB_EVLOG_H
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/event.h"
+#include "core/analysis/event.h"
 
 struct evlog;
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/model.h"
+#include "core/analysis/model.h"
 #include "tui/term.h"
 #include "tui/view.h"
 

@@ -12,17 +12,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/headless.h"
-#include "core/monitor.h"
+#include "core/engine/headless.h"
+#include "core/engine/monitor.h"
 #include "tui/app.h"
 #include "proto/key.h"
-#include "core/config.h"     /* bloat */
-#include "core/probe_echo.h" /* bloat */
+#include "core/base/config.h"     /* bloat */
+#include "core/probe/probe_echo.h" /* bloat */
 #include "proto/wire.h"	     /* bloat */
-#include "core/clock.h"	     /* stats, report */
-#include "core/history.h"    /* stats, report */
-#include "core/report.h"     /* stats, report */
-#include "core/store.h"	     /* stats, report */
+#include "core/base/clock.h"	     /* stats, report */
+#include "core/store/history.h"    /* stats, report */
+#include "core/store/report.h"     /* stats, report */
+#include "core/store/store.h"	     /* stats, report */
 
 #define EXIT_USAGE 2
 
@@ -116,7 +116,7 @@ static int cmd_keygen(int argc, char **argv)
 	return 0;
 }
 
-/* --- bufferbane bloat (core/probe_echo.c) --- */
+/* --- bufferbane bloat (core/probe/probe_echo.c) --- */
 struct bloat_progress {
 	int tty;
 	int last; /* enum bloat_phase, -1 before the first */
@@ -243,7 +243,7 @@ static int cmd_bloat(int argc, char **argv)
 }
 /* --- end bufferbane bloat --- */
 
-/* --- bufferbane stats / report (core/history.c, core/report.c) --- */
+/* --- bufferbane stats / report (core/store/history.c, core/store/report.c) --- */
 static const char hist_help[] =
 	"usage: bufferbane %s [--last SPAN | --start T [--end T]]\n"
 	"       [--format %s] %s[-c FILE] [--db FILE]\n"
@@ -449,8 +449,8 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 } commands[] = {
 	{ "keygen", cmd_keygen },
-	{ "bloat", cmd_bloat }, /* core/probe_echo.c */
-	{ "stats", cmd_stats }, /* core/history.c, core/report.c */
+	{ "bloat", cmd_bloat }, /* core/probe/probe_echo.c */
+	{ "stats", cmd_stats }, /* core/store/history.c, core/store/report.c */
 	{ "report", cmd_report },
 };
 

@@ -15,9 +15,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include "core/model.h"
-#include "core/stats.h"
-#include "core/store.h"
+#include "core/analysis/model.h"
+#include "core/analysis/stats.h"
+#include "core/store/store.h"
 #include "tui/evlog.h"
 #include "tui/keys.h"
 #include "tui/series.h"

@@ -18,8 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/sample.h"
-#include "core/stats.h"
+#include "core/base/sample.h"
+#include "core/analysis/stats.h"
 #include "tui/cellbuf.h"
 
 /* Smallest screen that shows everything essential. */

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/model.h"
-#include "core/stats.h"
+#include "core/analysis/model.h"
+#include "core/analysis/stats.h"
 #include "tui/evlog.h"
 #include "tui/gauge.h"
 #include "tui/sparkline.h"

@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/model.h"
-#include "core/stats.h"
+#include "core/analysis/model.h"
+#include "core/analysis/stats.h"
 #include "tui/plot.h"
 #include "tui/series.h"
 #include "tui/table.h"

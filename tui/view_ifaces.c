@@ -2,15 +2,15 @@
 /*
  * The interfaces view: the same targets side by side for each interface
  * the session probes through (-i, several), figures over the dashboard's
- * window, and the WiFi-vs-wired verdict of core/detect_diag.h when one
+ * window, and the WiFi-vs-wired verdict of core/analysis/detect_diag.h when one
  * interface is clearly worse than another at the same moment.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "core/detect_diag.h"
-#include "core/model.h"
-#include "core/stats.h"
+#include "core/analysis/detect_diag.h"
+#include "core/analysis/model.h"
+#include "core/analysis/stats.h"
 #include "tui/table.h"
 #include "tui/view.h"
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/model.h"
+#include "core/analysis/model.h"
 #include "tui/evlog.h"
 #include "tui/view.h"
 

@@ -20,12 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/clock.h"
-#include "core/event.h"
-#include "core/history.h"
-#include "core/report.h"
-#include "core/sample.h"
-#include "core/store.h"
+#include "core/base/clock.h"
+#include "core/analysis/event.h"
+#include "core/store/history.h"
+#include "core/store/report.h"
+#include "core/base/sample.h"
+#include "core/store/store.h"
 
 #define DAYS	      7
 #define BATCH	      100000

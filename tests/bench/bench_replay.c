@@ -3,8 +3,8 @@
  * Replay figures on a 30-day recording at the default configuration (3 ICMP
  * targets at 1/s + DNS every 10 s to 2 servers, ~8.3 M samples, a loss burst
  * and its event every 6 hours, evening congestion, a reboot a week): the
- * "first frame" (replay_open + replay_seek to the first sample +
- * replay_overview of 200 slices + one 60 s summary per series, median of 5
+ * "first frame" (playback_open + playback_seek to the first sample +
+ * playback_overview of 200 slices + one 60 s summary per series, median of 5
  * opens; the goal is <= 500 ms; also measured with the file's pages
  * dropped from the page cache first), a seek to the middle, a seek back,
  * and playing one minute.  The database takes minutes to build, so it is cached
@@ -23,13 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/clock.h"
-#include "core/event.h"
-#include "core/model.h"
-#include "core/replay.h"
-#include "core/sample.h"
-#include "core/stats.h"
-#include "core/store.h"
+#include "core/base/clock.h"
+#include "core/analysis/event.h"
+#include "core/analysis/model.h"
+#include "core/store/playback.h"
+#include "core/base/sample.h"
+#include "core/analysis/stats.h"
+#include "core/store/store.h"
 
 #define T0_MS	       1732539960000LL /* minute aligned */
 #define DAYS	       30
@@ -200,14 +200,14 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* One 60 s summary per series, as a dashboard's first frame does. */
-static uint32_t summarize(struct replay *r)
+static uint32_t summarize(struct playback *r)
 {
-	struct model *m = replay_model(r);
+	struct model *m = playback_model(r);
 	struct stats_summary sum;
 	uint32_t probes = 0;
 	for (size_t i = 0; i < model_count(m); i++) {
 		stats_series_summary(model_at(m, i)->stats, STATS_60S,
-				     replay_now_mono(r), &sum);
+				     playback_now_mono(r), &sum);
 		probes += sum.count;
 	}
 	return probes;
@@ -224,7 +224,7 @@ static void evict(const char *path)
 	close(fd);
 }
 
-/* replay_open .. first summaries; returns ms or -1. */
+/* playback_open .. first summaries; returns ms or -1. */
 static double first_frame(const char *path, bool cold, size_t *nseries,
 			  int *slices)
 {
@@ -234,23 +234,23 @@ static double first_frame(const char *path, bool cold, size_t *nseries,
 	if (cold)
 		evict(path);
 	double t0 = now_ms();
-	struct replay *r = replay_open(path, err, sizeof(err));
+	struct playback *r = playback_open(path, err, sizeof(err));
 	if (!r) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	if (replay_seek(r, replay_first_ms(r)) < 0) {
-		replay_close(r);
+	if (playback_seek(r, playback_first_ms(r)) < 0) {
+		playback_close(r);
 		return -1;
 	}
-	replay_overview(r, loss, rtt, SLICES);
+	playback_overview(r, loss, rtt, SLICES);
 	summarize(r);
 	double dt = now_ms() - t0;
-	*nseries = model_count(replay_model(r));
+	*nseries = model_count(playback_model(r));
 	*slices = 0;
 	for (int i = 0; i < SLICES; i++)
 		*slices += rtt[i] != BB_NONE;
-	replay_close(r);
+	playback_close(r);
 	return dt;
 }
 
@@ -284,14 +284,14 @@ int main(void)
 	printf("bench_replay overview_slices_with_rtt %d/%d\n", slices, SLICES);
 
 	char err[512];
-	struct replay *r = replay_open(path, err, sizeof(err));
+	struct playback *r = playback_open(path, err, sizeof(err));
 	if (!r) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	int64_t first = replay_first_ms(r), last = replay_last_ms(r);
+	int64_t first = playback_first_ms(r), last = playback_last_ms(r);
 	double t0 = now_ms();
-	int rc = replay_seek(r, first + (last - first) / 2);
+	int rc = playback_seek(r, first + (last - first) / 2);
 	double seek_mid = now_ms() - t0;
 	uint32_t probes = summarize(r);
 	printf("bench_replay seek_middle_ms %.1f\n", seek_mid);
@@ -299,24 +299,24 @@ int main(void)
 
 	t0 = now_ms();
 	for (int i = 0; i < 60 && rc == 0; i++) {
-		rc = replay_advance(r, 1000);
+		rc = playback_advance(r, 1000);
 		summarize(r);
 	}
 	printf("bench_replay play_60x1s_ms %.1f\n", now_ms() - t0);
 
 	t0 = now_ms();
 	if (rc == 0)
-		rc = replay_seek(r, first + (last - first) / 4);
+		rc = playback_seek(r, first + (last - first) / 4);
 	printf("bench_replay seek_back_ms %.1f\n", now_ms() - t0);
 
 	double loss[SLICES];
 	int64_t rtt[SLICES];
 	t0 = now_ms();
-	replay_overview(r, loss, rtt, SLICES);
+	playback_overview(r, loss, rtt, SLICES);
 	printf("bench_replay overview_200_ms %.1f\n", now_ms() - t0);
 	size_t nev = 0;
-	replay_events(r, &nev);
+	playback_events(r, &nev);
 	printf("bench_replay events %zu\n", nev);
-	replay_close(r);
+	playback_close(r);
 	return rc < 0;
 }

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/ring.h"
+#include "core/base/clock.h"
+#include "core/base/ring.h"
 
 #define BENCH_RUNS 5
 #define ITEM_SIZE  256

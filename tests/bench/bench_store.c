@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/clock.h"
-#include "core/sample.h"
-#include "core/store.h"
+#include "core/base/clock.h"
+#include "core/base/sample.h"
+#include "core/store/store.h"
 
 #define T0_MS	     1732539960000LL
 #define BATCH	     1000

@@ -2,7 +2,7 @@
 /*
  * Benchmark for proto/: wire_seal + wire_open per datagram for a 64-byte
  * datagram (ECHO_REQUEST-sized) and a 1200-byte one (the default DATA chunk),
- * and replay_check + replay_commit per in-order nonce.  Median of RUNS runs,
+ * and antireplay_check + antireplay_commit per in-order nonce.  Median of RUNS runs,
  * one plain line per figure.
  */
 #include <stdio.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "proto/replay.h"
+#include "proto/antireplay.h"
 #include "proto/wire.h"
 
 #define RUNS 7
@@ -80,7 +80,7 @@ static double bench_size(size_t size, int iters)
 
 static double bench_replay(int iters)
 {
-	static struct replay_window w;
+	static struct antireplay_window w;
 	const uint64_t base = 1732000000000000000ULL;
 	double runs[RUNS];
 	long accepted = 0;
@@ -88,7 +88,7 @@ static double bench_replay(int iters)
 	for (int r = 0; r < RUNS; r++) {
 		int64_t t0;
 
-		replay_init(&w);
+		antireplay_init(&w);
 		t0 = now_ns();
 		for (int i = 0; i < iters; i++) {
 			/* In each block of 16, packets 0 and 8 swap places. */
@@ -100,8 +100,8 @@ static double bench_replay(int iters)
 			else if (k % 16 == 8)
 				j = k - 8;
 			ts = base + 2 * j;
-			if (replay_check(&w, ts, base) == 0 &&
-			    replay_commit(&w, ts) == 0)
+			if (antireplay_check(&w, ts, base) == 0 &&
+			    antireplay_commit(&w, ts) == 0)
 				accepted++;
 		}
 		runs[r] = (double)(now_ns() - t0) / iters;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the route-table parsers (core/gateway.c): arbitrary
+ * libFuzzer target for the route-table parsers (core/probe/gateway.c): arbitrary
  * bytes as /proc/net/route and /proc/net/ipv6_route text, with and without an
  * interface filter.  The input is not NUL-terminated, which is the point.
  * Seeds: tests/fuzz/corpus/gateway/ (valid-*, edge-*, malform-*).
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/gateway.h"
+#include "core/probe/gateway.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/replay.h"
+#include "proto/antireplay.h"
 #include "proto/wire.h"
 
 static const uint8_t key[WIRE_KEY_LEN] = {
@@ -90,10 +90,10 @@ static void fuzz_plaintext(const uint8_t *data, size_t size)
 
 static void fuzz_replay(const uint8_t *data, size_t size)
 {
-	static struct replay_window w;
+	static struct antireplay_window w;
 	uint64_t now = 0;
 
-	replay_init(&w);
+	antireplay_init(&w);
 	for (size_t i = 0; i + 8 <= size && i < 8 * 512; i += 8) {
 		uint64_t ts = 0;
 
@@ -101,9 +101,9 @@ static void fuzz_replay(const uint8_t *data, size_t size)
 		if (i == 0)
 			now = ts;
 		ts = now - (1ULL << 20) + (ts & ((1ULL << 21) - 1));
-		if (replay_check(&w, ts, now) == 0) {
-			CHECK(replay_commit(&w, ts) == 0);
-			CHECK(replay_check(&w, ts, now) == -EALREADY);
+		if (antireplay_check(&w, ts, now) == 0) {
+			CHECK(antireplay_commit(&w, ts) == 0);
+			CHECK(antireplay_check(&w, ts, now) == -EALREADY);
 		}
 	}
 	for (uint32_t i = 1; i < w.count; i++)

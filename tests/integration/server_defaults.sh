@@ -72,7 +72,7 @@ q "$BB_TMP/b.db" "SELECT test_type, status, error_detail FROM measurements WHERE
 n_ok=$(q "$BB_TMP/b.db" "SELECT count(DISTINCT test_type) FROM measurements WHERE test_type IN ('upload','download','bufferbloat') AND status='ok'")
 [ "$n_ok" = 3 ] || fail "not every test kind ran ($n_ok of 3)"
 # the ICMP samples to 127.0.0.1 with their under-load flag (code bit 11:
-# BB_SAMPLE_UNDER_LOAD << 8, core/store.c)
+# BB_SAMPLE_UNDER_LOAD << 8, core/store/store.c)
 icmp() {
 	q "$BB_TMP/b.db" "SELECT $1 FROM samples s JOIN series e ON e.id = s.series
 		WHERE e.test_type='icmp' AND e.target LIKE '%127.0.0.1%' $2"

@@ -6,7 +6,7 @@
 # 2 s in and 40 s long, an ICMP target on 127.0.0.1 beside it.  While the
 # test loads the line the ICMP probes are flagged under our own load
 # (BB_SAMPLE_UNDER_LOAD, left out of detection); the server's loss must end
-# that span (core/probe_echo.c: knock_run -> test_abort "server lost" ->
+# that span (core/probe/probe_echo.c: knock_run -> test_abort "server lost" ->
 # load_end), not the test's own guard 40+ s later, or the ICMP target's
 # probes would stay flagged and uncounted for the rest of the test.
 #
@@ -93,7 +93,7 @@ echo "client exited 0 after $(( (t1 - t0) / 1000 )) s (--duration $DURATION)"
 
 q() { sql "$db" "$1"; }
 # ICMP samples to 127.0.0.1; flagged under our own load = code bit 11
-# (BB_SAMPLE_UNDER_LOAD << 8, core/store.c)
+# (BB_SAMPLE_UNDER_LOAD << 8, core/store/store.c)
 icmp() {
 	q "SELECT $1 FROM samples s JOIN series e ON e.id = s.series
 		WHERE e.test_type='icmp' AND e.target LIKE '%127.0.0.1%' $2"

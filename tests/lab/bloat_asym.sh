@@ -64,7 +64,7 @@ det_run "$BB_TMP/bb.conf" 30
 wait "$DET_PID" || { cat "$BB_TMP/out"; fail "bufferbane -d exited $?"; }
 sql "$BB_TMP/bb.db" "SELECT error_detail FROM measurements
 	WHERE test_type='bufferbloat' AND status='ok'" | tee "$BB_TMP/sched"
-# "up D +308ms rpm=.. owd +306/+1" (core/bloat.c bloat_detail)
+# "up D +308ms rpm=.. owd +306/+1" (core/probe/bloat.c bloat_detail)
 inc() { awk -v d="$1" '$1 == d { v = $3; gsub(/[+ms]/, "", v); print v }' "$BB_TMP/sched"; }
 owd() { awk -v d="$1" '$1 == d { for (i = 1; i <= NF; i++) if ($i == "owd") { split($(i + 1), a, "/"); print a['"$2"'] + 0 } }' "$BB_TMP/sched"; }
 echo "monitor: up +$(inc up), down +$(inc down), both +$(inc both) (one-way $(owd both 1)/$(owd both 2))"

@@ -3,7 +3,7 @@
 # Bufferbloat detected end to end in headless mode (DETECTION.md, alert at
 # +200 ms, critical at +500 ms): `bufferbane -d` with the real
 # bufferbane-server behind a modem namespace shaping both directions with
-# tbf rate 5mbit, and a SCHEDULED bufferbloat test (core/srvclient.c: first
+# tbf rate 5mbit, and a SCHEDULED bufferbloat test (core/probe/srvclient.c: first
 # test 5 s after start, srv.bloat_first_ns; test_type "both", so one test
 # has an upload, a download and a both phase; test_duration_s 12 gives
 # 3 s of load per phase).
@@ -71,7 +71,7 @@ half() {
 		{ cat "$BB_TMP/out"; fail "expected 3 ok bufferbloat samples (up, down, both)"; }
 }
 
-# sample fields: ts|rtt|status|"phase grade +NNNms ..." (core/bloat.c
+# sample fields: ts|rtt|status|"phase grade +NNNms ..." (core/probe/bloat.c
 # bloat_detail), all with the test's start time
 half 300ms
 while IFS='|' read -r ts rtt st det; do
@@ -102,7 +102,7 @@ while IFS='|' read -r kind start end sev target metrics; do
 	if [ "$max" -gt 500 ]; then check [ "$sev" = critical ]; else check [ "$sev" = warning ]; fi
 	check [ "$start" -eq "$test_start" ]
 done <"$BB_TMP/events"
-# one test is one episode (core/detect.c raise_ev: the phases' results
+# one test is one episode (core/analysis/detect.c raise_ev: the phases' results
 # land inside alert_cooldown_s and update the same event, the description
 # and metrics of the last phase, the severity the highest of them)
 check [ "$(wc -l <"$BB_TMP/events")" -eq 1 ]

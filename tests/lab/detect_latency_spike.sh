@@ -9,7 +9,7 @@
 # ICMP replies to the client wait behind it: the RTT to the server climbs
 # from ~0.1 ms to ~161 ms at once.
 #
-# Why 161 ms and not a 300 ms queue: at 100 ms probing core/monitor.c caps
+# Why 161 ms and not a 300 ms queue: at 100 ms probing core/engine/monitor.c caps
 # the probe timeout at two intervals (200 ms), so a reply delayed longer
 # is a lost probe; a 300 ms queue turns the spike into 100 % loss and a
 # micro_disconnect (measured: 40 probes in a row).  Why not a flood: an

@@ -24,7 +24,7 @@
 # throughput_tbf.sh); severity critical; and the event ends at the first
 # test after the restore: a test can only measure up to the rate it is
 # paced at, and pacing remembers the line's fading peak
-# (core/throughput.c tput_next_rate), not just 1.5 x the last 5 mbit.
+# (core/probe/throughput.c tput_next_rate), not just 1.5 x the last 5 mbit.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/lab.sh"
 . "$(dirname "$0")/detect_lab.inc"

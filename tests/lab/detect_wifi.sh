@@ -5,7 +5,7 @@
 # one is shaped (tbf 2 mbit on the modem's side) and lossy (the modem
 # drops every 10th packet towards 198.18.3.2: `numgen inc mod 10 == 0`,
 # deterministic).  bufferbane -d -i WIRED -i WIFI probes the same target
-# (ICMP to 198.18.1.2) through both (SO_BINDTODEVICE; core/plan.c builds
+# (ICMP to 198.18.1.2) through both (SO_BINDTODEVICE; core/engine/plan.c builds
 # one probe per interface and the model keeps the series apart).
 #
 # Asserts: both interfaces have their own samples; the wifi series lost

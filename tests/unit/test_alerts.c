@@ -17,8 +17,8 @@
 #include <cmocka.h>
 #include <ev.h>
 
-#include "core/alerts.h"
-#include "core/clock.h"
+#include "core/analysis/alerts.h"
+#include "core/base/clock.h"
 
 static char dir[64];
 

@@ -15,8 +15,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "core/clocksync.h"
-#include "core/sample.h"
+#include "core/probe/clocksync.h"
+#include "core/base/sample.h"
 
 #define MS 1000000LL
 

@@ -8,7 +8,7 @@
  * a fresh mkdtemp folder; environment variables the module reads are set
  * per test and restored.
  */
-#include "core/config.h"
+#include "core/base/config.h"
 
 #include <errno.h>
 #include <ftw.h>

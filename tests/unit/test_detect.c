@@ -23,14 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/advice.h"
-#include "core/clock.h"
-#include "core/config.h"
-#include "core/detect.h"
-#include "core/detect_diag.h"
-#include "core/history.h"
-#include "core/model.h"
-#include "core/store.h"
+#include "core/analysis/advice.h"
+#include "core/base/clock.h"
+#include "core/base/config.h"
+#include "core/analysis/detect.h"
+#include "core/analysis/detect_diag.h"
+#include "core/store/history.h"
+#include "core/analysis/model.h"
+#include "core/store/store.h"
 
 #define MS    BB_NS_PER_MS
 #define SEC   BB_NS_PER_S

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * core/dns.c against hand-written RFC 1035 messages: the exact bytes of a
+ * core/probe/dns.c against hand-written RFC 1035 messages: the exact bytes of a
  * query, responses of every rcode the probe cares about, and the malformed
  * inputs a parser must survive (cuts, pointer loops, pointers out of bounds,
  * reserved label types, overlong names).
  */
-#include "core/dns.h"
+#include "core/probe/dns.h"
 
 #include <errno.h>
 #include <setjmp.h>

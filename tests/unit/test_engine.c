@@ -24,8 +24,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/clock.h"
-#include "core/engine.h"
+#include "core/base/clock.h"
+#include "core/engine/engine.h"
 #include "tests/lib/netns.h"
 
 struct probe {

@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/gateway.h"
+#include "core/probe/gateway.h"
 #include "tests/lib/netns.h"
 
 #define HDR                                                                    \

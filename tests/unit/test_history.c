@@ -25,12 +25,12 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "core/clock.h"
-#include "core/event.h"
-#include "core/history.h"
-#include "core/report.h"
-#include "core/sample.h"
-#include "core/store.h"
+#include "core/base/clock.h"
+#include "core/analysis/event.h"
+#include "core/store/history.h"
+#include "core/store/report.h"
+#include "core/base/sample.h"
+#include "core/store/store.h"
 
 #define T_END	1767225600000LL /* 2026-01-01 00:00 UTC, hour aligned */
 #define DAYS	3

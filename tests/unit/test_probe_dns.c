@@ -6,7 +6,7 @@
  * responder thread that answers with crafted rcodes, decoys, delays and
  * duplicates.  Every packet goes to 127.0.0.153/154; nothing else is touched.
  */
-#include "core/probe.h"
+#include "core/probe/probe.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -33,9 +33,9 @@
 
 #include <cmocka.h>
 
-#include "core/clock.h"
-#include "core/dns.h"
-#include "core/sock.h"
+#include "core/base/clock.h"
+#include "core/probe/dns.h"
+#include "core/base/sock.h"
 
 #define DNSMASQ_ADDR   "127.0.0.153"
 #define RESPONDER_ADDR "127.0.0.154"

@@ -24,9 +24,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/clock.h"
-#include "core/probe.h"
-#include "core/sock.h"
+#include "core/base/clock.h"
+#include "core/probe/probe.h"
+#include "core/base/sock.h"
 #include "tests/lib/netns.h"
 
 #define MAXS 256

@@ -21,11 +21,11 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "core/event.h"
-#include "core/recorder.h"
-#include "core/ring.h"
-#include "core/sample.h"
-#include "core/store.h"
+#include "core/analysis/event.h"
+#include "core/store/recorder.h"
+#include "core/base/ring.h"
+#include "core/base/sample.h"
+#include "core/store/store.h"
 
 #define T0_MS 1732539960000LL /* minute aligned */
 

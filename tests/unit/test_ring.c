@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "core/ring.h"
+#include "core/base/ring.h"
 
 static void test_basic_order(void **state)
 {

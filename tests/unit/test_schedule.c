@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/clock.h"
-#include "core/config.h"
-#include "core/probe.h"
-#include "core/srvclient.h"
+#include "core/base/clock.h"
+#include "core/base/config.h"
+#include "core/probe/probe.h"
+#include "core/probe/srvclient.h"
 
 #define DAY_NS	       (86400.0 * 1e9)
 #define DOWN_MBIT      100.0

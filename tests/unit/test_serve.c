@@ -24,7 +24,7 @@
 
 #include <sodium.h>
 
-#include "core/clock.h"
+#include "core/base/clock.h"
 #include "proto/wire.h"
 #include "server/cidwin.h"
 #include "server/keyring.h"

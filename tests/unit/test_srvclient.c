@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/srvclient.h"
+#include "core/probe/srvclient.h"
 #include "proto/wire.h"
 
 #define MS 1000000LL

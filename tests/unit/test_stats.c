@@ -20,9 +20,9 @@
 
 #include <cmocka.h>
 
-#include "core/clock.h"
-#include "core/sample.h"
-#include "core/stats.h"
+#include "core/base/clock.h"
+#include "core/base/sample.h"
+#include "core/analysis/stats.h"
 
 #define MS  BB_NS_PER_MS
 #define SEC BB_NS_PER_S

@@ -22,9 +22,9 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "core/event.h"
-#include "core/sample.h"
-#include "core/store.h"
+#include "core/analysis/event.h"
+#include "core/base/sample.h"
+#include "core/store/store.h"
 
 #define T0_MS 1732539960000LL /* 2024-11-25 13:06:00 UTC, minute aligned */
 

@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/bloat.h"
-#include "core/probe_echo.h"
-#include "core/throughput.h"
+#include "core/probe/bloat.h"
+#include "core/probe/probe_echo.h"
+#include "core/probe/throughput.h"
 
 #define MS 1000000LL
 

@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "core/model.h"
-#include "core/store.h"
+#include "core/analysis/model.h"
+#include "core/store/store.h"
 #include "tui/evlog.h"
 #include "tui/keys.h"
 #include "tui/series.h"

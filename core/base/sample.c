@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+/* Names and initialisation of struct bb_sample (see sample.h). */
+#include "core/base/sample.h"
+
+#include <string.h>
+
+static const char *const kind_names[BB_KIND_COUNT] = {
+	[BB_KIND_ICMP] = "icmp",
+	[BB_KIND_UDP_ECHO] = "udp_echo",
+	[BB_KIND_DNS] = "dns",
+	[BB_KIND_TCP_CONNECT] = "tcp_connect",
+	[BB_KIND_UPLOAD] = "upload",
+	[BB_KIND_DOWNLOAD] = "download",
+	[BB_KIND_BUFFERBLOAT] = "bufferbloat",
+};
+
+static const char *const status_names[BB_STATUS_COUNT] = {
+	[BB_STATUS_OK] = "ok",
+	[BB_STATUS_TIMEOUT] = "timeout",
+	[BB_STATUS_ERROR] = "error",
+};
+
+void sample_init(struct bb_sample *s, enum bb_probe_kind kind)
+{
+	memset(s, 0, sizeof(*s));
+	s->kind = (uint8_t)kind;
+	s->rtt_ns = BB_NONE;
+	s->up_delay_ns = BB_NONE;
+	s->down_delay_ns = BB_NONE;
+	s->throughput_kbps = BB_NONE;
+	s->loss_ppm = -1;
+}
+
+const char *sample_kind_name(enum bb_probe_kind kind)
+{
+	return (unsigned)kind < BB_KIND_COUNT ? kind_names[kind] : "unknown";
+}
+
+const char *sample_status_name(enum bb_status status)
+{
+	return (unsigned)status < BB_STATUS_COUNT ? status_names[status]
+						  : "unknown";
+}
+
+static int index_of(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (names[i] && strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int sample_kind_from_name(const char *name)
+{
+	return index_of(kind_names, BB_KIND_COUNT, name);
+}
+
+int sample_status_from_name(const char *name)
+{
+	return index_of(status_names, BB_STATUS_COUNT, name);
+}

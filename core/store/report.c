@@ -1,0 +1,924 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Formatting of a period summary (see report.h).  Markdown and HTML share
+ * one document walk through a small table of emitters (heading, paragraph,
+ * table head, row), so both always carry the same sections; text and JSON
+ * have their own walks.  Cells are built as plain text and escaped by the
+ * emitter that prints them.
+ */
+#include "core/store/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/store/history.h"
+
+#define WORST_EVENTS 10
+#define CELL	     320
+#define MAX_COLS     12
+
+static const char *const sev_names[BB_SEV_COUNT] = { "info", "warning",
+						     "critical" };
+
+static const char *sev_name(unsigned sev)
+{
+	return sev < BB_SEV_COUNT ? sev_names[sev] : "warning";
+}
+
+int report_format_from_name(const char *name)
+{
+	if (!strcmp(name, "text"))
+		return REPORT_TEXT;
+	if (!strcmp(name, "json"))
+		return REPORT_JSON;
+	if (!strcmp(name, "md") || !strcmp(name, "markdown"))
+		return REPORT_MD;
+	if (!strcmp(name, "html"))
+		return REPORT_HTML;
+	return -1;
+}
+
+/* ---- shared helpers ------------------------------------------------------ */
+
+static void when(int64_t ms, char *buf, size_t len)
+{
+	history_format_time(ms, buf, len);
+}
+
+/* A figure with 3 decimals (MEASUREMENT.md: ms with 3 decimals), "-" for
+ * none; "~" in front when it is an estimate. */
+static void fig(double v, bool approx, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%s%.3f", approx ? "~" : "", v);
+}
+
+static void place(const struct bb_event *ev, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s", ev->target[0] ? ev->target : "all",
+		 ev->interface[0] ? " via " : "", ev->interface,
+		 ev->server[0] ? " server " : "", ev->server);
+}
+
+static int64_t ev_duration(const struct history_summary *s,
+			   const struct bb_event *ev)
+{
+	int64_t end = ev->end_ms ? ev->end_ms : s->to_ms;
+	return end > ev->start_ms ? end - ev->start_ms : 0;
+}
+
+/* Indexes of the WORST_EVENTS worst events: severity, then duration. */
+static size_t worst_events(const struct history_summary *s,
+			   size_t idx[WORST_EVENTS])
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nevents; i++) {
+		const struct bb_event *e = &s->events[i];
+		size_t at = n;
+		while (at > 0) {
+			const struct bb_event *o = &s->events[idx[at - 1]];
+			if (o->severity > e->severity ||
+			    (o->severity == e->severity &&
+			     ev_duration(s, o) >= ev_duration(s, e)))
+				break;
+			at--;
+		}
+		if (at >= WORST_EVENTS)
+			continue;
+		if (n < WORST_EVENTS)
+			n++;
+		memmove(&idx[at + 1], &idx[at], (n - 1 - at) * sizeof(*idx));
+		idx[at] = i;
+	}
+	return n;
+}
+
+static bool is_tput(int kind)
+{
+	return kind == BB_KIND_UPLOAD || kind == BB_KIND_DOWNLOAD;
+}
+
+static bool is_delay(int kind)
+{
+	return !is_tput(kind) && kind != BB_KIND_BUFFERBLOAT;
+}
+
+static void period_line(const struct history_summary *s, char *buf, size_t len)
+{
+	char a[32], b[32];
+	when(s->from_ms, a, sizeof(a));
+	when(s->to_ms, b, sizeof(b));
+	snprintf(buf, len, "%s to %s%s%s%s", a, b,
+		 s->span[0] ? " (the last " : "", s->span,
+		 s->span[0] ? ")" : "");
+}
+
+static void recorded_line(const struct history_summary *s, char *buf,
+			  size_t len)
+{
+	char a[32], b[32];
+	if (!s->samples) {
+		snprintf(buf, len, "nothing");
+		return;
+	}
+	when(s->first_ms, a, sizeof(a));
+	when(s->last_ms, b, sizeof(b));
+	char more[80] = "";
+	if (s->series_overflow)
+		snprintf(more, sizeof(more),
+			 " (more were recorded: only the first %d are shown)",
+			 HISTORY_MAX_SERIES);
+	snprintf(buf, len, "%lld probes and tests in %zu series%s, from %s to %s",
+		 (long long)s->samples, s->nseries, more, a, b);
+}
+
+static void approx_line(const struct history_summary *s, char *buf, size_t len)
+{
+	char a[32], b[32];
+	buf[0] = '\0';
+	if (!s->approx)
+		return;
+	when(s->approx_from_ms, a, sizeof(a));
+	when(s->approx_to_ms, b, sizeof(b));
+	snprintf(buf, len,
+		 "Figures marked ~ are estimates: from %s to %s the "
+		 "percentiles come from the hourly rollups (each hour's "
+		 "min/p50/p95/p99/max); counts, loss, min and max, "
+		 "throughput and bufferbloat are exact everywhere.",
+		 a, b);
+}
+
+/* ---- text (stats) -------------------------------------------------------- */
+
+static void write_text(FILE *f, const struct history_summary *s, const char *db,
+		       const char *verdict)
+{
+	char line[512], c[8][32];
+	period_line(s, line, sizeof(line));
+	fprintf(f, "Period:   %s\n", line);
+	recorded_line(s, line, sizeof(line));
+	fprintf(f, "Recorded: %s\n", line);
+	fprintf(f, "Database: %s\n", db);
+	fprintf(f, "Verdict:  %s\n", verdict);
+
+	bool any = false;
+	for (size_t i = 0; i < s->nseries; i++) {
+		const struct history_series *e = &s->series[i];
+		if (!is_delay(e->kind))
+			continue;
+		if (!any)
+			fprintf(f,
+				"\nDelay (ms)\n%-8s %-11s %-24s %-8s %8s %7s "
+				"%6s %9s %9s %9s %9s %9s\n",
+				"iface", "kind", "target", "server", "sent",
+				"lost", "loss%", "min", "p50", "p95", "p99",
+				"max");
+		any = true;
+		fig(e->min_ms, false, c[0], sizeof(c[0]));
+		fig(e->p50_ms, e->approx, c[1], sizeof(c[1]));
+		fig(e->p95_ms, e->approx, c[2], sizeof(c[2]));
+		fig(e->p99_ms, e->approx, c[3], sizeof(c[3]));
+		fig(e->max_ms, false, c[4], sizeof(c[4]));
+		fprintf(f,
+			"%-8s %-11s %-24s %-8s %8lld %7lld %6.2f %9s %9s %9s "
+			"%9s %9s\n",
+			e->interface[0] ? e->interface : "-",
+			sample_kind_name(e->kind), e->target,
+			e->server[0] ? e->server : "-", (long long)e->sent,
+			(long long)e->lost, e->loss_pct, c[0], c[1], c[2], c[3],
+			c[4]);
+	}
+	approx_line(s, line, sizeof(line));
+	if (line[0])
+		fprintf(f, "%s\n", line);
+
+	any = false;
+	for (size_t i = 0; i < s->nseries; i++) {
+		const struct history_series *e = &s->series[i];
+		if (!is_tput(e->kind))
+			continue;
+		if (!any)
+			fprintf(f,
+				"\nThroughput (kbit/s, IP layer)\n%-8s %-9s "
+				"%-10s %6s %6s %10s %10s %10s\n",
+				"iface", "direction", "server", "tests",
+				"failed", "median", "min", "max");
+		any = true;
+		fprintf(f, "%-8s %-9s %-10s %6lld %6lld %10.0f %10.0f %10.0f\n",
+			e->interface[0] ? e->interface : "-",
+			sample_kind_name(e->kind),
+			e->server[0] ? e->server : "-", (long long)e->sent,
+			(long long)e->lost, e->tput_median_kbps,
+			e->tput_min_kbps, e->tput_max_kbps);
+	}
+
+	if (s->nbloat)
+		fprintf(f,
+			"\nBufferbloat (latency increase under load)\n"
+			"%-8s %-10s %-5s %5s %6s  %-30s %-30s\n",
+			"iface", "server", "dir", "tests", "failed", "latest",
+			"worst");
+	for (size_t i = 0; i < s->nbloat; i++) {
+		const struct history_bloat *b = &s->bloat[i];
+		char l[64] = "-", w[64] = "-", t[32];
+		if (!isnan(b->latest_inc_ms)) {
+			when(b->latest_ms, t, sizeof(t));
+			snprintf(l, sizeof(l), "+%.0f ms %s %.16s",
+				 b->latest_inc_ms, b->latest_grade, t);
+			when(b->worst_ms, t, sizeof(t));
+			snprintf(w, sizeof(w), "+%.0f ms %s %.16s",
+				 b->worst_inc_ms, b->worst_grade, t);
+		}
+		fprintf(f, "%-8s %-10s %-5s %5d %6d  %-30s %-30s\n",
+			b->interface[0] ? b->interface : "-",
+			b->server[0] ? b->server : "-", b->direction, b->tests,
+			b->failed, l, w);
+	}
+
+	if (s->have_peak)
+		fprintf(f,
+			"\nPeak hours: %s; median delay %.1f ms and loss "
+			"%.2f %% from 18:00 to 23:59 against %.1f ms and "
+			"%.2f %% otherwise (worst hour %02d:00)\n",
+			s->peak.degraded ? "evenings are worse"
+					 : "no evening degradation",
+			s->peak.peak_p50_ms, s->peak.peak_loss_pct,
+			s->peak.offpeak_p50_ms, s->peak.offpeak_loss_pct,
+			s->peak.worst_hour);
+	else
+		fprintf(f, "\nPeak hours: not enough hourly data yet (needs "
+			   "rolled-up hours both in 18..23 h and outside)\n");
+
+	fprintf(f, "\nEvents: %zu (critical %d, warning %d, info %d)\n",
+		s->nevents, s->events_by_severity[BB_SEV_CRITICAL],
+		s->events_by_severity[BB_SEV_WARNING],
+		s->events_by_severity[BB_SEV_INFO]);
+	for (size_t i = 0; i < s->nkinds; i++) {
+		const struct history_kind_count *k = &s->kinds[i];
+		char d[32];
+		history_format_duration(k->longest_ms, d, sizeof(d));
+		fprintf(f,
+			"  %-22s %5d  critical %d, warning %d, info %d; "
+			"longest %s\n",
+			k->kind, k->count, k->by_severity[BB_SEV_CRITICAL],
+			k->by_severity[BB_SEV_WARNING],
+			k->by_severity[BB_SEV_INFO], d);
+	}
+	size_t idx[WORST_EVENTS];
+	size_t n = worst_events(s, idx);
+	if (n)
+		fprintf(f, "Worst %zu (severity, then duration):\n", n);
+	for (size_t i = 0; i < n; i++) {
+		const struct bb_event *e = &s->events[idx[i]];
+		char t[32], d[32], p[160];
+		when(e->start_ms, t, sizeof(t));
+		history_format_duration(ev_duration(s, e), d, sizeof(d));
+		place(e, p, sizeof(p));
+		fprintf(f, "  %s %9s%s %-8s %-18s %s: %s\n", t, d,
+			e->end_ms ? "" : "+", sev_name(e->severity), e->kind, p,
+			e->description);
+	}
+}
+
+/* ---- JSON (stats --format json) ------------------------------------------ */
+
+static void json_s(FILE *f, const char *str)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void json_d(FILE *f, double v, int prec)
+{
+	if (isfinite(v))
+		fprintf(f, "%.*f", prec, v);
+	else
+		fputs("null", f);
+}
+
+static void json_kv_s(FILE *f, const char *k, const char *v, bool comma)
+{
+	fprintf(f, "\"%s\":", k);
+	json_s(f, v);
+	if (comma)
+		fputc(',', f);
+}
+
+static void json_kv_d(FILE *f, const char *k, double v, int prec, bool comma)
+{
+	fprintf(f, "\"%s\":", k);
+	json_d(f, v, prec);
+	if (comma)
+		fputc(',', f);
+}
+
+static void json_event(FILE *f, const struct history_summary *s,
+		       const struct bb_event *e)
+{
+	char t[32];
+	when(e->start_ms, t, sizeof(t));
+	fprintf(f, "{\"start_ms\":%lld,", (long long)e->start_ms);
+	json_kv_s(f, "start", t, true);
+	if (e->end_ms)
+		fprintf(f, "\"end_ms\":%lld,", (long long)e->end_ms);
+	else
+		fputs("\"end_ms\":null,", f);
+	fprintf(f, "\"duration_ms\":%lld,", (long long)ev_duration(s, e));
+	json_kv_s(f, "kind", e->kind, true);
+	json_kv_s(f, "severity", sev_name(e->severity), true);
+	json_kv_s(f, "interface", e->interface, true);
+	json_kv_s(f, "target", e->target, true);
+	json_kv_s(f, "server", e->server, true);
+	json_kv_s(f, "description", e->description, false);
+	fputc('}', f);
+}
+
+static void json_bloat_result(FILE *f, const char *k, int64_t at, double inc,
+			      const char *grade, double rpm)
+{
+	if (isnan(inc)) {
+		fprintf(f, "\"%s\":null", k);
+		return;
+	}
+	fprintf(f, "\"%s\":{\"at_ms\":%lld,", k, (long long)at);
+	json_kv_d(f, "increase_ms", inc, 1, true);
+	json_kv_s(f, "grade", grade, true);
+	json_kv_d(f, "rpm", rpm, 0, false);
+	fputc('}', f);
+}
+
+static void write_json(FILE *f, const struct history_summary *s, const char *db,
+		       const char *verdict)
+{
+	char a[32], b[32];
+	when(s->from_ms, a, sizeof(a));
+	when(s->to_ms, b, sizeof(b));
+	fprintf(f, "{\"period\":{\"from_ms\":%lld,\"to_ms\":%lld,",
+		(long long)s->from_ms, (long long)s->to_ms);
+	json_kv_s(f, "from", a, true);
+	json_kv_s(f, "to", b, true);
+	json_kv_s(f, "span", s->span, true);
+	fprintf(f, "\"first_ms\":%lld,\"last_ms\":%lld},",
+		(long long)s->first_ms, (long long)s->last_ms);
+	json_kv_s(f, "database", db, true);
+	fprintf(f, "\"samples\":%lld,\"series_count\":%zu,",
+		(long long)s->samples, s->nseries);
+	if (s->approx)
+		fprintf(f, "\"approximate\":{\"from_ms\":%lld,\"to_ms\":%lld},",
+			(long long)s->approx_from_ms,
+			(long long)s->approx_to_ms);
+	else
+		fputs("\"approximate\":null,", f);
+
+	fputs("\"series\":[", f);
+	for (size_t i = 0; i < s->nseries; i++) {
+		const struct history_series *e = &s->series[i];
+		fputs(i ? ",{" : "{", f);
+		json_kv_s(f, "interface", e->interface, true);
+		json_kv_s(f, "kind", sample_kind_name(e->kind), true);
+		json_kv_s(f, "target", e->target, true);
+		json_kv_s(f, "server", e->server, true);
+		fprintf(f, "\"sent\":%lld,\"lost\":%lld,", (long long)e->sent,
+			(long long)e->lost);
+		json_kv_d(f, "loss_pct", e->loss_pct, 3, true);
+		fprintf(f, "\"approximate\":%s,", e->approx ? "true" : "false");
+		json_kv_d(f, "min_ms", e->min_ms, 3, true);
+		json_kv_d(f, "p50_ms", e->p50_ms, 3, true);
+		json_kv_d(f, "p95_ms", e->p95_ms, 3, true);
+		json_kv_d(f, "p99_ms", e->p99_ms, 3, true);
+		json_kv_d(f, "max_ms", e->max_ms, 3, true);
+		json_kv_d(f, "throughput_median_kbps", e->tput_median_kbps, 0,
+			  true);
+		json_kv_d(f, "throughput_min_kbps", e->tput_min_kbps, 0, true);
+		json_kv_d(f, "throughput_max_kbps", e->tput_max_kbps, 0, false);
+		fputc('}', f);
+	}
+	fputs("],\"bloat\":[", f);
+	for (size_t i = 0; i < s->nbloat; i++) {
+		const struct history_bloat *x = &s->bloat[i];
+		fputs(i ? ",{" : "{", f);
+		json_kv_s(f, "interface", x->interface, true);
+		json_kv_s(f, "server", x->server, true);
+		json_kv_s(f, "direction", x->direction, true);
+		fprintf(f, "\"tests\":%d,\"failed\":%d,", x->tests, x->failed);
+		json_bloat_result(f, "latest", x->latest_ms, x->latest_inc_ms,
+				  x->latest_grade, x->latest_rpm);
+		fputc(',', f);
+		json_bloat_result(f, "worst", x->worst_ms, x->worst_inc_ms,
+				  x->worst_grade, x->worst_rpm);
+		fputc('}', f);
+	}
+	fprintf(f, "],\"events\":{\"total\":%zu,\"by_severity\":{", s->nevents);
+	for (int v = 0; v < BB_SEV_COUNT; v++)
+		fprintf(f, "%s\"%s\":%d", v ? "," : "", sev_names[v],
+			s->events_by_severity[v]);
+	fputs("},\"by_kind\":{", f);
+	for (size_t i = 0; i < s->nkinds; i++) {
+		const struct history_kind_count *k = &s->kinds[i];
+		if (i)
+			fputc(',', f);
+		json_s(f, k->kind);
+		fprintf(f, ":{\"count\":%d,", k->count);
+		for (int v = 0; v < BB_SEV_COUNT; v++)
+			fprintf(f, "\"%s\":%d,", sev_names[v],
+				k->by_severity[v]);
+		fprintf(f, "\"longest_ms\":%lld,\"longest_start_ms\":%lld}",
+			(long long)k->longest_ms,
+			(long long)k->longest_start_ms);
+	}
+	fputs("},\"worst\":[", f);
+	size_t idx[WORST_EVENTS];
+	size_t n = worst_events(s, idx);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		json_event(f, s, &s->events[idx[i]]);
+	}
+	fputs("]},\"peak_hours\":", f);
+	if (s->have_peak) {
+		fprintf(f, "{\"degraded\":%s,\"worst_hour\":%d,",
+			s->peak.degraded ? "true" : "false",
+			s->peak.worst_hour);
+		json_kv_d(f, "peak_p50_ms", s->peak.peak_p50_ms, 3, true);
+		json_kv_d(f, "offpeak_p50_ms", s->peak.offpeak_p50_ms, 3, true);
+		json_kv_d(f, "peak_loss_pct", s->peak.peak_loss_pct, 3, true);
+		json_kv_d(f, "offpeak_loss_pct", s->peak.offpeak_loss_pct, 3,
+			  false);
+		fputc('}', f);
+	} else {
+		fputs("null", f);
+	}
+	fputc(',', f);
+	json_kv_s(f, "verdict", verdict, true);
+	fprintf(f, "\"elapsed_ms\":%lld}\n", (long long)s->elapsed_ms);
+}
+
+/* ---- Markdown and HTML (report) ------------------------------------------ */
+
+struct doc_ops {
+	void (*begin)(FILE *f, const char *title);
+	void (*heading)(FILE *f, const char *text);
+	void (*para)(FILE *f, const char *label, const char *text);
+	void (*thead)(FILE *f, const char *const *cols, int n);
+	void (*row)(FILE *f, char cells[][CELL], int n);
+	void (*tend)(FILE *f);
+	void (*end)(FILE *f);
+};
+
+/* Markdown: backslash every character that could start markup, so text
+ * from the database is shown, never interpreted. */
+static void md_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n' || *s == '\r')
+			fputc(' ', f);
+		else if (strchr("\\`*_[]<>|~&", *s))
+			fprintf(f, "\\%c", *s);
+		else
+			fputc(*s, f);
+	}
+}
+
+static void md_begin(FILE *f, const char *title)
+{
+	fputs("# ", f);
+	md_text(f, title);
+	fputs("\n\n", f);
+}
+
+static void md_heading(FILE *f, const char *text)
+{
+	fputs("## ", f);
+	md_text(f, text);
+	fputs("\n\n", f);
+}
+
+static void md_para(FILE *f, const char *label, const char *text)
+{
+	if (label) {
+		fputs("**", f);
+		md_text(f, label);
+		fputs("** ", f);
+	}
+	md_text(f, text);
+	fputs("\n\n", f);
+}
+
+static void md_thead(FILE *f, const char *const *cols, int n)
+{
+	for (int i = 0; i < n; i++) {
+		fputs("| ", f);
+		md_text(f, cols[i]);
+		fputc(' ', f);
+	}
+	fputs("|\n", f);
+	for (int i = 0; i < n; i++)
+		fputs("|---", f);
+	fputs("|\n", f);
+}
+
+static void md_row(FILE *f, char cells[][CELL], int n)
+{
+	for (int i = 0; i < n; i++) {
+		fputs("| ", f);
+		md_text(f, cells[i]);
+		fputc(' ', f);
+	}
+	fputs("|\n", f);
+}
+
+static void md_tend(FILE *f)
+{
+	fputc('\n', f);
+}
+
+static void md_end(FILE *f)
+{
+	(void)f;
+}
+
+static const struct doc_ops md_ops = { md_begin, md_heading, md_para, md_thead,
+				       md_row,	 md_tend,    md_end };
+
+static void html_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
+		default:
+			fputc(*s, f);
+		}
+	}
+}
+
+static void html_begin(FILE *f, const char *title)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+	      "charset=\"utf-8\">\n<title>",
+	      f);
+	html_text(f, title);
+	fputs("</title>\n<style>\n"
+	      "body{font-family:system-ui,sans-serif;max-width:72em;"
+	      "margin:2em auto;padding:0 1em;color:#222}\n"
+	      "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;"
+	      "border-bottom:1px solid #ccc}\n"
+	      "table{border-collapse:collapse;font-size:.9em;margin:.5em 0}\n"
+	      "th,td{border:1px solid #ccc;padding:.2em .5em;"
+	      "text-align:left;vertical-align:top}\n"
+	      "th{background:#f0f0f0}td.n{text-align:right;"
+	      "font-variant-numeric:tabular-nums}\n"
+	      ".verdict{background:#fff6e0;border-left:4px solid #e0a000;"
+	      "padding:.6em 1em}\n"
+	      "</style></head><body>\n<h1>",
+	      f);
+	html_text(f, title);
+	fputs("</h1>\n", f);
+}
+
+static void html_heading(FILE *f, const char *text)
+{
+	fputs("<h2>", f);
+	html_text(f, text);
+	fputs("</h2>\n", f);
+}
+
+static void html_para(FILE *f, const char *label, const char *text)
+{
+	bool v = label && !strcmp(label, "Verdict.");
+	fputs(v ? "<p class=\"verdict\">" : "<p>", f);
+	if (label) {
+		fputs("<strong>", f);
+		html_text(f, label);
+		fputs("</strong> ", f);
+	}
+	html_text(f, text);
+	fputs("</p>\n", f);
+}
+
+static void html_thead(FILE *f, const char *const *cols, int n)
+{
+	fputs("<table><tr>", f);
+	for (int i = 0; i < n; i++) {
+		fputs("<th>", f);
+		html_text(f, cols[i]);
+		fputs("</th>", f);
+	}
+	fputs("</tr>\n", f);
+}
+
+static bool numeric(const char *s)
+{
+	if (*s == '~' || *s == '+' || *s == '-')
+		s++;
+	return *s >= '0' && *s <= '9' && strspn(s, "0123456789.") == strlen(s);
+}
+
+static void html_row(FILE *f, char cells[][CELL], int n)
+{
+	fputs("<tr>", f);
+	for (int i = 0; i < n; i++) {
+		fputs(numeric(cells[i]) ? "<td class=\"n\">" : "<td>", f);
+		html_text(f, cells[i]);
+		fputs("</td>", f);
+	}
+	fputs("</tr>\n", f);
+}
+
+static void html_tend(FILE *f)
+{
+	fputs("</table>\n", f);
+}
+
+static void html_end(FILE *f)
+{
+	fputs("<p><small>Generated by bufferbane " BB_VERSION
+	      ".</small></p>\n</body></html>\n",
+	      f);
+}
+
+static const struct doc_ops html_ops = { html_begin, html_heading, html_para,
+					 html_thead, html_row,	   html_tend,
+					 html_end };
+
+static void doc_series(FILE *f, const struct doc_ops *o,
+		       const struct history_summary *s)
+{
+	static const char *const cols[] = { "interface", "kind",   "target",
+					    "server",	 "sent",   "lost",
+					    "loss %",	 "min ms", "p50 ms",
+					    "p95 ms",	 "p99 ms", "max ms" };
+	char c[MAX_COLS][CELL];
+	bool any = false;
+	for (size_t i = 0; i < s->nseries; i++) {
+		const struct history_series *e = &s->series[i];
+		if (!is_delay(e->kind))
+			continue;
+		if (!any) {
+			o->heading(f, "Delay and loss per series");
+			o->thead(f, cols, 12);
+		}
+		any = true;
+		snprintf(c[0], CELL, "%s",
+			 e->interface[0] ? e->interface : "-");
+		snprintf(c[1], CELL, "%s", sample_kind_name(e->kind));
+		snprintf(c[2], CELL, "%s", e->target);
+		snprintf(c[3], CELL, "%s", e->server[0] ? e->server : "-");
+		snprintf(c[4], CELL, "%lld", (long long)e->sent);
+		snprintf(c[5], CELL, "%lld", (long long)e->lost);
+		snprintf(c[6], CELL, "%.2f", e->loss_pct);
+		fig(e->min_ms, false, c[7], CELL);
+		fig(e->p50_ms, e->approx, c[8], CELL);
+		fig(e->p95_ms, e->approx, c[9], CELL);
+		fig(e->p99_ms, e->approx, c[10], CELL);
+		fig(e->max_ms, false, c[11], CELL);
+		o->row(f, c, 12);
+	}
+	if (any)
+		o->tend(f);
+	char line[512];
+	approx_line(s, line, sizeof(line));
+	if (line[0])
+		o->para(f, NULL, line);
+}
+
+static void doc_tput_bloat(FILE *f, const struct doc_ops *o,
+			   const struct history_summary *s)
+{
+	static const char *const tcols[] = { "interface",  "direction",
+					     "server",	   "tests",
+					     "failed",	   "median kbit/s",
+					     "min kbit/s", "max kbit/s" };
+	static const char *const bcols[] = { "interface", "server", "direction",
+					     "tests",	  "failed", "latest",
+					     "worst" };
+	char c[MAX_COLS][CELL];
+	bool any = false;
+	for (size_t i = 0; i < s->nseries; i++) {
+		const struct history_series *e = &s->series[i];
+		if (!is_tput(e->kind))
+			continue;
+		if (!any) {
+			o->heading(f, "Throughput (IP layer)");
+			o->thead(f, tcols, 8);
+		}
+		any = true;
+		snprintf(c[0], CELL, "%s",
+			 e->interface[0] ? e->interface : "-");
+		snprintf(c[1], CELL, "%s", sample_kind_name(e->kind));
+		snprintf(c[2], CELL, "%s", e->server[0] ? e->server : "-");
+		snprintf(c[3], CELL, "%lld", (long long)e->sent);
+		snprintf(c[4], CELL, "%lld", (long long)e->lost);
+		snprintf(c[5], CELL, "%.0f", e->tput_median_kbps);
+		snprintf(c[6], CELL, "%.0f", e->tput_min_kbps);
+		snprintf(c[7], CELL, "%.0f", e->tput_max_kbps);
+		for (int k = 5; k < 8; k++)
+			if (!strcmp(c[k], "nan"))
+				snprintf(c[k], CELL, "-");
+		o->row(f, c, 8);
+	}
+	if (any)
+		o->tend(f);
+	if (!s->nbloat)
+		return;
+	o->heading(f, "Bufferbloat (latency increase under load)");
+	o->thead(f, bcols, 7);
+	for (size_t i = 0; i < s->nbloat; i++) {
+		const struct history_bloat *b = &s->bloat[i];
+		char t[32];
+		snprintf(c[0], CELL, "%s",
+			 b->interface[0] ? b->interface : "-");
+		snprintf(c[1], CELL, "%s", b->server[0] ? b->server : "-");
+		snprintf(c[2], CELL, "%s", b->direction);
+		snprintf(c[3], CELL, "%d", b->tests);
+		snprintf(c[4], CELL, "%d", b->failed);
+		snprintf(c[5], CELL, "-");
+		snprintf(c[6], CELL, "-");
+		if (!isnan(b->latest_inc_ms)) {
+			when(b->latest_ms, t, sizeof(t));
+			snprintf(c[5], CELL,
+				 "+%.0f ms, grade %s, %.0f RPM (%s)",
+				 b->latest_inc_ms, b->latest_grade,
+				 b->latest_rpm, t);
+			when(b->worst_ms, t, sizeof(t));
+			snprintf(c[6], CELL,
+				 "+%.0f ms, grade %s, %.0f RPM (%s)",
+				 b->worst_inc_ms, b->worst_grade, b->worst_rpm,
+				 t);
+		}
+		o->row(f, c, 7);
+	}
+	o->tend(f);
+}
+
+static void doc_peak_events(FILE *f, const struct doc_ops *o,
+			    const struct history_summary *s)
+{
+	static const char *const kcols[] = { "kind",	"events", "critical",
+					     "warning", "info",	  "longest" };
+	static const char *const ecols[] = {
+		"start", "duration", "severity", "kind", "place", "description"
+	};
+	char c[MAX_COLS][CELL], line[512];
+	o->heading(f, "Peak hours");
+	if (s->have_peak)
+		snprintf(line, sizeof(line),
+			 "%s: median delay %.1f ms and loss %.2f %% from "
+			 "18:00 to 23:59 against %.1f ms and %.2f %% the rest "
+			 "of the day; worst evening hour %02d:00.",
+			 s->peak.degraded ? "Evenings are worse"
+					  : "No evening degradation",
+			 s->peak.peak_p50_ms, s->peak.peak_loss_pct,
+			 s->peak.offpeak_p50_ms, s->peak.offpeak_loss_pct,
+			 s->peak.worst_hour);
+	else
+		snprintf(line, sizeof(line),
+			 "Not enough hourly data yet: the diagnosis needs "
+			 "rolled-up hours both from 18:00 to 23:59 and "
+			 "outside them.");
+	o->para(f, NULL, line);
+
+	o->heading(f, "Events");
+	snprintf(line, sizeof(line),
+		 "%zu events: %d critical, %d warning, "
+		 "%d info.",
+		 s->nevents, s->events_by_severity[BB_SEV_CRITICAL],
+		 s->events_by_severity[BB_SEV_WARNING],
+		 s->events_by_severity[BB_SEV_INFO]);
+	o->para(f, NULL, line);
+	if (!s->nevents)
+		return;
+	o->thead(f, kcols, 6);
+	for (size_t i = 0; i < s->nkinds; i++) {
+		const struct history_kind_count *k = &s->kinds[i];
+		snprintf(c[0], CELL, "%s", k->kind);
+		snprintf(c[1], CELL, "%d", k->count);
+		snprintf(c[2], CELL, "%d", k->by_severity[BB_SEV_CRITICAL]);
+		snprintf(c[3], CELL, "%d", k->by_severity[BB_SEV_WARNING]);
+		snprintf(c[4], CELL, "%d", k->by_severity[BB_SEV_INFO]);
+		history_format_duration(k->longest_ms, c[5], CELL);
+		o->row(f, c, 6);
+	}
+	o->tend(f);
+	o->thead(f, ecols, 6);
+	for (size_t i = 0; i < s->nevents; i++) {
+		const struct bb_event *e = &s->events[i];
+		when(e->start_ms, c[0], CELL);
+		history_format_duration(ev_duration(s, e), c[1], CELL);
+		if (!e->end_ms)
+			strcat(c[1], ", ongoing");
+		snprintf(c[2], CELL, "%s", sev_name(e->severity));
+		snprintf(c[3], CELL, "%s", e->kind);
+		place(e, c[4], CELL);
+		snprintf(c[5], CELL, "%s", e->description);
+		o->row(f, c, 6);
+	}
+	o->tend(f);
+}
+
+static void write_doc(FILE *f, const struct doc_ops *o,
+		      const struct history_summary *s, const char *db,
+		      const char *verdict)
+{
+	char title[160], a[32], b[32], line[512];
+	when(s->from_ms, a, sizeof(a));
+	when(s->to_ms, b, sizeof(b));
+	snprintf(title, sizeof(title), "Bufferbane report: %.16s to %.16s", a,
+		 b);
+	o->begin(f, title);
+	o->para(f, "Verdict.", verdict);
+	period_line(s, line, sizeof(line));
+	o->para(f, "Period:", line);
+	recorded_line(s, line, sizeof(line));
+	o->para(f, "Recorded:", line);
+	o->para(f, "Database:", db);
+	doc_series(f, o, s);
+	doc_tput_bloat(f, o, s);
+	doc_peak_events(f, o, s);
+	o->end(f);
+}
+
+int report_write(FILE *f, const struct history_summary *s, int fmt,
+		 const char *db)
+{
+	char verdict[2048];
+	history_verdict(s, verdict, sizeof(verdict));
+	switch (fmt) {
+	case REPORT_TEXT:
+		write_text(f, s, db, verdict);
+		break;
+	case REPORT_JSON:
+		write_json(f, s, db, verdict);
+		break;
+	case REPORT_MD:
+		write_doc(f, &md_ops, s, db, verdict);
+		break;
+	case REPORT_HTML:
+		write_doc(f, &html_ops, s, db, verdict);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
+}
+
+int report_write_file(const char *path, const struct history_summary *s,
+		      int fmt, const char *db, char *err, size_t errlen)
+{
+	char tmp[4096];
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		int e = errno;
+		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(e));
+		return -e;
+	}
+	int rc = report_write(f, s, fmt, db);
+	if (rc == 0 && fsync(fileno(f)) < 0)
+		rc = -errno;
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot write: %s", path,
+			 strerror(-rc));
+		unlink(tmp);
+	}
+	return rc;
+}

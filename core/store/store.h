@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SQLite database (INTERFACES.md "Database"): compact physical tables,
+ * the stable view `measurements`, the `events` table, the `agg_1min` and
+ * `agg_1hour` rollups and the `meta` table.  Synchronous; one handle is used
+ * by one thread at a time (the storage thread, replay or a sub-command).
+ *
+ * Samples read back are the samples written, field for field, except that
+ * the figures rtt_ns, up_delay_ns, down_delay_ns and send_error_ns are kept
+ * to the microsecond (rounded to nearest); real_ns and mono_ns come back to
+ * the nanosecond.  Functions return 0 (or a count / id) or -errno; the reason
+ * of the last failure, naming the file, is in store_last_error().
+ */
+#ifndef BB_STORE_H
+#define BB_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/sample.h"
+
+struct store;
+struct bb_sample;
+struct bb_event;
+
+#define STORE_SCHEMA_VERSION 1
+
+enum {
+	STORE_RDWR = 0,	       /* create or migrate, write */
+	STORE_RDONLY = 1 << 0, /* replay, export: never writes */
+	STORE_CHECK = 1 << 1,  /* also run PRAGMA quick_check on open (slow) */
+};
+
+/* Called per row in time order; a non-zero return stops and is returned. */
+typedef int (*store_sample_fn)(void *ctx, const struct bb_sample *s);
+typedef int (*store_event_fn)(void *ctx, const struct bb_event *ev);
+
+/* Open or create the database at path; NULL with a reason in err. */
+struct store *store_open(const char *path, int flags, char *err, size_t errlen);
+/* Close the handle (NULL is fine); pending statements are finalized. */
+void store_close(struct store *st);
+/* This database's client id: 16 lowercase hex chars. */
+const char *store_client_id(const struct store *st);
+/* Why the last call failed ("path: what"), "" if it did not. */
+const char *store_last_error(const struct store *st);
+/* Bound on waiting for another process's lock, per call (default 2000). */
+void store_set_busy_timeout(struct store *st, int ms);
+/* connection_type recorded for samples of interface (default "unknown"). */
+int store_set_connection_type(struct store *st, const char *interface,
+			      const char *type);
+/* Write n samples in one transaction; -EBUSY when locked past the timeout.
+ * On any error nothing was written and the caller still owns the batch. */
+int store_write_samples(struct store *st, const struct bb_sample *s, size_t n);
+/* Samples with from_ms <= timestamp < to_ms, in time order. */
+int store_read_samples(struct store *st, int64_t from_ms, int64_t to_ms,
+		       store_sample_fn cb, void *ctx);
+/* First and last sample timestamp (Unix ms); -ENOENT when empty. */
+int store_time_range(struct store *st, int64_t *first_ms, int64_t *last_ms);
+/* The companion server names of every series recorded (samples name them),
+ * sorted, each once; a non-zero cb return stops and is returned. */
+int store_read_servers(struct store *st, int (*cb)(void *ctx, const char *name),
+		       void *ctx);
+/* Insert (id 0: or update the row with the same start/kind/place) or update
+ * (id set) an event; returns the row id (> 0) or -errno. */
+int64_t store_event_write(struct store *st, const struct bb_event *ev);
+/* Events overlapping [from_ms, to_ms), ongoing ones included, by start. */
+int store_read_events(struct store *st, int64_t from_ms, int64_t to_ms,
+		      store_event_fn cb, void *ctx);
+/* Echoes sent without a session (BB_SAMPLE_NO_SESSION) in [from_ms, to_ms),
+ * one call per series: how many, first and last (Unix ms); cb returns
+ * nonzero to stop.  0 or -errno. */
+typedef int (*store_nosess_fn)(void *ctx, const char *iface, const char *target,
+			       const char *server, int64_t count,
+			       int64_t first_ms, int64_t last_ms);
+int store_read_no_session(struct store *st, int64_t from_ms, int64_t to_ms,
+			  store_nosess_fn cb, void *ctx);
+/* Roll complete 1-min and 1-hour buckets ending <= now_ms not yet rolled up;
+ * returns the number of aggregate rows written (idempotent). */
+int store_rollup(struct store *st, int64_t now_ms);
+/* Read key from the meta table into out; -ENOENT when absent. */
+int store_meta_get(struct store *st, const char *key, char *out, size_t len);
+/* Write (insert or replace) key in the meta table; 0 or -errno. */
+int store_meta_set(struct store *st, const char *key, const char *value);
+/* Database size in bytes (page_count * page_size, WAL content included). */
+int store_db_bytes(struct store *st, int64_t *bytes);
+
+/* One row of agg_1min / agg_1hour.  Delays in ms, rates in kbit/s; NAN
+ * where the bucket held no successful value. */
+struct store_agg {
+	int64_t bucket_ms;	       /* bucket start, Unix ms */
+	int64_t series;		       /* series id */
+	int kind;		       /* enum bb_probe_kind, -1 when unknown */
+	char interface[BB_IFNAME_LEN]; /* the series' place, as in samples */
+	char target[BB_TARGET_LEN];
+	char server[BB_SERVER_LEN];
+	int64_t count, lost;
+	double min, max, avg, p50, p95, p99;
+};
+
+typedef int (*store_agg_fn)(void *ctx, const struct store_agg *row);
+
+enum { STORE_AGG_1MIN, STORE_AGG_1HOUR };
+/* Rollup rows of level (STORE_AGG_*) with from_ms <= bucket_ms < to_ms, by
+ * bucket then series; a non-zero cb return stops and is returned. */
+int store_read_aggs(struct store *st, int level, int64_t from_ms, int64_t to_ms,
+		    store_agg_fn cb, void *ctx);
+/* The same for one series (interface, kind, target, server as in struct
+ * bb_sample; every connection type), by bucket. */
+int store_read_series_aggs(struct store *st, int level, const char *interface,
+			   int kind, const char *target, const char *server,
+			   int64_t from_ms, int64_t to_ms, store_agg_fn cb,
+			   void *ctx);
+
+#endif
