@@ -29,6 +29,14 @@ void sample_init(struct bb_sample *s, enum bb_probe_kind kind)
 	s->down_delay_ns = BB_NONE;
 	s->throughput_kbps = BB_NONE;
 	s->loss_ppm = -1;
+	s->sync_pct = -1;
+	s->clock_offset_ns = BB_NONE;
+	s->bloat.idle_p50_ns = BB_NONE;
+	s->bloat.loaded_p95_ns = BB_NONE;
+	s->bloat.increase_ns = BB_NONE;
+	s->bloat.up_inc_ns = BB_NONE;
+	s->bloat.down_inc_ns = BB_NONE;
+	s->bloat.rpm = -1;
 }
 
 const char *sample_kind_name(enum bb_probe_kind kind)

@@ -19,7 +19,7 @@
 #define BB_IFNAME_LEN 16 /* IFNAMSIZ */
 #define BB_TARGET_LEN 64
 #define BB_SERVER_LEN 32
-#define BB_DETAIL_LEN 48
+#define BB_DETAIL_LEN 48 /* human words only: an error's reason */
 
 enum bb_probe_kind {
 	BB_KIND_ICMP,
@@ -66,6 +66,35 @@ enum {
 	(BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE | BB_SAMPLE_UNDER_LOAD |         \
 	 BB_SAMPLE_NO_SESSION)
 
+/* Which direction a lost echo died in (the server's requests_seen says). */
+enum bb_loss_dir {
+	BB_LOSS_UNKNOWN, /* no later reply has told yet, or not an echo */
+	BB_LOSS_UP,	 /* the server never saw the request */
+	BB_LOSS_DOWN,	 /* the server saw it; the reply died */
+};
+
+/* Which load our own test put on the line: the phase of a bufferbloat
+ * result, or the load a probe flagged UNDER_LOAD was sent into. */
+enum bb_load_phase {
+	BB_PHASE_NONE,
+	BB_PHASE_IDLE,
+	BB_PHASE_UP,
+	BB_PHASE_DOWN,
+	BB_PHASE_BOTH,
+	BB_PHASE_COUNT
+};
+
+/* A bufferbloat result's figures (kind BB_KIND_BUFFERBLOAT, status OK);
+ * rtt_ns of the sample is the loaded median, up/down_delay_ns the loaded
+ * one-way medians.  BB_NONE where not measured. */
+struct bb_bloat_figures {
+	int64_t idle_p50_ns;
+	int64_t loaded_p95_ns;
+	int64_t increase_ns;		/* loaded p50 - idle p50 */
+	int64_t up_inc_ns, down_inc_ns; /* one-way increases, synced clock */
+	int32_t rpm;			/* round trips per minute under load */
+};
+
 struct bb_sample {
 	int64_t real_ns;	       /* wall clock at send */
 	int64_t mono_ns;	       /* monotonic clock at send */
@@ -84,7 +113,14 @@ struct bb_sample {
 	int64_t down_delay_ns;
 	int64_t throughput_kbps;    /* IP-layer rate (upload, download) */
 	int32_t loss_ppm;	    /* loss in parts per million, -1 = none */
-	char detail[BB_DETAIL_LEN]; /* error reason or kind-specific note */
+	uint8_t loss_dir;	    /* enum bb_loss_dir, lost echoes */
+	uint8_t load_phase;	    /* enum bb_load_phase */
+	/* Clock sync with the server when this echo was answered: quality in
+	 * percent (-1 = no estimate) and the offset it applied. */
+	int8_t sync_pct;
+	int64_t clock_offset_ns;
+	struct bb_bloat_figures bloat; /* BB_KIND_BUFFERBLOAT only */
+	char detail[BB_DETAIL_LEN];    /* human words: an error's reason */
 };
 
 /* Zero a sample and mark every figure "not measured". */
