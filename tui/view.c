@@ -18,6 +18,7 @@
 #include "core/analysis/model.h"
 #include "core/analysis/stats.h"
 #include "core/store/store.h"
+#include "core/probe/kind.h"
 #include "tui/evlog.h"
 #include "tui/keys.h"
 #include "tui/series.h"
@@ -56,8 +57,7 @@ void view_ui_fini(struct ui *ui)
 
 static bool is_delay_kind(int kind)
 {
-	return kind == BB_KIND_ICMP || kind == BB_KIND_UDP_ECHO ||
-	       kind == BB_KIND_DNS || kind == BB_KIND_TCP_CONNECT;
+	return kind_is_delay(kind);
 }
 
 size_t view_rows(const struct ui *ui, size_t *idx, size_t max)

@@ -46,6 +46,7 @@
 #include "core/analysis/detect_diag.h"
 #include "core/analysis/model.h"
 #include "core/analysis/stats.h"
+#include "core/probe/kind.h"
 
 #define MAX_SERIES	  MODEL_MAX_SERIES
 #define MAX_EVENTS	  128
@@ -505,8 +506,7 @@ static const struct dseries *series_find(const struct detect *d,
 
 static bool is_delay_kind(int kind)
 {
-	return kind == BB_KIND_ICMP || kind == BB_KIND_UDP_ECHO ||
-	       kind == BB_KIND_DNS || kind == BB_KIND_TCP_CONNECT;
+	return kind_is_delay(kind);
 }
 
 static int64_t spike_threshold(const struct detect *d, double base)

@@ -4,15 +4,7 @@
 
 #include <string.h>
 
-static const char *const kind_names[BB_KIND_COUNT] = {
-	[BB_KIND_ICMP] = "icmp",
-	[BB_KIND_UDP_ECHO] = "udp_echo",
-	[BB_KIND_DNS] = "dns",
-	[BB_KIND_TCP_CONNECT] = "tcp_connect",
-	[BB_KIND_UPLOAD] = "upload",
-	[BB_KIND_DOWNLOAD] = "download",
-	[BB_KIND_BUFFERBLOAT] = "bufferbloat",
-};
+#include "core/probe/kind.h" /* the kind names live in its table */
 
 static const char *const status_names[BB_STATUS_COUNT] = {
 	[BB_STATUS_OK] = "ok",
@@ -41,7 +33,8 @@ void sample_init(struct bb_sample *s, enum bb_probe_kind kind)
 
 const char *sample_kind_name(enum bb_probe_kind kind)
 {
-	return (unsigned)kind < BB_KIND_COUNT ? kind_names[kind] : "unknown";
+	const struct kind *k = kind_get(kind);
+	return k ? k->name : "unknown";
 }
 
 const char *sample_status_name(enum bb_status status)
@@ -60,7 +53,7 @@ static int index_of(const char *const *names, int n, const char *name)
 
 int sample_kind_from_name(const char *name)
 {
-	return index_of(kind_names, BB_KIND_COUNT, name);
+	return kind_from_name(name);
 }
 
 int sample_status_from_name(const char *name)

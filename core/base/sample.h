@@ -125,7 +125,8 @@ struct bb_sample {
 
 /* Zero a sample and mark every figure "not measured". */
 void sample_init(struct bb_sample *s, enum bb_probe_kind kind);
-/* Stable names used in the database and the CLI ("icmp", "dns", ...). */
+/* Stable names used in the database and the CLI ("icmp", "dns", ...);
+ * the kinds table (core/probe/kind.h) holds them. */
 const char *sample_kind_name(enum bb_probe_kind kind);
 const char *sample_status_name(enum bb_status status);
 /* Inverse of the above; -1 when the name is unknown. */

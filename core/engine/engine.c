@@ -24,6 +24,7 @@
 
 #include "core/base/clock.h"
 #include "core/probe/gateway.h"
+#include "core/probe/kind.h"
 #include "core/base/ring.h"
 #include "core/base/sock.h"
 
@@ -200,7 +201,7 @@ static void worker_emit(void *ctx, const struct bb_sample *s)
 		return; /* an end without a start changes nothing */
 	}
 	struct bb_sample c = *s;
-	if (c.kind <= BB_KIND_TCP_CONNECT && under_load(w, c.mono_ns))
+	if (kind_is_delay(c.kind) && under_load(w, c.mono_ns))
 		c.flags |= BB_SAMPLE_UNDER_LOAD;
 	ring_push(w->ring, &c); /* a full ring counts the drop itself */
 	ev_async_send(w->engine->main_loop, &w->engine->wake);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Probe plan (see plan.h).  Per interface (or once for the default route):
- * ICMP to the gateway and to every public_dns and custom target at
- * test_interval_ms; a DNS timing probe per configured DNS server; a TCP
- * connect probe per configured host:port.
+ * Probe plan (see plan.h).  Per interface (or once for the default route)
+ * every periodic kind adds its probes through a struct probe_planner: what
+ * each kind reads from the configuration is in its own file (icmp: gateway,
+ * public_dns and custom targets; dns: dns_servers; tcp: targets; udp_echo:
+ * servers).
  */
 #include "core/engine/plan.h"
 
@@ -14,9 +15,8 @@
 #include <string.h>
 
 #include "core/base/clock.h"
-#include "core/probe/gateway.h"
 #include "core/base/sock.h"
-#include "core/probe/srvclient.h"
+#include "core/probe/kind.h"
 
 __attribute__((format(printf, 3, 4))) static void warn(char *buf, size_t len,
 						       const char *fmt, ...)
@@ -53,196 +53,97 @@ int plan_resolve(const char *host, int port, struct sockaddr_storage *out,
 	return 0;
 }
 
-static struct engine_probe *add(struct engine_plan *p,
-				const struct probe_ops *ops, const char *name,
-				const char *ifname, int64_t interval_ns,
-				int64_t timeout_ns)
+struct planner_ctx {
+	struct engine_plan *plan;
+	char *warnings;
+	size_t warnlen;
+};
+
+static void plan_warn(struct probe_planner *pl, const char *fmt, ...)
 {
-	if (p->n_probes == ENGINE_MAX_PROBES)
+	struct planner_ctx *c = pl->ctx;
+	size_t used = strlen(c->warnings);
+	va_list ap;
+	va_start(ap, fmt);
+	if (used < c->warnlen)
+		vsnprintf(c->warnings + used, c->warnlen - used, fmt, ap);
+	va_end(ap);
+	warn(c->warnings, c->warnlen, "\n");
+}
+
+/* probe_planner.add: one probe, its host resolved now or, when DNS may
+ * just be down (boot, modem reboot), by the engine in the background. */
+static struct probe_target *plan_add(struct probe_planner *pl,
+				     enum bb_probe_kind kind,
+				     const struct probe_want *w)
+{
+	struct planner_ctx *c = pl->ctx;
+	struct engine_plan *p = c->plan;
+	const struct kind *k = kind_get(kind);
+	if (!k || !k->ops || p->n_probes == ENGINE_MAX_PROBES)
 		return NULL;
 	struct engine_probe *ep = &p->probes[p->n_probes++];
 	memset(ep, 0, sizeof(*ep));
-	ep->ops = ops;
-	ep->interval_ns = interval_ns;
-	ep->target.kind = ops->kind;
-	ep->target.timeout_ns = timeout_ns;
-	snprintf(ep->target.name, sizeof(ep->target.name), "%s", name);
+	ep->ops = k->ops;
+	ep->interval_ns = w->interval_ns;
+	ep->follow_gateway_ns = w->follow_gateway_ns;
+	ep->target.kind = kind;
+	ep->target.timeout_ns = pl->timeout_ns;
+	snprintf(ep->target.name, sizeof(ep->target.name), "%s", w->name);
 	snprintf(ep->target.interface, sizeof(ep->target.interface), "%s",
-		 ifname);
-	return ep;
-}
-
-/* "name=host" or "host": the display name and the host part. */
-static void split_named(const char *entry, char *name, size_t namelen,
-			char *host, size_t hostlen)
-{
-	const char *eq = strchr(entry, '=');
-	if (eq) {
-		snprintf(name, namelen, "%.*s", (int)(eq - entry), entry);
-		snprintf(host, hostlen, "%s", eq + 1);
-	} else {
-		snprintf(name, namelen, "%s", entry);
-		snprintf(host, hostlen, "%s", entry);
-	}
-}
-
-static int add_resolved(struct engine_plan *p, const struct probe_ops *ops,
-			const char *name, const char *host, int port,
-			const char *ifname, int64_t interval_ns,
-			int64_t timeout_ns, char *warnings, size_t warnlen)
-{
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	char why[256];
-	int rc = plan_resolve(host, port, &addr, &addrlen, why, sizeof(why));
-	struct engine_probe *ep =
-		add(p, ops, name, ifname, interval_ns, timeout_ns);
-	if (!ep)
-		return -E2BIG;
-	if (rc < 0) {
-		/* DNS may just be down (boot, modem reboot): the engine
-		 * resolves the name in the background */
-		warn(warnings, warnlen,
-		     "%s: %s; it is resolved again in the background and "
-		     "probed once it resolves\n",
-		     ops->name, why);
+		 pl->ifname);
+	if (w->addr) {
+		ep->target.addr = *w->addr;
+		ep->target.addr_len = w->addr_len;
+	} else if (w->host && w->resolve_later) {
 		snprintf(ep->resolve_host, sizeof(ep->resolve_host), "%s",
-			 host);
-		ep->resolve_port = (uint16_t)port;
-		return 0;
+			 w->host);
+		ep->resolve_port = (uint16_t)w->port;
+	} else if (w->host) {
+		char why[256];
+		if (plan_resolve(w->host, w->port, &ep->target.addr,
+				 &ep->target.addr_len, why, sizeof(why)) < 0) {
+			plan_warn(pl,
+				  "%s: %s; it is resolved again in the "
+				  "background and probed once it resolves",
+				  k->ops->name, why);
+			snprintf(ep->resolve_host, sizeof(ep->resolve_host),
+				 "%s", w->host);
+			ep->resolve_port = (uint16_t)w->port;
+		}
 	}
-	ep->target.addr = addr;
-	ep->target.addr_len = addrlen;
-	return 0;
+	return &ep->target;
 }
 
+/* Every periodic kind plans its own probes (kind_table's plan column). */
 static int plan_interface(const struct bb_config *cfg, const char *ifname,
 			  struct engine_plan *p, char *warnings, size_t warnlen,
 			  char *err, size_t errlen)
 {
-	int64_t interval = cfg->general.test_interval_ms * BB_NS_PER_MS;
-	int64_t timeout = cfg->general.probe_timeout_ms * BB_NS_PER_MS;
-	char name[BB_TARGET_LEN], host[CONFIG_HOST_LEN];
-	int rc = 0;
-
-	const char *gw = cfg->targets.isp_gateway;
-	if (strcmp(gw, "auto") == 0 && cfg->monitoring.auto_detect_gateway) {
-		struct sockaddr_storage addr;
-		socklen_t addrlen;
-		char dev[GATEWAY_IFNAME_LEN];
-		struct engine_probe *ep = add(p, &probe_icmp_ops, "gateway",
-					      ifname, interval, timeout);
-		if (!ep)
-			goto full;
-		ep->follow_gateway_ns =
-			(int64_t)cfg->monitoring.gateway_check_interval_sec *
-			BB_NS_PER_S;
-		if (gateway_detect(ifname, &addr, &addrlen, dev) == 0) {
-			ep->target.addr = addr;
-			ep->target.addr_len = addrlen;
-		} else {
-			/* no address: the engine looks for one every few
-			 * seconds and starts the probe when it appears */
-			warn(warnings, warnlen,
-			     "icmp: no default gateway%s%s yet; the gateway "
-			     "probe starts when a default route appears\n",
-			     ifname[0] ? " on " : "", ifname);
+	struct planner_ctx c = { p, warnings, warnlen };
+	struct probe_planner pl = {
+		.cfg = cfg,
+		.ifname = ifname,
+		.interval_ns = cfg->general.test_interval_ms * BB_NS_PER_MS,
+		.timeout_ns = cfg->general.probe_timeout_ms * BB_NS_PER_MS,
+		.add = plan_add,
+		.warn = plan_warn,
+		.err = err,
+		.errlen = errlen,
+		.ctx = &c,
+	};
+	for (int kind = 0; kind < BB_KIND_COUNT; kind++) {
+		const struct kind *k = kind_get(kind);
+		int rc = k->plan ? k->plan(&pl) : 0;
+		if (rc == -E2BIG) {
+			snprintf(err, errlen, "more than %d probes configured",
+				 ENGINE_MAX_PROBES);
+			return rc;
 		}
-	} else if (gw[0] && strcmp(gw, "auto") != 0 && strcmp(gw, "none")) {
-		rc = add_resolved(p, &probe_icmp_ops, "gateway", gw, 0, ifname,
-				  interval, timeout, warnings, warnlen);
+		if (rc < 0)
+			return rc;
 	}
-	for (int i = 0; rc == 0 && i < cfg->targets.n_public_dns; i++) {
-		split_named(cfg->targets.public_dns[i], name, sizeof(name),
-			    host, sizeof(host));
-		rc = add_resolved(p, &probe_icmp_ops, name, host, 0, ifname,
-				  interval, timeout, warnings, warnlen);
-	}
-	for (int i = 0; rc == 0 && i < cfg->targets.n_custom; i++) {
-		split_named(cfg->targets.custom[i], name, sizeof(name), host,
-			    sizeof(host));
-		rc = add_resolved(p, &probe_icmp_ops, name, host, 0, ifname,
-				  interval, timeout, warnings, warnlen);
-	}
-	if (cfg->tests.dns.enabled && cfg->tests.dns.n_test_domains > 0) {
-		const char *zone = cfg->tests.dns.test_domains[0];
-		if (strlen(zone) >= sizeof(p->probes[0].target.dns_domain)) {
-			snprintf(err, errlen,
-				 "tests.dns.test_domains: '%.40s...' "
-				 "is too long",
-				 zone);
-			return -EINVAL;
-		}
-		int64_t every = cfg->tests.dns.interval_s * BB_NS_PER_S;
-		for (int i = 0; rc == 0 && i < cfg->tests.dns.n_dns_servers;
-		     i++) {
-			int port;
-			if (config_parse_hostport(cfg->tests.dns.dns_servers[i],
-						  53, host, sizeof(host), &port,
-						  err, errlen) < 0)
-				return -EINVAL;
-			size_t before = p->n_probes;
-			rc = add_resolved(p, &probe_dns_ops,
-					  cfg->tests.dns.dns_servers[i], host,
-					  port, ifname, every, timeout,
-					  warnings, warnlen);
-			if (p->n_probes > before)
-				strcpy(p->probes[before].target.dns_domain,
-				       zone);
-		}
-	}
-	if (cfg->tests.tcp.enabled) {
-		int64_t every = cfg->tests.tcp.interval_s * BB_NS_PER_S;
-		for (int i = 0; rc == 0 && i < cfg->tests.tcp.n_targets; i++) {
-			int port;
-			if (config_parse_hostport(cfg->tests.tcp.targets[i], 0,
-						  host, sizeof(host), &port,
-						  err, errlen) < 0)
-				return -EINVAL;
-			rc = add_resolved(p, &probe_tcp_ops,
-					  cfg->tests.tcp.targets[i], host, port,
-					  ifname, every, timeout, warnings,
-					  warnlen);
-		}
-	}
-	/* --- udp echo to companion servers (core/probe/probe_echo.c) --- one
-	 * stream per server at the loss-stream rate when that is faster;
-	 * throughput and bufferbloat tests ride on it.  The target holds
-	 * the shared secret: the plan's owner wipes it after engine_create. */
-	for (int i = 0; rc == 0 && i < cfg->n_servers; i++) {
-		struct engine_probe *ep;
-		int64_t every = cfg->loss_stream.interval_ms * BB_NS_PER_MS;
-		if (every <= 0 || every > interval)
-			every = interval;
-		ep = add(p, &probe_echo_ops, cfg->servers[i].name, ifname,
-			 every, timeout);
-		if (!ep)
-			goto full;
-		char why[256];
-		int got = srvclient_target(cfg, i, ifname, &ep->target, why,
-					   sizeof(why));
-		if (got < 0) {
-			warn(warnings, warnlen, "udp_echo: %s, left out\n",
-			     why);
-			memset(ep, 0, sizeof(*ep));
-			p->n_probes--;
-		} else if (got > 0) { /* DNS may just be down: later */
-			warn(warnings, warnlen,
-			     "udp_echo: %s; it is resolved again in the "
-			     "background and probed once it resolves\n",
-			     why);
-			snprintf(ep->resolve_host, sizeof(ep->resolve_host),
-				 "%s", cfg->servers[i].host);
-			ep->resolve_port = (uint16_t)cfg->servers[i].port;
-		}
-	}
-	/* --- end udp echo --- */
-	if (rc == 0)
-		return 0;
-full:
-	snprintf(err, errlen, "more than %d probes configured",
-		 ENGINE_MAX_PROBES);
-	return -E2BIG;
+	return 0;
 }
 
 int plan_build(const struct bb_config *cfg, struct engine_plan *out,

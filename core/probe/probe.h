@@ -4,8 +4,10 @@
  * tables").  An instance measures one target from one worker thread: open()
  * creates its sockets and libev watchers on that worker's loop, send() fires
  * one probe now, and every finished probe (reply, timeout or error) is handed
- * to emit() on the same thread as one struct bb_sample.  Adding a probe kind
- * is adding a file and a row in probe_kinds[].
+ * to emit() on the same thread as one struct bb_sample.  plan() turns the
+ * configuration into targets.  Adding a probe kind is adding a file (ops,
+ * plan) and a row in kind_table[] (core/probe/kind.c); the in-flight table
+ * with timeouts, late and duplicate replies is core/probe/inflight.h.
  *
  * Rules every probe keeps: nothing blocks (no getaddrinfo, no blocking
  * connect); the receive time is the kernel's RX timestamp; a reply that
@@ -16,6 +18,7 @@
 #ifndef BB_PROBE_H
 #define BB_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -87,6 +90,50 @@ enum probe_command {
  * test's bound in rtt_ns (BB_NONE: this one); the worker ends the span
  * itself at the smaller of the two if no end marker came. */
 #define PROBE_LOAD_MAX_NS (660LL * 1000000000LL)
+
+/* One probe a kind's plan() asks for. */
+struct probe_want {
+	const char *name;	   /* display name */
+	const char *host;	   /* literal or name; NULL: no address yet */
+	int port;		   /* 0 for icmp */
+	bool resolve_later;	   /* host did not resolve: the engine will */
+	int64_t interval_ns;	   /* how often it is sent */
+	int64_t follow_gateway_ns; /* > 0: the default gateway, re-detected */
+	/* Known already (a detected gateway): used instead of host. */
+	const struct sockaddr_storage *addr;
+	socklen_t addr_len;
+};
+
+struct bb_config;
+
+/* What a kind's plan() sees and calls: the configuration, the interface
+ * being planned, and the engine's plan to add to (core/engine/plan.c). */
+struct probe_planner {
+	const struct bb_config *cfg;
+	const char *ifname;  /* "" = default route */
+	int64_t interval_ns; /* general.test_interval_ms */
+	int64_t timeout_ns;  /* general.probe_timeout_ms */
+	/* Add a probe of kind; a host that does not resolve yet is resolved
+	 * again in the background (a warning says so).  Returns the target
+	 * to complete (dns zone, server secret), or NULL when the plan is
+	 * full. */
+	struct probe_target *(*add)(struct probe_planner *pl,
+				    enum bb_probe_kind kind,
+				    const struct probe_want *w);
+	/* One line of warning for the user (no newline). */
+	void (*warn)(struct probe_planner *pl, const char *fmt, ...)
+		__attribute__((format(printf, 2, 3)));
+	char *err; /* reason for -EINVAL (a bad entry) */
+	size_t errlen;
+	void *ctx; /* the planner's own state */
+};
+
+/* Each periodic kind's plan (core/probe/kind.c's plan column): 0, -E2BIG
+ * when the plan is full, -EINVAL with a reason in pl->err. */
+int probe_icmp_plan(struct probe_planner *pl);
+int probe_dns_plan(struct probe_planner *pl);
+int probe_tcp_plan(struct probe_planner *pl);
+int srvclient_plan(struct probe_planner *pl); /* udp_echo (srvclient.c) */
 
 extern const struct probe_ops probe_icmp_ops;
 extern const struct probe_ops probe_dns_ops;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * DNS resolution-time probe (MEASUREMENT.md "DNS and TCP"): one A query over
- * UDP per send(), built by core/probe/dns.c, for a fresh name "bb-<random>.<zone>"
- * so no cache on the path can answer it, with a fresh random ID.  The sample's
- * rtt_ns is the kernel RX timestamp of the response minus the send time.
+ * UDP per send(), built by core/probe/dns.c, for a fresh name
+ * "bb-<random>.<zone>" so no cache on the path can answer it, with a fresh
+ * random ID.  The sample's rtt_ns is the kernel RX timestamp of the response
+ * minus the send time.
  *
  * Invariants: one UDP socket per instance, connected to the server (so only
  * its datagrams reach us); a response completes a query only when it parses
@@ -12,8 +13,9 @@
  * (status OK), other rcodes are errors.  A port unreachable from the server
  * arrives through the socket error queue (IP_RECVERR) with our query quoted,
  * so it fails exactly the query it belongs to.  In-flight queries live in a
- * fixed table; answered and timed-out entries stay there until reused, so a
- * late reply is still recognised (BB_SAMPLE_LATE) and a repeated one flagged
+ * struct inflight (core/probe/inflight.h) with their ID and name beside it;
+ * answered and timed-out entries stay until reused, so a late reply is
+ * still recognised (BB_SAMPLE_LATE) and a repeated one flagged
  * BB_SAMPLE_DUPLICATE.  No allocation after open().
  */
 #include "core/probe/probe.h"
@@ -31,27 +33,24 @@
 #include <unistd.h>
 
 #include "core/base/clock.h"
-#include "core/probe/dns.h"
+#include "core/base/config.h"
 #include "core/base/sock.h"
+#include "core/probe/dns.h"
+#include "core/probe/inflight.h"
 
 #define DNS_INFLIGHT	 64 /* queries remembered, pending or finished */
 #define DNS_RX_BATCH	 64 /* datagrams read per wake-up before yielding */
 #define DNS_DEFAULT_PORT 53
 
-enum slot_state { SLOT_FREE, SLOT_PENDING, SLOT_EXPIRED, SLOT_DONE };
-
-struct slot {
-	enum slot_state state;
+/* What a query needs beside its struct inflight_slot. */
+struct query {
 	uint16_t id;
-	uint32_t seq;
-	int64_t sent_mono, sent_real, send_error_ns, deadline;
 	char qname[DNS_NAME_TEXT_MAX + 2];
 };
 
 struct probe {
 	struct ev_loop *loop;
 	ev_io io;
-	ev_timer timer;
 	int fd;
 	probe_emit_fn emit;
 	void *emit_ctx;
@@ -59,73 +58,34 @@ struct probe {
 	char interface[BB_IFNAME_LEN];
 	char zone[sizeof(((struct probe_target *)0)->dns_domain)];
 	struct sockaddr_storage addr;
-	int64_t timeout_ns;
 	uint32_t next_seq;
 	uint64_t malformed, mismatched; /* datagrams ignored */
-	struct slot slots[DNS_INFLIGHT];
+	struct inflight in;
+	struct query q[DNS_INFLIGHT]; /* beside in.slots[] */
 };
 
-static void sample_for(const struct probe *p, const struct slot *s,
-		       struct bb_sample *out)
-{
-	sample_init(out, BB_KIND_DNS);
-	out->real_ns = s->sent_real;
-	out->mono_ns = s->sent_mono;
-	out->send_error_ns = s->send_error_ns;
-	snprintf(out->interface, sizeof(out->interface), "%s", p->interface);
-	snprintf(out->target, sizeof(out->target), "%s", p->name);
-	out->seq = s->seq;
-}
-
-static void emit_error(struct probe *p, const struct slot *s,
-		       const char *detail)
+static void emit_status(struct probe *p, const struct inflight_slot *s,
+			enum bb_status status, const char *detail)
 {
 	struct bb_sample smp;
-	sample_for(p, s, &smp);
-	smp.status = BB_STATUS_ERROR;
-	snprintf(smp.detail, sizeof(smp.detail), "%s", detail);
+	inflight_sample(s, BB_KIND_DNS, p->interface, p->name, &smp);
+	smp.status = (uint8_t)status;
+	if (detail)
+		snprintf(smp.detail, sizeof(smp.detail), "%s", detail);
 	p->emit(p->emit_ctx, &smp);
 }
 
-/* Arm the timer for the earliest pending deadline, or stop it. */
-static void rearm(struct probe *p)
+static void on_timeout(void *ctx, struct inflight_slot *s)
 {
-	int64_t next = INT64_MAX;
-	for (int i = 0; i < DNS_INFLIGHT; i++)
-		if (p->slots[i].state == SLOT_PENDING &&
-		    p->slots[i].deadline < next)
-			next = p->slots[i].deadline;
-	ev_timer_stop(p->loop, &p->timer);
-	if (next == INT64_MAX)
-		return;
-	int64_t wait = next - clock_mono_ns();
-	if (wait < 100 * BB_NS_PER_US)
-		wait = 100 * BB_NS_PER_US;
-	ev_timer_set(&p->timer, (double)wait / BB_NS_PER_S, 0.);
-	ev_timer_start(p->loop, &p->timer);
+	emit_status(ctx, s, BB_STATUS_TIMEOUT, NULL);
 }
 
-static struct slot *find_id(struct probe *p, uint16_t id)
+static struct inflight_slot *find_id(struct probe *p, uint16_t id)
 {
-	for (int i = 0; i < DNS_INFLIGHT; i++)
-		if (p->slots[i].state != SLOT_FREE && p->slots[i].id == id)
-			return &p->slots[i];
+	for (size_t i = 0; i < p->in.n; i++)
+		if (p->in.slots[i].state != INFLIGHT_FREE && p->q[i].id == id)
+			return &p->in.slots[i];
 	return NULL;
-}
-
-/* A free slot, else the oldest finished one; NULL when all are pending. */
-static struct slot *take_slot(struct probe *p)
-{
-	struct slot *best = NULL;
-	for (int i = 0; i < DNS_INFLIGHT; i++) {
-		struct slot *s = &p->slots[i];
-		if (s->state == SLOT_FREE)
-			return s;
-		if (s->state != SLOT_PENDING &&
-		    (!best || s->sent_mono < best->sent_mono))
-			best = s;
-	}
-	return best;
 }
 
 static void on_response(struct probe *p, const uint8_t *buf, size_t len,
@@ -136,20 +96,22 @@ static void on_response(struct probe *p, const uint8_t *buf, size_t len,
 		p->malformed++;
 		return;
 	}
-	struct slot *s = find_id(p, r.id);
-	if (!s || !dns_response_matches(&r, s->id, s->qname, DNS_TYPE_A)) {
+	struct inflight_slot *s = find_id(p, r.id);
+	const struct query *q = s ? &p->q[inflight_index(&p->in, s)] : NULL;
+	if (!s || !dns_response_matches(&r, q->id, q->qname, DNS_TYPE_A)) {
 		p->mismatched++;
 		return;
 	}
 
 	struct bb_sample smp;
-	sample_for(p, s, &smp);
-	smp.rtt_ns = rx_mono - s->sent_mono;
+	inflight_sample(s, BB_KIND_DNS, p->interface, p->name, &smp);
+	smp.rtt_ns = rx_mono - s->send_mono;
 	if (smp.rtt_ns < 0) /* wall clock stepped under the RX timestamp */
-		smp.rtt_ns = clock_mono_ns() - s->sent_mono;
-	if (s->state == SLOT_EXPIRED)
+		smp.rtt_ns = clock_mono_ns() - s->send_mono;
+	enum inflight_verdict v = inflight_reply(&p->in, s, smp.rtt_ns);
+	if (v == INFLIGHT_LATE)
 		smp.flags |= BB_SAMPLE_LATE;
-	else if (s->state == SLOT_DONE)
+	else if (v == INFLIGHT_DUPLICATE)
 		smp.flags |= BB_SAMPLE_DUPLICATE;
 
 	switch (r.rcode) {
@@ -174,11 +136,7 @@ static void on_response(struct probe *p, const uint8_t *buf, size_t len,
 			 (unsigned)r.rcode);
 		break;
 	}
-	bool was_pending = s->state == SLOT_PENDING;
-	s->state = SLOT_DONE;
 	p->emit(p->emit_ctx, &smp);
-	if (was_pending)
-		rearm(p);
 }
 
 /* One ICMP error from the error queue; the quoted payload is our query. */
@@ -210,22 +168,21 @@ static int read_errqueue(struct probe *p)
 	if (!ee || n < 2)
 		return 0;
 	uint16_t id = (uint16_t)(payload[0] << 8 | payload[1]);
-	struct slot *s = find_id(p, id);
-	if (!s || s->state != SLOT_PENDING)
+	struct inflight_slot *s = find_id(p, id);
+	if (!s || !inflight_fail(&p->in, s))
 		return 0;
 	char detail[BB_DETAIL_LEN];
 	if (ee->ee_errno == ECONNREFUSED)
 		snprintf(detail, sizeof(detail), "refused (no server)");
 	else
 		snprintf(detail, sizeof(detail), "%s", strerror(ee->ee_errno));
-	s->state = SLOT_DONE;
-	emit_error(p, s, detail);
-	rearm(p);
+	emit_status(p, s, BB_STATUS_ERROR, detail);
 	return 0;
 }
 
-static void drain(struct probe *p)
+static void drain(void *ctx)
 {
+	struct probe *p = ctx;
 	uint8_t buf[DNS_UDP_MAX * 2]; /* larger replies are cut: TC-like */
 
 	for (int i = 0; i < DNS_RX_BATCH; i++) {
@@ -252,25 +209,6 @@ static void drain(struct probe *p)
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	drain(w->data);
-}
-
-static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct probe *p = w->data;
-
-	drain(p); /* a reply already queued arrived in time */
-	int64_t now = clock_mono_ns();
-	for (int i = 0; i < DNS_INFLIGHT; i++) {
-		struct slot *s = &p->slots[i];
-		if (s->state != SLOT_PENDING || s->deadline > now)
-			continue;
-		s->state = SLOT_EXPIRED;
-		struct bb_sample smp;
-		sample_for(p, s, &smp);
-		smp.status = BB_STATUS_TIMEOUT;
-		p->emit(p->emit_ctx, &smp);
-	}
-	rearm(p);
 }
 
 static int dns_open(struct ev_loop *loop, const struct probe_target *target,
@@ -310,7 +248,6 @@ static int dns_open(struct ev_loop *loop, const struct probe_target *target,
 	p->loop = loop;
 	p->emit = emit;
 	p->emit_ctx = emit_ctx;
-	p->timeout_ns = target->timeout_ns;
 	snprintf(p->name, sizeof(p->name), "%s", target->name);
 	snprintf(p->interface, sizeof(p->interface), "%s", target->interface);
 	snprintf(p->zone, sizeof(p->zone), "%s", target->dns_domain);
@@ -354,11 +291,11 @@ static int dns_open(struct ev_loop *loop, const struct probe_target *target,
 		goto fail;
 	}
 
+	inflight_init(&p->in, loop, DNS_INFLIGHT, target->timeout_ns,
+		      on_timeout, drain, p);
 	ev_io_init(&p->io, on_readable, p->fd, EV_READ);
 	p->io.data = p;
 	ev_io_start(loop, &p->io);
-	ev_init(&p->timer, on_timer);
-	p->timer.data = p;
 	*out = p;
 	return 0;
 fail:
@@ -372,33 +309,32 @@ static void dns_send(struct probe *p, int64_t deadline_ns)
 {
 	uint8_t pkt[DNS_UDP_MAX];
 	uint64_t rnd;
-	struct slot *s = take_slot(p);
-	struct slot full = { 0 };
+	struct inflight_slot *s = inflight_take(&p->in, false);
 
 	if (!s) { /* every slot pending: report, don't overwrite */
-		full.seq = p->next_seq++;
-		full.sent_mono = clock_mono_ns();
-		full.sent_real = clock_mono_to_real(full.sent_mono);
-		full.send_error_ns = full.sent_mono - deadline_ns;
-		emit_error(p, &full, "too many queries in flight");
+		struct inflight_slot full = { 0 };
+		inflight_stamp(&full, p->next_seq++, deadline_ns);
+		emit_status(p, &full, BB_STATUS_ERROR,
+			    "too many queries in flight");
 		return;
 	}
-	memset(s, 0, sizeof(*s));
+	struct query *q = &p->q[inflight_index(&p->in, s)];
+	q->id = 0;
+	uint16_t id;
 	do /* unique among remembered queries, so an ID names one query */
-		s->id = (uint16_t)randombytes_uniform(65536);
-	while (find_id(p, s->id));
+		id = (uint16_t)randombytes_uniform(65536);
+	while (find_id(p, id));
+	q->id = id;
 	randombytes_buf(&rnd, sizeof(rnd));
-	dns_random_qname(s->qname, sizeof(s->qname), p->zone, rnd);
+	dns_random_qname(q->qname, sizeof(q->qname), p->zone, rnd);
 	int len =
-		dns_build_query(s->id, s->qname, DNS_TYPE_A, pkt, sizeof(pkt));
-	s->seq = p->next_seq++;
+		dns_build_query(q->id, q->qname, DNS_TYPE_A, pkt, sizeof(pkt));
+	uint32_t seq = p->next_seq++;
 
 	int sent = len < 0 ? len : 1; /* 1: not sent yet */
-	s->sent_mono = clock_mono_ns();
-	s->sent_real = clock_real_ns();
+	inflight_stamp(s, seq, deadline_ns);
 	for (int attempt = 0; attempt < 2 && sent == 1; attempt++) {
-		s->sent_mono = clock_mono_ns();
-		s->sent_real = clock_real_ns();
+		inflight_stamp(s, seq, deadline_ns);
 		if (send(p->fd, pkt, (size_t)len, 0) >= 0)
 			sent = 0;
 		else if (errno != ECONNREFUSED || attempt == 1)
@@ -406,18 +342,13 @@ static void dns_send(struct probe *p, int64_t deadline_ns)
 		/* ECONNREFUSED belongs to an earlier query whose ICMP error
 		 * is still queued for read_errqueue(): send this one again */
 	}
-	s->send_error_ns = s->sent_mono - deadline_ns;
 	if (sent < 0) {
 		char detail[BB_DETAIL_LEN];
 		snprintf(detail, sizeof(detail), "send: %s", strerror(-sent));
-		emit_error(p, s, detail);
-		s->state = SLOT_FREE;
-		return;
+		emit_status(p, s, BB_STATUS_ERROR, detail);
+		return; /* the slot stays free */
 	}
-	s->deadline = s->sent_mono + p->timeout_ns;
-	s->state = SLOT_PENDING;
-	if (!ev_is_active(&p->timer))
-		rearm(p);
+	inflight_pending(&p->in, s);
 }
 
 static void dns_close(struct probe *p)
@@ -425,9 +356,42 @@ static void dns_close(struct probe *p)
 	if (!p)
 		return;
 	ev_io_stop(p->loop, &p->io);
-	ev_timer_stop(p->loop, &p->timer);
+	inflight_stop(&p->in);
 	close(p->fd);
 	free(p);
+}
+
+/* One query stream per dns_servers entry, every tests.dns.interval_s, for
+ * names under the first test domain. */
+int probe_dns_plan(struct probe_planner *pl)
+{
+	const struct bb_config *cfg = pl->cfg;
+	if (!cfg->tests.dns.enabled || cfg->tests.dns.n_test_domains == 0)
+		return 0;
+	const char *zone = cfg->tests.dns.test_domains[0];
+	if (strlen(zone) >= sizeof(((struct probe_target *)0)->dns_domain)) {
+		snprintf(pl->err, pl->errlen,
+			 "tests.dns.test_domains: '%.40s...' is too long",
+			 zone);
+		return -EINVAL;
+	}
+	for (int i = 0; i < cfg->tests.dns.n_dns_servers; i++) {
+		char host[CONFIG_HOST_LEN];
+		struct probe_want w = {
+			.name = cfg->tests.dns.dns_servers[i],
+			.host = host,
+			.interval_ns = cfg->tests.dns.interval_s * BB_NS_PER_S,
+		};
+		if (config_parse_hostport(cfg->tests.dns.dns_servers[i],
+					  DNS_DEFAULT_PORT, host, sizeof(host),
+					  &w.port, pl->err, pl->errlen) < 0)
+			return -EINVAL;
+		struct probe_target *t = pl->add(pl, BB_KIND_DNS, &w);
+		if (!t)
+			return -E2BIG;
+		snprintf(t->dns_domain, sizeof(t->dns_domain), "%s", zone);
+	}
+	return 0;
 }
 
 const struct probe_ops probe_dns_ops = {

@@ -6,35 +6,19 @@
  * and falls back to a raw socket (CAP_NET_RAW).  With a datagram socket the
  * kernel owns the identifier and fills the checksum; a raw socket sees every
  * ICMP packet on the host, so replies are matched on our identifier, the
- * target address and a random 64-bit cookie in the payload:
+ * target address and a random 64-bit cookie in the payload (the packet
+ * layout and its parser are core/probe/icmp.h).
  *
- *    0               8              16              24              32
- *   +-------+-------+---------------+-------------------------------+
- *   | type  | code  |   checksum    |  identifier   |   sequence    |
- *   +-------+-------+---------------+-------------------------------+
- *   |                     cookie (64 bits, random per instance)     |
- *   +---------------------------------------------------------------+
- *   |        sequence (32 bits)     |        magic "BBmp"           |
- *   +---------------------------------------------------------------+
- *   |             send time, CLOCK_MONOTONIC ns (64 bits)           |
- *   +---------------------------------------------------------------+
- *   |                         zero padding (64 bits)                |
- *   +---------------------------------------------------------------+
- *   (payload fields big-endian; the 16-bit wire sequence is the low half
- *    of the 32-bit one)
- *
- * Invariants: the in-flight table has ICMP_SLOTS entries indexed by
- * seq % ICMP_SLOTS and nothing is allocated per probe; every probe yields
- * exactly one OK, TIMEOUT or ERROR sample, later replies only annotation
- * samples (LATE, DUPLICATE).  A reply whose kernel RX timestamp is past the
- * timeout is a timeout even if the loop was too busy to notice in time.
- * REORDERED follows RFC 4737: a reply with a sequence lower than one already
- * answered.  ICMP errors come through the socket error queue (IP_RECVERR /
- * IPV6_RECVERR), which works the same for both socket types.
+ * Invariants: probes in flight live in a struct inflight (core/probe/
+ * inflight.h) of ICMP_SLOTS entries and nothing is allocated per probe;
+ * every probe yields exactly one OK, TIMEOUT or ERROR sample, later replies
+ * only annotation samples (LATE, DUPLICATE).  REORDERED follows RFC 4737: a
+ * reply with a sequence lower than one already answered.  ICMP errors come
+ * through the socket error queue (IP_RECVERR / IPV6_RECVERR), which works
+ * the same for both socket types.
  */
 #include "core/probe/probe.h"
 
-#include <endian.h>
 #include <errno.h>
 #include <ev.h>
 #include <linux/errqueue.h>
@@ -48,24 +32,15 @@
 #include <unistd.h>
 
 #include "core/base/clock.h"
+#include "core/base/config.h"
 #include "core/base/sock.h"
+#include "core/probe/gateway.h"
+#include "core/probe/icmp.h"
+#include "core/probe/inflight.h"
 
 #define ICMP_SLOTS     64
-#define ICMP_HDR       8
-#define ICMP_PAYLOAD   32
-#define ICMP_MAGIC     0x42426d70u /* "BBmp" */
 #define ICMP_RX_MAX    1500
 #define ICMP_DRAIN_MAX 64 /* datagrams read per wake-up, to stay fair */
-
-enum slot_state { SLOT_FREE, SLOT_INFLIGHT, SLOT_TIMEDOUT, SLOT_ANSWERED };
-
-struct slot {
-	uint32_t seq;
-	uint8_t state;
-	int64_t send_mono;
-	int64_t send_real;
-	int64_t send_err;
-};
 
 struct probe {
 	struct ev_loop *loop;
@@ -80,311 +55,129 @@ struct probe {
 	uint32_t next_seq;
 	uint32_t highest; /* highest sequence answered so far (RFC 4737) */
 	int answered_any;
-	struct slot slots[ICMP_SLOTS];
+	struct inflight in;
 	ev_io io;
-	ev_timer timer;
 };
 
-static void copy_str(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static void sample_for(const struct probe *p, const struct slot *s,
-		       enum bb_status status, struct bb_sample *out)
-{
-	sample_init(out, BB_KIND_ICMP);
-	out->real_ns = s->send_real;
-	out->mono_ns = s->send_mono;
-	out->send_error_ns = s->send_err;
-	copy_str(out->interface, sizeof(out->interface), p->t.interface);
-	copy_str(out->target, sizeof(out->target), p->t.name);
-	out->status = (uint8_t)status;
-	out->seq = s->seq;
-}
-
-static void emit_status(struct probe *p, const struct slot *s,
+static void emit_status(struct probe *p, const struct inflight_slot *s,
 			enum bb_status status, const char *detail)
 {
 	struct bb_sample smp;
-	sample_for(p, s, status, &smp);
+	inflight_sample(s, BB_KIND_ICMP, p->t.interface, p->t.name, &smp);
+	smp.status = (uint8_t)status;
 	if (detail)
-		copy_str(smp.detail, sizeof(smp.detail), detail);
+		snprintf(smp.detail, sizeof(smp.detail), "%s", detail);
 	p->emit(p->emit_ctx, &smp);
+}
+
+static void on_timeout(void *ctx, struct inflight_slot *s)
+{
+	emit_status(ctx, s, BB_STATUS_TIMEOUT, NULL);
 }
 
 /* A short reason for a failed send (MEASUREMENT.md: failures carry one). */
 static void errno_detail(int e, char *buf, size_t len)
 {
-	switch (e) {
-	case ENETUNREACH:
-		copy_str(buf, len, "net unreachable");
-		break;
-	case EHOSTUNREACH:
-		copy_str(buf, len, "host unreachable");
-		break;
-	case EACCES:
-	case EPERM:
-		copy_str(buf, len, "prohibited");
-		break;
-	case EAGAIN:
-	case ENOBUFS:
-		copy_str(buf, len, "send buffer full");
-		break;
-	case ENODEV: /* the bound interface went away */
-		copy_str(buf, len, "interface missing");
-		break;
-	case ENETDOWN:
-		copy_str(buf, len, "network down");
-		break;
-	case EADDRNOTAVAIL:
-		copy_str(buf, len, "no local address");
-		break;
-	default:
-		snprintf(buf, len, "send: %s", strerror(e));
-	}
-}
-
-/* RFC 792 destination unreachable codes / other error types. */
-static void icmp4_detail(uint8_t type, uint8_t code, char *buf, size_t len)
-{
-	static const char *const unreach[] = {
-		[ICMP_NET_UNREACH] = "net unreachable",
-		[ICMP_HOST_UNREACH] = "host unreachable",
-		[ICMP_PROT_UNREACH] = "protocol unreachable",
-		[ICMP_PORT_UNREACH] = "port unreachable",
-		[ICMP_FRAG_NEEDED] = "fragmentation needed",
-		[ICMP_SR_FAILED] = "source route failed",
-		[ICMP_NET_UNKNOWN] = "net unknown",
-		[ICMP_HOST_UNKNOWN] = "host unknown",
-		[ICMP_NET_ANO] = "net prohibited",
-		[ICMP_HOST_ANO] = "host prohibited",
-		[ICMP_NET_UNR_TOS] = "net unreachable",
-		[ICMP_HOST_UNR_TOS] = "host unreachable",
-		[ICMP_PKT_FILTERED] = "administratively prohibited",
+	static const struct {
+		int e;
+		const char *why;
+	} words[] = {
+		{ ENETUNREACH, "net unreachable" },
+		{ EHOSTUNREACH, "host unreachable" },
+		{ EACCES, "prohibited" },
+		{ EPERM, "prohibited" },
+		{ EAGAIN, "send buffer full" },
+		{ ENOBUFS, "send buffer full" },
+		{ ENODEV, "interface missing" }, /* the bound one went away */
+		{ ENETDOWN, "network down" },
+		{ EADDRNOTAVAIL, "no local address" },
 	};
-	if (type == ICMP_DEST_UNREACH &&
-	    code < sizeof(unreach) / sizeof(unreach[0]) && unreach[code])
-		copy_str(buf, len, unreach[code]);
-	else if (type == ICMP_TIME_EXCEEDED)
-		copy_str(buf, len, "ttl exceeded");
-	else if (type == ICMP_PARAMETERPROB)
-		copy_str(buf, len, "parameter problem");
-	else
-		snprintf(buf, len, "icmp type %u code %u", type, code);
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (words[i].e == e) {
+			snprintf(buf, len, "%s", words[i].why);
+			return;
+		}
+	snprintf(buf, len, "send: %s", strerror(e));
 }
 
-/* RFC 4443 §3 error messages. */
-static void icmp6_detail(uint8_t type, uint8_t code, char *buf, size_t len)
-{
-	static const char *const unreach[] = {
-		[ICMP6_DST_UNREACH_NOROUTE] = "net unreachable",
-		[ICMP6_DST_UNREACH_ADMIN] = "administratively prohibited",
-		[ICMP6_DST_UNREACH_BEYONDSCOPE] = "beyond scope",
-		[ICMP6_DST_UNREACH_ADDR] = "host unreachable",
-		[ICMP6_DST_UNREACH_NOPORT] = "port unreachable",
-		[5] = "source policy failed",
-		[6] = "reject route",
-	};
-	if (type == ICMP6_DST_UNREACH &&
-	    code < sizeof(unreach) / sizeof(unreach[0]) && unreach[code])
-		copy_str(buf, len, unreach[code]);
-	else if (type == ICMP6_PACKET_TOO_BIG)
-		copy_str(buf, len, "packet too big");
-	else if (type == ICMP6_TIME_EXCEEDED)
-		copy_str(buf, len, "hop limit exceeded");
-	else if (type == ICMP6_PARAM_PROB)
-		copy_str(buf, len, "parameter problem");
-	else
-		snprintf(buf, len, "icmp6 type %u code %u", type, code);
-}
-
-/* RFC 1071 Internet checksum (IPv4 raw sockets only; the kernel does it
- * for ICMPv6 and for datagram sockets). */
-static uint16_t inet_checksum(const uint8_t *buf, size_t len)
-{
-	uint32_t sum = 0;
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)buf[i] << 8 | buf[i + 1];
-	if (len & 1)
-		sum += (uint32_t)buf[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, 2);
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, 4);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, 8);
-}
-
-static uint16_t get_be16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return be16toh(v);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return be32toh(v);
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return be64toh(v);
-}
-
-/* The payload of one of our echoes: 0 with *seq, or -1 if it is not ours. */
-static int payload_seq(const struct probe *p, const uint8_t *icmp, size_t len,
-		       uint32_t *seq)
-{
-	if (len < ICMP_HDR + 24)
-		return -1;
-	const uint8_t *pl = icmp + ICMP_HDR;
-	if (get_be64(pl) != p->cookie || get_be32(pl + 12) != ICMP_MAGIC)
-		return -1;
-	*seq = get_be32(pl + 8);
-	if ((uint16_t)*seq != get_be16(icmp + 6))
-		return -1;
-	return 0;
-}
-
-static void arm_timer(struct probe *p)
-{
-	int64_t first = INT64_MAX;
-	for (int i = 0; i < ICMP_SLOTS; i++)
-		if (p->slots[i].state == SLOT_INFLIGHT &&
-		    p->slots[i].send_mono + p->t.timeout_ns < first)
-			first = p->slots[i].send_mono + p->t.timeout_ns;
-	ev_timer_stop(p->loop, &p->timer);
-	if (first == INT64_MAX)
-		return;
-	int64_t wait = first - clock_mono_ns();
-	if (wait < BB_NS_PER_MS)
-		wait = BB_NS_PER_MS; /* libev's cached "now" may lag: re-check
-				      */
-	ev_timer_set(&p->timer, (double)wait / BB_NS_PER_S, 0.);
-	ev_timer_start(p->loop, &p->timer);
-}
-
-/* Echo reply in buf (with its IPv4 header on raw IPv4 sockets). */
+/* An echo reply as the socket gave it (with the IPv4 header on raw IPv4
+ * sockets). */
 static void handle_reply(struct probe *p, const uint8_t *buf, size_t n,
 			 const struct sockaddr_storage *from, int64_t rx_mono)
 {
-	const uint8_t *icmp = buf;
-	if (p->raw && p->family == AF_INET) {
-		if (n < 20 || (buf[0] >> 4) != 4 ||
-		    (size_t)(buf[0] & 15) * 4 > n)
-			return;
-		icmp = buf + (buf[0] & 15) * 4;
-		n -= (size_t)(icmp - buf);
-	}
-	uint8_t want = p->family == AF_INET ? ICMP_ECHOREPLY : ICMP6_ECHO_REPLY;
-	uint32_t seq;
-	if (n < ICMP_HDR || icmp[0] != want || icmp[1] != 0)
+	struct icmp_parsed m;
+	if (icmp_parse(buf, n, p->family, &m) < 0 || m.msg != ICMP_MSG_REPLY)
 		return;
-	if (p->raw && get_be16(icmp + 4) != p->ident)
+	if (p->raw && m.echo.ident != p->ident)
 		return;
-	if (payload_seq(p, icmp, n, &seq) < 0)
+	if (!m.echo.ours || m.echo.cookie != p->cookie)
 		return;
 	if (!sock_addr_equal((const struct sockaddr *)from,
 			     (const struct sockaddr *)&p->t.addr, 0))
 		return;
-	struct slot *s = &p->slots[seq % ICMP_SLOTS];
-	if (s->seq != seq || s->state == SLOT_FREE)
+	uint32_t seq = m.echo.seq;
+	struct inflight_slot *s = inflight_find(&p->in, seq);
+	if (!s)
 		return; /* older than the table: long gone */
 
-	struct bb_sample smp;
-	sample_for(p, s, BB_STATUS_OK, &smp);
-	smp.rtt_ns = rx_mono - s->send_mono;
-	if (smp.rtt_ns <= 0) {
+	int64_t rtt = rx_mono - s->send_mono;
+	if (rtt <= 0) {
 		/* the wall clock stepped since the offset was measured */
 		clock_calibrate();
-		smp.rtt_ns = clock_mono_ns() - s->send_mono;
+		rtt = clock_mono_ns() - s->send_mono;
 	}
-	switch (s->state) {
-	case SLOT_INFLIGHT:
-		if (smp.rtt_ns > p->t.timeout_ns) {
-			emit_status(p, s, BB_STATUS_TIMEOUT, NULL);
-			smp.flags |= BB_SAMPLE_LATE;
-		} else if (p->answered_any && seq < p->highest) {
+	struct bb_sample smp;
+	inflight_sample(s, BB_KIND_ICMP, p->t.interface, p->t.name, &smp);
+	smp.rtt_ns = rtt;
+	switch (inflight_reply(&p->in, s, rtt)) {
+	case INFLIGHT_OK:
+		if (p->answered_any && seq < p->highest)
 			smp.flags |= BB_SAMPLE_REORDERED;
-		}
 		break;
-	case SLOT_TIMEDOUT:
+	case INFLIGHT_LATE:
 		smp.flags |= BB_SAMPLE_LATE;
 		break;
-	default:
+	case INFLIGHT_DUPLICATE:
 		smp.flags |= BB_SAMPLE_DUPLICATE;
 	}
-	if (s->state != SLOT_ANSWERED &&
+	if (!(smp.flags & BB_SAMPLE_DUPLICATE) &&
 	    (!p->answered_any || seq > p->highest)) {
 		p->highest = seq;
 		p->answered_any = 1;
 	}
-	int was_inflight = s->state == SLOT_INFLIGHT;
-	s->state = SLOT_ANSWERED;
 	p->emit(p->emit_ctx, &smp);
-	if (was_inflight)
-		arm_timer(p);
 }
 
 /* One queued error: the original echo we sent and why it failed. */
-static void handle_error(struct probe *p, const uint8_t *icmp, size_t n,
+static void handle_error(struct probe *p, const uint8_t *buf, size_t n,
 			 const struct sock_extended_err *ee)
 {
-	uint8_t echo = p->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
-	if (n < ICMP_HDR || icmp[0] != echo)
+	struct icmp_parsed m;
+	if (icmp_parse(buf, n, p->family, &m) < 0 || m.msg != ICMP_MSG_REQUEST)
 		return;
-	uint32_t seq;
-	struct slot *s = NULL;
-	if (payload_seq(p, icmp, n, &seq) == 0) {
-		s = &p->slots[seq % ICMP_SLOTS];
-		if (s->seq != seq)
-			return;
-	} else if (n >= ICMP_HDR + 8) {
+	struct inflight_slot *s = NULL;
+	if (m.echo.ours && m.echo.cookie == p->cookie) {
+		s = inflight_find(&p->in, m.echo.seq);
+	} else if (m.echo.ours || n >= 16) {
 		return; /* payload quoted and not ours (raw sockets see all) */
-	} else {
-		if (p->raw && get_be16(icmp + 4) != p->ident)
-			return;
-		uint16_t seq16 = get_be16(icmp + 6);
-		for (int i = 0; i < ICMP_SLOTS && !s; i++)
-			if (p->slots[i].state == SLOT_INFLIGHT &&
-			    (uint16_t)p->slots[i].seq == seq16)
-				s = &p->slots[i];
+	} else if (!p->raw || m.echo.ident == p->ident) {
+		for (size_t i = 0; i < p->in.n && !s; i++)
+			if (p->in.slots[i].state == INFLIGHT_PENDING &&
+			    (uint16_t)p->in.slots[i].seq == m.echo.seq16)
+				s = &p->in.slots[i];
 	}
-	if (!s || s->state != SLOT_INFLIGHT)
+	if (!s || !inflight_fail(&p->in, s))
 		return; /* after its timeout: nothing to correct */
 	char detail[BB_DETAIL_LEN];
 	if (ee->ee_origin == SO_EE_ORIGIN_ICMP)
-		icmp4_detail(ee->ee_type, ee->ee_code, detail, sizeof(detail));
+		icmp_error_detail(AF_INET, ee->ee_type, ee->ee_code, detail,
+				  sizeof(detail));
 	else if (ee->ee_origin == SO_EE_ORIGIN_ICMP6)
-		icmp6_detail(ee->ee_type, ee->ee_code, detail, sizeof(detail));
+		icmp_error_detail(AF_INET6, ee->ee_type, ee->ee_code, detail,
+				  sizeof(detail));
 	else
 		errno_detail((int)ee->ee_errno, detail, sizeof(detail));
-	s->state = SLOT_ANSWERED;
 	emit_status(p, s, BB_STATUS_ERROR, detail);
-	arm_timer(p);
 }
 
 /* Drain the socket error queue; this also clears the pending socket error
@@ -424,8 +217,9 @@ static void drain_errors(struct probe *p)
 	}
 }
 
-static void drain(struct probe *p)
+static void drain(void *ctx)
 {
+	struct probe *p = ctx;
 	drain_errors(p);
 	for (int i = 0; i < ICMP_DRAIN_MAX; i++) {
 		uint8_t buf[ICMP_RX_MAX];
@@ -449,46 +243,15 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 	drain(w->data);
 }
 
-static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct probe *p = w->data;
-	drain(p); /* replies already queued carry their own RX time */
-	int64_t now = clock_mono_ns();
-	for (int i = 0; i < ICMP_SLOTS; i++) {
-		struct slot *s = &p->slots[i];
-		if (s->state == SLOT_INFLIGHT &&
-		    s->send_mono + p->t.timeout_ns <= now) {
-			s->state = SLOT_TIMEDOUT;
-			emit_status(p, s, BB_STATUS_TIMEOUT, NULL);
-		}
-	}
-	arm_timer(p);
-}
-
 static void icmp_send(struct probe *p, int64_t deadline_ns)
 {
 	drain_errors(p);
-	uint32_t seq = p->next_seq++;
-	struct slot *s = &p->slots[seq % ICMP_SLOTS];
-	if (s->state == SLOT_INFLIGHT) /* table wrapped: older than 64 sends */
-		emit_status(p, s, BB_STATUS_TIMEOUT, NULL);
-
-	uint8_t pkt[ICMP_HDR + ICMP_PAYLOAD] = { 0 };
-	pkt[0] = p->family == AF_INET ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
-	put_be16(pkt + 4, p->ident);
-	put_be16(pkt + 6, (uint16_t)seq);
-	put_be64(pkt + 8, p->cookie);
-	put_be32(pkt + 16, seq);
-	put_be32(pkt + 20, ICMP_MAGIC);
-
-	s->seq = seq;
-	s->state = SLOT_FREE;
-	s->send_real = clock_real_ns();
-	s->send_mono = clock_mono_ns();
-	s->send_err = s->send_mono - deadline_ns;
-	put_be64(pkt + 24, (uint64_t)s->send_mono);
-	if (p->raw && p->family == AF_INET)
-		put_be16(pkt + 2, inet_checksum(pkt, sizeof(pkt)));
+	/* a table full of pending probes: the oldest is lost */
+	struct inflight_slot *s = inflight_take(&p->in, true);
+	uint8_t pkt[ICMP_ECHO_LEN];
+	inflight_stamp(s, p->next_seq++, deadline_ns);
+	icmp_build_echo(pkt, p->family, p->ident, p->cookie, s->seq,
+			s->send_mono, p->raw && p->family == AF_INET);
 	ssize_t r = sendto(p->fd, pkt, sizeof(pkt), 0,
 			   (const struct sockaddr *)&p->t.addr, p->t.addr_len);
 	if (r < 0) {
@@ -497,9 +260,7 @@ static void icmp_send(struct probe *p, int64_t deadline_ns)
 		emit_status(p, s, BB_STATUS_ERROR, detail);
 		return;
 	}
-	s->state = SLOT_INFLIGHT;
-	if (!ev_is_active(&p->timer))
-		arm_timer(p);
+	inflight_pending(&p->in, s);
 }
 
 static uint64_t random_u64(void)
@@ -606,11 +367,11 @@ static int icmp_open(struct ev_loop *loop, const struct probe_target *target,
 	if (ret < 0)
 		goto fail_fd;
 
+	inflight_init(&p->in, loop, ICMP_SLOTS, target->timeout_ns, on_timeout,
+		      drain, p);
 	ev_io_init(&p->io, on_readable, p->fd, EV_READ);
 	p->io.data = p;
 	ev_io_start(loop, &p->io);
-	ev_init(&p->timer, on_timer);
-	p->timer.data = p;
 	*out = p;
 	return 0;
 fail_fd:
@@ -625,9 +386,75 @@ static void icmp_close(struct probe *p)
 	if (!p)
 		return;
 	ev_io_stop(p->loop, &p->io);
-	ev_timer_stop(p->loop, &p->timer);
+	inflight_stop(&p->in);
 	close(p->fd);
 	free(p);
+}
+
+/* "name=host" or "host": the display name and the host part. */
+static void split_named(const char *entry, char *name, size_t namelen,
+			char *host, size_t hostlen)
+{
+	const char *eq = strchr(entry, '=');
+	if (eq) {
+		snprintf(name, namelen, "%.*s", (int)(eq - entry), entry);
+		snprintf(host, hostlen, "%s", eq + 1);
+	} else {
+		snprintf(name, namelen, "%s", entry);
+		snprintf(host, hostlen, "%s", entry);
+	}
+}
+
+static int plan_list(struct probe_planner *pl,
+		     const char (*list)[CONFIG_ENTRY_LEN], int n)
+{
+	char name[BB_TARGET_LEN], host[CONFIG_HOST_LEN];
+	for (int i = 0; i < n; i++) {
+		split_named(list[i], name, sizeof(name), host, sizeof(host));
+		struct probe_want w = { .name = name,
+					.host = host,
+					.interval_ns = pl->interval_ns };
+		if (!pl->add(pl, BB_KIND_ICMP, &w))
+			return -E2BIG;
+	}
+	return 0;
+}
+
+/* Pings at test_interval_ms to the gateway (detected and followed, or
+ * given) and to every public_dns and custom target. */
+int probe_icmp_plan(struct probe_planner *pl)
+{
+	const struct bb_config *cfg = pl->cfg;
+	const char *gw = cfg->targets.isp_gateway;
+	struct probe_want w = { .name = "gateway",
+				.interval_ns = pl->interval_ns };
+	struct sockaddr_storage addr;
+	char dev[GATEWAY_IFNAME_LEN];
+	int rc = 0;
+
+	if (strcmp(gw, "auto") == 0 && cfg->monitoring.auto_detect_gateway) {
+		w.follow_gateway_ns =
+			(int64_t)cfg->monitoring.gateway_check_interval_sec *
+			BB_NS_PER_S;
+		if (gateway_detect(pl->ifname, &addr, &w.addr_len, dev) == 0)
+			w.addr = &addr;
+		else /* the engine looks for one every few seconds */
+			pl->warn(pl,
+				 "icmp: no default gateway%s%s yet; the "
+				 "gateway probe starts when a default route "
+				 "appears",
+				 pl->ifname[0] ? " on " : "", pl->ifname);
+		if (!pl->add(pl, BB_KIND_ICMP, &w))
+			return -E2BIG;
+	} else if (gw[0] && strcmp(gw, "auto") != 0 && strcmp(gw, "none")) {
+		w.host = gw;
+		if (!pl->add(pl, BB_KIND_ICMP, &w))
+			return -E2BIG;
+	}
+	rc = plan_list(pl, cfg->targets.public_dns, cfg->targets.n_public_dns);
+	if (rc == 0)
+		rc = plan_list(pl, cfg->targets.custom, cfg->targets.n_custom);
+	return rc;
 }
 
 const struct probe_ops probe_icmp_ops = {

@@ -6,10 +6,11 @@
  * SO_ERROR 0, i.e. SYN -> SYN-ACK plus our wake-up (no kernel timestamp
  * exists for a handshake).  The connection is closed at once.
  *
- * Invariants: at most TCP_SLOTS attempts in flight (interval < timeout),
- * each with its own socket and ev_io in a fixed table, nothing allocated per
- * attempt; every attempt yields exactly one OK, TIMEOUT or ERROR sample; one
- * ev_timer per instance expires the oldest deadline.
+ * Invariants: at most TCP_SLOTS attempts in flight (interval < timeout) in
+ * a struct inflight (core/probe/inflight.h), each with its own socket and
+ * ev_io beside it, nothing allocated per attempt; every attempt yields
+ * exactly one OK, TIMEOUT or ERROR sample (a handshake that completes after
+ * its timeout stays a timeout).
  */
 #include "core/probe/probe.h"
 
@@ -23,17 +24,16 @@
 #include <unistd.h>
 
 #include "core/base/clock.h"
+#include "core/base/config.h"
 #include "core/base/sock.h"
+#include "core/probe/inflight.h"
 
 #define TCP_SLOTS 8
 
+/* What an attempt needs beside its struct inflight_slot. */
 struct attempt {
 	struct probe *p;
-	int fd; /* -1 when the slot is free */
-	uint32_t seq;
-	int64_t send_mono;
-	int64_t send_real;
-	int64_t send_err;
+	int fd; /* -1 when closed */
 	ev_io io;
 };
 
@@ -43,137 +43,99 @@ struct probe {
 	probe_emit_fn emit;
 	void *emit_ctx;
 	uint32_t next_seq;
-	struct attempt att[TCP_SLOTS];
-	ev_timer timer;
+	struct inflight in;
+	struct attempt att[TCP_SLOTS]; /* beside in.slots[] */
 };
-
-static void copy_str(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 /* Short reason for a failed connect. */
 static void errno_detail(int e, char *buf, size_t len)
 {
 	switch (e) {
 	case ECONNREFUSED:
-		copy_str(buf, len, "refused");
+		snprintf(buf, len, "%s", "refused");
 		break;
 	case ETIMEDOUT:
-		copy_str(buf, len, "timed out");
+		snprintf(buf, len, "%s", "timed out");
 		break;
 	case ENETUNREACH:
-		copy_str(buf, len, "net unreachable");
+		snprintf(buf, len, "%s", "net unreachable");
 		break;
 	case EHOSTUNREACH:
-		copy_str(buf, len, "host unreachable");
+		snprintf(buf, len, "%s", "host unreachable");
 		break;
 	case ECONNRESET:
-		copy_str(buf, len, "reset");
+		snprintf(buf, len, "%s", "reset");
 		break;
 	case EBUSY: /* our own: every slot of the table in flight */
-		copy_str(buf, len, "too many in flight");
+		snprintf(buf, len, "%s", "too many in flight");
 		break;
 	case EACCES:
 	case EPERM:
-		copy_str(buf, len, "prohibited");
+		snprintf(buf, len, "%s", "prohibited");
 		break;
 	default:
 		snprintf(buf, len, "%s", strerror(e));
 	}
 }
 
-static void emit_attempt(struct probe *p, const struct attempt *a,
+static void emit_attempt(struct probe *p, const struct inflight_slot *s,
 			 enum bb_status status, int64_t rtt_ns, int err)
 {
-	struct bb_sample s;
-	sample_init(&s, BB_KIND_TCP_CONNECT);
-	s.real_ns = a->send_real;
-	s.mono_ns = a->send_mono;
-	s.send_error_ns = a->send_err;
-	copy_str(s.interface, sizeof(s.interface), p->t.interface);
-	copy_str(s.target, sizeof(s.target), p->t.name);
-	s.status = (uint8_t)status;
-	s.seq = a->seq;
-	s.rtt_ns = rtt_ns;
+	struct bb_sample smp;
+	inflight_sample(s, BB_KIND_TCP_CONNECT, p->t.interface, p->t.name,
+			&smp);
+	smp.status = (uint8_t)status;
+	smp.rtt_ns = rtt_ns;
 	if (status == BB_STATUS_ERROR)
-		errno_detail(err, s.detail, sizeof(s.detail));
-	p->emit(p->emit_ctx, &s);
+		errno_detail(err, smp.detail, sizeof(smp.detail));
+	p->emit(p->emit_ctx, &smp);
 }
 
 static void release(struct probe *p, struct attempt *a)
 {
+	if (a->fd < 0)
+		return;
 	ev_io_stop(p->loop, &a->io);
 	close(a->fd);
 	a->fd = -1;
 }
 
-static void arm_timer(struct probe *p)
+static void on_timeout(void *ctx, struct inflight_slot *s)
 {
-	int64_t first = INT64_MAX;
-	for (int i = 0; i < TCP_SLOTS; i++)
-		if (p->att[i].fd >= 0 &&
-		    p->att[i].send_mono + p->t.timeout_ns < first)
-			first = p->att[i].send_mono + p->t.timeout_ns;
-	ev_timer_stop(p->loop, &p->timer);
-	if (first == INT64_MAX)
-		return;
-	int64_t wait = first - clock_mono_ns();
-	if (wait < BB_NS_PER_MS)
-		wait = BB_NS_PER_MS; /* libev's cached "now" may lag: re-check
-				      */
-	ev_timer_set(&p->timer, (double)wait / BB_NS_PER_S, 0.);
-	ev_timer_start(p->loop, &p->timer);
+	struct probe *p = ctx;
+	release(p, &p->att[inflight_index(&p->in, s)]);
+	emit_attempt(p, s, BB_STATUS_TIMEOUT, BB_NONE, 0);
 }
 
-/* Finish one attempt from its socket state; 1 if it finished. */
-static int complete(struct probe *p, struct attempt *a, int64_t now)
+/* Finish one attempt from its socket state, unless still connecting. */
+static void complete(struct probe *p, struct attempt *a, int64_t now)
 {
+	struct inflight_slot *s = &p->in.slots[a - p->att];
 	int err = 0;
 	socklen_t len = sizeof(err);
 	if (getsockopt(a->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err == EINPROGRESS || err == EALREADY)
-		return 0;
+		return;
 	if (err == 0) { /* writable and no error: make sure it is up */
 		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
 		if (getpeername(a->fd, (struct sockaddr *)&peer, &plen) < 0)
 			err = errno == ENOTCONN ? ECONNREFUSED : errno;
 	}
-	if (err == 0 && now - a->send_mono > p->t.timeout_ns)
-		emit_attempt(p, a, BB_STATUS_TIMEOUT, BB_NONE, 0);
-	else if (err == 0)
-		emit_attempt(p, a, BB_STATUS_OK, now - a->send_mono, 0);
-	else
-		emit_attempt(p, a, BB_STATUS_ERROR, BB_NONE, err);
 	release(p, a);
-	return 1;
+	if (err == 0 && inflight_reply(&p->in, s, now - s->send_mono) ==
+				INFLIGHT_OK) /* else the timeout went out */
+		emit_attempt(p, s, BB_STATUS_OK, now - s->send_mono, 0);
+	else if (err != 0 && inflight_fail(&p->in, s))
+		emit_attempt(p, s, BB_STATUS_ERROR, BB_NONE, err);
 }
 
 static void on_writable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	int64_t now = clock_mono_ns();
 	struct attempt *a = w->data;
-	struct probe *p = a->p;
-	if (complete(p, a, now))
-		arm_timer(p);
-}
-
-static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct probe *p = w->data;
-	int64_t now = clock_mono_ns();
-	for (int i = 0; i < TCP_SLOTS; i++) {
-		struct attempt *a = &p->att[i];
-		if (a->fd < 0 || a->send_mono + p->t.timeout_ns > now)
-			continue;
-		release(p, a);
-		emit_attempt(p, a, BB_STATUS_TIMEOUT, BB_NONE, 0);
-	}
-	arm_timer(p);
+	complete(a->p, a, now);
 }
 
 /* A non-blocking TCP socket bound to the target's interface, or -errno. */
@@ -194,19 +156,13 @@ static int tcp_socket(const struct probe *p)
 
 static void tcp_send(struct probe *p, int64_t deadline_ns)
 {
-	struct attempt *a = NULL, busy = { .fd = -1 };
-	for (int i = 0; i < TCP_SLOTS && !a; i++)
-		if (p->att[i].fd < 0)
-			a = &p->att[i];
-	int fd = a ? tcp_socket(p) : -EBUSY;
-	if (!a)
-		a = &busy; /* only carries the sample's fields */
-	a->seq = p->next_seq++;
-	a->send_real = clock_real_ns();
-	a->send_mono = clock_mono_ns(); /* just before the SYN goes out */
-	a->send_err = a->send_mono - deadline_ns;
+	struct inflight_slot *s = inflight_take(&p->in, false), busy = { 0 };
+	int fd = s ? tcp_socket(p) : -EBUSY;
+	if (!s)
+		s = &busy; /* only carries the sample's fields */
+	inflight_stamp(s, p->next_seq++, deadline_ns); /* just before SYN */
 	if (fd < 0) {
-		emit_attempt(p, a, BB_STATUS_ERROR, BB_NONE, -fd);
+		emit_attempt(p, s, BB_STATUS_ERROR, BB_NONE, -fd);
 		return;
 	}
 	int r = connect(fd, (const struct sockaddr *)&p->t.addr, p->t.addr_len);
@@ -215,17 +171,18 @@ static void tcp_send(struct probe *p, int64_t deadline_ns)
 		int e = r == 0 ? 0 : errno;
 		close(fd);
 		if (e)
-			emit_attempt(p, a, BB_STATUS_ERROR, BB_NONE, e);
+			emit_attempt(p, s, BB_STATUS_ERROR, BB_NONE, e);
 		else
-			emit_attempt(p, a, BB_STATUS_OK, now - a->send_mono, 0);
-		return;
+			emit_attempt(p, s, BB_STATUS_OK, now - s->send_mono, 0);
+		return; /* the slot stays free */
 	}
+	struct attempt *a = &p->att[inflight_index(&p->in, s)];
 	a->fd = fd;
 	a->p = p;
 	ev_io_init(&a->io, on_writable, fd, EV_WRITE);
 	a->io.data = a;
 	ev_io_start(p->loop, &a->io);
-	arm_timer(p);
+	inflight_pending(&p->in, s);
 }
 
 static int tcp_open(struct ev_loop *loop, const struct probe_target *target,
@@ -261,8 +218,8 @@ static int tcp_open(struct ev_loop *loop, const struct probe_target *target,
 	p->emit_ctx = emit_ctx;
 	for (int i = 0; i < TCP_SLOTS; i++)
 		p->att[i].fd = -1;
-	ev_init(&p->timer, on_timer);
-	p->timer.data = p;
+	inflight_init(&p->in, loop, TCP_SLOTS, target->timeout_ns, on_timeout,
+		      NULL, p);
 	*out = p;
 	return 0;
 }
@@ -272,10 +229,32 @@ static void tcp_close(struct probe *p)
 	if (!p)
 		return;
 	for (int i = 0; i < TCP_SLOTS; i++)
-		if (p->att[i].fd >= 0)
-			release(p, &p->att[i]);
-	ev_timer_stop(p->loop, &p->timer);
+		release(p, &p->att[i]);
+	inflight_stop(&p->in);
 	free(p);
+}
+
+/* One connect per tests.tcp.targets "host:port", every interval_s. */
+int probe_tcp_plan(struct probe_planner *pl)
+{
+	const struct bb_config *cfg = pl->cfg;
+	if (!cfg->tests.tcp.enabled)
+		return 0;
+	for (int i = 0; i < cfg->tests.tcp.n_targets; i++) {
+		char host[CONFIG_HOST_LEN];
+		struct probe_want w = {
+			.name = cfg->tests.tcp.targets[i],
+			.host = host,
+			.interval_ns = cfg->tests.tcp.interval_s * BB_NS_PER_S,
+		};
+		if (config_parse_hostport(cfg->tests.tcp.targets[i], 0, host,
+					  sizeof(host), &w.port, pl->err,
+					  pl->errlen) < 0)
+			return -EINVAL;
+		if (!pl->add(pl, BB_KIND_TCP_CONNECT, &w))
+			return -E2BIG;
+	}
+	return 0;
 }
 
 const struct probe_ops probe_tcp_ops = {

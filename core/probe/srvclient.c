@@ -331,3 +331,47 @@ int srvclient_target(const struct bb_config *cfg, int index, const char *ifname,
 	}
 	return 0;
 }
+
+/* One echo stream per server at the loss-stream rate when that is faster
+ * than test_interval_ms; throughput and bufferbloat tests ride on it.  A
+ * server whose secret or id is bad is left out with a warning. */
+int srvclient_plan(struct probe_planner *pl)
+{
+	const struct bb_config *cfg = pl->cfg;
+	for (int i = 0; i < cfg->n_servers; i++) {
+		struct probe_target tmp;
+		char why[256];
+		int got = srvclient_target(cfg, i, pl->ifname, &tmp, why,
+					   sizeof(why));
+		if (got < 0) {
+			pl->warn(pl, "udp_echo: %s, left out", why);
+			continue;
+		}
+		if (got > 0) /* DNS may just be down: later */
+			pl->warn(pl,
+				 "udp_echo: %s; it is resolved again in the "
+				 "background and probed once it resolves",
+				 why);
+		struct probe_want w = {
+			.name = cfg->servers[i].name,
+			.host = cfg->servers[i].host,
+			.port = cfg->servers[i].port,
+			.resolve_later = got > 0,
+			.interval_ns =
+				cfg->loss_stream.interval_ms * BB_NS_PER_MS,
+		};
+		if (w.interval_ns <= 0 || w.interval_ns > pl->interval_ns)
+			w.interval_ns = pl->interval_ns;
+		if (got == 0) {
+			w.addr = &tmp.addr;
+			w.addr_len = tmp.addr_len;
+		}
+		struct probe_target *t = pl->add(pl, BB_KIND_UDP_ECHO, &w);
+		if (t)
+			*t = tmp; /* the plan's owner wipes it */
+		key_wipe(tmp.srv.key);
+		if (!t)
+			return -E2BIG;
+	}
+	return 0;
+}

@@ -20,6 +20,7 @@
 #include "core/base/clock.h"
 #include "core/analysis/detect_diag.h"
 #include "core/base/sample.h"
+#include "core/probe/kind.h"
 #include "core/store/store.h"
 
 #define PEAK_MAX_ROWS (24 * 8)
@@ -53,7 +54,7 @@ reset:
 static int fold_row(void *ctx, const struct store_agg *a)
 {
 	struct hour_fold *f = ctx;
-	if (a->kind != BB_KIND_ICMP && a->kind != BB_KIND_UDP_ECHO)
+	if (!kind_is_round_trip(a->kind))
 		return 0;
 	if (a->bucket_ms != f->bucket_ms) {
 		fold_flush(f);
@@ -933,8 +934,7 @@ static void verdict_events(const struct history_summary *s, char *buf,
 
 static int delay_kind(int kind)
 {
-	return kind == BB_KIND_ICMP || kind == BB_KIND_UDP_ECHO ||
-	       kind == BB_KIND_DNS || kind == BB_KIND_TCP_CONNECT;
+	return kind_is_delay(kind);
 }
 
 /* Series that lost 1 % or more of at least 20 probes, the worst three. */

@@ -27,6 +27,7 @@
 #include "core/analysis/event.h"
 #include "core/analysis/model.h"
 #include "core/base/sample.h"
+#include "core/probe/kind.h"
 #include "core/store/store.h"
 
 #define MS_PER_HOUR	 3600000LL
@@ -451,13 +452,12 @@ size_t playback_open_events(const struct playback *r, const struct bb_event **ou
  * round trip (the bar's RTT). */
 static bool loss_kind(int kind)
 {
-	return kind == BB_KIND_ICMP || kind == BB_KIND_UDP_ECHO ||
-	       kind == BB_KIND_DNS || kind == BB_KIND_TCP_CONNECT;
+	return kind_is_delay(kind);
 }
 
 static bool rtt_kind(int kind)
 {
-	return kind == BB_KIND_ICMP || kind == BB_KIND_UDP_ECHO;
+	return kind_is_round_trip(kind);
 }
 
 struct slice_rtt {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/store/history.h"
+#include "core/probe/kind.h"
 
 #define WORST_EVENTS 10
 #define CELL	     320
@@ -107,7 +108,7 @@ static bool is_tput(int kind)
 
 static bool is_delay(int kind)
 {
-	return !is_tput(kind) && kind != BB_KIND_BUFFERBLOAT;
+	return kind_is_delay(kind);
 }
 
 static void period_line(const struct history_summary *s, char *buf, size_t len)
