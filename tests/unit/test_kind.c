@@ -129,9 +129,8 @@ static void test_plan_from_rows(void **state)
 	static struct engine_plan p;
 	char warn[1024], err[256] = "";
 	literal_config(&c);
-	assert_int_equal(plan_build(&c, &p, warn, sizeof(warn), err,
-				    sizeof(err)),
-			 0);
+	assert_int_equal(
+		plan_build(&c, &p, warn, sizeof(warn), err, sizeof(err)), 0);
 	/* rows in table order: icmp x2, udp_echo (s1 left out), dns, tcp */
 	assert_int_equal(p.n_probes, 5);
 	const struct engine_probe *e = p.probes;
@@ -171,18 +170,18 @@ static void test_plan_refuses(void **state)
 	literal_config(&c);
 	memset(c.tests.dns.test_domains[0], 'x', 128); /* target has 128 */
 	c.tests.dns.test_domains[0][128] = '\0';
-	assert_int_equal(plan_build(&c, &p, warn, sizeof(warn), err,
-				    sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		plan_build(&c, &p, warn, sizeof(warn), err, sizeof(err)),
+		-EINVAL);
 	assert_non_null(strstr(err, "too long"));
 
 	literal_config(&c);
 	snprintf(c.tests.tcp.targets[0], sizeof(c.tests.tcp.targets[0]),
 		 "[198.18.0.5:443");
 	err[0] = '\0';
-	assert_int_equal(plan_build(&c, &p, warn, sizeof(warn), err,
-				    sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		plan_build(&c, &p, warn, sizeof(warn), err, sizeof(err)),
+		-EINVAL);
 	assert_true(err[0] != '\0');
 	memset(&p, 0, sizeof(p));
 }
