@@ -41,7 +41,10 @@ endif
 # ---- sources by layer ------------------------------------------------------
 PROTO_SRC  := $(sort $(wildcard proto/*.c))
 CORE_SRC   := $(sort $(wildcard core/*.c core/*/*.c))
-TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c tui/*/*.c)))
+# The client's main() and its sub-commands (tui/cmd_*.c) link into the
+# program only; every other file also links into the tests.
+CLI_SRC    := tui/main.c $(sort $(wildcard tui/cmd_*.c))
+TUI_SRC    := $(sort $(filter-out $(CLI_SRC),$(wildcard tui/*.c tui/*/*.c)))
 SERVER_SRC := $(sort $(filter-out server/main.c,$(wildcard server/*.c)))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -49,6 +52,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 PROTO_OBJ  := $(call obj,$(PROTO_SRC))
 CORE_OBJ   := $(call obj,$(CORE_SRC))
 TUI_OBJ    := $(call obj,$(TUI_SRC))
+CLI_OBJ    := $(call obj,$(CLI_SRC))
 SERVER_OBJ := $(call obj,$(SERVER_SRC))
 
 LIB_PROTO  := $(BUILD)/libbbproto.a
@@ -97,7 +101,7 @@ $(ALL_LIBS):
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(CLIENT): $(BUILD)/tui/main.o $(LIB_TUI) $(LIB_CORE) $(LIB_PROTO)
+$(CLIENT): $(CLI_OBJ) $(LIB_TUI) $(LIB_CORE) $(LIB_PROTO)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(BB_LDFLAGS) $^ $(BB_LDLIBS) -o $@
 
@@ -105,7 +109,8 @@ $(SERVER): $(BUILD)/server/main.o $(LIB_SERVER) $(LIB_CORE) $(LIB_PROTO)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS) $(BB_LDFLAGS) $^ $(BB_LDLIBS) -o $@
 
-# Unit tests link every library but the two main.o files (chrony's rule).
+# Unit tests link every library but the programs' own files (main.o and the
+# client's commands; chrony's rule).
 $(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
