@@ -19,18 +19,26 @@ VERSION := 0.1.0
 # libev ships no pkg-config file on Debian, so it is linked by name.
 PKGS := ncursesw libsodium sqlite3 libconfig
 
-BB_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 \
-	-Wno-unused-parameter -fno-strict-aliasing -I. -MMD -MP \
-	-DBB_VERSION=\"$(VERSION)\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Our flags first, then the caller's CPPFLAGS/CFLAGS/LDFLAGS (make's own
+# names, from the command line or the environment), then the sanitizer's,
+# last so that its -O1 wins over CFLAGS' -O2:
+#   cc $(BB_CPPFLAGS) $(CPPFLAGS) $(BB_CFLAGS) $(CFLAGS) $(SAN_CFLAGS)
+BB_CPPFLAGS := -D_GNU_SOURCE -I. -MMD -MP -DBB_VERSION=\"$(VERSION)\" \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+BB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 \
+	-Wno-unused-parameter -fno-strict-aliasing
 ifeq ($(WERROR),1)
 BB_CFLAGS += -Werror
 endif
 BB_LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lpthread -lm
 
 ifneq ($(SANITIZE),)
-BB_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1
-BB_LDFLAGS += -fsanitize=$(SANITIZE)
+SAN_CFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1
+SAN_LDFLAGS := -fsanitize=$(SANITIZE)
 endif
+
+COMPILE = $(CC) $(BB_CPPFLAGS) $(CPPFLAGS) $(BB_CFLAGS) $(CFLAGS) $(SAN_CFLAGS)
+LINK = $(CC) $(CFLAGS) $(SAN_CFLAGS) $(LDFLAGS) $(SAN_LDFLAGS)
 
 ifeq ($(V),1)
 Q :=
@@ -90,7 +98,7 @@ all: $(CLIENT) $(SERVER)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(BB_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(COMPILE) -c $< -o $@
 
 $(LIB_PROTO): $(PROTO_OBJ)
 $(LIB_CORE): $(CORE_OBJ)
@@ -103,25 +111,25 @@ $(ALL_LIBS):
 
 $(CLIENT): $(CLI_OBJ) $(LIB_TUI) $(LIB_CORE) $(LIB_PROTO)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(BB_LDFLAGS) $^ $(BB_LDLIBS) -o $@
+	$(Q)$(LINK) $^ $(BB_LDLIBS) $(LDLIBS) -o $@
 
 $(SERVER): $(BUILD)/server/main.o $(LIB_SERVER) $(LIB_CORE) $(LIB_PROTO)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(BB_LDFLAGS) $^ $(BB_LDLIBS) -o $@
+	$(Q)$(LINK) $^ $(BB_LDLIBS) $(LDLIBS) -o $@
 
 # Unit tests link every library but the programs' own files (main.o and the
 # client's commands; chrony's rule).
 $(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(BB_CFLAGS) $(CFLAGS) $(BB_LDFLAGS) $< $(TESTLIB_OBJ) $(ALL_LIBS) \
-		$(BB_LDLIBS) -lcmocka -o $@
+	$(Q)$(COMPILE) $(LDFLAGS) $(SAN_LDFLAGS) $< $(TESTLIB_OBJ) $(ALL_LIBS) \
+		$(BB_LDLIBS) $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/bench/%: tests/bench/%.c $(TESTLIB_OBJ) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BENCH   $@")
-	$(Q)$(CC) $(BB_CFLAGS) $(CFLAGS) $(BB_LDFLAGS) $< $(TESTLIB_OBJ) $(ALL_LIBS) \
-		$(BB_LDLIBS) -o $@
+	$(Q)$(COMPILE) $(LDFLAGS) $(SAN_LDFLAGS) $< $(TESTLIB_OBJ) $(ALL_LIBS) \
+		$(BB_LDLIBS) $(LDLIBS) -o $@
 
 # ---- dependencies ----------------------------------------------------------
 # Debian 12 packages: build libraries, test tools and the lab's reference peers.
@@ -163,7 +171,7 @@ FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(PROTO_SRC) $(CORE_SRC))
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
 
 build/fuzz/libfuzzbb.a: $(FUZZ_OBJ)
 	@rm -f $@
@@ -172,8 +180,8 @@ build/fuzz/libfuzzbb.a: $(FUZZ_OBJ)
 build/fuzz/%: tests/fuzz/%.c build/fuzz/libfuzzbb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $< \
-		build/fuzz/libfuzzbb.a $(BB_LDLIBS) -o $@
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $< \
+		build/fuzz/libfuzzbb.a $(BB_LDLIBS) $(LDLIBS) -o $@
 
 fuzz: deps $(FUZZ_BIN)
 	$(Q)./tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
