@@ -90,7 +90,8 @@ TESTLIB_OBJ := $(call obj,$(TESTLIB_SRC))
 
 .SECONDARY:
 
-.PHONY: all deps test test-run check-asan check-tsan fuzz check-layers format soak \
+.PHONY: all deps test test-run check-asan check-tsan fuzz check-layers format \
+	format-check soak \
 	bench install clean screenshots
 
 all: $(CLIENT) $(SERVER)
@@ -190,8 +191,17 @@ fuzz: deps $(FUZZ_BIN)
 check-layers:
 	$(Q)./tests/check-layers.sh
 
+# Formatting with clang-format 14 (Debian 12's; tests/format-check.sh pins
+# it): format-check shows what differs and fails, format rewrites the files.
+FORMAT_PKGS := clang-format-14
+
+format-check:
+	@./tests/deps.sh $(FORMAT_PKGS)
+	$(Q)./tests/format-check.sh
+
 format:
-	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+	@./tests/deps.sh $(FORMAT_PKGS)
+	$(Q)./tests/format-check.sh -i
 
 # 30 minutes of 10 ms probing with five targets and a server under
 # ASan+LeakSanitizer: no report, RSS flat, no fd growth (tests/lib/soak.sh;
