@@ -19,18 +19,26 @@ VERSION := 0.1.0
 # libev ships no pkg-config file on Debian, so it is linked by name.
 PKGS := ncursesw libsodium sqlite3 libconfig
 
-BB_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 \
-	-Wno-unused-parameter -fno-strict-aliasing -I. -MMD -MP \
-	-DBB_VERSION=\"$(VERSION)\" $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Our flags first, then the caller's CPPFLAGS/CFLAGS/LDFLAGS (make's own
+# names, from the command line or the environment), then the sanitizer's,
+# last so that its -O1 wins over CFLAGS' -O2:
+#   cc $(BB_CPPFLAGS) $(CPPFLAGS) $(BB_CFLAGS) $(CFLAGS) $(SAN_CFLAGS)
+BB_CPPFLAGS := -D_GNU_SOURCE -I. -MMD -MP -DBB_VERSION=\"$(VERSION)\" \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+BB_CFLAGS := -std=c11 -Wall -Wextra -Wshadow -Wformat=2 \
+	-Wno-unused-parameter -fno-strict-aliasing
 ifeq ($(WERROR),1)
 BB_CFLAGS += -Werror
 endif
 BB_LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lpthread -lm
 
 ifneq ($(SANITIZE),)
-BB_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1
-BB_LDFLAGS += -fsanitize=$(SANITIZE)
+SAN_CFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1
+SAN_LDFLAGS := -fsanitize=$(SANITIZE)
 endif
+
+COMPILE = $(CC) $(BB_CPPFLAGS) $(CPPFLAGS) $(BB_CFLAGS) $(CFLAGS) $(SAN_CFLAGS)
+LINK = $(CC) $(CFLAGS) $(SAN_CFLAGS) $(LDFLAGS) $(SAN_LDFLAGS)
 
 ifeq ($(V),1)
 Q :=
@@ -41,7 +49,10 @@ endif
 # ---- sources by layer ------------------------------------------------------
 PROTO_SRC  := $(sort $(wildcard proto/*.c))
 CORE_SRC   := $(sort $(wildcard core/*.c core/*/*.c))
-TUI_SRC    := $(sort $(filter-out tui/main.c,$(wildcard tui/*.c tui/*/*.c)))
+# The client's main() and its sub-commands (tui/cmd_*.c) link into the
+# program only; every other file also links into the tests.
+CLI_SRC    := tui/main.c $(sort $(wildcard tui/cmd_*.c))
+TUI_SRC    := $(sort $(filter-out $(CLI_SRC),$(wildcard tui/*.c tui/*/*.c)))
 SERVER_SRC := $(sort $(filter-out server/main.c,$(wildcard server/*.c)))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -49,6 +60,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 PROTO_OBJ  := $(call obj,$(PROTO_SRC))
 CORE_OBJ   := $(call obj,$(CORE_SRC))
 TUI_OBJ    := $(call obj,$(TUI_SRC))
+CLI_OBJ    := $(call obj,$(CLI_SRC))
 SERVER_OBJ := $(call obj,$(SERVER_SRC))
 
 LIB_PROTO  := $(BUILD)/libbbproto.a
@@ -78,7 +90,8 @@ TESTLIB_OBJ := $(call obj,$(TESTLIB_SRC))
 
 .SECONDARY:
 
-.PHONY: all deps test test-run check-asan check-tsan fuzz check-layers format soak \
+.PHONY: all deps test test-run check-asan check-tsan fuzz check-layers format \
+	format-check soak \
 	bench install clean screenshots
 
 all: $(CLIENT) $(SERVER)
@@ -86,7 +99,7 @@ all: $(CLIENT) $(SERVER)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(BB_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(COMPILE) -c $< -o $@
 
 $(LIB_PROTO): $(PROTO_OBJ)
 $(LIB_CORE): $(CORE_OBJ)
@@ -97,26 +110,27 @@ $(ALL_LIBS):
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(CLIENT): $(BUILD)/tui/main.o $(LIB_TUI) $(LIB_CORE) $(LIB_PROTO)
+$(CLIENT): $(CLI_OBJ) $(LIB_TUI) $(LIB_CORE) $(LIB_PROTO)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(BB_LDFLAGS) $^ $(BB_LDLIBS) -o $@
+	$(Q)$(LINK) $^ $(BB_LDLIBS) $(LDLIBS) -o $@
 
 $(SERVER): $(BUILD)/server/main.o $(LIB_SERVER) $(LIB_CORE) $(LIB_PROTO)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(BB_LDFLAGS) $^ $(BB_LDLIBS) -o $@
+	$(Q)$(LINK) $^ $(BB_LDLIBS) $(LDLIBS) -o $@
 
-# Unit tests link every library but the two main.o files (chrony's rule).
+# Unit tests link every library but the programs' own files (main.o and the
+# client's commands; chrony's rule).
 $(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJ) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(BB_CFLAGS) $(CFLAGS) $(BB_LDFLAGS) $< $(TESTLIB_OBJ) $(ALL_LIBS) \
-		$(BB_LDLIBS) -lcmocka -o $@
+	$(Q)$(COMPILE) $(LDFLAGS) $(SAN_LDFLAGS) $< $(TESTLIB_OBJ) $(ALL_LIBS) \
+		$(BB_LDLIBS) $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/bench/%: tests/bench/%.c $(TESTLIB_OBJ) $(ALL_LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BENCH   $@")
-	$(Q)$(CC) $(BB_CFLAGS) $(CFLAGS) $(BB_LDFLAGS) $< $(TESTLIB_OBJ) $(ALL_LIBS) \
-		$(BB_LDLIBS) -o $@
+	$(Q)$(COMPILE) $(LDFLAGS) $(SAN_LDFLAGS) $< $(TESTLIB_OBJ) $(ALL_LIBS) \
+		$(BB_LDLIBS) $(LDLIBS) -o $@
 
 # ---- dependencies ----------------------------------------------------------
 # Debian 12 packages: build libraries, test tools and the lab's reference peers.
@@ -158,7 +172,7 @@ FUZZ_OBJ := $(patsubst %.c,build/fuzz/obj/%.o,$(PROTO_SRC) $(CORE_SRC))
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c $< -o $@
 
 build/fuzz/libfuzzbb.a: $(FUZZ_OBJ)
 	@rm -f $@
@@ -167,8 +181,8 @@ build/fuzz/libfuzzbb.a: $(FUZZ_OBJ)
 build/fuzz/%: tests/fuzz/%.c build/fuzz/libfuzzbb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $< \
-		build/fuzz/libfuzzbb.a $(BB_LDLIBS) -o $@
+	$(Q)$(CLANG) $(CPPFLAGS) $(FUZZ_CFLAGS) $(LDFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) $< \
+		build/fuzz/libfuzzbb.a $(BB_LDLIBS) $(LDLIBS) -o $@
 
 fuzz: deps $(FUZZ_BIN)
 	$(Q)./tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
@@ -177,8 +191,17 @@ fuzz: deps $(FUZZ_BIN)
 check-layers:
 	$(Q)./tests/check-layers.sh
 
+# Formatting with clang-format 14 (Debian 12's; tests/format-check.sh pins
+# it): format-check shows what differs and fails, format rewrites the files.
+FORMAT_PKGS := clang-format-14
+
+format-check:
+	@./tests/deps.sh $(FORMAT_PKGS)
+	$(Q)./tests/format-check.sh
+
 format:
-	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+	@./tests/deps.sh $(FORMAT_PKGS)
+	$(Q)./tests/format-check.sh -i
 
 # 30 minutes of 10 ms probing with five targets and a server under
 # ASan+LeakSanitizer: no report, RSS flat, no fd growth (tests/lib/soak.sh;

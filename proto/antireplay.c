@@ -110,7 +110,7 @@ void antireplay_init(struct antireplay_window *w)
 }
 
 int antireplay_check(const struct antireplay_window *w, uint64_t nonce_ts,
-		 uint64_t now_ns)
+		     uint64_t now_ns)
 {
 	uint32_t pos;
 	struct ring r = ring_of(w);
@@ -167,7 +167,7 @@ void antireplay_wide_free(struct antireplay_wide *w)
 }
 
 int antireplay_wide_check(const struct antireplay_wide *w, uint64_t nonce_ts,
-		      uint64_t now_ns)
+			  uint64_t now_ns)
 {
 	uint32_t pos;
 	struct ring r = ring_wide(w);
@@ -197,7 +197,7 @@ static int grow(struct antireplay_wide *w)
 }
 
 int antireplay_wide_commit(struct antireplay_wide *w, uint64_t nonce_ts,
-		       uint64_t now_ns)
+			   uint64_t now_ns)
 {
 	uint32_t pos;
 	struct ring r = ring_wide(w);

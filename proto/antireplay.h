@@ -30,7 +30,7 @@ void antireplay_init(struct antireplay_window *w);
  * epoch).  0 accept, -ESTALE more than 60 s from now_ns, -ERANGE older than
  * everything the window still remembers, -EALREADY seen before.  Read-only. */
 int antireplay_check(const struct antireplay_window *w, uint64_t nonce_ts,
-		 uint64_t now_ns);
+		     uint64_t now_ns);
 /* Record nonce_ts as accepted (after authentication).  0, or -EALREADY /
  * -ERANGE if it could not be accepted (the window is then unchanged). */
 int antireplay_commit(struct antireplay_window *w, uint64_t nonce_ts);
@@ -60,9 +60,9 @@ int antireplay_wide_init(struct antireplay_wide *w, uint64_t floor);
 void antireplay_wide_free(struct antireplay_wide *w);
 /* Like antireplay_check, plus -ERANGE below the floor.  Read-only. */
 int antireplay_wide_check(const struct antireplay_wide *w, uint64_t nonce_ts,
-		      uint64_t now_ns);
+			  uint64_t now_ns);
 /* Like antireplay_commit; now_ns (wall clock) decides whether to grow. */
 int antireplay_wide_commit(struct antireplay_wide *w, uint64_t nonce_ts,
-		       uint64_t now_ns);
+			   uint64_t now_ns);
 
 #endif

@@ -7,7 +7,8 @@
  * (before any thread uses proto/); everything else is thread-safe.
  *
  * Receive path, in this order (PROTOCOL.md "Hardening rules"):
- *   wire_peek -> wire_check_dir -> antireplay_check -> wire_open -> antireplay_commit
+ *   wire_peek -> wire_check_dir -> antireplay_check -> wire_open
+ *   -> antireplay_commit
  */
 #ifndef BB_WIRE_H
 #define BB_WIRE_H

@@ -53,7 +53,8 @@ static double now_ms(void)
 /* Samples of second sec of the recording into out (room for 5). */
 static size_t second_of(int64_t sec, uint32_t *rng, struct bb_sample *out)
 {
-	static const char *const icmp[] = { "gateway", "198.18.0.11", "198.18.0.12" };
+	static const char *const icmp[] = { "gateway", "198.18.0.11",
+					    "198.18.0.12" };
 	static const char *const dns[] = { "198.18.0.11", "198.18.0.12" };
 	/* Mono restarts at each reboot: offset to real changes. */
 	int64_t boot = sec / REBOOT_EVERY_S;

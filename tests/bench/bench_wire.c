@@ -2,8 +2,8 @@
 /*
  * Benchmark for proto/: wire_seal + wire_open per datagram for a 64-byte
  * datagram (ECHO_REQUEST-sized) and a 1200-byte one (the default DATA chunk),
- * and antireplay_check + antireplay_commit per in-order nonce.  Median of RUNS runs,
- * one plain line per figure.
+ * and antireplay_check + antireplay_commit per in-order nonce.  Median of RUNS
+ * runs, one plain line per figure.
  */
 #include <stdio.h>
 #include <stdlib.h>

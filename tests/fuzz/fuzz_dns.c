@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the DNS response parser (core/probe/dns.c, RFC 1035 §4.1):
- * any input must parse or fail with -EBADMSG without reading out of bounds,
- * and a parsed response must keep the invariants the probe relies on.
+ * libFuzzer target for the DNS response parser (core/probe/dns.c, RFC 1035
+ * §4.1): any input must parse or fail with -EBADMSG without reading out of
+ * bounds, and a parsed response must keep the invariants the probe relies on.
  * Seeds: tests/fuzz/corpus/dns/ (valid-*, edge-*, malformed-*).
  */
 #include "core/probe/dns.h"

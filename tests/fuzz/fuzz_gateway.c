@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target for the route-table parsers (core/probe/gateway.c): arbitrary
- * bytes as /proc/net/route and /proc/net/ipv6_route text, with and without an
- * interface filter.  The input is not NUL-terminated, which is the point.
- * Seeds: tests/fuzz/corpus/gateway/ (valid-*, edge-*, malform-*).
+ * libFuzzer target for the route-table parsers (core/probe/gateway.c):
+ * arbitrary bytes as /proc/net/route and /proc/net/ipv6_route text, with and
+ * without an interface filter.  The input is not NUL-terminated, which is
+ * the point.  Seeds: tests/fuzz/corpus/gateway/ (valid-*, edge-*, malform-*).
  */
 #include <errno.h>
 #include <stddef.h>

@@ -12,6 +12,20 @@ set -u
 "$BB_SERVER_BIN" --version | grep -Eq '^bufferbane-server [0-9]' || fail "server --version"
 "$BB_SERVER_BIN" --help | grep -qi 'usage' || fail "server --help"
 
+# --help lists exactly the commands of tui/main.c's table, and each one
+# listed runs (its own --help, exit 0).
+table=$(awk '/} commands\[\] = \{/ { t = 1; next } t && /^};/ { exit }
+	t && match($0, /^\t\{ "[a-z]+"/) { print substr($0, RSTART + 4, RLENGTH - 5) }' \
+	"$BB_TOP/tui/main.c" | sort)
+[ "$(echo "$table" | wc -w)" -ge 4 ] || fail "no command table in tui/main.c: '$table'"
+listed=$("$BB_BIN" --help | awk '/^Commands:/ { c = 1; next } c && /^$/ { exit }
+	c && /^  [a-z]/ { print $1 }' | sort)
+[ "$table" = "$listed" ] || fail "--help lists '$(echo $listed)', the table has '$(echo $table)'"
+for c in $listed; do
+	"$BB_BIN" "$c" --help >"$BB_TMP/o" 2>&1 || fail "$c --help exited $?: $(cat "$BB_TMP/o")"
+	grep -qi "usage: bufferbane $c" "$BB_TMP/o" || fail "$c --help: $(cat "$BB_TMP/o")"
+done
+
 k1=$("$BB_BIN" keygen) && k2=$("$BB_BIN" keygen) || fail "keygen failed"
 [[ $k1 =~ ^[0-9a-f]{64}$ ]] || fail "keygen printed '$k1'"
 [ "$k1" != "$k2" ] || fail "keygen printed the same key twice"
@@ -25,7 +39,12 @@ expect_usage() { # expect_usage PATTERN ARGS...: exit 2, one stderr line matchin
 	grep -Eq -e "$pat" "$BB_TMP/e" || fail "$*: '$(cat "$BB_TMP/e")' does not match '$pat'"
 }
 expect_usage "unknown option '--bogus'" "$BB_BIN" --bogus
-expect_usage "unknown command 'frobnicate'" "$BB_BIN" frobnicate
+expect_usage "unknown command 'frobnicate' \(see" "$BB_BIN" frobnicate
+# A near miss (Levenshtein distance <= 2) names the command meant.
+expect_usage "unknown command 'stat'; did you mean 'stats'\?" "$BB_BIN" stat
+expect_usage "unknown command 'reprot'; did you mean 'report'\?" "$BB_BIN" reprot
+expect_usage "unknown command 'kegyen'; did you mean 'keygen'\?" "$BB_BIN" kegyen
+expect_usage "unknown command 'bloatware' \(see" "$BB_BIN" bloatware
 expect_usage "--interval must be" "$BB_BIN" -d --interval 5
 expect_usage "needs a value" "$BB_BIN" -d --db
 expect_usage "unknown option" "$BB_SERVER_BIN" --bogus

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bufferbane bloat: one bufferbloat test now against a configured companion
+ * server (core/probe/probe_echo.c runs it), with its progress on stderr and
+ * the figures per direction on stdout.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tui/cmd.h"
+#include "core/base/config.h"
+#include "core/probe/probe_echo.h"
+#include "proto/wire.h"
+
+struct bloat_progress {
+	int tty;
+	int last; /* enum bloat_phase, -1 before the first */
+};
+
+/* On stderr: a line per phase, and on a terminal a countdown. */
+static void bloat_progress(void *ctx, enum bloat_phase ph, int64_t elapsed,
+			   int64_t typical)
+{
+	static const char *const what[] = {
+		[BLOAT_IDLE] = "measuring the idle latency",
+		[BLOAT_UP] = "loading the upload",
+		[BLOAT_DOWN] = "loading the download",
+		[BLOAT_BOTH] = "loading both directions",
+		[BLOAT_NPHASES] = "waiting for the line to drain",
+	};
+	struct bloat_progress *bp = ctx;
+	double left = (double)(typical - elapsed) / 1e9;
+	if ((int)ph != bp->last) {
+		if (bp->tty)
+			fputs("\r\033[K", stderr);
+		fprintf(stderr, "bufferbane bloat: %s (%.0f s in)\n", what[ph],
+			(double)elapsed / 1e9);
+		bp->last = (int)ph;
+	}
+	if (bp->tty)
+		fprintf(stderr, "\r\033[K  about %.0f s left",
+			left > 0 ? left : 0);
+}
+
+int cmd_bloat(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *server = NULL, *conf = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			server = optarg;
+			break;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'h':
+			printf("usage: bufferbane bloat [--server NAME|H:P] "
+			       "[-c FILE]\n"
+			       "One bufferbloat test now: idle and loaded RTT "
+			       "(median, p95), increase, grade, RPM per "
+			       "direction.\n");
+			return 0;
+		default:
+			fprintf(stderr, "bufferbane bloat: bad option (see "
+					"bufferbane bloat --help)\n");
+			return CMD_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "bufferbane bloat: unexpected '%s'\n",
+			argv[optind]);
+		return CMD_EXIT_USAGE;
+	}
+	static struct bb_config cfg;
+	char err[512];
+	if (config_load(conf, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bufferbane bloat: %s\n", err);
+		return CMD_EXIT_USAGE;
+	}
+	if (wire_init() < 0)
+		return 1;
+	struct bloat_result r[3];
+	int n = 0;
+	struct bloat_plan plan;
+	const char *ty = cfg.tests.bufferbloat.test_type;
+	int kind = !strcmp(ty, "upload") ? 1 : !strcmp(ty, "download") ? 2 : 3;
+	bloat_plan_of(cfg.tests.bufferbloat.test_duration_s, kind, &plan);
+	fprintf(stderr,
+		"bufferbane bloat: about %.0f s (%.0f s idle, then %d load "
+		"phase%s of %.0f s: %s); the load saturates the line, e.g. "
+		"~%.0f MB on 100/20 Mbit/s\n",
+		(double)plan.typical_ns / 1e9, (double)plan.idle_ns / 1e9,
+		plan.phases, plan.phases > 1 ? "s" : "",
+		(double)plan.load_ns / 1e9,
+		kind == 1   ? "upload"
+		: kind == 2 ? "download"
+			    : "upload, download, both",
+		bloat_plan_bytes(&plan, kind, 20000, 100000) / 1e6);
+	struct bloat_progress bp = { .tty = isatty(2), .last = -1 };
+	int rc = probe_echo_bloat_now(&cfg, server, bloat_progress, &bp, r, &n,
+				      err, sizeof(err));
+	if (bp.tty)
+		fputs("\r\033[K", stderr);
+	config_wipe_secrets(&cfg);
+	if (rc < 0) {
+		fprintf(stderr, "bufferbane bloat: %s\n", err);
+		return rc == -EINVAL ? CMD_EXIT_USAGE : 1;
+	}
+	printf("%-9s %10s %10s %10s %10s %10s %5s %6s %s\n", "direction",
+	       "idle_p50", "idle_p95", "load_p50", "load_p95", "increase",
+	       "grade", "rpm", "one-way (up/down increase)");
+	for (int i = 0; i < n; i++) {
+		char ow[64] = "-";
+		if (r[i].up_inc_ns != BB_NONE)
+			snprintf(ow, sizeof(ow), "%+.1f/%+.1f ms %s",
+				 r[i].up_inc_ns / 1e6, r[i].down_inc_ns / 1e6,
+				 r[i].blame);
+		printf("%-9s %7.3f ms %7.3f ms %7.3f ms %7.3f ms %7.3f ms "
+		       "%5s %6.0f %s\n",
+		       bloat_phase_name(r[i].phase), r[i].idle_p50_ns / 1e6,
+		       r[i].idle_p95_ns / 1e6, r[i].loaded_p50_ns / 1e6,
+		       r[i].loaded_p95_ns / 1e6, r[i].increase_ns / 1e6,
+		       r[i].grade, r[i].rpm, ow);
+	}
+	char advice[400];
+	bloat_advice(r, n, advice, sizeof(advice));
+	printf("\n%s\n", advice);
+	return 0;
+}

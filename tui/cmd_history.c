@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bufferbane stats and bufferbane report: one summary of a recorded period
+ * (core/store/history.c), written as text or JSON by stats and as Markdown
+ * or HTML by report (core/store/report.c).  The two differ only in their
+ * formats, defaults and help, so they share this file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/cmd.h"
+#include "core/base/clock.h"
+#include "core/base/config.h"
+#include "core/store/history.h"
+#include "core/store/report.h"
+#include "core/store/store.h"
+
+static const char hist_help[] =
+	"usage: bufferbane %s [--last SPAN | --start T [--end T]]\n"
+	"       [--format %s] %s[-c FILE] [--db FILE]\n"
+	"%s\n"
+	"  --last SPAN     the period up to now: 90s, 15m, 24h, 7d "
+	"(default %s)\n"
+	"  --start T, --end T  the period from T to T (end default: now);\n"
+	"                  T is YYYY-MM-DD[ HH:MM[:SS]] in local time\n"
+	"  --format F      %s (default %s)\n"
+	"%s"
+	"  -c, --config FILE  configuration (for general.database_path)\n"
+	"      --db FILE   the database to read (opened read-only)\n"
+	"Periods longer than the raw-sample budget take their percentiles\n"
+	"for whole hours from the hourly rollups, marked ~ (exact otherwise).\n"
+	"Exit status: 0 success, 1 runtime failure, 2 bad usage or input.\n";
+
+static int hist_usage(const char *cmd, const char *what, const char *arg)
+{
+	fprintf(stderr, "bufferbane %s: %s '%s' (see bufferbane %s --help)\n",
+		cmd, what, arg, cmd);
+	return CMD_EXIT_USAGE;
+}
+
+static int cmd_history(int argc, char **argv, bool report)
+{
+	enum { O_DB = 256, O_LAST, O_START, O_END, O_FORMAT };
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, O_DB },
+		{ "last", required_argument, NULL, O_LAST },
+		{ "start", required_argument, NULL, O_START },
+		{ "end", required_argument, NULL, O_END },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	const char *cmd = argv[0], *conf = NULL, *db = NULL, *out = NULL;
+	const char *last = NULL, *start = NULL, *end = NULL;
+	int fmt = report ? REPORT_MD : REPORT_TEXT, c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, report ? ":c:o:hV" : ":c:hV", lo,
+				NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case O_DB:
+			db = optarg;
+			break;
+		case O_LAST:
+			last = optarg;
+			break;
+		case O_START:
+			start = optarg;
+			break;
+		case O_END:
+			end = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case O_FORMAT:
+			fmt = report_format_from_name(optarg);
+			if ((report && fmt != REPORT_MD &&
+			     fmt != REPORT_HTML) ||
+			    (!report && fmt != REPORT_TEXT &&
+			     fmt != REPORT_JSON))
+				return hist_usage(cmd, "unknown format",
+						  optarg);
+			break;
+		case 'h':
+			printf(hist_help, cmd, report ? "md|html" : "text|json",
+			       report ? "[-o FILE] " : "",
+			       report ? "A report of a recorded period for "
+					"your ISP: verdict first, then per-"
+					"series\ndelay and loss, throughput, "
+					"bufferbloat, peak hours and every "
+					"event."
+				      : "Figures of a recorded period: per-"
+					"series delay and loss, throughput,\n"
+					"bufferbloat, events (the 10 worst), "
+					"peak hours and a verdict.",
+			       report ? "7d" : "24h",
+			       report ? "md or html" : "text or json",
+			       report ? "md" : "text",
+			       report ? "  -o, --output FILE  write FILE "
+					"(atomically) instead of stdout\n"
+				      : "");
+			return 0;
+		case 'V':
+			printf("bufferbane %s\n", BB_VERSION);
+			return 0;
+		case ':':
+			return hist_usage(cmd, "option needs a value",
+					  argv[optind - 1]);
+		default:
+			return hist_usage(cmd, "unknown option",
+					  argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return hist_usage(cmd, "unexpected argument", argv[optind]);
+
+	int64_t now = clock_real_ns() / BB_NS_PER_MS, span = 0, from, to = now;
+	if (last && (start || end)) {
+		fprintf(stderr,
+			"bufferbane %s: give --last or --start/--end, "
+			"not both\n",
+			cmd);
+		return CMD_EXIT_USAGE;
+	}
+	if (last && history_parse_last(last, &span) < 0)
+		return hist_usage(cmd,
+				  "--last wants a span like 90s, 15m, "
+				  "24h or 7d, not",
+				  last);
+	if (start && history_parse_time(start, &from) < 0)
+		return hist_usage(cmd,
+				  "--start wants YYYY-MM-DD[ HH:MM[:SS]], "
+				  "not",
+				  start);
+	if (end && history_parse_time(end, &to) < 0)
+		return hist_usage(cmd,
+				  "--end wants YYYY-MM-DD[ HH:MM[:SS]], "
+				  "not",
+				  end);
+	if (end && !start) {
+		fprintf(stderr, "bufferbane %s: --end needs --start\n", cmd);
+		return CMD_EXIT_USAGE;
+	}
+	if (!start) {
+		span = span ? span : (report ? 7 : 1) * 86400000LL;
+		from = now - span;
+	} else if (from >= to) {
+		fprintf(stderr,
+			"bufferbane %s: --start %s is not before "
+			"--end %s\n",
+			cmd, start, end ? end : "(now)");
+		return CMD_EXIT_USAGE;
+	}
+
+	static struct bb_config cfg;
+	char err[1024];
+	if ((conf || !db) && config_load(conf, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
+		return CMD_EXIT_USAGE;
+	}
+	config_wipe_secrets(&cfg);
+	if (!db)
+		db = cfg.general.database_path;
+	struct store *st;
+	int rc = history_open(db, &st, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
+		return rc == -ENOENT || rc == -EILSEQ ? CMD_EXIT_USAGE : 1;
+	}
+	int64_t first, lastms;
+	if (store_time_range(st, &first, &lastms) == -ENOENT) {
+		fprintf(stderr, "bufferbane %s: %s: no samples recorded yet\n",
+			cmd, db);
+		store_close(st);
+		return 1;
+	}
+	static struct history_summary sum;
+	rc = history_summarize(st, from, to, HISTORY_AUTO, &sum);
+	if (rc < 0)
+		fprintf(stderr, "bufferbane %s: %s\n", cmd,
+			store_last_error(st)[0] ? store_last_error(st)
+						: strerror(-rc));
+	store_close(st);
+	if (rc == 0 && !start)
+		history_span_text(span, sum.span, sizeof(sum.span));
+	if (rc == 0) {
+		if (out)
+			rc = report_write_file(out, &sum, fmt, db, err,
+					       sizeof(err));
+		else if ((rc = report_write(stdout, &sum, fmt, db)) < 0)
+			snprintf(err, sizeof(err), "writing to stdout failed");
+		if (rc < 0)
+			fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
+	}
+	history_summary_fini(&sum);
+	return rc < 0 ? 1 : 0;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	return cmd_history(argc, argv, false);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	return cmd_history(argc, argv, true);
+}
