@@ -9,9 +9,11 @@
  * Echo stream: every send() (the engine's schedule) is one ECHO_REQUEST and
  * exactly one sample: OK with the RTT (kernel RX time - send time), and the
  * one-way delays while the clock sync quality is >= 80 %; TIMEOUT with
- * detail "lost up" (the server never saw it: its requests_seen/highest_seq
- * extension says so), "lost down" (the server saw it, the reply died),
- * "lost" (no later reply to tell) or "server unreachable" (no session).
+ * loss_dir BB_LOSS_UP (the server never saw it: its requests_seen/
+ * highest_seq extension says so; detail "lost upstream"), BB_LOSS_DOWN (the
+ * server saw it, the reply died; "lost downstream"), or BB_LOSS_UNKNOWN
+ * with detail "lost" (no later reply to tell) or "server unreachable" (no
+ * session).
  * Direction is known only once a later reply arrives, so a timed-out probe
  * waits up to HOLD_NS for one.  Loss is counted per session: upstream lost
  * = (highest_seq - first seq of the session + 1) - requests_seen; each
@@ -19,8 +21,9 @@
  * that, else downstream (RFC 4737 counting; per-packet attribution is
  * exact when losses are in one direction).  Late replies are LATE
  * annotations, second replies DUPLICATE, out-of-order REORDERED.  OK
- * samples carry "sync q=.. n=.. off=.." in detail (clocksync_format) for
- * the main thread's time_sync events.
+ * samples carry the clock-sync estimate (sync_pct, sync_n,
+ * clock_offset_ns: clocksync_mark) for the main thread's time_sync events;
+ * echoes sent under our own test's load carry its load_phase.
  *
  * Tests (probe_server in the target): throughput on the small/medium/large
  * schedules (upload then download of the same size, paced at
@@ -80,6 +83,7 @@ struct slot {
 	uint8_t state, emit;
 	int8_t phase;	    /* enum bloat_phase, -1 = not part of a test */
 	uint8_t under_load; /* sent while one of our tests ran */
+	uint8_t load_phase; /* enum bb_load_phase of that test */
 	unsigned session;
 	int64_t send_mono, send_real, send_err, expired_at, load_start;
 };
@@ -110,6 +114,7 @@ struct probe {
 	int64_t tput_next[3], bloat_next;
 	struct tput_memory up_rates, down_rates; /* past tests */
 	int64_t load_ended_mono; /* when our last test stopped loading */
+	uint8_t last_phase;	 /* enum bb_load_phase it last put on */
 	int load_on;		 /* a LOAD_START without its LOAD_END */
 	uint32_t test_seq;
 	struct {
@@ -198,8 +203,31 @@ static void load_end(struct probe *p)
 		  BB_NONE);
 }
 
+/* The load our own test puts on the line now (an echo flagged UNDER_LOAD
+ * says which); after a test, the last one, whose queue still drains. */
+static enum bb_load_phase load_phase_now(struct probe *p)
+{
+	switch (p->cur.kind) {
+	case T_UPLOAD:
+		p->last_phase = BB_PHASE_UP;
+		break;
+	case T_DOWNLOAD:
+		p->last_phase = BB_PHASE_DOWN;
+		break;
+	case T_BLOAT:
+		p->last_phase =
+			p->b_state == B_IDLE
+				? BB_PHASE_IDLE
+				: bloat_load_phase(p->b_phases[p->b_idx]);
+		break;
+	default:
+		break;
+	}
+	return p->last_phase;
+}
+
 static void emit_slot(struct probe *p, const struct slot *sl, enum bb_status st,
-		      const char *detail, uint16_t flags)
+		      const char *detail, uint16_t flags, enum bb_loss_dir dir)
 {
 	if (!sl->emit)
 		return;
@@ -209,6 +237,8 @@ static void emit_slot(struct probe *p, const struct slot *sl, enum bb_status st,
 	s.status = (uint8_t)st;
 	s.seq = sl->seq;
 	s.flags = flags | (sl->under_load ? BB_SAMPLE_UNDER_LOAD : 0);
+	s.load_phase = sl->load_phase;
+	s.loss_dir = (uint8_t)dir;
 	if (detail)
 		copy_str(s.detail, sizeof(s.detail), detail);
 	p->emit(p->emit_ctx, &s);
@@ -294,6 +324,7 @@ static void resolve(struct probe *p, struct slot *s, int64_t now, int force)
 	if (s->state != S_EXPIRED)
 		return;
 	const char *why = NULL;
+	enum bb_loss_dir dir = BB_LOSS_UNKNOWN;
 	if (s->session == p->session && p->have_srv && session_up(p) &&
 	    (int32_t)(s->seq - p->srv_H0) > 0 &&
 	    (int32_t)(p->srv_H - s->seq) >= 0) {
@@ -303,9 +334,11 @@ static void resolve(struct probe *p, struct slot *s, int64_t now, int force)
 		uint32_t up_lost = seen_span > got ? seen_span - got : 0;
 		if (p->up_attr < up_lost) {
 			p->up_attr++;
-			why = "lost up";
+			dir = BB_LOSS_UP;
+			why = "lost upstream";
 		} else {
-			why = "lost down";
+			dir = BB_LOSS_DOWN;
+			why = "lost downstream";
 		}
 	} else if (force || now - s->expired_at >= HOLD_NS) {
 		why = session_up(p) ? "lost" : "server unreachable";
@@ -314,7 +347,7 @@ static void resolve(struct probe *p, struct slot *s, int64_t now, int force)
 		return;
 	s->state = S_REPORTED;
 	emit_slot(p, s, BB_STATUS_TIMEOUT, why,
-		  session_up(p) ? 0 : BB_SAMPLE_NO_SESSION);
+		  session_up(p) ? 0 : BB_SAMPLE_NO_SESSION, dir);
 }
 
 static void on_tmo(struct ev_loop *loop, ev_timer *w, int revents)
@@ -341,8 +374,8 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 		/* our own send failing (no route, interface gone) is an
 		 * error; the server not answering a timeout */
 		int local = p->knock_err && p->knock_err != ECONNREFUSED;
-		if (emit && (local || srvclient_state(p->sc) ==
-						 SRVCLIENT_UNREACHABLE)) {
+		if (emit && (local ||
+			     srvclient_state(p->sc) == SRVCLIENT_UNREACHABLE)) {
 			struct slot tmp = { .seq = p->next_seq,
 					    .emit = 1,
 					    .send_mono = now,
@@ -357,7 +390,8 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 			emit_slot(p, &tmp,
 				  local ? BB_STATUS_ERROR : BB_STATUS_TIMEOUT,
 				  local ? d : "server unreachable",
-				  local ? 0 : BB_SAMPLE_NO_SESSION);
+				  local ? 0 : BB_SAMPLE_NO_SESSION,
+				  BB_LOSS_UNKNOWN);
 		}
 		return;
 	}
@@ -382,6 +416,7 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 	/* our own test, or the queue it filled still draining */
 	s->under_load = p->cur.kind != T_NONE ||
 			clock_mono_ns() - p->load_ended_mono < LOAD_DRAIN_NS;
+	s->load_phase = s->under_load ? load_phase_now(p) : BB_PHASE_NONE;
 	s->send_mono = clock_mono_ns();
 	s->send_real = clock_real_ns();
 	s->send_err = deadline ? s->send_mono - deadline : 0;
@@ -390,7 +425,7 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 		char d[BB_DETAIL_LEN];
 		snprintf(d, sizeof(d), "send: %s", strerror(-rc));
 		s->state = S_REPORTED;
-		emit_slot(p, s, BB_STATUS_ERROR, d, 0);
+		emit_slot(p, s, BB_STATUS_ERROR, d, 0, BB_LOSS_UNKNOWN);
 		return;
 	}
 	s->state = S_INFLIGHT;
@@ -445,7 +480,8 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 		 * figures (counters, timestamps) are stored */
 		if (s->state == S_INFLIGHT || s->state == S_EXPIRED) {
 			s->state = S_REPORTED;
-			emit_slot(p, s, BB_STATUS_ERROR, why, 0);
+			emit_slot(p, s, BB_STATUS_ERROR, why, 0,
+				  BB_LOSS_UNKNOWN);
 		}
 		return;
 	}
@@ -473,7 +509,8 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 	switch (s->state) {
 	case S_INFLIGHT:
 		if (rtt > p->t.timeout_ns) {
-			emit_slot(p, s, BB_STATUS_TIMEOUT, "late", 0);
+			emit_slot(p, s, BB_STATUS_TIMEOUT, "late", 0,
+				  BB_LOSS_UNKNOWN);
 			flags |= BB_SAMPLE_LATE;
 		} else {
 			fresh = 1;
@@ -482,7 +519,7 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 		}
 		break;
 	case S_EXPIRED:
-		emit_slot(p, s, BB_STATUS_TIMEOUT, "late", 0);
+		emit_slot(p, s, BB_STATUS_TIMEOUT, "late", 0, BB_LOSS_UNKNOWN);
 		flags |= BB_SAMPLE_LATE;
 		break;
 	case S_REPORTED:
@@ -519,11 +556,12 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 		smp.send_error_ns = s->send_err;
 		smp.seq = seq;
 		smp.flags = flags | (s->under_load ? BB_SAMPLE_UNDER_LOAD : 0);
+		smp.load_phase = s->load_phase;
 		smp.rtt_ns = rtt;
 		smp.up_delay_ns = up;
 		smp.down_delay_ns = down;
 		if (have_est)
-			clocksync_format(&e, smp.detail, sizeof(smp.detail));
+			clocksync_mark(&e, &smp);
 		p->emit(p->emit_ctx, &smp);
 	}
 	/* a reply tells the direction of earlier losses */
@@ -834,7 +872,6 @@ static void bloat_stop_upload(struct probe *p)
  * with it. */
 static void test_abort(struct probe *p, const char *why)
 {
-	char d[BB_DETAIL_LEN];
 	switch (p->cur.kind) {
 	case T_NONE:
 		return;
@@ -856,9 +893,9 @@ static void test_abort(struct probe *p, const char *why)
 				    p->cur.start_real, &s);
 			s.seq = p->cur.id;
 			s.status = BB_STATUS_ERROR;
-			snprintf(d, sizeof(d), "%s %s",
-				 bloat_phase_name(p->b_phases[p->b_idx]), why);
-			copy_str(s.detail, sizeof(s.detail), d);
+			s.load_phase = (uint8_t)bloat_load_phase(
+				p->b_phases[p->b_idx]);
+			copy_str(s.detail, sizeof(s.detail), why);
 			p->emit(p->emit_ctx, &s);
 		}
 		break;
@@ -1052,16 +1089,14 @@ static void bloat_finish(struct probe *p)
 		s.seq = p->cur.id;
 		if (bloat_result(p->acc, p->b_phases[i], &r) < 0) {
 			s.status = BB_STATUS_ERROR;
-			snprintf(s.detail, sizeof(s.detail),
-				 "%s no echoes answered",
-				 bloat_phase_name(p->b_phases[i]));
+			s.load_phase =
+				(uint8_t)bloat_load_phase(p->b_phases[i]);
+			copy_str(s.detail, sizeof(s.detail),
+				 "no echoes answered");
 		} else {
 			p->b_res[p->b_nres++] = r;
 			s.status = BB_STATUS_OK;
-			s.rtt_ns = r.loaded_p50_ns;
-			s.up_delay_ns = r.up_p50_ns;
-			s.down_delay_ns = r.down_p50_ns;
-			bloat_detail(&r, s.detail, sizeof(s.detail));
+			bloat_mark(&r, &s);
 		}
 		p->emit(p->emit_ctx, &s);
 	}
