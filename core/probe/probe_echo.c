@@ -147,22 +147,22 @@ struct probe {
 	uint8_t rxbuf[WIRE_MAX_DATAGRAM];
 };
 
-static void copy_str(char *dst, size_t size, const char *src)
+static void echo_copy_str(char *dst, size_t size, const char *src)
 {
 	size_t n = strnlen(src, size - 1);
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
 
-static void sample_base(const struct probe *p, enum bb_probe_kind kind,
-			int64_t mono, int64_t real, struct bb_sample *s)
+static void echo_sample_base(const struct probe *p, enum bb_probe_kind kind,
+			     int64_t mono, int64_t real, struct bb_sample *s)
 {
 	sample_init(s, kind);
 	s->mono_ns = mono;
 	s->real_ns = real;
-	copy_str(s->interface, sizeof(s->interface), p->t.interface);
-	copy_str(s->target, sizeof(s->target), p->t.name);
-	copy_str(s->server, sizeof(s->server), p->t.name);
+	echo_copy_str(s->interface, sizeof(s->interface), p->t.interface);
+	echo_copy_str(s->target, sizeof(s->target), p->t.name);
+	echo_copy_str(s->server, sizeof(s->server), p->t.name);
 }
 
 /* Tell the worker our test loads the interface from / until mono (a marker
@@ -172,27 +172,27 @@ static void load_mark(struct probe *p, uint16_t flag, int64_t mono,
 		      int64_t bound_ns)
 {
 	struct bb_sample s;
-	sample_base(p, BB_KIND_UDP_ECHO, mono, 0, &s);
+	echo_sample_base(p, BB_KIND_UDP_ECHO, mono, 0, &s);
 	s.flags = flag;
 	s.rtt_ns = bound_ns;
 	p->emit(p->emit_ctx, &s);
 }
 
-static void arm_at(struct probe *p, ev_timer *w, int64_t at);
+static void echo_arm_at(struct probe *p, ev_timer *w, int64_t at);
 
 /* One span per test, whatever it chains (upload then download): every
- * start has exactly one end (load_end on every path out of a test), and
+ * start has exactly one end (echo_load_end on every path out of a test), and
  * the guard aborts a test that outlives its bound. */
-static void load_begin(struct probe *p, int64_t mono, int64_t bound_ns)
+static void echo_load_begin(struct probe *p, int64_t mono, int64_t bound_ns)
 {
 	if (p->load_on)
 		return;
 	p->load_on = 1;
 	load_mark(p, BB_SAMPLE_LOAD_START, mono, bound_ns);
-	arm_at(p, &p->guard, mono + bound_ns);
+	echo_arm_at(p, &p->guard, mono + bound_ns);
 }
 
-static void load_end(struct probe *p)
+static void echo_load_end(struct probe *p)
 {
 	ev_timer_stop(p->loop, &p->guard);
 	if (!p->load_on)
@@ -232,7 +232,7 @@ static void emit_slot(struct probe *p, const struct slot *sl, enum bb_status st,
 	if (!sl->emit)
 		return;
 	struct bb_sample s;
-	sample_base(p, BB_KIND_UDP_ECHO, sl->send_mono, sl->send_real, &s);
+	echo_sample_base(p, BB_KIND_UDP_ECHO, sl->send_mono, sl->send_real, &s);
 	s.send_error_ns = sl->send_err;
 	s.status = (uint8_t)st;
 	s.seq = sl->seq;
@@ -240,12 +240,12 @@ static void emit_slot(struct probe *p, const struct slot *sl, enum bb_status st,
 	s.load_phase = sl->load_phase;
 	s.loss_dir = (uint8_t)dir;
 	if (detail)
-		copy_str(s.detail, sizeof(s.detail), detail);
+		echo_copy_str(s.detail, sizeof(s.detail), detail);
 	p->emit(p->emit_ctx, &s);
 }
 
 /* Seal and send m; 0 or -errno. */
-static int xmit(struct probe *p, const struct wire_msg *m, size_t pad)
+static int echo_xmit(struct probe *p, const struct wire_msg *m, size_t pad)
 {
 	int len = srvclient_seal(p->sc, m, clock_real_ns(), pad, p->tx,
 				 sizeof(p->tx));
@@ -256,7 +256,7 @@ static int xmit(struct probe *p, const struct wire_msg *m, size_t pad)
 	return len;
 }
 
-static void arm_at(struct probe *p, ev_timer *w, int64_t at)
+static void echo_arm_at(struct probe *p, ev_timer *w, int64_t at)
 {
 	ev_timer_stop(p->loop, w);
 	if (at == INT64_MAX)
@@ -270,7 +270,7 @@ static void arm_at(struct probe *p, ev_timer *w, int64_t at)
 
 /* ---- session ------------------------------------------------------------ */
 
-static void test_abort(struct probe *p, const char *why);
+static void echo_test_abort(struct probe *p, const char *why);
 
 static void knock_run(struct probe *p)
 {
@@ -280,8 +280,8 @@ static void knock_run(struct probe *p)
 	if (len > 0) /* ICMP-reported errors surface here too */
 		p->knock_err = send(p->fd, buf, (size_t)len, 0) < 0 ? errno : 0;
 	if (srvclient_state(p->sc) == SRVCLIENT_UNREACHABLE)
-		test_abort(p, "server lost");
-	arm_at(p, &p->knock, srvclient_next_ns(p->sc));
+		echo_test_abort(p, "server lost");
+	echo_arm_at(p, &p->knock, srvclient_next_ns(p->sc));
 }
 
 static void on_knock(struct ev_loop *loop, ev_timer *w, int revents)
@@ -289,7 +289,7 @@ static void on_knock(struct ev_loop *loop, ev_timer *w, int revents)
 	knock_run(w->data);
 }
 
-static int session_up(const struct probe *p)
+static int echo_session_up(const struct probe *p)
 {
 	return srvclient_state(p->sc) == SRVCLIENT_UP;
 }
@@ -312,10 +312,10 @@ static void arm_timeouts(struct probe *p)
 	if (first == INT64_MAX)
 		ev_timer_stop(p->loop, &p->tmo);
 	else
-		arm_at(p, &p->tmo,
-		       first < clock_mono_ns() + BB_NS_PER_MS
-			       ? clock_mono_ns() + BB_NS_PER_MS
-			       : first);
+		echo_arm_at(p, &p->tmo,
+			    first < clock_mono_ns() + BB_NS_PER_MS
+				    ? clock_mono_ns() + BB_NS_PER_MS
+				    : first);
 }
 
 /* Report an expired slot if its direction is known or its hold is over. */
@@ -325,7 +325,7 @@ static void resolve(struct probe *p, struct slot *s, int64_t now, int force)
 		return;
 	const char *why = NULL;
 	enum bb_loss_dir dir = BB_LOSS_UNKNOWN;
-	if (s->session == p->session && p->have_srv && session_up(p) &&
+	if (s->session == p->session && p->have_srv && echo_session_up(p) &&
 	    (int32_t)(s->seq - p->srv_H0) > 0 &&
 	    (int32_t)(p->srv_H - s->seq) >= 0) {
 		/* requests after H0 the server never saw were lost up */
@@ -341,13 +341,13 @@ static void resolve(struct probe *p, struct slot *s, int64_t now, int force)
 			why = "lost downstream";
 		}
 	} else if (force || now - s->expired_at >= HOLD_NS) {
-		why = session_up(p) ? "lost" : "server unreachable";
+		why = echo_session_up(p) ? "lost" : "server unreachable";
 	}
 	if (!why)
 		return;
 	s->state = S_REPORTED;
 	emit_slot(p, s, BB_STATUS_TIMEOUT, why,
-		  session_up(p) ? 0 : BB_SAMPLE_NO_SESSION, dir);
+		  echo_session_up(p) ? 0 : BB_SAMPLE_NO_SESSION, dir);
 }
 
 static void on_tmo(struct ev_loop *loop, ev_timer *w, int revents)
@@ -370,7 +370,7 @@ static void on_tmo(struct ev_loop *loop, ev_timer *w, int revents)
 static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 {
 	int64_t now = clock_mono_ns();
-	if (!session_up(p)) {
+	if (!echo_session_up(p)) {
 		/* our own send failing (no route, interface gone) is an
 		 * error; the server not answering a timeout */
 		int local = p->knock_err && p->knock_err != ECONNREFUSED;
@@ -420,7 +420,7 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 	s->send_mono = clock_mono_ns();
 	s->send_real = clock_real_ns();
 	s->send_err = deadline ? s->send_mono - deadline : 0;
-	int rc = xmit(p, &m, 0);
+	int rc = echo_xmit(p, &m, 0);
 	if (rc < 0) {
 		char d[BB_DETAIL_LEN];
 		snprintf(d, sizeof(d), "send: %s", strerror(-rc));
@@ -432,10 +432,10 @@ static void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 	srvclient_note_request(p->sc, s->send_mono);
 	if (!ev_is_active(&p->tmo))
 		arm_timeouts(p);
-	arm_at(p, &p->knock, srvclient_next_ns(p->sc));
+	echo_arm_at(p, &p->knock, srvclient_next_ns(p->sc));
 }
 
-static void bloat_echo_rtt(struct probe *p, const struct slot *s, int64_t rtt,
+static void echo_bloat_rtt(struct probe *p, const struct slot *s, int64_t rtt,
 			   int64_t up, int64_t down);
 
 int probe_echo_check_reply(uint32_t requests_seen, uint32_t highest_seq,
@@ -548,11 +548,11 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 	if (have_est && e.quality >= CLOCKSYNC_GOOD_PCT)
 		clocksync_oneway(&e, t1, t2, t3, t4, &up, &down);
 	if (for_bloat)
-		bloat_echo_rtt(p, s, rtt, up, down);
+		echo_bloat_rtt(p, s, rtt, up, down);
 	if (s->emit) {
 		struct bb_sample smp;
-		sample_base(p, BB_KIND_UDP_ECHO, s->send_mono, s->send_real,
-			    &smp);
+		echo_sample_base(p, BB_KIND_UDP_ECHO, s->send_mono,
+				 s->send_real, &smp);
 		smp.send_error_ns = s->send_err;
 		smp.seq = seq;
 		smp.flags = flags | (s->under_load ? BB_SAMPLE_UNDER_LOAD : 0);
@@ -575,20 +575,20 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 
 /* ---- throughput tests --------------------------------------------------- */
 
-static void test_done(struct probe *p);
+static void echo_test_done(struct probe *p);
 static void bloat_start(struct probe *p);
 
-static void emit_tput(struct probe *p, enum bb_probe_kind kind,
-		      enum bb_status st, int64_t kbps, int32_t loss_ppm,
-		      const char *detail)
+static void echo_emit_tput(struct probe *p, enum bb_probe_kind kind,
+			   enum bb_status st, int64_t kbps, int32_t loss_ppm,
+			   const char *detail)
 {
 	struct bb_sample s;
-	sample_base(p, kind, p->cur.start_mono, p->cur.start_real, &s);
+	echo_sample_base(p, kind, p->cur.start_mono, p->cur.start_real, &s);
 	s.status = (uint8_t)st;
 	s.seq = p->cur.id;
 	s.throughput_kbps = kbps;
 	s.loss_ppm = loss_ppm;
-	copy_str(s.detail, sizeof(s.detail), detail);
+	echo_copy_str(s.detail, sizeof(s.detail), detail);
 	p->emit(p->emit_ctx, &s);
 }
 
@@ -629,7 +629,7 @@ static int64_t pump_upload(struct probe *p, uint32_t id, uint64_t limit)
 		m.u.throughput_data.chunk_seq = p->cur.chunk_seq;
 		m.u.throughput_data.data = p->rxbuf; /* any bytes will do */
 		m.u.throughput_data.data_len = n;
-		int rc = xmit(p, &m, 0);
+		int rc = echo_xmit(p, &m, 0);
 		if (rc == -EAGAIN || rc == -ENOBUFS)
 			return now + BB_NS_PER_MS; /* socket full: wait */
 		/* other errors: the datagram is lost, as on the line */
@@ -650,20 +650,20 @@ static void upload_start(struct probe *p, uint32_t bytes)
 	p->cur.start_mono = clock_mono_ns();
 	p->cur.start_real = clock_real_ns();
 	/* the download of the same size follows in the same span */
-	load_begin(p, p->cur.start_mono,
-		   UL_MAX_NS + STATS_WAIT_NS + DL_MAX_NS + LOAD_MARGIN_NS);
+	echo_load_begin(p, p->cur.start_mono,
+			UL_MAX_NS + STATS_WAIT_NS + DL_MAX_NS + LOAD_MARGIN_NS);
 	p->cur.rate_kbps = tput_next_rate(&p->up_rates);
 	struct wire_msg m = { .type = WIRE_THROUGHPUT_START };
 	m.u.throughput_start.test_id = p->cur.id;
 	m.u.throughput_start.target_bytes = bytes;
 	m.u.throughput_start.expected_ms =
 		(uint32_t)((uint64_t)bytes * 8 / (uint64_t)p->cur.rate_kbps);
-	xmit(p, &m, 0);
-	xmit(p, &m, 0); /* START has no answer: send it twice */
+	echo_xmit(p, &m, 0);
+	echo_xmit(p, &m, 0); /* START has no answer: send it twice */
 	/* let START arrive before the first DATA */
 	tput_pacer_start(&p->cur.pacer, p->cur.rate_kbps,
 			 clock_mono_ns() + 10 * BB_NS_PER_MS);
-	arm_at(p, &p->pace, clock_mono_ns() + 10 * BB_NS_PER_MS);
+	echo_arm_at(p, &p->pace, clock_mono_ns() + 10 * BB_NS_PER_MS);
 }
 
 static void download_request(struct probe *p)
@@ -672,7 +672,7 @@ static void download_request(struct probe *p)
 	m.u.download_request.test_id = p->cur.id;
 	m.u.download_request.bytes = p->cur.bytes;
 	m.u.download_request.rate_kbps = (uint32_t)p->cur.rate_kbps;
-	xmit(p, &m, 0);
+	echo_xmit(p, &m, 0);
 	p->cur.requests++;
 }
 
@@ -684,7 +684,7 @@ static void download_start(struct probe *p, uint32_t bytes)
 	p->cur.bytes = bytes;
 	p->cur.start_mono = clock_mono_ns();
 	p->cur.start_real = clock_real_ns();
-	load_begin(p, p->cur.start_mono, DL_MAX_NS + LOAD_MARGIN_NS);
+	echo_load_begin(p, p->cur.start_mono, DL_MAX_NS + LOAD_MARGIN_NS);
 	/* 0 = the server's cap for the first test */
 	p->cur.rate_kbps = p->down_rates.last_kbps > 0
 				   ? tput_next_rate(&p->down_rates)
@@ -692,10 +692,10 @@ static void download_start(struct probe *p, uint32_t bytes)
 	p->cur.deadline = p->cur.start_mono + DL_MAX_NS;
 	tput_rx_reset(p->rx);
 	download_request(p);
-	arm_at(p, &p->pace, clock_mono_ns() + 500 * BB_NS_PER_MS);
+	echo_arm_at(p, &p->pace, clock_mono_ns() + 500 * BB_NS_PER_MS);
 }
 
-static void download_finish(struct probe *p, uint32_t chunks)
+static void echo_download_finish(struct probe *p, uint32_t chunks)
 {
 	struct tput_result r;
 	tput_rx_result(p->rx, chunks, &r);
@@ -703,24 +703,24 @@ static void download_finish(struct probe *p, uint32_t chunks)
 	snprintf(d, sizeof(d), "%u kB at %lld kbps", p->cur.bytes / 1000,
 		 (long long)p->cur.rate_kbps);
 	if (chunks && chunks < r.packets) {
-		char why[128]; /* emit_tput keeps BB_DETAIL_LEN */
+		char why[128]; /* echo_emit_tput keeps BB_DETAIL_LEN */
 		snprintf(why, sizeof(why),
 			 "bad answer: %u chunks sent, %llu arrived", chunks,
 			 (unsigned long long)r.packets);
-		emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_ERROR, BB_NONE, -1,
-			  why);
+		echo_emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_ERROR, BB_NONE,
+			       -1, why);
 	} else if (r.kbps == BB_NONE) {
-		emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_ERROR, BB_NONE,
-			  r.loss_ppm, "too few packets received");
+		echo_emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_ERROR, BB_NONE,
+			       r.loss_ppm, "too few packets received");
 	} else {
 		tput_remember(&p->down_rates, r.kbps);
-		emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_OK, r.kbps, r.loss_ppm,
-			  d);
+		echo_emit_tput(p, BB_KIND_DOWNLOAD, BB_STATUS_OK, r.kbps,
+			       r.loss_ppm, d);
 	}
-	test_done(p);
+	echo_test_done(p);
 }
 
-static void on_pace(struct ev_loop *loop, ev_timer *w, int revents)
+static void echo_on_pace(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct probe *p = w->data;
 	int64_t now = clock_mono_ns();
@@ -729,40 +729,40 @@ static void on_pace(struct ev_loop *loop, ev_timer *w, int revents)
 			int64_t next = pump_upload(p, p->cur.id, p->cur.bytes);
 			if (next != INT64_MAX &&
 			    now - p->cur.start_mono < UL_MAX_NS) {
-				arm_at(p, w, next);
+				echo_arm_at(p, w, next);
 				return;
 			}
 			p->cur.end_at = now;
 			p->cur.deadline = now + STATS_WAIT_NS;
 		}
 		if (now >= p->cur.deadline) {
-			emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_TIMEOUT, BB_NONE,
-				  -1, "no upload stats");
-			test_done(p);
+			echo_emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_TIMEOUT,
+				       BB_NONE, -1, "no upload stats");
+			echo_test_done(p);
 			return;
 		}
 		struct wire_msg m = { .type = WIRE_THROUGHPUT_END };
 		m.u.throughput_end.test_id = p->cur.id;
 		m.u.throughput_end.total_bytes_sent = (uint32_t)p->cur.sent;
-		xmit(p, &m, 0); /* repeated until the stats arrive */
-		arm_at(p, w, now + 250 * BB_NS_PER_MS);
+		echo_xmit(p, &m, 0); /* repeated until the stats arrive */
+		echo_arm_at(p, w, now + 250 * BB_NS_PER_MS);
 	} else if (p->cur.kind == T_DOWNLOAD) {
 		uint64_t got = tput_rx_packets(p->rx);
 		if (now >= p->cur.deadline ||
 		    (got && now - p->cur.last_data > 3 * BB_NS_PER_S)) {
-			download_finish(p, 0);
+			echo_download_finish(p, 0);
 			return;
 		}
 		if ((!got && p->cur.requests < 6) ||
 		    (got && now - p->cur.last_data > BB_NS_PER_S))
 			download_request(p); /* lost request, or lost END */
-		arm_at(p, w, now + 500 * BB_NS_PER_MS);
+		echo_arm_at(p, w, now + 500 * BB_NS_PER_MS);
 	} else if (p->cur.kind == T_BLOAT && p->b_up_load) {
-		arm_at(p, w, pump_upload(p, p->b_id, UINT64_MAX));
+		echo_arm_at(p, w, pump_upload(p, p->b_id, UINT64_MAX));
 	}
 }
 
-static void on_stats(struct probe *p, const struct wire_msg *m)
+static void echo_on_stats(struct probe *p, const struct wire_msg *m)
 {
 	if (p->cur.kind != T_UPLOAD ||
 	    m->u.throughput_stats.test_id != p->cur.id)
@@ -781,20 +781,21 @@ static void on_stats(struct probe *p, const struct wire_msg *m)
 		.elapsed_ns = clock_mono_ns() - p->cur.start_mono,
 	};
 	uint32_t bytes = p->cur.bytes;
-	char why[128]; /* emit_tput keeps BB_DETAIL_LEN */
+	char why[128]; /* echo_emit_tput keeps BB_DETAIL_LEN */
 	int32_t ppm = -1;
 	if (tput_stats_check(&st, &sent, &ppm, why, sizeof(why)) < 0) {
-		emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_ERROR, BB_NONE, -1, why);
+		echo_emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_ERROR, BB_NONE, -1,
+			       why);
 	} else if (st.packets_rx < 3) {
-		emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_ERROR, BB_NONE, ppm,
-			  "too few packets received");
+		echo_emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_ERROR, BB_NONE, ppm,
+			       "too few packets received");
 	} else {
 		char d[BB_DETAIL_LEN];
 		snprintf(d, sizeof(d), "%u kB at %lld kbps", bytes / 1000,
 			 (long long)p->cur.rate_kbps);
 		tput_remember(&p->up_rates, m->u.throughput_stats.kbps);
-		emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_OK,
-			  m->u.throughput_stats.kbps, ppm, d);
+		echo_emit_tput(p, BB_KIND_UPLOAD, BB_STATUS_OK,
+			       m->u.throughput_stats.kbps, ppm, d);
 	}
 	ev_timer_stop(p->loop, &p->pace);
 	download_start(p, bytes); /* the same size the other way */
@@ -802,25 +803,25 @@ static void on_stats(struct probe *p, const struct wire_msg *m)
 
 /* ---- scheduling --------------------------------------------------------- */
 
-static void sched_arm(struct probe *p)
+static void echo_sched_arm(struct probe *p)
 {
 	int64_t at = p->bloat_next;
 	for (int i = 0; i < 3; i++)
 		if (p->tput_next[i] < at)
 			at = p->tput_next[i];
-	arm_at(p, &p->sched, at);
+	echo_arm_at(p, &p->sched, at);
 }
 
-static void on_sched(struct ev_loop *loop, ev_timer *w, int revents)
+static void echo_on_sched(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct probe *p = w->data;
 	int64_t now = clock_mono_ns();
 	if (p->cur.kind != T_NONE) {
-		arm_at(p, w, now + BB_NS_PER_S);
+		echo_arm_at(p, w, now + BB_NS_PER_S);
 		return;
 	}
-	if (!session_up(p)) {
-		arm_at(p, w, now + NOT_UP_RETRY_NS);
+	if (!echo_session_up(p)) {
+		echo_arm_at(p, w, now + NOT_UP_RETRY_NS);
 		return;
 	}
 	if (p->bloat_next <= now) {
@@ -844,16 +845,16 @@ static void on_sched(struct ev_loop *loop, ev_timer *w, int revents)
 		upload_start(p, p->t.srv.tput_bytes[big]);
 		return;
 	}
-	sched_arm(p);
+	echo_sched_arm(p);
 }
 
-static void test_done(struct probe *p)
+static void echo_test_done(struct probe *p)
 {
 	p->cur.kind = T_NONE;
-	load_end(p);
+	echo_load_end(p);
 	ev_timer_stop(p->loop, &p->pace);
 	ev_timer_stop(p->loop, &p->bstep);
-	sched_arm(p);
+	echo_sched_arm(p);
 }
 
 static void bloat_stop_upload(struct probe *p)
@@ -862,15 +863,15 @@ static void bloat_stop_upload(struct probe *p)
 		return;
 	struct wire_msg m = { .type = WIRE_BUFFERBLOAT_END };
 	m.u.bufferbloat_end.test_id = p->b_id;
-	xmit(p, &m, 0);
-	xmit(p, &m, 0);
+	echo_xmit(p, &m, 0);
+	echo_xmit(p, &m, 0);
 	p->b_up_load = 0;
 }
 
 /* End the running test before its time (why: "server lost", "timed out";
  * NULL: cancelled by the user, no result sample).  The load span ends
  * with it. */
-static void test_abort(struct probe *p, const char *why)
+static void echo_test_abort(struct probe *p, const char *why)
 {
 	switch (p->cur.kind) {
 	case T_NONE:
@@ -878,10 +879,11 @@ static void test_abort(struct probe *p, const char *why)
 	case T_UPLOAD:
 	case T_DOWNLOAD:
 		if (why)
-			emit_tput(p,
-				  p->cur.kind == T_UPLOAD ? BB_KIND_UPLOAD
-							  : BB_KIND_DOWNLOAD,
-				  BB_STATUS_ERROR, BB_NONE, -1, why);
+			echo_emit_tput(p,
+				       p->cur.kind == T_UPLOAD
+					       ? BB_KIND_UPLOAD
+					       : BB_KIND_DOWNLOAD,
+				       BB_STATUS_ERROR, BB_NONE, -1, why);
 		break;
 	case T_BLOAT:
 		bloat_stop_upload(p);
@@ -889,23 +891,24 @@ static void test_abort(struct probe *p, const char *why)
 		p->b_load_start = 0;
 		if (why) {
 			struct bb_sample s;
-			sample_base(p, BB_KIND_BUFFERBLOAT, p->cur.start_mono,
-				    p->cur.start_real, &s);
+			echo_sample_base(p, BB_KIND_BUFFERBLOAT,
+					 p->cur.start_mono, p->cur.start_real,
+					 &s);
 			s.seq = p->cur.id;
 			s.status = BB_STATUS_ERROR;
 			s.load_phase = (uint8_t)bloat_load_phase(
 				p->b_phases[p->b_idx]);
-			copy_str(s.detail, sizeof(s.detail), why);
+			echo_copy_str(s.detail, sizeof(s.detail), why);
 			p->emit(p->emit_ctx, &s);
 		}
 		break;
 	}
-	test_done(p);
+	echo_test_done(p);
 }
 
-static void on_guard(struct ev_loop *loop, ev_timer *w, int revents)
+static void echo_on_guard(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	test_abort(w->data, "timed out");
+	echo_test_abort(w->data, "timed out");
 }
 
 /* ---- bufferbloat test --------------------------------------------------- */
@@ -928,7 +931,7 @@ static int64_t recent_p50(struct probe *p, int64_t since)
 	return v[n / 2];
 }
 
-static void bloat_echo_rtt(struct probe *p, const struct slot *s, int64_t rtt,
+static void echo_bloat_rtt(struct probe *p, const struct slot *s, int64_t rtt,
 			   int64_t up, int64_t down)
 {
 	if (p->cur.kind != T_BLOAT)
@@ -942,7 +945,7 @@ static void bloat_echo_rtt(struct probe *p, const struct slot *s, int64_t rtt,
 			  s->send_mono - s->load_start, rtt, up, down);
 }
 
-static int64_t idle_ns(const struct probe *p)
+static int64_t echo_bloat_idle_ns(const struct probe *p)
 {
 	int64_t d = p->t.srv.bloat_load_ns / 2;
 	if (d < 1500 * BB_NS_PER_MS)
@@ -962,8 +965,9 @@ static int bloat_nphases(const struct probe *p)
  * and the longest recovery (a step late each). */
 static int64_t bloat_max_ns(const struct probe *p)
 {
-	return idle_ns(p) + bloat_nphases(p) * (p->t.srv.bloat_load_ns +
-						RECOVER_MAX_NS + STEP_NS);
+	return echo_bloat_idle_ns(p) +
+	       bloat_nphases(p) *
+		       (p->t.srv.bloat_load_ns + RECOVER_MAX_NS + STEP_NS);
 }
 
 /* BUFFERBLOAT_START for the upload part of the load (the download part is
@@ -974,7 +978,7 @@ static void bloat_send_start(struct probe *p)
 	struct wire_msg m = { .type = WIRE_BUFFERBLOAT_START };
 	m.u.bufferbloat_start.test_id = p->b_id;
 	m.u.bufferbloat_start.kind = WIRE_BLOAT_UP;
-	xmit(p, &m, 0);
+	echo_xmit(p, &m, 0);
 }
 
 /* (Re)request the download load at b_down_kbps until the phase ends. */
@@ -994,7 +998,7 @@ static void bloat_request_down(struct probe *p, int64_t now)
 	m.u.download_request.test_id = p->b_did;
 	m.u.download_request.bytes = (uint32_t)bytes;
 	m.u.download_request.rate_kbps = (uint32_t)p->b_down_kbps;
-	xmit(p, &m, 0);
+	echo_xmit(p, &m, 0);
 	p->b_starts++;
 	p->b_down_seen = 0;
 }
@@ -1032,7 +1036,7 @@ static void bloat_load_begin(struct probe *p, int64_t now)
 				       : RAMP_START_KBPS;
 		tput_pacer_start(&p->cur.pacer, p->b_up_kbps,
 				 now + 10 * BB_NS_PER_MS);
-		arm_at(p, &p->pace, now + 10 * BB_NS_PER_MS);
+		echo_arm_at(p, &p->pace, now + 10 * BB_NS_PER_MS);
 	}
 }
 
@@ -1084,15 +1088,15 @@ static void bloat_finish(struct probe *p)
 	for (int i = 0; i < p->b_nph; i++) {
 		struct bloat_result r;
 		struct bb_sample s;
-		sample_base(p, BB_KIND_BUFFERBLOAT, p->cur.start_mono,
-			    p->cur.start_real, &s);
+		echo_sample_base(p, BB_KIND_BUFFERBLOAT, p->cur.start_mono,
+				 p->cur.start_real, &s);
 		s.seq = p->cur.id;
 		if (bloat_result(p->acc, p->b_phases[i], &r) < 0) {
 			s.status = BB_STATUS_ERROR;
 			s.load_phase =
 				(uint8_t)bloat_load_phase(p->b_phases[i]);
-			copy_str(s.detail, sizeof(s.detail),
-				 "no echoes answered");
+			echo_copy_str(s.detail, sizeof(s.detail),
+				      "no echoes answered");
 		} else {
 			p->b_res[p->b_nres++] = r;
 			s.status = BB_STATUS_OK;
@@ -1102,17 +1106,17 @@ static void bloat_finish(struct probe *p)
 	}
 	p->b_runs++;
 	p->b_load_start = 0;
-	test_done(p);
+	echo_test_done(p);
 }
 
-static void on_bstep(struct ev_loop *loop, ev_timer *w, int revents)
+static void echo_on_bstep(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct probe *p = w->data;
 	int64_t now = clock_mono_ns();
 	int phase = -1;
 	switch (p->b_state) {
 	case B_IDLE:
-		if (now - p->b_phase_start >= idle_ns(p)) {
+		if (now - p->b_phase_start >= echo_bloat_idle_ns(p)) {
 			p->b_idle_p50 = bloat_recent_p50(p->acc, BLOAT_IDLE,
 							 BLOAT_MAX_ECHOES);
 			if (p->b_idle_p50 == BB_NONE) {
@@ -1164,7 +1168,7 @@ static void on_bstep(struct ev_loop *loop, ev_timer *w, int revents)
 	echo_send(p, 0, phase, 0);
 	int64_t step =
 		p->t.srv.bloat_echo_ns ? p->t.srv.bloat_echo_ns : STEP_NS;
-	arm_at(p, w, now + step);
+	echo_arm_at(p, w, now + step);
 }
 
 static void bloat_start(struct probe *p)
@@ -1183,7 +1187,7 @@ static void bloat_start(struct probe *p)
 		p->b_phases[p->b_nph++] = BLOAT_DOWN;
 	if (k == 3)
 		p->b_phases[p->b_nph++] = BLOAT_BOTH;
-	load_begin(p, p->cur.start_mono, bloat_max_ns(p) + LOAD_MARGIN_NS);
+	echo_load_begin(p, p->cur.start_mono, bloat_max_ns(p) + LOAD_MARGIN_NS);
 	p->b_idx = 0;
 	p->b_state = B_IDLE;
 	p->b_phase_start = p->cur.start_mono;
@@ -1191,7 +1195,7 @@ static void bloat_start(struct probe *p)
 	p->b_nrecent = 0;
 	p->b_up_load = 0;
 	p->b_up_sat = p->b_down_sat = 0;
-	arm_at(p, &p->bstep, clock_mono_ns());
+	echo_arm_at(p, &p->bstep, clock_mono_ns());
 }
 
 /* ---- receive ------------------------------------------------------------ */
@@ -1220,7 +1224,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 				p->have_srv = 0;
 				p->up_attr = 0;
 			}
-			arm_at(p, &p->knock, srvclient_next_ns(p->sc));
+			echo_arm_at(p, &p->knock, srvclient_next_ns(p->sc));
 			continue;
 		}
 		if (rc < 0)
@@ -1230,7 +1234,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 			on_echo_reply(p, &m, rx);
 			break;
 		case WIRE_THROUGHPUT_STATS:
-			on_stats(p, &m);
+			echo_on_stats(p, &m);
 			break;
 		case WIRE_DOWNLOAD_DATA:
 			if (p->cur.kind == T_DOWNLOAD &&
@@ -1248,7 +1252,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 			if (p->cur.kind == T_DOWNLOAD &&
 			    m.u.download_end.test_id == p->cur.id &&
 			    tput_rx_packets(p->rx) > 0)
-				download_finish(
+				echo_download_finish(
 					p,
 					m.u.download_end.has_ext
 						? m.u.download_end.chunks_sent
@@ -1260,19 +1264,19 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 				char d[BB_DETAIL_LEN];
 				snprintf(d, sizeof(d), "server: %.39s",
 					 m.u.error.message);
-				emit_tput(p,
-					  p->cur.kind == T_UPLOAD
-						  ? BB_KIND_UPLOAD
-						  : BB_KIND_DOWNLOAD,
-					  BB_STATUS_ERROR, BB_NONE, -1, d);
-				test_done(p);
+				echo_emit_tput(p,
+					       p->cur.kind == T_UPLOAD
+						       ? BB_KIND_UPLOAD
+						       : BB_KIND_DOWNLOAD,
+					       BB_STATUS_ERROR, BB_NONE, -1, d);
+				echo_test_done(p);
 			}
 			break;
 		default:
 			break;
 		}
 	}
-	arm_at(p, &p->knock, srvclient_next_ns(p->sc));
+	echo_arm_at(p, &p->knock, srvclient_next_ns(p->sc));
 }
 
 /* ---- probe_ops ---------------------------------------------------------- */
@@ -1345,10 +1349,10 @@ static int echo_open(struct ev_loop *loop, const struct probe_target *target,
 	ev_io_start(loop, &p->io);
 	ev_init(&p->tmo, on_tmo);
 	ev_init(&p->knock, on_knock);
-	ev_init(&p->sched, on_sched);
-	ev_init(&p->pace, on_pace);
-	ev_init(&p->bstep, on_bstep);
-	ev_init(&p->guard, on_guard);
+	ev_init(&p->sched, echo_on_sched);
+	ev_init(&p->pace, echo_on_pace);
+	ev_init(&p->bstep, echo_on_bstep);
+	ev_init(&p->guard, echo_on_guard);
 	p->tmo.data = p->knock.data = p->sched.data = p->pace.data =
 		p->bstep.data = p->guard.data = p;
 	int64_t now = clock_mono_ns();
@@ -1363,7 +1367,7 @@ static int echo_open(struct ev_loop *loop, const struct probe_target *target,
 	if (target->srv.bloat_every_ns)
 		p->bloat_next = now + target->srv.bloat_first_ns;
 	knock_run(p);
-	sched_arm(p);
+	echo_sched_arm(p);
 	*out = p;
 	return 0;
 fail:
@@ -1388,7 +1392,7 @@ static void echo_close(struct probe *p)
 {
 	if (!p)
 		return;
-	test_abort(p, NULL); /* the span ends with the probe */
+	echo_test_abort(p, NULL); /* the span ends with the probe */
 	ev_io_stop(p->loop, &p->io);
 	ev_timer_stop(p->loop, &p->tmo);
 	ev_timer_stop(p->loop, &p->knock);
@@ -1418,7 +1422,7 @@ static int echo_command(struct probe *p, int command)
 		break;
 	case PROBE_CMD_BLOAT_CANCEL:
 		if (p->cur.kind == T_BLOAT)
-			test_abort(p, NULL);
+			echo_test_abort(p, NULL);
 		if (p->bloat_next <= now)
 			p->bloat_next = p->t.srv.bloat_every_ns > 0
 						? now + p->t.srv.bloat_every_ns
@@ -1427,7 +1431,7 @@ static int echo_command(struct probe *p, int command)
 	default:
 		return -ENOTSUP;
 	}
-	sched_arm(p);
+	echo_sched_arm(p);
 	return 0;
 }
 
@@ -1541,8 +1545,8 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	/* the same test as the monitor's scheduled one (on_bstep), only run
-	 * once, right away */
+	/* the same test as the monitor's scheduled one (echo_on_bstep), only
+	 * run once, right away */
 	struct oneshot o = { .progress = progress, .ctx = ctx };
 	uint8_t k = t.srv.bloat_kind ? t.srv.bloat_kind : 3;
 	o.want = k == 3 ? 3 : 1;
@@ -1562,9 +1566,10 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 	ev_timer_init(&watch, oneshot_watch, 0.25, 0.25);
 	watch.data = &o;
 	ev_timer_start(loop, &watch);
-	double total =
-		(double)(p->t.srv.bloat_load_ns * o.want + idle_ns(p)) / 1e9 +
-		4.0 * o.want + 10.0;
+	double total = (double)(p->t.srv.bloat_load_ns * o.want +
+				echo_bloat_idle_ns(p)) /
+			       1e9 +
+		       4.0 * o.want + 10.0;
 	ev_timer_init(&limit, oneshot_timeout, total, 0.);
 	ev_timer_start(loop, &limit);
 	ev_run(loop, 0);
