@@ -96,13 +96,10 @@ struct kind_def {
 	void (*eval)(struct detect *d, struct dseries *ds, int64_t now);
 };
 
-/* Direction of a lost echo (core/probe_echo detail "lost up"/"lost down"). */
-enum fail_dir { FD_UNKNOWN, FD_UP, FD_DOWN };
-
 struct fail {
 	int64_t mono, real;
 	uint8_t status;
-	uint8_t dir; /* enum fail_dir */
+	uint8_t dir; /* enum bb_loss_dir of a lost echo */
 };
 
 struct dseries {
@@ -155,6 +152,17 @@ struct joint {
 	int64_t longest_ns;
 };
 
+/* A packet_loss event's figures as its metrics state them, kept typed for
+ * the verdict's sentence. */
+struct loss_figs {
+	double pct, up_pct, down_pct;
+	int64_t silent_ns;
+	unsigned bursts, longest;
+	enum stats_loss_pattern pat;
+	bool unreachable;
+	enum diag_asym asym; /* DIAG_ASYM_NONE: both ways or not known */
+};
+
 struct devent {
 	bool used, open, dirty;
 	enum dk kind;
@@ -164,6 +172,7 @@ struct devent {
 	int64_t evidence_real_ms;
 	int count;
 	double peak;
+	struct loss_figs loss; /* DK_LOSS */
 };
 
 struct loaded {
@@ -345,12 +354,15 @@ static struct place series_place(const struct dseries *ds)
 /*
  * The condition of KIND holds at PLACE now: start the event (backdated to
  * START_MS), re-open it within the cooldown, or update it.  EVIDENCE_MS is
- * the newest fault observation (the end_ms if it ends).  Returns the event.
+ * the newest fault observation (the end_ms if it ends); LOSS the typed
+ * figures of a packet_loss event (else NULL).  Returns the event.
  */
-static struct devent *raise_ev(struct detect *d, enum dk kind, struct place p,
-			       enum bb_severity sev, int64_t start_ms,
-			       int64_t evidence_ms, double peak,
-			       const char *desc, const char *metrics)
+static struct devent *raise_ev_loss(struct detect *d, enum dk kind,
+				    struct place p, enum bb_severity sev,
+				    int64_t start_ms, int64_t evidence_ms,
+				    double peak, const char *desc,
+				    const char *metrics,
+				    const struct loss_figs *loss)
 {
 	struct devent *e = find_event(d, kind, p.iface, p.target, p.server);
 	enum detect_state st = DETECT_UPDATE;
@@ -397,6 +409,13 @@ have:;
 	bool escalated = sev > e->ev.severity;
 	if (escalated)
 		e->ev.severity = (uint8_t)sev;
+	if (loss) {
+		e->loss = *loss;
+		snprintf(e->ev.pattern, sizeof(e->ev.pattern), "%s",
+			 loss->unreachable
+				 ? "unreachable"
+				 : stats_loss_pattern_name(loss->pat));
+	}
 	if (strcmp(e->ev.description, desc) || strcmp(e->ev.metrics, metrics)) {
 		snprintf(e->ev.description, sizeof(e->ev.description), "%s",
 			 desc);
@@ -407,6 +426,15 @@ have:;
 	    (e->dirty && d->now - e->last_push >= PUSH_EVERY_NS))
 		push(d, e, st);
 	return e;
+}
+
+static struct devent *raise_ev(struct detect *d, enum dk kind, struct place p,
+			       enum bb_severity sev, int64_t start_ms,
+			       int64_t evidence_ms, double peak,
+			       const char *desc, const char *metrics)
+{
+	return raise_ev_loss(d, kind, p, sev, start_ms, evidence_ms, peak, desc,
+			     metrics, NULL);
 }
 
 static void end_ev(struct detect *d, struct devent *e)
@@ -974,9 +1002,9 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 		struct detect_bloat b = { idle_for(d, s), s->rtt_ns, "both" };
 		if (s->status == BB_STATUS_OK && b.idle_ns != BB_NONE &&
 		    b.loaded_ns != BB_NONE) {
-			if (!strncmp(s->detail, "up", 2))
+			if (s->load_phase == BB_PHASE_UP)
 				strcpy(b.direction, "upload");
-			else if (!strncmp(s->detail, "down", 4))
+			else if (s->load_phase == BB_PHASE_DOWN)
 				strcpy(b.direction, "download");
 			detect_bloat_result(d, s->interface, s->server, &b,
 					    s->real_ns / BB_NS_PER_MS);
@@ -989,9 +1017,7 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 		f->mono = s->mono_ns;
 		f->real = s->real_ns;
 		f->status = s->status;
-		f->dir = !strcmp(s->detail, "lost up")	   ? FD_UP
-			 : !strcmp(s->detail, "lost down") ? FD_DOWN
-							   : FD_UNKNOWN;
+		f->dir = s->loss_dir;
 		if (s->detail[0])
 			snprintf(ds->last_error, sizeof(ds->last_error), "%s",
 				 s->detail);
@@ -1173,8 +1199,8 @@ static struct loss_dir loss_direction(const struct detect *d,
 		if (f->mono <= from || in_outage(j, f->mono))
 			continue;
 		all++;
-		up += f->dir == FD_UP;
-		down += f->dir == FD_DOWN;
+		up += f->dir == BB_LOSS_UP;
+		down += f->dir == BB_LOSS_DOWN;
 	}
 	if (!all || up + down == 0)
 		return r;
@@ -1301,8 +1327,19 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 	int64_t start = first_fail_real(d, ds, now - wns);
 	if (!start)
 		start = real_ms_of(d, now);
-	raise_ev(d, DK_LOSS, p, sev, start, last_fail_real(d, ds), pct, desc,
-		 met);
+	const struct loss_figs figs = {
+		.pct = pct,
+		.up_pct = ld.up_pct,
+		.down_pct = ld.down_pct,
+		.silent_ns = unreachable ? silent : 0,
+		.bursts = bursts,
+		.longest = longest,
+		.pat = pat,
+		.unreachable = unreachable,
+		.asym = ld.known ? ld.asym : DIAG_ASYM_NONE,
+	};
+	raise_ev_loss(d, DK_LOSS, p, sev, start, last_fail_real(d, ds), pct,
+		      desc, met, &figs);
 }
 
 /* DNS and TCP probes come every few seconds and a failure is known only
@@ -1775,55 +1812,33 @@ static void verdict_event(const struct detect *d, const struct devent *e,
 	const char *sp = buf[0] ? " " : "";
 	bool unreachable = false;
 	if (e->kind == DK_LOSS) {
-		/* re-read the figures kept in the metrics */
-		unsigned bursts = 0, longest = 0;
-		double pct = 0;
-		char pat[16] = "";
-		const char *m = ev->metrics;
-		const char *q;
-		if ((q = strstr(m, "\"loss_pct\":")))
-			pct = strtod(q + 11, NULL);
-		if ((q = strstr(m, "\"bursts\":")))
-			bursts = (unsigned)strtoul(q + 9, NULL, 10);
-		if ((q = strstr(m, "\"longest_burst\":")))
-			longest = (unsigned)strtoul(q + 16, NULL, 10);
-		if ((q = strstr(m, "\"pattern\":\"")))
-			sscanf(q + 11, "%15[a-z]", pat);
-		char dir[8] = "";
-		double up = 0, down = 0;
-		if ((q = strstr(m, "\"direction\":\"")))
-			sscanf(q + 13, "%7[a-z]", dir);
-		if ((q = strstr(m, "\"up_loss_pct\":")))
-			up = strtod(q + 14, NULL);
-		if ((q = strstr(m, "\"down_loss_pct\":")))
-			down = strtod(q + 16, NULL);
-		if (!strcmp(pat, "unreachable")) {
-			double silent = 0;
+		const struct loss_figs *l = &e->loss;
+		bool periodic = l->pat == STATS_LOSS_PERIODIC;
+		if (l->unreachable) {
 			unreachable = true;
-			if ((q = strstr(m, "\"silent_ms\":")))
-				silent = strtod(q + 12, NULL);
 			cat(buf, len, "%sNo replies from %s for %.0f s.", sp,
-			    ev->target, silent / 1000);
-		} else if (!strcmp(pat, "burst") || !strcmp(pat, "periodic"))
+			    ev->target, (double)l->silent_ns / BB_NS_PER_S);
+		} else if (l->pat == STATS_LOSS_BURST || periodic)
 			cat(buf, len,
 			    "%s%soss bursts to %s: %u burst%s in %d s, longest "
 			    "%u probes.",
-			    sp, !strcmp(pat, "periodic") ? "Periodic l" : "L",
-			    ev->target, bursts, bursts == 1 ? "" : "s",
-			    d->cfg.thresholds.packet_loss_window_s, longest);
+			    sp, periodic ? "Periodic l" : "L", ev->target,
+			    l->bursts, l->bursts == 1 ? "" : "s",
+			    d->cfg.thresholds.packet_loss_window_s, l->longest);
 		else
 			cat(buf, len,
 			    "%sScattered packet loss to %s: %.1f %% over %d s.",
-			    sp, ev->target, pct,
+			    sp, ev->target, l->pct,
 			    d->cfg.thresholds.packet_loss_window_s);
-		if (!strcmp(dir, "up") || !strcmp(dir, "down"))
+		bool up = l->asym == DIAG_ASYM_UP;
+		if (l->asym != DIAG_ASYM_NONE)
 			cat(buf, len,
 			    " The loss is on the way %s only: %.1f %% lost "
 			    "%s, %.1f %% %s.",
-			    dir, !strcmp(dir, "up") ? up : down,
-			    !strcmp(dir, "up") ? "upstream" : "downstream",
-			    !strcmp(dir, "up") ? down : up,
-			    !strcmp(dir, "up") ? "downstream" : "upstream");
+			    up ? "up" : "down", up ? l->up_pct : l->down_pct,
+			    up ? "upstream" : "downstream",
+			    up ? l->down_pct : l->up_pct,
+			    up ? "downstream" : "upstream");
 	} else {
 		cat(buf, len, "%s%s", sp, ev->description);
 	}

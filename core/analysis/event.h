@@ -33,6 +33,9 @@ struct bb_event {
 	char server[BB_SERVER_LEN];
 	char description[BB_EVENT_DESC_LEN]; /* one plain sentence */
 	char metrics[BB_EVENT_METRICS_LEN];  /* JSON object text */
+	/* packet_loss: its pattern ("scattered", "burst", "periodic",
+	 * "unreachable"), also in metrics; "" for other kinds */
+	char pattern[12];
 };
 
 #endif

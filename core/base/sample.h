@@ -111,13 +111,15 @@ struct bb_sample {
 	int64_t rtt_ns;
 	int64_t up_delay_ns; /* one-way, only with a synced clock */
 	int64_t down_delay_ns;
-	int64_t throughput_kbps;    /* IP-layer rate (upload, download) */
-	int32_t loss_ppm;	    /* loss in parts per million, -1 = none */
-	uint8_t loss_dir;	    /* enum bb_loss_dir, lost echoes */
-	uint8_t load_phase;	    /* enum bb_load_phase */
+	int64_t throughput_kbps; /* IP-layer rate (upload, download) */
+	int32_t loss_ppm;	 /* loss in parts per million, -1 = none */
+	uint8_t loss_dir;	 /* enum bb_loss_dir, lost echoes */
+	uint8_t load_phase;	 /* enum bb_load_phase */
 	/* Clock sync with the server when this echo was answered: quality in
-	 * percent (-1 = no estimate) and the offset it applied. */
+	 * percent (-1 = no estimate), the exchanges behind it (the detector
+	 * wants a minimum) and the offset it applied. */
 	int8_t sync_pct;
+	uint8_t sync_n; /* up to CLOCKSYNC_WINDOW */
 	int64_t clock_offset_ns;
 	struct bb_bloat_figures bloat; /* BB_KIND_BUFFERBLOAT only */
 	char detail[BB_DETAIL_LEN];    /* human words: an error's reason */

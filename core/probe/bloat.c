@@ -8,6 +8,7 @@
 #include "core/probe/bloat.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,22 +160,36 @@ int bloat_result(const struct bloat_acc *a, enum bloat_phase ph,
 	return 0;
 }
 
-size_t bloat_detail(const struct bloat_result *r, char *buf, size_t len)
+enum bb_load_phase bloat_load_phase(enum bloat_phase ph)
 {
-	int n;
-	if (r->up_inc_ns != BB_NONE)
-		n = snprintf(buf, len, "%s %s +%.0fms rpm=%.0f owd %+.0f/%+.0f",
-			     bloat_phase_name(r->phase), r->grade,
-			     (double)r->increase_ns / 1e6, r->rpm,
-			     (double)r->up_inc_ns / 1e6,
-			     (double)r->down_inc_ns / 1e6);
-	else
-		n = snprintf(buf, len, "%s %s +%.0fms rpm=%.0f",
-			     bloat_phase_name(r->phase), r->grade,
-			     (double)r->increase_ns / 1e6, r->rpm);
-	if (n < 0)
-		return 0;
-	return (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
+	switch (ph) {
+	case BLOAT_IDLE:
+		return BB_PHASE_IDLE;
+	case BLOAT_UP:
+		return BB_PHASE_UP;
+	case BLOAT_DOWN:
+		return BB_PHASE_DOWN;
+	case BLOAT_BOTH:
+		return BB_PHASE_BOTH;
+	default:
+		return BB_PHASE_NONE;
+	}
+}
+
+void bloat_mark(const struct bloat_result *r, struct bb_sample *s)
+{
+	s->load_phase = (uint8_t)bloat_load_phase(r->phase);
+	s->rtt_ns = r->loaded_p50_ns;
+	s->up_delay_ns = r->up_p50_ns;
+	s->down_delay_ns = r->down_p50_ns;
+	s->bloat.idle_p50_ns = r->idle_p50_ns;
+	s->bloat.loaded_p95_ns = r->loaded_p95_ns;
+	s->bloat.increase_ns = r->increase_ns;
+	s->bloat.up_inc_ns = r->up_inc_ns;
+	s->bloat.down_inc_ns = r->down_inc_ns;
+	/* a sub-microsecond loopback RTT gives more RPM than int32 holds */
+	s->bloat.rpm =
+		r->rpm >= INT32_MAX ? INT32_MAX : (int32_t)lround(r->rpm);
 }
 
 void bloat_plan_of(int test_duration_s, int kind, struct bloat_plan *p)

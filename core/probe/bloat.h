@@ -68,8 +68,12 @@ const char *bloat_grade(double increase_ms);
 /* Median of the last n RTTs of phase ph (any time since load), or BB_NONE:
  * for the load ramp and the recovery check. */
 int64_t bloat_recent_p50(const struct bloat_acc *a, enum bloat_phase ph, int n);
-/* "up D +290ms rpm=190 owd up" style detail for the sample; length. */
-size_t bloat_detail(const struct bloat_result *r, char *buf, size_t len);
+/* The result onto a BUFFERBLOAT sample: rtt_ns and the one-way delays
+ * (loaded medians), load_phase and the figures in s->bloat; the grade is
+ * bloat_grade() of bloat.increase_ns, never stored. */
+void bloat_mark(const struct bloat_result *r, struct bb_sample *s);
+/* The sample's load phase for ph (BB_PHASE_IDLE ... BB_PHASE_BOTH). */
+enum bb_load_phase bloat_load_phase(enum bloat_phase ph);
 /* "up" / "down" / "both" / "idle". */
 const char *bloat_phase_name(enum bloat_phase ph);
 

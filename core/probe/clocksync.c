@@ -162,26 +162,22 @@ void clocksync_oneway(const struct clocksync_est *e, int64_t t1, int64_t t2,
 	*down = d < 0 ? 0 : d > rtt ? rtt : d;
 }
 
-size_t clocksync_format(const struct clocksync_est *e, char *buf, size_t len)
+void clocksync_mark(const struct clocksync_est *e, struct bb_sample *s)
 {
-	int n = snprintf(buf, len, "sync q=%.0f n=%d off=%lld", e->quality,
-			 e->n, (long long)e->offset_ns);
-	if (n < 0)
-		return 0;
-	return (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
+	double q = e->quality < 0 ? 0 : e->quality > 100 ? 100 : e->quality;
+	s->sync_pct = (int8_t)lround(q);
+	s->sync_n = (uint8_t)(e->n < 0		 ? 0
+			      : e->n > UINT8_MAX ? UINT8_MAX
+						 : e->n);
+	s->clock_offset_ns = e->offset_ns;
 }
 
 int clocksync_parse(const char *detail, double *quality, int64_t *offset_ns,
 		    int *n)
 {
-	const char *p = strstr(detail, "sync q=");
-	double q;
-	int cnt;
-	long long off;
-	if (!p || sscanf(p, "sync q=%lf n=%d off=%lld", &q, &cnt, &off) != 3)
-		return -EINVAL;
-	*quality = q;
-	*offset_ns = off;
-	*n = cnt;
-	return 0;
+	(void)detail;
+	(void)quality;
+	(void)offset_ns;
+	(void)n;
+	return -EINVAL;
 }

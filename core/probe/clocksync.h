@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/base/sample.h"
+
 #define CLOCKSYNC_WINDOW      96 /* exchanges remembered */
 #define CLOCKSYNC_MIN_SAMPLES 8	 /* DETECTION.md: after >= 8 samples */
 #define CLOCKSYNC_GOOD_PCT    80.0
@@ -63,11 +65,12 @@ int clocksync_estimate(const struct clocksync *cs, int64_t at_real,
  * exchange is not clocksync_plausible. */
 void clocksync_oneway(const struct clocksync_est *e, int64_t t1, int64_t t2,
 		      int64_t t3, int64_t t4, int64_t *up, int64_t *down);
-/* "sync q=93 n=40 off=-1234" (offset in ns) into a sample's detail, for
- * the main thread to route to detect_time_sync; length written. */
-size_t clocksync_format(const struct clocksync_est *e, char *buf, size_t len);
-/* Inverse of clocksync_format (also finds it after other words in the
- * detail); 0, or -EINVAL when detail carries no sync figures. */
+/* The estimate onto an echo sample: sync_pct (quality, rounded), sync_n
+ * and clock_offset_ns, which the main thread routes to detect_time_sync. */
+void clocksync_mark(const struct clocksync_est *e, struct bb_sample *s);
+/* Deprecated: the detail no longer carries sync figures (read sync_pct,
+ * sync_n and clock_offset_ns of the sample); always -EINVAL.  Kept only
+ * until core/engine/monitor.c reads the typed fields. */
 int clocksync_parse(const char *detail, double *quality, int64_t *offset_ns,
 		    int *n);
 

@@ -303,13 +303,20 @@ static int series_find(struct history_summary *s, const char *iface, int kind,
 
 static void take_bloat(struct history_summary *s, const struct bb_sample *m)
 {
-	char phase[8] = "", grade[4] = "";
-	double inc = NAN, rpm = 0;
-	int n = sscanf(m->detail, "%7s %3s +%lfms rpm=%lf", phase, grade, &inc,
-		       &rpm);
-	if (strcmp(phase, "up") && strcmp(phase, "down") &&
-	    strcmp(phase, "both"))
+	static const char *const names[BB_PHASE_COUNT] = {
+		[BB_PHASE_UP] = "up",
+		[BB_PHASE_DOWN] = "down",
+		[BB_PHASE_BOTH] = "both",
+	};
+	const char *phase =
+		m->load_phase < BB_PHASE_COUNT ? names[m->load_phase] : NULL;
+	if (!phase)
 		return; /* not a result we can place */
+	double inc = m->bloat.increase_ns == BB_NONE
+			     ? NAN
+			     : (double)m->bloat.increase_ns / BB_NS_PER_MS;
+	double rpm = m->bloat.rpm >= 0 ? m->bloat.rpm : 0;
+	const char *grade = isfinite(inc) ? diag_bloat_grade(inc) : "";
 	struct history_bloat *b = NULL;
 	for (size_t i = 0; i < s->nbloat && !b; i++)
 		if (!strcmp(s->bloat[i].interface, m->interface) &&
@@ -328,7 +335,7 @@ static void take_bloat(struct history_summary *s, const struct bb_sample *m)
 		b->latest_inc_ms = b->worst_inc_ms = NAN;
 	}
 	b->tests++;
-	if (m->status != BB_STATUS_OK || n < 3 || !isfinite(inc)) {
+	if (m->status != BB_STATUS_OK || !isfinite(inc)) {
 		b->failed++;
 		return;
 	}
@@ -336,7 +343,7 @@ static void take_bloat(struct history_summary *s, const struct bb_sample *m)
 	if (isnan(b->latest_inc_ms) || at >= b->latest_ms) {
 		b->latest_ms = at;
 		b->latest_inc_ms = inc;
-		b->latest_rpm = n >= 4 ? rpm : 0;
+		b->latest_rpm = rpm;
 		snprintf(b->latest_grade, sizeof(b->latest_grade), "%s", grade);
 	}
 	/* ties go to the newest, whatever order the reads came in */
@@ -344,7 +351,7 @@ static void take_bloat(struct history_summary *s, const struct bb_sample *m)
 	    (inc == b->worst_inc_ms && at > b->worst_ms)) {
 		b->worst_ms = at;
 		b->worst_inc_ms = inc;
-		b->worst_rpm = n >= 4 ? rpm : 0;
+		b->worst_rpm = rpm;
 		snprintf(b->worst_grade, sizeof(b->worst_grade), "%s", grade);
 	}
 }
@@ -618,17 +625,6 @@ static void finish_series(struct history_series *e, struct acc *a)
 	e->p99_ms = mix_pct(a, lo, hi, 0.99);
 }
 
-static const char *json_str(const char *m, const char *key, char *out,
-			    size_t len)
-{
-	const char *q = strstr(m, key);
-	out[0] = '\0';
-	if (q)
-		sscanf(q + strlen(key), "%15[a-z_]", out);
-	(void)len;
-	return out;
-}
-
 static int take_event(void *ctx, const struct bb_event *ev)
 {
 	struct sum_ctx *c = ctx;
@@ -659,8 +655,7 @@ static int take_event(void *ctx, const struct bb_event *ev)
 		k->longest_ms = dur;
 		k->longest_start_ms = ev->start_ms;
 	}
-	char pat[16];
-	json_str(ev->metrics, "\"pattern\":\"", pat, sizeof(pat));
+	const char *pat = ev->pattern;
 	k->burst += !strcmp(pat, "burst");
 	k->scattered += !strcmp(pat, "scattered");
 	k->periodic += !strcmp(pat, "periodic");
@@ -1011,7 +1006,7 @@ static int verdict_bloat(const struct history_summary *s, char *buf, size_t len)
 	return bad;
 }
 
-/* What to do about the event kinds a period shows (core/analysis/advice.h).  Not
+/* What to do about the event kinds a period shows (core/analysis/advice.h). Not
  * packet_loss: a period's loss to one target is not placed (the line, the
  * home network or that destination) without the moment's other targets. */
 static const struct {

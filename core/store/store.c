@@ -15,7 +15,12 @@
  *              that would otherwise share a key (duplicate replies)
  *     main_us  rtt_ns in µs (the kind's main delay), NULL = BB_NONE
  *     ext      NULL, or JSON {"u":up_us,"d":down_us,"k":kbps,"l":loss_ppm}
- *              holding only the figures measured (rare kinds)
+ *              holding only the figures measured (rare kinds); for now
+ *              also the typed figures that used to travel in detail:
+ *              "ld" loss_dir, "lp" load_phase, "sq"/"sn"/"so" sync_pct,
+ *              sync_n, clock_offset_ns; bloat "bi" idle p50, "bp" loaded
+ *              p95, "bx" increase, "bu"/"bd" one-way increases (µs), "br"
+ *              rpm.  Interim: the store rewrite gives them real columns.
  *     detail   NULL unless the sample carries one
  *
  * On top: the view `measurements`, the tables `events`, `agg_1min`,
@@ -102,7 +107,13 @@ static const char *const queries[Q_COUNT] = {
 		   " e.test_type, e.target, e.server_name, s.seq, s.code,"
 		   " s.send_us, s.main_us, json_extract(s.ext, '$.u'),"
 		   " json_extract(s.ext, '$.d'), json_extract(s.ext, '$.k'),"
-		   " json_extract(s.ext, '$.l'), s.detail"
+		   " json_extract(s.ext, '$.l'), s.detail,"
+		   " json_extract(s.ext, '$.ld'), json_extract(s.ext, '$.lp'),"
+		   " json_extract(s.ext, '$.sq'), json_extract(s.ext, '$.sn'),"
+		   " json_extract(s.ext, '$.so'), json_extract(s.ext, '$.bi'),"
+		   " json_extract(s.ext, '$.bp'), json_extract(s.ext, '$.bx'),"
+		   " json_extract(s.ext, '$.bu'), json_extract(s.ext, '$.bd'),"
+		   " json_extract(s.ext, '$.br')"
 		   " FROM samples s JOIN series e ON e.id = s.series"
 		   " JOIN clock_runs r ON r.id = s.run"
 		   " WHERE s.ts >= ?1 AND s.ts < ?2 ORDER BY s.ts, s.ns",
@@ -122,7 +133,9 @@ static const char *const queries[Q_COUNT] = {
 			" server_name = ?, description = ?, metrics = ?"
 			" WHERE id = ?",
 	[Q_EV_READ] = "SELECT id, start_ms, end_ms, kind, severity, interface,"
-		      " target, server_name, description, metrics FROM events"
+		      " target, server_name, description, metrics,"
+		      " CASE WHEN json_valid(metrics) THEN"
+		      " json_extract(metrics, '$.pattern') END FROM events"
 		      " WHERE start_ms < ?2 AND (end_ms IS NULL OR"
 		      " end_ms >= ?1) ORDER BY start_ms, id",
 };
@@ -797,7 +810,7 @@ static int insert_sample(struct store *st, const struct bb_sample *s)
 		ts--;
 		ns += 1000000;
 	}
-	char ext[128];
+	char ext[320];
 	size_t n = 0;
 	ext[0] = '\0';
 #define EXT(key, fmt, v)                                                       \
@@ -811,6 +824,28 @@ static int insert_sample(struct store *st, const struct bb_sample *s)
 		EXT("k", "%" PRId64, s->throughput_kbps);
 	if (s->loss_ppm != -1)
 		EXT("l", "%" PRId32, s->loss_ppm);
+	if (s->loss_dir)
+		EXT("ld", "%u", (unsigned)s->loss_dir);
+	if (s->load_phase)
+		EXT("lp", "%u", (unsigned)s->load_phase);
+	if (s->sync_pct >= 0) {
+		EXT("sq", "%d", (int)s->sync_pct);
+		EXT("sn", "%u", (unsigned)s->sync_n);
+	}
+	if (s->clock_offset_ns != BB_NONE)
+		EXT("so", "%" PRId64, s->clock_offset_ns);
+	if (s->bloat.idle_p50_ns != BB_NONE)
+		EXT("bi", "%" PRId64, ns_to_us(s->bloat.idle_p50_ns));
+	if (s->bloat.loaded_p95_ns != BB_NONE)
+		EXT("bp", "%" PRId64, ns_to_us(s->bloat.loaded_p95_ns));
+	if (s->bloat.increase_ns != BB_NONE)
+		EXT("bx", "%" PRId64, ns_to_us(s->bloat.increase_ns));
+	if (s->bloat.up_inc_ns != BB_NONE)
+		EXT("bu", "%" PRId64, ns_to_us(s->bloat.up_inc_ns));
+	if (s->bloat.down_inc_ns != BB_NONE)
+		EXT("bd", "%" PRId64, ns_to_us(s->bloat.down_inc_ns));
+	if (s->bloat.rpm >= 0)
+		EXT("br", "%" PRId32, s->bloat.rpm);
 #undef EXT
 	if (n)
 		snprintf(ext + n, sizeof(ext) - n, "}");
@@ -936,6 +971,21 @@ int store_read_samples(struct store *st, int64_t from_ms, int64_t to_ms,
 		if (sqlite3_column_type(q, 15) != SQLITE_NULL)
 			s.loss_ppm = sqlite3_column_int(q, 15);
 		col_text(q, 16, s.detail, sizeof(s.detail));
+		s.loss_dir = (uint8_t)sqlite3_column_int(q, 17);
+		s.load_phase = (uint8_t)sqlite3_column_int(q, 18);
+		if (sqlite3_column_type(q, 19) != SQLITE_NULL) {
+			s.sync_pct = (int8_t)sqlite3_column_int(q, 19);
+			s.sync_n = (uint8_t)sqlite3_column_int(q, 20);
+		}
+		if (sqlite3_column_type(q, 21) != SQLITE_NULL)
+			s.clock_offset_ns = sqlite3_column_int64(q, 21);
+		s.bloat.idle_p50_ns = col_ns(q, 22);
+		s.bloat.loaded_p95_ns = col_ns(q, 23);
+		s.bloat.increase_ns = col_ns(q, 24);
+		s.bloat.up_inc_ns = col_ns(q, 25);
+		s.bloat.down_inc_ns = col_ns(q, 26);
+		if (sqlite3_column_type(q, 27) != SQLITE_NULL)
+			s.bloat.rpm = sqlite3_column_int(q, 27);
 		ret = cb(ctx, &s);
 		if (ret)
 			break;
@@ -1068,6 +1118,7 @@ int store_read_events(struct store *st, int64_t from_ms, int64_t to_ms,
 		col_text(q, 7, ev.server, sizeof(ev.server));
 		col_text(q, 8, ev.description, sizeof(ev.description));
 		col_text(q, 9, ev.metrics, sizeof(ev.metrics));
+		col_text(q, 10, ev.pattern, sizeof(ev.pattern));
 		ret = cb(ctx, &ev);
 		if (ret)
 			break;
@@ -1370,9 +1421,9 @@ static int agg_rows(struct store *st, sqlite3_stmt *q, store_agg_fn cb,
 	return ret;
 }
 
-#define AGG_COLUMNS                                                        \
-	"SELECT a.bucket_ms, a.series, e.test_type, a.count, a.lost, a.min," \
-	" a.max, a.avg, a.p50, a.p95, a.p99, e.interface, e.target,"       \
+#define AGG_COLUMNS                                                            \
+	"SELECT a.bucket_ms, a.series, e.test_type, a.count, a.lost, a.min,"   \
+	" a.max, a.avg, a.p50, a.p95, a.p99, e.interface, e.target,"           \
 	" e.server_name FROM "
 
 /* sql[level] prepared with the bucket range bound as ?1, ?2. */

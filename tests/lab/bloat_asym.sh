@@ -62,11 +62,14 @@ check grep -q 'loading the download' "$BB_TMP/cli.err"
 # 2. the monitor's scheduled test (first one 3 s after start)
 det_run "$BB_TMP/bb.conf" 30
 wait "$DET_PID" || { cat "$BB_TMP/out"; fail "bufferbane -d exited $?"; }
-sql "$BB_TMP/bb.db" "SELECT error_detail FROM measurements
-	WHERE test_type='bufferbloat' AND status='ok'" | tee "$BB_TMP/sched"
-# "up D +308ms rpm=.. owd +306/+1" (core/probe/bloat.c bloat_detail)
-inc() { awk -v d="$1" '$1 == d { v = $3; gsub(/[+ms]/, "", v); print v }' "$BB_TMP/sched"; }
-owd() { awk -v d="$1" '$1 == d { for (i = 1; i <= NF; i++) if ($i == "owd") { split($(i + 1), a, "/"); print a['"$2"'] + 0 } }' "$BB_TMP/sched"; }
+# "phase increase up_increase down_increase" in ms, rounded (the sample's
+# typed bloat figures: tests/lib/common.sh BB_TYPED)
+sql "$BB_TMP/bb.db" "SELECT load_phase, round(bloat_inc_ms),
+	round(bloat_up_inc_ms), round(bloat_down_inc_ms) FROM $BB_TYPED
+	WHERE test_type='bufferbloat' AND status='ok'" | tr '|' ' ' |
+	tee "$BB_TMP/sched"
+inc() { awk -v d="$1" '$1 == d { print $2 + 0 }' "$BB_TMP/sched"; }
+owd() { awk -v d="$1" -v k="$2" '$1 == d { print $(2 + k) + 0 }' "$BB_TMP/sched"; }
 echo "monitor: up +$(inc up), down +$(inc down), both +$(inc both) (one-way $(owd both 1)/$(owd both 2))"
 check within "$(inc up)" "$up_truth"
 check within "$(inc down)" "$down_truth"

@@ -8,7 +8,7 @@
 # then downstream (server -> client replies).
 #
 # Asserts per run: the echo samples' loss split matches the drops exactly
-# ("lost up" = the rule's counter for the upstream run, "lost down" for the
+# (loss_dir up = the rule's counter for the upstream run, down for the
 # downstream one, +-1 for a probe still unresolved at the end; none in the
 # other direction); one packet_loss event whose metrics say direction
 # up/down with all the loss on that side; start within 3 probe intervals
@@ -43,9 +43,9 @@ for dir in up down; do
 	det_pass >/dev/null
 	det_wait
 	other=$([ $dir = up ] && echo down || echo up)
-	n_dir=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM measurements WHERE test_type='udp_echo' AND error_detail='lost $dir'")
-	n_other=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM measurements WHERE test_type='udp_echo' AND error_detail='lost $other'")
-	n_unk=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM measurements WHERE test_type='udp_echo' AND status!='ok' AND error_detail NOT IN ('lost up','lost down')")
+	n_dir=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM $BB_TYPED WHERE test_type='udp_echo' AND loss_dir='$dir'")
+	n_other=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM $BB_TYPED WHERE test_type='udp_echo' AND loss_dir='$other'")
+	n_unk=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM $BB_TYPED WHERE test_type='udp_echo' AND status!='ok' AND loss_dir IS NULL")
 	det_events
 	echo "$dir: dropped $dropped, samples lost $dir $n_dir, lost $other $n_other, other failures $n_unk"
 	within "$n_dir" "$dropped" 1 || fail "lost $dir $n_dir, dropped $dropped"

@@ -7,11 +7,11 @@
 # 8 s.  Before both, a 3 s blackout makes the client re-knock while the
 # server keeps its session and its counters going (the split must not
 # assume they start afresh).  Asserts, from the database:
-#  - phase "up": lost samples say "lost up", their share is within
-#    binomial bounds of 20 % (~76 probes: 5..37 %), at most 1 "lost down";
+#  - phase "up": lost samples have loss_dir up, their share is within
+#    binomial bounds of 20 % (~76 probes: 5..37 %), at most 1 "down";
 #  - phase "down": the same with the directions swapped;
 #  - one-way delay is stored only on samples whose sync quality is >= 80 %
-#    (detail "sync q=NN"), and is present on most clean samples.
+#    (the sample's sync_pct), and is present on most clean samples.
 # Traffic stays inside this run's namespaces (198.18.0.0/15).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/lab.sh"
@@ -75,11 +75,12 @@ wait $cli || { cat "$BB_TMP/out"; fail "bufferbane -d exited $?"; }
 
 q() { sql "$db" "$1"; }
 E="test_type='udp_echo' AND target='lab'"
-# count PHASE_ON PHASE_OFF DETAIL: samples sent inside the phase with that
-# detail ('%' = all); a 200 ms margin keeps boundary probes out.
+# count PHASE_ON PHASE_OFF COND: samples sent inside the phase meeting
+# COND (typed figures: tests/lib/common.sh BB_TYPED); a 200 ms margin keeps
+# boundary probes out.
 count() {
-	q "SELECT count(*) FROM measurements WHERE $E AND timestamp >= $1 + 200
-	   AND timestamp < $2 - 200 AND coalesce(error_detail, '') LIKE '$3'"
+	q "SELECT count(*) FROM $BB_TYPED WHERE $E AND timestamp >= $1 + 200
+	   AND timestamp < $2 - 200 AND $3"
 }
 fails=0
 check() { "$@" || { fails=$((fails + 1)); echo "  ^ FAILED: $*"; }; }
@@ -88,10 +89,10 @@ between() { awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v >= lo && v <= 
 for ph in up down; do
 	if [ $ph = up ]; then on=$up_on off=$up_off other=down
 	else on=$down_on off=$down_off other=up; fi
-	n=$(count "$on" "$off" '%')
-	mine=$(count "$on" "$off" "lost $ph")
-	wrong=$(count "$on" "$off" "lost $other")
-	bare=$(count "$on" "$off" 'lost')
+	n=$(count "$on" "$off" 1)
+	mine=$(count "$on" "$off" "loss_dir = '$ph'")
+	wrong=$(count "$on" "$off" "loss_dir = '$other'")
+	bare=$(count "$on" "$off" "status != 'ok' AND loss_dir IS NULL")
 	pct=$(awk -v a="$mine" -v n="$n" 'BEGIN { printf "%.1f", n ? 100 * a / n : 0 }')
 	echo "phase $ph: $n samples, $mine 'lost $ph' ($pct %), $wrong 'lost $other', $bare undirected"
 	check [ "$n" -ge 60 ]
@@ -102,15 +103,12 @@ for ph in up down; do
 done
 
 # one-way delay only with sync quality >= 80 %
-bad=$(q "SELECT count(*) FROM measurements WHERE $E AND
-	(up_delay_ms IS NOT NULL OR down_delay_ms IS NOT NULL) AND
-	(error_detail NOT LIKE 'sync q=%' OR
-	 CAST(substr(error_detail, 8) AS INTEGER) < 80)")
-low=$(q "SELECT count(*) FROM measurements WHERE $E AND status='ok' AND
-	error_detail LIKE 'sync q=%' AND CAST(substr(error_detail, 8) AS INTEGER) < 80")
-lowowd=$(q "SELECT count(*) FROM measurements WHERE $E AND status='ok' AND
-	error_detail LIKE 'sync q=%' AND CAST(substr(error_detail, 8) AS INTEGER) < 80
-	AND up_delay_ms IS NOT NULL")
+bad=$(q "SELECT count(*) FROM $BB_TYPED WHERE $E AND has_owd AND
+	(sync_pct IS NULL OR sync_pct < 80)")
+low=$(q "SELECT count(*) FROM $BB_TYPED WHERE $E AND status='ok' AND
+	sync_pct < 80")
+lowowd=$(q "SELECT count(*) FROM $BB_TYPED WHERE $E AND status='ok' AND
+	sync_pct < 80 AND has_owd")
 okn=$(q "SELECT count(*) FROM measurements WHERE $E AND status='ok' AND timestamp >= $up_on")
 owd=$(q "SELECT count(*) FROM measurements WHERE $E AND status='ok' AND timestamp >= $up_on
 	AND up_delay_ms IS NOT NULL AND down_delay_ms IS NOT NULL")

@@ -94,20 +94,27 @@ static void test_quality_rises_and_falls(void **state)
 	clocksync_free(cs);
 }
 
-static void test_format_parse(void **state)
+/* The estimate travels on the sample as figures (no text in detail):
+ * quality rounded to a percent, the exchange count capped at 255. */
+static void test_mark(void **state)
 {
 	struct clocksync_est e = { .offset_ns = -1234,
-				   .quality = 93.4,
+				   .quality = 93.6,
 				   .n = 40 };
-	char buf[48];
-	clocksync_format(&e, buf, sizeof(buf));
-	assert_string_equal(buf, "sync q=93 n=40 off=-1234");
-	double q;
-	int64_t off;
-	int n;
-	assert_int_equal(clocksync_parse(buf, &q, &off, &n), 0);
-	assert_true(q == 93.0 && off == -1234 && n == 40);
-	assert_int_equal(clocksync_parse("lost up", &q, &off, &n), -EINVAL);
+	struct bb_sample s;
+	sample_init(&s, BB_KIND_UDP_ECHO);
+	assert_int_equal(s.sync_pct, -1);
+	assert_true(s.clock_offset_ns == BB_NONE);
+	clocksync_mark(&e, &s);
+	assert_int_equal(s.sync_pct, 94);
+	assert_int_equal(s.sync_n, 40);
+	assert_true(s.clock_offset_ns == -1234);
+	assert_string_equal(s.detail, "");
+	e.quality = 100.0;
+	e.n = 1000;
+	clocksync_mark(&e, &s);
+	assert_int_equal(s.sync_pct, 100);
+	assert_int_equal(s.sync_n, 255);
 }
 
 /* A server's timestamps are figures it chose: forged ones (INT64 limits,
@@ -156,7 +163,7 @@ int main(void)
 		cmocka_unit_test(test_known_offset),
 		cmocka_unit_test(test_drift),
 		cmocka_unit_test(test_quality_rises_and_falls),
-		cmocka_unit_test(test_format_parse),
+		cmocka_unit_test(test_mark),
 		cmocka_unit_test(test_hostile_timestamps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1191,7 +1191,7 @@ static void test_unreachable(void **state)
 	fix_free(f);
 }
 
-static void feed_echo(struct fix *f, int64_t mono, int ok, const char *why)
+static void feed_echo(struct fix *f, int64_t mono, int ok, enum bb_loss_dir dir)
 {
 	struct bb_sample s;
 	ticks_to(f, mono);
@@ -1205,7 +1205,7 @@ static void feed_echo(struct fix *f, int64_t mono, int ok, const char *why)
 	if (ok)
 		s.rtt_ns = 10 * MS;
 	else
-		snprintf(s.detail, sizeof(s.detail), "%s", why);
+		s.loss_dir = (uint8_t)dir;
 	detect_sample(f->d, model_add(f->m, &s), &s);
 }
 
@@ -1234,7 +1234,7 @@ static void test_under_load_ignored(void **state)
 		struct fix *f = fix_new();
 		int64_t t = T0;
 		for (int i = 0; i < 50; i++, t += 100 * MS) {
-			feed_echo(f, t, 1, NULL);
+			feed_echo(f, t, 1, BB_LOSS_UNKNOWN);
 			feed_ping(f, t + 50 * MS);
 		}
 		for (int i = 0; i < 60; i++, t += 100 * MS) {
@@ -1266,7 +1266,7 @@ static void test_under_load_ignored(void **state)
 		/* the line is fine again: the windows still hold the load */
 		for (int i = 0; i < 80; i++, t += 100 * MS) {
 			ticks_to(f, t);
-			feed_echo(f, t, 1, NULL);
+			feed_echo(f, t, 1, BB_LOSS_UNKNOWN);
 			feed_ping(f, t + 50 * MS);
 		}
 		ticks_to(f, t + 5 * SEC);
@@ -1283,7 +1283,39 @@ static void test_under_load_ignored(void **state)
 	}
 }
 
-/* Echo loss attributed by the probe ("lost up" / "lost down") names the
+/* A bufferbloat result names its direction by the sample's load_phase
+ * (no words in detail), measured against the echo baseline to its server. */
+static void test_bloat_sample_phase(void **state)
+{
+	static const char *const want[] = {
+		[BB_PHASE_UP] = "Upload bufferbloat to lab: +250 ms",
+		[BB_PHASE_DOWN] = "Download bufferbloat to lab: +250 ms",
+		[BB_PHASE_BOTH] = "Both bufferbloat to lab: +250 ms",
+	};
+	for (int ph = BB_PHASE_UP; ph <= BB_PHASE_BOTH; ph++) {
+		struct fix *f = fix_new();
+		int64_t t = T0;
+		for (int k = 0; k < 100; k++, t += 100 * MS)
+			feed_echo(f, t, 1, BB_LOSS_UNKNOWN);
+		struct bb_sample s;
+		sample_init(&s, BB_KIND_BUFFERBLOAT);
+		s.mono_ns = t;
+		s.real_ns = t + REAL0;
+		snprintf(s.target, sizeof(s.target), "srv");
+		snprintf(s.server, sizeof(s.server), "lab");
+		s.rtt_ns = 260 * MS;
+		s.load_phase = (uint8_t)ph;
+		s.bloat.increase_ns = 250 * MS;
+		detect_sample(f->d, model_add(f->m, &s), &s);
+		int i = find(f, "bufferbloat", DETECT_END);
+		assert_true(i >= 0);
+		if (!strstr(f->ev[i].description, want[ph]))
+			fail_msg("phase %d: %s", ph, f->ev[i].description);
+		fix_free(f);
+	}
+}
+
+/* Echo loss attributed by the probe (loss_dir up / down) names the
  * direction in the event and the verdict (scenario 4). */
 static void test_asymmetric_loss(void **state)
 {
@@ -1291,13 +1323,13 @@ static void test_asymmetric_loss(void **state)
 		struct fix *f = fix_new();
 		int64_t t = T0;
 		for (int k = 0; k < 50; k++, t += 100 * MS)
-			feed_echo(f, t, 1, NULL);
+			feed_echo(f, t, 1, BB_LOSS_UNKNOWN);
 		/* 10 % loss; both ways for dir 2 */
 		for (int k = 0; k < 300; k++, t += 100 * MS) {
-			const char *why = dir == 0	? "lost up"
-					  : dir == 1	? "lost down"
-					  : k % 20 < 10 ? "lost up"
-							: "lost down";
+			enum bb_loss_dir why = dir == 0	     ? BB_LOSS_UP
+					       : dir == 1    ? BB_LOSS_DOWN
+					       : k % 20 < 10 ? BB_LOSS_UP
+							     : BB_LOSS_DOWN;
 			feed_echo(f, t, k % 10 != 3, why);
 		}
 		detect_tick(f->d, t);
@@ -1518,6 +1550,7 @@ int main(void)
 		cmocka_unit_test(test_diag),
 		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test(test_asymmetric_loss),
+		cmocka_unit_test(test_bloat_sample_phase),
 		cmocka_unit_test(test_peak_hours_days),
 		cmocka_unit_test(test_peak_hours_from_db),
 		cmocka_unit_test(test_late_replies_spike),

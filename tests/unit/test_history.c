@@ -76,13 +76,21 @@ static void put(struct bb_sample *s, int kind, int64_t ms, const char *target,
 	snprintf(s->server, sizeof(s->server), "%s", server);
 }
 
-static void bloat(struct bb_sample *s, int64_t ms, const char *detail, int ok)
+/* A bufferbloat result of phase PH: increase INC_MS at RPM, or a failed
+ * test (ok = 0, words only). */
+static void bloat(struct bb_sample *s, int64_t ms, enum bb_load_phase ph,
+		  int inc_ms, int rpm, int ok)
 {
 	put(s, BB_KIND_BUFFERBLOAT, ms, "srv", "lab");
 	s->status = ok ? BB_STATUS_OK : BB_STATUS_ERROR;
-	if (ok)
+	s->load_phase = (uint8_t)ph;
+	if (ok) {
 		s->rtt_ns = 300 * BB_NS_PER_MS;
-	snprintf(s->detail, sizeof(s->detail), "%s", detail);
+		s->bloat.increase_ns = inc_ms * BB_NS_PER_MS;
+		s->bloat.rpm = rpm;
+	} else {
+		snprintf(s->detail, sizeof(s->detail), "no echoes answered");
+	}
 }
 
 static void event(struct store *st, int64_t start, int64_t dur,
@@ -149,14 +157,14 @@ static void build(struct fixture *f)
 		}
 	}
 	/* bloat: worst up +290 ms (D), latest up +150 ms (C), down fine */
-	bloat(&buf[n++], T_START + 10 * 3600000LL + 45000,
-	      "up D +290ms rpm=190 owd +280/+2", 1);
-	bloat(&buf[n++], T_START + 20 * 3600000LL + 45000,
-	      "up C +150ms rpm=300", 1);
-	bloat(&buf[n++], T_START + 20 * 3600000LL + 46000,
-	      "down A+ +4ms rpm=3000", 1);
-	bloat(&buf[n++], T_START + 30 * 3600000LL + 45000,
-	      "up no echoes answered", 0);
+	bloat(&buf[n++], T_START + 10 * 3600000LL + 45000, BB_PHASE_UP, 290,
+	      190, 1);
+	bloat(&buf[n++], T_START + 20 * 3600000LL + 45000, BB_PHASE_UP, 150,
+	      300, 1);
+	bloat(&buf[n++], T_START + 20 * 3600000LL + 46000, BB_PHASE_DOWN, 4,
+	      3000, 1);
+	bloat(&buf[n++], T_START + 30 * 3600000LL + 45000, BB_PHASE_UP, 0, 0,
+	      0);
 	assert_int_equal(store_write_samples(st, buf, n), 0);
 	free(buf);
 

@@ -215,6 +215,30 @@ static size_t make_all_kinds(struct bb_sample *out)
 					 "ECONNREFUSED \"quoted\" %d", k);
 			if (k == BB_KIND_ICMP && variant == 1)
 				s->flags = BB_SAMPLE_REORDERED;
+			/* the typed figures that once travelled as text */
+			if (k == BB_KIND_UDP_ECHO && variant == 0) {
+				s->sync_pct = 93;
+				s->sync_n = 40;
+				s->clock_offset_ns = -1234567891;
+				s->flags = BB_SAMPLE_UNDER_LOAD;
+				s->load_phase = BB_PHASE_DOWN;
+			}
+			if (k == BB_KIND_UDP_ECHO && variant == 1)
+				s->loss_dir = BB_LOSS_UP;
+			if (k == BB_KIND_UDP_ECHO && variant == 2)
+				s->loss_dir = BB_LOSS_DOWN;
+			if (k == BB_KIND_BUFFERBLOAT) {
+				s->load_phase =
+					(uint8_t)(BB_PHASE_UP + variant);
+				if (variant == 0) {
+					s->bloat.idle_p50_ns = 10123456;
+					s->bloat.loaded_p95_ns = 320987654;
+					s->bloat.increase_ns = 290000400;
+					s->bloat.up_inc_ns = 280123999;
+					s->bloat.down_inc_ns = -1500;
+					s->bloat.rpm = 190;
+				}
+			}
 		}
 	}
 	/* A late reply and a duplicate of the first ICMP probe: same key. */
@@ -306,6 +330,11 @@ static void test_round_trip(void **state)
 		w->up_delay_ns = us_round(w->up_delay_ns);
 		w->down_delay_ns = us_round(w->down_delay_ns);
 		w->send_error_ns = us_round(w->send_error_ns);
+		w->bloat.idle_p50_ns = us_round(w->bloat.idle_p50_ns);
+		w->bloat.loaded_p95_ns = us_round(w->bloat.loaded_p95_ns);
+		w->bloat.increase_ns = us_round(w->bloat.increase_ns);
+		w->bloat.up_inc_ns = us_round(w->bloat.up_inc_ns);
+		w->bloat.down_inc_ns = us_round(w->bloat.down_inc_ns);
 		assert_int_equal(g->real_ns, w->real_ns);
 		assert_int_equal(g->mono_ns, w->mono_ns);
 		assert_int_equal(g->send_error_ns, w->send_error_ns);
@@ -321,6 +350,18 @@ static void test_round_trip(void **state)
 		assert_int_equal(g->throughput_kbps, w->throughput_kbps);
 		assert_int_equal(g->loss_ppm, w->loss_ppm);
 		assert_string_equal(g->detail, w->detail);
+		assert_int_equal(g->loss_dir, w->loss_dir);
+		assert_int_equal(g->load_phase, w->load_phase);
+		assert_int_equal(g->sync_pct, w->sync_pct);
+		assert_int_equal(g->sync_n, w->sync_n);
+		assert_int_equal(g->clock_offset_ns, w->clock_offset_ns);
+		assert_int_equal(g->bloat.idle_p50_ns, w->bloat.idle_p50_ns);
+		assert_int_equal(g->bloat.loaded_p95_ns,
+				 w->bloat.loaded_p95_ns);
+		assert_int_equal(g->bloat.increase_ns, w->bloat.increase_ns);
+		assert_int_equal(g->bloat.up_inc_ns, w->bloat.up_inc_ns);
+		assert_int_equal(g->bloat.down_inc_ns, w->bloat.down_inc_ns);
+		assert_int_equal(g->bloat.rpm, w->bloat.rpm);
 		/* and the flags, once the duplicate pair is matched */
 		assert_int_equal(g->flags, w->flags);
 	}
@@ -627,10 +668,9 @@ static void test_rollup(void **state)
 	/* One series' rows only, by bucket: A's three minutes, not B's. */
 	struct agg_list got = { 0 };
 	st = open_rw(f->path);
-	assert_int_equal(store_read_series_aggs(st, STORE_AGG_1MIN, "eth0",
-						BB_KIND_ICMP, "A", "", T0_MS,
-						T0_MS + 3600000, keep_agg,
-						&got),
+	assert_int_equal(store_read_series_aggs(
+				 st, STORE_AGG_1MIN, "eth0", BB_KIND_ICMP, "A",
+				 "", T0_MS, T0_MS + 3600000, keep_agg, &got),
 			 0);
 	assert_int_equal(got.n, 3);
 	assert_true(got.row[0].bucket_ms == T0_MS && got.row[0].count == 105 &&
@@ -658,8 +698,8 @@ static void test_rollup(void **state)
 			 0);
 	assert_int_equal(got.n, 0);
 	assert_int_equal(store_read_series_aggs(st, 7, "eth0", BB_KIND_ICMP,
-						"A", "", 0, INT64_MAX,
-						keep_agg, &got),
+						"A", "", 0, INT64_MAX, keep_agg,
+						&got),
 			 -EINVAL);
 	store_close(st);
 }

@@ -119,9 +119,21 @@ static void test_bloat_result(void **state)
 	assert_string_equal(r.grade, "D");
 	assert_true(r.rpm > 193 && r.rpm < 194); /* 60000 / 310 */
 	assert_string_equal(r.blame, "upstream");
-	char d[48];
-	bloat_detail(&r, d, sizeof(d));
-	assert_memory_equal(d, "up D +300ms", 11);
+	/* onto the sample as figures; the grade follows from the increase */
+	struct bb_sample s;
+	sample_init(&s, BB_KIND_BUFFERBLOAT);
+	bloat_mark(&r, &s);
+	assert_int_equal(s.load_phase, BB_PHASE_UP);
+	assert_true(s.rtt_ns == 310 * MS);
+	assert_true(s.bloat.increase_ns == r.increase_ns);
+	assert_true(s.bloat.idle_p50_ns == r.idle_p50_ns);
+	assert_true(s.bloat.loaded_p95_ns == 310 * MS);
+	assert_int_equal(s.bloat.rpm, 194);
+	assert_true(s.bloat.up_inc_ns == r.up_inc_ns &&
+		    s.bloat.up_inc_ns > 290 * MS);
+	assert_true(s.bloat.down_inc_ns == r.down_inc_ns);
+	assert_string_equal(bloat_grade((double)s.bloat.increase_ns / MS), "D");
+	assert_string_equal(s.detail, "");
 	bloat_free(a);
 }
 
