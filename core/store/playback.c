@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Replay source (see replay.h): a read-only store, a model and a clock.
+ * Playback of a recording (see playback.h): a read-only store, a model and a clock.
  *
  * Invariant: every sample with timestamp <= fed_ms (and, after a seek, newer
  * than fed_ms - 1 h) has been fed to the model, none after; fed_ms == clock
@@ -47,7 +47,7 @@ struct playback {
 	int64_t clock_ms;
 	int64_t fed_ms;
 	bool stale; /* a feed failed half way: the next move rebuilds */
-	playback_sample_fn on_sample;
+	playback_feed_fn on_sample;
 	void *on_sample_ctx;
 	struct bb_event *ev;
 	size_t nev, ev_cap;
@@ -330,14 +330,15 @@ static int feed_cb(void *ctx, const struct bb_sample *s)
 {
 	struct feed *f = ctx;
 	struct bb_sample c = *s;
-	c.mono_ns = c.real_ns; /* one continuous timeline (replay.h) */
-	model_add(f->m, &c);
+	c.mono_ns = c.real_ns; /* one continuous timeline (playback.h) */
 	if (f->r->on_sample)
-		f->r->on_sample(f->r->on_sample_ctx, &c);
+		f->r->on_sample(f->r->on_sample_ctx, f->m, &c);
+	else
+		model_add(f->m, &c);
 	return 0;
 }
 
-void playback_on_sample(struct playback *r, playback_sample_fn fn, void *ctx)
+void playback_on_sample(struct playback *r, playback_feed_fn fn, void *ctx)
 {
 	r->on_sample = fn;
 	r->on_sample_ctx = ctx;
@@ -355,7 +356,7 @@ int playback_seek(struct playback *r, int64_t ms)
 	/* (ms - 1 h, ms]: what the longest window ending now can see. */
 	struct feed f = { r, m };
 	if (r->on_sample)
-		r->on_sample(r->on_sample_ctx, NULL);
+		r->on_sample(r->on_sample_ctx, m, NULL);
 	int rc = store_read_samples(r->st, ms - MS_PER_HOUR + 1, ms + 1,
 				    feed_cb, &f);
 	if (rc < 0) {

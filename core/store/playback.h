@@ -52,11 +52,15 @@ size_t playback_speed_for(int64_t span_ms);
 /* Companion servers the recording's series name, sorted, each once. */
 size_t playback_server_count(const struct playback *r);
 const char *playback_server(const struct playback *r, size_t i);
-/* Called with every sample fed to the model, after it went in (what live
- * front ends get from monitor_on_sample); with NULL first when a seek
- * starts a new model, so what was derived from the old one is dropped. */
-typedef void (*playback_sample_fn)(void *ctx, const struct bb_sample *s);
-void playback_on_sample(struct playback *r, playback_sample_fn fn, void *ctx);
+/* Who feeds the model.  By default playback adds every sample to it
+ * (model_add); a front end that runs the detectors too (core/engine/source)
+ * takes over: fn is called with the model being built and every sample in
+ * time order (mono_ns := real_ns) and must add it, and with s NULL when a
+ * seek starts a new model m (what was derived from the old one goes; if
+ * the seek then fails, m is freed and the next move starts again). */
+typedef void (*playback_feed_fn)(void *ctx, struct model *m,
+				 const struct bb_sample *s);
+void playback_on_sample(struct playback *r, playback_feed_fn fn, void *ctx);
 /* The model the views read.  A seek (or an advance of over an hour) swaps
  * in a new one: fetch it again after moving the clock; the replaced one
  * stays readable until the following swap. */
