@@ -270,19 +270,33 @@ static void test_seek(void **state)
 	playback_close(r);
 }
 
-/* The per-sample callback sees exactly what the model is fed, and a NULL
- * before a seek rebuilds it. */
+/* The feed callback takes over the model: it sees every sample in time
+ * order with the model being built (and adds it), and a NULL with the new
+ * model before a seek rebuilds it. */
 struct seen {
 	uint64_t samples, resets;
+	struct model *m;
+	int64_t last_ns;
+	int out_of_order;
 };
 
-static void count_sample(void *ctx, const struct bb_sample *s)
+static void count_sample(void *ctx, struct model *m, const struct bb_sample *s)
 {
 	struct seen *n = ctx;
-	if (s)
-		n->samples++;
-	else
+	if (!s) {
 		n->resets++, n->samples = 0;
+		n->m = m;
+		n->last_ns = 0;
+		return;
+	}
+	if (n->m && m != n->m)
+		n->out_of_order = 1000; /* fed into a model it was not told of */
+	n->m = m;
+	n->out_of_order += s->real_ns < n->last_ns;
+	n->last_ns = s->real_ns;
+	assert_int_equal(s->mono_ns, s->real_ns);
+	n->samples++;
+	model_add(m, s);
 }
 
 static uint64_t model_samples(struct playback *r)
@@ -311,6 +325,8 @@ static void test_sample_callback(void **state)
 	assert_int_equal(n.resets, 1);
 	assert_int_equal(n.samples, model_samples(r));
 	assert_int_equal(n.samples, 101 + 100);
+	assert_ptr_equal(n.m, playback_model(r));
+	assert_int_equal(n.out_of_order, 0);
 	playback_close(r);
 }
 
