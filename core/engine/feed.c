@@ -38,11 +38,10 @@ static void sync_sample(struct feed *f, const struct bb_sample *s)
 	if (f->sync[i].n < 1000000)
 		f->sync[i].n++;
 	if (f->detect)
-		detect_time_sync(f->detect, s->server, s->sync_pct,
-				 s->clock_offset_ns == BB_NONE
-					 ? 0
-					 : s->clock_offset_ns,
-				 f->sync[i].n, s->real_ns / BB_NS_PER_MS);
+		detect_time_sync(
+			f->detect, s->server, s->sync_pct,
+			s->clock_offset_ns == BB_NONE ? 0 : s->clock_offset_ns,
+			f->sync[i].n, s->real_ns / BB_NS_PER_MS);
 }
 
 const struct model_series *feed_sample(struct feed *f,

@@ -98,8 +98,7 @@ int source_advance(struct source *src, int64_t delta_ms)
 
 int source_seek_event(struct source *src, int dir)
 {
-	return src->ops->seek_event ? src->ops->seek_event(src, dir)
-				    : -ENOTSUP;
+	return src->ops->seek_event ? src->ops->seek_event(src, dir) : -ENOTSUP;
 }
 
 struct playback *source_playback(struct source *src)
@@ -259,4 +258,3 @@ struct source *source_live_create(const struct monitor_options *o, char *err,
 	monitor_on_history(l->mon, live_history, &l->base);
 	return &l->base;
 }
-

@@ -46,10 +46,10 @@ struct rsrc {
 	struct bb_config cfg;
 	struct ev_loop *loop;
 	struct playback *pb;
-	struct feed feed;	 /* model: the playback's; detect: ours */
-	int64_t next_tick;	 /* replay timeline ns; 0 before the first */
-	bool rebuilt;		 /* the last move started a new model */
-	int64_t events_at_ms;	 /* the clock the event list was sent for */
+	struct feed feed;     /* model: the playback's; detect: ours */
+	int64_t next_tick;    /* replay timeline ns; 0 before the first */
+	bool rebuilt;	      /* the last move started a new model */
+	int64_t events_at_ms; /* the clock the event list was sent for */
 	ev_signal sigint, sigterm;
 	char error[256];
 };
@@ -101,8 +101,8 @@ static void on_feed(void *ctx, struct model *m, const struct bb_sample *s)
 	r->feed.model = m;
 	tick_to(r, s->mono_ns);
 	if (!r->next_tick)
-		r->next_tick = s->mono_ns - s->mono_ns % BB_NS_PER_S +
-			       BB_NS_PER_S;
+		r->next_tick =
+			s->mono_ns - s->mono_ns % BB_NS_PER_S + BB_NS_PER_S;
 	feed_sample(&r->feed, s);
 	if (r->base.h.sample)
 		r->base.h.sample(r->base.h.ctx, s);
@@ -145,8 +145,9 @@ static int moved(struct rsrc *r, int rc)
 {
 	if (rc < 0) {
 		snprintf(r->error, sizeof(r->error), "%s",
-			 *playback_last_error(r->pb) ? playback_last_error(r->pb)
-						     : strerror(-rc));
+			 *playback_last_error(r->pb)
+				 ? playback_last_error(r->pb)
+				 : strerror(-rc));
 		if (r->rebuilt && playback_model(r->pb) != r->feed.model) {
 			/* the half-built model is gone, and with it what the
 			 * detector pointed at: the next move rebuilds both */
@@ -239,8 +240,8 @@ static void rs_status(struct source *src, struct source_status *st)
 	st->now_ms = playback_clock_ms(r->pb);
 	st->first_ms = playback_first_ms(r->pb);
 	st->last_ms = playback_last_ms(r->pb);
-	st->interval_ms = (playback_interval_ns(r->pb) + BB_NS_PER_MS / 2) /
-			  BB_NS_PER_MS;
+	st->interval_ms =
+		(playback_interval_ns(r->pb) + BB_NS_PER_MS / 2) / BB_NS_PER_MS;
 	if (st->interval_ms < 1)
 		st->interval_ms = 1;
 	/* the recording's servers, not the model's: before the first echo
@@ -283,12 +284,12 @@ static int rs_ask_history(struct source *src, const struct model_series *ms,
 {
 	struct rsrc *r = rs_of(src);
 	struct rows rows = { 0 };
-	int rc = playback_series_aggs(r->pb, ms, level, from_ms, to_ms,
-				      add_row, &rows);
+	int rc = playback_series_aggs(r->pb, ms, level, from_ms, to_ms, add_row,
+				      &rows);
 
 	if (r->base.h.history)
-		r->base.h.history(r->base.h.ctx, token, rc < 0 ? rc : 0,
-				  rows.v, rc < 0 ? 0 : rows.n);
+		r->base.h.history(r->base.h.ctx, token, rc < 0 ? rc : 0, rows.v,
+				  rc < 0 ? 0 : rows.n);
 	free(rows.v);
 	return 0;
 }
