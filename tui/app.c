@@ -58,7 +58,7 @@ struct app {
 	/* the on-demand bufferbloat test (b) */
 	bool bloat_pending;
 	int64_t bloat_req_ns, bloat_typical_ns, bloat_max_ns;
-	char bloat_what[64];	     /* "up, down, both 3 s each; ~90 MB" */
+	char bloat_what[64];	    /* "up, down, both 3 s each; ~90 MB" */
 	int64_t up_kbps, down_kbps; /* newest throughput results */
 	char bloat_msg[160];
 	size_t bloat_msg_len;
@@ -174,10 +174,11 @@ static void bloat_request(struct app *a)
  * graded by the model it just went into; the "both" phase is the last. */
 static void bloat_collect(struct app *a, const struct bb_sample *s)
 {
-	static const char *const names[BB_PHASE_COUNT] = {
-		[BB_PHASE_UP] = "up", [BB_PHASE_DOWN] = "down",
-		[BB_PHASE_BOTH] = "both"
-	};
+	static const char *const names[BB_PHASE_COUNT] = { [BB_PHASE_UP] = "up",
+							   [BB_PHASE_DOWN] =
+								   "down",
+							   [BB_PHASE_BOTH] =
+								   "both" };
 	if (!a->bloat_pending || s->kind != BB_KIND_BUFFERBLOAT ||
 	    s->real_ns < a->bloat_req_ns || s->load_phase >= BB_PHASE_COUNT ||
 	    !names[s->load_phase])
@@ -361,9 +362,9 @@ static void hist_refresh(struct app *a)
 
 	if (ui->view != VIEW_DRILLDOWN || ui->span != SPAN_24H || !ms)
 		return;
-	if (same && (a->hist_token ||
-		     (now >= a->hist_asked_ms &&
-		      now - a->hist_asked_ms < HIST_REFRESH_MS)))
+	if (same &&
+	    (a->hist_token || (now >= a->hist_asked_ms &&
+			       now - a->hist_asked_ms < HIST_REFRESH_MS)))
 		return;
 	int64_t from = now - (int64_t)(UI_HIST_MINUTES - 1) * 60000;
 
@@ -374,8 +375,8 @@ static void hist_refresh(struct app *a)
 	/* keep showing the old rows until the answer replaces them */
 	a->hist_from_ms = from - from % 60000;
 	a->hist_token = ++a->hist_tokens; /* a recording answers at once */
-	int rc = source_ask_history(a->src, ms, STORE_AGG_1MIN,
-				    a->hist_from_ms, now + 1, a->hist_tokens);
+	int rc = source_ask_history(a->src, ms, STORE_AGG_1MIN, a->hist_from_ms,
+				    now + 1, a->hist_tokens);
 	if (rc < 0)
 		a->hist_token = 0;
 	if (rc == -ENODEV)
@@ -549,8 +550,9 @@ static void on_frame(struct ev_loop *loop, ev_timer *w, int revents)
 	if (a->ui.src.playing) {
 		struct source_status st;
 		int64_t clk = a->ui.src.now_ms;
-		int rc = source_advance(a->src, (int64_t)(w->repeat * 1000) *
-							playback_speeds[a->speed_i]);
+		int rc = source_advance(a->src,
+					(int64_t)(w->repeat * 1000) *
+						playback_speeds[a->speed_i]);
 
 		source_status(a->src, &st);
 		if (rc < 0 || st.now_ms >= st.last_ms || st.now_ms == clk)
@@ -771,8 +773,8 @@ static int replay_open_at_start(struct app *a)
 				 ? "Opened a minute in."
 				 : "Opened at the end.");
 	}
-	for (size_t i = 0, k = 0; i < playback_server_count(r) && k < sizeof(srv);
-	     i++)
+	for (size_t i = 0, k = 0;
+	     i < playback_server_count(r) && k < sizeof(srv); i++)
 		k += (size_t)snprintf(
 			srv + k, sizeof(srv) - k, "%s%s",
 			i ? ", " : " Servers: ", playback_server(r, i));

@@ -88,7 +88,7 @@ struct ui_source {
 	uint64_t dropped;    /* samples lost to full queues or the database */
 	bool has_server;     /* a companion server is configured */
 	const char *message; /* latest log line, NULL = none */
-	bool bloat_running;	/* an on-demand test ('b') is in progress */
+	bool bloat_running;  /* an on-demand test ('b') is in progress */
 	struct ui_history hist; /* for the drilldown's 24 h window */
 	/* replay only */
 	int64_t first_ms, last_ms;

@@ -364,8 +364,8 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	y += plot_h;
 
 	/* percentiles (+ histogram beside them when wide) */
-	const char *hist_title = day ? "Worst RTT per minute, 24 h (ms)"
-				     : "RTT histogram (ms)";
+	const char *hist_title =
+		day ? "Worst RTT per minute, 24 h (ms)" : "RTT histogram (ms)";
 	if (y + 5 > end)
 		return;
 	if (w >= 120) {

@@ -112,7 +112,8 @@ static void print_server(struct headless *h, const struct model_server *sv,
 				phase[p], bl->grade[0] ? bl->grade : "?",
 				bl->increase_ns == BB_NONE
 					? 0.0
-					: (double)bl->increase_ns / BB_NS_PER_MS,
+					: (double)bl->increase_ns /
+						  BB_NS_PER_MS,
 				fmt_ms(a, sizeof(a), bl->idle_ns),
 				fmt_ms(b, sizeof(b), bl->loaded_ns), bl->rpm);
 		if (n >= (int)sizeof(line))

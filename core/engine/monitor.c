@@ -38,8 +38,8 @@
 #define RECORDER_RING_MIN     4096
 #define RECORDER_RING_MAX     65536
 #define RECORDER_RING_SECONDS 60
-#define EVENT_RING_CAPACITY    256
-#define BASELINES_KEY	       "detect_baselines" /* meta key */
+#define EVENT_RING_CAPACITY   256
+#define BASELINES_KEY	      "detect_baselines" /* meta key */
 
 struct monitor {
 	struct bb_config cfg;
@@ -142,7 +142,8 @@ static size_t recorder_ring_capacity(const struct engine_plan *plan)
 	double per_s = 0;
 	for (size_t i = 0; i < plan->n_probes; i++)
 		if (plan->probes[i].interval_ns > 0)
-			per_s += (double)BB_NS_PER_S / plan->probes[i].interval_ns;
+			per_s += (double)BB_NS_PER_S /
+				 plan->probes[i].interval_ns;
 	double want = per_s * RECORDER_RING_SECONDS;
 	size_t cap = RECORDER_RING_MIN;
 	while (cap < want && cap < RECORDER_RING_MAX)
@@ -203,8 +204,8 @@ static void on_answered(struct ev_loop *loop, ev_async *w, int revents)
 	while (m->recorder && recorder_answer(m->recorder, &a)) {
 		if (a.what == RECORDER_ASK_PEAK_HOURS) {
 			/* not enough history yet, or no longer degraded */
-			detect_peak_hours(m->detect, a.status == 0 ? &a.peak
-								   : NULL);
+			detect_peak_hours(m->detect,
+					  a.status == 0 ? &a.peak : NULL);
 		} else if (m->on_history) {
 			m->on_history(m->on_history_ctx, a.token, a.status,
 				      a.rows, a.nrows);
@@ -443,9 +444,9 @@ void monitor_on_history(struct monitor *m, monitor_history_fn fn, void *ctx)
 	m->on_history_ctx = ctx;
 }
 
-int monitor_ask_series_history(struct monitor *m,
-			       const struct model_series *ms, int level,
-			       int64_t from_ms, int64_t to_ms, uint64_t token)
+int monitor_ask_series_history(struct monitor *m, const struct model_series *ms,
+			       int level, int64_t from_ms, int64_t to_ms,
+			       uint64_t token)
 {
 	if (!m->recorder)
 		return -ENODEV;

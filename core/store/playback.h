@@ -91,16 +91,16 @@ const struct bb_event *playback_events(const struct playback *r, size_t *count);
 long playback_event_near(const struct playback *r, int dir);
 /* Events open at the clock (start <= clock < end, or still ongoing), by
  * start: up to max pointers into out; returns how many were written. */
-size_t playback_open_events(const struct playback *r, const struct bb_event **out,
-			  size_t max);
+size_t playback_open_events(const struct playback *r,
+			    const struct bb_event **out, size_t max);
 /* One series' rollups (core/store/store.h store_read_series_aggs) from the
  * recording; 0 or -errno. */
 struct model_series;
 struct store_agg;
 int playback_series_aggs(struct playback *r, const struct model_series *ms,
-		       int level, int64_t from_ms, int64_t to_ms,
-		       int (*cb)(void *ctx, const struct store_agg *row),
-		       void *ctx);
+			 int level, int64_t from_ms, int64_t to_ms,
+			 int (*cb)(void *ctx, const struct store_agg *row),
+			 void *ctx);
 /* Overview for a timeline bar: for each of n equal slices of the recording,
  * the worst loss % of any icmp/udp_echo/dns/tcp_connect series and the
  * median of the icmp/udp_echo RTT medians (us), from agg_1hour when a slice
@@ -108,6 +108,6 @@ int playback_series_aggs(struct playback *r, const struct model_series *ms,
  * rolled up yet) is estimated from a minute of its samples; NAN /
  * BB_NONE where nothing was recorded.  Returns n. */
 size_t playback_overview(struct playback *r, double *loss_pct, int64_t *rtt_us,
-		       size_t n);
+			 size_t n);
 
 #endif
