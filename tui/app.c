@@ -7,7 +7,11 @@
  * rate cannot flood the terminal) and on a 1 s clock tick; nothing here
  * waits on the engine.
  *
- * 'b' (bufferbloat test now): monitor_request_bloat() asks the running
+ * One source (core/engine/source.h), live or a recording: the app asks it
+ * for the model, the verdict and the clock, and hands it the moves; what
+ * one kind cannot do it refuses with -ENOTSUP.
+ *
+ * 'b' (bufferbloat test now): source_bloat() asks the running
  * echo probes to start a test at once (never overlapping one already
  * running); its results arrive as ordinary bufferbloat samples, so they
  * fill the gauges, the database and the detector like scheduled ones.
@@ -32,9 +36,8 @@
 #include "core/probe/bloat.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
-#include "core/analysis/detect.h"
 #include "core/analysis/model.h"
-#include "core/engine/monitor.h"
+#include "core/engine/source.h"
 #include "core/store/playback.h"
 #include "core/store/store.h"
 #include "tui/evlog.h"
@@ -51,20 +54,18 @@ struct app {
 	struct cellbuf *cb;
 	struct evlog *events;
 	struct ev_loop *loop;
-	struct monitor *mon;
-	struct playback *rp;
+	struct source *src;
 	/* the on-demand bufferbloat test (b) */
 	bool bloat_pending;
 	int64_t bloat_req_ns, bloat_typical_ns, bloat_max_ns;
-	char bloat_what[64];	     /* "up, down, both 3 s each; ~90 MB" */
+	char bloat_what[64];	    /* "up, down, both 3 s each; ~90 MB" */
 	int64_t up_kbps, down_kbps; /* newest throughput results */
 	char bloat_msg[160];
 	size_t bloat_msg_len;
 	ev_io input, errin;
-	ev_signal winch, sigint, sigterm; /* the last two: replay only */
+	ev_signal winch;
 	ev_timer frame, tick;
-	uint64_t last_gen, last_samples;
-	double last_rate_t;
+	uint64_t last_gen;
 	bool dirty, quit;
 	/* stderr capture */
 	int saved_err, err_rd;
@@ -76,10 +77,9 @@ struct app {
 	uint64_t hist_token, hist_tokens; /* in flight (0 = none); issued */
 	int64_t hist_asked_ms; /* clock (live or replay) of the last read */
 	int64_t hist_from_ms;  /* first minute asked for */
-	/* replay */
+	/* a recording */
 	int speed_i;
 	bool speed_auto; /* still the one playback_speed_for() picked */
-	int64_t step_ms; /* Left/Right: one probe interval */
 	double ov_loss[OV_N];
 	int64_t ov_rtt[OV_N];
 };
@@ -91,7 +91,7 @@ static void app_note(struct app *a, const char *text, int64_t keep_ms);
 /* The running test's note: what it does and a countdown (on every tick). */
 static void bloat_note(struct app *a)
 {
-	const struct bb_config *cfg = monitor_config(a->mon);
+	const struct bb_config *cfg = source_config(a->src);
 	char msg[sizeof(a->ui.note)];
 	int n;
 	int64_t left =
@@ -119,7 +119,7 @@ static void bloat_note(struct app *a)
 
 static void bloat_cancel(struct app *a)
 {
-	monitor_cancel_bloat(a->mon);
+	source_bloat(a->src, false);
 	a->bloat_pending = false;
 	a->ui.src.bloat_running = false;
 	app_note(a, "Bufferbloat test cancelled: the load stopped.", 5000);
@@ -127,13 +127,15 @@ static void bloat_cancel(struct app *a)
 
 static void bloat_request(struct app *a)
 {
-	const struct bb_config *cfg = monitor_config(a->mon);
+	const struct bb_config *cfg = source_config(a->src);
 
 	if (a->bloat_pending) {
 		app_note(a, "A bufferbloat test is already running.", 4000);
 		return;
 	}
-	int n = monitor_request_bloat(a->mon);
+	int n = source_bloat(a->src, true);
+	if (n == -ENOTSUP)
+		return; /* a recording */
 	if (n <= 0) {
 		app_note(a,
 			 "Bufferbloat test needs a companion server "
@@ -168,16 +170,26 @@ static void bloat_request(struct app *a)
 	bloat_note(a);
 }
 
-/* From on_sample: the requested test's results, one sample per phase
- * ("up D +290ms ..."); the "both" phase is the last one. */
+/* From on_sample: the requested test's results, one sample per phase,
+ * graded by the model it just went into; the "both" phase is the last. */
 static void bloat_collect(struct app *a, const struct bb_sample *s)
 {
+	static const char *const names[BB_PHASE_COUNT] = { [BB_PHASE_UP] = "up",
+							   [BB_PHASE_DOWN] =
+								   "down",
+							   [BB_PHASE_BOTH] =
+								   "both" };
 	if (!a->bloat_pending || s->kind != BB_KIND_BUFFERBLOAT ||
-	    s->real_ns < a->bloat_req_ns)
+	    s->real_ns < a->bloat_req_ns || s->load_phase >= BB_PHASE_COUNT ||
+	    !names[s->load_phase])
 		return;
-	char phase[8] = "", grade[4] = "";
-	if (sscanf(s->detail, "%7s %3s", phase, grade) < 1)
-		return;
+	const char *phase = names[s->load_phase];
+	const struct model_server *sv =
+		model_server_find(source_model(a->src), s->server);
+	int ph = s->load_phase == BB_PHASE_UP	  ? MODEL_BLOAT_UP
+		 : s->load_phase == BB_PHASE_DOWN ? MODEL_BLOAT_DOWN
+						  : MODEL_BLOAT_BOTH;
+	const char *grade = sv ? sv->bloat[ph].grade : "";
 	if (a->bloat_msg_len == 0)
 		a->bloat_msg_len =
 			(size_t)snprintf(a->bloat_msg, sizeof(a->bloat_msg),
@@ -189,7 +201,7 @@ static void bloat_collect(struct app *a, const struct bb_sample *s)
 			a->bloat_msg_len > 22 ? "," : "", phase,
 			s->status == BB_STATUS_OK ? grade : "failed");
 	/* the last phase: "up" or "down" alone, else "both" after them */
-	const char *type = monitor_config(a->mon)->tests.bufferbloat.test_type;
+	const char *type = source_config(a->src)->tests.bufferbloat.test_type;
 	const char *last = !strcmp(type, "upload")     ? "up"
 			   : !strcmp(type, "download") ? "down"
 						       : "both";
@@ -282,99 +294,31 @@ static void on_stderr(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- drawing ------------------------------------------------------------ */
 
-static void fill_live(struct app *a)
+/* What the source offers this frame, the same calls live or recorded. */
+static void fill(struct app *a)
 {
 	struct ui_source *s = &a->ui.src;
-	struct monitor_status st;
-	double now = ev_now(a->loop);
+	struct source_status st;
 
-	monitor_status(a->mon, &st);
-	s->model = monitor_model(a->mon);
+	source_status(a->src, &st);
+	s->model = source_model(a->src);
 	s->events = a->events;
-	detect_verdict(monitor_detect(a->mon), s->verdict, sizeof(s->verdict));
-	s->now_mono_ns = clock_mono_ns();
-	s->now_ms = clock_real_ns() / BB_NS_PER_MS;
-	s->uptime_s =
-		st.started_mono_ns
-			? (s->now_mono_ns - st.started_mono_ns) / BB_NS_PER_S
-			: 0;
-	if (now - a->last_rate_t >= 1.0) {
-		if (a->last_rate_t > 0)
-			s->rate = (double)(st.samples - a->last_samples) /
-				  (now - a->last_rate_t);
-		a->last_samples = st.samples;
-		a->last_rate_t = now;
-	}
-	s->dropped = st.dropped_engine + st.dropped_storage;
-	s->has_server = monitor_config(a->mon)->n_servers > 0;
-	s->message =
-		a->total_msgs ? a->msgs[(a->total_msgs - 1) % MSG_KEEP] : NULL;
-}
-
-static void replay_verdict(struct app *a, char *out, size_t len)
-{
-	const struct bb_event *open[8];
-	size_t n = playback_open_events(a->rp, open, 8), k = 0;
-
-	if (n == 0) {
-		snprintf(out, len,
-			 "No problem open at this moment of the "
-			 "recording.");
-		return;
-	}
-	k = (size_t)snprintf(out, len, "At this moment: ");
-	for (size_t i = 0; i < n && k < len; i++)
-		k += (size_t)snprintf(out + k, len - k, "%s%s%s%s (%s)",
-				      i ? "; " : "", open[i]->kind,
-				      open[i]->target[0] ? " on " : "",
-				      open[i]->target,
-				      evlog_severity_name(open[i]->severity));
-}
-
-static void fill_replay(struct app *a)
-{
-	struct ui_source *s = &a->ui.src;
-	size_t n;
-	const struct bb_event *evs = playback_events(a->rp, &n);
-	int64_t clk = playback_clock_ms(a->rp);
-	struct model *m = playback_model(a->rp);
-	uint64_t cnt = 0;
-
-	s->replay = true;
-	s->model = m;
-	s->events = a->events;
-	s->now_mono_ns = playback_now_mono(a->rp);
-	s->now_ms = clk;
-	s->first_ms = playback_first_ms(a->rp);
-	s->last_ms = playback_last_ms(a->rp);
+	source_verdict(a->src, s->verdict, sizeof(s->verdict));
+	s->replay = st.recording;
+	s->now_mono_ns = st.now_mono_ns;
+	s->now_ms = st.now_ms;
+	s->uptime_s = st.uptime_s;
+	s->rate = st.rate;
+	s->dropped = st.dropped;
+	s->has_server = st.has_server;
+	s->first_ms = st.first_ms;
+	s->last_ms = st.last_ms;
+	s->step_ms = st.interval_ms;
 	s->speed = playback_speeds[a->speed_i];
 	s->speed_auto = a->speed_auto;
-	s->step_ms = a->step_ms;
 	s->ov_loss = a->ov_loss;
 	s->ov_rtt = a->ov_rtt;
-	s->ov_n = OV_N;
-	evlog_clear(a->events);
-	for (size_t i = 0; i < n; i++) {
-		struct bb_event e = evs[i];
-
-		if (e.start_ms > clk)
-			continue;
-		if (e.end_ms > clk)
-			e.end_ms = 0; /* still open at the replay clock */
-		evlog_put(a->events, &e);
-	}
-	replay_verdict(a, s->verdict, sizeof(s->verdict));
-	/* the recording's servers, not the model's: before the first echo
-	 * or throughput sample there was still a server */
-	s->has_server = playback_server_count(a->rp) > 0;
-	for (size_t i = 0; i < model_count(m); i++) {
-		struct stats_summary st;
-
-		stats_series_summary(model_at(m, i)->stats, STATS_10S,
-				     s->now_mono_ns, &st);
-		cnt += st.count;
-	}
-	s->rate = (double)cnt / 10.0;
+	s->ov_n = st.recording ? OV_N : 0;
 	s->message =
 		a->total_msgs ? a->msgs[(a->total_msgs - 1) % MSG_KEEP] : NULL;
 }
@@ -383,13 +327,8 @@ static void fill_replay(struct app *a)
 
 #define HIST_REFRESH_MS 60000 /* the 1-minute rollups change no faster */
 
-static int hist_row(void *ctx, const struct store_agg *row)
-{
-	view_history_add(ctx, row);
-	return 0;
-}
-
-/* Live: the storage thread's answer (main thread, from the monitor). */
+/* The source's answer (live: from the storage thread, later; a
+ * recording: read at once). */
 static void on_history(void *ctx, uint64_t token, int status,
 		       const struct store_agg *rows, size_t n)
 {
@@ -411,7 +350,7 @@ static void on_history(void *ctx, uint64_t token, int status,
 	a->dirty = true;
 }
 
-/* Read (replay) or ask for (live) the 24 h of the drilldown series when it
+/* Ask the source for the 24 h of the drilldown series when it
  * is shown and what is held is for another series or a minute old. */
 static void hist_refresh(struct app *a)
 {
@@ -423,9 +362,9 @@ static void hist_refresh(struct app *a)
 
 	if (ui->view != VIEW_DRILLDOWN || ui->span != SPAN_24H || !ms)
 		return;
-	if (same && (a->hist_token ||
-		     (now >= a->hist_asked_ms &&
-		      now - a->hist_asked_ms < HIST_REFRESH_MS)))
+	if (same &&
+	    (a->hist_token || (now >= a->hist_asked_ms &&
+			       now - a->hist_asked_ms < HIST_REFRESH_MS)))
 		return;
 	int64_t from = now - (int64_t)(UI_HIST_MINUTES - 1) * 60000;
 
@@ -433,36 +372,20 @@ static void hist_refresh(struct app *a)
 		view_history_reset(h, ms, from);
 	a->hist_asked_ms = now;
 	h->why_not = NULL;
-	if (a->rp) {
-		struct ui_history fresh = *h;
-		view_history_reset(&fresh, ms, from);
-		if (playback_series_aggs(a->rp, ms, STORE_AGG_1MIN,
-				       fresh.from_ms, now + 1, hist_row,
-				       &fresh) < 0) {
-			h->why_not = " (the database could not be read)";
-			return;
-		}
-		fresh.valid = true;
-		*h = fresh;
-		return;
-	}
-	/* live: keep showing the old rows until the answer replaces them */
+	/* keep showing the old rows until the answer replaces them */
 	a->hist_from_ms = from - from % 60000;
-	int rc = monitor_ask_series_history(a->mon, ms, STORE_AGG_1MIN,
-					    a->hist_from_ms, now + 1,
-					    ++a->hist_tokens);
+	a->hist_token = ++a->hist_tokens; /* a recording answers at once */
+	int rc = source_ask_history(a->src, ms, STORE_AGG_1MIN, a->hist_from_ms,
+				    now + 1, a->hist_tokens);
+	if (rc < 0)
+		a->hist_token = 0;
 	if (rc == -ENODEV)
 		h->why_not = " (no database: the model's last hour)";
-	else if (rc == 0)
-		a->hist_token = a->hist_tokens;
 }
 
 static void draw(struct app *a)
 {
-	if (a->mon)
-		fill_live(a);
-	else
-		fill_replay(a);
+	fill(a);
 	hist_refresh(a);
 	view_render(&a->ui, a->cb);
 	term_draw(a->cb);
@@ -486,18 +409,33 @@ static void resize(struct app *a, bool from_signal)
 	a->dirty = true;
 }
 
-/* ---- replay moves ------------------------------------------------------- */
+/* ---- moves in a recording ------------------------------------------------ */
 
-static void replay_request(struct app *a, enum ui_request r, int arg)
+static void move_failed(struct app *a, int rc)
 {
-	int64_t clk = playback_clock_ms(a->rp);
-	long i;
+	if (rc >= 0 || rc == -ENOTSUP)
+		return;
+	if (rc == -ENOENT)
+		return;
+	snprintf(a->ui.note, sizeof(a->ui.note), "Cannot move: %.140s",
+		 *source_last_error(a->src) ? source_last_error(a->src)
+					    : strerror(-rc));
+	a->ui.note_until_ms = clock_real_ns() / BB_NS_PER_MS + 10000;
+}
 
+static void move_request(struct app *a, enum ui_request r, int arg)
+{
+	struct source_status st;
+	int rc = 0;
+
+	source_status(a->src, &st);
+	if (!st.recording)
+		return;
 	switch (r) {
 	case UI_REQ_PLAY:
 		a->ui.src.playing = !a->ui.src.playing;
-		if (a->ui.src.playing && clk >= playback_last_ms(a->rp))
-			playback_seek(a->rp, playback_first_ms(a->rp));
+		if (a->ui.src.playing && st.now_ms >= st.last_ms)
+			rc = source_seek(a->src, st.first_ms);
 		break;
 	case UI_REQ_SPEED:
 		a->speed_i += arg;
@@ -509,35 +447,32 @@ static void replay_request(struct app *a, enum ui_request r, int arg)
 		break;
 	case UI_REQ_STEP:
 		/* one probe interval: the next (previous) round of samples */
-		playback_advance(a->rp, (int64_t)arg * a->step_ms);
+		rc = source_advance(a->src, (int64_t)arg * st.interval_ms);
 		a->ui.src.playing = false;
 		break;
 	case UI_REQ_EVENT:
-		i = playback_event_near(a->rp, arg);
-		if (i >= 0) {
-			size_t n;
-			const struct bb_event *evs = playback_events(a->rp, &n);
-
-			playback_seek(a->rp, evs[i].start_ms);
-			a->ui.src.playing = false;
-		} else {
+		rc = source_seek_event(a->src, arg);
+		if (rc == -ENOENT) {
 			snprintf(a->ui.note, sizeof(a->ui.note), "%s",
 				 arg > 0 ? "No later event."
 					 : "No earlier event.");
 			a->ui.note_until_ms =
 				clock_real_ns() / BB_NS_PER_MS + 3000;
+		} else {
+			a->ui.src.playing = false;
 		}
 		break;
 	case UI_REQ_SEEK_START:
-		playback_seek(a->rp, playback_first_ms(a->rp));
+		rc = source_seek(a->src, st.first_ms);
 		break;
 	case UI_REQ_SEEK_END:
-		playback_seek(a->rp, playback_last_ms(a->rp));
+		rc = source_seek(a->src, st.last_ms);
 		a->ui.src.playing = false;
 		break;
 	default:
 		break;
 	}
+	move_failed(a, rc);
 }
 
 static void app_note(struct app *a, const char *text, int64_t keep_ms)
@@ -584,17 +519,14 @@ static void on_input(struct ev_loop *loop, ev_io *w, int revents)
 			term_redraw_all(a->cb);
 			break;
 		case UI_REQ_BLOAT:
-			if (a->mon)
-				bloat_request(a);
+			bloat_request(a);
 			break;
 		case UI_REQ_BLOAT_STOP:
-			if (a->mon && a->bloat_pending)
+			if (a->bloat_pending)
 				bloat_cancel(a);
 			break;
 		default:
-			if (a->rp)
-				replay_request(a, a->ui.request,
-					       a->ui.request_arg);
+			move_request(a, a->ui.request, a->ui.request_arg);
 			break;
 		}
 	}
@@ -610,19 +542,22 @@ static void on_winch(struct ev_loop *loop, ev_signal *w, int revents)
 	draw(a);
 }
 
-/* 4 Hz: the model changed, or replay playback moves the clock. */
+/* 4 Hz: the model changed, or playing a recording moves the clock. */
 static void on_frame(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct app *a = w->data;
 
-	if (a->rp && a->ui.src.playing) {
-		int64_t clk = playback_clock_ms(a->rp);
+	if (a->ui.src.playing) {
+		struct source_status st;
+		int64_t clk = a->ui.src.now_ms;
+		int rc = source_advance(a->src,
+					(int64_t)(w->repeat * 1000) *
+						playback_speeds[a->speed_i]);
 
-		playback_advance(a->rp, (int64_t)(w->repeat * 1000) *
-					      playback_speeds[a->speed_i]);
-		if (playback_clock_ms(a->rp) >= playback_last_ms(a->rp) ||
-		    playback_clock_ms(a->rp) == clk)
+		source_status(a->src, &st);
+		if (rc < 0 || st.now_ms >= st.last_ms || st.now_ms == clk)
 			a->ui.src.playing = false;
+		move_failed(a, rc);
 		a->dirty = true;
 	}
 	if (a->ui.src.model && !a->ui.paused &&
@@ -653,11 +588,6 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /* ---- set-up ------------------------------------------------------------- */
-
-static void on_quit_signal(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	quit(w->data);
-}
 
 static int not_a_terminal(void)
 {
@@ -729,7 +659,8 @@ static void on_sample(void *ctx, const struct bb_sample *s)
 {
 	struct app *a = ctx;
 
-	view_source_sample(&a->ui.src, s);
+	if (!s)
+		return; /* a recording's model was rebuilt: it holds it all */
 	if (s->status == BB_STATUS_OK && s->kind == BB_KIND_UPLOAD)
 		a->up_kbps = s->throughput_kbps;
 	if (s->status == BB_STATUS_OK && s->kind == BB_KIND_DOWNLOAD)
@@ -741,15 +672,55 @@ static void on_event(void *ctx, const struct bb_event *ev)
 {
 	struct app *a = ctx;
 
-	evlog_put(a->events, ev);
+	if (ev)
+		evlog_put(a->events, ev);
+	else
+		evlog_clear(a->events); /* a recording's move: the list again */
 	a->dirty = true;
+}
+
+/* The screen over SRC until quit; frees SRC.  Returns the exit code. */
+static int run(struct app *a, int (*opening)(struct app *a))
+{
+	int rc;
+	struct source_handlers h = { .sample = on_sample,
+				     .event = on_event,
+				     .history = on_history,
+				     .ctx = a };
+
+	source_on(a->src, &h);
+	a->loop = source_loop(a->src);
+	rc = start_screen(a);
+	if (rc == 0)
+		rc = source_start(a->src);
+	if (rc < 0) {
+		stop_screen(a);
+		restore_stderr(a);
+		fprintf(stderr, "bufferbane: cannot start: %s\n",
+			strerror(-rc));
+		source_destroy(a->src);
+		free_screen(a);
+		free(a);
+		return 1;
+	}
+	if (opening)
+		opening(a);
+	draw(a);
+	source_run(a->src);
+	stop_screen(a);
+	source_finish(a->src); /* closes open events: on_event still runs */
+	restore_stderr(a);
+	source_destroy(a->src);
+	free_screen(a);
+	free(a);
+	return 0;
 }
 
 int app_live(const struct monitor_options *o)
 {
 	struct app *a;
 	char err[512];
-	int code, rc;
+	int code;
 
 	if ((code = not_a_terminal()))
 		return code;
@@ -759,78 +730,37 @@ int app_live(const struct monitor_options *o)
 		return 1;
 	}
 	capture_stderr(a);
-	a->mon = monitor_create(o, err, sizeof(err), &code);
-	if (!a->mon) {
+	a->src = source_live_create(o, err, sizeof(err), &code);
+	if (!a->src) {
 		restore_stderr(a);
 		fprintf(stderr, "bufferbane: %s\n", err);
 		free(a);
 		return code;
 	}
-	a->loop = monitor_loop(a->mon);
-	monitor_on_event(a->mon, on_event, a);
-	monitor_on_sample(a->mon, on_sample, a);
-	monitor_on_history(a->mon, on_history, a);
-	rc = start_screen(a);
-	if (rc == 0)
-		rc = monitor_start(a->mon);
-	if (rc < 0) {
-		stop_screen(a);
-		restore_stderr(a);
-		fprintf(stderr, "bufferbane: cannot start: %s\n",
-			strerror(-rc));
-		monitor_destroy(a->mon);
-		free_screen(a);
-		free(a);
-		return 1;
-	}
-	draw(a);
-	monitor_run(a->mon);
-	stop_screen(a);
-	monitor_finish(a->mon); /* closes open events: on_event still runs */
-	restore_stderr(a);
-	monitor_destroy(a->mon);
-	free_screen(a);
-	free(a);
-	return 0;
+	return run(a, NULL);
 }
 
-/* Replay: the same per-sample figures as live (bufferbloat phases, echo
- * losses by direction); NULL: the model was rebuilt, start over. */
-static void on_replay_sample(void *ctx, const struct bb_sample *s)
+/* Open on figures: the clock at playback_start_ms() (after start_screen),
+ * and a note saying why the speed is what it is, the step, where the clock
+ * is (the verdict line says what was wrong then) and the servers, in that
+ * order: a narrow screen cuts the end. */
+static int replay_open_at_start(struct app *a)
 {
-	struct ui_source *src = &((struct app *)ctx)->ui.src;
-
-	if (!s) {
-		memset(src->bloat, 0, sizeof(src->bloat));
-		src->echo_lost_up = src->echo_lost_down = 0;
-		return;
-	}
-	view_source_sample(src, s);
-}
-
-/* Open on figures: the clock at playback_start_ms() (after start_screen,
- * which clears the per-sample figures the seek feeds), and a note saying
- * why the speed is what it is, the step, where the clock is (the verdict
- * line names the event's target) and the servers, in that order: a
- * narrow screen cuts the end. */
-static void replay_open_at_start(struct app *a)
-{
-	struct playback *r = a->rp;
+	struct playback *r = source_playback(a->src);
 	long ev;
 	int64_t at = playback_start_ms(r, &ev);
 	int64_t span_s = (playback_last_ms(r) - playback_first_ms(r)) / 1000;
 	int speed = playback_speeds[a->speed_i];
 	char where[160], len[24], play[24], srv[64] = "", step[24], msg[400];
+	struct source_status st;
 	size_t n;
 	int rc;
 
-	if ((rc = playback_seek(r, at)) < 0) {
-		snprintf(a->ui.note, sizeof(a->ui.note), "Cannot move: %.140s",
-			 *playback_last_error(r) ? playback_last_error(r)
-					       : strerror(-rc));
-		a->ui.note_until_ms = clock_real_ns() / BB_NS_PER_MS + 10000;
-		return;
+	if ((rc = source_seek(a->src, at)) < 0) {
+		move_failed(a, rc);
+		return rc;
 	}
+	source_status(a->src, &st);
 	if (ev >= 0) {
 		const struct bb_event *e = &playback_events(r, &n)[ev];
 
@@ -843,18 +773,19 @@ static void replay_open_at_start(struct app *a)
 				 ? "Opened a minute in."
 				 : "Opened at the end.");
 	}
-	for (size_t i = 0, k = 0; i < playback_server_count(r) && k < sizeof(srv);
-	     i++)
+	for (size_t i = 0, k = 0;
+	     i < playback_server_count(r) && k < sizeof(srv); i++)
 		k += (size_t)snprintf(
 			srv + k, sizeof(srv) - k, "%s%s",
 			i ? ", " : " Servers: ", playback_server(r, i));
 	view_fmt_dur(len, sizeof(len), span_s);
 	view_fmt_dur(play, sizeof(play), span_s / speed);
-	if (a->step_ms % 1000)
-		snprintf(step, sizeof(step), "%lld ms", (long long)a->step_ms);
+	if (st.interval_ms % 1000)
+		snprintf(step, sizeof(step), "%lld ms",
+			 (long long)st.interval_ms);
 	else
 		snprintf(step, sizeof(step), "%lld s",
-			 (long long)(a->step_ms / 1000));
+			 (long long)(st.interval_ms / 1000));
 	snprintf(msg, sizeof(msg),
 		 "%d%s plays the %s recording in %s. Left/Right: %s. %s%s%s",
 		 speed, cellbuf_ascii(a->cb) ? "x" : "×", len, play, step,
@@ -863,13 +794,14 @@ static void replay_open_at_start(struct app *a)
 	snprintf(a->ui.note, sizeof(a->ui.note), "%.*s",
 		 (int)sizeof(a->ui.note) - 1, msg);
 	a->ui.note_until_ms = clock_real_ns() / BB_NS_PER_MS + 20000;
+	return 0;
 }
 
 int app_replay(const char *path)
 {
 	struct app *a;
-	char err[512];
-	int code, rc;
+	char err[512], note[256];
+	int code;
 
 	if ((code = not_a_terminal()))
 		return code;
@@ -878,49 +810,21 @@ int app_replay(const char *path)
 		fprintf(stderr, "bufferbane: out of memory\n");
 		return 1;
 	}
-	a->rp = playback_open(path, err, sizeof(err));
-	if (!a->rp) {
+	a->src = source_replay_create(path, NULL, note, sizeof(note), err,
+				      sizeof(err));
+	if (!a->src) {
 		fprintf(stderr, "bufferbane: %s\n", err);
 		free(a);
 		return 2;
 	}
-	playback_on_sample(a->rp, on_replay_sample, a);
-	playback_overview(a->rp, a->ov_loss, a->ov_rtt, OV_N);
-	a->speed_i = (int)playback_speed_for(playback_last_ms(a->rp) -
-					   playback_first_ms(a->rp));
+	struct playback *r = source_playback(a->src);
+
+	playback_overview(r, a->ov_loss, a->ov_rtt, OV_N);
+	a->speed_i = (int)playback_speed_for(playback_last_ms(r) -
+					     playback_first_ms(r));
 	a->speed_auto = true;
-	a->step_ms =
-		(playback_interval_ns(a->rp) + BB_NS_PER_MS / 2) / BB_NS_PER_MS;
-	if (a->step_ms < 1)
-		a->step_ms = 1;
 	capture_stderr(a);
-	a->loop = ev_default_loop(EVFLAG_AUTO);
-	rc = start_screen(a);
-	if (rc < 0) {
-		stop_screen(a);
-		free_screen(a);
-		restore_stderr(a);
-		fprintf(stderr, "bufferbane: cannot start: %s\n",
-			strerror(-rc));
-		playback_close(a->rp);
-		free(a);
-		return 1;
-	}
-	ev_signal_init(&a->sigint, on_quit_signal, SIGINT);
-	ev_signal_init(&a->sigterm, on_quit_signal, SIGTERM);
-	a->sigint.data = a->sigterm.data = a;
-	ev_signal_start(a->loop, &a->sigint);
-	ev_signal_start(a->loop, &a->sigterm);
-	a->ui.src.replay = true;
-	replay_open_at_start(a);
-	draw(a);
-	ev_run(a->loop, 0);
-	ev_signal_stop(a->loop, &a->sigint);
-	ev_signal_stop(a->loop, &a->sigterm);
-	stop_screen(a);
-	free_screen(a);
-	restore_stderr(a);
-	playback_close(a->rp);
-	free(a);
-	return 0;
+	if (note[0])
+		fprintf(stderr, "bufferbane: %s\n", note);
+	return run(a, replay_open_at_start);
 }

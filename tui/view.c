@@ -574,46 +574,24 @@ void view_fit_words(const char *s, int maxw, bool ascii, char *out, size_t len)
 
 /* ---- companion server figures -------------------------------------------- */
 
-void view_source_sample(struct ui_source *src, const struct bb_sample *s)
+const struct model_bloat *view_bloat(const struct ui *ui, int phase)
 {
-	if (s->kind == BB_KIND_UDP_ECHO && s->status == BB_STATUS_TIMEOUT) {
-		if (!strcmp(s->detail, "lost up"))
-			src->echo_lost_up++;
-		else if (!strcmp(s->detail, "lost down"))
-			src->echo_lost_down++;
+	return ui->src.model ? model_bloat_latest(ui->src.model, phase) : NULL;
+}
+
+void view_echo_lost(const struct ui *ui, const char *server, uint64_t *up,
+		    uint64_t *down)
+{
+	*up = *down = 0;
+	if (!ui->src.model)
 		return;
+	for (size_t i = 0; i < model_server_count(ui->src.model); i++) {
+		const struct model_server *sv =
+			model_server_at(ui->src.model, i);
+
+		if (server && strcmp(server, sv->server))
+			continue;
+		*up += sv->lost_up;
+		*down += sv->lost_down;
 	}
-	if (s->kind != BB_KIND_BUFFERBLOAT)
-		return;
-	char phase[8] = "", grade[3] = "";
-	double inc = NAN, rpm = 0;
-	int n = sscanf(s->detail, "%7s %2s +%lfms rpm=%lf", phase, grade, &inc,
-		       &rpm);
-	int d = !strcmp(phase, "up")	 ? 0
-		: !strcmp(phase, "down") ? 1
-		: !strcmp(phase, "both") ? 2
-					 : -1;
-	int64_t at = s->real_ns / 1000000;
-
-	if (d < 0 || (src->bloat[d].have && src->bloat[d].at_ms > at))
-		return; /* unknown, or older than what is shown */
-	struct ui_bloat *b = &src->bloat[d];
-
-	memset(b, 0, sizeof(*b));
-	b->have = true;
-	b->at_ms = at;
-	b->idle_ns = b->loaded_ns = BB_NONE;
-	snprintf(b->detail, sizeof(b->detail), "%s", s->detail);
-	if (s->status != BB_STATUS_OK || s->rtt_ns == BB_NONE)
-		return;
-	b->ok = true;
-	b->loaded_ns = s->rtt_ns;
-	if (n >= 3 && isfinite(inc)) {
-		int64_t idle = s->rtt_ns - (int64_t)llround(inc * 1e6);
-
-		b->idle_ns = idle < 0 ? 0 : idle;
-		snprintf(b->grade, sizeof(b->grade), "%s", grade);
-	}
-	if (n >= 4)
-		b->rpm = rpm;
 }

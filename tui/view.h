@@ -58,18 +58,6 @@ enum ui_request {
 	UI_REQ_BLOAT_STOP, /* live: Esc while it runs */
 };
 
-/* One direction's newest bufferbloat result (DETECTION.md grades). */
-struct ui_bloat {
-	bool have;	   /* a test of this direction ended */
-	bool ok;	   /* it produced a result (else detail says why) */
-	int64_t idle_ns;   /* RTT without load, BB_NONE unknown */
-	int64_t loaded_ns; /* median RTT under load */
-	int64_t at_ms;	   /* Unix ms the test started */
-	char grade[3];	   /* "A+".."F" as core graded it, "" unknown */
-	double rpm;	   /* round-trips per minute under load, 0 unknown */
-	char detail[BB_DETAIL_LEN];
-};
-
 /* The drilldown series' last 24 h from the database's 1-minute rollups
  * (the model holds one hour): filled by the app, off the main thread in
  * live mode (monitor_ask_series_history), directly in replay. */
@@ -91,7 +79,7 @@ struct ui_history {
 struct ui_source {
 	struct model *model;  /* the series to show */
 	struct evlog *events; /* newest first */
-	char verdict[512];    /* plain words (detect_verdict in live mode) */
+	char verdict[512];    /* plain words (the source's detectors) */
 	bool replay;
 	int64_t now_mono_ns; /* "now" for the stats windows */
 	int64_t now_ms;	     /* wall clock shown (replay clock in replay) */
@@ -100,12 +88,7 @@ struct ui_source {
 	uint64_t dropped;    /* samples lost to full queues or the database */
 	bool has_server;     /* a companion server is configured */
 	const char *message; /* latest log line, NULL = none */
-	/* companion server figures the model does not keep apart: the
-	 * newest bufferbloat result per load (0 up, 1 down, 2 both at once)
-	 * and echo losses by direction (from "lost up" / "lost down") */
-	struct ui_bloat bloat[3];
-	uint64_t echo_lost_up, echo_lost_down;
-	bool bloat_running;	/* an on-demand test ('b') is in progress */
+	bool bloat_running;  /* an on-demand test ('b') is in progress */
 	struct ui_history hist; /* for the drilldown's 24 h window */
 	/* replay only */
 	int64_t first_ms, last_ms;
@@ -197,10 +180,14 @@ void view_section(struct cellbuf *cb, int y, const char *title,
 /* utf8 unless the buffer is in ASCII mode, then ascii. */
 const char *view_g(const struct cellbuf *cb, const char *utf8,
 		   const char *ascii);
-/* Fold one sample into src's bloat and echo-loss figures (bufferbloat
- * samples by the phase named in their detail, "up D +290ms rpm=190 ..."; the
- * idle RTT is the loaded one minus that increase). */
-void view_source_sample(struct ui_source *src, const struct bb_sample *s);
+/* The newest bufferbloat result of PHASE (MODEL_BLOAT_*) in the model,
+ * NULL when none (core/analysis/model.h keeps them per server). */
+struct model_bloat;
+const struct model_bloat *view_bloat(const struct ui *ui, int phase);
+/* Echo losses by direction since the model started: of SERVER, or of
+ * every server when SERVER is NULL. */
+void view_echo_lost(const struct ui *ui, const char *server, uint64_t *up,
+		    uint64_t *down);
 /* True when h is (being) filled for the series ms. */
 struct store_agg;
 bool view_history_of(const struct ui_history *h, const struct model_series *ms);

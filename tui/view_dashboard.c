@@ -253,13 +253,17 @@ static void bloat_lines(struct ui *ui, struct cellbuf *cb, int y, int h)
 	int w = cellbuf_width(cb), half = (w - 2) / 2;
 	static const char *const names[3] = { "Upload", "Download",
 					      "Both ways" };
-	const struct ui_bloat *bl = ui->src.bloat;
-	/* only the both-ways result known (a replay: the model keeps one
-	 * sample per series, and "both" is the last phase): show it whole */
-	bool both = !bl[0].ok && !bl[1].ok && bl[2].ok;
+	const struct model_bloat *bl[MODEL_BLOAT_N];
+
+	for (int d = 0; d < MODEL_BLOAT_N; d++)
+		bl[d] = view_bloat(ui, d);
+	/* only the both-ways result known (a replay opened after the up and
+	 * down phases left the hour): show it whole */
+	bool both = !(bl[0] && bl[0]->ok) && !(bl[1] && bl[1]->ok) && bl[2] &&
+		    bl[2]->ok;
 
 	for (int d = 0; d < 2; d++) {
-		const struct ui_bloat *b = &bl[both ? 2 : d];
+		const struct model_bloat *b = bl[both ? 2 : d];
 		int x = 1 + d * (half + 1);
 
 		if (both && d == 1)
@@ -267,20 +271,20 @@ static void bloat_lines(struct ui *ui, struct cellbuf *cb, int y, int h)
 		if (both)
 			half = w - 1;
 
-		if (!b->have || !b->ok) {
+		if (!b || !b->ok) {
 			cellbuf_printf(cb, x, y, ROLE_HEADER, 0, "%s",
 				       names[d]);
 			cellbuf_put(cb, x + 10, y, "--", ROLE_DIM,
 				    CELLBUF_BOLD);
 			const char *why =
-				b->have			? b->detail
+				b			? b->detail
 				: ui->src.bloat_running ? "test running..."
 				: ui->src.has_server	? "no test yet"
 				: half >= 52 ? "no test yet (needs a companion "
 					       "server)"
 					     : "no test yet (no server)";
 			cellbuf_putn(cb, x + 14, y, half - 15, why,
-				     b->have ? ROLE_WARN : ROLE_DIM, 0);
+				     b ? ROLE_WARN : ROLE_DIM, 0);
 			continue;
 		}
 		struct gauge_data g = {
@@ -313,13 +317,12 @@ static void oneway_words(struct ui *ui, struct cellbuf *cb, char *out,
 {
 	const struct model_series *ms =
 		find_kind(ui->src.model, BB_KIND_UDP_ECHO);
-	int q = -1;
+	int q;
 
 	out[0] = 0;
 	if (!ms)
 		return;
-	if (sscanf(ms->last.detail, "sync q=%d", &q) != 1)
-		q = -1;
+	q = ms->last.sync_pct;
 	if (ms->last.up_delay_ns != BB_NONE &&
 	    ms->last.down_delay_ns != BB_NONE) {
 		char u[16], dn[16];
@@ -337,14 +340,14 @@ static void oneway_words(struct ui *ui, struct cellbuf *cb, char *out,
 /* "echo lost ↑3 ↓0" since the start, "" without directional losses. */
 static void lost_words(struct ui *ui, struct cellbuf *cb, char *out, size_t len)
 {
+	uint64_t up, down;
+
 	out[0] = 0;
-	if (ui->src.echo_lost_up || ui->src.echo_lost_down) {
+	view_echo_lost(ui, NULL, &up, &down);
+	if (up || down)
 		snprintf(out, len, "echo lost %s%llu %s%llu  ",
-			 view_g(cb, "↑", "up "),
-			 (unsigned long long)ui->src.echo_lost_up,
-			 view_g(cb, "↓", "down "),
-			 (unsigned long long)ui->src.echo_lost_down);
-	}
+			 view_g(cb, "↑", "up "), (unsigned long long)up,
+			 view_g(cb, "↓", "down "), (unsigned long long)down);
 }
 
 static void dash_draw(struct ui *ui, struct cellbuf *cb, int y, int h)

@@ -226,7 +226,8 @@ static void loss_lines(struct ui *ui, const struct model_series *ms,
 static void oneway(struct ui *ui, const struct model_series *ms,
 		   struct cellbuf *cb, int x, int y)
 {
-	int q = -1;
+	int q = ms->last.sync_pct;
+	uint64_t lost_up, lost_down;
 
 	if (ms->kind != BB_KIND_UDP_ECHO) {
 		cellbuf_put(
@@ -239,8 +240,6 @@ static void oneway(struct ui *ui, const struct model_series *ms,
 			ROLE_DIM, 0);
 		return;
 	}
-	if (sscanf(ms->last.detail, "sync q=%d", &q) != 1)
-		q = -1;
 	if (ms->last.up_delay_ns != BB_NONE &&
 	    ms->last.down_delay_ns != BB_NONE) {
 		char u[16], d[16];
@@ -260,11 +259,12 @@ static void oneway(struct ui *ui, const struct model_series *ms,
 	} else {
 		x += cellbuf_put(cb, x, y, "clock not synced yet", ROLE_DIM, 0);
 	}
-	if (ui->src.echo_lost_up || ui->src.echo_lost_down)
+	view_echo_lost(ui, ms->server, &lost_up, &lost_down);
+	if (lost_up || lost_down)
 		cellbuf_printf(cb, x + 2, y, ROLE_WARN, 0,
 			       "lost up %llu, down %llu since start",
-			       (unsigned long long)ui->src.echo_lost_up,
-			       (unsigned long long)ui->src.echo_lost_down);
+			       (unsigned long long)lost_up,
+			       (unsigned long long)lost_down);
 }
 
 /* The 24 h window into ui->scratch, one value per minute: the rollups of
@@ -364,8 +364,8 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	y += plot_h;
 
 	/* percentiles (+ histogram beside them when wide) */
-	const char *hist_title = day ? "Worst RTT per minute, 24 h (ms)"
-				     : "RTT histogram (ms)";
+	const char *hist_title =
+		day ? "Worst RTT per minute, 24 h (ms)" : "RTT histogram (ms)";
 	if (y + 5 > end)
 		return;
 	if (w >= 120) {

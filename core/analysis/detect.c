@@ -1542,13 +1542,17 @@ void detect_finish(struct detect *d)
 
 int detect_gateway_change(struct detect *d, const char *ifname,
 			  const char *old_addr, const char *new_addr,
-			  int64_t real_ms)
+			  const char *why, int64_t real_ms)
 {
-	if (!old_addr[0] || !strcmp(old_addr, new_addr))
+	if (!strcmp(old_addr, new_addr))
 		return 0;
-	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN], a[80], b[80];
-	snprintf(desc, sizeof(desc), "Gateway%s%s changed from %s to %s.",
-		 ifname[0] ? " of " : "", ifname, old_addr, new_addr);
+	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN], a[160], b[160];
+	/* (why is at most 127 bytes: the sentence may be cut, never overrun) */
+	snprintf(desc, sizeof(desc), "Gateway%s%s changed from %.64s to %.64s%s%.128s.",
+		 ifname[0] ? " of " : "", ifname,
+		 old_addr[0] ? old_addr : "none",
+		 new_addr[0] ? new_addr : "none",
+		 why && why[0] ? "; probe not restarted: " : "", why ? why : "");
 	snprintf(met, sizeof(met), "{\"old\":%s,\"new\":%s}",
 		 json_str(old_addr, a, sizeof(a)),
 		 json_str(new_addr, b, sizeof(b)));

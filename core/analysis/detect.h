@@ -60,11 +60,13 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 void detect_tick(struct detect *d, int64_t now_mono_ns);
 /* Close every open event (end = its last evidence); at shutdown. */
 void detect_finish(struct detect *d);
-/* The gateway of IFNAME changed: an info event "gateway_change" (start and
- * end at once) unless OLD is "" (first detection); 1 if raised, else 0. */
+/* The gateway of IFNAME changed (an address "" is none, as when the
+ * gateway appears after the start or goes): an info event
+ * "gateway_change" (start and end at once) with WHY (NULL or "": none)
+ * when the probe could not follow; 1 if raised, 0 when nothing changed. */
 int detect_gateway_change(struct detect *d, const char *ifname,
 			  const char *old_addr, const char *new_addr,
-			  int64_t real_ms);
+			  const char *why, int64_t real_ms);
 /* A finished bufferbloat test towards SERVER: event when the increase is
  * above bufferbloat_alert_ms (critical above bufferbloat_critical_ms). */
 void detect_bloat_result(struct detect *d, const char *ifname,

@@ -6,15 +6,20 @@
 #include "core/analysis/model.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/analysis/detect_diag.h"
+#include "core/base/clock.h"
 #include "core/analysis/stats.h"
 
 struct model {
 	int64_t interval_ns;
 	struct model_series series[MODEL_MAX_SERIES];
 	size_t n;
+	struct model_server servers[MODEL_MAX_SERVERS];
+	size_t nservers;
 	uint64_t generation;
 	uint64_t overflow;
 };
@@ -64,8 +69,78 @@ static struct model_series *find_or_add(struct model *m,
 	return ms;
 }
 
+static struct model_server *server_for(struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nservers; i++)
+		if (!strcmp(m->servers[i].server, name))
+			return &m->servers[i];
+	if (m->nservers == MODEL_MAX_SERVERS)
+		return NULL;
+	struct model_server *sv = &m->servers[m->nservers++];
+	snprintf(sv->server, sizeof(sv->server), "%s", name);
+	return sv;
+}
+
+/* A bufferbloat result replaces the phase's older one (a replay feeds in
+ * order, but a late result must not hide a newer one). */
+static void add_bloat(struct model_server *sv, const struct bb_sample *s)
+{
+	int ph = s->load_phase == BB_PHASE_UP	  ? MODEL_BLOAT_UP
+		 : s->load_phase == BB_PHASE_DOWN ? MODEL_BLOAT_DOWN
+		 : s->load_phase == BB_PHASE_BOTH ? MODEL_BLOAT_BOTH
+						  : -1;
+	int64_t at = s->real_ns / BB_NS_PER_MS;
+	if (ph < 0 || (sv->bloat[ph].have && sv->bloat[ph].at_ms > at))
+		return;
+	struct model_bloat *b = &sv->bloat[ph];
+	memset(b, 0, sizeof(*b));
+	b->have = true;
+	b->at_ms = at;
+	b->idle_ns = b->loaded_ns = b->increase_ns = BB_NONE;
+	b->rpm = -1;
+	snprintf(b->detail, sizeof(b->detail), "%s", s->detail);
+	if (s->status != BB_STATUS_OK || s->rtt_ns == BB_NONE)
+		return;
+	b->ok = true;
+	b->loaded_ns = s->rtt_ns;
+	b->rpm = s->bloat.rpm;
+	b->increase_ns = s->bloat.increase_ns;
+	b->idle_ns = s->bloat.idle_p50_ns;
+	if (b->increase_ns == BB_NONE && b->idle_ns != BB_NONE)
+		b->increase_ns = b->loaded_ns - b->idle_ns;
+	if (b->idle_ns == BB_NONE && b->increase_ns != BB_NONE)
+		b->idle_ns = b->loaded_ns - b->increase_ns < 0
+				     ? 0
+				     : b->loaded_ns - b->increase_ns;
+	if (b->increase_ns != BB_NONE)
+		snprintf(b->grade, sizeof(b->grade), "%s",
+			 diag_bloat_grade((double)b->increase_ns / 1e6));
+}
+
+/* Figures kept per companion server (model.h). */
+static void add_server_figures(struct model *m, const struct bb_sample *s)
+{
+	bool lost = s->kind == BB_KIND_UDP_ECHO &&
+		    s->status == BB_STATUS_TIMEOUT &&
+		    (s->loss_dir == BB_LOSS_UP || s->loss_dir == BB_LOSS_DOWN);
+	if (!s->server[0] || (s->kind != BB_KIND_BUFFERBLOAT && !lost &&
+			      s->kind != BB_KIND_UDP_ECHO))
+		return;
+	struct model_server *sv = server_for(m, s->server);
+	if (!sv)
+		return;
+	if (s->kind == BB_KIND_BUFFERBLOAT)
+		add_bloat(sv, s);
+	else if (lost && s->loss_dir == BB_LOSS_UP)
+		sv->lost_up++;
+	else if (lost)
+		sv->lost_down++;
+}
+
 const struct model_series *model_add(struct model *m, const struct bb_sample *s)
 {
+	if (!(s->flags & BB_SAMPLE_DUPLICATE))
+		add_server_figures(m, s);
 	struct model_series *ms = find_or_add(m, s);
 	if (!ms) {
 		m->overflow++;
@@ -96,6 +171,38 @@ const struct model_series *model_at(const struct model *m, size_t i)
 uint64_t model_generation(const struct model *m)
 {
 	return m->generation;
+}
+
+size_t model_server_count(const struct model *m)
+{
+	return m->nservers;
+}
+
+const struct model_server *model_server_at(const struct model *m, size_t i)
+{
+	return i < m->nservers ? &m->servers[i] : NULL;
+}
+
+const struct model_server *model_server_find(const struct model *m,
+					     const char *name)
+{
+	for (size_t i = 0; i < m->nservers; i++)
+		if (!strcmp(m->servers[i].server, name))
+			return &m->servers[i];
+	return NULL;
+}
+
+const struct model_bloat *model_bloat_latest(const struct model *m, int phase)
+{
+	const struct model_bloat *best = NULL;
+	if (phase < 0 || phase >= MODEL_BLOAT_N)
+		return NULL;
+	for (size_t i = 0; i < m->nservers; i++) {
+		const struct model_bloat *b = &m->servers[i].bloat[phase];
+		if (b->have && (!best || b->at_ms > best->at_ms))
+			best = b;
+	}
+	return best;
 }
 
 uint64_t model_overflow(const struct model *m)

@@ -8,6 +8,7 @@
 #ifndef BB_MODEL_H
 #define BB_MODEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,31 @@ struct model_series {
 	uint64_t samples;      /* probes seen, annotations excluded */
 };
 
+/* The newest bufferbloat result of one load phase towards one server,
+ * from the sample's typed figures (DETECTION.md grades). */
+struct model_bloat {
+	bool have;	     /* a test of this phase ended */
+	bool ok;	     /* it produced a result (else detail says why) */
+	int64_t at_ms;	     /* Unix ms the test started */
+	int64_t idle_ns;     /* median RTT without load, BB_NONE unknown */
+	int64_t loaded_ns;   /* median RTT under load */
+	int64_t increase_ns; /* loaded - idle, BB_NONE unknown */
+	int32_t rpm;	     /* round trips per minute under load, -1 */
+	char grade[3];	     /* "A+".."F", "" unknown */
+	char detail[BB_DETAIL_LEN];
+};
+
+/* What the windows do not keep about one companion server: its newest
+ * bufferbloat result per phase and its echo losses by direction since the
+ * model started (so -d and the screens show the same figures). */
+#define MODEL_MAX_SERVERS 16
+enum { MODEL_BLOAT_UP, MODEL_BLOAT_DOWN, MODEL_BLOAT_BOTH, MODEL_BLOAT_N };
+struct model_server {
+	char server[BB_SERVER_LEN];
+	struct model_bloat bloat[MODEL_BLOAT_N];
+	uint64_t lost_up, lost_down;
+};
+
 /* Empty model whose series expect one sample per interval_ns. */
 struct model *model_create(int64_t interval_ns);
 /* Free the model and its series. */
@@ -42,6 +68,14 @@ size_t model_count(const struct model *m);
 const struct model_series *model_at(const struct model *m, size_t i);
 /* Changes every time the model does. */
 uint64_t model_generation(const struct model *m);
+/* Companion servers seen (bufferbloat results or echoes), in order of
+ * first appearance; server i; the one named NAME (NULL when unknown). */
+size_t model_server_count(const struct model *m);
+const struct model_server *model_server_at(const struct model *m, size_t i);
+const struct model_server *model_server_find(const struct model *m,
+					     const char *name);
+/* The newest result of PHASE (MODEL_BLOAT_*) of any server, NULL if none. */
+const struct model_bloat *model_bloat_latest(const struct model *m, int phase);
 /* Samples refused because the series table was full. */
 uint64_t model_overflow(const struct model *m);
 

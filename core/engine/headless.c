@@ -86,12 +86,58 @@ static void print_series(struct headless *h, const struct model_series *ms,
 		st.count, st.loss_run_longest, stats_window_name(w));
 }
 
+/* A companion server's figures the windows do not keep, from the model
+ * (the screens read the same): the newest bufferbloat result per phase
+ * and the echo losses by direction since the start. */
+static void print_server(struct headless *h, const struct model_server *sv,
+			 const char *prefix)
+{
+	static const char *const phase[MODEL_BLOAT_N] = { "up", "down",
+							  "both" };
+	char line[512], t[32], a[16], b[16];
+	int n = 0;
+	for (int p = 0; p < MODEL_BLOAT_N; p++) {
+		const struct model_bloat *bl = &sv->bloat[p];
+		if (!bl->have)
+			continue;
+		if (!bl->ok)
+			n += snprintf(line + n, sizeof(line) - (size_t)n,
+				      "  bloat %s failed (%s)", phase[p],
+				      bl->detail);
+		else
+			n += snprintf(
+				line + n, sizeof(line) - (size_t)n,
+				"  bloat %s %s %+.0f ms (idle %s -> loaded %s "
+				"ms) rpm %d",
+				phase[p], bl->grade[0] ? bl->grade : "?",
+				bl->increase_ns == BB_NONE
+					? 0.0
+					: (double)bl->increase_ns /
+						  BB_NS_PER_MS,
+				fmt_ms(a, sizeof(a), bl->idle_ns),
+				fmt_ms(b, sizeof(b), bl->loaded_ns), bl->rpm);
+		if (n >= (int)sizeof(line))
+			n = (int)sizeof(line) - 1;
+	}
+	if (sv->lost_up || sv->lost_down)
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+			      "  echo lost up %llu down %llu",
+			      (unsigned long long)sv->lost_up,
+			      (unsigned long long)sv->lost_down);
+	if (!n)
+		return;
+	stamp(t, sizeof(t));
+	fprintf(h->out, "%s %s server %s%s\n", t, prefix, sv->server, line);
+}
+
 static void print_status(struct headless *h, enum stats_window w,
 			 const char *prefix)
 {
 	struct model *model = monitor_model(h->monitor);
 	for (size_t i = 0; i < model_count(model); i++)
 		print_series(h, model_at(model, i), w, prefix);
+	for (size_t i = 0; i < model_server_count(model); i++)
+		print_server(h, model_server_at(model, i), prefix);
 	/* detection: the verdict in plain words (core/detect) */
 	char verdict[1024], t[32];
 	detect_verdict(monitor_detect(h->monitor), verdict, sizeof(verdict));

@@ -19,12 +19,12 @@
 #include <string.h>
 
 #include "core/base/clock.h"
-#include "core/probe/clocksync.h"
 #include "core/base/config.h"
 #include "core/probe/srvclient.h"
 #include "core/analysis/alerts.h"
 #include "core/analysis/detect.h"
 #include "core/engine/engine.h"
+#include "core/engine/feed.h"
 #include "core/analysis/event.h"
 #include "core/analysis/model.h"
 #include "core/engine/plan.h"
@@ -38,8 +38,8 @@
 #define RECORDER_RING_MIN     4096
 #define RECORDER_RING_MAX     65536
 #define RECORDER_RING_SECONDS 60
-#define EVENT_RING_CAPACITY    256
-#define BASELINES_KEY	       "detect_baselines" /* meta key */
+#define EVENT_RING_CAPACITY   256
+#define BASELINES_KEY	      "detect_baselines" /* meta key */
 
 struct monitor {
 	struct bb_config cfg;
@@ -47,6 +47,7 @@ struct monitor {
 	struct ev_loop *loop;
 	struct engine *engine;
 	struct model *model;
+	struct feed feed; /* model and detect: the one analysis path */
 	struct store *store;
 	struct recorder *recorder;
 	struct ring *rec_samples;
@@ -135,14 +136,14 @@ static int apply_options(struct bb_config *c, const struct monitor_options *o,
 	return 0;
 }
 
-/* Main thread: every sample from the workers passes through here. */
 /* A minute of the plan's samples, a power of two within the bounds. */
 static size_t recorder_ring_capacity(const struct engine_plan *plan)
 {
 	double per_s = 0;
 	for (size_t i = 0; i < plan->n_probes; i++)
 		if (plan->probes[i].interval_ns > 0)
-			per_s += (double)BB_NS_PER_S / plan->probes[i].interval_ns;
+			per_s += (double)BB_NS_PER_S /
+				 plan->probes[i].interval_ns;
 	double want = per_s * RECORDER_RING_SECONDS;
 	size_t cap = RECORDER_RING_MIN;
 	while (cap < want && cap < RECORDER_RING_MAX)
@@ -150,49 +151,27 @@ static size_t recorder_ring_capacity(const struct engine_plan *plan)
 	return cap;
 }
 
+/* Main thread: every sample from the workers passes through here. */
 static void on_engine_sample(void *ctx, const struct bb_sample *s)
 {
 	struct monitor *m = ctx;
 	m->samples++;
-	const struct model_series *ms = model_add(m->model, s);
-	detect_sample(m->detect, ms, s);
-	/* The echo probe carries its clock-sync estimate in the detail; the
-	 * time_sync_* events are decided here, on the main thread. */
-	double quality;
-	int64_t offset;
-	int n;
-	if (s->kind == BB_KIND_UDP_ECHO && s->status == BB_STATUS_OK &&
-	    clocksync_parse(s->detail, &quality, &offset, &n) == 0)
-		detect_time_sync(m->detect, s->server, quality, offset, n,
-				 s->real_ns / BB_NS_PER_MS);
+	feed_sample(&m->feed, s);
 	if (m->rec_samples)
 		ring_push(m->rec_samples, s); /* full: counted by the ring */
 	if (m->on_sample)
 		m->on_sample(m->on_sample_ctx, s);
 }
 
-/* Main thread: a worker saw the default gateway change. */
+/* Main thread: a worker saw the default gateway change; the detector
+ * words the event (one producer of gateway_change). */
 static void on_engine_notice(void *ctx, const struct engine_notice *n)
 {
 	struct monitor *m = ctx;
-	if (n->kind != ENGINE_GATEWAY_CHANGE)
-		return;
-	struct bb_event ev = { 0 };
-	ev.start_ms = ev.end_ms = n->real_ns / BB_NS_PER_MS;
-	snprintf(ev.kind, sizeof(ev.kind), "gateway_change");
-	ev.severity = BB_SEV_INFO;
-	memcpy(ev.interface, n->interface, sizeof(ev.interface));
-	memcpy(ev.target, n->target, sizeof(ev.target));
-	snprintf(ev.description, sizeof(ev.description),
-		 "Default gateway changed from %.46s to %.46s%s%.100s.",
-		 n->old_addr[0] ? n->old_addr : "none",
-		 n->new_addr[0] ? n->new_addr : "none",
-		 n->detail[0] ? "; probe not restarted: " : "", n->detail);
-	/* (detail is at most 127 bytes: the sentence may be cut, never
-	 * overrun) */
-	snprintf(ev.metrics, sizeof(ev.metrics),
-		 "{\"old\":\"%s\",\"new\":\"%s\"}", n->old_addr, n->new_addr);
-	monitor_push_event(m, &ev);
+	if (n->kind == ENGINE_GATEWAY_CHANGE)
+		detect_gateway_change(m->detect, n->interface, n->old_addr,
+				      n->new_addr, n->detail,
+				      n->real_ns / BB_NS_PER_MS);
 }
 
 /* Detection: every event change goes to the database, the alerts and the
@@ -225,8 +204,8 @@ static void on_answered(struct ev_loop *loop, ev_async *w, int revents)
 	while (m->recorder && recorder_answer(m->recorder, &a)) {
 		if (a.what == RECORDER_ASK_PEAK_HOURS) {
 			/* not enough history yet, or no longer degraded */
-			detect_peak_hours(m->detect, a.status == 0 ? &a.peak
-								   : NULL);
+			detect_peak_hours(m->detect,
+					  a.status == 0 ? &a.peak : NULL);
 		} else if (m->on_history) {
 			m->on_history(m->on_history_ctx, a.token, a.status,
 				      a.rows, a.nrows);
@@ -315,6 +294,8 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	m->feed.model = m->model;
+	m->feed.detect = m->detect;
 	if (m->cfg.alerts.enabled &&
 	    (m->cfg.alerts.log_path[0] || m->cfg.alerts.command[0])) {
 		m->alerts = alerts_create(m->loop, m->cfg.alerts.log_path,
@@ -463,9 +444,9 @@ void monitor_on_history(struct monitor *m, monitor_history_fn fn, void *ctx)
 	m->on_history_ctx = ctx;
 }
 
-int monitor_ask_series_history(struct monitor *m,
-			       const struct model_series *ms, int level,
-			       int64_t from_ms, int64_t to_ms, uint64_t token)
+int monitor_ask_series_history(struct monitor *m, const struct model_series *ms,
+			       int level, int64_t from_ms, int64_t to_ms,
+			       uint64_t token)
 {
 	if (!m->recorder)
 		return -ENODEV;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Replay source (see replay.h): a read-only store, a model and a clock.
+ * Playback of a recording (see playback.h): a read-only store, a model and a
+ * clock.
  *
  * Invariant: every sample with timestamp <= fed_ms (and, after a seek, newer
  * than fed_ms - 1 h) has been fed to the model, none after; fed_ms == clock
@@ -48,7 +49,7 @@ struct playback {
 	int64_t clock_ms;
 	int64_t fed_ms;
 	bool stale; /* a feed failed half way: the next move rebuilds */
-	playback_sample_fn on_sample;
+	playback_feed_fn on_sample;
 	void *on_sample_ctx;
 	struct bb_event *ev;
 	size_t nev, ev_cap;
@@ -56,8 +57,8 @@ struct playback {
 	size_t nsrv;
 };
 
-const int playback_speeds[REPLAY_NSPEEDS] = { 1,	 2,   5,   10,	 30,  60,
-					    120, 300, 600, 1800, 3600 };
+const int playback_speeds[REPLAY_NSPEEDS] = { 1,   2,	5,   10,   30,	60,
+					      120, 300, 600, 1800, 3600 };
 
 /* ---- opening ------------------------------------------------------------ */
 
@@ -331,14 +332,15 @@ static int feed_cb(void *ctx, const struct bb_sample *s)
 {
 	struct feed *f = ctx;
 	struct bb_sample c = *s;
-	c.mono_ns = c.real_ns; /* one continuous timeline (replay.h) */
-	model_add(f->m, &c);
+	c.mono_ns = c.real_ns; /* one continuous timeline (playback.h) */
 	if (f->r->on_sample)
-		f->r->on_sample(f->r->on_sample_ctx, &c);
+		f->r->on_sample(f->r->on_sample_ctx, f->m, &c);
+	else
+		model_add(f->m, &c);
 	return 0;
 }
 
-void playback_on_sample(struct playback *r, playback_sample_fn fn, void *ctx)
+void playback_on_sample(struct playback *r, playback_feed_fn fn, void *ctx)
 {
 	r->on_sample = fn;
 	r->on_sample_ctx = ctx;
@@ -356,7 +358,7 @@ int playback_seek(struct playback *r, int64_t ms)
 	/* (ms - 1 h, ms]: what the longest window ending now can see. */
 	struct feed f = { r, m };
 	if (r->on_sample)
-		r->on_sample(r->on_sample_ctx, NULL);
+		r->on_sample(r->on_sample_ctx, m, NULL);
 	int rc = store_read_samples(r->st, ms - MS_PER_HOUR + 1, ms + 1,
 				    feed_cb, &f);
 	if (rc < 0) {
@@ -379,8 +381,8 @@ int playback_advance(struct playback *r, int64_t delta_ms)
 		return 0;
 	if (delta_ms < 0)
 		return playback_seek(r, delta_ms < r->first_ms - r->clock_ms
-					      ? r->first_ms
-					      : r->clock_ms + delta_ms);
+						? r->first_ms
+						: r->clock_ms + delta_ms);
 	int64_t to = delta_ms > r->last_ms - r->clock_ms
 			     ? r->last_ms
 			     : r->clock_ms + delta_ms;
@@ -434,8 +436,8 @@ long playback_event_near(const struct playback *r, int dir)
 	return i > 0 ? (long)i - 1 : -1;
 }
 
-size_t playback_open_events(const struct playback *r, const struct bb_event **out,
-			  size_t max)
+size_t playback_open_events(const struct playback *r,
+			    const struct bb_event **out, size_t max)
 {
 	size_t n = 0, end = started_by(r, r->clock_ms);
 	for (size_t i = 0; i < end && n < max; i++) {
@@ -540,8 +542,7 @@ static int peek_cb(void *ctx, const struct bb_sample *s)
 		o->stop_ms = ms + OVERVIEW_PEEK_MS;
 	if (ms >= o->stop_ms)
 		return 1;
-	if (s->flags & BB_SAMPLE_UNCOUNTED ||
-	    !loss_kind(s->kind))
+	if (s->flags & BB_SAMPLE_UNCOUNTED || !loss_kind(s->kind))
 		return 0;
 	size_t k = 0;
 	while (k < o->nser && !same_place(&o->ser[k].place, s))
@@ -596,7 +597,7 @@ static int cmp_slice_rtt(const void *a, const void *b)
 }
 
 size_t playback_overview(struct playback *r, double *loss_pct, int64_t *rtt_us,
-		       size_t n)
+			 size_t n)
 {
 	struct overview o = { .r = r, .loss = loss_pct, .n = n };
 	for (size_t i = 0; i < n; i++) {
@@ -633,9 +634,9 @@ size_t playback_overview(struct playback *r, double *loss_pct, int64_t *rtt_us,
 }
 
 int playback_series_aggs(struct playback *r, const struct model_series *ms,
-		       int level, int64_t from_ms, int64_t to_ms,
-		       int (*cb)(void *ctx, const struct store_agg *row),
-		       void *ctx)
+			 int level, int64_t from_ms, int64_t to_ms,
+			 int (*cb)(void *ctx, const struct store_agg *row),
+			 void *ctx)
 {
 	return store_read_series_aggs(r->st, level, ms->interface,
 				      (int)ms->kind, ms->target, ms->server,

@@ -52,11 +52,15 @@ size_t playback_speed_for(int64_t span_ms);
 /* Companion servers the recording's series name, sorted, each once. */
 size_t playback_server_count(const struct playback *r);
 const char *playback_server(const struct playback *r, size_t i);
-/* Called with every sample fed to the model, after it went in (what live
- * front ends get from monitor_on_sample); with NULL first when a seek
- * starts a new model, so what was derived from the old one is dropped. */
-typedef void (*playback_sample_fn)(void *ctx, const struct bb_sample *s);
-void playback_on_sample(struct playback *r, playback_sample_fn fn, void *ctx);
+/* Who feeds the model.  By default playback adds every sample to it
+ * (model_add); a front end that runs the detectors too (core/engine/source)
+ * takes over: fn is called with the model being built and every sample in
+ * time order (mono_ns := real_ns) and must add it, and with s NULL when a
+ * seek starts a new model m (what was derived from the old one goes; if
+ * the seek then fails, m is freed and the next move starts again). */
+typedef void (*playback_feed_fn)(void *ctx, struct model *m,
+				 const struct bb_sample *s);
+void playback_on_sample(struct playback *r, playback_feed_fn fn, void *ctx);
 /* The model the views read.  A seek (or an advance of over an hour) swaps
  * in a new one: fetch it again after moving the clock; the replaced one
  * stays readable until the following swap. */
@@ -87,16 +91,16 @@ const struct bb_event *playback_events(const struct playback *r, size_t *count);
 long playback_event_near(const struct playback *r, int dir);
 /* Events open at the clock (start <= clock < end, or still ongoing), by
  * start: up to max pointers into out; returns how many were written. */
-size_t playback_open_events(const struct playback *r, const struct bb_event **out,
-			  size_t max);
+size_t playback_open_events(const struct playback *r,
+			    const struct bb_event **out, size_t max);
 /* One series' rollups (core/store/store.h store_read_series_aggs) from the
  * recording; 0 or -errno. */
 struct model_series;
 struct store_agg;
 int playback_series_aggs(struct playback *r, const struct model_series *ms,
-		       int level, int64_t from_ms, int64_t to_ms,
-		       int (*cb)(void *ctx, const struct store_agg *row),
-		       void *ctx);
+			 int level, int64_t from_ms, int64_t to_ms,
+			 int (*cb)(void *ctx, const struct store_agg *row),
+			 void *ctx);
 /* Overview for a timeline bar: for each of n equal slices of the recording,
  * the worst loss % of any icmp/udp_echo/dns/tcp_connect series and the
  * median of the icmp/udp_echo RTT medians (us), from agg_1hour when a slice
@@ -104,6 +108,6 @@ int playback_series_aggs(struct playback *r, const struct model_series *ms,
  * rolled up yet) is estimated from a minute of its samples; NAN /
  * BB_NONE where nothing was recorded.  Returns n. */
 size_t playback_overview(struct playback *r, double *loss_pct, int64_t *rtt_us,
-		       size_t n);
+			 size_t n);
 
 #endif

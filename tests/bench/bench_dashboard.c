@@ -84,9 +84,9 @@ static void add_server(struct model *m, struct ui_source *src, int64_t i)
 	s.rtt_ns = 9000000 + (int64_t)(rnd() % 2000000);
 	s.up_delay_ns = s.rtt_ns / 2;
 	s.down_delay_ns = s.rtt_ns - s.up_delay_ns;
-	snprintf(s.detail, sizeof(s.detail), "sync q=97 n=40 off=+0.1ms");
+	s.sync_pct = 97;
+	s.clock_offset_ns = 100000;
 	model_add(m, &s);
-	view_source_sample(src, &s);
 	if (i % 60)
 		return;
 	for (int k = BB_KIND_UPLOAD; k <= BB_KIND_DOWNLOAD; k++) {
@@ -96,17 +96,18 @@ static void add_server(struct model *m, struct ui_source *src, int64_t i)
 				    (int64_t)(rnd() % 5000);
 		model_add(m, &s);
 	}
-	static const char *const det[3] = { "up C +150ms rpm=375",
-					    "down A +12ms rpm=2857",
-					    "both D +240ms rpm=240" };
+	static const uint8_t phase[3] = { BB_PHASE_UP, BB_PHASE_DOWN,
+					  BB_PHASE_BOTH };
 	static const int64_t loaded[3] = { 160000000, 21000000, 250000000 };
+	static const int64_t inc[3] = { 150000000, 12000000, 240000000 };
 	for (int k = 0; k < 3; k++) {
 		s.kind = BB_KIND_BUFFERBLOAT;
 		s.throughput_kbps = BB_NONE;
 		s.rtt_ns = loaded[k];
-		snprintf(s.detail, sizeof(s.detail), "%s", det[k]);
+		s.load_phase = phase[k];
+		s.bloat.increase_ns = inc[k];
+		s.bloat.idle_p50_ns = loaded[k] - inc[k];
 		model_add(m, &s);
-		view_source_sample(src, &s);
 	}
 }
 

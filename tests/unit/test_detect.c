@@ -1035,17 +1035,43 @@ static void test_server_kinds(void **state)
 	assert_true(find(f, "time_sync_lost", DETECT_START) >= 0);
 	assert_int_equal(count(f, "time_sync_established", DETECT_START), 1);
 
-	assert_int_equal(detect_gateway_change(f->d, "eth0", "", "10.0.0.1", 1),
-			 0);
+	/* no gateway before (it appeared after the start): "none" */
 	assert_int_equal(
-		detect_gateway_change(f->d, "eth0", "10.0.0.1", "10.0.0.1", 1),
-		0);
-	assert_int_equal(detect_gateway_change(f->d, "eth0", "10.0.0.1",
-					       "10.0.0.254", 2),
-			 1);
+		detect_gateway_change(f->d, "eth0", "", "10.0.0.1", NULL, 1),
+		1);
 	i = find(f, "gateway_change", DETECT_END);
 	assert_true(i >= 0);
 	assert_int_equal(f->ev[i].severity, BB_SEV_INFO);
+	assert_non_null(strstr(f->ev[i].description,
+			       "from none to 10.0.0.1."));
+	assert_string_equal(f->ev[i].metrics,
+			    "{\"old\":\"\",\"new\":\"10.0.0.1\"}");
+	assert_int_equal(detect_gateway_change(f->d, "eth0", "10.0.0.1",
+					       "10.0.0.1", NULL, 1),
+			 0);
+	fix_free(f);
+}
+
+/* The one gateway_change (the monitor raises it from the engine's notice):
+ * whatever the names hold, the metrics stay one JSON object. */
+static void test_gateway_change_escaped(void **state)
+{
+	struct fix *f = fix_new();
+	assert_int_equal(detect_gateway_change(f->d, "eth\"0", "10.0.0.1",
+					       "fe80::1%\"x\\", "no \"route\"",
+					       5000),
+			 1);
+	int i = find(f, "gateway_change", DETECT_END);
+	assert_true(i >= 0);
+	assert_string_equal(f->ev[i].interface, "eth\"0");
+	assert_string_equal(f->ev[i].metrics,
+			    "{\"old\":\"10.0.0.1\","
+			    "\"new\":\"fe80::1%\\\"x\\\\\"}");
+	assert_non_null(strstr(f->ev[i].description,
+			       "changed from 10.0.0.1 to fe80::1%\"x\\; probe "
+			       "not restarted: no \"route\"."));
+	assert_int_equal(f->ev[i].start_ms, 5000);
+	assert_int_equal(f->ev[i].end_ms, 5000);
 	fix_free(f);
 }
 
@@ -1545,6 +1571,7 @@ int main(void)
 		cmocka_unit_test(test_verdict_advice),
 		cmocka_unit_test(test_cooldown_reopens),
 		cmocka_unit_test(test_server_kinds),
+		cmocka_unit_test(test_gateway_change_escaped),
 		cmocka_unit_test(test_jitter),
 		cmocka_unit_test(test_routing_verdict),
 		cmocka_unit_test(test_diag),

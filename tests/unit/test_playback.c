@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Tests of core/store/playback (the replay source) against real SQLite files written
- * through core/store in a mkdtemp folder: a 20-minute recording of two ICMP
- * series at 1 s with a 10-probe loss burst and two events, played, sought
+ * Tests of core/store/playback (the replay source) against real SQLite files
+ * written through core/store in a mkdtemp folder: a 20-minute recording of two
+ * ICMP series at 1 s with a 10-probe loss burst and two events, played, sought
  * and summarized; a 2-hour recording at 10 s for the one-hour horizon and
  * the interval guess; the overview from rollups and from raw samples; the
  * refusal of empty, missing and non-database files; where a front end
  * opens (in the worst problem, else a minute in), the default speed for a
- * recording's length, and the servers named by the recorded series.  (test_replay.c is
- * the wire protocol's anti-replay window.)
+ * recording's length, and the servers named by the recorded series.
+ * (test_replay.c is the wire protocol's anti-replay window.)
  */
 #include <errno.h>
 #include <math.h>
@@ -160,7 +160,8 @@ static void test_open_and_play(void **state)
 	struct playback *r = open_ok(f->path);
 
 	assert_int_equal(playback_first_ms(r), T0_MS);
-	assert_int_equal(playback_last_ms(r), T0_MS + (PROBES - 1) * 1000 + 500);
+	assert_int_equal(playback_last_ms(r),
+			 T0_MS + (PROBES - 1) * 1000 + 500);
 	assert_int_equal(playback_clock_ms(r), T0_MS);
 	assert_int_equal(model_count(playback_model(r)), 0);
 	assert_int_equal(playback_interval_ns(r), BB_NS_PER_S);
@@ -170,7 +171,7 @@ static void test_open_and_play(void **state)
 	assert_int_equal(playback_advance(r, 60000), 0);
 	assert_int_equal(playback_clock_ms(r), T0_MS + 60000);
 	assert_int_equal(model_count(playback_model(r)), 2);
-	assert_int_equal(find(r, "gateway")->samples, 61); /* k = 0..60 */
+	assert_int_equal(find(r, "gateway")->samples, 61);     /* k = 0..60 */
 	assert_int_equal(find(r, "198.18.0.11")->samples, 60); /* k = 0..59 */
 
 	struct stats_summary a, b;
@@ -242,7 +243,7 @@ static void test_seek(void **state)
 	assert_int_equal(model_count(before), 2);
 	assert_int_equal(model_generation(before), gen);
 	assert_int_equal(playback_clock_ms(r), T0_MS + 100000);
-	assert_int_equal(find(r, "gateway")->samples, 101); /* k = 0..100 */
+	assert_int_equal(find(r, "gateway")->samples, 101);	/* k = 0..100 */
 	assert_int_equal(find(r, "198.18.0.11")->samples, 100); /* k = 0..99 */
 	summary(r, "198.18.0.11", STATS_1H, &b);
 	assert_int_equal(b.count, 100);
@@ -270,19 +271,34 @@ static void test_seek(void **state)
 	playback_close(r);
 }
 
-/* The per-sample callback sees exactly what the model is fed, and a NULL
- * before a seek rebuilds it. */
+/* The feed callback takes over the model: it sees every sample in time
+ * order with the model being built (and adds it), and a NULL with the new
+ * model before a seek rebuilds it. */
 struct seen {
 	uint64_t samples, resets;
+	struct model *m;
+	int64_t last_ns;
+	int out_of_order;
 };
 
-static void count_sample(void *ctx, const struct bb_sample *s)
+static void count_sample(void *ctx, struct model *m, const struct bb_sample *s)
 {
 	struct seen *n = ctx;
-	if (s)
-		n->samples++;
-	else
+	if (!s) {
 		n->resets++, n->samples = 0;
+		n->m = m;
+		n->last_ns = 0;
+		return;
+	}
+	if (n->m && m != n->m)
+		n->out_of_order =
+			1000; /* fed into a model it was not told of */
+	n->m = m;
+	n->out_of_order += s->real_ns < n->last_ns;
+	n->last_ns = s->real_ns;
+	assert_int_equal(s->mono_ns, s->real_ns);
+	n->samples++;
+	model_add(m, s);
 }
 
 static uint64_t model_samples(struct playback *r)
@@ -311,6 +327,8 @@ static void test_sample_callback(void **state)
 	assert_int_equal(n.resets, 1);
 	assert_int_equal(n.samples, model_samples(r));
 	assert_int_equal(n.samples, 101 + 100);
+	assert_ptr_equal(n.m, playback_model(r));
+	assert_int_equal(n.out_of_order, 0);
 	playback_close(r);
 }
 
@@ -335,7 +353,7 @@ static void test_series_aggs(void **state)
 
 	assert_non_null(ms);
 	assert_int_equal(playback_series_aggs(r, ms, STORE_AGG_1MIN, 0,
-					    INT64_MAX, add_agg, sum),
+					      INT64_MAX, add_agg, sum),
 			 0);
 	assert_int_equal(sum[0], MINUTES);
 	assert_int_equal(sum[1], PROBES);

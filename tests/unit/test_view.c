@@ -406,17 +406,15 @@ static void test_server_figures(void **state)
 		s = srv_sample(f, BB_KIND_UDP_ECHO, i);
 		if (i % 100 == 50) {
 			s.status = BB_STATUS_TIMEOUT;
-			snprintf(s.detail, sizeof(s.detail), "lost %s",
-				 i % 200 == 50 ? "up" : "down");
+			s.loss_dir = i % 200 == 50 ? BB_LOSS_UP : BB_LOSS_DOWN;
 		} else {
 			s.rtt_ns = 40000; /* 0.04 ms, loopback */
 			s.up_delay_ns = 22000;
 			s.down_delay_ns = 18000;
-			snprintf(s.detail, sizeof(s.detail),
-				 "sync q=97 n=40 off=+0.001ms");
+			s.sync_pct = 97;
+			s.clock_offset_ns = 1000;
 		}
 		model_add(f->m, &s);
-		view_source_sample(&f->ui.src, &s);
 	}
 	for (int i = 100; i < 600; i += 100) {
 		s = srv_sample(f, BB_KIND_UPLOAD, i);
@@ -426,22 +424,36 @@ static void test_server_figures(void **state)
 		s.throughput_kbps = 95000 + i;
 		model_add(f->m, &s);
 	}
-	static const char *const det[3] = { "up D +290ms rpm=198 owd +280/+2",
-					    "down A +8ms rpm=1818",
-					    "both D +300ms rpm=195" };
+	/* the typed figures of one test's three phases; the detail holds
+	 * words only, so a figure read from it would be wrong */
+	static const uint8_t phase[3] = { BB_PHASE_UP, BB_PHASE_DOWN,
+					  BB_PHASE_BOTH };
 	static const int64_t loaded[3] = { 303 * MS, 33 * MS, 308 * MS };
+	static const int64_t idle[3] = { 13 * MS, 25 * MS, 8 * MS };
+	static const int32_t rpm[3] = { 198, 1818, 195 };
 	for (int k = 0; k < 3; k++) {
 		s = srv_sample(f, BB_KIND_BUFFERBLOAT, 300);
 		s.rtt_ns = loaded[k];
-		snprintf(s.detail, sizeof(s.detail), "%s", det[k]);
+		s.load_phase = phase[k];
+		s.bloat.idle_p50_ns = idle[k];
+		s.bloat.increase_ns = loaded[k] - idle[k];
+		s.bloat.rpm = rpm[k];
+		snprintf(s.detail, sizeof(s.detail), "up A +1ms rpm=1");
 		model_add(f->m, &s);
-		view_source_sample(&f->ui.src, &s);
 	}
-	assert_true(f->ui.src.bloat[0].ok && f->ui.src.bloat[1].ok);
-	assert_int_equal(f->ui.src.bloat[0].idle_ns, 13 * MS);
-	assert_int_equal(f->ui.src.bloat[1].idle_ns, 25 * MS);
-	assert_int_equal(f->ui.src.echo_lost_up, 3);
-	assert_int_equal(f->ui.src.echo_lost_down, 3);
+	const struct model_server *sv = model_server_find(f->m, "lo");
+	assert_non_null(sv);
+	assert_true(sv->bloat[MODEL_BLOAT_UP].ok &&
+		    sv->bloat[MODEL_BLOAT_DOWN].ok);
+	assert_int_equal(sv->bloat[MODEL_BLOAT_UP].idle_ns, 13 * MS);
+	assert_int_equal(sv->bloat[MODEL_BLOAT_DOWN].idle_ns, 25 * MS);
+	assert_string_equal(sv->bloat[MODEL_BLOAT_UP].grade, "D");
+	assert_string_equal(sv->bloat[MODEL_BLOAT_DOWN].grade, "A");
+	assert_int_equal(sv->bloat[MODEL_BLOAT_BOTH].rpm, 195);
+	assert_int_equal(sv->lost_up, 3);
+	assert_int_equal(sv->lost_down, 3);
+	assert_ptr_equal(view_bloat(&f->ui, MODEL_BLOAT_UP),
+			 &sv->bloat[MODEL_BLOAT_UP]);
 
 	render(f, 120, 40);
 	dump(f->cb);
@@ -470,10 +482,14 @@ static void test_server_figures(void **state)
 	assert_non_null(strstr(text(f->cb, y), "Download"));
 
 	/* only the "both" phase known: its gauge, no "no test yet" */
-	struct ui_source keep = f->ui.src;
-	assert_true(f->ui.src.bloat[2].ok);
-	memset(&f->ui.src.bloat[0], 0, sizeof(f->ui.src.bloat[0]));
-	memset(&f->ui.src.bloat[1], 0, sizeof(f->ui.src.bloat[1]));
+	struct model *only_both = model_create(100 * MS), *full = f->m;
+	s = srv_sample(f, BB_KIND_BUFFERBLOAT, 300);
+	s.rtt_ns = loaded[2];
+	s.load_phase = BB_PHASE_BOTH;
+	s.bloat.idle_p50_ns = idle[2];
+	s.bloat.increase_ns = loaded[2] - idle[2];
+	model_add(only_both, &s);
+	f->ui.src.model = only_both;
 	render(f, 120, 40);
 	dump(f->cb);
 	y = find(f->cb, "Both ways");
@@ -481,15 +497,19 @@ static void test_server_figures(void **state)
 	assert_non_null(strstr(text(f->cb, y), " D "));
 	assert_true(find(f->cb, "no test yet") < 0);
 	/* loopback figures: two decimals, RPM capped */
-	f->ui.src = keep;
-	f->ui.src.bloat[0].idle_ns = 40000;
-	f->ui.src.bloat[0].loaded_ns = 60000;
+	s = srv_sample(f, BB_KIND_BUFFERBLOAT, 400);
+	s.rtt_ns = 60000;
+	s.load_phase = BB_PHASE_UP;
+	s.bloat.idle_p50_ns = 40000;
+	s.bloat.increase_ns = 20000;
+	model_add(only_both, &s);
 	render(f, 200, 50);
 	y = find(f->cb, "Upload");
 	assert_true(y > 0);
 	assert_non_null(strstr(text(f->cb, y), "idle 0.04 → 0.06 ms"));
 	assert_non_null(strstr(text(f->cb, y), "RPM >99999"));
-	f->ui.src = keep;
+	f->ui.src.model = full;
+	model_destroy(only_both);
 
 	/* drilldown of the echo row: one-way delay and losses by direction,
 	 * 0.04 ms on a 0.1 ms scale */

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The front end's one source (see source.h): the calls every kind shares,
+ * and the live kind, a thin shell over the monitor.  The recording kind is
+ * in source_replay.c.
+ */
+#include "core/engine/source.h"
+
+#include <errno.h>
+#include <ev.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/analysis/detect.h"
+#include "core/base/clock.h"
+#include "core/base/config.h"
+#include "core/engine/monitor.h"
+
+/* ---- shared ------------------------------------------------------------- */
+
+void source_on(struct source *src, const struct source_handlers *h)
+{
+	src->h = *h;
+}
+
+struct ev_loop *source_loop(struct source *src)
+{
+	return src->ops->loop(src);
+}
+
+int source_start(struct source *src)
+{
+	return src->ops->start(src);
+}
+
+void source_run(struct source *src)
+{
+	ev_run(source_loop(src), 0);
+}
+
+void source_quit(struct source *src)
+{
+	ev_break(source_loop(src), EVBREAK_ALL);
+}
+
+void source_finish(struct source *src)
+{
+	src->ops->finish(src);
+}
+
+void source_destroy(struct source *src)
+{
+	if (src)
+		src->ops->destroy(src);
+}
+
+struct model *source_model(struct source *src)
+{
+	return src->ops->model(src);
+}
+
+const struct bb_config *source_config(struct source *src)
+{
+	return src->ops->config(src);
+}
+
+size_t source_verdict(struct source *src, char *buf, size_t len)
+{
+	return src->ops->verdict(src, buf, len);
+}
+
+void source_status(struct source *src, struct source_status *st)
+{
+	src->ops->status(src, st);
+}
+
+int source_ask_history(struct source *src, const struct model_series *ms,
+		       int level, int64_t from_ms, int64_t to_ms,
+		       uint64_t token)
+{
+	return src->ops->ask_history(src, ms, level, from_ms, to_ms, token);
+}
+
+int source_bloat(struct source *src, bool start)
+{
+	return src->ops->bloat ? src->ops->bloat(src, start) : -ENOTSUP;
+}
+
+int source_seek(struct source *src, int64_t ms)
+{
+	return src->ops->seek ? src->ops->seek(src, ms) : -ENOTSUP;
+}
+
+int source_advance(struct source *src, int64_t delta_ms)
+{
+	return src->ops->advance ? src->ops->advance(src, delta_ms) : -ENOTSUP;
+}
+
+int source_seek_event(struct source *src, int dir)
+{
+	return src->ops->seek_event ? src->ops->seek_event(src, dir) : -ENOTSUP;
+}
+
+struct playback *source_playback(struct source *src)
+{
+	return src->ops->playback ? src->ops->playback(src) : NULL;
+}
+
+const char *source_last_error(struct source *src)
+{
+	return src->ops->last_error ? src->ops->last_error(src) : "";
+}
+
+/* ---- live --------------------------------------------------------------- */
+
+struct live {
+	struct source base;
+	struct monitor *mon;
+	uint64_t rate_samples; /* for the rate: samples at rate_ns */
+	int64_t rate_ns;
+	double rate;
+};
+
+static struct live *live_of(struct source *src)
+{
+	return (struct live *)src;
+}
+
+static void live_sample(void *ctx, const struct bb_sample *s)
+{
+	struct source *src = ctx;
+	if (src->h.sample)
+		src->h.sample(src->h.ctx, s);
+}
+
+static void live_event(void *ctx, const struct bb_event *ev)
+{
+	struct source *src = ctx;
+	if (src->h.event)
+		src->h.event(src->h.ctx, ev);
+}
+
+static void live_history(void *ctx, uint64_t token, int status,
+			 const struct store_agg *rows, size_t n)
+{
+	struct source *src = ctx;
+	if (src->h.history)
+		src->h.history(src->h.ctx, token, status, rows, n);
+}
+
+static struct ev_loop *live_loop(struct source *src)
+{
+	return monitor_loop(live_of(src)->mon);
+}
+
+static int live_start(struct source *src)
+{
+	return monitor_start(live_of(src)->mon);
+}
+
+static void live_finish(struct source *src)
+{
+	monitor_finish(live_of(src)->mon);
+}
+
+static void live_destroy(struct source *src)
+{
+	monitor_destroy(live_of(src)->mon);
+	free(src);
+}
+
+static struct model *live_model(struct source *src)
+{
+	return monitor_model(live_of(src)->mon);
+}
+
+static const struct bb_config *live_config(struct source *src)
+{
+	return monitor_config(live_of(src)->mon);
+}
+
+static size_t live_verdict(struct source *src, char *buf, size_t len)
+{
+	return detect_verdict(monitor_detect(live_of(src)->mon), buf, len);
+}
+
+static void live_status(struct source *src, struct source_status *st)
+{
+	struct live *l = live_of(src);
+	struct monitor_status ms;
+	int64_t now = clock_mono_ns();
+
+	monitor_status(l->mon, &ms);
+	*st = (struct source_status){ 0 };
+	st->now_mono_ns = now;
+	st->now_ms = clock_real_ns() / BB_NS_PER_MS;
+	st->uptime_s = ms.started_mono_ns
+			       ? (now - ms.started_mono_ns) / BB_NS_PER_S
+			       : 0;
+	/* over the last second or more, so a frame rate does not show */
+	if (now - l->rate_ns >= BB_NS_PER_S) {
+		if (l->rate_ns)
+			l->rate = (double)(ms.samples - l->rate_samples) * 1e9 /
+				  (double)(now - l->rate_ns);
+		l->rate_samples = ms.samples;
+		l->rate_ns = now;
+	}
+	st->rate = l->rate;
+	st->dropped = ms.dropped_engine + ms.dropped_storage;
+	st->has_server = monitor_config(l->mon)->n_servers > 0;
+	st->interval_ms = monitor_config(l->mon)->general.test_interval_ms;
+}
+
+static int live_ask_history(struct source *src, const struct model_series *ms,
+			    int level, int64_t from_ms, int64_t to_ms,
+			    uint64_t token)
+{
+	return monitor_ask_series_history(live_of(src)->mon, ms, level, from_ms,
+					  to_ms, token);
+}
+
+static int live_bloat(struct source *src, bool start)
+{
+	struct monitor *m = live_of(src)->mon;
+	return start ? monitor_request_bloat(m) : monitor_cancel_bloat(m);
+}
+
+static const struct source_ops live_ops = {
+	.loop = live_loop,
+	.start = live_start,
+	.finish = live_finish,
+	.destroy = live_destroy,
+	.model = live_model,
+	.config = live_config,
+	.verdict = live_verdict,
+	.status = live_status,
+	.ask_history = live_ask_history,
+	.bloat = live_bloat,
+};
+
+struct source *source_live_create(const struct monitor_options *o, char *err,
+				  size_t errlen, int *exit_code)
+{
+	struct live *l = calloc(1, sizeof(*l));
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		*exit_code = 1;
+		return NULL;
+	}
+	l->base.ops = &live_ops;
+	l->mon = monitor_create(o, err, errlen, exit_code);
+	if (!l->mon) {
+		free(l);
+		return NULL;
+	}
+	monitor_on_sample(l->mon, live_sample, &l->base);
+	monitor_on_event(l->mon, live_event, &l->base);
+	monitor_on_history(l->mon, live_history, &l->base);
+	return &l->base;
+}
