@@ -13,8 +13,6 @@
 
 #include "core/base/sample.h"
 
-#define FEED_MAX_SYNC 16
-
 struct model;
 struct model_series;
 struct detect;
@@ -22,13 +20,6 @@ struct detect;
 struct feed {
 	struct model *model;
 	struct detect *detect;
-	/* estimates in a row per server: the detector wants to know how
-	 * many samples a clock-sync quality rests on */
-	struct {
-		char server[BB_SERVER_LEN];
-		int n;
-	} sync[FEED_MAX_SYNC];
-	size_t nsync;
 };
 
 /* Feed one sample; returns its series (NULL: the model's table is full). */
