@@ -23,7 +23,7 @@ struct store;
 struct bb_sample;
 struct bb_event;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum {
 	STORE_RDWR = 0,	       /* create or migrate, write */
