@@ -1610,6 +1610,7 @@ static int block_decode(struct store *st, sqlite3_stmt *q, struct dblock *d,
 		}
 		struct bb_sample *s = &d->s[i];
 		sample_init(s, e->key.kind);
+		s->send_error_ns = BB_NONE; /* not kept */
 		memcpy(s->interface, e->key.interface, sizeof(s->interface));
 		memcpy(s->target, e->key.target, sizeof(s->target));
 		memcpy(s->server, e->key.server, sizeof(s->server));
