@@ -18,17 +18,19 @@
  *       F NULL: every sample has F0 (NULL: none measured).  w is 1..4.
  *     t   send time - start_us - sd * step_us, sd = seq - seq0 (signed
  *         32-bit difference), so a regular schedule costs 0..2 bytes
- *     m   real - monotonic clock at send (µs), constant between steps
+ *     m   real - monotonic clock at send (µs, rounded down), constant
+ *         between clock steps; mono comes back within 1 µs
  *     q   sd - i (0 for every sample of a regular stream)
- *     c   status | flags << 2
+ *     c   status | loss_dir << 2 | (flags & 15) << 4 | load_phase << 8 |
+ *         (flags >> 4) << 11
  *     r   rtt_us; u up_delay_us; d down_delay_us - (rtt_us - up_us) when
  *         all three are measured (the server's hold time), else down_us
- *     k   throughput_kbps; l loss_ppm (-1 none); ld loss_dir;
- *     lp  load_phase; sp sync_pct (-1 none); co clock_offset_us
+ *     k   throughput_kbps; l loss_ppm (-1 none); sp sync_pct (-1 none);
+ *     co  clock_offset_us
  *   sample_extra (block, idx, detail, bloat figures)  the rare fields
  *
- * Times and delays are kept to the microsecond: real_ns and mono_ns
- * truncated, delays rounded to nearest; send_error_ns is not kept.  The
+ * Times and delays are kept to the microsecond: real_ns truncated, mono_ns
+ * within 1 µs, delays rounded to nearest; send_error_ns is not kept.  The
  * writer holds each series' open block in memory and rewrites its row on
  * every write, so a commit loses nothing; a block is never extended by
  * another handle (a new writer starts new blocks).  The views
@@ -71,7 +73,7 @@
 #define US_PER_MS	 1000LL
 #define BLOCK_MAX_N	 256	   /* samples in a block */
 #define BLOCK_SPAN_US	 60000000LL /* end_us - start_us of a block */
-#define BLOCK_FULL_BYTES 1200	   /* close a block once its blobs pass this */
+#define BLOCK_FULL_BYTES 850 /* blobs: four rows fill a 4 KB page */
 #define FIELD_MAX_WIDTH	 4
 #define FIELD_MAX_RANGE	 0xfffffffeLL /* all ones of 4 bytes = none */
 
@@ -85,8 +87,6 @@ enum field {
 	F_DOWN,
 	F_KBPS,
 	F_LOSS,
-	F_LDIR,
-	F_PHASE,
 	F_SYNC,
 	F_OFF,
 	F_COUNT
@@ -95,7 +95,7 @@ enum field {
 static const char *const field_col[F_COUNT] = {
 	[F_TIME] = "t", [F_MONO] = "m",	  [F_SEQ] = "q",   [F_CODE] = "c",
 	[F_RTT] = "r",	[F_UP] = "u",	  [F_DOWN] = "d",  [F_KBPS] = "k",
-	[F_LOSS] = "l", [F_LDIR] = "ld", [F_PHASE] = "lp", [F_SYNC] = "sp",
+	[F_LOSS] = "l", [F_SYNC] = "sp",
 	[F_OFF] = "co",
 };
 
@@ -159,9 +159,9 @@ enum {
 };
 
 #define BLOCK_FIELDS                                                           \
-	"t0, t, m0, m, q0, q, c0, c, r0, r, u0, u, d0, d, k0, k, l0, l, ld0,"  \
-	" ld, lp0, lp, sp0, sp, co0, co"
-#define BLOCK_PARAMS "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
+	"t0, t, m0, m, q0, q, c0, c, r0, r, u0, u, d0, d, k0, k, l0, l,"      \
+	" sp0, sp, co0, co"
+#define BLOCK_PARAMS "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
 /* The blocks that may hold samples sent in [?1, ?2) µs. */
 #define BLOCK_SELECT                                                           \
 	"SELECT id, series, n, start_us, seq0, step_us, nx, " BLOCK_FIELDS     \
@@ -256,7 +256,7 @@ static const char blocks_sql[] =
 	" step_us INTEGER NOT NULL, nx INTEGER NOT NULL,"
 	FIELD_COLS("t") FIELD_COLS("m") FIELD_COLS("q") FIELD_COLS("c")
 	FIELD_COLS("r") FIELD_COLS("u") FIELD_COLS("d") FIELD_COLS("k")
-	FIELD_COLS("l") FIELD_COLS("ld") FIELD_COLS("lp") FIELD_COLS("sp")
+	FIELD_COLS("l") FIELD_COLS("sp")
 	" co0 INTEGER, co BLOB);"
 	"CREATE INDEX blocks_start ON blocks(start_us);"
 	"CREATE TABLE sample_extra(block INTEGER NOT NULL,"
@@ -329,11 +329,13 @@ static char *views_sql(void)
 			" AS mono_us,"
 			" ((seq0 + q_v + idx) %% 4294967296 + 4294967296)"
 			" %% 4294967296 AS seq,"
-			" c_v & 3 AS status, c_v >> 2 AS flags,"
+			" c_v & 3 AS status,"
+			" ((c_v >> 4) & 15) | ((c_v >> 11) << 4) AS flags,"
 			" r_v AS rtt_us, u_v AS up_us,"
 			" d_v + coalesce(r_v - u_v, 0) AS down_us,"
 			" k_v AS throughput_kbps, l_v AS loss_ppm,"
-			" ld_v AS loss_dir, lp_v AS load_phase,"
+			" (c_v >> 2) & 3 AS loss_dir,"
+			" (c_v >> 8) & 7 AS load_phase,"
 			" sp_v AS sync_pct, co_v AS clock_offset_us FROM raw;"
 			"CREATE VIEW measurements AS SELECT"
 			" r.time_us / 1000 AS timestamp,"
@@ -1153,14 +1155,26 @@ static bool has_bloat(const struct bb_bloat_figures *b)
 	       b->down_inc_ns != BB_NONE || b->rpm != -1;
 }
 
+/* status, loss direction and the reply flags in the low byte (a block of
+ * plain and lost probes costs one byte a sample), the rest above. */
+static int64_t code_of(const struct bb_sample *s)
+{
+	return (s->status & 3) | (s->loss_dir & 3) << 2 |
+	       (int64_t)(s->flags & 0x0f) << 4 |
+	       (int64_t)(s->load_phase & 7) << 8 |
+	       (int64_t)(s->flags >> 4) << 11;
+}
+
 static void brec_from(struct brec *r, const struct bb_sample *s)
 {
 	int64_t *v = r->v;
 	r->t_us = floor_us(s->real_ns);
 	r->seq = s->seq;
 	v[F_TIME] = v[F_SEQ] = 0;
-	v[F_MONO] = r->t_us - floor_us(s->mono_ns);
-	v[F_CODE] = s->status | (int64_t)s->flags << 2;
+	/* the clocks' difference, not two truncations: constant */
+	v[F_MONO] = floor_us((int64_t)((uint64_t)s->real_ns -
+				       (uint64_t)s->mono_ns));
+	v[F_CODE] = code_of(s);
 	v[F_RTT] = us_or_none(s->rtt_ns);
 	v[F_UP] = us_or_none(s->up_delay_ns);
 	v[F_DOWN] = us_or_none(s->down_delay_ns);
@@ -1169,8 +1183,6 @@ static void brec_from(struct brec *r, const struct bb_sample *s)
 		v[F_DOWN] -= v[F_RTT] - v[F_UP];
 	v[F_KBPS] = s->throughput_kbps;
 	v[F_LOSS] = s->loss_ppm;
-	v[F_LDIR] = s->loss_dir;
-	v[F_PHASE] = s->load_phase;
 	v[F_SYNC] = s->sync_pct;
 	v[F_OFF] = us_or_none(s->clock_offset_ns);
 	r->bloat = s->bloat;
@@ -1623,7 +1635,9 @@ static int block_decode(struct store *st, sqlite3_stmt *q, struct dblock *d,
 		s->seq = seq0 + (uint32_t)sdv;
 		int64_t code = v[F_CODE] == BB_NONE ? 0 : v[F_CODE];
 		s->status = (uint8_t)(code & 3);
-		s->flags = (uint16_t)(code >> 2);
+		s->loss_dir = (uint8_t)(code >> 2 & 3);
+		s->flags = (uint16_t)((code >> 4 & 0x0f) | (code >> 11) << 4);
+		s->load_phase = (uint8_t)(code >> 8 & 7);
 		int64_t down = v[F_DOWN];
 		if (down != BB_NONE && v[F_RTT] != BB_NONE && v[F_UP] != BB_NONE)
 			down += v[F_RTT] - v[F_UP];
@@ -1633,10 +1647,6 @@ static int block_decode(struct store *st, sqlite3_stmt *q, struct dblock *d,
 		s->throughput_kbps = v[F_KBPS];
 		if (v[F_LOSS] != BB_NONE)
 			s->loss_ppm = (int32_t)v[F_LOSS];
-		if (v[F_LDIR] != BB_NONE)
-			s->loss_dir = (uint8_t)v[F_LDIR];
-		if (v[F_PHASE] != BB_NONE)
-			s->load_phase = (uint8_t)v[F_PHASE];
 		if (v[F_SYNC] != BB_NONE)
 			s->sync_pct = (int8_t)v[F_SYNC];
 		s->clock_offset_ns = us_to_ns(v[F_OFF]);
