@@ -815,8 +815,10 @@ static int open_v1_in_memory(struct store *st)
 			    "converting in memory")) == 0 &&
 		 (rc = load_series(st)) == 0 &&
 		 (rc = convert_v1(st, "old")) == 0 &&
-		 (rc = exec(st, views, "converting in memory")) == 0)
-		rc = exec(st, "COMMIT; DETACH old", "converting in memory");
+		 (rc = exec(st, "COMMIT; DETACH old",
+			    "converting in memory")) == 0)
+		/* after DETACH: DROP VIEW would look into the old file */
+		rc = exec(st, views, "converting in memory");
 	sqlite3_free(att);
 	free(views);
 	st->nseries = 0;

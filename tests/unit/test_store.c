@@ -933,6 +933,194 @@ static void test_bytes_per_sample(void **state)
 	free(s);
 }
 
+
+/* The version 1 schema, as store.c created it (one row per sample). */
+static const char v1_schema[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE series(id INTEGER PRIMARY KEY,"
+	" interface TEXT NOT NULL, connection_type TEXT NOT NULL,"
+	" test_type TEXT NOT NULL, target TEXT NOT NULL,"
+	" server_name TEXT NOT NULL,"
+	" UNIQUE(interface, connection_type, test_type, target,"
+	" server_name));"
+	"CREATE TABLE clock_runs(id INTEGER PRIMARY KEY,"
+	" offset_ns INTEGER NOT NULL, started_ms INTEGER NOT NULL);"
+	"CREATE TABLE samples(ts INTEGER NOT NULL, series INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL, code INTEGER NOT NULL, ns INTEGER NOT NULL,"
+	" run INTEGER NOT NULL, mono_d INTEGER NOT NULL, send_us INTEGER,"
+	" main_us INTEGER, ext TEXT, detail TEXT,"
+	" PRIMARY KEY(ts, series, seq, code)) WITHOUT ROWID;"
+	"CREATE TABLE events(id INTEGER PRIMARY KEY,"
+	" start_ms INTEGER NOT NULL, end_ms INTEGER, kind TEXT NOT NULL,"
+	" severity TEXT NOT NULL, interface TEXT NOT NULL DEFAULT '',"
+	" target TEXT NOT NULL DEFAULT '',"
+	" server_name TEXT NOT NULL DEFAULT '', description TEXT,"
+	" metrics TEXT);"
+	"CREATE UNIQUE INDEX events_place ON events(start_ms, kind,"
+	" interface, target, server_name);"
+	"CREATE TABLE agg_1min(bucket_ms INTEGER NOT NULL,"
+	" series INTEGER NOT NULL, interface TEXT, connection_type TEXT,"
+	" test_type TEXT, target TEXT, server_name TEXT, unit TEXT,"
+	" count INTEGER, lost INTEGER, min REAL, max REAL, avg REAL,"
+	" p50 REAL, p95 REAL, p99 REAL,"
+	" PRIMARY KEY(bucket_ms, series)) WITHOUT ROWID;"
+	"CREATE TABLE agg_1hour(bucket_ms INTEGER NOT NULL,"
+	" series INTEGER NOT NULL, interface TEXT, connection_type TEXT,"
+	" test_type TEXT, target TEXT, server_name TEXT, unit TEXT,"
+	" count INTEGER, lost INTEGER, min REAL, max REAL, avg REAL,"
+	" p50 REAL, p95 REAL, p99 REAL,"
+	" PRIMARY KEY(bucket_ms, series)) WITHOUT ROWID;";
+
+/* Rows of the old layout, made by the plain sqlite3 shell: 600 ICMP probes
+ * (a timeout with a detail every 50, under load every 97) and 600 echoes
+ * with one-way delays and loss in the JSON column. */
+static const char v1_rows[] =
+	"INSERT INTO meta VALUES('schema_version', '1'),"
+	" ('client_id', '0123456789abcdef');"
+	"INSERT INTO series VALUES(1, 'eth0', 'ethernet', 'icmp', 'gateway',"
+	" ''), (2, 'eth0', 'ethernet', 'udp_echo', 'vps1', 'vps1');"
+	"INSERT INTO clock_runs VALUES(1, 1732000000123456789, 1732539960000);"
+	"CREATE VIEW measurements AS SELECT 1 AS timestamp;"
+	"WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c"
+	" WHERE i < 599)"
+	" INSERT INTO samples SELECT 1732539960000 + i * 1000, 1, i,"
+	" (i % 50 = 7) | (CASE WHEN i % 97 = 3 THEN 2048 ELSE 0 END),"
+	" 123456 + i, 1, i % 3, 30, CASE WHEN i % 50 = 7 THEN NULL"
+	" ELSE 10000 + i * 13 END, NULL,"
+	" CASE WHEN i % 50 = 7 THEN 'no reply ' || i END FROM c;"
+	"WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c"
+	" WHERE i < 599)"
+	" INSERT INTO samples SELECT 1732539960050 + i * 100, 2, 1000 + i, 0,"
+	" 777, 1, 0, NULL, 20000 + i % 37 * 100,"
+	" json_object('u', 9000 + i % 11, 'd', 10900 + i % 37 * 100 - i % 11,"
+	" 'l', i * 10), NULL FROM c;";
+
+static void v1_expect(size_t i, struct bb_sample *w)
+{
+	if (i < 600) {
+		sample_init(w, BB_KIND_ICMP);
+		w->real_ns = (1732539960000LL + (int64_t)i * 1000) * 1000000 +
+			     123456 + (int64_t)i;
+		w->mono_ns = w->real_ns - 1732000000123456789LL -
+			     (int64_t)(i % 3);
+		w->seq = (uint32_t)i;
+		w->status = i % 50 == 7;
+		w->flags = i % 97 == 3 ? BB_SAMPLE_UNDER_LOAD : 0;
+		if (i % 50 == 7)
+			snprintf(w->detail, sizeof(w->detail), "no reply %zu",
+				 i);
+		else
+			w->rtt_ns = (10000 + (int64_t)i * 13) * 1000;
+		snprintf(w->target, sizeof(w->target), "gateway");
+	} else {
+		i -= 600;
+		sample_init(w, BB_KIND_UDP_ECHO);
+		w->real_ns = (1732539960050LL + (int64_t)i * 100) * 1000000 +
+			     777;
+		w->mono_ns = w->real_ns - 1732000000123456789LL;
+		w->seq = 1000 + (uint32_t)i;
+		w->rtt_ns = (20000 + (int64_t)(i % 37) * 100) * 1000;
+		w->up_delay_ns = (9000 + (int64_t)(i % 11)) * 1000;
+		w->down_delay_ns =
+			(10900 + (int64_t)(i % 37) * 100 - (int64_t)(i % 11)) *
+			1000;
+		w->loss_ppm = (int32_t)i * 10;
+		snprintf(w->target, sizeof(w->target), "vps1");
+		snprintf(w->server, sizeof(w->server), "vps1");
+	}
+	snprintf(w->interface, sizeof(w->interface), "eth0");
+}
+
+static int cmp_real_only(const void *a, const void *b)
+{
+	const struct bb_sample *x = a, *y = b;
+	return (x->real_ns > y->real_ns) - (x->real_ns < y->real_ns);
+}
+
+static void check_v1_samples(struct store *st)
+{
+	struct collect c = { 0 };
+	assert_int_equal(store_read_samples(st, 0, INT64_MAX, collect_cb, &c),
+			 0);
+	assert_int_equal(c.n, 1200);
+	struct bb_sample want[1200];
+	for (size_t i = 0; i < 1200; i++)
+		v1_expect(i, &want[i]);
+	qsort(want, 1200, sizeof(*want), cmp_real_only);
+	for (size_t i = 0; i < 1200; i++) {
+		const struct bb_sample *g = &c.s[i], *w = &want[i];
+		assert_int_equal(g->real_ns, us_floor(w->real_ns));
+		assert_true(llabs(g->mono_ns - w->mono_ns) < 1000);
+		assert_int_equal(g->kind, w->kind);
+		assert_string_equal(g->target, w->target);
+		assert_string_equal(g->server, w->server);
+		assert_string_equal(g->interface, w->interface);
+		assert_int_equal(g->seq, w->seq);
+		assert_int_equal(g->status, w->status);
+		assert_int_equal(g->flags, w->flags);
+		assert_int_equal(g->rtt_ns, w->rtt_ns);
+		assert_int_equal(g->up_delay_ns, w->up_delay_ns);
+		assert_int_equal(g->down_delay_ns, w->down_delay_ns);
+		assert_int_equal(g->loss_ppm, w->loss_ppm);
+		assert_string_equal(g->detail, w->detail);
+	}
+	free(c.s);
+}
+
+static void test_convert_v1(void **state)
+{
+	struct fixture *f = *state;
+	char path[400], sqlf[400], cmd[1000];
+	snprintf(path, sizeof(path), "%s/v1.db", f->dir);
+	snprintf(sqlf, sizeof(sqlf), "%s/v1.sql", f->dir);
+	FILE *fp = fopen(sqlf, "w");
+	assert_non_null(fp);
+	fprintf(fp, "%s\n%s\n", v1_schema, v1_rows);
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < '%s'", path, sqlf);
+	assert_int_equal(system(cmd), 0);
+
+	/* read-only (replay): converted in memory, the file untouched */
+	struct stat before, after;
+	assert_int_equal(stat(path, &before), 0);
+	char err[512];
+	struct store *st = store_open(path, STORE_RDONLY, err, sizeof(err));
+	if (!st)
+		fail_msg("%s", err);
+	check_v1_samples(st);
+	store_close(st);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(after.st_mtime, before.st_mtime);
+	assert_int_equal(after.st_size, before.st_size);
+
+	/* read-write: converted in place, once */
+	st = open_rw(path);
+	assert_string_equal(store_client_id(st), "0123456789abcdef");
+	check_v1_samples(st);
+	store_close(st);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(raw_int(db, "SELECT value FROM meta WHERE"
+				     " key = 'schema_version'"),
+			 STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
+				     " WHERE name IN ('samples', 'clock_runs')"),
+			 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements"),
+			 1200);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
+				     " test_type = 'icmp' AND under_load"),
+			 7); /* i % 97 == 3 for i < 600 */
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
+				     " error_detail = 'no reply 57' AND"
+				     " status = 'timeout'"),
+			 1);
+	sqlite3_close(db);
+	st = open_rw(path); /* a second open finds version 2: no-op */
+	check_v1_samples(st);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -943,6 +1131,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rollup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_convert_v1, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_bytes_per_sample, setup,
 						teardown),
 	};
