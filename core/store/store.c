@@ -71,9 +71,9 @@
 #define MS_PER_MIN	 60000LL
 #define MS_PER_HOUR	 3600000LL
 #define US_PER_MS	 1000LL
-#define BLOCK_MAX_N	 256	   /* samples in a block */
+#define BLOCK_MAX_N	 256	    /* samples in a block */
 #define BLOCK_SPAN_US	 60000000LL /* end_us - start_us of a block */
-#define BLOCK_FULL_BYTES 850 /* blobs: four rows fill a 4 KB page */
+#define BLOCK_FULL_BYTES 850	    /* blobs: four rows fill a 4 KB page */
 #define FIELD_MAX_WIDTH	 4
 #define FIELD_MAX_RANGE	 0xfffffffeLL /* all ones of 4 bytes = none */
 
@@ -93,10 +93,9 @@ enum field {
 };
 
 static const char *const field_col[F_COUNT] = {
-	[F_TIME] = "t", [F_MONO] = "m",	  [F_SEQ] = "q",   [F_CODE] = "c",
-	[F_RTT] = "r",	[F_UP] = "u",	  [F_DOWN] = "d",  [F_KBPS] = "k",
-	[F_LOSS] = "l", [F_SYNC] = "sp",
-	[F_OFF] = "co",
+	[F_TIME] = "t", [F_MONO] = "m",	 [F_SEQ] = "q",	 [F_CODE] = "c",
+	[F_RTT] = "r",	[F_UP] = "u",	 [F_DOWN] = "d", [F_KBPS] = "k",
+	[F_LOSS] = "l", [F_SYNC] = "sp", [F_OFF] = "co",
 };
 
 struct series_key {
@@ -159,7 +158,7 @@ enum {
 };
 
 #define BLOCK_FIELDS                                                           \
-	"t0, t, m0, m, q0, q, c0, c, r0, r, u0, u, d0, d, k0, k, l0, l,"      \
+	"t0, t, m0, m, q0, q, c0, c, r0, r, u0, u, d0, d, k0, k, l0, l,"       \
 	" sp0, sp, co0, co"
 #define BLOCK_PARAMS "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
 /* The blocks that may hold samples sent in [?1, ?2) µs. */
@@ -170,11 +169,11 @@ enum {
 
 static const char *const queries[Q_COUNT] = {
 	[Q_INS_BLOCK] = "INSERT INTO blocks(series, n, start_us, end_us, seq0,"
-			" step_us, nx, " BLOCK_FIELDS ") VALUES(?,?,?,?,?,?,?,"
-			BLOCK_PARAMS ")",
+			" step_us, nx, " BLOCK_FIELDS
+			") VALUES(?,?,?,?,?,?,?," BLOCK_PARAMS ")",
 	[Q_UPD_BLOCK] = "UPDATE blocks SET (series, n, start_us, end_us, seq0,"
-			" step_us, nx, " BLOCK_FIELDS ") = (?,?,?,?,?,?,?,"
-			BLOCK_PARAMS ") WHERE id = ?",
+			" step_us, nx, " BLOCK_FIELDS
+			") = (?,?,?,?,?,?,?," BLOCK_PARAMS ") WHERE id = ?",
 	[Q_DEL_EXTRA] = "DELETE FROM sample_extra WHERE block = ?",
 	[Q_INS_EXTRA] = "INSERT INTO sample_extra(block, idx, detail,"
 			" idle_p50_us, loaded_p95_us, increase_us, up_inc_us,"
@@ -253,17 +252,22 @@ static const char blocks_sql[] =
 	"CREATE TABLE blocks(id INTEGER PRIMARY KEY, series INTEGER NOT NULL,"
 	" n INTEGER NOT NULL, start_us INTEGER NOT NULL,"
 	" end_us INTEGER NOT NULL, seq0 INTEGER NOT NULL,"
-	" step_us INTEGER NOT NULL, nx INTEGER NOT NULL,"
-	FIELD_COLS("t") FIELD_COLS("m") FIELD_COLS("q") FIELD_COLS("c")
-	FIELD_COLS("r") FIELD_COLS("u") FIELD_COLS("d") FIELD_COLS("k")
-	FIELD_COLS("l") FIELD_COLS("sp")
-	" co0 INTEGER, co BLOB);"
-	"CREATE INDEX blocks_start ON blocks(start_us);"
-	"CREATE TABLE sample_extra(block INTEGER NOT NULL,"
-	" idx INTEGER NOT NULL, detail TEXT, idle_p50_us INTEGER,"
-	" loaded_p95_us INTEGER, increase_us INTEGER, up_inc_us INTEGER,"
-	" down_inc_us INTEGER, rpm INTEGER,"
-	" PRIMARY KEY(block, idx)) WITHOUT ROWID;";
+	" step_us INTEGER NOT NULL, nx INTEGER NOT NULL," FIELD_COLS("t")
+		FIELD_COLS("m") FIELD_COLS("q") FIELD_COLS("c") FIELD_COLS(
+			"r") FIELD_COLS("u") FIELD_COLS("d") FIELD_COLS("k")
+			FIELD_COLS("l") FIELD_COLS(
+				"sp") " co0 INTEGER, co BLOB);"
+				      "CREATE INDEX blocks_start ON "
+				      "blocks(start_us);"
+				      "CREATE TABLE sample_extra(block INTEGER "
+				      "NOT NULL,"
+				      " idx INTEGER NOT NULL, detail TEXT, "
+				      "idle_p50_us INTEGER,"
+				      " loaded_p95_us INTEGER, increase_us "
+				      "INTEGER, up_inc_us INTEGER,"
+				      " down_inc_us INTEGER, rpm INTEGER,"
+				      " PRIMARY KEY(block, idx)) WITHOUT "
+				      "ROWID;";
 
 /* Field f of sample x.i of block b as an SQL expression: 4 bytes at most,
  * read as 8 hex nibbles ('0' is not in instr()'s alphabet: 0, its value). */
@@ -358,7 +362,8 @@ static char *views_sql(void)
 			"  THEN round(r.rtt_us / 1000.0, 3) END AS connect_ms,"
 			" CASE WHEN r.flags & %d THEN 'no_session'"
 			"  ELSE CASE r.status WHEN 0 THEN 'ok' WHEN 1"
-			"  THEN 'timeout' WHEN 2 THEN 'error' END END AS status,"
+			"  THEN 'timeout' WHEN 2 THEN 'error' END END AS "
+			"status,"
 			" x.detail AS error_detail,"
 			" r.flags AS flags,"
 			" (r.flags & %d) <> 0 AS under_load,"
@@ -1174,8 +1179,8 @@ static void brec_from(struct brec *r, const struct bb_sample *s)
 	r->seq = s->seq;
 	v[F_TIME] = v[F_SEQ] = 0;
 	/* the clocks' difference, not two truncations: constant */
-	v[F_MONO] = floor_us((int64_t)((uint64_t)s->real_ns -
-				       (uint64_t)s->mono_ns));
+	v[F_MONO] = floor_us(
+		(int64_t)((uint64_t)s->real_ns - (uint64_t)s->mono_ns));
 	v[F_CODE] = code_of(s);
 	v[F_RTT] = us_or_none(s->rtt_ns);
 	v[F_UP] = us_or_none(s->up_delay_ns);
@@ -1212,8 +1217,8 @@ static bool block_fits(const struct oblock *b, const struct brec *r)
 	if (b->n == 0)
 		return true;
 	int64_t lo = r->t_us < b->r[0].t_us ? r->t_us : b->r[0].t_us;
-	int64_t hi = r->t_us > b->r[b->n - 1].t_us ? r->t_us
-						    : b->r[b->n - 1].t_us;
+	int64_t hi =
+		r->t_us > b->r[b->n - 1].t_us ? r->t_us : b->r[b->n - 1].t_us;
 	if (hi - lo > BLOCK_SPAN_US)
 		return false;
 	int32_t sd = (int32_t)(r->seq - b->seq_ref);
@@ -1296,8 +1301,7 @@ static void field_encode(const int64_t *x, size_t n, struct fenc *e)
 	}
 }
 
-static void bind_fenc(sqlite3_stmt *q, int col, const struct fenc *e,
-		      size_t n)
+static void bind_fenc(sqlite3_stmt *q, int col, const struct fenc *e, size_t n)
 {
 	if (e->null_base)
 		sqlite3_bind_null(q, col);
@@ -1550,7 +1554,8 @@ static const struct series_ent *series_by_id(struct store *st, int64_t id)
 			}
 		}
 		/* another process added it since we opened */
-		if (pass == 0 && (st->rdonly || sqlite3_get_autocommit(st->db))) {
+		if (pass == 0 &&
+		    (st->rdonly || sqlite3_get_autocommit(st->db))) {
 			st->nseries = 0;
 			if (load_series(st) < 0)
 				return NULL;
@@ -1617,8 +1622,9 @@ static int block_decode(struct store *st, sqlite3_stmt *q, struct dblock *d,
 			uint64_t u = 0;
 			for (int k = 0; k < w[f]; k++)
 				u = u << 8 | p[k];
-			uint64_t ones = w[f] == 8 ? UINT64_MAX
-						  : (UINT64_C(1) << (8 * w[f])) - 1;
+			uint64_t ones =
+				w[f] == 8 ? UINT64_MAX
+					  : (UINT64_C(1) << (8 * w[f])) - 1;
 			v[f] = u == ones ? BB_NONE
 					 : (int64_t)((uint64_t)base[f] + u);
 		}
@@ -1632,8 +1638,8 @@ static int block_decode(struct store *st, sqlite3_stmt *q, struct dblock *d,
 		int64_t t = start + (v[F_TIME] == BB_NONE ? 0 : v[F_TIME]) +
 			    sdv * step;
 		s->real_ns = t * 1000;
-		s->mono_ns = (t - (v[F_MONO] == BB_NONE ? 0 : v[F_MONO])) *
-			     1000;
+		s->mono_ns =
+			(t - (v[F_MONO] == BB_NONE ? 0 : v[F_MONO])) * 1000;
 		s->seq = seq0 + (uint32_t)sdv;
 		int64_t code = v[F_CODE] == BB_NONE ? 0 : v[F_CODE];
 		s->status = (uint8_t)(code & 3);
@@ -1641,7 +1647,8 @@ static int block_decode(struct store *st, sqlite3_stmt *q, struct dblock *d,
 		s->flags = (uint16_t)((code >> 4 & 0x0f) | (code >> 11) << 4);
 		s->load_phase = (uint8_t)(code >> 8 & 7);
 		int64_t down = v[F_DOWN];
-		if (down != BB_NONE && v[F_RTT] != BB_NONE && v[F_UP] != BB_NONE)
+		if (down != BB_NONE && v[F_RTT] != BB_NONE &&
+		    v[F_UP] != BB_NONE)
 			down += v[F_RTT] - v[F_UP];
 		s->rtt_ns = us_to_ns(v[F_RTT]);
 		s->up_delay_ns = us_to_ns(v[F_UP]);
@@ -2218,9 +2225,9 @@ static int agg_rows(struct store *st, sqlite3_stmt *q, store_agg_fn cb,
 	return ret;
 }
 
-#define AGG_COLUMNS                                                        \
-	"SELECT a.bucket_ms, a.series, e.test_type, a.count, a.lost, a.min," \
-	" a.max, a.avg, a.p50, a.p95, a.p99, e.interface, e.target,"       \
+#define AGG_COLUMNS                                                            \
+	"SELECT a.bucket_ms, a.series, e.test_type, a.count, a.lost, a.min,"   \
+	" a.max, a.avg, a.p50, a.p95, a.p99, e.interface, e.target,"           \
 	" e.server_name FROM "
 
 /* sql[level] prepared with the bucket range bound as ?1, ?2. */

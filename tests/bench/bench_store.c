@@ -105,16 +105,16 @@ static void gen_tests(struct gen *g, int64_t span)
 		     t += tp[k].every_s * BB_NS_PER_S) {
 			int64_t at = t + (int64_t)k * 7 * BB_NS_PER_S;
 			for (int dir = 0; dir < 2; dir++) {
-				int64_t dur = (tp[k].kb / 64 + 1) * 40 *
-					      BB_NS_PER_MS;
-				struct bb_sample *s =
-					add(g, dir ? BB_KIND_DOWNLOAD
-						   : BB_KIND_UPLOAD,
-					    at, "vps1", "vps1");
+				int64_t dur =
+					(tp[k].kb / 64 + 1) * 40 * BB_NS_PER_MS;
+				struct bb_sample *s = add(g,
+							  dir ? BB_KIND_DOWNLOAD
+							      : BB_KIND_UPLOAD,
+							  at, "vps1", "vps1");
 				s->seq = (uint32_t)(t / BB_NS_PER_S / 300);
 				s->rtt_ns = dur;
-				s->throughput_kbps = (dir ? 95000 : 38000) +
-						     rnd() % 4000;
+				s->throughput_kbps =
+					(dir ? 95000 : 38000) + rnd() % 4000;
 				s->loss_ppm = rnd() % 5 ? 0 : rnd() % 3000;
 				if (nloads < 4096)
 					loads[nloads++] = (struct load){
@@ -130,9 +130,10 @@ static void gen_tests(struct gen *g, int64_t span)
 	     t += 14400 * BB_NS_PER_S) {
 		static const uint8_t ph[] = { BB_PHASE_UP, BB_PHASE_DOWN };
 		for (int k = 0; k < 2; k++) {
-			int64_t at = t + 60 * BB_NS_PER_S + k * 12 * BB_NS_PER_S;
-			struct bb_sample *s = add(g, BB_KIND_BUFFERBLOAT, at,
-						  "vps1", "vps1");
+			int64_t at =
+				t + 60 * BB_NS_PER_S + k * 12 * BB_NS_PER_S;
+			struct bb_sample *s =
+				add(g, BB_KIND_BUFFERBLOAT, at, "vps1", "vps1");
 			s->seq = (uint32_t)(t / BB_NS_PER_S / 14400);
 			s->load_phase = ph[k];
 			s->rtt_ns = 320000000 + jitter_ns(20);
@@ -145,9 +146,9 @@ static void gen_tests(struct gen *g, int64_t span)
 			s->bloat.down_inc_ns = k ? 30000000 : 500000;
 			s->bloat.rpm = 180 + (int32_t)(rnd() % 20);
 			if (nloads < 4096)
-				loads[nloads++] =
-					(struct load){ at, at + 12 * BB_NS_PER_S,
-						       ph[k] };
+				loads[nloads++] = (struct load){
+					at, at + 12 * BB_NS_PER_S, ph[k]
+				};
 		}
 	}
 }
@@ -159,7 +160,8 @@ static void gen_icmp(struct gen *g, int64_t span)
 		uint32_t seq = rnd();
 		for (int64_t at = t * 7 * BB_NS_PER_MS; at < span;
 		     at += BB_NS_PER_S) {
-			struct bb_sample *s = add(g, BB_KIND_ICMP, at, tg[t], "");
+			struct bb_sample *s =
+				add(g, BB_KIND_ICMP, at, tg[t], "");
 			s->seq = seq++;
 			uint8_t ph = load_at(at);
 			if (ph) {
@@ -178,9 +180,8 @@ static void gen_icmp(struct gen *g, int64_t span)
 					    jitter_ns(t ? 2.0 : 0.3) +
 					    (ph ? 150000000 : 0);
 				if (r < 18) { /* a late twin */
-					struct bb_sample *d =
-						add(g, BB_KIND_ICMP, 0, tg[t],
-						    "");
+					struct bb_sample *d = add(
+						g, BB_KIND_ICMP, 0, tg[t], "");
 					*d = *s;
 					d->flags |= BB_SAMPLE_DUPLICATE;
 				}
@@ -196,9 +197,9 @@ static void gen_dns(struct gen *g, int64_t span)
 	for (int64_t at = 500 * BB_NS_PER_MS; at < span;
 	     at += 10 * BB_NS_PER_S) {
 		for (int d = 0; d < 2; d++) {
-			struct bb_sample *s = add(g, BB_KIND_DNS,
-						  at + d * 3 * BB_NS_PER_MS,
-						  tg[d], "");
+			struct bb_sample *s =
+				add(g, BB_KIND_DNS, at + d * 3 * BB_NS_PER_MS,
+				    tg[d], "");
 			s->seq = seq++;
 			if (rnd() % 1000 < 2) {
 				s->status = BB_STATUS_TIMEOUT;
@@ -215,8 +216,8 @@ static void gen_echo(struct gen *g, int64_t span)
 	double sync = 0;
 	for (int64_t at = 50 * BB_NS_PER_MS; at < span;
 	     at += 100 * BB_NS_PER_MS) {
-		struct bb_sample *s = add(g, BB_KIND_UDP_ECHO, at, "vps1",
-					  "vps1");
+		struct bb_sample *s =
+			add(g, BB_KIND_UDP_ECHO, at, "vps1", "vps1");
 		s->seq = seq++;
 		uint8_t ph = load_at(at);
 		if (ph) {
@@ -232,10 +233,10 @@ static void gen_echo(struct gen *g, int64_t span)
 		/* a clock-sync estimate that settles and then wanders */
 		sync = sync < 90 ? sync + 2 : 90 + rnd() % 9;
 		s->sync_pct = (int8_t)sync;
-		s->clock_offset_ns = 1234567 + at / 200000 +
-				     (int64_t)(rnd() % 20000);
-		int64_t up = 9000000 + jitter_ns(1.5) + (ph == BB_PHASE_UP) *
-							     250000000;
+		s->clock_offset_ns =
+			1234567 + at / 200000 + (int64_t)(rnd() % 20000);
+		int64_t up = 9000000 + jitter_ns(1.5) +
+			     (ph == BB_PHASE_UP) * 250000000;
 		int64_t down = 9500000 + jitter_ns(1.5) +
 			       (ph == BB_PHASE_DOWN) * 80000000;
 		int64_t hold = 15000 + rnd() % 40000;
@@ -245,8 +246,8 @@ static void gen_echo(struct gen *g, int64_t span)
 			s->down_delay_ns = down;
 		}
 		if (r < 43) { /* late: after the timeout, a second row */
-			struct bb_sample *d = add(g, BB_KIND_UDP_ECHO, 0,
-						  "vps1", "vps1");
+			struct bb_sample *d =
+				add(g, BB_KIND_UDP_ECHO, 0, "vps1", "vps1");
 			*d = *s;
 			d->flags |= BB_SAMPLE_LATE;
 			d->rtt_ns = 1200000000 + jitter_ns(100);
@@ -314,8 +315,8 @@ static double measure(const char *dir, const char *name, struct gen *g,
 	}
 	if (agg_per_row) {
 		t0 = clock_mono_ns();
-		int rows = store_rollup(st, T0_MS + span / BB_NS_PER_MS +
-						    3600000);
+		int rows =
+			store_rollup(st, T0_MS + span / BB_NS_PER_MS + 3600000);
 		secs = (double)(clock_mono_ns() - t0) / BB_NS_PER_S;
 		store_db_bytes(st, &rolled);
 		*agg_per_row = rows > 0 ? (double)(rolled - after) / rows : 0;
@@ -366,7 +367,9 @@ int main(void)
 	struct {
 		const char *name;
 		struct gen *g;
-	} kinds[] = { { "icmp", &icmp }, { "dns", &dns }, { "udp_echo", &echo },
+	} kinds[] = { { "icmp", &icmp },
+		      { "dns", &dns },
+		      { "udp_echo", &echo },
 		      { "tests", &tests } };
 	double per[4], rate[4];
 	for (int k = 0; k < 4; k++) {

@@ -421,13 +421,15 @@ static void test_round_trip(void **state)
 				     " error_detail IS NOT NULL"),
 			 BB_KIND_COUNT);
 	/* the typed figures through the view */
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
-				     " test_type = 'udp_echo' AND under_load"
-				     " AND load_phase = 'both' AND sync_pct = 93"
-				     " AND clock_offset_ms = -1234.568"),
+	assert_int_equal(raw_int(db,
+				 "SELECT count(*) FROM measurements WHERE"
+				 " test_type = 'udp_echo' AND under_load"
+				 " AND load_phase = 'both' AND sync_pct = 93"
+				 " AND clock_offset_ms = -1234.568"),
 			 1);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
-				     " loss_direction = 'down' AND sync_pct = 0"),
+	assert_int_equal(raw_int(db,
+				 "SELECT count(*) FROM measurements WHERE"
+				 " loss_direction = 'down' AND sync_pct = 0"),
 			 1);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
 				     " test_type = 'bufferbloat' AND"
@@ -686,10 +688,9 @@ static void test_rollup(void **state)
 	/* One series' rows only, by bucket: A's three minutes, not B's. */
 	struct agg_list got = { 0 };
 	st = open_rw(f->path);
-	assert_int_equal(store_read_series_aggs(st, STORE_AGG_1MIN, "eth0",
-						BB_KIND_ICMP, "A", "", T0_MS,
-						T0_MS + 3600000, keep_agg,
-						&got),
+	assert_int_equal(store_read_series_aggs(
+				 st, STORE_AGG_1MIN, "eth0", BB_KIND_ICMP, "A",
+				 "", T0_MS, T0_MS + 3600000, keep_agg, &got),
 			 0);
 	assert_int_equal(got.n, 3);
 	assert_true(got.row[0].bucket_ms == T0_MS && got.row[0].count == 105 &&
@@ -717,8 +718,8 @@ static void test_rollup(void **state)
 			 0);
 	assert_int_equal(got.n, 0);
 	assert_int_equal(store_read_series_aggs(st, 7, "eth0", BB_KIND_ICMP,
-						"A", "", 0, INT64_MAX,
-						keep_agg, &got),
+						"A", "", 0, INT64_MAX, keep_agg,
+						&got),
 			 -EINVAL);
 	store_close(st);
 }
@@ -925,14 +926,14 @@ static void test_bytes_per_sample(void **state)
 	       (long long)bytes, N);
 	/* blocks: ~8 bytes for this mix (bench_store has the full figures) */
 	assert_true(per < 16);
-	assert_true(per > 2); /* a figure that small means we measured nothing */
+	assert_true(per >
+		    2); /* a figure that small means we measured nothing */
 	int64_t first, last;
 	assert_int_equal(store_time_range(st, &first, &last), 0);
 	assert_int_equal(first, s[0].real_ns / 1000000);
 	store_close(st);
 	free(s);
 }
-
 
 /* The version 1 schema, as store.c created it (one row per sample). */
 static const char v1_schema[] =
@@ -1001,8 +1002,8 @@ static void v1_expect(size_t i, struct bb_sample *w)
 		sample_init(w, BB_KIND_ICMP);
 		w->real_ns = (1732539960000LL + (int64_t)i * 1000) * 1000000 +
 			     123456 + (int64_t)i;
-		w->mono_ns = w->real_ns - 1732000000123456789LL -
-			     (int64_t)(i % 3);
+		w->mono_ns =
+			w->real_ns - 1732000000123456789LL - (int64_t)(i % 3);
 		w->seq = (uint32_t)i;
 		w->status = i % 50 == 7;
 		w->flags = i % 97 == 3 ? BB_SAMPLE_UNDER_LOAD : 0;
@@ -1015,8 +1016,8 @@ static void v1_expect(size_t i, struct bb_sample *w)
 	} else {
 		i -= 600;
 		sample_init(w, BB_KIND_UDP_ECHO);
-		w->real_ns = (1732539960050LL + (int64_t)i * 100) * 1000000 +
-			     777;
+		w->real_ns =
+			(1732539960050LL + (int64_t)i * 100) * 1000000 + 777;
 		w->mono_ns = w->real_ns - 1732000000123456789LL;
 		w->seq = 1000 + (uint32_t)i;
 		w->rtt_ns = (20000 + (int64_t)(i % 37) * 100) * 1000;
@@ -1103,8 +1104,9 @@ static void test_convert_v1(void **state)
 	assert_int_equal(raw_int(db, "SELECT value FROM meta WHERE"
 				     " key = 'schema_version'"),
 			 STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master"
-				     " WHERE name IN ('samples', 'clock_runs')"),
+	assert_int_equal(raw_int(db,
+				 "SELECT count(*) FROM sqlite_master"
+				 " WHERE name IN ('samples', 'clock_runs')"),
 			 0);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements"),
 			 1200);
@@ -1121,6 +1123,109 @@ static void test_convert_v1(void **state)
 	store_close(st);
 }
 
+/* The measurements view read by the plain sqlite3 shell (no extension):
+ * every value of 3000 written samples across many blocks, exactly. */
+static void test_view_in_shell(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 3000 };
+	struct bb_sample *in = calloc(N, sizeof(*in));
+	uint32_t rng = 7;
+	for (size_t i = 0; i < N; i++) {
+		struct bb_sample *s = &in[i];
+		rng = rng * 1103515245 + 12345;
+		int echo = i % 3 != 0;
+		sample_init(s, echo ? BB_KIND_UDP_ECHO : BB_KIND_ICMP);
+		s->mono_ns = 5000000000LL + (int64_t)i * 33000000 +
+			     (int64_t)(rng % 90000);
+		s->real_ns = s->mono_ns + T0_MS * 1000000;
+		snprintf(s->interface, sizeof(s->interface), "eth0");
+		snprintf(s->target, sizeof(s->target), echo ? "vps1" : "gw");
+		if (echo)
+			snprintf(s->server, sizeof(s->server), "vps1");
+		s->seq = 4294967000u + (uint32_t)i; /* wraps */
+		if (rng % 41 == 0) {
+			s->status = BB_STATUS_TIMEOUT;
+			s->loss_dir = echo ? BB_LOSS_UP : 0;
+		} else if (rng % 53 == 0) {
+			s->status = BB_STATUS_ERROR;
+			snprintf(s->detail, sizeof(s->detail), "err 'x' %zu",
+				 i);
+		} else {
+			s->rtt_ns = 1000000 + (int64_t)(rng % 90000000);
+			if (echo) {
+				s->up_delay_ns = s->rtt_ns / 3 + 1234;
+				s->down_delay_ns = s->rtt_ns / 2;
+				s->sync_pct = (int8_t)(80 + rng % 20);
+				s->clock_offset_ns = -5000000 + (int64_t)i;
+			}
+		}
+		if (rng % 17 == 0) {
+			s->flags |= BB_SAMPLE_UNDER_LOAD;
+			s->load_phase = BB_PHASE_UP;
+		}
+	}
+	struct store *st = open_rw(f->path);
+	for (size_t i = 0; i < N; i += 100) /* as the recorder: batches */
+		assert_int_equal(store_write_samples(st, in + i, 100), 0);
+	store_close(st);
+
+	char cmd[1200];
+	snprintf(cmd, sizeof(cmd),
+		 "sqlite3 -readonly '%s' \"SELECT timestamp, monotonic_ns,"
+		 " test_type, target, server_name, seq,"
+		 " coalesce(CAST(round(rtt_ms * 1000) AS INTEGER), '-'),"
+		 " coalesce(CAST(round(up_delay_ms * 1000) AS INTEGER), '-'),"
+		 " coalesce(CAST(round(down_delay_ms * 1000) AS INTEGER),"
+		 " '-'), status, coalesce(error_detail, '-'), flags,"
+		 " coalesce(loss_direction, '-'), coalesce(load_phase, '-'),"
+		 " coalesce(sync_pct, '-'),"
+		 " coalesce(CAST(round(clock_offset_ms * 1000) AS INTEGER),"
+		 " '-') FROM measurements ORDER BY timestamp, seq\"",
+		 f->path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	char line[512], want[512];
+	size_t n = 0;
+	while (fgets(line, sizeof(line), p)) {
+		assert_true(n < N);
+		const struct bb_sample *s = &in[n++];
+		char rtt[24] = "-", up[24] = "-", dn[24] = "-", off[24] = "-",
+		     sync[8] = "-";
+		if (s->rtt_ns != BB_NONE)
+			snprintf(rtt, sizeof(rtt), "%lld",
+				 (long long)us_round(s->rtt_ns) / 1000);
+		if (s->up_delay_ns != BB_NONE)
+			snprintf(up, sizeof(up), "%lld",
+				 (long long)us_round(s->up_delay_ns) / 1000);
+		if (s->down_delay_ns != BB_NONE)
+			snprintf(dn, sizeof(dn), "%lld",
+				 (long long)us_round(s->down_delay_ns) / 1000);
+		if (s->clock_offset_ns != BB_NONE)
+			snprintf(off, sizeof(off), "%lld",
+				 (long long)us_round(s->clock_offset_ns) /
+					 1000);
+		if (s->sync_pct >= 0)
+			snprintf(sync, sizeof(sync), "%d", s->sync_pct);
+		/* monotonic_ns: the clocks' difference is 5 s + T0 exactly,
+		 * so mono comes back truncated to the µs */
+		snprintf(
+			want, sizeof(want),
+			"%lld|%lld|%s|%s|%s|%u|%s|%s|%s|%s|%s|%u|%s|%s|%s|%s\n",
+			(long long)(s->real_ns / 1000000),
+			(long long)us_floor(s->mono_ns),
+			sample_kind_name(s->kind), s->target, s->server, s->seq,
+			rtt, up, dn, sample_status_name(s->status),
+			s->detail[0] ? s->detail : "-", s->flags,
+			s->loss_dir == BB_LOSS_UP ? "up" : "-",
+			s->load_phase == BB_PHASE_UP ? "up" : "-", sync, off);
+		assert_string_equal(line, want);
+	}
+	assert_int_equal(pclose(p), 0);
+	assert_int_equal(n, N);
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1132,6 +1237,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_convert_v1, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_view_in_shell, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bytes_per_sample, setup,
 						teardown),
