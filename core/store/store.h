@@ -9,8 +9,9 @@
  * the delays (rtt, up, down, clock offset, bloat figures) are kept to the
  * microsecond (rounded to nearest), real_ns to the microsecond below,
  * mono_ns within 1 µs, and send_error_ns is not kept (BB_NONE).  A version
- * 1 file is converted on a read-write open, in memory on a read-only one.  Functions return 0 (or a count / id) or -errno; the reason
- * of the last failure, naming the file, is in store_last_error().
+ * 1 file is converted on a read-write open, in memory on a read-only one.
+ * Functions return 0 (or a count / id) or -errno; the reason of the last
+ * failure, naming the file, is in store_last_error().
  */
 #ifndef BB_STORE_H
 #define BB_STORE_H
