@@ -1,33 +1,50 @@
 // SPDX-License-Identifier: MIT
 /*
- * The SQLite store.  Physical layout (schema version 1), chosen to keep a
- * sample near 35 bytes on disk:
+ * The SQLite store.  Physical layout (schema version 2), chosen so that a
+ * week of default monitoring with a 100 ms echo stream stays well under
+ * 100 MB (bench_store measures it):
  *
- *   series     (id, interface, connection_type, test_type, target,
- *               server_name)              one row per probe stream
- *   clock_runs (id, offset_ns, started_ms) realtime - monotonic per run
- *   samples    (ts, series, seq, code, ns, run, mono_d, send_us, main_us,
- *               ext, detail)  WITHOUT ROWID, key (ts, series, seq, code)
- *     ts       Unix ms of real_ns; ns = real_ns - ts * 1e6 (0..999999)
- *     mono_ns  = real_ns - clock_runs.offset_ns - mono_d (exact; a new run
- *              starts when |mono_d| would exceed 1 ms)
- *     code     status | flags << 8 | dup << 24; dup only separates rows
- *              that would otherwise share a key (duplicate replies)
- *     main_us  rtt_ns in µs (the kind's main delay), NULL = BB_NONE
- *     ext      NULL, or JSON {"u":up_us,"d":down_us,"k":kbps,"l":loss_ppm}
- *              holding only the figures measured (rare kinds); for now
- *              also the typed figures that used to travel in detail:
- *              "ld" loss_dir, "lp" load_phase, "sq"/"sn"/"so" sync_pct,
- *              sync_n, clock_offset_ns; bloat "bi" idle p50, "bp" loaded
- *              p95, "bx" increase, "bu"/"bd" one-way increases (µs), "br"
- *              rpm.  Interim: the store rewrite gives them real columns.
- *     detail   NULL unless the sample carries one
+ *   series  (id, interface, connection_type, test_type, target,
+ *            server_name)               one row per probe stream
+ *   blocks  one row per series per span of up to BLOCK_MAX_N samples and
+ *           BLOCK_SPAN_US of send times, samples sorted by send time:
+ *     n, start_us, end_us   count, first and last send time (Unix µs)
+ *     seq0, step_us         seq of the first sample; the schedule's period
+ *                           per seq step (0: none)
+ *     nx                    rows of this block in sample_extra
+ *     and per field F (columns F0 INTEGER, F BLOB), frame of reference:
+ *       sample i's value = F0 + the big-endian unsigned integer of width
+ *       w = length(F) / n at byte i * w of F; all ones = not measured.
+ *       F NULL: every sample has F0 (NULL: none measured).  w is 1..4.
+ *     t   send time - start_us - sd * step_us, sd = seq - seq0 (signed
+ *         32-bit difference), so a regular schedule costs 0..2 bytes
+ *     m   real - monotonic clock at send (µs, rounded down), constant
+ *         between clock steps; mono comes back within 1 µs
+ *     q   sd - i (0 for every sample of a regular stream)
+ *     c   status | loss_dir << 2 | (flags & 15) << 4 | load_phase << 8 |
+ *         (flags >> 4) << 11
+ *     r   rtt_us; u up_delay_us; d down_delay_us - (rtt_us - up_us) when
+ *         all three are measured (the server's hold time), else down_us
+ *     k   throughput_kbps; l loss_ppm (-1 none); sp sync_pct (-1 none);
+ *     sn  sync_n (how many exchanges the sync estimate rests on);
+ *     co  clock_offset_us
+ *   sample_extra (block, idx, detail, bloat figures)  the rare fields
  *
- * On top: the view `measurements`, the tables `events`, `agg_1min`,
- * `agg_1hour` and `meta` exactly as INTERFACES.md names them.  Rollup
- * percentiles are nearest-rank over the bucket's ok samples, computed in C;
- * LATE/DUPLICATE annotation rows are not probes and are skipped.  The rollup
- * progress is kept in meta (rollup_1min_until, rollup_1hour_until).
+ * Times and delays are kept to the microsecond: real_ns truncated, mono_ns
+ * within 1 µs, delays rounded to nearest; send_error_ns is not kept.  The
+ * writer holds each series' open block in memory and rewrites its row on
+ * every write, so a commit loses nothing; a block is never extended by
+ * another handle (a new writer starts new blocks).  The views
+ * `sample_rows` (decoded integers) and `measurements` (INTERFACES.md)
+ * decode blocks in plain SQL (hex, instr, a recursive index), so the
+ * sqlite3 shell reads every probe without extensions.
+ *
+ * On top: the tables `events`, `agg_1min`, `agg_1hour` and `meta` exactly
+ * as INTERFACES.md names them.  Rollup percentiles are nearest-rank over
+ * the bucket's ok samples, computed in C; LATE/DUPLICATE annotation rows
+ * are not probes and are skipped.  The rollup progress is kept in meta
+ * (rollup_1min_until, rollup_1hour_until).  A version 1 database (one row
+ * per sample) is converted on the first read-write open.
  */
 #include "core/store/store.h"
 
@@ -47,14 +64,42 @@
 #include <unistd.h>
 
 #include "core/analysis/event.h"
+#include "core/base/clock.h"
 #include "core/base/sample.h"
 
 #define CONN_LEN	 16
 #define MAX_CONN	 16
-#define MAX_DUP		 64
-#define RUN_MAX_DRIFT_NS 1000000LL
 #define MS_PER_MIN	 60000LL
 #define MS_PER_HOUR	 3600000LL
+#define US_PER_MS	 1000LL
+#define BLOCK_MAX_N	 256	    /* samples in a block */
+#define BLOCK_SPAN_US	 60000000LL /* end_us - start_us of a block */
+#define BLOCK_FULL_BYTES 850	    /* blobs: four rows fill a 4 KB page */
+#define FIELD_MAX_WIDTH	 4
+#define FIELD_MAX_RANGE	 0xfffffffeLL /* all ones of 4 bytes = none */
+
+enum field {
+	F_TIME,
+	F_MONO,
+	F_SEQ,
+	F_CODE,
+	F_RTT,
+	F_UP,
+	F_DOWN,
+	F_KBPS,
+	F_LOSS,
+	F_SYNC,
+	F_SYNCN,
+	F_OFF,
+	F_COUNT
+};
+
+static const char *const field_col[F_COUNT] = {
+	[F_TIME] = "t", [F_MONO] = "m",	 [F_SEQ] = "q",	 [F_CODE] = "c",
+	[F_RTT] = "r",	[F_UP] = "u",	 [F_DOWN] = "d", [F_KBPS] = "k",
+	[F_LOSS] = "l", [F_SYNC] = "sp", [F_SYNCN] = "sn",
+	[F_OFF] = "co",
+};
 
 struct series_key {
 	uint8_t kind;
@@ -74,52 +119,87 @@ struct conn_map {
 	char type[CONN_LEN];
 };
 
+/* One sample of an open block, as the fields it is encoded from. */
+struct brec {
+	int64_t t_us;
+	uint32_t seq;
+	int64_t v[F_COUNT]; /* BB_NONE = not measured; F_TIME/F_SEQ unused */
+	struct bb_bloat_figures bloat;
+	char detail[BB_DETAIL_LEN];
+};
+
+/* The writer's open block of one series: rewritten on every write. */
+struct oblock {
+	int64_t series, rowid; /* rowid 0: not inserted yet */
+	size_t n, nx_written;  /* samples; rows in sample_extra */
+	bool dirty, full;
+	int64_t lo[F_COUNT], hi[F_COUNT]; /* measured ranges, to stay 4 bytes */
+	bool any[F_COUNT];
+	uint32_t seq_ref; /* seq of the first sample added */
+	int32_t sd_lo, sd_hi;
+	struct brec r[BLOCK_MAX_N];
+};
+
 enum {
-	Q_INS_SAMPLE,
+	Q_INS_BLOCK,
+	Q_UPD_BLOCK,
+	Q_DEL_EXTRA,
+	Q_INS_EXTRA,
 	Q_INS_SERIES,
-	Q_INS_RUN,
 	Q_BEGIN,
 	Q_COMMIT,
 	Q_ROLLBACK,
 	Q_READ,
-	Q_RANGE,
+	Q_READ_KIND,
+	Q_READ_EXTRA,
+	Q_FIRST,
+	Q_LAST,
 	Q_EV_INSERT,
 	Q_EV_UPDATE,
 	Q_EV_READ,
 	Q_COUNT
 };
 
+#define BLOCK_FIELDS                                                           \
+	"t0, t, m0, m, q0, q, c0, c, r0, r, u0, u, d0, d, k0, k, l0, l,"       \
+	" sp0, sp, sn0, sn, co0, co"
+#define BLOCK_PARAMS "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
+/* The blocks that may hold samples sent in [?1, ?2) µs. */
+#define BLOCK_SELECT                                                           \
+	"SELECT id, series, n, start_us, seq0, step_us, nx, " BLOCK_FIELDS     \
+	" FROM blocks WHERE start_us >= ?1 - 60000000 AND start_us < ?2"       \
+	" AND end_us >= ?1"
+
 static const char *const queries[Q_COUNT] = {
-	[Q_INS_SAMPLE] = "INSERT INTO samples(ts, series, seq, code, ns, run,"
-			 " mono_d, send_us, main_us, ext, detail)"
-			 " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+	[Q_INS_BLOCK] = "INSERT INTO blocks(series, n, start_us, end_us, seq0,"
+			" step_us, nx, " BLOCK_FIELDS
+			") VALUES(?,?,?,?,?,?,?," BLOCK_PARAMS ")",
+	[Q_UPD_BLOCK] = "UPDATE blocks SET (series, n, start_us, end_us, seq0,"
+			" step_us, nx, " BLOCK_FIELDS
+			") = (?,?,?,?,?,?,?," BLOCK_PARAMS ") WHERE id = ?",
+	[Q_DEL_EXTRA] = "DELETE FROM sample_extra WHERE block = ?",
+	[Q_INS_EXTRA] = "INSERT INTO sample_extra(block, idx, detail,"
+			" idle_p50_us, loaded_p95_us, increase_us, up_inc_us,"
+			" down_inc_us, rpm) VALUES(?,?,?,?,?,?,?,?,?)",
 	[Q_INS_SERIES] =
 		"INSERT INTO series(interface, connection_type,"
 		" test_type, target, server_name) VALUES(?,?,?,?,?)"
 		" ON CONFLICT DO UPDATE SET interface = excluded.interface"
 		" RETURNING id",
-	[Q_INS_RUN] = "INSERT INTO clock_runs(offset_ns, started_ms)"
-		      " VALUES(?, ?)",
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
-	[Q_READ] = "SELECT s.ts, s.ns, r.offset_ns, s.mono_d, e.interface,"
-		   " e.test_type, e.target, e.server_name, s.seq, s.code,"
-		   " s.send_us, s.main_us, json_extract(s.ext, '$.u'),"
-		   " json_extract(s.ext, '$.d'), json_extract(s.ext, '$.k'),"
-		   " json_extract(s.ext, '$.l'), s.detail,"
-		   " json_extract(s.ext, '$.ld'), json_extract(s.ext, '$.lp'),"
-		   " json_extract(s.ext, '$.sq'), json_extract(s.ext, '$.sn'),"
-		   " json_extract(s.ext, '$.so'), json_extract(s.ext, '$.bi'),"
-		   " json_extract(s.ext, '$.bp'), json_extract(s.ext, '$.bx'),"
-		   " json_extract(s.ext, '$.bu'), json_extract(s.ext, '$.bd'),"
-		   " json_extract(s.ext, '$.br')"
-		   " FROM samples s JOIN series e ON e.id = s.series"
-		   " JOIN clock_runs r ON r.id = s.run"
-		   " WHERE s.ts >= ?1 AND s.ts < ?2 ORDER BY s.ts, s.ns",
-	/* Two subqueries: min() and max() together would scan every row. */
-	[Q_RANGE] = "SELECT (SELECT min(ts) FROM samples),"
-		    " (SELECT max(ts) FROM samples)",
+	[Q_READ] = BLOCK_SELECT " ORDER BY start_us, id",
+	[Q_READ_KIND] = BLOCK_SELECT " AND series IN (SELECT id FROM series"
+				     " WHERE test_type = ?3)"
+				     " ORDER BY start_us, id",
+	[Q_READ_EXTRA] = "SELECT idx, detail, idle_p50_us, loaded_p95_us,"
+			 " increase_us, up_inc_us, down_inc_us, rpm"
+			 " FROM sample_extra WHERE block = ?",
+	[Q_FIRST] = "SELECT min(start_us) FROM blocks",
+	/* a block spans at most BLOCK_SPAN_US: the index finds the last */
+	[Q_LAST] = "SELECT max(end_us) FROM blocks WHERE start_us >="
+		   " (SELECT max(start_us) FROM blocks) - 60000000",
 	[Q_EV_INSERT] = "INSERT INTO events(start_ms, end_ms, kind, severity,"
 			" interface, target, server_name, description, metrics)"
 			" VALUES(?,?,?,?,?,?,?,?,?)"
@@ -140,7 +220,10 @@ static const char *const queries[Q_COUNT] = {
 		      " end_ms >= ?1) ORDER BY start_ms, id",
 };
 
-static const char schema_sql[] =
+#define FIELD_COLS(f) " " f "0 INTEGER, " f " BLOB,"
+
+/* Tables every version shares. */
+static const char common_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE series(id INTEGER PRIMARY KEY,"
 	" interface TEXT NOT NULL, connection_type TEXT NOT NULL,"
@@ -148,13 +231,6 @@ static const char schema_sql[] =
 	" server_name TEXT NOT NULL,"
 	" UNIQUE(interface, connection_type, test_type, target,"
 	" server_name));"
-	"CREATE TABLE clock_runs(id INTEGER PRIMARY KEY,"
-	" offset_ns INTEGER NOT NULL, started_ms INTEGER NOT NULL);"
-	"CREATE TABLE samples(ts INTEGER NOT NULL, series INTEGER NOT NULL,"
-	" seq INTEGER NOT NULL, code INTEGER NOT NULL, ns INTEGER NOT NULL,"
-	" run INTEGER NOT NULL, mono_d INTEGER NOT NULL, send_us INTEGER,"
-	" main_us INTEGER, ext TEXT, detail TEXT,"
-	" PRIMARY KEY(ts, series, seq, code)) WITHOUT ROWID;"
 	"CREATE TABLE events(id INTEGER PRIMARY KEY,"
 	" start_ms INTEGER NOT NULL, end_ms INTEGER, kind TEXT NOT NULL,"
 	" severity TEXT NOT NULL, interface TEXT NOT NULL DEFAULT '',"
@@ -176,33 +252,165 @@ static const char schema_sql[] =
 	" p50 REAL, p95 REAL, p99 REAL,"
 	" PRIMARY KEY(bucket_ms, series)) WITHOUT ROWID;";
 
-/* Re-created by every writer that opens an older database, so a status
- * added later (no_session) shows there too. */
-static const char view_sql[] =
-	"DROP VIEW IF EXISTS measurements;"
-	"CREATE VIEW measurements AS SELECT"
-	" s.ts AS timestamp,"
-	" s.ts * 1000000 + s.ns - r.offset_ns - s.mono_d AS monotonic_ns,"
-	" e.interface AS interface, e.connection_type AS connection_type,"
-	" e.test_type AS test_type, e.target AS target,"
-	" e.server_name AS server_name, s.seq AS seq,"
-	" CASE WHEN e.test_type NOT IN ('dns', 'tcp_connect')"
-	"  THEN round(s.main_us / 1000.0, 3) END AS rtt_ms,"
-	" round(json_extract(s.ext, '$.u') / 1000.0, 3) AS up_delay_ms,"
-	" round(json_extract(s.ext, '$.d') / 1000.0, 3) AS down_delay_ms,"
-	" NULL AS jitter_ms,"
-	" json_extract(s.ext, '$.l') / 10000.0 AS packet_loss_pct,"
-	" json_extract(s.ext, '$.k') AS throughput_kbps,"
-	" CASE WHEN e.test_type = 'dns'"
-	"  THEN round(s.main_us / 1000.0, 3) END AS dns_time_ms,"
-	" CASE WHEN e.test_type = 'tcp_connect'"
-	"  THEN round(s.main_us / 1000.0, 3) END AS connect_ms,"
-	" CASE WHEN s.code & 16384 THEN 'no_session'" /* NO_SESSION << 8 */
-	"  ELSE CASE s.code & 255 WHEN 0 THEN 'ok' WHEN 1 THEN 'timeout'"
-	"  WHEN 2 THEN 'error' END END AS status,"
-	" s.detail AS error_detail"
-	" FROM samples s JOIN series e ON e.id = s.series"
-	" JOIN clock_runs r ON r.id = s.run;";
+/* The sample tables of version 2 (created by conversion too). */
+static const char blocks_sql[] =
+	"CREATE TABLE blocks(id INTEGER PRIMARY KEY, series INTEGER NOT NULL,"
+	" n INTEGER NOT NULL, start_us INTEGER NOT NULL,"
+	" end_us INTEGER NOT NULL, seq0 INTEGER NOT NULL,"
+	" step_us INTEGER NOT NULL, nx INTEGER NOT NULL,"
+	/* clang-format off */
+	FIELD_COLS("t") FIELD_COLS("m") FIELD_COLS("q") FIELD_COLS("c")
+	FIELD_COLS("r") FIELD_COLS("u") FIELD_COLS("d") FIELD_COLS("k")
+	FIELD_COLS("l") FIELD_COLS("sp") FIELD_COLS("sn")
+	/* clang-format on */
+	" co0 INTEGER, co BLOB);"
+	"CREATE INDEX blocks_start ON blocks(start_us);"
+	"CREATE TABLE sample_extra(block INTEGER NOT NULL,"
+	" idx INTEGER NOT NULL, detail TEXT, idle_p50_us INTEGER,"
+	" loaded_p95_us INTEGER, increase_us INTEGER, up_inc_us INTEGER,"
+	" down_inc_us INTEGER, rpm INTEGER,"
+	" PRIMARY KEY(block, idx)) WITHOUT ROWID;";
+
+/* Field f of sample x.i of block b as an SQL expression: 4 bytes at most,
+ * read as 8 hex nibbles ('0' is not in instr()'s alphabet: 0, its value). */
+static int field_expr(char *out, size_t len, const char *f)
+{
+	char w[64], h[256];
+	snprintf(w, sizeof(w), "(length(b.%s) / b.n)", f);
+	snprintf(h, sizeof(h),
+		 "substr('00000000' || hex(substr(b.%s, x.i * %s + 1, %s)),"
+		 " -8)",
+		 f, w, w);
+	size_t n = (size_t)snprintf(out, len,
+				    "CASE WHEN b.%s IS NULL THEN b.%s0 ELSE"
+				    " nullif(",
+				    f, f);
+	for (int k = 1; k <= 8 && n < len; k++)
+		n += (size_t)snprintf(out + n, len - n,
+				      "%s(instr('123456789ABCDEF',"
+				      " substr(%s, %d, 1)) << %d)",
+				      k > 1 ? " + " : "", h, k, 4 * (8 - k));
+	if (n < len)
+		n += (size_t)snprintf(out + n, len - n,
+				      ", (1 << (8 * %s)) - 1) + b.%s0 END", w,
+				      f);
+	return n < len ? 0 : -ENOSPC;
+}
+
+/* The decoding views (re-made by every writer, so a column added later
+ * shows in older files too): sample_rows has the integers, measurements
+ * the contract of INTERFACES.md and after it the typed fields. */
+static char *views_sql(void)
+{
+	size_t cap = 64 * 1024, n = 0;
+	char *sql = malloc(cap), expr[2048];
+	if (!sql)
+		return NULL;
+	n += (size_t)snprintf(
+		sql + n, cap - n,
+		"DROP VIEW IF EXISTS measurements;"
+		"DROP VIEW IF EXISTS sample_rows;"
+		"CREATE VIEW sample_rows AS"
+		" WITH RECURSIVE ix(i) AS (SELECT 0 UNION ALL SELECT i + 1"
+		" FROM ix WHERE i < %d),"
+		" raw AS (SELECT b.id AS block, x.i AS idx, b.series AS series,"
+		" b.start_us AS start_us, b.step_us AS step_us,"
+		" b.seq0 AS seq0,",
+		BLOCK_MAX_N - 1);
+	for (int f = 0; f < F_COUNT && n < cap; f++) {
+		if (field_expr(expr, sizeof(expr), field_col[f]) < 0) {
+			free(sql);
+			return NULL;
+		}
+		n += (size_t)snprintf(sql + n, cap - n, "%s %s AS %s_v",
+				      f ? "," : "", expr, field_col[f]);
+	}
+	if (n < cap)
+		n += (size_t)snprintf(
+			sql + n, cap - n,
+			" FROM blocks b CROSS JOIN ix x WHERE x.i < b.n)"
+			" SELECT block, idx, series,"
+			" start_us + t_v + (q_v + idx) * step_us AS time_us,"
+			" start_us + t_v + (q_v + idx) * step_us - m_v"
+			" AS mono_us,"
+			" ((seq0 + q_v + idx) %% 4294967296 + 4294967296)"
+			" %% 4294967296 AS seq,"
+			" c_v & 3 AS status,"
+			" ((c_v >> 4) & 15) | ((c_v >> 11) << 4) AS flags,"
+			" r_v AS rtt_us, u_v AS up_us,"
+			" d_v + coalesce(r_v - u_v, 0) AS down_us,"
+			" k_v AS throughput_kbps, l_v AS loss_ppm,"
+			" (c_v >> 2) & 3 AS loss_dir,"
+			" (c_v >> 8) & 7 AS load_phase,"
+			" sp_v AS sync_pct, sn_v AS sync_n,"
+			" co_v AS clock_offset_us FROM raw;"
+			"CREATE VIEW measurements AS SELECT"
+			" r.time_us / 1000 AS timestamp,"
+			" r.mono_us * 1000 AS monotonic_ns,"
+			" e.interface AS interface,"
+			" e.connection_type AS connection_type,"
+			" e.test_type AS test_type, e.target AS target,"
+			" e.server_name AS server_name, r.seq AS seq,"
+			" CASE WHEN e.test_type NOT IN ('dns', 'tcp_connect')"
+			"  THEN round(r.rtt_us / 1000.0, 3) END AS rtt_ms,"
+			" round(r.up_us / 1000.0, 3) AS up_delay_ms,"
+			" round(r.down_us / 1000.0, 3) AS down_delay_ms,"
+			" NULL AS jitter_ms,"
+			" CASE WHEN r.loss_ppm >= 0 THEN r.loss_ppm / 10000.0"
+			"  END AS packet_loss_pct,"
+			" r.throughput_kbps AS throughput_kbps,"
+			" CASE WHEN e.test_type = 'dns'"
+			"  THEN round(r.rtt_us / 1000.0, 3) END AS dns_time_ms,"
+			" CASE WHEN e.test_type = 'tcp_connect'"
+			"  THEN round(r.rtt_us / 1000.0, 3) END AS connect_ms,"
+			" CASE WHEN r.flags & %d THEN 'no_session'"
+			"  ELSE CASE r.status WHEN 0 THEN 'ok' WHEN 1"
+			"  THEN 'timeout' WHEN 2 THEN 'error' END END AS "
+			"status,"
+			" x.detail AS error_detail,"
+			" r.flags AS flags,"
+			" (r.flags & %d) <> 0 AS under_load,"
+			" (r.flags & %d) <> 0 AS late,"
+			" (r.flags & %d) <> 0 AS duplicate,"
+			" (r.flags & %d) <> 0 AS reordered,"
+			" CASE r.loss_dir WHEN 1 THEN 'up' WHEN 2 THEN 'down'"
+			"  END AS loss_direction,"
+			" CASE r.load_phase WHEN 1 THEN 'idle' WHEN 2 THEN 'up'"
+			"  WHEN 3 THEN 'down' WHEN 4 THEN 'both'"
+			"  END AS load_phase,"
+			" nullif(r.sync_pct, -1) AS sync_pct, r.sync_n AS sync_n,"
+			" round(r.clock_offset_us / 1000.0, 3)"
+			"  AS clock_offset_ms,"
+			" round(x.idle_p50_us / 1000.0, 3) AS bloat_idle_ms,"
+			" round(x.loaded_p95_us / 1000.0, 3)"
+			"  AS bloat_loaded_p95_ms,"
+			" round(x.increase_us / 1000.0, 3)"
+			"  AS bloat_increase_ms,"
+			" round(x.up_inc_us / 1000.0, 3)"
+			"  AS bloat_up_increase_ms,"
+			" round(x.down_inc_us / 1000.0, 3)"
+			"  AS bloat_down_increase_ms,"
+			" x.rpm AS bloat_rpm"
+			" FROM sample_rows r JOIN series e ON e.id = r.series"
+			" LEFT JOIN sample_extra x ON x.block = r.block"
+			" AND x.idx = r.idx;",
+			BB_SAMPLE_NO_SESSION, BB_SAMPLE_UNDER_LOAD,
+			BB_SAMPLE_LATE, BB_SAMPLE_DUPLICATE,
+			BB_SAMPLE_REORDERED);
+	if (n >= cap) {
+		free(sql);
+		return NULL;
+	}
+	return sql;
+}
+
+/* One field of a block, frame of reference (see the top of the file). */
+struct fenc {
+	bool null_base;
+	int64_t base;
+	int w;
+	uint8_t buf[BLOCK_MAX_N * 8];
+};
 
 struct store {
 	sqlite3 *db;
@@ -215,10 +423,12 @@ struct store {
 	/* series cache: every id this handle has seen, key -> id */
 	struct series_ent *series;
 	size_t nseries, series_cap, last_hit;
-	/* current clock run of this writer (0 = none yet) */
-	int64_t run_id, run_offset;
+	/* this writer's open blocks, one per series written */
+	struct oblock **open;
+	size_t nopen, open_cap;
 	struct conn_map conn[MAX_CONN];
 	size_t nconn;
+	struct fenc enc[F_COUNT]; /* block_flush's scratch */
 };
 
 static int set_err(struct store *st, int rc, const char *fmt, ...)
@@ -434,54 +644,6 @@ static int new_client_id(char out[17])
 	return 0;
 }
 
-static int create_schema(struct store *st)
-{
-	char ver[16];
-	int rc = new_client_id(st->client_id);
-	if (rc < 0)
-		return set_err(st, rc, "getrandom: %s", strerror(-rc));
-	rc = exec(st, "BEGIN IMMEDIATE", "creating the schema");
-	if (rc < 0)
-		return rc;
-	snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);
-	if ((rc = exec(st, schema_sql, "creating the schema")) < 0 ||
-	    (rc = exec(st, view_sql, "creating the schema")) < 0 ||
-	    (rc = meta_set(st, "schema_version", ver)) < 0 ||
-	    (rc = meta_set(st, "client_id", st->client_id)) < 0) {
-		exec(st, "ROLLBACK", "creating the schema");
-		return rc;
-	}
-	return exec(st, "COMMIT", "creating the schema");
-}
-
-/* Existing database: check it is ours and not from a newer version. */
-static int check_schema(struct store *st)
-{
-	char buf[64];
-	int rc = meta_get(st, "schema_version", buf, sizeof(buf));
-	if (rc == -ENOENT)
-		return set_err(st, -EILSEQ, "no schema_version in meta");
-	if (rc < 0)
-		return rc;
-	char *end;
-	long v = strtol(buf, &end, 10);
-	if (*end || v < 1)
-		return set_err(st, -EILSEQ, "bad schema_version '%s'", buf);
-	if (v > STORE_SCHEMA_VERSION)
-		return set_err(st, -EPROTONOSUPPORT,
-			       "database schema version %ld is newer than this "
-			       "bufferbane supports (%d); refusing to open it",
-			       v, STORE_SCHEMA_VERSION);
-	/* Version 1 is the first: nothing to migrate but the view. */
-	if (!st->rdonly &&
-	    (rc = exec(st, view_sql, "updating the measurements view")) < 0)
-		return rc;
-	rc = meta_get(st, "client_id", st->client_id, sizeof(st->client_id));
-	if (rc == -ENOENT)
-		return set_err(st, -EILSEQ, "no client_id in meta");
-	return rc;
-}
-
 static int load_series(struct store *st)
 {
 	sqlite3_stmt *q;
@@ -519,6 +681,218 @@ static int load_series(struct store *st)
 	}
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : sql_fail(st, rc, "reading series");
+}
+
+static int create_schema(struct store *st)
+{
+	char ver[16];
+	int rc = new_client_id(st->client_id);
+	if (rc < 0)
+		return set_err(st, rc, "getrandom: %s", strerror(-rc));
+	char *views = views_sql();
+	if (!views)
+		return set_err(st, -ENOMEM, "out of memory");
+	rc = exec(st, "BEGIN IMMEDIATE", "creating the schema");
+	if (rc < 0) {
+		free(views);
+		return rc;
+	}
+	snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);
+	if ((rc = exec(st, common_sql, "creating the schema")) < 0 ||
+	    (rc = exec(st, blocks_sql, "creating the schema")) < 0 ||
+	    (rc = exec(st, views, "creating the schema")) < 0 ||
+	    (rc = meta_set(st, "schema_version", ver)) < 0 ||
+	    (rc = meta_set(st, "client_id", st->client_id)) < 0) {
+		exec(st, "ROLLBACK", "creating the schema");
+		free(views);
+		return rc;
+	}
+	free(views);
+	return exec(st, "COMMIT", "creating the schema");
+}
+
+static int add_sample(struct store *st, int64_t series,
+		      const struct bb_sample *s);
+static int flush_open(struct store *st);
+static void drop_open(struct store *st);
+static void col_text(sqlite3_stmt *q, int col, char *dst, size_t len);
+
+static int prepare_all(struct store *st)
+{
+	for (int i = 0; i < Q_COUNT; i++) {
+		if (st->q[i])
+			continue;
+		int rc = sqlite3_prepare_v3(st->db, queries[i], -1,
+					    SQLITE_PREPARE_PERSISTENT,
+					    &st->q[i], NULL);
+		if (rc != SQLITE_OK)
+			return sql_fail(st, rc, "preparing statements");
+	}
+	return 0;
+}
+
+/* Version 1 kept one row per sample (samples, clock_runs in schema src):
+ * write them as blocks into main, in the caller's transaction. */
+static int convert_v1(struct store *st, const char *src)
+{
+	char sql[1024];
+	int rc = exec(st, blocks_sql, "converting to version 2");
+	if (rc < 0 || (rc = prepare_all(st)) < 0)
+		return rc;
+	snprintf(sql, sizeof(sql),
+		 "SELECT s.series, s.ts, s.ns, r.offset_ns, s.mono_d,"
+		 " e.test_type, s.seq, s.code, s.main_us,"
+		 " json_extract(s.ext, '$.u'), json_extract(s.ext, '$.d'),"
+		 " json_extract(s.ext, '$.k'), json_extract(s.ext, '$.l'),"
+		 " s.detail FROM %s.samples s JOIN %s.series e"
+		 " ON e.id = s.series JOIN %s.clock_runs r ON r.id = s.run"
+		 " ORDER BY s.ts",
+		 src, src, src);
+	sqlite3_stmt *q;
+	rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "converting version 1 samples");
+	int64_t count = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int kind = sample_kind_from_name(
+			(const char *)sqlite3_column_text(q, 5) ?: "");
+		if (kind < 0)
+			continue;
+		struct bb_sample s;
+		sample_init(&s, kind);
+		s.real_ns = sqlite3_column_int64(q, 1) * 1000000 +
+			    sqlite3_column_int64(q, 2);
+		s.mono_ns = s.real_ns - sqlite3_column_int64(q, 3) -
+			    sqlite3_column_int64(q, 4);
+		s.seq = (uint32_t)sqlite3_column_int64(q, 6);
+		int64_t code = sqlite3_column_int64(q, 7);
+		s.status = (uint8_t)(code & 0xff);
+		s.flags = (uint16_t)(code >> 8 & 0xffff);
+		int64_t *us[3] = { &s.rtt_ns, &s.up_delay_ns,
+				   &s.down_delay_ns };
+		for (int k = 0; k < 3; k++)
+			if (sqlite3_column_type(q, 8 + k) != SQLITE_NULL)
+				*us[k] = sqlite3_column_int64(q, 8 + k) * 1000;
+		if (sqlite3_column_type(q, 11) != SQLITE_NULL)
+			s.throughput_kbps = sqlite3_column_int64(q, 11);
+		if (sqlite3_column_type(q, 12) != SQLITE_NULL)
+			s.loss_ppm = sqlite3_column_int(q, 12);
+		col_text(q, 13, s.detail, sizeof(s.detail));
+		if ((rc = add_sample(st, sqlite3_column_int64(q, 0), &s)) < 0)
+			break;
+		count++;
+	}
+	sqlite3_finalize(q);
+	if (rc < 0)
+		return rc;
+	if (rc != SQLITE_DONE)
+		return sql_fail(st, rc, "converting version 1 samples");
+	if ((rc = flush_open(st)) < 0)
+		return rc;
+	drop_open(st);
+	return 0;
+}
+
+/* A read-only handle on a version 1 file: convert into memory (the file
+ * is never written), so replay and reports work on old recordings. */
+static int open_v1_in_memory(struct store *st)
+{
+	sqlite3_close(st->db);
+	st->db = NULL;
+	int rc = sqlite3_open_v2(":memory:", &st->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
+	if (rc != SQLITE_OK)
+		return set_err(st, -ENOMEM, "out of memory");
+	sqlite3_extended_result_codes(st->db, 1);
+	char *views = views_sql();
+	char *att = sqlite3_mprintf("ATTACH 'file:' || %Q || '?mode=ro'"
+				    " AS old",
+				    st->path);
+	if (!views || !att)
+		rc = set_err(st, -ENOMEM, "out of memory");
+	else if ((rc = exec(st, att, "attaching the version 1 file")) == 0 &&
+		 (rc = exec(st, "BEGIN", "converting in memory")) == 0 &&
+		 (rc = exec(st, common_sql, "converting in memory")) == 0 &&
+		 (rc = exec(st,
+			    "INSERT INTO meta SELECT * FROM old.meta;"
+			    "INSERT INTO series SELECT * FROM old.series;"
+			    "INSERT INTO events SELECT * FROM old.events;"
+			    "INSERT INTO agg_1min SELECT * FROM old.agg_1min;"
+			    "INSERT INTO agg_1hour"
+			    " SELECT * FROM old.agg_1hour;",
+			    "converting in memory")) == 0 &&
+		 (rc = load_series(st)) == 0 &&
+		 (rc = convert_v1(st, "old")) == 0 &&
+		 (rc = exec(st, "COMMIT; DETACH old",
+			    "converting in memory")) == 0)
+		/* after DETACH: DROP VIEW would look into the old file */
+		rc = exec(st, views, "converting in memory");
+	sqlite3_free(att);
+	free(views);
+	st->nseries = 0;
+	return rc;
+}
+
+/* Existing database: check it is ours and not from a newer version;
+ * convert a version 1 file (in one transaction, then VACUUM). */
+static int check_schema(struct store *st)
+{
+	char buf[64];
+	int rc = meta_get(st, "schema_version", buf, sizeof(buf));
+	if (rc == -ENOENT)
+		return set_err(st, -EILSEQ, "no schema_version in meta");
+	if (rc < 0)
+		return rc;
+	char *end;
+	long v = strtol(buf, &end, 10);
+	if (*end || v < 1)
+		return set_err(st, -EILSEQ, "bad schema_version '%s'", buf);
+	if (v > STORE_SCHEMA_VERSION)
+		return set_err(st, -EPROTONOSUPPORT,
+			       "database schema version %ld is newer than this "
+			       "bufferbane supports (%d); refusing to open it",
+			       v, STORE_SCHEMA_VERSION);
+	rc = meta_get(st, "client_id", st->client_id, sizeof(st->client_id));
+	if (rc == -ENOENT)
+		return set_err(st, -EILSEQ, "no client_id in meta");
+	if (rc < 0)
+		return rc;
+	if (v == 1 && st->rdonly)
+		return open_v1_in_memory(st);
+	if (st->rdonly)
+		return 0;
+	char *views = views_sql();
+	if (!views)
+		return set_err(st, -ENOMEM, "out of memory");
+	if (v == 1) {
+		snprintf(buf, sizeof(buf), "%d", STORE_SCHEMA_VERSION);
+		if ((rc = exec(st, "BEGIN IMMEDIATE", "converting")) == 0 &&
+		    (rc = load_series(st)) == 0 &&
+		    (rc = convert_v1(st, "main")) == 0 &&
+		    (rc = exec(st,
+			       "DROP VIEW measurements; DROP TABLE samples;"
+			       " DROP TABLE clock_runs;",
+			       "converting")) == 0 &&
+		    (rc = exec(st, views, "converting")) == 0 &&
+		    (rc = meta_set(st, "schema_version", buf)) == 0)
+			rc = exec(st, "COMMIT", "converting");
+		if (rc < 0) {
+			char keep[sizeof(st->error)];
+			memcpy(keep, st->error, sizeof(keep));
+			if (!sqlite3_get_autocommit(st->db))
+				exec(st, "ROLLBACK", "rolling back");
+			memcpy(st->error, keep, sizeof(keep));
+			drop_open(st);
+		} else {
+			/* give the old rows' pages back (best effort) */
+			sqlite3_exec(st->db, "VACUUM", NULL, NULL, NULL);
+		}
+		st->nseries = 0;
+	} else {
+		rc = exec(st, views, "updating the measurements view");
+	}
+	free(views);
+	return rc;
 }
 
 struct store *store_open(const char *path, int flags, char *err, size_t errlen)
@@ -581,9 +955,11 @@ struct store *store_open(const char *path, int flags, char *err, size_t errlen)
 
 	/* Touch every table's b-tree so a damaged file is refused now. */
 	int64_t dummy;
-	if (query_int(st, "SELECT max(ts) FROM samples", &dummy, NULL) < 0 ||
+	if (query_int(st, "SELECT max(start_us) FROM blocks", &dummy, NULL) <
+		    0 ||
+	    query_int(st, "SELECT max(id) FROM blocks", &dummy, NULL) < 0 ||
 	    query_int(st, "SELECT count(*) FROM series", &dummy, NULL) < 0 ||
-	    query_int(st, "SELECT count(*) FROM clock_runs", &dummy, NULL) <
+	    query_int(st, "SELECT count(*) FROM sample_extra", &dummy, NULL) <
 		    0 ||
 	    query_int(st, "SELECT max(id) FROM events", &dummy, NULL) < 0)
 		goto fail_db;
@@ -605,15 +981,9 @@ struct store *store_open(const char *path, int flags, char *err, size_t errlen)
 		}
 		sqlite3_finalize(q);
 	}
-	for (int i = 0; i < Q_COUNT; i++) {
-		rc = sqlite3_prepare_v3(st->db, queries[i], -1,
-					SQLITE_PREPARE_PERSISTENT, &st->q[i],
-					NULL);
-		if (rc != SQLITE_OK) {
-			sql_fail(st, rc, "preparing statements");
-			goto fail;
-		}
-	}
+	if (prepare_all(st) < 0)
+		goto fail;
+	st->nseries = 0;
 	if (load_series(st) < 0)
 		goto fail;
 	st->error[0] = '\0';
@@ -640,6 +1010,8 @@ void store_close(struct store *st)
 		sqlite3_finalize(st->q[i]);
 	if (st->db)
 		sqlite3_close(st->db);
+	drop_open(st);
+	free(st->open);
 	free(st->series);
 	free(st);
 }
@@ -755,129 +1127,25 @@ static int64_t ns_to_us(int64_t ns)
 	return -(int64_t)((0 - (uint64_t)ns + 500) / 1000);
 }
 
-static void bind_us(sqlite3_stmt *q, int col, int64_t ns)
+static int64_t us_or_none(int64_t ns)
 {
-	if (ns == BB_NONE)
-		sqlite3_bind_null(q, col);
-	else
-		sqlite3_bind_int64(q, col, ns_to_us(ns));
+	return ns == BB_NONE ? BB_NONE : ns_to_us(ns);
 }
 
-static int64_t wrap_sub(int64_t a, int64_t b)
+/* ns -> µs rounded down, so the ms of a time stays its ms. */
+static int64_t floor_us(int64_t ns)
 {
-	return (int64_t)((uint64_t)a - (uint64_t)b);
+	return ns >= 0 ? ns / 1000 : -((-(ns + 1)) / 1000) - 1;
 }
 
-/* Clock run for a sample: mono_ns = real_ns - offset - *d. */
-static int run_for(struct store *st, const struct bb_sample *s, int64_t *d)
+/* Unix ms -> µs, saturating (callers pass INT64_MAX for "no end"). */
+static int64_t ms_to_us(int64_t ms)
 {
-	int64_t diff = wrap_sub(s->real_ns, s->mono_ns);
-	if (st->run_id) {
-		int64_t dd = wrap_sub(diff, st->run_offset);
-		if (dd >= -RUN_MAX_DRIFT_NS && dd <= RUN_MAX_DRIFT_NS) {
-			*d = dd;
-			return 0;
-		}
-	}
-	sqlite3_stmt *q = st->q[Q_INS_RUN];
-	sqlite3_bind_int64(q, 1, diff);
-	sqlite3_bind_int64(q, 2, s->real_ns / 1000000);
-	int rc = sqlite3_step(q);
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE)
-		return sql_fail(st, rc, "adding a clock run");
-	st->run_id = sqlite3_last_insert_rowid(st->db);
-	st->run_offset = diff;
-	*d = 0;
-	return 0;
-}
-
-static int insert_sample(struct store *st, const struct bb_sample *s)
-{
-	if (s->kind >= BB_KIND_COUNT)
-		return set_err(st, -EINVAL, "sample with unknown kind %u",
-			       s->kind);
-	int64_t sid = series_id(st, s);
-	if (sid < 0)
-		return (int)sid;
-	int64_t d = 0;
-	int rc = run_for(st, s, &d);
-	if (rc < 0)
-		return rc;
-
-	int64_t ts = s->real_ns / 1000000, ns = s->real_ns % 1000000;
-	if (ns < 0) {
-		ts--;
-		ns += 1000000;
-	}
-	char ext[320];
-	size_t n = 0;
-	ext[0] = '\0';
-#define EXT(key, fmt, v)                                                       \
-	n += (size_t)snprintf(ext + n, sizeof(ext) - n, "%c\"" key "\":" fmt,  \
-			      n ? ',' : '{', v)
-	if (s->up_delay_ns != BB_NONE)
-		EXT("u", "%" PRId64, ns_to_us(s->up_delay_ns));
-	if (s->down_delay_ns != BB_NONE)
-		EXT("d", "%" PRId64, ns_to_us(s->down_delay_ns));
-	if (s->throughput_kbps != BB_NONE)
-		EXT("k", "%" PRId64, s->throughput_kbps);
-	if (s->loss_ppm != -1)
-		EXT("l", "%" PRId32, s->loss_ppm);
-	if (s->loss_dir)
-		EXT("ld", "%u", (unsigned)s->loss_dir);
-	if (s->load_phase)
-		EXT("lp", "%u", (unsigned)s->load_phase);
-	if (s->sync_pct >= 0) {
-		EXT("sq", "%d", (int)s->sync_pct);
-		EXT("sn", "%u", (unsigned)s->sync_n);
-	}
-	if (s->clock_offset_ns != BB_NONE)
-		EXT("so", "%" PRId64, s->clock_offset_ns);
-	if (s->bloat.idle_p50_ns != BB_NONE)
-		EXT("bi", "%" PRId64, ns_to_us(s->bloat.idle_p50_ns));
-	if (s->bloat.loaded_p95_ns != BB_NONE)
-		EXT("bp", "%" PRId64, ns_to_us(s->bloat.loaded_p95_ns));
-	if (s->bloat.increase_ns != BB_NONE)
-		EXT("bx", "%" PRId64, ns_to_us(s->bloat.increase_ns));
-	if (s->bloat.up_inc_ns != BB_NONE)
-		EXT("bu", "%" PRId64, ns_to_us(s->bloat.up_inc_ns));
-	if (s->bloat.down_inc_ns != BB_NONE)
-		EXT("bd", "%" PRId64, ns_to_us(s->bloat.down_inc_ns));
-	if (s->bloat.rpm >= 0)
-		EXT("br", "%" PRId32, s->bloat.rpm);
-#undef EXT
-	if (n)
-		snprintf(ext + n, sizeof(ext) - n, "}");
-
-	sqlite3_stmt *q = st->q[Q_INS_SAMPLE];
-	sqlite3_bind_int64(q, 1, ts);
-	sqlite3_bind_int64(q, 2, sid);
-	sqlite3_bind_int64(q, 3, s->seq);
-	sqlite3_bind_int64(q, 5, ns);
-	sqlite3_bind_int64(q, 6, st->run_id);
-	sqlite3_bind_int64(q, 7, d);
-	bind_us(q, 8, s->send_error_ns);
-	bind_us(q, 9, s->rtt_ns);
-	if (n)
-		sqlite3_bind_text(q, 10, ext, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, 10);
-	size_t dlen = strnlen(s->detail, sizeof(s->detail));
-	if (dlen)
-		sqlite3_bind_text(q, 11, s->detail, (int)dlen, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, 11);
-	int64_t code = s->status | (int64_t)s->flags << 8;
-	for (int dup = 0; dup < MAX_DUP; dup++) {
-		sqlite3_bind_int64(q, 4, code | (int64_t)dup << 24);
-		rc = sqlite3_step(q);
-		sqlite3_reset(q);
-		if (rc != SQLITE_CONSTRAINT_PRIMARYKEY)
-			break;
-	}
-	sqlite3_clear_bindings(q);
-	return rc == SQLITE_DONE ? 0 : sql_fail(st, rc, "inserting a sample");
+	if (ms > INT64_MAX / 4000)
+		return INT64_MAX / 4;
+	if (ms < INT64_MIN / 4000)
+		return INT64_MIN / 4;
+	return ms * US_PER_MS;
 }
 
 static int step_simple(struct store *st, int which, const char *what)
@@ -886,6 +1154,346 @@ static int step_simple(struct store *st, int which, const char *what)
 	int rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? 0 : sql_fail(st, rc, what);
+}
+
+/* ---- blocks: encoding -------------------------------------------------- */
+
+static bool has_bloat(const struct bb_bloat_figures *b)
+{
+	return b->idle_p50_ns != BB_NONE || b->loaded_p95_ns != BB_NONE ||
+	       b->increase_ns != BB_NONE || b->up_inc_ns != BB_NONE ||
+	       b->down_inc_ns != BB_NONE || b->rpm != -1;
+}
+
+/* status, loss direction and the reply flags in the low byte (a block of
+ * plain and lost probes costs one byte a sample), the rest above. */
+static int64_t code_of(const struct bb_sample *s)
+{
+	return (s->status & 3) | (s->loss_dir & 3) << 2 |
+	       (int64_t)(s->flags & 0x0f) << 4 |
+	       (int64_t)(s->load_phase & 7) << 8 |
+	       (int64_t)(s->flags >> 4) << 11;
+}
+
+static void brec_from(struct brec *r, const struct bb_sample *s)
+{
+	int64_t *v = r->v;
+	r->t_us = floor_us(s->real_ns);
+	r->seq = s->seq;
+	v[F_TIME] = v[F_SEQ] = 0;
+	/* the clocks' difference, not two truncations: constant */
+	v[F_MONO] = floor_us(
+		(int64_t)((uint64_t)s->real_ns - (uint64_t)s->mono_ns));
+	v[F_CODE] = code_of(s);
+	v[F_RTT] = us_or_none(s->rtt_ns);
+	v[F_UP] = us_or_none(s->up_delay_ns);
+	v[F_DOWN] = us_or_none(s->down_delay_ns);
+	/* up + down = rtt - the server's hold time: store the hold */
+	if (v[F_DOWN] != BB_NONE && v[F_RTT] != BB_NONE && v[F_UP] != BB_NONE)
+		v[F_DOWN] -= v[F_RTT] - v[F_UP];
+	v[F_KBPS] = s->throughput_kbps;
+	v[F_LOSS] = s->loss_ppm;
+	v[F_SYNC] = s->sync_pct;
+	v[F_SYNCN] = s->sync_pct >= 0 ? s->sync_n : BB_NONE;
+	v[F_OFF] = us_or_none(s->clock_offset_ns);
+	r->bloat = s->bloat;
+	size_t dl = strnlen(s->detail, sizeof(s->detail));
+	memset(r->detail, 0, sizeof(r->detail));
+	memcpy(r->detail, s->detail, dl < sizeof(r->detail) ? dl : 0);
+	if (dl >= sizeof(r->detail))
+		memcpy(r->detail, s->detail, sizeof(r->detail) - 1);
+}
+
+static void block_reset(struct oblock *b)
+{
+	b->rowid = 0;
+	b->n = 0;
+	b->dirty = b->full = false;
+	b->nx_written = 0;
+	memset(b->any, 0, sizeof(b->any));
+}
+
+/* r joins b without a field outgrowing 4 bytes or the block its span. */
+static bool block_fits(const struct oblock *b, const struct brec *r)
+{
+	if (b->full || b->n == BLOCK_MAX_N)
+		return false;
+	if (b->n == 0)
+		return true;
+	int64_t lo = r->t_us < b->r[0].t_us ? r->t_us : b->r[0].t_us;
+	int64_t hi =
+		r->t_us > b->r[b->n - 1].t_us ? r->t_us : b->r[b->n - 1].t_us;
+	if (hi - lo > BLOCK_SPAN_US)
+		return false;
+	int32_t sd = (int32_t)(r->seq - b->seq_ref);
+	if ((int64_t)(sd > b->sd_hi ? sd : b->sd_hi) -
+		    (sd < b->sd_lo ? sd : b->sd_lo) >
+	    (1 << 30))
+		return false;
+	for (int f = F_MONO; f < F_COUNT; f++) {
+		if (f == F_SEQ || r->v[f] == BB_NONE || !b->any[f])
+			continue;
+		int64_t l = r->v[f] < b->lo[f] ? r->v[f] : b->lo[f];
+		int64_t h = r->v[f] > b->hi[f] ? r->v[f] : b->hi[f];
+		if ((uint64_t)h - (uint64_t)l > (uint64_t)FIELD_MAX_RANGE)
+			return false;
+	}
+	return true;
+}
+
+static void block_add(struct oblock *b, const struct brec *r)
+{
+	if (b->n == 0) {
+		b->seq_ref = r->seq;
+		b->sd_lo = b->sd_hi = 0;
+	}
+	int32_t sd = (int32_t)(r->seq - b->seq_ref);
+	if (sd < b->sd_lo)
+		b->sd_lo = sd;
+	if (sd > b->sd_hi)
+		b->sd_hi = sd;
+	for (int f = F_MONO; f < F_COUNT; f++) {
+		if (f == F_SEQ || r->v[f] == BB_NONE)
+			continue;
+		if (!b->any[f] || r->v[f] < b->lo[f])
+			b->lo[f] = r->v[f];
+		if (!b->any[f] || r->v[f] > b->hi[f])
+			b->hi[f] = r->v[f];
+		b->any[f] = true;
+	}
+	/* sorted by send time; a late timeout lands before newer probes */
+	size_t i = b->n;
+	while (i > 0 && b->r[i - 1].t_us > r->t_us) {
+		b->r[i] = b->r[i - 1];
+		i--;
+	}
+	b->r[i] = *r;
+	b->n++;
+	b->dirty = true;
+}
+
+static void field_encode(const int64_t *x, size_t n, struct fenc *e)
+{
+	bool any = false, none = false;
+	int64_t lo = 0, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (x[i] == BB_NONE) {
+			none = true;
+			continue;
+		}
+		if (!any || x[i] < lo)
+			lo = x[i];
+		if (!any || x[i] > hi)
+			hi = x[i];
+		any = true;
+	}
+	e->null_base = !any;
+	e->base = lo;
+	e->w = 0;
+	if (!any || (!none && lo == hi))
+		return;
+	uint64_t range = (uint64_t)hi - (uint64_t)lo;
+	e->w = 1;
+	while (e->w < 8 && range > (UINT64_C(1) << (8 * e->w)) - 2)
+		e->w++;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = x[i] == BB_NONE ? UINT64_MAX
+					     : (uint64_t)x[i] - (uint64_t)lo;
+		for (int k = 0; k < e->w; k++)
+			e->buf[i * (size_t)e->w + (size_t)k] =
+				(uint8_t)(v >> (8 * (e->w - 1 - k)));
+	}
+}
+
+static void bind_fenc(sqlite3_stmt *q, int col, const struct fenc *e, size_t n)
+{
+	if (e->null_base)
+		sqlite3_bind_null(q, col);
+	else
+		sqlite3_bind_int64(q, col, e->base);
+	if (e->w)
+		sqlite3_bind_blob(q, col + 1, e->buf, (int)(n * (size_t)e->w),
+				  SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, col + 1);
+}
+
+static void bind_us_none(sqlite3_stmt *q, int col, int64_t ns)
+{
+	if (ns == BB_NONE)
+		sqlite3_bind_null(q, col);
+	else
+		sqlite3_bind_int64(q, col, ns_to_us(ns));
+}
+
+static int write_extras(struct store *st, const struct oblock *b)
+{
+	sqlite3_stmt *q = st->q[Q_INS_EXTRA];
+	for (size_t i = 0; i < b->n; i++) {
+		const struct brec *r = &b->r[i];
+		bool bl = has_bloat(&r->bloat);
+		if (!r->detail[0] && !bl)
+			continue;
+		sqlite3_bind_int64(q, 1, b->rowid);
+		sqlite3_bind_int64(q, 2, (int64_t)i);
+		if (r->detail[0])
+			sqlite3_bind_text(q, 3, r->detail, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(q, 3);
+		bind_us_none(q, 4, r->bloat.idle_p50_ns);
+		bind_us_none(q, 5, r->bloat.loaded_p95_ns);
+		bind_us_none(q, 6, r->bloat.increase_ns);
+		bind_us_none(q, 7, r->bloat.up_inc_ns);
+		bind_us_none(q, 8, r->bloat.down_inc_ns);
+		if (r->bloat.rpm != -1)
+			sqlite3_bind_int(q, 9, r->bloat.rpm);
+		else
+			sqlite3_bind_null(q, 9);
+		int rc = sqlite3_step(q);
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+		if (rc != SQLITE_DONE)
+			return sql_fail(st, rc, "writing a sample's detail");
+	}
+	return 0;
+}
+
+/* Encode b and insert or rewrite its row (inside the write transaction). */
+static int block_flush(struct store *st, struct oblock *b)
+{
+	struct fenc *enc = st->enc;
+	int64_t x[BLOCK_MAX_N], sd[BLOCK_MAX_N];
+	size_t n = b->n, nx = 0, bytes = 0;
+	if (!b->dirty || n == 0)
+		return 0;
+	int64_t start = b->r[0].t_us, end = b->r[n - 1].t_us;
+	uint32_t seq0 = b->r[0].seq;
+	for (size_t i = 0; i < n; i++) {
+		sd[i] = (int32_t)(b->r[i].seq - seq0);
+		nx += b->r[i].detail[0] || has_bloat(&b->r[i].bloat);
+	}
+	/* the schedule's period per seq step: times then cost the jitter */
+	int64_t step = 0;
+	if (sd[n - 1] > 0)
+		step = (end - start + sd[n - 1] / 2) / sd[n - 1];
+	for (int pass = 0; pass < 2; pass++) {
+		int64_t lo = INT64_MAX, hi = INT64_MIN;
+		for (size_t i = 0; i < n; i++) {
+			x[i] = b->r[i].t_us - start - sd[i] * step;
+			lo = x[i] < lo ? x[i] : lo;
+			hi = x[i] > hi ? x[i] : hi;
+		}
+		if (hi - lo <= FIELD_MAX_RANGE)
+			break;
+		step = 0; /* irregular: plain offsets fit the span */
+	}
+	field_encode(x, n, &enc[F_TIME]);
+	for (size_t i = 0; i < n; i++)
+		x[i] = sd[i] - (int64_t)i;
+	field_encode(x, n, &enc[F_SEQ]);
+	for (int f = F_MONO; f < F_COUNT; f++) {
+		if (f == F_SEQ)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			x[i] = b->r[i].v[f];
+		field_encode(x, n, &enc[f]);
+	}
+
+	bool update = b->rowid != 0;
+	sqlite3_stmt *q = st->q[update ? Q_UPD_BLOCK : Q_INS_BLOCK];
+	sqlite3_bind_int64(q, 1, b->series);
+	sqlite3_bind_int64(q, 2, (int64_t)n);
+	sqlite3_bind_int64(q, 3, start);
+	sqlite3_bind_int64(q, 4, end);
+	sqlite3_bind_int64(q, 5, seq0);
+	sqlite3_bind_int64(q, 6, step);
+	sqlite3_bind_int64(q, 7, (int64_t)nx);
+	for (int f = 0; f < F_COUNT; f++) {
+		bind_fenc(q, 8 + 2 * f, &enc[f], n);
+		bytes += n * (size_t)enc[f].w;
+	}
+	if (update)
+		sqlite3_bind_int64(q, 8 + 2 * F_COUNT, b->rowid);
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (rc != SQLITE_DONE)
+		return sql_fail(st, rc, "writing samples");
+	if (!update)
+		b->rowid = sqlite3_last_insert_rowid(st->db);
+	if (b->nx_written) {
+		sqlite3_stmt *d = st->q[Q_DEL_EXTRA];
+		sqlite3_bind_int64(d, 1, b->rowid);
+		rc = sqlite3_step(d);
+		sqlite3_reset(d);
+		if (rc != SQLITE_DONE)
+			return sql_fail(st, rc, "rewriting samples' details");
+	}
+	if (nx && (rc = write_extras(st, b)) < 0)
+		return rc;
+	b->nx_written = nx;
+	b->dirty = false;
+	b->full = bytes >= BLOCK_FULL_BYTES;
+	return 0;
+}
+
+static struct oblock *open_block(struct store *st, int64_t series)
+{
+	for (size_t i = 0; i < st->nopen; i++)
+		if (st->open[i]->series == series)
+			return st->open[i];
+	if (st->nopen == st->open_cap) {
+		size_t cap = st->open_cap ? 2 * st->open_cap : 8;
+		void *p = realloc(st->open, cap * sizeof(*st->open));
+		if (!p)
+			return NULL;
+		st->open = p;
+		st->open_cap = cap;
+	}
+	struct oblock *b = malloc(sizeof(*b));
+	if (!b)
+		return NULL;
+	block_reset(b);
+	b->series = series;
+	st->open[st->nopen++] = b;
+	return b;
+}
+
+/* Forget the open blocks: their rows stay as committed, new samples go to
+ * new blocks (after a failed write, or at close). */
+static void drop_open(struct store *st)
+{
+	for (size_t i = 0; i < st->nopen; i++)
+		free(st->open[i]);
+	st->nopen = 0;
+}
+
+static int add_sample(struct store *st, int64_t series,
+		      const struct bb_sample *s)
+{
+	struct oblock *b = open_block(st, series);
+	if (!b)
+		return set_err(st, -ENOMEM, "out of memory");
+	struct brec r;
+	brec_from(&r, s);
+	if (!block_fits(b, &r)) {
+		int rc = block_flush(st, b);
+		if (rc < 0)
+			return rc;
+		block_reset(b);
+	}
+	block_add(b, &r);
+	return 0;
+}
+
+static int flush_open(struct store *st)
+{
+	for (size_t i = 0; i < st->nopen; i++) {
+		int rc = block_flush(st, st->open[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 int store_write_samples(struct store *st, const struct bb_sample *s, size_t n)
@@ -898,9 +1506,17 @@ int store_write_samples(struct store *st, const struct bb_sample *s, size_t n)
 	if (rc < 0)
 		return rc;
 	size_t nseries = st->nseries;
-	int64_t run_id = st->run_id, run_offset = st->run_offset;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = insert_sample(st, &s[i]);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (s[i].kind >= BB_KIND_COUNT) {
+			rc = set_err(st, -EINVAL, "sample with unknown kind %u",
+				     s[i].kind);
+			break;
+		}
+		int64_t sid = series_id(st, &s[i]);
+		rc = sid < 0 ? (int)sid : add_sample(st, sid, &s[i]);
+	}
+	if (rc == 0)
+		rc = flush_open(st);
 	if (rc == 0)
 		rc = step_simple(st, Q_COMMIT, "committing samples");
 	if (rc == 0) {
@@ -915,17 +1531,11 @@ int store_write_samples(struct store *st, const struct bb_sample *s, size_t n)
 	memcpy(st->error, keep, sizeof(keep));
 	st->nseries = nseries;
 	st->last_hit = 0;
-	st->run_id = run_id;
-	st->run_offset = run_offset;
+	drop_open(st);
 	return rc;
 }
 
-static int64_t col_ns(sqlite3_stmt *q, int col)
-{
-	if (sqlite3_column_type(q, col) == SQLITE_NULL)
-		return BB_NONE;
-	return sqlite3_column_int64(q, col) * 1000;
-}
+/* ---- blocks: decoding -------------------------------------------------- */
 
 static void col_text(sqlite3_stmt *q, int col, char *dst, size_t len)
 {
@@ -935,83 +1545,278 @@ static void col_text(sqlite3_stmt *q, int col, char *dst, size_t len)
 		strncpy(dst, t, len - 1);
 }
 
+static const struct series_ent *series_by_id(struct store *st, int64_t id)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		if (st->last_hit < st->nseries &&
+		    st->series[st->last_hit].id == id)
+			return &st->series[st->last_hit];
+		for (size_t i = 0; i < st->nseries; i++) {
+			if (st->series[i].id == id) {
+				st->last_hit = i;
+				return &st->series[i];
+			}
+		}
+		/* another process added it since we opened */
+		if (pass == 0 &&
+		    (st->rdonly || sqlite3_get_autocommit(st->db))) {
+			st->nseries = 0;
+			if (load_series(st) < 0)
+				return NULL;
+		}
+	}
+	return NULL;
+}
+
+static int64_t us_to_ns(int64_t us)
+{
+	return us == BB_NONE ? BB_NONE : us * 1000;
+}
+
+/* Decoded samples of one block row of Q_READ, in send-time order. */
+struct dblock {
+	int64_t series;
+	size_t n, next;
+	struct bb_sample s[BLOCK_MAX_N];
+};
+
+static int block_decode(struct store *st, sqlite3_stmt *q, struct dblock *d,
+			bool *skip)
+{
+	int64_t id = sqlite3_column_int64(q, 0);
+	int64_t n = sqlite3_column_int64(q, 2);
+	int64_t start = sqlite3_column_int64(q, 3);
+	uint32_t seq0 = (uint32_t)sqlite3_column_int64(q, 4);
+	int64_t step = sqlite3_column_int64(q, 5);
+	int64_t nx = sqlite3_column_int64(q, 6);
+	d->series = sqlite3_column_int64(q, 1);
+	d->n = d->next = 0;
+	*skip = false;
+	if (n < 1 || n > BLOCK_MAX_N)
+		return set_err(st, -EILSEQ, "block %" PRId64 " is corrupt", id);
+	const struct series_ent *e = series_by_id(st, d->series);
+	if (!e || e->key.kind >= BB_KIND_COUNT) {
+		*skip = true; /* a kind this version does not know */
+		return 0;
+	}
+	const uint8_t *blob[F_COUNT];
+	int w[F_COUNT];
+	bool null_base[F_COUNT];
+	int64_t base[F_COUNT];
+	for (int f = 0; f < F_COUNT; f++) {
+		int c = 7 + 2 * f;
+		null_base[f] = sqlite3_column_type(q, c) == SQLITE_NULL;
+		base[f] = sqlite3_column_int64(q, c);
+		blob[f] = sqlite3_column_blob(q, c + 1);
+		int len = sqlite3_column_bytes(q, c + 1);
+		w[f] = blob[f] ? len / (int)n : 0;
+		if ((blob[f] && (len % n || w[f] < 1 || w[f] > 8)) ||
+		    (blob[f] && null_base[f]))
+			return set_err(st, -EILSEQ,
+				       "block %" PRId64 " is corrupt", id);
+	}
+	for (int64_t i = 0; i < n; i++) {
+		int64_t v[F_COUNT];
+		for (int f = 0; f < F_COUNT; f++) {
+			if (!blob[f]) {
+				v[f] = null_base[f] ? BB_NONE : base[f];
+				continue;
+			}
+			const uint8_t *p = blob[f] + i * w[f];
+			uint64_t u = 0;
+			for (int k = 0; k < w[f]; k++)
+				u = u << 8 | p[k];
+			uint64_t ones =
+				w[f] == 8 ? UINT64_MAX
+					  : (UINT64_C(1) << (8 * w[f])) - 1;
+			v[f] = u == ones ? BB_NONE
+					 : (int64_t)((uint64_t)base[f] + u);
+		}
+		struct bb_sample *s = &d->s[i];
+		sample_init(s, e->key.kind);
+		s->send_error_ns = BB_NONE; /* not kept */
+		memcpy(s->interface, e->key.interface, sizeof(s->interface));
+		memcpy(s->target, e->key.target, sizeof(s->target));
+		memcpy(s->server, e->key.server, sizeof(s->server));
+		int64_t sdv = (v[F_SEQ] == BB_NONE ? 0 : v[F_SEQ]) + i;
+		int64_t t = start + (v[F_TIME] == BB_NONE ? 0 : v[F_TIME]) +
+			    sdv * step;
+		s->real_ns = t * 1000;
+		s->mono_ns =
+			(t - (v[F_MONO] == BB_NONE ? 0 : v[F_MONO])) * 1000;
+		s->seq = seq0 + (uint32_t)sdv;
+		int64_t code = v[F_CODE] == BB_NONE ? 0 : v[F_CODE];
+		s->status = (uint8_t)(code & 3);
+		s->loss_dir = (uint8_t)(code >> 2 & 3);
+		s->flags = (uint16_t)((code >> 4 & 0x0f) | (code >> 11) << 4);
+		s->load_phase = (uint8_t)(code >> 8 & 7);
+		int64_t down = v[F_DOWN];
+		if (down != BB_NONE && v[F_RTT] != BB_NONE &&
+		    v[F_UP] != BB_NONE)
+			down += v[F_RTT] - v[F_UP];
+		s->rtt_ns = us_to_ns(v[F_RTT]);
+		s->up_delay_ns = us_to_ns(v[F_UP]);
+		s->down_delay_ns = us_to_ns(down);
+		s->throughput_kbps = v[F_KBPS];
+		if (v[F_LOSS] != BB_NONE)
+			s->loss_ppm = (int32_t)v[F_LOSS];
+		if (v[F_SYNC] != BB_NONE)
+			s->sync_pct = (int8_t)v[F_SYNC];
+		if (v[F_SYNCN] != BB_NONE)
+			s->sync_n = (uint8_t)v[F_SYNCN];
+		s->clock_offset_ns = us_to_ns(v[F_OFF]);
+	}
+	d->n = (size_t)n;
+	if (nx == 0)
+		return 0;
+	sqlite3_stmt *x = st->q[Q_READ_EXTRA];
+	sqlite3_bind_int64(x, 1, id);
+	int rc;
+	while ((rc = sqlite3_step(x)) == SQLITE_ROW) {
+		int64_t i = sqlite3_column_int64(x, 0);
+		if (i < 0 || i >= n)
+			continue;
+		struct bb_sample *s = &d->s[i];
+		col_text(x, 1, s->detail, sizeof(s->detail));
+		int64_t *fig[5] = { &s->bloat.idle_p50_ns,
+				    &s->bloat.loaded_p95_ns,
+				    &s->bloat.increase_ns, &s->bloat.up_inc_ns,
+				    &s->bloat.down_inc_ns };
+		for (int k = 0; k < 5; k++)
+			if (sqlite3_column_type(x, 2 + k) != SQLITE_NULL)
+				*fig[k] = sqlite3_column_int64(x, 2 + k) * 1000;
+		if (sqlite3_column_type(x, 7) != SQLITE_NULL)
+			s->bloat.rpm = sqlite3_column_int(x, 7);
+	}
+	sqlite3_reset(x);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, rc, "reading details");
+}
+
+typedef int (*row_fn)(void *ctx, const struct bb_sample *s, int64_t series);
+
+/* Samples sent in [from_us, to_us) (of series of kind, or every kind if
+ * kind < 0) in time order: blocks come by start time, and a decoded
+ * block's samples wait until no block still to come can hold an earlier
+ * one (a k-way merge over the few blocks open at once). */
+static int read_range(struct store *st, int64_t from_us, int64_t to_us,
+		      int kind, row_fn cb, void *ctx)
+{
+	sqlite3_stmt *q = st->q[kind < 0 ? Q_READ : Q_READ_KIND];
+	struct dblock **act = NULL;
+	size_t nact = 0, cap = 0;
+	int rc, ret = 0;
+	sqlite3_bind_int64(q, 1, from_us);
+	sqlite3_bind_int64(q, 2, to_us);
+	if (kind >= 0)
+		sqlite3_bind_text(q, 3, sample_kind_name(kind), -1,
+				  SQLITE_STATIC);
+	for (;;) {
+		rc = sqlite3_step(q);
+		bool more = rc == SQLITE_ROW;
+		int64_t bound = more ? sqlite3_column_int64(q, 3) : INT64_MAX;
+		/* emit what no later block can precede */
+		while (nact && !ret) {
+			size_t best = SIZE_MAX;
+			int64_t bt = INT64_MAX;
+			for (size_t i = 0; i < nact; i++) {
+				struct dblock *d = act[i];
+				if (d->next < d->n &&
+				    d->s[d->next].real_ns / 1000 < bt) {
+					bt = d->s[d->next].real_ns / 1000;
+					best = i;
+				}
+			}
+			if (best == SIZE_MAX || bt >= bound)
+				break;
+			struct dblock *d = act[best];
+			const struct bb_sample *s = &d->s[d->next++];
+			if (bt >= from_us && bt < to_us)
+				ret = cb(ctx, s, d->series);
+		}
+		if (!more || ret)
+			break;
+		/* a drained slot takes the new block */
+		struct dblock *d = NULL;
+		for (size_t i = 0; i < nact && !d; i++)
+			if (act[i]->next == act[i]->n)
+				d = act[i];
+		if (!d) {
+			if (nact == cap) {
+				size_t nc = cap ? 2 * cap : 8;
+				void *p = realloc(act, nc * sizeof(*act));
+				if (!p) {
+					ret = set_err(st, -ENOMEM,
+						      "out of memory");
+					break;
+				}
+				act = p;
+				cap = nc;
+			}
+			d = malloc(sizeof(*d));
+			if (!d) {
+				ret = set_err(st, -ENOMEM, "out of memory");
+				break;
+			}
+			act[nact++] = d;
+		}
+		bool skip;
+		if ((ret = block_decode(st, q, d, &skip)) < 0)
+			break;
+		if (skip)
+			d->n = d->next = 0;
+	}
+	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = sql_fail(st, rc, "reading samples");
+	sqlite3_reset(q);
+	for (size_t i = 0; i < nact; i++)
+		free(act[i]);
+	free(act);
+	return ret;
+}
+
+struct read_ctx {
+	store_sample_fn cb;
+	void *ctx;
+};
+
+static int read_cb(void *ctx, const struct bb_sample *s, int64_t series)
+{
+	struct read_ctx *r = ctx;
+	(void)series;
+	return r->cb(r->ctx, s);
+}
+
 int store_read_samples(struct store *st, int64_t from_ms, int64_t to_ms,
 		       store_sample_fn cb, void *ctx)
 {
-	sqlite3_stmt *q = st->q[Q_READ];
-	int rc, ret = 0;
-	sqlite3_bind_int64(q, 1, from_ms);
-	sqlite3_bind_int64(q, 2, to_ms);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct bb_sample s;
-		int kind = sample_kind_from_name(
-			(const char *)sqlite3_column_text(q, 5) ?: "");
-		sample_init(&s, kind < 0 ? BB_KIND_ICMP : kind);
-		if (kind < 0)
-			continue; /* a kind this version does not know */
-		int64_t real = (int64_t)((uint64_t)sqlite3_column_int64(q, 0) *
-						 1000000 +
-					 (uint64_t)sqlite3_column_int64(q, 1));
-		s.real_ns = real;
-		s.mono_ns = wrap_sub(wrap_sub(real, sqlite3_column_int64(q, 2)),
-				     sqlite3_column_int64(q, 3));
-		col_text(q, 4, s.interface, sizeof(s.interface));
-		col_text(q, 6, s.target, sizeof(s.target));
-		col_text(q, 7, s.server, sizeof(s.server));
-		s.seq = (uint32_t)sqlite3_column_int64(q, 8);
-		int64_t code = sqlite3_column_int64(q, 9);
-		s.status = (uint8_t)(code & 0xff);
-		s.flags = (uint16_t)(code >> 8 & 0xffff);
-		s.send_error_ns = col_ns(q, 10);
-		s.rtt_ns = col_ns(q, 11);
-		s.up_delay_ns = col_ns(q, 12);
-		s.down_delay_ns = col_ns(q, 13);
-		if (sqlite3_column_type(q, 14) != SQLITE_NULL)
-			s.throughput_kbps = sqlite3_column_int64(q, 14);
-		if (sqlite3_column_type(q, 15) != SQLITE_NULL)
-			s.loss_ppm = sqlite3_column_int(q, 15);
-		col_text(q, 16, s.detail, sizeof(s.detail));
-		s.loss_dir = (uint8_t)sqlite3_column_int(q, 17);
-		s.load_phase = (uint8_t)sqlite3_column_int(q, 18);
-		if (sqlite3_column_type(q, 19) != SQLITE_NULL) {
-			s.sync_pct = (int8_t)sqlite3_column_int(q, 19);
-			s.sync_n = (uint8_t)sqlite3_column_int(q, 20);
-		}
-		if (sqlite3_column_type(q, 21) != SQLITE_NULL)
-			s.clock_offset_ns = sqlite3_column_int64(q, 21);
-		s.bloat.idle_p50_ns = col_ns(q, 22);
-		s.bloat.loaded_p95_ns = col_ns(q, 23);
-		s.bloat.increase_ns = col_ns(q, 24);
-		s.bloat.up_inc_ns = col_ns(q, 25);
-		s.bloat.down_inc_ns = col_ns(q, 26);
-		if (sqlite3_column_type(q, 27) != SQLITE_NULL)
-			s.bloat.rpm = sqlite3_column_int(q, 27);
-		ret = cb(ctx, &s);
-		if (ret)
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = sql_fail(st, rc, "reading samples");
-	sqlite3_reset(q);
-	return ret;
+	struct read_ctx r = { cb, ctx };
+	return read_range(st, ms_to_us(from_ms), ms_to_us(to_ms), -1, read_cb,
+			  &r);
+}
+
+static int64_t us_to_ms_floor(int64_t us)
+{
+	return us >= 0 ? us / 1000 : -((-(us + 1)) / 1000) - 1;
 }
 
 int store_time_range(struct store *st, int64_t *first_ms, int64_t *last_ms)
 {
-	sqlite3_stmt *q = st->q[Q_RANGE];
-	int rc = sqlite3_step(q);
-	int ret;
-	if (rc != SQLITE_ROW)
-		ret = sql_fail(st, rc, "reading the time range");
-	else if (sqlite3_column_type(q, 0) == SQLITE_NULL)
-		ret = -ENOENT;
-	else {
-		*first_ms = sqlite3_column_int64(q, 0);
-		*last_ms = sqlite3_column_int64(q, 1);
-		ret = 0;
+	int64_t v[2];
+	for (int i = 0; i < 2; i++) {
+		sqlite3_stmt *q = st->q[i ? Q_LAST : Q_FIRST];
+		int rc = sqlite3_step(q);
+		bool null = rc == SQLITE_ROW &&
+			    sqlite3_column_type(q, 0) == SQLITE_NULL;
+		v[i] = sqlite3_column_int64(q, 0);
+		sqlite3_reset(q);
+		if (rc != SQLITE_ROW)
+			return sql_fail(st, rc, "reading the time range");
+		if (null)
+			return -ENOENT;
 	}
-	sqlite3_reset(q);
-	return ret;
+	*first_ms = us_to_ms_floor(v[0]);
+	*last_ms = us_to_ms_floor(v[1]);
+	return 0;
 }
 
 int store_read_servers(struct store *st, int (*cb)(void *ctx, const char *name),
@@ -1129,38 +1934,65 @@ int store_read_events(struct store *st, int64_t from_ms, int64_t to_ms,
 	return ret;
 }
 
+struct nosess_acc {
+	int64_t series, count, first, last;
+};
+
+struct nosess_ctx {
+	struct nosess_acc *a;
+	size_t n, cap;
+	int err;
+};
+
+static int nosess_cb(void *ctx, const struct bb_sample *s, int64_t series)
+{
+	struct nosess_ctx *c = ctx;
+	if (!(s->flags & BB_SAMPLE_NO_SESSION))
+		return 0;
+	int64_t ms = s->real_ns / BB_NS_PER_MS;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->a[i].series == series) {
+			c->a[i].count++;
+			c->a[i].last = ms;
+			return 0;
+		}
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 8;
+		void *p = realloc(c->a, cap * sizeof(*c->a));
+		if (!p)
+			return -ENOMEM;
+		c->a = p;
+		c->cap = cap;
+	}
+	c->a[c->n++] = (struct nosess_acc){ series, 1, ms, ms };
+	return 0;
+}
+
 int store_read_no_session(struct store *st, int64_t from_ms, int64_t to_ms,
 			  store_nosess_fn cb, void *ctx)
 {
-	/* only the echo series can have them: the ts range of those */
-	static const char sql[] =
-		"SELECT e.interface, e.target, e.server_name, count(*),"
-		" min(s.ts), max(s.ts) FROM samples s"
-		" JOIN series e ON e.id = s.series"
-		" WHERE s.ts >= ?1 AND s.ts < ?2 AND e.test_type = 'udp_echo'"
-		" AND s.code & ?3 GROUP BY s.series ORDER BY min(s.ts)";
-	sqlite3_stmt *q;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		return sql_fail(st, rc, "reading no-session echoes");
-	sqlite3_bind_int64(q, 1, from_ms);
-	sqlite3_bind_int64(q, 2, to_ms);
-	sqlite3_bind_int64(q, 3, (int64_t)BB_SAMPLE_NO_SESSION << 8);
-	int ret = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		char ifn[BB_IFNAME_LEN], tgt[BB_TARGET_LEN], srv[BB_SERVER_LEN];
-		col_text(q, 0, ifn, sizeof(ifn));
-		col_text(q, 1, tgt, sizeof(tgt));
-		col_text(q, 2, srv, sizeof(srv));
-		ret = cb(ctx, ifn, tgt, srv, sqlite3_column_int64(q, 3),
-			 sqlite3_column_int64(q, 4),
-			 sqlite3_column_int64(q, 5));
-		if (ret)
-			break;
+	struct nosess_ctx c = { 0 };
+	int ret = read_range(st, ms_to_us(from_ms), ms_to_us(to_ms),
+			     BB_KIND_UDP_ECHO, nosess_cb, &c);
+	if (ret == -ENOMEM)
+		set_err(st, ret, "out of memory");
+	/* by the first no-session echo, as a recording is read */
+	for (size_t i = 1; i < c.n; i++)
+		for (size_t j = i; j > 0 && c.a[j - 1].first > c.a[j].first;
+		     j--) {
+			struct nosess_acc t = c.a[j];
+			c.a[j] = c.a[j - 1];
+			c.a[j - 1] = t;
+		}
+	for (size_t i = 0; ret == 0 && i < c.n; i++) {
+		const struct series_ent *e = series_by_id(st, c.a[i].series);
+		if (e)
+			ret = cb(ctx, e->key.interface, e->key.target,
+				 e->key.server, c.a[i].count, c.a[i].first,
+				 c.a[i].last);
 	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = sql_fail(st, rc, "reading no-session echoes");
-	sqlite3_finalize(q);
+	free(c.a);
 	return ret < 0 ? ret : 0;
 }
 
@@ -1238,6 +2070,46 @@ static int agg_flush(struct store *st, sqlite3_stmt *ins, int64_t bucket,
 	return 0;
 }
 
+struct rollup_ctx {
+	struct store *st;
+	sqlite3_stmt *ins;
+	struct agg_buf *buf;
+	int64_t len, bucket;
+	int *written;
+};
+
+static int rollup_cb(void *ctx, const struct bb_sample *s, int64_t series)
+{
+	struct rollup_ctx *c = ctx;
+	struct agg_buf *buf = c->buf;
+	if (s->flags & BB_SAMPLE_UNCOUNTED)
+		return 0;
+	int64_t ts = s->real_ns / BB_NS_PER_MS;
+	int64_t bucket = ts - ((ts % c->len) + c->len) % c->len;
+	if (bucket != c->bucket && buf->n) {
+		int rc = agg_flush(c->st, c->ins, c->bucket, buf, c->written);
+		if (rc < 0)
+			return rc;
+	}
+	c->bucket = bucket;
+	if (buf->n == buf->cap) {
+		size_t cap = buf->cap ? 2 * buf->cap : 1024;
+		void *p = realloc(buf->rows, cap * sizeof(*buf->rows));
+		if (!p)
+			return set_err(c->st, -ENOMEM, "out of memory");
+		buf->rows = p;
+		buf->cap = cap;
+	}
+	bool rate = s->kind == BB_KIND_UPLOAD || s->kind == BB_KIND_DOWNLOAD;
+	int64_t v = rate ? s->throughput_kbps : s->rtt_ns;
+	struct agg_row *r = &buf->rows[buf->n++];
+	r->series = series;
+	r->lost = s->status != BB_STATUS_OK;
+	r->has_v = !r->lost && v != BB_NONE;
+	r->v = !r->has_v ? 0 : rate ? v : v / 1000; /* µs, exact */
+	return 0;
+}
+
 static int rollup_level(struct store *st, const char *table, int64_t len,
 			int64_t now_ms, struct agg_buf *buf, int *written)
 {
@@ -1265,80 +2137,19 @@ static int rollup_level(struct store *st, const char *table, int64_t len,
 		 " CASE WHEN test_type IN ('upload', 'download') THEN 1.0"
 		 " ELSE 1000.0 END AS f FROM series WHERE id = ?2)",
 		 table);
-	sqlite3_stmt *ins = NULL, *sel = NULL, *next = NULL;
-	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &ins, NULL)) ||
-	    (rc = sqlite3_prepare_v2(
-		     st->db,
-		     "SELECT s.series, s.code, CASE WHEN e.test_type IN"
-		     " ('upload', 'download') THEN json_extract(s.ext, '$.k')"
-		     " ELSE s.main_us END FROM samples s JOIN series e"
-		     " ON e.id = s.series WHERE s.ts >= ?1 AND s.ts < ?2",
-		     -1, &sel, NULL)) ||
-	    (rc = sqlite3_prepare_v2(st->db,
-				     "SELECT min(ts) FROM samples"
-				     " WHERE ts >= ?1 AND ts < ?2",
-				     -1, &next, NULL))) {
-		rc = sql_fail(st, rc, "preparing the rollup");
-		goto out;
-	}
-	int64_t from = done;
-	for (;;) {
-		sqlite3_bind_int64(next, 1, from);
-		sqlite3_bind_int64(next, 2, end);
-		rc = sqlite3_step(next);
-		bool none = rc != SQLITE_ROW ||
-			    sqlite3_column_type(next, 0) == SQLITE_NULL;
-		int64_t ts = none ? 0 : sqlite3_column_int64(next, 0);
-		sqlite3_reset(next);
-		if (rc != SQLITE_ROW) {
-			rc = sql_fail(st, rc, "rollup");
-			goto out;
-		}
-		if (none)
-			break;
-		int64_t bucket = ts - ((ts % len) + len) % len;
-		sqlite3_bind_int64(sel, 1, bucket);
-		sqlite3_bind_int64(sel, 2, bucket + len);
-		while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-			int64_t code = sqlite3_column_int64(sel, 1);
-			if ((code >> 8) & BB_SAMPLE_UNCOUNTED)
-				continue;
-			if (buf->n == buf->cap) {
-				size_t cap = buf->cap ? 2 * buf->cap : 1024;
-				void *p = realloc(buf->rows,
-						  cap * sizeof(*buf->rows));
-				if (!p) {
-					sqlite3_reset(sel);
-					rc = set_err(st, -ENOMEM,
-						     "out of memory");
-					goto out;
-				}
-				buf->rows = p;
-				buf->cap = cap;
-			}
-			struct agg_row *r = &buf->rows[buf->n++];
-			r->series = sqlite3_column_int64(sel, 0);
-			r->lost = (code & 0xff) != BB_STATUS_OK;
-			r->has_v = !r->lost &&
-				   sqlite3_column_type(sel, 2) != SQLITE_NULL;
-			r->v = r->has_v ? sqlite3_column_int64(sel, 2) : 0;
-		}
-		sqlite3_reset(sel);
-		if (rc != SQLITE_DONE) {
-			rc = sql_fail(st, rc, "reading samples to roll up");
-			goto out;
-		}
-		if ((rc = agg_flush(st, ins, bucket, buf, written)) < 0)
-			goto out;
-		from = bucket + len;
-	}
-	snprintf(val, sizeof(val), "%" PRId64, end);
-	rc = meta_set(st, key, val);
-out:
+	sqlite3_stmt *ins = NULL;
+	if ((rc = sqlite3_prepare_v2(st->db, sql, -1, &ins, NULL)))
+		return sql_fail(st, rc, "preparing the rollup");
+	struct rollup_ctx c = { st, ins, buf, len, 0, written };
+	buf->n = 0;
+	rc = read_range(st, ms_to_us(done), ms_to_us(end), -1, rollup_cb, &c);
+	if (rc == 0 && buf->n)
+		rc = agg_flush(st, ins, c.bucket, buf, written);
 	sqlite3_finalize(ins);
-	sqlite3_finalize(sel);
-	sqlite3_finalize(next);
-	return rc;
+	if (rc < 0)
+		return rc;
+	snprintf(val, sizeof(val), "%" PRId64, end);
+	return meta_set(st, key, val);
 }
 
 int store_rollup(struct store *st, int64_t now_ms)

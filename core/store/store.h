@@ -6,10 +6,12 @@
  * by one thread at a time (the storage thread, replay or a sub-command).
  *
  * Samples read back are the samples written, field for field, except that
- * the figures rtt_ns, up_delay_ns, down_delay_ns and send_error_ns are kept
- * to the microsecond (rounded to nearest); real_ns and mono_ns come back to
- * the nanosecond.  Functions return 0 (or a count / id) or -errno; the reason
- * of the last failure, naming the file, is in store_last_error().
+ * the delays (rtt, up, down, clock offset, bloat figures) are kept to the
+ * microsecond (rounded to nearest), real_ns to the microsecond below,
+ * mono_ns within 1 µs, and send_error_ns is not kept (BB_NONE).  A version
+ * 1 file is converted on a read-write open, in memory on a read-only one.
+ * Functions return 0 (or a count / id) or -errno; the reason of the last
+ * failure, naming the file, is in store_last_error().
  */
 #ifndef BB_STORE_H
 #define BB_STORE_H
@@ -23,7 +25,7 @@ struct store;
 struct bb_sample;
 struct bb_event;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum {
 	STORE_RDWR = 0,	       /* create or migrate, write */

@@ -79,7 +79,7 @@ echo "echo: $n samples, $ok ok, $owd with one-way delay"
 [ "$ok" -ge $((n - 2)) ] || fail "only $ok of $n echo samples ok"
 [ "$owd" -ge $((n / 2)) ] || fail "one-way delay on only $owd samples"
 [ "$srv" -eq 1 ] || fail "echo samples do not name the server"
-sync=$(q "SELECT sync_pct || ' ' || sync_n || ' ' || coalesce(error_detail, '') FROM $BB_TYPED WHERE test_type='udp_echo' AND status='ok' ORDER BY timestamp DESC LIMIT 1")
+sync=$(q "SELECT sync_pct || ' ' || sync_n || ' ' || coalesce(error_detail, '') FROM measurements WHERE test_type='udp_echo' AND status='ok' ORDER BY timestamp DESC LIMIT 1")
 echo "last echo: sync quality and exchanges: $sync"
 grep -Eqx '[0-9]+ [0-9]+ ' <<<"$sync" || fail "no sync figures on the echo sample, or words in its detail"
 up=$(q "SELECT throughput_kbps FROM measurements WHERE test_type='upload' AND status='ok' LIMIT 1")

@@ -71,17 +71,16 @@ t1=$(date +%s%3N)
 q "$BB_TMP/b.db" "SELECT test_type, status, error_detail FROM measurements WHERE test_type IN ('upload','download','bufferbloat') ORDER BY timestamp"
 n_ok=$(q "$BB_TMP/b.db" "SELECT count(DISTINCT test_type) FROM measurements WHERE test_type IN ('upload','download','bufferbloat') AND status='ok'")
 [ "$n_ok" = 3 ] || fail "not every test kind ran ($n_ok of 3)"
-# the ICMP samples to 127.0.0.1 with their under-load flag (code bit 11:
-# BB_SAMPLE_UNDER_LOAD << 8, core/store/store.c)
+# the ICMP samples to 127.0.0.1 with their under-load flag
 icmp() {
-	q "$BB_TMP/b.db" "SELECT $1 FROM samples s JOIN series e ON e.id = s.series
-		WHERE e.test_type='icmp' AND e.target LIKE '%127.0.0.1%' $2"
+	q "$BB_TMP/b.db" "SELECT $1 FROM measurements
+		WHERE test_type='icmp' AND target LIKE '%127.0.0.1%' $2"
 }
-flagged=$(icmp 'count(*)' 'AND (s.code >> 8) & 8')
-last_flag=$(icmp 'max(s.ts)' 'AND (s.code >> 8) & 8')
-after=$(icmp 'count(*)' "AND s.ts > ${last_flag:-0}")
-tail_n=$(icmp 'count(*)' "AND s.ts > $((t1 - 12000))")
-tail_flagged=$(icmp 'count(*)' "AND s.ts > $((t1 - 12000)) AND (s.code >> 8) & 8")
+flagged=$(icmp 'count(*)' 'AND under_load')
+last_flag=$(icmp 'max(timestamp)' 'AND under_load')
+after=$(icmp 'count(*)' "AND timestamp > ${last_flag:-0}")
+tail_n=$(icmp 'count(*)' "AND timestamp > $((t1 - 12000))")
+tail_flagged=$(icmp 'count(*)' "AND timestamp > $((t1 - 12000)) AND under_load")
 echo "icmp: $flagged flagged under load, the last $(( (${last_flag:-$t0} - t0) / 1000 )) s in;" \
 	"$after counted after it; last 12 s: $tail_flagged of $tail_n flagged"
 [ "$flagged" -ge 5 ] || fail "no ICMP probe flagged during the tests"

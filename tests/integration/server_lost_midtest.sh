@@ -92,17 +92,16 @@ t1=$(date +%s%3N)
 echo "client exited 0 after $(( (t1 - t0) / 1000 )) s (--duration $DURATION)"
 
 q() { sql "$db" "$1"; }
-# ICMP samples to 127.0.0.1; flagged under our own load = code bit 11
-# (BB_SAMPLE_UNDER_LOAD << 8, core/store/store.c)
+# ICMP samples to 127.0.0.1 and their under-load flag
 icmp() {
-	q "SELECT $1 FROM samples s JOIN series e ON e.id = s.series
-		WHERE e.test_type='icmp' AND e.target LIKE '%127.0.0.1%' $2"
+	q "SELECT $1 FROM measurements
+		WHERE test_type='icmp' AND target LIKE '%127.0.0.1%' $2"
 }
 q "SELECT test_type, status, error_detail FROM measurements WHERE test_type='bufferbloat'"
-before=$(icmp 'count(*)' "AND s.ts BETWEEN $((tk - 3000)) AND $tk AND s.code & 2048")
-last_flag=$(icmp 'max(s.ts)' 'AND s.code & 2048')
-late_n=$(icmp 'count(*)' "AND s.ts > $((tk + 8000))")
-late_flagged=$(icmp 'count(*)' "AND s.ts > $((tk + 8000)) AND s.code & 2048")
+before=$(icmp 'count(*)' "AND timestamp BETWEEN $((tk - 3000)) AND $tk AND under_load")
+last_flag=$(icmp 'max(timestamp)' 'AND under_load')
+late_n=$(icmp 'count(*)' "AND timestamp > $((tk + 8000))")
+late_flagged=$(icmp 'count(*)' "AND timestamp > $((tk + 8000)) AND under_load")
 lost=$(q "SELECT count(*) FROM measurements WHERE test_type='bufferbloat' AND status<>'ok' AND error_detail LIKE '%server lost%'")
 echo "icmp: $before flagged in the 3 s before the kill, the last flagged" \
 	"$(( (${last_flag:-$tk} - tk) ))ms after it; $late_flagged of $late_n" \

@@ -63,9 +63,9 @@ check grep -q 'loading the download' "$BB_TMP/cli.err"
 det_run "$BB_TMP/bb.conf" 30
 wait "$DET_PID" || { cat "$BB_TMP/out"; fail "bufferbane -d exited $?"; }
 # "phase increase up_increase down_increase" in ms, rounded (the sample's
-# typed bloat figures: tests/lib/common.sh BB_TYPED)
-sql "$BB_TMP/bb.db" "SELECT load_phase, round(bloat_inc_ms),
-	round(bloat_up_inc_ms), round(bloat_down_inc_ms) FROM $BB_TYPED
+# typed bloat figures: the measurements view)
+sql "$BB_TMP/bb.db" "SELECT load_phase, round(bloat_increase_ms),
+	round(bloat_up_increase_ms), round(bloat_down_increase_ms) FROM measurements
 	WHERE test_type='bufferbloat' AND status='ok'" | tr '|' ' ' |
 	tee "$BB_TMP/sched"
 inc() { awk -v d="$1" '$1 == d { print $2 + 0 }' "$BB_TMP/sched"; }

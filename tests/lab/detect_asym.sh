@@ -43,9 +43,9 @@ for dir in up down; do
 	det_pass >/dev/null
 	det_wait
 	other=$([ $dir = up ] && echo down || echo up)
-	n_dir=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM $BB_TYPED WHERE test_type='udp_echo' AND loss_dir='$dir'")
-	n_other=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM $BB_TYPED WHERE test_type='udp_echo' AND loss_dir='$other'")
-	n_unk=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM $BB_TYPED WHERE test_type='udp_echo' AND status!='ok' AND loss_dir IS NULL")
+	n_dir=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM measurements WHERE test_type='udp_echo' AND loss_direction='$dir'")
+	n_other=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM measurements WHERE test_type='udp_echo' AND loss_direction='$other'")
+	n_unk=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM measurements WHERE test_type='udp_echo' AND status!='ok' AND loss_direction IS NULL")
 	det_events
 	echo "$dir: dropped $dropped, samples lost $dir $n_dir, lost $other $n_other, other failures $n_unk"
 	within "$n_dir" "$dropped" 1 || fail "lost $dir $n_dir, dropped $dropped"

@@ -38,10 +38,10 @@ shape() {
 }
 
 # bloat_samples: "timestamp|rtt_ms|status|phase|increase_ms" per bufferbloat
-# sample (typed figures: tests/lib/common.sh BB_TYPED)
+# sample (typed figures: the measurements view)
 bloat_samples() {
 	sql "$BB_TMP/bb.db" "SELECT timestamp, rtt_ms, status, load_phase,
-		round(bloat_inc_ms) FROM $BB_TYPED
+		round(bloat_increase_ms) FROM measurements
 		WHERE test_type='bufferbloat' ORDER BY timestamp"
 }
 # idle_ms: median udp_echo RTT to the server (the detector's idle baseline)

@@ -76,10 +76,10 @@ wait $cli || { cat "$BB_TMP/out"; fail "bufferbane -d exited $?"; }
 q() { sql "$db" "$1"; }
 E="test_type='udp_echo' AND target='lab'"
 # count PHASE_ON PHASE_OFF COND: samples sent inside the phase meeting
-# COND (typed figures: tests/lib/common.sh BB_TYPED); a 200 ms margin keeps
+# COND (typed figures: the measurements view); a 200 ms margin keeps
 # boundary probes out.
 count() {
-	q "SELECT count(*) FROM $BB_TYPED WHERE $E AND timestamp >= $1 + 200
+	q "SELECT count(*) FROM measurements WHERE $E AND timestamp >= $1 + 200
 	   AND timestamp < $2 - 200 AND $3"
 }
 fails=0
@@ -90,9 +90,9 @@ for ph in up down; do
 	if [ $ph = up ]; then on=$up_on off=$up_off other=down
 	else on=$down_on off=$down_off other=up; fi
 	n=$(count "$on" "$off" 1)
-	mine=$(count "$on" "$off" "loss_dir = '$ph'")
-	wrong=$(count "$on" "$off" "loss_dir = '$other'")
-	bare=$(count "$on" "$off" "status != 'ok' AND loss_dir IS NULL")
+	mine=$(count "$on" "$off" "loss_direction = '$ph'")
+	wrong=$(count "$on" "$off" "loss_direction = '$other'")
+	bare=$(count "$on" "$off" "status != 'ok' AND loss_direction IS NULL")
 	pct=$(awk -v a="$mine" -v n="$n" 'BEGIN { printf "%.1f", n ? 100 * a / n : 0 }')
 	echo "phase $ph: $n samples, $mine 'lost $ph' ($pct %), $wrong 'lost $other', $bare undirected"
 	check [ "$n" -ge 60 ]
@@ -103,12 +103,12 @@ for ph in up down; do
 done
 
 # one-way delay only with sync quality >= 80 %
-bad=$(q "SELECT count(*) FROM $BB_TYPED WHERE $E AND has_owd AND
+bad=$(q "SELECT count(*) FROM measurements WHERE $E AND up_delay_ms IS NOT NULL AND
 	(sync_pct IS NULL OR sync_pct < 80)")
-low=$(q "SELECT count(*) FROM $BB_TYPED WHERE $E AND status='ok' AND
+low=$(q "SELECT count(*) FROM measurements WHERE $E AND status='ok' AND
 	sync_pct < 80")
-lowowd=$(q "SELECT count(*) FROM $BB_TYPED WHERE $E AND status='ok' AND
-	sync_pct < 80 AND has_owd")
+lowowd=$(q "SELECT count(*) FROM measurements WHERE $E AND status='ok' AND
+	sync_pct < 80 AND up_delay_ms IS NOT NULL")
 okn=$(q "SELECT count(*) FROM measurements WHERE $E AND status='ok' AND timestamp >= $up_on")
 owd=$(q "SELECT count(*) FROM measurements WHERE $E AND status='ok' AND timestamp >= $up_on
 	AND up_delay_ms IS NOT NULL AND down_delay_ms IS NOT NULL")

@@ -135,10 +135,10 @@ done
 first_test=$(sql "$db" "SELECT min(timestamp) FROM measurements WHERE test_type IN ('upload', 'download', 'bufferbloat')")
 [ -n "$first_test" ] || fail "no scheduled test ran in $DUR s"
 [ "$first_test" -ge $((t0 + 299000)) ] || fail "a test ran $(rel "$first_test") s after start (before 5 minutes)"
-last_load=$(sql "$db" "SELECT max(s.ts) FROM samples s WHERE s.code & 2048")
-after=$(sql "$db" "SELECT count(*) FROM samples s JOIN series e ON e.id = s.series
-	WHERE e.test_type = 'icmp' AND s.ts > ${last_load:-0} + 5000")
-flagged_late=$(sql "$db" "SELECT count(*) FROM samples s WHERE s.code & 2048 AND s.ts > $first_test + 120000")
+last_load=$(sql "$db" "SELECT max(timestamp) FROM measurements WHERE under_load")
+after=$(sql "$db" "SELECT count(*) FROM measurements
+	WHERE test_type = 'icmp' AND timestamp > ${last_load:-0} + 5000")
+flagged_late=$(sql "$db" "SELECT count(*) FROM measurements WHERE under_load AND timestamp > $first_test + 120000")
 echo "== tests from $(rel "$first_test") s; last probe under load at $(rel "${last_load:-$t0}") s; $after icmp probes after it"
 [ "$flagged_late" -eq 0 ] || fail "$flagged_late probes flagged under load 2 minutes after the first test"
 [ "$after" -ge 30 ] || fail "only $after icmp probes counted after our tests"

@@ -41,30 +41,6 @@ sql() {
 	sqlite3 -batch -noheader "$1" "$2"
 }
 
-# Interim, until the measurements view shows them: the typed figures of a
-# sample (core/base/sample.h) that used to be words in error_detail, as
-# core/store/store.c keeps them in samples.ext; a table to select FROM,
-# with the view's timestamp, test_type, target, server_name, status,
-# rtt_ms and error_detail beside them.  Phases and directions by name.
-BB_TYPED="(SELECT s.ts AS timestamp, e.test_type AS test_type,
-	e.target AS target, e.server_name AS server_name,
-	CASE WHEN s.code & 16384 THEN 'no_session'
-	 ELSE CASE s.code & 255 WHEN 0 THEN 'ok' WHEN 1 THEN 'timeout'
-	 WHEN 2 THEN 'error' END END AS status,
-	round(s.main_us / 1000.0, 3) AS rtt_ms, s.detail AS error_detail,
-	json_extract(s.ext, '\$.u') IS NOT NULL AS has_owd,
-	CASE json_extract(s.ext, '\$.ld') WHEN 1 THEN 'up' WHEN 2 THEN 'down'
-	 END AS loss_dir,
-	CASE json_extract(s.ext, '\$.lp') WHEN 1 THEN 'idle' WHEN 2 THEN 'up'
-	 WHEN 3 THEN 'down' WHEN 4 THEN 'both' END AS load_phase,
-	json_extract(s.ext, '\$.sq') AS sync_pct,
-	json_extract(s.ext, '\$.sn') AS sync_n,
-	json_extract(s.ext, '\$.bx') / 1000.0 AS bloat_inc_ms,
-	json_extract(s.ext, '\$.bu') / 1000.0 AS bloat_up_inc_ms,
-	json_extract(s.ext, '\$.bd') / 1000.0 AS bloat_down_inc_ms,
-	json_extract(s.ext, '\$.br') AS bloat_rpm
-	FROM samples s JOIN series e ON e.id = s.series)"
-
 # bb_write_config FILE [SECTION='{ ... }']...: a configuration with no public
 # target at all (no gateway, no ICMP list, DNS and server tests off); each
 # SECTION=VALUE argument replaces that section whole (libconfig cannot merge

@@ -155,7 +155,7 @@ static void test_writes_everything(void **state)
 	assert_int_equal(s.dropped, 0);
 	assert_int_equal(recorder_stop(rec, &s), 0);
 	assert_int_equal(s.written, 5000);
-	assert_int_equal(db_count(f->path, "SELECT count(*) FROM samples"),
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM measurements"),
 			 5000);
 	assert_int_equal(db_count(f->path, "SELECT count(DISTINCT seq) FROM"
 					   " measurements"),
@@ -181,7 +181,7 @@ static void test_flush_on_stop(void **state)
 	assert_int_equal(recorder_stop(rec, &s), 0);
 	assert_int_equal(s.written, 1000);
 	assert_int_equal(s.pending, 0);
-	assert_int_equal(db_count(f->path, "SELECT count(*) FROM samples"),
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM measurements"),
 			 1000);
 	/* The final rollup covered the complete minutes (200 ms apart:
 	 * 1000 samples span 3 minutes and 20 s, T0 minute aligned). */
@@ -234,7 +234,7 @@ static void test_locked_retry(void **state)
 	assert_int_equal(s.written, 100);
 	assert_int_equal(s.dropped, 0);
 	assert_int_equal(recorder_stop(rec, &s), 0);
-	assert_int_equal(db_count(f->path, "SELECT count(*) FROM samples"),
+	assert_int_equal(db_count(f->path, "SELECT count(*) FROM measurements"),
 			 100);
 	assert_non_null(strstr(log.text, "locked"));
 	assert_non_null(strstr(log.text, "writable again"));
@@ -273,7 +273,7 @@ static void test_overflow_dropped(void **state)
 	assert_int_equal(recorder_stop(rec, &s), -EIO); /* some were dropped */
 	assert_int_equal(s.written + s.dropped, 500);
 	/* The newest survived: the oldest were dropped. */
-	assert_int_equal(db_count(f->path, "SELECT min(seq) FROM samples"),
+	assert_int_equal(db_count(f->path, "SELECT min(seq) FROM measurements"),
 			 300);
 	assert_non_null(strstr(log.text, "dropped 100 samples"));
 }
