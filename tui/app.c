@@ -328,7 +328,7 @@ static void replay_verdict(struct app *a, char *out, size_t len)
 				      i ? "; " : "", open[i]->kind,
 				      open[i]->target[0] ? " on " : "",
 				      open[i]->target,
-				      evlog_severity_name(open[i]->severity));
+				      bb_severity_name(open[i]->severity));
 }
 
 static void fill_replay(struct app *a)
@@ -836,7 +836,7 @@ static void replay_open_at_start(struct app *a)
 
 		snprintf(where, sizeof(where),
 			 "Opened in the worst event (%s, %s).", e->kind,
-			 evlog_severity_name(e->severity));
+			 bb_severity_name(e->severity));
 	} else {
 		snprintf(where, sizeof(where), "%s",
 			 at - playback_first_ms(r) >= REPLAY_LEAD_MS

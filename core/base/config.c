@@ -32,6 +32,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/base/text.h"
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #ifndef CONFIG_SYSTEM_FILE
@@ -729,12 +731,6 @@ static int expand_path(const char *in, const char *base_dir, char *out,
 
 /* ---- defaults ---------------------------------------------------------- */
 
-static void set_str(char *dst, size_t size, const char *v)
-{
-	memset(dst, 0, size);
-	memcpy(dst, v, strlen(v) < size ? strlen(v) : size - 1);
-}
-
 static void opt_default(const struct opt *o, void *base)
 {
 	char *f = (char *)base + o->off;
@@ -752,19 +748,19 @@ static void opt_default(const struct opt *o, void *base)
 		*(double *)f = o->def;
 		break;
 	case OPT_STR:
-		set_str(f, o->size, o->def_s);
+		copy_str(f, o->size, o->def_s);
 		break;
 	case OPT_PATH:
 		if (expand_path(o->def_s, NULL, f, o->size, why, sizeof(why)) <
 		    0)
-			set_str(f, o->size,
-				"bufferbane.db"); /* no home at all */
+			copy_str(f, o->size,
+				 "bufferbane.db"); /* no home at all */
 		break;
 	case OPT_LIST:
 		memset(f, 0, o->size * (size_t)o->max_n);
 		for (; o->def_list[n]; n++)
-			set_str(f + o->size * (size_t)n, o->size,
-				o->def_list[n]);
+			copy_str(f + o->size * (size_t)n, o->size,
+				 o->def_list[n]);
 		*(int *)((char *)base + o->n_off) = n;
 		break;
 	}
@@ -899,7 +895,7 @@ static int store_string(const struct load *ld, const struct opt *o,
 	}
 	if (o->check && o->check(v, why, sizeof(why)) < 0)
 		return fail(ld, s, path, "%s", why);
-	set_str(dst, size, v);
+	copy_str(dst, size, v);
 	return 0;
 }
 
@@ -1534,7 +1530,7 @@ int config_load(const char *path, struct bb_config *out, char *err,
 	rc = parse_file(ld, text, c);
 	if (rc < 0)
 		goto out;
-	set_str(c->source_path, sizeof(c->source_path), path);
+	copy_str(c->source_path, sizeof(c->source_path), path);
 	memcpy(out, c, sizeof(*c));
 out:
 	if (c)

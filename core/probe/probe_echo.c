@@ -51,6 +51,7 @@
 #include "core/probe/clocksync.h"
 #include "core/base/config.h"
 #include "core/base/sock.h"
+#include "core/base/text.h"
 #include "core/probe/srvclient.h"
 #include "core/probe/throughput.h"
 
@@ -141,13 +142,6 @@ struct probe {
 	uint8_t tx[WIRE_MAX_DATAGRAM];
 	uint8_t rxbuf[WIRE_MAX_DATAGRAM];
 };
-
-static void copy_str(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 static void sample_base(const struct probe *p, enum bb_probe_kind kind,
 			int64_t mono, int64_t real, struct bb_sample *s)

@@ -49,6 +49,8 @@
 
 #include "core/base/clock.h"
 #include "core/base/sock.h"
+#include "core/base/text.h"
+#include "proto/bytes.h"
 
 #define ICMP_SLOTS     64
 #define ICMP_HDR       8
@@ -84,13 +86,6 @@ struct probe {
 	ev_io io;
 	ev_timer timer;
 };
-
-static void copy_str(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 static void sample_for(const struct probe *p, const struct slot *s,
 		       enum bb_status status, struct bb_sample *out)
@@ -213,45 +208,6 @@ static uint16_t inet_checksum(const uint8_t *buf, size_t len)
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, 2);
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, 4);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, 8);
-}
-
-static uint16_t get_be16(const uint8_t *p)
-{
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return be16toh(v);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return be32toh(v);
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return be64toh(v);
 }
 
 /* The payload of one of our echoes: 0 with *seq, or -1 if it is not ours. */

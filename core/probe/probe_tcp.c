@@ -24,6 +24,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/sock.h"
+#include "core/base/text.h"
 
 #define TCP_SLOTS 8
 
@@ -46,13 +47,6 @@ struct probe {
 	struct attempt att[TCP_SLOTS];
 	ev_timer timer;
 };
-
-static void copy_str(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
 
 /* Short reason for a failed connect. */
 static void errno_detail(int e, char *buf, size_t len)
