@@ -15,17 +15,10 @@ BB_TMP=$(mktemp -d /tmp/bb-lab.XXXXXX)
 command -v tc >/dev/null || skip "tc (iproute2) missing"
 
 lab_modem
-IF_DOWN=$LAB_IF_DOWN IF_UP=$LAB_IF_UP
 SRV_NAME=lab bb_server_start -n server -b 198.18.1.2:9876 \
 	"$BB_SRV_LAB"
 
-shape() {
-	local dev
-	for dev in "$IF_UP" "$IF_DOWN"; do
-		lab_exec modem tc qdisc replace dev "$dev" root tbf \
-			rate "$1"mbit burst 5000 latency "$2"
-	done
-}
+shape() { lab_shape "$@"; }
 tests='{ dns = { enabled = false; dns_servers = []; };
   throughput = { enabled = false; };
   bufferbloat = { enabled = true; interval_s = 600; test_duration_s = 16;

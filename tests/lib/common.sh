@@ -48,13 +48,18 @@ sql() {
 # loopback or lab targets only.
 bb_write_config() {
 	local file=$1; shift
-	declare -A sec=(
-		[general]='{ test_interval_ms = 100; probe_timeout_ms = 500; }'
-		[targets]='{ isp_gateway = "none"; public_dns = []; custom = []; }'
-		[tests]='{ dns = { enabled = false; dns_servers = []; }; bufferbloat = { enabled = false; }; throughput = { enabled = false; }; }'
-		[monitoring]='{ auto_detect_gateway = false; }'
-	)
-	local arg
+	bb_write_sections "$file" \
+		'general={ test_interval_ms = 100; probe_timeout_ms = 500; }' \
+		'targets={ isp_gateway = "none"; public_dns = []; custom = []; }' \
+		'tests={ dns = { enabled = false; dns_servers = []; }; bufferbloat = { enabled = false; }; throughput = { enabled = false; }; }' \
+		'monitoring={ auto_detect_gateway = false; }' "$@"
+}
+
+# bb_write_sections FILE SECTION=VALUE...: "SECTION = VALUE;" lines, a later
+# SECTION replacing an earlier one whole.
+bb_write_sections() {
+	local file=$1 arg; shift
+	declare -A sec=()
 	for arg in "$@"; do
 		sec[${arg%%=*}]=${arg#*=}
 	done
@@ -80,7 +85,7 @@ BB_SRV_LAB='rate_limiting={ max_packets_per_second = 50000; burst_size = 5000;
   max_bandwidth_mbps = 100; }'
 
 bb_server_start() {
-	local ns= bind=127.0.0.1:0 arg i log=$BB_TMP/srv.log
+	local ns= bind=127.0.0.1:0 i log=$BB_TMP/srv.log
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-n) ns=$2; shift 2 ;;
@@ -93,17 +98,8 @@ bb_server_start() {
 		"$BB_BIN" keygen >"$BB_TMP/key" || fail "keygen failed"
 		chmod 600 "$BB_TMP/key"
 	fi
-	declare -A sec=(
-		[general]='{ workers = 1; }'
-		[security]="{ shared_secret_file = \"$BB_TMP/key\"; }"
-	)
-	for arg in "$@"; do
-		sec[${arg%%=*}]=${arg#*=}
-	done
-	: >"$BB_TMP/srv.conf"
-	for arg in "${!sec[@]}"; do
-		printf '%s = %s;\n' "$arg" "${sec[$arg]}" >>"$BB_TMP/srv.conf"
-	done
+	bb_write_sections "$BB_TMP/srv.conf" 'general={ workers = 1; }' \
+		"security={ shared_secret_file = \"$BB_TMP/key\"; }" "$@"
 	local from
 	from=$(wc -l <"$log" 2>/dev/null || echo 0)
 	# (not lab_exec: $! must be the server itself; ip netns exec execs it)

@@ -8,6 +8,7 @@
 #   lab_exec NAME CMD…  runs CMD inside namespace $LAB-NAME
 #   lab_modem           the modem topology below (client, modem, server)
 #   lab_forward_filter TABLE CHAIN   an nft forward-hook chain in the modem
+#   lab_shape MBIT LATENCY   tbf on both of the modem's queues
 #   lab_cleanup         deletes every namespace of this run (trap on EXIT)
 
 lab_init() {
@@ -65,6 +66,16 @@ lab_forward_filter() {
 	lab_exec modem nft add chain inet "$1" "$2" \
 		'{ type filter hook forward priority 0; policy accept; }' ||
 		fail "nft chain"
+}
+
+# lab_shape RATE_MBIT LATENCY: the same tbf (burst 5000) on the modem's
+# upload and download queues.
+lab_shape() {
+	local dev
+	for dev in "$LAB_IF_UP" "$LAB_IF_DOWN"; do
+		lab_exec modem tc qdisc replace dev "$dev" root tbf \
+			rate "$1"mbit burst 5000 latency "$2"
+	done
 }
 
 lab_exec() {
