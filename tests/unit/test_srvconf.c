@@ -234,7 +234,8 @@ static void test_table_errors(void **state)
 			  " shared_secret_file = \"/nonexistent\"; };\n",
 			  ":2: security.shared_secret_file: give shared_secret "
 			  "or shared_secret_file, not both");
-	expect_file_error("general = {\n bind_port = ; };\n", ":2: syntax error");
+	expect_file_error("general = {\n bind_port = ; };\n",
+			  ":2: syntax error");
 
 	/* an inline secret in a file others can read */
 	struct srvconf c;
