@@ -9,6 +9,8 @@
  */
 #include "proto/key.h"
 
+#include "proto/bytes.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -34,17 +36,6 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode exactly KEY_HEX_LEN digits at hex (length n) into key. */
 static int parse_n(const char *hex, size_t n, uint8_t key[static KEY_LEN],
 		   char *err, size_t errlen)
@@ -57,7 +48,7 @@ static int parse_n(const char *hex, size_t n, uint8_t key[static KEY_LEN],
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < KEY_LEN; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			seterr(err, errlen,

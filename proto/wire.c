@@ -60,6 +60,8 @@
  */
 #include "proto/wire.h"
 
+#include "proto/bytes.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -104,44 +106,6 @@ static int wire_type_index(uint8_t type)
 		if (wire_types[i].type == type)
 			return (int)i;
 	return -1;
-}
-
-/* ---- big-endian helpers -------------------------------------------------- */
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
 }
 
 /* ---- types --------------------------------------------------------------- */
@@ -251,8 +215,8 @@ static long wire_plain_len(const struct wire_msg *m)
 
 static void wire_put_data(uint8_t *out, const struct wire_data *d)
 {
-	put32(out, d->test_id);
-	put32(out + 4, d->chunk_seq);
+	put_be32(out, d->test_id);
+	put_be32(out + 4, d->chunk_seq);
 	if (d->data_len)
 		memcpy(out + WIRE_DATA_HDR_LEN, d->data, d->data_len);
 }
@@ -268,69 +232,69 @@ int wire_encode(const struct wire_msg *m, uint8_t *out, size_t cap)
 
 	switch (m->type) {
 	case WIRE_KNOCK:
-		put64(out, m->u.knock.unix_time);
+		put_be64(out, m->u.knock.unix_time);
 		break;
 	case WIRE_KNOCK_ACK:
-		put32(out, m->u.knock_ack.session_id);
-		put32(out + 4, m->u.knock_ack.valid_until);
+		put_be32(out, m->u.knock_ack.session_id);
+		put_be32(out + 4, m->u.knock_ack.valid_until);
 		break;
 	case WIRE_ECHO_REQUEST:
-		put32(out, m->u.echo_request.seq);
-		put32(out + 4, m->u.echo_request.client_send_ns_low);
-		put64(out + 8, m->u.echo_request.token);
+		put_be32(out, m->u.echo_request.seq);
+		put_be32(out + 4, m->u.echo_request.client_send_ns_low);
+		put_be64(out + 8, m->u.echo_request.token);
 		break;
 	case WIRE_ECHO_REPLY:
-		put32(out, m->u.echo_reply.seq);
-		put32(out + 4, m->u.echo_reply.client_send_ns_low);
-		put64(out + 8, m->u.echo_reply.token);
-		put64(out + 16, m->u.echo_reply.server_rx_ns);
-		put64(out + 24, m->u.echo_reply.server_tx_ns);
+		put_be32(out, m->u.echo_reply.seq);
+		put_be32(out + 4, m->u.echo_reply.client_send_ns_low);
+		put_be64(out + 8, m->u.echo_reply.token);
+		put_be64(out + 16, m->u.echo_reply.server_rx_ns);
+		put_be64(out + 24, m->u.echo_reply.server_tx_ns);
 		if (m->u.echo_reply.has_ext) {
-			put32(out + 32, m->u.echo_reply.requests_seen);
-			put32(out + 36, m->u.echo_reply.highest_seq);
+			put_be32(out + 32, m->u.echo_reply.requests_seen);
+			put_be32(out + 36, m->u.echo_reply.highest_seq);
 		}
 		break;
 	case WIRE_THROUGHPUT_START:
-		put32(out, m->u.throughput_start.test_id);
-		put32(out + 4, m->u.throughput_start.target_bytes);
-		put32(out + 8, m->u.throughput_start.expected_ms);
+		put_be32(out, m->u.throughput_start.test_id);
+		put_be32(out + 4, m->u.throughput_start.target_bytes);
+		put_be32(out + 8, m->u.throughput_start.expected_ms);
 		break;
 	case WIRE_THROUGHPUT_DATA:
 		wire_put_data(out, &m->u.throughput_data);
 		break;
 	case WIRE_THROUGHPUT_END:
-		put32(out, m->u.throughput_end.test_id);
-		put32(out + 4, m->u.throughput_end.total_bytes_sent);
+		put_be32(out, m->u.throughput_end.test_id);
+		put_be32(out + 4, m->u.throughput_end.total_bytes_sent);
 		break;
 	case WIRE_THROUGHPUT_STATS:
-		put32(out, m->u.throughput_stats.test_id);
-		put32(out + 4, m->u.throughput_stats.bytes_rx);
-		put32(out + 8, m->u.throughput_stats.duration_ms);
-		put32(out + 12, m->u.throughput_stats.kbps);
-		put32(out + 16, m->u.throughput_stats.packets_rx);
-		put32(out + 20, m->u.throughput_stats.packets_lost);
+		put_be32(out, m->u.throughput_stats.test_id);
+		put_be32(out + 4, m->u.throughput_stats.bytes_rx);
+		put_be32(out + 8, m->u.throughput_stats.duration_ms);
+		put_be32(out + 12, m->u.throughput_stats.kbps);
+		put_be32(out + 16, m->u.throughput_stats.packets_rx);
+		put_be32(out + 20, m->u.throughput_stats.packets_lost);
 		break;
 	case WIRE_DOWNLOAD_REQUEST:
-		put32(out, m->u.download_request.test_id);
-		put32(out + 4, m->u.download_request.bytes);
-		put32(out + 8, m->u.download_request.rate_kbps);
+		put_be32(out, m->u.download_request.test_id);
+		put_be32(out + 4, m->u.download_request.bytes);
+		put_be32(out + 8, m->u.download_request.rate_kbps);
 		break;
 	case WIRE_DOWNLOAD_DATA:
 		wire_put_data(out, &m->u.download_data);
 		break;
 	case WIRE_DOWNLOAD_END:
-		put32(out, m->u.download_end.test_id);
-		put32(out + 4, m->u.download_end.total_bytes_sent);
+		put_be32(out, m->u.download_end.test_id);
+		put_be32(out + 4, m->u.download_end.total_bytes_sent);
 		if (m->u.download_end.has_ext)
-			put32(out + 8, m->u.download_end.chunks_sent);
+			put_be32(out + 8, m->u.download_end.chunks_sent);
 		break;
 	case WIRE_BUFFERBLOAT_START:
-		put32(out, m->u.bufferbloat_start.test_id);
+		put_be32(out, m->u.bufferbloat_start.test_id);
 		out[4] = m->u.bufferbloat_start.kind;
 		out[5] = out[6] = out[7] = 0;
 		break;
 	case WIRE_BUFFERBLOAT_END:
-		put32(out, m->u.bufferbloat_end.test_id);
+		put_be32(out, m->u.bufferbloat_end.test_id);
 		break;
 	case WIRE_ERROR:
 		out[0] = m->u.error.code;
@@ -345,8 +309,8 @@ int wire_encode(const struct wire_msg *m, uint8_t *out, size_t cap)
 
 static void wire_get_data(const uint8_t *pt, size_t len, struct wire_data *d)
 {
-	d->test_id = get32(pt);
-	d->chunk_seq = get32(pt + 4);
+	d->test_id = get_be32(pt);
+	d->chunk_seq = get_be32(pt + 4);
 	d->data_len = len - WIRE_DATA_HDR_LEN;
 	d->data = d->data_len ? pt + WIRE_DATA_HDR_LEN : NULL;
 }
@@ -364,73 +328,73 @@ int wire_decode(uint8_t type, const uint8_t *pt, size_t len,
 
 	switch (type) {
 	case WIRE_KNOCK:
-		m.u.knock.unix_time = get64(pt);
+		m.u.knock.unix_time = get_be64(pt);
 		break;
 	case WIRE_KNOCK_ACK:
-		m.u.knock_ack.session_id = get32(pt);
-		m.u.knock_ack.valid_until = get32(pt + 4);
+		m.u.knock_ack.session_id = get_be32(pt);
+		m.u.knock_ack.valid_until = get_be32(pt + 4);
 		break;
 	case WIRE_ECHO_REQUEST:
-		m.u.echo_request.seq = get32(pt);
-		m.u.echo_request.client_send_ns_low = get32(pt + 4);
-		m.u.echo_request.token = get64(pt + 8);
+		m.u.echo_request.seq = get_be32(pt);
+		m.u.echo_request.client_send_ns_low = get_be32(pt + 4);
+		m.u.echo_request.token = get_be64(pt + 8);
 		break;
 	case WIRE_ECHO_REPLY:
-		m.u.echo_reply.seq = get32(pt);
-		m.u.echo_reply.client_send_ns_low = get32(pt + 4);
-		m.u.echo_reply.token = get64(pt + 8);
-		m.u.echo_reply.server_rx_ns = get64(pt + 16);
-		m.u.echo_reply.server_tx_ns = get64(pt + 24);
+		m.u.echo_reply.seq = get_be32(pt);
+		m.u.echo_reply.client_send_ns_low = get_be32(pt + 4);
+		m.u.echo_reply.token = get_be64(pt + 8);
+		m.u.echo_reply.server_rx_ns = get_be64(pt + 16);
+		m.u.echo_reply.server_tx_ns = get_be64(pt + 24);
 		if (len >= 32 + ECHO_EXT_LEN) {
 			m.u.echo_reply.has_ext = 1;
-			m.u.echo_reply.requests_seen = get32(pt + 32);
-			m.u.echo_reply.highest_seq = get32(pt + 36);
+			m.u.echo_reply.requests_seen = get_be32(pt + 32);
+			m.u.echo_reply.highest_seq = get_be32(pt + 36);
 		}
 		break;
 	case WIRE_THROUGHPUT_START:
-		m.u.throughput_start.test_id = get32(pt);
-		m.u.throughput_start.target_bytes = get32(pt + 4);
-		m.u.throughput_start.expected_ms = get32(pt + 8);
+		m.u.throughput_start.test_id = get_be32(pt);
+		m.u.throughput_start.target_bytes = get_be32(pt + 4);
+		m.u.throughput_start.expected_ms = get_be32(pt + 8);
 		break;
 	case WIRE_THROUGHPUT_DATA:
 		wire_get_data(pt, len, &m.u.throughput_data);
 		break;
 	case WIRE_THROUGHPUT_END:
-		m.u.throughput_end.test_id = get32(pt);
-		m.u.throughput_end.total_bytes_sent = get32(pt + 4);
+		m.u.throughput_end.test_id = get_be32(pt);
+		m.u.throughput_end.total_bytes_sent = get_be32(pt + 4);
 		break;
 	case WIRE_THROUGHPUT_STATS:
-		m.u.throughput_stats.test_id = get32(pt);
-		m.u.throughput_stats.bytes_rx = get32(pt + 4);
-		m.u.throughput_stats.duration_ms = get32(pt + 8);
-		m.u.throughput_stats.kbps = get32(pt + 12);
-		m.u.throughput_stats.packets_rx = get32(pt + 16);
-		m.u.throughput_stats.packets_lost = get32(pt + 20);
+		m.u.throughput_stats.test_id = get_be32(pt);
+		m.u.throughput_stats.bytes_rx = get_be32(pt + 4);
+		m.u.throughput_stats.duration_ms = get_be32(pt + 8);
+		m.u.throughput_stats.kbps = get_be32(pt + 12);
+		m.u.throughput_stats.packets_rx = get_be32(pt + 16);
+		m.u.throughput_stats.packets_lost = get_be32(pt + 20);
 		break;
 	case WIRE_DOWNLOAD_REQUEST:
-		m.u.download_request.test_id = get32(pt);
-		m.u.download_request.bytes = get32(pt + 4);
-		m.u.download_request.rate_kbps = get32(pt + 8);
+		m.u.download_request.test_id = get_be32(pt);
+		m.u.download_request.bytes = get_be32(pt + 4);
+		m.u.download_request.rate_kbps = get_be32(pt + 8);
 		break;
 	case WIRE_DOWNLOAD_DATA:
 		wire_get_data(pt, len, &m.u.download_data);
 		break;
 	case WIRE_DOWNLOAD_END:
-		m.u.download_end.test_id = get32(pt);
-		m.u.download_end.total_bytes_sent = get32(pt + 4);
+		m.u.download_end.test_id = get_be32(pt);
+		m.u.download_end.total_bytes_sent = get_be32(pt + 4);
 		if (len >= 8 + DLEND_EXT_LEN) {
 			m.u.download_end.has_ext = 1;
-			m.u.download_end.chunks_sent = get32(pt + 8);
+			m.u.download_end.chunks_sent = get_be32(pt + 8);
 		}
 		break;
 	case WIRE_BUFFERBLOAT_START:
-		m.u.bufferbloat_start.test_id = get32(pt);
+		m.u.bufferbloat_start.test_id = get_be32(pt);
 		m.u.bufferbloat_start.kind = pt[4];
 		if (pt[4] < WIRE_BLOAT_UP || pt[4] > WIRE_BLOAT_BOTH)
 			return -EBADMSG;
 		break; /* reserved bytes are ignored */
 	case WIRE_BUFFERBLOAT_END:
-		m.u.bufferbloat_end.test_id = get32(pt);
+		m.u.bufferbloat_end.test_id = get_be32(pt);
 		break;
 	case WIRE_ERROR: {
 		/* Text up to the first NUL, truncated to the buffer; control
@@ -464,23 +428,23 @@ int wire_decode(uint8_t type, const uint8_t *pt, size_t len,
 static void wire_put_header(uint8_t *p, uint8_t type, uint16_t len,
 			    const uint8_t *client_id, uint64_t nonce_ts)
 {
-	put32(p, WIRE_MAGIC);
+	put_be32(p, WIRE_MAGIC);
 	p[4] = WIRE_VERSION;
 	p[5] = type;
-	put16(p + 6, len);
+	put_be16(p + 6, len);
 	memcpy(p + 8, client_id, WIRE_CLIENT_ID_LEN);
-	put64(p + 16, nonce_ts);
+	put_be64(p + 16, nonce_ts);
 }
 
 int wire_peek(const uint8_t *pkt, size_t len, struct wire_header *h)
 {
 	if (len < WIRE_MIN_PACKET || len > WIRE_MAX_DATAGRAM)
 		return -EMSGSIZE;
-	if (get32(pkt) != WIRE_MAGIC)
+	if (get_be32(pkt) != WIRE_MAGIC)
 		return -EBADMSG;
 	if (pkt[4] != WIRE_VERSION)
 		return -EPROTONOSUPPORT;
-	if (get16(pkt + 6) != len - WIRE_HEADER_LEN)
+	if (get_be16(pkt + 6) != len - WIRE_HEADER_LEN)
 		return -EBADMSG;
 	if (wire_type_index(pkt[5]) < 0)
 		return -EBADMSG;
@@ -490,9 +454,9 @@ int wire_peek(const uint8_t *pkt, size_t len, struct wire_header *h)
 		h->magic = WIRE_MAGIC;
 		h->version = pkt[4];
 		h->type = pkt[5];
-		h->len = get16(pkt + 6);
+		h->len = get_be16(pkt + 6);
 		memcpy(h->client_id, pkt + 8, WIRE_CLIENT_ID_LEN);
-		h->nonce_ts = get64(pkt + 16);
+		h->nonce_ts = get_be64(pkt + 16);
 	}
 	return 0;
 }
@@ -513,7 +477,7 @@ static void wire_nonce_bytes(uint8_t nonce[WIRE_NONCE_LEN],
 			     const uint8_t *client_id, uint64_t nonce_ts)
 {
 	memcpy(nonce, client_id, 4);
-	put64(nonce + 4, nonce_ts);
+	put_be64(nonce + 4, nonce_ts);
 }
 
 int wire_seal(const uint8_t key[static WIRE_KEY_LEN],

@@ -766,7 +766,7 @@ static int replay_open_at_start(struct app *a)
 
 		snprintf(where, sizeof(where),
 			 "Opened in the worst event (%s, %s).", e->kind,
-			 evlog_severity_name(e->severity));
+			 bb_severity_name(e->severity));
 	} else {
 		snprintf(where, sizeof(where), "%s",
 			 at - playback_first_ms(r) >= REPLAY_LEAD_MS

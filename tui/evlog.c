@@ -99,11 +99,3 @@ size_t evlog_open_count(const struct evlog *l)
 		k += l->ev[i].end_ms == 0;
 	return k;
 }
-
-const char *evlog_severity_name(unsigned severity)
-{
-	static const char *const names[BB_SEV_COUNT] = { "info", "warning",
-							 "critical" };
-
-	return severity < BB_SEV_COUNT ? names[severity] : "?";
-}

@@ -30,7 +30,5 @@ size_t evlog_count(const struct evlog *l);
 const struct bb_event *evlog_at(const struct evlog *l, size_t i);
 /* Entries still open (end_ms == 0). */
 size_t evlog_open_count(const struct evlog *l);
-/* "info", "warning", "critical". */
-const char *evlog_severity_name(unsigned severity);
 
 #endif

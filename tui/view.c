@@ -171,7 +171,7 @@ bool view_event_match(const struct ui *ui, const struct bb_event *ev)
 	if (!f[0])
 		return true;
 	return strcasestr(ev->kind, f) ||
-	       strcasestr(evlog_severity_name(ev->severity), f) ||
+	       strcasestr(bb_severity_name(ev->severity), f) ||
 	       strcasestr(ev->target, f) || strcasestr(ev->interface, f) ||
 	       strcasestr(ev->server, f) || strcasestr(ev->description, f);
 }
@@ -212,7 +212,7 @@ int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 		     1;
 		x += cellbuf_printf(cb, x, y + row, selected ? ROLE_SELECT : sr,
 				    CELLBUF_BOLD, "%-8s",
-				    evlog_severity_name(ev->severity)) +
+				    bb_severity_name(ev->severity)) +
 		     1;
 		if (ev->end_ms == 0)
 			x += cellbuf_printf(cb, x, y + row,

@@ -79,7 +79,7 @@ static void detail(struct ui *ui, struct cellbuf *cb, int y, int h,
 		snprintf(e, sizeof(e), "ongoing");
 	view_fmt_dur(d, sizeof(d), (end - ev->start_ms) / 1000);
 	cellbuf_printf(cb, 2, y + 1, view_sev_role(ev->severity), CELLBUF_BOLD,
-		       "%s", evlog_severity_name(ev->severity));
+		       "%s", bb_severity_name(ev->severity));
 	cellbuf_printf(cb, 12, y + 1, ROLE_NORMAL, 0, "%s  to  %s  (%s)", s, e,
 		       d);
 	cellbuf_printf(cb, 2, y + 2, ROLE_DIM, 0, "where: %s%s%s%s%s",

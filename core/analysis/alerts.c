@@ -43,12 +43,6 @@ struct alerts {
 	struct alerts_stats st;
 };
 
-static const char *sev_name(uint8_t s)
-{
-	static const char *n[] = { "info", "warning", "critical" };
-	return s < 3 ? n[s] : "info";
-}
-
 static void child_done(struct alerts *a, struct child *c)
 {
 	ev_child_stop(a->loop, &c->watch);
@@ -152,7 +146,7 @@ static void write_line(struct alerts *a, const struct bb_event *ev,
 		rc = fprintf(a->log,
 			     "%s END %s %s iface=%s target=%s server=%s "
 			     "after %.1f s: %s\n",
-			     t, sev_name(ev->severity), ev->kind,
+			     t, bb_severity_name(ev->severity), ev->kind,
 			     ev->interface[0] ? ev->interface : "-",
 			     ev->target[0] ? ev->target : "-",
 			     ev->server[0] ? ev->server : "-",
@@ -162,7 +156,7 @@ static void write_line(struct alerts *a, const struct bb_event *ev,
 		rc = fprintf(a->log,
 			     "%s START %s %s iface=%s target=%s "
 			     "server=%s: %s\n",
-			     t, sev_name(ev->severity), ev->kind,
+			     t, bb_severity_name(ev->severity), ev->kind,
 			     ev->interface[0] ? ev->interface : "-",
 			     ev->target[0] ? ev->target : "-",
 			     ev->server[0] ? ev->server : "-", ev->description);
@@ -190,7 +184,8 @@ static char **build_env(const struct bb_event *ev, enum detect_state state,
 	snprintf(vars[0], L, "BUFFERBANE_STATE=%s",
 		 state == DETECT_END ? "end" : "start");
 	snprintf(vars[1], L, "BUFFERBANE_KIND=%s", ev->kind);
-	snprintf(vars[2], L, "BUFFERBANE_SEVERITY=%s", sev_name(ev->severity));
+	snprintf(vars[2], L, "BUFFERBANE_SEVERITY=%s",
+		 bb_severity_name(ev->severity));
 	snprintf(vars[3], L, "BUFFERBANE_INTERFACE=%s", ev->interface);
 	snprintf(vars[4], L, "BUFFERBANE_TARGET=%s", ev->target);
 	snprintf(vars[5], L, "BUFFERBANE_SERVER=%s", ev->server);

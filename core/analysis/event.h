@@ -22,6 +22,19 @@
 
 enum bb_severity { BB_SEV_INFO, BB_SEV_WARNING, BB_SEV_CRITICAL, BB_SEV_COUNT };
 
+/* "info", "warning", "critical" (the word stored and shown); "?" if out of
+ * range. */
+static inline const char *bb_severity_name(unsigned sev)
+{
+	static const char *const names[BB_SEV_COUNT] = {
+		[BB_SEV_INFO] = "info",
+		[BB_SEV_WARNING] = "warning",
+		[BB_SEV_CRITICAL] = "critical",
+	};
+
+	return sev < BB_SEV_COUNT ? names[sev] : "?";
+}
+
 struct bb_event {
 	int64_t id;	  /* row id in `events`; 0 = not known */
 	int64_t start_ms; /* Unix ms */

@@ -167,8 +167,6 @@ static void on_status(struct ev_loop *loop, ev_timer *t, int revents)
 /* One line per event change: start, update (rare) and end. */
 static void on_event(void *ctx, const struct bb_event *ev)
 {
-	static const char *const sev[BB_SEV_COUNT] = { "info", "warning",
-						       "critical" };
 	struct headless *h = ctx;
 	char t[32];
 	stamp(t, sizeof(t));
@@ -191,8 +189,7 @@ static void on_event(void *ctx, const struct bb_event *ev)
 			    : ev->end_ms == ev->start_ms ? "once"
 							 : "end";
 	fprintf(h->out, "%s event %s %s %s: %s\n", t, state, ev->kind,
-		ev->severity < BB_SEV_COUNT ? sev[ev->severity] : "?",
-		ev->description);
+		bb_severity_name(ev->severity), ev->description);
 	fflush(h->out);
 }
 

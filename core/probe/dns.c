@@ -20,6 +20,8 @@
  */
 #include "core/probe/dns.h"
 
+#include "proto/bytes.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,17 +30,6 @@
 #define DNS_MAX_HOPS 64
 #define DNS_FLAG_RD  0x0100
 #define DNS_RR_FIXED 10 /* TYPE, CLASS, TTL, RDLENGTH */
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static uint8_t ascii_lower(uint8_t c)
 {
@@ -86,12 +77,12 @@ int dns_build_query(uint16_t id, const char *qname, uint16_t qtype,
 	if (total > cap)
 		return -ENOSPC;
 	memset(buf, 0, DNS_HEADER_LEN);
-	put16(buf, id);
-	put16(buf + 2, DNS_FLAG_RD);
-	put16(buf + 4, 1); /* QDCOUNT */
+	put_be16(buf, id);
+	put_be16(buf + 2, DNS_FLAG_RD);
+	put_be16(buf + 4, 1); /* QDCOUNT */
 	memcpy(buf + DNS_HEADER_LEN, wire, (size_t)n);
-	put16(buf + DNS_HEADER_LEN + n, qtype);
-	put16(buf + DNS_HEADER_LEN + n + 2, DNS_CLASS_IN);
+	put_be16(buf + DNS_HEADER_LEN + n, qtype);
+	put_be16(buf + DNS_HEADER_LEN + n + 2, DNS_CLASS_IN);
 	return (int)total;
 }
 
@@ -157,9 +148,9 @@ static int walk_answers(const uint8_t *buf, size_t len, size_t off,
 		if (err == 0 && len - o < DNS_RR_FIXED)
 			err = -EMSGSIZE;
 		if (err == 0) {
-			uint16_t type = get16(buf + o);
-			uint16_t class = get16(buf + o + 2);
-			size_t rdlen = get16(buf + o + 8);
+			uint16_t type = get_be16(buf + o);
+			uint16_t class = get_be16(buf + o + 2);
+			size_t rdlen = get_be16(buf + o + 8);
 			o += DNS_RR_FIXED;
 			if (rdlen > len - o) {
 				err = -EMSGSIZE;
@@ -186,8 +177,8 @@ int dns_parse_response(const uint8_t *buf, size_t len, struct dns_response *out)
 	if (!buf || len < DNS_HEADER_LEN)
 		return -EBADMSG;
 
-	uint16_t flags = get16(buf + 2);
-	out->id = get16(buf);
+	uint16_t flags = get_be16(buf + 2);
+	out->id = get_be16(buf);
 	out->qr = flags >> 15;
 	out->opcode = (flags >> 11) & 0xF;
 	out->aa = (flags >> 10) & 1;
@@ -195,10 +186,10 @@ int dns_parse_response(const uint8_t *buf, size_t len, struct dns_response *out)
 	out->rd = (flags >> 8) & 1;
 	out->ra = (flags >> 7) & 1;
 	out->rcode = flags & 0xF;
-	out->qdcount = get16(buf + 4);
-	out->ancount = get16(buf + 6);
-	out->nscount = get16(buf + 8);
-	out->arcount = get16(buf + 10);
+	out->qdcount = get_be16(buf + 4);
+	out->ancount = get_be16(buf + 6);
+	out->nscount = get_be16(buf + 8);
+	out->arcount = get_be16(buf + 10);
 	if (!out->qr)
 		return -EBADMSG;
 
@@ -210,8 +201,8 @@ int dns_parse_response(const uint8_t *buf, size_t len, struct dns_response *out)
 			return -EBADMSG;
 		if (i == 0) {
 			out->qname_len = (uint8_t)n;
-			out->qtype = get16(buf + off);
-			out->qclass = get16(buf + off + 2);
+			out->qtype = get_be16(buf + off);
+			out->qclass = get_be16(buf + off + 2);
 		}
 		off += 4;
 	}

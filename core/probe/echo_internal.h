@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/base/sample.h"
+#include "core/base/text.h"
 #include "core/probe/bloat.h"
 #include "core/probe/probe.h"
 #include "core/probe/throughput.h"
@@ -109,7 +110,6 @@ struct probe {
 };
 
 /* probe_echo.c */
-void echo_copy_str(char *dst, size_t size, const char *src);
 void echo_sample_base(const struct probe *p, enum bb_probe_kind kind,
 		      int64_t mono, int64_t real, struct bb_sample *s);
 void echo_load_begin(struct probe *p, int64_t mono, int64_t bound_ns);

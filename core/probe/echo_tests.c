@@ -49,7 +49,7 @@ void echo_emit_tput(struct probe *p, enum bb_probe_kind kind, enum bb_status st,
 	s.seq = p->cur.id;
 	s.throughput_kbps = kbps;
 	s.loss_ppm = loss_ppm;
-	echo_copy_str(s.detail, sizeof(s.detail), detail);
+	copy_str(s.detail, sizeof(s.detail), detail);
 	p->emit(p->emit_ctx, &s);
 }
 
@@ -359,7 +359,7 @@ void echo_test_abort(struct probe *p, const char *why)
 			s.status = BB_STATUS_ERROR;
 			s.load_phase = (uint8_t)bloat_load_phase(
 				p->b_phases[p->b_idx]);
-			echo_copy_str(s.detail, sizeof(s.detail), why);
+			copy_str(s.detail, sizeof(s.detail), why);
 			p->emit(p->emit_ctx, &s);
 		}
 		break;
@@ -556,7 +556,7 @@ static void bloat_finish(struct probe *p)
 			s.status = BB_STATUS_ERROR;
 			s.load_phase =
 				(uint8_t)bloat_load_phase(p->b_phases[i]);
-			echo_copy_str(s.detail, sizeof(s.detail),
+			copy_str(s.detail, sizeof(s.detail),
 				      "no echoes answered");
 		} else {
 			p->b_res[p->b_nres++] = r;

@@ -16,6 +16,8 @@
  */
 #include "core/probe/gateway.h"
 
+#include "proto/bytes.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -52,17 +54,6 @@ static int split_fields(const char *line, size_t n, struct field *f)
 		count++;
 	}
 	return count;
-}
-
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* 1..8 hex digits into *out; 0 or -EINVAL. */

@@ -49,22 +49,15 @@
 #include "core/base/sock.h"
 #include "core/probe/srvclient.h"
 #include "core/probe/throughput.h"
-void echo_copy_str(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 void echo_sample_base(const struct probe *p, enum bb_probe_kind kind,
 		      int64_t mono, int64_t real, struct bb_sample *s)
 {
 	sample_init(s, kind);
 	s->mono_ns = mono;
 	s->real_ns = real;
-	echo_copy_str(s->interface, sizeof(s->interface), p->t.interface);
-	echo_copy_str(s->target, sizeof(s->target), p->t.name);
-	echo_copy_str(s->server, sizeof(s->server), p->t.name);
+	copy_str(s->interface, sizeof(s->interface), p->t.interface);
+	copy_str(s->target, sizeof(s->target), p->t.name);
+	copy_str(s->server, sizeof(s->server), p->t.name);
 }
 
 /* Tell the worker our test loads the interface from / until mono (a marker
@@ -140,7 +133,7 @@ static void emit_slot(struct probe *p, const struct slot *sl, enum bb_status st,
 	s.load_phase = sl->load_phase;
 	s.loss_dir = (uint8_t)dir;
 	if (detail)
-		echo_copy_str(s.detail, sizeof(s.detail), detail);
+		copy_str(s.detail, sizeof(s.detail), detail);
 	p->emit(p->emit_ctx, &s);
 }
 

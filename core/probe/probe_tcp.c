@@ -26,6 +26,7 @@
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/base/sock.h"
+#include "core/base/text.h"
 #include "core/probe/inflight.h"
 
 #define TCP_SLOTS 8

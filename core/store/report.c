@@ -23,14 +23,6 @@
 #define CELL	     320
 #define MAX_COLS     12
 
-static const char *const sev_names[BB_SEV_COUNT] = { "info", "warning",
-						     "critical" };
-
-static const char *sev_name(unsigned sev)
-{
-	return sev < BB_SEV_COUNT ? sev_names[sev] : "warning";
-}
-
 int report_format_from_name(const char *name)
 {
 	if (!strcmp(name, "text"))
@@ -283,8 +275,8 @@ static void write_text(FILE *f, const struct history_summary *s, const char *db,
 		history_format_duration(ev_duration(s, e), d, sizeof(d));
 		place(e, p, sizeof(p));
 		fprintf(f, "  %s %9s%s %-8s %-18s %s: %s\n", t, d,
-			e->end_ms ? "" : "+", sev_name(e->severity), e->kind, p,
-			e->description);
+			e->end_ms ? "" : "+", bb_severity_name(e->severity),
+			e->kind, p, e->description);
 	}
 }
 
@@ -345,7 +337,7 @@ static void json_event(FILE *f, const struct history_summary *s,
 		fputs("\"end_ms\":null,", f);
 	fprintf(f, "\"duration_ms\":%lld,", (long long)ev_duration(s, e));
 	json_kv_s(f, "kind", e->kind, true);
-	json_kv_s(f, "severity", sev_name(e->severity), true);
+	json_kv_s(f, "severity", bb_severity_name(e->severity), true);
 	json_kv_s(f, "interface", e->interface, true);
 	json_kv_s(f, "target", e->target, true);
 	json_kv_s(f, "server", e->server, true);
@@ -430,7 +422,7 @@ static void write_json(FILE *f, const struct history_summary *s, const char *db,
 	}
 	fprintf(f, "],\"events\":{\"total\":%zu,\"by_severity\":{", s->nevents);
 	for (int v = 0; v < BB_SEV_COUNT; v++)
-		fprintf(f, "%s\"%s\":%d", v ? "," : "", sev_names[v],
+		fprintf(f, "%s\"%s\":%d", v ? "," : "", bb_severity_name(v),
 			s->events_by_severity[v]);
 	fputs("},\"by_kind\":{", f);
 	for (size_t i = 0; i < s->nkinds; i++) {
@@ -440,7 +432,7 @@ static void write_json(FILE *f, const struct history_summary *s, const char *db,
 		json_s(f, k->kind);
 		fprintf(f, ":{\"count\":%d,", k->count);
 		for (int v = 0; v < BB_SEV_COUNT; v++)
-			fprintf(f, "\"%s\":%d,", sev_names[v],
+			fprintf(f, "\"%s\":%d,", bb_severity_name(v),
 				k->by_severity[v]);
 		fprintf(f, "\"longest_ms\":%lld,\"longest_start_ms\":%lld}",
 			(long long)k->longest_ms,
@@ -840,7 +832,7 @@ static void doc_peak_events(FILE *f, const struct doc_ops *o,
 		history_format_duration(ev_duration(s, e), c[1], CELL);
 		if (!e->end_ms)
 			strcat(c[1], ", ongoing");
-		snprintf(c[2], CELL, "%s", sev_name(e->severity));
+		snprintf(c[2], CELL, "%s", bb_severity_name(e->severity));
 		snprintf(c[3], CELL, "%s", e->kind);
 		place(e, c[4], CELL);
 		snprintf(c[5], CELL, "%s", e->description);

@@ -66,6 +66,8 @@
 #include "core/analysis/event.h"
 #include "core/base/clock.h"
 #include "core/base/sample.h"
+#include "core/base/text.h"
+#include "proto/bytes.h"
 
 #define CONN_LEN	 16
 #define MAX_CONN	 16
@@ -581,12 +583,6 @@ static int make_parent(const char *path)
 	return 0;
 }
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Refuse, before SQLite touches it, a file that is not an SQLite database
  * or is shorter than its own header says.  *exists = non-empty file. */
 static int precheck_file(struct store *st, bool *exists)
@@ -618,8 +614,8 @@ static int precheck_file(struct store *st, bool *exists)
 	uint32_t page_size = (uint32_t)hdr[16] << 8 | hdr[17];
 	if (page_size == 1)
 		page_size = 65536;
-	uint32_t pages = be32(hdr + 28);
-	bool size_valid = be32(hdr + 24) == be32(hdr + 92);
+	uint32_t pages = get_be32(hdr + 28);
+	bool size_valid = get_be32(hdr + 24) == get_be32(hdr + 92);
 	char wal[600];
 	struct stat wb;
 	snprintf(wal, sizeof(wal), "%s-wal", st->path);
@@ -639,8 +635,7 @@ static int new_client_id(char out[17])
 	uint8_t raw[8];
 	if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
 		return -errno;
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	hex_encode(out, raw, sizeof(raw));
 	return 0;
 }
 
@@ -1540,9 +1535,7 @@ int store_write_samples(struct store *st, const struct bb_sample *s, size_t n)
 static void col_text(sqlite3_stmt *q, int col, char *dst, size_t len)
 {
 	const char *t = (const char *)sqlite3_column_text(q, col);
-	memset(dst, 0, len);
-	if (t)
-		strncpy(dst, t, len - 1);
+	copy_str(dst, len, t ? t : "");
 }
 
 static const struct series_ent *series_by_id(struct store *st, int64_t id)
@@ -1841,12 +1834,6 @@ int store_read_servers(struct store *st, int (*cb)(void *ctx, const char *name),
 	return ret;
 }
 
-static const char *const severity_names[BB_SEV_COUNT] = {
-	[BB_SEV_INFO] = "info",
-	[BB_SEV_WARNING] = "warning",
-	[BB_SEV_CRITICAL] = "critical",
-};
-
 static void bind_fixed(sqlite3_stmt *q, int col, const char *s, size_t len)
 {
 	sqlite3_bind_text(q, col, s, (int)strnlen(s, len), SQLITE_STATIC);
@@ -1860,11 +1847,8 @@ static void bind_event(sqlite3_stmt *q, const struct bb_event *ev)
 	else
 		sqlite3_bind_null(q, 2);
 	bind_fixed(q, 3, ev->kind, sizeof(ev->kind));
-	sqlite3_bind_text(q, 4,
-			  ev->severity < BB_SEV_COUNT
-				  ? severity_names[ev->severity]
-				  : "info",
-			  -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, bb_severity_name(ev->severity), -1,
+			  SQLITE_STATIC);
 	bind_fixed(q, 5, ev->interface, sizeof(ev->interface));
 	bind_fixed(q, 6, ev->target, sizeof(ev->target));
 	bind_fixed(q, 7, ev->server, sizeof(ev->server));
@@ -1916,7 +1900,7 @@ int store_read_events(struct store *st, int64_t from_ms, int64_t to_ms,
 		col_text(q, 3, ev.kind, sizeof(ev.kind));
 		const char *sev = (const char *)sqlite3_column_text(q, 4);
 		for (int i = 0; sev && i < BB_SEV_COUNT; i++)
-			if (strcmp(sev, severity_names[i]) == 0)
+			if (strcmp(sev, bb_severity_name((unsigned)i)) == 0)
 				ev.severity = (uint8_t)i;
 		col_text(q, 5, ev.interface, sizeof(ev.interface));
 		col_text(q, 6, ev.target, sizeof(ev.target));

@@ -12,50 +12,20 @@ bb_tmpdir
 set -u
 [ -x "$BB_SERVER_BIN" ] || skip "no server binary at $BB_SERVER_BIN"
 
-SRV_PID=
-cleanup() {
-	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null
-	rm -rf "$BB_TMP"
-}
-trap cleanup EXIT
-
-key=$("$BB_BIN" keygen)
-printf '%s\n' "$key" >"$BB_TMP/key"
-chmod 600 "$BB_TMP/key"
-cat >"$BB_TMP/srv.conf" <<CONF
-general = { workers = 1; max_concurrent_clients = 16; };
-security = { shared_secret_file = "$BB_TMP/key"; session_timeout_sec = 300;
-  enable_rate_limiting = true; };
-rate_limiting = { max_packets_per_second = 20000; burst_size = 2000;
-  max_bandwidth_mbps = 200; };
-logging = { level = "info"; };
-CONF
-
 # start_server PORT: bufferbane-server on 127.0.0.1:PORT (0 = any), sets
 # SRV_PID and PORT.
 start_server() {
 	: >"$BB_TMP/srv.log"
-	"$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" --bind "127.0.0.1:$1" \
-		2>"$BB_TMP/srv.log" &
-	SRV_PID=$!
-	for _ in $(seq 100); do
-		PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' \
-			"$BB_TMP/srv.log")
-		[ -n "$PORT" ] && return 0
-		sleep 0.05
-	done
-	cat "$BB_TMP/srv.log"
-	fail "server did not start"
+	bb_server_start -b "127.0.0.1:$1" \
+		'general={ workers = 1; max_concurrent_clients = 16; }' \
+		"$BB_SRV_FAST"
+	PORT=$SRV_PORT
 }
-stop_server() {
-	kill "$SRV_PID" 2>/dev/null
-	wait "$SRV_PID" 2>/dev/null
-	SRV_PID=
-}
+trap 'bb_server_stop; rm -rf "$BB_TMP"' EXIT
 
 start_server 0
 echo "server on 127.0.0.1:$PORT"
-servers="( { name = \"lo\"; host = \"127.0.0.1\"; port = $PORT; shared_secret_file = \"$BB_TMP/key\"; } )"
+servers=$SRV_SERVERS
 tests='{ dns = { enabled = false; dns_servers = []; };
   bufferbloat = { enabled = false; test_duration_s = 6; };
   throughput = { enabled = true; first_test_s = 3; small_test_kb = 2000; small_interval_s = 10;
@@ -103,7 +73,7 @@ db=$BB_TMP/re.db
 	>"$BB_TMP/out2" 2>&1 &
 cli=$!
 sleep 2
-stop_server
+bb_server_stop
 t_down=$(date +%s%3N)
 sleep 1.5
 start_server "$PORT"
@@ -120,7 +90,7 @@ echo "restart: $gap timeouts while down, $after ok after, first ok ${first} ms a
 q "SELECT DISTINCT error_detail FROM measurements WHERE test_type='udp_echo' AND status='timeout'"
 
 # 4. server gone: "server unreachable"
-stop_server
+bb_server_stop
 db=$BB_TMP/down.db
 "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$db" --interval 100 --duration 4 \
 	>"$BB_TMP/out3" 2>&1 || { cat "$BB_TMP/out3"; fail "client exited $?"; }

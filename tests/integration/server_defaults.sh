@@ -29,20 +29,9 @@ ip link set bbv0 up
 ip link set bbv1 up
 ip route add default via 198.18.0.1 dev bbv0
 
-SRV_PID=
-trap '[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null; rm -rf "$BB_TMP"' EXIT
-"$BB_BIN" keygen >"$BB_TMP/key"
-chmod 600 "$BB_TMP/key"
-cat >"$BB_TMP/srv.conf" <<CONF
-general = { workers = 1; };
-security = { shared_secret_file = "$BB_TMP/key"; };
-rate_limiting = { max_packets_per_second = 50000; burst_size = 5000;
-  max_bandwidth_mbps = 1000; };
-CONF
-"$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" --bind 127.0.0.1:9876 \
-	2>"$BB_TMP/srv.log" &
-SRV_PID=$!
-sleep 0.3
+trap 'bb_server_stop; rm -rf "$BB_TMP"' EXIT
+bb_server_start -b 127.0.0.1:9876 'rate_limiting={ max_packets_per_second = 50000;
+  burst_size = 5000; max_bandwidth_mbps = 1000; }'
 
 # the shipped file, plus the server and an ICMP target on loopback
 sed -e "s|^servers = ( );|servers = ( { name = \"lo\"; host = \"127.0.0.1\"; shared_secret_file = \"$BB_TMP/key\"; } );|" \

@@ -38,27 +38,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BB_BIN" keygen >"$BB_TMP/key" && chmod 600 "$BB_TMP/key"
-cat >"$BB_TMP/srv.conf" <<CONF
-general = { workers = 1; max_concurrent_clients = 16; };
-security = { shared_secret_file = "$BB_TMP/key"; session_timeout_sec = 300;
-  enable_rate_limiting = true; };
-rate_limiting = { max_packets_per_second = 20000; burst_size = 2000;
-  max_bandwidth_mbps = 200; };
-CONF
-"$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" --bind 127.0.0.1:0 \
-	2>"$BB_TMP/srv.log" &
-SRV_PID=$!
-PORT=
-for _ in $(seq 100); do
-	PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$BB_TMP/srv.log")
-	[ -n "$PORT" ] && break
-	sleep 0.05
-done
-[ -n "$PORT" ] || { cat "$BB_TMP/srv.log"; fail "server did not start"; }
+bb_server_start 'general={ workers = 1; max_concurrent_clients = 16; }' \
+	"$BB_SRV_FAST"
+PORT=$SRV_PORT
 
 bb_write_config "$BB_TMP/bb.conf" \
-	"servers=( { name = \"lo\"; host = \"127.0.0.1\"; port = $PORT; shared_secret_file = \"$BB_TMP/key\"; } )" \
+	"servers=$SRV_SERVERS" \
 	'general={ test_interval_ms = 200; probe_timeout_ms = 500; }' \
 	'tests={ dns = { enabled = false; dns_servers = []; };
 	  throughput = { enabled = false; };

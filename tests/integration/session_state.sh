@@ -9,22 +9,10 @@ bb_sandbox "$@"
 bb_tmpdir
 set -u
 [ -x "$BB_SERVER_BIN" ] || skip "no server binary at $BB_SERVER_BIN"
-"$BB_BIN" keygen >"$BB_TMP/key" && chmod 600 "$BB_TMP/key"
-cat >"$BB_TMP/srv.conf" <<CONF
-general = { workers = 1; };
-security = { shared_secret_file = "$BB_TMP/key"; };
-CONF
-"$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" --bind 127.0.0.1:0 2>"$BB_TMP/srv.log" &
-srv=$!
-trap 'kill $srv 2>/dev/null; rm -rf "$BB_TMP"' EXIT
-for _ in $(seq 100); do
-	port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$BB_TMP/srv.log")
-	[ -n "$port" ] && break
-	sleep 0.05
-done
-[ -n "$port" ] || fail "server did not start: $(cat "$BB_TMP/srv.log")"
+bb_server_start
+trap 'bb_server_stop; rm -rf "$BB_TMP"' EXIT
 bb_write_config "$BB_TMP/bb.conf" \
-	"servers=( { name = \"lo\"; host = \"127.0.0.1\"; port = $port; shared_secret_file = \"$BB_TMP/key\"; } )"
+	"servers=$SRV_SERVERS"
 db=$BB_TMP/bb.db
 for run in 1 2; do
 	"$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$db" -t 127.0.0.1 --interval 100 \

@@ -26,18 +26,8 @@ IF_SRV=$LAB_IF_B
 lab_exec server tc qdisc replace dev "$IF_SRV" root tbf rate 20mbit \
 	burst 5000 limit 12000000 || fail "tbf"
 
-key=$("$BB_BIN" keygen)
-printf '%s\n' "$key" >"$BB_TMP/key"
-chmod 600 "$BB_TMP/key"
-cat >"$BB_TMP/srv.conf" <<CONF
-general = { workers = 1; };
-security = { shared_secret_file = "$BB_TMP/key"; };
-rate_limiting = { max_packets_per_second = 50000; burst_size = 5000;
-  max_bandwidth_mbps = 100; };
-CONF
-lab_exec server "$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" \
-	--bind 198.18.0.1:9876 2>"$BB_TMP/srv.log" &
-sleep 0.3
+SRV_NAME=lab bb_server_start -n server -b 198.18.0.1:9876 \
+	"$BB_SRV_LAB"
 
 kb=6000 # 2.4 s at 20 Mbit/s
 tests="{ dns = { enabled = false; dns_servers = []; };
@@ -46,7 +36,7 @@ tests="{ dns = { enabled = false; dns_servers = []; };
     medium_test_kb = $kb; medium_interval_s = 3600;
     large_test_kb = $kb; large_interval_s = 7200; }; }"
 bb_write_config "$BB_TMP/bb.conf" "tests=$tests" \
-	"servers=( { name = \"lab\"; host = \"198.18.0.1\"; port = 9876; shared_secret_file = \"$BB_TMP/key\"; } )"
+	"servers=$SRV_SERVERS"
 db=$BB_TMP/bb.db
 lab_exec client "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$db" \
 	--interval 100 --duration 11 >"$BB_TMP/out" 2>&1 ||

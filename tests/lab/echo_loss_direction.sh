@@ -21,30 +21,10 @@ BB_TMP=$(mktemp -d /tmp/bb-lab.XXXXXX)
 command -v nft >/dev/null || skip "nft missing"
 command -v sqlite3 >/dev/null || skip "sqlite3 missing"
 
-lab_ns client
-lab_ns modem
-lab_ns server
-lab_link client modem 198.18.0.2/24 198.18.0.1/24
-lab_link modem server 198.18.1.1/24 198.18.1.2/24
-lab_exec client ip route add default via 198.18.0.1
-lab_exec server ip route add default via 198.18.1.1
-lab_exec modem sysctl -qw net.ipv4.ip_forward=1
-lab_exec modem nft add table inet bbld || fail "nft table"
-lab_exec modem nft add chain inet bbld fw \
-	'{ type filter hook forward priority 0; policy accept; }' || fail "nft chain"
-
-key=$("$BB_BIN" keygen)
-printf '%s\n' "$key" >"$BB_TMP/key"
-chmod 600 "$BB_TMP/key"
-cat >"$BB_TMP/srv.conf" <<CONF
-general = { workers = 1; };
-security = { shared_secret_file = "$BB_TMP/key"; };
-CONF
-lab_exec server "$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" \
-	--bind 198.18.1.2:9876 2>"$BB_TMP/srv.log" &
-sleep 0.3
-
-servers="( { name = \"lab\"; host = \"198.18.1.2\"; port = 9876; shared_secret_file = \"$BB_TMP/key\"; } )"
+lab_modem
+lab_forward_filter bbld fw
+SRV_NAME=lab bb_server_start -n server -b 198.18.1.2:9876
+servers=$SRV_SERVERS
 bb_write_config "$BB_TMP/bb.conf" "servers=$servers" \
 	'loss_stream={ interval_ms = 100; }'
 db=$BB_TMP/bb.db

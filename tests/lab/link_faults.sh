@@ -24,26 +24,13 @@ lab_ns server
 lab_link client server 198.18.0.2/24 198.18.0.1/24
 IFC=$LAB_IF_A IFSRV=$LAB_IF_B
 
-"$BB_BIN" keygen >"$BB_TMP/key"
-chmod 600 "$BB_TMP/key"
-cat >"$BB_TMP/srv.conf" <<CONF
-general = { workers = 1; };
-security = { shared_secret_file = "$BB_TMP/key"; };
-CONF
-server_start() {
-	# (not lab_exec: $! must be the server itself, ip netns exec execs it)
-	ip netns exec "$LAB-server" "$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" \
-		--bind 0.0.0.0:9876 2>>"$BB_TMP/srv.log" &
-	SRV_PID=$!
-}
-server_start
+bb_server_start -n server -b 0.0.0.0:9876
 now_ms() { date +%s%3N; }
 
 bb_write_config "$BB_TMP/bb.conf" \
 	'general={ test_interval_ms = 200; probe_timeout_ms = 500; }' \
 	"servers=( { name = \"lab\"; host = \"198.18.0.1\"; port = 9876; shared_secret_file = \"$BB_TMP/key\"; } )" \
 	'loss_stream={ interval_ms = 200; }'
-sleep 0.3
 lab_exec client "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/bb.db" \
 	-i "$IFC" -t 198.18.0.1 --duration 26 --status-interval 5 \
 	>"$BB_TMP/out" 2>&1 &
@@ -74,7 +61,7 @@ srv_down_ms=$(now_ms)
 kill -KILL "$SRV_PID" # a crash: no goodbye to the client
 wait "$SRV_PID" 2>/dev/null
 sleep 2
-server_start
+bb_server_start -n server -b 0.0.0.0:9876
 srv_up_ms=$(now_ms)
 
 wait $pid

@@ -19,38 +19,11 @@ lab_init
 BB_TMP=$(mktemp -d /tmp/bb-lab.XXXXXX)
 command -v tc >/dev/null || skip "tc (iproute2) missing"
 
-lab_ns client
-lab_ns modem
-lab_ns server
-lab_link client modem 198.18.0.2/24 198.18.0.1/24
-IF_DOWN=$LAB_IF_B # modem side facing the client: download queue
-lab_link modem server 198.18.1.1/24 198.18.1.2/24
-IF_UP=$LAB_IF_A # modem side facing the server: upload queue
-lab_exec client ip route add default via 198.18.0.1
-lab_exec server ip route add default via 198.18.1.1
-lab_exec modem sysctl -qw net.ipv4.ip_forward=1
+lab_modem
+SRV_NAME=lab bb_server_start -n server -b 198.18.1.2:9876 \
+	"$BB_SRV_LAB"
 
-key=$("$BB_BIN" keygen)
-printf '%s\n' "$key" >"$BB_TMP/key"
-chmod 600 "$BB_TMP/key"
-cat >"$BB_TMP/srv.conf" <<CONF
-general = { workers = 1; };
-security = { shared_secret_file = "$BB_TMP/key"; };
-rate_limiting = { max_packets_per_second = 50000; burst_size = 5000;
-  max_bandwidth_mbps = 100; };
-CONF
-lab_exec server "$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" \
-	--bind 198.18.1.2:9876 2>"$BB_TMP/srv.log" &
-sleep 0.3
-
-# shape RATE_MBIT LATENCY: tbf on both directions in the modem
-shape() {
-	local dev
-	for dev in "$IF_UP" "$IF_DOWN"; do
-		lab_exec modem tc qdisc replace dev "$dev" root tbf \
-			rate "$1"mbit burst 5000 latency "$2"
-	done
-}
+shape() { lab_shape "$@"; }
 
 # within A B TOL: |A - B| <= TOL
 within() {
@@ -67,7 +40,7 @@ for rate in 5 20; do
 	    medium_test_kb = $kb; medium_interval_s = 3600;
 	    large_test_kb = $kb; large_interval_s = 7200; }; }"
 	bb_write_config "$BB_TMP/bb.conf" "tests=$tests" \
-		"servers=( { name = \"lab\"; host = \"198.18.1.2\"; port = 9876; shared_secret_file = \"$BB_TMP/key\"; } )"
+		"servers=$SRV_SERVERS"
 	db=$BB_TMP/t$rate.db
 	lab_exec client "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$db" \
 		--interval 100 --duration 9 >"$BB_TMP/out" 2>&1 ||

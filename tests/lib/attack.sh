@@ -40,35 +40,11 @@ field() {
 attack_server_start() {
 	local general=${1:-'{ workers = 1; max_concurrent_clients = 100; }'}
 	local rl=${2:-'{ max_packets_per_second = 2000; burst_size = 500; max_bandwidth_mbps = 100; }'}
-	local port=${3:-0} i
-	if [ ! -f "$BB_TMP/key" ]; then
-		"$BB_BIN" keygen >"$BB_TMP/key" || fail "keygen failed"
-		chmod 600 "$BB_TMP/key"
-	fi
-	cat >"$BB_TMP/srv.conf" <<CONF
-general = $general;
-security = { shared_secret_file = "$BB_TMP/key"; session_timeout_sec = 300;
-  enable_rate_limiting = true; };
-rate_limiting = $rl;
-logging = { level = "info"; };
-CONF
 	: >"$BB_TMP/srv.log"
-	"$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" --bind "127.0.0.1:$port" \
-		2>>"$BB_TMP/srv.log" &
-	SRV_PID=$!
-	SRV_PORT=
-	for ((i = 0; i < 100; i++)); do
-		SRV_PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' \
-			"$BB_TMP/srv.log" | tail -1)
-		[ -n "$SRV_PORT" ] && break
-		sleep 0.05
-	done
-	[ -n "$SRV_PORT" ] || { cat "$BB_TMP/srv.log"; fail "server did not start"; }
+	bb_server_start -b "127.0.0.1:${3:-0}" "general=$general" \
+		"rate_limiting=$rl"
 }
 
 attack_server_stop() {
-	[ -n "${SRV_PID:-}" ] || return 0
-	kill "$SRV_PID" 2>/dev/null
-	wait "$SRV_PID" 2>/dev/null
-	SRV_PID=
+	bb_server_stop
 }

@@ -48,13 +48,18 @@ sql() {
 # loopback or lab targets only.
 bb_write_config() {
 	local file=$1; shift
-	declare -A sec=(
-		[general]='{ test_interval_ms = 100; probe_timeout_ms = 500; }'
-		[targets]='{ isp_gateway = "none"; public_dns = []; custom = []; }'
-		[tests]='{ dns = { enabled = false; dns_servers = []; }; bufferbloat = { enabled = false; }; throughput = { enabled = false; }; }'
-		[monitoring]='{ auto_detect_gateway = false; }'
-	)
-	local arg
+	bb_write_sections "$file" \
+		'general={ test_interval_ms = 100; probe_timeout_ms = 500; }' \
+		'targets={ isp_gateway = "none"; public_dns = []; custom = []; }' \
+		'tests={ dns = { enabled = false; dns_servers = []; }; bufferbloat = { enabled = false; }; throughput = { enabled = false; }; }' \
+		'monitoring={ auto_detect_gateway = false; }' "$@"
+}
+
+# bb_write_sections FILE SECTION=VALUE...: "SECTION = VALUE;" lines, a later
+# SECTION replacing an earlier one whole.
+bb_write_sections() {
+	local file=$1 arg; shift
+	declare -A sec=()
 	for arg in "$@"; do
 		sec[${arg%%=*}]=${arg#*=}
 	done
@@ -62,4 +67,65 @@ bb_write_config() {
 	for arg in "${!sec[@]}"; do
 		printf '%s = %s;\n' "$arg" "${sec[$arg]}" >>"$file"
 	done
+}
+
+# bb_server_start [-n NS] [-b ADDR:PORT] [SECTION=VALUE]...: the real
+# bufferbane-server with a 0600 key in $BB_TMP/key (made once, kept), its
+# configuration in $BB_TMP/srv.conf (workers = 1 and that key; each
+# SECTION=VALUE replaces a section whole, as in bb_write_config), its log
+# appended to $BB_TMP/srv.log; -n runs it in lab namespace NS (tests/lib/
+# lab.sh), -b binds it elsewhere than 127.0.0.1:0.  Returns once it listens;
+# sets SRV_PID (the server itself), SRV_HOST, SRV_PORT and SRV_SERVERS, the
+# client's servers section naming it ${SRV_NAME:-lo}.  bb_server_stop ends it.
+# Rate limits roomy enough for a throughput test on loopback (BB_SRV_FAST)
+# or through the lab modem (BB_SRV_LAB); the shipped ones are lower.
+BB_SRV_FAST='rate_limiting={ max_packets_per_second = 20000; burst_size = 2000;
+  max_bandwidth_mbps = 200; }'
+BB_SRV_LAB='rate_limiting={ max_packets_per_second = 50000; burst_size = 5000;
+  max_bandwidth_mbps = 100; }'
+
+bb_server_start() {
+	local ns= bind=127.0.0.1:0 i log=$BB_TMP/srv.log
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-n) ns=$2; shift 2 ;;
+		-b) bind=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	[ -x "$BB_SERVER_BIN" ] || skip "no server binary at $BB_SERVER_BIN"
+	if [ ! -s "$BB_TMP/key" ]; then
+		"$BB_BIN" keygen >"$BB_TMP/key" || fail "keygen failed"
+		chmod 600 "$BB_TMP/key"
+	fi
+	bb_write_sections "$BB_TMP/srv.conf" 'general={ workers = 1; }' \
+		"security={ shared_secret_file = \"$BB_TMP/key\"; }" "$@"
+	local from
+	from=$(wc -l <"$log" 2>/dev/null || echo 0)
+	# (not lab_exec: $! must be the server itself; ip netns exec execs it)
+	if [ -n "$ns" ]; then
+		ip netns exec "$LAB-$ns" "$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" \
+			--bind "$bind" 2>>"$log" &
+	else
+		"$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" --bind "$bind" 2>>"$log" &
+	fi
+	SRV_PID=$!
+	SRV_HOST=${bind%:*} SRV_HOST=${SRV_HOST#[} SRV_HOST=${SRV_HOST%]}
+	SRV_PORT=
+	for ((i = 0; i < 200; i++)); do
+		SRV_PORT=$(tail -n +$((from + 1)) "$log" |
+			sed -n 's/.*listening on .*:\([0-9]*\),.*/\1/p' | tail -1)
+		[ -n "$SRV_PORT" ] && break
+		kill -0 "$SRV_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	[ -n "$SRV_PORT" ] || { cat "$log"; fail "server did not start"; }
+	SRV_SERVERS="( { name = \"${SRV_NAME:-lo}\"; host = \"$SRV_HOST\"; port = $SRV_PORT; shared_secret_file = \"$BB_TMP/key\"; } )"
+}
+
+bb_server_stop() {
+	[ -n "${SRV_PID:-}" ] || return 0
+	kill "$SRV_PID" 2>/dev/null
+	wait "$SRV_PID" 2>/dev/null
+	SRV_PID=
 }

@@ -23,21 +23,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BB_BIN" keygen >"$BB_TMP/key"
-chmod 600 "$BB_TMP/key"
-cat >"$BB_TMP/srv.conf" <<CONF
-general = { workers = 1; };
-security = { shared_secret_file = "$BB_TMP/key"; };
-rate_limiting = { max_packets_per_second = 50000; burst_size = 5000;
-  max_bandwidth_mbps = 50; };
-CONF
-"$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" --bind 127.0.0.1:9876 2>"$BB_TMP/srv.log" &
-SRV_PID=$!
-sleep 0.3
+SRV_NAME=soak bb_server_start -b 127.0.0.1:9876 \
+	'rate_limiting={ max_packets_per_second = 50000; burst_size = 5000;
+  max_bandwidth_mbps = 50; }'
 
 bb_write_config "$BB_TMP/bb.conf" \
 	'targets={ isp_gateway = "none"; public_dns = [ "127.0.0.1", "127.0.0.2", "::1" ]; custom = [ "lo3=127.0.0.3", "lo4=127.0.0.4" ]; }' \
-	"servers=( { name = \"soak\"; host = \"127.0.0.1\"; port = 9876; shared_secret_file = \"$BB_TMP/key\"; } )" \
+	"servers=$SRV_SERVERS" \
 	'tests={ dns = { enabled = false; dns_servers = []; }; throughput = { enabled = true; small_interval_s = 60; medium_interval_s = 600; large_interval_s = 1800; }; bufferbloat = { enabled = true; interval_s = 600; test_duration_s = 5; test_type = "both"; }; }'
 "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/bb.db" --interval 10 \
 	--duration "$secs" --status-interval 60 >"$BB_TMP/out" 2>&1 &

@@ -113,33 +113,12 @@ tui_drop_icmp() {
 }
 
 # tui_server_start: the real bufferbane-server on 127.0.0.1 (any port) with
-# a fresh 0600 key in $BB_TMP; sets SRV_PID, SRV_PORT and SRV_SERVERS (the
+# a 0600 key in $BB_TMP (bb_server_start); sets SRV_PID, SRV_PORT and SRV_SERVERS (the
 # client's servers section, one server "lo").  Stop it with tui_server_stop.
 tui_server_start() {
-	local i
-	[ -x "$BB_SERVER_BIN" ] || skip "no server binary at $BB_SERVER_BIN"
-	"$BB_BIN" keygen >"$BB_TMP/key" || fail "keygen failed"
-	chmod 600 "$BB_TMP/key"
-	cat >"$BB_TMP/srv.conf" <<CONF
-general = { workers = 1; max_concurrent_clients = 16; };
-security = { shared_secret_file = "$BB_TMP/key"; session_timeout_sec = 300;
-  enable_rate_limiting = true; };
-rate_limiting = { max_packets_per_second = 20000; burst_size = 2000;
-  max_bandwidth_mbps = 200; };
-logging = { level = "info"; };
-CONF
-	"$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" --bind 127.0.0.1:0 \
-		2>"$BB_TMP/srv.log" &
-	SRV_PID=$!
-	SRV_PORT=
-	for ((i = 0; i < TUI_DEADLINE * 10; i++)); do
-		SRV_PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' \
-			"$BB_TMP/srv.log")
-		[ -n "$SRV_PORT" ] && break
-		sleep 0.1
-	done
-	[ -n "$SRV_PORT" ] || { cat "$BB_TMP/srv.log"; fail "server did not start"; }
-	SRV_SERVERS="( { name = \"lo\"; host = \"127.0.0.1\"; port = $SRV_PORT; shared_secret_file = \"$BB_TMP/key\"; } )"
+	: >"$BB_TMP/srv.log"
+	bb_server_start 'general={ workers = 1; max_concurrent_clients = 16; }' \
+		"$BB_SRV_FAST"
 }
 
 # The tests section for a server-backed TUI run: throughput every 10 s and a
@@ -153,8 +132,5 @@ TUI_SERVER_TESTS='{ dns = { enabled = false; dns_servers = []; };
     large_test_kb = 2000; large_interval_s = 7200; }; }'
 
 tui_server_stop() {
-	[ -n "${SRV_PID:-}" ] || return 0
-	kill "$SRV_PID" 2>/dev/null
-	wait "$SRV_PID" 2>/dev/null
-	SRV_PID=
+	bb_server_stop
 }

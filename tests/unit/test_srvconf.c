@@ -172,11 +172,133 @@ static void test_bad_lists(void **state)
 	expect_error("clients = \"laptop\";", "expected a list");
 }
 
+/* A whole file (not just `security`): 0 or the error in err. */
+static int load_text(struct srvconf *c, const char *text, mode_t mode,
+		     char *err, size_t errlen)
+{
+	char p[128];
+
+	write_file("whole.conf", text, mode);
+	snprintf(p, sizeof(p), "%s/whole.conf", dir);
+	srvconf_defaults(c);
+	int rc = srvconf_load(c, p, err, errlen);
+	srvconf_wipe(c);
+	return rc;
+}
+
+static void expect_file_error(const char *text, const char *want)
+{
+	struct srvconf c;
+	char err[512] = "";
+
+	if (load_text(&c, text, 0600, err, sizeof(err)) != -EINVAL)
+		fail_msg("accepted: %s", text);
+	if (!strstr(err, want))
+		fail_msg("error \"%s\" does not say \"%s\"", err, want);
+	if (!strstr(err, "whole.conf:"))
+		fail_msg("error \"%s\" does not name the file", err);
+}
+
+/* The server's keys go through the shared table (core/base/cfgtable.c):
+ * the line, the key, the range with its unit, wrapped 64-bit literals,
+ * typos and secrets all reported as the client's are. */
+static void test_table_errors(void **state)
+{
+	expect_file_error("general = {\n  bind_port = 70000;\n};\n",
+			  "whole.conf:2: general.bind_port: 70000 is out of "
+			  "range (0..65535)");
+	expect_file_error("security = {\n\n knock_timeout_sec = 0;\n};\n",
+			  ":3: security.knock_timeout_sec: 0 is out of range "
+			  "(1..3600 s)");
+	/* libconfig alone reads 4294968296 as 1000 */
+	expect_file_error("rate_limiting = { burst_size = 4294968296; };\n",
+			  ":1: rate_limiting.burst_size: integer too large "
+			  "(1..10000000 packets)");
+	expect_file_error("rate_limiting = { max_bandwidth_mbps = 0.001; };\n",
+			  "rate_limiting.max_bandwidth_mbps: 0.001 is out of "
+			  "range (0.01..100000 Mbit/s)");
+	expect_file_error("general = { workers = 2.5; };\n",
+			  "general.workers: expected an integer");
+	expect_file_error("general = { bind_adress = \"::1\"; };\n",
+			  ":1: general.bind_adress: unknown key");
+	expect_file_error("generl = { };\n", ":1: generl: unknown section");
+	expect_file_error("general = 5;\n", "general: expected a section");
+	expect_file_error("general = {\n bind_address = \"1.2.3\";\n};\n",
+			  ":2: general.bind_address: \"1.2.3\" is not a "
+			  "numeric IPv4 or IPv6 address");
+	expect_file_error("logging = { level = \"loud\"; };\n",
+			  "logging.level: \"loud\" is not one of");
+	expect_file_error("logging = { log_failed_knocks = 1; };\n",
+			  "logging.log_failed_knocks: expected true or false");
+	expect_file_error("security = { shared_secret = \"" KS "\";\n"
+			  " shared_secret_file = \"/nonexistent\"; };\n",
+			  ":2: security.shared_secret_file: give shared_secret "
+			  "or shared_secret_file, not both");
+	expect_file_error("general = {\n bind_port = ; };\n",
+			  ":2: syntax error");
+
+	/* an inline secret in a file others can read */
+	struct srvconf c;
+	char err[512] = "";
+	assert_int_equal(
+		load_text(&c, "security = { shared_secret = \"" KS "\"; };\n",
+			  0644, err, sizeof(err)),
+		-EINVAL);
+	assert_non_null(strstr(err, ":1: security.shared_secret: an inline "
+				    "secret in a file group or others can "
+				    "read (mode 0644)"));
+}
+
+/* The table's defaults are the documented ones; the file overrides them. */
+static void test_table_defaults(void **state)
+{
+	struct srvconf c;
+	char err[512] = "";
+
+	srvconf_defaults(&c);
+	assert_string_equal(c.bind_address, "0.0.0.0");
+	assert_int_equal(c.bind_port, SRVCONF_DEFAULT_PORT);
+	assert_int_equal(c.max_concurrent_clients, 100);
+	assert_int_equal(c.knock_timeout_sec, 60);
+	assert_int_equal(c.session_timeout_sec, 300);
+	assert_int_equal(c.enable_rate_limiting, 1);
+	assert_true(c.max_packets_per_second == 2000);
+	assert_true(c.max_unauth_pps == 100000);
+	assert_int_equal(c.max_sessions_per_prefix, 64);
+	assert_int_equal(c.level, SRVLOG_INFO);
+	assert_int_equal(c.log_failed_knocks, 1);
+	assert_int_equal(c.stats_interval_s, 60);
+	assert_int_equal(c.chunk_size, 1200);
+
+	write_file("whole.conf",
+		   "general = { bind_address = \"::1\"; bind_port = 0; };\n"
+		   "security = { shared_secret = \"" KS "\";\n"
+		   "  enable_rate_limiting = false; };\n"
+		   "rate_limiting = { max_total_mbps = 5; burst_size = 7; };\n"
+		   "logging = { level = \"debug\"; };\n",
+		   0600);
+	char p[128];
+	snprintf(p, sizeof(p), "%s/whole.conf", dir);
+	srvconf_defaults(&c);
+	assert_int_equal(srvconf_load(&c, p, err, sizeof(err)), 0);
+	assert_string_equal(c.bind_address, "::1");
+	assert_int_equal(c.bind_port, 0);
+	assert_int_equal(c.enable_rate_limiting, 0);
+	assert_true(c.max_total_mbps == 5);
+	assert_int_equal(c.burst_size, 7);
+	assert_int_equal(c.level, SRVLOG_DEBUG);
+	assert_true(c.have_key);
+	assert_int_equal(c.key[0], 0x55);
+	srvconf_wipe(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_clients_and_keyring),
 		cmocka_unit_test(test_bad_lists),
+		cmocka_unit_test(test_table_errors),
+		cmocka_unit_test(test_table_defaults),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

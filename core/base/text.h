@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one string copy for fixed char arrays: samples, events and the
+ * configuration all keep text in arrays that cross rings and files by value.
+ */
+#ifndef BB_TEXT_H
+#define BB_TEXT_H
+
+#include <stddef.h>
+#include <string.h>
+
+/* src into dst[size], cut to fit; the rest of dst is zeroed so the array
+ * holds no stale bytes (rows compare and store byte for byte). */
+static inline void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	memset(dst + n, 0, size - n);
+}
+
+#endif
