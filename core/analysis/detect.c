@@ -211,28 +211,28 @@ struct detect {
 	} bloat[3];
 };
 
-static void eval_jitter(struct detect *d, struct dseries *ds, int64_t now);
-static void eval_loss(struct detect *d, struct dseries *ds, int64_t now);
-static void eval_dns(struct detect *d, struct dseries *ds, int64_t now);
-static void eval_conn(struct detect *d, struct dseries *ds, int64_t now);
+static void det_eval_jitter(struct detect *d, struct dseries *ds, int64_t now);
+static void det_eval_loss(struct detect *d, struct dseries *ds, int64_t now);
+static void det_eval_dns(struct detect *d, struct dseries *ds, int64_t now);
+static void det_eval_conn(struct detect *d, struct dseries *ds, int64_t now);
 
 #define P(k) (1u << (k))
 #define ECHO (P(BB_KIND_ICMP) | P(BB_KIND_UDP_ECHO))
-static const struct kind_def kinds[DK_COUNT] = {
+static const struct kind_def det_kinds[DK_COUNT] = {
 	[DK_LATENCY] = { "latency_spike", "3x baseline for 2 probes and 2 s",
 			 ECHO, 5 * BB_NS_PER_S, NULL },
 	[DK_JITTER] = { "high_jitter", "mean |IPDV| 10 ms / 30 ms over 10 s",
-			ECHO, 10 * BB_NS_PER_S, eval_jitter },
+			ECHO, 10 * BB_NS_PER_S, det_eval_jitter },
 	[DK_LOSS] = { "packet_loss", "0.5 % / 1 % over 60 s, 3 / 5 in a row",
-		      ECHO, 10 * BB_NS_PER_S, eval_loss },
+		      ECHO, 10 * BB_NS_PER_S, det_eval_loss },
 	[DK_UPLOAD] = { "upload_degradation", "< 70 % of baseline for 30 s",
 			P(BB_KIND_UPLOAD), HOLD_NEVER, NULL },
 	[DK_DOWNLOAD] = { "download_degradation", "< 70 % of baseline for 30 s",
 			  P(BB_KIND_DOWNLOAD), HOLD_NEVER, NULL },
 	[DK_DNS] = { "dns_issue", "median > 200 ms or > 10 % failures",
-		     P(BB_KIND_DNS), 10 * BB_NS_PER_S, eval_dns },
+		     P(BB_KIND_DNS), 10 * BB_NS_PER_S, det_eval_dns },
 	[DK_CONN] = { "connection_instability", "> 2 failed connects in 5 min",
-		      P(BB_KIND_TCP_CONNECT), 10 * BB_NS_PER_S, eval_conn },
+		      P(BB_KIND_TCP_CONNECT), 10 * BB_NS_PER_S, det_eval_conn },
 	[DK_BLOAT] = { "bufferbloat", "+200 ms under load (100 / 500)",
 		       P(BB_KIND_BUFFERBLOAT), HOLD_NEVER, NULL },
 	[DK_MICRO] = { "micro_disconnect", "every probe fails for > 2 s", 0,
@@ -247,18 +247,18 @@ static const struct kind_def kinds[DK_COUNT] = {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static double ms(int64_t ns)
+static double det_ms(int64_t ns)
 {
 	return (double)ns / BB_NS_PER_MS;
 }
 
-static int64_t real_ms_of(const struct detect *d, int64_t mono)
+static int64_t det_real_ms_of(const struct detect *d, int64_t mono)
 {
 	return (mono + d->off) / BB_NS_PER_MS;
 }
 
 /* Smallest stats window of at least SECONDS. */
-static enum stats_window window_for(int seconds)
+static enum stats_window det_window_for(int seconds)
 {
 	for (int w = 0; w < STATS_WINDOW_COUNT; w++)
 		if (stats_window_ns(w) >= (int64_t)seconds * BB_NS_PER_S)
@@ -267,8 +267,8 @@ static enum stats_window window_for(int seconds)
 }
 
 /* Append printf output at the end of buf (never overflows). */
-__attribute__((format(printf, 3, 4))) static void cat(char *buf, size_t len,
-						      const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void det_cat(char *buf, size_t len,
+							  const char *fmt, ...)
 {
 	size_t used = strnlen(buf, len);
 	va_list ap;
@@ -280,7 +280,7 @@ __attribute__((format(printf, 3, 4))) static void cat(char *buf, size_t len,
 }
 
 /* A JSON string literal of s (quotes, backslashes and controls escaped). */
-static const char *json_str(const char *s, char *out, size_t len)
+static const char *det_json_str(const char *s, char *out, size_t len)
 {
 	size_t o = 0;
 	if (len < 3)
@@ -304,7 +304,7 @@ static const char *json_str(const char *s, char *out, size_t len)
 
 /* ---- event lifecycle ---------------------------------------------------- */
 
-static void push(struct detect *d, struct devent *e, enum detect_state st)
+static void det_push(struct detect *d, struct devent *e, enum detect_state st)
 {
 	e->last_push = d->now;
 	e->dirty = false;
@@ -345,7 +345,7 @@ struct place {
 	const char *iface, *target, *server;
 };
 
-static struct place series_place(const struct dseries *ds)
+static struct place det_series_place(const struct dseries *ds)
 {
 	return (struct place){ ds->ms->interface, ds->ms->target,
 			       ds->ms->server };
@@ -357,12 +357,12 @@ static struct place series_place(const struct dseries *ds)
  * the newest fault observation (the end_ms if it ends); LOSS the typed
  * figures of a packet_loss event (else NULL).  Returns the event.
  */
-static struct devent *raise_ev_loss(struct detect *d, enum dk kind,
-				    struct place p, enum bb_severity sev,
-				    int64_t start_ms, int64_t evidence_ms,
-				    double peak, const char *desc,
-				    const char *metrics,
-				    const struct loss_figs *loss)
+static struct devent *det_raise_ev_loss(struct detect *d, enum dk kind,
+					struct place p, enum bb_severity sev,
+					int64_t start_ms, int64_t evidence_ms,
+					double peak, const char *desc,
+					const char *metrics,
+					const struct loss_figs *loss)
 {
 	struct devent *e = find_event(d, kind, p.iface, p.target, p.server);
 	enum detect_state st = DETECT_UPDATE;
@@ -382,7 +382,7 @@ static struct devent *raise_ev_loss(struct detect *d, enum dk kind,
 		e->used = true;
 		e->kind = kind;
 		snprintf(e->ev.kind, sizeof(e->ev.kind), "%s",
-			 kinds[kind].name);
+			 det_kinds[kind].name);
 		snprintf(e->ev.interface, sizeof(e->ev.interface), "%s",
 			 p.iface);
 		snprintf(e->ev.target, sizeof(e->ev.target), "%s", p.target);
@@ -424,20 +424,21 @@ have:;
 	}
 	if (st == DETECT_START || reopened || escalated ||
 	    (e->dirty && d->now - e->last_push >= PUSH_EVERY_NS))
-		push(d, e, st);
+		det_push(d, e, st);
 	return e;
 }
 
-static struct devent *raise_ev(struct detect *d, enum dk kind, struct place p,
-			       enum bb_severity sev, int64_t start_ms,
-			       int64_t evidence_ms, double peak,
-			       const char *desc, const char *metrics)
+static struct devent *det_raise_ev(struct detect *d, enum dk kind,
+				   struct place p, enum bb_severity sev,
+				   int64_t start_ms, int64_t evidence_ms,
+				   double peak, const char *desc,
+				   const char *metrics)
 {
-	return raise_ev_loss(d, kind, p, sev, start_ms, evidence_ms, peak, desc,
-			     metrics, NULL);
+	return det_raise_ev_loss(d, kind, p, sev, start_ms, evidence_ms, peak,
+				 desc, metrics, NULL);
 }
 
-static void end_ev(struct detect *d, struct devent *e)
+static void det_end_ev(struct detect *d, struct devent *e)
 {
 	if (!e || !e->open)
 		return;
@@ -446,7 +447,7 @@ static void end_ev(struct detect *d, struct devent *e)
 			       ? e->evidence_real_ms
 			       : e->ev.start_ms;
 	e->end_mono = d->now;
-	push(d, e, DETECT_END);
+	det_push(d, e, DETECT_END);
 }
 
 /* An event with no duration (a test result, a gateway change). */
@@ -469,12 +470,13 @@ static void oneshot(struct detect *d, enum dk kind, struct place p,
 		desc = keep_desc;
 		metrics = keep_met;
 	}
-	struct devent *e = raise_ev(d, kind, p, sev, real_ms, real_ms, peak,
-				    desc, metrics);
-	end_ev(d, e);
+	struct devent *e = det_raise_ev(d, kind, p, sev, real_ms, real_ms, peak,
+					desc, metrics);
+	det_end_ev(d, e);
 }
 
-static struct devent *open_event(struct detect *d, enum dk kind, struct place p)
+static struct devent *det_open_event(struct detect *d, enum dk kind,
+				     struct place p)
 {
 	struct devent *e = find_event(d, kind, p.iface, p.target, p.server);
 	return e && e->open ? e : NULL;
@@ -547,8 +549,8 @@ static int64_t spike_threshold(const struct detect *d, double base)
 /* cake-autorate's rule: fall fast, rise slowly (see the file comment).
  * A persisted baseline is used from the first answer, unless the first
  * SEED_SAMPLES answers are all above its spike threshold (stale). */
-static void baseline_update(const struct detect *d, struct dseries *ds,
-			    int64_t v, int64_t t)
+static void det_baseline_update(const struct detect *d, struct dseries *ds,
+				int64_t v, int64_t t)
 {
 	if (ds->nseed < SEED_SAMPLES) {
 		if (ds->nseed == 0 || v < ds->seed_min)
@@ -579,8 +581,8 @@ track:
 }
 
 /* Probes of series IDX lost inside outages that overlap [from, now]. */
-static unsigned excluded(const struct detect *d, const struct dseries *ds,
-			 int64_t from)
+static unsigned det_excluded(const struct detect *d, const struct dseries *ds,
+			     int64_t from)
 {
 	const struct joint *j = &d->joint[ds->joint];
 	size_t idx = (size_t)(ds - d->s);
@@ -617,7 +619,7 @@ static bool outside_joint(const struct detect *d, const struct dseries *ds)
 	return false;
 }
 
-static bool has_gateway(const struct detect *d, const struct joint *j)
+static bool det_has_gateway(const struct detect *d, const struct joint *j)
 {
 	for (size_t i = 0; i < d->ns; i++)
 		if (&d->joint[d->s[i].joint] == j && outside_joint(d, &d->s[i]))
@@ -625,7 +627,7 @@ static bool has_gateway(const struct detect *d, const struct joint *j)
 	return false;
 }
 
-static bool in_outage(const struct joint *j, int64_t t)
+static bool det_in_outage(const struct joint *j, int64_t t)
 {
 	if (j->active && t >= j->cur.start)
 		return true;
@@ -635,8 +637,8 @@ static bool in_outage(const struct joint *j, int64_t t)
 	return false;
 }
 
-static void describe_micro(struct detect *d, struct joint *j, int64_t dur,
-			   bool ended)
+static void det_describe_micro(struct detect *d, struct joint *j, int64_t dur,
+			       bool ended)
 {
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN];
 	char what[128] = "";
@@ -649,8 +651,8 @@ static void describe_micro(struct detect *d, struct joint *j, int64_t dur,
 		unsigned k = d->s[i].ms->kind;
 		if (!(seen & P(k))) {
 			seen |= P(k);
-			cat(what, sizeof(what), "%s%s", what[0] ? ", " : "",
-			    sample_kind_name(k));
+			det_cat(what, sizeof(what), "%s%s", what[0] ? ", " : "",
+				sample_kind_name(k));
 		}
 	}
 	if (dur > j->longest_ns)
@@ -659,25 +661,25 @@ static void describe_micro(struct detect *d, struct joint *j, int64_t dur,
 		 "Micro-disconnect%s%s: every probe%s (%s) failed together "
 		 "for %.1f s%s.",
 		 j->iface[0] ? " on " : "", j->iface,
-		 has_gateway(d, j) ? " beyond the gateway" : "", what,
+		 det_has_gateway(d, j) ? " beyond the gateway" : "", what,
 		 (double)dur / BB_NS_PER_S, ended ? "" : " so far");
 	snprintf(met, sizeof(met),
 		 "{\"duration_ms\":%.0f,\"longest_ms\":%.0f,\"outages\":%d,"
 		 "\"series\":%zu,\"failed\":\"%s\"}",
-		 ms(dur), ms(j->longest_ns), j->outages, nser, what);
+		 det_ms(dur), det_ms(j->longest_ns), j->outages, nser, what);
 	enum bb_severity sev =
 		dur >= 2LL * d->cfg.thresholds.micro_disconnect_ms *
 					BB_NS_PER_MS
 			? BB_SEV_CRITICAL
 			: BB_SEV_WARNING;
 	struct place p = { j->iface, "", "" };
-	int64_t end_ms = real_ms_of(d, j->cur.start + dur);
-	raise_ev(d, DK_MICRO, p, sev, j->cur.start_real / BB_NS_PER_MS, end_ms,
-		 ms(dur), desc, met);
+	int64_t end_ms = det_real_ms_of(d, j->cur.start + dur);
+	det_raise_ev(d, DK_MICRO, p, sev, j->cur.start_real / BB_NS_PER_MS,
+		     end_ms, det_ms(dur), desc, met);
 }
 
 /* Shortest probe interval of the interface's series (resolution). */
-static int64_t min_interval(const struct detect *d, const struct joint *j)
+static int64_t det_min_interval(const struct detect *d, const struct joint *j)
 {
 	int64_t m = INT64_MAX;
 	for (size_t i = 0; i < d->ns; i++)
@@ -715,22 +717,22 @@ static void joint_declare(struct detect *d, struct joint *j, int64_t dur)
 {
 	j->declared = true;
 	j->outages++;
-	describe_micro(d, j, dur, false);
+	det_describe_micro(d, j, dur, false);
 }
 
-static void joint_check(struct detect *d, struct joint *j)
+static void det_joint_check(struct detect *d, struct joint *j)
 {
 	if (!j->active || j->declared)
 		return;
 	int64_t span = j->last_fail - j->cur.start;
-	int64_t dur = span + min_interval(d, j);
+	int64_t dur = span + det_min_interval(d, j);
 	if (dur > (int64_t)d->cfg.thresholds.micro_disconnect_ms *
 			    BB_NS_PER_MS &&
 	    joint_shown(d, j, span))
 		joint_declare(d, j, dur);
 }
 
-static void joint_end(struct detect *d, struct joint *j, int64_t first_ok)
+static void det_joint_end(struct detect *d, struct joint *j, int64_t first_ok)
 {
 	/* The first answer sent after the start bounds the outage.  It can
 	 * come before the evidence: a lost probe is reported at its timeout,
@@ -745,16 +747,16 @@ static void joint_end(struct detect *d, struct joint *j, int64_t first_ok)
 		joint_declare(d, j, span);
 	if (j->declared) {
 		j->cur.end = first_ok;
-		describe_micro(d, j, first_ok - j->cur.start, true);
+		det_describe_micro(d, j, first_ok - j->cur.start, true);
 		struct place p = { j->iface, "", "" };
-		end_ev(d, open_event(d, DK_MICRO, p));
+		det_end_ev(d, det_open_event(d, DK_MICRO, p));
 		j->past[j->npast++ % MAX_PAST] = j->cur;
 	}
 	j->active = j->declared = false;
 }
 
-static void joint_sample(struct detect *d, struct dseries *ds,
-			 const struct bb_sample *s)
+static void det_joint_sample(struct detect *d, struct dseries *ds,
+			     const struct bb_sample *s)
 {
 	struct joint *j = &d->joint[ds->joint];
 	size_t idx = (size_t)(ds - d->s);
@@ -765,7 +767,7 @@ static void joint_sample(struct detect *d, struct dseries *ds,
 		if (t > j->L)
 			j->L = t;
 		if (j->active && t > j->cur.start)
-			joint_end(d, j, t);
+			det_joint_end(d, j, t);
 		return;
 	}
 	if (t <= j->L) {
@@ -792,13 +794,13 @@ static void joint_sample(struct detect *d, struct dseries *ds,
 	if (t > j->fail_in[idx])
 		j->fail_in[idx] = t;
 	j->cur.lost[idx]++;
-	joint_check(d, j);
+	det_joint_check(d, j);
 }
 
 /* ---- per-sample detectors ----------------------------------------------- */
 
-static void latency_sample(struct detect *d, struct dseries *ds,
-			   const struct bb_sample *s, int64_t v)
+static void det_latency_sample(struct detect *d, struct dseries *ds,
+			       const struct bb_sample *s, int64_t v)
 {
 	const struct bb_config *c = &d->cfg;
 	if (ds->base == 0)
@@ -824,9 +826,9 @@ static void latency_sample(struct detect *d, struct dseries *ds,
 	    covered <
 		    (int64_t)c->thresholds.latency_spike_min_ms * BB_NS_PER_MS)
 		return;
-	struct place p = series_place(ds);
-	struct devent *e = open_event(d, DK_LATENCY, p);
-	double peak = ms(ds->spike_peak);
+	struct place p = det_series_place(ds);
+	struct devent *e = det_open_event(d, DK_LATENCY, p);
+	double peak = det_ms(ds->spike_peak);
 	if (e && e->peak > peak)
 		peak = e->peak;
 	enum bb_severity sev = peak >= c->thresholds.latency_critical_ms
@@ -839,23 +841,23 @@ static void latency_sample(struct detect *d, struct dseries *ds,
 	snprintf(desc, sizeof(desc),
 		 "Latency spike to %s: %.1f ms peak, %.1fx its %.1f ms "
 		 "baseline, for %.1f s.",
-		 p.target, peak, peak / ms((int64_t)ds->base),
-		 ms((int64_t)ds->base), dur);
+		 p.target, peak, peak / det_ms((int64_t)ds->base),
+		 det_ms((int64_t)ds->base), dur);
 	snprintf(met, sizeof(met),
 		 "{\"peak_ms\":%.3f,\"baseline_ms\":%.3f,\"threshold_ms\":%.3f,"
 		 "\"last_ms\":%.3f,\"run\":%d,\"duration_ms\":%.0f}",
-		 peak, ms((int64_t)ds->base), ms(thr), ms(v), ds->spike_run,
-		 dur * 1000);
-	raise_ev(d, DK_LATENCY, p, sev, ds->spike_start_real / BB_NS_PER_MS,
-		 s->real_ns / BB_NS_PER_MS, peak, desc, met);
+		 peak, det_ms((int64_t)ds->base), det_ms(thr), det_ms(v),
+		 ds->spike_run, dur * 1000);
+	det_raise_ev(d, DK_LATENCY, p, sev, ds->spike_start_real / BB_NS_PER_MS,
+		     s->real_ns / BB_NS_PER_MS, peak, desc, met);
 }
 
-static void tput_sample(struct detect *d, struct dseries *ds,
-			const struct bb_sample *s)
+static void det_tput_sample(struct detect *d, struct dseries *ds,
+			    const struct bb_sample *s)
 {
 	const struct bb_config *c = &d->cfg;
 	enum dk kind = s->kind == BB_KIND_UPLOAD ? DK_UPLOAD : DK_DOWNLOAD;
-	struct place p = series_place(ds);
+	struct place p = det_series_place(ds);
 	int64_t v = s->throughput_kbps, t = s->mono_ns;
 	if (s->status != BB_STATUS_OK || v == BB_NONE)
 		return;
@@ -883,7 +885,7 @@ static void tput_sample(struct detect *d, struct dseries *ds,
 	ds->tbase_mono = t;
 	if (pct >= c->thresholds.throughput_alert_pct) {
 		ds->low_since = 0;
-		end_ev(d, open_event(d, kind, p));
+		det_end_ev(d, det_open_event(d, kind, p));
 		return;
 	}
 	if (ds->low_since == 0) {
@@ -910,14 +912,15 @@ static void tput_sample(struct detect *d, struct dseries *ds,
 	snprintf(met, sizeof(met),
 		 "{\"expected_kbps\":%.0f,\"measured_kbps\":%lld,\"pct\":%.1f,"
 		 "\"worst_kbps\":%lld,\"duration_ms\":%.0f}",
-		 base, (long long)v, pct, (long long)ds->low_worst, ms(dur));
-	raise_ev(d, kind, p, sev, ds->low_since_real / BB_NS_PER_MS,
-		 s->real_ns / BB_NS_PER_MS, 100 - worst, desc, met);
+		 base, (long long)v, pct, (long long)ds->low_worst,
+		 det_ms(dur));
+	det_raise_ev(d, kind, p, sev, ds->low_since_real / BB_NS_PER_MS,
+		     s->real_ns / BB_NS_PER_MS, 100 - worst, desc, met);
 }
 
 /* Idle delay for a bloat sample: the udp_echo baseline to the same server,
  * else an icmp baseline to the same target. */
-static int64_t idle_for(const struct detect *d, const struct bb_sample *s)
+static int64_t det_idle_for(const struct detect *d, const struct bb_sample *s)
 {
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < d->ns; i++) {
@@ -973,8 +976,8 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 		 * worked when it was sent: no micro-disconnect around it */
 		if ((ECHO & P(s->kind)) && s->status == BB_STATUS_OK &&
 		    s->rtt_ns != BB_NONE && s->rtt_ns > 0) {
-			joint_sample(d, ds, s);
-			latency_sample(d, ds, s, s->rtt_ns);
+			det_joint_sample(d, ds, s);
+			det_latency_sample(d, ds, s, s->rtt_ns);
 		}
 		return;
 	}
@@ -995,11 +998,12 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 		ds->last_mono = s->mono_ns;
 
 	if (s->kind == BB_KIND_UPLOAD || s->kind == BB_KIND_DOWNLOAD) {
-		tput_sample(d, ds, s);
+		det_tput_sample(d, ds, s);
 		return;
 	}
 	if (s->kind == BB_KIND_BUFFERBLOAT) {
-		struct detect_bloat b = { idle_for(d, s), s->rtt_ns, "both" };
+		struct detect_bloat b = { det_idle_for(d, s), s->rtt_ns,
+					  "both" };
 		if (s->status == BB_STATUS_OK && b.idle_ns != BB_NONE &&
 		    b.loaded_ns != BB_NONE) {
 			if (s->load_phase == BB_PHASE_UP)
@@ -1011,7 +1015,7 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 		}
 		return;
 	}
-	joint_sample(d, ds, s);
+	det_joint_sample(d, ds, s);
 	if (s->status != BB_STATUS_OK) {
 		struct fail *f = &ds->fails[ds->nfail++ % FAIL_RING];
 		f->mono = s->mono_ns;
@@ -1036,8 +1040,8 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 	if (!is_delay_kind(s->kind) || v == BB_NONE)
 		return;
 	if (ECHO & P(s->kind))
-		latency_sample(d, ds, s, v);
-	baseline_update(d, ds, v, s->mono_ns);
+		det_latency_sample(d, ds, s, v);
+	det_baseline_update(d, ds, v, s->mono_ns);
 }
 
 /* ---- tick evaluators ---------------------------------------------------- */
@@ -1052,7 +1056,7 @@ static int64_t first_fail_real(const struct detect *d, const struct dseries *ds,
 	for (unsigned i = 0; i < n; i++) {
 		const struct fail *f = &ds->fails[i];
 		if (f->mono > from && f->mono < best_mono &&
-		    !in_outage(j, f->mono)) {
+		    !det_in_outage(j, f->mono)) {
 			best_mono = f->mono;
 			best = f->real;
 		}
@@ -1067,7 +1071,7 @@ static int64_t last_fail_real(const struct detect *d, const struct dseries *ds)
 	unsigned n = ds->nfail < FAIL_RING ? ds->nfail : FAIL_RING;
 	for (unsigned i = 0; i < n; i++) {
 		const struct fail *f = &ds->fails[i];
-		if (f->mono > best_mono && !in_outage(j, f->mono)) {
+		if (f->mono > best_mono && !det_in_outage(j, f->mono)) {
 			best_mono = f->mono;
 			best = f->real;
 		}
@@ -1082,7 +1086,7 @@ static int64_t last_fail_mono(const struct detect *d, const struct dseries *ds)
 	unsigned n = ds->nfail < FAIL_RING ? ds->nfail : FAIL_RING;
 	for (unsigned i = 0; i < n; i++)
 		if (ds->fails[i].mono > best &&
-		    !in_outage(j, ds->fails[i].mono))
+		    !det_in_outage(j, ds->fails[i].mono))
 			best = ds->fails[i].mono;
 	return best;
 }
@@ -1111,15 +1115,15 @@ static double trimmed_ipdv(const struct dseries *ds, size_t n)
 			m2 = dv;
 		}
 	}
-	return k > 2 ? ms(sum - m1 - m2) / (double)(k - 2) : 0;
+	return k > 2 ? det_ms(sum - m1 - m2) / (double)(k - 2) : 0;
 }
 
-static void eval_jitter(struct detect *d, struct dseries *ds, int64_t now)
+static void det_eval_jitter(struct detect *d, struct dseries *ds, int64_t now)
 {
 	const struct bb_config *c = &d->cfg;
 	int sustain = c->thresholds.jitter_sustain_s;
 	struct stats_summary st;
-	enum stats_window w = window_for(sustain);
+	enum stats_window w = det_window_for(sustain);
 	/* the window holds echoes of our own test: their delay variation is
 	 * the test's load (the bufferbloat result judges that), not the line */
 	if (ds->load_mono && now - ds->load_mono < stats_window_ns(w))
@@ -1130,14 +1134,14 @@ static void eval_jitter(struct detect *d, struct dseries *ds, int64_t now)
 	int64_t want = (int64_t)sustain * BB_NS_PER_S / ds->interval_ns;
 	if (st.count < 5 || (int64_t)st.count * 5 < want * 4)
 		return; /* the window does not yet cover the sustain period */
-	double j = ms(st.ipdv_mean);
+	double j = det_ms(st.ipdv_mean);
 	if (j < c->thresholds.jitter_warning_ms ||
 	    trimmed_ipdv(ds, (size_t)want) < c->thresholds.jitter_warning_ms)
 		return;
 	enum bb_severity sev = j >= c->thresholds.jitter_critical_ms
 				       ? BB_SEV_CRITICAL
 				       : BB_SEV_WARNING;
-	struct place p = series_place(ds);
+	struct place p = det_series_place(ds);
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN];
 	snprintf(desc, sizeof(desc),
 		 "High jitter to %s: %.1f ms mean delay variation over %d s.",
@@ -1145,11 +1149,13 @@ static void eval_jitter(struct detect *d, struct dseries *ds, int64_t now)
 	snprintf(met, sizeof(met),
 		 "{\"jitter_ms\":%.3f,\"rfc3550_ms\":%.3f,\"p2p_ms\":%.3f,"
 		 "\"period_s\":%d}",
-		 j, st.jitter_rfc3550 == BB_NONE ? 0 : ms(st.jitter_rfc3550),
-		 st.peak_to_peak == BB_NONE ? 0 : ms(st.peak_to_peak), sustain);
-	int64_t nowr = real_ms_of(d, now);
-	raise_ev(d, DK_JITTER, p, sev, nowr - (int64_t)sustain * 1000, nowr, j,
-		 desc, met);
+		 j,
+		 st.jitter_rfc3550 == BB_NONE ? 0 : det_ms(st.jitter_rfc3550),
+		 st.peak_to_peak == BB_NONE ? 0 : det_ms(st.peak_to_peak),
+		 sustain);
+	int64_t nowr = det_real_ms_of(d, now);
+	det_raise_ev(d, DK_JITTER, p, sev, nowr - (int64_t)sustain * 1000, nowr,
+		     j, desc, met);
 }
 
 /*
@@ -1196,7 +1202,7 @@ static struct loss_dir loss_direction(const struct detect *d,
 		return r;
 	for (unsigned i = 0; i < n; i++) {
 		const struct fail *f = &ds->fails[i];
-		if (f->mono <= from || in_outage(j, f->mono))
+		if (f->mono <= from || det_in_outage(j, f->mono))
 			continue;
 		all++;
 		up += f->dir == BB_LOSS_UP;
@@ -1219,32 +1225,33 @@ static unsigned run_beyond_outages(const struct detect *d,
 				   const struct dseries *ds, unsigned run)
 {
 	const struct joint *j = &d->joint[ds->joint];
-	if (!run || !in_outage(j, ds->fail_since))
+	if (!run || !det_in_outage(j, ds->fail_since))
 		return run;
 	unsigned n = 0, seen = ds->nfail < FAIL_RING ? ds->nfail : FAIL_RING;
 	for (unsigned i = 0; i < seen; i++) {
 		const struct fail *f = &ds->fails[i];
-		n += f->mono >= ds->fail_since && !in_outage(j, f->mono);
+		n += f->mono >= ds->fail_since && !det_in_outage(j, f->mono);
 	}
 	return n < run ? n : run;
 }
 
-static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
+static void det_eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 {
 	const struct bb_config *c = &d->cfg;
 	int wsec = c->thresholds.packet_loss_window_s;
-	enum stats_window w = window_for(wsec);
+	enum stats_window w = det_window_for(wsec);
 	int64_t wns = (int64_t)wsec * BB_NS_PER_S;
 	struct stats_summary st, cur;
 	stats_series_summary(ds->ms->stats, w, now, &st);
-	unsigned ex = excluded(d, ds, now - stats_window_ns(w)) +
+	unsigned ex = det_excluded(d, ds, now - stats_window_ns(w)) +
 		      loaded_fails(ds, now - stats_window_ns(w));
 	unsigned lost = st.lost > ex ? st.lost - ex : 0;
 	unsigned sent = st.count > ex ? st.count - ex : 0;
 	double pct = sent ? 100.0 * lost / sent : 0;
 	int64_t lf = last_fail_mono(d, ds);
-	bool recent = lf != INT64_MIN &&
-		      now - lf <= kinds[DK_LOSS].hold_ns + 2 * ds->interval_ns;
+	bool recent =
+		lf != INT64_MIN &&
+		now - lf <= det_kinds[DK_LOSS].hold_ns + 2 * ds->interval_ns;
 	bool pct_bad =
 		lost >= 2 && pct >= c->thresholds.packet_loss_warning_pct;
 	/* current run, unless it is part of a joint outage candidate */
@@ -1287,7 +1294,7 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 	struct loss_dir ld = loss_direction(d, ds, now - wns, pct);
 	const uint32_t *h = st.loss_run_hist;
 	unsigned bursts = h[2] + h[3] + h[4] + h[5];
-	struct place p = series_place(ds);
+	struct place p = det_series_place(ds);
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN], tgt[96];
 	char dirtxt[96] = "", dirmet[112] = "";
 	if (ld.known)
@@ -1320,13 +1327,13 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 		 "\"window_s\":%d,\"longest_burst\":%u,\"bursts\":%u,"
 		 "\"pattern\":\"%s\",\"period_ms\":%.0f,\"excluded\":%u,"
 		 "\"silent_ms\":%.0f%s}",
-		 json_str(p.target, tgt, sizeof(tgt)), pct, lost, sent, wsec,
-		 longest, bursts, patname,
-		 st.loss_period_ns == BB_NONE ? 0 : ms(st.loss_period_ns), ex,
-		 unreachable ? ms(silent) : 0, dirmet);
+		 det_json_str(p.target, tgt, sizeof(tgt)), pct, lost, sent,
+		 wsec, longest, bursts, patname,
+		 st.loss_period_ns == BB_NONE ? 0 : det_ms(st.loss_period_ns),
+		 ex, unreachable ? det_ms(silent) : 0, dirmet);
 	int64_t start = first_fail_real(d, ds, now - wns);
 	if (!start)
-		start = real_ms_of(d, now);
+		start = det_real_ms_of(d, now);
 	const struct loss_figs figs = {
 		.pct = pct,
 		.up_pct = ld.up_pct,
@@ -1338,8 +1345,8 @@ static void eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 		.unreachable = unreachable,
 		.asym = ld.known ? ld.asym : DIAG_ASYM_NONE,
 	};
-	raise_ev_loss(d, DK_LOSS, p, sev, start, last_fail_real(d, ds), pct,
-		      desc, met, &figs);
+	det_raise_ev_loss(d, DK_LOSS, p, sev, start, last_fail_real(d, ds), pct,
+			  desc, met, &figs);
 }
 
 /* DNS and TCP probes come every few seconds and a failure is known only
@@ -1379,7 +1386,7 @@ static double line_loss_pct(const struct detect *d, const struct dseries *ds,
 			continue;
 		struct stats_summary st;
 		stats_series_summary(o->ms->stats, w, now, &st);
-		unsigned ex = excluded(d, o, from) + loaded_fails(o, from);
+		unsigned ex = det_excluded(d, o, from) + loaded_fails(o, from);
 		unsigned lost = st.lost > ex ? st.lost - ex : 0;
 		unsigned sent = st.count > ex ? st.count - ex : 0;
 		if (sent >= 10 && 100.0 * lost / sent > worst)
@@ -1406,20 +1413,20 @@ static double binom_tail(unsigned n, unsigned k, double p)
 	return tail;
 }
 
-static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
+static void det_eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 {
 	const struct bb_config *c = &d->cfg;
 	struct stats_summary st;
 	enum stats_window w = STATS_5M;
 	stats_series_summary(ds->ms->stats, w, now, &st);
-	unsigned ex = excluded(d, ds, now - stats_window_ns(w)) +
+	unsigned ex = det_excluded(d, ds, now - stats_window_ns(w)) +
 		      loaded_fails(ds, now - stats_window_ns(w));
 	unsigned lost = st.lost > ex ? st.lost - ex : 0;
 	unsigned sent = st.count > ex ? st.count - ex : 0;
 	if (sent < 3)
 		return;
 	double pct = 100.0 * lost / sent;
-	double med = st.p50 == BB_NONE ? 0 : ms(st.p50);
+	double med = st.p50 == BB_NONE ? 0 : det_ms(st.p50);
 	struct stats_summary rec;
 	stats_series_summary(ds->ms->stats, STATS_60S, now, &rec);
 	/* more failures than the line's own loss explains (p < 1 %) */
@@ -1428,7 +1435,7 @@ static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 		       binom_tail(sent, lost, line) < 0.01 &&
 		       failing_now(d, ds, now);
 	bool slow = med > c->thresholds.dns_slow_ms && rec.p50 != BB_NONE &&
-		    ms(rec.p50) > c->thresholds.dns_slow_ms;
+		    det_ms(rec.p50) > c->thresholds.dns_slow_ms;
 	if (!failing && !slow)
 		return;
 	enum bb_severity sev =
@@ -1436,7 +1443,7 @@ static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 				med >= 5.0 * c->thresholds.dns_slow_ms
 			? BB_SEV_CRITICAL
 			: BB_SEV_WARNING;
-	struct place p = series_place(ds);
+	struct place p = det_series_place(ds);
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN];
 	snprintf(desc, sizeof(desc),
 		 "DNS trouble with %s: %.0f %% of %u queries failed, median "
@@ -1446,18 +1453,18 @@ static void eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 		 "{\"failure_pct\":%.1f,\"failed\":%u,\"queries\":%u,"
 		 "\"median_ms\":%.3f,\"slow\":%s}",
 		 pct, lost, sent, med, slow ? "true" : "false");
-	int64_t nowr = real_ms_of(d, now);
+	int64_t nowr = det_real_ms_of(d, now);
 	int64_t start =
 		failing ? first_fail_real(d, ds, now - stats_window_ns(w)) : 0;
 	if (!start)
 		start = nowr;
-	slow_hold(raise_ev(d, DK_DNS, p, sev, start,
-			   failing && !slow ? last_fail_real(d, ds) : nowr, pct,
-			   desc, met),
-		  ds, kinds[DK_DNS].hold_ns);
+	slow_hold(det_raise_ev(d, DK_DNS, p, sev, start,
+			       failing && !slow ? last_fail_real(d, ds) : nowr,
+			       pct, desc, met),
+		  ds, det_kinds[DK_DNS].hold_ns);
 }
 
-static void eval_conn(struct detect *d, struct dseries *ds, int64_t now)
+static void det_eval_conn(struct detect *d, struct dseries *ds, int64_t now)
 {
 	const struct bb_config *c = &d->cfg;
 	int wsec = c->thresholds.connection_window_s;
@@ -1467,7 +1474,7 @@ static void eval_conn(struct detect *d, struct dseries *ds, int64_t now)
 	unsigned n = ds->nfail < FAIL_RING ? ds->nfail : FAIL_RING;
 	for (unsigned i = 0; i < n; i++) {
 		const struct fail *f = &ds->fails[i];
-		if (f->mono <= from || in_outage(j, f->mono))
+		if (f->mono <= from || det_in_outage(j, f->mono))
 			continue;
 		fails++;
 		timeouts += f->status == BB_STATUS_TIMEOUT;
@@ -1477,7 +1484,7 @@ static void eval_conn(struct detect *d, struct dseries *ds, int64_t now)
 		return;
 	enum bb_severity sev =
 		fails > 2u * (unsigned)drops ? BB_SEV_CRITICAL : BB_SEV_WARNING;
-	struct place p = series_place(ds);
+	struct place p = det_series_place(ds);
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN], le[96];
 	snprintf(desc, sizeof(desc),
 		 "Connections to %s failing: %u failed connects in %d s "
@@ -1487,10 +1494,10 @@ static void eval_conn(struct detect *d, struct dseries *ds, int64_t now)
 		 "{\"failures\":%u,\"timeouts\":%u,\"errors\":%u,"
 		 "\"window_s\":%d,\"last_error\":%s}",
 		 fails, timeouts, fails - timeouts, wsec,
-		 json_str(ds->last_error, le, sizeof(le)));
-	slow_hold(raise_ev(d, DK_CONN, p, sev, first_fail_real(d, ds, from),
-			   last_fail_real(d, ds), fails, desc, met),
-		  ds, kinds[DK_CONN].hold_ns);
+		 det_json_str(ds->last_error, le, sizeof(le)));
+	slow_hold(det_raise_ev(d, DK_CONN, p, sev, first_fail_real(d, ds, from),
+			       last_fail_real(d, ds), fails, desc, met),
+		  ds, det_kinds[DK_CONN].hold_ns);
 }
 
 void detect_tick(struct detect *d, int64_t now)
@@ -1499,30 +1506,30 @@ void detect_tick(struct detect *d, int64_t now)
 		d->now = now;
 	now = d->now;
 	for (size_t j = 0; j < d->njoint; j++) {
-		joint_check(d, &d->joint[j]);
+		det_joint_check(d, &d->joint[j]);
 		if (d->joint[j].declared)
-			describe_micro(d, &d->joint[j],
-				       d->joint[j].last_fail -
-					       d->joint[j].cur.start +
-					       min_interval(d, &d->joint[j]),
-				       false);
+			det_describe_micro(
+				d, &d->joint[j],
+				d->joint[j].last_fail - d->joint[j].cur.start +
+					det_min_interval(d, &d->joint[j]),
+				false);
 	}
 	for (size_t i = 0; i < d->ns; i++) {
 		struct dseries *ds = &d->s[i];
 		for (int k = 0; k < DK_COUNT; k++)
-			if (kinds[k].eval &&
-			    (kinds[k].probes & P(ds->ms->kind)))
-				kinds[k].eval(d, ds, now);
+			if (det_kinds[k].eval &&
+			    (det_kinds[k].probes & P(ds->ms->kind)))
+				det_kinds[k].eval(d, ds, now);
 	}
 	for (size_t i = 0; i < MAX_EVENTS; i++) {
 		struct devent *e = &d->ev[i];
 		if (!e->used || !e->open)
 			continue;
-		int64_t hold = e->hold ? e->hold : kinds[e->kind].hold_ns;
+		int64_t hold = e->hold ? e->hold : det_kinds[e->kind].hold_ns;
 		if (hold != HOLD_NEVER && now - e->last_true >= hold)
-			end_ev(d, e);
+			det_end_ev(d, e);
 		else if (e->dirty && now - e->last_push >= PUSH_EVERY_NS)
-			push(d, e, DETECT_UPDATE);
+			det_push(d, e, DETECT_UPDATE);
 	}
 }
 
@@ -1530,12 +1537,13 @@ void detect_finish(struct detect *d)
 {
 	for (size_t j = 0; j < d->njoint; j++)
 		if (d->joint[j].declared)
-			joint_end(d, &d->joint[j],
-				  d->joint[j].last_fail +
-					  min_interval(d, &d->joint[j]));
+			det_joint_end(
+				d, &d->joint[j],
+				d->joint[j].last_fail +
+					det_min_interval(d, &d->joint[j]));
 	for (size_t i = 0; i < MAX_EVENTS; i++)
 		if (d->ev[i].used && d->ev[i].open)
-			end_ev(d, &d->ev[i]);
+			det_end_ev(d, &d->ev[i]);
 }
 
 /* ---- events fed from outside -------------------------------------------- */
@@ -1550,8 +1558,8 @@ int detect_gateway_change(struct detect *d, const char *ifname,
 	snprintf(desc, sizeof(desc), "Gateway%s%s changed from %s to %s.",
 		 ifname[0] ? " of " : "", ifname, old_addr, new_addr);
 	snprintf(met, sizeof(met), "{\"old\":%s,\"new\":%s}",
-		 json_str(old_addr, a, sizeof(a)),
-		 json_str(new_addr, b, sizeof(b)));
+		 det_json_str(old_addr, a, sizeof(a)),
+		 det_json_str(new_addr, b, sizeof(b)));
 	struct place p = { ifname, "gateway", "" };
 	oneshot(d, DK_GATEWAY, p, BB_SEV_INFO, real_ms, 0, desc, met);
 	return 1;
@@ -1562,7 +1570,7 @@ void detect_bloat_result(struct detect *d, const char *ifname,
 			 int64_t real_ms)
 {
 	const struct bb_config *c = &d->cfg;
-	double inc = ms(b->loaded_ns - b->idle_ns);
+	double inc = det_ms(b->loaded_ns - b->idle_ns);
 	int dir = !strcmp(b->direction, "upload")     ? 0
 		  : !strcmp(b->direction, "download") ? 1
 						      : 2;
@@ -1582,13 +1590,13 @@ void detect_bloat_result(struct detect *d, const char *ifname,
 		 "grade %s.",
 		 b->direction[0] ? b->direction[0] - 32 : 'B',
 		 b->direction[0] ? b->direction + 1 : "oth",
-		 server[0] ? " to " : "", server, inc, ms(b->idle_ns),
-		 ms(b->loaded_ns), grade);
+		 server[0] ? " to " : "", server, inc, det_ms(b->idle_ns),
+		 det_ms(b->loaded_ns), grade);
 	snprintf(met, sizeof(met),
 		 "{\"idle_ms\":%.3f,\"loaded_ms\":%.3f,\"increase_ms\":%.3f,"
 		 "\"direction\":\"%s\",\"grade\":\"%s\",\"rpm\":%.0f}",
-		 ms(b->idle_ns), ms(b->loaded_ns), inc, b->direction, grade,
-		 diag_rpm(ms(b->loaded_ns)));
+		 det_ms(b->idle_ns), det_ms(b->loaded_ns), inc, b->direction,
+		 grade, diag_rpm(det_ms(b->loaded_ns)));
 	struct place p = { ifname, "", server };
 	oneshot(d, DK_BLOAT, p, sev, real_ms, inc, desc, met);
 }
@@ -1617,10 +1625,11 @@ void detect_time_sync(struct detect *d, const char *server, double quality,
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN];
 	snprintf(desc, sizeof(desc),
 		 "Clock sync with %s %s: quality %.0f %%, offset %.3f ms.",
-		 server, good ? "established" : "lost", quality, ms(offset_ns));
+		 server, good ? "established" : "lost", quality,
+		 det_ms(offset_ns));
 	snprintf(met, sizeof(met),
 		 "{\"quality_pct\":%.1f,\"offset_ms\":%.3f,\"samples\":%d}",
-		 quality, ms(offset_ns), n_samples);
+		 quality, det_ms(offset_ns), n_samples);
 	struct place p = { "", "", server };
 	oneshot(d, good ? DK_SYNC_OK : DK_SYNC_LOST, p, BB_SEV_INFO, real_ms,
 		quality, desc, met);
@@ -1631,7 +1640,7 @@ void detect_time_sync(struct detect *d, const char *server, double quality,
 static bool series_bad(const struct detect *d, const struct dseries *ds,
 		       struct stats_summary *st)
 {
-	struct place p = series_place(ds);
+	struct place p = det_series_place(ds);
 	stats_series_summary(ds->ms->stats, STATS_60S, d->now, st);
 	for (size_t i = 0; i < MAX_EVENTS; i++) {
 		const struct devent *e = &d->ev[i];
@@ -1686,15 +1695,15 @@ static bool verdict_routing(const struct detect *d, char *buf, size_t len)
 				 bst.loss_pct);
 		else
 			snprintf(why, sizeof(why), "delay %.1f ms (p95)",
-				 bst.p95 == BB_NONE ? 0 : ms(bst.p95));
-		cat(buf, len,
-		    "%sRouting trouble to %s: %s while %s%s%s %s "
-		    "fine.",
-		    buf[0] ? " " : "", bad->ms->target, why,
-		    good_gw ? "the gateway" : "",
-		    good_gw && good_other ? " and " : "",
-		    good_other ? good_other->ms->target : "",
-		    good_gw && good_other ? "are" : "is");
+				 bst.p95 == BB_NONE ? 0 : det_ms(bst.p95));
+		det_cat(buf, len,
+			"%sRouting trouble to %s: %s while %s%s%s %s "
+			"fine.",
+			buf[0] ? " " : "", bad->ms->target, why,
+			good_gw ? "the gateway" : "",
+			good_gw && good_other ? " and " : "",
+			good_other ? good_other->ms->target : "",
+			good_gw && good_other ? "are" : "is");
 		/* the gateway alone answering does not clear the line */
 		if (good_other) {
 			advice_add(buf, len, ADVICE_ROUTING, 0);
@@ -1725,10 +1734,10 @@ static bool verdict_interfaces(const struct detect *d, char *buf, size_t len)
 			lost += st.lost;
 			sent += st.count;
 			if (st.p50 != BB_NONE) {
-				p50 += ms(st.p50);
+				p50 += det_ms(st.p50);
 				jit += st.ipdv_mean == BB_NONE
 					       ? 0
-					       : ms(st.ipdv_mean);
+					       : det_ms(st.ipdv_mean);
 				n++;
 			}
 		}
@@ -1741,11 +1750,11 @@ static bool verdict_interfaces(const struct detect *d, char *buf, size_t len)
 	int w = diag_worse_interface(&f[0], &f[1]);
 	if (w < 0)
 		return false;
-	cat(buf, len,
-	    "%sThe local link %s is at fault, not the line: %.1f %% loss, "
-	    "%.1f ms median against %.1f %% and %.1f ms on %s.",
-	    buf[0] ? " " : "", f[w].name, f[w].loss_pct, f[w].p50_ms,
-	    f[!w].loss_pct, f[!w].p50_ms, f[!w].name);
+	det_cat(buf, len,
+		"%sThe local link %s is at fault, not the line: %.1f %% loss, "
+		"%.1f ms median against %.1f %% and %.1f ms on %s.",
+		buf[0] ? " " : "", f[w].name, f[w].loss_pct, f[w].p50_ms,
+		f[!w].loss_pct, f[!w].p50_ms, f[!w].name);
 	advice_add(buf, len, ADVICE_LOCAL_LINK, 0);
 	return true;
 }
@@ -1795,7 +1804,7 @@ static void verdict_advice(const struct detect *d, const struct devent *e,
 		a = ADVICE_LINE_OR_HOME;
 		for (size_t j = 0; j < d->njoint; j++)
 			if (!strcmp(d->joint[j].iface, ev->interface) &&
-			    has_gateway(d, &d->joint[j]))
+			    det_has_gateway(d, &d->joint[j]))
 				a = ADVICE_LINE;
 		break;
 	default:
@@ -1816,31 +1825,36 @@ static void verdict_event(const struct detect *d, const struct devent *e,
 		bool periodic = l->pat == STATS_LOSS_PERIODIC;
 		if (l->unreachable) {
 			unreachable = true;
-			cat(buf, len, "%sNo replies from %s for %.0f s.", sp,
-			    ev->target, (double)l->silent_ns / BB_NS_PER_S);
+			det_cat(buf, len, "%sNo replies from %s for %.0f s.",
+				sp, ev->target,
+				(double)l->silent_ns / BB_NS_PER_S);
 		} else if (l->pat == STATS_LOSS_BURST || periodic)
-			cat(buf, len,
-			    "%s%soss bursts to %s: %u burst%s in %d s, longest "
-			    "%u probes.",
-			    sp, periodic ? "Periodic l" : "L", ev->target,
-			    l->bursts, l->bursts == 1 ? "" : "s",
-			    d->cfg.thresholds.packet_loss_window_s, l->longest);
+			det_cat(buf, len,
+				"%s%soss bursts to %s: %u burst%s in %d s, "
+				"longest "
+				"%u probes.",
+				sp, periodic ? "Periodic l" : "L", ev->target,
+				l->bursts, l->bursts == 1 ? "" : "s",
+				d->cfg.thresholds.packet_loss_window_s,
+				l->longest);
 		else
-			cat(buf, len,
-			    "%sScattered packet loss to %s: %.1f %% over %d s.",
-			    sp, ev->target, l->pct,
-			    d->cfg.thresholds.packet_loss_window_s);
+			det_cat(buf, len,
+				"%sScattered packet loss to %s: %.1f %% over "
+				"%d s.",
+				sp, ev->target, l->pct,
+				d->cfg.thresholds.packet_loss_window_s);
 		bool up = l->asym == DIAG_ASYM_UP;
 		if (l->asym != DIAG_ASYM_NONE)
-			cat(buf, len,
-			    " The loss is on the way %s only: %.1f %% lost "
-			    "%s, %.1f %% %s.",
-			    up ? "up" : "down", up ? l->up_pct : l->down_pct,
-			    up ? "upstream" : "downstream",
-			    up ? l->down_pct : l->up_pct,
-			    up ? "downstream" : "upstream");
+			det_cat(buf, len,
+				" The loss is on the way %s only: %.1f %% lost "
+				"%s, %.1f %% %s.",
+				up ? "up" : "down",
+				up ? l->up_pct : l->down_pct,
+				up ? "upstream" : "downstream",
+				up ? l->down_pct : l->up_pct,
+				up ? "downstream" : "upstream");
 	} else {
-		cat(buf, len, "%s%s", sp, ev->description);
+		det_cat(buf, len, "%s%s", sp, ev->description);
 	}
 	verdict_advice(d, e, unreachable, pl, buf, len);
 }
@@ -1862,14 +1876,15 @@ static void verdict_sessions(const struct detect *d, char *buf, size_t len)
 		const struct dseries *ds = &d->s[i];
 		if (!ds->nosess_mono)
 			continue;
-		int64_t since = real_ms_of(d, d->now) -
+		int64_t since = det_real_ms_of(d, d->now) -
 				ds->nosess_since_real / BB_NS_PER_MS;
 		const char *name =
 			ds->ms->server[0] ? ds->ms->server : ds->ms->target;
-		cat(buf, len, "%sNo session with %s", buf[0] ? " " : "", name);
+		det_cat(buf, len, "%sNo session with %s", buf[0] ? " " : "",
+			name);
 		if (since >= 1000)
-			cat(buf, len, " for %.0f s", (double)since / 1000);
-		cat(buf, len, ".");
+			det_cat(buf, len, " for %.0f s", (double)since / 1000);
+		det_cat(buf, len, ".");
 		/* the advice names the three causes: server down, key, port */
 		advice_add(buf, len, ADVICE_NO_SESSION, server_port(d, name));
 	}
@@ -1887,9 +1902,9 @@ static void verdict_bloat(const struct detect *d, char *buf, size_t len)
 		if (!d->bloat[k].have ||
 		    inc <= d->cfg.thresholds.bufferbloat_warning_ms)
 			continue;
-		cat(buf, len,
-		    "%s%s bufferbloat grade %s (+%.0f ms under load).",
-		    buf[0] ? " " : "", dirs[k], diag_bloat_grade(inc), inc);
+		det_cat(buf, len,
+			"%s%s bufferbloat grade %s (+%.0f ms under load).",
+			buf[0] ? " " : "", dirs[k], diag_bloat_grade(inc), inc);
 		any = true;
 	}
 	if (any)
@@ -1901,7 +1916,8 @@ static void verdict_span(const struct detect *d, char *buf, size_t len)
 {
 	int64_t span = d->first ? d->now - d->first : 0;
 	if (span < HOUR_NS)
-		cat(buf, len, " (after %.0f s)", (double)span / BB_NS_PER_S);
+		det_cat(buf, len, " (after %.0f s)",
+			(double)span / BB_NS_PER_S);
 }
 
 size_t detect_verdict(const struct detect *d, char *buf, size_t len)
@@ -1938,15 +1954,15 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 		char w[256];
 		diag_peak_words(&d->peak, w, sizeof(w));
 		w[0] = 'E'; /* a sentence of its own here */
-		cat(buf, len, "%s%s.", buf[0] ? " " : "", w);
+		det_cat(buf, len, "%s%s.", buf[0] ? " " : "", w);
 		advice_add(buf, len, ADVICE_PEAK, 0);
 	}
 	if (buf[0]) {
 		/* early on, say how little the diagnosis rests on */
 		int64_t span = d->first ? d->now - d->first : 0;
 		if (span < HOUR_NS)
-			cat(buf, len, " Based on %.0f s of data.",
-			    (double)span / BB_NS_PER_S);
+			det_cat(buf, len, " Based on %.0f s of data.",
+				(double)span / BB_NS_PER_S);
 		return strlen(buf);
 	}
 	unsigned n = 0;
@@ -1958,8 +1974,8 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 			continue;
 		n++;
 		if (!strstr(kinds_seen, e->ev.kind))
-			cat(kinds_seen, sizeof(kinds_seen), "%s%s",
-			    kinds_seen[0] ? ", " : "", e->ev.kind);
+			det_cat(kinds_seen, sizeof(kinds_seen), "%s%s",
+				kinds_seen[0] ? ", " : "", e->ev.kind);
 	}
 	if (n)
 		snprintf(buf, len,
@@ -1971,7 +1987,7 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 	else
 		snprintf(buf, len, "No problems detected in the last hour");
 	verdict_span(d, buf, len);
-	cat(buf, len, ".");
+	det_cat(buf, len, ".");
 	return strlen(buf);
 }
 
@@ -2025,9 +2041,9 @@ size_t detect_baselines_save(const struct detect *d, char *buf, size_t len)
 		const struct dseries *ds = &d->s[i];
 		if (ds->base <= 0)
 			continue;
-		cat(buf, len, "%s\t%s\t%s\t%s\t%lld\n", ds->ms->interface,
-		    sample_kind_name(ds->ms->kind), ds->ms->target,
-		    ds->ms->server, (long long)ds->base);
+		det_cat(buf, len, "%s\t%s\t%s\t%s\t%lld\n", ds->ms->interface,
+			sample_kind_name(ds->ms->kind), ds->ms->target,
+			ds->ms->server, (long long)ds->base);
 	}
 	return strlen(buf);
 }
