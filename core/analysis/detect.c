@@ -345,13 +345,27 @@ void detect_finish(struct detect *d)
 
 /* ---- lifecycle and baselines -------------------------------------------- */
 
-struct detect *detect_create(const struct bb_config *cfg, detect_event_fn fn,
+const struct detect_params *
+detect_params_from_config(const struct bb_config *cfg, struct detect_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->thresholds = cfg->thresholds;
+	for (int i = 0; i < cfg->n_servers && i < CONFIG_SERVERS_MAX; i++) {
+		snprintf(p->servers[i].name, sizeof(p->servers[i].name), "%s",
+			 cfg->servers[i].name);
+		p->servers[i].port = cfg->servers[i].port;
+		p->n_servers = i + 1;
+	}
+	return p;
+}
+
+struct detect *detect_create(const struct detect_params *p, detect_event_fn fn,
 			     void *ctx)
 {
 	struct detect *d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
-	d->cfg = *cfg;
+	d->params = *p;
 	d->fn = fn;
 	d->ctx = ctx;
 	return d;

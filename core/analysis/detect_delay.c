@@ -21,7 +21,7 @@
 
 static int64_t spike_threshold(const struct detect *d, double base)
 {
-	double f = d->cfg.thresholds.latency_spike_factor * base;
+	double f = d->params.thresholds.latency_spike_factor * base;
 	double a = base + (double)SPIKE_MIN_RISE_NS;
 	return (int64_t)(f > a ? f : a);
 }
@@ -65,7 +65,7 @@ track:
 void det_latency_sample(struct detect *d, struct dseries *ds,
 			const struct bb_sample *s, int64_t v)
 {
-	const struct bb_config *c = &d->cfg;
+	const struct bb_thresholds *th = &d->params.thresholds;
 	if (ds->base == 0)
 		return;
 	int64_t thr = spike_threshold(d, ds->base);
@@ -85,18 +85,16 @@ void det_latency_sample(struct detect *d, struct dseries *ds,
 	 * is only three probes, at 100 ms thirty.  The run covers its probes'
 	 * span plus one interval (the time the last one stands for). */
 	int64_t covered = s->mono_ns - ds->spike_start_mono + ds->interval_ns;
-	if (ds->spike_run < c->thresholds.latency_spike_probes ||
-	    covered <
-		    (int64_t)c->thresholds.latency_spike_min_ms * BB_NS_PER_MS)
+	if (ds->spike_run < th->latency_spike_probes ||
+	    covered < (int64_t)th->latency_spike_min_ms * BB_NS_PER_MS)
 		return;
 	struct place p = det_series_place(ds);
 	struct devent *e = det_open_event(d, DK_LATENCY, p);
 	double peak = det_ms(ds->spike_peak);
 	if (e && e->peak > peak)
 		peak = e->peak;
-	enum bb_severity sev = peak >= c->thresholds.latency_critical_ms
-				       ? BB_SEV_CRITICAL
-				       : BB_SEV_WARNING;
+	enum bb_severity sev = peak >= th->latency_critical_ms ? BB_SEV_CRITICAL
+							       : BB_SEV_WARNING;
 	int64_t start =
 		e ? e->ev.start_ms : ds->spike_start_real / BB_NS_PER_MS;
 	double dur = (double)(s->real_ns / BB_NS_PER_MS - start) / 1000.0;
@@ -118,7 +116,7 @@ void det_latency_sample(struct detect *d, struct dseries *ds,
 void det_tput_sample(struct detect *d, struct dseries *ds,
 		     const struct bb_sample *s)
 {
-	const struct bb_config *c = &d->cfg;
+	const struct bb_thresholds *th = &d->params.thresholds;
 	enum dk kind = s->kind == BB_KIND_UPLOAD ? DK_UPLOAD : DK_DOWNLOAD;
 	struct place p = det_series_place(ds);
 	int64_t v = s->throughput_kbps, t = s->mono_ns;
@@ -146,7 +144,7 @@ void det_tput_sample(struct detect *d, struct dseries *ds,
 		ds->tbase += ((double)v - ds->tbase) * (a > 1 ? 1 : a);
 	}
 	ds->tbase_mono = t;
-	if (pct >= c->thresholds.throughput_alert_pct) {
+	if (pct >= th->throughput_alert_pct) {
 		ds->low_since = 0;
 		det_end_ev(d, det_open_event(d, kind, p));
 		return;
@@ -159,10 +157,10 @@ void det_tput_sample(struct detect *d, struct dseries *ds,
 	if (v < ds->low_worst)
 		ds->low_worst = v;
 	int64_t dur = t - ds->low_since;
-	if (dur < (int64_t)c->thresholds.throughput_sustain_s * BB_NS_PER_S)
+	if (dur < (int64_t)th->throughput_sustain_s * BB_NS_PER_S)
 		return;
 	double worst = 100.0 * (double)ds->low_worst / base;
-	enum bb_severity sev = worst < c->thresholds.throughput_critical_pct
+	enum bb_severity sev = worst < th->throughput_critical_pct
 				       ? BB_SEV_CRITICAL
 				       : BB_SEV_WARNING;
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN];
@@ -230,8 +228,8 @@ static double trimmed_ipdv(const struct dseries *ds, size_t n)
 
 void det_eval_jitter(struct detect *d, struct dseries *ds, int64_t now)
 {
-	const struct bb_config *c = &d->cfg;
-	int sustain = c->thresholds.jitter_sustain_s;
+	const struct bb_thresholds *th = &d->params.thresholds;
+	int sustain = th->jitter_sustain_s;
 	struct stats_summary st;
 	enum stats_window w = det_window_for(sustain);
 	/* the window holds echoes of our own test: their delay variation is
@@ -245,12 +243,11 @@ void det_eval_jitter(struct detect *d, struct dseries *ds, int64_t now)
 	if (st.count < 5 || (int64_t)st.count * 5 < want * 4)
 		return; /* the window does not yet cover the sustain period */
 	double j = det_ms(st.ipdv_mean);
-	if (j < c->thresholds.jitter_warning_ms ||
-	    trimmed_ipdv(ds, (size_t)want) < c->thresholds.jitter_warning_ms)
+	if (j < th->jitter_warning_ms ||
+	    trimmed_ipdv(ds, (size_t)want) < th->jitter_warning_ms)
 		return;
-	enum bb_severity sev = j >= c->thresholds.jitter_critical_ms
-				       ? BB_SEV_CRITICAL
-				       : BB_SEV_WARNING;
+	enum bb_severity sev =
+		j >= th->jitter_critical_ms ? BB_SEV_CRITICAL : BB_SEV_WARNING;
 	struct place p = det_series_place(ds);
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN];
 	snprintf(desc, sizeof(desc),

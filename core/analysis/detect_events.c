@@ -73,7 +73,7 @@ struct devent *det_raise_ev_loss(struct detect *d, enum dk kind, struct place p,
 	struct devent *e = find_event(d, kind, p.iface, p.target, p.server);
 	enum detect_state st = DETECT_UPDATE;
 	int64_t cool =
-		(int64_t)d->cfg.thresholds.alert_cooldown_s * BB_NS_PER_S;
+		(int64_t)d->params.thresholds.alert_cooldown_s * BB_NS_PER_S;
 	/* past the cooldown: a new episode; an outage always is one (how
 	 * many there were is the evidence, not one row growing for hours) */
 	if (e && !e->open && (kind == DK_MICRO || d->now - e->end_mono >= cool))
@@ -166,7 +166,7 @@ static void oneshot(struct detect *d, enum dk kind, struct place p,
 	char keep_desc[BB_EVENT_DESC_LEN], keep_met[BB_EVENT_METRICS_LEN];
 	struct devent *old = find_event(d, kind, p.iface, p.target, p.server);
 	int64_t cool =
-		(int64_t)d->cfg.thresholds.alert_cooldown_s * BB_NS_PER_S;
+		(int64_t)d->params.thresholds.alert_cooldown_s * BB_NS_PER_S;
 	bool same_episode = old && (old->open || d->now - old->end_mono < cool);
 	if (same_episode && old->peak > peak) {
 		snprintf(keep_desc, sizeof(keep_desc), "%s",
@@ -209,7 +209,7 @@ void detect_bloat_result(struct detect *d, const char *ifname,
 			 const char *server, const struct detect_bloat *b,
 			 int64_t real_ms)
 {
-	const struct bb_config *c = &d->cfg;
+	const struct bb_thresholds *th = &d->params.thresholds;
 	double inc = det_ms(b->loaded_ns - b->idle_ns);
 	int dir = !strcmp(b->direction, "upload")     ? 0
 		  : !strcmp(b->direction, "download") ? 1
@@ -218,9 +218,9 @@ void detect_bloat_result(struct detect *d, const char *ifname,
 	d->bloat[dir].inc_ms = inc;
 	snprintf(d->bloat[dir].server, sizeof(d->bloat[dir].server), "%s",
 		 server);
-	if (inc <= c->thresholds.bufferbloat_alert_ms)
+	if (inc <= th->bufferbloat_alert_ms)
 		return;
-	enum bb_severity sev = inc > c->thresholds.bufferbloat_critical_ms
+	enum bb_severity sev = inc > th->bufferbloat_critical_ms
 				       ? BB_SEV_CRITICAL
 				       : BB_SEV_WARNING;
 	const char *grade = diag_bloat_grade(inc);
@@ -244,7 +244,7 @@ void detect_bloat_result(struct detect *d, const char *ifname,
 void detect_time_sync(struct detect *d, const char *server, double quality,
 		      int64_t offset_ns, int n_samples, int64_t real_ms)
 {
-	const struct bb_config *c = &d->cfg;
+	const struct bb_thresholds *th = &d->params.thresholds;
 	struct sync_state *ss = NULL;
 	for (size_t i = 0; i < d->nsync; i++)
 		if (!strcmp(d->sync[i].server, server))
@@ -255,11 +255,11 @@ void detect_time_sync(struct detect *d, const char *server, double quality,
 		ss = &d->sync[d->nsync++];
 		snprintf(ss->server, sizeof(ss->server), "%s", server);
 	}
-	bool good = n_samples >= c->thresholds.time_sync_min_samples &&
-		    quality >= c->thresholds.time_sync_quality_pct;
+	bool good = n_samples >= th->time_sync_min_samples &&
+		    quality >= th->time_sync_quality_pct;
 	if (good == ss->established)
 		return;
-	if (!good && n_samples < c->thresholds.time_sync_min_samples)
+	if (!good && n_samples < th->time_sync_min_samples)
 		return;
 	ss->established = good;
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN];

@@ -153,7 +153,7 @@ struct sync_state {
 };
 
 struct detect {
-	struct bb_config cfg;
+	struct detect_params params;
 	detect_event_fn fn;
 	void *ctx;
 	int64_t now, off; /* newest mono seen; real - mono */

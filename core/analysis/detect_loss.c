@@ -152,8 +152,8 @@ static unsigned run_beyond_outages(const struct detect *d,
 
 void det_eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 {
-	const struct bb_config *c = &d->cfg;
-	int wsec = c->thresholds.packet_loss_window_s;
+	const struct bb_thresholds *th = &d->params.thresholds;
+	int wsec = th->packet_loss_window_s;
 	enum stats_window w = det_window_for(wsec);
 	int64_t wns = (int64_t)wsec * BB_NS_PER_S;
 	struct stats_summary st, cur;
@@ -167,8 +167,7 @@ void det_eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 	bool recent =
 		lf != INT64_MIN &&
 		now - lf <= det_kinds[DK_LOSS].hold_ns + 2 * ds->interval_ns;
-	bool pct_bad =
-		lost >= 2 && pct >= c->thresholds.packet_loss_warning_pct;
+	bool pct_bad = lost >= 2 && pct >= th->packet_loss_warning_pct;
 	/* current run, unless it is part of a joint outage candidate */
 	stats_series_summary(ds->ms->stats, STATS_10S, now, &cur);
 	const struct joint *j = &d->joint[ds->joint];
@@ -182,7 +181,7 @@ void det_eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 		joint || run_loaded
 			? 0
 			: run_beyond_outages(d, ds, cur.loss_run_current);
-	bool run_bad = run >= (unsigned)c->thresholds.consecutive_loss_warning;
+	bool run_bad = run >= (unsigned)th->consecutive_loss_warning;
 	if (!((pct_bad && recent) || run_bad))
 		return;
 	unsigned longest =
@@ -190,9 +189,9 @@ void det_eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 	if (run > longest)
 		longest = run;
 	enum bb_severity sev =
-		pct >= c->thresholds.packet_loss_critical_pct ||
-				longest >= (unsigned)c->thresholds
-						   .consecutive_loss_threshold
+		pct >= th->packet_loss_critical_pct ||
+				longest >=
+					(unsigned)th->consecutive_loss_threshold
 			? BB_SEV_CRITICAL
 			: BB_SEV_WARNING;
 	enum stats_loss_pattern pat = pattern_of(&st, lost);
@@ -330,7 +329,7 @@ static double binom_tail(unsigned n, unsigned k, double p)
 
 void det_eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 {
-	const struct bb_config *c = &d->cfg;
+	const struct bb_thresholds *th = &d->params.thresholds;
 	struct stats_summary st;
 	enum stats_window w = STATS_5M;
 	stats_series_summary(ds->ms->stats, w, now, &st);
@@ -346,16 +345,15 @@ void det_eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 	stats_series_summary(ds->ms->stats, STATS_60S, now, &rec);
 	/* more failures than the line's own loss explains (p < 1 %) */
 	double line = line_loss_pct(d, ds, w, now) / 100.0;
-	bool failing = lost >= 2 && pct > c->thresholds.dns_failure_pct &&
+	bool failing = lost >= 2 && pct > th->dns_failure_pct &&
 		       binom_tail(sent, lost, line) < 0.01 &&
 		       failing_now(d, ds, now);
-	bool slow = med > c->thresholds.dns_slow_ms && rec.p50 != BB_NONE &&
-		    det_ms(rec.p50) > c->thresholds.dns_slow_ms;
+	bool slow = med > th->dns_slow_ms && rec.p50 != BB_NONE &&
+		    det_ms(rec.p50) > th->dns_slow_ms;
 	if (!failing && !slow)
 		return;
 	enum bb_severity sev =
-		pct >= 5 * c->thresholds.dns_failure_pct ||
-				med >= 5.0 * c->thresholds.dns_slow_ms
+		pct >= 5 * th->dns_failure_pct || med >= 5.0 * th->dns_slow_ms
 			? BB_SEV_CRITICAL
 			: BB_SEV_WARNING;
 	struct place p = det_series_place(ds);
@@ -381,8 +379,8 @@ void det_eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 
 void det_eval_conn(struct detect *d, struct dseries *ds, int64_t now)
 {
-	const struct bb_config *c = &d->cfg;
-	int wsec = c->thresholds.connection_window_s;
+	const struct bb_thresholds *th = &d->params.thresholds;
+	int wsec = th->connection_window_s;
 	int64_t from = now - (int64_t)wsec * BB_NS_PER_S;
 	const struct joint *j = &d->joint[ds->joint];
 	unsigned fails = 0, timeouts = 0;
@@ -394,7 +392,7 @@ void det_eval_conn(struct detect *d, struct dseries *ds, int64_t now)
 		fails++;
 		timeouts += f->status == BB_STATUS_TIMEOUT;
 	}
-	int drops = c->thresholds.connection_drops;
+	int drops = th->connection_drops;
 	if (fails <= (unsigned)drops || !failing_now(d, ds, now))
 		return;
 	enum bb_severity sev =

@@ -89,7 +89,7 @@ void det_describe_micro(struct detect *d, struct joint *j, int64_t dur,
 		 "\"series\":%zu,\"failed\":\"%s\"}",
 		 det_ms(dur), det_ms(j->longest_ns), j->outages, nser, what);
 	enum bb_severity sev =
-		dur >= 2LL * d->cfg.thresholds.micro_disconnect_ms *
+		dur >= 2LL * d->params.thresholds.micro_disconnect_ms *
 					BB_NS_PER_MS
 			? BB_SEV_CRITICAL
 			: BB_SEV_WARNING;
@@ -147,7 +147,7 @@ void det_joint_check(struct detect *d, struct joint *j)
 		return;
 	int64_t span = j->last_fail - j->cur.start;
 	int64_t dur = span + det_min_interval(d, j);
-	if (dur > (int64_t)d->cfg.thresholds.micro_disconnect_ms *
+	if (dur > (int64_t)d->params.thresholds.micro_disconnect_ms *
 			    BB_NS_PER_MS &&
 	    joint_shown(d, j, span))
 		joint_declare(d, j, dur);
@@ -162,7 +162,7 @@ void det_joint_end(struct detect *d, struct joint *j, int64_t first_ok)
 	 * ended.  Judge the candidate on what the answer proves. */
 	int64_t span = first_ok - j->cur.start;
 	if (j->active && !j->declared &&
-	    span > (int64_t)d->cfg.thresholds.micro_disconnect_ms *
+	    span > (int64_t)d->params.thresholds.micro_disconnect_ms *
 			    BB_NS_PER_MS &&
 	    joint_shown(d, j, span))
 		joint_declare(d, j, span);

@@ -215,14 +215,14 @@ static void verdict_event(const struct detect *d, const struct devent *e,
 				"%u probes.",
 				sp, periodic ? "Periodic l" : "L", ev->target,
 				l->bursts, l->bursts == 1 ? "" : "s",
-				d->cfg.thresholds.packet_loss_window_s,
+				d->params.thresholds.packet_loss_window_s,
 				l->longest);
 		else
 			det_cat(buf, len,
 				"%sScattered packet loss to %s: %.1f %% over "
 				"%d s.",
 				sp, ev->target, l->pct,
-				d->cfg.thresholds.packet_loss_window_s);
+				d->params.thresholds.packet_loss_window_s);
 		bool up = l->asym == DIAG_ASYM_UP;
 		if (l->asym != DIAG_ASYM_NONE)
 			det_cat(buf, len,
@@ -242,9 +242,9 @@ static void verdict_event(const struct detect *d, const struct devent *e,
 /* The UDP port of the configured server NAME, 0 when not configured. */
 static int server_port(const struct detect *d, const char *name)
 {
-	for (int i = 0; i < d->cfg.n_servers && i < CONFIG_SERVERS_MAX; i++)
-		if (!strcmp(d->cfg.servers[i].name, name))
-			return d->cfg.servers[i].port;
+	for (int i = 0; i < d->params.n_servers && i < CONFIG_SERVERS_MAX; i++)
+		if (!strcmp(d->params.servers[i].name, name))
+			return d->params.servers[i].port;
 	return 0;
 }
 
@@ -280,7 +280,7 @@ static void verdict_bloat(const struct detect *d, char *buf, size_t len)
 	for (int k = 0; k < 3; k++) {
 		double inc = d->bloat[k].inc_ms;
 		if (!d->bloat[k].have ||
-		    inc <= d->cfg.thresholds.bufferbloat_warning_ms)
+		    inc <= d->params.thresholds.bufferbloat_warning_ms)
 			continue;
 		det_cat(buf, len,
 			"%s%s bufferbloat grade %s (+%.0f ms under load).",
