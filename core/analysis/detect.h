@@ -24,10 +24,10 @@
 #include <stdint.h>
 
 #include "core/analysis/event.h"
+#include "core/base/config.h"
 #include "core/base/sample.h"
 
 struct detect;
-struct bb_config;
 struct model_series;
 
 /* What happened to an event when the callback sees it. */
@@ -48,8 +48,28 @@ struct detect_bloat {
 	char direction[12]; /* "upload", "download" or "both" */
 };
 
-/* Detector using CFG's thresholds (copied); FN sees every event change. */
-struct detect *detect_create(const struct bb_config *cfg, detect_event_fn fn,
+/* A companion server as the detector knows it: the verdict names its port
+ * when there is no session.  Never its host, key or key file. */
+struct detect_server {
+	char name[CONFIG_NAME_LEN];
+	int port;
+};
+
+/* All the detector takes from the configuration: the thresholds and the
+ * servers' names and ports, no secrets (it keeps a copy for its life). */
+struct detect_params {
+	struct bb_thresholds thresholds;
+	struct detect_server servers[CONFIG_SERVERS_MAX];
+	int n_servers;
+};
+
+/* P filled from CFG; returns P, so a caller can write
+ * detect_create(detect_params_from_config(cfg, &(struct detect_params){0}),
+ *               fn, ctx). */
+const struct detect_params *
+detect_params_from_config(const struct bb_config *cfg, struct detect_params *p);
+/* Detector using P (copied); FN sees every event change. */
+struct detect *detect_create(const struct detect_params *p, detect_event_fn fn,
 			     void *ctx);
 /* Free (open events are not closed: call detect_finish first). */
 void detect_destroy(struct detect *d);
@@ -78,17 +98,18 @@ void detect_bloat_result(struct detect *d, const char *ifname,
 void detect_time_sync(struct detect *d, const char *server, double quality,
 		      int64_t offset_ns, int n_samples, int64_t real_ms);
 /* The peak-hour diagnosis of the history (diag_peak_hours over the
- * agg_1hour rows of the last days folded by local hour, core/analysis/detect_diag.h):
- * while PK->degraded the verdict names the evening hours; NULL forgets. */
+ * agg_1hour rows of the last days folded by local hour,
+ * core/analysis/detect_diag.h): while PK->degraded the verdict names the
+ * evening hours; NULL forgets. */
 struct diag_peak;
 void detect_peak_hours(struct detect *d, const struct diag_peak *pk);
 /* One or a few plain sentences on what is wrong now, with figures, each
- * followed by what to do (core/analysis/advice.h): the diagnoses first (no session,
- * the local link, routing, the standing bufferbloat grade), then the open
- * events, then the evening hours; when nothing
- * is, "No problems detected so far (after 40 s)." in the first hour, then
- * "... in the last hour."; "Waiting for the first samples." before any.  Returns the
- * length written (truncated to len - 1). */
+ * followed by what to do (core/analysis/advice.h): the diagnoses first (no
+ * session, the local link, routing, the standing bufferbloat grade), then
+ * the open events, then the evening hours.  When nothing is wrong:
+ * "No problems detected so far (after 40 s)." in the first hour, then
+ * "... in the last hour."; "Waiting for the first samples." before any.
+ * Returns the length written (truncated to len - 1). */
 size_t detect_verdict(const struct detect *d, char *buf, size_t len);
 /* Events currently open. */
 size_t detect_open_count(const struct detect *d);

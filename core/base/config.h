@@ -66,7 +66,9 @@ struct bb_config {
 	struct bb_config_server servers[CONFIG_SERVERS_MAX];
 	int n_servers;
 
-	struct {
+	/* Alert thresholds: all the detector takes from the file besides the
+	 * servers' names and ports (struct detect_params). */
+	struct bb_thresholds {
 		int latency_warning_ms;
 		int latency_critical_ms;
 		double latency_spike_factor;

@@ -289,7 +289,10 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	m->detect = detect_create(&m->cfg, on_detect_event, m);
+	m->detect =
+		detect_create(detect_params_from_config(
+				      &m->cfg, &(struct detect_params){ 0 }),
+			      on_detect_event, m);
 	if (!m->detect) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;

@@ -91,7 +91,10 @@ static void on_feed(void *ctx, struct model *m, const struct bb_sample *s)
 		detect_destroy(r->feed.detect);
 		memset(&r->feed, 0, sizeof(r->feed));
 		r->feed.model = m;
-		r->feed.detect = detect_create(&r->cfg, on_detect_event, r);
+		r->feed.detect = detect_create(
+			detect_params_from_config(&r->cfg,
+						  &(struct detect_params){ 0 }),
+			on_detect_event, r);
 		r->next_tick = 0;
 		r->rebuilt = true;
 		if (r->base.h.sample)
@@ -376,7 +379,10 @@ struct source *source_replay_create(const char *path, const char *config_path,
 	r->loop = ev_default_loop(EVFLAG_AUTO);
 	playback_on_sample(r->pb, on_feed, r);
 	r->feed.model = playback_model(r->pb);
-	r->feed.detect = detect_create(&r->cfg, on_detect_event, r);
+	r->feed.detect =
+		detect_create(detect_params_from_config(
+				      &r->cfg, &(struct detect_params){ 0 }),
+			      on_detect_event, r);
 	if (!r->feed.detect) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		playback_close(r->pb);

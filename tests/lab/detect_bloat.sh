@@ -101,7 +101,7 @@ while IFS='|' read -r kind start end sev target metrics; do
 	if [ "$max" -gt 500 ]; then check [ "$sev" = critical ]; else check [ "$sev" = warning ]; fi
 	check [ "$start" -eq "$test_start" ]
 done <"$BB_TMP/events"
-# one test is one episode (core/analysis/detect.c raise_ev: the phases' results
+# one test is one episode (core/analysis/detect_events.c oneshot: the phases' results
 # land inside alert_cooldown_s and update the same event, the description
 # and metrics of the last phase, the severity the highest of them)
 check [ "$(wc -l <"$BB_TMP/events")" -eq 1 ]

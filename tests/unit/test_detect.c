@@ -73,7 +73,9 @@ static struct fix *fix_new_server(const char *server, int port)
 		f->cfg.n_servers = 1;
 	}
 	f->m = model_create(100 * MS);
-	f->d = detect_create(&f->cfg, on_ev, f);
+	f->d = detect_create(detect_params_from_config(
+				     &f->cfg, &(struct detect_params){ 0 }),
+			     on_ev, f);
 	f->next_tick = T0 + SEC;
 	return f;
 }
@@ -724,6 +726,56 @@ static void test_no_session(void **state)
 		"bufferbane-server runs there with the same key "
 		"and that its UDP port 9877 is open. Based on 50 s of data.");
 	fix_free(f);
+}
+
+/* The detector takes the thresholds and the servers' names and ports, and
+ * nothing else of the configuration: no host, no key, no key file. */
+static void test_params_from_config(void **state)
+{
+	static const char secret[] = "00112233445566778899aabbccddeeff"
+				     "00112233445566778899aabbccddeeff";
+	struct bb_config cfg;
+	struct detect_params p;
+	config_defaults(&cfg);
+	cfg.thresholds.bufferbloat_alert_ms = 100;
+	for (int i = 0; i < 2; i++) {
+		struct bb_config_server *sv = &cfg.servers[i];
+		snprintf(sv->name, sizeof(sv->name), "vps%d", i);
+		snprintf(sv->host, sizeof(sv->host), "198.18.0.%d", 7 + i);
+		sv->port = 9000 + i;
+		snprintf(sv->shared_secret, sizeof(sv->shared_secret), "%s",
+			 secret);
+		snprintf(sv->shared_secret_file, sizeof(sv->shared_secret_file),
+			 "/etc/bufferbane/key-of-vps%d", i);
+	}
+	cfg.n_servers = 2;
+	memset(&p, 0xa5, sizeof(p));
+	assert_ptr_equal(detect_params_from_config(&cfg, &p), &p);
+	assert_memory_equal(&p.thresholds, &cfg.thresholds,
+			    sizeof(cfg.thresholds));
+	assert_int_equal(p.n_servers, 2);
+	assert_string_equal(p.servers[1].name, "vps1");
+	assert_int_equal(p.servers[1].port, 9001);
+	assert_null(memmem(&p, sizeof(p), secret, 16));
+	assert_null(memmem(&p, sizeof(p), "key-of-vps", 10));
+	assert_null(memmem(&p, sizeof(p), "198.18.0.", 9));
+
+	/* a threshold set in the file reaches the detector: +150 ms under
+	 * load is below the default 200 ms alert, above this file's 100 */
+	struct fix *f = calloc(1, sizeof(*f));
+	struct detect_bloat b = { 20 * MS, 170 * MS, "upload" };
+	f->d = detect_create(&p, on_ev, f);
+	detect_bloat_result(f->d, "eth0", "vps0", &b, REAL0 / MS);
+	assert_int_equal(f->n, 2); /* start and end of one event */
+	assert_string_equal(f->ev[0].kind, "bufferbloat");
+	detect_destroy(f->d);
+	config_defaults(&cfg);
+	f->n = 0;
+	f->d = detect_create(detect_params_from_config(&cfg, &p), on_ev, f);
+	detect_bloat_result(f->d, "eth0", "vps0", &b, REAL0 / MS);
+	assert_int_equal(f->n, 0);
+	detect_destroy(f->d);
+	free(f);
 }
 
 /* The standing bufferbloat grade is part of the verdict after its event
@@ -1566,6 +1618,7 @@ int main(void)
 		cmocka_unit_test(test_dns_under_line_loss),
 		cmocka_unit_test(test_dns_conn_lifecycle),
 		cmocka_unit_test(test_no_session),
+		cmocka_unit_test(test_params_from_config),
 		cmocka_unit_test(test_verdict_standing_bloat),
 		cmocka_unit_test(test_advice_table),
 		cmocka_unit_test(test_verdict_advice),

@@ -115,7 +115,10 @@ static void run_live(struct live *l, struct bb_sample *s, size_t n)
 	qsort(by_arr, n, sizeof(*by_arr), by_arrival);
 	config_defaults(&l->cfg);
 	l->feed.model = model_create(SEC);
-	l->feed.detect = detect_create(&l->cfg, on_live_event, l);
+	l->feed.detect =
+		detect_create(detect_params_from_config(
+				      &l->cfg, &(struct detect_params){ 0 }),
+			      on_live_event, l);
 	for (size_t i = 0; i <= n; i++) {
 		int64_t t = i < n ? arrival(&by_arr[i]) : INT64_MAX;
 		while (tick <= t && tick < mono0 + PROBES * SEC) {
