@@ -89,9 +89,8 @@ size_t diag_peak_words(const struct diag_peak *pk, char *buf, size_t len)
 			 "evenings are worse: %.1f ms median delay and %.1f %% "
 			 "loss from 18:00 to 23:59 against %.1f ms and %.1f %% "
 			 "the rest of the day, worst at %02d:00",
-			 pk->peak_p50_ms, pk->peak_loss_pct,
-			 pk->offpeak_p50_ms, pk->offpeak_loss_pct,
-			 pk->worst_hour);
+			 pk->peak_p50_ms, pk->peak_loss_pct, pk->offpeak_p50_ms,
+			 pk->offpeak_loss_pct, pk->worst_hour);
 	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
 }
 

@@ -84,9 +84,9 @@ int monitor_cancel_bloat(struct monitor *m);
  * on the database.  0, -ENODEV without a database (--no-db), -EAGAIN while
  * too many questions wait; the rows arrive through monitor_on_history. */
 struct model_series;
-int monitor_ask_series_history(struct monitor *m,
-			       const struct model_series *ms, int level,
-			       int64_t from_ms, int64_t to_ms, uint64_t token);
+int monitor_ask_series_history(struct monitor *m, const struct model_series *ms,
+			       int level, int64_t from_ms, int64_t to_ms,
+			       uint64_t token);
 /* Where the answers go (one callback). */
 void monitor_on_history(struct monitor *m, monitor_history_fn fn, void *ctx);
 /* Let a front end see every event change (one callback). */

@@ -557,7 +557,7 @@ static void bloat_finish(struct probe *p)
 			s.load_phase =
 				(uint8_t)bloat_load_phase(p->b_phases[i]);
 			copy_str(s.detail, sizeof(s.detail),
-				      "no echoes answered");
+				 "no echoes answered");
 		} else {
 			p->b_res[p->b_nres++] = r;
 			s.status = BB_STATUS_OK;

@@ -58,8 +58,8 @@ void tput_pacer_sent(struct tput_pacer *p, size_t ip_len)
 
 int64_t tput_next_rate(const struct tput_memory *m)
 {
-	int64_t base = m->last_kbps > m->peak_kbps ? m->last_kbps
-						   : m->peak_kbps;
+	int64_t base =
+		m->last_kbps > m->peak_kbps ? m->last_kbps : m->peak_kbps;
 	int64_t r = base > 0 ? (int64_t)((double)base * TPUT_OVERSHOOT)
 			     : TPUT_START_KBPS;
 	if (r < 64)

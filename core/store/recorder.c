@@ -256,8 +256,8 @@ static void answer(struct recorder *r)
 	while (ring_pop(r->asks, &q)) {
 		struct recorder_answer a = { .what = q.what, .token = q.token };
 		if (q.what == RECORDER_ASK_PEAK_HOURS) {
-			a.status = history_peak_hours(r->st, q.to_ms, 7,
-						      &a.peak);
+			a.status =
+				history_peak_hours(r->st, q.to_ms, 7, &a.peak);
 		} else {
 			struct row_list l = { 0 };
 			a.status = store_read_series_aggs(
@@ -332,8 +332,8 @@ struct recorder *recorder_start(struct store *st, struct ring *samples,
 	r->pending = calloc(r->o.max_pending, sizeof(*r->pending));
 	r->ev_pending = calloc(MAX_PENDING_EVENTS, sizeof(*r->ev_pending));
 	r->asks = ring_create(RECORDER_MAX_ASKS, sizeof(struct recorder_ask));
-	r->answers = ring_create(RECORDER_MAX_ASKS,
-				 sizeof(struct recorder_answer));
+	r->answers =
+		ring_create(RECORDER_MAX_ASKS, sizeof(struct recorder_answer));
 	if (!r->pending || !r->ev_pending || !r->asks || !r->answers) {
 		snprintf(err, errlen, "recorder: out of memory for %zu samples",
 			 r->o.max_pending);

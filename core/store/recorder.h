@@ -67,10 +67,10 @@ struct recorder_ask {
 struct recorder_answer {
 	enum recorder_question what;
 	uint64_t token;
-	int status;		 /* 0 or -errno (-ENOENT: not enough history) */
-	struct diag_peak peak;	 /* RECORDER_ASK_PEAK_HOURS */
-	struct store_agg *rows;	 /* RECORDER_ASK_SERIES_AGGS, by bucket; */
-	size_t nrows;		 /* the receiver frees rows */
+	int status;		/* 0 or -errno (-ENOENT: not enough history) */
+	struct diag_peak peak;	/* RECORDER_ASK_PEAK_HOURS */
+	struct store_agg *rows; /* RECORDER_ASK_SERIES_AGGS, by bucket; */
+	size_t nrows;		/* the receiver frees rows */
 };
 
 struct recorder_stats {

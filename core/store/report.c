@@ -128,7 +128,8 @@ static void recorded_line(const struct history_summary *s, char *buf,
 		snprintf(more, sizeof(more),
 			 " (more were recorded: only the first %d are shown)",
 			 HISTORY_MAX_SERIES);
-	snprintf(buf, len, "%lld probes and tests in %zu series%s, from %s to %s",
+	snprintf(buf, len,
+		 "%lld probes and tests in %zu series%s, from %s to %s",
 		 (long long)s->samples, s->nseries, more, a, b);
 }
 

@@ -97,10 +97,9 @@ enum field {
 };
 
 static const char *const field_col[F_COUNT] = {
-	[F_TIME] = "t", [F_MONO] = "m",	 [F_SEQ] = "q",	 [F_CODE] = "c",
-	[F_RTT] = "r",	[F_UP] = "u",	 [F_DOWN] = "d", [F_KBPS] = "k",
-	[F_LOSS] = "l", [F_SYNC] = "sp", [F_SYNCN] = "sn",
-	[F_OFF] = "co",
+	[F_TIME] = "t", [F_MONO] = "m",	 [F_SEQ] = "q",	   [F_CODE] = "c",
+	[F_RTT] = "r",	[F_UP] = "u",	 [F_DOWN] = "d",   [F_KBPS] = "k",
+	[F_LOSS] = "l", [F_SYNC] = "sp", [F_SYNCN] = "sn", [F_OFF] = "co",
 };
 
 struct series_key {
@@ -380,7 +379,8 @@ static char *views_sql(void)
 			" CASE r.load_phase WHEN 1 THEN 'idle' WHEN 2 THEN 'up'"
 			"  WHEN 3 THEN 'down' WHEN 4 THEN 'both'"
 			"  END AS load_phase,"
-			" nullif(r.sync_pct, -1) AS sync_pct, r.sync_n AS sync_n,"
+			" nullif(r.sync_pct, -1) AS sync_pct, r.sync_n AS "
+			"sync_n,"
 			" round(r.clock_offset_us / 1000.0, 3)"
 			"  AS clock_offset_ms,"
 			" round(x.idle_p50_us / 1000.0, 3) AS bloat_idle_ms,"

@@ -1094,8 +1094,7 @@ static void test_server_kinds(void **state)
 	i = find(f, "gateway_change", DETECT_END);
 	assert_true(i >= 0);
 	assert_int_equal(f->ev[i].severity, BB_SEV_INFO);
-	assert_non_null(strstr(f->ev[i].description,
-			       "from none to 10.0.0.1."));
+	assert_non_null(strstr(f->ev[i].description, "from none to 10.0.0.1."));
 	assert_string_equal(f->ev[i].metrics,
 			    "{\"old\":\"\",\"new\":\"10.0.0.1\"}");
 	assert_int_equal(detect_gateway_change(f->d, "eth0", "10.0.0.1",
@@ -1116,9 +1115,8 @@ static void test_gateway_change_escaped(void **state)
 	int i = find(f, "gateway_change", DETECT_END);
 	assert_true(i >= 0);
 	assert_string_equal(f->ev[i].interface, "eth\"0");
-	assert_string_equal(f->ev[i].metrics,
-			    "{\"old\":\"10.0.0.1\","
-			    "\"new\":\"fe80::1%\\\"x\\\\\"}");
+	assert_string_equal(f->ev[i].metrics, "{\"old\":\"10.0.0.1\","
+					      "\"new\":\"fe80::1%\\\"x\\\\\"}");
 	assert_non_null(strstr(f->ev[i].description,
 			       "changed from 10.0.0.1 to fe80::1%\"x\\; probe "
 			       "not restarted: no \"route\"."));

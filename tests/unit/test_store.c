@@ -120,14 +120,15 @@ static void test_schema(void **state)
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
 	columns_of(db, "measurements", cols, sizeof(cols));
 	assert_string_equal(
-		cols, "timestamp,monotonic_ns,interface,connection_type,"
-		      "test_type,target,server_name,seq,rtt_ms,up_delay_ms,"
-		      "down_delay_ms,jitter_ms,packet_loss_pct,throughput_kbps,"
-		      "dns_time_ms,connect_ms,status,error_detail,flags,"
-		      "under_load,late,duplicate,reordered,loss_direction,"
-		      "load_phase,sync_pct,sync_n,clock_offset_ms,bloat_idle_ms,"
-		      "bloat_loaded_p95_ms,bloat_increase_ms,"
-		      "bloat_up_increase_ms,bloat_down_increase_ms,bloat_rpm");
+		cols,
+		"timestamp,monotonic_ns,interface,connection_type,"
+		"test_type,target,server_name,seq,rtt_ms,up_delay_ms,"
+		"down_delay_ms,jitter_ms,packet_loss_pct,throughput_kbps,"
+		"dns_time_ms,connect_ms,status,error_detail,flags,"
+		"under_load,late,duplicate,reordered,loss_direction,"
+		"load_phase,sync_pct,sync_n,clock_offset_ms,bloat_idle_ms,"
+		"bloat_loaded_p95_ms,bloat_increase_ms,"
+		"bloat_up_increase_ms,bloat_down_increase_ms,bloat_rpm");
 	columns_of(db, "events", cols, sizeof(cols));
 	assert_string_equal(cols, "id,start_ms,end_ms,kind,severity,interface,"
 				  "target,server_name,description,metrics");
