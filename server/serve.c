@@ -831,7 +831,7 @@ create_capped(struct serve *s, const struct sockaddr *from, socklen_t fromlen,
 	    (!session_evict_pending(s->sessions) || !total_reserve(s)))
 		return NULL;
 	struct session *ss =
-		session_create(s->sessions, from, fromlen, cid, now_ns);
+		session_add(s->sessions, from, fromlen, cid, now_ns);
 	if (!ss && s->total)
 		atomic_fetch_sub_explicit(s->total, 1, memory_order_relaxed);
 	return ss;

@@ -172,10 +172,10 @@ struct session *session_find_cid(struct session_table *t,
 	return NULL;
 }
 
-struct session *session_create(struct session_table *t,
-			       const struct sockaddr *a, socklen_t alen,
-			       const uint8_t cid[static WIRE_CLIENT_ID_LEN],
-			       int64_t now_ns)
+struct session *session_add(struct session_table *t, const struct sockaddr *a,
+			    socklen_t alen,
+			    const uint8_t cid[static WIRE_CLIENT_ID_LEN],
+			    int64_t now_ns)
 {
 	if (!t->free) {
 		if (!t->lru_head[0])

@@ -9,7 +9,7 @@
  * pending_ns, a validated one timeout_ns, both refreshed by traffic.  The
  * table holds at most `cap` sessions; a new one may evict the pending
  * session idle longest, never a validated one (those only expire): when
- * every slot is validated, session_create refuses.  Time is injected (monotonic
+ * every slot is validated, session_add refuses.  Time is injected (monotonic
  * ns), so the table is pure and single-threaded: one table per worker.  Each
  * session carries `priv_size` bytes of caller state (zeroed at creation).
  */
@@ -70,10 +70,10 @@ struct session *session_find_cid(struct session_table *t,
  * full), random id and cookie, fresh replay window, last_ns = created_ns =
  * now_ns.  The caller must have checked that session_find returned NULL.
  * NULL when the table is full of validated sessions. */
-struct session *session_create(struct session_table *t,
-			       const struct sockaddr *a, socklen_t alen,
-			       const uint8_t cid[static WIRE_CLIENT_ID_LEN],
-			       int64_t now_ns);
+struct session *session_add(struct session_table *t, const struct sockaddr *a,
+			    socklen_t alen,
+			    const uint8_t cid[static WIRE_CLIENT_ID_LEN],
+			    int64_t now_ns);
 /* Traffic from the session: refresh last_ns and, when a is not NULL,
  * remember its source port (only for packets that proved the address). */
 void session_touch(struct session_table *t, struct session *s,

@@ -698,7 +698,7 @@ static int run(struct app *a, int (*opening)(struct app *a))
 		restore_stderr(a);
 		fprintf(stderr, "bufferbane: cannot start: %s\n",
 			strerror(-rc));
-		source_destroy(a->src);
+		source_free(a->src);
 		free_screen(a);
 		free(a);
 		return 1;
@@ -710,7 +710,7 @@ static int run(struct app *a, int (*opening)(struct app *a))
 	stop_screen(a);
 	source_finish(a->src); /* closes open events: on_event still runs */
 	restore_stderr(a);
-	source_destroy(a->src);
+	source_free(a->src);
 	free_screen(a);
 	free(a);
 	return 0;
@@ -730,7 +730,7 @@ int app_live(const struct monitor_options *o)
 		return 1;
 	}
 	capture_stderr(a);
-	a->src = source_live_create(o, err, sizeof(err), &code);
+	a->src = source_live_new(o, err, sizeof(err), &code);
 	if (!a->src) {
 		restore_stderr(a);
 		fprintf(stderr, "bufferbane: %s\n", err);
@@ -810,8 +810,8 @@ int app_replay(const char *path)
 		fprintf(stderr, "bufferbane: out of memory\n");
 		return 1;
 	}
-	a->src = source_replay_create(path, NULL, note, sizeof(note), err,
-				      sizeof(err));
+	a->src = source_replay_new(path, NULL, note, sizeof(note), err,
+				   sizeof(err));
 	if (!a->src) {
 		fprintf(stderr, "bufferbane: %s\n", err);
 		free(a);

@@ -104,11 +104,11 @@ static void draw_series(const struct area *a, const int64_t *v, size_t n,
 		enum cellbuf_role role;
 		int dr;
 
-		if (val == SERIES_NODATA) {
+		if (val == TRACE_NODATA) {
 			prev = -1;
 			continue;
 		}
-		if (val == SERIES_LOST) {
+		if (val == TRACE_LOST) {
 			for (int r = 0; r < a->dh; r++)
 				dot(a, dc, r, ROLE_LOSS);
 			prev = -1;
@@ -135,7 +135,7 @@ static void draw_series(const struct area *a, const int64_t *v, size_t n,
 
 static int64_t auto_top(const int64_t *v, size_t n, int64_t fixed)
 {
-	int64_t top = series_top(v, n, fixed);
+	int64_t top = trace_top(v, n, fixed);
 
 	return fixed <= 0 && top < MIN_AUTO_TOP ? MIN_AUTO_TOP : top;
 }
@@ -169,7 +169,7 @@ int64_t plot_draw(struct cellbuf *cb, int x, int y, int w, int h,
 	if (a.ph < 1)
 		return top;
 	max_ticks = a.ph / 2 < 1 ? 1 : a.ph / 2 > 8 ? 8 : a.ph / 2;
-	step = series_nice_step(top, max_ticks);
+	step = trace_nice_step(top, max_ticks);
 	for (int64_t k = 0; k <= top / step; k++) {
 		plot_format_ms(label, sizeof(label), k * step, step);
 		if ((int)strlen(label) > lw)
@@ -186,7 +186,7 @@ int64_t plot_draw(struct cellbuf *cb, int x, int y, int w, int h,
 	/* Recompute the scale over what the narrower area really shows. */
 	visible = n < (size_t)a.dw ? n : (size_t)a.dw;
 	top = auto_top(v + (n - visible), visible, o->top);
-	step = series_nice_step(top, max_ticks);
+	step = trace_nice_step(top, max_ticks);
 
 	if (!a.ascii)
 		cellbuf_fill(cb, a.x, a.y, a.pw, a.ph, BRAILLE, ROLE_NORMAL, 0);

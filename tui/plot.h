@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #include "tui/cellbuf.h"
-#include "tui/series.h"
+#include "tui/trace.h"
 
 struct plot_opts {
 	int64_t top;	   /* fixed scale top in µs; 0 = auto */

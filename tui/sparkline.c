@@ -37,10 +37,10 @@ int64_t sparkline_draw(struct cellbuf *cb, int x, int y, int w,
 	if (!o)
 		o = &defaults;
 	if (w <= 0)
-		return series_top(v, 0, o->top);
+		return trace_top(v, 0, o->top);
 	shown = n < (size_t)w ? n : (size_t)w;
 	first = n - shown;
-	top = series_top(v + first, shown, o->top);
+	top = trace_top(v + first, shown, o->top);
 
 	/* Left padding: slots older than the series. */
 	cellbuf_fill(cb, x, y, w - (int)shown, 1, ' ', ROLE_DIM, 0);
@@ -49,11 +49,11 @@ int64_t sparkline_draw(struct cellbuf *cb, int x, int y, int w,
 		int64_t val = v[first + i];
 		int lvl;
 
-		if (val == SERIES_NODATA) {
+		if (val == TRACE_NODATA) {
 			cellbuf_set(cb, col, y, ' ', ROLE_DIM, 0);
 			continue;
 		}
-		if (val == SERIES_LOST) {
+		if (val == TRACE_LOST) {
 			cellbuf_set(cb, col, y, ascii ? LOST_ASCII : LOST_UTF8,
 				    ROLE_LOSS, CELLBUF_BOLD);
 			continue;

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "tui/cellbuf.h"
-#include "tui/series.h"
+#include "tui/trace.h"
 
 struct sparkline_opts {
 	int64_t top;  /* fixed scale top; 0 = auto */

@@ -21,7 +21,7 @@
 #include "core/probe/kind.h"
 #include "tui/evlog.h"
 #include "tui/keys.h"
-#include "tui/series.h"
+#include "tui/trace.h"
 
 static const struct view_ops *const views[VIEW_COUNT] = {
 	[VIEW_DASHBOARD] = &view_dashboard,
@@ -275,7 +275,7 @@ void view_history_reset(struct ui_history *h, const struct model_series *ms,
 	}
 	h->from_ms = from_ms - from_ms % 60000;
 	for (size_t i = 0; i < UI_HIST_MINUTES; i++)
-		h->minute[i] = SERIES_NODATA;
+		h->minute[i] = TRACE_NODATA;
 }
 
 void view_history_add(struct ui_history *h, const struct store_agg *row)
@@ -288,9 +288,9 @@ void view_history_add(struct ui_history *h, const struct store_agg *row)
 		return;
 	m = &h->minute[i];
 	if (row->lost > 0)
-		*m = SERIES_LOST;
-	else if (*m != SERIES_LOST && !isnan(row->max) &&
-		 (*m == SERIES_NODATA || row->max * 1e6 > (double)*m))
+		*m = TRACE_LOST;
+	else if (*m != TRACE_LOST && !isnan(row->max) &&
+		 (*m == TRACE_NODATA || row->max * 1e6 > (double)*m))
 		*m = (int64_t)(row->max * 1e6 + 0.5);
 }
 
@@ -298,10 +298,10 @@ int64_t view_interval_ns(const struct ui *ui, const struct model_series *ms)
 {
 	struct stats_summary st;
 
-	stats_series_summary(ms->stats, STATS_60S, ui->src.now_mono_ns, &st);
+	stats_log_summary(ms->stats, STATS_60S, ui->src.now_mono_ns, &st);
 	if (st.count >= 2)
 		return 60 * 1000000000LL / st.count;
-	stats_series_summary(ms->stats, STATS_1H, ui->src.now_mono_ns, &st);
+	stats_log_summary(ms->stats, STATS_1H, ui->src.now_mono_ns, &st);
 	if (st.count >= 2)
 		return 3600 * 1000000000LL / st.count;
 	return 1000000000LL;

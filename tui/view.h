@@ -69,8 +69,8 @@ struct ui_history {
 	char server[BB_SERVER_LEN];
 	int kind;
 	int64_t from_ms; /* minute[0]'s start, Unix ms, minute-aligned */
-	/* worst value of each minute in ns, SERIES_LOST when a probe of that
-	 * minute was lost (loss is never averaged away), SERIES_NODATA */
+	/* worst value of each minute in ns, TRACE_LOST when a probe of that
+	 * minute was lost (loss is never averaged away), TRACE_NODATA */
 	int64_t minute[UI_HIST_MINUTES];
 	const char *why_not; /* shown while !valid ("reading...", "no db") */
 };

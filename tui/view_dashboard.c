@@ -102,8 +102,8 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 		struct table_cell c[NCOL];
 		char(*tx)[TXT] = text[r];
 
-		stats_series_summary(ms->stats, ui->window, ui->src.now_mono_ns,
-				     &st);
+		stats_log_summary(ms->stats, ui->window, ui->src.now_mono_ns,
+				  &st);
 		snprintf(tx[C_TARGET], TXT, "%s", ms->target);
 		snprintf(tx[C_IFACE], TXT, "%s",
 			 ms->interface[0] ? ms->interface : "default");
@@ -152,8 +152,7 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 		const struct model_series *ms = model_at(m, idx[r]);
 		struct sparkline_opts so = { .warn = 100000000LL,
 					     .bad = 250000000LL };
-		size_t k =
-			stats_series_recent(ms->stats, ui->scratch, (size_t)sw);
+		size_t k = stats_log_recent(ms->stats, ui->scratch, (size_t)sw);
 
 		sparkline_draw(cb, sx, y + 2 + r - t.first, sw, ui->scratch, k,
 			       &so);
@@ -200,8 +199,8 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 		if (!ms)
 			continue;
 		any = true;
-		stats_series_summary(ms->stats, STATS_1H, ui->src.now_mono_ns,
-				     &st);
+		stats_log_summary(ms->stats, STATS_1H, ui->src.now_mono_ns,
+				  &st);
 		int64_t kbps = ms->last.status == BB_STATUS_OK
 				       ? ms->last.throughput_kbps
 				       : BB_NONE;
@@ -228,12 +227,11 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 
 		if (sw < 3)
 			continue;
-		size_t k =
-			stats_series_recent(ms->stats, ui->scratch, (size_t)sw);
+		size_t k = stats_log_recent(ms->stats, ui->scratch, (size_t)sw);
 		struct sparkline_opts so = { 0 };
 
 		for (size_t i = 0; i < k; i++)
-			if (series_is_value(ui->scratch[i]) &&
+			if (trace_is_value(ui->scratch[i]) &&
 			    ui->scratch[i] > so.top)
 				so.top = ui->scratch[i];
 		sparkline_draw(cb, x2, y, sw, ui->scratch, k, &so);

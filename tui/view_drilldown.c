@@ -17,7 +17,7 @@
 #include "core/analysis/model.h"
 #include "core/analysis/stats.h"
 #include "tui/plot.h"
-#include "tui/series.h"
+#include "tui/trace.h"
 #include "tui/table.h"
 #include "tui/view.h"
 
@@ -37,24 +37,24 @@ static size_t bucket(const int64_t *v, size_t n, int64_t *out, size_t k)
 {
 	if (n <= k) {
 		for (size_t i = 0; i < n; i++)
-			out[i] = series_is_value(v[i]) ? v[i] / 1000 : v[i];
+			out[i] = trace_is_value(v[i]) ? v[i] / 1000 : v[i];
 		return n;
 	}
 	for (size_t c = 0; c < k; c++) {
 		size_t a = c * n / k, b = (c + 1) * n / k;
-		int64_t mx = SERIES_NODATA;
+		int64_t mx = TRACE_NODATA;
 		bool lost = false;
 
 		for (size_t i = a; i < b; i++) {
-			if (v[i] == SERIES_LOST)
+			if (v[i] == TRACE_LOST)
 				lost = true;
-			else if (series_is_value(v[i]) &&
-				 (mx == SERIES_NODATA || v[i] > mx))
+			else if (trace_is_value(v[i]) &&
+				 (mx == TRACE_NODATA || v[i] > mx))
 				mx = v[i];
 		}
-		out[c] = lost		       ? SERIES_LOST
-			 : mx == SERIES_NODATA ? SERIES_NODATA
-					       : mx / 1000;
+		out[c] = lost		      ? TRACE_LOST
+			 : mx == TRACE_NODATA ? TRACE_NODATA
+					      : mx / 1000;
 	}
 	return k;
 }
@@ -97,8 +97,8 @@ static void percentiles(struct ui *ui, const struct model_series *ms,
 		struct stats_summary st;
 		struct table_cell *c = &cells[r * PCOLS];
 
-		stats_series_summary(ms->stats, (enum stats_window)r,
-				     ui->src.now_mono_ns, &st);
+		stats_log_summary(ms->stats, (enum stats_window)r,
+				  ui->src.now_mono_ns, &st);
 		snprintf(text[r][P_WIN], 16, "%s", stats_window_name(r));
 		snprintf(text[r][P_SENT], 16, "%u", st.count);
 		snprintf(text[r][P_LOSS], 16, "%.1f", st.loss_pct);
@@ -123,7 +123,7 @@ static void percentiles(struct ui *ui, const struct model_series *ms,
 static void histogram(struct cellbuf *cb, int x, int y, int w, int h,
 		      const int64_t *v, size_t n, const char *title)
 {
-	int64_t top = series_top(v, n, 0), lo = INT64_MAX;
+	int64_t top = trace_top(v, n, 0), lo = INT64_MAX;
 	size_t cnt[32] = { 0 }, over = 0, mx = 1;
 	int nb = h - 1 > 32 ? 32 : h - 1;
 	bool a = cellbuf_ascii(cb);
@@ -132,7 +132,7 @@ static void histogram(struct cellbuf *cb, int x, int y, int w, int h,
 	if (nb < 1 || top <= 0)
 		return;
 	for (size_t i = 0; i < n; i++)
-		if (series_is_value(v[i]) && v[i] < lo)
+		if (trace_is_value(v[i]) && v[i] < lo)
 			lo = v[i];
 	if (lo == INT64_MAX) {
 		cellbuf_put(cb, x, y + 1, "no successful probe", ROLE_DIM, 0);
@@ -141,7 +141,7 @@ static void histogram(struct cellbuf *cb, int x, int y, int w, int h,
 	int64_t step = (top - lo) / nb + 1;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!series_is_value(v[i]))
+		if (!trace_is_value(v[i]))
 			continue;
 		if (v[i] >= top) {
 			over++;
@@ -181,7 +181,7 @@ static void loss_lines(struct ui *ui, const struct model_series *ms,
 	int w = cellbuf_width(cb), x = 1;
 	bool a = cellbuf_ascii(cb);
 
-	stats_series_summary(ms->stats, STATS_1H, ui->src.now_mono_ns, &st);
+	stats_log_summary(ms->stats, STATS_1H, ui->src.now_mono_ns, &st);
 	x += cellbuf_put(cb, x, y, "Loss runs (1h)", ROLE_HEADER, 0) + 1;
 	for (int b = 0; b < STATS_RUN_BUCKETS; b++)
 		x += cellbuf_printf(cb, x, y,
@@ -208,8 +208,8 @@ static void loss_lines(struct ui *ui, const struct model_series *ms,
 			i0 = (size_t)j, i1 = i0 + 1;
 		}
 		for (size_t i = i0; i < i1 && i < n; i++) {
-			lost += v[i] == SERIES_LOST;
-			ok += series_is_value(v[i]);
+			lost += v[i] == TRACE_LOST;
+			ok += trace_is_value(v[i]);
 		}
 		if (lost)
 			cellbuf_set(cb, 16 + c, y + 1, a ? '!' : 0xd7,
@@ -277,7 +277,7 @@ static size_t day_values(struct ui *ui, const struct model_series *ms,
 {
 	const struct ui_history *h = &ui->src.hist;
 	int64_t *v = ui->scratch, *recent = ui->scratch2;
-	size_t n = stats_series_recent(ms->stats, recent, STATS_MAX_ENTRIES);
+	size_t n = stats_log_recent(ms->stats, recent, STATS_MAX_ENTRIES);
 	int64_t now_ms = ui->src.now_ms;
 
 	memcpy(v, h->minute, sizeof(h->minute));
@@ -286,11 +286,11 @@ static size_t day_values(struct ui *ui, const struct model_series *ms,
 		int64_t k = (t - h->from_ms) / 60000;
 
 		if (t < h->from_ms || k >= UI_HIST_MINUTES ||
-		    recent[i] == SERIES_NODATA || v[k] == SERIES_LOST)
+		    recent[i] == TRACE_NODATA || v[k] == TRACE_LOST)
 			continue;
-		if (recent[i] == SERIES_LOST)
-			v[k] = SERIES_LOST;
-		else if (v[k] == SERIES_NODATA || recent[i] > v[k])
+		if (recent[i] == TRACE_LOST)
+			v[k] = TRACE_LOST;
+		else if (v[k] == TRACE_NODATA || recent[i] > v[k])
 			v[k] = recent[i];
 	}
 	return UI_HIST_MINUTES;
@@ -324,7 +324,7 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 		n = day_values(ui, ms, iv);
 		note = " (1-min rollups)";
 	} else {
-		n = stats_series_recent(ms->stats, ui->scratch, (size_t)want);
+		n = stats_log_recent(ms->stats, ui->scratch, (size_t)want);
 		if (ui->span == SPAN_24H)
 			note = ui->src.hist.why_not ? ui->src.hist.why_not
 						    : " (reading the database)";
@@ -337,7 +337,7 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 
 		memmove(ui->scratch + pad, ui->scratch, n * sizeof(int64_t));
 		for (size_t i = 0; i < pad; i++)
-			ui->scratch[i] = SERIES_NODATA;
+			ui->scratch[i] = TRACE_NODATA;
 		n = (size_t)want;
 	}
 	snprintf(title, sizeof(title), "%s  %s via %s", ms->target,

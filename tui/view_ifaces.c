@@ -95,8 +95,8 @@ static void if_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 			c[2 + f] = (struct table_cell){ "-", ROLE_DIM };
 			if (!ms)
 				continue;
-			stats_series_summary(ms->stats, ui->window,
-					     ui->src.now_mono_ns, &st);
+			stats_log_summary(ms->stats, ui->window,
+					  ui->src.now_mono_ns, &st);
 			view_fmt_ms(a, sizeof(a), st.p50);
 			view_fmt_ms(b, sizeof(b), st.ipdv_mean);
 			snprintf(text[r][2 + f], CELL, "%s / %.1f%% / %s", a,

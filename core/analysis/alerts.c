@@ -73,8 +73,8 @@ static void on_limit(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
-struct alerts *alerts_create(struct ev_loop *loop, const char *log_path,
-			     const char *command, char *err, size_t errlen)
+struct alerts *alerts_new(struct ev_loop *loop, const char *log_path,
+			  const char *command, char *err, size_t errlen)
 {
 	struct alerts *a = calloc(1, sizeof(*a));
 	if (!a) {
@@ -108,7 +108,7 @@ void alerts_set_time_limit(struct alerts *a, int64_t ms)
 	a->limit_s = (double)ms / 1000.0;
 }
 
-void alerts_destroy(struct alerts *a)
+void alerts_free(struct alerts *a)
 {
 	if (!a)
 		return;

@@ -36,10 +36,10 @@ struct alerts_stats {
 
 /* Alerts to LOG_PATH ("" = none) and COMMAND ("" = none) on the default
  * loop LOOP; NULL with a reason in err when the log cannot be opened. */
-struct alerts *alerts_create(struct ev_loop *loop, const char *log_path,
-			     const char *command, char *err, size_t errlen);
+struct alerts *alerts_new(struct ev_loop *loop, const char *log_path,
+			  const char *command, char *err, size_t errlen);
 /* Kill and reap running commands, close the log (NULL is fine). */
-void alerts_destroy(struct alerts *a);
+void alerts_free(struct alerts *a);
 /* An event changed: a line and a command at DETECT_START and DETECT_END
  * (updates are ignored). */
 void alerts_event(struct alerts *a, const struct bb_event *ev,

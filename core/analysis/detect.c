@@ -359,8 +359,8 @@ detect_params_from_config(const struct bb_config *cfg, struct detect_params *p)
 	return p;
 }
 
-struct detect *detect_create(const struct detect_params *p, detect_event_fn fn,
-			     void *ctx)
+struct detect *detect_new(const struct detect_params *p, detect_event_fn fn,
+			  void *ctx)
 {
 	struct detect *d = calloc(1, sizeof(*d));
 	if (!d)
@@ -371,7 +371,7 @@ struct detect *detect_create(const struct detect_params *p, detect_event_fn fn,
 	return d;
 }
 
-void detect_destroy(struct detect *d)
+void detect_free(struct detect *d)
 {
 	free(d);
 }

@@ -7,7 +7,7 @@
  * cross-series diagnosis (micro-disconnect, routing) and a plain-words
  * verdict.  Main thread only; the detector reads the live model's rolling
  * windows (core/stats) and never does I/O: events leave through the
- * callback given to detect_create.
+ * callback given to detect_new.
  *
  * Time: every decision is taken on the samples' monotonic send times; an
  * event's start_ms/end_ms are the wall-clock send times of the first and
@@ -64,15 +64,15 @@ struct detect_params {
 };
 
 /* P filled from CFG; returns P, so a caller can write
- * detect_create(detect_params_from_config(cfg, &(struct detect_params){0}),
+ * detect_new(detect_params_from_config(cfg, &(struct detect_params){0}),
  *               fn, ctx). */
 const struct detect_params *
 detect_params_from_config(const struct bb_config *cfg, struct detect_params *p);
 /* Detector using P (copied); FN sees every event change. */
-struct detect *detect_create(const struct detect_params *p, detect_event_fn fn,
-			     void *ctx);
+struct detect *detect_new(const struct detect_params *p, detect_event_fn fn,
+			  void *ctx);
 /* Free (open events are not closed: call detect_finish first). */
-void detect_destroy(struct detect *d);
+void detect_free(struct detect *d);
 /* One sample, after model_add() returned its series MS (NULL is ignored). */
 void detect_sample(struct detect *d, const struct model_series *ms,
 		   const struct bb_sample *s);

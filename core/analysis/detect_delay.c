@@ -206,7 +206,7 @@ static double trimmed_ipdv(const struct dseries *ds, size_t n)
 	int64_t v[1024];
 	if (n + 1 > sizeof(v) / sizeof(v[0]))
 		n = sizeof(v) / sizeof(v[0]) - 1;
-	size_t got = stats_series_recent(ds->ms->stats, v, n + 1);
+	size_t got = stats_log_recent(ds->ms->stats, v, n + 1);
 	int64_t sum = 0, m1 = 0, m2 = 0;
 	size_t k = 0;
 	for (size_t i = 1; i < got; i++) {
@@ -236,7 +236,7 @@ void det_eval_jitter(struct detect *d, struct dseries *ds, int64_t now)
 	 * the test's load (the bufferbloat result judges that), not the line */
 	if (ds->load_mono && now - ds->load_mono < stats_window_ns(w))
 		return;
-	stats_series_summary(ds->ms->stats, w, now, &st);
+	stats_log_summary(ds->ms->stats, w, now, &st);
 	if (st.ipdv_mean == BB_NONE || !ds->interval_ns)
 		return;
 	int64_t want = (int64_t)sustain * BB_NS_PER_S / ds->interval_ns;

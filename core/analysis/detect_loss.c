@@ -157,7 +157,7 @@ void det_eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 	enum stats_window w = det_window_for(wsec);
 	int64_t wns = (int64_t)wsec * BB_NS_PER_S;
 	struct stats_summary st, cur;
-	stats_series_summary(ds->ms->stats, w, now, &st);
+	stats_log_summary(ds->ms->stats, w, now, &st);
 	unsigned ex = det_excluded(d, ds, now - stats_window_ns(w)) +
 		      loaded_fails(ds, now - stats_window_ns(w));
 	unsigned lost = st.lost > ex ? st.lost - ex : 0;
@@ -169,7 +169,7 @@ void det_eval_loss(struct detect *d, struct dseries *ds, int64_t now)
 		now - lf <= det_kinds[DK_LOSS].hold_ns + 2 * ds->interval_ns;
 	bool pct_bad = lost >= 2 && pct >= th->packet_loss_warning_pct;
 	/* current run, unless it is part of a joint outage candidate */
-	stats_series_summary(ds->ms->stats, STATS_10S, now, &cur);
+	stats_log_summary(ds->ms->stats, STATS_10S, now, &cur);
 	const struct joint *j = &d->joint[ds->joint];
 	bool joint = j->active && ds->fail_since >= j->cur.start;
 	/* a run that our own test's losses end is the test's, not the line's */
@@ -299,7 +299,7 @@ static double line_loss_pct(const struct detect *d, const struct dseries *ds,
 		    !strcmp(o->ms->target, "gateway") || o->nosess_mono)
 			continue;
 		struct stats_summary st;
-		stats_series_summary(o->ms->stats, w, now, &st);
+		stats_log_summary(o->ms->stats, w, now, &st);
 		unsigned ex = det_excluded(d, o, from) + loaded_fails(o, from);
 		unsigned lost = st.lost > ex ? st.lost - ex : 0;
 		unsigned sent = st.count > ex ? st.count - ex : 0;
@@ -332,7 +332,7 @@ void det_eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 	const struct bb_thresholds *th = &d->params.thresholds;
 	struct stats_summary st;
 	enum stats_window w = STATS_5M;
-	stats_series_summary(ds->ms->stats, w, now, &st);
+	stats_log_summary(ds->ms->stats, w, now, &st);
 	unsigned ex = det_excluded(d, ds, now - stats_window_ns(w)) +
 		      loaded_fails(ds, now - stats_window_ns(w));
 	unsigned lost = st.lost > ex ? st.lost - ex : 0;
@@ -342,7 +342,7 @@ void det_eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 	double pct = 100.0 * lost / sent;
 	double med = st.p50 == BB_NONE ? 0 : det_ms(st.p50);
 	struct stats_summary rec;
-	stats_series_summary(ds->ms->stats, STATS_60S, now, &rec);
+	stats_log_summary(ds->ms->stats, STATS_60S, now, &rec);
 	/* more failures than the line's own loss explains (p < 1 %) */
 	double line = line_loss_pct(d, ds, w, now) / 100.0;
 	bool failing = lost >= 2 && pct > th->dns_failure_pct &&

@@ -24,7 +24,7 @@ struct model {
 	uint64_t overflow;
 };
 
-struct model *model_create(int64_t interval_ns)
+struct model *model_new(int64_t interval_ns)
 {
 	struct model *m = calloc(1, sizeof(*m));
 	if (m)
@@ -32,12 +32,12 @@ struct model *model_create(int64_t interval_ns)
 	return m;
 }
 
-void model_destroy(struct model *m)
+void model_free(struct model *m)
 {
 	if (!m)
 		return;
 	for (size_t i = 0; i < m->n; i++)
-		stats_series_destroy(m->series[i].stats);
+		stats_log_free(m->series[i].stats);
 	free(m);
 }
 
@@ -57,7 +57,7 @@ static struct model_series *find_or_add(struct model *m,
 			return &m->series[i];
 	if (m->n == MODEL_MAX_SERIES)
 		return NULL;
-	struct stats_series *st = stats_series_create(m->interval_ns);
+	struct stats_log *st = stats_log_new(m->interval_ns);
 	if (!st)
 		return NULL;
 	struct model_series *ms = &m->series[m->n++];
@@ -149,7 +149,7 @@ const struct model_series *model_add(struct model *m, const struct bb_sample *s)
 	/* an echo without a session measured nothing: the windows' loss is
 	 * the line's; the series' last sample shows the state */
 	if (!(s->flags & BB_SAMPLE_NO_SESSION))
-		stats_series_add(ms->stats, s);
+		stats_log_add(ms->stats, s);
 	if (!(s->flags & (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE))) {
 		ms->last = *s;
 		ms->samples++;

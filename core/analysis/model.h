@@ -17,14 +17,14 @@
 #define MODEL_MAX_SERIES 128
 
 struct model;
-struct stats_series;
+struct stats_log;
 
 struct model_series {
 	char interface[BB_IFNAME_LEN];
 	char target[BB_TARGET_LEN];
 	char server[BB_SERVER_LEN];
 	enum bb_probe_kind kind;
-	struct stats_series *stats;
+	struct stats_log *stats;
 	struct bb_sample last; /* newest probe (not annotations); its
 				  BB_SAMPLE_NO_SESSION: no session now */
 	uint64_t samples;      /* probes seen, annotations excluded */
@@ -56,9 +56,9 @@ struct model_server {
 };
 
 /* Empty model whose series expect one sample per interval_ns. */
-struct model *model_create(int64_t interval_ns);
+struct model *model_new(int64_t interval_ns);
 /* Free the model and its series. */
-void model_destroy(struct model *m);
+void model_free(struct model *m);
 /* Feed one sample; returns its series (NULL when the table is full). */
 const struct model_series *model_add(struct model *m,
 				     const struct bb_sample *s);

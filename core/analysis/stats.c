@@ -38,7 +38,7 @@ struct entry {
 	uint8_t annot;	/* late or duplicate: not a probe of its own */
 };
 
-struct stats_series {
+struct stats_log {
 	int64_t interval_ns;
 	size_t cap, head, len;
 	struct entry *e;
@@ -95,7 +95,7 @@ int64_t stats_sample_value(const struct bb_sample *sample)
 	return sample->rtt_ns;
 }
 
-static struct entry *at(const struct stats_series *s, size_t i)
+static struct entry *at(const struct stats_log *s, size_t i)
 {
 	return &s->e[(s->head + i) % s->cap];
 }
@@ -105,9 +105,9 @@ static bool is_value(const struct entry *e)
 	return !e->annot && e->value != BB_NONE;
 }
 
-struct stats_series *stats_series_create(int64_t expected_interval_ns)
+struct stats_log *stats_log_new(int64_t expected_interval_ns)
 {
-	struct stats_series *s;
+	struct stats_log *s;
 	int64_t n;
 
 	if (expected_interval_ns <= 0) {
@@ -126,7 +126,7 @@ struct stats_series *stats_series_create(int64_t expected_interval_ns)
 	s->e = malloc(s->cap * sizeof(*s->e));
 	s->scratch = malloc(s->cap * sizeof(*s->scratch));
 	if (!s->e || !s->scratch) {
-		stats_series_destroy(s);
+		stats_log_free(s);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -142,7 +142,7 @@ struct stats_series *stats_series_create(int64_t expected_interval_ns)
 	return s;
 }
 
-void stats_series_destroy(struct stats_series *s)
+void stats_log_free(struct stats_log *s)
 {
 	if (!s)
 		return;
@@ -151,19 +151,19 @@ void stats_series_destroy(struct stats_series *s)
 	free(s);
 }
 
-size_t stats_series_capacity(const struct stats_series *s)
+size_t stats_log_capacity(const struct stats_log *s)
 {
 	return s->cap;
 }
 
-static void note_eviction(struct stats_series *s, int64_t mono_ns)
+static void note_eviction(struct stats_log *s, int64_t mono_ns)
 {
 	if (s->evicted_mono == BB_NONE || mono_ns > s->evicted_mono)
 		s->evicted_mono = mono_ns;
 }
 
 /* One RFC 3550 §A.8 step: J += (|D| - J) / 16. */
-static void jitter_step(struct stats_series *s, struct entry *e)
+static void jitter_step(struct stats_log *s, struct entry *e)
 {
 	if (s->j_have) {
 		double d = fabs((double)e->value - (double)s->j_prev);
@@ -177,7 +177,7 @@ static void jitter_step(struct stats_series *s, struct entry *e)
 
 /* Re-run the estimator from entry p to the newest after an insertion in
  * the middle, starting from the last value entry before p. */
-static void jitter_redo(struct stats_series *s, size_t p)
+static void jitter_redo(struct stats_log *s, size_t p)
 {
 	size_t i = p;
 
@@ -198,7 +198,7 @@ static void jitter_redo(struct stats_series *s, size_t p)
 			jitter_step(s, at(s, i));
 }
 
-void stats_series_add(struct stats_series *s, const struct bb_sample *sample)
+void stats_log_add(struct stats_log *s, const struct bb_sample *sample)
 {
 	struct entry ne = {
 		.mono_ns = sample->mono_ns,
@@ -316,8 +316,8 @@ static bool periodic(const int64_t *starts, size_t n, int64_t interval,
 	return true;
 }
 
-void stats_series_summary(const struct stats_series *s, enum stats_window w,
-			  int64_t now_mono_ns, struct stats_summary *out)
+void stats_log_summary(const struct stats_log *s, enum stats_window w,
+		       int64_t now_mono_ns, struct stats_summary *out)
 {
 	int64_t wlen = stats_window_ns(w), lo = now_mono_ns - wlen;
 	struct runs runs = { .starts = s->scratch + s->cap - 1 };
@@ -423,8 +423,7 @@ void stats_series_summary(const struct stats_series *s, enum stats_window w,
 		out->ipdv_mean = llround(ipdv_sum / (double)pairs);
 }
 
-size_t stats_series_recent(const struct stats_series *s, int64_t *values,
-			   size_t max)
+size_t stats_log_recent(const struct stats_log *s, int64_t *values, size_t max)
 {
 	size_t i = s->len, k = 0, n = 0;
 

@@ -4,7 +4,7 @@
  * target) fed with struct bb_sample (MEASUREMENT.md "Delay and jitter",
  * "Loss").  The series keeps the last hour of samples, ordered by their
  * mono_ns (send time), in a buffer sized once from the probe interval: no
- * allocation after stats_series_create.  A summary over 10 s, 60 s, 5 min or
+ * allocation after stats_log_new.  A summary over 10 s, 60 s, 5 min or
  * 1 h is computed on demand from the samples with now - window < mono_ns <=
  * now.
  *
@@ -25,7 +25,7 @@
 
 #include "core/base/sample.h"
 
-/* Marks a lost probe in stats_series_recent(); distinct from BB_NONE. */
+/* Marks a lost probe in stats_log_recent(); distinct from BB_NONE. */
 #define STATS_LOST (INT64_MIN + 1)
 /* Hard cap on entries kept per series, whatever the probe interval. */
 #define STATS_MAX_ENTRIES 40000
@@ -59,7 +59,7 @@ enum stats_loss_pattern {
 	STATS_LOSS_PATTERN_COUNT
 };
 
-struct stats_series;
+struct stats_log;
 
 struct stats_summary {
 	int64_t window_ns; /* the window asked for */
@@ -100,22 +100,21 @@ struct stats_summary {
 
 /* Series for probes sent every expected_interval_ns: room for one hour plus
  * 25 % slack, at most STATS_MAX_ENTRIES; NULL with errno on failure. */
-struct stats_series *stats_series_create(int64_t expected_interval_ns);
+struct stats_log *stats_log_new(int64_t expected_interval_ns);
 /* Free a series (NULL is fine). */
-void stats_series_destroy(struct stats_series *s);
+void stats_log_free(struct stats_log *s);
 /* Record one sample; entries older than an hour before the newest expire. */
-void stats_series_add(struct stats_series *s, const struct bb_sample *sample);
+void stats_log_add(struct stats_log *s, const struct bb_sample *sample);
 /* Figures of window w ending at now_mono_ns.  Cost: O(n) plus an
  * O(n log n) sort of the window's values for the percentiles, n <= entries;
  * uses the series' preallocated scratch, so it is not reentrant. */
-void stats_series_summary(const struct stats_series *s, enum stats_window w,
-			  int64_t now_mono_ns, struct stats_summary *out);
+void stats_log_summary(const struct stats_log *s, enum stats_window w,
+		       int64_t now_mono_ns, struct stats_summary *out);
 /* The last (up to) max probes' values, oldest first, lost as STATS_LOST and
  * a success without a value as BB_NONE; returns how many were written. */
-size_t stats_series_recent(const struct stats_series *s, int64_t *values,
-			   size_t max);
+size_t stats_log_recent(const struct stats_log *s, int64_t *values, size_t max);
 /* Entries the series can hold. */
-size_t stats_series_capacity(const struct stats_series *s);
+size_t stats_log_capacity(const struct stats_log *s);
 /* The series value of a sample (rtt_ns or throughput_kbps by kind). */
 int64_t stats_sample_value(const struct bb_sample *sample);
 /* Length of a window in ns. */

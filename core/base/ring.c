@@ -33,7 +33,7 @@ struct ring {
 	alignas(RING_CACHE_LINE) _Atomic size_t tail;
 	size_t head_cache;
 
-	/* Read-only after ring_create: shared by both sides without traffic. */
+	/* Read-only after ring_new: shared by both sides without traffic. */
 	alignas(RING_CACHE_LINE) size_t capacity;
 	size_t mask;
 	size_t item_size;
@@ -49,7 +49,7 @@ static size_t round_pow2(size_t n)
 	return p;
 }
 
-struct ring *ring_create(size_t capacity, size_t item_size)
+struct ring *ring_new(size_t capacity, size_t item_size)
 {
 	struct ring *r;
 	size_t cap;
@@ -88,7 +88,7 @@ struct ring *ring_create(size_t capacity, size_t item_size)
 	return r;
 }
 
-void ring_destroy(struct ring *r)
+void ring_free(struct ring *r)
 {
 	if (!r)
 		return;

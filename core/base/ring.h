@@ -2,7 +2,7 @@
 /*
  * Single-producer single-consumer ring of fixed-size items (ARCHITECTURE.md
  * "Rings").  C11 acquire/release atomics, no locks, no allocation after
- * ring_create.  A push onto a full ring fails and is counted: a probe never
+ * ring_new.  A push onto a full ring fails and is counted: a probe never
  * blocks on a slow consumer, and the loss is visible (ring_dropped).
  * Exactly one thread may push and exactly one thread may pop.
  */
@@ -17,9 +17,9 @@ struct ring;
 
 /* Ring of `capacity` items (rounded up to a power of two) of item_size bytes;
  * NULL on allocation failure. */
-struct ring *ring_create(size_t capacity, size_t item_size);
+struct ring *ring_new(size_t capacity, size_t item_size);
 /* Free the ring; no thread may use it afterwards. */
-void ring_destroy(struct ring *r);
+void ring_free(struct ring *r);
 /* Producer: copy *item in; false (and one more drop counted) when full. */
 bool ring_push(struct ring *r, const void *item);
 /* Consumer: copy the oldest item out; false when empty. */

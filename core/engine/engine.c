@@ -580,9 +580,9 @@ static int worker_init(struct worker *w, size_t ring_capacity, char *err,
 		       size_t errlen)
 {
 	w->loop = ev_loop_new(EVFLAG_AUTO);
-	w->ring = ring_create(ring_capacity, sizeof(struct bb_sample));
-	w->notices = ring_create(64, sizeof(struct engine_notice));
-	w->commands = ring_create(16, sizeof(struct worker_command));
+	w->ring = ring_new(ring_capacity, sizeof(struct bb_sample));
+	w->notices = ring_new(64, sizeof(struct engine_notice));
+	w->commands = ring_new(16, sizeof(struct worker_command));
 	w->timer_fd =
 		timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (!w->loop || !w->ring || !w->notices || !w->commands ||
@@ -627,10 +627,10 @@ static void assign_phases(struct engine *e, int64_t t0)
 	}
 }
 
-struct engine *engine_create(struct ev_loop *main_loop,
-			     const struct engine_plan *plan,
-			     engine_sample_fn on_sample, void *ctx, char *err,
-			     size_t errlen)
+struct engine *engine_new(struct ev_loop *main_loop,
+			  const struct engine_plan *plan,
+			  engine_sample_fn on_sample, void *ctx, char *err,
+			  size_t errlen)
 {
 	struct engine *e = calloc(1, sizeof(*e));
 	if (!e) {
@@ -687,7 +687,7 @@ struct engine *engine_create(struct ev_loop *main_loop,
 	ev_async_start(main_loop, &e->wake);
 	return e;
 fail:
-	engine_destroy(e);
+	engine_free(e);
 	return NULL;
 }
 
@@ -795,7 +795,7 @@ void engine_stop(struct engine *e)
 	engine_drain(e);
 }
 
-void engine_destroy(struct engine *e)
+void engine_free(struct engine *e)
 {
 	if (!e)
 		return;
@@ -816,9 +816,9 @@ void engine_destroy(struct engine *e)
 			close(w->timer_fd);
 		if (w->loop)
 			ev_loop_destroy(w->loop);
-		ring_destroy(w->ring);
-		ring_destroy(w->notices);
-		ring_destroy(w->commands);
+		ring_free(w->ring);
+		ring_free(w->notices);
+		ring_free(w->commands);
 	}
 	if (ev_is_active(&e->wake))
 		ev_async_stop(e->main_loop, &e->wake);

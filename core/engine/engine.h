@@ -74,10 +74,10 @@ typedef void (*engine_notice_fn)(void *ctx, const struct engine_notice *n);
  * an error: it is opened again at each of its deadlines, each failure a
  * sample with status error, until it opens.  NULL with a reason in err
  * only when the engine itself cannot be built. */
-struct engine *engine_create(struct ev_loop *main_loop,
-			     const struct engine_plan *plan,
-			     engine_sample_fn on_sample, void *ctx, char *err,
-			     size_t errlen);
+struct engine *engine_new(struct ev_loop *main_loop,
+			  const struct engine_plan *plan,
+			  engine_sample_fn on_sample, void *ctx, char *err,
+			  size_t errlen);
 /* Before engine_start: one line per probe that could not open (and why)
  * into buf; returns how many. */
 size_t engine_open_failures(const struct engine *e, char *buf, size_t len);
@@ -94,7 +94,7 @@ size_t engine_drain(struct engine *e);
 /* Stop and join the workers, close the probes, drain what is left. */
 void engine_stop(struct engine *e);
 /* Free (after engine_stop). */
-void engine_destroy(struct engine *e);
+void engine_free(struct engine *e);
 /* Samples lost because a worker's ring was full, since start. */
 uint64_t engine_dropped(const struct engine *e);
 /* Samples handed over by engine_drain, since start. */

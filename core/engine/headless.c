@@ -65,7 +65,7 @@ static void print_series(struct headless *h, const struct model_series *ms,
 {
 	struct stats_summary st;
 	char t[32], a[16], b[16], c[16], d[16];
-	stats_series_summary(ms->stats, w, clock_mono_ns(), &st);
+	stats_log_summary(ms->stats, w, clock_mono_ns(), &st);
 	stamp(t, sizeof(t));
 	if (ms->last.flags & BB_SAMPLE_NO_SESSION) {
 		fprintf(h->out,
@@ -263,7 +263,7 @@ int headless_main(const struct monitor_options *o)
 	char err[512];
 	int code;
 	struct headless h = { 0 };
-	h.monitor = monitor_create(o, err, sizeof(err), &code);
+	h.monitor = monitor_new(o, err, sizeof(err), &code);
 	if (!h.monitor) {
 		fprintf(stderr, "bufferbane: %s\n", err);
 		return code;
@@ -273,7 +273,7 @@ int headless_main(const struct monitor_options *o)
 	if (open_log(&h) < 0) {
 		fprintf(stderr, "bufferbane: cannot open log %s: %s\n",
 			h.log_path, strerror(errno));
-		monitor_destroy(h.monitor);
+		monitor_free(h.monitor);
 		return 1;
 	}
 	if (h.out == stdout)
@@ -296,7 +296,7 @@ int headless_main(const struct monitor_options *o)
 	if (rc < 0) {
 		fprintf(stderr, "bufferbane: cannot start: %s\n",
 			strerror(-rc));
-		monitor_destroy(h.monitor);
+		monitor_free(h.monitor);
 		return 1;
 	}
 	monitor_run(h.monitor);
@@ -315,7 +315,7 @@ int headless_main(const struct monitor_options *o)
 		(unsigned long long)s.samples, (unsigned long long)s.stored,
 		(unsigned long long)(s.dropped_engine + s.dropped_storage));
 	int lost = s.dropped_engine + s.dropped_storage > 0;
-	monitor_destroy(h.monitor);
+	monitor_free(h.monitor);
 	if (h.out != stdout)
 		fclose(h.out);
 	return lost ? 1 : 0;

@@ -33,7 +33,7 @@
 #include "core/store/store.h"
 
 /* The ring to the storage thread holds a minute of the plan's probes,
- * within these bounds: it is resident from the start (ring_create faults
+ * within these bounds: it is resident from the start (ring_new faults
  * it in), so it is sized to what the plan sends, not to the worst case. */
 #define RECORDER_RING_MIN     4096
 #define RECORDER_RING_MAX     65536
@@ -256,8 +256,8 @@ static void use_stored_client_id(struct monitor *m)
 			       sizeof(id));
 }
 
-struct monitor *monitor_create(const struct monitor_options *o, char *err,
-			       size_t errlen, int *exit_code)
+struct monitor *monitor_new(const struct monitor_options *o, char *err,
+			    size_t errlen, int *exit_code)
 {
 	struct monitor *m = calloc(1, sizeof(*m));
 	char warnings[2048];
@@ -281,18 +281,17 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 	}
 	if (warnings[0])
 		fputs(warnings, stderr);
-	/* The plan holds the keys now; detect_create and the rest copy
+	/* The plan holds the keys now; detect_new and the rest copy
 	 * m->cfg whole, so its inline secrets go before they can. */
 	config_wipe_secrets(&m->cfg);
-	m->model = model_create(m->cfg.general.test_interval_ms * BB_NS_PER_MS);
+	m->model = model_new(m->cfg.general.test_interval_ms * BB_NS_PER_MS);
 	if (!m->model) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	m->detect =
-		detect_create(detect_params_from_config(
-				      &m->cfg, &(struct detect_params){ 0 }),
-			      on_detect_event, m);
+	m->detect = detect_new(detect_params_from_config(
+				       &m->cfg, &(struct detect_params){ 0 }),
+			       on_detect_event, m);
 	if (!m->detect) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -301,8 +300,8 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 	m->feed.detect = m->detect;
 	if (m->cfg.alerts.enabled &&
 	    (m->cfg.alerts.log_path[0] || m->cfg.alerts.command[0])) {
-		m->alerts = alerts_create(m->loop, m->cfg.alerts.log_path,
-					  m->cfg.alerts.command, err, errlen);
+		m->alerts = alerts_new(m->loop, m->cfg.alerts.log_path,
+				       m->cfg.alerts.command, err, errlen);
 		if (!m->alerts)
 			goto fail;
 	}
@@ -317,10 +316,10 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 			store_set_connection_type(
 				m->store, m->cfg.general.interfaces[i],
 				m->cfg.general.connection_type);
-		m->rec_samples = ring_create(recorder_ring_capacity(&m->plan),
-					     sizeof(struct bb_sample));
-		m->rec_events = ring_create(EVENT_RING_CAPACITY,
-					    sizeof(struct bb_event));
+		m->rec_samples = ring_new(recorder_ring_capacity(&m->plan),
+					  sizeof(struct bb_sample));
+		m->rec_events =
+			ring_new(EVENT_RING_CAPACITY, sizeof(struct bb_event));
 		if (!m->rec_samples || !m->rec_events) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
@@ -333,8 +332,8 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 				   sizeof(text)) == 0)
 			detect_baselines_load(m->detect, text);
 	}
-	m->engine = engine_create(m->loop, &m->plan, on_engine_sample, m, err,
-				  errlen);
+	m->engine =
+		engine_new(m->loop, &m->plan, on_engine_sample, m, err, errlen);
 	/* The engine keeps its own copies: ours of the keys go now. */
 	for (size_t i = 0; i < m->plan.n_probes; i++)
 		sodium_memzero(&m->plan.probes[i].target.srv,
@@ -346,7 +345,7 @@ struct monitor *monitor_create(const struct monitor_options *o, char *err,
 	engine_on_notice(m->engine, on_engine_notice, m);
 	return m;
 fail:
-	monitor_destroy(m);
+	monitor_free(m);
 	return NULL;
 }
 
@@ -531,18 +530,18 @@ void monitor_finish(struct monitor *m)
 	}
 }
 
-void monitor_destroy(struct monitor *m)
+void monitor_free(struct monitor *m)
 {
 	if (!m)
 		return;
 	monitor_finish(m);
-	engine_destroy(m->engine);
+	engine_free(m->engine);
 	store_close(m->store);
-	ring_destroy(m->rec_samples);
-	ring_destroy(m->rec_events);
-	model_destroy(m->model);
-	alerts_destroy(m->alerts);
-	detect_destroy(m->detect);
+	ring_free(m->rec_samples);
+	ring_free(m->rec_events);
+	model_free(m->model);
+	alerts_free(m->alerts);
+	detect_free(m->detect);
 	if (ev_is_active(&m->sigint)) {
 		ev_signal_stop(m->loop, &m->sigint);
 		ev_signal_stop(m->loop, &m->sigterm);

@@ -63,8 +63,8 @@ struct monitor_status {
 void monitor_options_init(struct monitor_options *o);
 /* Load config, apply options, open the database, open every probe;
  * NULL with one clear line in err (*exit_code 1 runtime, 2 config). */
-struct monitor *monitor_create(const struct monitor_options *o, char *err,
-			       size_t errlen, int *exit_code);
+struct monitor *monitor_new(const struct monitor_options *o, char *err,
+			    size_t errlen, int *exit_code);
 /* The main loop a front end adds its watchers to. */
 struct ev_loop *monitor_loop(struct monitor *m);
 /* The effective configuration. */
@@ -108,5 +108,5 @@ void monitor_status(const struct monitor *m, struct monitor_status *out);
 /* Stop the probes and flush the database; the model stays readable. */
 void monitor_finish(struct monitor *m);
 /* monitor_finish if not done, then free. */
-void monitor_destroy(struct monitor *m);
+void monitor_free(struct monitor *m);
 #endif

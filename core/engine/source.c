@@ -48,7 +48,7 @@ void source_finish(struct source *src)
 	src->ops->finish(src);
 }
 
-void source_destroy(struct source *src)
+void source_free(struct source *src)
 {
 	if (src)
 		src->ops->destroy(src);
@@ -163,9 +163,9 @@ static void live_finish(struct source *src)
 	monitor_finish(live_of(src)->mon);
 }
 
-static void live_destroy(struct source *src)
+static void live_free(struct source *src)
 {
-	monitor_destroy(live_of(src)->mon);
+	monitor_free(live_of(src)->mon);
 	free(src);
 }
 
@@ -229,7 +229,7 @@ static const struct source_ops live_ops = {
 	.loop = live_loop,
 	.start = live_start,
 	.finish = live_finish,
-	.destroy = live_destroy,
+	.destroy = live_free,
 	.model = live_model,
 	.config = live_config,
 	.verdict = live_verdict,
@@ -238,8 +238,8 @@ static const struct source_ops live_ops = {
 	.bloat = live_bloat,
 };
 
-struct source *source_live_create(const struct monitor_options *o, char *err,
-				  size_t errlen, int *exit_code)
+struct source *source_live_new(const struct monitor_options *o, char *err,
+			       size_t errlen, int *exit_code)
 {
 	struct live *l = calloc(1, sizeof(*l));
 	if (!l) {
@@ -248,7 +248,7 @@ struct source *source_live_create(const struct monitor_options *o, char *err,
 		return NULL;
 	}
 	l->base.ops = &live_ops;
-	l->mon = monitor_create(o, err, errlen, exit_code);
+	l->mon = monitor_new(o, err, errlen, exit_code);
 	if (!l->mon) {
 		free(l);
 		return NULL;

@@ -83,14 +83,14 @@ struct source {
 
 /* The live monitor (core/engine/monitor.h) with options O; NULL with one
  * clear line in err (*exit_code 1 runtime, 2 config). */
-struct source *source_live_create(const struct monitor_options *o, char *err,
-				  size_t errlen, int *exit_code);
+struct source *source_live_new(const struct monitor_options *o, char *err,
+			       size_t errlen, int *exit_code);
 /* The recording at PATH, its detectors configured from CONFIG_PATH (NULL:
  * the usual search; the built-in defaults when none is found or it does
  * not load, said in *note); NULL with one clear line in err. */
-struct source *source_replay_create(const char *path, const char *config_path,
-				    char *note, size_t notelen, char *err,
-				    size_t errlen);
+struct source *source_replay_new(const char *path, const char *config_path,
+				 char *note, size_t notelen, char *err,
+				 size_t errlen);
 /* The recording being played, NULL live: where to open and the timeline
  * overview, at creation (moves go through the source). */
 struct playback *source_playback(struct source *src);
@@ -108,7 +108,7 @@ void source_quit(struct source *src);
  * handlers still run); the model stays readable. */
 void source_finish(struct source *src);
 /* source_finish if not done, then free (NULL is fine). */
-void source_destroy(struct source *src);
+void source_free(struct source *src);
 /* The model the views read; a recording's move may replace it: fetch it
  * again after each move. */
 struct model *source_model(struct source *src);

@@ -88,10 +88,10 @@ static void on_feed(void *ctx, struct model *m, const struct bb_sample *s)
 
 	if (!s) {
 		/* a new model: a new detector, from nothing */
-		detect_destroy(r->feed.detect);
+		detect_free(r->feed.detect);
 		memset(&r->feed, 0, sizeof(r->feed));
 		r->feed.model = m;
-		r->feed.detect = detect_create(
+		r->feed.detect = detect_new(
 			detect_params_from_config(&r->cfg,
 						  &(struct detect_params){ 0 }),
 			on_detect_event, r);
@@ -154,7 +154,7 @@ static int moved(struct rsrc *r, int rc)
 		if (r->rebuilt && playback_model(r->pb) != r->feed.model) {
 			/* the half-built model is gone, and with it what the
 			 * detector pointed at: the next move rebuilds both */
-			detect_destroy(r->feed.detect);
+			detect_free(r->feed.detect);
 			r->feed.detect = NULL;
 			r->feed.model = playback_model(r->pb);
 		}
@@ -200,12 +200,12 @@ static void rs_finish(struct source *src)
 	}
 }
 
-static void rs_destroy(struct source *src)
+static void rs_free(struct source *src)
 {
 	struct rsrc *r = rs_of(src);
 
 	rs_finish(src);
-	detect_destroy(r->feed.detect);
+	detect_free(r->feed.detect);
 	playback_close(r->pb);
 	config_wipe_secrets(&r->cfg);
 	free(r);
@@ -253,8 +253,8 @@ static void rs_status(struct source *src, struct source_status *st)
 	for (size_t i = 0; i < model_count(m); i++) {
 		struct stats_summary sum;
 
-		stats_series_summary(model_at(m, i)->stats, STATS_10S,
-				     st->now_mono_ns, &sum);
+		stats_log_summary(model_at(m, i)->stats, STATS_10S,
+				  st->now_mono_ns, &sum);
 		cnt += sum.count;
 	}
 	st->rate = (double)cnt / 10.0;
@@ -338,7 +338,7 @@ static const struct source_ops replay_ops = {
 	.loop = rs_loop,
 	.start = rs_start,
 	.finish = rs_finish,
-	.destroy = rs_destroy,
+	.destroy = rs_free,
 	.model = rs_model,
 	.config = rs_config,
 	.verdict = rs_verdict,
@@ -351,9 +351,9 @@ static const struct source_ops replay_ops = {
 	.playback = rs_playback,
 };
 
-struct source *source_replay_create(const char *path, const char *config_path,
-				    char *note, size_t notelen, char *err,
-				    size_t errlen)
+struct source *source_replay_new(const char *path, const char *config_path,
+				 char *note, size_t notelen, char *err,
+				 size_t errlen)
 {
 	struct rsrc *r = calloc(1, sizeof(*r));
 	char why[256];
@@ -380,9 +380,9 @@ struct source *source_replay_create(const char *path, const char *config_path,
 	playback_on_sample(r->pb, on_feed, r);
 	r->feed.model = playback_model(r->pb);
 	r->feed.detect =
-		detect_create(detect_params_from_config(
-				      &r->cfg, &(struct detect_params){ 0 }),
-			      on_detect_event, r);
+		detect_new(detect_params_from_config(
+				   &r->cfg, &(struct detect_params){ 0 }),
+			   on_detect_event, r);
 	if (!r->feed.detect) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		playback_close(r->pb);

@@ -191,7 +191,7 @@ struct playback *playback_open(const char *path, char *err, size_t errlen)
 		goto fail;
 	if ((rc = guess_interval(r, &r->interval_ns)) < 0)
 		goto fail;
-	r->m = model_create(r->interval_ns);
+	r->m = model_new(r->interval_ns);
 	if (!r->m) {
 		rc = -ENOMEM;
 		goto fail;
@@ -214,8 +214,8 @@ void playback_close(struct playback *r)
 {
 	if (!r)
 		return;
-	model_destroy(r->m);
-	model_destroy(r->prev);
+	model_free(r->m);
+	model_free(r->prev);
 	store_close(r->st);
 	free(r->srv);
 	free(r->ev);
@@ -352,7 +352,7 @@ int playback_seek(struct playback *r, int64_t ms)
 		ms = r->first_ms;
 	if (ms > r->last_ms)
 		ms = r->last_ms;
-	struct model *m = model_create(r->interval_ns);
+	struct model *m = model_new(r->interval_ns);
 	if (!m)
 		return -ENOMEM;
 	/* (ms - 1 h, ms]: what the longest window ending now can see. */
@@ -363,11 +363,11 @@ int playback_seek(struct playback *r, int64_t ms)
 				    feed_cb, &f);
 	if (rc < 0) {
 		/* what the callback saw is half a rebuild: redo it next */
-		model_destroy(m);
+		model_free(m);
 		r->stale = true;
 		return rc;
 	}
-	model_destroy(r->prev);
+	model_free(r->prev);
 	r->prev = r->m;
 	r->m = m;
 	r->clock_ms = r->fed_ms = ms;

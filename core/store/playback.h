@@ -70,7 +70,7 @@ int64_t playback_first_ms(const struct playback *r);
 int64_t playback_last_ms(const struct playback *r);
 /* The replay clock (Unix ms). */
 int64_t playback_clock_ms(const struct playback *r);
-/* "Now" for stats_series_summary() on the replay timeline: the last ns of
+/* "Now" for stats_log_summary() on the replay timeline: the last ns of
  * the clock's millisecond, so samples stamped at the clock are inside. */
 int64_t playback_now_mono(const struct playback *r);
 /* Probe interval the model was created with (guessed from the data). */

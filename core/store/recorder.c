@@ -331,9 +331,9 @@ struct recorder *recorder_start(struct store *st, struct ring *samples,
 		r->o.max_pending = r->o.batch_max;
 	r->pending = calloc(r->o.max_pending, sizeof(*r->pending));
 	r->ev_pending = calloc(MAX_PENDING_EVENTS, sizeof(*r->ev_pending));
-	r->asks = ring_create(RECORDER_MAX_ASKS, sizeof(struct recorder_ask));
+	r->asks = ring_new(RECORDER_MAX_ASKS, sizeof(struct recorder_ask));
 	r->answers =
-		ring_create(RECORDER_MAX_ASKS, sizeof(struct recorder_answer));
+		ring_new(RECORDER_MAX_ASKS, sizeof(struct recorder_answer));
 	if (!r->pending || !r->ev_pending || !r->asks || !r->answers) {
 		snprintf(err, errlen, "recorder: out of memory for %zu samples",
 			 r->o.max_pending);
@@ -355,8 +355,8 @@ struct recorder *recorder_start(struct store *st, struct ring *samples,
 	}
 	return r;
 fail:
-	ring_destroy(r->asks);
-	ring_destroy(r->answers);
+	ring_free(r->asks);
+	ring_free(r->answers);
 	free(r->pending);
 	free(r->ev_pending);
 	free(r);
@@ -408,8 +408,8 @@ int recorder_stop(struct recorder *r, struct recorder_stats *final)
 	struct recorder_answer a;
 	while (ring_pop(r->answers, &a))
 		free(a.rows);
-	ring_destroy(r->asks);
-	ring_destroy(r->answers);
+	ring_free(r->asks);
+	ring_free(r->answers);
 	free(r->pending);
 	free(r->ev_pending);
 	free(r);

@@ -113,7 +113,7 @@ static void add_server(struct model *m, struct ui_source *src, int64_t i)
 
 int main(void)
 {
-	struct model *m = model_create(NS);
+	struct model *m = model_new(NS);
 	struct evlog *ev = evlog_new(64);
 	struct cellbuf *cb = cellbuf_new(W, H);
 	static int64_t us[FRAMES];
@@ -176,6 +176,6 @@ int main(void)
 	view_ui_fini(&ui);
 	cellbuf_free(cb);
 	evlog_free(ev);
-	model_destroy(m);
+	model_free(m);
 	return 0;
 }

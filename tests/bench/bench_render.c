@@ -118,7 +118,7 @@ int main(void)
 			int64_t v = 8000 + (int64_t)(rand_r(&seed) % 20000);
 
 			if (rand_r(&seed) % 100 == 0)
-				v = SERIES_LOST;
+				v = TRACE_LOST;
 			else if (rand_r(&seed) % 200 == 0)
 				v *= 20;
 			hist[r][i] = v;

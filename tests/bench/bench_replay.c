@@ -207,8 +207,8 @@ static uint32_t summarize(struct playback *r)
 	struct stats_summary sum;
 	uint32_t probes = 0;
 	for (size_t i = 0; i < model_count(m); i++) {
-		stats_series_summary(model_at(m, i)->stats, STATS_60S,
-				     playback_now_mono(r), &sum);
+		stats_log_summary(model_at(m, i)->stats, STATS_60S,
+				  playback_now_mono(r), &sum);
 		probes += sum.count;
 	}
 	return probes;

@@ -57,12 +57,12 @@ static double one_run(uint64_t n)
 	int64_t t0, t1;
 	uint64_t got = 0;
 
-	run.r = ring_create(RING_CAP, sizeof(struct item));
+	run.r = ring_new(RING_CAP, sizeof(struct item));
 	if (!run.r)
 		return -1;
 	atomic_init(&run.go, false);
 	if (pthread_create(&th, NULL, producer, &run) != 0) {
-		ring_destroy(run.r);
+		ring_free(run.r);
 		return -1;
 	}
 	t0 = clock_mono_ns();
@@ -76,7 +76,7 @@ static double one_run(uint64_t n)
 	}
 	t1 = clock_mono_ns();
 	pthread_join(th, NULL);
-	ring_destroy(run.r);
+	ring_free(run.r);
 	if (got != n)
 		return -1;
 	return (double)n * 1e9 / (double)(t1 - t0);

@@ -75,8 +75,7 @@ static void test_log_lines(void **state)
 {
 	char path[128], err[256], buf[2048];
 	snprintf(path, sizeof(path), "%s/alerts.log", dir);
-	struct alerts *a =
-		alerts_create(EV_DEFAULT, path, "", err, sizeof(err));
+	struct alerts *a = alerts_new(EV_DEFAULT, path, "", err, sizeof(err));
 	assert_non_null(a);
 	struct bb_event ev = sample_event();
 	alerts_event(a, &ev, DETECT_START);
@@ -86,7 +85,7 @@ static void test_log_lines(void **state)
 	struct alerts_stats st;
 	alerts_stats(a, &st);
 	assert_int_equal(st.lines, 2);
-	alerts_destroy(a);
+	alerts_free(a);
 	slurp(path, buf, sizeof(buf));
 	char *l2 = strchr(buf, '\n');
 	assert_non_null(l2);
@@ -98,8 +97,8 @@ static void test_log_lines(void **state)
 			       "target=198.18.0.1 server=- after 12.5 s: "));
 	assert_null(strchr(strchr(l2, '\n') + 1, '\n')); /* two lines */
 	/* a log that cannot be opened is an error with the path in it */
-	assert_null(alerts_create(EV_DEFAULT, "/nonexistent/x/alerts.log", "",
-				  err, sizeof(err)));
+	assert_null(alerts_new(EV_DEFAULT, "/nonexistent/x/alerts.log", "", err,
+			       sizeof(err)));
 	assert_non_null(strstr(err, "/nonexistent/x/alerts.log"));
 }
 
@@ -110,7 +109,7 @@ static void test_command_env(void **state)
 	snprintf(cmd, sizeof(cmd),
 		 "env | grep ^BUFFERBANE_ | sort > %s.tmp && mv %s.tmp %s", out,
 		 out, out);
-	struct alerts *a = alerts_create(EV_DEFAULT, "", cmd, err, sizeof(err));
+	struct alerts *a = alerts_new(EV_DEFAULT, "", cmd, err, sizeof(err));
 	assert_non_null(a);
 	struct bb_event ev = sample_event();
 	int64_t t0 = clock_mono_ns();
@@ -139,7 +138,7 @@ static void test_command_env(void **state)
 	slurp(out, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "BUFFERBANE_STATE=end\n"));
 	assert_non_null(strstr(buf, "BUFFERBANE_END_MS=1700000001123\n"));
-	alerts_destroy(a);
+	alerts_free(a);
 }
 
 static void test_hanging_command_killed(void **state)
@@ -148,7 +147,7 @@ static void test_hanging_command_killed(void **state)
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
 	/* the shell's child (sleep) must die with it: process group kill */
 	snprintf(cmd, sizeof(cmd), "sleep 60 & echo $! > %s; wait", pidfile);
-	struct alerts *a = alerts_create(EV_DEFAULT, "", cmd, err, sizeof(err));
+	struct alerts *a = alerts_new(EV_DEFAULT, "", cmd, err, sizeof(err));
 	assert_non_null(a);
 	alerts_set_time_limit(a, 300);
 	struct bb_event ev = sample_event();
@@ -174,7 +173,7 @@ static void test_hanging_command_killed(void **state)
 		assert_non_null(p);
 		assert_true(p[2] == 'Z' || p[2] == 'X');
 	}
-	alerts_destroy(a);
+	alerts_free(a);
 }
 
 int main(void)

@@ -72,10 +72,10 @@ static struct fix *fix_new_server(const char *server, int port)
 		f->cfg.servers[0].port = port;
 		f->cfg.n_servers = 1;
 	}
-	f->m = model_create(100 * MS);
-	f->d = detect_create(detect_params_from_config(
-				     &f->cfg, &(struct detect_params){ 0 }),
-			     on_ev, f);
+	f->m = model_new(100 * MS);
+	f->d = detect_new(detect_params_from_config(
+				  &f->cfg, &(struct detect_params){ 0 }),
+			  on_ev, f);
 	f->next_tick = T0 + SEC;
 	return f;
 }
@@ -87,8 +87,8 @@ static struct fix *fix_new(void)
 
 static void fix_free(struct fix *f)
 {
-	detect_destroy(f->d);
-	model_destroy(f->m);
+	detect_free(f->d);
+	model_free(f->m);
 	free(f);
 }
 
@@ -764,17 +764,17 @@ static void test_params_from_config(void **state)
 	 * load is below the default 200 ms alert, above this file's 100 */
 	struct fix *f = calloc(1, sizeof(*f));
 	struct detect_bloat b = { 20 * MS, 170 * MS, "upload" };
-	f->d = detect_create(&p, on_ev, f);
+	f->d = detect_new(&p, on_ev, f);
 	detect_bloat_result(f->d, "eth0", "vps0", &b, REAL0 / MS);
 	assert_int_equal(f->n, 2); /* start and end of one event */
 	assert_string_equal(f->ev[0].kind, "bufferbloat");
-	detect_destroy(f->d);
+	detect_free(f->d);
 	config_defaults(&cfg);
 	f->n = 0;
-	f->d = detect_create(detect_params_from_config(&cfg, &p), on_ev, f);
+	f->d = detect_new(detect_params_from_config(&cfg, &p), on_ev, f);
 	detect_bloat_result(f->d, "eth0", "vps0", &b, REAL0 / MS);
 	assert_int_equal(f->n, 0);
-	detect_destroy(f->d);
+	detect_free(f->d);
 	free(f);
 }
 

@@ -169,7 +169,7 @@ static struct engine *start_engine(struct ev_loop *loop,
 	char err[256];
 	memset(seen, 0, sizeof(*seen));
 	struct engine *e =
-		engine_create(loop, plan, collect, seen, err, sizeof(err));
+		engine_new(loop, plan, collect, seen, err, sizeof(err));
 	assert_non_null(e);
 	assert_int_equal(engine_start(e), 0);
 	return e;
@@ -188,7 +188,7 @@ static void test_grid_and_spread(void **state)
 	add_probe(&plan, "c", "", iv, 0);
 	char err[256];
 	struct engine *e =
-		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
+		engine_new(loop, &plan, collect, &seen, err, sizeof(err));
 	assert_non_null(e);
 	assert_int_equal(engine_start(e), 0);
 	run_for(loop, 1.0);
@@ -222,7 +222,7 @@ static void test_grid_and_spread(void **state)
 	/* phases spread evenly: b is a third of an interval after a */
 	assert_int_equal(first[1] - first[0], iv / 3);
 	assert_int_equal(first[2] - first[0], 2 * iv / 3);
-	engine_destroy(e);
+	engine_free(e);
 	ev_loop_destroy(loop);
 }
 
@@ -238,7 +238,7 @@ static void test_slow_probe_does_not_shift_grid(void **state)
 	add_probe(&plan, "a", "", iv, 30 * BB_NS_PER_MS);
 	char err[256];
 	struct engine *e =
-		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
+		engine_new(loop, &plan, collect, &seen, err, sizeof(err));
 	assert_non_null(e);
 	assert_int_equal(engine_start(e), 0);
 	run_for(loop, 0.6);
@@ -253,7 +253,7 @@ static void test_slow_probe_does_not_shift_grid(void **state)
 	/* a 30 ms send per 20 ms tick cannot keep up: fewer sends than
 	 * ticks, never more */
 	assert_true(seen.n <= 600 / 20);
-	engine_destroy(e);
+	engine_free(e);
 	ev_loop_destroy(loop);
 }
 
@@ -270,7 +270,7 @@ static void test_two_workers_and_drops(void **state)
 	add_probe(&plan, "b", "", 5 * BB_NS_PER_MS, 0);
 	char err[256];
 	struct engine *e =
-		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
+		engine_new(loop, &plan, collect, &seen, err, sizeof(err));
 	assert_non_null(e);
 	assert_int_equal(engine_start(e), 0);
 	/* sleep without running the loop: the main thread drains nothing */
@@ -287,7 +287,7 @@ static void test_two_workers_and_drops(void **state)
 		saw_b |= seen.s[i].target[0] == 'b';
 	}
 	assert_true(saw_a && saw_b);
-	engine_destroy(e);
+	engine_free(e);
 	ev_loop_destroy(loop);
 }
 
@@ -302,7 +302,7 @@ static void test_command_reaches_probes(void **state)
 	add_probe(&plan, "b", "lo", BB_NS_PER_S, 0);
 	char err[256];
 	struct engine *e =
-		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
+		engine_new(loop, &plan, collect, &seen, err, sizeof(err));
 	assert_non_null(e);
 	assert_int_equal(engine_command(e, BB_KIND_ICMP, 7), 0); /* not up */
 	assert_int_equal(engine_start(e), 0);
@@ -317,7 +317,7 @@ static void test_command_reaches_probes(void **state)
 			acks++;
 		}
 	assert_int_equal(acks, 2);
-	engine_destroy(e);
+	engine_free(e);
 	ev_loop_destroy(loop);
 }
 
@@ -362,7 +362,7 @@ static void test_load_marks(void **state)
 	assert_int_equal(during, 0); /* everything flagged during */
 	assert_int_equal(after, 0);  /* nothing after the end */
 	assert_true(flagged_out >= 3 * 10); /* ~15 each during 0.3 s */
-	engine_destroy(e);
+	engine_free(e);
 	ev_loop_destroy(loop);
 }
 
@@ -391,7 +391,7 @@ static void test_load_marks_per_worker(void **state)
 	}
 	assert_int_equal(a_flagged, 0);
 	assert_true(b_flagged >= 10);
-	engine_destroy(e);
+	engine_free(e);
 	ev_loop_destroy(loop);
 }
 
@@ -425,7 +425,7 @@ static void test_open_failure_is_a_failed_sample(void **state)
 	char err[256] = "", warn[512];
 	memset(&seen, 0, sizeof(seen));
 	struct engine *e =
-		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
+		engine_new(loop, &plan, collect, &seen, err, sizeof(err));
 	assert_non_null(e);
 	assert_int_equal(engine_open_failures(e, warn, sizeof(warn)), 1);
 	assert_non_null(strstr(warn, "failing probe to x cannot start yet "
@@ -452,7 +452,7 @@ static void test_open_failure_is_a_failed_sample(void **state)
 	/* 1 s at 100 ms: 10 deadlines each, one less if the start is late */
 	assert_in_range(a, 8, 11);
 	assert_in_range(x, 8, 11);
-	engine_destroy(e);
+	engine_free(e);
 	ev_loop_destroy(loop);
 }
 
@@ -539,7 +539,7 @@ static void test_load_span_hard_bound(void **state)
 	n = flagged_in(&seen, t3 + 20 * ms, INT64_MAX, &total);
 	assert_true(total >= 10);
 	assert_int_equal(n, 0);
-	engine_destroy(e);
+	engine_free(e);
 	ev_loop_destroy(loop);
 }
 
@@ -641,7 +641,7 @@ static void test_real_probes_retry_until_the_network_is_up(void **state)
 	memset(&seen, 0, sizeof(seen));
 	char err[256], warn[512];
 	struct engine *e =
-		engine_create(loop, &plan, collect, &seen, err, sizeof(err));
+		engine_new(loop, &plan, collect, &seen, err, sizeof(err));
 	assert_non_null(e);
 	assert_int_equal(engine_open_failures(e, warn, sizeof(warn)), 1);
 	assert_non_null(strstr(warn, "dns probe to dns cannot start yet"));
@@ -678,7 +678,7 @@ static void test_real_probes_retry_until_the_network_is_up(void **state)
 	/* a probe sent between "addr add" and "link set lo up" may time
 	 * out; no other status */
 	assert_true(dns.other <= 1 && icmp.other <= 1);
-	engine_destroy(e);
+	engine_free(e);
 	ev_io_stop(loop, &resp);
 	ev_loop_destroy(loop);
 	close(srv);
@@ -725,7 +725,7 @@ static void test_name_resolved_in_background(void **state)
 	assert_int_equal(c.ok + c.err + c.other, seen.n);
 	assert_int_equal(c.other, 0);
 	assert_true(c.last_err < c.first_ok);
-	engine_destroy(e);
+	engine_free(e);
 	ev_loop_destroy(loop);
 	netns_leave();
 	netns_delete(ns);

@@ -150,7 +150,7 @@ static void summary(struct playback *r, const char *target, enum stats_window w,
 {
 	const struct model_series *ms = find(r, target);
 	assert_non_null(ms);
-	stats_series_summary(ms->stats, w, playback_now_mono(r), out);
+	stats_log_summary(ms->stats, w, playback_now_mono(r), out);
 }
 
 static void test_open_and_play(void **state)

@@ -71,8 +71,8 @@ static void test_loss_column(void **state)
 
 	for (int i = 0; i < 70; i++)
 		v[i] = 50000;
-	v[69] = SERIES_LOST; /* newest: right dot column of the last cell */
-	v[10] = SERIES_LOST; /* left dot column of cell 5 -> x = 10 */
+	v[69] = TRACE_LOST; /* newest: right dot column of the last cell */
+	v[10] = TRACE_LOST; /* left dot column of cell 5 -> x = 10 */
 	plot_draw(cb, 0, 0, 40, 11, v, 70, &o);
 	for (int y = 0; y < 9; y++) {
 		const struct cellbuf_cell *c = cellbuf_at(cb, 39, y);
@@ -129,8 +129,8 @@ static void test_outlier_clipped(void **state)
 static void test_thresholds_title_ascii(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(20, 8);
-	static const int64_t v[] = { 1000, 5000, 9000, SERIES_LOST,
-				     SERIES_NODATA };
+	static const int64_t v[] = { 1000, 5000, 9000, TRACE_LOST,
+				     TRACE_NODATA };
 	struct plot_opts o = {
 		.top = 10000, .warn = 5000, .bad = 9000, .title = "RTT"
 	};
@@ -163,7 +163,7 @@ static void test_stays_in_box(void **state)
 			       .x_right = "today 00:00:00" };
 
 	for (int i = 0; i < 100; i++)
-		v[i] = i % 7 == 0 ? SERIES_LOST : (int64_t)i * 137;
+		v[i] = i % 7 == 0 ? TRACE_LOST : (int64_t)i * 137;
 	for (int w = 0; w <= 42; w++) {
 		for (int h = 0; h <= 10; h++) {
 			cellbuf_fill(cb, 0, 0, 50, 14, '#', ROLE_NORMAL, 0);

@@ -49,8 +49,8 @@ static int setup(void **state)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	f->samples = ring_create(1024, sizeof(struct bb_sample));
-	f->events = ring_create(16, sizeof(struct bb_event));
+	f->samples = ring_new(1024, sizeof(struct bb_sample));
+	f->events = ring_new(16, sizeof(struct bb_event));
 	*state = f;
 	return f->samples && f->events ? 0 : -1;
 }
@@ -60,8 +60,8 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	char cmd[400];
 	store_close(f->st);
-	ring_destroy(f->samples);
-	ring_destroy(f->events);
+	ring_free(f->samples);
+	ring_free(f->events);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", f->dir);

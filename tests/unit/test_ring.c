@@ -24,7 +24,7 @@
 
 static void test_basic_order(void **state)
 {
-	struct ring *r = ring_create(8, sizeof(uint64_t));
+	struct ring *r = ring_new(8, sizeof(uint64_t));
 	uint64_t v;
 
 	assert_non_null(r);
@@ -41,14 +41,14 @@ static void test_basic_order(void **state)
 	assert_false(ring_pop(r, &v));
 	assert_int_equal(ring_count(r), 0);
 	assert_int_equal(ring_dropped(r), 0);
-	ring_destroy(r);
+	ring_free(r);
 }
 
 /* Occupancy cycles 0..3 on a ring of 4 so the counters cross the array end
  * many times at every offset. */
 static void test_wrap_around(void **state)
 {
-	struct ring *r = ring_create(4, sizeof(uint32_t));
+	struct ring *r = ring_new(4, sizeof(uint32_t));
 	uint32_t next_in = 0, next_out = 0, v;
 
 	assert_non_null(r);
@@ -68,12 +68,12 @@ static void test_wrap_around(void **state)
 		assert_false(ring_pop(r, &v));
 	}
 	assert_int_equal(ring_dropped(r), 0);
-	ring_destroy(r);
+	ring_free(r);
 }
 
 static void test_full_drops_counted(void **state)
 {
-	struct ring *r = ring_create(4, sizeof(int));
+	struct ring *r = ring_new(4, sizeof(int));
 	int v;
 
 	assert_non_null(r);
@@ -100,7 +100,7 @@ static void test_full_drops_counted(void **state)
 		assert_int_equal(v, i);
 	}
 	assert_false(ring_pop(r, &v));
-	ring_destroy(r);
+	ring_free(r);
 }
 
 static void test_capacity_rounding(void **state)
@@ -109,7 +109,7 @@ static void test_capacity_rounding(void **state)
 	static const size_t got[] = { 1, 2, 4, 8, 8, 16, 1024, 1024, 2048 };
 
 	for (size_t k = 0; k < sizeof(asked) / sizeof(asked[0]); k++) {
-		struct ring *r = ring_create(asked[k], sizeof(uint16_t));
+		struct ring *r = ring_new(asked[k], sizeof(uint16_t));
 		uint16_t v = 7;
 
 		assert_non_null(r);
@@ -119,23 +119,23 @@ static void test_capacity_rounding(void **state)
 			assert_true(ring_push(r, &v));
 		assert_false(ring_push(r, &v));
 		assert_int_equal(ring_dropped(r), 1);
-		ring_destroy(r);
+		ring_free(r);
 	}
 	errno = 0;
-	assert_null(ring_create(0, 8));
+	assert_null(ring_new(0, 8));
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
-	assert_null(ring_create(8, 0));
+	assert_null(ring_new(8, 0));
 	assert_int_equal(errno, EINVAL);
-	assert_null(ring_create(SIZE_MAX, 8));
-	ring_destroy(NULL);
+	assert_null(ring_new(SIZE_MAX, 8));
+	ring_free(NULL);
 }
 
 /* Items of an odd size are copied whole and not beyond. */
 static void test_item_copy(void **state)
 {
 	unsigned char in[37], out[37 + 8];
-	struct ring *r = ring_create(3, sizeof(in));
+	struct ring *r = ring_new(3, sizeof(in));
 
 	assert_non_null(r);
 	for (int k = 0; k < 10; k++) {
@@ -148,7 +148,7 @@ static void test_item_copy(void **state)
 		for (size_t i = sizeof(in); i < sizeof(out); i++)
 			assert_int_equal(out[i], 0xAA);
 	}
-	ring_destroy(r);
+	ring_free(r);
 }
 
 /* ---- two-thread stress ------------------------------------------------ */
@@ -242,7 +242,7 @@ static void run_stress(bool retry, size_t capacity)
 	pthread_t th;
 	uint64_t popped;
 
-	st.r = ring_create(capacity, sizeof(struct item));
+	st.r = ring_new(capacity, sizeof(struct item));
 	assert_non_null(st.r);
 	st.attempts = stress_count();
 	st.retry = retry;
@@ -261,7 +261,7 @@ static void run_stress(bool retry, size_t capacity)
 		      retry ? "retry" : "drop", (unsigned long long)st.attempts,
 		      (unsigned long long)popped,
 		      (unsigned long long)st.refused);
-	ring_destroy(st.r);
+	ring_free(st.r);
 }
 
 static void test_stress_drop(void **state)

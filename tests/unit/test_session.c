@@ -63,7 +63,7 @@ static void test_create_find(void **state)
 	assert_non_null(t);
 	struct sockaddr_in a = addr("127.0.0.1", 4000);
 	assert_null(session_find(t, SA(a), cid1));
-	struct session *s = session_create(t, SA(a), sizeof(a), cid1, 10 * S);
+	struct session *s = session_add(t, SA(a), sizeof(a), cid1, 10 * S);
 	assert_non_null(s);
 	assert_int_equal(session_count(t), 1);
 	assert_ptr_equal(session_find(t, SA(a), cid1), s);
@@ -96,8 +96,8 @@ static void test_refresh_and_expiry(void **state)
 		session_table_new(4, 300 * S, 300 * S, 0, on_remove, &r);
 	struct sockaddr_in a = addr("127.0.0.1", 4000);
 	struct sockaddr_in b = addr("127.0.0.2", 4000);
-	struct session *sa = session_create(t, SA(a), sizeof(a), cid1, 0);
-	session_create(t, SA(b), sizeof(b), cid2, 10 * S);
+	struct session *sa = session_add(t, SA(a), sizeof(a), cid1, 0);
+	session_add(t, SA(b), sizeof(b), cid2, 10 * S);
 	assert_int_equal(session_deadline(t, sa), 300 * S);
 	/* traffic at 200 s from a new port refreshes and updates the port */
 	struct sockaddr_in a2 = addr("127.0.0.1", 4444);
@@ -125,12 +125,12 @@ static void test_cap_evicts_oldest_idle(void **state)
 		session_table_new(3, 300 * S, 300 * S, 0, on_remove, &r);
 	struct sockaddr_in a = addr("127.0.0.1", 1), b = addr("127.0.0.2", 1),
 			   c = addr("127.0.0.3", 1), d = addr("127.0.0.4", 1);
-	struct session *sa = session_create(t, SA(a), sizeof(a), cid1, 1 * S);
-	session_create(t, SA(b), sizeof(b), cid2, 2 * S);
-	session_create(t, SA(c), sizeof(c), cid3, 3 * S);
+	struct session *sa = session_add(t, SA(a), sizeof(a), cid1, 1 * S);
+	session_add(t, SA(b), sizeof(b), cid2, 2 * S);
+	session_add(t, SA(c), sizeof(c), cid3, 3 * S);
 	/* a was created first but is the most recently active */
 	session_touch(t, sa, SA(a), sizeof(a), 4 * S);
-	struct session *sd = session_create(t, SA(d), sizeof(d), cid1, 5 * S);
+	struct session *sd = session_add(t, SA(d), sizeof(d), cid1, 5 * S);
 	assert_non_null(sd);
 	assert_int_equal(session_count(t), 3);
 	assert_int_equal(r.n, 1);
@@ -151,7 +151,7 @@ static void test_cap_evicts_oldest_idle(void **state)
 	for (int i = 0; i < 100; i++) {
 		struct sockaddr_in e = addr("127.0.1.1", 1);
 		e.sin_addr.s_addr = htonl(0x7f000100u + (uint32_t)i);
-		session_create(t, SA(e), sizeof(e), cid2, (10 + i) * S);
+		session_add(t, SA(e), sizeof(e), cid2, (10 + i) * S);
 		assert_true(session_count(t) <= 3);
 	}
 	assert_int_equal(r.n, 101);
@@ -166,7 +166,7 @@ static void test_ipv6_and_replay_window(void **state)
 				  .sin6_port = htons(9) };
 	inet_pton(AF_INET6, "::1", &a.sin6_addr);
 	struct sockaddr_in v4 = addr("127.0.0.1", 9);
-	struct session *s = session_create(t, SA(a), sizeof(a), cid1, 0);
+	struct session *s = session_add(t, SA(a), sizeof(a), cid1, 0);
 	assert_ptr_equal(session_find(t, SA(a), cid1), s);
 	assert_null(session_find(t, SA(v4), cid1));
 	/* each session starts with an empty replay window */
@@ -179,7 +179,7 @@ static void test_ipv6_and_replay_window(void **state)
 
 /* Rules 8 and 11: ids and cookies are random; a validated session (its
  * cookie came back) is never evicted by a new one -- when every slot is
- * validated, session_create refuses -- while pending ones are evicted
+ * validated, session_add refuses -- while pending ones are evicted
  * oldest first and expire after pending_ns. */
 static void test_validated_never_evicted(void **state)
 {
@@ -188,8 +188,8 @@ static void test_validated_never_evicted(void **state)
 		session_table_new(2, 300 * S, 30 * S, 0, on_remove, &r);
 	struct sockaddr_in a = addr("127.0.0.1", 1), b = addr("127.0.0.2", 1),
 			   c = addr("127.0.0.3", 1), d = addr("127.0.0.4", 1);
-	struct session *sa = session_create(t, SA(a), sizeof(a), cid1, 1 * S);
-	struct session *sb = session_create(t, SA(b), sizeof(b), cid2, 2 * S);
+	struct session *sa = session_add(t, SA(a), sizeof(a), cid1, 1 * S);
+	struct session *sb = session_add(t, SA(b), sizeof(b), cid2, 2 * S);
 	assert_false(sa->validated);
 	assert_int_not_equal(sa->id + 1, sb->id); /* not sequential */
 	assert_memory_not_equal(sa->cookie, sb->cookie, WIRE_COOKIE_LEN);
@@ -199,7 +199,7 @@ static void test_validated_never_evicted(void **state)
 	assert_true(sa->validated);
 	assert_int_equal(session_deadline(t, sa), 303 * S);
 	/* a new knock evicts b (pending), even though a is idle longer */
-	struct session *sc = session_create(t, SA(c), sizeof(c), cid3, 4 * S);
+	struct session *sc = session_add(t, SA(c), sizeof(c), cid3, 4 * S);
 	assert_non_null(sc);
 	assert_int_equal(r.last_why, SESSION_EVICTED);
 	assert_memory_equal(r.last_cid, cid2, 8);
@@ -207,14 +207,14 @@ static void test_validated_never_evicted(void **state)
 	session_validate(t, sc, 5 * S);
 	/* full of validated sessions: refused, nothing evicted */
 	for (int i = 0; i < 1000; i++)
-		assert_null(session_create(t, SA(d), sizeof(d), cid2,
-					   (6 + i) * S / 100));
+		assert_null(session_add(t, SA(d), sizeof(d), cid2,
+					(6 + i) * S / 100));
 	assert_int_equal(session_count(t), 2);
 	assert_int_equal(r.n, 1);
 	/* until one expires (300 s idle) */
 	assert_int_equal(session_expire(t, 302 * S), 0);
 	assert_int_equal(session_expire(t, 303 * S), 1);
-	assert_non_null(session_create(t, SA(d), sizeof(d), cid2, 304 * S));
+	assert_non_null(session_add(t, SA(d), sizeof(d), cid2, 304 * S));
 	/* the pending one expires after 30 s, the validated c at 305 s */
 	assert_int_equal(session_expire(t, 305 * S), 1);
 	assert_int_equal(session_count(t), 1);
@@ -230,7 +230,7 @@ static void test_touch_without_address(void **state)
 		session_table_new(2, 300 * S, 30 * S, 0, NULL, NULL);
 	struct sockaddr_in a = addr("127.0.0.1", 1111),
 			   a2 = addr("127.0.0.1", 2222);
-	struct session *s = session_create(t, SA(a), sizeof(a), cid1, 0);
+	struct session *s = session_add(t, SA(a), sizeof(a), cid1, 0);
 	session_touch(t, s, NULL, sizeof(a2), 1 * S);
 	assert_int_equal(ntohs(((struct sockaddr_in *)&s->addr)->sin_port),
 			 1111);

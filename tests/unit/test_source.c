@@ -5,7 +5,7 @@
  * sample takes in the monitor, samples delivered when they arrive, lost
  * ones a timeout late, the detector ticked once a second on its own phase)
  * is recorded with its events through core/store, then replayed through
- * source_replay_create; at moments of the run the replay's verdict must be
+ * source_replay_new; at moments of the run the replay's verdict must be
  * the one live printed then, and the recorded events arrive through the
  * event handler as the clock passes them (the list starting over on a
  * seek back).
@@ -114,11 +114,11 @@ static void run_live(struct live *l, struct bb_sample *s, size_t n)
 	memcpy(by_arr, s, n * sizeof(*s));
 	qsort(by_arr, n, sizeof(*by_arr), by_arrival);
 	config_defaults(&l->cfg);
-	l->feed.model = model_create(SEC);
+	l->feed.model = model_new(SEC);
 	l->feed.detect =
-		detect_create(detect_params_from_config(
-				      &l->cfg, &(struct detect_params){ 0 }),
-			      on_live_event, l);
+		detect_new(detect_params_from_config(
+				   &l->cfg, &(struct detect_params){ 0 }),
+			   on_live_event, l);
 	for (size_t i = 0; i <= n; i++) {
 		int64_t t = i < n ? arrival(&by_arr[i]) : INT64_MAX;
 		while (tick <= t && tick < mono0 + PROBES * SEC) {
@@ -202,8 +202,8 @@ static void test_replay_verdict_is_live(void **state)
 		assert_true(store_event_write(st, &l.ev[i]) > 0);
 	store_close(st);
 
-	struct source *src = source_replay_create(
-		path, conf, note, sizeof(note), err, sizeof(err));
+	struct source *src = source_replay_new(path, conf, note, sizeof(note),
+					       err, sizeof(err));
 	assert_non_null(src);
 	assert_string_equal(note, "");
 	struct seen seen = { 0 };
@@ -259,9 +259,9 @@ static void test_replay_verdict_is_live(void **state)
 	assert_int_equal(ss.now_ms, l.ev[0].start_ms);
 	assert_int_equal(source_seek_event(src, -1), -ENOENT);
 
-	source_destroy(src);
-	detect_destroy(l.feed.detect);
-	model_destroy(l.feed.model);
+	source_free(src);
+	detect_free(l.feed.detect);
+	model_free(l.feed.model);
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
@@ -272,9 +272,8 @@ static void test_replay_verdict_is_live(void **state)
 static void test_replay_refuses_missing(void **state)
 {
 	char err[512] = "", note[256];
-	struct source *src =
-		source_replay_create("/nonexistent/x.db", NULL, note,
-				     sizeof(note), err, sizeof(err));
+	struct source *src = source_replay_new("/nonexistent/x.db", NULL, note,
+					       sizeof(note), err, sizeof(err));
 	assert_null(src);
 	assert_non_null(strstr(err, "/nonexistent/x.db"));
 	(void)state;

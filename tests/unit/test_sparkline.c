@@ -10,8 +10,8 @@
 
 #include "tui/sparkline.h"
 
-#define LOST   SERIES_LOST
-#define NODATA SERIES_NODATA
+#define LOST   TRACE_LOST
+#define NODATA TRACE_NODATA
 
 static char row[1024];
 
@@ -35,23 +35,23 @@ static void test_nice_and_p95(void **state)
 {
 	static const int64_t v[] = { 5, 1, 4, 2, 3, LOST, NODATA, 100 };
 
-	assert_int_equal(series_nice_ceil(0), 1);
-	assert_int_equal(series_nice_ceil(1), 1);
-	assert_int_equal(series_nice_ceil(3), 5);
-	assert_int_equal(series_nice_ceil(11), 20);
-	assert_int_equal(series_nice_ceil(20), 20);
-	assert_int_equal(series_nice_ceil(21), 50);
-	assert_int_equal(series_nice_ceil(501), 1000);
-	assert_int_equal(series_nice_ceil(INT64_MAX), INT64_MAX);
+	assert_int_equal(trace_nice_ceil(0), 1);
+	assert_int_equal(trace_nice_ceil(1), 1);
+	assert_int_equal(trace_nice_ceil(3), 5);
+	assert_int_equal(trace_nice_ceil(11), 20);
+	assert_int_equal(trace_nice_ceil(20), 20);
+	assert_int_equal(trace_nice_ceil(21), 50);
+	assert_int_equal(trace_nice_ceil(501), 1000);
+	assert_int_equal(trace_nice_ceil(INT64_MAX), INT64_MAX);
 	/* Six real values: index floor(0.95 * 5) = 4 of 1,2,3,4,5,100. */
-	assert_int_equal(series_p95(v, 8), 5);
-	assert_int_equal(series_p95(v + 5, 2), -1);
-	assert_int_equal(series_top(v, 8, 0), 5);
-	assert_int_equal(series_top(v, 8, 250), 250);
-	assert_int_equal(series_top(v + 5, 2, 0), 1);
-	assert_int_equal(series_nice_step(100, 5), 20);
-	assert_int_equal(series_nice_step(100, 4), 50);
-	assert_int_equal(series_nice_step(0, 0), 1);
+	assert_int_equal(trace_p95(v, 8), 5);
+	assert_int_equal(trace_p95(v + 5, 2), -1);
+	assert_int_equal(trace_top(v, 8, 0), 5);
+	assert_int_equal(trace_top(v, 8, 250), 250);
+	assert_int_equal(trace_top(v + 5, 2, 0), 1);
+	assert_int_equal(trace_nice_step(100, 5), 20);
+	assert_int_equal(trace_nice_step(100, 4), 50);
+	assert_int_equal(trace_nice_step(0, 0), 1);
 }
 
 static void test_levels_right_aligned(void **state)

@@ -28,8 +28,8 @@
 #define SEC BB_NS_PER_S
 
 /* Shorthand for a probe result: 'o' ok, 't' timeout, 'e' error. */
-static void feed(struct stats_series *s, int64_t mono_ns, char st,
-		 int64_t rtt_ns, uint16_t flags)
+static void feed(struct stats_log *s, int64_t mono_ns, char st, int64_t rtt_ns,
+		 uint16_t flags)
 {
 	struct bb_sample smp;
 
@@ -40,20 +40,20 @@ static void feed(struct stats_series *s, int64_t mono_ns, char st,
 				 : BB_STATUS_ERROR;
 	smp.rtt_ns = st == 'o' ? rtt_ns : BB_NONE;
 	smp.flags = flags;
-	stats_series_add(s, &smp);
+	stats_log_add(s, &smp);
 }
 
 /* One probe per second from t = 1 s: 'o' ok with rtt 10 ms, 'L' lost. */
-static void feed_pattern(struct stats_series *s, const char *pat)
+static void feed_pattern(struct stats_log *s, const char *pat)
 {
 	for (size_t i = 0; pat[i]; i++)
 		feed(s, (int64_t)(i + 1) * SEC, pat[i] == 'L' ? 't' : 'o',
 		     10 * MS, 0);
 }
 
-static struct stats_series *series_1s(void)
+static struct stats_log *series_1s(void)
 {
-	struct stats_series *s = stats_series_create(SEC);
+	struct stats_log *s = stats_log_new(SEC);
 
 	assert_non_null(s);
 	return s;
@@ -63,13 +63,13 @@ static struct stats_series *series_1s(void)
 
 static void test_delay_figures(void **state)
 {
-	struct stats_series *s = series_1s();
+	struct stats_log *s = series_1s();
 	static const int64_t ms[] = { 10, 30, 20, 50, 40 };
 	struct stats_summary o;
 
 	for (int i = 0; i < 5; i++)
 		feed(s, (i + 1) * SEC, 'o', ms[i] * MS, 0);
-	stats_series_summary(s, STATS_10S, 5 * SEC, &o);
+	stats_log_summary(s, STATS_10S, 5 * SEC, &o);
 
 	assert_int_equal(o.window_ns, 10 * SEC);
 	assert_int_equal(o.count, 5);
@@ -97,12 +97,12 @@ static void test_delay_figures(void **state)
 	assert_int_equal(o.loss_run_longest, 0);
 	assert_int_equal(o.loss_period_ns, BB_NONE);
 	assert_int_equal(o.truncated, 0);
-	stats_series_destroy(s);
+	stats_log_free(s);
 }
 
 static void test_percentiles(void **state)
 {
-	struct stats_series *s = series_1s();
+	struct stats_log *s = series_1s();
 	struct stats_summary o;
 	int64_t v[100];
 
@@ -111,7 +111,7 @@ static void test_percentiles(void **state)
 		v[i] = (int64_t)((i * 37) % 100 + 1) * MS;
 	for (int i = 0; i < 100; i++)
 		feed(s, (i + 1) * SEC, 'o', v[i], 0);
-	stats_series_summary(s, STATS_5M, 100 * SEC, &o);
+	stats_log_summary(s, STATS_5M, 100 * SEC, &o);
 	assert_int_equal(o.count, 100);
 	assert_int_equal(o.p50, 50 * MS);
 	assert_int_equal(o.p95, 95 * MS);
@@ -120,9 +120,9 @@ static void test_percentiles(void **state)
 	assert_int_equal(o.max, 100 * MS);
 	assert_int_equal(o.avg, 50500 * 1000);
 
-	stats_series_summary(s, STATS_60S, 100 * SEC, &o);
+	stats_log_summary(s, STATS_60S, 100 * SEC, &o);
 	assert_int_equal(o.count, 60);
-	stats_series_summary(s, STATS_10S, 100 * SEC, &o);
+	stats_log_summary(s, STATS_10S, 100 * SEC, &o);
 	assert_int_equal(o.count, 10);
 	/* t = 91..100 s hold v[90..99] = 31,68,5,42,79,16,53,90,27,64 ms:
 	 * sorted 5,16,27,31,42,53,64,68,79,90: p50 rank 5, p95/p99 rank 10. */
@@ -130,12 +130,12 @@ static void test_percentiles(void **state)
 	assert_int_equal(o.p95, 90 * MS);
 	assert_int_equal(o.p99, 90 * MS);
 	assert_int_equal(o.min, 5 * MS);
-	stats_series_destroy(s);
+	stats_log_free(s);
 }
 
 static void test_loss_breaks_ipdv_not_rfc3550(void **state)
 {
-	struct stats_series *s = series_1s();
+	struct stats_log *s = series_1s();
 	struct stats_summary o;
 
 	feed(s, 1 * SEC, 'o', 10 * MS, 0);
@@ -144,7 +144,7 @@ static void test_loss_breaks_ipdv_not_rfc3550(void **state)
 	feed(s, 4 * SEC, 'o', 40 * MS, 0);
 	feed(s, 5 * SEC, 'e', 0, 0);
 	feed(s, 6 * SEC, 'o', 60 * MS, 0);
-	stats_series_summary(s, STATS_10S, 6 * SEC, &o);
+	stats_log_summary(s, STATS_10S, 6 * SEC, &o);
 
 	assert_int_equal(o.count, 6);
 	assert_int_equal(o.lost, 2);
@@ -162,22 +162,22 @@ static void test_loss_breaks_ipdv_not_rfc3550(void **state)
 
 	/* A lost probe is the window's last one. */
 	feed(s, 7 * SEC, 't', 0, 0);
-	stats_series_summary(s, STATS_10S, 7 * SEC, &o);
+	stats_log_summary(s, STATS_10S, 7 * SEC, &o);
 	assert_int_equal(o.last_value, BB_NONE);
 	assert_int_equal(o.last_status, BB_STATUS_TIMEOUT);
 	assert_int_equal(o.loss_run_current, 1);
-	stats_series_destroy(s);
+	stats_log_free(s);
 }
 
 static void test_loss_runs_histogram(void **state)
 {
-	struct stats_series *s = series_1s();
+	struct stats_log *s = series_1s();
 	struct stats_summary o;
 	/* Runs of 1, 2, 3, 4, 6, 12, then a current run of 2. */
 	const char *pat = "oLoLLoLLLoLLLLoLLLLLLoLLLLLLLLLLLLoLL";
 
 	feed_pattern(s, pat);
-	stats_series_summary(s, STATS_60S, (int64_t)strlen(pat) * SEC, &o);
+	stats_log_summary(s, STATS_60S, (int64_t)strlen(pat) * SEC, &o);
 	assert_int_equal(o.count, strlen(pat));
 	assert_int_equal(o.lost, 1 + 2 + 3 + 4 + 6 + 12 + 2);
 	assert_int_equal(o.loss_run_current, 2);
@@ -198,16 +198,16 @@ static void test_loss_runs_histogram(void **state)
 	/* A run that began before the window start counts from it: the 10 s
 	 * window ending at t = 33 s (the 12-run covers t = 23..34) starts
 	 * at t = 24 and ends inside the run: 10 lost probes. */
-	stats_series_summary(s, STATS_10S, 33 * SEC, &o);
+	stats_log_summary(s, STATS_10S, 33 * SEC, &o);
 	assert_int_equal(o.count, 10);
 	assert_int_equal(o.loss_run_current, 10);
 	assert_int_equal(o.loss_run_longest, 10);
 	assert_int_equal(o.loss_run_hist[5], 1);
-	stats_series_destroy(s);
+	stats_log_free(s);
 }
 
 /* 300 probes at 1 s; runs of `len` lost starting at each second listed. */
-static void loss_at(struct stats_series *s, const int *starts, int n, int len,
+static void loss_at(struct stats_log *s, const int *starts, int n, int len,
 		    struct stats_summary *o)
 {
 	char pat[301];
@@ -218,30 +218,30 @@ static void loss_at(struct stats_series *s, const int *starts, int n, int len,
 		for (int i = 0; i < len; i++)
 			pat[starts[k] - 1 + i] = 'L';
 	feed_pattern(s, pat);
-	stats_series_summary(s, STATS_5M, 300 * SEC, o);
+	stats_log_summary(s, STATS_5M, 300 * SEC, o);
 }
 
 static void test_classification(void **state)
 {
-	struct stats_series *s;
+	struct stats_log *s;
 	struct stats_summary o;
 
 	/* Singles and one pair: scattered. */
 	s = series_1s();
 	loss_at(s, (const int[]){ 5, 17, 30 }, 3, 1, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_SCATTERED);
-	stats_series_destroy(s);
+	stats_log_free(s);
 	s = series_1s();
 	loss_at(s, (const int[]){ 5, 44 }, 2, 2, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_SCATTERED);
-	stats_series_destroy(s);
+	stats_log_free(s);
 
 	/* One run of 3: burst. */
 	s = series_1s();
 	loss_at(s, (const int[]){ 100 }, 1, 3, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_BURST);
 	assert_int_equal(o.loss_period_ns, BB_NONE);
-	stats_series_destroy(s);
+	stats_log_free(s);
 
 	/* Runs of 3 every ~60 s (gaps 61, 59, 59, 62): periodic, mean gap
 	 * (251 - 10) / 4 = 60.25 s, tolerance 6.025 s. */
@@ -250,54 +250,54 @@ static void test_classification(void **state)
 	assert_int_equal(o.pattern, STATS_LOSS_PERIODIC);
 	assert_int_equal(o.loss_period_ns, 60250 * MS);
 	assert_int_equal(o.loss_run_hist[2], 5);
-	stats_series_destroy(s);
+	stats_log_free(s);
 
 	/* Runs of 2 every 30 s are periodic too. */
 	s = series_1s();
 	loss_at(s, (const int[]){ 20, 50, 80, 110, 140 }, 5, 2, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_PERIODIC);
 	assert_int_equal(o.loss_period_ns, 30 * SEC);
-	stats_series_destroy(s);
+	stats_log_free(s);
 
 	/* Same bursts, uneven gaps (30, 90, 60, 60): burst. */
 	s = series_1s();
 	loss_at(s, (const int[]){ 10, 40, 130, 190, 250 }, 5, 3, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_BURST);
-	stats_series_destroy(s);
+	stats_log_free(s);
 
 	/* Two bursts do not make a period. */
 	s = series_1s();
 	loss_at(s, (const int[]){ 10, 70 }, 2, 3, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_BURST);
-	stats_series_destroy(s);
+	stats_log_free(s);
 
 	/* Evenly spaced but dense (every 3 s): an outage, not a period. */
 	s = series_1s();
 	loss_at(s, (const int[]){ 100, 103, 106, 109 }, 4, 2, &o);
 	assert_int_equal(o.pattern, STATS_LOSS_SCATTERED);
-	stats_series_destroy(s);
+	stats_log_free(s);
 }
 
 /* ---- time, annotations, capacity -------------------------------------- */
 
 static void test_window_expiry(void **state)
 {
-	struct stats_series *s = series_1s();
+	struct stats_log *s = series_1s();
 	struct stats_summary o;
 
 	for (int i = 1; i <= 100; i++)
 		feed(s, i * SEC, 'o', i * MS, 0);
-	stats_series_summary(s, STATS_10S, 100 * SEC, &o);
+	stats_log_summary(s, STATS_10S, 100 * SEC, &o);
 	assert_int_equal(o.count, 10);
 	assert_int_equal(o.min, 91 * MS);
-	stats_series_summary(s, STATS_60S, 100 * SEC, &o);
+	stats_log_summary(s, STATS_60S, 100 * SEC, &o);
 	assert_int_equal(o.count, 60);
 	assert_int_equal(o.min, 41 * MS);
-	stats_series_summary(s, STATS_5M, 100 * SEC, &o);
+	stats_log_summary(s, STATS_5M, 100 * SEC, &o);
 	assert_int_equal(o.count, 100);
 
 	/* 100 s later with no new probe: the short windows are empty. */
-	stats_series_summary(s, STATS_60S, 200 * SEC, &o);
+	stats_log_summary(s, STATS_60S, 200 * SEC, &o);
 	assert_int_equal(o.count, 0);
 	assert_int_equal(o.min, BB_NONE);
 	assert_int_equal(o.avg, BB_NONE);
@@ -310,32 +310,32 @@ static void test_window_expiry(void **state)
 	assert_int_equal(o.last_mono_ns, BB_NONE);
 	assert_int_equal(o.last_status, BB_STATUS_COUNT);
 	assert_true(o.loss_pct == 0.0);
-	stats_series_summary(s, STATS_5M, 200 * SEC, &o);
+	stats_log_summary(s, STATS_5M, 200 * SEC, &o);
 	assert_int_equal(o.count, 100);
 
 	/* Two hours of probes: the hour window holds one hour. */
 	for (int i = 101; i <= 7200; i++)
 		feed(s, i * SEC, 'o', 5 * MS, 0);
-	stats_series_summary(s, STATS_1H, 7200 * SEC, &o);
+	stats_log_summary(s, STATS_1H, 7200 * SEC, &o);
 	assert_int_equal(o.count, 3600);
 	assert_int_equal(o.truncated, 0);
 
 	/* A probe three hours on expires every older entry from storage:
 	 * even a question about the past finds nothing left. */
 	feed(s, 3 * 3600 * SEC + 7200 * SEC, 'o', 7 * MS, 0);
-	stats_series_summary(s, STATS_1H, 7200 * SEC, &o);
+	stats_log_summary(s, STATS_1H, 7200 * SEC, &o);
 	assert_int_equal(o.count, 0);
-	stats_series_summary(s, STATS_1H, 3 * 3600 * SEC + 7200 * SEC, &o);
+	stats_log_summary(s, STATS_1H, 3 * 3600 * SEC + 7200 * SEC, &o);
 	assert_int_equal(o.count, 1);
 	assert_int_equal(o.avg, 7 * MS);
 	int64_t recent[8];
-	assert_int_equal(stats_series_recent(s, recent, 8), 1);
-	stats_series_destroy(s);
+	assert_int_equal(stats_log_recent(s, recent, 8), 1);
+	stats_log_free(s);
 }
 
 static void test_annotations_not_counted(void **state)
 {
-	struct stats_series *s = series_1s();
+	struct stats_log *s = series_1s();
 	struct stats_summary o;
 	int64_t v[8];
 
@@ -347,7 +347,7 @@ static void test_annotations_not_counted(void **state)
 	feed(s, 3 * SEC, 'o', 20 * MS, 0);
 	feed(s, 4 * SEC, 'o', 30 * MS, BB_SAMPLE_REORDERED);
 	feed(s, 4 * SEC, 't', 0, BB_SAMPLE_LATE); /* odd, still an annotation */
-	stats_series_summary(s, STATS_10S, 4 * SEC, &o);
+	stats_log_summary(s, STATS_10S, 4 * SEC, &o);
 
 	assert_int_equal(o.count, 4);
 	assert_int_equal(o.lost, 1);
@@ -363,63 +363,63 @@ static void test_annotations_not_counted(void **state)
 	assert_int_equal(o.loss_run_current, 0);
 	assert_int_equal(o.last_value, 30 * MS);
 
-	assert_int_equal(stats_series_recent(s, v, 8), 4);
+	assert_int_equal(stats_log_recent(s, v, 8), 4);
 	assert_int_equal(v[0], 10 * MS);
 	assert_int_equal(v[1], STATS_LOST);
 	assert_int_equal(v[2], 20 * MS);
 	assert_int_equal(v[3], 30 * MS);
 	/* The last two only, oldest first. */
-	assert_int_equal(stats_series_recent(s, v, 2), 2);
+	assert_int_equal(stats_log_recent(s, v, 2), 2);
 	assert_int_equal(v[0], 20 * MS);
 	assert_int_equal(v[1], 30 * MS);
-	assert_int_equal(stats_series_recent(s, v, 0), 0);
-	stats_series_destroy(s);
+	assert_int_equal(stats_log_recent(s, v, 0), 0);
+	stats_log_free(s);
 }
 
 static void test_capacity_bound(void **state)
 {
-	struct stats_series *s;
+	struct stats_log *s;
 	struct stats_summary o;
 
 	errno = 0;
-	assert_null(stats_series_create(0));
+	assert_null(stats_log_new(0));
 	assert_int_equal(errno, EINVAL);
-	assert_null(stats_series_create(-5));
+	assert_null(stats_log_new(-5));
 
 	/* 1 s: an hour plus a quarter plus a little. */
 	s = series_1s();
-	assert_true(stats_series_capacity(s) >= 4500);
-	assert_true(stats_series_capacity(s) <= 4600);
-	stats_series_destroy(s);
+	assert_true(stats_log_capacity(s) >= 4500);
+	assert_true(stats_log_capacity(s) <= 4600);
+	stats_log_free(s);
 	/* One probe an hour still gets a few entries. */
-	s = stats_series_create(3600 * SEC);
+	s = stats_log_new(3600 * SEC);
 	assert_non_null(s);
-	assert_true(stats_series_capacity(s) >= 2);
-	stats_series_destroy(s);
+	assert_true(stats_log_capacity(s) >= 2);
+	stats_log_free(s);
 
 	/* 1 ms would need 4.5 million: capped, oldest evicted, flagged. */
-	s = stats_series_create(1 * MS);
+	s = stats_log_new(1 * MS);
 	assert_non_null(s);
-	assert_int_equal(stats_series_capacity(s), STATS_MAX_ENTRIES);
+	assert_int_equal(stats_log_capacity(s), STATS_MAX_ENTRIES);
 	for (int i = 1; i <= 100000; i++)
 		feed(s, i * MS, 'o', (i % 50) * MS, 0);
-	assert_int_equal(stats_series_capacity(s), STATS_MAX_ENTRIES);
-	stats_series_summary(s, STATS_1H, 100000 * MS, &o);
+	assert_int_equal(stats_log_capacity(s), STATS_MAX_ENTRIES);
+	stats_log_summary(s, STATS_1H, 100000 * MS, &o);
 	assert_int_equal(o.count, STATS_MAX_ENTRIES);
 	assert_int_equal(o.truncated, 1);
-	stats_series_summary(s, STATS_60S, 100000 * MS, &o);
+	stats_log_summary(s, STATS_60S, 100000 * MS, &o);
 	assert_int_equal(o.count, STATS_MAX_ENTRIES);
 	assert_int_equal(o.truncated, 1);
 	/* The last 10 s (10 000 probes) are all still there. */
-	stats_series_summary(s, STATS_10S, 100000 * MS, &o);
+	stats_log_summary(s, STATS_10S, 100000 * MS, &o);
 	assert_int_equal(o.count, 10000);
 	assert_int_equal(o.truncated, 0);
-	stats_series_destroy(s);
+	stats_log_free(s);
 }
 
 static void test_throughput_kind(void **state)
 {
-	struct stats_series *s = stats_series_create(300 * SEC);
+	struct stats_log *s = stats_log_new(300 * SEC);
 	struct stats_summary o;
 	struct bb_sample smp;
 	static const int64_t kbps[] = { 50000, 48000, 0, 52000 };
@@ -432,16 +432,16 @@ static void test_throughput_kind(void **state)
 		smp.throughput_kbps = kbps[i];
 		smp.status = i == 2 ? BB_STATUS_ERROR : BB_STATUS_OK;
 		assert_int_equal(stats_sample_value(&smp), kbps[i]);
-		stats_series_add(s, &smp);
+		stats_log_add(s, &smp);
 	}
-	stats_series_summary(s, STATS_5M, 240 * SEC, &o);
+	stats_log_summary(s, STATS_5M, 240 * SEC, &o);
 	assert_int_equal(o.count, 4);
 	assert_int_equal(o.lost, 1);
 	assert_int_equal(o.min, 48000);
 	assert_int_equal(o.max, 52000);
 	assert_int_equal(o.avg, 50000);
 	assert_int_equal(o.ipdv_mean, 2000); /* only 50000 -> 48000 */
-	stats_series_destroy(s);
+	stats_log_free(s);
 }
 
 /* ---- comparison helpers ----------------------------------------------- */
@@ -489,7 +489,7 @@ static void assert_summary_equal(const struct stats_summary *a,
 
 static void test_out_of_order(void **state)
 {
-	struct stats_series *a = series_1s(), *b = series_1s();
+	struct stats_log *a = series_1s(), *b = series_1s();
 	struct stats_summary sa, sb;
 	int64_t va[8], vb[8];
 
@@ -507,20 +507,20 @@ static void test_out_of_order(void **state)
 		feed(b, i * SEC, st[i], rtt[i] * MS, 0);
 	}
 	for (int w = 0; w < STATS_WINDOW_COUNT; w++) {
-		stats_series_summary(a, w, 6 * SEC, &sa);
-		stats_series_summary(b, w, 6 * SEC, &sb);
+		stats_log_summary(a, w, 6 * SEC, &sa);
+		stats_log_summary(b, w, 6 * SEC, &sb);
 		assert_summary_equal(&sa, &sb);
 	}
-	assert_int_equal(stats_series_recent(a, va, 8), 6);
-	assert_int_equal(stats_series_recent(b, vb, 8), 6);
+	assert_int_equal(stats_log_recent(a, va, 8), 6);
+	assert_int_equal(stats_log_recent(b, vb, 8), 6);
 	assert_memory_equal(va, vb, sizeof(va[0]) * 6);
 	assert_int_equal(va[4], STATS_LOST);
 	/* J over 10, 40, 20, 15, 25 ms whichever way they arrived. */
-	stats_series_summary(b, STATS_10S, 6 * SEC, &sb);
+	stats_log_summary(b, STATS_10S, 6 * SEC, &sb);
 	assert_int_equal(sb.jitter_rfc3550, 3561554);
 	assert_int_equal(sb.last_value, 25 * MS);
-	stats_series_destroy(a);
-	stats_series_destroy(b);
+	stats_log_free(a);
+	stats_log_free(b);
 }
 
 /* ---- property test against a naive reference -------------------------- */
@@ -714,7 +714,7 @@ static void test_property_random(void **state)
 	const size_t n = 9000; /* 2.5 h at 1 s: expiry happens */
 	struct ref_sample *gen = calloc(n, sizeof(*gen));
 	struct ref_sample *added = calloc(n, sizeof(*added));
-	struct stats_series *s = series_1s();
+	struct stats_log *s = series_1s();
 	size_t nadded = 0, queries = 0, periodic_seen = 0;
 	bool bad = false;
 	int64_t t = 0;
@@ -773,7 +773,7 @@ static void test_property_random(void **state)
 		smp.rtt_ns = r->status == BB_STATUS_OK ? r->value : BB_NONE;
 		if (ref_annot(r) && r->status == BB_STATUS_OK)
 			smp.rtt_ns = 1 * MS; /* annotation values are ignored */
-		stats_series_add(s, &smp);
+		stats_log_add(s, &smp);
 
 		/* The reference keeps everything, sorted by send time. */
 		p = nadded;
@@ -795,7 +795,7 @@ static void test_property_random(void **state)
 		for (int w = 0; w < STATS_WINDOW_COUNT; w++) {
 			struct stats_summary got, want;
 
-			stats_series_summary(s, w, now, &got);
+			stats_log_summary(s, w, now, &got);
 			reference(added, nadded, SEC, w, now, &want);
 			assert_summary_equal(&got, &want);
 			assert_int_equal(got.truncated, 0);
@@ -807,7 +807,7 @@ static void test_property_random(void **state)
 		      periodic_seen);
 	/* The generator must have exercised the periodic path. */
 	assert_true(periodic_seen > 0);
-	stats_series_destroy(s);
+	stats_log_free(s);
 	free(gen);
 	free(added);
 }
@@ -825,7 +825,7 @@ static void test_names(void **state)
 	assert_string_equal(stats_loss_pattern_name(STATS_LOSS_PERIODIC),
 			    "periodic");
 	assert_int_equal(stats_window_ns(STATS_1H), 3600 * SEC);
-	stats_series_destroy(NULL);
+	stats_log_free(NULL);
 }
 
 int main(void)

@@ -16,7 +16,7 @@
 #include "core/store/store.h"
 #include "tui/evlog.h"
 #include "tui/keys.h"
-#include "tui/series.h"
+#include "tui/trace.h"
 #include "tui/term.h"
 #include "tui/view.h"
 
@@ -75,7 +75,7 @@ static int setup(void **state)
 	static struct fx f;
 
 	memset(&f, 0, sizeof(f));
-	f.m = model_create(100 * MS);
+	f.m = model_new(100 * MS);
 	f.ev = evlog_new(64);
 	assert_int_equal(view_ui_init(&f.ui), 0);
 	f.cb = cellbuf_new(80, 24);
@@ -95,7 +95,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	model_destroy(f->m);
+	model_free(f->m);
 	evlog_free(f->ev);
 	view_ui_fini(&f->ui);
 	cellbuf_free(f->cb);
@@ -320,7 +320,7 @@ static void test_filter_rows(void **state)
 static void test_interfaces(void **state)
 {
 	struct fx *f = *state;
-	struct model *m = model_create(100 * MS), *keep = f->m;
+	struct model *m = model_new(100 * MS), *keep = f->m;
 
 	f->m = m;
 	feed(f, "eth0", "192.0.2.1", 600, 10 * MS, 0, false);
@@ -337,7 +337,7 @@ static void test_interfaces(void **state)
 	render(f, 80, 24);
 	assert_true(find(f->cb, "Iface") >= 0);
 	assert_true(find(f->cb, "wlan0") >= 0);
-	model_destroy(m);
+	model_free(m);
 	f->m = keep;
 	f->ui.src.model = keep;
 }
@@ -482,7 +482,7 @@ static void test_server_figures(void **state)
 	assert_non_null(strstr(text(f->cb, y), "Download"));
 
 	/* only the "both" phase known: its gauge, no "no test yet" */
-	struct model *only_both = model_create(100 * MS), *full = f->m;
+	struct model *only_both = model_new(100 * MS), *full = f->m;
 	s = srv_sample(f, BB_KIND_BUFFERBLOAT, 300);
 	s.rtt_ns = loaded[2];
 	s.load_phase = BB_PHASE_BOTH;
@@ -509,7 +509,7 @@ static void test_server_figures(void **state)
 	assert_non_null(strstr(text(f->cb, y), "idle 0.04 → 0.06 ms"));
 	assert_non_null(strstr(text(f->cb, y), "RPM >99999"));
 	f->ui.src.model = full;
-	model_destroy(only_both);
+	model_free(only_both);
 
 	/* drilldown of the echo row: one-way delay and losses by direction,
 	 * 0.04 ms on a 0.1 ms scale */
@@ -564,7 +564,7 @@ static void test_server_figures(void **state)
 static void test_history_minutes(void **state)
 {
 	static struct ui_history h;
-	struct model *m = model_create(1000000000LL);
+	struct model *m = model_new(1000000000LL);
 	struct bb_sample s;
 
 	sample_init(&s, BB_KIND_ICMP);
@@ -590,7 +590,7 @@ static void test_history_minutes(void **state)
 	r.lost = 0;
 	r.max = 99.0; /* lost wins over any value */
 	view_history_add(&h, &r);
-	assert_true(h.minute[2] == SERIES_LOST);
+	assert_true(h.minute[2] == TRACE_LOST);
 	r.bucket_ms = from - 60000; /* before, after, empty: ignored */
 	view_history_add(&h, &r);
 	r.bucket_ms = from + UI_HIST_MINUTES * 60000LL;
@@ -598,13 +598,13 @@ static void test_history_minutes(void **state)
 	r.bucket_ms = from + 3 * 60000;
 	r.count = 0;
 	view_history_add(&h, &r);
-	assert_true(h.minute[0] == SERIES_NODATA &&
-		    h.minute[3] == SERIES_NODATA &&
-		    h.minute[UI_HIST_MINUTES - 1] == SERIES_NODATA);
+	assert_true(h.minute[0] == TRACE_NODATA &&
+		    h.minute[3] == TRACE_NODATA &&
+		    h.minute[UI_HIST_MINUTES - 1] == TRACE_NODATA);
 	/* another series is not this history */
 	snprintf(s.target, sizeof(s.target), "198.18.0.10");
 	assert_false(view_history_of(&h, model_add(m, &s)));
-	model_destroy(m);
+	model_free(m);
 	(void)state;
 }
 

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * Nice numbers and percentiles for the widgets' scales (see series.h).
- * Pure functions, no globals; series_p95 sorts a private copy (on the stack
+ * Pure functions, no globals; trace_p95 sorts a private copy (on the stack
  * for up to 1024 values, which covers any sane terminal width).
  */
-#include "tui/series.h"
+#include "tui/trace.h"
 
 #include <stdlib.h>
 
-int64_t series_nice_ceil(int64_t v)
+int64_t trace_nice_ceil(int64_t v)
 {
 	static const int64_t mult[] = { 1, 2, 5 };
 	int64_t p = 1;
@@ -25,13 +25,13 @@ int64_t series_nice_ceil(int64_t v)
 	}
 }
 
-int64_t series_nice_step(int64_t top, int max_ticks)
+int64_t trace_nice_step(int64_t top, int max_ticks)
 {
 	if (max_ticks < 1)
 		max_ticks = 1;
 	if (top < 1)
 		top = 1;
-	return series_nice_ceil((top + max_ticks - 1) / max_ticks);
+	return trace_nice_ceil((top + max_ticks - 1) / max_ticks);
 }
 
 static int cmp64(const void *a, const void *b)
@@ -41,7 +41,7 @@ static int cmp64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int64_t series_p95(const int64_t *v, size_t n)
+int64_t trace_p95(const int64_t *v, size_t n)
 {
 	int64_t stackbuf[1024], *buf = stackbuf, r;
 	size_t k = 0;
@@ -52,7 +52,7 @@ int64_t series_p95(const int64_t *v, size_t n)
 			abort(); /* out of memory: STYLE.md point 6 */
 	}
 	for (size_t i = 0; i < n; i++)
-		if (series_is_value(v[i]))
+		if (trace_is_value(v[i]))
 			buf[k++] = v[i] < 0 ? 0 : v[i];
 	if (k == 0) {
 		r = -1;
@@ -65,12 +65,12 @@ int64_t series_p95(const int64_t *v, size_t n)
 	return r;
 }
 
-int64_t series_top(const int64_t *v, size_t n, int64_t fixed)
+int64_t trace_top(const int64_t *v, size_t n, int64_t fixed)
 {
 	int64_t p;
 
 	if (fixed > 0)
 		return fixed;
-	p = series_p95(v, n);
-	return series_nice_ceil(p < 1 ? 1 : p);
+	p = trace_p95(v, n);
+	return trace_nice_ceil(p < 1 ? 1 : p);
 }
