@@ -171,13 +171,3 @@ void clocksync_mark(const struct clocksync_est *e, struct bb_sample *s)
 						 : e->n);
 	s->clock_offset_ns = e->offset_ns;
 }
-
-int clocksync_parse(const char *detail, double *quality, int64_t *offset_ns,
-		    int *n)
-{
-	(void)detail;
-	(void)quality;
-	(void)offset_ns;
-	(void)n;
-	return -EINVAL;
-}

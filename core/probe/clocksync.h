@@ -68,10 +68,5 @@ void clocksync_oneway(const struct clocksync_est *e, int64_t t1, int64_t t2,
 /* The estimate onto an echo sample: sync_pct (quality, rounded), sync_n
  * and clock_offset_ns, which the main thread routes to detect_time_sync. */
 void clocksync_mark(const struct clocksync_est *e, struct bb_sample *s);
-/* Deprecated: the detail no longer carries sync figures (read sync_pct,
- * sync_n and clock_offset_ns of the sample); always -EINVAL.  Kept only
- * until core/engine/monitor.c reads the typed fields. */
-int clocksync_parse(const char *detail, double *quality, int64_t *offset_ns,
-		    int *n);
 
 #endif

@@ -726,6 +726,63 @@ static int prepare_all(struct store *st)
 	return 0;
 }
 
+/* Version 1 files carried some figures as words in detail; an old file is
+ * outside input, so they are parsed here, once, into the typed fields:
+ * "lost up"/"lost down" on echoes, "sync q=Q n=N off=NS" on answered
+ * echoes, "PHASE GRADE +Xms rpm=R[ owd +U/+D]" on bufferbloat results and
+ * "PHASE why" on failed ones.  Words that are not figures stay. */
+static void v1_typed_from_detail(struct bb_sample *s)
+{
+	static const char *const phases[] = { [BB_PHASE_UP] = "up",
+					      [BB_PHASE_DOWN] = "down",
+					      [BB_PHASE_BOTH] = "both" };
+	const char *d = s->detail;
+	double q, inc, rpm, up, down;
+	int n, used = 0;
+	long long off;
+	char phase[8], grade[4];
+
+	if (s->kind == BB_KIND_UDP_ECHO) {
+		if (!strcmp(d, "lost up") || !strcmp(d, "lost down")) {
+			s->loss_dir = d[5] == 'u' ? BB_LOSS_UP : BB_LOSS_DOWN;
+			copy_str(s->detail, sizeof(s->detail),
+				 s->loss_dir == BB_LOSS_UP ? "lost upstream"
+							   : "lost downstream");
+		} else if (sscanf(d, "sync q=%lf n=%d off=%lld", &q, &n,
+				  &off) == 3) {
+			s->sync_pct = (int8_t)(q < 0 ? 0 : q > 100 ? 100 : q);
+			s->sync_n = (uint8_t)(n < 0 ? 0 : n > 255 ? 255 : n);
+			s->clock_offset_ns = off;
+			s->detail[0] = '\0';
+		}
+		return;
+	}
+	if (s->kind != BB_KIND_BUFFERBLOAT ||
+	    sscanf(d, "%7s %n", phase, &used) != 1)
+		return;
+	for (int ph = BB_PHASE_UP; ph <= BB_PHASE_BOTH; ph++)
+		if (!strcmp(phase, phases[ph]))
+			s->load_phase = (uint8_t)ph;
+	if (!s->load_phase)
+		return;
+	if (s->status != BB_STATUS_OK) {
+		memmove(s->detail, d + used, strlen(d + used) + 1);
+		return;
+	}
+	if (sscanf(d, "%7s %3s +%lfms rpm=%lf", phase, grade, &inc, &rpm) != 4)
+		return;
+	s->bloat.increase_ns = (int64_t)(inc * 1e6);
+	s->bloat.rpm = (int32_t)rpm;
+	if (s->rtt_ns != BB_NONE)
+		s->bloat.idle_p50_ns = s->rtt_ns - s->bloat.increase_ns;
+	const char *owd = strstr(d, " owd ");
+	if (owd && sscanf(owd, " owd %lf/%lf", &up, &down) == 2) {
+		s->bloat.up_inc_ns = (int64_t)(up * 1e6);
+		s->bloat.down_inc_ns = (int64_t)(down * 1e6);
+	}
+	s->detail[0] = '\0';
+}
+
 /* Version 1 kept one row per sample (samples, clock_runs in schema src):
  * write them as blocks into main, in the caller's transaction. */
 static int convert_v1(struct store *st, const char *src)
@@ -773,6 +830,7 @@ static int convert_v1(struct store *st, const char *src)
 		if (sqlite3_column_type(q, 12) != SQLITE_NULL)
 			s.loss_ppm = sqlite3_column_int(q, 12);
 		col_text(q, 13, s.detail, sizeof(s.detail));
+		v1_typed_from_detail(&s);
 		if ((rc = add_sample(st, sqlite3_column_int64(q, 0), &s)) < 0)
 			break;
 		count++;

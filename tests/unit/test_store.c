@@ -1126,6 +1126,67 @@ static void test_convert_v1(void **state)
 	store_close(st);
 }
 
+/* Figures that version 1 kept as words in detail come back typed. */
+static void test_convert_v1_words(void **state)
+{
+	struct fixture *f = *state;
+	char path[400], sqlf[400], cmd[1000];
+	snprintf(path, sizeof(path), "%s/v1w.db", f->dir);
+	snprintf(sqlf, sizeof(sqlf), "%s/v1w.sql", f->dir);
+	FILE *fp = fopen(sqlf, "w");
+	assert_non_null(fp);
+	fprintf(fp, "%s\n%s\n", v1_schema,
+		"INSERT INTO meta VALUES('schema_version', '1'),"
+		" ('client_id', '0123456789abcdef');"
+		"INSERT INTO series VALUES(1, 'eth0', 'ethernet', 'udp_echo',"
+		" 'vps1', 'vps1'), (2, 'eth0', 'ethernet', 'bufferbloat',"
+		" 'vps1', 'vps1');"
+		"INSERT INTO clock_runs VALUES(1, 0, 1732539960000);"
+		"INSERT INTO samples VALUES"
+		" (1732539960000, 1, 1, 1, 0, 1, 0, NULL, NULL, NULL,"
+		" 'lost up'),"
+		" (1732539960100, 1, 2, 1, 0, 1, 0, NULL, NULL, NULL,"
+		" 'lost down'),"
+		" (1732539960200, 1, 3, 0, 0, 1, 0, NULL, 21000, NULL,"
+		" 'sync q=93 n=40 off=-1234567'),"
+		" (1732539960300, 2, 7, 0, 0, 1, 0, NULL, 330000, NULL,"
+		" 'up D +308ms rpm=182 owd +306/+1'),"
+		" (1732539960400, 2, 7, 2, 0, 1, 0, NULL, NULL, NULL,"
+		" 'down no echoes answered');");
+	fclose(fp);
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' < '%s'", path, sqlf);
+	assert_int_equal(system(cmd), 0);
+
+	char err[512];
+	struct store *st = store_open(path, STORE_RDONLY, err, sizeof(err));
+	if (!st)
+		fail_msg("%s", err);
+	struct collect c = { 0 };
+	assert_int_equal(store_read_samples(st, 0, INT64_MAX, collect_cb, &c),
+			 0);
+	store_close(st);
+	assert_int_equal(c.n, 5);
+	assert_int_equal(c.s[0].loss_dir, BB_LOSS_UP);
+	assert_string_equal(c.s[0].detail, "lost upstream");
+	assert_int_equal(c.s[1].loss_dir, BB_LOSS_DOWN);
+	assert_int_equal(c.s[2].sync_pct, 93);
+	assert_int_equal(c.s[2].sync_n, 40);
+	/* kept to the microsecond */
+	assert_true(llabs(c.s[2].clock_offset_ns + 1234567) < 1000);
+	assert_string_equal(c.s[2].detail, "");
+	assert_int_equal(c.s[3].load_phase, BB_PHASE_UP);
+	assert_int_equal(c.s[3].bloat.increase_ns, 308000000);
+	assert_int_equal(c.s[3].bloat.idle_p50_ns, 22000000);
+	assert_int_equal(c.s[3].bloat.rpm, 182);
+	assert_int_equal(c.s[3].bloat.up_inc_ns, 306000000);
+	assert_int_equal(c.s[3].bloat.down_inc_ns, 1000000);
+	assert_string_equal(c.s[3].detail, "");
+	assert_int_equal(c.s[4].load_phase, BB_PHASE_DOWN);
+	assert_int_equal(c.s[4].status, BB_STATUS_ERROR);
+	assert_string_equal(c.s[4].detail, "no echoes answered");
+	free(c.s);
+}
+
 /* The measurements view read by the plain sqlite3 shell (no extension):
  * every value of 3000 written samples across many blocks, exactly. */
 static void test_view_in_shell(void **state)
@@ -1240,6 +1301,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_convert_v1, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_convert_v1_words, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_view_in_shell, setup,
 						teardown),
