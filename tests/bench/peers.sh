@@ -42,12 +42,21 @@ run_bb() { # interval_ms duration_s
 	rm -f "$BB_TMP/b.db"*
 	lab_exec client "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/b.db" \
 		-t 198.18.0.1 --interval "$1" --duration "$2" >/dev/null 2>&1
-	sqlite3 "$BB_TMP/b.db" "SELECT send_us FROM samples WHERE send_us IS NOT NULL" |
+	# The store keeps send times to the microsecond, not the scheduler's
+	# own error; the deadlines are absolute (deadline = first + seq *
+	# interval), so the error is the send time's lateness against that
+	# grid, its phase set by the earliest send (an underestimate by that
+	# one send's own error, a few microseconds).
+	sqlite3 "$BB_TMP/b.db" "SELECT seq, mono_us FROM sample_rows WHERE flags & 3 = 0 ORDER BY seq" |
 		python3 -c '
 import sys
-v = sorted(float(x) for x in sys.stdin.read().split())
+step = float(sys.argv[1]) * 1000
+rows = [tuple(map(int, l.split("|"))) for l in sys.stdin if l.strip()]
+late = [m - q * step for q, m in rows]
+base = min(late)
+v = sorted(x - base for x in late)
 def p(q): return v[min(len(v) - 1, max(0, int(round(q / 100 * len(v) + 0.5)) - 1))]
-print(f"{p(50):.1f} {p(99):.1f} {v[-1]:.1f} {sum(v) / len(v):.1f}")'
+print(f"{p(50):.1f} {p(99):.1f} {v[-1]:.1f} {sum(v) / len(v):.1f}")' "$1"
 	sqlite3 "$BB_TMP/b.db" "SELECT rtt_ms FROM measurements WHERE status='ok'" | pct
 }
 
