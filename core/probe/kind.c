@@ -25,11 +25,13 @@ static const struct kind kind_table[BB_KIND_COUNT] = {
 	[BB_KIND_DNS] = { .name = "dns",
 			  .unit = "ms",
 			  .delay = true,
+			  .column = "dns_time_ms",
 			  .plan = probe_dns_plan,
 			  .ops = &probe_dns_ops },
 	[BB_KIND_TCP_CONNECT] = { .name = "tcp_connect",
 				  .unit = "ms",
 				  .delay = true,
+				  .column = "connect_ms",
 				  .plan = probe_tcp_plan,
 				  .ops = &probe_tcp_ops },
 	/* tests run on a udp_echo session (core/probe/probe_echo.c) */

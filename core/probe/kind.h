@@ -27,6 +27,9 @@ struct kind {
 	const char *unit; /* of the main figure */
 	bool delay; /* main figure is a delay (rtt_ns); failures are loss */
 	bool round_trip; /* ... and that delay is a plain round trip */
+	/* The measurements column (INTERFACES.md) that shows the main delay;
+	 * NULL: rtt_ms. */
+	const char *column;
 	enum kind_cadence cadence;
 	/* Add this kind's probes for one interface: 0, -E2BIG (plan full)
 	 * or -EINVAL with a reason in pl->err (core/probe/probe.h).  NULL for

@@ -67,6 +67,7 @@
 #include "core/base/clock.h"
 #include "core/base/sample.h"
 #include "core/base/text.h"
+#include "core/probe/kind.h"
 #include "proto/bytes.h"
 
 #define CONN_LEN	 16
@@ -298,6 +299,23 @@ static int field_expr(char *out, size_t len, const char *f)
 	return n < len ? 0 : -ENOSPC;
 }
 
+/* The quoted names of the kinds whose main delay the measurements column
+ * col shows (the kinds table says), for an SQL IN list; "NULL" if none. */
+static void kinds_shown_in(const char *col, char *out, size_t len)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (int i = 0; i < BB_KIND_COUNT; i++) {
+		const struct kind *k = kind_get(i);
+		if (strcmp(k->column ? k->column : "rtt_ms", col) || n >= len)
+			continue;
+		n += (size_t)snprintf(out + n, len - n, "%s'%s'", n ? ", " : "",
+				      k->name);
+	}
+	if (!n)
+		snprintf(out, len, "NULL");
+}
+
 /* The decoding views (re-made by every writer, so a column added later
  * shows in older files too): sample_rows has the integers, measurements
  * the contract of INTERFACES.md and after it the typed fields. */
@@ -305,8 +323,12 @@ static char *views_sql(void)
 {
 	size_t cap = 64 * 1024, n = 0;
 	char *sql = malloc(cap), expr[2048];
+	char rtt_kinds[256], dns_kinds[256], connect_kinds[256];
 	if (!sql)
 		return NULL;
+	kinds_shown_in("rtt_ms", rtt_kinds, sizeof(rtt_kinds));
+	kinds_shown_in("dns_time_ms", dns_kinds, sizeof(dns_kinds));
+	kinds_shown_in("connect_ms", connect_kinds, sizeof(connect_kinds));
 	n += (size_t)snprintf(
 		sql + n, cap - n,
 		"DROP VIEW IF EXISTS measurements;"
@@ -352,7 +374,7 @@ static char *views_sql(void)
 			" e.connection_type AS connection_type,"
 			" e.test_type AS test_type, e.target AS target,"
 			" e.server_name AS server_name, r.seq AS seq,"
-			" CASE WHEN e.test_type NOT IN ('dns', 'tcp_connect')"
+			" CASE WHEN e.test_type IN (%s)"
 			"  THEN round(r.rtt_us / 1000.0, 3) END AS rtt_ms,"
 			" round(r.up_us / 1000.0, 3) AS up_delay_ms,"
 			" round(r.down_us / 1000.0, 3) AS down_delay_ms,"
@@ -360,9 +382,9 @@ static char *views_sql(void)
 			" CASE WHEN r.loss_ppm >= 0 THEN r.loss_ppm / 10000.0"
 			"  END AS packet_loss_pct,"
 			" r.throughput_kbps AS throughput_kbps,"
-			" CASE WHEN e.test_type = 'dns'"
+			" CASE WHEN e.test_type IN (%s)"
 			"  THEN round(r.rtt_us / 1000.0, 3) END AS dns_time_ms,"
-			" CASE WHEN e.test_type = 'tcp_connect'"
+			" CASE WHEN e.test_type IN (%s)"
 			"  THEN round(r.rtt_us / 1000.0, 3) END AS connect_ms,"
 			" CASE WHEN r.flags & %d THEN 'no_session'"
 			"  ELSE CASE r.status WHEN 0 THEN 'ok' WHEN 1"
@@ -379,8 +401,8 @@ static char *views_sql(void)
 			" CASE r.load_phase WHEN 1 THEN 'idle' WHEN 2 THEN 'up'"
 			"  WHEN 3 THEN 'down' WHEN 4 THEN 'both'"
 			"  END AS load_phase,"
-			" nullif(r.sync_pct, -1) AS sync_pct, r.sync_n AS "
-			"sync_n,"
+			" nullif(r.sync_pct, -1) AS sync_pct,"
+			" r.sync_n AS sync_n,"
 			" round(r.clock_offset_us / 1000.0, 3)"
 			"  AS clock_offset_ms,"
 			" round(x.idle_p50_us / 1000.0, 3) AS bloat_idle_ms,"
@@ -396,6 +418,7 @@ static char *views_sql(void)
 			" FROM sample_rows r JOIN series e ON e.id = r.series"
 			" LEFT JOIN sample_extra x ON x.block = r.block"
 			" AND x.idx = r.idx;",
+			rtt_kinds, dns_kinds, connect_kinds,
 			BB_SAMPLE_NO_SESSION, BB_SAMPLE_UNDER_LOAD,
 			BB_SAMPLE_LATE, BB_SAMPLE_DUPLICATE,
 			BB_SAMPLE_REORDERED);
