@@ -4,8 +4,11 @@
  * samples go through the same feed as live ones (core/engine/feed.h): the
  * model, the detectors, the clock-sync events.  The detectors tick once a
  * second of the recording's timeline, as live they tick once a second of
- * the wall clock; every decision is taken on the samples' send times, so
- * the verdict at a moment is the one live reached then.
+ * the wall clock.  A recording holds samples in send order, but live saw
+ * each one when it was decided: an answer after its RTT, a loss only when
+ * its timeout ran out.  Replay holds each sample back until that moment
+ * (the arrival queue below), so the detectors see the order and the ticks
+ * live saw and the verdict at a moment is the one live reached then.
  *
  * A move back, or forward by over an hour, is a seek: playback rebuilds the
  * model from the hour before the clock and so does the detector, from
@@ -41,12 +44,20 @@
  * silent seconds decides nothing a tick at its end does not). */
 #define MAX_TICKS_IN_GAP 120
 
+/* Samples read but not yet "arrived", a binary heap on arrival time. */
+struct arrivals {
+	struct bb_sample *v;
+	size_t n, cap;
+};
+
 struct rsrc {
 	struct source base;
 	struct bb_config cfg;
 	struct ev_loop *loop;
 	struct playback *pb;
 	struct feed feed;     /* model: the playback's; detect: ours */
+	struct arrivals held; /* read, waiting for their arrival time */
+	int64_t timeout_ns;   /* when live declared a probe lost */
 	int64_t next_tick;    /* replay timeline ns; 0 before the first */
 	bool rebuilt;	      /* the last move started a new model */
 	int64_t events_at_ms; /* the clock the event list was sent for */
@@ -82,6 +93,88 @@ static void tick_to(struct rsrc *r, int64_t t)
 		detect_tick(r->feed.detect, r->next_tick);
 }
 
+/* When live learnt of s: its answer after the RTT, its loss at the
+ * timeout; an error at once. */
+static int64_t arrival_of(const struct rsrc *r, const struct bb_sample *s)
+{
+	if (s->status == BB_STATUS_OK && s->rtt_ns != BB_NONE && s->rtt_ns > 0)
+		return s->mono_ns +
+		       (s->rtt_ns < r->timeout_ns ? s->rtt_ns : r->timeout_ns);
+	return s->status == BB_STATUS_TIMEOUT ? s->mono_ns + r->timeout_ns
+					      : s->mono_ns;
+}
+
+static bool arrives_before(const struct rsrc *r, const struct bb_sample *a,
+			   const struct bb_sample *b)
+{
+	int64_t ta = arrival_of(r, a), tb = arrival_of(r, b);
+	return ta < tb || (ta == tb && a->mono_ns < b->mono_ns);
+}
+
+static int hold(struct rsrc *r, const struct bb_sample *s)
+{
+	struct arrivals *h = &r->held;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 256;
+		struct bb_sample *v = realloc(h->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		h->v = v;
+		h->cap = cap;
+	}
+	size_t i = h->n++;
+	h->v[i] = *s;
+	while (i && arrives_before(r, &h->v[i], &h->v[(i - 1) / 2])) {
+		struct bb_sample t = h->v[i];
+		h->v[i] = h->v[(i - 1) / 2];
+		h->v[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+	return 0;
+}
+
+/* Take the earliest arrival out of the heap into *out. */
+static void pop_first(struct rsrc *r, struct bb_sample *out)
+{
+	struct arrivals *h = &r->held;
+	*out = h->v[0];
+	h->v[0] = h->v[--h->n];
+	for (size_t i = 0;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < h->n && arrives_before(r, &h->v[l], &h->v[m]))
+			m = l;
+		if (l + 1 < h->n && arrives_before(r, &h->v[l + 1], &h->v[m]))
+			m = l + 1;
+		if (m == i)
+			break;
+		struct bb_sample t = h->v[i];
+		h->v[i] = h->v[m];
+		h->v[m] = t;
+		i = m;
+	}
+}
+
+static void deliver(struct rsrc *r, const struct bb_sample *s)
+{
+	int64_t at = arrival_of(r, s);
+	tick_to(r, at);
+	if (!r->next_tick)
+		r->next_tick = at - at % BB_NS_PER_S + BB_NS_PER_S;
+	feed_sample(&r->feed, s);
+	if (r->base.h.sample)
+		r->base.h.sample(r->base.h.ctx, s);
+}
+
+/* Every held sample that had arrived by t, in arrival order. */
+static void deliver_until(struct rsrc *r, int64_t t)
+{
+	while (r->held.n && arrival_of(r, &r->held.v[0]) <= t) {
+		struct bb_sample s;
+		pop_first(r, &s);
+		deliver(r, &s);
+	}
+}
+
 static void on_feed(void *ctx, struct model *m, const struct bb_sample *s)
 {
 	struct rsrc *r = ctx;
@@ -90,6 +183,7 @@ static void on_feed(void *ctx, struct model *m, const struct bb_sample *s)
 		/* a new model: a new detector, from nothing */
 		detect_free(r->feed.detect);
 		memset(&r->feed, 0, sizeof(r->feed));
+		r->held.n = 0;
 		r->feed.model = m;
 		r->feed.detect = detect_new(
 			detect_params_from_config(&r->cfg,
@@ -102,13 +196,12 @@ static void on_feed(void *ctx, struct model *m, const struct bb_sample *s)
 		return;
 	}
 	r->feed.model = m;
-	tick_to(r, s->mono_ns);
-	if (!r->next_tick)
-		r->next_tick =
-			s->mono_ns - s->mono_ns % BB_NS_PER_S + BB_NS_PER_S;
-	feed_sample(&r->feed, s);
-	if (r->base.h.sample)
-		r->base.h.sample(r->base.h.ctx, s);
+	/* samples come in send order: whatever arrived before this one was
+	 * sent is due now */
+	deliver_until(r, s->mono_ns);
+	if (hold(r, s) < 0)
+		deliver(r, s); /* out of memory: at once, out of order */
+	deliver_until(r, s->mono_ns);
 }
 
 /* ---- events -------------------------------------------------------------- */
@@ -160,6 +253,7 @@ static int moved(struct rsrc *r, int rc)
 		}
 	} else {
 		r->error[0] = '\0';
+		deliver_until(r, playback_now_mono(r->pb));
 		tick_to(r, playback_now_mono(r->pb));
 	}
 	send_events(r, r->rebuilt);
@@ -208,6 +302,7 @@ static void rs_free(struct source *src)
 	detect_free(r->feed.detect);
 	playback_close(r->pb);
 	config_wipe_secrets(&r->cfg);
+	free(r->held.v);
 	free(r);
 }
 
@@ -371,6 +466,7 @@ struct source *source_replay_new(const char *path, const char *config_path,
 			 "Verdict with the built-in thresholds (%.200s).", why);
 	}
 	config_wipe_secrets(&r->cfg); /* the detectors want thresholds */
+	r->timeout_ns = (int64_t)r->cfg.general.probe_timeout_ms * BB_NS_PER_MS;
 	r->pb = playback_open(path, err, errlen);
 	if (!r->pb) {
 		free(r);
