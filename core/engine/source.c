@@ -51,7 +51,7 @@ void source_finish(struct source *src)
 void source_free(struct source *src)
 {
 	if (src)
-		src->ops->destroy(src);
+		src->ops->free(src);
 }
 
 struct model *source_model(struct source *src)
@@ -229,7 +229,7 @@ static const struct source_ops live_ops = {
 	.loop = live_loop,
 	.start = live_start,
 	.finish = live_finish,
-	.destroy = live_free,
+	.free = live_free,
 	.model = live_model,
 	.config = live_config,
 	.verdict = live_verdict,

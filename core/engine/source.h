@@ -60,7 +60,7 @@ struct source_ops {
 	struct ev_loop *(*loop)(struct source *src);
 	int (*start)(struct source *src);
 	void (*finish)(struct source *src);
-	void (*destroy)(struct source *src);
+	void (*free)(struct source *src);
 	struct model *(*model)(struct source *src);
 	const struct bb_config *(*config)(struct source *src);
 	size_t (*verdict)(struct source *src, char *buf, size_t len);
