@@ -51,6 +51,9 @@ enum {
 	 * every delay probe it sends meanwhile BB_SAMPLE_UNDER_LOAD. */
 	BB_SAMPLE_LOAD_START = 1 << 4,
 	BB_SAMPLE_LOAD_END = 1 << 5,
+	/* Marker too: from mono_ns on, the load is load_phase (the worker
+	 * gives the other probes' UNDER_LOAD samples that phase). */
+	BB_SAMPLE_LOAD_PHASE = 1 << 7,
 	/* An echo "sent" while there was no session with the companion server
 	 * (wrong key, server down, port blocked): status TIMEOUT, but it says
 	 * nothing about the line, so it is never loss (the measurements view

@@ -142,6 +142,12 @@ struct worker {
 		int64_t bound;	     /* it ends by then whatever comes */
 	} load[2];
 	int loads_on; /* tests running (one per echo probe at most) */
+	/* the last phases of our load (LOAD_PHASE markers), newest last */
+	struct load_phase_at {
+		int64_t from; /* mono ns */
+		uint8_t phase;
+	} phases[8];
+	unsigned nphases;
 };
 
 struct engine {
@@ -164,6 +170,20 @@ static bool under_load(const struct worker *w, int64_t mono)
 		    mono <= w->load[i].until && mono <= w->load[i].bound)
 			return true;
 	return false;
+}
+
+/* The phase of our load at mono: the newest marker not after it (the
+ * oldest kept one for a probe older than every marker). */
+static uint8_t phase_at(const struct worker *w, int64_t mono)
+{
+	unsigned n = w->nphases < 8 ? w->nphases : 8;
+	for (unsigned k = 1; k <= n; k++) {
+		const struct load_phase_at *p =
+			&w->phases[(w->nphases - k) % 8];
+		if (p->from <= mono || k == n)
+			return p->phase;
+	}
+	return BB_PHASE_NONE;
 }
 
 /* A test's bound: what its marker states, never more than the longest. */
@@ -200,9 +220,17 @@ static void worker_emit(void *ctx, const struct bb_sample *s)
 			w->load[0].until = s->mono_ns;
 		return; /* an end without a start changes nothing */
 	}
+	if (s->flags & BB_SAMPLE_LOAD_PHASE) {
+		w->phases[w->nphases++ % 8] =
+			(struct load_phase_at){ s->mono_ns, s->load_phase };
+		return;
+	}
 	struct bb_sample c = *s;
-	if (kind_is_delay(c.kind) && under_load(w, c.mono_ns))
+	if (kind_is_delay(c.kind) && under_load(w, c.mono_ns)) {
 		c.flags |= BB_SAMPLE_UNDER_LOAD;
+		if (c.load_phase == BB_PHASE_NONE)
+			c.load_phase = phase_at(w, c.mono_ns);
+	}
 	ring_push(w->ring, &c); /* a full ring counts the drop itself */
 	ev_async_send(w->engine->main_loop, &w->engine->wake);
 }

@@ -73,6 +73,8 @@ static void load_mark(struct probe *p, uint16_t flag, int64_t mono,
 	p->emit(p->emit_ctx, &s);
 }
 
+static enum bb_load_phase load_phase_now(struct probe *p, int64_t mono);
+
 /* One span per test, whatever it chains (upload then download): every
  * start has exactly one end (echo_load_end on every path out of a test), and
  * the guard aborts a test that outlives its bound. */
@@ -82,6 +84,7 @@ void echo_load_begin(struct probe *p, int64_t mono, int64_t bound_ns)
 		return;
 	p->load_on = 1;
 	load_mark(p, BB_SAMPLE_LOAD_START, mono, bound_ns);
+	load_phase_now(p, mono); /* the phase from the start, not the last */
 	echo_arm_at(p, &p->guard, mono + bound_ns);
 }
 
@@ -96,25 +99,35 @@ void echo_load_end(struct probe *p)
 		  BB_NONE);
 }
 
-/* The load our own test puts on the line now (an echo flagged UNDER_LOAD
- * says which); after a test, the last one, whose queue still drains. */
-static enum bb_load_phase load_phase_now(struct probe *p)
+/* The load our own test puts on the line at mono (an echo flagged
+ * UNDER_LOAD says which); after a test, the last one, whose queue still
+ * drains.  A change is told to the worker, which gives the phase to the
+ * other probes it flags. */
+static enum bb_load_phase load_phase_now(struct probe *p, int64_t mono)
 {
+	uint8_t ph = p->last_phase;
 	switch (p->cur.kind) {
 	case T_UPLOAD:
-		p->last_phase = BB_PHASE_UP;
+		ph = BB_PHASE_UP;
 		break;
 	case T_DOWNLOAD:
-		p->last_phase = BB_PHASE_DOWN;
+		ph = BB_PHASE_DOWN;
 		break;
 	case T_BLOAT:
-		p->last_phase =
-			p->b_state == B_IDLE
-				? BB_PHASE_IDLE
-				: bloat_load_phase(p->b_phases[p->b_idx]);
+		ph = p->b_state == B_IDLE
+			     ? BB_PHASE_IDLE
+			     : bloat_load_phase(p->b_phases[p->b_idx]);
 		break;
 	default:
 		break;
+	}
+	if (ph != p->last_phase) {
+		struct bb_sample s;
+		echo_sample_base(p, BB_KIND_UDP_ECHO, mono, 0, &s);
+		s.flags = BB_SAMPLE_LOAD_PHASE;
+		s.load_phase = ph;
+		p->emit(p->emit_ctx, &s);
+		p->last_phase = ph;
 	}
 	return p->last_phase;
 }
@@ -307,7 +320,7 @@ void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 	/* our own test, or the queue it filled still draining */
 	s->under_load = p->cur.kind != T_NONE ||
 			clock_mono_ns() - p->load_ended_mono < LOAD_DRAIN_NS;
-	s->load_phase = s->under_load ? load_phase_now(p) : BB_PHASE_NONE;
+	s->load_phase = s->under_load ? load_phase_now(p, now) : BB_PHASE_NONE;
 	s->send_mono = clock_mono_ns();
 	s->send_real = clock_real_ns();
 	s->send_err = deadline ? s->send_mono - deadline : 0;

@@ -10,7 +10,8 @@
 #  2. the default schedule started early (first_test_s = 2, nothing else
 #     changed): the bufferbloat test and the three throughput tests run,
 #     the ICMP probes sent meanwhile are flagged under our own load, and
-#     every probe after the last test is counted again (not flagged).
+#     every probe after the last test is counted again (not flagged); each
+#     flagged probe carries the phase of the load it met.
 #     Before, upload then download left the load span open for good.
 . "$(dirname "$0")/../lib/common.sh"
 bb_sandbox "$@"
@@ -75,4 +76,13 @@ echo "icmp: $flagged flagged under load, the last $(( (${last_flag:-$t0} - t0) /
 [ "$flagged" -ge 5 ] || fail "no ICMP probe flagged during the tests"
 [ "$tail_n" -ge 8 ] || fail "only $tail_n ICMP samples in the last 12 s"
 [ "$tail_flagged" = 0 ] || fail "$tail_flagged ICMP probes flagged long after the tests ended"
+# each flagged probe says which load it met (the echo probe tells the
+# worker its phase: upload up, download down, bloat idle/up/down/both)
+phases=$(icmp "group_concat(DISTINCT coalesce(load_phase, 'none'))" 'AND under_load')
+unflagged_phase=$(icmp 'count(*)' 'AND NOT under_load AND load_phase IS NOT NULL')
+echo "icmp under load met phases: $phases"
+case ",$phases," in *,none,*) fail "ICMP probes flagged under load without a phase ($phases)" ;; esac
+case ",$phases," in *,up,*) ;; *) fail "no ICMP probe met the upload phase ($phases)" ;; esac
+case ",$phases," in *,down,*) ;; *) fail "no ICMP probe met the download phase ($phases)" ;; esac
+[ "$unflagged_phase" = 0 ] || fail "$unflagged_phase unflagged ICMP probes carry a load phase"
 echo PASS

@@ -75,10 +75,21 @@ static void instant_close(struct probe *p)
  * probe does around its tests). */
 #define CMD_LOAD_START 100
 #define CMD_LOAD_END   101
+/* ... and a phase marker: CMD_LOAD_PHASE + enum bb_load_phase */
+#define CMD_LOAD_PHASE 110
 
 static int instant_command(struct probe *p, int command)
 {
 	struct bb_sample s;
+	if (command >= CMD_LOAD_PHASE &&
+	    command < CMD_LOAD_PHASE + BB_PHASE_COUNT) {
+		sample_init(&s, BB_KIND_UDP_ECHO);
+		s.mono_ns = clock_mono_ns();
+		s.flags = BB_SAMPLE_LOAD_PHASE;
+		s.load_phase = (uint8_t)(command - CMD_LOAD_PHASE);
+		p->emit(p->ctx, &s);
+		return 0;
+	}
 	if (command == CMD_LOAD_START || command == CMD_LOAD_END) {
 		sample_init(&s, BB_KIND_UDP_ECHO);
 		s.mono_ns = clock_mono_ns();
@@ -336,18 +347,32 @@ static void test_load_marks(void **state)
 	run_for(loop, 0.2);
 	int64_t t_on = clock_mono_ns();
 	engine_command(e, BB_KIND_ICMP, CMD_LOAD_START); /* a, b and other */
-	run_for(loop, 0.3);
+	engine_command(e, BB_KIND_ICMP, CMD_LOAD_PHASE + BB_PHASE_UP);
+	run_for(loop, 0.15);
+	int64_t t_down = clock_mono_ns();
+	engine_command(e, BB_KIND_ICMP, CMD_LOAD_PHASE + BB_PHASE_DOWN);
+	run_for(loop, 0.15);
 	int64_t t_off = clock_mono_ns();
 	engine_command(e, BB_KIND_ICMP, CMD_LOAD_END);
 	run_for(loop, 0.3);
 	engine_stop(e);
 	/* every probe got the marker command, so both workers are loaded */
 	int before = 0, during = 0, after = 0, flagged_out = 0;
+	int up = 0, down = 0, wrong_phase = 0;
 	for (size_t i = 0; i < seen.n; i++) {
 		const struct bb_sample *s = &seen.s[i];
 		assert_false(s->flags &
-			     (BB_SAMPLE_LOAD_START | BB_SAMPLE_LOAD_END));
+			     (BB_SAMPLE_LOAD_START | BB_SAMPLE_LOAD_END |
+			      BB_SAMPLE_LOAD_PHASE));
 		bool flagged = s->flags & BB_SAMPLE_UNDER_LOAD;
+		/* a flagged probe carries the phase in force when sent */
+		if (flagged && s->mono_ns > t_on + 20 * BB_NS_PER_MS &&
+		    s->mono_ns < t_down - 5 * BB_NS_PER_MS)
+			s->load_phase == BB_PHASE_UP ? up++ : wrong_phase++;
+		if (flagged && s->mono_ns > t_down + 20 * BB_NS_PER_MS)
+			s->load_phase == BB_PHASE_DOWN ? down++ : wrong_phase++;
+		if (!flagged && s->load_phase != BB_PHASE_NONE)
+			wrong_phase++;
 		/* margins: the command reaches the workers within a few ms */
 		if (s->mono_ns < t_on - 5 * BB_NS_PER_MS)
 			before += flagged;
@@ -362,6 +387,8 @@ static void test_load_marks(void **state)
 	assert_int_equal(during, 0); /* everything flagged during */
 	assert_int_equal(after, 0);  /* nothing after the end */
 	assert_true(flagged_out >= 3 * 10); /* ~15 each during 0.3 s */
+	assert_int_equal(wrong_phase, 0);
+	assert_true(up >= 3 && down >= 3);
 	engine_free(e);
 	ev_loop_destroy(loop);
 }
