@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a chart shows, read from a recording once and drawn by any renderer
+ * (chart_draw: PNG/SVG with cairo; chart_html: one self-contained HTML
+ * file): per series, the period cut into buckets with their count, losses
+ * and delay figures; the events of the period; the bufferbloat results.
+ * Figures are in the series' unit (ms for delays, kbit/s for throughput);
+ * NAN where a bucket has no answered probe (a gap the drawing breaks at).
+ */
+#ifndef BB_CHART_DATA_H
+#define BB_CHART_DATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/sample.h"
+
+struct store;
+
+/* INTERFACES.md's chart kinds, in its order (the first is the default). */
+enum chart_kind {
+	CHART_LATENCY_OVER_TIME,
+	CHART_JITTER_OVER_TIME,
+	CHART_PACKET_LOSS_OVER_TIME,
+	CHART_THROUGHPUT_OVER_TIME,
+	CHART_LATENCY_DISTRIBUTION,
+	CHART_CONNECTION_COMPARISON,
+	CHART_DAILY_HEATMAP,
+	CHART_BUFFERBLOAT_IMPACT,
+	CHART_KIND_COUNT
+};
+
+struct chart_bucket {
+	int64_t t_ms;		   /* bucket start, Unix ms */
+	uint32_t count, lost;	   /* probes sent, of them lost */
+	double min, p50, p95, max; /* NAN: no answered probe */
+	double jitter;		   /* mean |IPDV| in ms; NAN: none */
+};
+
+struct chart_series {
+	char interface[BB_IFNAME_LEN];
+	char target[BB_TARGET_LEN];
+	char server[BB_SERVER_LEN];
+	uint8_t kind;	  /* enum bb_probe_kind */
+	const char *unit; /* "ms", "kbit/s" */
+	char label[160];  /* "icmp 1.1.1.1 via eth0" */
+	struct chart_bucket *b;
+	size_t n;
+	/* latency distribution: counts of answered probes per bin; bin i
+	 * spans [hist_edge_ms[i], hist_edge_ms[i + 1]) */
+	uint32_t *hist;
+	size_t nhist;
+};
+
+struct chart_event {
+	int64_t start_ms, end_ms; /* end -1: still open */
+	char kind[32];
+	char severity[16]; /* "warning", "critical", "info" */
+	char interface[BB_IFNAME_LEN];
+	char target[BB_TARGET_LEN];
+	char description[256];
+};
+
+struct chart_bloat {
+	int64_t t_ms;
+	uint8_t phase; /* enum bb_load_phase */
+	char server[BB_SERVER_LEN];
+	double idle_ms, loaded_ms, increase_ms;
+	int rpm;
+};
+
+struct chart_query {
+	int64_t from_ms, to_ms; /* [from, to) */
+	const char *interface;	/* NULL or "": every one */
+	const char *target;	/* NULL or "": every one */
+	int segments;		/* buckets across the period (0: default) */
+};
+
+struct chart_data {
+	int64_t from_ms, to_ms, bucket_ms;
+	char tz[16];	   /* the local time zone's name, for the time axis */
+	bool from_rollups; /* raw samples gone: built from agg_1min/1hour */
+	struct chart_series *series;
+	size_t nseries;
+	double *hist_edge_ms; /* nhist + 1 edges shared by every series */
+	struct chart_event *events;
+	size_t nevents;
+	struct chart_bloat *bloat;
+	size_t nbloat;
+};
+
+/* Read what the charts of q's period need; 0, -ENOENT (nothing recorded in
+ * the period) or -errno with a reason in err. */
+int chart_data_load(struct store *st, const struct chart_query *q,
+		    struct chart_data *out, char *err, size_t errlen);
+void chart_data_free(struct chart_data *d);
+/* INTERFACES.md's name of a kind ("latency_over_time", ...); -1 unknown. */
+const char *chart_kind_name(enum chart_kind k);
+int chart_kind_from_name(const char *name);
+
+#endif
