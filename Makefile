@@ -101,6 +101,11 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(COMPILE) -c $< -o $@
 
+# The HTML chart's renderer is built into its object (.incbin), which -MMD
+# does not see.
+$(BUILD)/core/chart/chart_html.o build/fuzz/obj/core/chart/chart_html.o: \
+	core/chart/chart_html.js
+
 $(LIB_PROTO): $(PROTO_OBJ)
 $(LIB_CORE): $(CORE_OBJ)
 $(LIB_TUI): $(TUI_OBJ)
@@ -137,7 +142,8 @@ $(BUILD)/bench/%: tests/bench/%.c $(TESTLIB_OBJ) $(ALL_LIBS)
 DEB_PKGS := build-essential pkg-config libncurses-dev libsodium-dev \
 	libsqlite3-dev libev-dev libconfig-dev libcmocka-dev clang \
 	libclang-rt-14-dev iproute2 nftables iputils-ping irtt iperf3 fping \
-	tmux dnsmasq-base sqlite3 procps python3 python3-cryptography util-linux
+	tmux dnsmasq-base sqlite3 procps python3 python3-cryptography util-linux \
+	chromium
 
 deps:
 	@./tests/deps.sh $(DEB_PKGS)
