@@ -122,7 +122,12 @@ function layout() {
 		for (const s of S) l = Math.max(l, ctx.measureText(s.label).width + 16);
 		l = Math.min(l, W * 0.45);
 	}
-	if (K === 'daily_heatmap') l = 92;
+	if (K === 'daily_heatmap') {
+		ctx.font = '12px system-ui,sans-serif';
+		const many = S.filter(s => s.on).length > 1;
+		for (const s of S) l = Math.max(l, ctx.measureText((many ? '2026-12-31 ' + s.label : '2026-12-31')).width + 16);
+		l = Math.min(l, W * 0.4);
+	}
 	P = { x: l, y: M.t, w: W - l - M.r - (K === 'daily_heatmap' ? 40 : 0),
 		h: H - M.t - M.b };
 }
@@ -505,13 +510,18 @@ function drawCmp() {
 /* --- daily heatmap --------------------------------------------------------- */
 let HM = null;
 function heat() {
-	/* per local day and hour: count-weighted mean of the buckets' p50 */
-	const cells = new Map(), days = [];
-	for (const s of S) if (s.on)
+	/* a row per visible series and local day, a column per hour: the
+	 * count-weighted mean of the buckets' p50 (targets at different
+	 * distances are never averaged together) */
+	const cells = new Map(), rows = [];
+	const on = S.filter(s => s.on);
+	for (const s of on)
 		for (let i = 0; i < s.t.length; i++) {
 			const d = fmtDate(s.t[i]), h = lt(s.t[i]).getUTCHours();
-			if (!days.includes(d)) days.push(d);
-			const k = d + ' ' + h;
+			const rk = s.idx + ' ' + d;
+			if (!rows.find(r => r.k === rk))
+				rows.push({ k: rk, s, day: d, label: on.length > 1 ? d + ' ' + s.label : d });
+			const k = rk + ' ' + h;
 			const c = cells.get(k) || { sum: 0, w: 0, n: 0, lost: 0, t: s.t[i] };
 			c.n += s.n[i];
 			c.lost += s.lost[i];
@@ -522,14 +532,14 @@ function heat() {
 			}
 			cells.set(k, c);
 		}
-	days.sort();
+	rows.sort((a, b) => a.s.idx - b.s.idx || (a.day < b.day ? -1 : a.day > b.day ? 1 : 0));
 	let lo = Infinity, hi = -Infinity;
 	for (const c of cells.values()) if (c.w) {
 		c.v = c.sum / c.w;
 		lo = Math.min(lo, c.v);
 		hi = Math.max(hi, c.v);
 	}
-	return { cells, days, lo, hi };
+	return { cells, rows, lo, hi };
 }
 function ramp(f) {  /* green, yellow, red */
 	f = Math.max(0, Math.min(1, f));
@@ -538,7 +548,7 @@ function ramp(f) {  /* green, yellow, red */
 	return 'rgb(' + r + ',' + g + ',60)';
 }
 function hmGeom() {
-	const nd = Math.max(1, HM.days.length);
+	const nd = Math.max(1, HM.rows.length);
 	return { cw: P.w / 24, ch: Math.min(40, P.h / nd) };
 }
 function drawHeat() {
@@ -548,16 +558,16 @@ function drawHeat() {
 	ctx.fillStyle = cssv('--axis');
 	ctx.textAlign = 'center';
 	ctx.textBaseline = 'top';
-	const bottom = P.y + ch * HM.days.length;
+	const bottom = P.y + ch * HM.rows.length;
 	for (let h = 0; h < 24; h += 2) ctx.fillText(p2(h), P.x + (h + 0.5) * cw, bottom + 6);
 	ctx.textAlign = 'right';
 	ctx.fillText('hour of day, local time (' + D.tz + ')', P.x + P.w, bottom + 22);
-	HM.days.forEach((d, r) => {
+	HM.rows.forEach((row, r) => {
 		ctx.fillStyle = cssv('--axis');
 		ctx.textBaseline = 'middle';
-		ctx.fillText(d, P.x - 8, P.y + (r + 0.5) * ch);
+		ctx.fillText(row.label, P.x - 8, P.y + (r + 0.5) * ch);
 		for (let h = 0; h < 24; h++) {
-			const c = HM.cells.get(d + ' ' + h);
+			const c = HM.cells.get(row.k + ' ' + h);
 			const x = P.x + h * cw, y = P.y + r * ch;
 			if (!c || !c.w) {
 				ctx.strokeStyle = cssv('--grid');
@@ -741,9 +751,9 @@ function onHover(x, y) {
 	if (K === 'daily_heatmap' && HM) {
 		const { cw, ch } = hmGeom();
 		const h = Math.floor((x - P.x) / cw), r = Math.floor((y - P.y) / ch);
-		const d = HM.days[r], c = d && HM.cells.get(d + ' ' + h);
+		const row = HM.rows[r], c = row && HM.cells.get(row.k + ' ' + h);
 		if (!c) return tipHide();
-		return tipShow(d + ' ' + p2(h) + ':00 to ' + p2(h) + ':59 ' + zoneAt(c.t)[2], [[null,
+		return tipShow(row.s.label + ', ' + row.day + ' ' + p2(h) + ':00 to ' + p2(h) + ':59 ' + zoneAt(c.t)[2], [[null,
 			(c.w ? 'p50 ' + fmtV(c.v) + ' ms (mean of the bucket medians)' : 'no answer') + '\n  ' +
 			c.n + ' probes, ' + c.lost + ' lost']], x, y);
 	}

@@ -17,6 +17,7 @@ As a module:
                                            # dialog or request off the page
 As a program:
     cdp.py FILE.html [--screenshot OUT.png] [--width W --height H]
+    cdp.py --probe        (exit 0 when a Chromium is installed, else 77)
 loads FILE, prints what it found, and exits 1 on any console error,
 uncaught exception, dialog (alert) or request other than FILE itself;
 77 when no Chromium is installed.
@@ -336,7 +337,9 @@ class Page:
 def main(argv):
     import argparse
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("file")
+    ap.add_argument("file", nargs="?")
+    ap.add_argument("--probe", action="store_true",
+                    help="only say whether a Chromium is installed")
     ap.add_argument("--screenshot")
     ap.add_argument("--width", type=int, default=1200)
     ap.add_argument("--height", type=int, default=800)
@@ -344,6 +347,9 @@ def main(argv):
     if not find_chromium():
         print("SKIPPED: no chromium installed (apt-get install chromium)")
         return 77
+    if a.probe or not a.file:
+        print(find_chromium())
+        return 0
     t0 = time.monotonic()
     with Chromium(a.width, a.height) as b:
         p = b.open(a.file)
