@@ -573,7 +573,7 @@ function drawHeat() {
 				ctx.strokeStyle = cssv('--grid');
 				ctx.strokeRect(x + 0.5, y + 0.5, cw - 1, ch - 1);
 				if (c && c.lost) { /* probes sent, none answered */
-					ctx.fillStyle = SEV.critical;
+					ctx.fillStyle = '#444';
 					ctx.fillRect(x + 1, y + 1, cw - 2, ch - 2);
 				}
 				continue;
@@ -822,7 +822,7 @@ if (K === 'throughput_over_time') sub.push('band: min to max, line: median');
 if (K === 'packet_loss_over_time') sub.push('share of probes lost per point');
 if (K === 'jitter_over_time') sub.push('mean absolute delay variation (RFC 3393) per point');
 if (K === 'bufferbloat_impact') sub.push('each test: idle (green dot) to loaded latency');
-if (K === 'daily_heatmap') sub.push('median latency by local hour; red: probes sent, none answered; red corner: some lost');
+if (K === 'daily_heatmap') sub.push('median latency by local hour; dark grey: probes sent, none answered; red corner: some lost');
 if (D.events.length) sub.push(D.events.length + ' event(s) marked above the chart');
 document.getElementById('sub').textContent = sub.join('; ');
 if (D.rollups)
