@@ -35,6 +35,7 @@
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/base/sock.h"
+#include "core/base/text.h"
 #include "core/probe/dns.h"
 #include "core/probe/inflight.h"
 
@@ -389,7 +390,8 @@ int probe_dns_plan(struct probe_planner *pl)
 		struct probe_target *t = pl->add(pl, BB_KIND_DNS, &w);
 		if (!t)
 			return -E2BIG;
-		snprintf(t->dns_domain, sizeof(t->dns_domain), "%s", zone);
+		copy_str(t->dns_domain, sizeof(t->dns_domain),
+			 zone); /* fits: above */
 	}
 	return 0;
 }
