@@ -33,6 +33,18 @@ static const struct command {
 	{ "report",
 	  "[--last 7d | --start T --end T] [--format md|html] [-o FILE]",
 	  "the same as a Markdown or HTML document", cmd_report },
+	{ "export",
+	  "--format csv|json [--last 24h | --start T --end T] [--interface I] "
+	  "[--target T] [-o FILE]",
+	  "every sample of a period as CSV or JSON, the measurements columns "
+	  "with ISO-8601 local times",
+	  cmd_export },
+	{ "events",
+	  "[--last 24h | --start T --end T] [--kind K] [--severity S] "
+	  "[--format text|json]",
+	  "the recorded events of a period: when, how long, how bad, what "
+	  "and where",
+	  cmd_events },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -12,7 +12,8 @@
  * end).  Content, with UTC hours so it does not depend on TZ:
  *   eth0 (wired): ICMP to 198.18.0.1, .11, .12 and a UDP echo to the
  *     companion servers vps-a and vps-b every interval (one-way delays,
- *     clock sync; a lost echo names its direction), DNS to 198.18.0.53
+ *     clock sync on answered echoes; a lost echo names its direction in a
+ *     loss burst and in scattered loss), DNS to 198.18.0.53
  *     every 10 s; upload and download tests (vps-a) every 4 h at :15
  *     from 02:15 UTC; a bufferbloat test (vps-a) every 4 h at :30 from
  *     00:30 UTC: 10 s of load (the eth0 probes meanwhile flagged
@@ -298,7 +299,7 @@ static void probe(struct gen *g, struct series *se, const struct day *day,
 			s->down_delay_ns = (rtt - up - hold) * 1000;
 		}
 	}
-	if (echo) {
+	if (echo && s->status == BB_STATUS_OK) {
 		s->sync_pct = 95;
 		s->sync_n = 8;
 		s->clock_offset_ns = 1234567 + (int64_t)rnd(g, 1000) * 1000;
