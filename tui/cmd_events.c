@@ -133,7 +133,7 @@ static int one_event(void *ctx, const struct bb_event *ev)
 				memmove(end, end + 11, strlen(end + 11) + 1);
 		}
 		history_format_duration(dur < 0 ? 0 : dur, d, sizeof(d));
-		printf("%s  %-19s  %8s%s  %-8s  %-22s  %-24s  %s\n", start, end,
+		printf("%s  %-8s  %8s%s  %-8s  %-16s  %-18s  %s\n", start, end,
 		       d, ongoing ? "+" : " ", bb_severity_name(ev->severity),
 		       ev->kind, place, ev->description);
 	}
