@@ -34,16 +34,15 @@ static const struct command {
 	  "[--last 7d | --start T --end T] [--format md|html] [-o FILE]",
 	  "the same as a Markdown or HTML document", cmd_report },
 	{ "export",
-	  "--format csv|json [--last 24h | --start T --end T] [--interface I] "
-	  "[--target T] [-o FILE]",
+	  "--format csv|json [--last 24h] [--interface I] [--target T] "
+	  "[-o FILE]",
 	  "every sample of a period as CSV or JSON, the measurements columns "
-	  "with ISO-8601 local times",
+	  "with ISO-8601 local times (also --start T --end T)",
 	  cmd_export },
 	{ "events",
-	  "[--last 24h | --start T --end T] [--kind K] [--severity S] "
-	  "[--format text|json]",
+	  "[--last 24h ...] [--kind K] [--severity S] [--format text|json]",
 	  "the recorded events of a period: when, how long, how bad, what "
-	  "and where",
+	  "and where (also --start T --end T)",
 	  cmd_events },
 };
 
