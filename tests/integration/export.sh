@@ -268,14 +268,23 @@ fi
 # kill -9 mid-export: the folder holds the old file and nothing else (the
 # export writes an unnamed O_TMPFILE until it is complete)
 big=$BB_TMP/big.db
-"$GEN" -o "$big" --days 1 --seed 5 --end 1711886400 >/dev/null 2>&1 || fail "bbgen (big) failed"
+"$GEN" -o "$big" --days 2 --seed 5 --end 1711886400 >/dev/null 2>&1 || fail "bbgen (big) failed"
 mkdir "$BB_TMP/k"
 echo old >"$BB_TMP/k/out.json"
 "$BB_BIN" export --format json --db "$big" --start 2024-03-29 --end 2024-04-01 \
 	-o "$BB_TMP/k/out.json" 2>/dev/null &
 pid=$!
-sleep 0.3
-kill -STOP $pid 2>/dev/null || fail "the export of 680 k rows ended within 0.3 s: cannot test a kill"
+# stop it once it writes its unnamed file (1.36 M rows of JSON take
+# ~0.7 s at the 2 M rows/s of a quiet machine)
+writing=
+for _ in $(seq 100); do
+	writing=$(ls -l /proc/$pid/fd 2>/dev/null | grep -F "$BB_TMP/k/")
+	[ -n "$writing" ] && break
+	sleep 0.02
+done
+kill -STOP $pid 2>/dev/null || fail "the export of 1.36 M rows ended too soon: cannot test a kill"
+[ -n "$writing" ] || fail "the export never opened a file in $BB_TMP/k"
+echo "while writing: $writing"
 during=$(ls -A "$BB_TMP/k" | tr '\n' ' ')
 kill -KILL $pid
 wait $pid 2>/dev/null
