@@ -227,8 +227,9 @@ bench: all $(BENCH_BIN)
 	$(Q)./tests/bench/run.sh $(BENCH_BIN)
 
 # Standalone tools (tests/bench pattern rule; not bench_*, so run.sh does
-# not run them): the attack tests' bbattack, the capacity bench's loadgen.
-TOOL_BIN := $(BUILD)/bench/bbattack $(BUILD)/bench/loadgen
+# not run them): the attack tests' bbattack, the capacity bench's loadgen,
+# the database generator bbgen (tests of export, events, charts, retention).
+TOOL_BIN := $(BUILD)/bench/bbattack $(BUILD)/bench/loadgen $(BUILD)/bench/bbgen
 test-run bench: $(TOOL_BIN)
 
 # Real captures of each screen from tmux, rendered to PNG (needs root for

@@ -9,7 +9,10 @@
 #ifndef BB_CMD_H
 #define BB_CMD_H
 
+#include <stdint.h>
 #include <stdio.h>
+
+struct store;
 
 #define CMD_EXIT_USAGE 2
 
@@ -22,6 +25,22 @@ int cmd_keygen(int argc, char **argv);
 int cmd_bloat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+
+/* The period of --last SPAN or --start T [--end T] (either may be NULL) as
+ * [from, to) Unix ms, default_ms up to now when neither is given; span is
+ * the --last span (0 with --start).  Bad input: one line on stderr naming
+ * cmd and CMD_EXIT_USAGE; else 0 (tui/cmd_history.c). */
+int cmd_period(const char *cmd, const char *last, const char *start,
+	       const char *end, int64_t default_ms, int64_t *from, int64_t *to,
+	       int64_t *span);
+/* Open the database *db (NULL: general.database_path of the configuration
+ * conf or the default one, stored back in *db) read-only; 0, or the exit
+ * code after one line on stderr (CMD_EXIT_USAGE: a bad configuration, a
+ * missing file or one that is not a Bufferbane database). */
+int cmd_open_db(const char *cmd, const char *conf, const char **db,
+		struct store **st);
 
 /* `bufferbane --help`: the monitor's text, then the command table. */
 void cmd_usage(FILE *f);

@@ -42,6 +42,73 @@ static int hist_usage(const char *cmd, const char *what, const char *arg)
 	return CMD_EXIT_USAGE;
 }
 
+int cmd_period(const char *cmd, const char *last, const char *start,
+	       const char *end, int64_t default_ms, int64_t *from, int64_t *to,
+	       int64_t *span)
+{
+	int64_t now = clock_real_ns() / BB_NS_PER_MS;
+	*span = 0;
+	*to = now;
+	if (last && (start || end)) {
+		fprintf(stderr,
+			"bufferbane %s: give --last or --start/--end, "
+			"not both\n",
+			cmd);
+		return CMD_EXIT_USAGE;
+	}
+	if (last && history_parse_last(last, span) < 0)
+		return hist_usage(cmd,
+				  "--last wants a span like 90s, 15m, "
+				  "24h or 7d, not",
+				  last);
+	if (start && history_parse_time(start, from) < 0)
+		return hist_usage(cmd,
+				  "--start wants YYYY-MM-DD[ HH:MM[:SS]], "
+				  "not",
+				  start);
+	if (end && history_parse_time(end, to) < 0)
+		return hist_usage(cmd,
+				  "--end wants YYYY-MM-DD[ HH:MM[:SS]], "
+				  "not",
+				  end);
+	if (end && !start) {
+		fprintf(stderr, "bufferbane %s: --end needs --start\n", cmd);
+		return CMD_EXIT_USAGE;
+	}
+	if (!start) {
+		*span = *span ? *span : default_ms;
+		*from = now - *span;
+	} else if (*from >= *to) {
+		fprintf(stderr,
+			"bufferbane %s: --start %s is not before "
+			"--end %s\n",
+			cmd, start, end ? end : "(now)");
+		return CMD_EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_open_db(const char *cmd, const char *conf, const char **db,
+		struct store **st)
+{
+	static struct bb_config cfg;
+	char err[1024];
+	*st = NULL;
+	if ((conf || !*db) && config_load(conf, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
+		return CMD_EXIT_USAGE;
+	}
+	config_wipe_secrets(&cfg);
+	if (!*db)
+		*db = cfg.general.database_path;
+	int rc = history_open(*db, st, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
+		return rc == -ENOENT || rc == -EILSEQ ? CMD_EXIT_USAGE : 1;
+	}
+	return 0;
+}
+
 static int cmd_history(int argc, char **argv, bool report)
 {
 	enum { O_DB = 256, O_LAST, O_START, O_END, O_FORMAT };
@@ -125,59 +192,14 @@ static int cmd_history(int argc, char **argv, bool report)
 	if (optind < argc)
 		return hist_usage(cmd, "unexpected argument", argv[optind]);
 
-	int64_t now = clock_real_ns() / BB_NS_PER_MS, span = 0, from, to = now;
-	if (last && (start || end)) {
-		fprintf(stderr,
-			"bufferbane %s: give --last or --start/--end, "
-			"not both\n",
-			cmd);
-		return CMD_EXIT_USAGE;
-	}
-	if (last && history_parse_last(last, &span) < 0)
-		return hist_usage(cmd,
-				  "--last wants a span like 90s, 15m, "
-				  "24h or 7d, not",
-				  last);
-	if (start && history_parse_time(start, &from) < 0)
-		return hist_usage(cmd,
-				  "--start wants YYYY-MM-DD[ HH:MM[:SS]], "
-				  "not",
-				  start);
-	if (end && history_parse_time(end, &to) < 0)
-		return hist_usage(cmd,
-				  "--end wants YYYY-MM-DD[ HH:MM[:SS]], "
-				  "not",
-				  end);
-	if (end && !start) {
-		fprintf(stderr, "bufferbane %s: --end needs --start\n", cmd);
-		return CMD_EXIT_USAGE;
-	}
-	if (!start) {
-		span = span ? span : (report ? 7 : 1) * 86400000LL;
-		from = now - span;
-	} else if (from >= to) {
-		fprintf(stderr,
-			"bufferbane %s: --start %s is not before "
-			"--end %s\n",
-			cmd, start, end ? end : "(now)");
-		return CMD_EXIT_USAGE;
-	}
-
-	static struct bb_config cfg;
-	char err[1024];
-	if ((conf || !db) && config_load(conf, &cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
-		return CMD_EXIT_USAGE;
-	}
-	config_wipe_secrets(&cfg);
-	if (!db)
-		db = cfg.general.database_path;
+	int64_t span, from, to;
+	int rc = cmd_period(cmd, last, start, end,
+			    (report ? 7 : 1) * 86400000LL, &from, &to, &span);
+	if (rc)
+		return rc;
 	struct store *st;
-	int rc = history_open(db, &st, err, sizeof(err));
-	if (rc < 0) {
-		fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
-		return rc == -ENOENT || rc == -EILSEQ ? CMD_EXIT_USAGE : 1;
-	}
+	if ((rc = cmd_open_db(cmd, conf, &db, &st)))
+		return rc;
 	int64_t first, lastms;
 	if (store_time_range(st, &first, &lastms) == -ENOENT) {
 		fprintf(stderr, "bufferbane %s: %s: no samples recorded yet\n",
@@ -186,6 +208,7 @@ static int cmd_history(int argc, char **argv, bool report)
 		return 1;
 	}
 	static struct history_summary sum;
+	char err[1024];
 	rc = history_summarize(st, from, to, HISTORY_AUTO, &sum);
 	if (rc < 0)
 		fprintf(stderr, "bufferbane %s: %s\n", cmd,

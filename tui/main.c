@@ -33,6 +33,17 @@ static const struct command {
 	{ "report",
 	  "[--last 7d | --start T --end T] [--format md|html] [-o FILE]",
 	  "the same as a Markdown or HTML document", cmd_report },
+	{ "export",
+	  "--format csv|json [--last 24h] [--interface I] [--target T] "
+	  "[-o FILE]",
+	  "every sample of a period as CSV or JSON, the measurements columns "
+	  "with ISO-8601 local times (also --start T --end T)",
+	  cmd_export },
+	{ "events",
+	  "[--last 24h ...] [--kind K] [--severity S] [--format text|json]",
+	  "the recorded events of a period: when, how long, how bad, what "
+	  "and where (also --start T --end T)",
+	  cmd_events },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -77,6 +77,11 @@ const struct kind_def det_kinds[DK_COUNT] = {
 			 HOLD_NEVER, NULL },
 };
 
+const char *detect_alert_name(int i)
+{
+	return i >= 0 && i < DK_COUNT ? det_kinds[i].name : NULL;
+}
+
 /* ---- small helpers ------------------------------------------------------ */
 
 double det_ms(int64_t ns)

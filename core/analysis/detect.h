@@ -122,4 +122,8 @@ size_t detect_baselines_save(const struct detect *d, char *buf, size_t len);
  * -EINVAL.  Loaded values are used when their series first appears. */
 int detect_baselines_load(struct detect *d, const char *text);
 
+/* The i-th alert kind's catalog name ("latency_spike", ...; the events
+ * table's kind), NULL past the last: for the CLI to check a --kind. */
+const char *detect_alert_name(int i);
+
 #endif

@@ -1868,6 +1868,28 @@ int store_read_samples(struct store *st, int64_t from_ms, int64_t to_ms,
 			  &r);
 }
 
+struct meas_ctx {
+	struct store *st;
+	store_measurement_fn cb;
+	void *ctx;
+};
+
+static int meas_cb(void *ctx, const struct bb_sample *s, int64_t series)
+{
+	struct meas_ctx *m = ctx;
+	/* block_decode found the series, so this lookup hits the cache */
+	const struct series_ent *e = series_by_id(m->st, series);
+	return m->cb(m->ctx, s, e ? e->key.conn : "");
+}
+
+int store_read_measurements(struct store *st, int64_t from_ms, int64_t to_ms,
+			    store_measurement_fn cb, void *ctx)
+{
+	struct meas_ctx m = { st, cb, ctx };
+	return read_range(st, ms_to_us(from_ms), ms_to_us(to_ms), -1, meas_cb,
+			  &m);
+}
+
 static int64_t us_to_ms_floor(int64_t us)
 {
 	return us >= 0 ? us / 1000 : -((-(us + 1)) / 1000) - 1;

@@ -56,6 +56,12 @@ int store_write_samples(struct store *st, const struct bb_sample *s, size_t n);
 /* Samples with from_ms <= timestamp < to_ms, in time order. */
 int store_read_samples(struct store *st, int64_t from_ms, int64_t to_ms,
 		       store_sample_fn cb, void *ctx);
+/* The same, each sample with its series' connection_type (the measurements
+ * view's column): what export writes. */
+typedef int (*store_measurement_fn)(void *ctx, const struct bb_sample *s,
+				    const char *connection_type);
+int store_read_measurements(struct store *st, int64_t from_ms, int64_t to_ms,
+			    store_measurement_fn cb, void *ctx);
 /* First and last sample timestamp (Unix ms); -ENOENT when empty. */
 int store_time_range(struct store *st, int64_t *first_ms, int64_t *last_ms);
 /* The companion server names of every series recorded (samples name them),
