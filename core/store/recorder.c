@@ -223,8 +223,8 @@ static void retain_step(struct recorder *r, int64_t now)
 		if (d->blocks + d->min1 + d->hours + d->events)
 			logf_(r,
 			      "retention: deleted %" PRId64 " samples, %" PRId64
-			      " 1-min and %" PRId64 " 1-hour rollup rows, %" PRId64
-			      " events",
+			      " 1-min and %" PRId64
+			      " 1-hour rollup rows, %" PRId64 " events",
 			      d->samples, d->min1, d->hours, d->events);
 		r->reclaim_more = d->blocks + d->min1 + d->hours + d->events;
 		return;

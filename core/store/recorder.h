@@ -89,10 +89,10 @@ struct recorder_stats {
 	uint64_t dropped;	 /* samples given up on */
 	uint64_t events_written; /* event rows inserted or updated */
 	uint64_t events_dropped;
-	uint64_t rollups; /* aggregate rows written */
-	uint64_t purged;  /* raw samples deleted by retention */
+	uint64_t rollups;	  /* aggregate rows written */
+	uint64_t purged;	  /* raw samples deleted by retention */
 	uint64_t reclaimed_pages; /* free pages given back to the system */
-	uint64_t pending; /* samples waiting in memory now */
+	uint64_t pending;	  /* samples waiting in memory now */
 };
 
 /* Spawn the storage thread; st must not be used elsewhere until stop.

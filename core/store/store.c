@@ -2392,9 +2392,8 @@ int store_meta_set(struct store *st, const char *key, const char *value)
 static int64_t rollup_until(struct store *st, const char *key)
 {
 	char val[32];
-	return meta_get(st, key, val, sizeof(val)) == 0
-		       ? strtoll(val, NULL, 10)
-		       : 0;
+	return meta_get(st, key, val, sizeof(val)) == 0 ? strtoll(val, NULL, 10)
+							: 0;
 }
 
 /* Raw samples go only where every rollup level that outlives them holds
@@ -2457,13 +2456,14 @@ int store_purge_count(struct store *st, const struct store_purge *p,
 	int rc = 0;
 	out->raw_until_ms = cut;
 	if (cut > 0)
-		rc = count_q(st,
-			     "SELECT count(*), coalesce(sum(n), 0),"
-			     " coalesce(sum(nx), 0),"
-			     " coalesce(min(start_us) / 1000, 0) FROM blocks"
-			     " WHERE start_us < ?1 * 1000 AND end_us < ?1 * 1000",
-			     cut, &out->blocks, &out->samples, &out->extras,
-			     &out->first_ms);
+		rc = count_q(
+			st,
+			"SELECT count(*), coalesce(sum(n), 0),"
+			" coalesce(sum(nx), 0),"
+			" coalesce(min(start_us) / 1000, 0) FROM blocks"
+			" WHERE start_us < ?1 * 1000 AND end_us < ?1 * 1000",
+			cut, &out->blocks, &out->samples, &out->extras,
+			&out->first_ms);
 	if (rc == 0 && p->min1_ms > 0)
 		rc = count_q(st,
 			     "SELECT count(*) FROM agg_1min"
@@ -2482,18 +2482,19 @@ int store_purge_count(struct store *st, const struct store_purge *p,
 	/* approximate bytes: the blocks' own sizes plus a row's overhead;
 	 * the rollup and event rows at their average size in this file */
 	if (rc == 0 && cut > 0)
-		rc = count_q(st,
-			     "SELECT coalesce(sum(64 + coalesce(length(t), 0) +"
-			     " coalesce(length(m), 0) + coalesce(length(q), 0)"
-			     " + coalesce(length(c), 0) + coalesce(length(r), 0)"
-			     " + coalesce(length(u), 0) + coalesce(length(d), 0)"
-			     " + coalesce(length(k), 0) + coalesce(length(l), 0)"
-			     " + coalesce(length(sp), 0) +"
-			     " coalesce(length(sn), 0) +"
-			     " coalesce(length(co), 0) + 40 * nx), 0)"
-			     " FROM blocks WHERE start_us < ?1 * 1000"
-			     " AND end_us < ?1 * 1000",
-			     cut, &bytes, NULL, NULL, NULL);
+		rc = count_q(
+			st,
+			"SELECT coalesce(sum(64 + coalesce(length(t), 0) +"
+			" coalesce(length(m), 0) + coalesce(length(q), 0)"
+			" + coalesce(length(c), 0) + coalesce(length(r), 0)"
+			" + coalesce(length(u), 0) + coalesce(length(d), 0)"
+			" + coalesce(length(k), 0) + coalesce(length(l), 0)"
+			" + coalesce(length(sp), 0) +"
+			" coalesce(length(sn), 0) +"
+			" coalesce(length(co), 0) + 40 * nx), 0)"
+			" FROM blocks WHERE start_us < ?1 * 1000"
+			" AND end_us < ?1 * 1000",
+			cut, &bytes, NULL, NULL, NULL);
 	if (rc < 0)
 		return rc;
 	/* a rollup row is ~100 bytes, an event ~300 (measured on files
@@ -2533,8 +2534,10 @@ static int purge_blocks(struct store *st, int64_t cut, int64_t lim,
 				    -1, &q, NULL);
 	if (rc != SQLITE_OK)
 		return sql_fail(st, rc, "deleting old samples");
-	rc = sqlite3_prepare_v2(st->db, "DELETE FROM sample_extra"
-				" WHERE block = ?", -1, &x, NULL);
+	rc = sqlite3_prepare_v2(st->db,
+				"DELETE FROM sample_extra"
+				" WHERE block = ?",
+				-1, &x, NULL);
 	if (rc != SQLITE_OK) {
 		sqlite3_finalize(q);
 		return sql_fail(st, rc, "deleting old samples");
@@ -2599,12 +2602,13 @@ int store_purge_step(struct store *st, const struct store_purge *p,
 		left -= n;
 	}
 	if (rc == 0 && left > 0 && p->hour_ms > 0) {
-		rc = purge_exec(st,
-				"DELETE FROM agg_1hour WHERE (bucket_ms, series)"
-				" IN (SELECT bucket_ms, series FROM agg_1hour"
-				" WHERE bucket_ms <= ?1 - 3600000"
-				" ORDER BY bucket_ms LIMIT ?2)",
-				p->hour_ms, left, &n);
+		rc = purge_exec(
+			st,
+			"DELETE FROM agg_1hour WHERE (bucket_ms, series)"
+			" IN (SELECT bucket_ms, series FROM agg_1hour"
+			" WHERE bucket_ms <= ?1 - 3600000"
+			" ORDER BY bucket_ms LIMIT ?2)",
+			p->hour_ms, left, &n);
 		d.hours = n;
 		left -= n;
 	}

@@ -126,10 +126,10 @@ struct store_purge {
 
 struct store_purge_count {
 	int64_t blocks, samples, extras; /* raw: rows, samples, detail rows */
-	int64_t min1, hours, events;	 /* rows of agg_1min, agg_1hour, events */
-	int64_t first_ms;		 /* the oldest raw sample to go, 0 none */
-	int64_t raw_until_ms;		 /* the raw cut-off after the bound */
-	int64_t bytes;			 /* approximate size of those rows */
+	int64_t min1, hours, events; /* rows of agg_1min, agg_1hour, events */
+	int64_t first_ms;	     /* the oldest raw sample to go, 0 none */
+	int64_t raw_until_ms;	     /* the raw cut-off after the bound */
+	int64_t bytes;		     /* approximate size of those rows */
 };
 
 /* The cut-offs for retention periods in days (0: forever) at now_ms. */
