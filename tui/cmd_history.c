@@ -179,7 +179,9 @@ static int cmd_history(int argc, char **argv, bool report)
 		return rc == -ENOENT || rc == -EILSEQ ? CMD_EXIT_USAGE : 1;
 	}
 	int64_t first, lastms;
-	if (store_time_range(st, &first, &lastms) == -ENOENT) {
+	char gone[32];
+	if (store_time_range(st, &first, &lastms) == -ENOENT &&
+	    store_meta_get(st, "raw_deleted_before", gone, sizeof(gone)) < 0) {
 		fprintf(stderr, "bufferbane %s: %s: no samples recorded yet\n",
 			cmd, db);
 		store_close(st);

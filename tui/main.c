@@ -33,6 +33,9 @@ static const struct command {
 	{ "report",
 	  "[--last 7d | --start T --end T] [--format md|html] [-o FILE]",
 	  "the same as a Markdown or HTML document", cmd_report },
+	{ "cleanup", "--before DATE [--keep-aggregations] [--yes]",
+	  "delete what was recorded before DATE, after showing it and asking",
+	  cmd_cleanup },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

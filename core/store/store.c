@@ -1483,7 +1483,10 @@ static int block_flush(struct store *st, struct oblock *b)
 	}
 
 	bool update = b->rowid != 0;
+	int rc;
+again:;
 	sqlite3_stmt *q = st->q[update ? Q_UPD_BLOCK : Q_INS_BLOCK];
+	bytes = 0;
 	sqlite3_bind_int64(q, 1, b->series);
 	sqlite3_bind_int64(q, 2, (int64_t)n);
 	sqlite3_bind_int64(q, 3, start);
@@ -1497,11 +1500,19 @@ static int block_flush(struct store *st, struct oblock *b)
 	}
 	if (update)
 		sqlite3_bind_int64(q, 8 + 2 * F_COUNT, b->rowid);
-	int rc = sqlite3_step(q);
+	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	if (rc != SQLITE_DONE)
 		return sql_fail(st, rc, "writing samples");
+	if (update && sqlite3_changes(st->db) == 0) {
+		/* `cleanup` deleted the row under us: its new samples must
+		 * not go with it, so the block is written afresh */
+		update = false;
+		b->rowid = 0;
+		b->nx_written = 0;
+		goto again;
+	}
 	if (!update)
 		b->rowid = sqlite3_last_insert_rowid(st->db);
 	if (b->nx_written) {
@@ -2644,27 +2655,28 @@ int store_purge_step(struct store *st, const struct store_purge *p,
 	return left <= 0 ? 1 : 0;
 }
 
-int store_reclaim(struct store *st, int max_pages, int64_t *freelist)
+int store_reclaim(struct store *st, int max_pages, int64_t *free_bytes)
 {
-	int64_t mode = 0, before = 0, after = 0;
+	int64_t mode = 0, before = 0, after = 0, page = 0;
 	int rc = query_int(st, "PRAGMA auto_vacuum", &mode, NULL);
 	if (rc == 0)
 		rc = query_int(st, "PRAGMA freelist_count", &before, NULL);
+	if (rc == 0)
+		rc = query_int(st, "PRAGMA page_size", &page, NULL);
 	if (rc < 0)
 		return rc;
-	if (mode != 2 || before == 0 || st->rdonly) {
-		if (freelist)
-			*freelist = before;
-		return 0;
+	after = before;
+	if (mode == 2 && before > 0 && !st->rdonly) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)",
+			 max_pages > 0 ? max_pages : 1);
+		if ((rc = exec(st, sql, "giving free pages back")) < 0 ||
+		    (rc = query_int(st, "PRAGMA freelist_count", &after,
+				    NULL)) < 0)
+			return rc;
 	}
-	char sql[64];
-	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)",
-		 max_pages > 0 ? max_pages : 1);
-	if ((rc = exec(st, sql, "giving free pages back")) < 0 ||
-	    (rc = query_int(st, "PRAGMA freelist_count", &after, NULL)) < 0)
-		return rc;
-	if (freelist)
-		*freelist = after;
+	if (free_bytes)
+		*free_bytes = after * page;
 	return (int)(before - after);
 }
 

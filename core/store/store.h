@@ -145,8 +145,8 @@ int store_purge_step(struct store *st, const struct store_purge *p,
 		     int max_rows, struct store_purge_count *done);
 /* Give up to max_pages free pages back to the file system (a file made with
  * auto_vacuum = INCREMENTAL); returns the pages given back, 0 when the file
- * cannot shrink this way; *freelist = free pages left inside the file. */
-int store_reclaim(struct store *st, int max_pages, int64_t *freelist);
+ * cannot shrink this way; *free_bytes = free space left inside the file. */
+int store_reclaim(struct store *st, int max_pages, int64_t *free_bytes);
 /* PRAGMA auto_vacuum of the file: 0 none, 1 full, 2 incremental. */
 int store_auto_vacuum(struct store *st);
 
