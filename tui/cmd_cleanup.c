@@ -72,7 +72,9 @@ static void sleep_ms(int ms)
 
 static void mb(int64_t bytes, char *buf, size_t len)
 {
-	if (bytes < 1024 * 1024)
+	if (bytes < 10 * 1024)
+		snprintf(buf, len, "%lld bytes", (long long)bytes);
+	else if (bytes < 1024 * 1024)
 		snprintf(buf, len, "%.0f KB", (double)bytes / 1024);
 	else
 		snprintf(buf, len, "%.1f MB", (double)bytes / (1024 * 1024));
@@ -215,37 +217,38 @@ int cmd_cleanup(int argc, char **argv)
 	config_wipe_secrets(&cfg);
 	if (!db)
 		db = cfg.general.database_path;
-	/* check it is a database of ours before opening it for writing
-	 * (store_open would create a missing file) */
+	/* the preview reads only: a refused or declined cleanup leaves the
+	 * file as it was */
 	struct store *st;
 	int rc = history_open(db, &st, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "bufferbane cleanup: %s\n", err);
 		return rc == -ENOENT || rc == -EILSEQ ? CMD_EXIT_USAGE : 1;
 	}
-	store_close(st);
-	st = store_open(db, STORE_RDWR, err, sizeof(err));
-	if (!st) {
-		fprintf(stderr, "bufferbane cleanup: %s\n", err);
-		return 1;
-	}
-	store_set_busy_timeout(st, BUSY_MS);
-
 	struct store_purge p = { .raw_ms = before, .events_ms = before };
 	if (!keep)
 		p.min1_ms = p.hour_ms = before;
+	/* kept rollups are completed first (up to the monitor's grace, whole
+	 * hours): raw samples go as far as they then reach */
+	struct store_purge pc = p;
+	if (keep) {
+		int64_t h = (now - GRACE_MS) / 3600000 * 3600000;
+		pc.raw_ms = pc.min1_ms = pc.hour_ms = before < h ? before : h;
+	}
 	struct store_purge_count cnt, done = { 0 };
 	int64_t size0 = 0, size1 = 0;
-	if ((keep && (rc = rollup_first(st, before < now - GRACE_MS
-						    ? before
-						    : now - GRACE_MS)) < 0) ||
-	    (rc = store_purge_count(st, &p, &cnt)) < 0 ||
+	if ((rc = store_purge_count(st, &pc, &cnt)) < 0 ||
 	    (rc = store_db_bytes(st, &size0)) < 0)
 		goto fail;
+	store_close(st);
+	st = NULL;
+	if (keep) { /* counted only to lift the bound: they stay */
+		cnt.bytes -= 100 * (cnt.min1 + cnt.hours);
+		cnt.min1 = cnt.hours = 0;
+	}
 	show(db, before, keep, &cnt, size0);
-	if (!cnt.blocks && !cnt.min1 && !cnt.hours && !cnt.events) {
+	if (!cnt.blocks && !cnt.events && !cnt.min1 && !cnt.hours) {
 		printf("Nothing to delete.\n");
-		store_close(st);
 		return 0;
 	}
 	if (!yes) {
@@ -254,15 +257,21 @@ int cmd_cleanup(int argc, char **argv)
 				"bufferbane cleanup: not deleting without a "
 				"confirmation: no terminal to ask on; add "
 				"--yes\n");
-			store_close(st);
 			return CMD_EXIT_USAGE;
 		}
 		if (!confirm()) {
 			printf("Nothing deleted.\n");
-			store_close(st);
 			return 0;
 		}
 	}
+	st = store_open(db, STORE_RDWR, err, sizeof(err));
+	if (!st) {
+		fprintf(stderr, "bufferbane cleanup: %s\n", err);
+		return 1;
+	}
+	store_set_busy_timeout(st, BUSY_MS);
+	if (keep && (rc = rollup_first(st, now - GRACE_MS)) < 0)
+		goto fail;
 	while ((rc = store_purge_step(st, &p, STEP_ROWS, &done)) == 1)
 		sleep_ms(STEP_PAUSE_MS);
 	if (rc < 0)

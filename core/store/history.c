@@ -251,6 +251,7 @@ struct sum_ctx {
 	size_t evcap;
 	int64_t mfirst, mlast; /* first/last 1-min bucket in the middle */
 	int64_t hfirst;	       /* first 1-hour bucket in the middle */
+	int64_t hlast;	       /* and the last */
 };
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
@@ -451,6 +452,7 @@ static int take_hour(void *ctx, const struct store_agg *a)
 		return 0;
 	if (!c->hfirst)
 		c->hfirst = a->bucket_ms;
+	c->hlast = a->bucket_ms;
 	struct rid *r = rid_find(c, a->series);
 	if (!r) {
 		if (grow((void **)&c->ids, &c->idcap, c->nids,
@@ -758,8 +760,8 @@ static int summarize_samples(struct store *st, struct sum_ctx *c, int flags)
 		s->first_ms = c->mfirst;
 	if (purged && c->hfirst && (!s->first_ms || c->hfirst < s->first_ms))
 		s->first_ms = c->hfirst;
-	if (purged && c->nids && h1 - 1 > s->last_ms)
-		s->last_ms = h1 - 1;
+	if (purged && c->nids && c->hlast + HOUR_MS - 1 > s->last_ms)
+		s->last_ms = c->hlast + HOUR_MS - 1;
 	if (c->mlast && c->mlast + MINUTE_MS - 1 > s->last_ms)
 		s->last_ms = c->mlast + MINUTE_MS - 1;
 	return 0;
