@@ -46,8 +46,8 @@ static int build(const char *path, int days, int nseries)
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
-	int64_t end = (clock_real_ns() / 1000000 - 31 * DAY_MS) / 3600000 *
-		      3600000;
+	int64_t end =
+		(clock_real_ns() / 1000000 - 31 * DAY_MS) / 3600000 * 3600000;
 	int64_t start = end - days * DAY_MS;
 	static struct bb_sample buf[1000];
 	size_t nb = 0;
@@ -88,8 +88,8 @@ static int build(const char *path, int days, int nseries)
 	store_rollup(st, clock_real_ns() / 1000000 - 60000);
 	int64_t bytes = 0;
 	store_db_bytes(st, &bytes);
-	printf("built %s: %d days x %d series at 1/s, %.1f MB, %.1f s\n",
-	       path, days, nseries, (double)bytes / 1e6,
+	printf("built %s: %d days x %d series at 1/s, %.1f MB, %.1f s\n", path,
+	       days, nseries, (double)bytes / 1e6,
 	       (double)(now_ns() - t0) / 1e9);
 	store_close(st);
 	return 0;
