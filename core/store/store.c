@@ -45,6 +45,12 @@
  * are not probes and are skipped.  The rollup progress is kept in meta
  * (rollup_1min_until, rollup_1hour_until).  A version 1 database (one row
  * per sample) is converted on the first read-write open.
+ *
+ * Retention (store_purge_*) deletes whole blocks, rollup buckets and ended
+ * events older than a cut-off, a bounded number per transaction; meta
+ * raw_deleted_before says where the raw samples now begin, for `stats`.
+ * A new file is made with auto_vacuum = INCREMENTAL so store_reclaim can
+ * give the freed pages back; an older file reuses them instead.
  */
 #include "core/store/store.h"
 
