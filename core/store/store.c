@@ -966,8 +966,12 @@ static int check_schema(struct store *st)
 			memcpy(st->error, keep, sizeof(keep));
 			drop_open(st);
 		} else {
-			/* give the old rows' pages back (best effort) */
-			sqlite3_exec(st->db, "VACUUM", NULL, NULL, NULL);
+			/* give the old rows' pages back (best effort); the
+			 * one VACUUM also makes the file auto-vacuum, so
+			 * retention's freed pages go back later too */
+			sqlite3_exec(st->db,
+				     "PRAGMA auto_vacuum = INCREMENTAL; VACUUM",
+				     NULL, NULL, NULL);
 		}
 		st->nseries = 0;
 	} else {
