@@ -41,6 +41,7 @@ int cmd_period(const char *cmd, const char *last, const char *start,
  * missing file or one that is not a Bufferbane database). */
 int cmd_open_db(const char *cmd, const char *conf, const char **db,
 		struct store **st);
+int cmd_cleanup(int argc, char **argv);
 
 /* `bufferbane --help`: the monitor's text, then the command table. */
 void cmd_usage(FILE *f);

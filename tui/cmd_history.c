@@ -201,7 +201,9 @@ static int cmd_history(int argc, char **argv, bool report)
 	if ((rc = cmd_open_db(cmd, conf, &db, &st)))
 		return rc;
 	int64_t first, lastms;
-	if (store_time_range(st, &first, &lastms) == -ENOENT) {
+	char gone[32];
+	if (store_time_range(st, &first, &lastms) == -ENOENT &&
+	    store_meta_get(st, "raw_deleted_before", gone, sizeof(gone)) < 0) {
 		fprintf(stderr, "bufferbane %s: %s: no samples recorded yet\n",
 			cmd, db);
 		store_close(st);

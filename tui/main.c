@@ -44,6 +44,9 @@ static const struct command {
 	  "the recorded events of a period: when, how long, how bad, what "
 	  "and where (also --start T --end T)",
 	  cmd_events },
+	{ "cleanup", "--before DATE [--keep-aggregations] [--yes]",
+	  "delete what was recorded before DATE, after showing it and asking",
+	  cmd_cleanup },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -481,11 +481,14 @@ static const struct cfgtable_opt opts[] = {
 	PATH("alerts", "log_path", alerts.log_path, "", 0),
 	STR("alerts", "command", alerts.command, "", NULL, NULL),
 
-	INT("retention", "measurements_days", retention.measurements_days, 1,
+	/* 0 = kept forever, as in the original templates */
+	INT("retention", "measurements_days", retention.measurements_days, 0,
 	    36500, 30, "days"),
-	INT("retention", "aggregations_days", retention.aggregations_days, 1,
+	INT("retention", "aggregations_days", retention.aggregations_days, 0,
 	    36500, 365, "days"),
-	INT("retention", "events_days", retention.events_days, 1, 36500, 365,
+	INT("retention", "hourly_days", retention.hourly_days, 0, 36500, 730,
+	    "days"),
+	INT("retention", "events_days", retention.events_days, 0, 36500, 365,
 	    "days"),
 	STR("retention", "aggregation_time", retention.aggregation_time,
 	    "03:00", check_hhmm, NULL),
@@ -581,6 +584,7 @@ static const struct {
 	  "thresholds.bufferbloat_critical_ms" },
 	{ "tests.bufferbloat.test_duration_s", "tests.bufferbloat.interval_s" },
 	{ "retention.measurements_days", "retention.aggregations_days" },
+	{ "retention.aggregations_days", "retention.hourly_days" },
 };
 
 /* ---- defaults ---------------------------------------------------------- */
@@ -705,7 +709,14 @@ static int check_order(struct cfgtable_load *ld, config_t *cf,
 			cfgtable_find_path(&table, ordered[i].hi);
 		char a[32], b[32];
 
-		if (opt_value(lo, c) <= opt_value(hi, c))
+		double l = opt_value(lo, c), h = opt_value(hi, c);
+
+		/* a retention of 0 days keeps forever: above any other */
+		if (!strncmp(ordered[i].hi, "retention.", 10)) {
+			l = l == 0 ? INFINITY : l;
+			h = h == 0 ? INFINITY : h;
+		}
+		if (l <= h)
 			continue;
 		cfgtable_fmt_num(a, sizeof(a), opt_value(lo, c));
 		cfgtable_fmt_num(b, sizeof(b), opt_value(hi, c));

@@ -148,8 +148,11 @@ struct bb_config {
 	} alerts;
 
 	struct {
+		/* days kept, 0 = forever: raw samples, 1-min rollups,
+		 * 1-hour rollups, events */
 		int measurements_days;
 		int aggregations_days;
+		int hourly_days;
 		int events_days;
 		char aggregation_time[8]; /* "HH:MM" local time */
 	} retention;

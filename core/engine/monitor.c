@@ -392,8 +392,16 @@ int monitor_start(struct monitor *m)
 		sigfillset(&all);
 		pthread_sigmask(SIG_SETMASK, &all, &old);
 		char err[256];
-		struct recorder_opts ro = { .answered = wake_for_answer,
-					    .answered_ctx = m };
+		const struct bb_config *c = &m->cfg;
+		struct recorder_opts ro = {
+			.answered = wake_for_answer,
+			.answered_ctx = m,
+			.retain = true,
+			.raw_days = c->retention.measurements_days,
+			.min1_days = c->retention.aggregations_days,
+			.hour_days = c->retention.hourly_days,
+			.events_days = c->retention.events_days,
+		};
 		ev_async_init(&m->answered, on_answered);
 		m->answered.data = m;
 		ev_async_start(m->loop, &m->answered);

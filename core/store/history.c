@@ -251,6 +251,7 @@ struct sum_ctx {
 	size_t evcap;
 	int64_t mfirst, mlast; /* first/last 1-min bucket in the middle */
 	int64_t hfirst;	       /* first 1-hour bucket in the middle */
+	int64_t hlast;	       /* and the last */
 };
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
@@ -451,6 +452,7 @@ static int take_hour(void *ctx, const struct store_agg *a)
 		return 0;
 	if (!c->hfirst)
 		c->hfirst = a->bucket_ms;
+	c->hlast = a->bucket_ms;
 	struct rid *r = rid_find(c, a->series);
 	if (!r) {
 		if (grow((void **)&c->ids, &c->idcap, c->nids,
@@ -685,6 +687,15 @@ static int summarize_samples(struct store *st, struct sum_ctx *c, int flags)
 			: 0;
 	if (floor_to(until, HOUR_MS) < h1)
 		h1 = floor_to(until, HOUR_MS);
+	/* raw samples before this were deleted (retention or cleanup): the
+	 * hours up to the one it falls in come from the hourly rollups */
+	int64_t gone =
+		store_meta_get(st, "raw_deleted_before", val, sizeof(val)) == 0
+			? strtoll(val, NULL, 10)
+			: 0;
+	int purged = !(flags & HISTORY_EXACT) && gone > s->from_ms;
+	if (purged)
+		s->raw_gone_ms = gone;
 	int rc;
 	if (!(flags & HISTORY_EXACT) && h1 > h0) {
 		if ((rc = store_read_aggs(st, STORE_AGG_1HOUR, h0, h1,
@@ -693,13 +704,28 @@ static int summarize_samples(struct store *st, struct sum_ctx *c, int flags)
 		int64_t est = 0;
 		for (size_t i = 0; i < c->nids; i++)
 			est += c->ids[i].sent;
+		int need = flags & HISTORY_ROLLUPS || est > HISTORY_RAW_LIMIT;
+		int64_t hp = floor_to(gone + HOUR_MS - 1, HOUR_MS);
+		if (!need && purged && hp < h1) {
+			/* only the purged hours: the rest is read raw */
+			for (size_t i = 0; i < c->nids; i++)
+				free(c->ids[i].h);
+			c->nids = 0;
+			c->hfirst = 0;
+			h1 = hp > h0 ? hp : h0;
+			if (h1 > h0 &&
+			    (rc = store_read_aggs(st, STORE_AGG_1HOUR, h0, h1,
+						  take_hour, c)) < 0)
+				return rc;
+		}
 		/* the 1-min rollups name the series and place the tests:
-		 * without them from the first hour on, read it all */
-		if ((flags & HISTORY_ROLLUPS || est > HISTORY_RAW_LIMIT) &&
-		    (rc = store_read_aggs(st, STORE_AGG_1MIN, h0, h1,
-					  take_minute, c)) < 0)
+		 * without them from the first hour on, read it all (unless
+		 * the raw samples are gone: then the hours are all there is) */
+		if (need && (rc = store_read_aggs(st, STORE_AGG_1MIN, h0, h1,
+						  take_minute, c)) < 0)
 			return rc;
-		if (!c->mfirst || c->mfirst >= c->hfirst + HOUR_MS) {
+		if (!purged &&
+		    (!c->mfirst || c->mfirst >= c->hfirst + HOUR_MS)) {
 			for (size_t i = 0; i < c->nids; i++)
 				free(c->ids[i].h);
 			c->nids = c->nrare = 0;
@@ -732,6 +758,10 @@ static int summarize_samples(struct store *st, struct sum_ctx *c, int flags)
 		return rc;
 	if (c->mfirst && (!s->first_ms || c->mfirst < s->first_ms))
 		s->first_ms = c->mfirst;
+	if (purged && c->hfirst && (!s->first_ms || c->hfirst < s->first_ms))
+		s->first_ms = c->hfirst;
+	if (purged && c->nids && c->hlast + HOUR_MS - 1 > s->last_ms)
+		s->last_ms = c->hlast + HOUR_MS - 1;
 	if (c->mlast && c->mlast + MINUTE_MS - 1 > s->last_ms)
 		s->last_ms = c->mlast + MINUTE_MS - 1;
 	return 0;

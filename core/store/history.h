@@ -87,6 +87,10 @@ struct history_summary {
 	int64_t samples; /* probes and tests in the period */
 	int approx;	 /* some figures come from the rollups */
 	int64_t approx_from_ms, approx_to_ms; /* the hours that do */
+	/* raw samples before this were deleted (retention, cleanup) and the
+	 * period starts before it: its hours come from the hourly rollups,
+	 * throughput and bufferbloat tests there are not known; 0 = none */
+	int64_t raw_gone_ms;
 	size_t nseries;
 	struct history_series series[HISTORY_MAX_SERIES];
 	int series_overflow; /* more series than HISTORY_MAX_SERIES: left out */

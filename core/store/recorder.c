@@ -13,6 +13,7 @@
 #include "core/store/recorder.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -52,9 +53,14 @@ struct recorder {
 	int64_t retry_at; /* mono ns: no write before */
 	int64_t backoff_ms;
 	int64_t last_write, last_rollup; /* mono ns */
+	/* retention: the cut-offs of the pass under way, what it deleted */
+	struct store_purge purge;
+	struct store_purge_count purged;
+	bool purge_more, reclaim_more;
+	int64_t last_purge; /* mono ns of the last delete or reclaim step */
 
 	_Atomic uint64_t written, failed_batches, dropped, events_written,
-		events_dropped, rollups, npending_pub;
+		events_dropped, rollups, npending_pub, npurged, nreclaimed;
 };
 
 static void logf_(struct recorder *r, const char *fmt, ...)
@@ -180,6 +186,58 @@ static void rollup(struct recorder *r, int64_t grace_ms)
 		atomic_fetch_add(&r->rollups, (uint64_t)rc);
 }
 
+/* A new retention pass from the configured horizon at the wall clock. */
+static void retain_start(struct recorder *r)
+{
+	if (!r->o.retain)
+		return;
+	store_purge_horizon(&r->purge, clock_real_ns() / BB_NS_PER_MS,
+			    r->o.raw_days, r->o.min1_days, r->o.hour_days,
+			    r->o.events_days);
+	memset(&r->purged, 0, sizeof(r->purged));
+	r->purge_more = r->purge.raw_ms || r->purge.min1_ms ||
+			r->purge.hour_ms || r->purge.events_ms;
+}
+
+/* One bounded step of the retention pass, then of giving pages back. */
+static void retain_step(struct recorder *r, int64_t now)
+{
+	if (now - r->last_purge < r->o.retain_gap_ms * BB_NS_PER_MS)
+		return;
+	r->last_purge = now;
+	if (r->purge_more) {
+		uint64_t before = (uint64_t)r->purged.samples;
+		int rc = store_purge_step(r->st, &r->purge, r->o.retain_rows,
+					  &r->purged);
+		atomic_fetch_add(&r->npurged,
+				 (uint64_t)r->purged.samples - before);
+		if (rc == 1)
+			return;
+		r->purge_more = false;
+		if (rc < 0) {
+			logf_(r, "retention failed, will retry: %s",
+			      store_last_error(r->st));
+			return;
+		}
+		const struct store_purge_count *d = &r->purged;
+		if (d->blocks + d->min1 + d->hours + d->events)
+			logf_(r,
+			      "retention: deleted %" PRId64 " samples, %" PRId64
+			      " 1-min and %" PRId64
+			      " 1-hour rollup rows, %" PRId64 " events",
+			      d->samples, d->min1, d->hours, d->events);
+		r->reclaim_more = d->blocks + d->min1 + d->hours + d->events;
+		return;
+	}
+	if (r->reclaim_more) {
+		int rc = store_reclaim(r->st, r->o.retain_rows, NULL);
+		if (rc > 0)
+			atomic_fetch_add(&r->nreclaimed, (uint64_t)rc);
+		else
+			r->reclaim_more = false;
+	}
+}
+
 static void wait_tick(struct recorder *r)
 {
 	struct timespec ts;
@@ -285,6 +343,7 @@ static void *run(void *arg)
 	int64_t interval = r->o.batch_interval_ms * BB_NS_PER_MS;
 	int64_t rollup_every = r->o.rollup_interval_ms * BB_NS_PER_MS;
 	r->last_write = r->last_rollup = clock_mono_ns();
+	retain_start(r);
 	while (!atomic_load(&r->stop)) {
 		drain(r);
 		int64_t now = clock_mono_ns();
@@ -295,7 +354,13 @@ static void *run(void *arg)
 		if (now - r->last_rollup >= rollup_every && !r->failing) {
 			rollup(r, r->o.rollup_grace_ms);
 			r->last_rollup = now;
+			if (!r->purge_more && !r->reclaim_more)
+				retain_start(r);
 		}
+		/* between commits: a step is a few ms, a commit waits for
+		 * at most one */
+		if ((r->purge_more || r->reclaim_more) && !r->failing)
+			retain_step(r, clock_mono_ns());
 		answer(r);
 		if (ring_count(r->samples) < r->o.batch_max || r->failing)
 			wait_tick(r);
@@ -326,6 +391,8 @@ struct recorder *recorder_start(struct store *st, struct ring *samples,
 	DEF(rollup_grace_ms, 30000);
 	DEF(max_pending, 20000);
 	DEF(stop_timeout_ms, 5000);
+	DEF(retain_rows, 256);
+	DEF(retain_gap_ms, 100);
 #undef DEF
 	if (r->o.max_pending < r->o.batch_max)
 		r->o.max_pending = r->o.batch_max;
@@ -388,6 +455,8 @@ void recorder_stats(const struct recorder *rec, struct recorder_stats *out)
 	out->events_dropped = atomic_load(&r->events_dropped);
 	out->rollups = atomic_load(&r->rollups);
 	out->pending = atomic_load(&r->npending_pub);
+	out->purged = atomic_load(&r->npurged);
+	out->reclaimed_pages = atomic_load(&r->nreclaimed);
 }
 
 int recorder_stop(struct recorder *r, struct recorder_stats *final)

@@ -38,6 +38,16 @@ struct recorder_opts {
 	int rollup_grace_ms;	/* [30000] a bucket rolls up once this old */
 	size_t max_pending;	/* [20000] samples held while writes fail */
 	int stop_timeout_ms;	/* [5000] retrying at stop before dropping */
+	/* Retention (off unless retain): raw samples, 1-min and 1-hour
+	 * rollups and events older than these many days are deleted, 0 =
+	 * kept forever.  Checked at start and with every rollup, deleted in
+	 * transactions of at most retain_rows rows [256] at least
+	 * retain_gap_ms [100] apart, so a commit of samples never waits
+	 * behind a long delete; freed pages go back to the file system
+	 * in steps of the same size where the file allows it. */
+	bool retain;
+	int raw_days, min1_days, hour_days, events_days;
+	int retain_rows, retain_gap_ms;
 	/* Where messages go ([NULL]: stderr); called on the storage thread. */
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
@@ -79,8 +89,10 @@ struct recorder_stats {
 	uint64_t dropped;	 /* samples given up on */
 	uint64_t events_written; /* event rows inserted or updated */
 	uint64_t events_dropped;
-	uint64_t rollups; /* aggregate rows written */
-	uint64_t pending; /* samples waiting in memory now */
+	uint64_t rollups;	  /* aggregate rows written */
+	uint64_t purged;	  /* raw samples deleted by retention */
+	uint64_t reclaimed_pages; /* free pages given back to the system */
+	uint64_t pending;	  /* samples waiting in memory now */
 };
 
 /* Spawn the storage thread; st must not be used elsewhere until stop.

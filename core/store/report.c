@@ -137,6 +137,29 @@ static void approx_line(const struct history_summary *s, char *buf, size_t len)
 {
 	char a[32], b[32];
 	buf[0] = '\0';
+	if (s->raw_gone_ms) {
+		char g[32];
+		when(s->raw_gone_ms, g, sizeof(g));
+		if (!s->approx) {
+			snprintf(buf, len,
+				 "The raw samples before %s were deleted "
+				 "(retention or cleanup) and no hourly rollup "
+				 "covers that part of the period.",
+				 g);
+			return;
+		}
+		when(s->approx_from_ms, a, sizeof(a));
+		when(s->approx_to_ms, b, sizeof(b));
+		snprintf(buf, len,
+			 "The raw samples before %s were deleted (retention "
+			 "or cleanup): from %s to %s the figures come from "
+			 "the hourly rollups (counts, loss, min and max "
+			 "exact; percentiles marked ~ are estimates), and "
+			 "the throughput and bufferbloat tests of those hours "
+			 "are not shown.",
+			 g, a, b);
+		return;
+	}
 	if (!s->approx)
 		return;
 	when(s->approx_from_ms, a, sizeof(a));
@@ -382,6 +405,11 @@ static void write_json(FILE *f, const struct history_summary *s, const char *db,
 			(long long)s->approx_to_ms);
 	else
 		fputs("\"approximate\":null,", f);
+	if (s->raw_gone_ms)
+		fprintf(f, "\"raw_deleted_before_ms\":%lld,",
+			(long long)s->raw_gone_ms);
+	else
+		fputs("\"raw_deleted_before_ms\":null,", f);
 
 	fputs("\"series\":[", f);
 	for (size_t i = 0; i < s->nseries; i++) {

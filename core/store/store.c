@@ -45,6 +45,12 @@
  * are not probes and are skipped.  The rollup progress is kept in meta
  * (rollup_1min_until, rollup_1hour_until).  A version 1 database (one row
  * per sample) is converted on the first read-write open.
+ *
+ * Retention (store_purge_*) deletes whole blocks, rollup buckets and ended
+ * events older than a cut-off, a bounded number per transaction; meta
+ * raw_deleted_before says where the raw samples now begin, for `stats`.
+ * A new file is made with auto_vacuum = INCREMENTAL so store_reclaim can
+ * give the freed pages back; an older file reuses them instead.
  */
 #include "core/store/store.h"
 
@@ -960,8 +966,12 @@ static int check_schema(struct store *st)
 			memcpy(st->error, keep, sizeof(keep));
 			drop_open(st);
 		} else {
-			/* give the old rows' pages back (best effort) */
-			sqlite3_exec(st->db, "VACUUM", NULL, NULL, NULL);
+			/* give the old rows' pages back (best effort); the
+			 * one VACUUM also makes the file auto-vacuum, so
+			 * retention's freed pages go back later too */
+			sqlite3_exec(st->db,
+				     "PRAGMA auto_vacuum = INCREMENTAL; VACUUM",
+				     NULL, NULL, NULL);
 		}
 		st->nseries = 0;
 	} else {
@@ -1022,6 +1032,13 @@ struct store *store_open(const char *path, int flags, char *err, size_t errlen)
 		goto fail;
 	}
 	if (!st->rdonly) {
+		/* only possible before the first table: a new file gives the
+		 * pages retention frees back to the file system; an older
+		 * file reuses them (see store_reclaim) */
+		if (!has_meta && ntables == 0 &&
+		    exec(st, "PRAGMA auto_vacuum = INCREMENTAL",
+			 "setting auto_vacuum") < 0)
+			goto fail_db;
 		if (exec(st, "PRAGMA journal_mode = WAL", "setting WAL") < 0 ||
 		    exec(st, "PRAGMA synchronous = NORMAL", "setting sync") < 0)
 			goto fail_db;
@@ -1476,7 +1493,10 @@ static int block_flush(struct store *st, struct oblock *b)
 	}
 
 	bool update = b->rowid != 0;
+	int rc;
+again:;
 	sqlite3_stmt *q = st->q[update ? Q_UPD_BLOCK : Q_INS_BLOCK];
+	bytes = 0;
 	sqlite3_bind_int64(q, 1, b->series);
 	sqlite3_bind_int64(q, 2, (int64_t)n);
 	sqlite3_bind_int64(q, 3, start);
@@ -1490,11 +1510,19 @@ static int block_flush(struct store *st, struct oblock *b)
 	}
 	if (update)
 		sqlite3_bind_int64(q, 8 + 2 * F_COUNT, b->rowid);
-	int rc = sqlite3_step(q);
+	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	if (rc != SQLITE_DONE)
 		return sql_fail(st, rc, "writing samples");
+	if (update && sqlite3_changes(st->db) == 0) {
+		/* `cleanup` deleted the row under us: its new samples must
+		 * not go with it, so the block is written afresh */
+		update = false;
+		b->rowid = 0;
+		b->nx_written = 0;
+		goto again;
+	}
 	if (!update)
 		b->rowid = sqlite3_last_insert_rowid(st->db);
 	if (b->nx_written) {
@@ -2399,4 +2427,294 @@ int store_meta_set(struct store *st, const char *key, const char *value)
 	if (st->rdonly)
 		return set_err(st, -EROFS, "opened read-only");
 	return meta_set(st, key, value);
+}
+
+/* ---- retention --------------------------------------------------------- */
+
+/* The time (Unix ms) the rollups of table are complete up to; 0 if none. */
+static int64_t rollup_until(struct store *st, const char *key)
+{
+	char val[32];
+	return meta_get(st, key, val, sizeof(val)) == 0 ? strtoll(val, NULL, 10)
+							: 0;
+}
+
+/* Raw samples go only where every rollup level that outlives them holds
+ * their period: the raw cut-off, bounded by those levels' progress. */
+static int64_t raw_cut(struct store *st, const struct store_purge *p)
+{
+	int64_t cut = p->raw_ms;
+	static const char *const key[2] = { "rollup_1min_until",
+					    "rollup_1hour_until" };
+	const int64_t lvl[2] = { p->min1_ms, p->hour_ms };
+	if (cut <= 0)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		if (lvl[i] > 0 && lvl[i] >= cut)
+			continue; /* that level goes as far: nothing to keep */
+		int64_t until = rollup_until(st, key[i]);
+		if (until < cut)
+			cut = until;
+	}
+	return cut;
+}
+
+void store_purge_horizon(struct store_purge *p, int64_t now_ms, int raw_days,
+			 int min1_days, int hour_days, int events_days)
+{
+	const int64_t day = 86400000LL;
+	p->raw_ms = raw_days > 0 ? now_ms - raw_days * day : 0;
+	p->min1_ms = min1_days > 0 ? now_ms - min1_days * day : 0;
+	p->hour_ms = hour_days > 0 ? now_ms - hour_days * day : 0;
+	p->events_ms = events_days > 0 ? now_ms - events_days * day : 0;
+}
+
+static int count_q(struct store *st, const char *sql, int64_t a, int64_t *v1,
+		   int64_t *v2, int64_t *v3, int64_t *v4)
+{
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "counting what to delete");
+	sqlite3_bind_int64(q, 1, a);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		int64_t *out[4] = { v1, v2, v3, v4 };
+		for (int i = 0; i < 4; i++)
+			if (out[i])
+				*out[i] = sqlite3_column_int64(q, i);
+		rc = 0;
+	} else {
+		rc = sql_fail(st, rc, "counting what to delete");
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_purge_count(struct store *st, const struct store_purge *p,
+		      struct store_purge_count *out)
+{
+	memset(out, 0, sizeof(*out));
+	int64_t cut = raw_cut(st, p), bytes = 0;
+	int rc = 0;
+	out->raw_until_ms = cut;
+	if (cut > 0)
+		rc = count_q(
+			st,
+			"SELECT count(*), coalesce(sum(n), 0),"
+			" coalesce(sum(nx), 0),"
+			" coalesce(min(start_us) / 1000, 0) FROM blocks"
+			" WHERE start_us < ?1 * 1000 AND end_us < ?1 * 1000",
+			cut, &out->blocks, &out->samples, &out->extras,
+			&out->first_ms);
+	if (rc == 0 && p->min1_ms > 0)
+		rc = count_q(st,
+			     "SELECT count(*) FROM agg_1min"
+			     " WHERE bucket_ms <= ?1 - 60000",
+			     p->min1_ms, &out->min1, NULL, NULL, NULL);
+	if (rc == 0 && p->hour_ms > 0)
+		rc = count_q(st,
+			     "SELECT count(*) FROM agg_1hour"
+			     " WHERE bucket_ms <= ?1 - 3600000",
+			     p->hour_ms, &out->hours, NULL, NULL, NULL);
+	if (rc == 0 && p->events_ms > 0)
+		rc = count_q(st,
+			     "SELECT count(*) FROM events WHERE start_ms < ?1"
+			     " AND end_ms < ?1",
+			     p->events_ms, &out->events, NULL, NULL, NULL);
+	/* approximate bytes: the blocks' own sizes plus a row's overhead;
+	 * the rollup and event rows at their average size in this file */
+	if (rc == 0 && cut > 0)
+		rc = count_q(
+			st,
+			"SELECT coalesce(sum(64 + coalesce(length(t), 0) +"
+			" coalesce(length(m), 0) + coalesce(length(q), 0)"
+			" + coalesce(length(c), 0) + coalesce(length(r), 0)"
+			" + coalesce(length(u), 0) + coalesce(length(d), 0)"
+			" + coalesce(length(k), 0) + coalesce(length(l), 0)"
+			" + coalesce(length(sp), 0) +"
+			" coalesce(length(sn), 0) +"
+			" coalesce(length(co), 0) + 40 * nx), 0)"
+			" FROM blocks WHERE start_us < ?1 * 1000"
+			" AND end_us < ?1 * 1000",
+			cut, &bytes, NULL, NULL, NULL);
+	if (rc < 0)
+		return rc;
+	/* a rollup row is ~100 bytes, an event ~300 (measured on files
+	 * bench_history builds) */
+	out->bytes = bytes + 100 * (out->min1 + out->hours) + 300 * out->events;
+	return 0;
+}
+
+/* One DELETE of at most lim rows; *n = rows deleted. */
+static int purge_exec(struct store *st, const char *sql, int64_t cut,
+		      int64_t lim, int64_t *n)
+{
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "deleting old rows");
+	sqlite3_bind_int64(q, 1, cut);
+	sqlite3_bind_int64(q, 2, lim);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return sql_fail(st, rc, "deleting old rows");
+	*n = sqlite3_changes(st->db);
+	return 0;
+}
+
+/* Up to lim blocks wholly before cut (ms), with their sample_extra rows. */
+static int purge_blocks(struct store *st, int64_t cut, int64_t lim,
+			struct store_purge_count *done)
+{
+	sqlite3_stmt *q, *x;
+	int rc = sqlite3_prepare_v2(st->db,
+				    "DELETE FROM blocks WHERE id IN (SELECT id"
+				    " FROM blocks WHERE start_us < ?1 * 1000"
+				    " AND end_us < ?1 * 1000 ORDER BY start_us"
+				    " LIMIT ?2) RETURNING n, nx, id",
+				    -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "deleting old samples");
+	rc = sqlite3_prepare_v2(st->db,
+				"DELETE FROM sample_extra"
+				" WHERE block = ?",
+				-1, &x, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(q);
+		return sql_fail(st, rc, "deleting old samples");
+	}
+	sqlite3_bind_int64(q, 1, cut);
+	sqlite3_bind_int64(q, 2, lim);
+	/* RETURNING rows are all computed before the first comes back, so
+	 * deleting from another table meanwhile is fine */
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		done->blocks++;
+		done->samples += sqlite3_column_int64(q, 0);
+		if (sqlite3_column_int64(q, 1) == 0)
+			continue;
+		sqlite3_bind_int64(x, 1, sqlite3_column_int64(q, 2));
+		int xr = sqlite3_step(x);
+		sqlite3_reset(x);
+		if (xr != SQLITE_DONE) {
+			rc = xr;
+			break;
+		}
+		done->extras += sqlite3_changes(st->db);
+	}
+	sqlite3_finalize(x);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, rc, "deleting old samples");
+}
+
+int store_purge_step(struct store *st, const struct store_purge *p,
+		     int max_rows, struct store_purge_count *done)
+{
+	if (st->rdonly)
+		return set_err(st, -EROFS, "opened read-only");
+	if (max_rows < 1)
+		max_rows = 1;
+	int rc = step_simple(st, Q_BEGIN, "starting a cleanup");
+	if (rc < 0)
+		return rc;
+	int64_t left = max_rows, n = 0;
+	struct store_purge_count d = { 0 };
+	int64_t cut = raw_cut(st, p);
+	d.raw_until_ms = cut;
+	if (cut > 0) {
+		/* a block's extras count against the budget: ~1 in 8 */
+		rc = purge_blocks(st, cut, left, &d);
+		left -= d.blocks + d.extras;
+		char old[32], val[32];
+		if (rc == 0 && d.blocks &&
+		    (meta_get(st, "raw_deleted_before", old, sizeof(old)) ||
+		     strtoll(old, NULL, 10) < cut)) {
+			snprintf(val, sizeof(val), "%" PRId64, cut);
+			rc = meta_set(st, "raw_deleted_before", val);
+		}
+	}
+	if (rc == 0 && left > 0 && p->min1_ms > 0) {
+		rc = purge_exec(st,
+				"DELETE FROM agg_1min WHERE (bucket_ms, series)"
+				" IN (SELECT bucket_ms, series FROM agg_1min"
+				" WHERE bucket_ms <= ?1 - 60000"
+				" ORDER BY bucket_ms LIMIT ?2)",
+				p->min1_ms, left, &n);
+		d.min1 = n;
+		left -= n;
+	}
+	if (rc == 0 && left > 0 && p->hour_ms > 0) {
+		rc = purge_exec(
+			st,
+			"DELETE FROM agg_1hour WHERE (bucket_ms, series)"
+			" IN (SELECT bucket_ms, series FROM agg_1hour"
+			" WHERE bucket_ms <= ?1 - 3600000"
+			" ORDER BY bucket_ms LIMIT ?2)",
+			p->hour_ms, left, &n);
+		d.hours = n;
+		left -= n;
+	}
+	if (rc == 0 && left > 0 && p->events_ms > 0) {
+		rc = purge_exec(st,
+				"DELETE FROM events WHERE id IN (SELECT id"
+				" FROM events WHERE start_ms < ?1 AND"
+				" end_ms < ?1 ORDER BY start_ms LIMIT ?2)",
+				p->events_ms, left, &n);
+		d.events = n;
+		left -= n;
+	}
+	if (rc == 0)
+		rc = step_simple(st, Q_COMMIT, "committing a cleanup");
+	if (rc < 0) {
+		char keep[sizeof(st->error)];
+		memcpy(keep, st->error, sizeof(keep));
+		if (!sqlite3_get_autocommit(st->db))
+			step_simple(st, Q_ROLLBACK, "rolling back");
+		memcpy(st->error, keep, sizeof(keep));
+		return rc;
+	}
+	if (done) {
+		done->blocks += d.blocks;
+		done->samples += d.samples;
+		done->extras += d.extras;
+		done->min1 += d.min1;
+		done->hours += d.hours;
+		done->events += d.events;
+		done->raw_until_ms = cut;
+	}
+	/* the budget ran out: there may be more */
+	return left <= 0 ? 1 : 0;
+}
+
+int store_reclaim(struct store *st, int max_pages, int64_t *free_bytes)
+{
+	int64_t mode = 0, before = 0, after = 0, page = 0;
+	int rc = query_int(st, "PRAGMA auto_vacuum", &mode, NULL);
+	if (rc == 0)
+		rc = query_int(st, "PRAGMA freelist_count", &before, NULL);
+	if (rc == 0)
+		rc = query_int(st, "PRAGMA page_size", &page, NULL);
+	if (rc < 0)
+		return rc;
+	after = before;
+	if (mode == 2 && before > 0 && !st->rdonly) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%d)",
+			 max_pages > 0 ? max_pages : 1);
+		if ((rc = exec(st, sql, "giving free pages back")) < 0 ||
+		    (rc = query_int(st, "PRAGMA freelist_count", &after,
+				    NULL)) < 0)
+			return rc;
+	}
+	if (free_bytes)
+		*free_bytes = after * page;
+	return (int)(before - after);
+}
+
+int store_auto_vacuum(struct store *st)
+{
+	int64_t mode = 0;
+	int rc = query_int(st, "PRAGMA auto_vacuum", &mode, NULL);
+	return rc < 0 ? rc : (int)mode;
 }

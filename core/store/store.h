@@ -119,4 +119,41 @@ int store_read_series_aggs(struct store *st, int level, const char *interface,
 			   int64_t from_ms, int64_t to_ms, store_agg_fn cb,
 			   void *ctx);
 
+/* What retention or `cleanup` deletes: what lies wholly before these times
+ * (Unix ms; 0 keeps): blocks whose every sample was sent before raw_ms (with
+ * their sample_extra rows), rollup buckets ending by min1_ms / hour_ms, and
+ * events that ended before events_ms (ongoing ones stay).  Raw samples go
+ * only once the rollup levels that outlive them hold their period: raw_ms is
+ * bounded by rollup_1min_until / rollup_1hour_until unless that level is cut
+ * as far (raw_until_ms says where it ended up). */
+struct store_purge {
+	int64_t raw_ms, min1_ms, hour_ms, events_ms;
+};
+
+struct store_purge_count {
+	int64_t blocks, samples, extras; /* raw: rows, samples, detail rows */
+	int64_t min1, hours, events; /* rows of agg_1min, agg_1hour, events */
+	int64_t first_ms;	     /* the oldest raw sample to go, 0 none */
+	int64_t raw_until_ms;	     /* the raw cut-off after the bound */
+	int64_t bytes;		     /* approximate size of those rows */
+};
+
+/* The cut-offs for retention periods in days (0: forever) at now_ms. */
+void store_purge_horizon(struct store_purge *p, int64_t now_ms, int raw_days,
+			 int min1_days, int hour_days, int events_days);
+/* Count what store_purge_step would delete (read-only handles too). */
+int store_purge_count(struct store *st, const struct store_purge *p,
+		      struct store_purge_count *out);
+/* Delete at most max_rows rows of what p names, oldest first, in one short
+ * transaction (the rows' counts are added to done, if given).  Returns 1
+ * when the budget ran out (call again), 0 when nothing is left, -errno. */
+int store_purge_step(struct store *st, const struct store_purge *p,
+		     int max_rows, struct store_purge_count *done);
+/* Give up to max_pages free pages back to the file system (a file made with
+ * auto_vacuum = INCREMENTAL); returns the pages given back, 0 when the file
+ * cannot shrink this way; *free_bytes = free space left inside the file. */
+int store_reclaim(struct store *st, int max_pages, int64_t *free_bytes);
+/* PRAGMA auto_vacuum of the file: 0 none, 1 full, 2 incremental. */
+int store_auto_vacuum(struct store *st);
+
 #endif
