@@ -122,6 +122,26 @@ static const struct cfgtable table = {
 	.n_sections = sizeof(sections) / sizeof(sections[0]),
 };
 
+void srvconf_keys(void (*fn)(const char *path, void *arg), void *arg)
+{
+	/* one entry of security.clients (load_clients reads these by hand) */
+	static const char *const client_keys[] = { "name", "client_id",
+						   "shared_secret_file" };
+	char path[128];
+
+	for (size_t i = 0; i < table.n_opts; i++) {
+		snprintf(path, sizeof(path), "%s.%s", keys[i].section,
+			 keys[i].key);
+		fn(path, arg);
+	}
+	for (size_t i = 0; i < sizeof(client_keys) / sizeof(client_keys[0]);
+	     i++) {
+		snprintf(path, sizeof(path), "security.clients.%s",
+			 client_keys[i]);
+		fn(path, arg);
+	}
+}
+
 void srvconf_defaults(struct srvconf *c)
 {
 	memset(c, 0, sizeof(*c));

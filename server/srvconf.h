@@ -74,6 +74,9 @@ int srvconf_load(struct srvconf *c, const char *path, char *err, size_t errlen);
  * 0 or -EINVAL with a reason. */
 int srvconf_set_bind(struct srvconf *c, const char *text, char *err,
 		     size_t errlen);
+/* Call fn with the path of every key a file may set ("general.bind_port",
+ * ..., "security.clients.name", ...; for the manual's test). */
+void srvconf_keys(void (*fn)(const char *path, void *arg), void *arg);
 /* Wipe the keys and free the client list. */
 void srvconf_wipe(struct srvconf *c);
 

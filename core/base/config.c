@@ -840,6 +840,21 @@ static bool is_parent(const char *a, const char *b)
 	return strncmp(a, b, n) == 0 && b[n] == '.';
 }
 
+void config_keys(void (*fn)(const char *path, void *arg), void *arg)
+{
+	char path[128];
+
+	for (size_t i = 0; i < ARRAY_LEN(opts); i++) {
+		snprintf(path, sizeof(path), "%s%s%s", opts[i].section,
+			 opts[i].section[0] ? "." : "", opts[i].key);
+		fn(path, arg);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(server_opts); i++) {
+		snprintf(path, sizeof(path), "servers.%s", server_opts[i].key);
+		fn(path, arg);
+	}
+}
+
 int config_print(const struct bb_config *c, FILE *f)
 {
 	const char *open[4];

@@ -190,6 +190,10 @@ int config_load(const char *path, struct bb_config *out, char *err,
 /* Write C in libconfig syntax that config_load reads back to C (includes
  * inline secrets: never send it to a log); 0 or -EIO. */
 int config_print(const struct bb_config *c, FILE *f);
+/* Call fn with the path of every key a file may set, in table order:
+ * "general.test_interval_ms", ..., "servers", "servers.name", ... (the
+ * manual's test checks bufferbane.conf(5) names each one). */
+void config_keys(void (*fn)(const char *path, void *arg), void *arg);
 /* Wipe the shared secrets held in C (call when done with them). */
 void config_wipe_secrets(struct bb_config *c);
 /* Split "host", "host:port", "[v6]" or "[v6]:port" without resolving;
