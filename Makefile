@@ -92,7 +92,7 @@ TESTLIB_OBJ := $(call obj,$(TESTLIB_SRC))
 
 .PHONY: all deps test test-run check-asan check-tsan fuzz check-layers format \
 	format-check soak \
-	bench install clean screenshots
+	bench install uninstall install-setcap clean screenshots
 
 all: $(CLIENT) $(SERVER)
 
@@ -240,11 +240,90 @@ screenshots: all
 	@./tests/deps.sh $(SCREENSHOT_PKGS)
 	$(Q)./tests/screenshots.sh
 
+# ---- installation ----------------------------------------------------------
+# GNU directory names (lower case: BINDIR above is the build's output).
+# sysconfdir stays /etc whatever PREFIX is: it is where the programs look
+# for their configuration.  The server is a daemon for the administrator,
+# so it goes to sbin with its page in section 8 (Debian's practice).  With
+# PREFIX=/usr the units go where systemd's pkg-config file says; otherwise
+# to PREFIX/lib/systemd/system, which systemd also reads (/usr/local/...).
+bindir      ?= $(PREFIX)/bin
+sbindir     ?= $(PREFIX)/sbin
+sysconfdir  ?= /etc
+datadir     ?= $(PREFIX)/share
+mandir      ?= $(datadir)/man
+docdir      ?= $(datadir)/doc/bufferbane
+bashcompdir ?= $(datadir)/bash-completion/completions
+ifeq ($(PREFIX),/usr)
+systemdsystemunitdir ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+else
+systemdsystemunitdir ?= $(PREFIX)/lib/systemd/system
+endif
+INSTALL ?= install
+MAN_PAGES := man/bufferbane.1 man/bufferbane.conf.5 man/bufferbane-server.8
+UNITS     := bufferbane.service bufferbane-server.service
+CONFS     := bufferbane.conf bufferbane-server.conf
+CONF_DIR   = $(DESTDIR)$(sysconfdir)/bufferbane
+UNIT_SUBST = sed -e 's|@BINDIR@|$(bindir)|g' -e 's|@SBINDIR@|$(sbindir)|g' \
+	-e 's|@SYSCONFDIR@|$(sysconfdir)|g'
+
+# The examples become the configuration only where there is none: an
+# existing file that differs (edited) is kept and the example goes next to
+# it as FILE.dist.  uninstall removes a configuration only when it is still
+# the example, so an edited one survives.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/bufferbane
-	install -m 0755 bufferbane bufferbane-server $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 etc/*.conf etc/*.service README.md \
-		$(DESTDIR)$(PREFIX)/share/doc/bufferbane/
+	$(INSTALL) -d $(DESTDIR)$(bindir) $(DESTDIR)$(sbindir) $(CONF_DIR) \
+		$(DESTDIR)$(systemdsystemunitdir) $(DESTDIR)$(docdir) \
+		$(DESTDIR)$(bashcompdir) $(DESTDIR)$(mandir)/man1 \
+		$(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8
+	$(INSTALL) -m 0755 $(CLIENT) $(DESTDIR)$(bindir)/bufferbane
+	$(INSTALL) -m 0755 $(SERVER) $(DESTDIR)$(sbindir)/bufferbane-server
+	$(Q)for f in $(CONFS); do \
+		dst=$(CONF_DIR)/$$f; \
+		if [ ! -e "$$dst" ]; then \
+			echo "$(INSTALL) -m 0644 etc/$$f $$dst"; \
+			$(INSTALL) -m 0644 etc/$$f "$$dst" || exit 1; \
+			rm -f "$$dst.dist"; \
+		elif cmp -s etc/$$f "$$dst"; then \
+			rm -f "$$dst.dist"; \
+		else \
+			$(INSTALL) -m 0644 etc/$$f "$$dst.dist" || exit 1; \
+			echo "kept $$dst (edited); the new example is $$dst.dist"; \
+		fi; \
+	done
+	$(Q)for u in $(UNITS); do \
+		echo "$(INSTALL) etc/$$u.in $(DESTDIR)$(systemdsystemunitdir)/$$u"; \
+		$(UNIT_SUBST) etc/$$u.in >$(DESTDIR)$(systemdsystemunitdir)/$$u && \
+		chmod 0644 $(DESTDIR)$(systemdsystemunitdir)/$$u || exit 1; \
+	done
+	$(INSTALL) -m 0644 man/bufferbane.1 $(DESTDIR)$(mandir)/man1/
+	$(INSTALL) -m 0644 man/bufferbane.conf.5 $(DESTDIR)$(mandir)/man5/
+	$(INSTALL) -m 0644 man/bufferbane-server.8 $(DESTDIR)$(mandir)/man8/
+	$(INSTALL) -m 0644 etc/bash-completion/bufferbane $(DESTDIR)$(bashcompdir)/bufferbane
+	ln -sf bufferbane $(DESTDIR)$(bashcompdir)/bufferbane-server
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(docdir)/
+
+uninstall:
+	rm -f $(DESTDIR)$(bindir)/bufferbane $(DESTDIR)$(sbindir)/bufferbane-server
+	rm -f $(addprefix $(DESTDIR)$(systemdsystemunitdir)/,$(UNITS))
+	rm -f $(DESTDIR)$(mandir)/man1/bufferbane.1 \
+		$(DESTDIR)$(mandir)/man5/bufferbane.conf.5 \
+		$(DESTDIR)$(mandir)/man8/bufferbane-server.8
+	rm -f $(DESTDIR)$(bashcompdir)/bufferbane $(DESTDIR)$(bashcompdir)/bufferbane-server
+	rm -f $(DESTDIR)$(docdir)/README.md
+	$(Q)for f in $(CONFS); do \
+		dst=$(CONF_DIR)/$$f; \
+		rm -f "$$dst.dist"; \
+		if cmp -s etc/$$f "$$dst"; then rm -f "$$dst"; \
+		elif [ -e "$$dst" ]; then echo "kept $$dst (edited)"; fi; \
+	done
+	-$(Q)rmdir $(DESTDIR)$(docdir) $(CONF_DIR) 2>/dev/null || true
+
+# Raw sockets for the installed client, for users without ping sockets
+# (the systemd unit gives the capability by itself).  Again after each
+# install: a new file has no capability.
+install-setcap:
+	setcap cap_net_raw+ep $(DESTDIR)$(bindir)/bufferbane
 
 clean:
 	rm -rf build bufferbane bufferbane-server
