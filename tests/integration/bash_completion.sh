@@ -80,6 +80,22 @@ expect "" "$B" stats --start ""
 # the server
 offers "$BB_SERVER_BIN" -- : --config --bind --foreground --help --version
 expect "$BB_TMP/d/c.conf $BB_TMP/d/sub" "$BB_SERVER_BIN" -c "$BB_TMP/d/"
+# words a help text lists as "CMD a|b|c" or "--opt a|b|c" complete by
+# themselves (a command this tree does not have yet, e.g. chart kinds)
+mkdir "$BB_TMP/fake"
+cat >"$BB_TMP/fake/bufferbane" <<'EOF2'
+#!/bin/sh
+case "$1 $2" in
+"chart --help") echo "usage: bufferbane chart rtt|loss|jitter [--style light|dark] [-o FILE]" ;;
+*) printf 'Options:\n  -c, --config FILE\n\nCommands:\n  chart KIND [-o FILE]  a chart\n' ;;
+esac
+EOF2
+chmod +x "$BB_TMP/fake/bufferbane"
+expect "chart" "$BB_TMP/fake/bufferbane" c
+expect "jitter loss rtt" "$BB_TMP/fake/bufferbane" chart ""
+expect "dark light" "$BB_TMP/fake/bufferbane" chart rtt --style ""
+offers "$BB_TMP/fake/bufferbane" chart - : --style -o
+
 # a program that is not there completes nothing, quietly
 expect "" /nonexistent/bufferbane ""
 echo "ok: commands $cmds"
