@@ -22,6 +22,8 @@ int cmd_keygen(int argc, char **argv);
 int cmd_bloat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_chart(int argc, char **argv);
+int cmd_charts(int argc, char **argv);
 
 /* `bufferbane --help`: the monitor's text, then the command table. */
 void cmd_usage(FILE *f);

@@ -33,6 +33,13 @@ static const struct command {
 	{ "report",
 	  "[--last 7d | --start T --end T] [--format md|html] [-o FILE]",
 	  "the same as a Markdown or HTML document", cmd_report },
+	{ "chart",
+	  "[KIND] [--last 24h | --start T --end T] -o FILE.png|.svg|.html",
+	  "one chart of a recorded period (latency_over_time by default; "
+	  "see chart --help for the kinds)",
+	  cmd_chart },
+	{ "charts", "[--last 24h | --start T --end T] --output-dir DIR",
+	  "every chart kind of a recorded period as DIR/KIND.png", cmd_charts },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
