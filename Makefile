@@ -223,7 +223,7 @@ bench: all $(BENCH_BIN)
 
 # Standalone tools (tests/bench pattern rule; not bench_*, so run.sh does
 # not run them): the attack tests' bbattack, the capacity bench's loadgen.
-TOOL_BIN := $(BUILD)/bench/bbattack $(BUILD)/bench/loadgen
+TOOL_BIN := $(BUILD)/bench/bbattack $(BUILD)/bench/loadgen $(BUILD)/bench/gendb
 test-run bench: $(TOOL_BIN)
 
 # Real captures of each screen from tmux, rendered to PNG (needs root for

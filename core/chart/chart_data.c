@@ -655,9 +655,8 @@ int chart_data_load(struct store *st, const struct chart_query *q,
 	if (seg > MAX_SEGMENTS)
 		seg = MAX_SEGMENTS;
 	int64_t span = q->to_ms - q->from_ms;
-	d->bucket_ms = (span + seg - 1) / seg;
-	if (d->bucket_ms < 1000) /* a bucket holds at least a second */
-		d->bucket_ms = 1000;
+	/* whole seconds, so that "N s per column" is what it says */
+	d->bucket_ms = ((span + seg - 1) / seg + 999) / 1000 * 1000;
 	time_t tt = (time_t)(q->to_ms / 1000);
 	struct tm tm;
 	localtime_r(&tt, &tm);

@@ -66,9 +66,9 @@ static const struct rgb palette[] = {
 };
 #define NPALETTE (sizeof(palette) / sizeof(palette[0]))
 
-/* Loss strip: a bucket that lost under 5 %, under 20 %, more. */
-static const struct rgb loss_col[3] = { RGB(0xfd8d3c), RGB(0xf03b20),
-					RGB(0xbd0026) };
+/* Loss strip: a bucket that lost under 1 %, 5 %, 20 %, more. */
+static const struct rgb loss_col[4] = { RGB(0xfdcc8a), RGB(0xfd8d3c),
+					RGB(0xf03b20), RGB(0xbd0026) };
 /* Events by severity: info, warning, critical. */
 static const struct rgb sev_col[3] = { RGB(0x3182bd), RGB(0xf08c00),
 				       RGB(0x8e0152) };
@@ -129,10 +129,23 @@ static void set(cairo_t *cr, struct rgb c, double a)
 	cairo_set_source_rgba(cr, c.r, c.g, c.b, a);
 }
 
-static struct rgb series_col(size_t i)
+static bool is_tput(const struct chart_series *s);
+
+/* A series' colour: delay series (sorted first) by their index, the
+ * throughput series by theirs, so each chart starts at the first colour
+ * and a series keeps its colour from chart to chart. */
+static struct rgb series_col_of(const struct chart_data *d, size_t i)
 {
-	return palette[i % NPALETTE];
+	size_t k = i;
+	if (is_tput(&d->series[i])) {
+		k = 0;
+		for (size_t j = 0; j < i; j++)
+			k += is_tput(&d->series[j]);
+	}
+	return palette[k % NPALETTE];
 }
+
+#define series_col(i) series_col_of(f->d, (i))
 
 static void font(cairo_t *cr, double size, bool bold)
 {
@@ -451,7 +464,12 @@ static void loss_strip(struct frame *f, double y, bool tput)
 			x0 = c - 1;
 			x1 = c + 1;
 		}
-		set(cr, loss_col[share < 0.05 ? 0 : share < 0.2 ? 1 : 2], 1);
+		set(cr,
+		    loss_col[share < 0.01	? 0
+			     : share < 0.05 ? 1
+			     : share < 0.2  ? 2
+					    : 3],
+		    1);
 		cairo_rectangle(cr, x0, y, x1 - x0, STRIP_H);
 		cairo_fill(cr);
 	}
@@ -488,7 +506,8 @@ static void event_strip(struct frame *f, double y)
 		set(cr, c, 1);
 		cairo_rectangle(cr, x0, y, x1 - x0, STRIP_H);
 		cairo_fill(cr);
-		if (e->start_ms >= d->from_ms) {
+		/* only critical ones in the plot: warnings are many */
+		if (e->start_ms >= d->from_ms && sev_index(e->severity) == 2) {
 			double dash[] = { 3, 3 };
 			set(cr, c, 0.55);
 			cairo_set_dash(cr, dash, 2, 0);
@@ -1001,7 +1020,7 @@ static void draw_comparison(struct frame *f)
 				 "p50 %.1f  p95 %.1f ms  loss %.2f %%", s->p50,
 				 s->p95, loss);
 		}
-		set(cr, loss >= 1 ? loss_col[2] : f->st->dim, 1);
+		set(cr, loss >= 1 ? loss_col[3] : f->st->dim, 1);
 		text(cr, f->px1 + 10, yc + 4, 0, fig);
 	}
 #undef XV
@@ -1061,7 +1080,7 @@ static void draw_heatmap(struct frame *f)
 				cairo_fill(cr);
 			}
 			if (c->count && (double)c->lost >= 0.01 * c->count) {
-				set(cr, loss_col[2], 1);
+				set(cr, loss_col[3], 1);
 				cairo_set_line_width(cr, 2);
 				cairo_rectangle(cr, x + 1.5, y + 1.5, cw - 3,
 						ch - 3);
@@ -1105,7 +1124,7 @@ static void draw_heatmap(struct frame *f)
 	text(cr, sx + 20, f->py1, 0, buf);
 	legend_add(f, "median delay of icmp and udp_echo probes in the hour",
 		   ramp(0.5), 1);
-	legend_add(f, "1 % or more lost", loss_col[2], 1);
+	legend_add(f, "1 % or more lost", loss_col[3], 1);
 	legend_draw(f, f->h - 14);
 	plot_frame(f);
 }
@@ -1164,8 +1183,7 @@ static void draw_bloat(struct frame *f)
 	legend_add(f, "idle", f->st->dim, 2);
 	for (int g = 0; g < 5; g++)
 		legend_add(f, grades[g], grade_col(gk[g]), 2);
-	legend_add(f, "up: upload loaded, down: download, diamond: both",
-		   f->st->dim, 1);
+	legend_add(f, "triangle up: upload, down: download", f->st->dim, 1);
 	time_layout(f, 1);
 	hi = nice_max(hi * 1.1);
 	y_axis(f, hi, "round-trip time (ms)");
