@@ -465,7 +465,7 @@ static void loss_strip(struct frame *f, double y, bool tput)
 			x1 = c + 1;
 		}
 		set(cr,
-		    loss_col[share < 0.01	? 0
+		    loss_col[share < 0.01   ? 0
 			     : share < 0.05 ? 1
 			     : share < 0.2  ? 2
 					    : 3],

@@ -16,8 +16,8 @@
 
 int main(int argc, char **argv)
 {
-	if (argc < 4 || (strcmp(argv[2], "small") &&
-			 strcmp(argv[2], "realistic"))) {
+	if (argc < 4 ||
+	    (strcmp(argv[2], "small") && strcmp(argv[2], "realistic"))) {
 		fprintf(stderr,
 			"usage: gendb PATH small|realistic SECONDS [T0_MS]\n");
 		return 2;
@@ -44,8 +44,8 @@ int main(int argc, char **argv)
 	}
 	printf("t0_ms=%lld burst_s=%lld burst_len=%lld gap_s=%lld "
 	       "gap_len=%lld event_s=%lld samples=%zu\n",
-	       (long long)o.t0_ms, (long long)o.burst_s,
-	       (long long)o.burst_len, (long long)o.gap_s,
-	       (long long)o.gap_len, (long long)o.event_s, n);
+	       (long long)o.t0_ms, (long long)o.burst_s, (long long)o.burst_len,
+	       (long long)o.gap_s, (long long)o.gap_len, (long long)o.event_s,
+	       n);
 	return 0;
 }

@@ -72,8 +72,7 @@ static size_t small_second(const struct gendb_opts *o, int64_t sec,
 	if (sec >= o->gap_s && sec < o->gap_s + o->gap_len)
 		return 0;
 	struct bb_sample *s = out;
-	base(s, BB_KIND_ICMP, o->t0_ms + sec * 1000, "eth0", "198.18.0.11",
-	     "");
+	base(s, BB_KIND_ICMP, o->t0_ms + sec * 1000, "eth0", "198.18.0.11", "");
 	s->seq = (uint32_t)sec;
 	if (sec >= o->burst_s && sec < o->burst_s + o->burst_len)
 		s->status = BB_STATUS_TIMEOUT;
@@ -90,8 +89,8 @@ static int64_t delay(uint32_t *r, double base_ms, double spread, double tail)
 	return (int64_t)(ms * BB_NS_PER_MS);
 }
 
-static size_t real_second(const struct gendb_opts *o, int64_t sec,
-			  uint32_t *r, struct bb_sample *out)
+static size_t real_second(const struct gendb_opts *o, int64_t sec, uint32_t *r,
+			  struct bb_sample *out)
 {
 	int64_t day = sec / 86400, in_day = sec % 86400;
 	if (day == GAP_DAY && in_day >= GAP_START_S &&
@@ -158,8 +157,8 @@ static size_t real_second(const struct gendb_opts *o, int64_t sec,
 			double idle = 12 + uni(r);
 			double inc = d ? 8 + 10 * uni(r)
 				       : (evening ? 260 : 90) + 60 * uni(r);
-			base(s, BB_KIND_BUFFERBLOAT, ms + 700 + d * 200,
-			     "eth0", "vps", "vps");
+			base(s, BB_KIND_BUFFERBLOAT, ms + 700 + d * 200, "eth0",
+			     "vps", "vps");
 			s->load_phase = d ? BB_PHASE_DOWN : BB_PHASE_UP;
 			s->rtt_ns = (int64_t)((idle + inc) * BB_NS_PER_MS);
 			s->bloat.idle_p50_ns = (int64_t)(idle * BB_NS_PER_MS);

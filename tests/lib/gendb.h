@@ -25,8 +25,8 @@
 enum { GENDB_SMALL, GENDB_REALISTIC };
 
 struct gendb_opts {
-	int shape;		  /* GENDB_* */
-	int64_t t0_ms, seconds;	  /* first second and how many */
+	int shape;		    /* GENDB_* */
+	int64_t t0_ms, seconds;	    /* first second and how many */
 	int64_t burst_s, burst_len; /* GENDB_SMALL: seconds from t0 */
 	int64_t gap_s, gap_len;
 	int64_t event_s;
