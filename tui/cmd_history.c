@@ -15,6 +15,8 @@
 #include "tui/cmd.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/chart/chart_data.h"
+#include "core/chart/chart_draw.h"
 #include "core/store/history.h"
 #include "core/store/report.h"
 #include "core/store/store.h"
@@ -164,6 +166,7 @@ static int cmd_history(int argc, char **argv, bool report)
 	}
 
 	static struct bb_config cfg;
+	config_defaults(&cfg);
 	char err[1024];
 	if ((conf || !db) && config_load(conf, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
@@ -187,6 +190,22 @@ static int cmd_history(int argc, char **argv, bool report)
 	}
 	static struct history_summary sum;
 	rc = history_summarize(st, from, to, HISTORY_AUTO, &sum);
+	/* a report carries its charts: inline in HTML, PNGs beside a
+	 * Markdown file (none for Markdown on stdout) */
+	static struct chart_data cd;
+	struct report_charts ch = {
+		.data = &cd,
+		.width = cfg.export.chart_width,
+		.height = cfg.export.chart_height,
+		.style = chart_style_from_name(cfg.export.chart_style),
+	};
+	bool charts = rc == 0 && report && (fmt == REPORT_HTML || out);
+	if (charts) {
+		/* the default 400 buckets: a week's inline SVG stays a
+		 * few MB (one per pixel column would be 3 times that) */
+		struct chart_query q = { .from_ms = from, .to_ms = to };
+		charts = chart_data_load(st, &q, &cd, err, sizeof(err)) == 0;
+	}
 	if (rc < 0)
 		fprintf(stderr, "bufferbane %s: %s\n", cmd,
 			store_last_error(st)[0] ? store_last_error(st)
@@ -196,14 +215,19 @@ static int cmd_history(int argc, char **argv, bool report)
 		history_span_text(span, sum.span, sizeof(sum.span));
 	if (rc == 0) {
 		if (out)
-			rc = report_write_file(out, &sum, fmt, db, err,
-					       sizeof(err));
-		else if ((rc = report_write(stdout, &sum, fmt, db)) < 0)
+			rc = report_write_file_charts(out, &sum, fmt, db,
+						      charts ? &ch : NULL, err,
+						      sizeof(err));
+		else if ((rc = report_write_charts(stdout, &sum, fmt, db,
+						   charts ? &ch : NULL)) < 0)
 			snprintf(err, sizeof(err), "writing to stdout failed");
+		else if (ch.rc < 0)
+			snprintf(err, sizeof(err), "%s", ch.err), rc = ch.rc;
 		if (rc < 0)
 			fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
 	}
 	history_summary_fini(&sum);
+	chart_data_free(&cd);
 	return rc < 0 ? 1 : 0;
 }
 

@@ -106,6 +106,34 @@ for f in sorted(os.listdir(sys.argv[1])):
     assert im.size == (1200, 600), (f, im.size)
 ' "$BB_TMP/all" || fail "a chart of charts is not a 1200x600 PNG"
 
+# the report carries the charts: HTML inline (every id unique in the
+# page, so one chart's glyphs cannot stand in for another's), Markdown
+# links PNGs written beside it
+run 0 rhtml report "${period[@]}" --format html -o "$BB_TMP/r.html"
+run 0 rmd report "${period[@]}" -o "$BB_TMP/rep.md"
+$PY - "$BB_TMP" <<'EOF2' || fail "report charts"
+import sys, re, os
+from PIL import Image
+d = sys.argv[1]
+html = open(d + "/r.html").read()
+svgs = re.findall(r"<figure><svg .*?</svg>", html, re.S)
+assert len(svgs) == 6, "%d charts inline" % len(svgs)   # no throughput, no bloat
+assert "<?xml" not in html
+ids = re.findall(r'id="([^"]+)"', html)
+assert len(ids) == len(set(ids)), "duplicate ids in the page"
+for ref in re.findall(r'(?:href="#|url\(#)([^")]+)', html):
+    assert ref in ids, "dangling reference " + ref
+first = html.index("<svg")  # charts beside the tables they illustrate
+assert html.index("<h2>Delay and loss") < first < html.index("<h2>Peak hours")
+md = open(d + "/rep.md").read()
+links = re.findall(r"!\[[^]]*\]\(([^)]+)\)", md)
+assert links == ["rep-%s.png" % k for k in ("latency_over_time",
+    "packet_loss_over_time", "jitter_over_time", "latency_distribution",
+    "connection_comparison", "daily_heatmap")], links
+for l in links:
+    assert Image.open(os.path.join(d, l)).size == (1200, 600)
+EOF2
+
 # bad input: one line on stderr, exit 2 (usage) or 1 (runtime)
 run 2 kind chart loss "${period[@]}" -o "$BB_TMP/x.png"
 grep -q "unknown chart kind 'loss'.*latency_over_time.*bufferbloat_impact" \
