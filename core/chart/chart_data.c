@@ -153,11 +153,73 @@ static int cmp_double(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-/* Nearest rank: ceil(p/100 * n). */
-static double rank(const double *v, size_t n, unsigned p)
+/* Nearest rank: ceil(p/100 * n), as an index. */
+static size_t rank_idx(size_t n, unsigned p)
 {
 	size_t r = (p * n + 99) / 100;
-	return v[r ? r - 1 : 0];
+	return r ? r - 1 : 0;
+}
+
+/* Nearest rank of a sorted array. */
+static double rank(const double *v, size_t n, unsigned p)
+{
+	return v[rank_idx(n, p)];
+}
+
+/* Quickselect (Hoare): afterwards v[k] is what sorting [lo, hi) would
+ * put there, everything before it <= and after it >=.  A bucket's five
+ * ranks cost a few passes instead of a sort (half the time of a 30-day
+ * chart went to qsort). */
+static void select_k(double *v, size_t lo, size_t hi, size_t k)
+{
+	if (hi <= lo)
+		return;
+	size_t last = hi - 1; /* inclusive bounds from here on */
+	while (lo < last) {
+		/* Hoare's scheme with the middle element as pivot: the split
+		 * point j satisfies lo <= j < last, so each pass shrinks */
+		double piv = v[lo + (last - lo) / 2];
+		size_t i = lo - 1, j = last + 1;
+		for (;;) {
+			do
+				i++;
+			while (v[i] < piv);
+			do
+				j--;
+			while (v[j] > piv);
+			if (i >= j)
+				break;
+			double t = v[i];
+			v[i] = v[j];
+			v[j] = t;
+		}
+		if (k <= j)
+			last = j;
+		else
+			lo = j + 1;
+	}
+}
+
+/* min, p25, p50, p75, p95, max of v (reordered) into out[6]. */
+static void order_stats(double *v, size_t n, double out[6])
+{
+	size_t r25 = rank_idx(n, 25), r50 = rank_idx(n, 50);
+	size_t r75 = rank_idx(n, 75), r95 = rank_idx(n, 95);
+	select_k(v, 0, n, r50);
+	select_k(v, 0, r50, r25);
+	select_k(v, r50 + 1, n, r75);
+	select_k(v, r75 + 1, n, r95);
+	double lo = v[0], hi = v[0];
+	for (size_t i = 1; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	out[0] = lo;
+	out[1] = v[r25];
+	out[2] = v[r50];
+	out[3] = v[r75];
+	out[4] = v[r95];
+	out[5] = hi;
 }
 
 static double dist_cdf(const struct agg_dist *h, double x)
@@ -213,13 +275,14 @@ static void acc_flush(struct load *l, size_t i)
 	s->sent += a->count;
 	s->lost += a->lost;
 	if (a->n) {
-		qsort(a->v, a->n, sizeof(*a->v), cmp_double);
-		b->min = a->v[0];
-		b->max = a->v[a->n - 1];
-		b->p25 = rank(a->v, a->n, 25);
-		b->p50 = rank(a->v, a->n, 50);
-		b->p75 = rank(a->v, a->n, 75);
-		b->p95 = rank(a->v, a->n, 95);
+		double o[6];
+		order_stats(a->v, a->n, o);
+		b->min = o[0];
+		b->p25 = o[1];
+		b->p50 = o[2];
+		b->p75 = o[3];
+		b->p95 = o[4];
+		b->max = o[5];
 	} else if (a->nr) {
 		double lo = INFINITY, hi = -INFINITY;
 		for (size_t k = 0; k < a->nr; k++) {
@@ -336,8 +399,9 @@ static void heat_flush(struct load *l)
 		c->count += l->hcount;
 		c->lost += l->hlost;
 		if (l->hn) {
-			qsort(l->hv, l->hn, sizeof(*l->hv), cmp_double);
-			c->p50 = rank(l->hv, l->hn, 50);
+			size_t r = rank_idx(l->hn, 50);
+			select_k(l->hv, 0, l->hn, r);
+			c->p50 = l->hv[r];
 		} else if (l->hw > 0) {
 			c->p50 = l->hsum / l->hw;
 		}
