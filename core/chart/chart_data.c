@@ -777,7 +777,8 @@ int chart_data_load(struct store *st, const struct chart_query *q,
 		goto fail;
 	for (size_t i = 0; i < d->nseries; i++)
 		series_totals(d, &d->series[i], &l.acc[i]);
-	qsort(d->series, d->nseries, sizeof(*d->series), cmp_series);
+	if (d->nseries) /* qsort(NULL, 0) is undefined */
+		qsort(d->series, d->nseries, sizeof(*d->series), cmp_series);
 	rc = 0;
 	if (!d->nseries && !d->nbloat) {
 		set_err(err, errlen, "nothing recorded in the period");

@@ -1099,7 +1099,7 @@ static void draw_heatmap(struct frame *f)
 	}
 	font(cr, 11, false);
 	for (int h = 0; h <= 24; h += 3) {
-		char l[8];
+		char l[16];
 		snprintf(l, sizeof(l), "%02d", h);
 		set(cr, f->st->dim, 1);
 		text(cr, f->px0 + h * cw, f->py1 + 16, 0.5, l);
