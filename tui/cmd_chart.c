@@ -91,7 +91,8 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 
 /* The HTML chart into path, atomically like the others. */
 static int write_html(const struct chart_data *d, enum chart_kind kind,
-		      const char *path, char *err, size_t errlen)
+		      const char *style, const char *path, char *err,
+		      size_t errlen)
 {
 	char tmp[4096];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
@@ -116,7 +117,7 @@ static int write_html(const struct chart_data *d, enum chart_kind kind,
 		return -e;
 	}
 	char why[256] = "";
-	int rc = chart_html_write(d, kind, f, why, sizeof(why));
+	int rc = chart_html_write_style(d, kind, style, f, why, sizeof(why));
 	if (fflush(f) != 0 || ferror(f))
 		rc = rc ? rc : -errno;
 	if (fclose(f) != 0 && !rc)
@@ -326,7 +327,9 @@ static int run(int argc, char **argv, bool all)
 	}
 	if (!all) {
 		if (fmt < 0)
-			rc = write_html(&d, kind, out, err, sizeof(err));
+			rc = write_html(&d, kind,
+					style ? style : cfg->export.chart_style,
+					out, err, sizeof(err));
 		else
 			rc = chart_draw_file(&d, kind, &o, out, err,
 					     sizeof(err));
