@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/base/text.h"
 #include "core/chart/chart_draw.h"
 #include "core/store/history.h"
 #include "core/probe/kind.h"
@@ -588,37 +589,12 @@ static const struct doc_ops md_ops = {
 	md_row,	  md_tend,    md_end,  md_figure
 };
 
-static void html_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
-
 static void html_begin(FILE *f, const char *title)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
 	      "charset=\"utf-8\">\n<title>",
 	      f);
-	html_text(f, title);
+	text_html(f, title);
 	fputs("</title>\n<style>\n"
 	      "body{font-family:system-ui,sans-serif;max-width:72em;"
 	      "margin:2em auto;padding:0 1em;color:#222}\n"
@@ -634,14 +610,14 @@ static void html_begin(FILE *f, const char *title)
 	      "padding:.6em 1em}\n"
 	      "</style></head><body>\n<h1>",
 	      f);
-	html_text(f, title);
+	text_html(f, title);
 	fputs("</h1>\n", f);
 }
 
 static void html_heading(FILE *f, const char *text)
 {
 	fputs("<h2>", f);
-	html_text(f, text);
+	text_html(f, text);
 	fputs("</h2>\n", f);
 }
 
@@ -651,10 +627,10 @@ static void html_para(FILE *f, const char *label, const char *text)
 	fputs(v ? "<p class=\"verdict\">" : "<p>", f);
 	if (label) {
 		fputs("<strong>", f);
-		html_text(f, label);
+		text_html(f, label);
 		fputs("</strong> ", f);
 	}
-	html_text(f, text);
+	text_html(f, text);
 	fputs("</p>\n", f);
 }
 
@@ -663,7 +639,7 @@ static void html_thead(FILE *f, const char *const *cols, int n)
 	fputs("<table><tr>", f);
 	for (int i = 0; i < n; i++) {
 		fputs("<th>", f);
-		html_text(f, cols[i]);
+		text_html(f, cols[i]);
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
@@ -681,7 +657,7 @@ static void html_row(FILE *f, char cells[][CELL], int n)
 	fputs("<tr>", f);
 	for (int i = 0; i < n; i++) {
 		fputs(numeric(cells[i]) ? "<td class=\"n\">" : "<td>", f);
-		html_text(f, cells[i]);
+		text_html(f, cells[i]);
 		fputs("</td>", f);
 	}
 	fputs("</tr>\n", f);
