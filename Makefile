@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 20
 VERSION := 0.1.0
 
 # libev ships no pkg-config file on Debian, so it is linked by name.
-PKGS := ncursesw libsodium sqlite3 libconfig
+PKGS := ncursesw libsodium sqlite3 libconfig cairo
 
 # Our flags first, then the caller's CPPFLAGS/CFLAGS/LDFLAGS (make's own
 # names, from the command line or the environment), then the sanitizer's,
@@ -140,10 +140,10 @@ $(BUILD)/bench/%: tests/bench/%.c $(TESTLIB_OBJ) $(ALL_LIBS)
 # ---- dependencies ----------------------------------------------------------
 # Debian 12 packages: build libraries, test tools and the lab's reference peers.
 DEB_PKGS := build-essential pkg-config libncurses-dev libsodium-dev \
-	libsqlite3-dev libev-dev libconfig-dev libcmocka-dev clang \
+	libsqlite3-dev libev-dev libconfig-dev libcmocka-dev libcairo2-dev clang \
 	libclang-rt-14-dev iproute2 nftables iputils-ping irtt iperf3 fping \
 	tmux dnsmasq-base sqlite3 procps python3 python3-cryptography util-linux \
-	chromium
+	chromium python3-pil fonts-dejavu-core
 
 deps:
 	@./tests/deps.sh $(DEB_PKGS)
@@ -158,6 +158,7 @@ test-run: all $(UNIT_BIN)
 
 check-asan: deps
 	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(MAKE) --no-print-directory BUILD=build/asan \
 		SANITIZE=address,undefined test-run
@@ -228,8 +229,10 @@ bench: all $(BENCH_BIN)
 
 # Standalone tools (tests/bench pattern rule; not bench_*, so run.sh does
 # not run them): the attack tests' bbattack, the capacity bench's loadgen,
-# the database generator bbgen (tests of export, events, charts, retention).
-TOOL_BIN := $(BUILD)/bench/bbattack $(BUILD)/bench/loadgen $(BUILD)/bench/bbgen
+# the database generators bbgen (export, events, retention) and gendb
+# (charts).
+TOOL_BIN := $(BUILD)/bench/bbattack $(BUILD)/bench/loadgen $(BUILD)/bench/bbgen \
+	$(BUILD)/bench/gendb
 test-run bench: $(TOOL_BIN)
 
 # Real captures of each screen from tmux, rendered to PNG (needs root for

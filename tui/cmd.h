@@ -36,12 +36,17 @@ int cmd_period(const char *cmd, const char *last, const char *start,
 	       const char *end, int64_t default_ms, int64_t *from, int64_t *to,
 	       int64_t *span);
 /* Open the database *db (NULL: general.database_path of the configuration
- * conf or the default one, stored back in *db) read-only; 0, or the exit
- * code after one line on stderr (CMD_EXIT_USAGE: a bad configuration, a
- * missing file or one that is not a Bufferbane database). */
+ * conf or the default one, stored back in *db) read-only, and give the
+ * configuration read (defaults without one) in *cfg if cfg is not NULL;
+ * 0, or the exit code after one line on stderr (CMD_EXIT_USAGE: a bad
+ * configuration, a missing file or one that is not a Bufferbane
+ * database). */
+struct bb_config;
 int cmd_open_db(const char *cmd, const char *conf, const char **db,
-		struct store **st);
+		struct store **st, const struct bb_config **cfg);
 int cmd_cleanup(int argc, char **argv);
+int cmd_chart(int argc, char **argv);
+int cmd_charts(int argc, char **argv);
 
 /* `bufferbane --help`: the monitor's text, then the command table. */
 void cmd_usage(FILE *f);

@@ -231,7 +231,7 @@ int cmd_events(int argc, char **argv)
 	if (rc)
 		return rc;
 	struct store *st;
-	if ((rc = cmd_open_db("events", conf, &db, &st)))
+	if ((rc = cmd_open_db("events", conf, &db, &st, NULL)))
 		return rc;
 	o.now = clock_real_ns() / BB_NS_PER_MS;
 	if (o.json)

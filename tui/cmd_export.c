@@ -140,7 +140,7 @@ int cmd_export(int argc, char **argv)
 	if (rc)
 		return rc;
 	struct store *st;
-	if ((rc = cmd_open_db("export", conf, &db, &st)))
+	if ((rc = cmd_open_db("export", conf, &db, &st, NULL)))
 		return rc;
 	char err[1024];
 	int64_t rows;

@@ -15,6 +15,8 @@
 #include "tui/cmd.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/chart/chart_data.h"
+#include "core/chart/chart_draw.h"
 #include "core/store/history.h"
 #include "core/store/report.h"
 #include "core/store/store.h"
@@ -89,11 +91,14 @@ int cmd_period(const char *cmd, const char *last, const char *start,
 }
 
 int cmd_open_db(const char *cmd, const char *conf, const char **db,
-		struct store **st)
+		struct store **st, const struct bb_config **cfg_out)
 {
 	static struct bb_config cfg;
 	char err[1024];
 	*st = NULL;
+	config_defaults(&cfg);
+	if (cfg_out)
+		*cfg_out = &cfg;
 	if ((conf || !*db) && config_load(conf, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
 		return CMD_EXIT_USAGE;
@@ -198,7 +203,8 @@ static int cmd_history(int argc, char **argv, bool report)
 	if (rc)
 		return rc;
 	struct store *st;
-	if ((rc = cmd_open_db(cmd, conf, &db, &st)))
+	const struct bb_config *cfgp;
+	if ((rc = cmd_open_db(cmd, conf, &db, &st, &cfgp)))
 		return rc;
 	int64_t first, lastms;
 	char gone[32];
@@ -212,6 +218,22 @@ static int cmd_history(int argc, char **argv, bool report)
 	static struct history_summary sum;
 	char err[1024];
 	rc = history_summarize(st, from, to, HISTORY_AUTO, &sum);
+	/* a report carries its charts: inline in HTML, PNGs beside a
+	 * Markdown file (none for Markdown on stdout) */
+	static struct chart_data cd;
+	struct report_charts ch = {
+		.data = &cd,
+		.width = cfgp->export.chart_width,
+		.height = cfgp->export.chart_height,
+		.style = chart_style_from_name(cfgp->export.chart_style),
+	};
+	bool charts = rc == 0 && report && (fmt == REPORT_HTML || out);
+	if (charts) {
+		/* the default 400 buckets: a week's inline SVG stays a
+		 * few MB (one per pixel column would be 3 times that) */
+		struct chart_query q = { .from_ms = from, .to_ms = to };
+		charts = chart_data_load(st, &q, &cd, err, sizeof(err)) == 0;
+	}
 	if (rc < 0)
 		fprintf(stderr, "bufferbane %s: %s\n", cmd,
 			store_last_error(st)[0] ? store_last_error(st)
@@ -221,14 +243,19 @@ static int cmd_history(int argc, char **argv, bool report)
 		history_span_text(span, sum.span, sizeof(sum.span));
 	if (rc == 0) {
 		if (out)
-			rc = report_write_file(out, &sum, fmt, db, err,
-					       sizeof(err));
-		else if ((rc = report_write(stdout, &sum, fmt, db)) < 0)
+			rc = report_write_file_charts(out, &sum, fmt, db,
+						      charts ? &ch : NULL, err,
+						      sizeof(err));
+		else if ((rc = report_write_charts(stdout, &sum, fmt, db,
+						   charts ? &ch : NULL)) < 0)
 			snprintf(err, sizeof(err), "writing to stdout failed");
+		else if (ch.rc < 0)
+			snprintf(err, sizeof(err), "%s", ch.err), rc = ch.rc;
 		if (rc < 0)
 			fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
 	}
 	history_summary_fini(&sum);
+	chart_data_free(&cd);
 	return rc < 0 ? 1 : 0;
 }
 

@@ -47,6 +47,13 @@ static const struct command {
 	{ "cleanup", "--before DATE [--keep-aggregations] [--yes]",
 	  "delete what was recorded before DATE, after showing it and asking",
 	  cmd_cleanup },
+	{ "chart",
+	  "[KIND] [--last 24h | --start T --end T] -o FILE.png|.svg|.html",
+	  "one chart of a recorded period (latency_over_time by default; "
+	  "see chart --help for the kinds)",
+	  cmd_chart },
+	{ "charts", "[--last 24h | --start T --end T] --output-dir DIR",
+	  "every chart kind of a recorded period as DIR/KIND.png", cmd_charts },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

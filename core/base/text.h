@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The one string copy for fixed char arrays: samples, events and the
- * configuration all keep text in arrays that cross rings and files by value.
+ * configuration all keep text in arrays that cross rings and files by value;
+ * and the one HTML escape of the documents we write (reports, charts).
  */
 #ifndef BB_TEXT_H
 #define BB_TEXT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 /* src into dst[size], cut to fit; the rest of dst is zeroed so the array
@@ -18,5 +20,8 @@ static inline void copy_str(char *dst, size_t size, const char *src)
 	memcpy(dst, src, n);
 	memset(dst + n, 0, size - n);
 }
+
+/* s as HTML text or attribute value: & < > " ' as entities. */
+void text_html(FILE *f, const char *s);
 
 #endif

@@ -36,6 +36,7 @@ struct chart_bucket {
 	uint32_t count, lost;	   /* probes sent, of them lost */
 	double min, p50, p95, max; /* NAN: no answered probe */
 	double jitter;		   /* mean |IPDV| in ms; NAN: none */
+	double p25, p75;	   /* the smoke's inner band; NAN: none */
 };
 
 struct chart_series {
@@ -51,6 +52,17 @@ struct chart_series {
 	 * spans [hist_edge_ms[i], hist_edge_ms[i + 1]) */
 	uint32_t *hist;
 	size_t nhist;
+	/* the whole period: probes sent and lost; delay (or rate) figures
+	 * estimated from hist for delays, exact for throughput; NAN: none */
+	uint64_t sent, lost;
+	double min, p50, p95, max;
+};
+
+/* One hour of one local day (the daily heatmap): every icmp and udp_echo
+ * series of the query together.  p50 NAN: no answered probe. */
+struct chart_heat {
+	uint32_t count, lost;
+	double p50;
 };
 
 struct chart_event {
@@ -88,6 +100,14 @@ struct chart_data {
 	size_t nevents;
 	struct chart_bloat *bloat;
 	size_t nbloat;
+	size_t nbins; /* histogram bins (hist_edge_ms has nbins + 1) */
+	/* buckets before this come from the rollups (0: none do) */
+	int64_t rollups_until_ms;
+	/* daily heatmap: heat[day * 24 + hour], day 0 the local day of
+	 * from_ms starting at heat_day0_ms (local midnight) */
+	int64_t heat_day0_ms;
+	int heat_days;
+	struct chart_heat *heat;
 };
 
 /* Read what the charts of q's period need; 0, -ENOENT (nothing recorded in

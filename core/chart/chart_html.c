@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/base/text.h"
+
 /* The renderer's source, verbatim (the Makefile makes this object depend on
  * it; the path is relative to the top of the tree, where make runs). */
 __asm__(".section .rodata\n"
@@ -60,31 +62,6 @@ static const char *const phase_names[] = { "none", "idle", "upload", "download",
 					   "both" };
 
 /* Text in HTML content or a quoted attribute. */
-static void html_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
-
 /* A JSON string that is also safe inside a <script> element: '<', '>' and
  * '&' as \u escapes (no "</script>", "<!--" or "]]>"), and U+2028/2029,
  * which old JS parsers take for line ends. */
@@ -403,12 +380,12 @@ int chart_html_write_style(const struct chart_data *d, enum chart_kind kind,
 	      "initial-scale=1\">\n<meta name=\"generator\" "
 	      "content=\"bufferbane " BB_VERSION "\">\n<title>",
 	      out);
-	html_text(out, title);
+	text_html(out, title);
 	fprintf(out,
 		"</title>\n<style>\n%s</style>\n</head>\n<body>\n<h1 "
 		"id=\"title\">",
 		css);
-	html_text(out, title);
+	text_html(out, title);
 	fputs("</h1>\n<p id=\"sub\"></p>\n"
 	      "<div id=\"legend\" role=\"group\" aria-label=\"series\"></div>\n"
 	      "<div id=\"wrap\"><canvas id=\"plot\"></canvas>"

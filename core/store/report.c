@@ -11,11 +11,14 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/base/text.h"
+#include "core/chart/chart_draw.h"
 #include "core/store/history.h"
 #include "core/probe/kind.h"
 
@@ -504,6 +507,7 @@ struct doc_ops {
 	void (*row)(FILE *f, char cells[][CELL], int n);
 	void (*tend)(FILE *f);
 	void (*end)(FILE *f);
+	void (*figure)(FILE *f, struct report_charts *ch, int kind);
 };
 
 /* Markdown: backslash every character that could start markup, so text
@@ -578,40 +582,19 @@ static void md_end(FILE *f)
 	(void)f;
 }
 
-static const struct doc_ops md_ops = { md_begin, md_heading, md_para, md_thead,
-				       md_row,	 md_tend,    md_end };
+static void md_figure(FILE *f, struct report_charts *ch, int kind);
 
-static void html_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
+static const struct doc_ops md_ops = {
+	md_begin, md_heading, md_para, md_thead,
+	md_row,	  md_tend,    md_end,  md_figure
+};
 
 static void html_begin(FILE *f, const char *title)
 {
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
 	      "charset=\"utf-8\">\n<title>",
 	      f);
-	html_text(f, title);
+	text_html(f, title);
 	fputs("</title>\n<style>\n"
 	      "body{font-family:system-ui,sans-serif;max-width:72em;"
 	      "margin:2em auto;padding:0 1em;color:#222}\n"
@@ -620,20 +603,21 @@ static void html_begin(FILE *f, const char *title)
 	      "table{border-collapse:collapse;font-size:.9em;margin:.5em 0}\n"
 	      "th,td{border:1px solid #ccc;padding:.2em .5em;"
 	      "text-align:left;vertical-align:top}\n"
-	      "th{background:#f0f0f0}td.n{text-align:right;"
+	      "th{background:#f0f0f0}figure{margin:1em 0}figure "
+	      "svg{max-width:100%;height:auto}td.n{text-align:right;"
 	      "font-variant-numeric:tabular-nums}\n"
 	      ".verdict{background:#fff6e0;border-left:4px solid #e0a000;"
 	      "padding:.6em 1em}\n"
 	      "</style></head><body>\n<h1>",
 	      f);
-	html_text(f, title);
+	text_html(f, title);
 	fputs("</h1>\n", f);
 }
 
 static void html_heading(FILE *f, const char *text)
 {
 	fputs("<h2>", f);
-	html_text(f, text);
+	text_html(f, text);
 	fputs("</h2>\n", f);
 }
 
@@ -643,10 +627,10 @@ static void html_para(FILE *f, const char *label, const char *text)
 	fputs(v ? "<p class=\"verdict\">" : "<p>", f);
 	if (label) {
 		fputs("<strong>", f);
-		html_text(f, label);
+		text_html(f, label);
 		fputs("</strong> ", f);
 	}
-	html_text(f, text);
+	text_html(f, text);
 	fputs("</p>\n", f);
 }
 
@@ -655,7 +639,7 @@ static void html_thead(FILE *f, const char *const *cols, int n)
 	fputs("<table><tr>", f);
 	for (int i = 0; i < n; i++) {
 		fputs("<th>", f);
-		html_text(f, cols[i]);
+		text_html(f, cols[i]);
 		fputs("</th>", f);
 	}
 	fputs("</tr>\n", f);
@@ -673,7 +657,7 @@ static void html_row(FILE *f, char cells[][CELL], int n)
 	fputs("<tr>", f);
 	for (int i = 0; i < n; i++) {
 		fputs(numeric(cells[i]) ? "<td class=\"n\">" : "<td>", f);
-		html_text(f, cells[i]);
+		text_html(f, cells[i]);
 		fputs("</td>", f);
 	}
 	fputs("</tr>\n", f);
@@ -691,9 +675,129 @@ static void html_end(FILE *f)
 	      f);
 }
 
+static void html_figure(FILE *f, struct report_charts *ch, int kind);
+
 static const struct doc_ops html_ops = { html_begin, html_heading, html_para,
 					 html_thead, html_row,	   html_tend,
-					 html_end };
+					 html_end,   html_figure };
+
+/* ---- charts ------------------------------------------------------------ */
+
+/* Does d hold anything kind draws? (An empty chart says nothing.) */
+static bool chart_has(const struct chart_data *d, int kind)
+{
+	bool delay = false, tput = false;
+	for (size_t i = 0; i < d->nseries; i++) {
+		delay |= is_delay(d->series[i].kind);
+		tput |= is_tput(d->series[i].kind);
+	}
+	switch (kind) {
+	case CHART_THROUGHPUT_OVER_TIME:
+		return tput;
+	case CHART_BUFFERBLOAT_IMPACT:
+		return d->nbloat > 0;
+	default:
+		return delay;
+	}
+}
+
+static struct chart_opts chart_opts_of(const struct report_charts *ch)
+{
+	struct chart_opts o = { ch->width, ch->height,
+				ch->style == CHART_STYLE_DARK
+					? CHART_STYLE_DARK
+					: CHART_STYLE_LIGHT };
+	if (o.width < 100 || o.height < 100) {
+		o.width = 1200;
+		o.height = 600;
+	}
+	return o;
+}
+
+static const char *chart_alt(int kind)
+{
+	static const char *const alt[CHART_KIND_COUNT] = {
+		[CHART_LATENCY_OVER_TIME] = "Latency over time",
+		[CHART_JITTER_OVER_TIME] = "Jitter over time",
+		[CHART_PACKET_LOSS_OVER_TIME] = "Packet loss over time",
+		[CHART_THROUGHPUT_OVER_TIME] = "Throughput over time",
+		[CHART_LATENCY_DISTRIBUTION] = "Latency distribution",
+		[CHART_CONNECTION_COMPARISON] = "Connection comparison",
+		[CHART_DAILY_HEATMAP] = "Median latency by hour of day",
+		[CHART_BUFFERBLOAT_IMPACT] = "Bufferbloat impact",
+	};
+	return alt[kind];
+}
+
+static void md_figure(FILE *f, struct report_charts *ch, int kind)
+{
+	if (!ch || !ch->data || !ch->png_base || ch->rc < 0 ||
+	    !chart_has(ch->data, kind))
+		return;
+	char png[4200];
+	snprintf(png, sizeof(png), "%s-%s.png", ch->png_base,
+		 chart_kind_name(kind));
+	struct chart_opts o = chart_opts_of(ch);
+	ch->rc = chart_draw_file(ch->data, kind, &o, png, ch->err,
+				 sizeof(ch->err));
+	if (ch->rc < 0)
+		return;
+	/* a relative URL: the characters Markdown or a URL would read
+	 * differently are percent-escaped */
+	fprintf(f, "![%s](", chart_alt(kind));
+	for (const char *p = ch->png_link; *p; p++)
+		if (strchr(" ()<>[]\\%#?\"'", *p))
+			fprintf(f, "%%%02X", (unsigned char)*p);
+		else
+			fputc(*p, f);
+	fprintf(f, "-%s.png)\n\n", chart_kind_name(kind));
+}
+
+static void html_figure(FILE *f, struct report_charts *ch, int kind)
+{
+	if (!ch || !ch->data || ch->rc < 0 || !chart_has(ch->data, kind))
+		return;
+	char *svg = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&svg, &n);
+	if (!m) {
+		ch->rc = -ENOMEM;
+		snprintf(ch->err, sizeof(ch->err), "out of memory");
+		return;
+	}
+	struct chart_opts o = chart_opts_of(ch);
+	ch->rc = chart_draw(ch->data, kind, &o, CHART_SVG, m, ch->err,
+			    sizeof(ch->err));
+	if (fclose(m) != 0 && ch->rc == 0) {
+		ch->rc = -ENOMEM;
+		snprintf(ch->err, sizeof(ch->err), "out of memory");
+	}
+	const char *p = ch->rc == 0 && svg ? strstr(svg, "<svg") : NULL;
+	if (p) {
+		/* inline, without the XML declaration; cairo names the
+		 * glyphs and clips of every SVG alike, so each chart's ids
+		 * get a prefix of their own or the page would mix them */
+		static const char *const refs[] = { "id=\"", "href=\"#",
+						    "url(#" };
+		fputs("<figure>", f);
+		while (*p) {
+			size_t k = 0, len = 0;
+			for (; k < 3; k++) {
+				len = strlen(refs[k]);
+				if (!strncmp(p, refs[k], len))
+					break;
+			}
+			if (k < 3) {
+				fprintf(f, "%sbb%d-", refs[k], kind);
+				p += len;
+			} else {
+				fputc(*p++, f);
+			}
+		}
+		fputs("</figure>\n", f);
+	}
+	free(svg);
+}
 
 static void doc_series(FILE *f, const struct doc_ops *o,
 		       const struct history_summary *s)
@@ -737,7 +841,8 @@ static void doc_series(FILE *f, const struct doc_ops *o,
 }
 
 static void doc_tput_bloat(FILE *f, const struct doc_ops *o,
-			   const struct history_summary *s)
+			   const struct history_summary *s,
+			   struct report_charts *ch)
 {
 	static const char *const tcols[] = { "interface",  "direction",
 					     "server",	   "tests",
@@ -771,8 +876,10 @@ static void doc_tput_bloat(FILE *f, const struct doc_ops *o,
 				snprintf(c[k], CELL, "-");
 		o->row(f, c, 8);
 	}
-	if (any)
+	if (any) {
 		o->tend(f);
+		o->figure(f, ch, CHART_THROUGHPUT_OVER_TIME);
+	}
 	if (!s->nbloat)
 		return;
 	o->heading(f, "Bufferbloat (latency increase under load)");
@@ -803,10 +910,12 @@ static void doc_tput_bloat(FILE *f, const struct doc_ops *o,
 		o->row(f, c, 7);
 	}
 	o->tend(f);
+	o->figure(f, ch, CHART_BUFFERBLOAT_IMPACT);
 }
 
 static void doc_peak_events(FILE *f, const struct doc_ops *o,
-			    const struct history_summary *s)
+			    const struct history_summary *s,
+			    struct report_charts *ch)
 {
 	static const char *const kcols[] = { "kind",	"events", "critical",
 					     "warning", "info",	  "longest" };
@@ -831,6 +940,7 @@ static void doc_peak_events(FILE *f, const struct doc_ops *o,
 			 "rolled-up hours both from 18:00 to 23:59 and "
 			 "outside them.");
 	o->para(f, NULL, line);
+	o->figure(f, ch, CHART_DAILY_HEATMAP);
 
 	o->heading(f, "Events");
 	snprintf(line, sizeof(line),
@@ -872,7 +982,7 @@ static void doc_peak_events(FILE *f, const struct doc_ops *o,
 
 static void write_doc(FILE *f, const struct doc_ops *o,
 		      const struct history_summary *s, const char *db,
-		      const char *verdict)
+		      const char *verdict, struct report_charts *ch)
 {
 	char title[160], a[32], b[32], line[512];
 	when(s->from_ms, a, sizeof(a));
@@ -887,13 +997,27 @@ static void write_doc(FILE *f, const struct doc_ops *o,
 	o->para(f, "Recorded:", line);
 	o->para(f, "Database:", db);
 	doc_series(f, o, s);
-	doc_tput_bloat(f, o, s);
-	doc_peak_events(f, o, s);
+	static const int delay_charts[] = { CHART_LATENCY_OVER_TIME,
+					    CHART_PACKET_LOSS_OVER_TIME,
+					    CHART_JITTER_OVER_TIME,
+					    CHART_LATENCY_DISTRIBUTION,
+					    CHART_CONNECTION_COMPARISON };
+	for (size_t i = 0; i < sizeof(delay_charts) / sizeof(*delay_charts);
+	     i++)
+		o->figure(f, ch, delay_charts[i]);
+	doc_tput_bloat(f, o, s, ch);
+	doc_peak_events(f, o, s, ch);
 	o->end(f);
 }
 
 int report_write(FILE *f, const struct history_summary *s, int fmt,
 		 const char *db)
+{
+	return report_write_charts(f, s, fmt, db, NULL);
+}
+
+int report_write_charts(FILE *f, const struct history_summary *s, int fmt,
+			const char *db, struct report_charts *ch)
 {
 	char verdict[2048];
 	history_verdict(s, verdict, sizeof(verdict));
@@ -905,10 +1029,10 @@ int report_write(FILE *f, const struct history_summary *s, int fmt,
 		write_json(f, s, db, verdict);
 		break;
 	case REPORT_MD:
-		write_doc(f, &md_ops, s, db, verdict);
+		write_doc(f, &md_ops, s, db, verdict, ch);
 		break;
 	case REPORT_HTML:
-		write_doc(f, &html_ops, s, db, verdict);
+		write_doc(f, &html_ops, s, db, verdict, ch);
 		break;
 	default:
 		return -EINVAL;
@@ -919,6 +1043,25 @@ int report_write(FILE *f, const struct history_summary *s, int fmt,
 int report_write_file(const char *path, const struct history_summary *s,
 		      int fmt, const char *db, char *err, size_t errlen)
 {
+	return report_write_file_charts(path, s, fmt, db, NULL, err, errlen);
+}
+
+int report_write_file_charts(const char *path, const struct history_summary *s,
+			     int fmt, const char *db, struct report_charts *ch,
+			     char *err, size_t errlen)
+{
+	char base[4096], link[4096];
+	if (ch && fmt == REPORT_MD) {
+		/* the PNGs beside the document, named after it */
+		snprintf(base, sizeof(base), "%s", path);
+		char *dot = strrchr(base, '.'), *slash = strrchr(base, '/');
+		if (dot && (!slash || dot > slash))
+			*dot = '\0';
+		slash = strrchr(base, '/');
+		snprintf(link, sizeof(link), "%s", slash ? slash + 1 : base);
+		ch->png_base = base;
+		ch->png_link = link;
+	}
 	char tmp[4096];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "%s: path too long", path);
@@ -930,7 +1073,13 @@ int report_write_file(const char *path, const struct history_summary *s,
 		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(e));
 		return -e;
 	}
-	int rc = report_write(f, s, fmt, db);
+	int rc = report_write_charts(f, s, fmt, db, ch);
+	if (rc == 0 && ch && ch->rc < 0) {
+		fclose(f);
+		unlink(tmp);
+		snprintf(err, errlen, "%s", ch->err);
+		return ch->rc;
+	}
 	if (rc == 0 && fsync(fileno(f)) < 0)
 		rc = -errno;
 	if (fclose(f) != 0 && rc == 0)

@@ -40,22 +40,35 @@ static struct chart_event events[3];
 static struct chart_bloat bloat[3];
 static struct chart_data data;
 
+/* One bucket's figures (the inner band p25/p75 unset: NAN). */
+static struct chart_bucket bucket(int64_t t, uint32_t count, uint32_t lost,
+				  double min, double p50, double p95,
+				  double max, double jitter)
+{
+	return (struct chart_bucket){ .t_ms = t,
+				      .count = count,
+				      .lost = lost,
+				      .min = min,
+				      .p50 = p50,
+				      .p95 = p95,
+				      .max = max,
+				      .jitter = jitter,
+				      .p25 = NAN,
+				      .p75 = NAN };
+}
+
 static void fill(void)
 {
 	for (int i = 0; i < NB; i++) {
 		int64_t t = T0 + i * MIN_MS;
 		/* series 0: steady, an outage at 20..24, 3 of 10 lost at 40 */
-		b0[i] = (struct chart_bucket){
-			t, 10, 0, 8, 12.5, 20.4, 31, 1.5
-		};
+		b0[i] = bucket(t, 10, 0, 8, 12.5, 20.4, 31, 1.5);
 		if (i >= 20 && i <= 24)
-			b0[i] = (struct chart_bucket){ t,   10,	 10,  NAN,
-						       NAN, NAN, NAN, NAN };
+			b0[i] = bucket(t, 10, 10, NAN, NAN, NAN, NAN, NAN);
 		if (i == 40)
 			b0[i].lost = 3;
-		b1[i] = (struct chart_bucket){ t, 10, 0, 35, 40, 45, 50, 2.25 };
-		b2[i] = (struct chart_bucket){ t,     1,     0,	    85000,
-					       90000, 95000, 98000, NAN };
+		b1[i] = bucket(t, 10, 0, 35, 40, 45, 50, 2.25);
+		b2[i] = bucket(t, 1, 0, 85000, 90000, 95000, 98000, NAN);
 	}
 	series[0] = (struct chart_series){ .interface = "lo",
 					   .target = "127.0.0.1",

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What the charts read from a real SQLite file written through the store
+ * API (tests/lib/gendb: one icmp series every second for an hour, RTT
+ * 10 + second % 10 ms, a 36 s loss burst, a 3-minute gap, two events):
+ * per 1-minute bucket the counts, losses, nearest-rank percentiles and
+ * jitter computed here from the generator's rule; NAN in the gap; the
+ * histogram and the heatmap cell hold every answered probe; the filters.
+ * Then the raw samples of the first half hour are deleted (as retention
+ * does) and the same buckets come from the rollups, flagged so.  Also the
+ * chart kinds' names and a drawing to PNG and SVG of every kind.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "core/chart/chart_data.h"
+#include "core/chart/chart_draw.h"
+#include "core/store/store.h"
+#include "tests/lib/gendb.h"
+
+#define T0	1767225600000LL /* 2026-01-01 00:00 UTC */
+#define SECONDS 3600
+#define BURST	720 /* 720..755: minute 12 loses 36 of 60 */
+#define BURSTN	36
+#define GAP	1800 /* 1800..1979: minutes 30-32 empty */
+#define GAPN	180
+#define EVENT	2520
+
+static char path[64];
+
+static struct store *open_db(void)
+{
+	char err[256];
+	struct store *st = store_open(path, STORE_RDONLY, err, sizeof(err));
+	assert_non_null(st);
+	return st;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	snprintf(path, sizeof(path), "/tmp/bb-test-chart-%d.db", getpid());
+	struct gendb_opts o = { .shape = GENDB_SMALL,
+				.t0_ms = T0,
+				.seconds = SECONDS,
+				.burst_s = BURST,
+				.burst_len = BURSTN,
+				.gap_s = GAP,
+				.gap_len = GAPN,
+				.event_s = EVENT };
+	char err[256];
+	return gendb_build(path, &o, NULL, err, sizeof(err));
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char p[80];
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+	return 0;
+}
+
+static void load(struct chart_data *d, int segments)
+{
+	struct store *st = open_db();
+	struct chart_query q = { .from_ms = T0,
+				 .to_ms = T0 + SECONDS * 1000LL,
+				 .segments = segments };
+	char err[256];
+	assert_int_equal(chart_data_load(st, &q, d, err, sizeof(err)), 0);
+	store_close(st);
+}
+
+static void test_buckets(void **state)
+{
+	(void)state;
+	struct chart_data d;
+	load(&d, 60);
+	assert_int_equal(d.bucket_ms, 60000);
+	assert_false(d.from_rollups);
+	assert_int_equal(d.nseries, 1);
+	const struct chart_series *s = &d.series[0];
+	assert_string_equal(s->target, "198.18.0.11");
+	assert_string_equal(s->unit, "ms");
+	assert_int_equal(s->n, 60);
+	for (size_t k = 0; k < 60; k++) {
+		const struct chart_bucket *b = &s->b[k];
+		assert_int_equal(b->t_ms, T0 + (int64_t)k * 60000);
+		if (k >= 30 && k <= 32) { /* the gap */
+			assert_int_equal(b->count, 0);
+			assert_true(isnan(b->p50) && isnan(b->min) &&
+				    isnan(b->jitter));
+			continue;
+		}
+		assert_int_equal(b->count, 60);
+		if (k == 12) {
+			assert_int_equal(b->lost, BURSTN);
+			continue;
+		}
+		assert_int_equal(b->lost, 0);
+		/* 6 each of 10..19 ms: rank 30 is 14, rank 57 is 19 */
+		assert_float_equal(b->min, 10, 1e-9);
+		assert_float_equal(b->max, 19, 1e-9);
+		assert_float_equal(b->p50, 14, 1e-9);
+		assert_float_equal(b->p25, 12, 1e-9); /* rank 15 */
+		assert_float_equal(b->p75, 17, 1e-9); /* rank 45 */
+		assert_float_equal(b->p95, 19, 1e-9);
+		/* |IPDV|: 1 nine times in ten, then 9 (19 -> 10) */
+		assert_true(fabs(b->jitter - 1.8) < 0.15);
+	}
+	assert_int_equal(s->sent, SECONDS - GAPN);
+	assert_int_equal(s->lost, BURSTN);
+	uint64_t h = 0;
+	for (size_t i = 0; i < s->nhist; i++)
+		h += s->hist[i];
+	assert_int_equal(h, SECONDS - GAPN - BURSTN);
+	assert_int_equal(s->nhist, d.nbins);
+	/* p50 of the period from the histogram: 14.x ms within a bin */
+	assert_true(s->p50 >= 13.5 && s->p50 <= 15.5);
+	assert_int_equal(d.nevents, 2);
+	assert_string_equal(d.events[1].severity, "critical");
+	assert_int_equal(d.events[1].start_ms, T0 + EVENT * 1000LL);
+	assert_int_equal(d.heat_days, 1);
+	assert_int_equal(d.heat[0].count, SECONDS - GAPN);
+	assert_int_equal(d.heat[0].lost, BURSTN);
+	/* the burst took 4 each of 10..15 ms and 3 each of 16..19 ms, the
+	 * gap 18 of each: rank 1692 of 3384 is the first 15 */
+	assert_float_equal(d.heat[0].p50, 15, 1e-9);
+	assert_true(isnan(d.heat[1].p50));
+	chart_data_free(&d);
+}
+
+static void test_filters_and_empty(void **state)
+{
+	(void)state;
+	struct store *st = open_db();
+	struct chart_data d;
+	char err[256];
+	struct chart_query q = { .from_ms = T0,
+				 .to_ms = T0 + SECONDS * 1000LL,
+				 .target = "198.18.0.99" };
+	assert_int_equal(chart_data_load(st, &q, &d, err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "nothing recorded in the period");
+	chart_data_free(&d);
+	q.target = NULL;
+	q.interface = "wlan0";
+	assert_int_equal(chart_data_load(st, &q, &d, err, sizeof(err)),
+			 -ENOENT);
+	chart_data_free(&d);
+	q.interface = "eth0";
+	q.segments = 0; /* default */
+	assert_int_equal(chart_data_load(st, &q, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.nseries, 1);
+	assert_true(d.series[0].n <= 400 && d.series[0].n >= 300);
+	chart_data_free(&d);
+	q.to_ms = q.from_ms;
+	assert_int_equal(chart_data_load(st, &q, &d, err, sizeof(err)),
+			 -EINVAL);
+	chart_data_free(&d);
+	store_close(st);
+}
+
+static void test_rollups_stand_in(void **state)
+{
+	(void)state;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char sql[160];
+	snprintf(sql, sizeof(sql), "DELETE FROM blocks WHERE end_us < %lld",
+		 (T0 + 1800 * 1000LL) * 1000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	struct chart_data d;
+	load(&d, 60);
+	assert_true(d.from_rollups);
+	/* the first raw sample left is the first after the gap */
+	assert_int_equal(d.rollups_until_ms, T0 + (GAP + GAPN) * 1000LL);
+	const struct chart_series *s = &d.series[0];
+	for (size_t k = 0; k < 29; k++) {
+		const struct chart_bucket *b = &s->b[k];
+		assert_int_equal(b->count, 60);
+		assert_int_equal(b->lost, k == 12 ? BURSTN : 0);
+		if (k == 12)
+			continue;
+		assert_float_equal(b->min, 10, 1e-9);
+		assert_float_equal(b->max, 19, 1e-9);
+		assert_true(fabs(b->p50 - 14) <= 1.0); /* an estimate */
+		assert_true(isnan(b->jitter));	       /* not in rollups */
+	}
+	assert_int_equal(s->sent, SECONDS - GAPN);
+	assert_int_equal(s->lost, BURSTN);
+	assert_int_equal(d.heat[0].count, SECONDS - GAPN);
+	chart_data_free(&d);
+}
+
+static void test_kinds_and_drawing(void **state)
+{
+	(void)state;
+	assert_int_equal(chart_kind_from_name("latency_over_time"),
+			 CHART_LATENCY_OVER_TIME);
+	assert_int_equal(chart_kind_from_name("bufferbloat_impact"),
+			 CHART_BUFFERBLOAT_IMPACT);
+	assert_int_equal(chart_kind_from_name("latency"), -1);
+	assert_null(chart_kind_name(CHART_KIND_COUNT));
+	struct chart_data d;
+	load(&d, 0);
+	struct chart_opts o = { 640, 360, CHART_STYLE_DARK };
+	for (int k = 0; k < CHART_KIND_COUNT; k++) {
+		for (int fmt = CHART_PNG; fmt <= CHART_SVG; fmt++) {
+			char buf[128];
+			snprintf(buf, sizeof(buf), "%s.%d.%s", path, k,
+				 fmt == CHART_PNG ? "png" : "svg");
+			char err[256];
+			assert_int_equal(chart_draw_file(&d, k, &o, buf, err,
+							 sizeof(err)),
+					 0);
+			FILE *f = fopen(buf, "rb");
+			assert_non_null(f);
+			unsigned char head[8] = { 0 };
+			assert_int_equal(fread(head, 1, 8, f), 8);
+			fclose(f);
+			if (fmt == CHART_PNG)
+				assert_memory_equal(head, "\x89PNG\r\n\x1a\n",
+						    8);
+			else
+				assert_memory_equal(head, "<?xml ve", 8);
+			unlink(buf);
+		}
+	}
+	char err[256];
+	assert_int_equal(
+		chart_draw_file(&d, 0, &o, "/tmp/x.gif", err, sizeof(err)),
+		-EINVAL);
+	chart_data_free(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buckets),
+		cmocka_unit_test(test_filters_and_empty),
+		cmocka_unit_test(test_kinds_and_drawing),
+		cmocka_unit_test(test_rollups_stand_in), /* deletes: last */
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
