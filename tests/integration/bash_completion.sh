@@ -80,6 +80,14 @@ expect "" "$B" stats --start ""
 # the server
 offers "$BB_SERVER_BIN" -- : --config --bind --foreground --help --version
 expect "$BB_TMP/d/c.conf $BB_TMP/d/sub" "$BB_SERVER_BIN" -c "$BB_TMP/d/"
+# chart kinds, when this tree has the command
+if [[ " $cmds " == *" chart "* ]]; then
+	kinds=$("$B" chart --help | sed -n '/^  KIND/,/^  -/p' | grep -oE '\b[a-z]+(_[a-z]+)+\b' | sort | tr '\n' ' ')
+	[ -n "$kinds" ] || fail "no kinds in bufferbane chart --help"
+	expect "${kinds% }" "$B" chart ""
+	expect "daily_heatmap" "$B" chart dai
+	offers "$B" charts -- : --output-dir --segments --style
+fi
 # words a help text lists as "CMD a|b|c" or "--opt a|b|c" complete by
 # themselves (a command this tree does not have yet, e.g. chart kinds)
 mkdir "$BB_TMP/fake"
