@@ -143,7 +143,7 @@ DEB_PKGS := build-essential pkg-config libncurses-dev libsodium-dev \
 	libsqlite3-dev libev-dev libconfig-dev libcmocka-dev libcairo2-dev clang \
 	libclang-rt-14-dev iproute2 nftables iputils-ping irtt iperf3 fping \
 	tmux dnsmasq-base sqlite3 procps python3 python3-cryptography util-linux \
-	chromium python3-pil fonts-dejavu-core
+	chromium python3-pil fonts-dejavu-core groff-base man-db libcap2-bin systemd
 
 deps:
 	@./tests/deps.sh $(DEB_PKGS)
@@ -263,7 +263,7 @@ else
 systemdsystemunitdir ?= $(PREFIX)/lib/systemd/system
 endif
 INSTALL ?= install
-MAN_PAGES := man/bufferbane.1 man/bufferbane.conf.5 man/bufferbane-server.8
+MAN_PAGES := etc/man/bufferbane.1 etc/man/bufferbane.conf.5 etc/man/bufferbane-server.8
 UNITS     := bufferbane.service bufferbane-server.service
 CONFS     := bufferbane.conf bufferbane-server.conf
 CONF_DIR   = $(DESTDIR)$(sysconfdir)/bufferbane
@@ -299,9 +299,9 @@ install: all
 		$(UNIT_SUBST) etc/$$u.in >$(DESTDIR)$(systemdsystemunitdir)/$$u && \
 		chmod 0644 $(DESTDIR)$(systemdsystemunitdir)/$$u || exit 1; \
 	done
-	$(INSTALL) -m 0644 man/bufferbane.1 $(DESTDIR)$(mandir)/man1/
-	$(INSTALL) -m 0644 man/bufferbane.conf.5 $(DESTDIR)$(mandir)/man5/
-	$(INSTALL) -m 0644 man/bufferbane-server.8 $(DESTDIR)$(mandir)/man8/
+	$(INSTALL) -m 0644 etc/man/bufferbane.1 $(DESTDIR)$(mandir)/man1/
+	$(INSTALL) -m 0644 etc/man/bufferbane.conf.5 $(DESTDIR)$(mandir)/man5/
+	$(INSTALL) -m 0644 etc/man/bufferbane-server.8 $(DESTDIR)$(mandir)/man8/
 	$(INSTALL) -m 0644 etc/bash-completion/bufferbane $(DESTDIR)$(bashcompdir)/bufferbane
 	ln -sf bufferbane $(DESTDIR)$(bashcompdir)/bufferbane-server
 	$(INSTALL) -m 0644 README.md $(DESTDIR)$(docdir)/

@@ -12,7 +12,7 @@ bb_tmpdir
 set -u
 command -v groff >/dev/null || skip "groff missing (groff-base)"
 command -v man >/dev/null || skip "man missing (man-db)"
-M=$BB_TOP/man
+M=$BB_TOP/etc/man
 pages=("$M/bufferbane.1" "$M/bufferbane.conf.5" "$M/bufferbane-server.8")
 
 # warnings PAGE: what groff -ww and man -l say about PAGE on stderr.

@@ -6,7 +6,7 @@
  * key that the tables no longer have.  An entry is a ".TP" paragraph whose
  * tag line is ".B section.key" (or .BR/.BI).  A failure lists every missing
  * or stale key at once, so adding a key without its documentation shows
- * what to write.  Reads man/ under $BB_TOP (tests/run.sh sets it) or ".".
+ * what to write.  Reads etc/man/ under $BB_TOP (tests/run.sh sets it) or ".".
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,7 +73,7 @@ static void read_tags(const char *file, struct names *tags)
 	const char *top = getenv("BB_TOP");
 	int after_tp = 0;
 
-	snprintf(path, sizeof(path), "%s/man/%s", top ? top : ".", file);
+	snprintf(path, sizeof(path), "%s/etc/man/%s", top ? top : ".", file);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		fail_msg("cannot open %s", path);
