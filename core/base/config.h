@@ -50,7 +50,13 @@ struct bb_config {
 		char client_id[CONFIG_NAME_LEN]; /* "auto" or 16 hex chars */
 		char interfaces[CONFIG_LIST_MAX][CONFIG_IFNAME_LEN];
 		int n_interfaces; /* 0 = default route */
+		/* "auto" (detected per interface) or the type of every
+		 * interface without an entry below */
 		char connection_type[CONFIG_NAME_LEN];
+		/* "IFACE=TYPE" entries */
+		char connection_types[CONFIG_LIST_MAX][CONFIG_NAME_LEN +
+						       CONFIG_IFNAME_LEN];
+		int n_connection_types;
 	} general;
 
 	struct {
@@ -154,7 +160,6 @@ struct bb_config {
 		int aggregations_days;
 		int hourly_days;
 		int events_days;
-		char aggregation_time[8]; /* "HH:MM" local time */
 	} retention;
 
 	struct {

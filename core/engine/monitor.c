@@ -20,6 +20,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/probe/conntype.h"
 #include "core/probe/srvclient.h"
 #include "core/analysis/alerts.h"
 #include "core/analysis/detect.h"
@@ -256,6 +257,22 @@ static void use_stored_client_id(struct monitor *m)
 			       sizeof(id));
 }
 
+/* The type stored with each interface's samples (core/probe/conntype.h):
+ * the default route's ("") and each configured one's, fixed at start. */
+static void set_connection_types(struct monitor *m)
+{
+	char type[CONFIG_NAME_LEN];
+
+	conntype_for(&m->cfg, "", type, sizeof(type));
+	store_set_connection_type(m->store, "", type);
+	for (int i = 0; i < m->cfg.general.n_interfaces; i++) {
+		conntype_for(&m->cfg, m->cfg.general.interfaces[i], type,
+			     sizeof(type));
+		store_set_connection_type(m->store,
+					  m->cfg.general.interfaces[i], type);
+	}
+}
+
 struct monitor *monitor_new(const struct monitor_options *o, char *err,
 			    size_t errlen, int *exit_code)
 {
@@ -310,12 +327,7 @@ struct monitor *monitor_new(const struct monitor_options *o, char *err,
 				      err, errlen);
 		if (!m->store)
 			goto fail;
-		store_set_connection_type(m->store, "",
-					  m->cfg.general.connection_type);
-		for (int i = 0; i < m->cfg.general.n_interfaces; i++)
-			store_set_connection_type(
-				m->store, m->cfg.general.interfaces[i],
-				m->cfg.general.connection_type);
+		set_connection_types(m);
 		m->rec_samples = ring_new(recorder_ring_capacity(&m->plan),
 					  sizeof(struct bb_sample));
 		m->rec_events =
