@@ -524,6 +524,7 @@ static const struct cfgtable_opt opts[] = {
 
 	STR("logging", "level", logging.level, "info", NULL, log_levels),
 	PATH("logging", "file", logging.file, "", 0),
+	BOOL("logging", "syslog", logging.syslog, false),
 
 	STR("metrics", "listen", metrics.listen, "", check_listen, NULL),
 
@@ -899,6 +900,82 @@ out:
 		explicit_bzero(ld, sizeof(*ld)); /* the masked secrets */
 	free(ld);
 	return rc;
+}
+
+/* Bytes of row o's value in a struct (a list with its count apart). */
+static size_t opt_bytes(const struct cfgtable_opt *o)
+{
+	return o->type == CFGT_LIST ? o->size * (size_t)o->max_n : o->size;
+}
+
+static bool opt_equal(const struct cfgtable_opt *o, const struct bb_config *a,
+		      const struct bb_config *b)
+{
+	const char *x = (const char *)a + o->off, *y = (const char *)b + o->off;
+
+	if (o->type == CFGT_LIST &&
+	    *(const int *)((const char *)a + o->n_off) !=
+		    *(const int *)((const char *)b + o->n_off))
+		return false;
+	if (o->type == CFGT_STR || o->type == CFGT_PATH)
+		return strcmp(x, y) == 0;
+	return memcmp(x, y, opt_bytes(o)) == 0;
+}
+
+static bool servers_equal(const struct bb_config *a, const struct bb_config *b)
+{
+	if (a->n_servers != b->n_servers)
+		return false;
+	for (int i = 0; i < a->n_servers; i++) {
+		const struct bb_config_server *x = &a->servers[i],
+					      *y = &b->servers[i];
+		if (strcmp(x->name, y->name) || strcmp(x->host, y->host) ||
+		    x->port != y->port ||
+		    strcmp(x->shared_secret_file, y->shared_secret_file))
+			return false;
+	}
+	return true;
+}
+
+int config_diff(const struct bb_config *a, const struct bb_config *b,
+		void (*fn)(void *ctx, const char *path), void *ctx)
+{
+	char path[96];
+	int n = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(opts); i++) {
+		const struct cfgtable_opt *o = &opts[i];
+
+		if (o->type == CFGT_CUSTOM || opt_equal(o, a, b))
+			continue;
+		snprintf(path, sizeof(path), "%s.%s", o->section, o->key);
+		fn(ctx, path);
+		n++;
+	}
+	if (!servers_equal(a, b)) {
+		fn(ctx, "servers");
+		n++;
+	}
+	return n;
+}
+
+int config_copy_key(struct bb_config *dst, const struct bb_config *src,
+		    const char *path)
+{
+	const struct cfgtable_opt *o = cfgtable_find_path(&table, path);
+
+	if (strcmp(path, "servers") == 0) {
+		memcpy(dst->servers, src->servers, sizeof(dst->servers));
+		dst->n_servers = src->n_servers;
+		return 0;
+	}
+	if (!o || o->type == CFGT_CUSTOM)
+		return -ENOENT;
+	memcpy((char *)dst + o->off, (const char *)src + o->off, opt_bytes(o));
+	if (o->type == CFGT_LIST)
+		memcpy((char *)dst + o->n_off, (const char *)src + o->n_off,
+		       sizeof(int));
+	return 0;
 }
 
 void config_wipe_secrets(struct bb_config *c)

@@ -175,7 +175,8 @@ struct bb_config {
 
 	struct {
 		char level[CONFIG_NAME_LEN]; /* error|warning|info|debug */
-		char file[CONFIG_PATH_LEN];  /* "" = stderr */
+		char file[CONFIG_PATH_LEN];  /* "" = standard output (-d) */
+		bool syslog;		     /* to syslog, daemon facility */
 	} logging;
 
 	struct {
@@ -195,6 +196,15 @@ int config_load(const char *path, struct bb_config *out, char *err,
 /* Write C in libconfig syntax that config_load reads back to C (includes
  * inline secrets: never send it to a log); 0 or -EIO. */
 int config_print(const struct bb_config *c, FILE *f);
+/* Call fn with the path ("section.key", or "servers") of every key whose
+ * value differs between A and B (a server's inline secret is not compared:
+ * a running configuration has wiped it); returns how many. */
+int config_diff(const struct bb_config *a, const struct bb_config *b,
+		void (*fn)(void *ctx, const char *path), void *ctx);
+/* Copy the value of key PATH (as config_diff names it) from SRC into DST;
+ * 0 or -ENOENT. */
+int config_copy_key(struct bb_config *dst, const struct bb_config *src,
+		    const char *path);
 /* Wipe the shared secrets held in C (call when done with them). */
 void config_wipe_secrets(struct bb_config *c);
 /* Split "host", "host:port", "[v6]" or "[v6]:port" without resolving;
