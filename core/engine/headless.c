@@ -13,6 +13,7 @@
  */
 #include "core/engine/headless.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ev.h>
 #include <signal.h>
@@ -233,9 +234,22 @@ static void print_plan(struct headless *h)
 			sock_addr_to_text(
 				(const struct sockaddr *)&ep->target.addr, addr,
 				sizeof(addr));
+		/* a companion server: its port too (--server changes it) */
+		uint16_t port = ep->target.addr.ss_family == AF_INET6
+			? ntohs(((const struct sockaddr_in6 *)&ep->target.addr)
+					->sin6_port)
+			: ntohs(((const struct sockaddr_in *)&ep->target.addr)
+					->sin_port);
+		char shown[96];
+		if (ep->target.kind == BB_KIND_UDP_ECHO && port)
+			snprintf(shown, sizeof(shown), "%s%s%s:%u",
+				 strchr(addr, ':') ? "[" : "", addr,
+				 strchr(addr, ':') ? "]" : "", port);
+		else
+			snprintf(shown, sizeof(shown), "%s", addr);
 		logsink_printf(h->log, LOGSINK_INFO,
 			"probe %-11s %-20s %s every %lld ms%s%s",
-			ep->ops->name, ep->target.name, addr,
+			ep->ops->name, ep->target.name, shown,
 			(long long)(ep->interval_ns / BB_NS_PER_MS),
 			ep->target.interface[0] ? " via " : "",
 			ep->target.interface);
