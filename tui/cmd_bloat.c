@@ -99,7 +99,8 @@ int cmd_bloat(int argc, char **argv)
 			db = optarg;
 			break;
 		case 'h':
-			printf("usage: bufferbane bloat [--server NAME|HOST[:PORT]] "
+			printf("usage: bufferbane bloat [--server "
+			       "NAME|HOST[:PORT]] "
 			       "[-c FILE] [--db FILE]\n"
 			       "One bufferbloat test now: idle and loaded RTT "
 			       "(median, p95), increase, grade, RPM per "

@@ -25,9 +25,11 @@ int cmd_keygen(int argc, char **argv)
 		switch (c) {
 		case 'c':
 		case 'D':
-			break; /* every command takes them; keygen reads neither */
+			break; /* every command takes them; keygen reads neither
+				*/
 		case 'h':
-			printf("usage: bufferbane keygen [-c FILE] [--db FILE]\n"
+			printf("usage: bufferbane keygen [-c FILE] [--db "
+			       "FILE]\n"
 			       "Print a fresh 32-byte shared secret as 64 hex "
 			       "characters.\nPut it in the server's and the "
 			       "client's configuration (or a 0600 key "

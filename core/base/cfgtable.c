@@ -623,9 +623,8 @@ static config_setting_t *advised_member(const struct cfgtable *tab,
 					config_setting_t *g, const char *path,
 					const char **advice)
 {
-	for (int i = 0; config_setting_is_group(g) &&
-			i < config_setting_length(g);
-	     i++) {
+	for (int i = 0;
+	     config_setting_is_group(g) && i < config_setting_length(g); i++) {
 		config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
 		char sub[224];
 

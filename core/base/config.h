@@ -54,8 +54,8 @@ struct bb_config {
 		 * interface without an entry below */
 		char connection_type[CONFIG_NAME_LEN];
 		/* "IFACE=TYPE" entries */
-		char connection_types[CONFIG_LIST_MAX][CONFIG_NAME_LEN +
-						       CONFIG_IFNAME_LEN];
+		char connection_types[CONFIG_LIST_MAX]
+				     [CONFIG_NAME_LEN + CONFIG_IFNAME_LEN];
 		int n_connection_types;
 	} general;
 

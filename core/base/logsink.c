@@ -61,8 +61,8 @@ static int open_file(struct logsink *l, char *err, size_t errlen)
 	if (!f) {
 		int e = errno;
 		if (err)
-			snprintf(err, errlen, "cannot open log %s: %s",
-				 l->path, strerror(e));
+			snprintf(err, errlen, "cannot open log %s: %s", l->path,
+				 strerror(e));
 		return -e;
 	}
 	setvbuf(f, NULL, _IOLBF, 0);
@@ -80,8 +80,9 @@ int logsink_configure(struct logsink *l, const char *level, const char *file,
 	int rc = 0;
 
 	if (lv < 0) {
-		snprintf(err, errlen, "logging.level \"%s\" is not one of: "
-				      "error, warning, info, debug",
+		snprintf(err, errlen,
+			 "logging.level \"%s\" is not one of: "
+			 "error, warning, info, debug",
 			 level);
 		return -EINVAL;
 	}

@@ -73,7 +73,8 @@ static void print_series(struct headless *h, const struct model_series *ms,
 			       ms->server);
 		return;
 	}
-	logsink_printf(h->log, LOGSINK_INFO,
+	logsink_printf(
+		h->log, LOGSINK_INFO,
 		"%s %-11s %-20s %s%s%s p50 %s p95 %s max %s ms  jitter %s "
 		"ms  loss %.1f%% (%u/%u) longest run %u  [%s]",
 		prefix, sample_kind_name(ms->kind), ms->target,
@@ -139,12 +140,12 @@ static void print_status(struct headless *h, enum stats_window w,
 	/* detection: the verdict in plain words (core/detect) */
 	char verdict[1024];
 	detect_verdict(monitor_detect(h->monitor), verdict, sizeof(verdict));
-	logsink_printf(h->log, LOGSINK_INFO, "%s verdict: %s", prefix,
-		       verdict);
+	logsink_printf(h->log, LOGSINK_INFO, "%s verdict: %s", prefix, verdict);
 	struct monitor_status s;
 	monitor_status(h->monitor, &s);
 	if (s.dropped_engine || s.dropped_storage || s.store_failures) {
-		logsink_printf(h->log, LOGSINK_WARNING,
+		logsink_printf(
+			h->log, LOGSINK_WARNING,
 			"%s WARNING samples dropped: %llu by full queues, "
 			"%llu by the database; %llu failed writes, %llu "
 			"samples waiting to be written",
@@ -183,9 +184,10 @@ static void on_event(void *ctx, const struct bb_event *ev)
 	const char *state = ev->end_ms == 0 ? known ? "update" : "start"
 			    : ev->end_ms == ev->start_ms ? "once"
 							 : "end";
-	enum logsink_level lv = ev->severity == BB_SEV_CRITICAL	 ? LOGSINK_CRIT
-				: ev->severity == BB_SEV_WARNING ? LOGSINK_WARNING
-								 : LOGSINK_INFO;
+	enum logsink_level lv = ev->severity == BB_SEV_CRITICAL ? LOGSINK_CRIT
+				: ev->severity == BB_SEV_WARNING
+					? LOGSINK_WARNING
+					: LOGSINK_INFO;
 	logsink_printf(h->log, lv, "event %s %s %s: %s", state, ev->kind,
 		       bb_severity_name(ev->severity), ev->description);
 }
@@ -219,10 +221,11 @@ static void print_plan(struct headless *h)
 	const struct engine_plan *p = monitor_plan(h->monitor);
 	const struct bb_config *c = monitor_config(h->monitor);
 	logsink_printf(h->log, LOGSINK_INFO,
-		"start bufferbane %s, %zu probes, config %s, db %s",
-		BB_VERSION, p->n_probes,
-		c->source_path[0] ? c->source_path : "(built-in defaults)",
-		c->general.database_path);
+		       "start bufferbane %s, %zu probes, config %s, db %s",
+		       BB_VERSION, p->n_probes,
+		       c->source_path[0] ? c->source_path
+					 : "(built-in defaults)",
+		       c->general.database_path);
 	for (size_t i = 0; i < p->n_probes; i++) {
 		const struct engine_probe *ep = &p->probes[i];
 		char addr[64];
@@ -235,11 +238,14 @@ static void print_plan(struct headless *h)
 				(const struct sockaddr *)&ep->target.addr, addr,
 				sizeof(addr));
 		/* a companion server: its port too (--server changes it) */
-		uint16_t port = ep->target.addr.ss_family == AF_INET6
-			? ntohs(((const struct sockaddr_in6 *)&ep->target.addr)
-					->sin6_port)
-			: ntohs(((const struct sockaddr_in *)&ep->target.addr)
-					->sin_port);
+		uint16_t port =
+			ep->target.addr.ss_family == AF_INET6
+				? ntohs(((const struct sockaddr_in6 *)&ep
+						 ->target.addr)
+						->sin6_port)
+				: ntohs(((const struct sockaddr_in *)&ep->target
+						 .addr)
+						->sin_port);
 		char shown[96];
 		if (ep->target.kind == BB_KIND_UDP_ECHO && port)
 			snprintf(shown, sizeof(shown), "%s%s%s:%u",
@@ -248,11 +254,11 @@ static void print_plan(struct headless *h)
 		else
 			snprintf(shown, sizeof(shown), "%s", addr);
 		logsink_printf(h->log, LOGSINK_INFO,
-			"probe %-11s %-20s %s every %lld ms%s%s",
-			ep->ops->name, ep->target.name, shown,
-			(long long)(ep->interval_ns / BB_NS_PER_MS),
-			ep->target.interface[0] ? " via " : "",
-			ep->target.interface);
+			       "probe %-11s %-20s %s every %lld ms%s%s",
+			       ep->ops->name, ep->target.name, shown,
+			       (long long)(ep->interval_ns / BB_NS_PER_MS),
+			       ep->target.interface[0] ? " via " : "",
+			       ep->target.interface);
 	}
 }
 
@@ -297,7 +303,8 @@ int headless_main(const struct monitor_options *o)
 	print_status(&h, STATS_1H, "summary");
 	struct monitor_status s;
 	monitor_status(h.monitor, &s);
-	logsink_printf(h.log, LOGSINK_INFO,
+	logsink_printf(
+		h.log, LOGSINK_INFO,
 		"stop %llu samples, %llu stored, %llu dropped",
 		(unsigned long long)s.samples, (unsigned long long)s.stored,
 		(unsigned long long)(s.dropped_engine + s.dropped_storage));

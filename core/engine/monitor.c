@@ -528,8 +528,8 @@ static bool same_probes(const struct engine_plan *a,
 static int restart_engine(struct monitor *m, struct engine_plan *plan,
 			  char *err, size_t errlen)
 {
-	struct engine *e = engine_new(m->loop, plan, on_engine_sample, m, err,
-				      errlen);
+	struct engine *e =
+		engine_new(m->loop, plan, on_engine_sample, m, err, errlen);
 	for (size_t i = 0; i < plan->n_probes; i++)
 		sodium_memzero(&plan->probes[i].target.srv,
 			       sizeof(plan->probes[i].target.srv));
@@ -610,12 +610,11 @@ int monitor_reload(struct monitor *m)
 		}
 	}
 	if (d.thresholds)
-		detect_set_params(m->detect, detect_params_from_config(
-						     c, &(struct detect_params){
-								0 }));
+		detect_set_params(m->detect,
+				  detect_params_from_config(
+					  c, &(struct detect_params){ 0 }));
 	size_t before = m->plan.n_probes;
-	bool restart =
-		d.probes && (d.servers || !same_probes(&m->plan, plan));
+	bool restart = d.probes && (d.servers || !same_probes(&m->plan, plan));
 	if (restart) {
 		if (warnings[0])
 			logsink_printf(m->log, LOGSINK_WARNING, "reload: %s",
@@ -631,8 +630,7 @@ int monitor_reload(struct monitor *m)
 	}
 	config_wipe_secrets(c);
 	m->cfg = *c;
-	logsink_printf(m->log, LOGSINK_INFO,
-		       "reload %s: %s%s",
+	logsink_printf(m->log, LOGSINK_INFO, "reload %s: %s%s",
 		       c->source_path[0] ? c->source_path
 					 : "(built-in defaults)",
 		       d.nc ? "changed " : "nothing changed", d.changed);

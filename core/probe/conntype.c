@@ -114,5 +114,6 @@ void conntype_for(const struct bb_config *c, const char *ifname, char *out,
 	if (strcmp(c->general.connection_type, "auto") != 0)
 		snprintf(out, n, "%s", c->general.connection_type);
 	else
-		snprintf(out, n, "%s", *name ? conntype_detect(name) : "unknown");
+		snprintf(out, n, "%s",
+			 *name ? conntype_detect(name) : "unknown");
 }

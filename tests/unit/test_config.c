@@ -267,8 +267,7 @@ static const struct bad bad_cases[] = {
 	{ "tests = { throughput = { larg_interval_s = 90; }; };\n",
 	  ":1: tests.throughput.larg_interval_s: unknown key; did you mean "
 	  "'tests.throughput.large_interval_s'?" },
-	{ "tests = { bloat = { }; };\n",
-	  ":1: tests.bloat: unknown section" },
+	{ "tests = { bloat = { }; };\n", ":1: tests.bloat: unknown section" },
 	/* the original templates' keys: what to use instead */
 	{ "output = {\n  use_colors = true;\n};\n",
 	  ":2: output.use_colors: not a Bufferbane key: colours follow the "
