@@ -115,11 +115,48 @@ static const struct cfgtable_opt keys[] = {
 static const char *const sections[] = { "general", "security", "rate_limiting",
 					"logging" };
 
+/* Keys of the original templates (server.conf.template) users paste, and
+ * what to use instead. */
+static const struct cfgtable_advice advice[] = {
+	{ "general.shared_secret",
+	  "use security.shared_secret (or security.shared_secret_file)" },
+	{ "security.knock_timeout_window_s", "use security.knock_timeout_sec" },
+	{ "security.knock_validity_duration_s",
+	  "use security.session_timeout_sec" },
+	{ "security.client_timeout_s", "use security.session_timeout_sec" },
+	{ "security.max_requests_per_second",
+	  "use rate_limiting.max_packets_per_second" },
+	{ "security.burst_size", "use rate_limiting.burst_size" },
+	{ "security.max_concurrent_clients",
+	  "use general.max_concurrent_clients" },
+	{ "limits.max_packets_per_second",
+	  "use rate_limiting.max_packets_per_second" },
+	{ "limits.max_per_client_bandwidth_kbps",
+	  "use rate_limiting.max_bandwidth_mbps (Mbit/s)" },
+	{ "limits.max_total_bandwidth_kbps",
+	  "use rate_limiting.max_total_mbps (Mbit/s)" },
+	{ "performance.worker_threads", "use general.workers" },
+	{ "logging.log_auth_failures", "use logging.log_failed_knocks" },
+	{ "logging.log_auth_attempts", "use logging.log_failed_knocks" },
+	{ "logging.log_to_file",
+	  "bufferbane-server logs to stderr (the journal under systemd); "
+	  "redirect it to a file if you want one" },
+	{ "logging.log_path",
+	  "bufferbane-server logs to stderr (the journal under systemd); "
+	  "redirect it to a file if you want one" },
+	{ "logging.log_rotation_mb",
+	  "bufferbane-server does not write a log file; journald rotates" },
+	{ "logging.log_max_files",
+	  "bufferbane-server does not write a log file; journald rotates" },
+};
+
 static const struct cfgtable table = {
 	.opts = keys,
 	.n_opts = sizeof(keys) / sizeof(keys[0]),
 	.sections = sections,
 	.n_sections = sizeof(sections) / sizeof(sections[0]),
+	.advice = advice,
+	.n_advice = sizeof(advice) / sizeof(advice[0]),
 };
 
 void srvconf_keys(void (*fn)(const char *path, void *arg), void *arg)

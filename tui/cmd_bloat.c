@@ -13,7 +13,9 @@
 
 #include "tui/cmd.h"
 #include "core/base/config.h"
+#include "core/probe/conntype.h"
 #include "core/probe/probe_echo.h"
+#include "core/store/store.h"
 #include "proto/wire.h"
 
 struct bloat_progress {
@@ -46,19 +48,46 @@ static void bloat_progress(void *ctx, enum bloat_phase ph, int64_t elapsed,
 			left > 0 ? left : 0);
 }
 
+/* The test's samples into the database db, as the monitor stores its
+ * scheduled tests' (the measurements view, test_type bufferbloat). */
+static int record(const char *db, const struct bb_config *cfg)
+{
+	struct bb_sample s[3];
+	int n = probe_echo_bloat_samples(s);
+	char err[512], type[CONFIG_NAME_LEN];
+	struct store *st = store_open(db, STORE_RDWR, err, sizeof(err));
+
+	if (!st) {
+		fprintf(stderr, "bufferbane bloat: %s\n", err);
+		return 1;
+	}
+	conntype_for(cfg, "", type, sizeof(type));
+	store_set_connection_type(st, "", type);
+	int rc = store_write_samples(st, s, (size_t)n);
+	if (rc < 0)
+		fprintf(stderr, "bufferbane bloat: %s\n", store_last_error(st));
+	else
+		fprintf(stderr, "bufferbane bloat: %d result%s stored in %s\n",
+			n, n == 1 ? "" : "s", db);
+	store_close(st);
+	return rc < 0 ? 1 : 0;
+}
+
 int cmd_bloat(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "server", required_argument, NULL, 's' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	const char *server = NULL, *conf = NULL;
+	const char *server = NULL, *conf = NULL, *db = NULL;
 	int c;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:c:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:c:hV", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			server = optarg;
@@ -66,16 +95,39 @@ int cmd_bloat(int argc, char **argv)
 		case 'c':
 			conf = optarg;
 			break;
+		case 'D':
+			db = optarg;
+			break;
 		case 'h':
-			printf("usage: bufferbane bloat [--server NAME|H:P] "
-			       "[-c FILE]\n"
+			printf("usage: bufferbane bloat [--server "
+			       "NAME|HOST[:PORT]] "
+			       "[-c FILE] [--db FILE]\n"
 			       "One bufferbloat test now: idle and loaded RTT "
 			       "(median, p95), increase, grade, RPM per "
-			       "direction.\n");
+			       "direction.\n"
+			       "  --server NAME      a configured server "
+			       "(default: the first)\n"
+			       "  --server HOST[:PORT]  that address with the "
+			       "first configured server's key\n"
+			       "  -c, --config FILE  configuration (servers, "
+			       "tests.bufferbloat)\n"
+			       "      --db FILE      also store the results in "
+			       "FILE, as the monitor does\n");
 			return 0;
+		case 'V':
+			printf("bufferbane %s\n", BB_VERSION);
+			return 0;
+		case ':':
+			fprintf(stderr,
+				"bufferbane bloat: option '%s' needs a value "
+				"(see bufferbane bloat --help)\n",
+				argv[optind - 1]);
+			return CMD_EXIT_USAGE;
 		default:
-			fprintf(stderr, "bufferbane bloat: bad option (see "
-					"bufferbane bloat --help)\n");
+			fprintf(stderr,
+				"bufferbane bloat: unknown option '%s' (see "
+				"bufferbane bloat --help)\n",
+				argv[optind - 1]);
 			return CMD_EXIT_USAGE;
 		}
 	}
@@ -138,5 +190,5 @@ int cmd_bloat(int argc, char **argv)
 	char advice[400];
 	bloat_advice(r, n, advice, sizeof(advice));
 	printf("\n%s\n", advice);
-	return 0;
+	return db ? record(db, &cfg) : 0;
 }

@@ -43,6 +43,8 @@ const char cmd_monitor_help[] =
 	"                        configured list, gateway detection included\n"
 	"  -i, --interface IF    probe through interface IF; repeat for "
 	"several\n"
+	"      --server NAME|HOST[:PORT]  only that configured server, or\n"
+	"                        the first one at HOST:PORT (its key kept)\n"
 	"      --interval MS     probe interval in milliseconds (default "
 	"1000)\n"
 	"      --duration S      stop by itself after S seconds\n"
@@ -50,6 +52,7 @@ const char cmd_monitor_help[] =
 	"      --status-interval S  with -d: a status line per target every S\n"
 	"                        seconds (default output.status_interval_s, "
 	"60)\n"
+	"      --syslog          with -d: log to syslog (logging.syslog)\n"
 	"  -h, --help            this text\n"
 	"  -V, --version         print the version\n"
 	"\n"
@@ -85,7 +88,9 @@ int cmd_monitor(int argc, char **argv)
 		OPT_DURATION,
 		OPT_NO_DB,
 		OPT_STATUS,
-		OPT_REPLAY
+		OPT_REPLAY,
+		OPT_SERVER,
+		OPT_SYSLOG
 	};
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -98,6 +103,8 @@ int cmd_monitor(int argc, char **argv)
 		{ "no-db", no_argument, NULL, OPT_NO_DB },
 		{ "status-interval", required_argument, NULL, OPT_STATUS },
 		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{ "server", required_argument, NULL, OPT_SERVER },
+		{ "syslog", no_argument, NULL, OPT_SYSLOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -163,6 +170,12 @@ int cmd_monitor(int argc, char **argv)
 		case OPT_REPLAY:
 			replay = optarg;
 			break;
+		case OPT_SERVER:
+			opt.server = optarg;
+			break;
+		case OPT_SYSLOG:
+			opt.syslog = true;
+			break;
 		case 'h':
 			cmd_usage(stdout);
 			return 0;
@@ -192,7 +205,8 @@ int cmd_monitor(int argc, char **argv)
 	}
 	if (replay) {
 		if (opt.headless || opt.n_targets || opt.n_interfaces ||
-		    opt.db_path || opt.interval_ms || opt.duration_s) {
+		    opt.db_path || opt.interval_ms || opt.duration_s ||
+		    opt.server || opt.syslog) {
 			fprintf(stderr, "bufferbane: --replay takes only the "
 					"database file (see bufferbane "
 					"--help)\n");

@@ -22,7 +22,7 @@ static const struct command {
 	  "print a fresh shared secret (64 hex characters) for the companion "
 	  "server and its clients",
 	  cmd_keygen },
-	{ "bloat", "[--server NAME|HOST:PORT] [-c FILE]",
+	{ "bloat", "[--server NAME|HOST[:PORT]] [-c FILE] [--db FILE]",
 	  "one bufferbloat test now against a configured companion server: "
 	  "idle and loaded RTT, grade, RPM",
 	  cmd_bloat },

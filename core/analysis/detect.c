@@ -376,6 +376,11 @@ struct detect *detect_new(const struct detect_params *p, detect_event_fn fn,
 	return d;
 }
 
+void detect_set_params(struct detect *d, const struct detect_params *p)
+{
+	d->params = *p;
+}
+
 void detect_free(struct detect *d)
 {
 	free(d);

@@ -71,6 +71,9 @@ detect_params_from_config(const struct bb_config *cfg, struct detect_params *p);
 /* Detector using P (copied); FN sees every event change. */
 struct detect *detect_new(const struct detect_params *p, detect_event_fn fn,
 			  void *ctx);
+/* New thresholds and servers (a reload); events already open keep going
+ * and end by the new thresholds. */
+void detect_set_params(struct detect *d, const struct detect_params *p);
 /* Free (open events are not closed: call detect_finish first). */
 void detect_free(struct detect *d);
 /* One sample, after model_add() returned its series MS (NULL is ignored). */

@@ -537,6 +537,133 @@ const struct cfgtable_opt *cfgtable_find_path(const struct cfgtable *tab,
 	return cfgtable_find(tab->opts, tab->n_opts, sec, dot + 1);
 }
 
+/* Levenshtein distance of a and b, (size_t)-1 beyond 95 characters. */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[2][96];
+
+	if (la >= 96 || lb >= 96)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t *prev = row[(i - 1) & 1], *cur = row[i & 1];
+
+		cur[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? sub : del;
+			cur[j] = cur[j] < ins ? cur[j] : ins;
+		}
+	}
+	return row[la & 1][lb];
+}
+
+static const char *last_part(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	return dot ? dot + 1 : path;
+}
+
+/* How far CAND is from PATH: the whole path, or the last name alone plus
+ * one for being in another section (a key put in the wrong section). */
+static size_t path_distance(const char *path, const char *cand)
+{
+	size_t d = edit_distance(path, cand);
+	size_t k = edit_distance(last_part(path), last_part(cand));
+
+	if (k != (size_t)-1 && k + 1 < d)
+		d = k + 1;
+	return d;
+}
+
+const char *cfgtable_suggest(const struct cfgtable *tab, const char *path,
+			     char *buf, size_t n)
+{
+	size_t best = (size_t)-1, len = strlen(last_part(path));
+	/* close enough to be the same word: an edit per three letters */
+	size_t limit = len / 3 > 1 ? len / 3 : 1;
+	char cand[96];
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < tab->n_opts + tab->n_sections; i++) {
+		size_t d;
+
+		if (i < tab->n_opts)
+			snprintf(cand, sizeof(cand), "%s%s%s",
+				 tab->opts[i].section,
+				 tab->opts[i].section[0] ? "." : "",
+				 tab->opts[i].key);
+		else
+			snprintf(cand, sizeof(cand), "%s",
+				 tab->sections[i - tab->n_opts]);
+		d = path_distance(path, cand);
+		if (d < best && d <= limit && strcmp(cand, path) != 0) {
+			best = d;
+			snprintf(buf, n, "%s", cand);
+		}
+	}
+	return buf[0] ? buf : NULL;
+}
+
+const char *cfgtable_advice_for(const struct cfgtable *tab, const char *path)
+{
+	for (size_t i = 0; tab->advice && i < tab->n_advice; i++)
+		if (strcmp(tab->advice[i].path, path) == 0)
+			return tab->advice[i].advice;
+	return NULL;
+}
+
+/* The first setting under an unknown group G (a section of another
+ * version) that has advice of its own, or NULL. */
+static config_setting_t *advised_member(const struct cfgtable *tab,
+					config_setting_t *g, const char *path,
+					const char **advice)
+{
+	for (int i = 0;
+	     config_setting_is_group(g) && i < config_setting_length(g); i++) {
+		config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+		char sub[224];
+
+		snprintf(sub, sizeof(sub), "%s.%s", path,
+			 config_setting_name(m));
+		if ((*advice = cfgtable_advice_for(tab, sub)))
+			return m;
+	}
+	return NULL;
+}
+
+/* A setting the table does not know: what it was in the original
+ * templates, or the nearest known name, or just "unknown". */
+static int unknown(struct cfgtable_load *ld, config_setting_t *m,
+		   const char *path)
+{
+	const char *what = config_setting_is_group(m) ? "section" : "key";
+	const char *advice = cfgtable_advice_for(ld->tab, path), *near;
+	config_setting_t *sub;
+	char buf[224];
+
+	if (advice)
+		return cfgtable_fail(ld, m, path, "not a Bufferbane %s: %s",
+				     what, advice);
+	sub = advised_member(ld->tab, m, path, &advice);
+	if (sub) {
+		snprintf(buf, sizeof(buf), "%s.%s", path,
+			 config_setting_name(sub));
+		return cfgtable_fail(ld, sub, buf, "not a Bufferbane key: %s",
+				     advice);
+	}
+	near = cfgtable_suggest(ld->tab, path, buf, sizeof(buf));
+	if (near)
+		return cfgtable_fail(ld, m, path,
+				     "unknown %s; did you mean '%s'?", what,
+				     near);
+	return cfgtable_fail(ld, m, path, "unknown %s", what);
+}
+
 static bool is_section(const struct cfgtable *tab, const char *path)
 {
 	for (size_t i = 0; i < tab->n_sections; i++)
@@ -623,9 +750,7 @@ static int walk(struct cfgtable_load *ld, config_setting_t *g,
 						     "{ ... }");
 			rc = walk(ld, m, path, base);
 		} else {
-			rc = cfgtable_fail(
-				ld, m, path, "unknown %s",
-				config_setting_is_group(m) ? "section" : "key");
+			rc = unknown(ld, m, path);
 		}
 		if (rc < 0)
 			return rc;

@@ -8,7 +8,8 @@
  * tree and stores each value after checking its type, range, choices and
  * syntax, and prints a struct back as libconfig text.  The walk follows the
  * file, not the table, so a key the table does not know -- a typo -- is an
- * error with its line.
+ * error with its line, naming the nearest known key ("did you mean"), or
+ * what to use instead when it is a key of the original templates.
  *
  * Every error reads "FILE:LINE: section.key: what", with the range and unit
  * where a number is refused.  libconfig 1.5 wraps integers that do not fit in
@@ -74,11 +75,20 @@ struct cfgtable_opt {
 	unsigned flags;
 };
 
+/* A key or section of another version (the original templates) that a
+ * user may paste: refused with what to use instead. */
+struct cfgtable_advice {
+	const char *path; /* "output.use_colors", or a section "server" */
+	const char *advice;
+};
+
 struct cfgtable {
 	const struct cfgtable_opt *opts;
 	size_t n_opts;
 	const char *const *sections; /* known sections, in print order */
 	size_t n_sections;
+	const struct cfgtable_advice *advice; /* may be NULL */
+	size_t n_advice;
 };
 
 /* One load in progress; callers of a custom row read file, dir and mode. */
@@ -132,6 +142,13 @@ const struct cfgtable_opt *cfgtable_find(const struct cfgtable_opt *tab,
 /* Row of ld->tab for "section.key" ("key" at the top level), or NULL. */
 const struct cfgtable_opt *cfgtable_find_path(const struct cfgtable *tab,
 					      const char *path);
+
+/* The known key or section nearest to PATH by edit distance (a typo, or a
+ * key in the wrong section), or NULL when none is close. */
+const char *cfgtable_suggest(const struct cfgtable *tab, const char *path,
+			     char *buf, size_t n);
+/* Advice for PATH, a key of another version, or NULL. */
+const char *cfgtable_advice_for(const struct cfgtable *tab, const char *path);
 
 /* Write "FILE:LINE: path: what" into ld->err; returns -EINVAL. */
 int cfgtable_fail(const struct cfgtable_load *ld, const config_setting_t *s,

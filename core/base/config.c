@@ -277,20 +277,6 @@ static int check_name(const char *s, char *why, size_t n)
 	return 0;
 }
 
-static int check_hhmm(const char *s, char *why, size_t n)
-{
-	if (strlen(s) == 5 && isdigit((unsigned char)s[0]) &&
-	    isdigit((unsigned char)s[1]) && s[2] == ':' &&
-	    isdigit((unsigned char)s[3]) && isdigit((unsigned char)s[4])) {
-		int h = (s[0] - '0') * 10 + (s[1] - '0');
-		int m = (s[3] - '0') * 10 + (s[4] - '0');
-
-		if (h < 24 && m < 60)
-			return 0;
-	}
-	return cfgtable_why(why, n, "\"%.16s\" is not a time of day HH:MM", s);
-}
-
 #define FLD(T, f) CFGTABLE_FIELD(T, f)
 #define C_	  struct bb_config
 #define S_	  struct bb_config_server
@@ -331,6 +317,39 @@ static int check_hhmm(const char *s, char *why, size_t n)
 
 static const char *const conn_types[] = { "auto", "wifi",   "wired", "cellular",
 					  "vpn",  "custom", NULL };
+
+/* "IFACE=TYPE": the connection type stored with that interface's samples
+ * (a list, not a group: interface names may hold '.' or start with a
+ * digit, which libconfig names may not). */
+static int check_conn_entry(const char *s, char *why, size_t n)
+{
+	const char *eq = strchr(s, '=');
+	char ifname[CONFIG_IFNAME_LEN];
+
+	if (!eq || eq == s)
+		return cfgtable_why(why, n,
+				    "\"%.64s\": expected \"INTERFACE=TYPE\", "
+				    "e.g. \"wlan0=wifi\"",
+				    s);
+	if ((size_t)(eq - s) >= sizeof(ifname))
+		return cfgtable_why(why, n,
+				    "\"%.64s\": interface name longer than "
+				    "%d characters",
+				    s, CONFIG_IFNAME_LEN - 1);
+	memcpy(ifname, s, (size_t)(eq - s));
+	ifname[eq - s] = '\0';
+	if (check_ifname(ifname, why, n) < 0)
+		return -EINVAL;
+	for (int i = 1; conn_types[i]; i++) /* all but "auto" */
+		if (strcmp(eq + 1, conn_types[i]) == 0)
+			return 0;
+	if (strcmp(eq + 1, "loopback") == 0)
+		return 0;
+	return cfgtable_why(why, n,
+			    "\"%.64s\": type is not one of: wifi, wired, "
+			    "cellular, vpn, custom, loopback",
+			    s);
+}
 static const char *const bloat_types[] = { "upload", "download", "both", NULL };
 static const char *const chart_styles[] = { "light", "dark", NULL };
 static const char *const log_levels[] = { "error", "warning", "info", "debug",
@@ -369,6 +388,8 @@ static const struct cfgtable_opt opts[] = {
 	     check_ifname, no_entries),
 	STR(G, "connection_type", general.connection_type, "auto", NULL,
 	    conn_types),
+	LIST(G, "connection_types", general.connection_types,
+	     general.n_connection_types, check_conn_entry, no_entries),
 
 	STR("targets", "isp_gateway", targets.isp_gateway, "auto",
 	    check_gateway, NULL),
@@ -490,8 +511,6 @@ static const struct cfgtable_opt opts[] = {
 	    "days"),
 	INT("retention", "events_days", retention.events_days, 0, 36500, 365,
 	    "days"),
-	STR("retention", "aggregation_time", retention.aggregation_time,
-	    "03:00", check_hhmm, NULL),
 
 	INT("output", "status_interval_s", output.status_interval_s, 1, 86400,
 	    60, "s"),
@@ -505,6 +524,7 @@ static const struct cfgtable_opt opts[] = {
 
 	STR("logging", "level", logging.level, "info", NULL, log_levels),
 	PATH("logging", "file", logging.file, "", 0),
+	BOOL("logging", "syslog", logging.syslog, false),
 
 	STR("metrics", "listen", metrics.listen, "", check_listen, NULL),
 
@@ -516,11 +536,69 @@ static const struct cfgtable_opt opts[] = {
 	  .load = load_servers },
 };
 
+/* Keys of the original Bufferbane templates (client.conf.template) that
+ * users paste, and what to use instead: refused, never silently ignored. */
+static const struct cfgtable_advice advice[] = {
+	{ "server", "companion servers are a list: servers = ( { name = "
+		    "\"vps\"; host = \"...\"; port = 9876; "
+		    "shared_secret_file = \"...\"; } );" },
+	{ "output.use_colors",
+	  "colours follow the terminal; set NO_COLOR=1 in the environment "
+	  "for none (t switches the theme on screen)" },
+	{ "output.refresh_interval_ms",
+	  "the screen redraws when a sample arrives; remove it" },
+	{ "output.stats_windows_s",
+	  "the windows are fixed at 10 s, 60 s, 5 min and 1 h (w switches "
+	  "them on screen); remove it" },
+	{ "output.percentiles",
+	  "p50, p95 and p99 are always computed; remove it" },
+	{ "logging.path", "use logging.file" },
+	{ "logging.max_size_mb",
+	  "Bufferbane does not rotate its log: let logrotate rotate "
+	  "logging.file (SIGHUP reopens it), or use logging.syslog = true" },
+	{ "logging.max_files",
+	  "Bufferbane does not rotate its log: let logrotate rotate "
+	  "logging.file (SIGHUP reopens it), or use logging.syslog = true" },
+	{ "retention.aggregation_time",
+	  "rollups are built every minute and retention runs continuously; "
+	  "remove it" },
+	{ "thresholds.latency_public_warning_ms",
+	  "one thresholds.latency_warning_ms applies to every target" },
+	{ "thresholds.latency_public_critical_ms",
+	  "one thresholds.latency_critical_ms applies to every target" },
+	{ "alerts.latency_threshold_ms", "use thresholds.latency_warning_ms" },
+	{ "alerts.jitter_threshold_ms", "use thresholds.jitter_warning_ms" },
+	{ "alerts.packet_loss_threshold_pct",
+	  "use thresholds.packet_loss_warning_pct" },
+	{ "export.enable_csv",
+	  "every format is always there: bufferbane export --format csv; "
+	  "remove it" },
+	{ "export.enable_json",
+	  "every format is always there: bufferbane export --format json; "
+	  "remove it" },
+	{ "export.enable_charts",
+	  "charts are always there: bufferbane chart, bufferbane charts; "
+	  "remove it" },
+	{ "export.chart_dpi", "use export.chart_width and chart_height" },
+	{ "export.export_directory",
+	  "give the file with -o FILE (bufferbane charts --output-dir DIR)" },
+	{ "export.default_charts",
+	  "bufferbane charts draws every kind; remove it" },
+	{ "monitoring.monitor_public_ip",
+	  "Bufferbane never asks a web service for your address; remove it" },
+	{ "monitoring.public_ip_check_interval_sec",
+	  "Bufferbane never asks a web service for your address; remove it" },
+	{ "monitoring.public_ip_service",
+	  "Bufferbane never asks a web service for your address; remove it" },
+};
+
 static const struct cfgtable table = {
 	.opts = opts,
 	.n_opts = ARRAY_LEN(opts),
 	.sections = sections,
 	.n_sections = ARRAY_LEN(sections),
+	.advice = advice,
+	.n_advice = ARRAY_LEN(advice),
 };
 _Static_assert(ARRAY_LEN(opts) <= CFGTABLE_MAX_OPTS, "client table too long");
 _Static_assert(CONFIG_PATH_LEN == CFGTABLE_PATH_LEN, "one path length");
@@ -597,6 +675,28 @@ void config_defaults(struct bb_config *out)
 
 /* ---- loading ----------------------------------------------------------- */
 
+/* A key a servers[] group does not have: the nearest one that it has. */
+static int unknown_server_key(struct cfgtable_load *ld,
+			      const config_setting_t *m, const char *path,
+			      const char *key)
+{
+	static const char *const sec[] = { "servers" };
+	static const struct cfgtable stab = {
+		.opts = server_opts,
+		.n_opts = ARRAY_LEN(server_opts),
+		.sections = sec,
+		.n_sections = 0,
+	};
+	char want[96], near[96];
+
+	snprintf(want, sizeof(want), "servers.%s", key);
+	if (cfgtable_suggest(&stab, want, near, sizeof(near)))
+		return cfgtable_fail(ld, m, path,
+				     "unknown key; did you mean '%s'?",
+				     near + strlen("servers."));
+	return cfgtable_fail(ld, m, path, "unknown key");
+}
+
 /* The top-level list servers = ( { name; host; ... }, ... ). */
 static int load_servers(struct cfgtable_load *ld,
 			const struct cfgtable_opt *row,
@@ -642,8 +742,7 @@ static int load_servers(struct cfgtable_load *ld,
 
 			snprintf(path, sizeof(path), "%s.%s", spath, key);
 			if (!o)
-				return cfgtable_fail(ld, m, path,
-						     "unknown key");
+				return unknown_server_key(ld, m, path, key);
 			rc = cfgtable_load_value(ld, o, m, path, srv);
 			if (rc < 0)
 				return rc;
@@ -800,6 +899,82 @@ out:
 		explicit_bzero(ld, sizeof(*ld)); /* the masked secrets */
 	free(ld);
 	return rc;
+}
+
+/* Bytes of row o's value in a struct (a list with its count apart). */
+static size_t opt_bytes(const struct cfgtable_opt *o)
+{
+	return o->type == CFGT_LIST ? o->size * (size_t)o->max_n : o->size;
+}
+
+static bool opt_equal(const struct cfgtable_opt *o, const struct bb_config *a,
+		      const struct bb_config *b)
+{
+	const char *x = (const char *)a + o->off, *y = (const char *)b + o->off;
+
+	if (o->type == CFGT_LIST &&
+	    *(const int *)((const char *)a + o->n_off) !=
+		    *(const int *)((const char *)b + o->n_off))
+		return false;
+	if (o->type == CFGT_STR || o->type == CFGT_PATH)
+		return strcmp(x, y) == 0;
+	return memcmp(x, y, opt_bytes(o)) == 0;
+}
+
+static bool servers_equal(const struct bb_config *a, const struct bb_config *b)
+{
+	if (a->n_servers != b->n_servers)
+		return false;
+	for (int i = 0; i < a->n_servers; i++) {
+		const struct bb_config_server *x = &a->servers[i],
+					      *y = &b->servers[i];
+		if (strcmp(x->name, y->name) || strcmp(x->host, y->host) ||
+		    x->port != y->port ||
+		    strcmp(x->shared_secret_file, y->shared_secret_file))
+			return false;
+	}
+	return true;
+}
+
+int config_diff(const struct bb_config *a, const struct bb_config *b,
+		void (*fn)(void *ctx, const char *path), void *ctx)
+{
+	char path[96];
+	int n = 0;
+
+	for (size_t i = 0; i < ARRAY_LEN(opts); i++) {
+		const struct cfgtable_opt *o = &opts[i];
+
+		if (o->type == CFGT_CUSTOM || opt_equal(o, a, b))
+			continue;
+		snprintf(path, sizeof(path), "%s.%s", o->section, o->key);
+		fn(ctx, path);
+		n++;
+	}
+	if (!servers_equal(a, b)) {
+		fn(ctx, "servers");
+		n++;
+	}
+	return n;
+}
+
+int config_copy_key(struct bb_config *dst, const struct bb_config *src,
+		    const char *path)
+{
+	const struct cfgtable_opt *o = cfgtable_find_path(&table, path);
+
+	if (strcmp(path, "servers") == 0) {
+		memcpy(dst->servers, src->servers, sizeof(dst->servers));
+		dst->n_servers = src->n_servers;
+		return 0;
+	}
+	if (!o || o->type == CFGT_CUSTOM)
+		return -ENOENT;
+	memcpy((char *)dst + o->off, (const char *)src + o->off, opt_bytes(o));
+	if (o->type == CFGT_LIST)
+		memcpy((char *)dst + o->n_off, (const char *)src + o->n_off,
+		       sizeof(int));
+	return 0;
 }
 
 void config_wipe_secrets(struct bb_config *c)

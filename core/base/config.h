@@ -50,7 +50,13 @@ struct bb_config {
 		char client_id[CONFIG_NAME_LEN]; /* "auto" or 16 hex chars */
 		char interfaces[CONFIG_LIST_MAX][CONFIG_IFNAME_LEN];
 		int n_interfaces; /* 0 = default route */
+		/* "auto" (detected per interface) or the type of every
+		 * interface without an entry below */
 		char connection_type[CONFIG_NAME_LEN];
+		/* "IFACE=TYPE" entries */
+		char connection_types[CONFIG_LIST_MAX]
+				     [CONFIG_NAME_LEN + CONFIG_IFNAME_LEN];
+		int n_connection_types;
 	} general;
 
 	struct {
@@ -154,7 +160,6 @@ struct bb_config {
 		int aggregations_days;
 		int hourly_days;
 		int events_days;
-		char aggregation_time[8]; /* "HH:MM" local time */
 	} retention;
 
 	struct {
@@ -170,7 +175,8 @@ struct bb_config {
 
 	struct {
 		char level[CONFIG_NAME_LEN]; /* error|warning|info|debug */
-		char file[CONFIG_PATH_LEN];  /* "" = stderr */
+		char file[CONFIG_PATH_LEN];  /* "" = standard output (-d) */
+		bool syslog;		     /* to syslog, daemon facility */
 	} logging;
 
 	struct {
@@ -194,6 +200,15 @@ int config_print(const struct bb_config *c, FILE *f);
  * "general.test_interval_ms", ..., "servers", "servers.name", ... (the
  * manual's test checks bufferbane.conf(5) names each one). */
 void config_keys(void (*fn)(const char *path, void *arg), void *arg);
+/* Call fn with the path ("section.key", or "servers") of every key whose
+ * value differs between A and B (a server's inline secret is not compared:
+ * a running configuration has wiped it); returns how many. */
+int config_diff(const struct bb_config *a, const struct bb_config *b,
+		void (*fn)(void *ctx, const char *path), void *ctx);
+/* Copy the value of key PATH (as config_diff names it) from SRC into DST;
+ * 0 or -ENOENT. */
+int config_copy_key(struct bb_config *dst, const struct bb_config *src,
+		    const char *path);
 /* Wipe the shared secrets held in C (call when done with them). */
 void config_wipe_secrets(struct bb_config *c);
 /* Split "host", "host:port", "[v6]" or "[v6]:port" without resolving;

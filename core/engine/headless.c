@@ -1,11 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * bufferbane -d: the monitor without a screen.  One status line per series
- * every output.status_interval_s, one line per event, a summary at exit; the
- * lines go to stdout or to logging.file, which SIGHUP reopens (logrotate).
+ * every output.status_interval_s, one line per event, a summary at exit,
+ * through the monitor's log (core/base/logsink.h: stdout, logging.file or
+ * syslog, filtered by logging.level).  SIGHUP (the monitor's) reopens the
+ * file (logrotate) and reloads the configuration (monitor_reload).
+ *
+ * Levels: critical events at error and above; warning events, dropped
+ * samples and keys that need a restart at warning; start, probes, status
+ * lines, verdict, info events, reloads and the summary at info; every
+ * sample at debug.
  */
 #include "core/engine/headless.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ev.h>
 #include <signal.h>
@@ -16,6 +24,7 @@
 
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/base/logsink.h"
 #include "core/analysis/detect.h"
 #include "core/engine/engine.h"
 #include "core/analysis/event.h"
@@ -25,10 +34,8 @@
 
 struct headless {
 	struct monitor *monitor;
-	FILE *out;
-	char log_path[CONFIG_PATH_LEN];
+	struct logsink *log;
 	ev_timer status_timer;
-	ev_signal sighup;
 	enum stats_window window;
 	/* Open events already announced, to tell a start from an update:
 	 * an event is (kind, place, start) and a ring this size outlives any
@@ -41,14 +48,6 @@ struct headless {
 	} announced[64];
 	unsigned n_announced;
 };
-
-static void stamp(char *buf, size_t len)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	localtime_r(&now, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
 
 /* ns -> "12.345" ms, or "-" when not measured. */
 static const char *fmt_ms(char *buf, size_t len, int64_t ns)
@@ -64,21 +63,21 @@ static void print_series(struct headless *h, const struct model_series *ms,
 			 enum stats_window w, const char *prefix)
 {
 	struct stats_summary st;
-	char t[32], a[16], b[16], c[16], d[16];
+	char a[16], b[16], c[16], d[16];
 	stats_log_summary(ms->stats, w, clock_mono_ns(), &st);
-	stamp(t, sizeof(t));
 	if (ms->last.flags & BB_SAMPLE_NO_SESSION) {
-		fprintf(h->out,
-			"%s %s %-11s %-20s no session with %s (wrong key, "
-			"server down or port blocked?)\n",
-			t, prefix, sample_kind_name(ms->kind), ms->target,
-			ms->server);
+		logsink_printf(h->log, LOGSINK_INFO,
+			       "%s %-11s %-20s no session with %s (wrong key, "
+			       "server down or port blocked?)",
+			       prefix, sample_kind_name(ms->kind), ms->target,
+			       ms->server);
 		return;
 	}
-	fprintf(h->out,
-		"%s %s %-11s %-20s %s%s%s p50 %s p95 %s max %s ms  jitter %s "
-		"ms  loss %.1f%% (%u/%u) longest run %u  [%s]\n",
-		t, prefix, sample_kind_name(ms->kind), ms->target,
+	logsink_printf(
+		h->log, LOGSINK_INFO,
+		"%s %-11s %-20s %s%s%s p50 %s p95 %s max %s ms  jitter %s "
+		"ms  loss %.1f%% (%u/%u) longest run %u  [%s]",
+		prefix, sample_kind_name(ms->kind), ms->target,
 		ms->interface[0] ? "via " : "", ms->interface,
 		ms->interface[0] ? " " : "", fmt_ms(a, sizeof(a), st.p50),
 		fmt_ms(b, sizeof(b), st.p95), fmt_ms(c, sizeof(c), st.max),
@@ -94,7 +93,7 @@ static void print_server(struct headless *h, const struct model_server *sv,
 {
 	static const char *const phase[MODEL_BLOAT_N] = { "up", "down",
 							  "both" };
-	char line[512], t[32], a[16], b[16];
+	char line[512], a[16], b[16];
 	int n = 0;
 	for (int p = 0; p < MODEL_BLOAT_N; p++) {
 		const struct model_bloat *bl = &sv->bloat[p];
@@ -126,8 +125,8 @@ static void print_server(struct headless *h, const struct model_server *sv,
 			      (unsigned long long)sv->lost_down);
 	if (!n)
 		return;
-	stamp(t, sizeof(t));
-	fprintf(h->out, "%s %s server %s%s\n", t, prefix, sv->server, line);
+	logsink_printf(h->log, LOGSINK_INFO, "%s server %s%s", prefix,
+		       sv->server, line);
 }
 
 static void print_status(struct headless *h, enum stats_window w,
@@ -139,23 +138,22 @@ static void print_status(struct headless *h, enum stats_window w,
 	for (size_t i = 0; i < model_server_count(model); i++)
 		print_server(h, model_server_at(model, i), prefix);
 	/* detection: the verdict in plain words (core/detect) */
-	char verdict[1024], t[32];
+	char verdict[1024];
 	detect_verdict(monitor_detect(h->monitor), verdict, sizeof(verdict));
-	stamp(t, sizeof(t));
-	fprintf(h->out, "%s %s verdict: %s\n", t, prefix, verdict);
+	logsink_printf(h->log, LOGSINK_INFO, "%s verdict: %s", prefix, verdict);
 	struct monitor_status s;
 	monitor_status(h->monitor, &s);
 	if (s.dropped_engine || s.dropped_storage || s.store_failures) {
-		fprintf(h->out,
-			"%s %s WARNING samples dropped: %llu by full queues, "
+		logsink_printf(
+			h->log, LOGSINK_WARNING,
+			"%s WARNING samples dropped: %llu by full queues, "
 			"%llu by the database; %llu failed writes, %llu "
-			"samples waiting to be written\n",
-			t, prefix, (unsigned long long)s.dropped_engine,
+			"samples waiting to be written",
+			prefix, (unsigned long long)s.dropped_engine,
 			(unsigned long long)s.dropped_storage,
 			(unsigned long long)s.store_failures,
 			(unsigned long long)s.store_pending);
 	}
-	fflush(h->out);
 }
 
 static void on_status(struct ev_loop *loop, ev_timer *t, int revents)
@@ -168,8 +166,6 @@ static void on_status(struct ev_loop *loop, ev_timer *t, int revents)
 static void on_event(void *ctx, const struct bb_event *ev)
 {
 	struct headless *h = ctx;
-	char t[32];
-	stamp(t, sizeof(t));
 	bool known = false;
 	for (unsigned i = 0; i < 64 && i < h->n_announced; i++) {
 		const struct announced *a = &h->announced[i];
@@ -188,34 +184,27 @@ static void on_event(void *ctx, const struct bb_event *ev)
 	const char *state = ev->end_ms == 0 ? known ? "update" : "start"
 			    : ev->end_ms == ev->start_ms ? "once"
 							 : "end";
-	fprintf(h->out, "%s event %s %s %s: %s\n", t, state, ev->kind,
-		bb_severity_name(ev->severity), ev->description);
-	fflush(h->out);
+	enum logsink_level lv = ev->severity == BB_SEV_CRITICAL ? LOGSINK_CRIT
+				: ev->severity == BB_SEV_WARNING
+					? LOGSINK_WARNING
+					: LOGSINK_INFO;
+	logsink_printf(h->log, lv, "event %s %s %s: %s", state, ev->kind,
+		       bb_severity_name(ev->severity), ev->description);
 }
 
-static int open_log(struct headless *h)
+/* Every sample, at debug level. */
+static void on_sample(void *ctx, const struct bb_sample *smp)
 {
-	if (!h->log_path[0]) {
-		h->out = stdout;
-		return 0;
-	}
-	FILE *f = fopen(h->log_path, "a");
-	if (!f)
-		return -errno;
-	setvbuf(f, NULL, _IOLBF, 0);
-	if (h->out && h->out != stdout)
-		fclose(h->out);
-	h->out = f;
-	return 0;
-}
-
-static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
-{
-	struct headless *h = w->data;
-	int rc = open_log(h);
-	if (rc < 0)
-		fprintf(stderr, "bufferbane: cannot reopen %s: %s\n",
-			h->log_path, strerror(-rc));
+	struct headless *h = ctx;
+	char a[16];
+	if (!logsink_wants(h->log, LOGSINK_DEBUG))
+		return;
+	logsink_printf(h->log, LOGSINK_DEBUG, "sample %-11s %-20s %s%s%s %s %s",
+		       sample_kind_name(smp->kind), smp->target,
+		       smp->interface[0] ? "via " : "", smp->interface,
+		       smp->interface[0] ? " " : "",
+		       smp->status == BB_STATUS_OK ? "ok" : "lost",
+		       fmt_ms(a, sizeof(a), smp->rtt_ns));
 }
 
 /* The smallest window that holds a full status period. */
@@ -231,13 +220,12 @@ static void print_plan(struct headless *h)
 {
 	const struct engine_plan *p = monitor_plan(h->monitor);
 	const struct bb_config *c = monitor_config(h->monitor);
-	char t[32];
-	stamp(t, sizeof(t));
-	fprintf(h->out,
-		"%s start bufferbane %s, %zu probes, config %s, db %s\n", t,
-		BB_VERSION, p->n_probes,
-		c->source_path[0] ? c->source_path : "(built-in defaults)",
-		c->general.database_path);
+	logsink_printf(h->log, LOGSINK_INFO,
+		       "start bufferbane %s, %zu probes, config %s, db %s",
+		       BB_VERSION, p->n_probes,
+		       c->source_path[0] ? c->source_path
+					 : "(built-in defaults)",
+		       c->general.database_path);
 	for (size_t i = 0; i < p->n_probes; i++) {
 		const struct engine_probe *ep = &p->probes[i];
 		char addr[64];
@@ -249,13 +237,29 @@ static void print_plan(struct headless *h)
 			sock_addr_to_text(
 				(const struct sockaddr *)&ep->target.addr, addr,
 				sizeof(addr));
-		fprintf(h->out, "%s probe %-11s %-20s %s every %lld ms%s%s\n",
-			t, ep->ops->name, ep->target.name, addr,
-			(long long)(ep->interval_ns / BB_NS_PER_MS),
-			ep->target.interface[0] ? " via " : "",
-			ep->target.interface);
+		/* a companion server: its port too (--server changes it) */
+		uint16_t port =
+			ep->target.addr.ss_family == AF_INET6
+				? ntohs(((const struct sockaddr_in6 *)&ep
+						 ->target.addr)
+						->sin6_port)
+				: ntohs(((const struct sockaddr_in *)&ep->target
+						 .addr)
+						->sin_port);
+		char shown[96];
+		if (ep->target.kind == BB_KIND_UDP_ECHO && port)
+			snprintf(shown, sizeof(shown), "%s%s%s:%u",
+				 strchr(addr, ':') ? "[" : "", addr,
+				 strchr(addr, ':') ? "]" : "", port);
+		else
+			snprintf(shown, sizeof(shown), "%s", addr);
+		logsink_printf(h->log, LOGSINK_INFO,
+			       "probe %-11s %-20s %s every %lld ms%s%s",
+			       ep->ops->name, ep->target.name, shown,
+			       (long long)(ep->interval_ns / BB_NS_PER_MS),
+			       ep->target.interface[0] ? " via " : "",
+			       ep->target.interface);
 	}
-	fflush(h->out);
 }
 
 int headless_main(const struct monitor_options *o)
@@ -269,28 +273,19 @@ int headless_main(const struct monitor_options *o)
 		return code;
 	}
 	const struct bb_config *c = monitor_config(h.monitor);
-	snprintf(h.log_path, sizeof(h.log_path), "%s", c->logging.file);
-	if (open_log(&h) < 0) {
-		fprintf(stderr, "bufferbane: cannot open log %s: %s\n",
-			h.log_path, strerror(errno));
-		monitor_free(h.monitor);
-		return 1;
-	}
-	if (h.out == stdout)
-		setvbuf(stdout, NULL, _IOLBF, 0);
+	h.log = monitor_log(h.monitor);
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	int every = o->status_interval_s ? o->status_interval_s
 					 : c->output.status_interval_s;
 	h.window = window_for(every);
 	print_plan(&h);
 	monitor_on_event(h.monitor, on_event, &h);
+	monitor_on_sample(h.monitor, on_sample, &h);
 
 	struct ev_loop *loop = monitor_loop(h.monitor);
 	ev_timer_init(&h.status_timer, on_status, every, every);
 	h.status_timer.data = &h;
 	ev_timer_start(loop, &h.status_timer);
-	ev_signal_init(&h.sighup, on_sighup, SIGHUP);
-	h.sighup.data = &h;
-	ev_signal_start(loop, &h.sighup);
 
 	int rc = monitor_start(h.monitor);
 	if (rc < 0) {
@@ -302,21 +297,18 @@ int headless_main(const struct monitor_options *o)
 	monitor_run(h.monitor);
 
 	ev_timer_stop(loop, &h.status_timer);
-	ev_signal_stop(loop, &h.sighup);
 	/* Stop probing and flush the database before the summary, so its
 	 * counts are final. */
 	monitor_finish(h.monitor);
 	print_status(&h, STATS_1H, "summary");
 	struct monitor_status s;
 	monitor_status(h.monitor, &s);
-	char t[32];
-	stamp(t, sizeof(t));
-	fprintf(h.out, "%s stop %llu samples, %llu stored, %llu dropped\n", t,
+	logsink_printf(
+		h.log, LOGSINK_INFO,
+		"stop %llu samples, %llu stored, %llu dropped",
 		(unsigned long long)s.samples, (unsigned long long)s.stored,
 		(unsigned long long)(s.dropped_engine + s.dropped_storage));
 	int lost = s.dropped_engine + s.dropped_storage > 0;
 	monitor_free(h.monitor);
-	if (h.out != stdout)
-		fclose(h.out);
 	return lost ? 1 : 0;
 }

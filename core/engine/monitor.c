@@ -17,9 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/base/logsink.h"
+#include "core/probe/conntype.h"
 #include "core/probe/srvclient.h"
 #include "core/analysis/alerts.h"
 #include "core/analysis/detect.h"
@@ -43,6 +46,9 @@
 
 struct monitor {
 	struct bb_config cfg;
+	struct monitor_options opt; /* the command line, for a reload */
+	struct logsink *log;
+	uint64_t dropped_before; /* by engines a reload replaced */
 	struct engine_plan plan;
 	struct ev_loop *loop;
 	struct engine *engine;
@@ -52,7 +58,7 @@ struct monitor {
 	struct recorder *recorder;
 	struct ring *rec_samples;
 	struct ring *rec_events;
-	ev_signal sigint, sigterm;
+	ev_signal sigint, sigterm, sighup;
 	ev_timer duration;
 	long duration_s;
 	uint64_t samples;
@@ -78,6 +84,46 @@ struct monitor {
 void monitor_options_init(struct monitor_options *o)
 {
 	memset(o, 0, sizeof(*o));
+}
+
+/* --server for one run: a configured server by name, or a new address for
+ * the first one.  The key always comes from the configuration: a secret
+ * is never given on the command line (ps shows it). */
+static int apply_server(struct bb_config *c, const char *arg, char *err,
+			size_t errlen)
+{
+	struct bb_config_server *s0 = &c->servers[0];
+	char host[CONFIG_HOST_LEN], why[192];
+	int port;
+
+	for (int i = 0; i < c->n_servers; i++)
+		if (strcmp(c->servers[i].name, arg) == 0) {
+			if (i)
+				memcpy(s0, &c->servers[i], sizeof(*s0));
+			c->n_servers = 1;
+			return 0;
+		}
+	if (config_parse_hostport(arg, CONFIG_DEFAULT_PORT, host, sizeof(host),
+				  &port, why, sizeof(why)) < 0) {
+		snprintf(err, errlen,
+			 "--server %s: neither a configured server's name nor "
+			 "HOST[:PORT]: %s",
+			 arg, why);
+		return -EINVAL;
+	}
+	if (c->n_servers == 0) {
+		snprintf(err, errlen,
+			 "--server %s: no server in the configuration to take "
+			 "the key from; add servers = ( { name = \"...\"; host "
+			 "= \"...\"; shared_secret_file = \"...\"; } ) "
+			 "(--server replaces its address for one run)",
+			 arg);
+		return -EINVAL;
+	}
+	snprintf(s0->host, sizeof(s0->host), "%s", host);
+	s0->port = port;
+	c->n_servers = 1;
+	return 0;
 }
 
 /* Command-line options win over the configuration file. */
@@ -119,6 +165,8 @@ static int apply_options(struct bb_config *c, const struct monitor_options *o,
 			       o->interfaces[i]);
 		}
 	}
+	if (o->server && apply_server(c, o->server, err, errlen) < 0)
+		return -EINVAL;
 	if (o->interval_ms)
 		c->general.test_interval_ms = o->interval_ms;
 	if (o->db_path) {
@@ -233,6 +281,22 @@ static void on_quit_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* SIGHUP: the log file anew (logrotate moved it), then the configuration. */
+static void on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct monitor *m = w->data;
+	/* on screen, the terminal hanging up sends it too: then quit */
+	if (!m->opt.headless && tcgetpgrp(STDIN_FILENO) < 0) {
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	int rc = logsink_reopen(m->log);
+	if (rc < 0)
+		fprintf(stderr, "bufferbane: cannot reopen the log: %s\n",
+			strerror(-rc));
+	monitor_reload(m);
+}
+
 static void on_duration(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	ev_break(loop, EVBREAK_ALL);
@@ -240,7 +304,7 @@ static void on_duration(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* The database's client id (PROTOCOL.md: chosen once per install, kept in
  * meta) for every echo probe, unless the configuration names one. */
-static void use_stored_client_id(struct monitor *m)
+static void use_stored_client_id(struct monitor *m, struct engine_plan *plan)
 {
 	if (strcmp(m->cfg.general.client_id, "auto") != 0)
 		return;
@@ -250,10 +314,26 @@ static void use_stored_client_id(struct monitor *m)
 			   &len, NULL) != 0 ||
 	    len != sizeof(id))
 		return;
-	for (size_t i = 0; i < m->plan.n_probes; i++)
-		if (m->plan.probes[i].target.kind == BB_KIND_UDP_ECHO)
-			memcpy(m->plan.probes[i].target.srv.client_id, id,
+	for (size_t i = 0; i < plan->n_probes; i++)
+		if (plan->probes[i].target.kind == BB_KIND_UDP_ECHO)
+			memcpy(plan->probes[i].target.srv.client_id, id,
 			       sizeof(id));
+}
+
+/* The type stored with each interface's samples (core/probe/conntype.h):
+ * the default route's ("") and each configured one's, fixed at start. */
+static void set_connection_types(struct monitor *m)
+{
+	char type[CONFIG_NAME_LEN];
+
+	conntype_for(&m->cfg, "", type, sizeof(type));
+	store_set_connection_type(m->store, "", type);
+	for (int i = 0; i < m->cfg.general.n_interfaces; i++) {
+		conntype_for(&m->cfg, m->cfg.general.interfaces[i], type,
+			     sizeof(type));
+		store_set_connection_type(m->store,
+					  m->cfg.general.interfaces[i], type);
+	}
 }
 
 struct monitor *monitor_new(const struct monitor_options *o, char *err,
@@ -268,12 +348,18 @@ struct monitor *monitor_new(const struct monitor_options *o, char *err,
 	}
 	m->loop = ev_default_loop(EVFLAG_AUTO);
 	m->duration_s = o->duration_s;
+	m->opt = *o;
 	if (config_load(o->config_path, &m->cfg, err, errlen) < 0 ||
 	    apply_options(&m->cfg, o, err, errlen) < 0 ||
 	    srvclient_check_secrets(&m->cfg, err, errlen) < 0) {
 		*exit_code = 2;
 		goto fail;
 	}
+	m->log = logsink_open(m->cfg.logging.level, m->cfg.logging.file,
+			      o->syslog || m->cfg.logging.syslog,
+			      o->headless ? stdout : stderr, err, errlen);
+	if (!m->log)
+		goto fail;
 	if (plan_build(&m->cfg, &m->plan, warnings, sizeof(warnings), err,
 		       errlen) < 0) {
 		*exit_code = 2;
@@ -310,12 +396,7 @@ struct monitor *monitor_new(const struct monitor_options *o, char *err,
 				      err, errlen);
 		if (!m->store)
 			goto fail;
-		store_set_connection_type(m->store, "",
-					  m->cfg.general.connection_type);
-		for (int i = 0; i < m->cfg.general.n_interfaces; i++)
-			store_set_connection_type(
-				m->store, m->cfg.general.interfaces[i],
-				m->cfg.general.connection_type);
+		set_connection_types(m);
 		m->rec_samples = ring_new(recorder_ring_capacity(&m->plan),
 					  sizeof(struct bb_sample));
 		m->rec_events =
@@ -326,7 +407,7 @@ struct monitor *monitor_new(const struct monitor_options *o, char *err,
 		}
 	}
 	if (m->store) {
-		use_stored_client_id(m);
+		use_stored_client_id(m, &m->plan);
 		char text[8192];
 		if (store_meta_get(m->store, BASELINES_KEY, text,
 				   sizeof(text)) == 0)
@@ -352,6 +433,229 @@ fail:
 struct ev_loop *monitor_loop(struct monitor *m)
 {
 	return m->loop;
+}
+
+struct logsink *monitor_log(struct monitor *m)
+{
+	return m->log;
+}
+
+/* Keys a running monitor cannot take: the database and the connection
+ * types its storage thread holds, the workers' interfaces, the model's
+ * interval, the storage thread's retention, listeners and the log's
+ * destination.  A reload keeps their running values. */
+static bool needs_restart(const char *path)
+{
+	static const char *const keys[] = {
+		"general.database_path",    "general.interfaces",
+		"general.client_id",	    "general.connection_type",
+		"general.connection_types", "general.test_interval_ms",
+		"metrics.listen",	    "logging.syslog",
+		"output.status_interval_s", "loss_stream.interval_ms",
+	};
+	if (strncmp(path, "retention.", 10) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(path, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+struct reload_diff {
+	char changed[1024], restart[512];
+	size_t nc, nr;
+	bool probes, servers, thresholds, alerts, logging;
+};
+
+static void add_word(char *buf, size_t len, size_t *n, const char *w)
+{
+	int k = snprintf(buf + *n, len - *n, "%s%s", *n ? ", " : "", w);
+	if (k > 0 && *n + (size_t)k < len)
+		*n += (size_t)k;
+}
+
+static void on_diff(void *ctx, const char *path)
+{
+	struct reload_diff *d = ctx;
+	if (needs_restart(path)) {
+		add_word(d->restart, sizeof(d->restart), &d->nr, path);
+		return;
+	}
+	add_word(d->changed, sizeof(d->changed), &d->nc, path);
+	if (!strncmp(path, "thresholds.", 11) || !strcmp(path, "servers"))
+		d->thresholds = true;
+	if (!strcmp(path, "servers"))
+		d->servers = true;
+	if (!strncmp(path, "alerts.", 7))
+		d->alerts = true;
+	if (!strncmp(path, "logging.", 8))
+		d->logging = true;
+	if (!strncmp(path, "targets.", 8) || !strncmp(path, "tests.", 6) ||
+	    !strncmp(path, "monitoring.", 11) || !strcmp(path, "servers") ||
+	    !strcmp(path, "general.probe_timeout_ms"))
+		d->probes = true;
+}
+
+static void keep_running(void *ctx, const char *path)
+{
+	void **a = ctx;
+	if (needs_restart(path))
+		config_copy_key(a[0], a[1], path);
+}
+
+/* The plan's probes as comparable text: what they probe and how often. */
+static bool same_probes(const struct engine_plan *a,
+			const struct engine_plan *b)
+{
+	if (a->n_probes != b->n_probes)
+		return false;
+	for (size_t i = 0; i < a->n_probes; i++) {
+		const struct engine_probe *x = &a->probes[i],
+					  *y = &b->probes[i];
+		if (x->ops != y->ops || x->interval_ns != y->interval_ns ||
+		    x->follow_gateway_ns != y->follow_gateway_ns ||
+		    strcmp(x->target.name, y->target.name) ||
+		    strcmp(x->target.interface, y->target.interface) ||
+		    strcmp(x->resolve_host, y->resolve_host) ||
+		    x->target.timeout_ns != y->target.timeout_ns)
+			return false;
+	}
+	return true;
+}
+
+/* Stop the running engine and start one on plan (the storage thread and
+ * the model stay): probes added and removed take effect at once. */
+static int restart_engine(struct monitor *m, struct engine_plan *plan,
+			  char *err, size_t errlen)
+{
+	struct engine *e =
+		engine_new(m->loop, plan, on_engine_sample, m, err, errlen);
+	for (size_t i = 0; i < plan->n_probes; i++)
+		sodium_memzero(&plan->probes[i].target.srv,
+			       sizeof(plan->probes[i].target.srv));
+	if (!e)
+		return -EIO;
+	if (m->engine) {
+		engine_stop(m->engine); /* its last samples reach us */
+		m->dropped_before += engine_dropped(m->engine);
+		engine_free(m->engine);
+	}
+	m->engine = e;
+	engine_on_notice(e, on_engine_notice, m);
+	memcpy(&m->plan, plan, sizeof(*plan));
+	return engine_start(e);
+}
+
+int monitor_reload(struct monitor *m)
+{
+	struct bb_config *c = malloc(sizeof(*c));
+	struct engine_plan *plan = malloc(sizeof(*plan));
+	struct reload_diff d = { 0 };
+	char err[512], warnings[2048];
+	int rc = -ENOMEM;
+
+	if (!c || !plan) {
+		logsink_printf(m->log, LOGSINK_ERROR, "reload: out of memory");
+		goto out;
+	}
+	if ((rc = config_load(m->opt.config_path, c, err, sizeof(err))) < 0 ||
+	    (rc = apply_options(c, &m->opt, err, sizeof(err))) < 0 ||
+	    (rc = srvclient_check_secrets(c, err, sizeof(err))) < 0 ||
+	    (rc = plan_build(c, plan, warnings, sizeof(warnings), err,
+			     sizeof(err))) < 0) {
+		logsink_printf(m->log, LOGSINK_ERROR,
+			       "reload refused, the running configuration "
+			       "stays: %s",
+			       err);
+		goto out;
+	}
+	config_diff(&m->cfg, c, on_diff, &d);
+	if (d.nr) {
+		/* keep what cannot change now; rebuild the plan from it */
+		void *pair[2] = { c, &m->cfg };
+		config_diff(&m->cfg, c, keep_running, pair);
+		for (size_t i = 0; i < plan->n_probes; i++)
+			sodium_memzero(&plan->probes[i].target.srv,
+				       sizeof(plan->probes[i].target.srv));
+		if ((rc = plan_build(c, plan, warnings, sizeof(warnings), err,
+				     sizeof(err))) < 0) {
+			logsink_printf(m->log, LOGSINK_ERROR,
+				       "reload refused, the running "
+				       "configuration stays: %s",
+				       err);
+			goto out;
+		}
+	}
+	if (d.logging &&
+	    logsink_configure(m->log, c->logging.level, c->logging.file, err,
+			      sizeof(err)) < 0) {
+		logsink_printf(m->log, LOGSINK_ERROR,
+			       "reload: %s; the log stays where it was", err);
+	}
+	if (d.alerts) {
+		struct alerts *a = NULL;
+		if (c->alerts.enabled &&
+		    (c->alerts.log_path[0] || c->alerts.command[0]))
+			a = alerts_new(m->loop, c->alerts.log_path,
+				       c->alerts.command, err, sizeof(err));
+		if (a || !c->alerts.enabled ||
+		    !(c->alerts.log_path[0] || c->alerts.command[0])) {
+			alerts_free(m->alerts);
+			m->alerts = a;
+		} else {
+			logsink_printf(m->log, LOGSINK_ERROR,
+				       "reload: %s; the alerts stay as they "
+				       "were",
+				       err);
+		}
+	}
+	if (d.thresholds)
+		detect_set_params(m->detect,
+				  detect_params_from_config(
+					  c, &(struct detect_params){ 0 }));
+	size_t before = m->plan.n_probes;
+	bool restart = d.probes && (d.servers || !same_probes(&m->plan, plan));
+	if (restart) {
+		if (warnings[0])
+			logsink_printf(m->log, LOGSINK_WARNING, "reload: %s",
+				       warnings);
+		if (m->store)
+			use_stored_client_id(m, plan);
+		err[0] = '\0';
+		rc = restart_engine(m, plan, err, sizeof(err));
+		if (rc < 0)
+			logsink_printf(m->log, LOGSINK_ERROR,
+				       "reload: cannot start the probes: %s",
+				       err[0] ? err : strerror(-rc));
+	}
+	config_wipe_secrets(c);
+	m->cfg = *c;
+	logsink_printf(m->log, LOGSINK_INFO, "reload %s: %s%s",
+		       c->source_path[0] ? c->source_path
+					 : "(built-in defaults)",
+		       d.nc ? "changed " : "nothing changed", d.changed);
+	if (restart)
+		logsink_printf(m->log, LOGSINK_INFO,
+			       "reload: probes restarted, %zu before, %zu now",
+			       before, m->plan.n_probes);
+	if (d.nr)
+		logsink_printf(m->log, LOGSINK_WARNING,
+			       "reload: changed but needs a restart (still "
+			       "running the old values): %s",
+			       d.restart);
+	rc = 0;
+out:
+	if (c) {
+		config_wipe_secrets(c);
+		free(c);
+	}
+	if (plan) {
+		for (size_t i = 0; i < plan->n_probes; i++)
+			sodium_memzero(&plan->probes[i].target.srv,
+				       sizeof(plan->probes[i].target.srv));
+		free(plan);
+	}
+	return rc;
 }
 
 const struct bb_config *monitor_config(const struct monitor *m)
@@ -381,6 +685,9 @@ int monitor_start(struct monitor *m)
 	ev_signal_init(&m->sigterm, on_quit_signal, SIGTERM);
 	ev_signal_start(m->loop, &m->sigint);
 	ev_signal_start(m->loop, &m->sigterm);
+	ev_signal_init(&m->sighup, on_sighup, SIGHUP);
+	m->sighup.data = m;
+	ev_signal_start(m->loop, &m->sighup);
 	if (m->duration_s > 0) {
 		ev_timer_init(&m->duration, on_duration, (double)m->duration_s,
 			      0.);
@@ -496,8 +803,9 @@ void monitor_status(const struct monitor *m, struct monitor_status *out)
 	memset(out, 0, sizeof(*out));
 	out->samples = m->samples;
 	out->started_mono_ns = m->started_mono_ns;
+	out->dropped_engine = m->dropped_before;
 	if (m->engine)
-		out->dropped_engine = engine_dropped(m->engine);
+		out->dropped_engine += engine_dropped(m->engine);
 	if (m->rec_samples)
 		out->dropped_storage = ring_dropped(m->rec_samples);
 	if (m->recorder || m->have_final_rec) {
@@ -553,9 +861,11 @@ void monitor_free(struct monitor *m)
 	if (ev_is_active(&m->sigint)) {
 		ev_signal_stop(m->loop, &m->sigint);
 		ev_signal_stop(m->loop, &m->sigterm);
+		ev_signal_stop(m->loop, &m->sighup);
 	}
 	if (ev_is_active(&m->duration))
 		ev_timer_stop(m->loop, &m->duration);
+	logsink_close(m->log);
 	config_wipe_secrets(&m->cfg);
 	/* a start that failed before the engine took the keys */
 	for (size_t i = 0; i < m->plan.n_probes; i++)

@@ -22,6 +22,7 @@ struct bb_event;
 struct bb_sample;
 struct engine_plan;
 struct detect;
+struct logsink;
 
 /* Called on the main thread for every sample, after the model saw it. */
 typedef void (*monitor_sample_fn)(void *ctx, const struct bb_sample *s);
@@ -39,10 +40,14 @@ struct monitor_options {
 	const char *db_path;
 	bool no_db;    /* keep nothing on disk */
 	bool headless; /* -d */
+	bool syslog;   /* --syslog: log to syslog whatever logging.syslog */
 	const char *targets[MONITOR_MAX_CLI_ITEMS];
 	size_t n_targets;
 	const char *interfaces[MONITOR_MAX_CLI_ITEMS];
 	size_t n_interfaces;
+	/* --server: a configured name (only that server), or HOST[:PORT]
+	 * replacing the first configured server's address (its key kept) */
+	const char *server;
 	int interval_ms;
 	long duration_s;
 	int status_interval_s; /* -d status period; 0 = from config */
@@ -67,6 +72,14 @@ struct monitor *monitor_new(const struct monitor_options *o, char *err,
 			    size_t errlen, int *exit_code);
 /* The main loop a front end adds its watchers to. */
 struct ev_loop *monitor_loop(struct monitor *m);
+/* The log: lines for -d, reload messages for both front ends. */
+struct logsink *monitor_log(struct monitor *m);
+/* Re-read the configuration (SIGHUP): apply what can change while running
+ * (targets, tests, thresholds, alerts, logging.level and file), log one
+ * line saying what changed and one naming what needs a restart; a file
+ * that does not load keeps the running configuration (logged).  0 or
+ * -errno. */
+int monitor_reload(struct monitor *m);
 /* The effective configuration. */
 const struct bb_config *monitor_config(const struct monitor *m);
 /* The probes that run (targets, kinds, intervals). */

@@ -36,11 +36,26 @@ struct oneshot {
 	int64_t start, typical;
 };
 
+/* The last one-shot test's samples: `bufferbane bloat --db` stores them.
+ * One test per process, on the calling thread. */
+static struct bb_sample last_samples[3];
+static int n_last_samples;
+
 static void oneshot_emit(void *ctx, const struct bb_sample *s)
 {
 	struct oneshot *o = ctx;
-	if (s->kind == BB_KIND_BUFFERBLOAT && ++o->got >= o->want)
+	if (s->kind != BB_KIND_BUFFERBLOAT)
+		return;
+	if (n_last_samples < 3)
+		last_samples[n_last_samples++] = *s;
+	if (++o->got >= o->want)
 		ev_break(o->p->loop, EVBREAK_ALL);
+}
+
+int probe_echo_bloat_samples(struct bb_sample out[3])
+{
+	memcpy(out, last_samples, sizeof(last_samples));
+	return n_last_samples;
 }
 
 static void oneshot_watch(struct ev_loop *loop, ev_timer *w, int revents)
@@ -111,6 +126,7 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 {
 	struct probe_target t;
 	*n = 0;
+	n_last_samples = 0;
 	if (errlen)
 		err[0] = '\0';
 	int rc = pick_server(cfg, server, &t, err, errlen);

@@ -29,6 +29,9 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 			 probe_echo_progress_fn progress, void *ctx,
 			 struct bloat_result res[3], int *n, char *err,
 			 size_t errlen);
+/* The bufferbloat samples of the last probe_echo_bloat_now (the rows the
+ * monitor stores for its scheduled tests) into out; returns how many. */
+int probe_echo_bloat_samples(struct bb_sample out[3]);
 
 /* A server's ECHO_REPLY counters (requests_seen, highest_seq) against
  * those of the session's first answer (r0, h0) and the requests this probe

@@ -26,6 +26,35 @@ for c in $listed; do
 	grep -qi "usage: bufferbane $c" "$BB_TMP/o" || fail "$c --help: $(cat "$BB_TMP/o")"
 done
 
+# Every command takes -c, --db, --help and --version (INTERFACES.md); an
+# option a command did not know would be refused before its --help.
+bb_write_config "$BB_TMP/any.conf"
+for c in $listed; do
+	"$BB_BIN" "$c" --version >"$BB_TMP/o" 2>&1 || fail "$c --version exited $?: $(cat "$BB_TMP/o")"
+	grep -Eq "^bufferbane [0-9]+\.[0-9]+" "$BB_TMP/o" || fail "$c --version: $(cat "$BB_TMP/o")"
+	"$BB_BIN" "$c" -c "$BB_TMP/any.conf" --db "$BB_TMP/any.db" --help >"$BB_TMP/o" 2>&1 ||
+		fail "$c -c FILE --db FILE --help exited $?: $(cat "$BB_TMP/o")"
+	"$BB_BIN" "$c" --config "$BB_TMP/any.conf" --help >/dev/null 2>&1 || fail "$c --config refused"
+done
+
+# --server for one run: HOST[:PORT] replaces the configured server's
+# address (its key kept), a configured NAME keeps only that server; with
+# no server configured there is no key to use: refused, saying so.
+"$BB_BIN" keygen >"$BB_TMP/k" && chmod 600 "$BB_TMP/k"
+bb_write_config "$BB_TMP/srv.conf" "servers=( { name = \"a\"; host = \"127.0.0.1\"; port = 9001; shared_secret_file = \"$BB_TMP/k\"; },
+	{ name = \"b\"; host = \"127.0.0.1\"; port = 9002; shared_secret_file = \"$BB_TMP/k\"; } )"
+plan() { "$BB_BIN" -d -c "$BB_TMP/srv.conf" --no-db --duration 1 "$@" 2>&1 | grep ' probe udp_echo'; }
+[ "$(plan | wc -l)" -eq 2 ] || fail "two servers configured, not two echo probes: $(plan)"
+plan --server 127.0.0.3:9100 | grep -q '127.0.0.3:9100' || fail "--server HOST:PORT: $(plan --server 127.0.0.3:9100)"
+[ "$(plan --server 127.0.0.3:9100 | wc -l)" -eq 1 ] || fail "--server HOST:PORT kept both servers"
+plan --server '[::1]' | grep -q '\[::1\]:9876' || fail "--server [::1]: $(plan --server '[::1]')"
+plan --server b | grep -q ':9002' || fail "--server b: $(plan --server b)"
+[ "$(plan --server b | wc -l)" -eq 1 ] || fail "--server NAME kept both servers"
+expect_usage "--server 127.0.0.1:9: no server in the configuration to take the key from" \
+	"$BB_BIN" -d -c "$BB_TMP/any.conf" --no-db --server 127.0.0.1:9
+expect_usage "--server bad host: neither a configured server's name nor HOST\[:PORT\]" \
+	"$BB_BIN" -d -c "$BB_TMP/srv.conf" --no-db --server 'bad host'
+
 k1=$("$BB_BIN" keygen) && k2=$("$BB_BIN" keygen) || fail "keygen failed"
 [[ $k1 =~ ^[0-9a-f]{64}$ ]] || fail "keygen printed '$k1'"
 [ "$k1" != "$k2" ] || fail "keygen printed the same key twice"

@@ -194,7 +194,6 @@ static void test_defaults(void **state)
 	assert_int_equal(c->retention.measurements_days, 30);
 	assert_int_equal(c->retention.aggregations_days, 365);
 	assert_int_equal(c->retention.events_days, 365);
-	assert_string_equal(c->retention.aggregation_time, "03:00");
 	assert_int_equal(c->output.status_interval_s, 60);
 	assert_int_equal(c->export.chart_width, 1200);
 	assert_int_equal(c->export.chart_height, 600);
@@ -249,13 +248,54 @@ static const struct bad bad_cases[] = {
 	  ":3: syntax error: duplicate setting name" },
 	/* unknown keys and sections */
 	{ "general = {\n  test_intervall_ms = 500;\n};\n",
-	  ":2: general.test_intervall_ms: unknown key" },
+	  ":2: general.test_intervall_ms: unknown key; did you mean "
+	  "'general.test_interval_ms'?" },
 	{ "\ngenral = {\n  test_interval_ms = 500;\n};\n",
-	  ":2: genral: unknown section" },
+	  ":2: genral: unknown section; did you mean 'general'?" },
 	{ "verbose = true;\n", ":1: verbose: unknown key" },
 	{ "tests = {\n  dns = {\n    enable = true;\n  };\n};\n",
-	  ":3: tests.dns.enable: unknown key" },
+	  ":3: tests.dns.enable: unknown key; did you mean "
+	  "'tests.dns.enabled'?" },
 	{ "tests = {\n  icmp = { };\n};\n", ":2: tests.icmp: unknown section" },
+	/* typos: the nearest known key, in its section or another */
+	{ "thresholds = { latency_warn_ms = 90; };\n",
+	  ":1: thresholds.latency_warn_ms: unknown key; did you mean "
+	  "'thresholds.latency_warning_ms'?" },
+	{ "general = { latency_warning_ms = 90; };\n",
+	  ":1: general.latency_warning_ms: unknown key; did you mean "
+	  "'thresholds.latency_warning_ms'?" },
+	{ "tests = { throughput = { larg_interval_s = 90; }; };\n",
+	  ":1: tests.throughput.larg_interval_s: unknown key; did you mean "
+	  "'tests.throughput.large_interval_s'?" },
+	{ "tests = { bloat = { }; };\n", ":1: tests.bloat: unknown section" },
+	/* the original templates' keys: what to use instead */
+	{ "output = {\n  use_colors = true;\n};\n",
+	  ":2: output.use_colors: not a Bufferbane key: colours follow the "
+	  "terminal; set NO_COLOR=1 in the environment for none (t switches "
+	  "the theme on screen)" },
+	{ "logging = { max_size_mb = 100; };\n",
+	  ":1: logging.max_size_mb: not a Bufferbane key: Bufferbane does not "
+	  "rotate its log: let logrotate rotate logging.file (SIGHUP reopens "
+	  "it), or use logging.syslog = true" },
+	{ "logging = { path = \"./bufferbane.log\"; };\n",
+	  ":1: logging.path: not a Bufferbane key: use logging.file" },
+	{ "retention = { aggregation_time = \"03:00\"; };\n",
+	  ":1: retention.aggregation_time: not a Bufferbane key: rollups are "
+	  "built every minute and retention runs continuously; remove it" },
+	{ "alerts = { latency_threshold_ms = 100.0; };\n",
+	  ":1: alerts.latency_threshold_ms: not a Bufferbane key: use "
+	  "thresholds.latency_warning_ms" },
+	{ "server = {\n  enabled = false;\n};\n",
+	  ":1: server: not a Bufferbane section: companion servers are a "
+	  "list: servers = ( { name = \"vps\"; host = \"...\"; port = 9876; "
+	  "shared_secret_file = \"...\"; } );" },
+	/* per-interface connection types */
+	{ "general = { connection_types = [ \"wlan0\" ]; };\n",
+	  ":1: general.connection_types[0]: \"wlan0\": expected "
+	  "\"INTERFACE=TYPE\", e.g. \"wlan0=wifi\"" },
+	{ "general = { connection_types = [ \"wlan0=wireless\" ]; };\n",
+	  ":1: general.connection_types[0]: \"wlan0=wireless\": type is not "
+	  "one of: wifi, wired, cellular, vpn, custom, loopback" },
 	/* types */
 	{ "general = 5;\n", ":1: general: expected a section { ... }" },
 	{ "general = {\n  test_interval_ms = \"fast\";\n};\n",
@@ -309,9 +349,6 @@ static const struct bad bad_cases[] = {
 	  "\"wl an0\"" },
 	{ "general = { interfaces = [ \"averyveryverylongname\" ]; };\n",
 	  ":1: general.interfaces[0]: too long (21 characters, at most 15)" },
-	{ "retention = { aggregation_time = \"24:00\"; };\n",
-	  ":1: retention.aggregation_time: \"24:00\" is not a time of day "
-	  "HH:MM" },
 	{ "general = { database_path = \"\"; };\n",
 	  ":1: general.database_path: must not be empty" },
 	{ "logging = { file = \"$LOGDIR/bb.log\"; };\n",
@@ -389,6 +426,10 @@ static const struct bad bad_cases[] = {
 	{ "servers = (\n  { name = \"a\"; host = \"s.example\";\n"
 	  "    secret = \"x\"; }\n);\n",
 	  ":3: servers[0].secret: unknown key" },
+	{ "servers = (\n  { name = \"a\"; host = \"s.example\";\n"
+	  "    shared_secret_fle = \"x\"; }\n);\n",
+	  ":3: servers[0].shared_secret_fle: unknown key; did you mean "
+	  "'shared_secret_file'?" },
 	{ "servers = (\n  { name = \"a\"; host = \"s\"; shared_secret = "
 	  "\"" SECRET_A "\"; },\n  { name = \"a\"; host = \"t\";\n"
 	  "    shared_secret_file = \"k\"; }\n);\n",

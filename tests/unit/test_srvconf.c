@@ -220,8 +220,26 @@ static void test_table_errors(void **state)
 	expect_file_error("general = { workers = 2.5; };\n",
 			  "general.workers: expected an integer");
 	expect_file_error("general = { bind_adress = \"::1\"; };\n",
-			  ":1: general.bind_adress: unknown key");
-	expect_file_error("generl = { };\n", ":1: generl: unknown section");
+			  ":1: general.bind_adress: unknown key; did you mean "
+			  "'general.bind_address'?");
+	expect_file_error("generl = { };\n",
+			  ":1: generl: unknown section; did you mean "
+			  "'general'?");
+	expect_file_error("security = { session_timeout = 60; };\n",
+			  ":1: security.session_timeout: unknown key; did "
+			  "you mean 'security.session_timeout_sec'?");
+	/* the original templates' keys: what to use instead */
+	expect_file_error("security = {\n knock_validity_duration_s = 300;\n"
+			  "};\n",
+			  ":2: security.knock_validity_duration_s: not a "
+			  "Bufferbane key: use security.session_timeout_sec");
+	expect_file_error("performance = {\n worker_threads = 0;\n};\n",
+			  ":2: performance.worker_threads: not a Bufferbane "
+			  "key: use general.workers");
+	expect_file_error("general = { shared_secret = \"\"; };\n",
+			  ":1: general.shared_secret: not a Bufferbane key: "
+			  "use security.shared_secret (or "
+			  "security.shared_secret_file)");
 	expect_file_error("general = 5;\n", "general: expected a section");
 	expect_file_error("general = {\n bind_address = \"1.2.3\";\n};\n",
 			  ":2: general.bind_address: \"1.2.3\" is not a "
