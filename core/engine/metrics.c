@@ -329,18 +329,18 @@ static void throughput(struct mbuf *b, const struct metrics_view *v)
 		if (kbps == BB_NONE || !st.count)
 			continue;
 		if (!any)
-			family(b, "bufferbane_throughput_bits_per_second",
+			family(b, "bufferbane_throughput_bytes_per_second",
 			       "gauge",
 			       "IP-layer rate of the newest throughput test.");
 		any = true;
-		mb_printf(b, "bufferbane_throughput_bits_per_second{");
+		mb_printf(b, "bufferbane_throughput_bytes_per_second{");
 		mb_label(b, "interface", ms->interface, true);
 		mb_label(b, "target", ms->target, false);
 		mb_label(b, "server", ms->server, false);
 		mb_label(b, "direction",
 			 ms->kind == BB_KIND_UPLOAD ? "up" : "down", false);
 		mb_printf(b, "}");
-		value(b, (double)kbps * 1000.);
+		value(b, (double)kbps * 1000. / 8.); /* kbit/s -> bytes/s */
 	}
 }
 

@@ -396,10 +396,10 @@ static void test_servers(void **state)
 				     "bufferbane_bufferbloat_grade{"
 				     "server=\"home\",direction=\"down\""));
 	assert_float_equal(
-		value_of(text, "bufferbane_throughput_bits_per_second{"
+		value_of(text, "bufferbane_throughput_bytes_per_second{"
 			       "interface=\"\",target=\"srv.example\",server="
 			       "\"home\",direction=\"up\"}"),
-		20e6, 0);
+		20e6 / 8, 0);
 	free(text);
 	fixture_free(f);
 }
