@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 20
 VERSION := 0.1.0
 
 # libev ships no pkg-config file on Debian, so it is linked by name.
-PKGS := ncursesw libsodium sqlite3 libconfig cairo
+PKGS := ncursesw libsodium sqlite3 libconfig cairo libmicrohttpd
 
 # Our flags first, then the caller's CPPFLAGS/CFLAGS/LDFLAGS (make's own
 # names, from the command line or the environment), then the sanitizer's,
@@ -140,10 +140,12 @@ $(BUILD)/bench/%: tests/bench/%.c $(TESTLIB_OBJ) $(ALL_LIBS)
 # ---- dependencies ----------------------------------------------------------
 # Debian 12 packages: build libraries, test tools and the lab's reference peers.
 DEB_PKGS := build-essential pkg-config libncurses-dev libsodium-dev \
-	libsqlite3-dev libev-dev libconfig-dev libcmocka-dev libcairo2-dev clang \
+	libsqlite3-dev libev-dev libconfig-dev libcmocka-dev libcairo2-dev \
+	libmicrohttpd-dev clang \
 	libclang-rt-14-dev iproute2 nftables iputils-ping irtt iperf3 fping \
 	tmux dnsmasq-base sqlite3 procps python3 python3-cryptography util-linux \
-	chromium python3-pil fonts-dejavu-core groff-base man-db libcap2-bin systemd
+	chromium python3-pil fonts-dejavu-core groff-base man-db libcap2-bin systemd \
+	prometheus curl
 
 deps:
 	@./tests/deps.sh $(DEB_PKGS)

@@ -116,6 +116,8 @@ void detect_peak_hours(struct detect *d, const struct diag_peak *pk);
 size_t detect_verdict(const struct detect *d, char *buf, size_t len);
 /* Events currently open. */
 size_t detect_open_count(const struct detect *d);
+/* Events of KIND (a detect_alert_name) open now. */
+size_t detect_open_of_kind(const struct detect *d, const char *kind);
 /* Learned delay baseline of a series in ns, BB_NONE before it is seeded. */
 int64_t detect_baseline(const struct detect *d, const struct model_series *ms);
 /* Baselines as text ("bbv1" then one "iface\tkind\ttarget\tserver\tvalue"

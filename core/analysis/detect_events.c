@@ -288,3 +288,12 @@ size_t detect_open_count(const struct detect *d)
 		n += d->ev[i].used && d->ev[i].open;
 	return n;
 }
+
+size_t detect_open_of_kind(const struct detect *d, const char *kind)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < MAX_EVENTS; i++)
+		n += d->ev[i].used && d->ev[i].open &&
+		     !strcmp(d->ev[i].ev.kind, kind);
+	return n;
+}

@@ -28,6 +28,7 @@
 #include "core/analysis/detect.h"
 #include "core/engine/engine.h"
 #include "core/engine/feed.h"
+#include "core/engine/metrics.h"
 #include "core/analysis/event.h"
 #include "core/analysis/model.h"
 #include "core/engine/plan.h"
@@ -79,6 +80,11 @@ struct monitor {
 	ev_timer peak_timer;
 	monitor_history_fn on_history;
 	void *on_history_ctx;
+	/* Prometheus /metrics (metrics.listen): the HTTP thread serves the
+	 * text the main thread renders every second */
+	struct metrics *metrics;
+	struct metrics_tally *tally;
+	ev_timer metrics_timer;
 };
 
 void monitor_options_init(struct monitor_options *o)
@@ -204,7 +210,9 @@ static void on_engine_sample(void *ctx, const struct bb_sample *s)
 {
 	struct monitor *m = ctx;
 	m->samples++;
-	feed_sample(&m->feed, s);
+	const struct model_series *ms = feed_sample(&m->feed, s);
+	if (m->tally)
+		metrics_tally_add(m->tally, ms, s);
 	if (m->rec_samples)
 		ring_push(m->rec_samples, s); /* full: counted by the ring */
 	if (m->on_sample)
@@ -274,6 +282,27 @@ static void on_peak_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	else
 		w->repeat = 3600.;
 	ev_timer_again(loop, w);
+}
+
+/* Main thread: a fresh exposition for the HTTP thread. */
+static void publish_metrics(struct monitor *m)
+{
+	struct monitor_status st;
+	monitor_status(m, &st);
+	struct metrics_view v = { .model = m->model,
+				  .tally = m->tally,
+				  .detect = m->detect,
+				  .status = &st,
+				  .now_mono_ns = clock_mono_ns() };
+	char *text;
+	size_t len;
+	if (metrics_render(&v, &text, &len) == 0)
+		metrics_publish(m->metrics, text, len);
+}
+
+static void on_metrics_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	publish_metrics(w->data);
 }
 
 static void on_quit_signal(struct ev_loop *loop, ev_signal *w, int revents)
@@ -424,6 +453,18 @@ struct monitor *monitor_new(const struct monitor_options *o, char *err,
 	if (engine_open_failures(m->engine, warnings, sizeof(warnings)))
 		fputs(warnings, stderr);
 	engine_on_notice(m->engine, on_engine_notice, m);
+	/* Last, so that a busy port is said before anything runs; the
+	 * address itself was checked with the configuration. */
+	if (m->cfg.metrics.listen[0]) {
+		m->tally = calloc(1, sizeof(*m->tally));
+		if (!m->tally) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		m->metrics = metrics_start(m->cfg.metrics.listen, err, errlen);
+		if (!m->metrics)
+			goto fail;
+	}
 	return m;
 fail:
 	monitor_free(m);
@@ -728,6 +769,12 @@ int monitor_start(struct monitor *m)
 	ev_timer_init(&m->detect_timer, on_detect_tick, 1., 1.);
 	m->detect_timer.data = m;
 	ev_timer_start(m->loop, &m->detect_timer);
+	if (m->metrics) {
+		publish_metrics(m);
+		ev_timer_init(&m->metrics_timer, on_metrics_timer, 1., 1.);
+		m->metrics_timer.data = m;
+		ev_timer_start(m->loop, &m->metrics_timer);
+	}
 	return engine_start(m->engine);
 }
 
@@ -827,6 +874,10 @@ void monitor_finish(struct monitor *m)
 		ev_timer_stop(m->loop, &m->detect_timer);
 	if (ev_is_active(&m->peak_timer))
 		ev_timer_stop(m->loop, &m->peak_timer);
+	if (ev_is_active(&m->metrics_timer))
+		ev_timer_stop(m->loop, &m->metrics_timer);
+	metrics_stop(m->metrics); /* nobody scrapes a monitor that stopped */
+	m->metrics = NULL;
 	if (m->detect)
 		detect_finish(m->detect); /* open events end before the flush */
 	if (m->recorder) {
@@ -856,6 +907,7 @@ void monitor_free(struct monitor *m)
 	ring_free(m->rec_samples);
 	ring_free(m->rec_events);
 	model_free(m->model);
+	free(m->tally);
 	alerts_free(m->alerts);
 	detect_free(m->detect);
 	if (ev_is_active(&m->sigint)) {

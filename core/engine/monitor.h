@@ -2,7 +2,8 @@
 /*
  * One monitoring session, shared by the ncurses front end and headless -d:
  * configuration + command-line overrides -> probe plan -> engine (workers) ->
- * model (stats, on the main thread) -> recorder (SQLite, its own thread).
+ * model (stats, on the main thread) -> recorder (SQLite, its own thread);
+ * with metrics.listen, Prometheus /metrics on an HTTP thread (metrics.h).
  * A front end adds its own watchers to monitor_loop() and reads the model.
  */
 #ifndef BB_MONITOR_H
