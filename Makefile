@@ -306,7 +306,7 @@ install: all
 	$(INSTALL) -m 0644 etc/man/bufferbane-server.8 $(DESTDIR)$(mandir)/man8/
 	$(INSTALL) -m 0644 etc/bash-completion/bufferbane $(DESTDIR)$(bashcompdir)/bufferbane
 	ln -sf bufferbane $(DESTDIR)$(bashcompdir)/bufferbane-server
-	$(INSTALL) -m 0644 README.md $(DESTDIR)$(docdir)/
+	$(INSTALL) -m 0644 README.md etc/grafana-dashboard.json $(DESTDIR)$(docdir)/
 
 uninstall:
 	rm -f $(DESTDIR)$(bindir)/bufferbane $(DESTDIR)$(sbindir)/bufferbane-server
@@ -315,7 +315,7 @@ uninstall:
 		$(DESTDIR)$(mandir)/man5/bufferbane.conf.5 \
 		$(DESTDIR)$(mandir)/man8/bufferbane-server.8
 	rm -f $(DESTDIR)$(bashcompdir)/bufferbane $(DESTDIR)$(bashcompdir)/bufferbane-server
-	rm -f $(DESTDIR)$(docdir)/README.md
+	rm -f $(DESTDIR)$(docdir)/README.md $(DESTDIR)$(docdir)/grafana-dashboard.json
 	$(Q)for f in $(CONFS); do \
 		dst=$(CONF_DIR)/$$f; \
 		rm -f "$$dst.dist"; \

@@ -27,6 +27,7 @@ usr/local/sbin/bufferbane-server
 usr/local/share/bash-completion/completions/bufferbane
 usr/local/share/bash-completion/completions/bufferbane-server
 usr/local/share/doc/bufferbane/README.md
+usr/local/share/doc/bufferbane/grafana-dashboard.json
 usr/local/share/man/man1/bufferbane.1
 usr/local/share/man/man5/bufferbane.conf.5
 usr/local/share/man/man8/bufferbane-server.8
