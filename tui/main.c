@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/base/text.h"
 #include "tui/cmd.h"
 
 /* Sub-commands: adding one is a file tui/cmd_NAME.c and a row. */
@@ -102,34 +103,12 @@ void cmd_usage(FILE *f)
 	      f);
 }
 
-/* Levenshtein distance, for "did you mean": names are short, so the
- * two-row table fits on the stack; longer words are simply not close. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[2][33];
-	if (la > 32 || lb > 32)
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[0][j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t *prev = row[(i - 1) & 1], *cur = row[i & 1];
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-			cur[j] = sub < del ? sub : del;
-			cur[j] = cur[j] < ins ? cur[j] : ins;
-		}
-	}
-	return row[la & 1][lb];
-}
-
 static int unknown_command(const char *name)
 {
 	const char *best = NULL;
 	size_t best_d = 3; /* suggest only within two edits */
 	for (size_t i = 0; i < N_COMMANDS; i++) {
-		size_t d = edit_distance(name, commands[i].name);
+		size_t d = text_edit_distance(name, commands[i].name);
 		if (d < best_d) {
 			best_d = d;
 			best = commands[i].name;

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/base/text.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -537,30 +539,6 @@ const struct cfgtable_opt *cfgtable_find_path(const struct cfgtable *tab,
 	return cfgtable_find(tab->opts, tab->n_opts, sec, dot + 1);
 }
 
-/* Levenshtein distance of a and b, (size_t)-1 beyond 95 characters. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), row[2][96];
-
-	if (la >= 96 || lb >= 96)
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[0][j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t *prev = row[(i - 1) & 1], *cur = row[i & 1];
-
-		cur[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-
-			cur[j] = sub < del ? sub : del;
-			cur[j] = cur[j] < ins ? cur[j] : ins;
-		}
-	}
-	return row[la & 1][lb];
-}
-
 static const char *last_part(const char *path)
 {
 	const char *dot = strrchr(path, '.');
@@ -572,8 +550,8 @@ static const char *last_part(const char *path)
  * one for being in another section (a key put in the wrong section). */
 static size_t path_distance(const char *path, const char *cand)
 {
-	size_t d = edit_distance(path, cand);
-	size_t k = edit_distance(last_part(path), last_part(cand));
+	size_t d = text_edit_distance(path, cand);
+	size_t k = text_edit_distance(last_part(path), last_part(cand));
 
 	if (k != (size_t)-1 && k + 1 < d)
 		d = k + 1;

@@ -21,6 +21,9 @@ static inline void copy_str(char *dst, size_t size, const char *src)
 	memset(dst + n, 0, size - n);
 }
 
+/* Levenshtein distance of a and b, for "did you mean" (commands, config
+ * keys); (size_t)-1 when either is 96 characters or longer. */
+size_t text_edit_distance(const char *a, const char *b);
 /* s as HTML text or attribute value: & < > " ' as entities. */
 void text_html(FILE *f, const char *s);
 
