@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "tui/cmd.h"
+#include "core/base/afile.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/chart/chart_data.h"
@@ -94,41 +95,19 @@ static int write_html(const struct chart_data *d, enum chart_kind kind,
 		      const char *style, const char *path, char *err,
 		      size_t errlen)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
-	    (int)sizeof(tmp)) {
-		snprintf(err, errlen, "%s: name too long", path);
-		return -ENAMETOOLONG;
-	}
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
+	struct afile a;
+	int rc = afile_open(&a, path);
+	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", path,
-			 strerror(e));
-		return -e;
-	}
-	fchmod(fd, 0644);
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
+			 strerror(-rc));
+		return rc;
 	}
 	char why[256] = "";
-	int rc = chart_html_write_style(d, kind, style, f, why, sizeof(why));
-	if (fflush(f) != 0 || ferror(f))
-		rc = rc ? rc : -errno;
-	if (fclose(f) != 0 && !rc)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		unlink(tmp);
+	rc = afile_close(&a, chart_html_write_style(d, kind, style, a.f, why,
+						    sizeof(why)));
+	if (rc < 0)
 		snprintf(err, errlen, "%s: %s", path,
 			 why[0] ? why : strerror(-rc));
-	}
 	return rc;
 }
 

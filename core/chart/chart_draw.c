@@ -10,6 +10,7 @@
  * drawn across it).  Colours are roles of the style (paper, ink, grid)
  * plus one colour per series; red is kept for loss.
  */
+#include "core/base/afile.h"
 #include "core/chart/chart_draw.h"
 
 #include <cairo-svg.h>
@@ -1303,40 +1304,18 @@ int chart_draw_file(const struct chart_data *d, enum chart_kind kind,
 			 path);
 		return -EINVAL;
 	}
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
-	    (int)sizeof(tmp)) {
-		snprintf(err, errlen, "%s: name too long", path);
-		return -ENAMETOOLONG;
-	}
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
+	struct afile a;
+	int rc = afile_open(&a, path);
+	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", path,
-			 strerror(e));
-		return -e;
-	}
-	fchmod(fd, 0644);
-	FILE *f = fdopen(fd, "wb");
-	if (!f) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
+			 strerror(-rc));
+		return rc;
 	}
 	char why[256] = "";
-	int rc = chart_draw(d, kind, o, fmt, f, why, sizeof(why));
-	if (fflush(f) != 0 || ferror(f))
-		rc = rc ? rc : -errno;
-	if (fclose(f) != 0 && !rc)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		unlink(tmp);
+	rc = afile_close(&a,
+			 chart_draw(d, kind, o, fmt, a.f, why, sizeof(why)));
+	if (rc < 0)
 		snprintf(err, errlen, "%s: %s", path,
 			 why[0] ? why : strerror(-rc));
-	}
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/base/afile.h"
 #include "core/base/sample.h"
 #include "core/probe/kind.h"
 #include "core/store/store.h"
@@ -435,102 +436,23 @@ fail:
 	return rc < 0 ? rc : rows;
 }
 
-/* An unnamed file in path's folder (O_TMPFILE: nothing is left behind if
- * we are killed), else a named temporary; fd or -errno. */
-static int open_temp(const char *path, char *tmp, size_t len, bool *named)
-{
-	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == path)
-		snprintf(dir, sizeof(dir), "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	mode_t mask = umask(0);
-	umask(mask);
-	*named = false;
-#ifdef O_TMPFILE
-	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666 & ~mask);
-	if (fd >= 0)
-		return fd;
-	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-		return -errno;
-#endif
-	if (snprintf(tmp, len, "%s.XXXXXX", path) >= (int)len)
-		return -ENAMETOOLONG;
-	int t = mkstemp(tmp);
-	if (t < 0)
-		return -errno;
-	*named = true;
-	if (fchmod(t, 0666 & ~mask) < 0) {
-		int e = errno;
-		close(t);
-		unlink(tmp);
-		return -e;
-	}
-	return t;
-}
-
-/* Give the unnamed file fd a temporary name beside path. */
-static int link_temp(int fd, const char *path, char *tmp, size_t len)
-{
-	char proc[64];
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	for (int i = 0; i < 100; i++) {
-		if (snprintf(tmp, len, "%s.%d.%d", path, (int)getpid(), i) >=
-		    (int)len)
-			return -ENAMETOOLONG;
-		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) ==
-		    0)
-			return 0;
-		if (errno != EEXIST)
-			return -errno;
-	}
-	return -EEXIST;
-}
-
 int64_t export_write_file(struct store *st, const char *path, int fmt,
 			  int64_t from_ms, int64_t to_ms,
 			  const struct export_filter *flt, char *err,
 			  size_t errlen)
 {
-	char tmp[PATH_MAX + 32];
-	bool named;
-	int fd = open_temp(path, tmp, sizeof(tmp), &named);
-	if (fd < 0) {
+	struct afile a;
+	int rc = afile_open(&a, path);
+	if (rc < 0) {
 		snprintf(err, errlen, "cannot export to %s: %s", path,
-			 strerror(-fd));
-		return fd;
-	}
-	FILE *f = fdopen(fd, "w");
-	if (!f) {
-		int e = errno;
-		close(fd);
-		if (named)
-			unlink(tmp);
-		snprintf(err, errlen, "cannot export to %s: %s", path,
-			 strerror(e));
-		return -e;
+			 strerror(-rc));
+		return rc;
 	}
 	char why[512] = "";
-	int64_t rows =
-		export_write(st, f, fmt, from_ms, to_ms, flt, why, sizeof(why));
-	int rc = rows < 0 ? (int)rows : 0;
-	bool has_name = named;
-	if (rc == 0 && fsync(fileno(f)) < 0)
-		rc = -errno;
-	if (rc == 0 && !named) {
-		rc = link_temp(fileno(f), path, tmp, sizeof(tmp));
-		has_name = rc == 0;
-	}
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
+	int64_t rows = export_write(st, a.f, fmt, from_ms, to_ms, flt, why,
+				    sizeof(why));
+	rc = afile_close(&a, rows < 0 ? (int)rows : 0);
 	if (rc < 0) {
-		if (has_name)
-			unlink(tmp);
 		snprintf(err, errlen, "cannot export to %s: %s", path,
 			 why[0] ? why : strerror(-rc));
 		return rc;

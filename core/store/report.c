@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/base/afile.h"
 #include "core/base/text.h"
 #include "core/chart/chart_draw.h"
 #include "core/store/history.h"
@@ -1062,34 +1063,20 @@ int report_write_file_charts(const char *path, const struct history_summary *s,
 		ch->png_base = base;
 		ch->png_link = link;
 	}
-	char tmp[4096];
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		int e = errno;
-		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(e));
-		return -e;
-	}
-	int rc = report_write_charts(f, s, fmt, db, ch);
-	if (rc == 0 && ch && ch->rc < 0) {
-		fclose(f);
-		unlink(tmp);
-		snprintf(err, errlen, "%s", ch->err);
-		return ch->rc;
-	}
-	if (rc == 0 && fsync(fileno(f)) < 0)
-		rc = -errno;
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
+	struct afile a;
+	int rc = afile_open(&a, path);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", path,
 			 strerror(-rc));
-		unlink(tmp);
+		return rc;
 	}
+	rc = report_write_charts(a.f, s, fmt, db, ch);
+	bool chart_failed = rc == 0 && ch && ch->rc < 0;
+	rc = afile_close(&a, chart_failed ? ch->rc : rc);
+	if (chart_failed)
+		snprintf(err, errlen, "%s", ch->err);
+	else if (rc < 0)
+		snprintf(err, errlen, "%s: cannot write: %s", path,
+			 strerror(-rc));
 	return rc;
 }
