@@ -9,8 +9,13 @@ cd "$BB_TOP"
 command -v make >/dev/null || skip "no make"
 
 # mk ARGS...: make's command lines without running them, one per line
-# (continuations joined).
-mk() { make -n -B V=1 "$@" | sed -e ':a' -e '/\\$/N; s/\\\n//; ta'; }
+# (continuations joined).  Run from a make (make check-asan), the outer
+# make's variables (BUILD, SANITIZE in MAKEFLAGS) and a CFLAGS in the
+# environment would leak in: they are dropped, CPPFLAGS/LDFLAGS are kept.
+mk() {
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CFLAGS make -n -B V=1 "$@" |
+		sed -e ':a' -e '/\\$/N; s/\\\n//; ta'
+}
 # last_opt LINE: the last -O option on a command line.
 last_opt() { tr ' ' '\n' <<<"$1" | grep -E '^-O[0-9sgz]?$' | tail -1; }
 
