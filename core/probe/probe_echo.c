@@ -114,7 +114,9 @@ static enum bb_load_phase load_phase_now(struct probe *p, int64_t mono)
 		ph = BB_PHASE_DOWN;
 		break;
 	case T_BLOAT:
-		ph = p->b_state == B_IDLE
+		/* (at the test's start its phases are not set up yet: idle) */
+		ph = p->b_state == B_IDLE || p->b_idx < 0 ||
+				     p->b_idx >= p->b_nph
 			     ? BB_PHASE_IDLE
 			     : bloat_load_phase(p->b_phases[p->b_idx]);
 		break;
