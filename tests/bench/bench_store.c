@@ -155,7 +155,8 @@ static void gen_tests(struct gen *g, int64_t span)
 
 static void gen_icmp(struct gen *g, int64_t span)
 {
-	static const char *const tg[] = { "gateway", "1.1.1.1", "8.8.8.8" };
+	static const char *const tg[] = { "gateway", "198.18.1.3",
+					  "198.18.1.4" };
 	for (int t = 0; t < 3; t++) {
 		uint32_t seq = rnd();
 		for (int64_t at = t * 7 * BB_NS_PER_MS; at < span;
@@ -192,7 +193,7 @@ static void gen_icmp(struct gen *g, int64_t span)
 
 static void gen_dns(struct gen *g, int64_t span)
 {
-	static const char *const tg[] = { "1.1.1.1", "8.8.8.8" };
+	static const char *const tg[] = { "198.18.1.3", "198.18.1.4" };
 	uint32_t seq = 0;
 	for (int64_t at = 500 * BB_NS_PER_MS; at < span;
 	     at += 10 * BB_NS_PER_S) {

@@ -263,12 +263,12 @@ static void test_window_expired(void **state)
 {
 	struct fixture *f = fixture_new(false);
 	struct bb_sample s =
-		sample(BB_KIND_DNS, "9.9.9.9", "", NOW - 120 * SEC);
+		sample(BB_KIND_DNS, "198.18.1.53", "", NOW - 120 * SEC);
 	s.rtt_ns = 12 * MS;
 	add(f, &s);
 	char *text = render(f, NULL);
 	check_structure(text);
-	const char *lab = "{interface=\"\",target=\"9.9.9.9\",server=\"\","
+	const char *lab = "{interface=\"\",target=\"198.18.1.53\",server=\"\","
 			  "probe=\"dns\"";
 	char q[256];
 	snprintf(q, sizeof(q), "bufferbane_dns_seconds%s,quantile=\"0.5\"}",
