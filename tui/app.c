@@ -23,6 +23,7 @@
  */
 #include "tui/app.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
@@ -37,6 +38,7 @@
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/analysis/model.h"
+#include "core/engine/engine.h"
 #include "core/engine/source.h"
 #include "core/store/playback.h"
 #include "core/store/store.h"
@@ -60,9 +62,13 @@ struct app {
 	int64_t bloat_req_ns, bloat_typical_ns, bloat_max_ns;
 	char bloat_what[64];	    /* "up, down, both 3 s each; ~90 MB" */
 	int64_t up_kbps, down_kbps; /* newest throughput results */
+	struct ui_addr addrs[ENGINE_MAX_PROBES]; /* targets' addresses */
 	char bloat_msg[160];
 	size_t bloat_msg_len;
 	ev_io input, errin;
+	/* the last mouse press, for a double click */
+	int64_t click_ns;
+	int click_y;
 	ev_signal winch;
 	ev_timer frame, tick;
 	uint64_t last_gen;
@@ -321,6 +327,42 @@ static void fill(struct app *a)
 	s->ov_n = st.recording ? OV_N : 0;
 	s->message =
 		a->total_msgs ? a->msgs[(a->total_msgs - 1) % MSG_KEEP] : NULL;
+	s->load_left_s = -1;
+	if (a->bloat_pending) {
+		int64_t left = a->bloat_typical_ns -
+			       (clock_real_ns() - a->bloat_req_ns);
+
+		if (left > 0)
+			s->load_left_s =
+				(int)((left + BB_NS_PER_S - 1) / BB_NS_PER_S);
+	}
+}
+
+/* The address behind each target's display name, from the live plan (a
+ * recording has none): what the rows show beside the name. */
+static void fill_addrs(struct app *a)
+{
+	const struct engine_plan *p = source_plan(a->src);
+	size_t n = 0;
+
+	for (size_t i = 0; p && i < p->n_probes && n < ENGINE_MAX_PROBES; i++) {
+		const struct probe_target *t = &p->probes[i].target;
+		struct ui_addr *u = &a->addrs[n];
+		const void *ip = NULL;
+
+		if (t->addr.ss_family == AF_INET)
+			ip = &((const struct sockaddr_in *)&t->addr)->sin_addr;
+		else if (t->addr.ss_family == AF_INET6)
+			ip = &((const struct sockaddr_in6 *)&t->addr)
+				      ->sin6_addr;
+		if (!ip ||
+		    !inet_ntop(t->addr.ss_family, ip, u->addr, sizeof(u->addr)))
+			continue;
+		snprintf(u->name, sizeof(u->name), "%s", t->name);
+		n++;
+	}
+	a->ui.src.addrs = a->addrs;
+	a->ui.src.n_addrs = n;
 }
 
 /* ---- the drilldown's 24 h window from the rollups ------------------------ */
@@ -490,6 +532,25 @@ static void quit(struct app *a)
 	ev_break(a->loop, EVBREAK_ALL);
 }
 
+/* A press on the same row within 400 ms of the last is a double click. */
+static int mouse(struct app *a)
+{
+	struct term_mouse m;
+	int64_t now = clock_mono_ns();
+
+	term_mouse(&m);
+	if (m.button == 4 || m.button == 5)
+		return keys_mouse(&a->ui, m.y, 0, m.button == 4 ? -1 : 1);
+	if (m.button != 1)
+		return 0;
+	bool dbl = a->click_ns && m.y == a->click_y &&
+		   now - a->click_ns < 400 * BB_NS_PER_MS;
+
+	a->click_ns = dbl ? 0 : now;
+	a->click_y = m.y;
+	return keys_mouse(&a->ui, m.y, dbl ? 2 : 1, 0);
+}
+
 static void on_input(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct app *a = w->data;
@@ -501,7 +562,10 @@ static void on_input(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		a->ui.request = UI_REQ_NONE;
-		f = keys_dispatch(&a->ui, key);
+		if (key == TERM_KEY_MOUSE)
+			f = mouse(a);
+		else
+			f = keys_dispatch(&a->ui, key);
 		if (f & KEY_QUIT) {
 			quit(a);
 			return;
@@ -705,6 +769,7 @@ static int run(struct app *a, int (*opening)(struct app *a))
 	}
 	if (opening)
 		opening(a);
+	fill_addrs(a);
 	draw(a);
 	source_run(a->src);
 	stop_screen(a);

@@ -188,6 +188,25 @@ static int k_clear(struct ui *ui, int key)
 	return DONE;
 }
 
+static int k_sort(struct ui *ui, int key)
+{
+	char t[64];
+
+	ui->sort = (ui->sort + 1) % SORT_COUNT;
+	snprintf(t, sizeof(t), "Targets sorted by %s.",
+		 ui->sort ? view_sort_name(ui->sort) : "configuration order");
+	note(ui, t);
+	return DONE;
+}
+
+static int k_scale(struct ui *ui, int key)
+{
+	ui->shared_scale = !ui->shared_scale;
+	note(ui, ui->shared_scale ? "One sparkline scale for every row."
+				  : "Each row's sparkline on its own scale.");
+	return DONE;
+}
+
 static int k_theme(struct ui *ui, int key)
 {
 	ui->light = !ui->light;
@@ -255,6 +274,10 @@ const struct key_binding keys_table[] = {
 	{ 'b', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_bloat, "b", "bloat test",
 	  true },
 	{ 't', 0, LIVE_ALL, k_theme, "t", "theme", true },
+	{ 's', 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_sort, "s",
+	  "sort rows: name, p95, loss", false },
+	{ 'S', 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_scale, "S",
+	  "one sparkline scale for all rows", false },
 	{ TERM_KEY_UP, 'k', LIVE_ALL, k_up, "Up/k", "move up", false },
 	{ TERM_KEY_DOWN, 'j', LIVE_ALL, k_down, "Down/j", "move down", false },
 	{ TERM_KEY_PGUP, 0, LIVE_ALL, k_up, "PgUp", "page up", false },
@@ -292,6 +315,21 @@ static int filter_key(struct ui *ui, int key)
 	}
 	ui->ev_sel = 0;
 	ui->sel = 0;
+	return DONE;
+}
+
+int keys_mouse(struct ui *ui, int y, int clicks, int wheel)
+{
+	if (ui->view != VIEW_DASHBOARD || ui->help || ui->filter_edit)
+		return 0;
+	if (wheel)
+		return move(ui, wheel < 0 ? -1 : 1);
+	if (ui->rows_n <= 0 || y < ui->rows_y0 || y >= ui->rows_y0 + ui->rows_n)
+		return 0;
+	ui->pane = 0;
+	ui->sel = ui->rows_top + (y - ui->rows_y0);
+	if (clicks >= 2 && pick_row(ui))
+		ui->view = VIEW_DRILLDOWN;
 	return DONE;
 }
 

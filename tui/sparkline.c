@@ -48,7 +48,7 @@ int64_t sparkline_draw(struct cellbuf *cb, int x, int y, int w,
 		for (size_t i = first; i < n && k < 512; i++)
 			if (!o->loaded[i])
 				own[k++] = v[i];
-		top = trace_top(own, k, 0);
+		top = k ? trace_top(own, k, 0) : trace_top(v + first, shown, 0);
 	} else {
 		top = trace_top(v + first, shown, o->top);
 	}

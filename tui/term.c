@@ -86,6 +86,7 @@ static struct {
 	bool repaint; /* the next draw must repaint every cell */
 	attr_t attr[ROLE_COUNT];
 	int w, h;
+	struct term_mouse mouse; /* the last TERM_KEY_MOUSE */
 } T;
 
 bool term_codeset_is_utf8(const char *codeset)
@@ -153,6 +154,15 @@ int term_init(struct term_info *info)
 	leaveok(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	/* as htop: presses and the wheel; a double click is timed by the
+	 * caller (mouseinterval 0: no wait for a release before a press) */
+	mouseinterval(0);
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+			  | BUTTON5_PRESSED
+#endif
+		  ,
+		  NULL);
 	T.color = term_want_color(has_colors(), getenv("NO_COLOR"));
 	if (T.color) {
 		start_color();
@@ -282,6 +292,22 @@ static int named_key(wint_t k)
 	case KEY_RESIZE:
 		getmaxyx(stdscr, T.h, T.w);
 		return TERM_KEY_RESIZE;
+	case KEY_MOUSE: {
+		MEVENT ev;
+
+		if (getmouse(&ev) != OK)
+			return TERM_KEY_OTHER;
+		T.mouse = (struct term_mouse){ ev.x, ev.y, 0 };
+		if (ev.bstate & BUTTON1_PRESSED)
+			T.mouse.button = 1;
+		else if (ev.bstate & BUTTON4_PRESSED)
+			T.mouse.button = 4;
+#ifdef BUTTON5_PRESSED
+		else if (ev.bstate & BUTTON5_PRESSED)
+			T.mouse.button = 5;
+#endif
+		return TERM_KEY_MOUSE;
+	}
 	default:
 		if (k >= KEY_F(1) && k <= KEY_F(12))
 			return TERM_KEY_F1 + (int)(k - KEY_F(1));
@@ -330,6 +356,11 @@ int term_handle_resize(void)
 	getmaxyx(stdscr, T.h, T.w);
 	T.repaint = true;
 	return TERM_KEY_RESIZE;
+}
+
+void term_mouse(struct term_mouse *out)
+{
+	*out = T.mouse;
 }
 
 void term_size(int *w, int *h)

@@ -37,6 +37,7 @@ enum term_key {
 	TERM_KEY_TAB,
 	TERM_KEY_BACKTAB,
 	TERM_KEY_RESIZE, /* the size changed: see term_size() */
+	TERM_KEY_MOUSE,	 /* a mouse event: see term_mouse() */
 	TERM_KEY_F1,	 /* F1..F12 are TERM_KEY_F1 + 0..11 */
 	TERM_KEY_OTHER = TERM_KEY_F1 + 12, /* a key we have no name for */
 };
@@ -66,6 +67,12 @@ void term_redraw_all(struct cellbuf *cb);
 int term_read_key(void);
 /* Re-read the window size after SIGWINCH; returns TERM_KEY_RESIZE. */
 int term_handle_resize(void);
+/* The mouse event TERM_KEY_MOUSE stands for: cell x, y and what it was:
+ * 1 button 1 pressed, 4 wheel up, 5 wheel down (else 0). */
+struct term_mouse {
+	int x, y, button;
+};
+void term_mouse(struct term_mouse *out);
 /* Current size in cells. */
 void term_size(int *w, int *h);
 

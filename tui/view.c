@@ -37,6 +37,8 @@ int view_ui_init(struct ui *ui)
 	ui->window = STATS_60S;
 	ui->span = SPAN_10M;
 	ui->dd_kind = -1;
+	ui->src.load_left_s = -1;
+	ui->sel_drawn = ui->sel_series = -1;
 	ui->scratch = malloc(STATS_MAX_ENTRIES * sizeof(int64_t));
 	ui->scratch2 = malloc(STATS_MAX_ENTRIES * sizeof(int64_t));
 	if (!ui->scratch || !ui->scratch2) {
@@ -60,6 +62,92 @@ static bool is_delay_kind(int kind)
 	return kind_is_delay(kind);
 }
 
+const char *view_sort_name(enum view_sort s)
+{
+	static const char *const names[SORT_COUNT] = { [SORT_NONE] = "",
+						       [SORT_NAME] = "name",
+						       [SORT_P95] = "p95",
+						       [SORT_LOSS] = "loss" };
+	return (unsigned)s < SORT_COUNT ? names[s] : "";
+}
+
+/* Sort keys of one row: the window's figures without our own load. */
+struct row_key {
+	size_t i;
+	const struct model_series *ms;
+	int64_t p95;
+	double loss;
+};
+
+static int by_name(const struct row_key *a, const struct row_key *b)
+{
+	int c = strcmp(a->ms->target, b->ms->target);
+
+	if (!c)
+		c = strcmp(a->ms->interface, b->ms->interface);
+	if (!c)
+		c = (int)a->ms->kind - (int)b->ms->kind;
+	return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+/* worst first; rows without a figure last */
+static int by_p95(const struct row_key *a, const struct row_key *b)
+{
+	if (a->p95 != b->p95)
+		return a->p95 == BB_NONE ? 1
+		       : b->p95 == BB_NONE
+			       ? -1
+			       : (a->p95 < b->p95) - (a->p95 > b->p95);
+	return by_name(a, b);
+}
+
+static int by_loss(const struct row_key *a, const struct row_key *b)
+{
+	if (a->loss != b->loss)
+		return (a->loss < b->loss) - (a->loss > b->loss);
+	return by_p95(a, b);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return by_name(a, b);
+}
+
+static int cmp_p95(const void *a, const void *b)
+{
+	return by_p95(a, b);
+}
+
+static int cmp_loss(const void *a, const void *b)
+{
+	return by_loss(a, b);
+}
+
+static void sort_rows(const struct ui *ui, size_t *idx, size_t n)
+{
+	struct row_key k[MODEL_MAX_SERIES];
+	struct stats_summary st;
+
+	if (n > MODEL_MAX_SERIES)
+		n = MODEL_MAX_SERIES;
+	for (size_t r = 0; r < n; r++) {
+		k[r].i = idx[r];
+		k[r].ms = model_at(ui->src.model, idx[r]);
+		if (ui->sort != SORT_NAME) {
+			stats_log_summary_quiet(k[r].ms->stats, ui->window,
+						ui->src.now_mono_ns, &st);
+			k[r].p95 = st.p95;
+			k[r].loss = st.loss_pct;
+		}
+	}
+	qsort(k, n, sizeof(k[0]),
+	      ui->sort == SORT_NAME  ? cmp_name
+	      : ui->sort == SORT_P95 ? cmp_p95
+				     : cmp_loss);
+	for (size_t r = 0; r < n; r++)
+		idx[r] = k[r].i;
+}
+
 size_t view_rows(const struct ui *ui, size_t *idx, size_t max)
 {
 	const struct model *m = ui->src.model;
@@ -77,6 +165,8 @@ size_t view_rows(const struct ui *ui, size_t *idx, size_t max)
 			continue;
 		idx[n++] = i;
 	}
+	if (ui->sort != SORT_NONE && n > 1)
+		sort_rows(ui, idx, n);
 	return n;
 }
 
@@ -497,7 +587,7 @@ static void draw_enlarge(struct cellbuf *cb)
 
 	snprintf(l1, sizeof(l1), "Terminal too small: %dx%d", w, h);
 	snprintf(l2, sizeof(l2), "Please enlarge it to at least %dx%d",
-		 VIEW_MIN_W, VIEW_MIN_H);
+		 VIEW_ABS_MIN_W, VIEW_ABS_MIN_H);
 	cellbuf_clear(cb);
 	cellbuf_put(cb,
 		    (w - (int)strlen(l1)) / 2 > 0 ? (w - (int)strlen(l1)) / 2
@@ -517,7 +607,8 @@ void view_render(struct ui *ui, struct cellbuf *cb)
 	const char *msg = NULL;
 	int64_t wall = (int64_t)time(NULL) * 1000;
 
-	if (w < VIEW_MIN_W || h < VIEW_MIN_H) {
+	ui->rows_n = 0; /* the dashboard sets it when it draws rows */
+	if (w < VIEW_ABS_MIN_W || h < VIEW_ABS_MIN_H) {
 		draw_enlarge(cb);
 		return;
 	}

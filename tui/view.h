@@ -22,9 +22,13 @@
 #include "core/analysis/stats.h"
 #include "tui/cellbuf.h"
 
-/* Smallest screen that shows everything essential. */
+/* Smallest screen that shows everything essential; below it the dashboard
+ * has a compact layout (fewer columns) down to VIEW_ABS_MIN_W x _H, and
+ * only below that the "enlarge" message. */
 #define VIEW_MIN_W	80
 #define VIEW_MIN_H	24
+#define VIEW_ABS_MIN_W	40
+#define VIEW_ABS_MIN_H	12
 #define VIEW_FILTER_LEN 32
 
 struct model;
@@ -75,6 +79,16 @@ struct ui_history {
 	const char *why_not; /* shown while !valid ("reading...", "no db") */
 };
 
+/* Dashboard row order ('s' cycles). */
+enum view_sort { SORT_NONE, SORT_NAME, SORT_P95, SORT_LOSS, SORT_COUNT };
+
+/* The address a target's display name stands for ("gateway" ->
+ * "198.18.1.1"), from the live monitor's plan. */
+struct ui_addr {
+	char name[BB_TARGET_LEN];
+	char addr[48];
+};
+
 /* What the data source offers this frame (filled by the app). */
 struct ui_source {
 	struct model *model;  /* the series to show */
@@ -89,6 +103,9 @@ struct ui_source {
 	bool has_server;     /* a companion server is configured */
 	const char *message; /* latest log line, NULL = none */
 	bool bloat_running;  /* an on-demand test ('b') is in progress */
+	int load_left_s;     /* its seconds left, -1 unknown */
+	const struct ui_addr *addrs; /* live: targets' addresses */
+	size_t n_addrs;
 	struct ui_history hist; /* for the drilldown's 24 h window */
 	/* replay only */
 	int64_t first_ms, last_ms;
@@ -124,6 +141,15 @@ struct ui {
 	int request_arg;
 	int64_t *scratch; /* STATS_MAX_ENTRIES values for the views */
 	int64_t *scratch2;
+	/* dashboard rows: order, one sparkline scale for all ('S'), and
+	 * where the last frame drew them (the mouse maps y to a row) */
+	enum view_sort sort;
+	bool shared_scale;
+	int rows_y0;	/* screen row of the first target row drawn */
+	int rows_top;	/* its index in view_rows() order */
+	int rows_n;	/* target rows drawn, 0 = none */
+	int sel_drawn;	/* ui->sel as the last frame drew it */
+	int sel_series; /* its model index: the selection follows a re-sort */
 };
 
 struct view_ops {
@@ -148,10 +174,12 @@ void view_render(struct ui *ui, struct cellbuf *cb);
 
 /* Shared by the views. */
 /* Indices of the model series shown as target rows (delay kinds that match
- * the filter), in model order; returns how many (<= max). */
+ * the filter), in model order or ui->sort's; returns how many (<= max). */
 size_t view_rows(const struct ui *ui, size_t *idx, size_t max);
 /* The drilldown's series, NULL when it is gone. */
 const struct model_series *view_dd_series(const struct ui *ui);
+/* "name", "p95", "loss"; "" for SORT_NONE. */
+const char *view_sort_name(enum view_sort s);
 /* ns -> "12.3" ms (width-aware decimals), "-" for BB_NONE. */
 void view_fmt_ms(char *out, size_t size, int64_t ns);
 /* Seconds -> "45s", "12m05s", "3h02m", "2d04h". */

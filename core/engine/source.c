@@ -101,6 +101,11 @@ int source_seek_event(struct source *src, int dir)
 	return src->ops->seek_event ? src->ops->seek_event(src, dir) : -ENOTSUP;
 }
 
+const struct engine_plan *source_plan(struct source *src)
+{
+	return src->ops->plan ? src->ops->plan(src) : NULL;
+}
+
 struct playback *source_playback(struct source *src)
 {
 	return src->ops->playback ? src->ops->playback(src) : NULL;
@@ -225,7 +230,13 @@ static int live_bloat(struct source *src, bool start)
 	return start ? monitor_request_bloat(m) : monitor_cancel_bloat(m);
 }
 
+static const struct engine_plan *live_plan(struct source *src)
+{
+	return monitor_plan(live_of(src)->mon);
+}
+
 static const struct source_ops live_ops = {
+	.plan = live_plan,
 	.loop = live_loop,
 	.start = live_start,
 	.finish = live_finish,

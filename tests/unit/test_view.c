@@ -186,9 +186,9 @@ static void test_enlarge(void **state)
 {
 	struct fx *f = *state;
 
-	render(f, 60, 20);
-	assert_true(find(f->cb, "too small: 60x20") >= 0);
-	assert_true(find(f->cb, "enlarge it to at least 80x24") >= 0);
+	render(f, 38, 11);
+	assert_true(find(f->cb, "too small: 38x11") >= 0);
+	assert_true(find(f->cb, "enlarge it to at least 40x12") >= 0);
 	assert_true(find(f->cb, "127.0.0.1") < 0);
 }
 
