@@ -101,13 +101,22 @@ static size_t row_values(struct ui *ui, const struct model_series *ms, int sw,
 {
 	size_t k = stats_log_recent_load(ms->stats, ui->scratch, loaded,
 					 (size_t)sw);
-	size_t q = 0;
+	size_t q = 0, nv = 0, nq = 0;
 
-	for (size_t i = 0; i < k; i++)
-		if (!loaded[i])
+	for (size_t i = 0; i < k; i++) {
+		bool v = trace_is_value(ui->scratch[i]);
+
+		nv += v;
+		if (!loaded[i]) {
+			nq += v;
 			ui->scratch2[q++] = ui->scratch[i];
-	/* all under load: the scale of what is drawn (dim) */
-	*top = q ? trace_top(ui->scratch2, q, 0) : trace_top(ui->scratch, k, 0);
+		}
+	}
+	/* all under load: the scale of what is drawn (dim); no value at all
+	 * (every probe lost): no scale, 0 */
+	*top = nq   ? trace_top(ui->scratch2, q, 0)
+	       : nv ? trace_top(ui->scratch, k, 0)
+		    : 0;
 	return k;
 }
 
@@ -249,9 +258,11 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 	view_section(cb, y, title,
 		     cellbuf_utf8_width(right) <= room ? right : "",
 		     ui->pane == 0);
-	if (label[0])
-		cellbuf_printf(cb, cellbuf_utf8_width(title) + 6, y, ROLE_TITLE,
-			       0, " %s ", label);
+	if (label[0]) /* after " ▸ Title " */
+		cellbuf_printf(cb,
+			       cellbuf_utf8_width(title) + 4 +
+				       (ui->pane == 0 ? 2 : 0),
+			       y, ROLE_TITLE, 0, " %s ", label);
 	if (h < 2)
 		return;
 	if (n == 0) {
@@ -292,7 +303,7 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 			snprintf(tx[C_LOSS], TXT, "-");
 		tx[C_SPARK][0] = 0;
 		tx[C_SCALE][0] = 0;
-		if (sw > 0 && !ui->shared_scale)
+		if (sw > 0 && !ui->shared_scale && tops[r] > 0)
 			fmt_scale(tx[C_SCALE], TXT, tops[r], ascii);
 		for (int k = 0; k < NCOL; k++)
 			c[k] = (struct table_cell){ tx[k], ROLE_NORMAL };
