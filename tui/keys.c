@@ -320,10 +320,12 @@ static int filter_key(struct ui *ui, int key)
 
 int keys_mouse(struct ui *ui, int y, int clicks, int wheel)
 {
-	if (ui->view != VIEW_DASHBOARD || ui->help || ui->filter_edit)
+	if (ui->help || ui->filter_edit)
 		return 0;
-	if (wheel)
+	if (wheel) /* as the arrows, in every view */
 		return move(ui, wheel < 0 ? -1 : 1);
+	if (ui->view != VIEW_DASHBOARD)
+		return 0;
 	if (ui->rows_n <= 0 || y < ui->rows_y0 || y >= ui->rows_y0 + ui->rows_n)
 		return 0;
 	ui->pane = 0;

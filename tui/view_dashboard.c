@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * The dashboard, what `bufferbane` shows first: one row per target series
- * (interface, last RTT, p50/p95 over the chosen window, jitter, loss and a
- * sparkline where a lost probe is a red '×', never a gap), throughput per
- * direction against its baseline, a bufferbloat gauge per direction and
- * the event pane, newest first.  Rows shrink before the event pane does;
- * at 80 x 24 every part keeps at least its title and one line.
+ * (name and address, interface, last RTT, p50/p95 over the chosen window,
+ * jitter, loss and a sparkline where a lost probe is a red '×', never a
+ * gap, with its scale), throughput per direction against its baseline, a
+ * bufferbloat gauge per direction and the event pane, newest first.  Rows
+ * shrink before the event pane does; at 80 x 24 every part keeps at least
+ * its title and one line, and below it a compact layout keeps the name,
+ * p95, loss and the sparkline.
+ *
+ * Probes sent under our own throughput or bloat test's load measured that
+ * load, not the line: the row's figures leave them out
+ * (stats_log_summary_quiet), its sparkline draws them dim, and the title
+ * says which test runs and for how long.  Rows scroll to keep the selection
+ * in view ("Targets 12 of 16"); 's' sorts them (view_rows); 'S' draws every
+ * sparkline on one scale.  Where the rows landed is left in struct ui for
+ * the mouse.
  */
 #include <stdio.h>
 #include <string.h>
