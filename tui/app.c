@@ -300,6 +300,34 @@ static void on_stderr(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- drawing ------------------------------------------------------------ */
 
+/* The address behind each target's display name, from the live plan (a
+ * recording has none; a reload changes it): what the rows show beside the
+ * name. */
+static void fill_addrs(struct app *a)
+{
+	const struct engine_plan *p = source_plan(a->src);
+	size_t n = 0;
+
+	for (size_t i = 0; p && i < p->n_probes && n < ENGINE_MAX_PROBES; i++) {
+		const struct probe_target *t = &p->probes[i].target;
+		struct ui_addr *u = &a->addrs[n];
+		const void *ip = NULL;
+
+		if (t->addr.ss_family == AF_INET)
+			ip = &((const struct sockaddr_in *)&t->addr)->sin_addr;
+		else if (t->addr.ss_family == AF_INET6)
+			ip = &((const struct sockaddr_in6 *)&t->addr)
+				      ->sin6_addr;
+		if (!ip ||
+		    !inet_ntop(t->addr.ss_family, ip, u->addr, sizeof(u->addr)))
+			continue;
+		snprintf(u->name, sizeof(u->name), "%s", t->name);
+		n++;
+	}
+	a->ui.src.addrs = a->addrs;
+	a->ui.src.n_addrs = n;
+}
+
 /* What the source offers this frame, the same calls live or recorded. */
 static void fill(struct app *a)
 {
@@ -327,6 +355,7 @@ static void fill(struct app *a)
 	s->ov_n = st.recording ? OV_N : 0;
 	s->message =
 		a->total_msgs ? a->msgs[(a->total_msgs - 1) % MSG_KEEP] : NULL;
+	fill_addrs(a);
 	s->load_left_s = -1;
 	if (a->bloat_pending) {
 		int64_t left = a->bloat_typical_ns -
@@ -336,33 +365,6 @@ static void fill(struct app *a)
 			s->load_left_s =
 				(int)((left + BB_NS_PER_S - 1) / BB_NS_PER_S);
 	}
-}
-
-/* The address behind each target's display name, from the live plan (a
- * recording has none): what the rows show beside the name. */
-static void fill_addrs(struct app *a)
-{
-	const struct engine_plan *p = source_plan(a->src);
-	size_t n = 0;
-
-	for (size_t i = 0; p && i < p->n_probes && n < ENGINE_MAX_PROBES; i++) {
-		const struct probe_target *t = &p->probes[i].target;
-		struct ui_addr *u = &a->addrs[n];
-		const void *ip = NULL;
-
-		if (t->addr.ss_family == AF_INET)
-			ip = &((const struct sockaddr_in *)&t->addr)->sin_addr;
-		else if (t->addr.ss_family == AF_INET6)
-			ip = &((const struct sockaddr_in6 *)&t->addr)
-				      ->sin6_addr;
-		if (!ip ||
-		    !inet_ntop(t->addr.ss_family, ip, u->addr, sizeof(u->addr)))
-			continue;
-		snprintf(u->name, sizeof(u->name), "%s", t->name);
-		n++;
-	}
-	a->ui.src.addrs = a->addrs;
-	a->ui.src.n_addrs = n;
 }
 
 /* ---- the drilldown's 24 h window from the rollups ------------------------ */
@@ -769,7 +771,6 @@ static int run(struct app *a, int (*opening)(struct app *a))
 	}
 	if (opening)
 		opening(a);
-	fill_addrs(a);
 	draw(a);
 	source_run(a->src);
 	stop_screen(a);

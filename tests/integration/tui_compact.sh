@@ -5,7 +5,9 @@
 # its name, p95, loss and sparkline scale, the columns that do not fit
 # (Kind, Jitter, p50) are left out, nothing is wider than the window, and
 # keys still work (Enter opens the drilldown).  Only below 40x12 comes the
-# "enlarge" message; at 80x24 the full columns are back.
+# "enlarge" message; at 80x24 the full columns are back.  A target named
+# in the configuration ("loop=127.0.0.3") shows its address beside the
+# name.
 . "$(dirname "$0")/../lib/common.sh"
 bb_sandbox "$@"
 bb_tmpdir
@@ -13,11 +15,12 @@ bb_tmpdir
 set -u
 trap 'tui_stop; rm -rf "$BB_TMP"' EXIT
 
-bb_write_config "$BB_TMP/bb.conf"
-tui_start 70 20 "$BB_BIN" -c "$BB_TMP/bb.conf" --no-db -t 127.0.0.1 \
-	-t 127.0.0.2 -t 127.0.0.3 -t ::1 --interval 200
+bb_write_config "$BB_TMP/bb.conf" \
+	'targets={ isp_gateway = "none"; public_dns = [];
+	  custom = [ "127.0.0.1", "127.0.0.2", "loop=127.0.0.3", "::1" ]; }'
+tui_start 70 20 "$BB_BIN" -c "$BB_TMP/bb.conf" --no-db --interval 200
 tui_wait 'bufferbane +LIVE'
-for t in '127\.0\.0\.1' '127\.0\.0\.2' '127\.0\.0\.3' '::1'; do
+for t in '127\.0\.0\.1' '127\.0\.0\.2' 'loop 127\.0\.0\.3' '::1'; do
 	tui_wait "^$t +[0-9]+\\.[0-9]+ +[0-9]+\\.[0-9] .*≤[0-9]+ [mµ]?s\$"
 done
 tui_screen
