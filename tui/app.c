@@ -63,6 +63,10 @@ struct app {
 	char bloat_what[64];	    /* "up, down, both 3 s each; ~90 MB" */
 	int64_t up_kbps, down_kbps; /* newest throughput results */
 	struct ui_addr addrs[ENGINE_MAX_PROBES]; /* targets' addresses */
+	/* a scheduled test's load: the newest probe sent under it, when the
+	 * span began (real ns) and whether it is a bufferbloat test */
+	int64_t load_mono, load_start_ns;
+	bool load_bloat;
 	char bloat_msg[160];
 	size_t bloat_msg_len;
 	ev_io input, errin;
@@ -328,6 +332,34 @@ static void fill_addrs(struct app *a)
 	a->ui.src.n_addrs = n;
 }
 
+/* Seconds our own test has left, -1 unknown: the 'b' test's countdown, or
+ * a scheduled bufferbloat test's from its first probe sent under load (it
+ * starts idle, and lasts what its configuration plans); a throughput
+ * test's length depends on the line, so it has none. */
+static int load_left(struct app *a)
+{
+	const struct bb_config *cfg = source_config(a->src);
+	int64_t left, now = clock_real_ns();
+
+	if (a->bloat_pending) {
+		left = a->bloat_typical_ns - (now - a->bloat_req_ns);
+	} else if (a->load_bloat && a->load_mono &&
+		   clock_mono_ns() - a->load_mono < 3 * BB_NS_PER_S) {
+		const char *ty = cfg->tests.bufferbloat.test_type;
+		struct bloat_plan plan;
+
+		bloat_plan_of(cfg->tests.bufferbloat.test_duration_s,
+			      !strcmp(ty, "upload")	? 1
+			      : !strcmp(ty, "download") ? 2
+							: 3,
+			      &plan);
+		left = plan.typical_ns - (now - a->load_start_ns);
+	} else {
+		return -1;
+	}
+	return left > 0 ? (int)((left + BB_NS_PER_S - 1) / BB_NS_PER_S) : -1;
+}
+
 /* What the source offers this frame, the same calls live or recorded. */
 static void fill(struct app *a)
 {
@@ -356,15 +388,7 @@ static void fill(struct app *a)
 	s->message =
 		a->total_msgs ? a->msgs[(a->total_msgs - 1) % MSG_KEEP] : NULL;
 	fill_addrs(a);
-	s->load_left_s = -1;
-	if (a->bloat_pending) {
-		int64_t left = a->bloat_typical_ns -
-			       (clock_real_ns() - a->bloat_req_ns);
-
-		if (left > 0)
-			s->load_left_s =
-				(int)((left + BB_NS_PER_S - 1) / BB_NS_PER_S);
-	}
+	s->load_left_s = load_left(a);
 }
 
 /* ---- the drilldown's 24 h window from the rollups ------------------------ */
@@ -731,6 +755,15 @@ static void on_sample(void *ctx, const struct bb_sample *s)
 		a->up_kbps = s->throughput_kbps;
 	if (s->status == BB_STATUS_OK && s->kind == BB_KIND_DOWNLOAD)
 		a->down_kbps = s->throughput_kbps;
+	/* a load span begins with its first flagged probe after 3 s without
+	 * one; a bufferbloat test's begins idle */
+	if ((s->flags & BB_SAMPLE_UNDER_LOAD) && s->mono_ns > a->load_mono) {
+		if (s->mono_ns - a->load_mono > 3 * BB_NS_PER_S) {
+			a->load_start_ns = s->real_ns;
+			a->load_bloat = s->load_phase == BB_PHASE_IDLE;
+		}
+		a->load_mono = s->mono_ns;
+	}
 	bloat_collect(a, s);
 }
 

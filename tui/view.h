@@ -103,7 +103,7 @@ struct ui_source {
 	bool has_server;     /* a companion server is configured */
 	const char *message; /* latest log line, NULL = none */
 	bool bloat_running;  /* an on-demand test ('b') is in progress */
-	int load_left_s;     /* its seconds left, -1 unknown */
+	int load_left_s;     /* our own test's seconds left, -1 unknown */
 	const struct ui_addr *addrs; /* live: targets' addresses */
 	size_t n_addrs;
 	struct ui_history hist; /* for the drilldown's 24 h window */

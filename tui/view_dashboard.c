@@ -140,6 +140,8 @@ static const char *phase_name(int phase)
 		return "download";
 	case BB_PHASE_BOTH:
 		return "up+down";
+	case BB_PHASE_IDLE:
+		return "bloat, idle";
 	default:
 		return "load";
 	}
@@ -166,7 +168,7 @@ static void load_label(struct ui *ui, const size_t *idx, size_t n, char *out,
 		return;
 	const char *what = newest ? phase_name(newest->load_phase) : "bloat";
 
-	if (ui->src.bloat_running && ui->src.load_left_s > 0)
+	if (ui->src.load_left_s > 0)
 		snprintf(out, len, "test: %s %d s left", what,
 			 ui->src.load_left_s);
 	else
