@@ -281,8 +281,8 @@ static void bloat_lines(struct ui *ui, struct cellbuf *cb, int y, int h)
 				: half >= 52 ? "no test yet (needs a companion "
 					       "server)"
 					     : "no test yet (no server)";
-			cellbuf_putn(cb, x + 14, y, half - 15, why,
-				     b ? ROLE_WARN : ROLE_DIM, 0);
+			view_put_words(cb, x + 14, y, half - 15, why,
+				       b ? ROLE_WARN : ROLE_DIM, 0);
 			continue;
 		}
 		struct gauge_data g = {
