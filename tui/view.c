@@ -559,8 +559,9 @@ static void help_item(struct help *h, enum cellbuf_role role, const char *term,
 			if (p[i] == ' ')
 				cut = i;
 		}
-		if (!p[i] || !cut) /* all of it, or a word too long: cut */
-			cut = p[i] ? (size_t)h->textw : i;
+		if (!p[i] || !cut) /* all of it, or a word too long: cut
+				    * at a character boundary */
+			cut = i;
 		snprintf(l->text, sizeof(l->text), "%.*s", (int)cut, p);
 		p += cut;
 		while (*p == ' ')
