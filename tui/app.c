@@ -79,6 +79,7 @@ struct app {
 	bool dirty, quit;
 	/* stderr capture */
 	int saved_err, err_rd;
+	bool said_why; /* start_screen's failure is explained on stderr */
 	char partial[MSG_LEN];
 	size_t partial_n;
 	char msgs[MSG_KEEP][MSG_LEN];
@@ -690,7 +691,7 @@ static int not_a_terminal(void)
 
 static int start_screen(struct app *a)
 {
-	struct term_info ti;
+	struct term_info ti = { 0 };
 	int rc;
 
 	if (view_ui_init(&a->ui) < 0)
@@ -699,8 +700,12 @@ static int start_screen(struct app *a)
 	if (!a->events)
 		return -ENOMEM;
 	rc = term_init(&ti);
-	if (rc < 0)
+	if (ti.note[0]) /* on the message line now, on stderr at exit */
+		fprintf(stderr, "bufferbane: %s\n", ti.note);
+	if (rc < 0) {
+		a->said_why = ti.note[0] != 0;
 		return rc;
+	}
 	a->cb = cellbuf_new(ti.w, ti.h);
 	if (!a->cb)
 		return -ENOMEM;
@@ -795,8 +800,10 @@ static int run(struct app *a, int (*opening)(struct app *a))
 	if (rc < 0) {
 		stop_screen(a);
 		restore_stderr(a);
-		fprintf(stderr, "bufferbane: cannot start: %s\n",
-			strerror(-rc));
+		/* (the terminal's own reason, if any, was just replayed) */
+		if (!a->said_why)
+			fprintf(stderr, "bufferbane: cannot start: %s\n",
+				strerror(-rc));
 		source_free(a->src);
 		free_screen(a);
 		free(a);

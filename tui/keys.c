@@ -38,6 +38,40 @@ static int k_quit(struct ui *ui, int key)
 static int k_help(struct ui *ui, int key)
 {
 	ui->help = !ui->help;
+	ui->help_top = 0;
+	return DONE;
+}
+
+/* While the help is open the moving keys scroll it (view.c clamps). */
+static int help_scroll(struct ui *ui, int key)
+{
+	switch (key) {
+	case TERM_KEY_UP:
+	case 'k':
+		ui->help_top--;
+		break;
+	case TERM_KEY_DOWN:
+	case 'j':
+		ui->help_top++;
+		break;
+	case TERM_KEY_PGUP:
+		ui->help_top -= 10;
+		break;
+	case TERM_KEY_PGDN:
+	case ' ':
+		ui->help_top += 10;
+		break;
+	case TERM_KEY_HOME:
+		ui->help_top = 0;
+		break;
+	case TERM_KEY_END:
+		ui->help_top = 1 << 20;
+		break;
+	default:
+		return 0;
+	}
+	if (ui->help_top < 0)
+		ui->help_top = 0;
 	return DONE;
 }
 
@@ -277,7 +311,7 @@ const struct key_binding keys_table[] = {
 	{ 's', 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_sort, "s",
 	  "sort rows: name, p95, loss", false },
 	{ 'S', 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_scale, "S",
-	  "one sparkline scale for all rows", false },
+	  "one scale for all rows", false },
 	{ TERM_KEY_UP, 'k', LIVE_ALL, k_up, "Up/k", "move up", false },
 	{ TERM_KEY_DOWN, 'j', LIVE_ALL, k_down, "Down/j", "move down", false },
 	{ TERM_KEY_PGUP, 0, LIVE_ALL, k_up, "PgUp", "page up", false },
@@ -341,6 +375,8 @@ int keys_dispatch(struct ui *ui, int key)
 		return 0;
 	if (ui->filter_edit)
 		return filter_key(ui, key);
+	if (ui->help && help_scroll(ui, key))
+		return DONE;
 	for (size_t i = 0; i < keys_count; i++) {
 		const struct key_binding *b = &keys_table[i];
 

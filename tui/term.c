@@ -14,6 +14,7 @@
 #include "tui/term.h"
 
 #include <curses.h>
+#include <term.h>
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -131,8 +132,47 @@ static void apply_theme(void)
 	T.repaint = true;
 }
 
+/* True when terminfo has an entry for type (setupterm's check, quiet). */
+static bool has_entry(const char *type)
+{
+	int err = 0;
+
+	if (setupterm(type, STDOUT_FILENO, &err) != OK)
+		return false;
+	del_curterm(cur_term); /* newterm loads its own */
+	return true;
+}
+
+const char *term_pick_type(const char *term, char *note, size_t len)
+{
+	static const char *const fallback[] = { "xterm-256color", "xterm",
+						"vt100" };
+
+	note[0] = 0;
+	if (term && term[0] && has_entry(term))
+		return term;
+	for (size_t i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++) {
+		if (!has_entry(fallback[i]))
+			continue;
+		snprintf(note, len,
+			 "TERM=%s has no terminfo entry here; drawing as %s "
+			 "(install its terminfo to get rid of this line)",
+			 term && term[0] ? term : "(unset)", fallback[i]);
+		return fallback[i];
+	}
+	snprintf(note, len,
+		 "TERM=%s has no terminfo entry, nor has xterm-256color, xterm "
+		 "or vt100: install ncurses-base or ncurses-term, or run the "
+		 "headless monitor with -d",
+		 term && term[0] ? term : "(unset)");
+	return NULL;
+}
+
 int term_init(struct term_info *info)
 {
+	char note[sizeof(((struct term_info *)0)->note)];
+	const char *type;
+
 	if (T.active)
 		return -EALREADY;
 	setlocale(LC_ALL, "");
@@ -141,7 +181,12 @@ int term_init(struct term_info *info)
 	T.utf8 = term_codeset_is_utf8(nl_langinfo(CODESET));
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return -ENOTTY;
-	T.scr = newterm(NULL, stdout, stdin);
+	type = term_pick_type(getenv("TERM"), note, sizeof(note));
+	if (info)
+		snprintf(info->note, sizeof(info->note), "%s", note);
+	if (!type)
+		return -ENOENT;
+	T.scr = newterm(type, stdout, stdin);
 	if (!T.scr)
 		return -ENOTTY;
 	set_term(T.scr);

@@ -128,6 +128,7 @@ struct ui {
 	enum stats_window window; /* dashboard figures */
 	enum view_span span;	  /* drilldown plot */
 	bool help, paused, light;
+	int help_top;	  /* first line of the help shown (it scrolls) */
 	bool filter_edit; /* '/' typing in progress */
 	char filter[VIEW_FILTER_LEN];
 	int64_t cleared_ms; /* 'c': the event pane hides events ended before */
@@ -187,6 +188,15 @@ void view_fmt_dur(char *out, size_t size, int64_t s);
 /* S as it fits in MAXW columns: whole, or cut at a word boundary and ended
  * with "…" ("..." when ASCII), never in the middle of a word. */
 void view_fit_words(const char *s, int maxw, bool ascii, char *out, size_t len);
+/* Put S at (x, y) in at most maxw columns as view_fit_words cuts it;
+ * returns the columns written. */
+int view_put_words(struct cellbuf *cb, int x, int y, int maxw, const char *s,
+		   enum cellbuf_role role, unsigned attr);
+/* S over up to maxh rows of maxw columns from (x, y), broken between words
+ * (the last row ends with "…" when it does not all fit); returns the rows
+ * used. */
+int view_wrap_words(struct cellbuf *cb, int x, int y, int maxw, int maxh,
+		    const char *s, enum cellbuf_role role, unsigned attr);
 /* Unix ms -> local "HH:MM:SS" (with_date: "YYYY-MM-DD HH:MM:SS"). */
 void view_fmt_clock(char *out, size_t size, int64_t ms, bool with_date);
 /* Role of an RTT figure (ns) and of a loss percentage. */

@@ -382,15 +382,15 @@ static const struct model_series *find_kind(struct model *m, int kind)
 	return NULL;
 }
 
-/* kbps -> "850 kb/s" or "95.3 Mb/s". */
+/* kbps -> "0.85 Mb/s" or "95.3 Mb/s": one unit, so two rates side by
+ * side compare at a glance. */
 static void fmt_rate(char *out, size_t size, int64_t kbps)
 {
 	if (kbps == BB_NONE)
 		snprintf(out, size, "-");
-	else if (kbps < 10000)
-		snprintf(out, size, "%lld kb/s", (long long)kbps);
 	else
-		snprintf(out, size, "%.1f Mb/s", (double)kbps / 1000.0);
+		snprintf(out, size, kbps < 1000 ? "%.2f Mb/s" : "%.1f Mb/s",
+			 (double)kbps / 1000.0);
 }
 
 /* Per direction: the last result (BAD under 70 % of the hour's median, the
@@ -499,8 +499,8 @@ static void bloat_lines(struct ui *ui, struct cellbuf *cb, int y, int h)
 					       "server)"
 				: half >= 38 ? "no test yet (no server)"
 					     : "no server";
-			cellbuf_putn(cb, x + 14, y, half - 15, why,
-				     b ? ROLE_WARN : ROLE_DIM, 0);
+			view_put_words(cb, x + 14, y, half - 15, why,
+				       b ? ROLE_WARN : ROLE_DIM, 0);
 			continue;
 		}
 		struct gauge_data g = {

@@ -34,7 +34,7 @@ tui_start 120 40 "$BB_BIN" -c "$BB_TMP/bb.conf" --db "$BB_TMP/bb.db" \
 tui_wait 'bufferbane +LIVE'
 tui_wait '^127\.0\.0\.1 .* [0-9]+\.[0-9]+ '
 tui_wait '^::1 .* [0-9]+\.[0-9]+ '
-tui_wait 'q quit +\? help'
+tui_wait 'q quit .*\? (help|more)'
 tui_wait 'no server configured'
 if [ $lossy -eq 1 ]; then
 	tui_wait '^127\.0\.0\.2 .*lost.*×'

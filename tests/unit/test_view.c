@@ -129,7 +129,7 @@ static void test_dashboard_80x24(void **state)
 	assert_true(find(f->cb, "Events") > y2);
 	assert_true(find(f->cb, "No events.") > y2);
 	assert_non_null(strstr(text(f->cb, 23), "q quit"));
-	assert_non_null(strstr(text(f->cb, 23), "? help"));
+	assert_non_null(strstr(text(f->cb, 23), "? more"));
 }
 
 /* A long verdict is never cut in the middle of a word: whole words and
