@@ -337,6 +337,10 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	int w = cellbuf_width(cb), end = y + h;
 	char title[160], right[96];
 
+	if (ui->dd_long != LONG_OFF) {
+		view_long.draw(ui, cb, y, h);
+		return;
+	}
 	if (!ms) {
 		view_section(cb, y, "Drilldown", NULL, false);
 		cellbuf_put(cb, 2, y + 2,
