@@ -262,7 +262,7 @@ const struct key_binding keys_table[] = {
 	{ '4', 0, LIVE_ALL, k_view, "4", "interfaces", false },
 	{ 'w', 0, LIVE_ALL, k_window, "w", "window", true },
 	{ 'L', 0, V(VIEW_DRILLDOWN) | KEYS_LIVE | KEYS_REPLAY, k_long, "L",
-	  "long views 24h/7d/hours", true },
+	  "long views", true },
 	{ 'p', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_pause, "p", "pause", true },
 	{ '/', 0, LIVE_ALL, k_filter, "/", "filter", true },
 	{ 'c', 0, LIVE_ALL, k_clear, "c", "clear events", true },

@@ -222,8 +222,9 @@ static void live_status(struct source *src, struct source_status *st)
 	int64_t end = now / BB_NS_PER_S - (lag < RATE_SECS - RATE_WIN - 1
 						   ? lag
 						   : RATE_SECS - RATE_WIN - 1);
-	int64_t from =
-		end - RATE_WIN > l->first_sec ? end - RATE_WIN : l->first_sec;
+	/* the first second is a part of one: not counted */
+	int64_t from = end - RATE_WIN > l->first_sec + 1 ? end - RATE_WIN
+							 : l->first_sec + 1;
 
 	if (l->first_sec && end > from) {
 		uint64_t n = 0;
