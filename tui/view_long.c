@@ -268,10 +268,13 @@ static void heatmap(struct ui *ui, struct cellbuf *cb, int y, int h)
 			cellbuf_fill(cb, x0 + hr * cw, ry, cw - 1, 1,
 				     a ? (uint32_t)shade_a[lv] : shade_u[lv],
 				     shade_r[lv], 0);
-			/* loss: the cell's last column says it */
+			/* loss: the cell's last column says it, the gap
+			 * after a cell of one column (its shade stays) */
 			if (c->lost)
-				cellbuf_set(cb, x0 + hr * cw + cw - 2, ry,
-					    a ? 'x' : 0xd7,
+				cellbuf_set(cb,
+					    x0 + hr * cw +
+						    (cw > 2 ? cw - 2 : 1),
+					    ry, a ? 'x' : 0xd7,
 					    loss_role(c->count, c->lost), 0);
 		}
 	}
