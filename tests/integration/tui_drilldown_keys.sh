@@ -6,8 +6,9 @@
 # not make it jump to 2.4 or 3.2); the drilldown opens at the window that
 # holds the probes (1 min); j and k move to the next and previous target in
 # the dashboard's row order; the RTT histogram's bin labels all differ
-# (loopback's spread is a few microseconds: 0.04 0.04 0.05 before); the
-# loss runs are in words; L opens the long views and Esc comes back.
+# (loopback spreads over tens of microseconds, where labels of two
+# decimals could repeat: 0.04 0.04 0.05); the loss runs are in words; L
+# opens the long views and Esc comes back.
 . "$(dirname "$0")/../lib/common.sh"
 bb_sandbox "$@"
 bb_tmpdir
