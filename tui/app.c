@@ -40,6 +40,7 @@
 #include "core/analysis/model.h"
 #include "core/engine/engine.h"
 #include "core/engine/source.h"
+#include "core/chart/chart_data.h"
 #include "core/store/playback.h"
 #include "core/store/store.h"
 #include "tui/evlog.h"
@@ -88,6 +89,17 @@ struct app {
 	uint64_t hist_token, hist_tokens; /* in flight (0 = none); issued */
 	int64_t hist_asked_ms; /* clock (live or replay) of the last read */
 	int64_t hist_from_ms;  /* first minute asked for */
+	/* the drilldown's long views (ui.src.lng): 7 days of one series'
+	 * 1-minute [0] and 1-hour [1] rollups, bucketed for the mode shown */
+	uint64_t long_tok[2];
+	struct store_agg *long_rows[2];
+	size_t long_n[2];
+	int long_rc[2];
+	char long_key[BB_TARGET_LEN + BB_IFNAME_LEN + BB_SERVER_LEN + 16];
+	int64_t long_asked_ms; /* the clock the rows end at, 0 = none */
+	bool long_fresh;       /* rows came: bucket them again */
+	int long_mode, long_cols;
+	struct chart_data long_data;
 	/* a recording */
 	int speed_i;
 	bool speed_auto; /* still the one playback_speed_for() picked */
@@ -404,6 +416,22 @@ static void on_history(void *ctx, uint64_t token, int status,
 	struct app *a = ctx;
 	struct ui_history *h = &a->ui.src.hist;
 
+	for (int k = 0; k < 2; k++) {
+		if (token != a->long_tok[k] || !token)
+			continue;
+		free(a->long_rows[k]);
+		a->long_rows[k] = n ? malloc(n * sizeof(*rows)) : NULL;
+		a->long_n[k] = a->long_rows[k] ? n : 0;
+		if (a->long_n[k])
+			memcpy(a->long_rows[k], rows, n * sizeof(*rows));
+		a->long_rc[k] = status < 0		? status
+				: n && !a->long_rows[k] ? -ENOMEM
+							: 0;
+		a->long_tok[k] = 0;
+		a->long_fresh = !a->long_tok[0] && !a->long_tok[1];
+		a->dirty = true;
+		return;
+	}
 	if (token != a->hist_token)
 		return; /* an older question: the series changed since */
 	a->hist_token = 0;
@@ -452,10 +480,107 @@ static void hist_refresh(struct app *a)
 		h->why_not = " (no database: the model's last hour)";
 }
 
+#define LONG_DAYS 7
+
+/* Bucket the rows for the mode shown (core/chart/chart_data.c, as the
+ * PNG charts do), at the width the view draws. */
+static void long_build(struct app *a)
+{
+	struct ui_long *lg = &a->ui.src.lng;
+	int mode = a->ui.dd_long == LONG_24H ? LONG_24H : LONG_7D;
+	int cols = view_long_columns(cellbuf_width(a->cb));
+	int64_t to = a->long_asked_ms + 1;
+	struct chart_query q = {
+		.from_ms = to - (mode == LONG_24H ? 1 : LONG_DAYS) * 86400000LL,
+		.to_ms = to,
+		.segments = cols,
+	};
+	int rc = a->long_rc[0] < 0 ? a->long_rc[0] : a->long_rc[1];
+
+	if (!a->long_fresh && lg->data && mode == a->long_mode &&
+	    cols == a->long_cols)
+		return;
+	if (a->long_tok[0] || a->long_tok[1] || !a->long_asked_ms)
+		return; /* still reading */
+	chart_data_free(&a->long_data);
+	lg->data = NULL;
+	a->long_fresh = false;
+	a->long_mode = mode;
+	a->long_cols = cols;
+	if (rc == 0)
+		rc = chart_data_from_aggs(&q, a->long_rows[0], a->long_n[0],
+					  a->long_rows[1], a->long_n[1],
+					  &a->long_data, NULL, 0);
+	if (rc == 0) {
+		lg->data = &a->long_data;
+		lg->mode = mode;
+	} else {
+		lg->why_not =
+			rc == -ENOENT
+				? "Nothing in the database's rollups for "
+				  "this series in the last 7 days yet "
+				  "(the 1-minute rollups come each minute)."
+			: rc == -ENODEV ? "No database: the long views read "
+					  "its rollups."
+			: rc == -EAGAIN ? "The database is busy; asking again."
+					: "The database's rollups could not be "
+					  "read.";
+	}
+}
+
+/* Ask for the 7 days of the drilldown series when a long view is shown
+ * and what is held is for another series or a minute old. */
+static void long_refresh(struct app *a)
+{
+	struct ui *ui = &a->ui;
+	struct ui_long *lg = &ui->src.lng;
+	const struct model_series *ms = view_dd_series(ui);
+	int64_t now = ui->src.now_ms, age = now - a->long_asked_ms;
+	char key[sizeof(a->long_key)];
+
+	if (ui->view != VIEW_DRILLDOWN || ui->dd_long == LONG_OFF || !ms)
+		return;
+	snprintf(key, sizeof(key), "%d|%s|%s|%s", (int)ms->kind, ms->interface,
+		 ms->target, ms->server);
+	if (strcmp(key, a->long_key)) {
+		snprintf(a->long_key, sizeof(a->long_key), "%s", key);
+		lg->data = NULL;
+		lg->why_not = NULL;
+		a->long_asked_ms = 0;
+		a->long_tok[0] = a->long_tok[1] = 0; /* answers now ignored */
+	} else if (a->long_tok[0] || a->long_tok[1] ||
+		   (a->long_asked_ms && age >= 0 && age < HIST_REFRESH_MS)) {
+		long_build(a);
+		return;
+	}
+	int64_t from = now - LONG_DAYS * 86400000LL;
+
+	a->long_asked_ms = now;
+	for (int k = 0; k < 2; k++) {
+		/* an hour row starting before from still covers part of it */
+		int64_t f = k ? from - from % 3600000 : from;
+		int rc;
+
+		a->long_tok[k] = ++a->hist_tokens; /* a recording answers now */
+		rc = source_ask_history(a->src, ms,
+					k ? STORE_AGG_1HOUR : STORE_AGG_1MIN, f,
+					now + 1, a->long_tok[k]);
+		if (rc < 0) {
+			a->long_tok[0] = a->long_tok[1] = 0;
+			a->long_rc[0] = rc;
+			a->long_fresh = true;
+			a->long_asked_ms = rc == -EAGAIN ? 0 : now;
+			break;
+		}
+	}
+	long_build(a);
+}
+
 static void draw(struct app *a)
 {
 	fill(a);
 	hist_refresh(a);
+	long_refresh(a);
 	view_render(&a->ui, a->cb);
 	term_draw(a->cb);
 	a->dirty = false;
@@ -747,6 +872,9 @@ static void free_screen(struct app *a)
 {
 	cellbuf_free(a->cb);
 	evlog_free(a->events);
+	chart_data_free(&a->long_data);
+	free(a->long_rows[0]);
+	free(a->long_rows[1]);
 	view_ui_fini(&a->ui);
 }
 

@@ -86,6 +86,8 @@ static int move(struct ui *ui, int d)
 		ui->sel += d;
 		if (ui->sel < 0)
 			ui->sel = 0;
+	} else if (ui->view == VIEW_DRILLDOWN && (d == 1 || d == -1)) {
+		view_dd_step(ui, d); /* the next target, in the row order */
 	} else {
 		return KEY_HANDLED;
 	}
@@ -117,6 +119,8 @@ static bool pick_row(struct ui *ui)
 	snprintf(ui->dd_target, sizeof(ui->dd_target), "%s", ms->target);
 	snprintf(ui->dd_iface, sizeof(ui->dd_iface), "%s", ms->interface);
 	ui->dd_kind = ms->kind;
+	ui->span = view_dd_fit_span(ui, ms);
+	ui->dd_long = LONG_OFF;
 	return true;
 }
 
@@ -151,6 +155,8 @@ static int k_back(struct ui *ui, int key)
 		ui->help = false;
 	else if (ui->view == VIEW_EVENTS && ui->ev_detail)
 		ui->ev_detail = false;
+	else if (ui->view == VIEW_DRILLDOWN && ui->dd_long != LONG_OFF)
+		ui->dd_long = LONG_OFF;
 	else if (ui->view != VIEW_DASHBOARD)
 		ui->view = VIEW_DASHBOARD;
 	else if (ui->filter[0])
@@ -183,6 +189,12 @@ static int k_window(struct ui *ui, int key)
 		ui->span = (ui->span + 1) % SPAN_COUNT;
 	else
 		ui->window = (ui->window + 1) % STATS_WINDOW_COUNT;
+	return DONE;
+}
+
+static int k_long(struct ui *ui, int key)
+{
+	ui->dd_long = (ui->dd_long + 1) % LONG_COUNT;
 	return DONE;
 }
 
@@ -302,6 +314,8 @@ const struct key_binding keys_table[] = {
 	{ '3', 0, LIVE_ALL, k_view, "3", "events", false },
 	{ '4', 0, LIVE_ALL, k_view, "4", "interfaces", false },
 	{ 'w', 0, LIVE_ALL, k_window, "w", "window", true },
+	{ 'L', 0, V(VIEW_DRILLDOWN) | KEYS_LIVE | KEYS_REPLAY, k_long, "L",
+	  "long views", true },
 	{ 'p', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_pause, "p", "pause", true },
 	{ '/', 0, LIVE_ALL, k_filter, "/", "filter", true },
 	{ 'c', 0, LIVE_ALL, k_clear, "c", "clear events", true },
@@ -312,8 +326,10 @@ const struct key_binding keys_table[] = {
 	  "sort rows: name, p95, loss", false },
 	{ 'S', 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_scale, "S",
 	  "one scale for all rows", false },
-	{ TERM_KEY_UP, 'k', LIVE_ALL, k_up, "Up/k", "move up", false },
-	{ TERM_KEY_DOWN, 'j', LIVE_ALL, k_down, "Down/j", "move down", false },
+	{ TERM_KEY_UP, 'k', LIVE_ALL, k_up, "Up/k", "up / previous target",
+	  false },
+	{ TERM_KEY_DOWN, 'j', LIVE_ALL, k_down, "Down/j", "down / next target",
+	  false },
 	{ TERM_KEY_PGUP, 0, LIVE_ALL, k_up, "PgUp", "page up", false },
 	{ TERM_KEY_PGDN, 0, LIVE_ALL, k_down, "PgDn", "page down", false },
 	{ 12, 0, LIVE_ALL, k_repaint, "Ctrl-L", "repaint the screen", false },

@@ -89,6 +89,19 @@ struct ui_addr {
 	char addr[48];
 };
 
+/* The drilldown's long views (L cycles 24 h, 7 d, the time-of-day
+ * heatmap, then back): one series over 7 days from the database's 1-minute
+ * and 1-hour rollups, bucketed by core/chart/chart_data.c for the columns
+ * view_long_columns() gives; the app reads the rows (live: off the main
+ * thread, as for ui_history) and builds data for the mode shown. */
+enum view_long_mode { LONG_OFF, LONG_24H, LONG_7D, LONG_HEAT, LONG_COUNT };
+struct chart_data;
+struct ui_long {
+	const struct chart_data *data; /* NULL: not read yet (why_not) */
+	int mode;		       /* the enum view_long_mode it is for */
+	const char *why_not;	       /* "reading the database", "no db" */
+};
+
 /* What the data source offers this frame (filled by the app). */
 struct ui_source {
 	struct model *model;  /* the series to show */
@@ -107,6 +120,7 @@ struct ui_source {
 	const struct ui_addr *addrs; /* live: targets' addresses */
 	size_t n_addrs;
 	struct ui_history hist; /* for the drilldown's 24 h window */
+	struct ui_long lng;	/* for the drilldown's long views */
 	/* replay only */
 	int64_t first_ms, last_ms;
 	int speed;	 /* x real time */
@@ -138,6 +152,7 @@ struct ui {
 	char dd_target[BB_TARGET_LEN];
 	char dd_iface[BB_IFNAME_LEN];
 	int dd_kind;
+	enum view_long_mode dd_long; /* L: a long view instead of the plot */
 	enum ui_request request;
 	int request_arg;
 	int64_t *scratch; /* STATS_MAX_ENTRIES values for the views */
@@ -164,6 +179,7 @@ extern const struct view_ops view_dashboard;
 extern const struct view_ops view_drilldown;
 extern const struct view_ops view_events;
 extern const struct view_ops view_ifaces;
+extern const struct view_ops view_long; /* drawn by the drilldown */
 
 /* Set up the state (dashboard, 60 s window); 0 or -ENOMEM. */
 int view_ui_init(struct ui *ui);
@@ -235,6 +251,23 @@ void view_history_reset(struct ui_history *h, const struct model_series *ms,
 			int64_t from_ms);
 /* Fold one 1-minute rollup row of the series into h (outside: ignored). */
 void view_history_add(struct ui_history *h, const struct store_agg *row);
+/* Drilldown: the smallest window that holds the series' probes (3 minutes
+ * of data open at 10 min, 30 s at 1 min). */
+enum view_span view_dd_fit_span(const struct ui *ui,
+				const struct model_series *ms);
+/* Drilldown: the next (d > 0) or previous target in the dashboard's row
+ * order; false at either end. */
+bool view_dd_step(struct ui *ui, int d);
+/* Histogram bins from lo to top (ns) in at most nb rows: the first bin's
+ * start and a step of whole microseconds whose labels differ. */
+void view_hist_scale(int64_t lo, int64_t top, int nb, int64_t *first,
+		     int64_t *step);
+/* Loss runs by length (stats' loss_run_hist) in words: "3 runs of 1,
+ * 1 run of 4", "no loss"; returns the length written. */
+size_t view_loss_run_words(const uint32_t *hist, char *out, size_t len);
+/* Long views: plot columns of a screen w cells wide (the app buckets the
+ * period into as many). */
+int view_long_columns(int w);
 /* Interval between probes of a series, estimated from its last minute. */
 int64_t view_interval_ns(const struct ui *ui, const struct model_series *ms);
 
