@@ -214,9 +214,8 @@ static void heatmap(struct ui *ui, struct cellbuf *cb, int y, int h)
 {
 	static const uint32_t shade_u[4] = { 0x2591, 0x2592, 0x2593, 0x2588 };
 	static const char shade_a[4] = { '.', ':', '+', '#' };
-	static const enum cellbuf_role shade_r[4] = {
-		ROLE_GRADE_GOOD, ROLE_GRADE_GOOD, ROLE_GRADE_MID, ROLE_GRADE_BAD
-	};
+	static const enum cellbuf_role shade_r[4] = { ROLE_OK, ROLE_OK,
+						      ROLE_WARN, ROLE_BAD };
 	const struct chart_data *d = ui->src.lng.data;
 	int w = cellbuf_width(cb), x0 = 9, cw = (w - x0 - 1) / 24;
 	bool a = cellbuf_ascii(cb);
