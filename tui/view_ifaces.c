@@ -47,20 +47,29 @@ struct side {
 	double loss_pct; /* mean of their losses */
 };
 
-static void fmt_delay(char *out, size_t len, double ms)
-{
-	if (ms < 0)
-		snprintf(out, len, "no reply");
-	else
-		snprintf(out, len, ms < 10 ? "%.1f ms" : "%.0f ms", ms);
-}
-
 static void fmt_pct(char *out, size_t len, double pct)
 {
 	double whole = (double)(long)(pct + 0.5);
 	bool round = pct - whole < 0.05 && whole - pct < 0.05;
 
 	snprintf(out, len, round ? "%.0f %%" : "%.1f %%", pct);
+}
+
+/* "gateway 0.4 ms, 0 % loss", or "targets beyond: no reply, 100 % loss". */
+static void side_words(char *out, size_t len, const char *who,
+		       const struct side *sd)
+{
+	char pct[16];
+
+	fmt_pct(pct, sizeof(pct), sd->loss_pct);
+	if (sd->p50_ms < 0)
+		snprintf(out, len, "%s: no reply, %s loss", who, pct);
+	else
+		snprintf(out, len,
+			 sd->p50_ms < 1	   ? "%s %.2g ms, %s loss"
+			 : sd->p50_ms < 10 ? "%s %.1f ms, %s loss"
+					   : "%s %.0f ms, %s loss",
+			 who, sd->p50_ms, pct);
 }
 
 /* The home-or-ISP words of one interface from its gateway and the
@@ -70,7 +79,7 @@ static enum cellbuf_role home_or_isp(const struct side *gw,
 				     char *out, size_t len)
 {
 	const char *dash = ascii ? "-" : "—";
-	char gd[16], gl[16], fd[16], fl[16], figs[128];
+	char gs[64], fs[64], figs[160];
 
 	if (!gw->n) {
 		snprintf(out, len,
@@ -79,20 +88,16 @@ static enum cellbuf_role home_or_isp(const struct side *gw,
 			 "tells your home network from the ISP's side.");
 		return ROLE_DIM;
 	}
-	fmt_delay(gd, sizeof(gd), gw->p50_ms);
-	fmt_pct(gl, sizeof(gl), gw->loss_pct);
+	side_words(gs, sizeof(gs), "gateway", gw);
 	if (!far->n) {
 		snprintf(out, len,
-			 "gateway %s, %s loss; no target beyond it is probed, "
-			 "so the ISP's side is not measured.",
-			 gd, gl);
+			 "%s; no target beyond it is probed, so the ISP's "
+			 "side is not measured.",
+			 gs);
 		return gw->loss_pct >= LOSSY_PCT ? ROLE_BAD : ROLE_DIM;
 	}
-	fmt_delay(fd, sizeof(fd), far->p50_ms);
-	fmt_pct(fl, sizeof(fl), far->loss_pct);
-	snprintf(figs, sizeof(figs),
-		 "gateway %s, %s loss; targets beyond %s, %s loss", gd, gl, fd,
-		 fl);
+	side_words(fs, sizeof(fs), "targets beyond", far);
+	snprintf(figs, sizeof(figs), "%s; %s", gs, fs);
 	if (gw->loss_pct >= LOSSY_PCT) {
 		snprintf(out, len,
 			 "%s: the loss starts at your gateway %s your home "
@@ -141,7 +146,7 @@ static void side_add(struct side *sd, double *sum_p50, int *n_p50,
 }
 
 /* The gateway and the targets beyond it seen through iface; rep gets the
- * series whose RTT the sparkline shows (the first beyond, else the
+ * series whose RTT the sparkline shows (the least lossy beyond, else the
  * gateway, NULL if neither). */
 static void sides_of(struct ui *ui, const char *iface, struct side *gw,
 		     struct side *far, const struct model_series **rep)
@@ -149,7 +154,8 @@ static void sides_of(struct ui *ui, const char *iface, struct side *gw,
 	struct model *m = ui->src.model;
 	double sum[2] = { 0, 0 };
 	int np[2] = { 0, 0 };
-	const struct model_series *first_gw = NULL, *first_far = NULL;
+	const struct model_series *first_gw = NULL, *best_far = NULL;
+	double best_loss = 101;
 
 	*gw = (struct side){ 0 };
 	*far = (struct side){ 0 };
@@ -167,8 +173,12 @@ static void sides_of(struct ui *ui, const char *iface, struct side *gw,
 		side_add(is_gw ? gw : far, &sum[!is_gw], &np[!is_gw], &st);
 		if (is_gw && !first_gw)
 			first_gw = ms;
-		if (!is_gw && !first_far)
-			first_far = ms;
+		/* the target that answers most: its delay is what loads move
+		 * (the words and the table tell the loss) */
+		if (!is_gw && (!best_far || st.loss_pct < best_loss)) {
+			best_far = ms;
+			best_loss = st.loss_pct;
+		}
 	}
 	struct side *sd[2] = { gw, far };
 	for (int k = 0; k < 2; k++) {
@@ -176,7 +186,7 @@ static void sides_of(struct ui *ui, const char *iface, struct side *gw,
 			sd[k]->loss_pct /= sd[k]->n;
 		sd[k]->p50_ms = np[k] ? sum[k] / np[k] : -1;
 	}
-	*rep = first_far ? first_far : first_gw;
+	*rep = best_far ? best_far : first_gw;
 }
 
 /* kbit/s -> "12.4 Mb/s" ("-" when not measured). */
@@ -192,13 +202,14 @@ static void fmt_mbps(char *out, size_t len, int64_t kbps)
 
 /* The last w seconds of one direction of t, oldest first, a slot per
  * second ending at end_s (TRACE_NODATA where no sample came); top is the
- * nice ceiling of their maximum, so a short upload shows whole. */
+ * nice ceiling of their maximum (1 Mb/s at least), so a short upload
+ * shows whole and a few kbit/s of chatter does not look like a load. */
 static size_t traffic_slots(const struct model_traffic *t, bool tx,
 			    int64_t end_s, int64_t *out, size_t w, int64_t *top)
 {
 	static struct model_traffic_point pts[MODEL_TRAFFIC_HISTORY];
 	size_t n = model_traffic_history(t, pts, w), j = 0;
-	int64_t max = 1;
+	int64_t max = 1000; /* at least 1 Mb/s: an idle line stays low */
 
 	for (size_t i = 0; i < w; i++) {
 		int64_t sec = end_s - (int64_t)(w - 1 - i);

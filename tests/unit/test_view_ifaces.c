@@ -250,6 +250,31 @@ static void test_traffic_error(void **state)
 	assert_true(find(f->cb, "no target beyond it is probed") == y + 1);
 }
 
+/* Two interfaces: one healthy, one whose targets beyond never answer. */
+static void test_healthy_and_no_reply(void **state)
+{
+	struct fx *f = *state;
+	feed(f, "eth1", "gateway", 1 * MS, 0);
+	feed(f, "eth1", "198.51.100.7", 20 * MS, 0);
+	feed(f, "eth2", "gateway", 2 * MS, 0);
+	feed(f, "eth2", "198.51.100.7", 20 * MS, 1); /* all lost */
+	render(f, 120, 40);
+	dump(f->cb);
+	int y1 = find(f->cb, "eth1                    RTT ");
+	int y2 = find(f->cb, "eth2                    RTT ");
+	assert_true(y1 > 0 && y2 > y1);
+	assert_int_equal(find(f->cb, "gateway 1.2 ms, 0 % loss; targets beyond "
+				     "20 ms, 0 % loss: home and ISP side "
+				     "both look healthy."),
+			 y1 + 1);
+	assert_int_equal(find(f->cb, "gateway 2.2 ms, 0 % loss; targets "
+				     "beyond: no reply, 100 % loss: the loss "
+				     "is past your home network"),
+			 y2 + 1);
+	/* the comparison of the two still runs below */
+	assert_true(find(f->cb, "eth2 is clearly worse than eth1") > y2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +285,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_traffic_error, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_healthy_and_no_reply,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
