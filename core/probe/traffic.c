@@ -126,7 +126,8 @@ int64_t traffic_rate_kbps(uint64_t prev, uint64_t cur, int64_t dt_ns)
 		return BB_NONE;
 	if (cur >= prev)
 		delta = cur - prev;
-	else if (prev <= UINT32_MAX)
+	else if (prev <= UINT32_MAX && prev > UINT32_MAX / 2 &&
+		 cur < UINT32_MAX / 2)
 		delta = cur + ((uint64_t)UINT32_MAX + 1) - prev; /* wrapped */
 	else
 		return BB_NONE; /* reset: the interval's bytes are unknown */
@@ -167,8 +168,8 @@ static int traffic_open(struct ev_loop *loop, const struct probe_target *target,
 /* An error is emitted when it starts (or changes), not every interval: a
  * host without a default route would otherwise store a row a second that
  * says only that, and the screens keep the newest state anyway. */
-static void emit_error(struct probe *p, const char *dev, int64_t mono,
-		       int64_t deadline_ns, const char *detail)
+static void emit_error(struct probe *p, const char *dev, int64_t real,
+		       int64_t mono, int64_t deadline_ns, const char *detail)
 {
 	p->have_prev = false;
 	if (!strcmp(p->failing, detail))
@@ -176,7 +177,7 @@ static void emit_error(struct probe *p, const char *dev, int64_t mono,
 	copy_str(p->failing, sizeof(p->failing), detail);
 	struct bb_sample s;
 	sample_init(&s, BB_KIND_TRAFFIC);
-	s.real_ns = clock_real_ns();
+	s.real_ns = real;
 	s.mono_ns = mono;
 	s.send_error_ns = mono - deadline_ns;
 	copy_str(s.interface, sizeof(s.interface), p->interface);
@@ -191,7 +192,7 @@ static void traffic_send(struct probe *p, int64_t deadline_ns)
 {
 	char dev[BB_IFNAME_LEN];
 	struct traffic_counters cur;
-	int64_t mono = clock_mono_ns();
+	int64_t mono = clock_mono_ns(), real = clock_real_ns();
 
 	if (p->interface[0]) {
 		copy_str(dev, sizeof(dev), p->interface);
@@ -200,7 +201,7 @@ static void traffic_send(struct probe *p, int64_t deadline_ns)
 		socklen_t gwlen;
 		char found[GATEWAY_IFNAME_LEN] = "";
 		if (gateway_detect(NULL, &gw, &gwlen, found) < 0) {
-			emit_error(p, "", mono, deadline_ns,
+			emit_error(p, "", real, mono, deadline_ns,
 				   "no default route");
 			return;
 		}
@@ -208,7 +209,7 @@ static void traffic_send(struct probe *p, int64_t deadline_ns)
 	}
 	int rc = traffic_read(dev, &cur);
 	if (rc < 0) {
-		emit_error(p, dev, mono, deadline_ns,
+		emit_error(p, dev, real, mono, deadline_ns,
 			   rc == -ENOENT ? "interface missing"
 					 : "cannot read /proc/net/dev");
 		return;
@@ -226,7 +227,7 @@ static void traffic_send(struct probe *p, int64_t deadline_ns)
 
 	struct bb_sample s;
 	sample_init(&s, BB_KIND_TRAFFIC);
-	s.real_ns = clock_real_ns();
+	s.real_ns = real;
 	s.mono_ns = mono;
 	s.send_error_ns = mono - deadline_ns;
 	copy_str(s.interface, sizeof(s.interface), p->interface);

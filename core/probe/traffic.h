@@ -28,9 +28,10 @@ int traffic_parse_proc_net_dev(const char *text, size_t len, const char *ifname,
  * -ENOENT (no such interface) or -errno. */
 int traffic_read(const char *ifname, struct traffic_counters *out);
 /* kbit/s from counter prev to cur over dt_ns.  A counter that went back
- * either wrapped at 32 bits (old drivers: prev fits in 32 bits) or was
- * reset (the interface was re-created): a reset is BB_NONE, never a huge
- * or negative rate.  BB_NONE too when dt_ns <= 0. */
+ * either wrapped at 32 bits (32-bit kernels: prev in the upper half of 32
+ * bits, cur in the lower) or was reset (the interface was re-created): a
+ * reset is BB_NONE, never a huge or negative rate.  BB_NONE too when
+ * dt_ns <= 0. */
 int64_t traffic_rate_kbps(uint64_t prev, uint64_t cur, int64_t dt_ns);
 
 #endif

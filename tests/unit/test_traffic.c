@@ -93,6 +93,11 @@ static void test_rate(void **state)
 	 * unknown, never a huge or negative rate */
 	assert_true(traffic_rate_kbps(10000000000ULL, 300, BB_NS_PER_S) ==
 		    BB_NONE);
+	/* ... also one that fits in 32 bits but was far from the top: a wrap
+	 * would make it 34 Gbit/s */
+	assert_true(traffic_rate_kbps(1000000, 500, BB_NS_PER_S) == BB_NONE);
+	assert_true(traffic_rate_kbps(3000000000ULL, 2500000000ULL,
+				      BB_NS_PER_S) == BB_NONE);
 	assert_true(traffic_rate_kbps(0, 100, 0) == BB_NONE);
 	assert_true(traffic_rate_kbps(0, 100, -5) == BB_NONE);
 	/* 10 Gbit/s for an hour fits */
