@@ -456,6 +456,8 @@ static void if_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	for (int f = 0; f < nif && vy + 3 + 3 * f < y + h; f++)
 		if_line(ui, cb, vy + 1 + 3 * f, ifs[f]);
 	vy += 1 + 3 * nif;
+	if (vy + 1 >= y + h)
+		return; /* a short screen: the rows above said more */
 
 	view_section(cb, vy, "Which hop is at fault", NULL, false);
 	if (nif < 2) {
