@@ -20,6 +20,8 @@ struct model {
 	size_t n;
 	struct model_server servers[MODEL_MAX_SERVERS];
 	size_t nservers;
+	struct model_traffic traffic[MODEL_MAX_TRAFFIC];
+	size_t ntraffic;
 	uint64_t generation;
 	uint64_t overflow;
 };
@@ -137,8 +139,72 @@ static void add_server_figures(struct model *m, const struct bb_sample *s)
 		sv->lost_down++;
 }
 
+static struct model_traffic *traffic_for(struct model *m, const char *iface)
+{
+	for (size_t i = 0; i < m->ntraffic; i++)
+		if (!strcmp(m->traffic[i].interface, iface))
+			return &m->traffic[i];
+	if (m->ntraffic == MODEL_MAX_TRAFFIC)
+		return NULL;
+	struct model_traffic *t = &m->traffic[m->ntraffic++];
+	snprintf(t->interface, sizeof(t->interface), "%s", iface);
+	t->rx_kbps = t->tx_kbps = BB_NONE;
+	return t;
+}
+
+/* A running mean of the samples of one second (n before this one). */
+static int64_t mean_in(int64_t old, int64_t add, uint32_t n)
+{
+	if (old == BB_NONE)
+		return add;
+	if (add == BB_NONE)
+		return old;
+	return (old * (int64_t)n + add) / ((int64_t)n + 1);
+}
+
+static void add_traffic(struct model *m, const struct bb_sample *s)
+{
+	struct model_traffic *t = traffic_for(m, s->interface);
+	if (!t) {
+		m->overflow++;
+		return;
+	}
+	int64_t sec = s->real_ns / BB_NS_PER_S;
+	struct model_traffic_point *last = t->n ? &t->ring[t->head] : NULL;
+	if (last && sec < last->real_s)
+		return; /* older than the history: a replay went back */
+	snprintf(t->device, sizeof(t->device), "%.15s", s->target);
+	snprintf(t->detail, sizeof(t->detail), "%s", s->detail);
+	t->at_ns = s->real_ns;
+	t->ok = s->status == BB_STATUS_OK;
+	t->rx_kbps = t->ok ? s->rx_kbps : BB_NONE;
+	t->tx_kbps = t->ok ? s->tx_kbps : BB_NONE;
+	if (!t->ok)
+		return;
+	if (last && sec == last->real_s) {
+		last->rx_kbps =
+			mean_in(last->rx_kbps, t->rx_kbps, t->head_count);
+		last->tx_kbps =
+			mean_in(last->tx_kbps, t->tx_kbps, t->head_count);
+		t->head_count++;
+		return;
+	}
+	t->head = t->n ? (t->head + 1) % MODEL_TRAFFIC_HISTORY : 0;
+	if (t->n < MODEL_TRAFFIC_HISTORY)
+		t->n++;
+	t->ring[t->head] = (struct model_traffic_point){
+		.real_s = sec, .rx_kbps = t->rx_kbps, .tx_kbps = t->tx_kbps
+	};
+	t->head_count = 1;
+}
+
 const struct model_series *model_add(struct model *m, const struct bb_sample *s)
 {
+	if (s->kind == BB_KIND_TRAFFIC) {
+		add_traffic(m, s);
+		m->generation++;
+		return NULL;
+	}
 	if (!(s->flags & BB_SAMPLE_DUPLICATE))
 		add_server_figures(m, s);
 	struct model_series *ms = find_or_add(m, s);
@@ -208,4 +274,35 @@ const struct model_bloat *model_bloat_latest(const struct model *m, int phase)
 uint64_t model_overflow(const struct model *m)
 {
 	return m->overflow;
+}
+
+const struct model_traffic *model_traffic(const struct model *m,
+					  const char *iface)
+{
+	for (size_t i = 0; i < m->ntraffic; i++)
+		if (!strcmp(m->traffic[i].interface, iface))
+			return &m->traffic[i];
+	return NULL;
+}
+
+size_t model_traffic_count(const struct model *m)
+{
+	return m->ntraffic;
+}
+
+const struct model_traffic *model_traffic_at(const struct model *m, size_t i)
+{
+	return i < m->ntraffic ? &m->traffic[i] : NULL;
+}
+
+size_t model_traffic_history(const struct model_traffic *t,
+			     struct model_traffic_point *out, size_t max)
+{
+	size_t k = t->n < max ? t->n : max;
+	for (size_t i = 0; i < k; i++) {
+		size_t back = k - 1 - i; /* 0 = newest */
+		out[i] = t->ring[(t->head + MODEL_TRAFFIC_HISTORY - back) %
+				 MODEL_TRAFFIC_HISTORY];
+	}
+	return k;
 }

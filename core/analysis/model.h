@@ -55,6 +55,30 @@ struct model_server {
 	uint64_t lost_up, lost_down;
 };
 
+/* Interface traffic (kind traffic, core/probe/traffic.h): per probed
+ * interface the newest rates and the last hour of them, one point per
+ * second (samples of one second averaged).  Traffic samples make no
+ * model_series: they have no delay, no loss and two figures. */
+#define MODEL_TRAFFIC_HISTORY 3600 /* points: an hour of seconds */
+#define MODEL_MAX_TRAFFIC     8	   /* interfaces (ENGINE_MAX_WORKERS) */
+struct model_traffic_point {
+	int64_t real_s;		  /* Unix second the rates end in */
+	int64_t rx_kbps, tx_kbps; /* BB_NONE: not measured (counter reset) */
+};
+struct model_traffic {
+	char interface[BB_IFNAME_LEN]; /* as probed: "" = default route */
+	char device[BB_IFNAME_LEN];    /* whose counters (newest sample) */
+	int64_t at_ns;		       /* real time of the newest sample */
+	int64_t rx_kbps, tx_kbps;      /* newest rates, BB_NONE: not measured */
+	bool ok; /* newest sample measured (else detail) */
+	char detail[BB_DETAIL_LEN];
+	size_t n; /* points held, <= MODEL_TRAFFIC_HISTORY */
+	/* ring: read it with model_traffic_history() */
+	size_t head;
+	uint32_t head_count; /* samples averaged into the newest point */
+	struct model_traffic_point ring[MODEL_TRAFFIC_HISTORY];
+};
+
 /* Empty model whose series expect one sample per interval_ns. */
 struct model *model_new(int64_t interval_ns);
 /* Free the model and its series. */
@@ -76,6 +100,16 @@ const struct model_server *model_server_find(const struct model *m,
 					     const char *name);
 /* The newest result of PHASE (MODEL_BLOAT_*) of any server, NULL if none. */
 const struct model_bloat *model_bloat_latest(const struct model *m, int phase);
+/* The traffic of interface IFACE ("" = default route) or NULL when no
+ * traffic sample of it came; the i-th interface that has traffic. */
+const struct model_traffic *model_traffic(const struct model *m,
+					  const char *iface);
+size_t model_traffic_count(const struct model *m);
+const struct model_traffic *model_traffic_at(const struct model *m, size_t i);
+/* Copy the newest up-to-max points of t into out, oldest first; returns
+ * how many. */
+size_t model_traffic_history(const struct model_traffic *t,
+			     struct model_traffic_point *out, size_t max);
 /* Samples refused because the series table was full. */
 uint64_t model_overflow(const struct model *m);
 

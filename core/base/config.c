@@ -361,12 +361,12 @@ static const char *const def_tcp[] = { "1.1.1.1:443", "8.8.8.8:443", NULL };
 
 /* Sections in print order; a key's section must be listed here. */
 static const char *const sections[] = {
-	"general",     "targets",	   "thresholds",
-	"tests",       "tests.throughput", "tests.bufferbloat",
-	"tests.dns",   "tests.tcp",	   "monitoring",
-	"alerts",      "retention",	   "output",
-	"export",      "logging",	   "metrics",
-	"loss_stream",
+	"general",    "targets",	  "thresholds",
+	"tests",      "tests.throughput", "tests.bufferbloat",
+	"tests.dns",  "tests.tcp",	  "tests.traffic",
+	"monitoring", "alerts",		  "retention",
+	"output",     "export",		  "logging",
+	"metrics",    "loss_stream",
 };
 
 #define G "general"
@@ -492,6 +492,8 @@ static const struct cfgtable_opt opts[] = {
 	LIST("tests.tcp", "targets", tests.tcp.targets, tests.tcp.n_targets,
 	     check_tcp_target, def_tcp),
 	INT("tests.tcp", "interval_s", tests.tcp.interval_s, 1, 86400, 10, "s"),
+
+	BOOL("tests.traffic", "enabled", tests.traffic.enabled, true),
 
 	BOOL("monitoring", "auto_detect_gateway",
 	     monitoring.auto_detect_gateway, true),

@@ -140,6 +140,9 @@ struct bb_config {
 			int n_targets;
 			int interval_s;
 		} tcp;
+		struct {
+			bool enabled; /* read interface byte counters */
+		} traffic;
 	} tests;
 
 	struct {

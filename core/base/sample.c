@@ -20,6 +20,8 @@ void sample_init(struct bb_sample *s, enum bb_probe_kind kind)
 	s->up_delay_ns = BB_NONE;
 	s->down_delay_ns = BB_NONE;
 	s->throughput_kbps = BB_NONE;
+	s->rx_kbps = BB_NONE;
+	s->tx_kbps = BB_NONE;
 	s->loss_ppm = -1;
 	s->sync_pct = -1;
 	s->clock_offset_ns = BB_NONE;

@@ -29,6 +29,7 @@ enum bb_probe_kind {
 	BB_KIND_UPLOAD,
 	BB_KIND_DOWNLOAD,
 	BB_KIND_BUFFERBLOAT,
+	BB_KIND_TRAFFIC, /* interface byte counters (core/probe/traffic.h) */
 	BB_KIND_COUNT
 };
 
@@ -115,9 +116,13 @@ struct bb_sample {
 	int64_t up_delay_ns; /* one-way, only with a synced clock */
 	int64_t down_delay_ns;
 	int64_t throughput_kbps; /* IP-layer rate (upload, download) */
-	int32_t loss_ppm;	 /* loss in parts per million, -1 = none */
-	uint8_t loss_dir;	 /* enum bb_loss_dir, lost echoes */
-	uint8_t load_phase;	 /* enum bb_load_phase */
+	/* traffic: the interface's receive and transmit rates over the
+	 * interval ending at this sample's time (kernel counters, every
+	 * byte of the host, our probes' own included) */
+	int64_t rx_kbps, tx_kbps;
+	int32_t loss_ppm;   /* loss in parts per million, -1 = none */
+	uint8_t loss_dir;   /* enum bb_loss_dir, lost echoes */
+	uint8_t load_phase; /* enum bb_load_phase */
 	/* Clock sync with the server when this echo was answered: quality in
 	 * percent (-1 = no estimate), the exchanges behind it (the detector
 	 * wants a minimum) and the offset it applied. */

@@ -469,6 +469,7 @@ static int take_sample(void *ctx, const struct bb_sample *m)
 	struct load *l = ctx;
 	struct chart_data *d = l->d;
 	if (m->flags & BB_SAMPLE_UNCOUNTED || m->kind >= BB_KIND_COUNT ||
+	    m->kind == BB_KIND_TRAFFIC || /* no probe: no delay, no loss */
 	    !wanted(l->q, m->interface, m->target))
 		return 0;
 	if (m->kind == BB_KIND_BUFFERBLOAT)

@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <ev.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -299,6 +300,17 @@ static void on_sample(void *ctx, const struct bb_sample *smp)
 	char a[16];
 	if (!logsink_wants(h->log, LOGSINK_DEBUG))
 		return;
+	if (smp->kind == BB_KIND_TRAFFIC) {
+		logsink_printf(h->log, LOGSINK_DEBUG,
+			       "sample traffic     %-20s %s%s%srx %" PRId64
+			       " tx %" PRId64 " kbit/s%s%s",
+			       smp->target, smp->interface[0] ? "via " : "",
+			       smp->interface, smp->interface[0] ? " " : "",
+			       smp->rx_kbps == BB_NONE ? -1 : smp->rx_kbps,
+			       smp->tx_kbps == BB_NONE ? -1 : smp->tx_kbps,
+			       smp->detail[0] ? " " : "", smp->detail);
+		return;
+	}
 	logsink_printf(h->log, LOGSINK_DEBUG, "sample %-11s %-20s %s%s%s %s %s",
 		       sample_kind_name(smp->kind), smp->target,
 		       smp->interface[0] ? "via " : "", smp->interface,
@@ -329,7 +341,9 @@ static void print_plan(struct headless *h, bool no_db)
 	for (size_t i = 0; i < p->n_probes; i++) {
 		const struct engine_probe *ep = &p->probes[i];
 		char addr[64];
-		if (ep->target.addr.ss_family == AF_UNSPEC)
+		if (ep->target.kind == BB_KIND_TRAFFIC)
+			snprintf(addr, sizeof(addr), "(byte counters)");
+		else if (ep->target.addr.ss_family == AF_UNSPEC)
 			snprintf(addr, sizeof(addr), "%s",
 				 ep->resolve_host[0] ? "(not resolved yet)"
 						     : "(none yet)");

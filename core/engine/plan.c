@@ -165,7 +165,10 @@ int plan_build(const struct bb_config *cfg, struct engine_plan *out,
 	}
 	if (rc < 0)
 		return rc;
-	if (out->n_probes == 0) {
+	size_t probing = 0; /* traffic only reads counters: not a probe */
+	for (size_t i = 0; i < out->n_probes; i++)
+		probing += out->probes[i].target.kind != BB_KIND_TRAFFIC;
+	if (probing == 0) {
 		snprintf(err, errlen,
 			 "nothing to probe: no target could be resolved or "
 			 "detected (give one with -t HOST)");

@@ -44,6 +44,11 @@ static const struct kind kind_table[BB_KIND_COUNT] = {
 	[BB_KIND_BUFFERBLOAT] = { .name = "bufferbloat",
 				  .unit = "ms",
 				  .cadence = KIND_SCHEDULED },
+	/* no delay, no loss: rx_kbps and tx_kbps of the interface */
+	[BB_KIND_TRAFFIC] = { .name = "traffic",
+			      .unit = "kbit/s",
+			      .plan = probe_traffic_plan,
+			      .ops = &probe_traffic_ops },
 };
 
 const struct kind *kind_get(int kind)

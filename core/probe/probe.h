@@ -133,11 +133,13 @@ struct probe_planner {
 int probe_icmp_plan(struct probe_planner *pl);
 int probe_dns_plan(struct probe_planner *pl);
 int probe_tcp_plan(struct probe_planner *pl);
-int srvclient_plan(struct probe_planner *pl); /* udp_echo (srvclient.c) */
+int srvclient_plan(struct probe_planner *pl);	  /* udp_echo (srvclient.c) */
+int probe_traffic_plan(struct probe_planner *pl); /* core/probe/traffic.c */
 
 extern const struct probe_ops probe_icmp_ops;
 extern const struct probe_ops probe_dns_ops;
 extern const struct probe_ops probe_tcp_ops;
-extern const struct probe_ops probe_echo_ops; /* core/probe/probe_echo.c */
+extern const struct probe_ops probe_echo_ops;	 /* core/probe/probe_echo.c */
+extern const struct probe_ops probe_traffic_ops; /* core/probe/traffic.c */
 
 #endif

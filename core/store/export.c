@@ -40,7 +40,7 @@ static const char *const columns[] = {
 	"under_load", "late", "duplicate", "reordered", "loss_direction",
 	"load_phase", "sync_pct", "sync_n", "clock_offset_ms", "bloat_idle_ms",
 	"bloat_loaded_p95_ms", "bloat_increase_ms", "bloat_up_increase_ms",
-	"bloat_down_increase_ms", "bloat_rpm"
+	"bloat_down_increase_ms", "bloat_rpm", "rx_kbps", "tx_kbps"
 };
 #define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
 
@@ -332,6 +332,13 @@ static int row(void *ctx, const struct bb_sample *s, const char *conn)
 		v_int(o, s->bloat.rpm);
 	else
 		v_null(o);
+	for (int k = 0; k < 2; k++) { /* traffic */
+		int64_t v = k ? s->tx_kbps : s->rx_kbps;
+		if (v != BB_NONE)
+			v_int(o, v);
+		else
+			v_null(o);
+	}
 	puts_(o, o->fmt == EXPORT_CSV ? "\r\n" : "}");
 	o->rows++;
 	return 0;

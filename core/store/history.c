@@ -365,8 +365,9 @@ static int take_one(struct sum_ctx *c, const struct bb_sample *m);
 static int take(void *ctx, const struct bb_sample *m)
 {
 	struct sum_ctx *c = ctx;
+	/* traffic is no probe: its rates are not a series' figure */
 	if (m->flags & BB_SAMPLE_UNCOUNTED || m->kind >= BB_KIND_COUNT ||
-	    (c->only_rare && !rare_kind(m->kind)))
+	    m->kind == BB_KIND_TRAFFIC || (c->only_rare && !rare_kind(m->kind)))
 		return 0;
 	int rc = take_one(c, m);
 	/* the minute's rollups said how many tests it holds: once they are

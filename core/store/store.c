@@ -28,6 +28,9 @@
  *     k   throughput_kbps; l loss_ppm (-1 none); sp sync_pct (-1 none);
  *     sn  sync_n (how many exchanges the sync estimate rests on);
  *     co  clock_offset_us
+ *     rx, tx  rx_kbps, tx_kbps (traffic: the interface's counters).  Added
+ *         to version 2 later: a writer adds the columns to an older file
+ *         (ALTER TABLE, instant), a reader of one sees them NULL
  *   sample_extra (block, idx, detail, bloat figures)  the rare fields
  *
  * Times and delays are kept to the microsecond: real_ns truncated, mono_ns
@@ -100,6 +103,8 @@ enum field {
 	F_SYNC,
 	F_SYNCN,
 	F_OFF,
+	F_RX,
+	F_TX,
 	F_COUNT
 };
 
@@ -107,6 +112,7 @@ static const char *const field_col[F_COUNT] = {
 	[F_TIME] = "t", [F_MONO] = "m",	 [F_SEQ] = "q",	   [F_CODE] = "c",
 	[F_RTT] = "r",	[F_UP] = "u",	 [F_DOWN] = "d",   [F_KBPS] = "k",
 	[F_LOSS] = "l", [F_SYNC] = "sp", [F_SYNCN] = "sn", [F_OFF] = "co",
+	[F_RX] = "rx",	[F_TX] = "tx",
 };
 
 struct series_key {
@@ -170,8 +176,8 @@ enum {
 
 #define BLOCK_FIELDS                                                           \
 	"t0, t, m0, m, q0, q, c0, c, r0, r, u0, u, d0, d, k0, k, l0, l,"       \
-	" sp0, sp, sn0, sn, co0, co"
-#define BLOCK_PARAMS "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
+	" sp0, sp, sn0, sn, co0, co, rx0, rx, tx0, tx"
+#define BLOCK_PARAMS "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
 /* The blocks that may hold samples sent in [?1, ?2) µs. */
 #define BLOCK_SELECT                                                           \
 	"SELECT id, series, n, start_us, seq0, step_us, nx, " BLOCK_FIELDS     \
@@ -269,9 +275,10 @@ static const char blocks_sql[] =
 	/* clang-format off */
 	FIELD_COLS("t") FIELD_COLS("m") FIELD_COLS("q") FIELD_COLS("c")
 	FIELD_COLS("r") FIELD_COLS("u") FIELD_COLS("d") FIELD_COLS("k")
-	FIELD_COLS("l") FIELD_COLS("sp") FIELD_COLS("sn")
+	FIELD_COLS("l") FIELD_COLS("sp") FIELD_COLS("sn") FIELD_COLS("co")
+	FIELD_COLS("rx")
 	/* clang-format on */
-	" co0 INTEGER, co BLOB);"
+	" tx0 INTEGER, tx BLOB);"
 	"CREATE INDEX blocks_start ON blocks(start_us);"
 	"CREATE TABLE sample_extra(block INTEGER NOT NULL,"
 	" idx INTEGER NOT NULL, detail TEXT, idle_p50_us INTEGER,"
@@ -372,7 +379,8 @@ static char *views_sql(void)
 			" (c_v >> 2) & 3 AS loss_dir,"
 			" (c_v >> 8) & 7 AS load_phase,"
 			" sp_v AS sync_pct, sn_v AS sync_n,"
-			" co_v AS clock_offset_us FROM raw;"
+			" co_v AS clock_offset_us,"
+			" rx_v AS rx_kbps, tx_v AS tx_kbps FROM raw;"
 			"CREATE VIEW measurements AS SELECT"
 			" r.time_us / 1000 AS timestamp,"
 			" r.mono_us * 1000 AS monotonic_ns,"
@@ -420,7 +428,8 @@ static char *views_sql(void)
 			"  AS bloat_up_increase_ms,"
 			" round(x.down_inc_us / 1000.0, 3)"
 			"  AS bloat_down_increase_ms,"
-			" x.rpm AS bloat_rpm"
+			" x.rpm AS bloat_rpm,"
+			" r.rx_kbps AS rx_kbps, r.tx_kbps AS tx_kbps"
 			" FROM sample_rows r JOIN series e ON e.id = r.series"
 			" LEFT JOIN sample_extra x ON x.block = r.block"
 			" AND x.idx = r.idx;",
@@ -447,6 +456,7 @@ struct store {
 	sqlite3 *db;
 	char path[512];
 	bool rdonly;
+	bool blocks_view; /* an older file's blocks seen through a view */
 	int busy_ms;
 	char client_id[17];
 	char error[512];
@@ -772,8 +782,9 @@ static void col_text(sqlite3_stmt *q, int col, char *dst, size_t len);
 static int prepare_all(struct store *st)
 {
 	for (int i = 0; i < Q_COUNT; i++) {
-		if (st->q[i])
-			continue;
+		if (st->q[i] ||
+		    (st->blocks_view && (i == Q_INS_BLOCK || i == Q_UPD_BLOCK)))
+			continue; /* never written through a view */
 		int rc = sqlite3_prepare_v3(st->db, queries[i], -1,
 					    SQLITE_PREPARE_PERSISTENT,
 					    &st->q[i], NULL);
@@ -943,6 +954,43 @@ static int open_v1_in_memory(struct store *st)
 	return rc;
 }
 
+/* The rx/tx columns came later within version 2 (see the top): a writer
+ * adds them; a reader of an older file gets a temporary view of the same
+ * name that shows them NULL (temp shadows main for unqualified names). */
+static int blocks_add_traffic(struct store *st)
+{
+	static const char has_rx[] = "SELECT count(*) FROM"
+				     " pragma_table_info('blocks')"
+				     " WHERE name = 'rx0'";
+	int64_t have = 0;
+	int rc = query_int(st, has_rx, &have, NULL);
+	if (rc < 0 || have)
+		return rc;
+	if (st->rdonly) {
+		st->blocks_view = true;
+		return exec(st,
+			    "CREATE TEMP VIEW blocks AS SELECT *,"
+			    " NULL AS rx0, NULL AS rx, NULL AS tx0,"
+			    " NULL AS tx FROM main.blocks",
+			    "reading an older file");
+	}
+	/* again under the write lock: another writer may just have added
+	 * them */
+	if ((rc = exec(st, "BEGIN IMMEDIATE", "adding the traffic columns")))
+		return rc;
+	if ((rc = query_int(st, has_rx, &have, NULL)) == 0 && !have)
+		rc = exec(st,
+			  "ALTER TABLE blocks ADD COLUMN rx0 INTEGER;"
+			  "ALTER TABLE blocks ADD COLUMN rx BLOB;"
+			  "ALTER TABLE blocks ADD COLUMN tx0 INTEGER;"
+			  "ALTER TABLE blocks ADD COLUMN tx BLOB;",
+			  "adding the traffic columns");
+	if (rc == 0)
+		return exec(st, "COMMIT", "adding the traffic columns");
+	exec(st, "ROLLBACK", "rolling back");
+	return rc;
+}
+
 /* Existing database: check it is ours and not from a newer version;
  * convert a version 1 file (in one transaction, then VACUUM). */
 static int check_schema(struct store *st)
@@ -970,7 +1018,7 @@ static int check_schema(struct store *st)
 	if (v == 1 && st->rdonly)
 		return open_v1_in_memory(st);
 	if (st->rdonly)
-		return 0;
+		return blocks_add_traffic(st);
 	char *views = views_sql();
 	if (!views)
 		return set_err(st, -ENOMEM, "out of memory");
@@ -1002,7 +1050,7 @@ static int check_schema(struct store *st)
 				     NULL, NULL, NULL);
 		}
 		st->nseries = 0;
-	} else {
+	} else if ((rc = blocks_add_traffic(st)) == 0) {
 		rc = exec(st, views, "updating the measurements view");
 	}
 	free(views);
@@ -1324,6 +1372,8 @@ static void brec_from(struct brec *r, const struct bb_sample *s)
 	v[F_SYNC] = s->sync_pct;
 	v[F_SYNCN] = s->sync_pct >= 0 ? s->sync_n : BB_NONE;
 	v[F_OFF] = us_or_none(s->clock_offset_ns);
+	v[F_RX] = s->rx_kbps;
+	v[F_TX] = s->tx_kbps;
 	r->bloat = s->bloat;
 	size_t dl = strnlen(s->detail, sizeof(s->detail));
 	memset(r->detail, 0, sizeof(r->detail));
@@ -1802,6 +1852,8 @@ static int block_decode(struct store *st, sqlite3_stmt *q, struct dblock *d,
 		if (v[F_SYNCN] != BB_NONE)
 			s->sync_n = (uint8_t)v[F_SYNCN];
 		s->clock_offset_ns = us_to_ns(v[F_OFF]);
+		s->rx_kbps = v[F_RX];
+		s->tx_kbps = v[F_TX];
 	}
 	d->n = (size_t)n;
 	if (nx == 0)
@@ -2232,7 +2284,8 @@ static int rollup_cb(void *ctx, const struct bb_sample *s, int64_t series)
 {
 	struct rollup_ctx *c = ctx;
 	struct agg_buf *buf = c->buf;
-	if (s->flags & BB_SAMPLE_UNCOUNTED)
+	/* traffic has two rates and no loss: not one agg row's figure */
+	if (s->flags & BB_SAMPLE_UNCOUNTED || s->kind == BB_KIND_TRAFFIC)
 		return 0;
 	int64_t ts = s->real_ns / BB_NS_PER_MS;
 	int64_t bucket = ts - ((ts % c->len) + c->len) % c->len;

@@ -39,7 +39,8 @@ cat "$BB_TMP/out" | grep -v ' status '
 [ "$first_new" -lt 1000 ] || fail "first sample of a new target ${first_new} ms after SIGHUP"
 grep -q 'reload .*changed .*targets.public_dns.*targets.custom.*thresholds.latency_warning_ms' "$BB_TMP/out" ||
 	fail "no line saying what changed"
-grep -q 'reload: probes restarted, 1 before, 2 now' "$BB_TMP/out" || fail "no line about the probes"
+# (one of each count is the default route's traffic reader)
+grep -q 'reload: probes restarted, 2 before, 3 now' "$BB_TMP/out" || fail "no line about the probes"
 grep -q 'reload: changed but needs a restart (still running the old values): general.database_path' "$BB_TMP/out" ||
 	fail "no restart-needed line naming general.database_path"
 [ -e "$BB_TMP/other.db" ] && fail "the new database_path was opened by the running process"

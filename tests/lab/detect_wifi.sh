@@ -46,10 +46,11 @@ sleep 10
 off=$(det_pass)
 det_wait
 q() { sql "$BB_TMP/bb.db" "$1"; }
+# (probes only: the interfaces' traffic rows are no probes)
 for ifc in "$WIRED" "$WIFI"; do
-	n=$(q "SELECT count(*) FROM measurements WHERE interface='$ifc'")
-	lost=$(q "SELECT count(*) FROM measurements WHERE interface='$ifc' AND status!='ok'")
-	inj=$(q "SELECT count(*) FROM measurements WHERE interface='$ifc' AND timestamp >= $on AND timestamp < $off")
+	n=$(q "SELECT count(*) FROM measurements WHERE interface='$ifc' AND test_type <> 'traffic'")
+	lost=$(q "SELECT count(*) FROM measurements WHERE interface='$ifc' AND test_type <> 'traffic' AND status!='ok'")
+	inj=$(q "SELECT count(*) FROM measurements WHERE interface='$ifc' AND test_type <> 'traffic' AND timestamp >= $on AND timestamp < $off")
 	echo "$ifc: $n samples, $lost lost, $inj sent during the injection"
 	[ "$n" -ge 100 ] || fail "$ifc has only $n samples"
 	if [ "$ifc" = "$WIRED" ]; then

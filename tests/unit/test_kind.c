@@ -50,7 +50,7 @@ static void test_rows(void **state)
 		if (row->round_trip)
 			assert_true(row->delay);
 	}
-	assert_int_equal(periodic, 4);
+	assert_int_equal(periodic, 5);
 	assert_null(kind_get(-1));
 	assert_null(kind_get(BB_KIND_COUNT));
 	assert_string_equal(sample_kind_name(BB_KIND_COUNT), "unknown");
@@ -67,6 +67,7 @@ static void test_traits(void **state)
 	assert_false(kind_is_delay(BB_KIND_UPLOAD));
 	assert_false(kind_is_delay(BB_KIND_DOWNLOAD));
 	assert_false(kind_is_delay(BB_KIND_BUFFERBLOAT));
+	assert_false(kind_is_delay(BB_KIND_TRAFFIC));
 	assert_false(kind_is_delay(BB_KIND_COUNT));
 	assert_false(kind_is_delay(-3));
 	assert_true(kind_is_round_trip(BB_KIND_ICMP));
@@ -131,8 +132,9 @@ static void test_plan_from_rows(void **state)
 	literal_config(&c);
 	assert_int_equal(
 		plan_build(&c, &p, warn, sizeof(warn), err, sizeof(err)), 0);
-	/* rows in table order: icmp x2, udp_echo (s1 left out), dns, tcp */
-	assert_int_equal(p.n_probes, 5);
+	/* rows in table order: icmp x2, udp_echo (s1 left out), dns, tcp,
+	 * traffic */
+	assert_int_equal(p.n_probes, 6);
 	const struct engine_probe *e = p.probes;
 	assert_ptr_equal(e[0].ops, &probe_icmp_ops);
 	assert_string_equal(e[0].target.name, "gateway");
@@ -156,6 +158,9 @@ static void test_plan_from_rows(void **state)
 	assert_int_equal(e[4].target.addr.ss_family, AF_INET6);
 	assert_int_equal(port_of(&e[4].target), 8443);
 	assert_true(e[4].interval_ns == 11 * BB_NS_PER_S);
+	assert_ptr_equal(e[5].ops, &probe_traffic_ops);
+	assert_string_equal(e[5].target.name, "default route");
+	assert_true(e[5].interval_ns == 250 * BB_NS_PER_MS);
 	for (size_t i = 0; i < p.n_probes; i++)
 		assert_int_equal(p.probes[i].target.kind,
 				 p.probes[i].ops->kind);

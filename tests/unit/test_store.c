@@ -128,7 +128,8 @@ static void test_schema(void **state)
 		"under_load,late,duplicate,reordered,loss_direction,"
 		"load_phase,sync_pct,sync_n,clock_offset_ms,bloat_idle_ms,"
 		"bloat_loaded_p95_ms,bloat_increase_ms,"
-		"bloat_up_increase_ms,bloat_down_increase_ms,bloat_rpm");
+		"bloat_up_increase_ms,bloat_down_increase_ms,bloat_rpm,rx_kbps,"
+		"tx_kbps");
 	columns_of(db, "events", cols, sizeof(cols));
 	assert_string_equal(cols, "id,start_ms,end_ms,kind,severity,interface,"
 				  "target,server_name,description,metrics");
