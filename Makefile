@@ -237,11 +237,11 @@ TOOL_BIN := $(BUILD)/bench/bbattack $(BUILD)/bench/loadgen $(BUILD)/bench/bbgen 
 	$(BUILD)/bench/gendb
 test-run bench: $(TOOL_BIN)
 
-# Real captures of each screen from tmux, rendered to PNG (needs root for
-# the loopback-only namespace and the nft rule that makes a lost target).
-SCREENSHOT_PKGS := tmux nftables python3 python3-pil fonts-dejavu-core
+# Real captures of each screen from tmux, rendered to PNG: a replay of a
+# generated week (bbgen) and, as root, the lab's shaped modem (iperf3).
+SCREENSHOT_PKGS := tmux iproute2 iperf3 python3 python3-pil fonts-dejavu-core
 
-screenshots: all
+screenshots: all $(BUILD)/bench/bbgen
 	@./tests/deps.sh $(SCREENSHOT_PKGS)
 	$(Q)./tests/screenshots.sh
 
