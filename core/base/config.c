@@ -363,7 +363,7 @@ static const char *const def_tcp[] = { "1.1.1.1:443", "8.8.8.8:443", NULL };
 static const char *const sections[] = {
 	"general",     "targets",	   "thresholds",
 	"tests",       "tests.throughput", "tests.bufferbloat",
-	"tests.dns",   "tests.tcp",	   "monitoring",
+	"tests.dns",   "tests.tcp",	   "tests.path",  "monitoring",
 	"alerts",      "retention",	   "output",
 	"export",      "logging",	   "metrics",
 	"loss_stream",
@@ -492,6 +492,14 @@ static const struct cfgtable_opt opts[] = {
 	LIST("tests.tcp", "targets", tests.tcp.targets, tests.tcp.n_targets,
 	     check_tcp_target, def_tcp),
 	INT("tests.tcp", "interval_s", tests.tcp.interval_s, 1, 86400, 10, "s"),
+
+	/* off by default: it makes every router on the way answer (time
+	 * exceeded) around the clock, traffic to third parties the user did
+	 * not name */
+	BOOL("tests.path", "enabled", tests.path.enabled, false),
+	INT("tests.path", "interval_ms", tests.path.interval_ms, 10, 3600000,
+	    1000, "ms"),
+	INT("tests.path", "max_ttl", tests.path.max_ttl, 1, 32, 30, "hops"),
 
 	BOOL("monitoring", "auto_detect_gateway",
 	     monitoring.auto_detect_gateway, true),

@@ -140,6 +140,13 @@ struct bb_config {
 			int n_targets;
 			int interval_s;
 		} tcp;
+		/* TTL-limited echoes hop by hop to every ICMP target and
+		 * server (core/probe/probe_path.c) */
+		struct {
+			bool enabled;
+			int interval_ms; /* one hop per interval */
+			int max_ttl;	 /* highest hop tried */
+		} path;
 	} tests;
 
 	struct {
