@@ -214,8 +214,7 @@ int detect_gateway_change(struct detect *d, const char *ifname,
 
 void detect_path_change(struct detect *d, const struct path_change *ch)
 {
-	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN], a[240],
-		b[240];
+	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN], a[240], b[240];
 	snprintf(desc, sizeof(desc),
 		 "Path to %.64s changed at hop %d: %.80s -> %.80s.", ch->target,
 		 ch->hop, ch->old_route, ch->new_route);

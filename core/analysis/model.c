@@ -159,8 +159,8 @@ const struct path_table *model_paths(const struct model *m)
 	return m->paths;
 }
 
-const struct path_view *model_path(const struct model *m,
-				   const char *interface, const char *target)
+const struct path_view *model_path(const struct model *m, const char *interface,
+				   const char *target)
 {
 	return path_table_find(m->paths, interface, target);
 }

@@ -90,8 +90,8 @@ const struct path_table *model_paths(const struct model *m);
 /* The path to TARGET (its display name) through INTERFACE ("" default
  * route): per hop (hop[i] is TTL i + 1, n_hops of them) the responder,
  * loss, p50/p95 RTT and the blame split; NULL when none seen. */
-const struct path_view *model_path(const struct model *m,
-				   const char *interface, const char *target);
+const struct path_view *model_path(const struct model *m, const char *interface,
+				   const char *target);
 /* Samples refused because the series table was full. */
 uint64_t model_overflow(const struct model *m);
 

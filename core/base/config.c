@@ -361,12 +361,12 @@ static const char *const def_tcp[] = { "1.1.1.1:443", "8.8.8.8:443", NULL };
 
 /* Sections in print order; a key's section must be listed here. */
 static const char *const sections[] = {
-	"general",     "targets",	   "thresholds",
-	"tests",       "tests.throughput", "tests.bufferbloat",
-	"tests.dns",   "tests.tcp",	   "tests.path",  "monitoring",
-	"alerts",      "retention",	   "output",
-	"export",      "logging",	   "metrics",
-	"loss_stream",
+	"general",    "targets",	  "thresholds",
+	"tests",      "tests.throughput", "tests.bufferbloat",
+	"tests.dns",  "tests.tcp",	  "tests.path",
+	"monitoring", "alerts",		  "retention",
+	"output",     "export",		  "logging",
+	"metrics",    "loss_stream",
 };
 
 #define G "general"

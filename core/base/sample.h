@@ -135,7 +135,7 @@ struct bb_sample {
 	 * itself); "" when nobody did. */
 	uint8_t hop;
 	char hop_addr[BB_ADDR_LEN];
-	char detail[BB_DETAIL_LEN];    /* human words: an error's reason */
+	char detail[BB_DETAIL_LEN]; /* human words: an error's reason */
 };
 
 /* Zero a sample and mark every figure "not measured". */

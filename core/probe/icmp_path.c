@@ -54,3 +54,14 @@ int icmp_path_parse(const uint8_t *buf, size_t len, int family,
 	}
 	return 0;
 }
+
+bool icmp_path_ours(const struct icmp_path_msg *m, uint16_t ident,
+		    uint64_t cookie, const uint8_t *dst, size_t dst_len)
+{
+	if (m->echo.ident != ident ||
+	    (m->echo.ours && m->echo.cookie != cookie))
+		return false;
+	if (m->what == ICMP_PATH_REPLY)
+		return true;
+	return m->dst_len == dst_len && memcmp(m->dst, dst, dst_len) == 0;
+}

@@ -17,6 +17,7 @@
 #ifndef BB_ICMP_PATH_H
 #define BB_ICMP_PATH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,5 +46,12 @@ struct icmp_path_msg {
  * three above about an echo request; -EAFNOSUPPORT for another family. */
 int icmp_path_parse(const uint8_t *buf, size_t len, int family,
 		    struct icmp_path_msg *out);
+
+/* Whether a parsed answer is about an echo of ours: our identifier (the
+ * kernel's on a datagram socket), our cookie when the payload was quoted
+ * whole, and for errors our destination dst (4 or 16 bytes).  A reply's
+ * source is the socket's to check. */
+bool icmp_path_ours(const struct icmp_path_msg *m, uint16_t ident,
+		    uint64_t cookie, const uint8_t *dst, size_t dst_len);
 
 #endif

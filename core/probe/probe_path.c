@@ -52,7 +52,7 @@ struct probe {
 	uint64_t cookie;
 	uint32_t next_seq;
 	int next_ttl, max_ttl;
-	int dest_ttl; /* where the target answered; 0 not known */
+	int dest_ttl;		 /* where the target answered; 0 not known */
 	uint8_t ttl[PATH_SLOTS]; /* per inflight slot */
 	struct inflight in;
 	ev_io io;
@@ -145,23 +145,20 @@ static void handle_raw(struct probe *p, const uint8_t *buf, size_t n,
 	struct icmp_path_msg m;
 	if (icmp_path_parse(buf, n, p->family, &m) < 0)
 		return;
-	if (m.echo.ident != p->ident)
-		return; /* a raw socket sees everyone's ICMP */
-	if (m.what == ICMP_PATH_REPLY) {
-		if (!is_target(p, (const struct sockaddr *)from))
-			return;
-	} else {
-		const void *dst =
-			p->family == AF_INET
-				? (const void *)&((const struct sockaddr_in *)&p
-							  ->t.addr)
-					  ->sin_addr
-				: (const void *)&((const struct sockaddr_in6 *)&p
-							  ->t.addr)
-					  ->sin6_addr;
-		if (memcmp(m.dst, dst, m.dst_len) != 0)
-			return; /* about an echo to someone else */
-	}
+	const struct sockaddr_storage *t = &p->t.addr;
+	const uint8_t *dst =
+		p->family == AF_INET
+			? (const uint8_t *)&((const struct sockaddr_in *)t)
+				  ->sin_addr
+			: (const uint8_t *)&((const struct sockaddr_in6 *)t)
+				  ->sin6_addr;
+	/* a raw socket sees everyone's ICMP */
+	if (!icmp_path_ours(&m, p->ident, p->cookie, dst,
+			    p->family == AF_INET ? 4 : 16))
+		return;
+	if (m.what == ICMP_PATH_REPLY &&
+	    !is_target(p, (const struct sockaddr *)from))
+		return;
 	answer(p, &m.echo, m.what, m.type, m.code,
 	       (const struct sockaddr *)from, rx);
 }
@@ -206,7 +203,8 @@ static void drain_errors(struct probe *p)
 			continue;
 		bool v4 = p->family == AF_INET;
 		enum icmp_path_what what;
-		if (ee->ee_type == (v4 ? ICMP_TIME_EXCEEDED : ICMP6_TIME_EXCEEDED))
+		if (ee->ee_type ==
+		    (v4 ? ICMP_TIME_EXCEEDED : ICMP6_TIME_EXCEEDED))
 			what = ICMP_PATH_TTL;
 		else if (ee->ee_type ==
 			 (v4 ? ICMP_DEST_UNREACH : ICMP6_DST_UNREACH))
@@ -335,10 +333,9 @@ static int open_socket(struct probe *p, char *err, size_t errlen)
 	p->fd = fd;
 	int on = 1;
 	if (p->raw && p->family == AF_INET) {
-		struct icmp_filter f = {
-			.data = ~(1u << ICMP_ECHOREPLY | 1u << ICMP_TIME_EXCEEDED |
-				  1u << ICMP_DEST_UNREACH)
-		};
+		struct icmp_filter f = { .data = ~(1u << ICMP_ECHOREPLY |
+						   1u << ICMP_TIME_EXCEEDED |
+						   1u << ICMP_DEST_UNREACH) };
 		rc = setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
 	} else if (p->raw) {
 		struct icmp6_filter f;
@@ -388,10 +385,10 @@ static int path_open(struct ev_loop *loop, const struct probe_target *target,
 	p->family = family;
 	p->cookie = random_u64();
 	p->ident = (uint16_t)random_u64();
-	p->max_ttl = target->path_max_ttl > 0 &&
-				     target->path_max_ttl <= PATH_TTL_CAP
-			     ? target->path_max_ttl
-			     : 30;
+	p->max_ttl =
+		target->path_max_ttl > 0 && target->path_max_ttl <= PATH_TTL_CAP
+			? target->path_max_ttl
+			: 30;
 	p->next_ttl = 1;
 	int rc = open_socket(p, err, errlen);
 	if (rc < 0)
