@@ -29,6 +29,7 @@
 #include "core/engine/engine.h"
 #include "core/analysis/event.h"
 #include "core/analysis/model.h"
+#include "core/analysis/path.h"
 #include "core/base/sock.h"
 #include "core/analysis/stats.h"
 
@@ -129,12 +130,48 @@ static void print_server(struct headless *h, const struct model_server *sv,
 		       sv->server, line);
 }
 
+/* One line per traced path (model_paths), hop by hop over each hop's last
+ * PATH_WINDOW probes, and who the loss belongs to (path_blame): a hop's
+ * own loss is its router's (rate-limited answers), loss that carries on
+ * to the target is the line's. */
+static void print_path(struct headless *h, const struct path_view *v,
+		       const char *prefix)
+{
+	char line[1536], a[16], b[16];
+	size_t n = 0;
+	for (int i = 0; i < v->n_hops && n < sizeof(line); i++) {
+		const struct path_hop *hp = &v->hop[i];
+		const char *whose = "";
+		if (v->lossy_hop == i + 1)
+			whose = " (the line's from here)";
+		else if (hp->own_loss_pct >= PATH_BLAME_PCT)
+			whose = " (the router's own)";
+		int w = snprintf(line + n, sizeof(line) - n,
+				 " | %d %s loss %.0f%%%s p50 %s p95 %s ms",
+				 i + 1, hp->addr[0] ? hp->addr : "*",
+				 hp->loss_pct, whose,
+				 fmt_ms(a, sizeof(a), hp->p50_ns),
+				 fmt_ms(b, sizeof(b), hp->p95_ns));
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	logsink_printf(h->log, LOGSINK_INFO, "%s path %-20s %s%s%s%d hops%s%s",
+		       prefix, v->target, v->interface[0] ? "via " : "",
+		       v->interface, v->interface[0] ? " " : "", v->n_hops,
+		       v->dest_ttl ? "" : " (target not reached yet)",
+		       n ? line : "");
+}
+
 static void print_status(struct headless *h, enum stats_window w,
 			 const char *prefix)
 {
 	struct model *model = monitor_model(h->monitor);
 	for (size_t i = 0; i < model_count(model); i++)
 		print_series(h, model_at(model, i), w, prefix);
+	const struct path_table *paths = model_paths(model);
+	for (size_t i = 0; i < paths->n; i++)
+		print_path(h, &paths->path[i], prefix);
 	for (size_t i = 0; i < model_server_count(model); i++)
 		print_server(h, model_server_at(model, i), prefix);
 	/* detection: the verdict in plain words (core/detect) */
@@ -199,6 +236,15 @@ static void on_sample(void *ctx, const struct bb_sample *smp)
 	char a[16];
 	if (!logsink_wants(h->log, LOGSINK_DEBUG))
 		return;
+	if (smp->kind == BB_KIND_PATH) {
+		logsink_printf(h->log, LOGSINK_DEBUG,
+			       "sample path        %-20s hop %u %s %s %s",
+			       smp->target, smp->hop,
+			       smp->hop_addr[0] ? smp->hop_addr : "*",
+			       sample_status_name(smp->status),
+			       fmt_ms(a, sizeof(a), smp->rtt_ns));
+		return;
+	}
 	logsink_printf(h->log, LOGSINK_DEBUG, "sample %-11s %-20s %s%s%s %s %s",
 		       sample_kind_name(smp->kind), smp->target,
 		       smp->interface[0] ? "via " : "", smp->interface,
