@@ -10,11 +10,15 @@
 #    (dest = 1) and nothing beyond, for v4 and v6; no loss, no blame,
 #    no path_change.
 # 2. nft drops 30 % of what the isp forwards to the server: the loss shows
-#    at hop 3 (12..50 % for ~50 probes) and not at hops 1-2 (<= 5 %), and
+#    at hop 3 (12..55 %: ~50 probes, 3.9 sd) and not at hops 1-2 (<= 5 %), and
 #    -d's path line says it is the line's from hop 3.
 # 3. no loss, but the isp rate-limits its time-exceeded answers (nft limit
 #    rate over 1/minute): hop 2 loses most (>= 60 %) while hop 3 loses
 #    nothing, and the blame rule calls it the router's own, not the line's.
+# 4. unprivileged (uid 65534, no CAP_NET_RAW, ping_group_range open): the
+#    ping socket and its error queue find the same hops.
+# 5. the modem's route moves to a second ISP router (isp2, 198.18.3.2)
+#    mid-run: one path_change event names hop 2 and both routes.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/lab.sh"
 lab_init
@@ -27,6 +31,7 @@ lab_ns client
 lab_ns modem
 lab_ns isp
 lab_ns server
+lab_ns isp2
 lab_link client modem 198.18.0.2/24 198.18.0.1/24
 lab_exec client ip -6 addr add fd00:bb:0::2/64 dev "$LAB_IF_A" nodad
 lab_exec modem ip -6 addr add fd00:bb:0::1/64 dev "$LAB_IF_B" nodad
@@ -37,6 +42,11 @@ lab_link isp server 198.18.2.1/24 198.18.2.2/24
 ISP_TO_SERVER=$LAB_IF_A
 lab_exec isp ip -6 addr add fd00:bb:2::1/64 dev "$LAB_IF_A" nodad
 lab_exec server ip -6 addr add fd00:bb:2::2/64 dev "$LAB_IF_B" nodad
+# the second ISP router: modem .4.1 -- .4.2 isp2 .5.1 -- .5.2 server
+lab_link modem isp2 198.18.4.1/24 198.18.4.2/24
+lab_link isp2 server 198.18.5.1/24 198.18.5.2/24
+lab_exec isp2 ip route add 198.18.0.0/24 via 198.18.4.1
+lab_exec isp2 ip route add 198.18.2.0/24 via 198.18.5.2
 lab_exec client ip route add default via 198.18.0.1
 lab_exec client ip -6 route add default via fd00:bb:0::1
 lab_exec modem ip route add default via 198.18.1.2
@@ -45,7 +55,7 @@ lab_exec isp ip route add 198.18.0.0/24 via 198.18.1.1
 lab_exec isp ip -6 route add fd00:bb:0::/64 via fd00:bb:1::1
 lab_exec server ip route add default via 198.18.2.1
 lab_exec server ip -6 route add default via fd00:bb:2::1
-for ns in modem isp; do
+for ns in modem isp isp2; do
 	lab_exec $ns sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 	# the kernel's own limit (1/s per peer) would be blame enough; phase 3
 	# sets one with nft instead
@@ -120,7 +130,7 @@ for t in srv srv6; do
 	l1=$(loss "$db" $t 1) l2=$(loss "$db" $t 2) l3=$(loss "$db" $t 3)
 	echo "$t loss by hop: $l1 $l2 $l3 %"
 	[ "$l1" -le 5 ] && [ "$l2" -le 5 ] || fail "$t: loss before the lossy link ($l1, $l2 %)"
-	[ "$l3" -ge 12 ] && [ "$l3" -le 50 ] || fail "$t: hop 3 loss $l3 %, expected ~30 %"
+	[ "$l3" -ge 12 ] && [ "$l3" -le 55 ] || fail "$t: hop 3 loss $l3 %, expected ~30 %"
 	grep "summary path $t " "$BB_TMP/lossy.out" |
 		grep -q "| 3 [0-9a-f:.]* loss [0-9]*% (the line's from here)" ||
 		fail "$t: -d does not put the loss on the line from hop 3"
@@ -144,5 +154,39 @@ for t in srv srv6; do
 	[[ $line == *"| 2 "*" (the router's own)"* ]] || fail "$t: hop 2 not called the router's own"
 	[[ $line == *"the line's"* ]] && fail "$t: a rate-limiting router blamed on the line"
 done
-echo "path hops, loss by hop and the blame rule as expected"
+lab_exec isp nft delete table inet bbrl
+
+echo "== 4: unprivileged, ping socket and error queue"
+chmod 755 "$BB_TMP"
+mkdir "$BB_TMP/nobody" && chown 65534:65534 "$BB_TMP/nobody"
+chmod 644 "$BB_TMP/bb.conf"
+lab_exec client sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+lab_exec client setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/nobody/bb.db" \
+	--duration 4 >"$BB_TMP/nobody.out" 2>&1 ||
+	{ cat "$BB_TMP/nobody.out"; fail "unprivileged bufferbane -d failed"; }
+db=$BB_TMP/nobody/bb.db
+[ "$(answers "$db" srv 1)" = "198.18.0.1 0;" ] || fail "ping socket hop 1: $(answers "$db" srv 1)"
+[ "$(answers "$db" srv 2)" = "198.18.1.2 0;" ] || fail "ping socket hop 2: $(answers "$db" srv 2)"
+[ "$(answers "$db" srv 3)" = "198.18.2.2 1;" ] || fail "ping socket hop 3: $(answers "$db" srv 3)"
+n=$(sql "$db" "SELECT count(*) FROM hops WHERE target='srv' AND hop=2 AND addr IS NOT NULL")
+[ "$n" -ge 10 ] || fail "ping socket: only $n answers from hop 2"
+echo "unprivileged: $n answers from hop 2"
+
+echo "== 5: the route moves to another ISP router"
+lab_exec client "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/moved.db" \
+	--duration 8 >"$BB_TMP/moved.out" 2>&1 &
+pid=$!
+sleep 4
+lab_exec modem ip route replace default via 198.18.4.2 || fail "route change"
+wait $pid || { cat "$BB_TMP/moved.out"; fail "bufferbane -d exited $?"; }
+db=$BB_TMP/moved.db
+ev=$(sql "$db" "SELECT description FROM events WHERE kind='path_change' AND target='srv'")
+echo "event: $ev"
+[ "$(echo "$ev" | grep -c .)" -eq 1 ] || fail "expected one path_change for srv"
+[[ $ev == *"hop 2: 198.18.0.1 198.18.1.2 198.18.2.2 -> 198.18.0.1 198.18.4.2 198.18.2.2"* ]] ||
+	fail "path_change does not name both routes"
+grep -q "event once path_change info: Path to srv changed" "$BB_TMP/moved.out" ||
+	fail "no path_change line in -d output"
+echo "path hops, loss by hop, the blame rule and the change as expected"
 exit 0
