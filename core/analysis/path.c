@@ -142,9 +142,9 @@ void path_route(const struct path_view *v, char *buf, size_t len)
 int path_table_add(struct path_table *t, const struct bb_sample *s,
 		   struct path_change *ch)
 {
-	if (s->kind != BB_KIND_PATH ||
-	    (s->flags & (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE)) || s->hop < 1 ||
-	    s->hop > PATH_MAX_HOPS)
+	/* annotations, and probes that measured our own test's load */
+	if (s->kind != BB_KIND_PATH || (s->flags & BB_SAMPLE_UNCOUNTED) ||
+	    s->hop < 1 || s->hop > PATH_MAX_HOPS)
 		return 0;
 	struct path_view *v = find_or_add(t, s);
 	if (!v) {

@@ -86,8 +86,10 @@ struct path_table {
 };
 
 /* Feed one BB_KIND_PATH sample (others are ignored); annotations (LATE,
- * DUPLICATE) are not probes.  Returns 1 and fills *ch (may be NULL) when
- * the path's sequence of responding addresses changed, else 0. */
+ * DUPLICATE) are not probes, and those sent under our own test's load
+ * (BB_SAMPLE_UNCOUNTED) measured that load, not the path.  Returns 1 and fills
+ * *ch (may be NULL) when the path's sequence of responding addresses changed,
+ * else 0. */
 int path_table_add(struct path_table *t, const struct bb_sample *s,
 		   struct path_change *ch);
 /* The path of (interface, target), NULL when none seen. */

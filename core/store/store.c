@@ -57,12 +57,13 @@
  * made on every read-write open (older files gain it, no version change):
  *
  *   hops (time_ms, interface, target, seq, hop, addr, rtt_ms, status,
- *         dest, detail)
+ *         dest, detail, under_load)
  *     time_ms  send time (Unix ms); hop the TTL it was sent with
  *     addr     who answered ("198.18.0.1"), NULL when nobody did
  *     rtt_ms   NULL when nobody did; status "ok", "timeout" or "error"
  *              (an unreachable answer, detail says which)
  *     dest     1 when the target itself answered (the path's last hop)
+ *     under_load  1 when sent during our own throughput/bloat test
  *
  * so "loss at hop 3 in the last hour" is one GROUP BY hop.  Late and
  * duplicate answers are not kept (the probe already counted as lost or
@@ -485,7 +486,7 @@ static const char hops_sql[] =
 	" interface TEXT NOT NULL, target TEXT NOT NULL,"
 	" seq INTEGER NOT NULL, hop INTEGER NOT NULL, addr TEXT,"
 	" rtt_ms REAL, status TEXT NOT NULL, dest INTEGER NOT NULL,"
-	" detail TEXT);"
+	" detail TEXT, under_load INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS hops_time ON hops(time_ms);";
 
 static int set_err(struct store *st, int rc, const char *fmt, ...)
@@ -1638,8 +1639,8 @@ static int write_hop(struct store *st, const struct bb_sample *s)
 		int rc = sqlite3_prepare_v3(
 			st->db,
 			"INSERT INTO hops(time_ms, interface, target, seq, hop,"
-			" addr, rtt_ms, status, dest, detail)"
-			" VALUES(?,?,?,?,?,?,?,?,?,?)",
+			" addr, rtt_ms, status, dest, detail, under_load)"
+			" VALUES(?,?,?,?,?,?,?,?,?,?,?)",
 			-1, SQLITE_PREPARE_PERSISTENT, &st->ins_hop, NULL);
 		if (rc != SQLITE_OK)
 			return sql_fail(st, rc, "preparing the hops insert");
@@ -1674,6 +1675,7 @@ static int write_hop(struct store *st, const struct bb_sample *s)
 				  SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_null(q, 10);
+	sqlite3_bind_int(q, 11, !!(s->flags & BB_SAMPLE_UNDER_LOAD));
 	int rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? 0 : sql_fail(st, rc, "writing a hop");

@@ -510,7 +510,7 @@ static void test_hops(void **state)
 	char cols[256];
 	columns_of(db, "hops", cols, sizeof(cols));
 	assert_string_equal(cols, "time_ms,interface,target,seq,hop,addr,"
-				  "rtt_ms,status,dest,detail");
+				  "rtt_ms,status,dest,detail,under_load");
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM hops"), 3);
 	assert_int_equal(raw_int(db,
 				 "SELECT count(*) FROM hops WHERE hop = 1"
