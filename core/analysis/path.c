@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Paths hop by hop (see path.h).  Nothing is allocated; a path is found by
- * a linear scan of at most PATH_MAX entries.
+ * a linear scan of at most PATH_MAX_PATHS entries.
  */
 #include "core/analysis/path.h"
 
@@ -104,7 +104,7 @@ static struct path_view *find_or_add(struct path_table *t,
 		if (strcmp(t->path[i].target, s->target) == 0 &&
 		    strcmp(t->path[i].interface, s->interface) == 0)
 			return &t->path[i];
-	if (t->n == PATH_MAX)
+	if (t->n == PATH_MAX_PATHS)
 		return NULL;
 	struct path_view *v = &t->path[t->n++];
 	memset(v, 0, sizeof(*v));

@@ -24,9 +24,9 @@
 
 #include "core/base/sample.h"
 
-#define PATH_MAX_HOPS 32 /* TTL 1..32 */
-#define PATH_WINDOW   32 /* probes kept per hop for its figures */
-#define PATH_MAX      32 /* paths (interface, target) in one table */
+#define PATH_MAX_HOPS  32 /* TTL 1..32 */
+#define PATH_WINDOW    32 /* probes kept per hop for its figures */
+#define PATH_MAX_PATHS 32 /* paths (interface, target) in one table */
 
 /* One hop's figures over its last PATH_WINDOW probes. */
 struct path_hop {
@@ -80,7 +80,7 @@ struct path_change {
 };
 
 struct path_table {
-	struct path_view path[PATH_MAX];
+	struct path_view path[PATH_MAX_PATHS];
 	size_t n;
 	uint64_t overflow; /* samples refused: table full */
 };

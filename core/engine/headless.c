@@ -143,7 +143,10 @@ static void print_path(struct headless *h, const struct path_view *v,
 		const struct path_hop *hp = &v->hop[i];
 		const char *whose = "";
 		if (v->lossy_hop == i + 1)
-			whose = " (the line's from here)";
+			whose = hp->own_loss_pct >= PATH_BLAME_PCT
+					? " (the line's from here or later; "
+					  "its own too)"
+					: " (the line's from here)";
 		else if (hp->own_loss_pct >= PATH_BLAME_PCT)
 			whose = " (the router's own)";
 		int w = snprintf(line + n, sizeof(line) - n,

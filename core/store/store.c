@@ -1681,6 +1681,57 @@ static int write_hop(struct store *st, const struct bb_sample *s)
 	return rc == SQLITE_DONE ? 0 : sql_fail(st, rc, "writing a hop");
 }
 
+int store_read_hops(struct store *st, int64_t from_ms, int64_t to_ms,
+		    store_sample_fn cb, void *ctx)
+{
+	int64_t has = 0;
+	int rc = query_int(st,
+			   "SELECT count(*) FROM sqlite_schema WHERE"
+			   " type = 'table' AND name = 'hops'",
+			   &has, NULL);
+	if (rc < 0 || !has)
+		return rc; /* an older file, read-only: no path probe */
+	sqlite3_stmt *q;
+	rc = sqlite3_prepare_v2(
+		st->db,
+		"SELECT time_ms, interface, target, seq, hop, addr, rtt_ms,"
+		" status, dest, detail, under_load FROM hops"
+		" WHERE time_ms >= ?1 AND time_ms < ?2 ORDER BY time_ms, rowid",
+		-1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "reading hops");
+	sqlite3_bind_int64(q, 1, from_ms);
+	sqlite3_bind_int64(q, 2, to_ms);
+	int stop = 0;
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct bb_sample s;
+		sample_init(&s, BB_KIND_PATH);
+		s.real_ns = sqlite3_column_int64(q, 0) * 1000000;
+		col_text(q, 1, s.interface, sizeof(s.interface));
+		col_text(q, 2, s.target, sizeof(s.target));
+		s.seq = (uint32_t)sqlite3_column_int64(q, 3);
+		int hop = sqlite3_column_int(q, 4);
+		s.hop = (uint8_t)(hop < 0 || hop > 255 ? 0 : hop);
+		col_text(q, 5, s.hop_addr, sizeof(s.hop_addr));
+		if (sqlite3_column_type(q, 6) != SQLITE_NULL)
+			s.rtt_ns = llround(sqlite3_column_double(q, 6) * 1e6);
+		char status[16];
+		col_text(q, 7, status, sizeof(status));
+		int st_code = sample_status_from_name(status);
+		s.status = (uint8_t)(st_code < 0 ? BB_STATUS_ERROR : st_code);
+		if (sqlite3_column_int(q, 8))
+			s.flags |= BB_SAMPLE_PATH_END;
+		col_text(q, 9, s.detail, sizeof(s.detail));
+		if (sqlite3_column_int(q, 10))
+			s.flags |= BB_SAMPLE_UNDER_LOAD;
+		stop = cb(ctx, &s);
+	}
+	sqlite3_finalize(q);
+	if (stop)
+		return stop; /* as the other readers: the callback's word */
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, rc, "reading hops");
+}
+
 int store_write_samples(struct store *st, const struct bb_sample *s, size_t n)
 {
 	if (st->rdonly)

@@ -135,6 +135,13 @@ for t in srv srv6; do
 		grep -q "| 3 [0-9a-f:.]* loss [0-9]*% (the line's from here)" ||
 		fail "$t: -d does not put the loss on the line from hop 3"
 done
+# stats: the hop table of the worst hour says the same
+"$BB_BIN" stats --db "$db" >"$BB_TMP/lossy.stats" || fail "stats failed"
+sed -n '/^Path hop by hop/,/^$/p' "$BB_TMP/lossy.stats"
+grep -q "^srv, .* lost at the target; the line loses packets from hop 3 (198.18.2.2)$" \
+	"$BB_TMP/lossy.stats" || fail "stats: the line's loss not placed at hop 3"
+grep -Eq "^ +3 198\.18\.2\.2 .* the line's from here$" "$BB_TMP/lossy.stats" ||
+	fail "stats: no hop 3 row blamed on the line"
 
 echo "== 3: the isp rate-limits its time-exceeded answers"
 lab_exec isp nft add table inet bbrl
@@ -154,6 +161,16 @@ for t in srv srv6; do
 	[[ $line == *"| 2 "*" (the router's own)"* ]] || fail "$t: hop 2 not called the router's own"
 	[[ $line == *"the line's"* ]] && fail "$t: a rate-limiting router blamed on the line"
 done
+"$BB_BIN" stats --db "$db" --format json >"$BB_TMP/limited.json" || fail "stats json failed"
+python3 - "$BB_TMP/limited.json" <<'PY' || fail "stats json: the router's loss blamed on the line"
+import json, sys
+p = {x["target"]: x for x in json.load(open(sys.argv[1]))["paths"]}["srv"]
+h = p["hops"]
+print("stats json srv: lossy_hop", p["lossy_hop"], "hop 2 own", h[1]["own_loss_pct"],
+      "line", h[1]["line_loss_pct"])
+assert p["reached"] and p["lossy_hop"] == 0
+assert h[1]["own_loss_pct"] >= 60 and h[1]["line_loss_pct"] <= 5
+PY
 lab_exec isp nft delete table inet bbrl
 
 echo "== 4: unprivileged, ping socket and error queue"
