@@ -48,6 +48,13 @@ struct headless {
 		char interface[BB_IFNAME_LEN];
 	} announced[64];
 	unsigned n_announced;
+	/* Paths printed once found, and again after each change. */
+	struct shown_path {
+		char target[BB_TARGET_LEN];
+		char interface[BB_IFNAME_LEN];
+		uint64_t changes;
+	} paths[PATH_MAX_PATHS];
+	unsigned n_paths;
 };
 
 /* ns -> "12.345" ms, or "-" when not measured. */
@@ -232,11 +239,39 @@ static void on_event(void *ctx, const struct bb_event *ev)
 		       bb_severity_name(ev->severity), ev->description);
 }
 
+/* A path's line once the target first answered, and after each change
+ * (the path_change event line says what changed, this the whole path). */
+static void path_news(struct headless *h, const struct bb_sample *smp)
+{
+	const struct path_view *v = model_path(monitor_model(h->monitor),
+					       smp->interface, smp->target);
+	if (!v || !v->dest_ttl)
+		return;
+	struct shown_path *sp = NULL;
+	for (unsigned i = 0; i < h->n_paths && !sp; i++)
+		if (!strcmp(h->paths[i].target, v->target) &&
+		    !strcmp(h->paths[i].interface, v->interface))
+			sp = &h->paths[i];
+	if (sp && sp->changes == v->changes)
+		return;
+	if (!sp && h->n_paths < PATH_MAX_PATHS) {
+		sp = &h->paths[h->n_paths++];
+		memcpy(sp->target, v->target, sizeof(sp->target));
+		memcpy(sp->interface, v->interface, sizeof(sp->interface));
+	} else if (!sp) {
+		return;
+	}
+	sp->changes = v->changes;
+	print_path(h, v, v->changes ? "changed" : "found");
+}
+
 /* Every sample, at debug level. */
 static void on_sample(void *ctx, const struct bb_sample *smp)
 {
 	struct headless *h = ctx;
 	char a[16];
+	if (smp->kind == BB_KIND_PATH)
+		path_news(h, smp);
 	if (!logsink_wants(h->log, LOGSINK_DEBUG))
 		return;
 	if (smp->kind == BB_KIND_PATH) {

@@ -115,6 +115,8 @@ for t in srv srv6; do
 	done
 done
 grep -q "own)\|line's" "$BB_TMP/clean.out" && fail "blame on a clean path"
+grep -q "found path srv  *3 hops | 1 198.18.0.1 .* | 2 198.18.1.2 .* | 3 198.18.2.2 " \
+	"$BB_TMP/clean.out" || fail "-d did not print the path once found"
 [ "$(sql "$db" "SELECT count(*) FROM events WHERE kind='path_change'")" -eq 0 ] ||
 	fail "path_change on a stable path"
 
@@ -205,5 +207,7 @@ echo "event: $ev"
 	fail "path_change does not name both routes"
 grep -q "event once path_change info: Path to srv changed" "$BB_TMP/moved.out" ||
 	fail "no path_change line in -d output"
+grep -q "changed path srv  *3 hops | 1 198.18.0.1 .* | 2 198.18.4.2 " "$BB_TMP/moved.out" ||
+	fail "-d did not print the new path"
 echo "path hops, loss by hop, the blame rule and the change as expected"
 exit 0
