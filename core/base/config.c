@@ -351,6 +351,7 @@ static int check_conn_entry(const char *s, char *why, size_t n)
 			    s);
 }
 static const char *const bloat_types[] = { "upload", "download", "both", NULL };
+static const char *const path_methods[] = { "icmp", "udp", NULL };
 static const char *const chart_styles[] = { "light", "dark", NULL };
 static const char *const log_levels[] = { "error", "warning", "info", "debug",
 					  NULL };
@@ -500,6 +501,8 @@ static const struct cfgtable_opt opts[] = {
 	INT("tests.path", "interval_ms", tests.path.interval_ms, 10, 3600000,
 	    1000, "ms"),
 	INT("tests.path", "max_ttl", tests.path.max_ttl, 1, 32, 30, "hops"),
+	STR("tests.path", "method", tests.path.method, "icmp", NULL,
+	    path_methods),
 
 	BOOL("monitoring", "auto_detect_gateway",
 	     monitoring.auto_detect_gateway, true),

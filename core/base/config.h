@@ -146,6 +146,9 @@ struct bb_config {
 			bool enabled;
 			int interval_ms; /* one hop per interval */
 			int max_ttl;	 /* highest hop tried */
+			/* "icmp" (echo) or "udp" (datagrams to closed
+			 * ports, as traceroute) */
+			char method[CONFIG_NAME_LEN];
 		} path;
 	} tests;
 

@@ -58,6 +58,7 @@ struct probe_target {
 	int64_t timeout_ns;	 /* a probe without reply by then is lost */
 	char dns_domain[128];	 /* dns: zone for random-label test names */
 	int path_max_ttl;	 /* path: highest TTL tried */
+	bool path_udp;		 /* path: UDP datagrams instead of echoes */
 	struct probe_server srv; /* udp echo only (core/probe/probe_echo.c) */
 };
 

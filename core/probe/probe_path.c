@@ -15,6 +15,12 @@
  * router quoted it).  Without CAP_NET_RAW an unprivileged ICMP datagram
  * socket gets the routers' answers through its error queue (IP_RECVERR),
  * the router being the "offender" address.  The TTL is set per probe.
+ *
+ * With method "udp" (tests.path.method) the probes are UDP datagrams to
+ * closed ports from 33434 on, as traceroute sends them (networks that
+ * treat ICMP apart show up, and no privilege is needed): routers answer
+ * time exceeded, the target port unreachable, both through the error
+ * queue, whose original destination port names the probe's slot.
  */
 #include "core/probe/probe.h"
 
@@ -36,18 +42,20 @@
 #include "core/probe/icmp.h"
 #include "core/probe/icmp_path.h"
 #include "core/probe/inflight.h"
+#include "proto/bytes.h"
 
 #define PATH_SLOTS     64
 #define PATH_RX_MAX    1500
 #define PATH_DRAIN_MAX 64
 #define PATH_TTL_CAP   32
+#define PATH_UDP_PORT  33434 /* traceroute's first port; + the slot */
 
 struct probe {
 	struct ev_loop *loop;
 	struct probe_target t;
 	probe_emit_fn emit;
 	void *emit_ctx;
-	int fd, family, raw;
+	int fd, family, raw, udp;
 	uint16_t ident; /* raw only; the kernel's with a datagram socket */
 	uint64_t cookie;
 	uint32_t next_seq;
@@ -97,13 +105,10 @@ static bool is_target(const struct probe *p, const struct sockaddr *sa)
 }
 
 /* One answer: who (from), what (ICMP_PATH_*, type, code), to which echo. */
-static void answer(struct probe *p, const struct icmp_echo *e,
-		   enum icmp_path_what what, uint8_t type, uint8_t code,
-		   const struct sockaddr *from, int64_t rx_mono)
+static void answer_slot(struct probe *p, struct inflight_slot *s,
+			enum icmp_path_what what, uint8_t type, uint8_t code,
+			const struct sockaddr *from, int64_t rx_mono)
 {
-	struct inflight_slot *s = slot_for(p, e);
-	if (!s)
-		return;
 	int64_t rtt = rx_mono - s->send_mono;
 	if (rtt <= 0) {
 		clock_calibrate();
@@ -115,7 +120,9 @@ static void answer(struct probe *p, const struct icmp_echo *e,
 	bool end = what == ICMP_PATH_REPLY || is_target(p, from);
 	if (end)
 		smp.flags |= BB_SAMPLE_PATH_END;
-	if (what == ICMP_PATH_UNREACH) {
+	/* a UDP probe ends at the target's port unreachable, as it should;
+	 * any other unreachable is a failure with its reason */
+	if (what == ICMP_PATH_UNREACH && !(p->udp && end)) {
 		smp.status = BB_STATUS_ERROR;
 		icmp_error_detail(p->family, type, code, smp.detail,
 				  sizeof(smp.detail));
@@ -136,6 +143,15 @@ static void answer(struct probe *p, const struct icmp_echo *e,
 	else if (!end && smp.hop >= p->dest_ttl)
 		p->dest_ttl = 0;
 	p->emit(p->emit_ctx, &smp);
+}
+
+static void answer(struct probe *p, const struct icmp_echo *e,
+		   enum icmp_path_what what, uint8_t type, uint8_t code,
+		   const struct sockaddr *from, int64_t rx_mono)
+{
+	struct inflight_slot *s = slot_for(p, e);
+	if (s)
+		answer_slot(p, s, what, type, code, from, rx_mono);
 }
 
 /* Raw sockets: the answer itself, with the IPv4 header on IPv4. */
@@ -161,6 +177,19 @@ static void handle_raw(struct probe *p, const uint8_t *buf, size_t n,
 		return;
 	answer(p, &m.echo, m.what, m.type, m.code,
 	       (const struct sockaddr *)from, rx);
+}
+
+/* The error queue's ICMP answer in ee: which one, or -1 for others. */
+static int what_of(const struct probe *p, const struct sock_extended_err *ee)
+{
+	bool v4 = p->family == AF_INET;
+	if (ee->ee_origin != (v4 ? SO_EE_ORIGIN_ICMP : SO_EE_ORIGIN_ICMP6))
+		return -1;
+	if (ee->ee_type == (v4 ? ICMP_TIME_EXCEEDED : ICMP6_TIME_EXCEEDED))
+		return ICMP_PATH_TTL;
+	if (ee->ee_type == (v4 ? ICMP_DEST_UNREACH : ICMP6_DST_UNREACH))
+		return ICMP_PATH_UNREACH;
+	return -1;
 }
 
 /* Datagram sockets: a router's answer arrives in the error queue as our
@@ -195,38 +224,97 @@ static void drain_errors(struct probe *p)
 					CMSG_DATA(c);
 		}
 		struct icmp_parsed m;
-		if (!ee ||
-		    (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
-		     ee->ee_origin != SO_EE_ORIGIN_ICMP6) ||
-		    icmp_parse(buf, (size_t)n, p->family, &m) < 0 ||
+		int what = ee ? what_of(p, ee) : -1;
+		if (what < 0 || icmp_parse(buf, (size_t)n, p->family, &m) < 0 ||
 		    m.msg != ICMP_MSG_REQUEST)
-			continue;
-		bool v4 = p->family == AF_INET;
-		enum icmp_path_what what;
-		if (ee->ee_type ==
-		    (v4 ? ICMP_TIME_EXCEEDED : ICMP6_TIME_EXCEEDED))
-			what = ICMP_PATH_TTL;
-		else if (ee->ee_type ==
-			 (v4 ? ICMP_DEST_UNREACH : ICMP6_DST_UNREACH))
-			what = ICMP_PATH_UNREACH;
-		else
 			continue;
 		struct sockaddr_storage off;
 		memset(&off, 0, sizeof(off));
 		const struct sockaddr *o = SO_EE_OFFENDER(ee);
 		memcpy(&off, o,
-		       v4 ? sizeof(struct sockaddr_in)
-			  : sizeof(struct sockaddr_in6));
-		answer(p, &m.echo, what, ee->ee_type, ee->ee_code,
-		       (const struct sockaddr *)&off, rx);
+		       p->family == AF_INET ? sizeof(struct sockaddr_in)
+					    : sizeof(struct sockaddr_in6));
+		answer(p, &m.echo, (enum icmp_path_what)what, ee->ee_type,
+		       ee->ee_code, (const struct sockaddr *)&off, rx);
 	}
+}
+
+/* UDP: each answer comes back as our datagram's payload (as much as the
+ * router quoted: nothing past the UDP header, or all of it) with the
+ * destination we sent it to, whose port names the slot. */
+static void drain_udp_errors(struct probe *p)
+{
+	for (int i = 0; i < PATH_DRAIN_MAX; i++) {
+		uint8_t buf[PATH_RX_MAX];
+		union {
+			char buf[512];
+			struct cmsghdr align;
+		} ctl;
+		struct sockaddr_storage orig;
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr msg = {
+			.msg_name = &orig,
+			.msg_namelen = sizeof(orig),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = ctl.buf,
+			.msg_controllen = sizeof(ctl.buf),
+		};
+		ssize_t n = recvmsg(p->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (n < 0)
+			return;
+		int64_t rx = clock_mono_ns(); /* the queue keeps no RX time */
+		const struct sock_extended_err *ee = NULL;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
+		     c = CMSG_NXTHDR(&msg, c))
+			if ((c->cmsg_level == SOL_IP &&
+			     c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == SOL_IPV6 &&
+			     c->cmsg_type == IPV6_RECVERR))
+				ee = (const struct sock_extended_err *)
+					CMSG_DATA(c);
+		int what = ee ? what_of(p, ee) : -1;
+		if (what < 0)
+			continue;
+		uint16_t port = ntohs(
+			orig.ss_family == AF_INET
+				? ((const struct sockaddr_in *)&orig)->sin_port
+				: ((const struct sockaddr_in6 *)&orig)
+					  ->sin6_port);
+		if (port < PATH_UDP_PORT ||
+		    (size_t)(port - PATH_UDP_PORT) >= p->in.n)
+			continue;
+		struct inflight_slot *s = &p->in.slots[port - PATH_UDP_PORT];
+		if (s->state == INFLIGHT_FREE)
+			continue;
+		/* our payload quoted whole: it must be this slot's probe */
+		if ((size_t)n >= ICMP_ECHO_LEN &&
+		    (get_be32(buf + 20) != ICMP_MAGIC ||
+		     get_be64(buf + 8) != p->cookie ||
+		     get_be32(buf + 16) != s->seq))
+			continue;
+		struct sockaddr_storage off;
+		memset(&off, 0, sizeof(off));
+		memcpy(&off, SO_EE_OFFENDER(ee),
+		       p->family == AF_INET ? sizeof(struct sockaddr_in)
+					    : sizeof(struct sockaddr_in6));
+		answer_slot(p, s, (enum icmp_path_what)what, ee->ee_type,
+			    ee->ee_code, (const struct sockaddr *)&off, rx);
+	}
+}
+
+static void drain_queue(struct probe *p)
+{
+	if (p->udp)
+		drain_udp_errors(p);
+	else if (!p->raw)
+		drain_errors(p);
 }
 
 static void drain(void *ctx)
 {
 	struct probe *p = ctx;
-	if (!p->raw)
-		drain_errors(p);
+	drain_queue(p);
 	for (int i = 0; i < PATH_DRAIN_MAX; i++) {
 		uint8_t buf[PATH_RX_MAX];
 		struct sockaddr_storage from;
@@ -237,10 +325,11 @@ static void drain(void *ctx)
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return;
 		if (n < 0) { /* a queued error surfaced as the socket's */
-			if (!p->raw)
-				drain_errors(p);
+			drain_queue(p);
 			continue;
 		}
+		if (p->udp)
+			continue; /* a service answered on that port */
 		if (p->raw) {
 			handle_raw(p, buf, (size_t)n, &from, rx);
 			continue;
@@ -271,8 +360,7 @@ static int set_ttl(struct probe *p, int ttl)
 
 static void path_send(struct probe *p, int64_t deadline_ns)
 {
-	if (!p->raw)
-		drain_errors(p);
+	drain_queue(p);
 	int last = p->dest_ttl ? p->dest_ttl : p->max_ttl;
 	if (p->next_ttl < 1 || p->next_ttl > last)
 		p->next_ttl = 1;
@@ -283,10 +371,18 @@ static void path_send(struct probe *p, int64_t deadline_ns)
 	uint8_t pkt[ICMP_ECHO_LEN];
 	icmp_build_echo(pkt, p->family, p->ident, p->cookie, s->seq,
 			s->send_mono, p->raw && p->family == AF_INET);
+	struct sockaddr_storage to = p->t.addr;
+	if (p->udp) { /* the port names the slot (drain_udp_errors) */
+		uint16_t port = htons(
+			(uint16_t)(PATH_UDP_PORT + inflight_index(&p->in, s)));
+		if (p->family == AF_INET)
+			((struct sockaddr_in *)&to)->sin_port = port;
+		else
+			((struct sockaddr_in6 *)&to)->sin6_port = port;
+	}
 	int rc = set_ttl(p, ttl);
-	if (rc == 0 &&
-	    sendto(p->fd, pkt, sizeof(pkt), 0,
-		   (const struct sockaddr *)&p->t.addr, p->t.addr_len) < 0)
+	if (rc == 0 && sendto(p->fd, pkt, sizeof(pkt), 0,
+			      (const struct sockaddr *)&to, p->t.addr_len) < 0)
 		rc = -errno;
 	if (rc < 0) {
 		struct bb_sample smp = sample_of(p, s);
@@ -313,9 +409,32 @@ static uint64_t random_u64(void)
 static int open_socket(struct probe *p, char *err, size_t errlen)
 {
 	int proto = p->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-	int fd = socket(p->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			proto);
-	int rc = 0;
+	int fd = -1, rc = 0, on = 1;
+	if (p->udp) {
+		fd = socket(p->family,
+			    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			    IPPROTO_UDP);
+		if (fd < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "path: UDP socket: %s",
+				 strerror(-rc));
+			return rc;
+		}
+		p->fd = fd;
+		rc = p->family == AF_INET
+			     ? setsockopt(fd, SOL_IP, IP_RECVERR, &on,
+					  sizeof(on))
+			     : setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on,
+					  sizeof(on));
+		if (rc < 0) {
+			rc = -errno;
+			snprintf(err, errlen, "path: IP_RECVERR: %s",
+				 strerror(-rc));
+			close(fd);
+		}
+		return rc;
+	}
+	fd = socket(p->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	p->raw = fd >= 0;
 	if (fd < 0) {
 		int e1 = errno;
@@ -331,7 +450,6 @@ static int open_socket(struct probe *p, char *err, size_t errlen)
 		}
 	}
 	p->fd = fd;
-	int on = 1;
 	if (p->raw && p->family == AF_INET) {
 		struct icmp_filter f = { .data = ~(1u << ICMP_ECHOREPLY |
 						   1u << ICMP_TIME_EXCEEDED |
@@ -353,6 +471,7 @@ static int open_socket(struct probe *p, char *err, size_t errlen)
 		rc = -errno;
 		snprintf(err, errlen, "path: socket options: %s",
 			 strerror(-rc));
+		close(fd);
 		return rc;
 	}
 	return 0;
@@ -390,6 +509,7 @@ static int path_open(struct ev_loop *loop, const struct probe_target *target,
 			? target->path_max_ttl
 			: 30;
 	p->next_ttl = 1;
+	p->udp = target->path_udp;
 	int rc = open_socket(p, err, errlen);
 	if (rc < 0)
 		goto fail;
@@ -436,6 +556,7 @@ static int add_path(struct probe_planner *pl, const char *name,
 	if (!t)
 		return -E2BIG;
 	t->path_max_ttl = cfg->tests.path.max_ttl;
+	t->path_udp = strcmp(cfg->tests.path.method, "udp") == 0;
 	return 0;
 }
 

@@ -19,6 +19,8 @@
 #    ping socket and its error queue find the same hops.
 # 5. the modem's route moves to a second ISP router (isp2, 198.18.3.2)
 #    mid-run: one path_change event names hop 2 and both routes.
+# 6. method "udp", unprivileged: datagrams to closed ports find the same
+#    hops, v4 and v6, the target's port unreachable ending the path (ok).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/lab.sh"
 lab_init
@@ -55,6 +57,8 @@ lab_exec isp ip route add 198.18.0.0/24 via 198.18.1.1
 lab_exec isp ip -6 route add fd00:bb:0::/64 via fd00:bb:1::1
 lab_exec server ip route add default via 198.18.2.1
 lab_exec server ip -6 route add default via fd00:bb:2::1
+# the server's port unreachable answers (method udp) unlimited too
+lab_exec server sysctl -qw net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0
 for ns in modem isp isp2; do
 	lab_exec $ns sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 	# the kernel's own limit (1/s per peer) would be blame enough; phase 3
@@ -209,5 +213,27 @@ grep -q "event once path_change info: Path to srv changed" "$BB_TMP/moved.out" |
 	fail "no path_change line in -d output"
 grep -q "changed path srv  *3 hops | 1 198.18.0.1 .* | 2 198.18.4.2 " "$BB_TMP/moved.out" ||
 	fail "-d did not print the new path"
+
+echo "== 6: method udp, unprivileged"
+lab_exec modem ip route replace default via 198.18.1.2
+sed 's/interval_ms = 50; }/interval_ms = 50; method = "udp"; }/' "$BB_TMP/bb.conf" >"$BB_TMP/udp.conf"
+grep -q 'method = "udp"' "$BB_TMP/udp.conf" || fail "udp config"
+chmod 644 "$BB_TMP/udp.conf"
+lab_exec client setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$BB_BIN" -d -c "$BB_TMP/udp.conf" --db "$BB_TMP/nobody/udp.db" \
+	--duration 4 >"$BB_TMP/udp.out" 2>&1 ||
+	{ cat "$BB_TMP/udp.out"; fail "bufferbane -d (udp) failed"; }
+db=$BB_TMP/nobody/udp.db
+for t in srv srv6; do
+	if [ $t = srv ]; then h1=198.18.0.1 h2=198.18.1.2 h3=198.18.2.2
+	else h1=fd00:bb::1 h2=fd00:bb:1::2 h3=fd00:bb:2::2; fi
+	[ "$(answers "$db" $t 1)" = "$h1 0;" ] || fail "udp $t hop 1: $(answers "$db" $t 1)"
+	[ "$(answers "$db" $t 2)" = "$h2 0;" ] || fail "udp $t hop 2: $(answers "$db" $t 2)"
+	[ "$(answers "$db" $t 3)" = "$h3 1;" ] || fail "udp $t hop 3: $(answers "$db" $t 3)"
+	ok=$(sql "$db" "SELECT count(*) FROM hops WHERE target='$t' AND hop=3 AND status='ok'")
+	l=$(loss "$db" $t 3)
+	echo "udp $t: $ok port unreachable answers from the target, loss $l %"
+	[ "$ok" -ge 10 ] && [ "$l" -le 5 ] || fail "udp $t: $ok answers, loss $l % at the target"
+done
 echo "path hops, loss by hop, the blame rule and the change as expected"
 exit 0
