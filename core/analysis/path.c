@@ -77,6 +77,17 @@ static void hop_push(struct path_hop *h, int64_t rtt)
 	hop_figures(h);
 }
 
+/* The last k probes of h all went unanswered. */
+static bool silent(const struct path_hop *h, uint32_t k)
+{
+	if (h->n < k)
+		return false;
+	for (uint32_t i = h->n - k; i < h->n; i++)
+		if (h->ring[(h->head + i) % PATH_WINDOW] != BB_NONE)
+			return false;
+	return true;
+}
+
 static void hop_clear(struct path_hop *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -153,6 +164,14 @@ int path_table_add(struct path_table *t, const struct bb_sample *s,
 	}
 	int h = s->hop;
 	struct path_hop *hp = &v->hop[h - 1];
+	bool end = s->flags & BB_SAMPLE_PATH_END;
+	/* the target answering a probe with TTL to spare says nothing new,
+	 * unless its own hop went silent: the path got longer there */
+	bool longer = v->dest_ttl && h > v->dest_ttl && end &&
+		      silent(&v->hop[v->dest_ttl - 1], PATH_SILENT_PROBES);
+	if (v->dest_ttl && h > v->dest_ttl && !longer &&
+	    !(s->hop_addr[0] && !end))
+		return 0;
 	bool was = complete(v);
 	char old[sizeof(ch->old_route)];
 	path_route(v, old, sizeof(old));
@@ -167,13 +186,15 @@ int path_table_add(struct path_table *t, const struct bb_sample *s,
 			changed = h;
 		snprintf(hp->addr, sizeof(hp->addr), "%s", s->hop_addr);
 	}
-	if (s->flags & BB_SAMPLE_PATH_END) {
-		if (v->dest_ttl && v->dest_ttl != h && !changed)
+	if (end && (!v->dest_ttl || h < v->dest_ttl || longer)) {
+		if (v->dest_ttl && !changed)
 			changed = h < v->dest_ttl ? h : v->dest_ttl;
+		if (longer) /* the target was there, a silent router now */
+			v->hop[v->dest_ttl - 1].addr[0] = '\0';
 		v->dest_ttl = h;
 		for (int i = h; i < PATH_MAX_HOPS; i++)
 			hop_clear(&v->hop[i]); /* beyond the target */
-	} else if (s->hop_addr[0] && v->dest_ttl == h) {
+	} else if (!end && s->hop_addr[0] && v->dest_ttl && h >= v->dest_ttl) {
 		/* a router where the target was: the path got longer */
 		v->dest_ttl = 0;
 		if (!changed)

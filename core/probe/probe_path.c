@@ -36,6 +36,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "core/analysis/path.h" /* PATH_SILENT_PROBES */
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/base/sock.h"
@@ -61,6 +62,7 @@ struct probe {
 	uint32_t next_seq;
 	int next_ttl, max_ttl;
 	int dest_ttl;		 /* where the target answered; 0 not known */
+	int dest_misses;	 /* its probes unanswered in a row since */
 	uint8_t ttl[PATH_SLOTS]; /* per inflight slot */
 	struct inflight in;
 	ev_io io;
@@ -80,6 +82,13 @@ static void on_timeout(void *ctx, struct inflight_slot *s)
 	struct probe *p = ctx;
 	struct bb_sample smp = sample_of(p, s);
 	smp.status = BB_STATUS_TIMEOUT;
+	/* the target's hop silent for a while: maybe the path got longer
+	 * behind a router that does not answer; look further again */
+	if (p->dest_ttl && smp.hop == p->dest_ttl &&
+	    ++p->dest_misses >= PATH_SILENT_PROBES) {
+		p->dest_ttl = 0;
+		p->dest_misses = 0;
+	}
 	p->emit(p->emit_ctx, &smp);
 }
 
@@ -138,6 +147,8 @@ static void answer_slot(struct probe *p, struct inflight_slot *s,
 	}
 	/* where the cycle turns: the target's hop, or further when a router
 	 * now answers where the target did (a longer path) */
+	if (end)
+		p->dest_misses = 0;
 	if (end && (!p->dest_ttl || smp.hop < p->dest_ttl))
 		p->dest_ttl = smp.hop;
 	else if (!end && smp.hop >= p->dest_ttl)

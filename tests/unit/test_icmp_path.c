@@ -318,6 +318,32 @@ static void test_table_discovery_and_change(void **state)
 	assert_int_equal(v->dest_ttl, 0);
 }
 
+/* The target answering a probe with TTL to spare (the probe looked further
+ * after a few losses at its hop) is no change; after its hop went silent
+ * PATH_SILENT_PROBES times it is: the path got longer behind a router that
+ * does not answer. */
+static void test_table_beyond_target(void **state)
+{
+	static struct path_table t;
+	memset(&t, 0, sizeof(t));
+	struct path_change ch;
+	feed(&t, 1, "198.18.0.1", false, &ch);
+	feed(&t, 2, "198.18.1.2", false, &ch);
+	feed(&t, 3, "198.18.2.2", true, &ch);
+	const struct path_view *v = path_table_find(&t, "", "srv");
+	assert_int_equal(feed(&t, 3, NULL, false, &ch), 0);
+	assert_int_equal(feed(&t, 4, "198.18.2.2", true, &ch), 0);
+	assert_int_equal(v->dest_ttl, 3);
+	assert_int_equal(v->n_hops, 3);
+	assert_int_equal(v->hop[3].sent, 0); /* not recorded */
+	for (int i = 1; i < PATH_SILENT_PROBES; i++)
+		assert_int_equal(feed(&t, 3, NULL, false, &ch), 0);
+	assert_int_equal(feed(&t, 4, "198.18.2.2", true, &ch), 1);
+	assert_int_equal(v->dest_ttl, 4);
+	assert_int_equal(ch.hop, 3);
+	assert_string_equal(ch.new_route, "198.18.0.1 198.18.1.2 * 198.18.2.2");
+}
+
 static void test_table_blame(void **state)
 {
 	static struct path_table t;
@@ -357,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_blame_rate_limited_router),
 		cmocka_unit_test(test_blame_lossy_link),
 		cmocka_unit_test(test_table_discovery_and_change),
+		cmocka_unit_test(test_table_beyond_target),
 		cmocka_unit_test(test_table_blame),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
