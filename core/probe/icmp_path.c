@@ -25,20 +25,20 @@ int icmp_path_parse(const uint8_t *buf, size_t len, int family,
 		return rc;
 	if (m.msg == ICMP_MSG_REQUEST)
 		return -ENOMSG; /* someone's echo request, not an answer */
-	out->type = m.type;
-	out->code = m.code;
-	out->echo = m.echo;
-	if (m.msg == ICMP_MSG_REPLY) {
-		out->what = ICMP_PATH_REPLY;
-		return 0;
-	}
 	bool v4 = family == AF_INET;
-	if (m.type == (v4 ? ICMP_TIME_EXCEEDED : ICMP6_TIME_EXCEEDED))
+	if (m.msg == ICMP_MSG_REPLY)
+		out->what = ICMP_PATH_REPLY;
+	else if (m.type == (v4 ? ICMP_TIME_EXCEEDED : ICMP6_TIME_EXCEEDED))
 		out->what = ICMP_PATH_TTL;
 	else if (m.type == (v4 ? ICMP_DEST_UNREACH : ICMP6_DST_UNREACH))
 		out->what = ICMP_PATH_UNREACH;
 	else
 		return -ENOMSG; /* packet too big, parameter problem */
+	out->type = m.type;
+	out->code = m.code;
+	out->echo = m.echo;
+	if (out->what == ICMP_PATH_REPLY)
+		return 0;
 	/* icmp_parse checked the lengths: an outer IPv4 header (raw
 	 * sockets), the error's 8 bytes, then a whole quoted IP header */
 	const uint8_t *q = buf;

@@ -215,6 +215,8 @@ static void test_truncated_and_foreign(void **state)
 	/* packet too big: about our echo, but no answer of a hop */
 	n = error6(buf, 2, 0, IDENT, ICMP_ECHO_LEN);
 	assert_int_equal(icmp_path_parse(buf, n, AF_INET6, &m), -ENOMSG);
+	assert_false(m.echo.ours); /* a refusal leaves nothing behind */
+	assert_int_equal(m.dst_len, 0);
 	/* an echo request (someone pinging us) */
 	uint8_t echo[ICMP_ECHO_LEN];
 	icmp_build_echo(echo, AF_INET, IDENT, COOKIE, SEQ, 1, true);
