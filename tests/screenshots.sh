@@ -57,7 +57,8 @@ tui_keys Enter; tui_wait 'Figures|No events'; shot events
 tui_keys Escape; tui_keys 4; tui_wait 'Interfaces side by side'; shot interfaces
 tui_keys 1
 tux resize-window -t "$TUI_T" -x 80 -y 24; tui_wait '▸ Targets'; sleep 1; shot dashboard-80x24
-tux resize-window -t "$TUI_T" -x 60 -y 20; tui_wait 'too small'; shot enlarge
+tux resize-window -t "$TUI_T" -x 70 -y 20; tui_wait '▸ Targets'; sleep 1; shot dashboard-70x20
+tux resize-window -t "$TUI_T" -x 36 -y 10; tui_wait 'too small'; shot enlarge
 tui_keys q; [ "$(tui_exit_code 15)" = 0 ] || fail "live TUI did not exit 0"
 tui_stop
 rm -f "$BB_TMP/rc"

@@ -23,6 +23,7 @@
  */
 #include "tui/app.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ev.h>
 #include <fcntl.h>
@@ -37,7 +38,9 @@
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/analysis/model.h"
+#include "core/engine/engine.h"
 #include "core/engine/source.h"
+#include "core/chart/chart_data.h"
 #include "core/store/playback.h"
 #include "core/store/store.h"
 #include "tui/evlog.h"
@@ -60,15 +63,24 @@ struct app {
 	int64_t bloat_req_ns, bloat_typical_ns, bloat_max_ns;
 	char bloat_what[64];	    /* "up, down, both 3 s each; ~90 MB" */
 	int64_t up_kbps, down_kbps; /* newest throughput results */
+	struct ui_addr addrs[ENGINE_MAX_PROBES]; /* targets' addresses */
+	/* a scheduled test's load: the newest probe sent under it, when the
+	 * span began (real ns) and whether it is a bufferbloat test */
+	int64_t load_mono, load_start_ns;
+	bool load_bloat;
 	char bloat_msg[160];
 	size_t bloat_msg_len;
 	ev_io input, errin;
+	/* the last mouse press, for a double click */
+	int64_t click_ns;
+	int click_y;
 	ev_signal winch;
 	ev_timer frame, tick;
 	uint64_t last_gen;
 	bool dirty, quit;
 	/* stderr capture */
 	int saved_err, err_rd;
+	bool said_why; /* start_screen's failure is explained on stderr */
 	char partial[MSG_LEN];
 	size_t partial_n;
 	char msgs[MSG_KEEP][MSG_LEN];
@@ -77,6 +89,17 @@ struct app {
 	uint64_t hist_token, hist_tokens; /* in flight (0 = none); issued */
 	int64_t hist_asked_ms; /* clock (live or replay) of the last read */
 	int64_t hist_from_ms;  /* first minute asked for */
+	/* the drilldown's long views (ui.src.lng): 7 days of one series'
+	 * 1-minute [0] and 1-hour [1] rollups, bucketed for the mode shown */
+	uint64_t long_tok[2];
+	struct store_agg *long_rows[2];
+	size_t long_n[2];
+	int long_rc[2];
+	char long_key[BB_TARGET_LEN + BB_IFNAME_LEN + BB_SERVER_LEN + 16];
+	int64_t long_asked_ms; /* the clock the rows end at, 0 = none */
+	bool long_fresh;       /* rows came: bucket them again */
+	int long_mode, long_cols;
+	struct chart_data long_data;
 	/* a recording */
 	int speed_i;
 	bool speed_auto; /* still the one playback_speed_for() picked */
@@ -294,6 +317,62 @@ static void on_stderr(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- drawing ------------------------------------------------------------ */
 
+/* The address behind each target's display name, from the live plan (a
+ * recording has none; a reload changes it): what the rows show beside the
+ * name. */
+static void fill_addrs(struct app *a)
+{
+	const struct engine_plan *p = source_plan(a->src);
+	size_t n = 0;
+
+	for (size_t i = 0; p && i < p->n_probes && n < ENGINE_MAX_PROBES; i++) {
+		const struct probe_target *t = &p->probes[i].target;
+		struct ui_addr *u = &a->addrs[n];
+		const void *ip = NULL;
+
+		if (t->addr.ss_family == AF_INET)
+			ip = &((const struct sockaddr_in *)&t->addr)->sin_addr;
+		else if (t->addr.ss_family == AF_INET6)
+			ip = &((const struct sockaddr_in6 *)&t->addr)
+				      ->sin6_addr;
+		if (!ip ||
+		    !inet_ntop(t->addr.ss_family, ip, u->addr, sizeof(u->addr)))
+			continue;
+		snprintf(u->name, sizeof(u->name), "%s", t->name);
+		n++;
+	}
+	a->ui.src.addrs = a->addrs;
+	a->ui.src.n_addrs = n;
+}
+
+/* Seconds our own test has left, -1 unknown: the 'b' test's countdown, or
+ * a scheduled bufferbloat test's from its first probe sent under load (it
+ * starts idle, and lasts what its configuration plans); a throughput
+ * test's length depends on the line, so it has none. */
+static int load_left(struct app *a)
+{
+	const struct bb_config *cfg = source_config(a->src);
+	int64_t left, now = clock_real_ns();
+
+	if (a->bloat_pending) {
+		left = a->bloat_typical_ns - (now - a->bloat_req_ns);
+	} else if (a->load_bloat && a->load_mono &&
+		   clock_mono_ns() - a->load_mono < 3 * BB_NS_PER_S) {
+		const char *ty = cfg->tests.bufferbloat.test_type;
+		struct bloat_plan plan;
+
+		bloat_plan_of(cfg->tests.bufferbloat.test_duration_s,
+			      !strcmp(ty, "upload")	? 1
+			      : !strcmp(ty, "download") ? 2
+							: 3,
+			      &plan);
+		left = plan.typical_ns - (now - a->load_start_ns);
+	} else {
+		return -1;
+	}
+	return left > 0 ? (int)((left + BB_NS_PER_S - 1) / BB_NS_PER_S) : -1;
+}
+
 /* What the source offers this frame, the same calls live or recorded. */
 static void fill(struct app *a)
 {
@@ -321,6 +400,8 @@ static void fill(struct app *a)
 	s->ov_n = st.recording ? OV_N : 0;
 	s->message =
 		a->total_msgs ? a->msgs[(a->total_msgs - 1) % MSG_KEEP] : NULL;
+	fill_addrs(a);
+	s->load_left_s = load_left(a);
 }
 
 /* ---- the drilldown's 24 h window from the rollups ------------------------ */
@@ -335,6 +416,22 @@ static void on_history(void *ctx, uint64_t token, int status,
 	struct app *a = ctx;
 	struct ui_history *h = &a->ui.src.hist;
 
+	for (int k = 0; k < 2; k++) {
+		if (token != a->long_tok[k] || !token)
+			continue;
+		free(a->long_rows[k]);
+		a->long_rows[k] = n ? malloc(n * sizeof(*rows)) : NULL;
+		a->long_n[k] = a->long_rows[k] ? n : 0;
+		if (a->long_n[k])
+			memcpy(a->long_rows[k], rows, n * sizeof(*rows));
+		a->long_rc[k] = status < 0		? status
+				: n && !a->long_rows[k] ? -ENOMEM
+							: 0;
+		a->long_tok[k] = 0;
+		a->long_fresh = !a->long_tok[0] && !a->long_tok[1];
+		a->dirty = true;
+		return;
+	}
 	if (token != a->hist_token)
 		return; /* an older question: the series changed since */
 	a->hist_token = 0;
@@ -383,10 +480,107 @@ static void hist_refresh(struct app *a)
 		h->why_not = " (no database: the model's last hour)";
 }
 
+#define LONG_DAYS 7
+
+/* Bucket the rows for the mode shown (core/chart/chart_data.c, as the
+ * PNG charts do), at the width the view draws. */
+static void long_build(struct app *a)
+{
+	struct ui_long *lg = &a->ui.src.lng;
+	int mode = a->ui.dd_long == LONG_24H ? LONG_24H : LONG_7D;
+	int cols = view_long_columns(cellbuf_width(a->cb));
+	int64_t to = a->long_asked_ms + 1;
+	struct chart_query q = {
+		.from_ms = to - (mode == LONG_24H ? 1 : LONG_DAYS) * 86400000LL,
+		.to_ms = to,
+		.segments = cols,
+	};
+	int rc = a->long_rc[0] < 0 ? a->long_rc[0] : a->long_rc[1];
+
+	if (!a->long_fresh && lg->data && mode == a->long_mode &&
+	    cols == a->long_cols)
+		return;
+	if (a->long_tok[0] || a->long_tok[1] || !a->long_asked_ms)
+		return; /* still reading */
+	chart_data_free(&a->long_data);
+	lg->data = NULL;
+	a->long_fresh = false;
+	a->long_mode = mode;
+	a->long_cols = cols;
+	if (rc == 0)
+		rc = chart_data_from_aggs(&q, a->long_rows[0], a->long_n[0],
+					  a->long_rows[1], a->long_n[1],
+					  &a->long_data, NULL, 0);
+	if (rc == 0) {
+		lg->data = &a->long_data;
+		lg->mode = mode;
+	} else {
+		lg->why_not =
+			rc == -ENOENT
+				? "Nothing in the database's rollups for "
+				  "this series in the last 7 days yet "
+				  "(the 1-minute rollups come each minute)."
+			: rc == -ENODEV ? "No database: the long views read "
+					  "its rollups."
+			: rc == -EAGAIN ? "The database is busy; asking again."
+					: "The database's rollups could not be "
+					  "read.";
+	}
+}
+
+/* Ask for the 7 days of the drilldown series when a long view is shown
+ * and what is held is for another series or a minute old. */
+static void long_refresh(struct app *a)
+{
+	struct ui *ui = &a->ui;
+	struct ui_long *lg = &ui->src.lng;
+	const struct model_series *ms = view_dd_series(ui);
+	int64_t now = ui->src.now_ms, age = now - a->long_asked_ms;
+	char key[sizeof(a->long_key)];
+
+	if (ui->view != VIEW_DRILLDOWN || ui->dd_long == LONG_OFF || !ms)
+		return;
+	snprintf(key, sizeof(key), "%d|%s|%s|%s", (int)ms->kind, ms->interface,
+		 ms->target, ms->server);
+	if (strcmp(key, a->long_key)) {
+		snprintf(a->long_key, sizeof(a->long_key), "%s", key);
+		lg->data = NULL;
+		lg->why_not = NULL;
+		a->long_asked_ms = 0;
+		a->long_tok[0] = a->long_tok[1] = 0; /* answers now ignored */
+	} else if (a->long_tok[0] || a->long_tok[1] ||
+		   (a->long_asked_ms && age >= 0 && age < HIST_REFRESH_MS)) {
+		long_build(a);
+		return;
+	}
+	int64_t from = now - LONG_DAYS * 86400000LL;
+
+	a->long_asked_ms = now;
+	for (int k = 0; k < 2; k++) {
+		/* an hour row starting before from still covers part of it */
+		int64_t f = k ? from - from % 3600000 : from;
+		int rc;
+
+		a->long_tok[k] = ++a->hist_tokens; /* a recording answers now */
+		rc = source_ask_history(a->src, ms,
+					k ? STORE_AGG_1HOUR : STORE_AGG_1MIN, f,
+					now + 1, a->long_tok[k]);
+		if (rc < 0) {
+			a->long_tok[0] = a->long_tok[1] = 0;
+			a->long_rc[0] = rc;
+			a->long_fresh = true;
+			a->long_asked_ms = rc == -EAGAIN ? 0 : now;
+			break;
+		}
+	}
+	long_build(a);
+}
+
 static void draw(struct app *a)
 {
 	fill(a);
 	hist_refresh(a);
+	long_refresh(a);
 	view_render(&a->ui, a->cb);
 	term_draw(a->cb);
 	a->dirty = false;
@@ -490,6 +684,25 @@ static void quit(struct app *a)
 	ev_break(a->loop, EVBREAK_ALL);
 }
 
+/* A press on the same row within 400 ms of the last is a double click. */
+static int mouse(struct app *a)
+{
+	struct term_mouse m;
+	int64_t now = clock_mono_ns();
+
+	term_mouse(&m);
+	if (m.button == 4 || m.button == 5)
+		return keys_mouse(&a->ui, m.y, 0, m.button == 4 ? -1 : 1);
+	if (m.button != 1)
+		return 0;
+	bool dbl = a->click_ns && m.y == a->click_y &&
+		   now - a->click_ns < 400 * BB_NS_PER_MS;
+
+	a->click_ns = dbl ? 0 : now;
+	a->click_y = m.y;
+	return keys_mouse(&a->ui, m.y, dbl ? 2 : 1, 0);
+}
+
 static void on_input(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct app *a = w->data;
@@ -501,7 +714,10 @@ static void on_input(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		a->ui.request = UI_REQ_NONE;
-		f = keys_dispatch(&a->ui, key);
+		if (key == TERM_KEY_MOUSE)
+			f = mouse(a);
+		else
+			f = keys_dispatch(&a->ui, key);
 		if (f & KEY_QUIT) {
 			quit(a);
 			return;
@@ -600,7 +816,7 @@ static int not_a_terminal(void)
 
 static int start_screen(struct app *a)
 {
-	struct term_info ti;
+	struct term_info ti = { 0 };
 	int rc;
 
 	if (view_ui_init(&a->ui) < 0)
@@ -609,8 +825,12 @@ static int start_screen(struct app *a)
 	if (!a->events)
 		return -ENOMEM;
 	rc = term_init(&ti);
-	if (rc < 0)
+	if (ti.note[0]) /* on the message line now, on stderr at exit */
+		fprintf(stderr, "bufferbane: %s\n", ti.note);
+	if (rc < 0) {
+		a->said_why = ti.note[0] != 0;
 		return rc;
+	}
 	a->cb = cellbuf_new(ti.w, ti.h);
 	if (!a->cb)
 		return -ENOMEM;
@@ -652,6 +872,9 @@ static void free_screen(struct app *a)
 {
 	cellbuf_free(a->cb);
 	evlog_free(a->events);
+	chart_data_free(&a->long_data);
+	free(a->long_rows[0]);
+	free(a->long_rows[1]);
 	view_ui_fini(&a->ui);
 }
 
@@ -665,6 +888,15 @@ static void on_sample(void *ctx, const struct bb_sample *s)
 		a->up_kbps = s->throughput_kbps;
 	if (s->status == BB_STATUS_OK && s->kind == BB_KIND_DOWNLOAD)
 		a->down_kbps = s->throughput_kbps;
+	/* a load span begins with its first flagged probe after 3 s without
+	 * one; a bufferbloat test's begins idle */
+	if ((s->flags & BB_SAMPLE_UNDER_LOAD) && s->mono_ns > a->load_mono) {
+		if (s->mono_ns - a->load_mono > 3 * BB_NS_PER_S) {
+			a->load_start_ns = s->real_ns;
+			a->load_bloat = s->load_phase == BB_PHASE_IDLE;
+		}
+		a->load_mono = s->mono_ns;
+	}
 	bloat_collect(a, s);
 }
 
@@ -696,8 +928,10 @@ static int run(struct app *a, int (*opening)(struct app *a))
 	if (rc < 0) {
 		stop_screen(a);
 		restore_stderr(a);
-		fprintf(stderr, "bufferbane: cannot start: %s\n",
-			strerror(-rc));
+		/* (the terminal's own reason, if any, was just replayed) */
+		if (!a->said_why)
+			fprintf(stderr, "bufferbane: cannot start: %s\n",
+				strerror(-rc));
 		source_free(a->src);
 		free_screen(a);
 		free(a);

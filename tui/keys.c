@@ -38,6 +38,40 @@ static int k_quit(struct ui *ui, int key)
 static int k_help(struct ui *ui, int key)
 {
 	ui->help = !ui->help;
+	ui->help_top = 0;
+	return DONE;
+}
+
+/* While the help is open the moving keys scroll it (view.c clamps). */
+static int help_scroll(struct ui *ui, int key)
+{
+	switch (key) {
+	case TERM_KEY_UP:
+	case 'k':
+		ui->help_top--;
+		break;
+	case TERM_KEY_DOWN:
+	case 'j':
+		ui->help_top++;
+		break;
+	case TERM_KEY_PGUP:
+		ui->help_top -= 10;
+		break;
+	case TERM_KEY_PGDN:
+	case ' ':
+		ui->help_top += 10;
+		break;
+	case TERM_KEY_HOME:
+		ui->help_top = 0;
+		break;
+	case TERM_KEY_END:
+		ui->help_top = 1 << 20;
+		break;
+	default:
+		return 0;
+	}
+	if (ui->help_top < 0)
+		ui->help_top = 0;
 	return DONE;
 }
 
@@ -52,6 +86,8 @@ static int move(struct ui *ui, int d)
 		ui->sel += d;
 		if (ui->sel < 0)
 			ui->sel = 0;
+	} else if (ui->view == VIEW_DRILLDOWN && (d == 1 || d == -1)) {
+		view_dd_step(ui, d); /* the next target, in the row order */
 	} else {
 		return KEY_HANDLED;
 	}
@@ -83,6 +119,8 @@ static bool pick_row(struct ui *ui)
 	snprintf(ui->dd_target, sizeof(ui->dd_target), "%s", ms->target);
 	snprintf(ui->dd_iface, sizeof(ui->dd_iface), "%s", ms->interface);
 	ui->dd_kind = ms->kind;
+	ui->span = view_dd_fit_span(ui, ms);
+	ui->dd_long = LONG_OFF;
 	return true;
 }
 
@@ -117,6 +155,8 @@ static int k_back(struct ui *ui, int key)
 		ui->help = false;
 	else if (ui->view == VIEW_EVENTS && ui->ev_detail)
 		ui->ev_detail = false;
+	else if (ui->view == VIEW_DRILLDOWN && ui->dd_long != LONG_OFF)
+		ui->dd_long = LONG_OFF;
 	else if (ui->view != VIEW_DASHBOARD)
 		ui->view = VIEW_DASHBOARD;
 	else if (ui->filter[0])
@@ -149,6 +189,12 @@ static int k_window(struct ui *ui, int key)
 		ui->span = (ui->span + 1) % SPAN_COUNT;
 	else
 		ui->window = (ui->window + 1) % STATS_WINDOW_COUNT;
+	return DONE;
+}
+
+static int k_long(struct ui *ui, int key)
+{
+	ui->dd_long = (ui->dd_long + 1) % LONG_COUNT;
 	return DONE;
 }
 
@@ -185,6 +231,25 @@ static int k_clear(struct ui *ui, int key)
 	ui->cleared_ms = ui->src.now_ms + 1;
 	ui->ev_sel = 0;
 	note(ui, "Event pane cleared (ongoing events stay; 3 lists all).");
+	return DONE;
+}
+
+static int k_sort(struct ui *ui, int key)
+{
+	char t[64];
+
+	ui->sort = (ui->sort + 1) % SORT_COUNT;
+	snprintf(t, sizeof(t), "Targets sorted by %s.",
+		 ui->sort ? view_sort_name(ui->sort) : "configuration order");
+	note(ui, t);
+	return DONE;
+}
+
+static int k_scale(struct ui *ui, int key)
+{
+	ui->shared_scale = !ui->shared_scale;
+	note(ui, ui->shared_scale ? "One sparkline scale for every row."
+				  : "Each row's sparkline on its own scale.");
 	return DONE;
 }
 
@@ -249,14 +314,22 @@ const struct key_binding keys_table[] = {
 	{ '3', 0, LIVE_ALL, k_view, "3", "events", false },
 	{ '4', 0, LIVE_ALL, k_view, "4", "interfaces", false },
 	{ 'w', 0, LIVE_ALL, k_window, "w", "window", true },
+	{ 'L', 0, V(VIEW_DRILLDOWN) | KEYS_LIVE | KEYS_REPLAY, k_long, "L",
+	  "long views", true },
 	{ 'p', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_pause, "p", "pause", true },
 	{ '/', 0, LIVE_ALL, k_filter, "/", "filter", true },
 	{ 'c', 0, LIVE_ALL, k_clear, "c", "clear events", true },
 	{ 'b', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_bloat, "b", "bloat test",
 	  true },
 	{ 't', 0, LIVE_ALL, k_theme, "t", "theme", true },
-	{ TERM_KEY_UP, 'k', LIVE_ALL, k_up, "Up/k", "move up", false },
-	{ TERM_KEY_DOWN, 'j', LIVE_ALL, k_down, "Down/j", "move down", false },
+	{ 's', 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_sort, "s",
+	  "sort rows: name, p95, loss", false },
+	{ 'S', 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_scale, "S",
+	  "one scale for all rows", false },
+	{ TERM_KEY_UP, 'k', LIVE_ALL, k_up, "Up/k", "up / previous target",
+	  false },
+	{ TERM_KEY_DOWN, 'j', LIVE_ALL, k_down, "Down/j", "down / next target",
+	  false },
 	{ TERM_KEY_PGUP, 0, LIVE_ALL, k_up, "PgUp", "page up", false },
 	{ TERM_KEY_PGDN, 0, LIVE_ALL, k_down, "PgDn", "page down", false },
 	{ 12, 0, LIVE_ALL, k_repaint, "Ctrl-L", "repaint the screen", false },
@@ -295,12 +368,31 @@ static int filter_key(struct ui *ui, int key)
 	return DONE;
 }
 
+int keys_mouse(struct ui *ui, int y, int clicks, int wheel)
+{
+	if (ui->help || ui->filter_edit)
+		return 0;
+	if (wheel) /* as the arrows, in every view */
+		return move(ui, wheel < 0 ? -1 : 1);
+	if (ui->view != VIEW_DASHBOARD)
+		return 0;
+	if (ui->rows_n <= 0 || y < ui->rows_y0 || y >= ui->rows_y0 + ui->rows_n)
+		return 0;
+	ui->pane = 0;
+	ui->sel = ui->rows_top + (y - ui->rows_y0);
+	if (clicks >= 2 && pick_row(ui))
+		ui->view = VIEW_DRILLDOWN;
+	return DONE;
+}
+
 int keys_dispatch(struct ui *ui, int key)
 {
 	if (key == TERM_KEY_NONE)
 		return 0;
 	if (ui->filter_edit)
 		return filter_key(ui, key);
+	if (ui->help && help_scroll(ui, key))
+		return DONE;
 	for (size_t i = 0; i < keys_count; i++) {
 		const struct key_binding *b = &keys_table[i];
 

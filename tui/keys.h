@@ -42,6 +42,10 @@ extern const size_t keys_count;
 
 /* Handle one key (enum term_key or a code point); returns KEY_* flags. */
 int keys_dispatch(struct ui *ui, int key);
+/* A mouse event on the dashboard (as htop): a click (clicks 1) on a
+ * target row selects it, a double click (clicks 2) opens its drilldown;
+ * wheel -1 / +1 moves the selection up / down.  Returns KEY_* flags. */
+int keys_mouse(struct ui *ui, int y, int clicks, int wheel);
 /* True when binding b applies to the current view and mode. */
 bool keys_applies(const struct ui *ui, const struct key_binding *b);
 

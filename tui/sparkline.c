@@ -40,7 +40,18 @@ int64_t sparkline_draw(struct cellbuf *cb, int x, int y, int w,
 		return trace_top(v, 0, o->top);
 	shown = n < (size_t)w ? n : (size_t)w;
 	first = n - shown;
-	top = trace_top(v + first, shown, o->top);
+	if (o->loaded && !o->top) {
+		/* the scale of the line's own values only */
+		int64_t own[512];
+		size_t k = 0;
+
+		for (size_t i = first; i < n && k < 512; i++)
+			if (!o->loaded[i])
+				own[k++] = v[i];
+		top = k ? trace_top(own, k, 0) : trace_top(v + first, shown, 0);
+	} else {
+		top = trace_top(v + first, shown, o->top);
+	}
 
 	/* Left padding: slots older than the series. */
 	cellbuf_fill(cb, x, y, w - (int)shown, 1, ' ', ROLE_DIM, 0);
@@ -53,23 +64,24 @@ int64_t sparkline_draw(struct cellbuf *cb, int x, int y, int w,
 			cellbuf_set(cb, col, y, ' ', ROLE_DIM, 0);
 			continue;
 		}
+		bool load = o->loaded && o->loaded[first + i];
+
 		if (val == TRACE_LOST) {
 			cellbuf_set(cb, col, y, ascii ? LOST_ASCII : LOST_UTF8,
-				    ROLE_LOSS, CELLBUF_BOLD);
+				    load ? ROLE_DIM : ROLE_LOSS,
+				    load ? 0 : CELLBUF_BOLD);
 			continue;
 		}
 		if (val < 0)
 			val = 0;
 		if (val > top) {
-			/* Clipped outlier: full height, marked; red only when
-			 * the value itself is bad (red is for loss and bad
-			 * figures, not for a 0.3 ms blip on a 0.06 ms line). */
-			enum cellbuf_role r = value_role(val, o);
-
+			/* Clipped outlier: full height, marked bold; yellow or
+			 * red only past the thresholds (a 0.3 ms blip on a
+			 * 0.06 ms line is no warning). */
 			cellbuf_set(cb, col, y,
 				    ascii ? (uint32_t)'^' : blocks[7],
-				    r == ROLE_BAD ? ROLE_BAD : ROLE_WARN,
-				    CELLBUF_BOLD);
+				    load ? ROLE_DIM : value_role(val, o),
+				    load ? 0 : CELLBUF_BOLD);
 			continue;
 		}
 		lvl = (int)ceil((double)val * nlev / (double)top);
@@ -80,7 +92,7 @@ int64_t sparkline_draw(struct cellbuf *cb, int x, int y, int w,
 		cellbuf_set(cb, col, y,
 			    ascii ? (uint32_t)ascii_levels[lvl - 1]
 				  : blocks[lvl - 1],
-			    value_role(val, o), 0);
+			    load ? ROLE_DIM : value_role(val, o), 0);
 	}
 	return top;
 }

@@ -5,10 +5,13 @@
  * blank.  Levels are the eight blocks ▁▂▃▄▅▆▇█, or "_.-=*#" in ASCII mode.
  * The scale floor is 0 and its top is fixed by the caller or the nice ceiling
  * of the visible p95.  A value above the top is clipped: drawn full height
- * ('^' in ASCII) in ROLE_WARN (ROLE_BAD when the value is >= bad), so a
- * single spike never flattens the line and is never taken for a loss.
+ * ('^' in ASCII) and bold, so a single spike never flattens the line and is
+ * never taken for a loss.  Colour comes from the thresholds only: ROLE_WARN
+ * at >= warn, ROLE_BAD at >= bad, never for being in a row's top 5 %.
  * A lost probe is a '×' ('!' in ASCII) in ROLE_LOSS, never a gap; no data is
- * a dim blank.
+ * a dim blank.  Values sent under our own test's load (opts.loaded) are
+ * drawn in ROLE_DIM whatever they are, lost ones too, and leave the auto
+ * scale alone: the test's queue is not the line's.
  */
 #ifndef BB_SPARKLINE_H
 #define BB_SPARKLINE_H
@@ -20,9 +23,10 @@
 #include "tui/trace.h"
 
 struct sparkline_opts {
-	int64_t top;  /* fixed scale top; 0 = auto */
-	int64_t warn; /* values >= warn in ROLE_WARN; 0 = no threshold */
-	int64_t bad;  /* values >= bad in ROLE_BAD; 0 = no threshold */
+	int64_t top;	    /* fixed scale top; 0 = auto */
+	int64_t warn;	    /* values >= warn in ROLE_WARN; 0 = no threshold */
+	int64_t bad;	    /* values >= bad in ROLE_BAD; 0 = no threshold */
+	const bool *loaded; /* per value of v: under our own load; NULL none */
 };
 
 /* Draw the newest w of n values at (x, y); o may be NULL; returns the top. */

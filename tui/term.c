@@ -14,6 +14,7 @@
 #include "tui/term.h"
 
 #include <curses.h>
+#include <term.h>
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -86,6 +87,7 @@ static struct {
 	bool repaint; /* the next draw must repaint every cell */
 	attr_t attr[ROLE_COUNT];
 	int w, h;
+	struct term_mouse mouse; /* the last TERM_KEY_MOUSE */
 } T;
 
 bool term_codeset_is_utf8(const char *codeset)
@@ -130,8 +132,47 @@ static void apply_theme(void)
 	T.repaint = true;
 }
 
+/* True when terminfo has an entry for type (setupterm's check, quiet). */
+static bool has_entry(const char *type)
+{
+	int err = 0;
+
+	if (setupterm(type, STDOUT_FILENO, &err) != OK)
+		return false;
+	del_curterm(cur_term); /* newterm loads its own */
+	return true;
+}
+
+const char *term_pick_type(const char *term, char *note, size_t len)
+{
+	static const char *const fallback[] = { "xterm-256color", "xterm",
+						"vt100" };
+
+	note[0] = 0;
+	if (term && term[0] && has_entry(term))
+		return term;
+	for (size_t i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++) {
+		if (!has_entry(fallback[i]))
+			continue;
+		snprintf(note, len,
+			 "TERM=%s has no terminfo entry here; drawing as %s "
+			 "(install its terminfo to get rid of this line)",
+			 term && term[0] ? term : "(unset)", fallback[i]);
+		return fallback[i];
+	}
+	snprintf(note, len,
+		 "TERM=%s has no terminfo entry, nor has xterm-256color, xterm "
+		 "or vt100: install ncurses-base or ncurses-term, or run the "
+		 "headless monitor with -d",
+		 term && term[0] ? term : "(unset)");
+	return NULL;
+}
+
 int term_init(struct term_info *info)
 {
+	char note[sizeof(((struct term_info *)0)->note)];
+	const char *type;
+
 	if (T.active)
 		return -EALREADY;
 	setlocale(LC_ALL, "");
@@ -140,7 +181,12 @@ int term_init(struct term_info *info)
 	T.utf8 = term_codeset_is_utf8(nl_langinfo(CODESET));
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
 		return -ENOTTY;
-	T.scr = newterm(NULL, stdout, stdin);
+	type = term_pick_type(getenv("TERM"), note, sizeof(note));
+	if (info)
+		snprintf(info->note, sizeof(info->note), "%s", note);
+	if (!type)
+		return -ENOENT;
+	T.scr = newterm(type, stdout, stdin);
 	if (!T.scr)
 		return -ENOTTY;
 	set_term(T.scr);
@@ -153,6 +199,15 @@ int term_init(struct term_info *info)
 	leaveok(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	/* as htop: presses and the wheel; a double click is timed by the
+	 * caller (mouseinterval 0: no wait for a release before a press) */
+	mouseinterval(0);
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+			  | BUTTON5_PRESSED
+#endif
+		  ,
+		  NULL);
 	T.color = term_want_color(has_colors(), getenv("NO_COLOR"));
 	if (T.color) {
 		start_color();
@@ -282,6 +337,22 @@ static int named_key(wint_t k)
 	case KEY_RESIZE:
 		getmaxyx(stdscr, T.h, T.w);
 		return TERM_KEY_RESIZE;
+	case KEY_MOUSE: {
+		MEVENT ev;
+
+		if (getmouse(&ev) != OK)
+			return TERM_KEY_OTHER;
+		T.mouse = (struct term_mouse){ ev.x, ev.y, 0 };
+		if (ev.bstate & BUTTON1_PRESSED)
+			T.mouse.button = 1;
+		else if (ev.bstate & BUTTON4_PRESSED)
+			T.mouse.button = 4;
+#ifdef BUTTON5_PRESSED
+		else if (ev.bstate & BUTTON5_PRESSED)
+			T.mouse.button = 5;
+#endif
+		return TERM_KEY_MOUSE;
+	}
 	default:
 		if (k >= KEY_F(1) && k <= KEY_F(12))
 			return TERM_KEY_F1 + (int)(k - KEY_F(1));
@@ -330,6 +401,11 @@ int term_handle_resize(void)
 	getmaxyx(stdscr, T.h, T.w);
 	T.repaint = true;
 	return TERM_KEY_RESIZE;
+}
+
+void term_mouse(struct term_mouse *out)
+{
+	*out = T.mouse;
 }
 
 void term_size(int *w, int *h)

@@ -37,6 +37,7 @@ enum term_key {
 	TERM_KEY_TAB,
 	TERM_KEY_BACKTAB,
 	TERM_KEY_RESIZE, /* the size changed: see term_size() */
+	TERM_KEY_MOUSE,	 /* a mouse event: see term_mouse() */
 	TERM_KEY_F1,	 /* F1..F12 are TERM_KEY_F1 + 0..11 */
 	TERM_KEY_OTHER = TERM_KEY_F1 + 12, /* a key we have no name for */
 };
@@ -48,9 +49,16 @@ struct term_info {
 	int w, h;
 	bool utf8;  /* the locale's codeset is UTF-8 */
 	bool color; /* colours in use (has_colors and no NO_COLOR) */
+	/* one line for the user, "" when none: the terminal type used in
+	 * place of a TERM without a terminfo entry, or (term_init failed)
+	 * why no terminal type would do */
+	char note[200];
 };
 
-/* Take over the terminal (locale, curses modes, colours); 0 or -errno. */
+/* Take over the terminal (locale, curses modes, colours); 0 or -errno.
+ * A TERM without a terminfo entry (xterm-kitty on a host without kitty's)
+ * falls back to the first of xterm-256color, xterm, vt100 that has one,
+ * and says so in info->note. */
 int term_init(struct term_info *info);
 /* Give the terminal back as it was; safe to call twice or without init. */
 void term_fini(void);
@@ -66,9 +74,19 @@ void term_redraw_all(struct cellbuf *cb);
 int term_read_key(void);
 /* Re-read the window size after SIGWINCH; returns TERM_KEY_RESIZE. */
 int term_handle_resize(void);
+/* The mouse event TERM_KEY_MOUSE stands for: cell x, y and what it was:
+ * 1 button 1 pressed, 4 wheel up, 5 wheel down (else 0). */
+struct term_mouse {
+	int x, y, button;
+};
+void term_mouse(struct term_mouse *out);
 /* Current size in cells. */
 void term_size(int *w, int *h);
 
+/* The terminal type to use for TERM (NULL: unset): TERM when it has a
+ * terminfo entry, else the first fallback that has one (note says which
+ * and why), NULL when none has (note says so). */
+const char *term_pick_type(const char *term, char *note, size_t len);
 /* True when a nl_langinfo(CODESET) name means UTF-8 (pure, for tests). */
 bool term_codeset_is_utf8(const char *codeset);
 /* True when colours should be used: has_colors and NO_COLOR unset or "". */

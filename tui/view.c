@@ -9,17 +9,20 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "core/analysis/detect_diag.h"
 #include "core/analysis/model.h"
 #include "core/analysis/stats.h"
 #include "core/store/store.h"
 #include "core/probe/kind.h"
 #include "tui/evlog.h"
+#include "tui/gauge.h"
 #include "tui/keys.h"
 #include "tui/trace.h"
 
@@ -37,6 +40,8 @@ int view_ui_init(struct ui *ui)
 	ui->window = STATS_60S;
 	ui->span = SPAN_10M;
 	ui->dd_kind = -1;
+	ui->src.load_left_s = -1;
+	ui->sel_drawn = ui->sel_series = -1;
 	ui->scratch = malloc(STATS_MAX_ENTRIES * sizeof(int64_t));
 	ui->scratch2 = malloc(STATS_MAX_ENTRIES * sizeof(int64_t));
 	if (!ui->scratch || !ui->scratch2) {
@@ -60,6 +65,92 @@ static bool is_delay_kind(int kind)
 	return kind_is_delay(kind);
 }
 
+const char *view_sort_name(enum view_sort s)
+{
+	static const char *const names[SORT_COUNT] = { [SORT_NONE] = "",
+						       [SORT_NAME] = "name",
+						       [SORT_P95] = "p95",
+						       [SORT_LOSS] = "loss" };
+	return (unsigned)s < SORT_COUNT ? names[s] : "";
+}
+
+/* Sort keys of one row: the window's figures without our own load. */
+struct row_key {
+	size_t i;
+	const struct model_series *ms;
+	int64_t p95;
+	double loss;
+};
+
+static int by_name(const struct row_key *a, const struct row_key *b)
+{
+	int c = strcmp(a->ms->target, b->ms->target);
+
+	if (!c)
+		c = strcmp(a->ms->interface, b->ms->interface);
+	if (!c)
+		c = (int)a->ms->kind - (int)b->ms->kind;
+	return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+/* worst first; rows without a figure last */
+static int by_p95(const struct row_key *a, const struct row_key *b)
+{
+	if (a->p95 != b->p95)
+		return a->p95 == BB_NONE ? 1
+		       : b->p95 == BB_NONE
+			       ? -1
+			       : (a->p95 < b->p95) - (a->p95 > b->p95);
+	return by_name(a, b);
+}
+
+static int by_loss(const struct row_key *a, const struct row_key *b)
+{
+	if (a->loss != b->loss)
+		return (a->loss < b->loss) - (a->loss > b->loss);
+	return by_p95(a, b);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return by_name(a, b);
+}
+
+static int cmp_p95(const void *a, const void *b)
+{
+	return by_p95(a, b);
+}
+
+static int cmp_loss(const void *a, const void *b)
+{
+	return by_loss(a, b);
+}
+
+static void sort_rows(const struct ui *ui, size_t *idx, size_t n)
+{
+	struct row_key k[MODEL_MAX_SERIES];
+	struct stats_summary st;
+
+	if (n > MODEL_MAX_SERIES)
+		n = MODEL_MAX_SERIES;
+	for (size_t r = 0; r < n; r++) {
+		k[r].i = idx[r];
+		k[r].ms = model_at(ui->src.model, idx[r]);
+		if (ui->sort != SORT_NAME) {
+			stats_log_summary_quiet(k[r].ms->stats, ui->window,
+						ui->src.now_mono_ns, &st);
+			k[r].p95 = st.p95;
+			k[r].loss = st.loss_pct;
+		}
+	}
+	qsort(k, n, sizeof(k[0]),
+	      ui->sort == SORT_NAME  ? cmp_name
+	      : ui->sort == SORT_P95 ? cmp_p95
+				     : cmp_loss);
+	for (size_t r = 0; r < n; r++)
+		idx[r] = k[r].i;
+}
+
 size_t view_rows(const struct ui *ui, size_t *idx, size_t max)
 {
 	const struct model *m = ui->src.model;
@@ -77,6 +168,8 @@ size_t view_rows(const struct ui *ui, size_t *idx, size_t max)
 			continue;
 		idx[n++] = i;
 	}
+	if (ui->sort != SORT_NONE && n > 1)
+		sort_rows(ui, idx, n);
 	return n;
 }
 
@@ -225,11 +318,17 @@ int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 					    selected ? ROLE_SELECT : ROLE_DIM,
 					    0, "  %-7s", d) +
 			     1;
-		snprintf(line, sizeof(line), "%-18s %s%s%s", ev->kind,
+		/* where: the target and, when the event has one, the
+		 * interface (a WiFi problem must not read as the wire's) */
+		snprintf(line, sizeof(line), "%-18s %s%s%s%s%s", ev->kind,
 			 ev->target[0] ? ev->target : "",
-			 ev->target[0] ? ": " : "", ev->description);
-		cellbuf_putn(cb, x, y + row, w - x - 1, line,
-			     selected ? ROLE_SELECT : ROLE_NORMAL, 0);
+			 ev->target[0] && ev->interface[0] ? " " : "",
+			 ev->interface[0] ? "via " : "", ev->interface,
+			 ev->target[0] || ev->interface[0] ? ": " : "");
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s",
+			 ev->description);
+		view_put_words(cb, x, y + row, w - x - 1, line,
+			       selected ? ROLE_SELECT : ROLE_NORMAL, 0);
 	}
 	return k;
 }
@@ -424,9 +523,15 @@ static void draw_timeline(struct ui *ui, struct cellbuf *cb, int y)
 		    CELLBUF_BOLD);
 }
 
+/* The footer: the keys of this view and mode in the table's order (the
+ * most important first) while they fit, then "? more" when some did not
+ * ("? help" when all did), so an 80-column screen still says where the
+ * rest is. */
 static void draw_footer(struct ui *ui, struct cellbuf *cb, int y)
 {
-	int w = cellbuf_width(cb), x = 1;
+	int w = cellbuf_width(cb), x = 1, flt;
+	const struct key_binding *help = NULL;
+	bool dropped = false;
 
 	cellbuf_fill(cb, 0, y, w, 1, ' ', ROLE_NORMAL, 0);
 	if (ui->filter_edit) {
@@ -436,58 +541,388 @@ static void draw_footer(struct ui *ui, struct cellbuf *cb, int y)
 			    0);
 		return;
 	}
+	for (size_t i = 0; i < keys_count; i++)
+		if (keys_table[i].key == '?')
+			help = &keys_table[i];
+	flt = ui->filter[0] ? cellbuf_utf8_width(ui->filter) + 5 : 0;
 	for (size_t i = 0; i < keys_count; i++) {
 		const struct key_binding *b = &keys_table[i];
 		int need;
 
-		if (!b->footer || !keys_applies(ui, b))
+		if (!b->footer || b == help || !keys_applies(ui, b))
 			continue;
 		need = cellbuf_utf8_width(b->label) +
 		       cellbuf_utf8_width(b->help) + 3;
-		if (x + need > w)
+		/* room kept for "? more" (8) and the filter */
+		if (x + need + 8 + flt > w) {
+			dropped = true;
 			break;
+		}
 		x += cellbuf_put(cb, x, y, b->label, ROLE_HEADER, 0) + 1;
 		x += cellbuf_put(cb, x, y, b->help, ROLE_DIM, 0) + 2;
 	}
-	if (ui->filter[0] && x + 12 < w)
-		cellbuf_printf(cb, x, y, ROLE_WARN, 0, "[/%s]", ui->filter);
+	if (flt)
+		x += cellbuf_printf(cb, x, y, ROLE_WARN, 0, "[/%s]",
+				    ui->filter) +
+		     2;
+	if (help) {
+		x += cellbuf_put(cb, x, y, help->label, ROLE_HEADER, 0) + 1;
+		cellbuf_put(cb, x, y, dropped ? "more" : help->help, ROLE_DIM,
+			    0);
+	}
+}
+
+/* ---- help: keys and legend ----------------------------------------------- */
+
+#define HELP_LINES 112
+
+/* One line of the help: a section title, a term and its meaning, or two
+ * keys side by side. */
+struct help_line {
+	bool title, keys;
+	enum cellbuf_role role; /* of the term */
+	char term[32], text[160];
+	char term2[32], text2[160]; /* the right column of keys */
+};
+
+struct help {
+	struct help_line l[HELP_LINES];
+	int n;
+	int termw, textw; /* legend columns */
+	int keycols;	  /* keys side by side */
+};
+
+static struct help_line *help_new(struct help *h)
+{
+	struct help_line *l;
+
+	if (h->n >= HELP_LINES)
+		return NULL;
+	l = &h->l[h->n++];
+	memset(l, 0, sizeof(*l));
+	return l;
+}
+
+static void help_title(struct help *h, const char *t)
+{
+	struct help_line *l;
+
+	if (h->n && (l = help_new(h))) /* a blank line between sections */
+		l->role = ROLE_NORMAL;
+	if ((l = help_new(h))) {
+		l->title = true;
+		snprintf(l->text, sizeof(l->text), "%s", t);
+	}
+}
+
+/* TERM and its meaning, the meaning broken between words over as many
+ * lines as it needs. */
+static void help_item(struct help *h, enum cellbuf_role role, const char *term,
+		      const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void help_item(struct help *h, enum cellbuf_role role, const char *term,
+		      const char *fmt, ...)
+{
+	char text[512];
+	const char *p = text;
+	va_list ap;
+	bool first = true;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	while (*p) {
+		struct help_line *l = help_new(h);
+		int cols = 0;
+		size_t i, cut = 0;
+
+		if (!l)
+			return;
+		l->role = role;
+		if (first)
+			snprintf(l->term, sizeof(l->term), "%s", term);
+		first = false;
+		for (i = 0; p[i]; i++) {
+			if (((unsigned char)p[i] & 0xc0) != 0x80 &&
+			    ++cols > h->textw)
+				break;
+			if (p[i] == ' ')
+				cut = i;
+		}
+		if (!p[i] || !cut) /* all of it, or a word too long: cut
+				    * at a character boundary */
+			cut = i;
+		snprintf(l->text, sizeof(l->text), "%.*s", (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* The grade bands as the grading code (core/analysis/detect_diag.c) draws
+ * them: probed a millisecond at a time, so the legend cannot disagree with
+ * it.  "A+ < 5 ms, A < 30, ..., F ≥ 400 ms". */
+static void grade_bands(bool ascii, char *out, size_t size)
+{
+	const char *prev = diag_bloat_grade(0);
+	size_t n = 0;
+	int k, last = 0;
+
+	out[0] = 0;
+	for (k = 1; k <= 5000 && n < size; k++) {
+		const char *g = diag_bloat_grade(k);
+
+		if (!strcmp(g, prev))
+			continue;
+		n += (size_t)snprintf(out + n, size - n, "%s < %d%s, ", prev, k,
+				      n ? "" : " ms");
+		prev = g;
+		last = k;
+	}
+	if (n < size)
+		snprintf(out + n, size - n, "%s %s %d ms", prev,
+			 ascii ? ">=" : "≥", last);
+}
+
+/* The grades whose badge has role r ("A+ A"). */
+static void grades_of(enum cellbuf_role r, char *out, size_t size)
+{
+	const char *prev = "";
+	size_t n = 0;
+
+	out[0] = 0;
+	for (int k = 0; k <= 5000 && n < size; k++) {
+		const char *g = diag_bloat_grade(k);
+
+		if (!strcmp(g, prev))
+			continue;
+		prev = g;
+		if (gauge_grade_role(k) == r)
+			n += (size_t)snprintf(out + n, size - n, "%s%s",
+					      n ? "/" : "", g);
+	}
+}
+
+/* The first whole ms from which view_rtt_role gives r, -1 when none. */
+static int rtt_from(enum cellbuf_role r)
+{
+	for (int k = 0; k <= 5000; k++)
+		if (view_rtt_role((int64_t)k * 1000000) == r)
+			return k;
+	return -1;
+}
+
+/* The first loss % (in 0.1 steps) that view_loss_role gives r, 0 when
+ * any loss at all does. */
+static double loss_from(enum cellbuf_role r)
+{
+	if (view_loss_role(1e-9) == r)
+		return 0;
+	for (int k = 1; k <= 1000; k++)
+		if (view_loss_role(k / 10.0) == r)
+			return k / 10.0;
+	return -1;
+}
+
+static void help_keys(struct ui *ui, struct help *h, int bw)
+{
+	const struct key_binding *list[64];
+	unsigned mode = ui->src.replay ? KEYS_REPLAY : KEYS_LIVE;
+	int n = 0, colw = 38, cols, rows;
+
+	for (size_t i = 0; i < keys_count && n < 64; i++)
+		if (keys_table[i].where & mode && keys_table[i].help)
+			list[n++] = &keys_table[i];
+	help_title(h, ui->src.replay ? "Keys (replay)" : "Keys");
+	cols = bw - 4 >= 2 * colw ? 2 : 1;
+	rows = (n + cols - 1) / cols;
+	h->keycols = cols;
+	for (int r = 0; r < rows; r++) {
+		struct help_line *l = help_new(h);
+
+		if (!l)
+			return;
+		l->role = ROLE_HEADER;
+		l->keys = true;
+		snprintf(l->term, sizeof(l->term), "%s", list[r]->label);
+		snprintf(l->text, sizeof(l->text), "%s", list[r]->help);
+		if (cols == 2 && r + rows < n) {
+			snprintf(l->term2, sizeof(l->term2), "%s",
+				 list[r + rows]->label);
+			snprintf(l->text2, sizeof(l->text2), "%s",
+				 list[r + rows]->help);
+		}
+	}
+	help_item(h, ROLE_DIM, "",
+		  "In a view: Up/Down or j/k move, Enter "
+		  "opens, Esc goes back; this help scrolls "
+		  "with Up/Down, PgUp/PgDn, Home/End.");
+}
+
+static void help_legend(struct ui *ui, struct cellbuf *cb, struct help *h)
+{
+	bool a = cellbuf_ascii(cb);
+	const char *ge = a ? ">=" : "≥";
+	char bands[160], good[32], mid[32], bad[32], lwt[32];
+	double lw;
+
+	help_title(h, "Glyphs");
+	help_item(h, ROLE_BAD, view_g(cb, "●", "*"),
+		  "the verdict's state (header); an event still open");
+	help_item(h, ROLE_LOSS, view_g(cb, "×", "!"),
+		  "a lost probe: no reply in time (a plot: a full column)");
+	help_item(h, ROLE_OK, view_g(cb, "▁▃▅▇", "_.-=*#"),
+		  "recent probes, one cell each, taller is slower");
+	help_item(h, ROLE_WARN, view_g(cb, "█", "^"),
+		  "bold, full height: above the row's scale");
+	help_item(h, ROLE_OK, view_g(cb, "⠤⠒⠉", "*"),
+		  "drilldown plot: the RTT over time (braille dots)");
+	help_item(h, ROLE_OK, view_g(cb, "█░", "=#."),
+		  "bufferbloat bar: idle RTT, then the rise under load in the "
+		  "grade's colour; > past the scale");
+	help_item(h, ROLE_NORMAL, view_g(cb, "→", "->"),
+		  "idle RTT -> RTT under load");
+	help_item(h, ROLE_NORMAL, view_g(cb, "↑ ↓", "up down"),
+		  "upload, download");
+	help_item(h, ROLE_TITLE, view_g(cb, "▸", ">"),
+		  "the pane with the focus (Tab)");
+	help_item(h, ROLE_NORMAL, view_g(cb, "…", "..."),
+		  "text cut between words: the events view (3) and Enter "
+		  "show it whole");
+	help_item(h, ROLE_WARN, view_g(cb, "▶ 8×", "> 8x"),
+		  "replay playing at 8 times real time");
+	help_item(h, ROLE_SELECT, view_g(cb, "▀ ┃ ┈", "= | ."),
+		  "replay timeline: worst loss per slice, the clock, no data");
+
+	help_title(h, "Colours");
+	help_item(h, ROLE_OK, "green", "good: no loss, a healthy figure");
+	lw = loss_from(ROLE_WARN);
+	if (lw > 0)
+		snprintf(lwt, sizeof(lwt), "loss %s %.1f %%", ge, lw);
+	else
+		snprintf(lwt, sizeof(lwt), "any loss");
+	help_item(h, ROLE_WARN, ui->light ? "magenta" : "yellow",
+		  "warning: RTT %s %d ms, %s", ge, rtt_from(ROLE_WARN), lwt);
+	help_item(h, ROLE_BAD, "red",
+		  "bad: RTT %s %d ms, loss %s %.0f %%, "
+		  "a critical event",
+		  ge, rtt_from(ROLE_BAD), ge, loss_from(ROLE_BAD));
+	help_item(h, ROLE_LOSS, a ? "white/red" : "white on red",
+		  "a lost probe");
+	help_item(h, ROLE_DIM, "grey", "no data yet, secondary figures");
+	help_item(h, ROLE_TITLE, ui->light ? "blue" : "cyan",
+		  "titles; the selected row");
+
+	help_title(h, "Bufferbloat grade: the RTT's rise under load");
+	grade_bands(a, bands, sizeof(bands));
+	help_item(h, ROLE_NORMAL, "grade", "%s", bands);
+	grades_of(ROLE_GRADE_GOOD, good, sizeof(good));
+	grades_of(ROLE_GRADE_MID, mid, sizeof(mid));
+	grades_of(ROLE_GRADE_BAD, bad, sizeof(bad));
+	help_item(h, ROLE_GRADE_GOOD, good, "good");
+	help_item(h, ROLE_GRADE_MID, mid,
+		  "some queueing: calls and games "
+		  "suffer under load");
+	help_item(h, ROLE_GRADE_BAD, bad,
+		  "bad: the line queues far too much "
+		  "under load");
+
+	help_title(h, "Figures");
+	help_item(h, ROLE_HEADER, "RTT",
+		  "round-trip time of one probe, in "
+		  "ms");
+	help_item(h, ROLE_HEADER, "p50",
+		  "median RTT of the window: half the "
+		  "probes were faster");
+	help_item(h, ROLE_HEADER, "p95",
+		  "95 %% of the probes were faster: "
+		  "the slow tail people notice");
+	help_item(h, ROLE_HEADER, "jitter",
+		  "mean change of the RTT from one "
+		  "probe to the next (IPDV)");
+	help_item(h, ROLE_HEADER, "loss",
+		  "probes without a reply in time, in "
+		  "%% of the window");
+	help_item(h, ROLE_HEADER, "RPM",
+		  "round trips per minute under load "
+		  "= 60000 / loaded RTT in ms (responsiveness; higher is "
+		  "better)");
+	help_item(h, ROLE_HEADER, "Mb/s",
+		  "megabits per second of an upload "
+		  "or download test");
+	help_item(h, ROLE_HEADER, "window",
+		  "what p50/p95/jitter/loss cover "
+		  "(w: %s, %s, %s, %s)",
+		  stats_window_name(STATS_10S), stats_window_name(STATS_60S),
+		  stats_window_name(STATS_5M), stats_window_name(STATS_1H));
 }
 
 static void draw_help(struct ui *ui, struct cellbuf *cb)
 {
 	int w = cellbuf_width(cb), h = cellbuf_height(cb);
-	int n = 0, cols, rows, bw, bh, x0, y0, colw = 38;
-	const struct key_binding *list[64];
-	unsigned mode = ui->src.replay ? KEYS_REPLAY : KEYS_LIVE;
+	int bw = w < 100 ? w : 100, bh, x0, y0, ch, max_top;
+	struct help *hp = calloc(1, sizeof(*hp));
+	char pos[48];
 
-	for (size_t i = 0; i < keys_count && n < 64; i++)
-		if (keys_table[i].where & mode && keys_table[i].help)
-			list[n++] = &keys_table[i];
-	cols = w >= 2 * colw + 4 ? 2 : 1;
-	rows = (n + cols - 1) / cols;
-	bw = cols * colw + 4;
-	bh = rows + 4;
-	if (bw > w)
-		bw = w;
-	if (bh > h)
-		bh = h;
+	if (!hp)
+		return;
+	hp->termw = 13;
+	hp->textw = bw - 4 - hp->termw;
+	help_keys(ui, hp, bw);
+	help_legend(ui, cb, hp);
+	bh = hp->n + 2 < h ? hp->n + 2 : h;
+	ch = bh - 2;
+	max_top = hp->n - ch;
+	if (ui->help_top > max_top)
+		ui->help_top = max_top;
+	if (ui->help_top < 0)
+		ui->help_top = 0;
 	x0 = (w - bw) / 2;
 	y0 = (h - bh) / 2;
 	cellbuf_fill(cb, x0, y0, bw, bh, ' ', ROLE_NORMAL, 0);
 	cellbuf_box(cb, x0, y0, bw, bh, ROLE_TITLE);
-	cellbuf_put(cb, x0 + 2, y0, " Help: keys ", ROLE_TITLE, CELLBUF_BOLD);
-	cellbuf_put(cb, x0 + bw - 22, y0 + bh - 1, " ? or Esc closes ",
-		    ROLE_DIM, 0);
-	for (int i = 0; i < n; i++) {
-		int c = i / rows, r = i % rows;
-		int x = x0 + 2 + c * colw, y = y0 + 2 + r;
-
-		if (y >= y0 + bh - 1)
-			continue;
-		cellbuf_putn(cb, x, y, 10, list[i]->label, ROLE_HEADER, 0);
-		cellbuf_putn(cb, x + 11, y, colw - 12, list[i]->help,
-			     ROLE_NORMAL, 0);
+	cellbuf_put(cb, x0 + 2, y0, " Help: keys and legend ", ROLE_TITLE,
+		    CELLBUF_BOLD);
+	if (max_top > 0) {
+		snprintf(pos, sizeof(pos), " %d-%d of %d ", ui->help_top + 1,
+			 ui->help_top + ch, hp->n);
+		cellbuf_put(cb, x0 + bw - 2 - (int)strlen(pos), y0, pos,
+			    ROLE_DIM, 0);
+		cellbuf_put(cb, x0 + 2, y0 + bh - 1,
+			    view_g(cb, " ↑↓ PgUp/PgDn scroll ",
+				   " Up/Down PgUp/PgDn scroll "),
+			    ROLE_TITLE, CELLBUF_BOLD);
 	}
+	cellbuf_put(cb, x0 + bw - 20, y0 + bh - 1, " ? or Esc closes ",
+		    ROLE_DIM, 0);
+	for (int i = 0; i < ch; i++) {
+		const struct help_line *l = &hp->l[ui->help_top + i];
+		int x = x0 + 2, y = y0 + 1 + i;
+		int half = hp->keycols == 2 ? (bw - 4) / 2 : bw - 4;
+
+		if (l->title) {
+			view_put_words(cb, x, y, bw - 4, l->text, ROLE_TITLE,
+				       CELLBUF_BOLD);
+			continue;
+		}
+		if (l->keys) { /* one or two keys side by side */
+			cellbuf_putn(cb, x, y, 10, l->term, ROLE_HEADER, 0);
+			view_put_words(cb, x + 11, y, half - 12, l->text,
+				       ROLE_NORMAL, 0);
+			if (!l->term2[0])
+				continue;
+			cellbuf_putn(cb, x + half, y, 10, l->term2, ROLE_HEADER,
+				     0);
+			view_put_words(cb, x + half + 11, y, half - 12,
+				       l->text2, ROLE_NORMAL, 0);
+			continue;
+		}
+		cellbuf_putn(cb, x, y, hp->termw - 1, l->term, l->role,
+			     l->role == ROLE_HEADER ? 0 : CELLBUF_BOLD);
+		view_put_words(cb, x + hp->termw, y, hp->textw, l->text,
+			       l->role == ROLE_DIM ? ROLE_DIM : ROLE_NORMAL, 0);
+	}
+	free(hp);
 }
 
 static void draw_enlarge(struct cellbuf *cb)
@@ -497,7 +932,7 @@ static void draw_enlarge(struct cellbuf *cb)
 
 	snprintf(l1, sizeof(l1), "Terminal too small: %dx%d", w, h);
 	snprintf(l2, sizeof(l2), "Please enlarge it to at least %dx%d",
-		 VIEW_MIN_W, VIEW_MIN_H);
+		 VIEW_ABS_MIN_W, VIEW_ABS_MIN_H);
 	cellbuf_clear(cb);
 	cellbuf_put(cb,
 		    (w - (int)strlen(l1)) / 2 > 0 ? (w - (int)strlen(l1)) / 2
@@ -517,7 +952,8 @@ void view_render(struct ui *ui, struct cellbuf *cb)
 	const char *msg = NULL;
 	int64_t wall = (int64_t)time(NULL) * 1000;
 
-	if (w < VIEW_MIN_W || h < VIEW_MIN_H) {
+	ui->rows_n = 0; /* the dashboard sets it when it draws rows */
+	if (w < VIEW_ABS_MIN_W || h < VIEW_ABS_MIN_H) {
 		draw_enlarge(cb);
 		return;
 	}
@@ -533,7 +969,7 @@ void view_render(struct ui *ui, struct cellbuf *cb)
 	views[ui->view]->draw(ui, cb, top, bottom - top);
 	if (msg) {
 		cellbuf_fill(cb, 0, h - 2, w, 1, ' ', ROLE_NORMAL, 0);
-		cellbuf_putn(cb, 1, h - 2, w - 2, msg, ROLE_WARN, 0);
+		view_put_words(cb, 1, h - 2, w - 2, msg, ROLE_WARN, 0);
 	}
 	draw_footer(ui, cb, h - 1);
 	if (ui->help)
@@ -570,6 +1006,48 @@ void view_fit_words(const char *s, int maxw, bool ascii, char *out, size_t len)
 	if (cut >= len - 4)
 		cut = len - 4;
 	snprintf(out, len, "%.*s%s", (int)cut, s, ell);
+}
+
+int view_put_words(struct cellbuf *cb, int x, int y, int maxw, const char *s,
+		   enum cellbuf_role role, unsigned attr)
+{
+	char fit[1024];
+
+	if (maxw <= 0)
+		return 0;
+	view_fit_words(s, maxw, cellbuf_ascii(cb), fit, sizeof(fit));
+	return cellbuf_putn(cb, x, y, maxw, fit, role, attr);
+}
+
+int view_wrap_words(struct cellbuf *cb, int x, int y, int maxw, int maxh,
+		    const char *s, enum cellbuf_role role, unsigned attr)
+{
+	int row = 0;
+
+	while (*s && row < maxh && maxw > 0) {
+		int cols = 0;
+		size_t i, cut = 0;
+
+		for (i = 0; s[i]; i++) {
+			if (((unsigned char)s[i] & 0xc0) != 0x80 &&
+			    ++cols > maxw)
+				break;
+			if (s[i] == ' ')
+				cut = i;
+		}
+		if (!s[i] || row == maxh - 1 || !cut) {
+			/* the rest fits, or the last row (or a word longer
+			 * than the row) ends with "…" */
+			view_put_words(cb, x, y + row, maxw, s, role, attr);
+			return row + 1;
+		}
+		cellbuf_printf(cb, x, y + row++, role, attr, "%.*s", (int)cut,
+			       s);
+		s += cut;
+		while (*s == ' ')
+			s++;
+	}
+	return row;
 }
 
 /* ---- companion server figures -------------------------------------------- */

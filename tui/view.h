@@ -22,9 +22,13 @@
 #include "core/analysis/stats.h"
 #include "tui/cellbuf.h"
 
-/* Smallest screen that shows everything essential. */
+/* Smallest screen that shows everything essential; below it the dashboard
+ * has a compact layout (fewer columns) down to VIEW_ABS_MIN_W x _H, and
+ * only below that the "enlarge" message. */
 #define VIEW_MIN_W	80
 #define VIEW_MIN_H	24
+#define VIEW_ABS_MIN_W	40
+#define VIEW_ABS_MIN_H	12
 #define VIEW_FILTER_LEN 32
 
 struct model;
@@ -75,6 +79,29 @@ struct ui_history {
 	const char *why_not; /* shown while !valid ("reading...", "no db") */
 };
 
+/* Dashboard row order ('s' cycles). */
+enum view_sort { SORT_NONE, SORT_NAME, SORT_P95, SORT_LOSS, SORT_COUNT };
+
+/* The address a target's display name stands for ("gateway" ->
+ * "198.18.1.1"), from the live monitor's plan. */
+struct ui_addr {
+	char name[BB_TARGET_LEN];
+	char addr[48];
+};
+
+/* The drilldown's long views (L cycles 24 h, 7 d, the time-of-day
+ * heatmap, then back): one series over 7 days from the database's 1-minute
+ * and 1-hour rollups, bucketed by core/chart/chart_data.c for the columns
+ * view_long_columns() gives; the app reads the rows (live: off the main
+ * thread, as for ui_history) and builds data for the mode shown. */
+enum view_long_mode { LONG_OFF, LONG_24H, LONG_7D, LONG_HEAT, LONG_COUNT };
+struct chart_data;
+struct ui_long {
+	const struct chart_data *data; /* NULL: not read yet (why_not) */
+	int mode;		       /* the enum view_long_mode it is for */
+	const char *why_not;	       /* "reading the database", "no db" */
+};
+
 /* What the data source offers this frame (filled by the app). */
 struct ui_source {
 	struct model *model;  /* the series to show */
@@ -89,7 +116,11 @@ struct ui_source {
 	bool has_server;     /* a companion server is configured */
 	const char *message; /* latest log line, NULL = none */
 	bool bloat_running;  /* an on-demand test ('b') is in progress */
+	int load_left_s;     /* our own test's seconds left, -1 unknown */
+	const struct ui_addr *addrs; /* live: targets' addresses */
+	size_t n_addrs;
 	struct ui_history hist; /* for the drilldown's 24 h window */
+	struct ui_long lng;	/* for the drilldown's long views */
 	/* replay only */
 	int64_t first_ms, last_ms;
 	int speed;	 /* x real time */
@@ -111,6 +142,7 @@ struct ui {
 	enum stats_window window; /* dashboard figures */
 	enum view_span span;	  /* drilldown plot */
 	bool help, paused, light;
+	int help_top;	  /* first line of the help shown (it scrolls) */
 	bool filter_edit; /* '/' typing in progress */
 	char filter[VIEW_FILTER_LEN];
 	int64_t cleared_ms; /* 'c': the event pane hides events ended before */
@@ -120,10 +152,20 @@ struct ui {
 	char dd_target[BB_TARGET_LEN];
 	char dd_iface[BB_IFNAME_LEN];
 	int dd_kind;
+	enum view_long_mode dd_long; /* L: a long view instead of the plot */
 	enum ui_request request;
 	int request_arg;
 	int64_t *scratch; /* STATS_MAX_ENTRIES values for the views */
 	int64_t *scratch2;
+	/* dashboard rows: order, one sparkline scale for all ('S'), and
+	 * where the last frame drew them (the mouse maps y to a row) */
+	enum view_sort sort;
+	bool shared_scale;
+	int rows_y0;	/* screen row of the first target row drawn */
+	int rows_top;	/* its index in view_rows() order */
+	int rows_n;	/* target rows drawn, 0 = none */
+	int sel_drawn;	/* ui->sel as the last frame drew it */
+	int sel_series; /* its model index: the selection follows a re-sort */
 };
 
 struct view_ops {
@@ -137,6 +179,7 @@ extern const struct view_ops view_dashboard;
 extern const struct view_ops view_drilldown;
 extern const struct view_ops view_events;
 extern const struct view_ops view_ifaces;
+extern const struct view_ops view_long; /* drawn by the drilldown */
 
 /* Set up the state (dashboard, 60 s window); 0 or -ENOMEM. */
 int view_ui_init(struct ui *ui);
@@ -148,10 +191,12 @@ void view_render(struct ui *ui, struct cellbuf *cb);
 
 /* Shared by the views. */
 /* Indices of the model series shown as target rows (delay kinds that match
- * the filter), in model order; returns how many (<= max). */
+ * the filter), in model order or ui->sort's; returns how many (<= max). */
 size_t view_rows(const struct ui *ui, size_t *idx, size_t max);
 /* The drilldown's series, NULL when it is gone. */
 const struct model_series *view_dd_series(const struct ui *ui);
+/* "name", "p95", "loss"; "" for SORT_NONE. */
+const char *view_sort_name(enum view_sort s);
 /* ns -> "12.3" ms (width-aware decimals), "-" for BB_NONE. */
 void view_fmt_ms(char *out, size_t size, int64_t ns);
 /* Seconds -> "45s", "12m05s", "3h02m", "2d04h". */
@@ -159,6 +204,15 @@ void view_fmt_dur(char *out, size_t size, int64_t s);
 /* S as it fits in MAXW columns: whole, or cut at a word boundary and ended
  * with "…" ("..." when ASCII), never in the middle of a word. */
 void view_fit_words(const char *s, int maxw, bool ascii, char *out, size_t len);
+/* Put S at (x, y) in at most maxw columns as view_fit_words cuts it;
+ * returns the columns written. */
+int view_put_words(struct cellbuf *cb, int x, int y, int maxw, const char *s,
+		   enum cellbuf_role role, unsigned attr);
+/* S over up to maxh rows of maxw columns from (x, y), broken between words
+ * (the last row ends with "…" when it does not all fit); returns the rows
+ * used. */
+int view_wrap_words(struct cellbuf *cb, int x, int y, int maxw, int maxh,
+		    const char *s, enum cellbuf_role role, unsigned attr);
 /* Unix ms -> local "HH:MM:SS" (with_date: "YYYY-MM-DD HH:MM:SS"). */
 void view_fmt_clock(char *out, size_t size, int64_t ms, bool with_date);
 /* Role of an RTT figure (ns) and of a loss percentage. */
@@ -197,6 +251,23 @@ void view_history_reset(struct ui_history *h, const struct model_series *ms,
 			int64_t from_ms);
 /* Fold one 1-minute rollup row of the series into h (outside: ignored). */
 void view_history_add(struct ui_history *h, const struct store_agg *row);
+/* Drilldown: the smallest window that holds the series' probes (3 minutes
+ * of data open at 10 min, 30 s at 1 min). */
+enum view_span view_dd_fit_span(const struct ui *ui,
+				const struct model_series *ms);
+/* Drilldown: the next (d > 0) or previous target in the dashboard's row
+ * order; false at either end. */
+bool view_dd_step(struct ui *ui, int d);
+/* Histogram bins from lo to top (ns) in at most nb rows: the first bin's
+ * start and a step of whole microseconds whose labels differ. */
+void view_hist_scale(int64_t lo, int64_t top, int nb, int64_t *first,
+		     int64_t *step);
+/* Loss runs by length (stats' loss_run_hist) in words: "3 runs of 1,
+ * 1 run of 4", "no loss"; returns the length written. */
+size_t view_loss_run_words(const uint32_t *hist, char *out, size_t len);
+/* Long views: plot columns of a screen w cells wide (the app buckets the
+ * period into as many). */
+int view_long_columns(int w);
 /* Interval between probes of a series, estimated from its last minute. */
 int64_t view_interval_ns(const struct ui *ui, const struct model_series *ms);
 

@@ -1,11 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
  * The dashboard, what `bufferbane` shows first: one row per target series
- * (interface, last RTT, p50/p95 over the chosen window, jitter, loss and a
- * sparkline where a lost probe is a red '×', never a gap), throughput per
- * direction against its baseline, a bufferbloat gauge per direction and
- * the event pane, newest first.  Rows shrink before the event pane does;
- * at 80 x 24 every part keeps at least its title and one line.
+ * (name and address, interface, last RTT, p50/p95 over the chosen window,
+ * jitter, loss and a sparkline where a lost probe is a red '×', never a
+ * gap, with its scale), throughput per direction against its baseline, a
+ * bufferbloat gauge per direction and the event pane, newest first.  Rows
+ * shrink before the event pane does; at 80 x 24 every part keeps at least
+ * its title and one line, and below it a compact layout keeps the name,
+ * p95, loss and the sparkline.
+ *
+ * Probes sent under our own throughput or bloat test's load measured that
+ * load, not the line: the row's figures leave them out
+ * (stats_log_summary_quiet), its sparkline draws them dim, and the title
+ * says which test runs and for how long.  Rows scroll to keep the selection
+ * in view ("Targets 12 of 16"); 's' sorts them (view_rows); 'S' draws every
+ * sparkline on one scale.  Where the rows landed is left in struct ui for
+ * the mouse.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +27,7 @@
 #include "tui/gauge.h"
 #include "tui/sparkline.h"
 #include "tui/table.h"
+#include "tui/trace.h"
 #include "tui/view.h"
 
 enum {
@@ -29,6 +40,7 @@ enum {
 	C_JIT,
 	C_LOSS,
 	C_SPARK,
+	C_SCALE,
 	NCOL
 };
 
@@ -42,51 +54,227 @@ static const struct table_col cols_all[NCOL] = {
 	[C_JIT] = { "Jitter", 6, 6, 2, TABLE_RIGHT, false },
 	[C_LOSS] = { "Loss%", 5, 6, 0, TABLE_RIGHT, false },
 	[C_SPARK] = { "Recent probes", 10, 400, 0, TABLE_LEFT, true },
+	[C_SCALE] = { "Scale", 7, 8, 0, TABLE_RIGHT, false },
 };
 
-#define TXT 72
+/* The compact layout (below VIEW_MIN_W x VIEW_MIN_H): name, p95, loss and
+ * the sparkline with its scale. */
+static const bool compact_col[NCOL] = {
+	[C_TARGET] = true, [C_P95] = true,   [C_LOSS] = true,
+	[C_SPARK] = true,  [C_SCALE] = true,
+};
+
+#define TXT	  72
+#define SPARK_MAX 1024
 
 static int64_t now_ms_of(const struct ui *ui)
 {
 	return ui->src.now_ms ? ui->src.now_ms : (int64_t)time(NULL) * 1000;
 }
 
+/* The address behind a target's display name, NULL when unknown or the
+ * name is the address itself. */
+static const char *addr_of(const struct ui *ui, const char *name)
+{
+	for (size_t i = 0; i < ui->src.n_addrs; i++) {
+		const struct ui_addr *a = &ui->src.addrs[i];
+
+		if (!strcmp(a->name, name))
+			return a->addr[0] && strcmp(a->addr, name) ? a->addr
+								   : NULL;
+	}
+	return NULL;
+}
+
+/* A sparkline scale top (ns) as "≤50 ms", "≤200 µs", "≤2 s". */
+static void fmt_scale(char *out, size_t size, int64_t ns, bool ascii)
+{
+	const char *le = ascii ? "<=" : "≤";
+
+	if (ns >= 1000000000LL && ns % 1000000000LL == 0)
+		snprintf(out, size, "%s%lld s", le,
+			 (long long)(ns / 1000000000));
+	else if (ns >= 1000000)
+		snprintf(out, size, "%s%lld ms", le, (long long)(ns / 1000000));
+	else if (ns >= 1000)
+		snprintf(out, size, "%s%lld %s", le, (long long)(ns / 1000),
+			 ascii ? "us" : "µs");
+	else
+		snprintf(out, size, "%s%lld ns", le, (long long)ns);
+}
+
+/* A row's sparkline values and which were sent under our own load; the
+ * top its sparkline is drawn to: the nice ceiling of the p95 of the line's
+ * own values (as sparkline_draw picks it). */
+static size_t row_values(struct ui *ui, const struct model_series *ms, int sw,
+			 bool *loaded, int64_t *top)
+{
+	size_t k = stats_log_recent_load(ms->stats, ui->scratch, loaded,
+					 (size_t)sw);
+	size_t q = 0, nv = 0, nq = 0;
+
+	for (size_t i = 0; i < k; i++) {
+		bool v = trace_is_value(ui->scratch[i]);
+
+		nv += v;
+		if (!loaded[i]) {
+			nq += v;
+			ui->scratch2[q++] = ui->scratch[i];
+		}
+	}
+	/* all under load: the scale of what is drawn (dim); no value at all
+	 * (every probe lost): no scale, 0 */
+	*top = nq   ? trace_top(ui->scratch2, q, 0)
+	       : nv ? trace_top(ui->scratch, k, 0)
+		    : 0;
+	return k;
+}
+
+/* "upload", "download"...: the load of the newest probe sent under it. */
+static const char *phase_name(int phase)
+{
+	switch (phase) {
+	case BB_PHASE_UP:
+		return "upload";
+	case BB_PHASE_DOWN:
+		return "download";
+	case BB_PHASE_BOTH:
+		return "up+down";
+	case BB_PHASE_IDLE:
+		return "bloat, idle";
+	default:
+		return "load";
+	}
+}
+
+/* "test: upload 7 s left" while our own test loads the line (rows' last
+ * probes sent under load in the last 5 s, or a 'b' test running), "". */
+static void load_label(struct ui *ui, const size_t *idx, size_t n, char *out,
+		       size_t len)
+{
+	const struct bb_sample *newest = NULL;
+
+	out[0] = 0;
+	for (size_t r = 0; r < n; r++) {
+		const struct bb_sample *l =
+			&model_at(ui->src.model, idx[r])->last;
+
+		if ((l->flags & BB_SAMPLE_UNDER_LOAD) &&
+		    ui->src.now_mono_ns - l->mono_ns < 5 * 1000000000LL &&
+		    (!newest || l->mono_ns > newest->mono_ns))
+			newest = l;
+	}
+	if (!newest && !ui->src.bloat_running)
+		return;
+	const char *what = newest ? phase_name(newest->load_phase) : "bloat";
+
+	if (ui->src.load_left_s > 0)
+		snprintf(out, len, "test: %s %d s left", what,
+			 ui->src.load_left_s);
+	else
+		snprintf(out, len, "test: %s running", what);
+}
+
 static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
-		    const size_t *idx, size_t n)
+		    const size_t *idx, size_t n, bool compact)
 {
 	static char text[MODEL_MAX_SERIES][NCOL][TXT];
 	static struct table_cell cells[MODEL_MAX_SERIES * NCOL];
+	static bool loaded[SPARK_MAX];
+	static int64_t tops[MODEL_MAX_SERIES];
 	struct table_col cols[NCOL];
 	struct table_layout lay;
 	struct model *m = ui->src.model;
-	bool ifaces = false;
-	char right[64];
+	bool ifaces = false, ascii = cellbuf_ascii(cb);
+	char right[160], title[64], label[64], scale[24] = "";
+	int w = cellbuf_width(cb), rows = h - 2;
 	struct table t;
 
 	int kind_w = cols_all[C_KIND].min_w;
+	int name_w =
+		compact ? cols_all[C_TARGET].min_w : cols_all[C_TARGET].pref_w;
 
 	for (size_t r = 0; r < n; r++) {
 		const struct model_series *ms = model_at(m, idx[r]);
 		int kw = (int)strlen(sample_kind_name(ms->kind));
+		const char *a = addr_of(ui, ms->target);
+		int nw = cellbuf_utf8_width(ms->target) +
+			 (a ? 1 + (int)strlen(a) : 0);
 
 		if (ms->interface[0])
 			ifaces = true;
 		if (kw > kind_w && kw <= cols_all[C_KIND].pref_w)
 			kind_w = kw; /* "udp_echo" whole, not "udp…" */
+		if (nw > name_w)
+			name_w = nw < 34 ? nw : 34; /* "gateway 198.18.1.1" */
 	}
 	int map[NCOL], nc = 0; /* logical column -> drawn column */
 
 	for (int k = 0; k < NCOL; k++) {
 		/* one path only: the column would just say "default" */
-		map[k] = k == C_IFACE && !ifaces ? -1 : nc;
-		if (map[k] >= 0)
+		bool on = !(k == C_IFACE && !ifaces) &&
+			  !(compact && !compact_col[k]) &&
+			  !(k == C_SCALE && ui->shared_scale);
+
+		map[k] = on ? nc : -1;
+		if (on)
 			cols[nc++] = cols_all[k];
 	}
 	if (map[C_KIND] >= 0)
 		cols[map[C_KIND]].min_w = kind_w;
-	snprintf(right, sizeof(right), "p50/p95/jitter/loss over %s",
+	cols[map[C_TARGET]].pref_w = name_w;
+	table_fit(cols, nc, w, &lay);
+	int sw = lay.w[map[C_SPARK]];
+
+	if (sw > SPARK_MAX)
+		sw = SPARK_MAX;
+
+	/* the scales first: a shared one is printed once, in the title */
+	int64_t shared = 1;
+
+	for (size_t r = 0; r < n && sw > 0; r++) {
+		row_values(ui, model_at(m, idx[r]), sw, loaded, &tops[r]);
+		if (tops[r] > shared)
+			shared = tops[r];
+	}
+	if (ui->shared_scale && sw > 0 && n > 0)
+		fmt_scale(scale, sizeof(scale), shared, ascii);
+
+	/* selection: kept on its series when the order changed under it */
+	if (ui->sel == ui->sel_drawn && ui->sel_series >= 0)
+		for (size_t r = 0; r < n; r++)
+			if ((int)idx[r] == ui->sel_series)
+				ui->sel = (int)r;
+	if (ui->sel >= (int)n)
+		ui->sel = (int)n - 1;
+	if (ui->sel < 0)
+		ui->sel = 0;
+	ui->sel_drawn = ui->sel;
+	ui->sel_series = n ? (int)idx[ui->sel] : -1;
+
+	load_label(ui, idx, n, label, sizeof(label));
+	snprintf(title, sizeof(title), "Targets");
+	if (rows > 0 && (int)n > rows)
+		snprintf(title, sizeof(title), "Targets %d of %zu", ui->sel + 1,
+			 n);
+	snprintf(right, sizeof(right), "%s%s%s%s%s%s%s over %s",
+		 ui->sort ? "sort " : "", view_sort_name(ui->sort),
+		 ui->sort ? "  " : "", scale[0] ? "scale " : "", scale,
+		 scale[0] ? "  " : "",
+		 compact ? "p95/loss" : "p50/p95/jitter/loss",
 		 stats_window_name(ui->window));
-	view_section(cb, y, "Targets", right, ui->pane == 0);
+	/* the label goes first when the title line is short */
+	int room = w - cellbuf_utf8_width(title) - 8 -
+		   (label[0] ? cellbuf_utf8_width(label) + 2 : 0);
+
+	view_section(cb, y, title,
+		     cellbuf_utf8_width(right) <= room ? right : "",
+		     ui->pane == 0);
+	if (label[0]) /* after " ▸ Title " */
+		cellbuf_printf(cb,
+			       cellbuf_utf8_width(title) + 4 +
+				       (ui->pane == 0 ? 2 : 0),
+			       y, ROLE_TITLE, 0, " %s ", label);
 	if (h < 2)
 		return;
 	if (n == 0) {
@@ -101,10 +289,14 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 		struct stats_summary st;
 		struct table_cell c[NCOL];
 		char(*tx)[TXT] = text[r];
+		const char *a = addr_of(ui, ms->target);
+		bool last_load = ms->last.flags & BB_SAMPLE_UNDER_LOAD;
 
-		stats_log_summary(ms->stats, ui->window, ui->src.now_mono_ns,
-				  &st);
-		snprintf(tx[C_TARGET], TXT, "%s", ms->target);
+		/* the line's figures: our own test's probes left out */
+		stats_log_summary_quiet(ms->stats, ui->window,
+					ui->src.now_mono_ns, &st);
+		snprintf(tx[C_TARGET], TXT, "%s%s%s", ms->target, a ? " " : "",
+			 a ? a : "");
 		snprintf(tx[C_IFACE], TXT, "%s",
 			 ms->interface[0] ? ms->interface : "default");
 		snprintf(tx[C_KIND], TXT, "%s", sample_kind_name(ms->kind));
@@ -117,45 +309,68 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 		view_fmt_ms(tx[C_P50], TXT, st.p50);
 		view_fmt_ms(tx[C_P95], TXT, st.p95);
 		view_fmt_ms(tx[C_JIT], TXT, st.ipdv_mean);
-		snprintf(tx[C_LOSS], TXT, "%.1f", st.loss_pct);
+		if (st.count)
+			snprintf(tx[C_LOSS], TXT, "%.1f", st.loss_pct);
+		else
+			snprintf(tx[C_LOSS], TXT, "-");
 		tx[C_SPARK][0] = 0;
+		tx[C_SCALE][0] = 0;
+		if (sw > 0 && !ui->shared_scale && tops[r] > 0)
+			fmt_scale(tx[C_SCALE], TXT, tops[r], ascii);
 		for (int k = 0; k < NCOL; k++)
 			c[k] = (struct table_cell){ tx[k], ROLE_NORMAL };
 		c[C_TARGET].role = ROLE_NORMAL;
 		c[C_IFACE].role = ROLE_DIM;
 		c[C_KIND].role = ROLE_DIM;
-		c[C_LAST].role = ms->last.status != BB_STATUS_OK
+		/* a probe sent into our own test's queue is not the line's */
+		c[C_LAST].role = last_load ? ROLE_DIM
+				 : ms->last.status != BB_STATUS_OK
 					 ? ROLE_BAD
 					 : view_rtt_role(ms->last.rtt_ns);
 		c[C_P50].role = view_rtt_role(st.p50);
 		c[C_P95].role = view_rtt_role(st.p95);
-		c[C_LOSS].role = view_loss_role(st.loss_pct);
+		c[C_LOSS].role =
+			st.count ? view_loss_role(st.loss_pct) : ROLE_DIM;
+		c[C_SCALE].role = ROLE_DIM;
 		for (int k = 0; k < NCOL; k++)
 			if (map[k] >= 0)
 				cells[r * (size_t)nc + (size_t)map[k]] = c[k];
 	}
-	if (ui->sel >= (int)n)
-		ui->sel = (int)n - 1;
-	if (ui->sel < 0)
-		ui->sel = 0;
 	t = (struct table){
-		cols, nc, cells, (int)n, ui->pane == 0 ? ui->sel : -1, 0
+		cols,	     nc, cells, (int)n, ui->pane == 0 ? ui->sel : -1,
+		ui->rows_top
 	};
-	if (ui->sel >= h - 2)
-		t.first = ui->sel - (h - 2) + 1;
-	table_draw(cb, 0, y + 1, cellbuf_width(cb), h - 1, &t, &lay);
-	int sx = lay.x[map[C_SPARK]], sw = lay.w[map[C_SPARK]];
+	table_draw(cb, 0, y + 1, w, h - 1, &t, &lay);
+	ui->rows_y0 = y + 2;
+	ui->rows_top = t.first;
+	ui->rows_n = (int)n - t.first < rows ? (int)n - t.first : rows;
+	if (ui->rows_n < 0)
+		ui->rows_n = 0;
+	int sx = lay.x[map[C_SPARK]], tx0 = lay.x[map[C_TARGET]],
+	    tw = lay.w[map[C_TARGET]];
 
-	if (sw <= 0)
-		return;
-	for (int r = t.first; r < (int)n && r - t.first < h - 2; r++) {
+	for (int r = t.first; r < (int)n && r - t.first < rows; r++) {
 		const struct model_series *ms = model_at(m, idx[r]);
-		struct sparkline_opts so = { .warn = 100000000LL,
-					     .bad = 250000000LL };
-		size_t k = stats_log_recent(ms->stats, ui->scratch, (size_t)sw);
+		const char *a = addr_of(ui, ms->target);
+		int ry = y + 2 + r - t.first;
 
-		sparkline_draw(cb, sx, y + 2 + r - t.first, sw, ui->scratch, k,
-			       &so);
+		/* the address dim beside the name (the selection keeps its
+		 * own colours) */
+		int ax = tx0 + cellbuf_utf8_width(ms->target) + 1;
+
+		if (a && r != t.selected && ax < tx0 + tw)
+			cellbuf_putn(cb, ax, ry, tx0 + tw - ax, a, ROLE_DIM, 0);
+		if (sw <= 0)
+			continue;
+		int64_t top;
+		size_t k = row_values(ui, ms, sw, loaded, &top);
+		struct sparkline_opts so = { .top = ui->shared_scale ? shared
+								     : top,
+					     .warn = 100000000LL,
+					     .bad = 250000000LL,
+					     .loaded = loaded };
+
+		sparkline_draw(cb, sx, ry, sw, ui->scratch, k, &so);
 	}
 }
 
@@ -167,15 +382,15 @@ static const struct model_series *find_kind(struct model *m, int kind)
 	return NULL;
 }
 
-/* kbps -> "850 kb/s" or "95.3 Mb/s". */
+/* kbps -> "0.85 Mb/s" or "95.3 Mb/s": one unit, so two rates side by
+ * side compare at a glance. */
 static void fmt_rate(char *out, size_t size, int64_t kbps)
 {
 	if (kbps == BB_NONE)
 		snprintf(out, size, "-");
-	else if (kbps < 10000)
-		snprintf(out, size, "%lld kb/s", (long long)kbps);
 	else
-		snprintf(out, size, "%.1f Mb/s", (double)kbps / 1000.0);
+		snprintf(out, size, kbps < 1000 ? "%.2f Mb/s" : "%.1f Mb/s",
+			 (double)kbps / 1000.0);
 }
 
 /* Per direction: the last result (BAD under 70 % of the hour's median, the
@@ -241,8 +456,10 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 			cb, 12, y,
 			ui->src.has_server
 				? "waiting for the first throughput test"
-				: "no server configured (upload/download tests "
-				  "need a companion server)",
+			: cellbuf_width(cb) >= VIEW_MIN_W
+				? "no server configured (upload/download tests "
+				  "need a companion server)"
+				: "no server configured",
 			ROLE_DIM, 0);
 }
 
@@ -280,9 +497,10 @@ static void bloat_lines(struct ui *ui, struct cellbuf *cb, int y, int h)
 				: ui->src.has_server	? "no test yet"
 				: half >= 52 ? "no test yet (needs a companion "
 					       "server)"
-					     : "no test yet (no server)";
-			cellbuf_putn(cb, x + 14, y, half - 15, why,
-				     b ? ROLE_WARN : ROLE_DIM, 0);
+				: half >= 38 ? "no test yet (no server)"
+					     : "no server";
+			view_put_words(cb, x + 14, y, half - 15, why,
+				       b ? ROLE_WARN : ROLE_DIM, 0);
 			continue;
 		}
 		struct gauge_data g = {
@@ -352,9 +570,11 @@ static void dash_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 {
 	size_t idx[MODEL_MAX_SERIES];
 	size_t n = view_rows(ui, idx, MODEL_MAX_SERIES);
+	bool compact = cellbuf_width(cb) < VIEW_MIN_W ||
+		       cellbuf_height(cb) < VIEW_MIN_H;
 	int bloat_h = h >= 36 ? 2 : 1;
 	int tp_h = 2 + bloat_h; /* title, throughput, gauges */
-	int ev_min = 4, tg_h = (int)n + 2;
+	int ev_min = compact ? 2 : 4, tg_h = (int)n + 2;
 
 	if (tg_h > h - tp_h - ev_min)
 		tg_h = h - tp_h - ev_min;
@@ -362,7 +582,7 @@ static void dash_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 		tg_h = 3;
 	int ev_h = h - tg_h - tp_h;
 
-	targets(ui, cb, y, tg_h, idx, n);
+	targets(ui, cb, y, tg_h, idx, n, compact);
 	y += tg_h;
 	char right[128] = "";
 

@@ -119,11 +119,23 @@ static void percentiles(struct ui *ui, const struct model_series *ms,
 	table_draw(cb, x, y, w, STATS_WINDOW_COUNT + 1, &t, NULL);
 }
 
+void view_hist_scale(int64_t lo, int64_t top, int nb, int64_t *first,
+		     int64_t *step)
+{
+	int64_t raw = nb > 0 ? (top - lo + nb - 1) / nb : top - lo;
+
+	/* A nice step of whole microseconds: the labels (lo + b step, in ms
+	 * with the decimals the step needs) then differ from bin to bin
+	 * however narrow the spread; 0.040 0.042 0.044, not 0.04 0.04. */
+	*step = trace_nice_ceil(raw < 1000 ? 1 : (raw + 999) / 1000) * 1000;
+	*first = lo / *step * *step;
+}
+
 /* RTT histogram of the values in v (ns) as horizontal bars. */
 static void histogram(struct cellbuf *cb, int x, int y, int w, int h,
 		      const int64_t *v, size_t n, const char *title)
 {
-	int64_t top = trace_top(v, n, 0), lo = INT64_MAX;
+	int64_t top = trace_top(v, n, 0), lo = INT64_MAX, step;
 	size_t cnt[32] = { 0 }, over = 0, mx = 1;
 	int nb = h - 1 > 32 ? 32 : h - 1;
 	bool a = cellbuf_ascii(cb);
@@ -138,8 +150,12 @@ static void histogram(struct cellbuf *cb, int x, int y, int w, int h,
 		cellbuf_put(cb, x, y + 1, "no successful probe", ROLE_DIM, 0);
 		return;
 	}
-	int64_t step = (top - lo) / nb + 1;
-
+	view_hist_scale(lo, top, nb, &lo, &step);
+	/* the nice step may need fewer bins than the rows give */
+	if ((top - lo + step - 1) / step < nb)
+		nb = (int)((top - lo + step - 1) / step);
+	if (nb < 1)
+		nb = 1;
 	for (size_t i = 0; i < n; i++) {
 		if (!trace_is_value(v[i]))
 			continue;
@@ -157,7 +173,8 @@ static void histogram(struct cellbuf *cb, int x, int y, int w, int h,
 		char l[16];
 		int bar = w - 20, len;
 
-		view_fmt_ms(l, sizeof(l), lo + b * step);
+		plot_format_ms(l, sizeof(l), (lo + b * step) / 1000,
+			       step / 1000);
 		cellbuf_printf(cb, x, y + 1 + b, ROLE_DIM, 0, "%7s", l);
 		len = bar > 0 ? (int)((double)cnt[b] / (double)mx * bar) : 0;
 		if (cnt[b] && len == 0)
@@ -172,21 +189,39 @@ static void histogram(struct cellbuf *cb, int x, int y, int w, int h,
 			       over);
 }
 
+size_t view_loss_run_words(const uint32_t *hist, char *out, size_t len)
+{
+	static const char *const bk[STATS_RUN_BUCKETS] = {
+		"1", "2", "3", "4", "5 to 9", "10 or more"
+	};
+	size_t k = 0;
+
+	if (len)
+		out[0] = 0;
+	for (int b = 0; b < STATS_RUN_BUCKETS && k < len; b++)
+		if (hist[b])
+			k += (size_t)snprintf(out + k, len - k,
+					      "%s%u run%s of %s", k ? ", " : "",
+					      hist[b], hist[b] == 1 ? "" : "s",
+					      bk[b]);
+	if (k == 0 && len)
+		snprintf(out, len, "no loss");
+	return k < len ? k : len ? len - 1 : 0;
+}
+
 static void loss_lines(struct ui *ui, const struct model_series *ms,
 		       struct cellbuf *cb, int y, const int64_t *v, size_t n)
 {
-	static const char *const bk[STATS_RUN_BUCKETS] = { "1", "2",   "3",
-							   "4", "5-9", "10+" };
 	struct stats_summary st;
 	int w = cellbuf_width(cb), x = 1;
 	bool a = cellbuf_ascii(cb);
+	char words[160];
 
 	stats_log_summary(ms->stats, STATS_1H, ui->src.now_mono_ns, &st);
-	x += cellbuf_put(cb, x, y, "Loss runs (1h)", ROLE_HEADER, 0) + 1;
-	for (int b = 0; b < STATS_RUN_BUCKETS; b++)
-		x += cellbuf_printf(cb, x, y,
-				    st.loss_run_hist[b] ? ROLE_WARN : ROLE_DIM,
-				    0, " %sx%u", bk[b], st.loss_run_hist[b]);
+	x += cellbuf_put(cb, x, y, "Loss runs (1h)", ROLE_HEADER, 0) + 2;
+	view_loss_run_words(st.loss_run_hist, words, sizeof(words));
+	x += cellbuf_putn(cb, x, y, w - x - 1, words,
+			  st.lost ? ROLE_WARN : ROLE_DIM, 0);
 	cellbuf_printf(cb, x + 2, y, st.lost ? ROLE_WARN : ROLE_OK, 0,
 		       "lost %u of %u, longest %u, %s", st.lost, st.count,
 		       st.loss_run_longest,
@@ -302,6 +337,10 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	int w = cellbuf_width(cb), end = y + h;
 	char title[160], right[96];
 
+	if (ui->dd_long != LONG_OFF) {
+		view_long.draw(ui, cb, y, h);
+		return;
+	}
 	if (!ms) {
 		view_section(cb, y, "Drilldown", NULL, false);
 		cellbuf_put(cb, 2, y + 2,
@@ -405,3 +444,44 @@ const struct view_ops view_drilldown = {
 	.title = "drilldown",
 	.draw = dd_draw,
 };
+
+enum view_span view_dd_fit_span(const struct ui *ui,
+				const struct model_series *ms)
+{
+	struct stats_summary st;
+	int64_t iv, have_s;
+
+	if (!ms)
+		return SPAN_10M;
+	/* the model's hour: how far back its probes reach */
+	iv = view_interval_ns(ui, ms);
+	stats_log_summary(ms->stats, STATS_1H, ui->src.now_mono_ns, &st);
+	have_s = (int64_t)st.count * iv / 1000000000LL;
+	for (int s = SPAN_1M; s < SPAN_24H; s++)
+		if (have_s <= span_s[s])
+			return (enum view_span)s;
+	return SPAN_1H; /* a day needs the database: w asks for it */
+}
+
+bool view_dd_step(struct ui *ui, int d)
+{
+	size_t idx[MODEL_MAX_SERIES], n = view_rows(ui, idx, MODEL_MAX_SERIES);
+	const struct model_series *cur = view_dd_series(ui), *ms;
+	int at = -1, to;
+
+	if (n == 0)
+		return false;
+	for (size_t i = 0; cur && i < n; i++)
+		if (model_at(ui->src.model, idx[i]) == cur)
+			at = (int)i;
+	to = at < 0 ? 0 : at + d;
+	if (to < 0 || to >= (int)n)
+		return false; /* the first or last row: stay */
+	ms = model_at(ui->src.model, idx[to]);
+	snprintf(ui->dd_target, sizeof(ui->dd_target), "%s", ms->target);
+	snprintf(ui->dd_iface, sizeof(ui->dd_iface), "%s", ms->interface);
+	ui->dd_kind = ms->kind;
+	if (!ui->filter[0])
+		ui->sel = to; /* the same row back on the dashboard */
+	return true;
+}

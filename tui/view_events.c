@@ -86,11 +86,12 @@ static void detail(struct ui *ui, struct cellbuf *cb, int y, int h,
 		       ev->target[0] ? ev->target : "all targets",
 		       ev->interface[0] ? " via " : "", ev->interface,
 		       ev->server[0] ? " server " : "", ev->server);
-	cellbuf_putn(cb, 2, y + 3, w - 4, ev->description, ROLE_NORMAL,
-		     CELLBUF_BOLD);
-	if (h > 5)
-		cellbuf_put(cb, 2, y + 4, "Figures", ROLE_HEADER, 0);
-	metrics(cb, 4, y + 5, w - 6, h - 5, ev->metrics);
+	/* the whole sentence: two rows when it needs them and has them */
+	int dr = view_wrap_words(cb, 2, y + 3, w - 4, h > 7 ? 2 : 1,
+				 ev->description, ROLE_NORMAL, CELLBUF_BOLD);
+	if (h > 4 + dr)
+		cellbuf_put(cb, 2, y + 3 + dr, "Figures", ROLE_HEADER, 0);
+	metrics(cb, 4, y + 4 + dr, w - 6, h - 4 - dr, ev->metrics);
 }
 
 static void ev_draw(struct ui *ui, struct cellbuf *cb, int y, int h)

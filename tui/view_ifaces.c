@@ -125,11 +125,12 @@ static void if_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 
 	view_section(cb, vy, "Which hop is at fault", NULL, false);
 	if (nif < 2) {
-		cellbuf_putn(cb, 2, vy + 1, w - 4,
-			     "One interface is probed. Run with -i IF once per "
-			     "interface (e.g. -i eth0 -i wlan0) to compare "
-			     "WiFi and wired at the same moment.",
-			     ROLE_DIM, 0);
+		view_wrap_words(
+			cb, 2, vy + 1, w - 4, y + h - vy - 1,
+			"One interface is probed. Run with -i IF once per "
+			"interface (e.g. -i eth0 -i wlan0) to compare "
+			"WiFi and wired at the same moment.",
+			ROLE_DIM, 0);
 		return;
 	}
 	struct diag_iface di[2];

@@ -316,8 +316,8 @@ static bool periodic(const int64_t *starts, size_t n, int64_t interval,
 	return true;
 }
 
-void stats_log_summary(const struct stats_log *s, enum stats_window w,
-		       int64_t now_mono_ns, struct stats_summary *out)
+static void summary(const struct stats_log *s, enum stats_window w,
+		    int64_t now_mono_ns, bool quiet, struct stats_summary *out)
 {
 	int64_t wlen = stats_window_ns(w), lo = now_mono_ns - wlen;
 	struct runs runs = { .starts = s->scratch + s->cap - 1 };
@@ -357,6 +357,13 @@ void stats_log_summary(const struct stats_log *s, enum stats_window w,
 			out->late++;
 		if (e->annot)
 			continue;
+		if (e->flags & BB_SAMPLE_UNDER_LOAD) {
+			out->under_load++;
+			if (quiet) {
+				prev_is_value = false;
+				continue;
+			}
+		}
 
 		out->count++;
 		out->last_value = e->value;
@@ -423,7 +430,25 @@ void stats_log_summary(const struct stats_log *s, enum stats_window w,
 		out->ipdv_mean = llround(ipdv_sum / (double)pairs);
 }
 
+void stats_log_summary(const struct stats_log *s, enum stats_window w,
+		       int64_t now_mono_ns, struct stats_summary *out)
+{
+	summary(s, w, now_mono_ns, false, out);
+}
+
+void stats_log_summary_quiet(const struct stats_log *s, enum stats_window w,
+			     int64_t now_mono_ns, struct stats_summary *out)
+{
+	summary(s, w, now_mono_ns, true, out);
+}
+
 size_t stats_log_recent(const struct stats_log *s, int64_t *values, size_t max)
+{
+	return stats_log_recent_load(s, values, NULL, max);
+}
+
+size_t stats_log_recent_load(const struct stats_log *s, int64_t *values,
+			     bool *loaded, size_t max)
 {
 	size_t i = s->len, k = 0, n = 0;
 
@@ -437,6 +462,8 @@ size_t stats_log_recent(const struct stats_log *s, int64_t *values, size_t max)
 
 		if (e->annot)
 			continue;
+		if (loaded)
+			loaded[k] = (e->flags & BB_SAMPLE_UNDER_LOAD) != 0;
 		if (e->status != BB_STATUS_OK)
 			values[k++] = STATS_LOST;
 		else

@@ -20,6 +20,7 @@
 #ifndef BB_STATS_H
 #define BB_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +97,9 @@ struct stats_summary {
 	/* 1 when entries inside the window were evicted by the capacity cap:
 	 * the figures then cover only the newest STATS_MAX_ENTRIES probes. */
 	uint8_t truncated;
+	/* Probes of the window flagged BB_SAMPLE_UNDER_LOAD (our own test's
+	 * load); with stats_log_summary_quiet they are counted here only. */
+	uint32_t under_load;
 };
 
 /* Series for probes sent every expected_interval_ns: room for one hour plus
@@ -110,9 +114,18 @@ void stats_log_add(struct stats_log *s, const struct bb_sample *sample);
  * uses the series' preallocated scratch, so it is not reentrant. */
 void stats_log_summary(const struct stats_log *s, enum stats_window w,
 		       int64_t now_mono_ns, struct stats_summary *out);
+/* The same figures of the line itself: probes sent under our own test's
+ * load (BB_SAMPLE_UNDER_LOAD) measured that load, not the line, so they
+ * count only in under_load (a pair across one is no IPDV pair). */
+void stats_log_summary_quiet(const struct stats_log *s, enum stats_window w,
+			     int64_t now_mono_ns, struct stats_summary *out);
 /* The last (up to) max probes' values, oldest first, lost as STATS_LOST and
  * a success without a value as BB_NONE; returns how many were written. */
 size_t stats_log_recent(const struct stats_log *s, int64_t *values, size_t max);
+/* The same, and per value whether it was sent under our own test's load
+ * (loaded may be NULL). */
+size_t stats_log_recent_load(const struct stats_log *s, int64_t *values,
+			     bool *loaded, size_t max);
 /* Entries the series can hold. */
 size_t stats_log_capacity(const struct stats_log *s);
 /* The series value of a sample (rtt_ns or throughput_kbps by kind). */

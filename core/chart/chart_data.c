@@ -704,15 +704,16 @@ static void set_err(char *err, size_t errlen, const char *what)
 		snprintf(err, errlen, "%s", what);
 }
 
-int chart_data_load(struct store *st, const struct chart_query *q,
-		    struct chart_data *out, char *err, size_t errlen)
+/* The period, its buckets and the empty heatmap of q; day0 = the civil
+ * day of from_ms (the heatmap's first row). */
+static int data_init(const struct chart_query *q, struct chart_data *d,
+		     int64_t *day0, char *err, size_t errlen)
 {
-	memset(out, 0, sizeof(*out));
+	memset(d, 0, sizeof(*d));
 	if (!q || q->to_ms <= q->from_ms || q->segments < 0) {
 		set_err(err, errlen, "empty or reversed period");
 		return -EINVAL;
 	}
-	struct chart_data *d = out;
 	d->from_ms = q->from_ms;
 	d->to_ms = q->to_ms;
 	int seg = q->segments ? q->segments : DEFAULT_SEGMENTS;
@@ -735,11 +736,11 @@ int chart_data_load(struct store *st, const struct chart_query *q,
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
 	tm.tm_isdst = -1;
 	d->heat_day0_ms = (int64_t)mktime(&tm) * 1000;
-	int64_t day0, dayn;
+	int64_t dayn;
 	int h;
-	local_day_hour(q->from_ms, &day0, &h);
+	local_day_hour(q->from_ms, day0, &h);
 	local_day_hour(q->to_ms - 1, &dayn, &h);
-	d->heat_days = (int)(dayn - day0 + 1);
+	d->heat_days = (int)(dayn - *day0 + 1);
 	d->heat = malloc((size_t)d->heat_days * 24 * sizeof(*d->heat));
 	if (!d->hist_edge_ms || !d->heat) {
 		chart_data_free(d);
@@ -751,6 +752,85 @@ int chart_data_load(struct store *st, const struct chart_query *q,
 			HIST_LO_MS * pow(10.0, (double)k / HIST_PER_DECADE);
 	for (int k = 0; k < d->heat_days * 24; k++)
 		d->heat[k] = (struct chart_heat){ 0, 0, NAN };
+	return 0;
+}
+
+/* The period's totals, series in order; -ENOENT when nothing is in it. */
+static int data_finish(struct load *l, char *err, size_t errlen)
+{
+	struct chart_data *d = l->d;
+	for (size_t i = 0; i < d->nseries; i++)
+		series_totals(d, &d->series[i], &l->acc[i]);
+	if (d->nseries) /* qsort(NULL, 0) is undefined */
+		qsort(d->series, d->nseries, sizeof(*d->series), cmp_series);
+	if (!d->nseries && !d->nbloat) {
+		set_err(err, errlen, "nothing recorded in the period");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static void load_free(struct load *l)
+{
+	for (size_t i = 0; i < l->cap && i < l->d->nseries; i++) {
+		free(l->acc[i].v);
+		free(l->acc[i].r);
+		free(l->acc[i].tv);
+	}
+	free(l->acc);
+	free(l->hv);
+}
+
+int chart_data_from_aggs(const struct chart_query *q,
+			 const struct store_agg *min, size_t nmin,
+			 const struct store_agg *hour, size_t nhour,
+			 struct chart_data *out, char *err, size_t errlen)
+{
+	int64_t day0;
+	int rc = data_init(q, out, &day0, err, errlen);
+	if (rc < 0)
+		return rc;
+	struct chart_data *d = out;
+	struct load l = { .d = d, .q = q, .hcell = -1, .day0 = day0 };
+	/* as read_rollups: minutes first, hours where no minute row is */
+	struct agg_pass p = { .l = &l,
+			      .base = d->from_ms - d->from_ms % HOUR_MS };
+	p.nhours = (size_t)((d->to_ms - p.base + HOUR_MS - 1) / HOUR_MS);
+	p.minute_hours = calloc(p.nhours ? p.nhours : 1, 1);
+	if (!p.minute_hours) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nmin && rc == 0; i++)
+		if (min[i].bucket_ms >= d->from_ms &&
+		    min[i].bucket_ms < d->to_ms)
+			rc = take_agg(&p, &min[i]);
+	flush_all(&l);
+	p.hourly = true;
+	for (size_t i = 0; i < nhour && rc == 0; i++)
+		if (hour[i].bucket_ms >= p.base && hour[i].bucket_ms < d->to_ms)
+			rc = take_agg(&p, &hour[i]);
+	flush_all(&l);
+	free(p.minute_hours);
+	if (rc == 0)
+		rc = data_finish(&l, err, errlen);
+out:
+	if (rc == -ENOMEM)
+		set_err(err, errlen, "out of memory");
+	load_free(&l);
+	if (rc < 0 && rc != -ENOENT)
+		chart_data_free(d);
+	return rc;
+}
+
+int chart_data_load(struct store *st, const struct chart_query *q,
+		    struct chart_data *out, char *err, size_t errlen)
+{
+	int64_t day0;
+	int rc0 = data_init(q, out, &day0, err, errlen);
+	if (rc0 < 0)
+		return rc0;
+	struct chart_data *d = out;
 
 	struct load l = { .d = d, .q = q, .hcell = -1, .day0 = day0 };
 	int64_t first, last, raw_from = q->from_ms;
@@ -775,15 +855,7 @@ int chart_data_load(struct store *st, const struct chart_query *q,
 	if ((rc = store_read_events(st, q->from_ms, q->to_ms, take_event, &l)) <
 	    0)
 		goto fail;
-	for (size_t i = 0; i < d->nseries; i++)
-		series_totals(d, &d->series[i], &l.acc[i]);
-	if (d->nseries) /* qsort(NULL, 0) is undefined */
-		qsort(d->series, d->nseries, sizeof(*d->series), cmp_series);
-	rc = 0;
-	if (!d->nseries && !d->nbloat) {
-		set_err(err, errlen, "nothing recorded in the period");
-		rc = -ENOENT;
-	}
+	rc = data_finish(&l, err, errlen);
 	goto out;
 fail:
 	if (rc == -ENOMEM)
@@ -793,13 +865,7 @@ fail:
 			store_last_error(st)[0] ? store_last_error(st)
 						: strerror(-rc));
 out:
-	for (size_t i = 0; i < l.cap && i < d->nseries; i++) {
-		free(l.acc[i].v);
-		free(l.acc[i].r);
-		free(l.acc[i].tv);
-	}
-	free(l.acc);
-	free(l.hv);
+	load_free(&l);
 	if (rc < 0 && rc != -ENOENT) {
 		chart_data_free(d);
 		d->from_ms = q->from_ms;

@@ -114,6 +114,14 @@ struct chart_data {
  * the period) or -errno with a reason in err. */
 int chart_data_load(struct store *st, const struct chart_query *q,
 		    struct chart_data *out, char *err, size_t errlen);
+/* The same from one series' rollup rows already read (1-minute rows
+ * first, 1-hour rows where no minute row covers the hour; each by bucket),
+ * as a front end gets them off its main thread: no database access. */
+struct store_agg;
+int chart_data_from_aggs(const struct chart_query *q,
+			 const struct store_agg *min, size_t nmin,
+			 const struct store_agg *hour, size_t nhour,
+			 struct chart_data *out, char *err, size_t errlen);
 void chart_data_free(struct chart_data *d);
 /* INTERFACES.md's name of a kind ("latency_over_time", ...); -1 unknown. */
 const char *chart_kind_name(enum chart_kind k);

@@ -42,10 +42,7 @@ struct headless {
 	 * an event is (kind, place, start) and a ring this size outlives any
 	 * plausible number of simultaneously open events. */
 	struct announced {
-		int64_t start_ms;
-		char kind[BB_EVENT_KIND_LEN];
-		char target[BB_TARGET_LEN];
-		char interface[BB_IFNAME_LEN];
+		struct bb_event ev;
 	} announced[64];
 	unsigned n_announced;
 	/* Paths printed once found, and again after each change. */
@@ -55,6 +52,14 @@ struct headless {
 		uint64_t changes;
 	} paths[PATH_MAX_PATHS];
 	unsigned n_paths;
+	/* Starts not printed yet: a one-off event (detect's oneshot) is
+	 * raised and ended in the same callback chain, and must read as one
+	 * "once" line, not "start" then "once"; the rest are printed when the
+	 * loop is about to wait (ev_prepare). */
+	struct bb_event pending[8];
+	unsigned n_pending;
+	ev_prepare flush;
+	int64_t started_mono_ns;
 };
 
 /* ns -> "12.345" ms, or "-" when not measured. */
@@ -67,18 +72,70 @@ static const char *fmt_ms(char *buf, size_t len, int64_t ns)
 	return buf;
 }
 
+/* Seconds -> "45 s", "5 min", "1 h": the span a status or summary line's
+ * figures cover. */
+static const char *fmt_span(char *buf, size_t len, int64_t s)
+{
+	if (s < 120)
+		snprintf(buf, len, "%lld s", (long long)s);
+	else if (s % 3600 == 0)
+		snprintf(buf, len, "%lld h", (long long)(s / 3600));
+	else
+		snprintf(buf, len, "%lld min", (long long)((s + 30) / 60));
+	return buf;
+}
+
+/* kbit/s -> "19.8" Mbit/s (every rate in the same unit), "-" unknown. */
+static const char *fmt_mbps(char *buf, size_t len, int64_t kbps)
+{
+	if (kbps == BB_NONE)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", (double)kbps / 1000.0);
+	return buf;
+}
+
+/* The span window w covers now: all of it, or the time since the start
+ * when the monitor has run less long (a one-minute run: "60 s"). */
+static int64_t covered_s(const struct headless *h, enum stats_window w)
+{
+	int64_t up = clock_mono_ns() - h->started_mono_ns;
+	int64_t win = stats_window_ns(w);
+	return ((up < win ? up : win) + BB_NS_PER_S / 2) / BB_NS_PER_S;
+}
+
 static void print_series(struct headless *h, const struct model_series *ms,
 			 enum stats_window w, const char *prefix)
 {
 	struct stats_summary st;
-	char a[16], b[16], c[16], d[16];
+	char a[16], b[16], c[16], d[16], span[16];
 	stats_log_summary(ms->stats, w, clock_mono_ns(), &st);
+	fmt_span(span, sizeof(span), covered_s(h, w));
+	/* the server line carries the bufferbloat results (in ms) */
+	if (ms->kind == BB_KIND_BUFFERBLOAT)
+		return;
 	if (ms->last.flags & BB_SAMPLE_NO_SESSION) {
 		logsink_printf(h->log, LOGSINK_INFO,
 			       "%s %-11s %-20s no session with %s (wrong key, "
 			       "server down or port blocked?)",
 			       prefix, sample_kind_name(ms->kind), ms->target,
 			       ms->server);
+		return;
+	}
+	if (ms->kind == BB_KIND_UPLOAD || ms->kind == BB_KIND_DOWNLOAD) {
+		int64_t last = ms->last.status == BB_STATUS_OK
+				       ? ms->last.throughput_kbps
+				       : BB_NONE;
+		logsink_printf(h->log, LOGSINK_INFO,
+			       "%s %-11s %-20s %s%s%s last %s p50 %s max %s "
+			       "Mbit/s  failed %u/%u  [%s]",
+			       prefix, sample_kind_name(ms->kind), ms->target,
+			       ms->interface[0] ? "via " : "", ms->interface,
+			       ms->interface[0] ? " " : "",
+			       fmt_mbps(a, sizeof(a), last),
+			       fmt_mbps(b, sizeof(b), st.p50),
+			       fmt_mbps(c, sizeof(c), st.max), st.lost,
+			       st.count, span);
 		return;
 	}
 	logsink_printf(
@@ -90,7 +147,7 @@ static void print_series(struct headless *h, const struct model_series *ms,
 		ms->interface[0] ? " " : "", fmt_ms(a, sizeof(a), st.p50),
 		fmt_ms(b, sizeof(b), st.p95), fmt_ms(c, sizeof(c), st.max),
 		fmt_ms(d, sizeof(d), st.ipdv_mean), st.loss_pct, st.lost,
-		st.count, st.loss_run_longest, stats_window_name(w));
+		st.count, st.loss_run_longest, span);
 }
 
 /* A companion server's figures the windows do not keep, from the model
@@ -114,10 +171,13 @@ static void print_server(struct headless *h, const struct model_server *sv,
 		else
 			n += snprintf(
 				line + n, sizeof(line) - (size_t)n,
-				"  bloat %s %s %+.0f ms (idle %s -> loaded %s "
+				"  bloat %s %s +%.1f ms (idle %s -> loaded %s "
 				"ms) rpm %d",
 				phase[p], bl->grade[0] ? bl->grade : "?",
-				bl->increase_ns == BB_NONE
+				/* a loaded RTT below the idle one is no
+				 * bloat, not "-0 ms" */
+				bl->increase_ns == BB_NONE ||
+						bl->increase_ns < 0
 					? 0.0
 					: (double)bl->increase_ns /
 						  BB_NS_PER_MS,
@@ -209,34 +269,74 @@ static void on_status(struct ev_loop *loop, ev_timer *t, int revents)
 	print_status(h, h->window, "status");
 }
 
-/* One line per event change: start, update (rare) and end. */
-static void on_event(void *ctx, const struct bb_event *ev)
+static bool same_event(const struct bb_event *a, const struct bb_event *b)
 {
-	struct headless *h = ctx;
-	bool known = false;
-	for (unsigned i = 0; i < 64 && i < h->n_announced; i++) {
-		const struct announced *a = &h->announced[i];
-		known |= a->start_ms == ev->start_ms &&
-			 strcmp(a->kind, ev->kind) == 0 &&
-			 strcmp(a->target, ev->target) == 0 &&
-			 strcmp(a->interface, ev->interface) == 0;
-	}
-	if (!known && ev->end_ms == 0) {
-		struct announced *a = &h->announced[h->n_announced++ % 64];
-		a->start_ms = ev->start_ms;
-		memcpy(a->kind, ev->kind, sizeof(a->kind));
-		memcpy(a->target, ev->target, sizeof(a->target));
-		memcpy(a->interface, ev->interface, sizeof(a->interface));
-	}
-	const char *state = ev->end_ms == 0 ? known ? "update" : "start"
-			    : ev->end_ms == ev->start_ms ? "once"
-							 : "end";
+	return a->start_ms == b->start_ms && strcmp(a->kind, b->kind) == 0 &&
+	       strcmp(a->target, b->target) == 0 &&
+	       strcmp(a->interface, b->interface) == 0;
+}
+
+/* "event start packet_loss warning 127.0.0.1 via wlan0: ..." */
+static void print_event(struct headless *h, const struct bb_event *ev,
+			const char *state)
+{
 	enum logsink_level lv = ev->severity == BB_SEV_CRITICAL ? LOGSINK_CRIT
 				: ev->severity == BB_SEV_WARNING
 					? LOGSINK_WARNING
 					: LOGSINK_INFO;
-	logsink_printf(h->log, lv, "event %s %s %s: %s", state, ev->kind,
-		       bb_severity_name(ev->severity), ev->description);
+	logsink_printf(h->log, lv, "event %s %s %s%s%s%s%s: %s", state,
+		       ev->kind, bb_severity_name(ev->severity),
+		       ev->target[0] ? " " : "", ev->target,
+		       ev->interface[0] ? " via " : "", ev->interface,
+		       ev->description);
+}
+
+static void flush_pending(struct headless *h)
+{
+	for (unsigned i = 0; i < h->n_pending; i++)
+		print_event(h, &h->pending[i], "start");
+	h->n_pending = 0;
+}
+
+static void on_prepare(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	flush_pending(w->data);
+}
+
+/* One line per event change: start, update (rare) and end; "once" for an
+ * event that ended as it started. */
+static void on_event(void *ctx, const struct bb_event *ev)
+{
+	struct headless *h = ctx;
+	bool known = false;
+	for (unsigned i = 0; i < 64 && i < h->n_announced; i++)
+		known |= same_event(&h->announced[i].ev, ev);
+	if (!known && ev->end_ms == 0) {
+		struct announced *a = &h->announced[h->n_announced++ % 64];
+		a->ev = *ev;
+		if (h->n_pending == sizeof(h->pending) / sizeof(h->pending[0]))
+			flush_pending(h);
+		h->pending[h->n_pending++] = *ev;
+		return;
+	}
+	for (unsigned i = 0; i < h->n_pending; i++) {
+		if (!same_event(&h->pending[i], ev))
+			continue;
+		if (ev->end_ms == 0) { /* an update before the start printed */
+			h->pending[i] = *ev;
+			return;
+		}
+		memmove(&h->pending[i], &h->pending[i + 1],
+			(h->n_pending - i - 1) * sizeof(h->pending[0]));
+		h->n_pending--;
+		if (ev->end_ms != ev->start_ms)
+			print_event(h, ev, "start");
+		break;
+	}
+	print_event(h, ev,
+		    ev->end_ms == 0		 ? "update"
+		    : ev->end_ms == ev->start_ms ? "once"
+						 : "end");
 }
 
 /* A path's line once the target first answered, and after each change
@@ -300,7 +400,7 @@ static enum stats_window window_for(int seconds)
 	return STATS_1H;
 }
 
-static void print_plan(struct headless *h)
+static void print_plan(struct headless *h, bool no_db)
 {
 	const struct engine_plan *p = monitor_plan(h->monitor);
 	const struct bb_config *c = monitor_config(h->monitor);
@@ -309,7 +409,7 @@ static void print_plan(struct headless *h)
 		       BB_VERSION, p->n_probes,
 		       c->source_path[0] ? c->source_path
 					 : "(built-in defaults)",
-		       c->general.database_path);
+		       no_db ? "none (--no-db)" : c->general.database_path);
 	for (size_t i = 0; i < p->n_probes; i++) {
 		const struct engine_probe *ep = &p->probes[i];
 		char addr[64];
@@ -362,7 +462,7 @@ int headless_main(const struct monitor_options *o)
 	int every = o->status_interval_s ? o->status_interval_s
 					 : c->output.status_interval_s;
 	h.window = window_for(every);
-	print_plan(&h);
+	print_plan(&h, o->no_db);
 	monitor_on_event(h.monitor, on_event, &h);
 	monitor_on_sample(h.monitor, on_sample, &h);
 
@@ -370,6 +470,10 @@ int headless_main(const struct monitor_options *o)
 	ev_timer_init(&h.status_timer, on_status, every, every);
 	h.status_timer.data = &h;
 	ev_timer_start(loop, &h.status_timer);
+	ev_prepare_init(&h.flush, on_prepare);
+	h.flush.data = &h;
+	ev_prepare_start(loop, &h.flush);
+	h.started_mono_ns = clock_mono_ns();
 
 	int rc = monitor_start(h.monitor);
 	if (rc < 0) {
@@ -384,6 +488,8 @@ int headless_main(const struct monitor_options *o)
 	/* Stop probing and flush the database before the summary, so its
 	 * counts are final. */
 	monitor_finish(h.monitor);
+	ev_prepare_stop(loop, &h.flush);
+	flush_pending(&h);
 	print_status(&h, STATS_1H, "summary");
 	struct monitor_status s;
 	monitor_status(h.monitor, &s);

@@ -423,8 +423,14 @@ struct monitor *monitor_new(const struct monitor_options *o, char *err,
 	if (!o->no_db) {
 		m->store = store_open(m->cfg.general.database_path, STORE_RDWR,
 				      err, errlen);
-		if (!m->store)
+		if (!m->store) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, errlen - n,
+				 "; give --db a file you can write, or run "
+				 "with --no-db to keep nothing on disk");
 			goto fail;
+		}
 		set_connection_types(m);
 		m->rec_samples = ring_new(recorder_ring_capacity(&m->plan),
 					  sizeof(struct bb_sample));

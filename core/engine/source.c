@@ -101,6 +101,11 @@ int source_seek_event(struct source *src, int dir)
 	return src->ops->seek_event ? src->ops->seek_event(src, dir) : -ENOTSUP;
 }
 
+const struct engine_plan *source_plan(struct source *src)
+{
+	return src->ops->plan ? src->ops->plan(src) : NULL;
+}
+
 struct playback *source_playback(struct source *src)
 {
 	return src->ops->playback ? src->ops->playback(src) : NULL;
@@ -113,12 +118,21 @@ const char *source_last_error(struct source *src)
 
 /* ---- live --------------------------------------------------------------- */
 
+/* The rate counts samples by the second they were sent in, over whole
+ * seconds old enough that their losses (reported at the timeout) are in:
+ * a probe a second shows 1.0, not 0.8 or 1.6 as frames fall. */
+#define RATE_SECS 64
+#define RATE_WIN  10
+
 struct live {
 	struct source base;
 	struct monitor *mon;
-	uint64_t rate_samples; /* for the rate: samples at rate_ns */
+	uint64_t rate_samples; /* before a whole second is settled */
 	int64_t rate_ns;
 	double rate;
+	uint32_t per_s[RATE_SECS]; /* samples sent in second per_s_sec[] */
+	int64_t per_s_sec[RATE_SECS];
+	int64_t first_sec; /* of the first sample, 0 = none yet */
 };
 
 static struct live *live_of(struct source *src)
@@ -129,6 +143,17 @@ static struct live *live_of(struct source *src)
 static void live_sample(void *ctx, const struct bb_sample *s)
 {
 	struct source *src = ctx;
+	struct live *l = live_of(src);
+	int64_t sec = s ? s->mono_ns / BB_NS_PER_S : 0;
+	size_t k = (size_t)(sec % RATE_SECS);
+
+	if (sec > 0) {
+		if (l->per_s_sec[k] != sec)
+			l->per_s_sec[k] = sec, l->per_s[k] = 0;
+		l->per_s[k]++;
+		if (!l->first_sec || sec < l->first_sec)
+			l->first_sec = sec;
+	}
 	if (src->h.sample)
 		src->h.sample(src->h.ctx, s);
 }
@@ -197,8 +222,24 @@ static void live_status(struct source *src, struct source_status *st)
 	st->uptime_s = ms.started_mono_ns
 			       ? (now - ms.started_mono_ns) / BB_NS_PER_S
 			       : 0;
-	/* over the last second or more, so a frame rate does not show */
-	if (now - l->rate_ns >= BB_NS_PER_S) {
+	int64_t lag =
+		monitor_config(l->mon)->general.probe_timeout_ms / 1000 + 2;
+	int64_t end = now / BB_NS_PER_S - (lag < RATE_SECS - RATE_WIN - 1
+						   ? lag
+						   : RATE_SECS - RATE_WIN - 1);
+	/* the first second is a part of one: not counted */
+	int64_t from = end - RATE_WIN > l->first_sec + 1 ? end - RATE_WIN
+							 : l->first_sec + 1;
+
+	if (l->first_sec && end > from) {
+		uint64_t n = 0;
+
+		for (int64_t sec = from; sec < end; sec++)
+			if (l->per_s_sec[sec % RATE_SECS] == sec)
+				n += l->per_s[sec % RATE_SECS];
+		l->rate = (double)n / (double)(end - from);
+	} else if (now - l->rate_ns >= BB_NS_PER_S) {
+		/* the first seconds: over the last second or more */
 		if (l->rate_ns)
 			l->rate = (double)(ms.samples - l->rate_samples) * 1e9 /
 				  (double)(now - l->rate_ns);
@@ -225,7 +266,13 @@ static int live_bloat(struct source *src, bool start)
 	return start ? monitor_request_bloat(m) : monitor_cancel_bloat(m);
 }
 
+static const struct engine_plan *live_plan(struct source *src)
+{
+	return monitor_plan(live_of(src)->mon);
+}
+
 static const struct source_ops live_ops = {
+	.plan = live_plan,
 	.loop = live_loop,
 	.start = live_start,
 	.finish = live_finish,

@@ -74,6 +74,7 @@ struct source_ops {
 	int (*seek_event)(struct source *src, int dir);
 	const char *(*last_error)(struct source *src);
 	struct playback *(*playback)(struct source *src);
+	const struct engine_plan *(*plan)(struct source *src);
 };
 
 struct source {
@@ -112,6 +113,10 @@ void source_free(struct source *src);
 /* The model the views read; a recording's move may replace it: fetch it
  * again after each move. */
 struct model *source_model(struct source *src);
+/* Live: the probes running (targets' names and addresses); NULL for a
+ * recording. */
+struct engine_plan;
+const struct engine_plan *source_plan(struct source *src);
 /* The configuration (a recording's: the detectors' thresholds). */
 const struct bb_config *source_config(struct source *src);
 /* The detectors' verdict now (core/analysis/detect.h detect_verdict). */

@@ -639,6 +639,34 @@ static int make_parent(const char *path)
 	return 0;
 }
 
+/* A database we cannot write is refused here with the system's words
+ * (EACCES, EROFS, ENOTDIR, EISDIR...), not later as SQLite's "unable to
+ * open database file".  Its folder must be writable too: WAL keeps its
+ * -wal and -shm files beside it. */
+static int check_writable(struct store *st)
+{
+	char dir[sizeof(st->path)];
+	char *slash;
+	int fd = open(st->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return set_err(st, -errno, "cannot open it for writing: %s",
+			       strerror(errno));
+	close(fd);
+	snprintf(dir, sizeof(dir), "%s", st->path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir] = '\0'; /* "/x.db": "/" */
+	if (access(dir, W_OK) < 0)
+		return set_err(st, -errno,
+			       "cannot write in its folder %s (the database "
+			       "keeps its journal there): %s",
+			       dir, strerror(errno));
+	return 0;
+}
+
 /* Refuse, before SQLite touches it, a file that is not an SQLite database
  * or is shorter than its own header says.  *exists = non-empty file. */
 static int precheck_file(struct store *st, bool *exists)
@@ -1025,14 +1053,21 @@ struct store *store_open(const char *path, int flags, char *err, size_t errlen)
 		set_err(st, rc, "cannot create its folder: %s", strerror(-rc));
 		goto fail;
 	}
+	if (!st->rdonly && check_writable(st) < 0)
+		goto fail;
 	if (precheck_file(st, &exists) < 0)
 		goto fail;
 	int oflags = st->rdonly ? SQLITE_OPEN_READONLY
 				: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(path, &st->db, oflags, NULL);
 	if (rc != SQLITE_OK) {
-		set_err(st, sql_errno(rc), "cannot open: %s",
-			st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		int e = st->db ? sqlite3_system_errno(st->db) : 0;
+
+		/* the system's reason when there is one */
+		set_err(st, e ? -e : sql_errno(rc), "cannot open: %s",
+			e	 ? strerror(e)
+			: st->db ? sqlite3_errmsg(st->db)
+				 : sqlite3_errstr(rc));
 		goto fail;
 	}
 	sqlite3_extended_result_codes(st->db, 1);

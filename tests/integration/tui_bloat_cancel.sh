@@ -38,7 +38,7 @@ rate_over() {
 tui_start 140 40 "$BB_BIN" -c "$BB_TMP/bb.conf" --db "$BB_TMP/bb.db" \
 	--interval 100
 tui_wait 'bufferbane +LIVE' 15
-tui_wait '^lo +udp_echo +[0-9]+\.[0-9]+' 15
+tui_wait '^lo( [0-9.:a-f]+)? +udp_echo +[0-9]+\.[0-9]+' 15
 idle=$(rate_over 1)
 echo "idle: $idle datagrams/s"
 

@@ -5,7 +5,7 @@
 # 127.0.0.1 gets 18 hours of synthetic agg_1min history in which the
 # minutes 10 h ago lost probes; the 24 h window says it shows the rollups
 # and its loss timeline marks that episode where the time axis puts it
-# (14/24 of the way from the left), while the 10 min window of the same
+# (14/24 of the way from the left), while the 1 min window of the same
 # clean target shows no loss.  Without a database it says so.
 . "$(dirname "$0")/../lib/common.sh"
 bb_sandbox "$@"
@@ -50,15 +50,15 @@ expect_episode() {
 		{ tui_screen; fail "the loss episode is at '$at', not at 0.583 of the timeline"; }
 }
 
-# Replay: the end of the recording, drilldown, w w -> 24 h (from 10 min).
+# Replay: the end of the recording, drilldown, w w w -> 24 h (from 1 min).
 tui_start 120 40 "$BB_BIN" --replay "$db"
 tui_wait 'REPLAY'
 tui_keys G
 tui_wait '^127\.0\.0\.1 '
 tui_keys Enter
-tui_wait 'window 10 min'
-[ "$(loss_at 120)" = none ] || fail "replay: the 10 min window shows loss"
-tui_keys w w
+tui_wait 'window 1 min' # 2 s of probes: the window that holds them
+[ "$(loss_at 120)" = none ] || fail "replay: the 1 min window shows loss"
+tui_keys w w w
 tui_wait 'window 24 h \(1-min rollups\)'
 tui_wait 'Worst RTT per minute, 24 h'
 expect_episode 120
@@ -72,8 +72,8 @@ tui_start 120 40 "$BB_BIN" -c "$BB_TMP/bb.conf" --db "$db" -t 127.0.0.1 --interv
 tui_wait 'bufferbane +LIVE'
 tui_wait '^127\.0\.0\.1 .* [0-9]+\.[0-9]+ '
 tui_keys Enter
-tui_wait 'window 10 min'
-tui_keys w w
+tui_wait 'window (1 min|10 min) '
+if tui_screen | grep -q 'window 1 min '; then tui_keys w w w; else tui_keys w w; fi
 tui_wait 'window 24 h \(1-min rollups\)'
 expect_episode 120
 tui_keys q
@@ -84,7 +84,9 @@ tui_stop
 rm -f "$BB_TMP/rc"
 tui_start 120 40 "$BB_BIN" -c "$BB_TMP/bb.conf" --no-db -t 127.0.0.1 --interval 200
 tui_wait '^127\.0\.0\.1 .* [0-9]+\.[0-9]+ '
-tui_keys Enter w w
+tui_keys Enter
+tui_wait 'window (1 min|10 min) '
+if tui_screen | grep -q 'window 1 min '; then tui_keys w w w; else tui_keys w w; fi
 tui_wait "window 24 h \(no database: the model's last hour\)"
 tui_keys q
 [ "$(tui_exit_code)" = 0 ] || fail "--no-db: q did not exit 0"

@@ -3,7 +3,8 @@
 # The live TUI in tmux against loopback targets, with 127.0.0.2 dropped by
 # an nft rule inside the sandbox: rows for each target, the lost-probe mark
 # and a packet_loss event, help, drilldown, view switching, resize down to
-# the "enlarge" message and back, q exits 0 with the terminal restored.
+# the compact layout, then the "enlarge" message and back, q exits 0 with
+# the terminal restored.
 # Also: without a terminal, one line suggesting -d.
 . "$(dirname "$0")/../lib/common.sh"
 bb_sandbox "$@"
@@ -33,7 +34,7 @@ tui_start 120 40 "$BB_BIN" -c "$BB_TMP/bb.conf" --db "$BB_TMP/bb.db" \
 tui_wait 'bufferbane +LIVE'
 tui_wait '^127\.0\.0\.1 .* [0-9]+\.[0-9]+ '
 tui_wait '^::1 .* [0-9]+\.[0-9]+ '
-tui_wait 'q quit +\? help'
+tui_wait 'q quit .*\? (help|more)'
 tui_wait 'no server configured'
 if [ $lossy -eq 1 ]; then
 	tui_wait '^127\.0\.0\.2 .*lost.*×'
@@ -55,8 +56,12 @@ tui_keys Enter
 tui_wait '127\.0\.0\.1 +icmp via the default route'
 tui_wait 'Loss runs \(1h\)'
 tui_wait '^ 10s +[0-9]+'
+# the window opens at the smallest holding the probes (1 min; 10 min on a
+# machine slow enough to take a minute to get here), w the next one
+tui_wait 'window (1 min|10 min) '
+if tui_screen | grep -q 'window 1 min '; then next='10 min'; else next='1 h'; fi
 tui_keys w
-tui_wait 'window 1 h'
+tui_wait "window $next"
 tui_keys Escape
 tui_wait '▸ Targets'
 
@@ -68,9 +73,12 @@ tui_wait 'Interfaces side by side'
 tui_keys 1
 tui_wait '▸ Targets'
 
-# resize: too small, then back
+# resize: the compact layout at 60x20, too small at 36x10, then back
 tux resize-window -t "$TUI_T" -x 60 -y 20
-tui_wait 'Terminal too small: 60x20'
+tui_wait '^127\.0\.0\.1 .* [0-9]+\.[0-9]+ '
+tui_screen | grep -q 'too small' && fail "60x20 says too small (compact layout expected)"
+tux resize-window -t "$TUI_T" -x 36 -y 10
+tui_wait 'Terminal too small: 36x10'
 tux resize-window -t "$TUI_T" -x 100 -y 30
 tui_wait '▸ Targets'
 tui_wait 'q quit'

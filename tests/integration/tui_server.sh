@@ -25,8 +25,8 @@ tui_start 120 40 "$BB_BIN" -c "$BB_TMP/bb.conf" --db "$BB_TMP/bb.db" \
 	-t 127.0.0.1 --interval 100
 
 tui_wait 'bufferbane +LIVE'
-tui_wait '^lo +udp_echo +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+'
-echo "echo row: $(tui_line '^lo +udp_echo')"
+tui_wait '^lo( [0-9.:a-f]+)? +udp_echo +[0-9]+\.[0-9]+ +[0-9]+\.[0-9]+'
+echo "echo row: $(tui_line '^lo( [0-9.:a-f]+)? +udp_echo')"
 tui_wait 'one-way ↑[0-9.]+ ↓[0-9.]+ ms'
 tui_wait 'Throughput Up .*[0-9]+\.[0-9] Mb/s.* Down .*[0-9]+\.[0-9] Mb/s' 20
 echo "throughput: $(tui_line 'Throughput Up')"

@@ -209,7 +209,7 @@ echo "event: $ev"
 [ "$(echo "$ev" | grep -c .)" -eq 1 ] || fail "expected one path_change for srv"
 [[ $ev == *"hop 2: 198.18.0.1 198.18.1.2 198.18.2.2 -> 198.18.0.1 198.18.4.2 198.18.2.2"* ]] ||
 	fail "path_change does not name both routes"
-grep -q "event once path_change info: Path to srv changed" "$BB_TMP/moved.out" ||
+grep -q "event once path_change info srv: Path to srv changed" "$BB_TMP/moved.out" ||
 	fail "no path_change line in -d output"
 grep -q "changed path srv  *3 hops | 1 198.18.0.1 .* | 2 198.18.4.2 " "$BB_TMP/moved.out" ||
 	fail "-d did not print the new path"

@@ -111,8 +111,8 @@ static void test_outlier_does_not_flatten(void **state)
 }
 
 /* Loopback: 60 us probes and one 300 us blip, far below the warn (100 ms)
- * and bad (250 ms) thresholds: the blip is clipped and marked, but yellow,
- * not the red of a loss or a bad figure. */
+ * and bad (250 ms) thresholds: the blip is clipped and marked (full height,
+ * bold) but neither yellow nor red: it is only the row's top 5 %. */
 static void test_small_blip_not_red(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(30, 1);
@@ -124,7 +124,7 @@ static void test_small_blip_not_red(void **state)
 	v[12] = 300;
 	sparkline_draw(cb, 0, 0, 30, v, 30, &o);
 	assert_int_equal(ch(cb, 12), 0x2588);
-	assert_int_equal(role(cb, 12), ROLE_WARN);
+	assert_int_equal(role(cb, 12), ROLE_OK);
 	assert_int_equal(role(cb, 11), ROLE_OK);
 	cellbuf_free(cb);
 }
@@ -157,7 +157,7 @@ static void test_ascii_fallback(void **state)
 	sparkline_draw(cb, 0, 0, 9, v, 9, &o);
 	assert_string_equal(text(cb, 0), " _.-=*#!^");
 	assert_int_equal(role(cb, 7), ROLE_LOSS);
-	assert_int_equal(role(cb, 8), ROLE_WARN); /* off the scale */
+	assert_int_equal(role(cb, 8), ROLE_NORMAL); /* off, no threshold */
 	assert_int_equal(role(cb, 0), ROLE_DIM);
 	cellbuf_free(cb);
 }
@@ -192,9 +192,41 @@ static void test_negative_and_huge(void **state)
 	/* p95 index 1 of {0, MAX-1, MAX}: no nice number above it fits. */
 	assert_true(sparkline_draw(cb, 0, 0, 3, v, 3, NULL) == INT64_MAX - 1);
 	assert_int_equal(ch(cb, 0), 0x2581);
-	assert_int_equal(role(cb, 1), ROLE_WARN);
+	assert_int_equal(role(cb, 1), ROLE_NORMAL);
 	assert_int_equal(ch(cb, 2), 0x2588);
 	assert_int_equal(role(cb, 2), ROLE_NORMAL);
+	cellbuf_free(cb);
+}
+
+/* Our own test's load: 10 ms probes, then 400 ms (past bad) and a lost
+ * one sent under load: dim, never red nor the loss mark, and the scale is
+ * the line's own (the quiet values keep their levels). */
+static void test_loaded_dim(void **state)
+{
+	struct cellbuf *cb = cellbuf_new(20, 1);
+	int64_t v[20];
+	bool ld[20] = { false };
+	struct sparkline_opts o = { .warn = 100000, .bad = 250000 };
+
+	for (int i = 0; i < 20; i++)
+		v[i] = 10000;
+	for (int i = 12; i < 18; i++) {
+		v[i] = 400000;
+		ld[i] = true;
+	}
+	v[14] = LOST;
+	o.loaded = ld;
+	assert_int_equal(sparkline_draw(cb, 0, 0, 20, v, 20, &o), 10000);
+	for (int x = 12; x < 18; x++)
+		assert_int_equal(role(cb, x), ROLE_DIM);
+	assert_int_equal(ch(cb, 14), 0x00d7);
+	assert_int_equal(ch(cb, 0), 0x2588); /* 10 of 10 ms: full */
+	assert_int_equal(role(cb, 0), ROLE_OK);
+	/* without the marks the same values are red and lost */
+	o.loaded = NULL;
+	sparkline_draw(cb, 0, 0, 20, v, 20, &o);
+	assert_int_equal(role(cb, 12), ROLE_BAD);
+	assert_int_equal(role(cb, 14), ROLE_LOSS);
 	cellbuf_free(cb);
 }
 
@@ -207,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_outlier_does_not_flatten),
 		cmocka_unit_test(test_thresholds_and_fixed_scale),
 		cmocka_unit_test(test_small_blip_not_red),
+		cmocka_unit_test(test_loaded_dim),
 		cmocka_unit_test(test_ascii_fallback),
 		cmocka_unit_test(test_empty_and_all_lost),
 		cmocka_unit_test(test_negative_and_huge),

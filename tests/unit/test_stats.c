@@ -61,6 +61,45 @@ static struct stats_log *series_1s(void)
 
 /* ---- hand-computed figures -------------------------------------------- */
 
+/* Our own test's load: 10 quiet probes at 10 ms, then 6 under load at
+ * 400 ms with 2 lost.  The plain summary holds them all; the quiet one
+ * only the line's own probes, the loaded ones counted apart; the recent
+ * values say which were loaded. */
+static void test_under_load_quiet(void **state)
+{
+	struct stats_log *s = series_1s();
+	struct stats_summary a, q;
+	int64_t v[32];
+	bool ld[32];
+	size_t n;
+
+	for (int i = 0; i < 10; i++)
+		feed(s, (i + 1) * SEC, 'o', 10 * MS, 0);
+	for (int i = 10; i < 16; i++)
+		feed(s, (i + 1) * SEC, i % 3 ? 'o' : 't', 400 * MS,
+		     BB_SAMPLE_UNDER_LOAD);
+	stats_log_summary(s, STATS_60S, 16 * SEC, &a);
+	stats_log_summary_quiet(s, STATS_60S, 16 * SEC, &q);
+	assert_int_equal(a.count, 16);
+	assert_int_equal(a.lost, 2);
+	assert_int_equal(a.p95, 400 * MS);
+	assert_int_equal(a.under_load, 6);
+	assert_int_equal(q.count, 10);
+	assert_int_equal(q.lost, 0);
+	assert_true(q.loss_pct == 0.0);
+	assert_int_equal(q.p50, 10 * MS);
+	assert_int_equal(q.p95, 10 * MS);
+	assert_int_equal(q.ipdv_mean, 0);
+	assert_int_equal(q.under_load, 6);
+	n = stats_log_recent_load(s, v, ld, 32);
+	assert_int_equal(n, 16);
+	assert_false(ld[9]);
+	assert_true(ld[10]);
+	assert_true(ld[15]);
+	assert_int_equal(v[12], STATS_LOST);
+	stats_log_free(s);
+}
+
 static void test_delay_figures(void **state)
 {
 	struct stats_log *s = series_1s();
@@ -843,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_out_of_order),
 		cmocka_unit_test(test_property_random),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_under_load_quiet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,7 +129,7 @@ static void test_dashboard_80x24(void **state)
 	assert_true(find(f->cb, "Events") > y2);
 	assert_true(find(f->cb, "No events.") > y2);
 	assert_non_null(strstr(text(f->cb, 23), "q quit"));
-	assert_non_null(strstr(text(f->cb, 23), "? help"));
+	assert_non_null(strstr(text(f->cb, 23), "? more"));
 }
 
 /* A long verdict is never cut in the middle of a word: whole words and
@@ -186,9 +186,9 @@ static void test_enlarge(void **state)
 {
 	struct fx *f = *state;
 
-	render(f, 60, 20);
-	assert_true(find(f->cb, "too small: 60x20") >= 0);
-	assert_true(find(f->cb, "enlarge it to at least 80x24") >= 0);
+	render(f, 38, 11);
+	assert_true(find(f->cb, "too small: 38x11") >= 0);
+	assert_true(find(f->cb, "enlarge it to at least 40x12") >= 0);
 	assert_true(find(f->cb, "127.0.0.1") < 0);
 }
 
@@ -223,7 +223,8 @@ static void test_drilldown(void **state)
 	assert_int_equal(f->ui.view, VIEW_DRILLDOWN);
 	render(f, 120, 40);
 	assert_true(find(f->cb, "::1  icmp") >= 0);
-	assert_true(find(f->cb, "window 10 min") >= 0);
+	/* a minute of probes: the window that holds them */
+	assert_true(find(f->cb, "window 1 min") >= 0);
 	assert_true(find(f->cb, "Window") >= 0);
 	assert_true(find(f->cb, "10s ") >= 0 && find(f->cb, "1h ") >= 0);
 	assert_true(find(f->cb, "Loss runs") >= 0);
@@ -233,7 +234,7 @@ static void test_drilldown(void **state)
 	assert_non_null(strstr(text(f->cb, find(f->cb, "Loss timeline")), "×"));
 	keys_dispatch(&f->ui, 'w');
 	render(f, 120, 40);
-	assert_true(find(f->cb, "window 1 h") >= 0);
+	assert_true(find(f->cb, "window 10 min") >= 0);
 	render(f, 80, 24);
 	assert_true(find(f->cb, "::1  icmp") >= 0);
 	keys_dispatch(&f->ui, TERM_KEY_ESC);
