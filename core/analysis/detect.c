@@ -75,6 +75,8 @@ const struct kind_def det_kinds[DK_COUNT] = {
 			   NULL },
 	[DK_GATEWAY] = { "gateway_change", "gateway address changed", 0,
 			 HOLD_NEVER, NULL },
+	[DK_PATH] = { "path_change", "a hop's responding address changed", 0,
+		      HOLD_NEVER, NULL },
 };
 
 const char *detect_alert_name(int i)

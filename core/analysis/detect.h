@@ -90,6 +90,11 @@ void detect_finish(struct detect *d);
 int detect_gateway_change(struct detect *d, const char *ifname,
 			  const char *old_addr, const char *new_addr,
 			  const char *why, int64_t real_ms);
+/* The route to a target changed (core/analysis/path.h: a hop answered
+ * from another address, or the target at another hop): an info event
+ * "path_change" (start and end at once) naming both routes. */
+struct path_change;
+void detect_path_change(struct detect *d, const struct path_change *ch);
 /* A finished bufferbloat test towards SERVER: event when the increase is
  * above bufferbloat_alert_ms (critical above bufferbloat_critical_ms). */
 void detect_bloat_result(struct detect *d, const char *ifname,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/analysis/path.h"
 #include "core/base/clock.h"
 
 /* ---- event lifecycle ---------------------------------------------------- */
@@ -209,6 +210,19 @@ int detect_gateway_change(struct detect *d, const char *ifname,
 	struct place p = { ifname, "gateway", "" };
 	oneshot(d, DK_GATEWAY, p, BB_SEV_INFO, real_ms, 0, desc, met);
 	return 1;
+}
+
+void detect_path_change(struct detect *d, const struct path_change *ch)
+{
+	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN], a[240], b[240];
+	snprintf(desc, sizeof(desc),
+		 "Path to %.64s changed at hop %d: %.80s -> %.80s.", ch->target,
+		 ch->hop, ch->old_route, ch->new_route);
+	snprintf(met, sizeof(met), "{\"hop\":%d,\"old\":%s,\"new\":%s}",
+		 ch->hop, det_json_str(ch->old_route, a, sizeof(a)),
+		 det_json_str(ch->new_route, b, sizeof(b)));
+	struct place p = { ch->interface, ch->target, "" };
+	oneshot(d, DK_PATH, p, BB_SEV_INFO, ch->real_ms, 0, desc, met);
 }
 
 void detect_bloat_result(struct detect *d, const char *ifname,

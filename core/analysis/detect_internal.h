@@ -45,6 +45,7 @@ enum dk {
 	DK_SYNC_OK,
 	DK_SYNC_LOST,
 	DK_GATEWAY,
+	DK_PATH,
 	DK_COUNT
 };
 

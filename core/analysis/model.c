@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/analysis/detect_diag.h"
+#include "core/analysis/path.h"
 #include "core/base/clock.h"
 #include "core/analysis/stats.h"
 
@@ -24,13 +25,20 @@ struct model {
 	size_t ntraffic;
 	uint64_t generation;
 	uint64_t overflow;
+	struct path_table *paths; /* BB_KIND_PATH samples, hop by hop */
 };
 
 struct model *model_new(int64_t interval_ns)
 {
 	struct model *m = calloc(1, sizeof(*m));
-	if (m)
-		m->interval_ns = interval_ns;
+	if (!m)
+		return NULL;
+	m->interval_ns = interval_ns;
+	m->paths = calloc(1, sizeof(*m->paths));
+	if (!m->paths) {
+		free(m);
+		return NULL;
+	}
 	return m;
 }
 
@@ -40,6 +48,7 @@ void model_free(struct model *m)
 		return;
 	for (size_t i = 0; i < m->n; i++)
 		stats_log_free(m->series[i].stats);
+	free(m->paths);
 	free(m);
 }
 
@@ -198,11 +207,35 @@ static void add_traffic(struct model *m, const struct bb_sample *s)
 	t->head_count = 1;
 }
 
+int model_path_add(struct model *m, const struct bb_sample *s,
+		   struct path_change *ch)
+{
+	int rc = path_table_add(m->paths, s, ch);
+	m->generation++;
+	return rc;
+}
+
+const struct path_table *model_paths(const struct model *m)
+{
+	return m->paths;
+}
+
+const struct path_view *model_path(const struct model *m, const char *interface,
+				   const char *target)
+{
+	return path_table_find(m->paths, interface, target);
+}
+
 const struct model_series *model_add(struct model *m, const struct bb_sample *s)
 {
 	if (s->kind == BB_KIND_TRAFFIC) {
 		add_traffic(m, s);
 		m->generation++;
+		return NULL;
+	}
+	/* hop by hop, not a series of the line (its own table) */
+	if (s->kind == BB_KIND_PATH) {
+		model_path_add(m, s, NULL);
 		return NULL;
 	}
 	if (!(s->flags & BB_SAMPLE_DUPLICATE))

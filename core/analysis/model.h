@@ -18,6 +18,9 @@
 
 struct model;
 struct stats_log;
+struct path_change;
+struct path_table;
+struct path_view;
 
 struct model_series {
 	char interface[BB_IFNAME_LEN];
@@ -110,6 +113,19 @@ const struct model_traffic *model_traffic_at(const struct model *m, size_t i);
  * how many. */
 size_t model_traffic_history(const struct model_traffic *t,
 			     struct model_traffic_point *out, size_t max);
+/* The path probe's samples (BB_KIND_PATH) are not series: they go to a
+ * table of paths hop by hop (core/analysis/path.h).  model_add() files
+ * them there and returns NULL; model_path_add() does the same and returns
+ * 1 with *ch filled (ch may be NULL) when the path changed. */
+int model_path_add(struct model *m, const struct bb_sample *s,
+		   struct path_change *ch);
+/* Every path seen (->n of them in ->path[]), for a path view. */
+const struct path_table *model_paths(const struct model *m);
+/* The path to TARGET (its display name) through INTERFACE ("" default
+ * route): per hop (hop[i] is TTL i + 1, n_hops of them) the responder,
+ * loss, p50/p95 RTT and the blame split; NULL when none seen. */
+const struct path_view *model_path(const struct model *m, const char *interface,
+				   const char *target);
 /* Samples refused because the series table was full. */
 uint64_t model_overflow(const struct model *m);
 

@@ -351,6 +351,7 @@ static int check_conn_entry(const char *s, char *why, size_t n)
 			    s);
 }
 static const char *const bloat_types[] = { "upload", "download", "both", NULL };
+static const char *const path_methods[] = { "icmp", "udp", NULL };
 static const char *const chart_styles[] = { "light", "dark", NULL };
 static const char *const log_levels[] = { "error", "warning", "info", "debug",
 					  NULL };
@@ -364,9 +365,9 @@ static const char *const sections[] = {
 	"general",    "targets",	  "thresholds",
 	"tests",      "tests.throughput", "tests.bufferbloat",
 	"tests.dns",  "tests.tcp",	  "tests.traffic",
-	"monitoring", "alerts",		  "retention",
-	"output",     "export",		  "logging",
-	"metrics",    "loss_stream",
+	"tests.path", "monitoring",	  "alerts",
+	"retention",  "output",		  "export",
+	"logging",    "metrics",	  "loss_stream",
 };
 
 #define G "general"
@@ -494,6 +495,15 @@ static const struct cfgtable_opt opts[] = {
 	INT("tests.tcp", "interval_s", tests.tcp.interval_s, 1, 86400, 10, "s"),
 
 	BOOL("tests.traffic", "enabled", tests.traffic.enabled, true),
+	/* off by default: it makes every router on the way answer (time
+	 * exceeded) around the clock, traffic to third parties the user did
+	 * not name */
+	BOOL("tests.path", "enabled", tests.path.enabled, false),
+	INT("tests.path", "interval_ms", tests.path.interval_ms, 10, 3600000,
+	    1000, "ms"),
+	INT("tests.path", "max_ttl", tests.path.max_ttl, 1, 32, 30, "hops"),
+	STR("tests.path", "method", tests.path.method, "icmp", NULL,
+	    path_methods),
 
 	BOOL("monitoring", "auto_detect_gateway",
 	     monitoring.auto_detect_gateway, true),

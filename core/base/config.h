@@ -143,6 +143,16 @@ struct bb_config {
 		struct {
 			bool enabled; /* read interface byte counters */
 		} traffic;
+		/* TTL-limited echoes hop by hop to every ICMP target and
+		 * server (core/probe/probe_path.c) */
+		struct {
+			bool enabled;
+			int interval_ms; /* one hop per interval */
+			int max_ttl;	 /* highest hop tried */
+			/* "icmp" (echo) or "udp" (datagrams to closed
+			 * ports, as traceroute) */
+			char method[CONFIG_NAME_LEN];
+		} path;
 	} tests;
 
 	struct {

@@ -20,6 +20,7 @@
 #define BB_TARGET_LEN 64
 #define BB_SERVER_LEN 32
 #define BB_DETAIL_LEN 48 /* human words only: an error's reason */
+#define BB_ADDR_LEN   46 /* INET6_ADDRSTRLEN: a numeric address */
 
 enum bb_probe_kind {
 	BB_KIND_ICMP,
@@ -30,6 +31,7 @@ enum bb_probe_kind {
 	BB_KIND_DOWNLOAD,
 	BB_KIND_BUFFERBLOAT,
 	BB_KIND_TRAFFIC, /* interface byte counters (core/probe/traffic.h) */
+	BB_KIND_PATH,	 /* one TTL-limited echo: hop, responder, rtt */
 	BB_KIND_COUNT
 };
 
@@ -60,6 +62,9 @@ enum {
 	 * nothing about the line, so it is never loss (the measurements view
 	 * shows status "no_session"). */
 	BB_SAMPLE_NO_SESSION = 1 << 6,
+	/* A path sample answered by the target itself (echo reply, or
+	 * unreachable from the target's address): hop is the path's length. */
+	BB_SAMPLE_PATH_END = 1 << 8,
 };
 
 /* Samples the rollups and the period figures (stats, report) leave out:
@@ -130,7 +135,12 @@ struct bb_sample {
 	uint8_t sync_n; /* up to CLOCKSYNC_WINDOW */
 	int64_t clock_offset_ns;
 	struct bb_bloat_figures bloat; /* BB_KIND_BUFFERBLOAT only */
-	char detail[BB_DETAIL_LEN];    /* human words: an error's reason */
+	/* BB_KIND_PATH only: the TTL (hop limit) the echo was sent with and
+	 * who answered it (the router that sent time exceeded, or the target
+	 * itself); "" when nobody did. */
+	uint8_t hop;
+	char hop_addr[BB_ADDR_LEN];
+	char detail[BB_DETAIL_LEN]; /* human words: an error's reason */
 };
 
 /* Zero a sample and mark every figure "not measured". */

@@ -6,6 +6,7 @@
 
 #include "core/analysis/detect.h"
 #include "core/analysis/model.h"
+#include "core/analysis/path.h"
 #include "core/base/clock.h"
 
 /* An answered echo carries the sync estimate it was timed with (quality,
@@ -26,6 +27,12 @@ static void sync_sample(struct feed *f, const struct bb_sample *s)
 const struct model_series *feed_sample(struct feed *f,
 				       const struct bb_sample *s)
 {
+	if (s->kind == BB_KIND_PATH) { /* a table of its own, no series */
+		struct path_change ch;
+		if (model_path_add(f->model, s, &ch) > 0 && f->detect)
+			detect_path_change(f->detect, &ch);
+		return NULL;
+	}
 	const struct model_series *ms = model_add(f->model, s);
 	if (f->detect)
 		detect_sample(f->detect, ms, s);

@@ -30,6 +30,7 @@
 #include "core/engine/engine.h"
 #include "core/analysis/event.h"
 #include "core/analysis/model.h"
+#include "core/analysis/path.h"
 #include "core/base/sock.h"
 #include "core/analysis/stats.h"
 
@@ -45,6 +46,13 @@ struct headless {
 		struct bb_event ev;
 	} announced[64];
 	unsigned n_announced;
+	/* Paths printed once found, and again after each change. */
+	struct shown_path {
+		char target[BB_TARGET_LEN];
+		char interface[BB_IFNAME_LEN];
+		uint64_t changes;
+	} paths[PATH_MAX_PATHS];
+	unsigned n_paths;
 	/* Starts not printed yet: a one-off event (detect's oneshot) is
 	 * raised and ended in the same callback chain, and must read as one
 	 * "once" line, not "start" then "once"; the rest are printed when the
@@ -190,12 +198,51 @@ static void print_server(struct headless *h, const struct model_server *sv,
 		       sv->server, line);
 }
 
+/* One line per traced path (model_paths), hop by hop over each hop's last
+ * PATH_WINDOW probes, and who the loss belongs to (path_blame): a hop's
+ * own loss is its router's (rate-limited answers), loss that carries on
+ * to the target is the line's. */
+static void print_path(struct headless *h, const struct path_view *v,
+		       const char *prefix)
+{
+	char line[1536], a[16], b[16];
+	size_t n = 0;
+	for (int i = 0; i < v->n_hops && n < sizeof(line); i++) {
+		const struct path_hop *hp = &v->hop[i];
+		const char *whose = "";
+		if (v->lossy_hop == i + 1)
+			whose = hp->own_loss_pct >= PATH_BLAME_PCT
+					? " (the line's from here or later; "
+					  "its own too)"
+					: " (the line's from here)";
+		else if (hp->own_loss_pct >= PATH_BLAME_PCT)
+			whose = " (the router's own)";
+		int w = snprintf(line + n, sizeof(line) - n,
+				 " | %d %s loss %.0f%%%s p50 %s p95 %s ms",
+				 i + 1, hp->addr[0] ? hp->addr : "*",
+				 hp->loss_pct, whose,
+				 fmt_ms(a, sizeof(a), hp->p50_ns),
+				 fmt_ms(b, sizeof(b), hp->p95_ns));
+		if (w < 0)
+			break;
+		n += (size_t)w;
+	}
+	logsink_printf(h->log, LOGSINK_INFO, "%s path %-20s %s%s%s%d hops%s%s",
+		       prefix, v->target, v->interface[0] ? "via " : "",
+		       v->interface, v->interface[0] ? " " : "", v->n_hops,
+		       v->dest_ttl ? "" : " (target not reached yet)",
+		       n ? line : "");
+}
+
 static void print_status(struct headless *h, enum stats_window w,
 			 const char *prefix)
 {
 	struct model *model = monitor_model(h->monitor);
 	for (size_t i = 0; i < model_count(model); i++)
 		print_series(h, model_at(model, i), w, prefix);
+	const struct path_table *paths = model_paths(model);
+	for (size_t i = 0; i < paths->n; i++)
+		print_path(h, &paths->path[i], prefix);
 	for (size_t i = 0; i < model_server_count(model); i++)
 		print_server(h, model_server_at(model, i), prefix);
 	/* detection: the verdict in plain words (core/detect) */
@@ -293,11 +340,39 @@ static void on_event(void *ctx, const struct bb_event *ev)
 						 : "end");
 }
 
+/* A path's line once the target first answered, and after each change
+ * (the path_change event line says what changed, this the whole path). */
+static void path_news(struct headless *h, const struct bb_sample *smp)
+{
+	const struct path_view *v = model_path(monitor_model(h->monitor),
+					       smp->interface, smp->target);
+	if (!v || !v->dest_ttl)
+		return;
+	struct shown_path *sp = NULL;
+	for (unsigned i = 0; i < h->n_paths && !sp; i++)
+		if (!strcmp(h->paths[i].target, v->target) &&
+		    !strcmp(h->paths[i].interface, v->interface))
+			sp = &h->paths[i];
+	if (sp && sp->changes == v->changes)
+		return;
+	if (!sp && h->n_paths < PATH_MAX_PATHS) {
+		sp = &h->paths[h->n_paths++];
+		memcpy(sp->target, v->target, sizeof(sp->target));
+		memcpy(sp->interface, v->interface, sizeof(sp->interface));
+	} else if (!sp) {
+		return;
+	}
+	sp->changes = v->changes;
+	print_path(h, v, v->changes ? "changed" : "found");
+}
+
 /* Every sample, at debug level. */
 static void on_sample(void *ctx, const struct bb_sample *smp)
 {
 	struct headless *h = ctx;
 	char a[16];
+	if (smp->kind == BB_KIND_PATH)
+		path_news(h, smp);
 	if (!logsink_wants(h->log, LOGSINK_DEBUG))
 		return;
 	if (smp->kind == BB_KIND_TRAFFIC) {
@@ -309,6 +384,15 @@ static void on_sample(void *ctx, const struct bb_sample *smp)
 			       smp->rx_kbps == BB_NONE ? -1 : smp->rx_kbps,
 			       smp->tx_kbps == BB_NONE ? -1 : smp->tx_kbps,
 			       smp->detail[0] ? " " : "", smp->detail);
+		return;
+	}
+	if (smp->kind == BB_KIND_PATH) {
+		logsink_printf(h->log, LOGSINK_DEBUG,
+			       "sample path        %-20s hop %u %s %s %s",
+			       smp->target, smp->hop,
+			       smp->hop_addr[0] ? smp->hop_addr : "*",
+			       sample_status_name(smp->status),
+			       fmt_ms(a, sizeof(a), smp->rtt_ns));
 		return;
 	}
 	logsink_printf(h->log, LOGSINK_DEBUG, "sample %-11s %-20s %s%s%s %s %s",

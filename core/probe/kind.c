@@ -49,6 +49,11 @@ static const struct kind kind_table[BB_KIND_COUNT] = {
 			      .unit = "kbit/s",
 			      .plan = probe_traffic_plan,
 			      .ops = &probe_traffic_ops },
+	/* hop by hop; not a delay of the line: its losses are routers' too */
+	[BB_KIND_PATH] = { .name = "path",
+			   .unit = "ms",
+			   .plan = probe_path_plan,
+			   .ops = &probe_path_ops },
 };
 
 const struct kind *kind_get(int kind)

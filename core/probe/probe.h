@@ -57,6 +57,8 @@ struct probe_target {
 	socklen_t addr_len;
 	int64_t timeout_ns;	 /* a probe without reply by then is lost */
 	char dns_domain[128];	 /* dns: zone for random-label test names */
+	int path_max_ttl;	 /* path: highest TTL tried */
+	bool path_udp;		 /* path: UDP datagrams instead of echoes */
 	struct probe_server srv; /* udp echo only (core/probe/probe_echo.c) */
 };
 
@@ -135,11 +137,13 @@ int probe_dns_plan(struct probe_planner *pl);
 int probe_tcp_plan(struct probe_planner *pl);
 int srvclient_plan(struct probe_planner *pl);	  /* udp_echo (srvclient.c) */
 int probe_traffic_plan(struct probe_planner *pl); /* core/probe/traffic.c */
+int probe_path_plan(struct probe_planner *pl);
 
 extern const struct probe_ops probe_icmp_ops;
 extern const struct probe_ops probe_dns_ops;
 extern const struct probe_ops probe_tcp_ops;
 extern const struct probe_ops probe_echo_ops;	 /* core/probe/probe_echo.c */
 extern const struct probe_ops probe_traffic_ops; /* core/probe/traffic.c */
+extern const struct probe_ops probe_path_ops;	 /* core/probe/probe_path.c */
 
 #endif

@@ -816,6 +816,8 @@ int history_summarize(struct store *st, int64_t from_ms, int64_t to_ms,
 	if (rc == 0)
 		rc = store_read_no_session(st, from_ms, to_ms, take_nosess,
 					   out);
+	if (rc == 0)
+		rc = history_paths(st, from_ms, to_ms, out);
 	if (rc == 0) {
 		int64_t span = to_ms - from_ms;
 		int days = (int)((span + 86400000 - 1) / 86400000);

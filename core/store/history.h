@@ -70,6 +70,30 @@ struct history_bloat {
 	char latest_grade[4], worst_grade[4];
 };
 
+/* The path probe's hops (the `hops` table) of one target in the hour of the
+ * period with the most loss at the target (core/store/history_path.c). */
+#define HISTORY_MAX_PATHS 8
+#define HISTORY_MAX_HOPS  32
+struct history_hop {
+	char addr[BB_ADDR_LEN]; /* newest responder, "" none */
+	int64_t sent, lost;
+	double loss_pct;
+	double p50_ms, p95_ms; /* NAN: nothing answered */
+	/* path_blame (core/analysis/path.h): loss carried on to the target
+	 * (the line's) and the rest (the router's own) */
+	double line_pct, own_pct;
+};
+struct history_path {
+	char interface[BB_IFNAME_LEN];
+	char target[BB_TARGET_LEN];
+	int64_t from_ms, to_ms; /* the hour shown */
+	double target_loss_pct; /* at the target's hop in that hour */
+	int n_hops;		/* up to the target (or the highest tried) */
+	int reached;		/* the target answered in that hour */
+	int lossy_hop;		/* where the line's loss starts, 0 none */
+	struct history_hop hop[HISTORY_MAX_HOPS];
+};
+
 /* Events of one kind. */
 struct history_kind_count {
 	char kind[BB_EVENT_KIND_LEN];
@@ -106,6 +130,9 @@ struct history_summary {
 		char server[BB_SERVER_LEN];
 		int64_t count, first_ms, last_ms;
 	} nosess[8];
+	size_t npaths; /* traced paths (tests.path), HISTORY_MAX_PATHS at most
+			*/
+	struct history_path paths[HISTORY_MAX_PATHS];
 	int have_peak; /* peak-hour diagnosis available */
 	struct diag_peak peak;
 	int64_t elapsed_ms; /* time history_summarize took */
@@ -127,6 +154,10 @@ int history_open(const char *path, struct store **out, char *err,
  * Call history_summary_fini() afterwards, whatever it returned. */
 int history_summarize(struct store *st, int64_t from_ms, int64_t to_ms,
 		      int flags, struct history_summary *out);
+/* The paths part of history_summarize (history_path.c): out->paths from
+ * the hops table of [from_ms, to_ms); 0 or -errno. */
+int history_paths(struct store *st, int64_t from_ms, int64_t to_ms,
+		  struct history_summary *out);
 /* Free what history_summarize allocated (the event list). */
 void history_summary_fini(struct history_summary *s);
 /* A few plain sentences on what was wrong in the period; returns the

@@ -20,6 +20,7 @@
 #include "core/base/afile.h"
 #include "core/base/text.h"
 #include "core/chart/chart_draw.h"
+#include "core/analysis/path.h"
 #include "core/store/history.h"
 #include "core/probe/kind.h"
 
@@ -178,6 +179,92 @@ static void approx_line(const struct history_summary *s, char *buf, size_t len)
 
 /* ---- text (stats) -------------------------------------------------------- */
 
+/* The blame of hop i (0-based) of p in words, "" when nothing to say. */
+static const char *hop_whose(const struct history_path *p, int i)
+{
+	/* a router that also drops its own answers hides where after it
+	 * the line's loss begins: here or at a later hop */
+	if (p->lossy_hop == i + 1)
+		return p->hop[i].own_pct >= PATH_BLAME_PCT
+			       ? "the line's from here or later; its own too"
+			       : "the line's from here";
+	if (p->hop[i].own_pct >= PATH_BLAME_PCT)
+		return "the router's own";
+	return "";
+}
+
+/* One sentence on path p: its hour and whose its losses are. */
+static void path_sentence(const struct history_path *p, char *buf, size_t len)
+{
+	char a[32], b[32], own[96] = "";
+	when(p->from_ms, a, sizeof(a));
+	when(p->to_ms, b, sizeof(b));
+	size_t n = 0;
+	for (int i = 0; i < p->n_hops && n < sizeof(own); i++)
+		if (p->hop[i].own_pct >= PATH_BLAME_PCT &&
+		    p->lossy_hop != i + 1)
+			n += (size_t)snprintf(own + n, sizeof(own) - n, "%s%d",
+					      n ? ", " : "", i + 1);
+	if (n >= sizeof(own))
+		own[sizeof(own) - 1] = '\0';
+	int w = snprintf(buf, len, "%s%s%s, %s to %s: ", p->target,
+			 p->interface[0] ? " via " : "", p->interface, a, b);
+	if (w < 0 || (size_t)w >= len)
+		return;
+	buf += w;
+	len -= (size_t)w;
+	if (!p->reached)
+		w = snprintf(buf, len, "the target did not answer");
+	else if (p->lossy_hop)
+		w = snprintf(buf, len,
+			     "%.1f %% lost at the target; the line loses "
+			     "packets from hop %d (%s)%s",
+			     p->target_loss_pct, p->lossy_hop,
+			     p->hop[p->lossy_hop - 1].addr[0]
+				     ? p->hop[p->lossy_hop - 1].addr
+				     : "*",
+			     p->hop[p->lossy_hop - 1].own_pct >= PATH_BLAME_PCT
+				     ? " or a later one (that router drops "
+				       "answers of its own too)"
+				     : "");
+	else
+		w = snprintf(buf, len,
+			     "%.1f %% lost at the target, none on "
+			     "the line",
+			     p->target_loss_pct);
+	if (w >= 0 && (size_t)w < len && own[0])
+		snprintf(buf + w, len - (size_t)w,
+			 "; hop %s lose%s its own answers (the router's "
+			 "rate limit), not the line's",
+			 own, strchr(own, ',') ? "" : "s");
+}
+
+static void text_paths(FILE *f, const struct history_summary *s)
+{
+	if (!s->npaths)
+		return;
+	fprintf(f, "\nPath hop by hop (per target, the hour with the most "
+		   "loss at the target)\n");
+	for (size_t k = 0; k < s->npaths; k++) {
+		const struct history_path *p = &s->paths[k];
+		char line[512], c[2][32];
+		path_sentence(p, line, sizeof(line));
+		fprintf(f, "%s\n  %3s %-39s %6s %6s %6s %9s %9s  %s\n", line,
+			"hop", "address", "sent", "lost", "loss%", "p50", "p95",
+			"whose");
+		for (int i = 0; i < p->n_hops; i++) {
+			const struct history_hop *h = &p->hop[i];
+			fig(h->p50_ms, false, c[0], sizeof(c[0]));
+			fig(h->p95_ms, false, c[1], sizeof(c[1]));
+			fprintf(f,
+				"  %3d %-39s %6lld %6lld %6.1f %9s %9s  %s\n",
+				i + 1, h->addr[0] ? h->addr : "*",
+				(long long)h->sent, (long long)h->lost,
+				h->loss_pct, c[0], c[1], hop_whose(p, i));
+		}
+	}
+}
+
 static void write_text(FILE *f, const struct history_summary *s, const char *db,
 		       const char *verdict)
 {
@@ -262,6 +349,8 @@ static void write_text(FILE *f, const struct history_summary *s, const char *db,
 			b->server[0] ? b->server : "-", b->direction, b->tests,
 			b->failed, l, w);
 	}
+
+	text_paths(f, s);
 
 	if (s->have_peak)
 		fprintf(f,
@@ -452,6 +541,34 @@ static void write_json(FILE *f, const struct history_summary *s, const char *db,
 		json_bloat_result(f, "worst", x->worst_ms, x->worst_inc_ms,
 				  x->worst_grade, x->worst_rpm);
 		fputc('}', f);
+	}
+	fputs("],\"paths\":[", f);
+	for (size_t k = 0; k < s->npaths; k++) {
+		const struct history_path *p = &s->paths[k];
+		fputs(k ? ",{" : "{", f);
+		json_kv_s(f, "interface", p->interface, true);
+		json_kv_s(f, "target", p->target, true);
+		fprintf(f,
+			"\"from_ms\":%lld,\"to_ms\":%lld,\"reached\":%s,"
+			"\"lossy_hop\":%d,",
+			(long long)p->from_ms, (long long)p->to_ms,
+			p->reached ? "true" : "false", p->lossy_hop);
+		json_kv_d(f, "target_loss_pct", p->target_loss_pct, 3, true);
+		fputs("\"hops\":[", f);
+		for (int i = 0; i < p->n_hops; i++) {
+			const struct history_hop *h = &p->hop[i];
+			fprintf(f, "%s{\"hop\":%d,", i ? "," : "", i + 1);
+			json_kv_s(f, "addr", h->addr, true);
+			fprintf(f, "\"sent\":%lld,\"lost\":%lld,",
+				(long long)h->sent, (long long)h->lost);
+			json_kv_d(f, "loss_pct", h->loss_pct, 3, true);
+			json_kv_d(f, "p50_ms", h->p50_ms, 3, true);
+			json_kv_d(f, "p95_ms", h->p95_ms, 3, true);
+			json_kv_d(f, "line_loss_pct", h->line_pct, 3, true);
+			json_kv_d(f, "own_loss_pct", h->own_pct, 3, false);
+			fputc('}', f);
+		}
+		fputs("]}", f);
 	}
 	fprintf(f, "],\"events\":{\"total\":%zu,\"by_severity\":{", s->nevents);
 	for (int v = 0; v < BB_SEV_COUNT; v++)
@@ -914,6 +1031,42 @@ static void doc_tput_bloat(FILE *f, const struct doc_ops *o,
 	o->figure(f, ch, CHART_BUFFERBLOAT_IMPACT);
 }
 
+/* Per traced path, its worst hour hop by hop (history_path). */
+static void doc_paths(FILE *f, const struct doc_ops *o,
+		      const struct history_summary *s)
+{
+	static const char *const cols[] = { "hop",    "address", "sent",
+					    "lost",   "loss %",	 "p50 ms",
+					    "p95 ms", "whose" };
+	char c[MAX_COLS][CELL], line[512];
+	if (!s->npaths)
+		return;
+	o->heading(f, "Path hop by hop");
+	o->para(f, NULL,
+		"Per target, the hour with the most loss at the target. Loss "
+		"at a hop that later hops do not show is the router's own "
+		"(routers rate-limit their answers), not the line's.");
+	for (size_t k = 0; k < s->npaths; k++) {
+		const struct history_path *p = &s->paths[k];
+		path_sentence(p, line, sizeof(line));
+		o->para(f, NULL, line);
+		o->thead(f, cols, 8);
+		for (int i = 0; i < p->n_hops; i++) {
+			const struct history_hop *h = &p->hop[i];
+			snprintf(c[0], CELL, "%d", i + 1);
+			snprintf(c[1], CELL, "%s", h->addr[0] ? h->addr : "*");
+			snprintf(c[2], CELL, "%lld", (long long)h->sent);
+			snprintf(c[3], CELL, "%lld", (long long)h->lost);
+			snprintf(c[4], CELL, "%.1f", h->loss_pct);
+			fig(h->p50_ms, false, c[5], CELL);
+			fig(h->p95_ms, false, c[6], CELL);
+			snprintf(c[7], CELL, "%s", hop_whose(p, i));
+			o->row(f, c, 8);
+		}
+		o->tend(f);
+	}
+}
+
 static void doc_peak_events(FILE *f, const struct doc_ops *o,
 			    const struct history_summary *s,
 			    struct report_charts *ch)
@@ -1007,6 +1160,7 @@ static void write_doc(FILE *f, const struct doc_ops *o,
 	     i++)
 		o->figure(f, ch, delay_charts[i]);
 	doc_tput_bloat(f, o, s, ch);
+	doc_paths(f, o, s);
 	doc_peak_events(f, o, s, ch);
 	o->end(f);
 }

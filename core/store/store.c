@@ -54,6 +54,24 @@
  * raw_deleted_before says where the raw samples now begin, for `stats`.
  * A new file is made with auto_vacuum = INCREMENTAL so store_reclaim can
  * give the freed pages back; an older file reuses them instead.
+ *
+ * The path probe's samples (kind "path", one TTL-limited echo each) are
+ * not a series of the line: they go to their own table, one row per probe,
+ * made on every read-write open (older files gain it, no version change):
+ *
+ *   hops (time_ms, interface, target, seq, hop, addr, rtt_ms, status,
+ *         dest, detail, under_load)
+ *     time_ms  send time (Unix ms); hop the TTL it was sent with
+ *     addr     who answered ("198.18.0.1"), NULL when nobody did
+ *     rtt_ms   NULL when nobody did; status "ok", "timeout" or "error"
+ *              (an unreachable answer, detail says which)
+ *     dest     1 when the target itself answered (the path's last hop)
+ *     under_load  1 when sent during our own throughput/bloat test
+ *
+ * so "loss at hop 3 in the last hour" is one GROUP BY hop.  Late and
+ * duplicate answers are not kept (the probe already counted as lost or
+ * answered).  Retention deletes hops with the raw samples.  A route change
+ * is the event path_change (core/analysis/path.h), in `events`.
  */
 #include "core/store/store.h"
 
@@ -470,7 +488,16 @@ struct store {
 	struct conn_map conn[MAX_CONN];
 	size_t nconn;
 	struct fenc enc[F_COUNT]; /* block_flush's scratch */
+	sqlite3_stmt *ins_hop;	  /* prepared on the first path sample */
 };
+
+static const char hops_sql[] =
+	"CREATE TABLE IF NOT EXISTS hops(time_ms INTEGER NOT NULL,"
+	" interface TEXT NOT NULL, target TEXT NOT NULL,"
+	" seq INTEGER NOT NULL, hop INTEGER NOT NULL, addr TEXT,"
+	" rtt_ms REAL, status TEXT NOT NULL, dest INTEGER NOT NULL,"
+	" detail TEXT, under_load INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX IF NOT EXISTS hops_time ON hops(time_ms);";
 
 static int set_err(struct store *st, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -1128,6 +1155,8 @@ struct store *store_open(const char *path, int flags, char *err, size_t errlen)
 	}
 	if (has_meta ? check_schema(st) < 0 : create_schema(st) < 0)
 		goto fail_db;
+	if (!st->rdonly && exec(st, hops_sql, "creating the hops table") < 0)
+		goto fail_db;
 
 	/* Touch every table's b-tree so a damaged file is refused now. */
 	int64_t dummy;
@@ -1184,6 +1213,7 @@ void store_close(struct store *st)
 		return;
 	for (int i = 0; i < Q_COUNT; i++)
 		sqlite3_finalize(st->q[i]);
+	sqlite3_finalize(st->ins_hop);
 	if (st->db)
 		sqlite3_close(st->db);
 	drop_open(st);
@@ -1685,6 +1715,108 @@ static int flush_open(struct store *st)
 	return 0;
 }
 
+/* One path probe into `hops` (see the top); annotations are skipped. */
+static int write_hop(struct store *st, const struct bb_sample *s)
+{
+	if (s->flags & (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE))
+		return 0;
+	if (!st->ins_hop) {
+		int rc = sqlite3_prepare_v3(
+			st->db,
+			"INSERT INTO hops(time_ms, interface, target, seq, hop,"
+			" addr, rtt_ms, status, dest, detail, under_load)"
+			" VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+			-1, SQLITE_PREPARE_PERSISTENT, &st->ins_hop, NULL);
+		if (rc != SQLITE_OK)
+			return sql_fail(st, rc, "preparing the hops insert");
+	}
+	sqlite3_stmt *q = st->ins_hop;
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, s->real_ns / 1000000);
+	sqlite3_bind_text(q, 2, s->interface,
+			  (int)strnlen(s->interface, sizeof(s->interface)),
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 3, s->target,
+			  (int)strnlen(s->target, sizeof(s->target)),
+			  SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 4, s->seq);
+	sqlite3_bind_int(q, 5, s->hop);
+	size_t alen = strnlen(s->hop_addr, sizeof(s->hop_addr));
+	if (alen)
+		sqlite3_bind_text(q, 6, s->hop_addr, (int)alen,
+				  SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, 6);
+	if (alen && s->rtt_ns != BB_NONE)
+		sqlite3_bind_double(q, 7, (double)ns_to_us(s->rtt_ns) / 1000);
+	else
+		sqlite3_bind_null(q, 7);
+	sqlite3_bind_text(q, 8, sample_status_name(s->status), -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_int(q, 9, !!(s->flags & BB_SAMPLE_PATH_END));
+	size_t dlen = strnlen(s->detail, sizeof(s->detail));
+	if (dlen)
+		sqlite3_bind_text(q, 10, s->detail, (int)dlen,
+				  SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(q, 10);
+	sqlite3_bind_int(q, 11, !!(s->flags & BB_SAMPLE_UNDER_LOAD));
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, rc, "writing a hop");
+}
+
+int store_read_hops(struct store *st, int64_t from_ms, int64_t to_ms,
+		    store_sample_fn cb, void *ctx)
+{
+	int64_t has = 0;
+	int rc = query_int(st,
+			   "SELECT count(*) FROM sqlite_schema WHERE"
+			   " type = 'table' AND name = 'hops'",
+			   &has, NULL);
+	if (rc < 0 || !has)
+		return rc; /* an older file, read-only: no path probe */
+	sqlite3_stmt *q;
+	rc = sqlite3_prepare_v2(
+		st->db,
+		"SELECT time_ms, interface, target, seq, hop, addr, rtt_ms,"
+		" status, dest, detail, under_load FROM hops"
+		" WHERE time_ms >= ?1 AND time_ms < ?2 ORDER BY time_ms, rowid",
+		-1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(st, rc, "reading hops");
+	sqlite3_bind_int64(q, 1, from_ms);
+	sqlite3_bind_int64(q, 2, to_ms);
+	int stop = 0;
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct bb_sample s;
+		sample_init(&s, BB_KIND_PATH);
+		s.real_ns = sqlite3_column_int64(q, 0) * 1000000;
+		col_text(q, 1, s.interface, sizeof(s.interface));
+		col_text(q, 2, s.target, sizeof(s.target));
+		s.seq = (uint32_t)sqlite3_column_int64(q, 3);
+		int hop = sqlite3_column_int(q, 4);
+		s.hop = (uint8_t)(hop < 0 || hop > 255 ? 0 : hop);
+		col_text(q, 5, s.hop_addr, sizeof(s.hop_addr));
+		if (sqlite3_column_type(q, 6) != SQLITE_NULL)
+			s.rtt_ns = llround(sqlite3_column_double(q, 6) * 1e6);
+		char status[16];
+		col_text(q, 7, status, sizeof(status));
+		int st_code = sample_status_from_name(status);
+		s.status = (uint8_t)(st_code < 0 ? BB_STATUS_ERROR : st_code);
+		if (sqlite3_column_int(q, 8))
+			s.flags |= BB_SAMPLE_PATH_END;
+		col_text(q, 9, s.detail, sizeof(s.detail));
+		if (sqlite3_column_int(q, 10))
+			s.flags |= BB_SAMPLE_UNDER_LOAD;
+		stop = cb(ctx, &s);
+	}
+	sqlite3_finalize(q);
+	if (stop)
+		return stop; /* as the other readers: the callback's word */
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, rc, "reading hops");
+}
+
 int store_write_samples(struct store *st, const struct bb_sample *s, size_t n)
 {
 	if (st->rdonly)
@@ -1700,6 +1832,10 @@ int store_write_samples(struct store *st, const struct bb_sample *s, size_t n)
 			rc = set_err(st, -EINVAL, "sample with unknown kind %u",
 				     s[i].kind);
 			break;
+		}
+		if (s[i].kind == BB_KIND_PATH) {
+			rc = write_hop(st, &s[i]);
+			continue;
 		}
 		int64_t sid = series_id(st, &s[i]);
 		rc = sid < 0 ? (int)sid : add_sample(st, sid, &s[i]);
@@ -2721,6 +2857,16 @@ int store_purge_step(struct store *st, const struct store_purge *p,
 			snprintf(val, sizeof(val), "%" PRId64, cut);
 			rc = meta_set(st, "raw_deleted_before", val);
 		}
+	}
+	if (rc == 0 && left > 0 && cut > 0) {
+		/* the path probe's rows go with the raw samples (not counted
+		 * in done: a later step takes the rest) */
+		rc = purge_exec(st,
+				"DELETE FROM hops WHERE rowid IN (SELECT rowid"
+				" FROM hops WHERE time_ms < ?1"
+				" ORDER BY time_ms LIMIT ?2)",
+				cut, left, &n);
+		left -= n;
 	}
 	if (rc == 0 && left > 0 && p->min1_ms > 0) {
 		rc = purge_exec(st,

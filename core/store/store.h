@@ -82,6 +82,12 @@ typedef int (*store_nosess_fn)(void *ctx, const char *iface, const char *target,
 			       int64_t first_ms, int64_t last_ms);
 int store_read_no_session(struct store *st, int64_t from_ms, int64_t to_ms,
 			  store_nosess_fn cb, void *ctx);
+/* The path probe's rows (`hops`) sent in [from_ms, to_ms), in time order,
+ * as BB_KIND_PATH samples (hop, hop_addr, rtt_ns, status, detail,
+ * BB_SAMPLE_PATH_END, BB_SAMPLE_UNDER_LOAD); a file without the table has
+ * none.  0 or -errno. */
+int store_read_hops(struct store *st, int64_t from_ms, int64_t to_ms,
+		    store_sample_fn cb, void *ctx);
 /* Roll complete 1-min and 1-hour buckets ending <= now_ms not yet rolled up;
  * returns the number of aggregate rows written (idempotent). */
 int store_rollup(struct store *st, int64_t now_ms);

@@ -50,7 +50,8 @@ static void test_rows(void **state)
 		if (row->round_trip)
 			assert_true(row->delay);
 	}
-	assert_int_equal(periodic, 5);
+	assert_int_equal(periodic,
+			 6); /* icmp, udp_echo, dns, tcp, traffic, path */
 	assert_null(kind_get(-1));
 	assert_null(kind_get(BB_KIND_COUNT));
 	assert_string_equal(sample_kind_name(BB_KIND_COUNT), "unknown");
@@ -68,6 +69,8 @@ static void test_traits(void **state)
 	assert_false(kind_is_delay(BB_KIND_DOWNLOAD));
 	assert_false(kind_is_delay(BB_KIND_BUFFERBLOAT));
 	assert_false(kind_is_delay(BB_KIND_TRAFFIC));
+	/* hop by hop: a router's silence is not the line's loss */
+	assert_false(kind_is_delay(BB_KIND_PATH));
 	assert_false(kind_is_delay(BB_KIND_COUNT));
 	assert_false(kind_is_delay(-3));
 	assert_true(kind_is_round_trip(BB_KIND_ICMP));
@@ -167,6 +170,33 @@ static void test_plan_from_rows(void **state)
 	memset(&p, 0, sizeof(p)); /* the echo target holds a secret */
 }
 
+/* tests.path: off by default; on, a path per ICMP target (its display
+ * name) and per server (its name), at interval_ms with max_ttl. */
+static void test_plan_path(void **state)
+{
+	static struct bb_config c;
+	static struct engine_plan p;
+	char warn[1024], err[256] = "";
+	literal_config(&c);
+	assert_false(c.tests.path.enabled);
+	c.tests.path.enabled = true;
+	c.tests.path.interval_ms = 700;
+	c.tests.path.max_ttl = 12;
+	assert_int_equal(
+		plan_build(&c, &p, warn, sizeof(warn), err, sizeof(err)), 0);
+	assert_int_equal(p.n_probes, 8); /* the 5 above + lab, s0, s1 */
+	const struct engine_probe *e = p.probes + 5;
+	const char *names[] = { "lab", "s0", "s1" };
+	for (int i = 0; i < 3; i++) {
+		assert_ptr_equal(e[i].ops, &probe_path_ops);
+		assert_int_equal(e[i].target.kind, BB_KIND_PATH);
+		assert_string_equal(e[i].target.name, names[i]);
+		assert_true(e[i].interval_ns == 700 * BB_NS_PER_MS);
+		assert_int_equal(e[i].target.path_max_ttl, 12);
+	}
+	memset(&p, 0, sizeof(p));
+}
+
 static void test_plan_refuses(void **state)
 {
 	static struct bb_config c;
@@ -197,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_traits),
 		cmocka_unit_test(test_plan_from_rows),
+		cmocka_unit_test(test_plan_path),
 		cmocka_unit_test(test_plan_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -181,6 +181,9 @@ static void test_schema(void **state)
 	assert_int_equal(access(missing, F_OK), -1);
 }
 
+/* Kinds kept as series (blocks): all but the path probe's hops. */
+#define SERIES_KINDS (BB_KIND_COUNT - 1)
+
 /* One sample of every kind, with odd values everywhere. */
 static size_t make_all_kinds(struct bb_sample *out)
 {
@@ -188,6 +191,8 @@ static size_t make_all_kinds(struct bb_sample *out)
 	int64_t real = T0_MS * 1000000 + 123456789;
 	int64_t mono = 5000000000123LL;
 	for (int k = 0; k < BB_KIND_COUNT; k++) {
+		if (k == BB_KIND_PATH)
+			continue; /* its own table, test_hops */
 		for (int variant = 0; variant < 3; variant++) {
 			struct bb_sample *s = &out[n++];
 			sample_init(s, (enum bb_probe_kind)k);
@@ -417,13 +422,13 @@ static void test_round_trip(void **state)
 				     " status = 'error' AND error_detail LIKE"
 				     " 'ECONNREFUSED%' AND connection_type ="
 				     " 'wifi'"),
-			 BB_KIND_COUNT);
+			 SERIES_KINDS);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
 				     " status = 'timeout'"),
-			 BB_KIND_COUNT + 1); /* + the drifted copy */
+			 SERIES_KINDS + 1); /* + the drifted copy */
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements WHERE"
 				     " error_detail IS NOT NULL"),
-			 BB_KIND_COUNT);
+			 SERIES_KINDS);
 	/* the typed figures through the view */
 	assert_int_equal(raw_int(db,
 				 "SELECT count(*) FROM measurements WHERE"
@@ -470,6 +475,71 @@ static int collect_ev(void *ctx, const struct bb_event *ev)
 		}
 	}
 	return 1;
+}
+
+/* The path probe's samples: one row each in `hops` (made on a read-write
+ * open, so an older file gains it), never in the series or the views;
+ * annotations are not kept; retention deletes them with the raw samples. */
+static void test_hops(void **state)
+{
+	struct fixture *f = *state;
+	struct bb_sample in[4];
+	const char *addr[] = { "198.18.0.1", "", "198.18.2.2", "198.18.2.2" };
+	for (int i = 0; i < 4; i++) {
+		struct bb_sample *s = &in[i];
+		sample_init(s, BB_KIND_PATH);
+		s->real_ns = (T0_MS + 1000 * i) * 1000000 + 123;
+		s->mono_ns = 1000000000LL * (i + 1);
+		snprintf(s->target, sizeof(s->target), "srv");
+		s->seq = (uint32_t)i;
+		s->hop = (uint8_t)(i < 3 ? i + 1 : 3);
+		snprintf(s->hop_addr, sizeof(s->hop_addr), "%s", addr[i]);
+		if (addr[i][0])
+			s->rtt_ns = 1234567 * (i + 1);
+		else
+			s->status = BB_STATUS_TIMEOUT;
+		if (i >= 2)
+			s->flags |= BB_SAMPLE_PATH_END;
+	}
+	in[3].flags |= BB_SAMPLE_LATE; /* an annotation: not a probe */
+	struct store *st = open_rw(f->path);
+	assert_int_equal(store_write_samples(st, in, 4), 0);
+	store_close(st);
+
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	char cols[256];
+	columns_of(db, "hops", cols, sizeof(cols));
+	assert_string_equal(cols, "time_ms,interface,target,seq,hop,addr,"
+				  "rtt_ms,status,dest,detail,under_load");
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM hops"), 3);
+	assert_int_equal(raw_int(db,
+				 "SELECT count(*) FROM hops WHERE hop = 1"
+				 " AND addr = '198.18.0.1' AND status = 'ok'"
+				 " AND rtt_ms = 1.235 AND dest = 0"),
+			 1);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM hops WHERE hop = 2"
+				     " AND addr IS NULL AND rtt_ms IS NULL"
+				     " AND status = 'timeout'"),
+			 1);
+	assert_int_equal(raw_int(db, "SELECT time_ms FROM hops WHERE hop = 3"
+				     " AND dest = 1 AND target = 'srv'"),
+			 T0_MS + 2000);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM series"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM measurements"), 0);
+	/* an older file without the table gains it on a read-write open */
+	sqlite3_exec(db, "DROP TABLE hops", NULL, NULL, NULL);
+	sqlite3_close(db);
+	st = open_rw(f->path);
+	assert_int_equal(store_write_samples(st, in, 1), 0);
+	struct store_purge p;
+	store_purge_horizon(&p, T0_MS + 3 * 86400000LL, 1, 0, 0, 0);
+	assert_int_equal(store_rollup(st, T0_MS + 3 * 86400000LL), 0);
+	assert_int_equal(store_purge_step(st, &p, 100, NULL), 0);
+	store_close(st);
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM hops"), 0);
+	sqlite3_close(db);
 }
 
 static void test_events(void **state)
@@ -1299,6 +1369,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_hops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
