@@ -184,8 +184,9 @@ static void test_plan_path(void **state)
 	c.tests.path.max_ttl = 12;
 	assert_int_equal(
 		plan_build(&c, &p, warn, sizeof(warn), err, sizeof(err)), 0);
-	assert_int_equal(p.n_probes, 8); /* the 5 above + lab, s0, s1 */
-	const struct engine_probe *e = p.probes + 5;
+	/* the 5 above, the traffic reader, then lab, s0, s1 */
+	assert_int_equal(p.n_probes, 9);
+	const struct engine_probe *e = p.probes + 6;
 	const char *names[] = { "lab", "s0", "s1" };
 	for (int i = 0; i < 3; i++) {
 		assert_ptr_equal(e[i].ops, &probe_path_ops);
