@@ -3,7 +3,7 @@
 # A full disk under the database: the monitor keeps probing, says which file
 # and why, counts every sample it could not store, and exits 1 — the rows in
 # the database are exactly the ones it reports as stored (nothing silently
-# lost, nothing double-counted).  A private mount namespace holds a 120 KiB
+# lost, nothing double-counted).  A private mount namespace holds a 200 KiB
 # tmpfs, so no real disk fills up.
 . "$(dirname "$0")/../lib/common.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root (tmpfs in a private mount namespace)"
@@ -15,7 +15,7 @@ bb_sandbox "$@"
 bb_tmpdir
 set -u
 mkdir "$BB_TMP/small"
-mount -t tmpfs -o size=120k tmpfs "$BB_TMP/small" || fail "cannot mount a tmpfs"
+mount -t tmpfs -o size=200k tmpfs "$BB_TMP/small" || fail "cannot mount a tmpfs"
 bb_write_config "$BB_TMP/bb.conf"
 db=$BB_TMP/small/bb.db
 "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$db" -t 127.0.0.1 -t ::1 --interval 10 \
