@@ -78,7 +78,7 @@ const struct kind_def det_kinds[DK_COUNT] = {
 	[DK_PASSIVE] = { "bufferbloat_passive",
 			 "+200 ms while your own traffic fills >= 70 % of "
 			 "the line for 5 s (100 / 500)",
-			 0, 30 * BB_NS_PER_S, NULL },
+			 0, 10 * BB_NS_PER_S, NULL },
 };
 
 const char *detect_alert_name(int i)

@@ -20,6 +20,7 @@
 #define OWN_MARGIN_S  2	 /* around our own test's flagged probes */
 #define PAIR_SHIFT    48 /* (series << 48 | RTT): RTTs below 78 hours */
 #define PAIR_RTT_MAX  ((int64_t)1 << PAIR_SHIFT)
+#define CURRENT_S     3 /* the load still holds: a busy second this new */
 
 /* ---- the judge ------------------------------------------------------------
  */
@@ -111,8 +112,18 @@ static bool busy(const struct judge *j, const struct passive_sec *s, int d)
 	double r = (double)s->rate[d];
 	if (r < PASSIVE_MIN_KBPS || r < PASSIVE_BUSY_PCT / 100 * j->cap[d])
 		return false;
-	return j->src[d] != PASSIVE_CAP_SEEN ||
-	       r >= SEEN_IDLE_X * (double)j->idle_rate[d];
+	if (j->src[d] == PASSIVE_CAP_SEEN &&
+	    r < SEEN_IDLE_X * (double)j->idle_rate[d])
+		return false;
+	/* an upload's ACKs come down and a download's go up: the second is
+	 * the direction that leads (by utilisation when both capacities are
+	 * measured, else by rate) */
+	int o = !d;
+	if (!have_rate(s, o))
+		return true;
+	if (j->src[d] == PASSIVE_CAP_TEST && j->src[o] == PASSIVE_CAP_TEST)
+		return r / j->cap[d] >= (double)s->rate[o] / j->cap[o];
+	return r >= (double)s->rate[o];
 }
 
 /* Loud enough in either direction to stand in a queue's way. */
@@ -422,9 +433,11 @@ void det_passive_tick(struct detect *d, int64_t now)
 		struct passive_if *p = ps->ifs[i];
 		for (int k = 0; k < PASSIVE_NDIR; k++) {
 			struct passive_result r;
-			if (passive_judge(
-				    p->ring, PASSIVE_SECONDS, now / BB_NS_PER_S,
-				    (enum passive_dir)k, p->cap_test, &r) == 1)
+			if (passive_judge(p->ring, PASSIVE_SECONDS,
+					  now / BB_NS_PER_S,
+					  (enum passive_dir)k, p->cap_test,
+					  &r) == 1 &&
+			    r.last_s >= now / BB_NS_PER_S - CURRENT_S)
 				raise_passive(d, p, &r);
 		}
 	}

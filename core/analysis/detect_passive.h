@@ -11,8 +11,10 @@
  * Rules: the capacity of a direction is the newest measured throughput
  * test's rate, else the highest rate the counters held for 3 seconds.  A
  * second is busy in a direction when its rate is >= 70 % of that capacity
- * (and, with a capacity only seen, 4 x the direction's median rate), in a
- * run of at least 5 busy seconds; idle when both directions are below
+ * (and, with a capacity only seen, 4 x the direction's median rate) and
+ * it leads the other direction (whose ACKs it causes: by utilisation when
+ * both capacities are measured, else by rate), in a run of at least 5
+ * busy seconds; idle when both directions are below
  * 25 % of their capacity and no busy or own second came in the 3 before.
  * Seconds of our own tests (and 2 s around them) are neither.  The
  * increase is the median over the busy seconds' RTTs of (RTT minus its
