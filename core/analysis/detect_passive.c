@@ -65,35 +65,35 @@ static bool have_rate(const struct passive_sec *s, int d)
 	return s->rate[d] != BB_NONE;
 }
 
-/* The highest rate held SEEN_HOLD_S consecutive seconds outside our tests. */
+/* The highest rate held SEEN_HOLD_S consecutive seconds outside our tests
+ * (the middle of the seconds' rates: one dip or peak does not decide). */
 static double seen_capacity(const struct judge *j, int d)
 {
-	int64_t best = 0;
+	int64_t best = 0, v[SEEN_HOLD_S];
 	for (size_t i = SEEN_HOLD_S - 1; i < j->n; i++) {
-		int64_t lo = INT64_MAX;
+		size_t nv = 0;
 		for (size_t k = i + 1 - SEEN_HOLD_S; k <= i; k++) {
 			const struct passive_sec *s = j->s[k];
-			if (s->own || !have_rate(s, d) ||
-			    s->sec != j->s[i]->sec - (int64_t)(i - k))
-				lo = 0;
-			else if (s->rate[d] < lo)
-				lo = s->rate[d];
+			if (!s->own && have_rate(s, d) &&
+			    s->sec == j->s[i]->sec - (int64_t)(i - k))
+				v[nv++] = s->rate[d];
 		}
-		if (lo > best)
-			best = lo;
+		if (nv == SEEN_HOLD_S) {
+			int64_t m = median_i64(v, nv);
+			if (m > best)
+				best = m;
+		}
 	}
 	return (double)best;
 }
 
+/* Each direction's capacity, then its idle rate: the median of the
+ * seconds below PASSIVE_IDLE_PCT of it (a household busy most of the
+ * time must not lift it to the busy rate). */
 static void capacities(struct judge *j, const double cap_test[PASSIVE_NDIR])
 {
 	static int64_t v[PASSIVE_SECONDS];
 	for (int d = 0; d < PASSIVE_NDIR; d++) {
-		size_t nv = 0;
-		for (size_t i = 0; i < j->n; i++)
-			if (!j->s[i]->own && have_rate(j->s[i], d))
-				v[nv++] = j->s[i]->rate[d];
-		j->idle_rate[d] = nv ? median_i64(v, nv) : 0;
 		if (cap_test && cap_test[d] > 0) {
 			j->cap[d] = cap_test[d];
 			j->src[d] = PASSIVE_CAP_TEST;
@@ -102,6 +102,13 @@ static void capacities(struct judge *j, const double cap_test[PASSIVE_NDIR])
 			j->src[d] = j->cap[d] > 0 ? PASSIVE_CAP_SEEN
 						  : PASSIVE_CAP_NONE;
 		}
+		size_t nv = 0;
+		for (size_t i = 0; i < j->n; i++)
+			if (!j->s[i]->own && have_rate(j->s[i], d) &&
+			    (double)j->s[i]->rate[d] <
+				    PASSIVE_IDLE_PCT / 100 * j->cap[d])
+				v[nv++] = j->s[i]->rate[d];
+		j->idle_rate[d] = nv ? median_i64(v, nv) : 0;
 	}
 }
 

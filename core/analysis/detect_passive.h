@@ -9,9 +9,10 @@
  * seconds directly.
  *
  * Rules: the capacity of a direction is the newest measured throughput
- * test's rate, else the highest rate the counters held for 3 seconds.  A
- * second is busy in a direction when its rate is >= 70 % of that capacity
- * (and, with a capacity only seen, 4 x the direction's median rate) and
+ * test's rate, else the highest rate the counters held for 3 seconds (the
+ * middle of three).  A second is busy in a direction when its rate is
+ * >= 70 % of that capacity (and, with a capacity only seen, 4 x the
+ * median rate of the direction's seconds below 25 % of it) and
  * it leads the other direction (whose ACKs it causes: by utilisation when
  * both capacities are measured, else by rate), in a run of at least 5
  * busy seconds; idle when both directions are below

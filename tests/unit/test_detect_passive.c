@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -23,6 +24,8 @@
 #include "core/analysis/model.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
+#include "core/engine/source.h"
+#include "core/store/store.h"
 
 #define MS   BB_NS_PER_MS
 #define SEC  BB_NS_PER_S
@@ -105,6 +108,14 @@ static void test_no_capacity_known_uses_rate_seen(void **state)
 	assert_true(r.cap_kbps == 4800);
 	assert_true(r.util_pct > 99.9 && r.util_pct < 100.1);
 	assert_true(r.increase_ms > 279.9 && r.increase_ms < 280.2);
+	/* a household busy most of the time: 100 busy seconds after 60 idle
+	 * ones are still busy (the idle rate is of the quiet seconds) */
+	end = scene(PASSIVE_UP, 100, 4800, 300);
+	assert_int_equal(passive_judge(ring, PASSIVE_SECONDS, S0 + end,
+				       PASSIVE_UP, NONE, &r),
+			 1);
+	/* the last minute before NOW: 3 idle seconds and NOW itself */
+	assert_int_equal(r.busy_s, PASSIVE_WINDOW_S - 4);
 	/* chatter alone is no load: 20 s of 150 kbit/s (above the idle
 	 * median x 4 but below PASSIVE_MIN_KBPS) is not busy */
 	end = scene(PASSIVE_UP, 20, 150, 300);
@@ -342,6 +353,82 @@ static void test_detector_own_test_is_no_household_load(void **state)
 	fix_free(f);
 }
 
+/* ---- replay ---------------------------------------------------------------
+ */
+
+#define T0_MS 1732539960000LL
+
+/* Second K of a recording: the traffic sample (the second before it) and
+ * the far target's answer 300 ms later. */
+static size_t recorded(struct bb_sample *out, int k, int64_t up, double rtt)
+{
+	sample_init(&out[0], BB_KIND_TRAFFIC);
+	out[0].real_ns = (T0_MS + k * 1000LL) * MS;
+	out[0].status = BB_STATUS_OK;
+	out[0].seq = (uint32_t)k;
+	out[0].tx_kbps = up;
+	out[0].rx_kbps = 20;
+	snprintf(out[0].target, sizeof(out[0].target), "eth0");
+	sample_init(&out[1], BB_KIND_ICMP);
+	out[1].real_ns = out[0].real_ns + 300 * MS;
+	out[1].status = BB_STATUS_OK;
+	out[1].seq = (uint32_t)k;
+	out[1].rtt_ns = (int64_t)(rtt * MS);
+	snprintf(out[1].target, sizeof(out[1].target), "198.18.1.2");
+	for (int i = 0; i < 2; i++)
+		out[i].mono_ns = out[i].real_ns - T0_MS * MS + 50 * SEC;
+	return 2;
+}
+
+/* Recorded to a real database, replayed through the detector as the
+ * replay screens do: the verdict names the upload while it lasts. */
+static void test_replay_reproduces_it(void **state)
+{
+	(void)state;
+	static struct bb_sample s[200];
+	size_t n = 0;
+	for (int k = 0; k < 80; k++) {
+		bool busy = k >= 40 && k < 60;
+		n += recorded(&s[n], k, busy ? 4800 : 10, busy ? 320 : 20);
+	}
+	char dir[] = "/tmp/bb-passive.XXXXXX", path[64], conf[64], err[256],
+	     note[256], v[1024];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rec.db", dir);
+	snprintf(conf, sizeof(conf), "%s/empty.conf", dir);
+	FILE *f = fopen(conf, "w");
+	assert_non_null(f);
+	fclose(f);
+	struct store *st = store_open(path, STORE_RDWR, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(store_write_samples(st, s, n), 0);
+	store_close(st);
+
+	struct source *src = source_replay_new(path, conf, note, sizeof(note),
+					       err, sizeof(err));
+	assert_non_null(src);
+	assert_int_equal(source_seek(src, T0_MS + 35 * 1000), 0);
+	source_verdict(src, v, sizeof(v));
+	print_message("replay at 35 s: %s\n", v);
+	assert_null(strstr(v, "busy at"));
+	assert_int_equal(source_seek(src, T0_MS + 55 * 1000), 0);
+	source_verdict(src, v, sizeof(v));
+	print_message("replay at 55 s: %s\n", v);
+	assert_non_null(strstr(v, "Upload busy at 4.8 Mbit/s (100 % of the "
+				  "highest rate seen, 4.8 Mbit/s) raised "
+				  "latency by +300 ms (20.0 -> 320.0 ms), "
+				  "grade D."));
+	source_free(src);
+	unlink(path);
+	unlink(conf);
+	char wal[80];
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -353,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_detector_raises_event_and_verdict),
 		cmocka_unit_test(test_detector_measured_capacity),
 		cmocka_unit_test(test_detector_own_test_is_no_household_load),
+		cmocka_unit_test(test_replay_reproduces_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
