@@ -21,6 +21,8 @@
 #    -d while the upload runs (not before it), direction "upload", and its
 #    increase_ms is within 15 % of 300 ms;
 #  - idle run, deep queue, no upload: no bufferbloat_passive;
+#  - deep queue, iperf3 -R (the server sends 6M down): direction
+#    "download", within 15 % of 300 ms;
 #  - shallow queue (limit 12500 B: 20 ms): the same upload raises none.
 # (Replay through the detector from a real database: the unit test
 # test_detect_passive, test_replay_reproduces_it.)
@@ -59,9 +61,9 @@ shape() {
 fails=0
 check() { "$@" || { fails=$((fails + 1)); echo "  ^ FAILED: $*"; }; }
 
-# run NAME DURATION [LOAD_AT LOAD_S]: bufferbane -d for DURATION s, with
-# iperf3 uploading LOAD_S seconds from LOAD_AT s after its start; sets
-# DB, OUT, LOAD_START_MS, LOAD_END_MS
+# run NAME DURATION [LOAD_AT LOAD_S [IPERF3_ARG...]]: bufferbane -d for
+# DURATION s, with iperf3 uploading (-R: downloading) LOAD_S seconds from
+# LOAD_AT s after its start; sets DB, OUT, LOAD_START_MS, LOAD_END_MS
 run() {
 	DB=$BB_TMP/$1.db OUT=$BB_TMP/$1.out LOAD_START_MS=0 LOAD_END_MS=0
 	local pid ipid
@@ -74,7 +76,7 @@ run() {
 		ipid=$!
 		sleep "$3"
 		LOAD_START_MS=$(date +%s%3N)
-		lab_exec client iperf3 -c 198.18.1.2 -u -b 6M -t "$4" \
+		lab_exec client iperf3 -c 198.18.1.2 -u -b 6M -t "$4" "${@:5}" \
 			>"$BB_TMP/$1.iperf" 2>&1 ||
 			{ cat "$BB_TMP/$1.iperf"; fail "iperf3 failed"; }
 		LOAD_END_MS=$(date +%s%3N)
@@ -125,7 +127,20 @@ echo "== deep queue, idle"
 check [ -z "$(passive_events)" ]
 check [ "$(grep -c bufferbloat_passive "$OUT")" -eq 0 ]
 
-# 3. shallow queue: the same upload barely delays anything
+# 3. the same queue downloading: the client's receive counter is busy
+# (at the shaped rate: the queue is before it)
+run down 35 12 15 -R
+echo "== deep queue, download $LOAD_START_MS..$LOAD_END_MS"
+passive_events | tee "$BB_TMP/ev"
+check [ "$(wc -l <"$BB_TMP/ev")" -eq 1 ]
+IFS='|' read -r start end sev target met <"$BB_TMP/ev"
+inc=$(json_num "$met" increase_ms)
+echo "event: $target, increase $inc ms against the bound $bound ms"
+check [ "$target" = download ]
+check grep -Eq 'event start bufferbloat_passive (warning|critical): Download busy at' "$OUT"
+check awk -v i="$inc" -v b="$bound" 'BEGIN { exit !(i >= 0.85 * b && i <= 1.15 * b) }'
+
+# 4. shallow queue: the same upload barely delays anything
 shape 12500
 run shallow 35 12 15
 echo "== shallow queue (bound 20 ms)"
