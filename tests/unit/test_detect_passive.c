@@ -20,11 +20,15 @@
 #include <cmocka.h>
 
 #include "core/analysis/detect.h"
+#include "core/analysis/detect_diag.h"
 #include "core/analysis/detect_passive.h"
 #include "core/analysis/model.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/engine/source.h"
+#include "core/store/history.h"
+#include "core/store/report.h"
+#include "core/store/report_passive.h"
 #include "core/store/store.h"
 
 #define MS   BB_NS_PER_MS
@@ -429,6 +433,68 @@ static void test_replay_reproduces_it(void **state)
 	rmdir(dir);
 }
 
+/* ---- report ---------------------------------------------------------------
+ */
+
+static void passive_event(struct bb_event *e, int64_t start_s, int64_t dur_s,
+			  const char *dir, double inc, const char *cap)
+{
+	memset(e, 0, sizeof(*e));
+	snprintf(e->kind, sizeof(e->kind), "bufferbloat_passive");
+	snprintf(e->target, sizeof(e->target), "%s", dir);
+	e->start_ms = T0_MS + start_s * 1000;
+	e->end_ms = e->start_ms + dur_s * 1000;
+	e->severity = BB_SEV_WARNING;
+	snprintf(e->metrics, sizeof(e->metrics),
+		 "{\"direction\":\"%s\",\"rate_kbps\":6176,\"capacity_kbps\":"
+		 "6176,\"capacity\":\"%s\",\"utilisation_pct\":100.0,"
+		 "\"idle_ms\":0.071,\"loaded_ms\":296.4,\"increase_ms\":%.3f,"
+		 "\"grade\":\"%s\"}",
+		 dir, cap, inc, diag_bloat_grade(inc));
+}
+
+static void test_report_section(void **state)
+{
+	(void)state;
+	static struct history_summary hs;
+	struct bb_event ev[4];
+	memset(&hs, 0, sizeof(hs));
+	hs.from_ms = T0_MS;
+	hs.to_ms = T0_MS + 3600 * 1000;
+	passive_event(&ev[0], 100, 20, "upload", 296.3, "seen");
+	passive_event(&ev[1], 200, 30, "upload", 412.0, "measured");
+	passive_event(&ev[2], 300, 15, "download", 250.0, "seen");
+	snprintf(ev[3].kind, sizeof(ev[3].kind), "latency_spike");
+	hs.events = ev;
+	hs.nevents = 4;
+	struct report_passive r[REPORT_PASSIVE_MAX];
+	assert_int_equal(report_passive_rows(&hs, r, REPORT_PASSIVE_MAX), 2);
+	assert_string_equal(r[0].direction, "upload");
+	assert_int_equal(r[0].episodes, 2);
+	assert_int_equal(r[0].busy_ms, 50 * 1000);
+	assert_true(r[0].worst_inc_ms == 412.0);
+	assert_string_equal(r[0].worst_grade, "F");
+	char w[256];
+	report_passive_words(&r[0], w, sizeof(w));
+	assert_string_equal(w, "+412 ms (grade F) at 6.2 Mbit/s, 100 % of the "
+			       "measured capacity, 2 episodes, 50 s");
+	report_passive_words(&r[1], w, sizeof(w));
+	assert_string_equal(w, "+250 ms (grade D) at 6.2 Mbit/s, 100 % of the "
+			       "highest rate seen, 1 episode, 15 s");
+	/* both the text (stats) and the document (report) say it */
+	for (int fmt = REPORT_TEXT; fmt <= REPORT_MD; fmt += 2) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+		assert_int_equal(report_write(m, &hs, fmt, "db"), 0);
+		fclose(m);
+		assert_non_null(
+			strstr(buf, "Bufferbloat from your own traffic"));
+		assert_non_null(strstr(buf, "+412 ms (grade F)"));
+		free(buf);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_detector_measured_capacity),
 		cmocka_unit_test(test_detector_own_test_is_no_household_load),
 		cmocka_unit_test(test_replay_reproduces_it),
+		cmocka_unit_test(test_report_section),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
