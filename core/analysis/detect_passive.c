@@ -433,18 +433,34 @@ static void raise_passive(struct detect *d, const struct passive_if *p,
 		     desc, met);
 }
 
+/* Could direction DIR be busy now: a second of the last CURRENT_S at
+ * PASSIVE_MIN_KBPS or more, outside our tests?  The judge reads the whole
+ * ring (some 200 us); a replay seeking through a quiet day ticks every
+ * second of it, so only a line with traffic now is judged. */
+static bool maybe_busy(const struct passive_if *p, int64_t now_s, int dir)
+{
+	for (int64_t k = now_s - CURRENT_S; k <= now_s; k++) {
+		const struct passive_sec *s = &p->ring[k % PASSIVE_SECONDS];
+		if (k > 0 && s->sec == k && !s->own &&
+		    s->rate[dir] != BB_NONE && s->rate[dir] >= PASSIVE_MIN_KBPS)
+			return true;
+	}
+	return false;
+}
+
 void det_passive_tick(struct detect *d, int64_t now)
 {
 	struct passive_state *ps = d->passive;
+	int64_t now_s = now / BB_NS_PER_S;
 	for (size_t i = 0; ps && i < ps->n; i++) {
 		struct passive_if *p = ps->ifs[i];
 		for (int k = 0; k < PASSIVE_NDIR; k++) {
 			struct passive_result r;
-			if (passive_judge(p->ring, PASSIVE_SECONDS,
-					  now / BB_NS_PER_S,
+			if (maybe_busy(p, now_s, k) &&
+			    passive_judge(p->ring, PASSIVE_SECONDS, now_s,
 					  (enum passive_dir)k, p->cap_test,
 					  &r) == 1 &&
-			    r.last_s >= now / BB_NS_PER_S - CURRENT_S)
+			    r.last_s >= now_s - CURRENT_S)
 				raise_passive(d, p, &r);
 		}
 	}

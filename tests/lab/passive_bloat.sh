@@ -20,9 +20,14 @@
 #  - deep queue (limit 187500 B: 300 ms): bufferbloat_passive appears on
 #    -d while the upload runs (not before it), direction "upload", and its
 #    increase_ms is within 15 % of 300 ms;
+#    `bufferbane report` has it in its own-traffic section;
 #  - idle run, deep queue, no upload: no bufferbloat_passive;
 #  - deep queue, iperf3 -R (the server sends 6M down): direction
 #    "download", within 15 % of 300 ms;
+#  - deep queue loaded by our own bufferbloat test (companion server,
+#    12 s of upload): the delay beyond the modem rises past 200 ms but no
+#    bufferbloat_passive (its bytes and its seconds are not the
+#    household's);
 #  - shallow queue (limit 12500 B: 20 ms): the same upload raises none.
 # (Replay through the detector from a real database: the unit test
 # test_detect_passive, test_replay_reproduces_it.)
@@ -121,6 +126,13 @@ check [ "$sev" = warning ]
 check grep -q 'grade D' <<<"$(sql "$DB" "SELECT description FROM events
 	WHERE kind = 'bufferbloat_passive'")"
 
+# the report's section says it from the recording
+"$BB_BIN" report --db "$DB" --last 1h >"$BB_TMP/report.md" ||
+	fail "bufferbane report exited $?"
+grep -A4 'Bufferbloat from your own traffic' "$BB_TMP/report.md"
+check grep -Eq '^\| - \| upload \| \+(2[6-9][0-9]|3[0-4][0-9]) ms \(grade [DF]\)' \
+	"$BB_TMP/report.md"
+
 # 2. the same queue, idle
 run idle 20
 echo "== deep queue, idle"
@@ -140,7 +152,36 @@ check [ "$target" = download ]
 check grep -Eq 'event start bufferbloat_passive (warning|critical): Download busy at' "$OUT"
 check awk -v i="$inc" -v b="$bound" 'BEGIN { exit !(i >= 0.85 * b && i <= 1.15 * b) }'
 
-# 4. shallow queue: the same upload barely delays anything
+# 4. the same queue loaded by our own test, not the household: a
+# bufferbloat test of the companion server (upload phase 12 s from 10 s)
+touch "$BB_TMP/srv.log"
+SRV_NAME=lab bb_server_start -n server -b 198.18.1.2:9876 "$BB_SRV_LAB"
+cp "$BB_TMP/bb.conf" "$BB_TMP/plain.conf"
+bb_write_config "$BB_TMP/bb.conf" \
+	'general={ test_interval_ms = 1000; probe_timeout_ms = 2000; }' \
+	'targets={ isp_gateway = "auto"; public_dns = []; custom = [ "198.18.1.2" ]; }' \
+	'monitoring={ auto_detect_gateway = true; }' \
+	"servers=$SRV_SERVERS" \
+	'tests={ dns = { enabled = false; dns_servers = []; };
+	  throughput = { enabled = false; };
+	  bufferbloat = { enabled = true; first_test_s = 10; interval_s = 600;
+	    test_duration_s = 24; test_type = "upload"; }; }'
+run own 34
+echo "== deep queue, our own bufferbloat test"
+sql "$DB" "SELECT test_type, status, round(rtt_ms), round(bloat_increase_ms)
+	FROM measurements WHERE test_type = 'bufferbloat'"
+nl=$(sql "$DB" "SELECT count(*) FROM measurements WHERE test_type = 'icmp'
+	AND target = '198.18.1.2' AND under_load AND rtt_ms > 200")
+echo "icmp answers beyond the modem under our load, above 200 ms: $nl"
+check [ "$nl" -ge 5 ]
+check [ "$(sql "$DB" "SELECT count(*) FROM measurements WHERE
+	test_type = 'bufferbloat' AND status = 'ok'")" -eq 1 ]
+check [ -z "$(passive_events)" ]
+check [ "$(grep -c bufferbloat_passive "$OUT")" -eq 0 ]
+bb_server_stop
+cp "$BB_TMP/plain.conf" "$BB_TMP/bb.conf"
+
+# 5. shallow queue: the same upload barely delays anything
 shape 12500
 run shallow 35 12 15
 echo "== shallow queue (bound 20 ms)"
