@@ -146,8 +146,9 @@ static bool loud(const struct judge *j, const struct passive_sec *s)
 }
 
 /* Mark in BUSY[] the seconds of direction D in runs of at least
- * PASSIVE_SUSTAIN_S (a second without a rate, the counters' read
- * drifting over a second's edge, neither breaks a run nor counts). */
+ * PASSIVE_SUSTAIN_S (one second without a rate, the counters' read
+ * drifting over a second's edge, neither breaks a run nor counts; two
+ * do). */
 static void busy_runs(const struct judge *j, int d, bool *isbusy)
 {
 	size_t start = 0, len = 0;
@@ -155,7 +156,8 @@ static void busy_runs(const struct judge *j, int d, bool *isbusy)
 	for (size_t i = 0; i <= j->n; i++) {
 		const struct passive_sec *s = i < j->n ? j->s[i] : NULL;
 		bool gap = s && !have_rate(s, d) && !s->own && len &&
-			   s->sec - j->s[i - 1]->sec == 1;
+			   s->sec - j->s[i - 1]->sec == 1 &&
+			   have_rate(j->s[i - 1], d);
 		bool on = s && busy(j, s, d) &&
 			  (!len || s->sec - j->s[i - 1]->sec == 1);
 		if (on || gap) {

@@ -78,7 +78,8 @@ const char *passive_dir_name(enum passive_dir dir);
  * skipped) at monotonic second NOW_S; CAP_TEST per direction the newest
  * throughput test in kbit/s (<= 0: none).  1 with OUT filled when a busy run of
  * DIR lies in the last PASSIVE_WINDOW_S with enough answers busy and idle, 0
- * when not (OUT then says how far it got: cap_src, busy_s). */
+ * when not (OUT then says how far it got: cap_src, busy_s).  Not
+ * reentrant (static work arrays): the detector's thread only. */
 int passive_judge(const struct passive_sec *ring, size_t n, int64_t now_s,
 		  enum passive_dir dir, const double cap_test[PASSIVE_NDIR],
 		  struct passive_result *out);

@@ -176,6 +176,13 @@ static void test_own_test_and_short_load_excluded(void **state)
 				       PASSIVE_UP, cap, &r),
 			 1);
 	assert_int_equal(r.busy_s, PASSIVE_SUSTAIN_S);
+	/* two such seconds in a row do break it (the counters stopped) */
+	end = scene(PASSIVE_UP, PASSIVE_SUSTAIN_S + 2, 4800, 300);
+	for (int i = 62; i < 64; i++)
+		ring[i].rate[PASSIVE_UP] = ring[i].rate[PASSIVE_DOWN] = BB_NONE;
+	assert_int_equal(passive_judge(ring, PASSIVE_SECONDS, S0 + end,
+				       PASSIVE_UP, cap, &r),
+			 0);
 }
 
 static void test_idle_only_and_targets_of_two_distances(void **state)
