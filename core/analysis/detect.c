@@ -77,6 +77,10 @@ const struct kind_def det_kinds[DK_COUNT] = {
 			 HOLD_NEVER, NULL },
 	[DK_PATH] = { "path_change", "a hop's responding address changed", 0,
 		      HOLD_NEVER, NULL },
+	[DK_PASSIVE] = { "bufferbloat_passive",
+			 "+200 ms while your own traffic fills >= 70 % of "
+			 "the line for 5 s (100 / 500)",
+			 0, 10 * BB_NS_PER_S, NULL },
 };
 
 const char *detect_alert_name(int i)
@@ -206,6 +210,10 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 	 * probe on the interface) measure that load, not the line: the bloat
 	 * result judges it.  The model's windows still hold them, so their
 	 * span and losses are kept for the window-based detectors. */
+	if (s->kind == BB_KIND_TRAFFIC && !(s->flags & BB_SAMPLE_DUPLICATE)) {
+		det_passive_traffic(d, s); /* no series: rates, no delay */
+		return;
+	}
 	if (!ms || (s->flags & BB_SAMPLE_DUPLICATE))
 		return;
 	struct dseries *ds = series_for(d, ms);
@@ -222,6 +230,7 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 	if (!(s->flags & BB_SAMPLE_LATE))
 		ds->nosess_mono = 0; /* a probe went out in a session */
 	if (s->flags & BB_SAMPLE_UNDER_LOAD) {
+		det_passive_own(d, ds, s);
 		ds->load_mono = s->mono_ns;
 		if (s->status != BB_STATUS_OK && !(s->flags & BB_SAMPLE_LATE))
 			ds->load_fails[ds->nload_fail++ % LOAD_FAIL_RING] =
@@ -238,6 +247,7 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 		    s->rtt_ns != BB_NONE && s->rtt_ns > 0) {
 			det_joint_sample(d, ds, s);
 			det_latency_sample(d, ds, s, s->rtt_ns);
+			det_passive_rtt(d, ds, s);
 		}
 		return;
 	}
@@ -259,6 +269,7 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 
 	if (s->kind == BB_KIND_UPLOAD || s->kind == BB_KIND_DOWNLOAD) {
 		det_tput_sample(d, ds, s);
+		det_passive_capacity(d, s);
 		return;
 	}
 	if (s->kind == BB_KIND_BUFFERBLOAT) {
@@ -299,8 +310,10 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 	int64_t v = s->rtt_ns;
 	if (!is_delay_kind(s->kind) || v == BB_NONE)
 		return;
-	if (ECHO & P(s->kind))
+	if (ECHO & P(s->kind)) {
 		det_latency_sample(d, ds, s, v);
+		det_passive_rtt(d, ds, s);
+	}
 	det_baseline_update(d, ds, v, s->mono_ns);
 }
 
@@ -325,6 +338,7 @@ void detect_tick(struct detect *d, int64_t now)
 			    (det_kinds[k].probes & P(ds->ms->kind)))
 				det_kinds[k].eval(d, ds, now);
 	}
+	det_passive_tick(d, now);
 	for (size_t i = 0; i < MAX_EVENTS; i++) {
 		struct devent *e = &d->ev[i];
 		if (!e->used || !e->open)
@@ -385,6 +399,8 @@ void detect_set_params(struct detect *d, const struct detect_params *p)
 
 void detect_free(struct detect *d)
 {
+	if (d)
+		det_passive_free(d);
 	free(d);
 }
 

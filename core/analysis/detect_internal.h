@@ -4,7 +4,8 @@
  * the kinds table, baselines' persistence; detect_events.c: the event
  * table; detect_delay.c: delay and throughput against their baselines;
  * detect_outage.c: micro-disconnects; detect_loss.c: loss, DNS and
- * connection failures; detect_verdict.c: the verdict): the detector's
+ * connection failures; detect_passive.c: latency against the household's
+ * own load; detect_verdict.c: the verdict): the detector's
  * state and the functions one file calls in another.  Internal to those.
  */
 #ifndef BB_DETECT_INTERNAL_H
@@ -46,11 +47,13 @@ enum dk {
 	DK_SYNC_LOST,
 	DK_GATEWAY,
 	DK_PATH,
+	DK_PASSIVE, /* bufferbloat_passive: detect_passive.c */
 	DK_COUNT
 };
 
 struct dseries;
 struct detect;
+struct passive_state;
 
 /* One alert kind: its catalog name, default thresholds (documentation for
  * the verdict and `events --help`), which probe kinds it watches, how long
@@ -176,6 +179,7 @@ struct detect {
 		double inc_ms;
 		char server[BB_SERVER_LEN];
 	} bloat[3];
+	struct passive_state *passive; /* detect_passive.c, NULL until used */
 };
 
 struct place {
@@ -237,5 +241,17 @@ void det_joint_sample(struct detect *d, struct dseries *ds,
 void det_eval_loss(struct detect *d, struct dseries *ds, int64_t now);
 void det_eval_dns(struct detect *d, struct dseries *ds, int64_t now);
 void det_eval_conn(struct detect *d, struct dseries *ds, int64_t now);
+
+/* detect_passive.c: a traffic sample; a delay answer of DS; an answer of
+ * DS flagged as sent during our own test; a throughput test's result (the
+ * capacity); the tick's judgement; free at detect_free */
+void det_passive_traffic(struct detect *d, const struct bb_sample *s);
+void det_passive_rtt(struct detect *d, const struct dseries *ds,
+		     const struct bb_sample *s);
+void det_passive_own(struct detect *d, const struct dseries *ds,
+		     const struct bb_sample *s);
+void det_passive_capacity(struct detect *d, const struct bb_sample *s);
+void det_passive_tick(struct detect *d, int64_t now);
+void det_passive_free(struct detect *d);
 
 #endif

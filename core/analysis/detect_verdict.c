@@ -179,6 +179,9 @@ static void verdict_advice(const struct detect *d, const struct devent *e,
 	case DK_CONN:
 		a = ADVICE_CONN;
 		break;
+	case DK_PASSIVE:
+		a = ADVICE_BLOAT;
+		break;
 	case DK_MICRO:
 		/* beyond a gateway that kept answering: the line itself */
 		a = ADVICE_LINE_OR_HOME;

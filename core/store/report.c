@@ -22,6 +22,7 @@
 #include "core/chart/chart_draw.h"
 #include "core/analysis/path.h"
 #include "core/store/history.h"
+#include "core/store/report_passive.h"
 #include "core/probe/kind.h"
 
 #define WORST_EVENTS 10
@@ -351,6 +352,17 @@ static void write_text(FILE *f, const struct history_summary *s, const char *db,
 	}
 
 	text_paths(f, s);
+	struct report_passive pr[REPORT_PASSIVE_MAX];
+	size_t npr = report_passive_rows(s, pr, REPORT_PASSIVE_MAX);
+	if (npr)
+		fprintf(f, "\nBufferbloat from your own traffic (no test "
+			   "load; the worst episode)\n");
+	for (size_t i = 0; i < npr; i++) {
+		report_passive_words(&pr[i], line, sizeof(line));
+		fprintf(f, "%-8s %-9s %s\n",
+			pr[i].interface[0] ? pr[i].interface : "-",
+			pr[i].direction, line);
+	}
 
 	if (s->have_peak)
 		fprintf(f,
@@ -1067,6 +1079,29 @@ static void doc_paths(FILE *f, const struct doc_ops *o,
 	}
 }
 
+/* Bufferbloat the household's own traffic caused (bufferbloat_passive). */
+static void doc_passive(FILE *f, const struct doc_ops *o,
+			const struct history_summary *s)
+{
+	static const char *const cols[] = { "interface", "direction",
+					    "worst episode" };
+	struct report_passive pr[REPORT_PASSIVE_MAX];
+	size_t n = report_passive_rows(s, pr, REPORT_PASSIVE_MAX);
+	char c[MAX_COLS][CELL];
+	if (!n)
+		return;
+	o->heading(f, "Bufferbloat from your own traffic (no test load)");
+	o->thead(f, cols, 3);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(c[0], CELL, "%.15s",
+			 pr[i].interface[0] ? pr[i].interface : "-");
+		snprintf(c[1], CELL, "%.11s", pr[i].direction);
+		report_passive_words(&pr[i], c[2], CELL);
+		o->row(f, c, 3);
+	}
+	o->tend(f);
+}
+
 static void doc_peak_events(FILE *f, const struct doc_ops *o,
 			    const struct history_summary *s,
 			    struct report_charts *ch)
@@ -1161,6 +1196,7 @@ static void write_doc(FILE *f, const struct doc_ops *o,
 		o->figure(f, ch, delay_charts[i]);
 	doc_tput_bloat(f, o, s, ch);
 	doc_paths(f, o, s);
+	doc_passive(f, o, s);
 	doc_peak_events(f, o, s, ch);
 	o->end(f);
 }
