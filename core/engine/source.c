@@ -120,7 +120,8 @@ const char *source_last_error(struct source *src)
 
 /* The rate counts samples by the second they were sent in, over whole
  * seconds old enough that their losses (reported at the timeout) are in:
- * a probe a second shows 1.0, not 0.8 or 1.6 as frames fall. */
+ * a probe a second shows 1.0, not 0.8 or 1.6 as frames fall.  Traffic
+ * readings (kernel counters, nothing sent) are not counted. */
 #define RATE_SECS 64
 #define RATE_WIN  10
 
@@ -144,7 +145,9 @@ static void live_sample(void *ctx, const struct bb_sample *s)
 {
 	struct source *src = ctx;
 	struct live *l = live_of(src);
-	int64_t sec = s ? s->mono_ns / BB_NS_PER_S : 0;
+	/* probes only: a traffic reading sends nothing */
+	int64_t sec =
+		s && s->kind != BB_KIND_TRAFFIC ? s->mono_ns / BB_NS_PER_S : 0;
 	size_t k = (size_t)(sec % RATE_SECS);
 
 	if (sec > 0) {
