@@ -8,6 +8,8 @@
  *
  *   bench_long DB [INTERFACE TARGET]   (default: eth0 198.18.0.1, a bbgen
  *                                       database)
+ *   bench_long                         (make bench: a bbgen week at 1 s,
+ *                                       built beside this binary's bbgen)
  *
  * The period ends at the database's last sample.  Plain lines.
  */
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/base/sample.h"
 #include "core/chart/chart_data.h"
@@ -69,13 +72,27 @@ int main(int argc, char **argv)
 	int64_t first, last;
 	char err[256];
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: bench_long DB [INTERFACE TARGET]\n");
-		return 2;
+	char made[64] = "", cmd[512];
+	const char *db = argc > 1 ? argv[1] : NULL;
+	if (!db) {
+		/* make bench gives no arguments: a generated week */
+		const char *slash = strrchr(argv[0], '/');
+		int dir = slash ? (int)(slash - argv[0]) : 1;
+		snprintf(made, sizeof(made), "/tmp/bench_long.%d.db",
+			 (int)getpid());
+		snprintf(cmd, sizeof(cmd),
+			 "%.*s/bbgen -o %s --days 7 --interval-ms 1000 "
+			 ">/dev/null 2>&1",
+			 dir, slash ? argv[0] : ".", made);
+		if (system(cmd) != 0) {
+			fprintf(stderr, "bench_long: %s failed\n", cmd);
+			return 1;
+		}
+		db = made;
 	}
-	struct store *st = store_open(argv[1], STORE_RDONLY, err, sizeof(err));
+	struct store *st = store_open(db, STORE_RDONLY, err, sizeof(err));
 	if (!st || store_time_range(st, &first, &last) < 0) {
-		fprintf(stderr, "bench_long: %s: %s\n", argv[1],
+		fprintf(stderr, "bench_long: %s: %s\n", db,
 			st ? store_last_error(st) : err);
 		return 1;
 	}
@@ -128,5 +145,12 @@ int main(int argc, char **argv)
 	printf("bucket 24 h + 7 d (main thread): %.1f ms median of %d\n",
 	       bk[RUNS / 2], RUNS);
 	store_close(st);
+	if (made[0]) {
+		unlink(made);
+		snprintf(cmd, sizeof(cmd), "%s-wal", made);
+		unlink(cmd);
+		snprintf(cmd, sizeof(cmd), "%s-shm", made);
+		unlink(cmd);
+	}
 	return 0;
 }
