@@ -314,7 +314,8 @@ enum path_finding path_words(const struct path_view *v, bool brief, char *buf,
 		int i = v->lossy_hop - 1;
 		f = i ? PATH_LOSS : PATH_LOSS_HOME;
 		if (brief)
-			w = snprintf(buf, len, "%s loses packets from hop %d (%s)%s",
+			w = snprintf(buf, len,
+				     "%s loses packets from hop %d (%s)%s",
 				     v->target, i + 1, hop_addr(v, i),
 				     i ? ", beyond your home network"
 				       : ", your home network");
@@ -328,7 +329,8 @@ enum path_finding path_words(const struct path_view *v, bool brief, char *buf,
 	} else if (slow >= 0) {
 		f = slow ? PATH_SLOW : PATH_SLOW_HOME;
 		if (brief)
-			w = snprintf(buf, len, "%s slow from hop %d (%s, +%.0f ms)%s",
+			w = snprintf(buf, len,
+				     "%s slow from hop %d (%s, +%.0f ms)%s",
 				     v->target, slow + 1, hop_addr(v, slow),
 				     added,
 				     slow ? ", beyond your home network"
@@ -350,10 +352,11 @@ enum path_finding path_words(const struct path_view *v, bool brief, char *buf,
 		for (int i = 0; i < v->n_hops; i++)
 			if (v->hop[i].own_loss_pct >= PATH_BLAME_PCT) {
 				f = PATH_OWN_LOSS;
-				w = snprintf(buf, len,
-					     "hop %d drops its own answers (rate "
-					     "limit); the path is clean",
-					     i + 1);
+				w = snprintf(
+					buf, len,
+					"hop %d drops its own answers (rate "
+					"limit); the path is clean",
+					i + 1);
 				break;
 			}
 	}
@@ -367,9 +370,10 @@ enum path_finding path_words(const struct path_view *v, bool brief, char *buf,
 		struct tm tm;
 		if (localtime_r(&t, &tm))
 			strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
-		w = snprintf(buf + n, len - n, "%spath changed at %s (hop %d: %s -> %s)",
-			     n ? "; " : "", hms, v->changed_hop, v->changed_from,
-			     v->changed_to);
+		w = snprintf(buf + n, len - n,
+			     "%spath changed at %s (hop %d: %s -> %s)",
+			     n ? "; " : "", hms, v->changed_hop,
+			     v->changed_from, v->changed_to);
 		if (f == PATH_CLEAN)
 			f = PATH_CHANGED;
 	} else if (!n) {
@@ -392,7 +396,8 @@ size_t path_verdict(const struct path_table *t, char *buf, size_t len)
 	size_t n = strlen(buf);
 	for (size_t i = 0; i < t->n && n + 1 < len; i++) {
 		char w[256];
-		enum path_finding f = path_words(&t->path[i], true, w, sizeof(w));
+		enum path_finding f =
+			path_words(&t->path[i], true, w, sizeof(w));
 		if (f != PATH_LOSS && f != PATH_LOSS_HOME)
 			continue;
 		int k = snprintf(buf + n, len - n, "%sPath: %s.", n ? " " : "",

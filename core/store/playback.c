@@ -391,8 +391,8 @@ static int read_merged(struct playback *r, int64_t from_ms, int64_t to_ms,
 	struct merge mg = { .f = f };
 	int rc = 0;
 	for (int64_t a = from_ms; a < to_ms && rc >= 0; a += MERGE_SLICE_MS) {
-		int64_t b = to_ms - a > MERGE_SLICE_MS ? a + MERGE_SLICE_MS
-						       : to_ms;
+		int64_t b =
+			to_ms - a > MERGE_SLICE_MS ? a + MERGE_SLICE_MS : to_ms;
 		mg.n = mg.next = 0;
 		rc = store_read_hops(r->st, a, b, hold_hop, &mg);
 		if (rc >= 0)

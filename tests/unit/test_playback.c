@@ -333,7 +333,6 @@ static void test_sample_callback(void **state)
 	playback_close(r);
 }
 
-
 /* The path probe's rows (the hops table, not the samples) come back merged
  * into the samples in time order: hops 1..3 of "198.18.0.11" every second
  * 250 ms after the echoes, hop 2 silent, hop 3 the target; after a step
@@ -913,7 +912,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_seek, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sample_callback, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_path_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_rows, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_series_aggs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_hour_horizon, setup,
