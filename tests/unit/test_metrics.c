@@ -446,6 +446,94 @@ static void test_events_open(void **state)
 	fixture_free(f);
 }
 
+/* The path probe's hops (line's and own loss, p50/p95, the lossy hop)
+ * and the interfaces' traffic rates. */
+static void path_probe(struct fixture *f, const char *target, int hop,
+		       const char *addr, int64_t rtt, int64_t at)
+{
+	struct bb_sample s = sample(BB_KIND_PATH, target, "", at);
+	snprintf(s.interface, sizeof(s.interface), "eth0");
+	s.hop = (uint8_t)hop;
+	if (addr) {
+		snprintf(s.hop_addr, sizeof(s.hop_addr), "%s", addr);
+		s.rtt_ns = rtt;
+		if (hop == 3)
+			s.flags |= BB_SAMPLE_PATH_END;
+	} else {
+		s.status = BB_STATUS_TIMEOUT;
+	}
+	add(f, &s);
+}
+
+static void test_path_and_traffic(void **state)
+{
+	struct fixture *f = fixture_new(false);
+	int64_t at = NOW - 30 * SEC;
+	/* "a": hop 2 answers every other probe, the target every one (the
+	 * router's own loss); "b": the target loses every fourth (the
+	 * line's, from hop 3) */
+	for (int r = 0; r < 32; r++) {
+		path_probe(f, "a", 1, "198.18.0.1", MS, at += 10 * MS);
+		path_probe(f, "a", 2, r % 2 ? NULL : "198.18.1.2",
+			   (4 + r % 2) * MS, at += 10 * MS);
+		path_probe(f, "a", 3, "198.18.2.2", 9 * MS, at += 10 * MS);
+		path_probe(f, "b", 1, "198.18.0.1", MS, at += 10 * MS);
+		path_probe(f, "b", 2, "198.18.1.2", 5 * MS, at += 10 * MS);
+		path_probe(f, "b", 3, r % 4 == 3 ? NULL : "198.18.3.3",
+			   (10 + r % 10) * MS, at += 10 * MS);
+	}
+	struct bb_sample t = sample(BB_KIND_TRAFFIC, "eth0", "", NOW - SEC);
+	t.rx_kbps = 12000;
+	t.tx_kbps = 4900;
+	add(f, &t);
+	char *text = render(f, NULL);
+	check_structure(text);
+#define HOP(tg, h, a)                                                          \
+	"{interface=\"eth0\",target=\"" tg "\",hop=\"" h "\",addr=\"" a "\","
+	assert_float_equal(
+		value_of(text,
+			 "bufferbane_path_hop_loss_ratio" HOP(
+				 "a", "2", "198.18.1.2") "whose=\"own\"}"),
+		0.5, 1e-9);
+	assert_float_equal(
+		value_of(text,
+			 "bufferbane_path_hop_loss_ratio" HOP(
+				 "a", "2", "198.18.1.2") "whose=\"line\"}"),
+		0, 1e-9);
+	assert_float_equal(
+		value_of(text,
+			 "bufferbane_path_hop_loss_ratio" HOP(
+				 "b", "3", "198.18.3.3") "whose=\"line\"}"),
+		0.25, 1e-9);
+	assert_float_equal(
+		value_of(text,
+			 "bufferbane_path_hop_rtt_seconds" HOP(
+				 "a", "2", "198.18.1.2") "quantile=\"0.5\"}"),
+		0.004, 1e-9);
+	assert_float_equal(
+		value_of(text,
+			 "bufferbane_path_hop_rtt_seconds" HOP(
+				 "a", "1", "198.18.0.1") "quantile=\"0.95\"}"),
+		0.001, 1e-9);
+	assert_float_equal(value_of(text, "bufferbane_path_lossy_hop{interface="
+					  "\"eth0\",target=\"a\"}"),
+			   0, 0);
+	assert_float_equal(value_of(text, "bufferbane_path_lossy_hop{interface="
+					  "\"eth0\",target=\"b\"}"),
+			   3, 0);
+	assert_float_equal(value_of(text,
+				    "bufferbane_interface_rx_bits_per_second"
+				    "{interface=\"\",device=\"eth0\"}"),
+			   12e6, 0);
+	assert_float_equal(value_of(text,
+				    "bufferbane_interface_tx_bits_per_second"
+				    "{interface=\"\",device=\"eth0\"}"),
+			   4.9e6, 0);
+#undef HOP
+	free(text);
+	fixture_free(f);
+}
+
 static void test_status_counters(void **state)
 {
 	struct fixture *f = fixture_new(false);
@@ -489,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_servers),
 		cmocka_unit_test(test_events_open),
 		cmocka_unit_test(test_status_counters),
+		cmocka_unit_test(test_path_and_traffic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
