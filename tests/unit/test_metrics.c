@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,39 @@ static void check_structure(const char *text)
 }
 
 /* 100 answered pings of 1..100 ms and 10 lost ones in the last 11 s. */
+/* Every family of TEXT ("# TYPE name") is named in bufferbane(1)'s
+ * METRICS (under $BB_TOP, which tests/run.sh sets, or "."). */
+static void check_documented(const char *text)
+{
+	const char *top = getenv("BB_TOP");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/etc/man/bufferbane.1",
+		 top ? top : ".");
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		fail_msg("cannot read %s", path);
+	static char man[1 << 18];
+	size_t n = fread(man, 1, sizeof(man) - 1, fp);
+	fclose(fp);
+	man[n] = '\0';
+	const char *sec = strstr(man, "\n.SH METRICS");
+	assert_non_null(sec);
+	for (const char *l = strstr(text, "# TYPE "); l;
+	     l = strstr(l + 1, "# TYPE ")) {
+		char name[128];
+		if (sscanf(l, "# TYPE %127s", name) != 1)
+			continue;
+		/* whole: followed by neither a letter nor an underscore */
+		bool found = false;
+		size_t k = strlen(name);
+		for (const char *m = strstr(sec, name); m && !found;
+		     m = strstr(m + 1, name))
+			found = m[k] != '_' && !isalnum((unsigned char)m[k]);
+		if (!found)
+			fail_msg("%s is not in bufferbane(1)'s METRICS", name);
+	}
+}
+
 static void feed_icmp(struct fixture *f, const char *target)
 {
 	int64_t t = NOW - 11 * SEC;
@@ -254,6 +288,7 @@ static void test_rtt_summary(void **state)
 	assert_null(strstr(text, "bufferbane_dns_seconds"));
 	assert_null(strstr(text, "bufferbane_events_open"));
 	assert_null(strstr(text, "bufferbane_server_session"));
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -283,6 +318,7 @@ static void test_window_expired(void **state)
 	/* jitter is for RTT probes only */
 	snprintf(q, sizeof(q), "bufferbane_jitter_seconds%s}", lab);
 	assert_false(has_line_prefix(text, q));
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -303,6 +339,7 @@ static void test_escaping(void **state)
 			   1, 0);
 	/* the raw line feed never reaches the text: one line per sample */
 	assert_null(strstr(text, "c\nd"));
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -400,6 +437,7 @@ static void test_servers(void **state)
 			       "interface=\"\",target=\"srv.example\",server="
 			       "\"home\",direction=\"up\"}"),
 		20e6 / 8, 0);
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -442,6 +480,7 @@ static void test_events_open(void **state)
 		total += (size_t)value_of(text, q);
 	}
 	assert_int_equal(total, detect_open_count(f->detect));
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -530,6 +569,7 @@ static void test_path_and_traffic(void **state)
 				    "{interface=\"\",device=\"eth0\"}"),
 			   4.9e6, 0);
 #undef HOP
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -564,6 +604,7 @@ static void test_status_counters(void **state)
 		value_of(text,
 			 "bufferbane_build_info{version=\"" BB_VERSION "\"}"),
 		1, 0);
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
