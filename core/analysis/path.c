@@ -315,7 +315,7 @@ enum path_finding path_words(const struct path_view *v, bool brief, char *buf,
 		f = i ? PATH_LOSS : PATH_LOSS_HOME;
 		if (brief)
 			w = snprintf(buf, len,
-				     "%s loses packets from hop %d (%s)%s",
+				     "loss to %s starts at hop %d (%s)%s",
 				     v->target, i + 1, hop_addr(v, i),
 				     i ? ", beyond your home network"
 				       : ", your home network");
@@ -393,18 +393,36 @@ enum path_finding path_words(const struct path_view *v, bool brief, char *buf,
 
 size_t path_verdict(const struct path_table *t, char *buf, size_t len)
 {
-	size_t n = strlen(buf);
-	for (size_t i = 0; i < t->n && n + 1 < len; i++) {
+	char add[512] = "";
+	size_t na = 0;
+	for (size_t i = 0; i < t->n && na + 1 < sizeof(add); i++) {
 		char w[256];
-		enum path_finding f =
-			path_words(&t->path[i], true, w, sizeof(w));
+		const struct path_view *v = &t->path[i];
+		enum path_finding f = path_words(v, true, w, sizeof(w));
 		if (f != PATH_LOSS && f != PATH_LOSS_HOME)
 			continue;
-		int k = snprintf(buf + n, len - n, "%sPath: %s.", n ? " " : "",
-				 w);
+		/* a lost probe or two is no verdict yet */
+		const struct path_hop *h = &v->hop[v->lossy_hop - 1];
+		if (h->sent < PATH_VERDICT_PROBES ||
+		    h->path_loss_pct < PATH_VERDICT_PCT)
+			continue;
+		w[0] = (char)(w[0] - 'a' + 'A'); /* "loss" starts a sentence */
+		int k = snprintf(add + na, sizeof(add) - na, "%s%s.",
+				 na ? " " : "", w);
 		if (k < 0)
 			break;
-		n += (size_t)k < len - n ? (size_t)k : len - n - 1;
+		na += (size_t)k < sizeof(add) - na ? (size_t)k
+						   : sizeof(add) - na - 1;
 	}
-	return n;
+	size_t n = strlen(buf);
+	if (!na || !len)
+		return n;
+	/* after the verdict's first sentence, the diagnosis, so that a
+	 * header cut at the screen's width still shows it */
+	char *end = strstr(buf, ". ");
+	size_t at = end ? (size_t)(end - buf) + 1 : n;
+	char tail[1024];
+	snprintf(tail, sizeof(tail), "%s", buf + at);
+	snprintf(buf + at, len - at, "%s%s%s", at ? " " : "", add, tail);
+	return strlen(buf);
 }

@@ -142,9 +142,14 @@ enum path_finding {
 enum path_finding path_words(const struct path_view *v, bool brief, char *buf,
 			     size_t len);
 
-/* Append to the verdict in buf (a sentence per path) where each path's
- * line loses packets: " Path: srv loses packets from hop 3 (198.18.2.2),
- * beyond your home network."  Returns strlen(buf). */
+/* Add to the verdict in buf, after its first sentence (the diagnosis),
+ * where each path's line loses packets: "Loss to srv starts at hop 3
+ * (198.18.2.2), beyond your home network."  Only loss of PATH_VERDICT_PCT
+ * or more over PATH_VERDICT_PROBES or more counts here (2 % is one probe
+ * of 32: enough to place loss in the path view, not to claim it in the
+ * verdict).  Returns strlen(buf). */
+#define PATH_VERDICT_PCT    5.0 /* the line's loss at the lossy hop, */
+#define PATH_VERDICT_PROBES 16	/* over at least this many probes */
 size_t path_verdict(const struct path_table *t, char *buf, size_t len);
 
 #endif

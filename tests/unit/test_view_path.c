@@ -189,11 +189,34 @@ static void test_line_loss_at_hop_3(void **state)
 	assert_int_equal(spark_cells(f->cb, h + 1, 60), PATH_WINDOW);
 	assert_int_equal(spark_cells(f->cb, h + 3, 60), PATH_WINDOW);
 	/* the verdict names the hop (short form) */
-	char v[512] = "Packet loss to srv.";
+	char v[512] = "Packet loss to srv: 34 %. Report it.";
 	path_verdict(model_paths(f->m), v, sizeof(v));
-	assert_string_equal(v, "Packet loss to srv. Path: srv loses packets "
-			       "from hop 3 (198.18.2.2), beyond your home "
-			       "network.");
+	assert_string_equal(v, "Packet loss to srv: 34 %. Loss to srv starts "
+			       "at hop 3 (198.18.2.2), beyond your home "
+			       "network. Report it.");
+	char one[512] = "Packet loss to srv.";
+	path_verdict(model_paths(f->m), one, sizeof(one));
+	assert_string_equal(one, "Packet loss to srv. Loss to srv starts at "
+				 "hop 3 (198.18.2.2), beyond your home "
+				 "network.");
+}
+
+/* one lost probe of 32 at the target: placed in the view, not claimed
+ * in the verdict */
+static bool last_at_3(int k, int r)
+{
+	return k == 3 && r == ROUNDS - 1;
+}
+
+static void test_one_loss_no_verdict(void **state)
+{
+	struct fx *f = *state;
+	rounds(f, "198.18.1.2", last_at_3, fast);
+	render(f, 100, 30);
+	assert_true(find(f->cb, "loss starts at hop 3 (198.18.2.2)") > 0);
+	char v[256] = "No problems detected so far (after 12 s).";
+	path_verdict(model_paths(f->m), v, sizeof(v));
+	assert_string_equal(v, "No problems detected so far (after 12 s).");
 }
 
 /* hop 2 never answers (a router that rate-limits its answers to nothing),
@@ -301,6 +324,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_line_loss_at_hop_3, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_one_loss_no_verdict, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_own_loss_only, setup,
 						teardown),
