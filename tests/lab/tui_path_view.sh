@@ -13,7 +13,7 @@
 #    beyond your home network"), hops 1-2 show no loss of the line's, and
 #    the header's verdict names hop 3 too.
 # 3. q, then --replay of the database: the path view shows the same hops,
-#    read back from the hops table.
+#    read back from the hops table, and the loss from hop 3 it ended in.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/lab.sh"
 lab_init
@@ -64,6 +64,8 @@ tui_wait 'bufferbane +LIVE'
 tui_keys 5
 tui_wait 'Path to srv'
 tui_until 20 "hops 1..3" hops_ok
+# clean over half a window of the target's probes at least
+tui_wait '^ +3  198\.18\.2\.2 +0\.0 % +(1[6-9]|2[0-9]|3[0-2]) '
 tui_wait 'the path is clean: no loss and no delay added along its 3 hops'
 echo "hops: $(hops)"
 
@@ -78,7 +80,7 @@ echo "words: $(tui_line 'loss starts at hop')"
 tui_line '^ +1  198\.18\.0\.1 +0\.0 % ' >/dev/null || { tui_screen; fail "hop 1 shows loss"; }
 tui_line '^ +2  198\.18\.1\.2 +0\.0 % ' >/dev/null || { tui_screen; fail "hop 2 shows loss"; }
 tui_line '^ +3  198\.18\.2\.2 +[1-9][0-9]?\.[0-9] % ' >/dev/null || { tui_screen; fail "hop 3 shows no loss"; }
-echo "hop 3: $(tui_line '^ +3  198\.18\.2\.2')"
+tui_screen | grep -E "^ +[1-3]  198"
 # the verdict in the header names the hop
 tui_wait 'Loss to srv starts at hop 3'
 echo "verdict: $(tui_line 'Loss to srv starts')"
@@ -91,6 +93,8 @@ tui_stop
 n=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM hops WHERE target = 'srv'")
 echo "recorded: $n hop probes"
 [ "$n" -ge 30 ] || fail "only $n hop probes recorded"
+echo "hops table (hop|addr|dest|probes): $(sql "$BB_TMP/bb.db" \
+	"SELECT hop, ifnull(addr, '*'), dest, count(*) FROM hops GROUP BY 1, 2, 3" | tr '\n' ' ')"
 
 echo "== 3: --replay shows the same hops"
 rm -f "$BB_TMP/rc"
@@ -100,6 +104,9 @@ tui_keys 5
 tui_wait 'Path to srv'
 tui_until 20 "replayed hops 1..3" hops_ok
 echo "replayed hops: $(hops)"
+# the recording ends in the loss: so does the replay's window
+tui_wait 'loss starts at hop 3 \(198\.18\.2\.2\) and persists to the target'
+tui_screen | grep -E "^ +[1-3]  198"
 tui_screen | grep -q 'No path in this recording' && fail "replay has no path"
 tui_keys q
 tui_until 10 "exit" test -s "$BB_TMP/rc"
