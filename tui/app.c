@@ -390,6 +390,8 @@ static void fill(struct app *a)
 	s->rate = st.rate;
 	s->dropped = st.dropped;
 	s->has_server = st.has_server;
+	s->path_on =
+		st.recording ? -1 : source_config(a->src)->tests.path.enabled;
 	s->first_ms = st.first_ms;
 	s->last_ms = st.last_ms;
 	s->step_ms = st.interval_ms;

@@ -58,7 +58,7 @@ const char cmd_monitor_help[] =
 	"\n"
 	"Without -d, standard input and output must be a terminal.  On "
 	"screen:\n"
-	"  q quit, ? help, Enter details, Esc back, Tab pane, 1-4 views\n"
+	"  q quit, ? help, Enter details, Esc back, Tab pane, 1-5 views\n"
 	"  (dashboard, drilldown, events, interfaces), w window, p pause,\n"
 	"  / filter, c clear the event pane, t colour theme; NO_COLOR is "
 	"honoured.\n";

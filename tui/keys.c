@@ -88,6 +88,10 @@ static int move(struct ui *ui, int d)
 			ui->sel = 0;
 	} else if (ui->view == VIEW_DRILLDOWN && (d == 1 || d == -1)) {
 		view_dd_step(ui, d); /* the next target, in the row order */
+	} else if (ui->view == VIEW_PATH) {
+		ui->path_top += d; /* view_path.c clamps */
+		if (ui->path_top < 0)
+			ui->path_top = 0;
 	} else {
 		return KEY_HANDLED;
 	}
@@ -309,10 +313,11 @@ const struct key_binding keys_table[] = {
 	  true },
 	{ TERM_KEY_TAB, 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_tab,
 	  "Tab", "pane", true },
-	{ '1', 0, LIVE_ALL, k_view, "1-4", "views", true },
+	{ '1', 0, LIVE_ALL, k_view, "1-5", "views", true },
 	{ '2', 0, LIVE_ALL, k_view, "2", "drilldown", false },
 	{ '3', 0, LIVE_ALL, k_view, "3", "events", false },
 	{ '4', 0, LIVE_ALL, k_view, "4", "interfaces", false },
+	{ '5', 0, LIVE_ALL, k_view, "5", "path hop by hop", false },
 	{ 'w', 0, LIVE_ALL, k_window, "w", "window", true },
 	{ 'L', 0, V(VIEW_DRILLDOWN) | KEYS_LIVE | KEYS_REPLAY, k_long, "L",
 	  "long views", true },

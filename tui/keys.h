@@ -21,9 +21,9 @@ enum {
 };
 
 /* Where a binding applies: views (1 << enum view_id) and modes. */
-#define KEYS_ALL_VIEWS 0x0f
-#define KEYS_LIVE      0x10
-#define KEYS_REPLAY    0x20
+#define KEYS_ALL_VIEWS 0x1f
+#define KEYS_LIVE      0x20
+#define KEYS_REPLAY    0x40
 #define KEYS_ANYWHERE  (KEYS_ALL_VIEWS | KEYS_LIVE | KEYS_REPLAY)
 
 typedef int key_fn(struct ui *ui, int key);

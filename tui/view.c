@@ -27,10 +27,9 @@
 #include "tui/trace.h"
 
 static const struct view_ops *const views[VIEW_COUNT] = {
-	[VIEW_DASHBOARD] = &view_dashboard,
-	[VIEW_DRILLDOWN] = &view_drilldown,
-	[VIEW_EVENTS] = &view_events,
-	[VIEW_IFACES] = &view_ifaces,
+	[VIEW_DASHBOARD] = &view_dashboard, [VIEW_DRILLDOWN] = &view_drilldown,
+	[VIEW_EVENTS] = &view_events,	    [VIEW_IFACES] = &view_ifaces,
+	[VIEW_PATH] = &view_path,
 };
 
 int view_ui_init(struct ui *ui)

@@ -41,6 +41,7 @@ enum view_id {
 	VIEW_DRILLDOWN,
 	VIEW_EVENTS,
 	VIEW_IFACES,
+	VIEW_PATH,
 	VIEW_COUNT
 };
 
@@ -114,6 +115,7 @@ struct ui_source {
 	double rate;	     /* samples per second */
 	uint64_t dropped;    /* samples lost to full queues or the database */
 	bool has_server;     /* a companion server is configured */
+	int path_on;	     /* tests.path.enabled: 1, 0, -1 unknown (replay) */
 	const char *message; /* latest log line, NULL = none */
 	bool bloat_running;  /* an on-demand test ('b') is in progress */
 	int load_left_s;     /* our own test's seconds left, -1 unknown */
@@ -166,6 +168,7 @@ struct ui {
 	int rows_n;	/* target rows drawn, 0 = none */
 	int sel_drawn;	/* ui->sel as the last frame drew it */
 	int sel_series; /* its model index: the selection follows a re-sort */
+	int path_top;	/* path view: first row shown (Up/Down scroll) */
 };
 
 struct view_ops {
@@ -179,6 +182,7 @@ extern const struct view_ops view_dashboard;
 extern const struct view_ops view_drilldown;
 extern const struct view_ops view_events;
 extern const struct view_ops view_ifaces;
+extern const struct view_ops view_path;
 extern const struct view_ops view_long; /* drawn by the drilldown */
 
 /* Set up the state (dashboard, 60 s window); 0 or -ENOMEM. */

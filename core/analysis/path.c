@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/base/clock.h"
 
@@ -150,6 +151,22 @@ void path_route(const struct path_view *v, char *buf, size_t len)
 	}
 }
 
+/* The n-th (1-based) word of a path_route() string, "*" past its end. */
+static void route_word(const char *route, int n, char *out, size_t len)
+{
+	const char *p = route;
+	for (int i = 1; i < n && p; i++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	size_t w = p ? strcspn(p, " ") : 0;
+	if (!w)
+		snprintf(out, len, "*");
+	else
+		snprintf(out, len, "%.*s", (int)w, p);
+}
+
 int path_table_add(struct path_table *t, const struct bb_sample *s,
 		   struct path_change *ch)
 {
@@ -209,6 +226,12 @@ int path_table_add(struct path_table *t, const struct bb_sample *s,
 		return 0;
 	v->changes++;
 	v->changed_real_ns = s->real_ns;
+	v->changed_hop = changed;
+	route_word(old, changed, v->changed_from, sizeof(v->changed_from));
+	snprintf(v->changed_to, sizeof(v->changed_to), "%s",
+		 changed <= v->n_hops && v->hop[changed - 1].addr[0]
+			 ? v->hop[changed - 1].addr
+			 : "*");
 	if (ch) {
 		memset(ch, 0, sizeof(*ch));
 		snprintf(ch->interface, sizeof(ch->interface), "%s",
@@ -231,4 +254,175 @@ const struct path_view *path_table_find(const struct path_table *t,
 		    strcmp(t->path[i].interface, interface) == 0)
 			return &t->path[i];
 	return NULL;
+}
+
+const char *path_hop_whose(const struct path_view *v, int i)
+{
+	const struct path_hop *hp = &v->hop[i];
+	if (v->lossy_hop == i + 1)
+		return hp->own_loss_pct >= PATH_BLAME_PCT
+			       ? " (the line's from here or later; its own too)"
+			       : " (the line's from here)";
+	if (hp->own_loss_pct >= PATH_BLAME_PCT)
+		return " (the router's own)";
+	return "";
+}
+
+/* The first hop (0-based) from which the delay stays PATH_SLOW_MS above
+ * what the hops before it carry, -1 none: as the blame rule, the smallest
+ * median of a hop and every later one is what it passes on. */
+static int slow_hop(const struct path_view *v, double *added_ms)
+{
+	double carried[PATH_MAX_HOPS], low = -1;
+	for (int i = v->n_hops - 1; i >= 0; i--) {
+		int64_t p = v->hop[i].p50_ns;
+		if (p != BB_NONE && (low < 0 || p / 1e6 < low))
+			low = p / 1e6;
+		carried[i] = low;
+	}
+	double before = 0;
+	for (int i = 0; i < v->n_hops; i++) {
+		if (carried[i] < 0)
+			continue;
+		if (carried[i] - before >= PATH_SLOW_MS) {
+			*added_ms = carried[i] - before;
+			return i;
+		}
+		before = carried[i];
+	}
+	return -1;
+}
+
+static const char *hop_addr(const struct path_view *v, int i)
+{
+	return v->hop[i].addr[0] ? v->hop[i].addr : "*";
+}
+
+enum path_finding path_words(const struct path_view *v, bool brief, char *buf,
+			     size_t len)
+{
+	enum path_finding f = PATH_CLEAN;
+	size_t n = 0;
+	int w = 0;
+	double added = 0;
+	int slow = slow_hop(v, &added);
+	buf[0] = '\0';
+	if (!v->n_hops)
+		return PATH_NONE;
+	const char *to = v->dest_ttl ? "the target" : "the last hop probed";
+	if (v->lossy_hop) {
+		int i = v->lossy_hop - 1;
+		f = i ? PATH_LOSS : PATH_LOSS_HOME;
+		if (brief)
+			w = snprintf(buf, len,
+				     "loss to %s starts at hop %d (%s)%s",
+				     v->target, i + 1, hop_addr(v, i),
+				     i ? ", beyond your home network"
+				       : ", your home network");
+		else
+			w = snprintf(buf, len,
+				     "loss starts at hop %d (%s) and persists "
+				     "to %s: %s",
+				     i + 1, hop_addr(v, i), to,
+				     i ? "beyond your home network"
+				       : "your home network");
+	} else if (slow >= 0) {
+		f = slow ? PATH_SLOW : PATH_SLOW_HOME;
+		if (brief)
+			w = snprintf(buf, len,
+				     "%s slow from hop %d (%s, +%.0f ms)%s",
+				     v->target, slow + 1, hop_addr(v, slow),
+				     added,
+				     slow ? ", beyond your home network"
+					  : ", your home network");
+		else if (!slow)
+			w = snprintf(buf, len,
+				     "only the gateway hop (hop 1, %s) is slow "
+				     "(+%.0f ms): your home network",
+				     hop_addr(v, 0), added);
+		else
+			w = snprintf(buf, len,
+				     "the delay rises at hop %d (%s, +%.0f ms) "
+				     "and persists to %s: beyond your home "
+				     "network",
+				     slow + 1, hop_addr(v, slow), added, to);
+	} else if (brief) {
+		return f;
+	} else {
+		for (int i = 0; i < v->n_hops; i++)
+			if (v->hop[i].own_loss_pct >= PATH_BLAME_PCT) {
+				f = PATH_OWN_LOSS;
+				w = snprintf(
+					buf, len,
+					"hop %d drops its own answers (rate "
+					"limit); the path is clean",
+					i + 1);
+				break;
+			}
+	}
+	if (w > 0)
+		n = (size_t)w < len ? (size_t)w : len - 1;
+	if (brief)
+		return f;
+	if (v->changes && n < len) {
+		char hms[16] = "?";
+		time_t t = (time_t)(v->changed_real_ns / 1000000000);
+		struct tm tm;
+		if (localtime_r(&t, &tm))
+			strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+		w = snprintf(buf + n, len - n,
+			     "%spath changed at %s (hop %d: %s -> %s)",
+			     n ? "; " : "", hms, v->changed_hop,
+			     v->changed_from, v->changed_to);
+		if (f == PATH_CLEAN)
+			f = PATH_CHANGED;
+	} else if (!n) {
+		if (v->dest_ttl)
+			snprintf(buf, len,
+				 "the path is clean: no loss and no delay "
+				 "added along its %d hops",
+				 v->n_hops);
+		else
+			snprintf(buf, len,
+				 "the target has not answered yet (hops 1-%d "
+				 "probed)",
+				 v->n_hops);
+	}
+	return f;
+}
+
+size_t path_verdict(const struct path_table *t, char *buf, size_t len)
+{
+	char add[512] = "";
+	size_t na = 0;
+	for (size_t i = 0; i < t->n && na + 1 < sizeof(add); i++) {
+		char w[256];
+		const struct path_view *v = &t->path[i];
+		enum path_finding f = path_words(v, true, w, sizeof(w));
+		if (f != PATH_LOSS && f != PATH_LOSS_HOME)
+			continue;
+		/* a lost probe or two is no verdict yet */
+		const struct path_hop *h = &v->hop[v->lossy_hop - 1];
+		if (h->sent < PATH_VERDICT_PROBES ||
+		    h->path_loss_pct < PATH_VERDICT_PCT)
+			continue;
+		w[0] = (char)(w[0] - 'a' + 'A'); /* "loss" starts a sentence */
+		int k = snprintf(add + na, sizeof(add) - na, "%s%s.",
+				 na ? " " : "", w);
+		if (k < 0)
+			break;
+		na += (size_t)k < sizeof(add) - na ? (size_t)k
+						   : sizeof(add) - na - 1;
+	}
+	size_t n = strlen(buf);
+	if (!na || !len)
+		return n;
+	/* after the verdict's first sentence, the diagnosis, so that a
+	 * header cut at the screen's width still shows it */
+	char *end = strstr(buf, ". ");
+	size_t at = end ? (size_t)(end - buf) + 1 : n;
+	char tail[1024];
+	snprintf(tail, sizeof(tail), "%s", buf + at);
+	snprintf(buf + at, len - at, "%s%s%s", at ? " " : "", add, tail);
+	return strlen(buf);
 }

@@ -55,6 +55,10 @@ struct path_view {
 	int lossy_hop;
 	uint64_t changes;	 /* path changes seen */
 	int64_t changed_real_ns; /* the newest one, 0 none */
+	/* the newest change: its first differing hop (1-based, 0 none) and
+	 * that hop's address before and after ("*" silent) */
+	int changed_hop;
+	char changed_from[BB_ADDR_LEN], changed_to[BB_ADDR_LEN];
 	struct path_hop hop[PATH_MAX_HOPS];
 };
 
@@ -104,5 +108,48 @@ const struct path_view *path_table_find(const struct path_table *t,
 					const char *target);
 /* "a b * d": the addresses hop by hop up to the target. */
 void path_route(const struct path_view *v, char *buf, size_t len);
+
+/* Added delay that counts as a slow hop (ms): beyond any distance inside a
+ * home, well within a continent. */
+#define PATH_SLOW_MS 30.0
+
+/* Whose the loss at hop i (0-based) is, as -d and the views word it after
+ * the hop's loss: " (the line's from here)", " (the router's own)", ""
+ * (none worth a word). */
+const char *path_hop_whose(const struct path_view *v, int i);
+
+/* What path_words() found, worst first. */
+enum path_finding {
+	PATH_NONE,	/* nothing probed yet */
+	PATH_CLEAN,	/* no loss, no delay worth a word */
+	PATH_CHANGED,	/* only that the route changed */
+	PATH_OWN_LOSS,	/* a router drops its own answers; path clean */
+	PATH_SLOW_HOME, /* the delay is added at hop 1 */
+	PATH_SLOW,	/* the delay is added at a later hop */
+	PATH_LOSS_HOME, /* the line loses packets from hop 1 */
+	PATH_LOSS,	/* the line loses packets from a later hop */
+};
+
+/* The path in words, for -d, the path view and the verdict (one rule
+ * for all): where loss starts and that it persists to the target (the
+ * blame rule), else where the delay rises for good (the smallest median
+ * of a hop and every later one, as the blame rule does for loss, rising by
+ * PATH_SLOW_MS), else a router's own loss; then the newest change, local
+ * time ("path changed at 03:12:05 (hop 2: a -> b)").  Hop 1 is the home
+ * network's router, later hops are beyond it.  brief: one clause for the
+ * header's verdict, "" unless loss or delay was placed.  Returns the
+ * finding. */
+enum path_finding path_words(const struct path_view *v, bool brief, char *buf,
+			     size_t len);
+
+/* Add to the verdict in buf, after its first sentence (the diagnosis),
+ * where each path's line loses packets: "Loss to srv starts at hop 3
+ * (198.18.2.2), beyond your home network."  Only loss of PATH_VERDICT_PCT
+ * or more over PATH_VERDICT_PROBES or more counts here (2 % is one probe
+ * of 32: enough to place loss in the path view, not to claim it in the
+ * verdict).  Returns strlen(buf). */
+#define PATH_VERDICT_PCT    5.0 /* the line's loss at the lossy hop, */
+#define PATH_VERDICT_PROBES 16	/* over at least this many probes */
+size_t path_verdict(const struct path_table *t, char *buf, size_t len);
 
 #endif

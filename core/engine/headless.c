@@ -209,14 +209,7 @@ static void print_path(struct headless *h, const struct path_view *v,
 	size_t n = 0;
 	for (int i = 0; i < v->n_hops && n < sizeof(line); i++) {
 		const struct path_hop *hp = &v->hop[i];
-		const char *whose = "";
-		if (v->lossy_hop == i + 1)
-			whose = hp->own_loss_pct >= PATH_BLAME_PCT
-					? " (the line's from here or later; "
-					  "its own too)"
-					: " (the line's from here)";
-		else if (hp->own_loss_pct >= PATH_BLAME_PCT)
-			whose = " (the router's own)";
+		const char *whose = path_hop_whose(v, i);
 		int w = snprintf(line + n, sizeof(line) - n,
 				 " | %d %s loss %.0f%%%s p50 %s p95 %s ms",
 				 i + 1, hp->addr[0] ? hp->addr : "*",
@@ -227,11 +220,14 @@ static void print_path(struct headless *h, const struct path_view *v,
 			break;
 		n += (size_t)w;
 	}
-	logsink_printf(h->log, LOGSINK_INFO, "%s path %-20s %s%s%s%d hops%s%s",
-		       prefix, v->target, v->interface[0] ? "via " : "",
-		       v->interface, v->interface[0] ? " " : "", v->n_hops,
+	char words[512];
+	path_words(v, false, words, sizeof(words));
+	logsink_printf(h->log, LOGSINK_INFO,
+		       "%s path %-20s %s%s%s%d hops%s%s | %s", prefix,
+		       v->target, v->interface[0] ? "via " : "", v->interface,
+		       v->interface[0] ? " " : "", v->n_hops,
 		       v->dest_ttl ? "" : " (target not reached yet)",
-		       n ? line : "");
+		       n ? line : "", words);
 }
 
 static void print_status(struct headless *h, enum stats_window w,
@@ -248,6 +244,7 @@ static void print_status(struct headless *h, enum stats_window w,
 	/* detection: the verdict in plain words (core/detect) */
 	char verdict[1024];
 	detect_verdict(monitor_detect(h->monitor), verdict, sizeof(verdict));
+	path_verdict(paths, verdict, sizeof(verdict));
 	logsink_printf(h->log, LOGSINK_INFO, "%s verdict: %s", prefix, verdict);
 	struct monitor_status s;
 	monitor_status(h->monitor, &s);

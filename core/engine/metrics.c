@@ -32,6 +32,8 @@
 #include <unistd.h>
 
 #include "core/analysis/detect.h"
+#include "core/analysis/model.h"
+#include "core/analysis/path.h"
 #include "core/base/clock.h"
 #include "core/base/sock.h"
 #include "core/engine/monitor.h"
@@ -344,6 +346,112 @@ static void throughput(struct mbuf *b, const struct metrics_view *v)
 	}
 }
 
+/* The path probe's hops (core/analysis/path.h), over each hop's last
+ * PATH_WINDOW probes: loss split as the blame rule splits it (the line's,
+ * carried on to the target, and the router's own), p50/p95, and per path
+ * the first hop whose line loses packets. */
+static void path_labels(struct mbuf *b, const struct path_view *p, int i)
+{
+	char hop[8];
+	snprintf(hop, sizeof(hop), "%d", i + 1);
+	mb_label(b, "interface", p->interface, true);
+	mb_label(b, "target", p->target, false);
+	mb_label(b, "hop", hop, false);
+	mb_label(b, "addr", p->hop[i].addr, false);
+}
+
+static void path_hops(struct mbuf *b, const struct metrics_view *v)
+{
+	const struct path_table *t = model_paths(v->model);
+	if (!t->n)
+		return;
+	family(b, "bufferbane_path_hop_loss_ratio", "gauge",
+	       "Probes of a path hop unanswered, of its last 32: "
+	       "whose=\"line\" "
+	       "is the loss that carries on to the target, whose=\"own\" the "
+	       "router's own (rate-limited answers).");
+	for (size_t k = 0; k < t->n; k++)
+		for (int i = 0; i < t->path[k].n_hops; i++) {
+			const struct path_hop *h = &t->path[k].hop[i];
+			if (!h->sent)
+				continue;
+			for (int own = 0; own < 2; own++) {
+				mb_printf(b, "bufferbane_path_hop_loss_ratio{");
+				path_labels(b, &t->path[k], i);
+				mb_label(b, "whose", own ? "own" : "line",
+					 false);
+				mb_printf(b, "}");
+				value(b, (own ? h->own_loss_pct
+					      : h->path_loss_pct) /
+						 100.);
+			}
+		}
+	/* a summary of quantiles only: a hop's window has no sum worth
+	 * a rate() */
+	family(b, "bufferbane_path_hop_rtt_seconds", "summary",
+	       "Round-trip time to a path hop: quantiles over its last 32 "
+	       "probes.");
+	for (size_t k = 0; k < t->n; k++)
+		for (int i = 0; i < t->path[k].n_hops; i++) {
+			const struct path_hop *h = &t->path[k].hop[i];
+			if (h->p50_ns == BB_NONE)
+				continue;
+			for (int q = 0; q < 2; q++) {
+				mb_printf(b,
+					  "bufferbane_path_hop_rtt_seconds{");
+				path_labels(b, &t->path[k], i);
+				mb_label(b, "quantile", q ? "0.95" : "0.5",
+					 false);
+				mb_printf(b, "}");
+				value(b, secs(q ? h->p95_ns : h->p50_ns));
+			}
+		}
+	family(b, "bufferbane_path_lossy_hop", "gauge",
+	       "First hop from which the line loses packets to the target "
+	       "(2 % or more carried on), 0 none.");
+	for (size_t k = 0; k < t->n; k++) {
+		mb_printf(b, "bufferbane_path_lossy_hop{");
+		mb_label(b, "interface", t->path[k].interface, true);
+		mb_label(b, "target", t->path[k].target, false);
+		mb_printf(b, "}");
+		value(b, t->path[k].lossy_hop);
+	}
+}
+
+/* Each probed interface's newest receive and transmit rates (every byte
+ * of the host, from the kernel's counters). */
+static void traffic(struct mbuf *b, const struct metrics_view *v)
+{
+	static const char *const name[2] = {
+		"bufferbane_interface_rx_bits_per_second",
+		"bufferbane_interface_tx_bits_per_second"
+	};
+	for (int d = 0; d < 2; d++) {
+		bool any = false;
+		for (size_t i = 0; i < model_traffic_count(v->model); i++) {
+			const struct model_traffic *t =
+				model_traffic_at(v->model, i);
+			int64_t kbps = d ? t->tx_kbps : t->rx_kbps;
+			if (!t->ok || kbps == BB_NONE)
+				continue;
+			if (!any)
+				family(b, name[d], "gauge",
+				       d ? "Newest transmit rate of the "
+					   "interface (all of the host's "
+					   "traffic)."
+					 : "Newest receive rate of the "
+					   "interface (all of the host's "
+					   "traffic).");
+			any = true;
+			mb_printf(b, "%s{", name[d]);
+			mb_label(b, "interface", t->interface, true);
+			mb_label(b, "device", t->device, false);
+			mb_printf(b, "}");
+			value(b, (double)kbps * 1000.);
+		}
+	}
+}
+
 static int grade_number(const char *g)
 {
 	static const char *const order[] = { "F", "D", "C", "B", "A", "A+" };
@@ -538,6 +646,8 @@ int metrics_render(const struct metrics_view *v, char **text, size_t *len)
 	}
 	one_way(&b, v);
 	throughput(&b, v);
+	traffic(&b, v);
+	path_hops(&b, v);
 	servers(&b, v);
 	events(&b, v);
 	status(&b, v->status);

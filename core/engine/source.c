@@ -12,6 +12,8 @@
 #include <stdlib.h>
 
 #include "core/analysis/detect.h"
+#include "core/analysis/model.h"
+#include "core/analysis/path.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/engine/monitor.h"
@@ -209,7 +211,8 @@ static const struct bb_config *live_config(struct source *src)
 
 static size_t live_verdict(struct source *src, char *buf, size_t len)
 {
-	return detect_verdict(monitor_detect(live_of(src)->mon), buf, len);
+	detect_verdict(monitor_detect(live_of(src)->mon), buf, len);
+	return path_verdict(model_paths(live_model(src)), buf, len);
 }
 
 static void live_status(struct source *src, struct source_status *st)

@@ -33,6 +33,7 @@
 #include "core/analysis/detect.h"
 #include "core/analysis/event.h"
 #include "core/analysis/model.h"
+#include "core/analysis/path.h"
 #include "core/analysis/stats.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
@@ -320,8 +321,10 @@ static size_t rs_verdict(struct source *src, char *buf, size_t len)
 {
 	struct rsrc *r = rs_of(src);
 
-	if (r->feed.detect)
-		return detect_verdict(r->feed.detect, buf, len);
+	if (r->feed.detect) {
+		detect_verdict(r->feed.detect, buf, len);
+		return path_verdict(model_paths(rs_model(src)), buf, len);
+	}
 	return (size_t)snprintf(buf, len, "%s",
 				"The recording could not be read here.");
 }

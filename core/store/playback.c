@@ -340,6 +340,70 @@ static int feed_cb(void *ctx, const struct bb_sample *s)
 	return 0;
 }
 
+/* The path probe's rows (the hops table) merged into the samples in time
+ * order, a slice at a time so that what is held stays small (an hour of
+ * hops at 20 probes a second is 72000 rows). */
+#define MERGE_SLICE_MS 60000
+
+struct merge {
+	struct feed *f;
+	struct bb_sample *hop;
+	size_t n, cap, next;
+	int err;
+};
+
+static int hold_hop(void *ctx, const struct bb_sample *s)
+{
+	struct merge *mg = ctx;
+	if (mg->n == mg->cap) {
+		size_t cap = mg->cap ? 2 * mg->cap : 256;
+		struct bb_sample *v = realloc(mg->hop, cap * sizeof(*v));
+		if (!v) {
+			mg->err = -ENOMEM;
+			return -ENOMEM;
+		}
+		mg->hop = v;
+		mg->cap = cap;
+	}
+	mg->hop[mg->n++] = *s;
+	return 0;
+}
+
+/* The held hops up to real_ns (all: INT64_MAX), then nothing. */
+static void hops_until(struct merge *mg, int64_t real_ns)
+{
+	while (mg->next < mg->n && mg->hop[mg->next].real_ns <= real_ns)
+		feed_cb(mg->f, &mg->hop[mg->next++]);
+}
+
+static int merge_cb(void *ctx, const struct bb_sample *s)
+{
+	struct merge *mg = ctx;
+	hops_until(mg, s->real_ns);
+	return feed_cb(mg->f, s);
+}
+
+/* Feed the samples and hops of [from_ms, to_ms) in time order (a hop
+ * before a sample of the same ms). */
+static int read_merged(struct playback *r, int64_t from_ms, int64_t to_ms,
+		       struct feed *f)
+{
+	struct merge mg = { .f = f };
+	int rc = 0;
+	for (int64_t a = from_ms; a < to_ms && rc >= 0; a += MERGE_SLICE_MS) {
+		int64_t b =
+			to_ms - a > MERGE_SLICE_MS ? a + MERGE_SLICE_MS : to_ms;
+		mg.n = mg.next = 0;
+		rc = store_read_hops(r->st, a, b, hold_hop, &mg);
+		if (rc >= 0)
+			rc = store_read_samples(r->st, a, b, merge_cb, &mg);
+		if (rc >= 0)
+			hops_until(&mg, INT64_MAX);
+	}
+	free(mg.hop);
+	return mg.err ? mg.err : rc;
+}
+
 void playback_on_sample(struct playback *r, playback_feed_fn fn, void *ctx)
 {
 	r->on_sample = fn;
@@ -359,8 +423,7 @@ int playback_seek(struct playback *r, int64_t ms)
 	struct feed f = { r, m };
 	if (r->on_sample)
 		r->on_sample(r->on_sample_ctx, m, NULL);
-	int rc = store_read_samples(r->st, ms - MS_PER_HOUR + 1, ms + 1,
-				    feed_cb, &f);
+	int rc = read_merged(r, ms - MS_PER_HOUR + 1, ms + 1, &f);
 	if (rc < 0) {
 		/* what the callback saw is half a rebuild: redo it next */
 		model_free(m);
@@ -393,7 +456,7 @@ int playback_advance(struct playback *r, int64_t delta_ms)
 		return 0;
 	}
 	struct feed f = { r, r->m };
-	int rc = store_read_samples(r->st, r->fed_ms + 1, to + 1, feed_cb, &f);
+	int rc = read_merged(r, r->fed_ms + 1, to + 1, &f);
 	if (rc < 0) {
 		/* Some of the step went in: rebuild on the next move. */
 		r->stale = true;

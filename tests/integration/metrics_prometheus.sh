@@ -65,7 +65,8 @@ bb_write_config "$BB_TMP/bb.conf" \
 	  throughput = { enabled = true; small_test_kb = 256; small_interval_s = 3600;
 	    medium_interval_s = 86400; large_interval_s = 86400; first_test_s = 1; };
 	  bufferbloat = { enabled = true; interval_s = 3600; test_duration_s = 4;
-	    test_type = \"upload\"; first_test_s = 1; }; }" \
+	    test_type = \"upload\"; first_test_s = 1; };
+	  path = { enabled = true; interval_ms = 100; }; }" \
 	"metrics={ listen = \"127.0.0.1:$MP\"; }"
 "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/bb.db" -t 127.0.0.1 -t ::1 \
 	--interval 200 --duration 60 >"$BB_TMP/out" 2>&1 &
@@ -177,7 +178,8 @@ kill $hung 2>/dev/null
 for _ in $(seq 150); do
 	curl -s "$URL" >"$BB_TMP/metrics.txt"
 	grep -q '^bufferbane_bufferbloat_grade{' "$BB_TMP/metrics.txt" &&
-		grep -q '^bufferbane_throughput_bytes_per_second{' "$BB_TMP/metrics.txt" && break
+		grep -q '^bufferbane_throughput_bytes_per_second{' "$BB_TMP/metrics.txt" &&
+		grep -q '^bufferbane_path_hop_rtt_seconds{' "$BB_TMP/metrics.txt" && break
 	sleep 0.2
 done
 promtool check metrics <"$BB_TMP/metrics.txt" >"$BB_TMP/lint" 2>&1 ||
@@ -187,13 +189,20 @@ echo "promtool check metrics: ok ($(wc -c <"$BB_TMP/metrics.txt") bytes," \
 for f in rtt_seconds dns_seconds tcp_connect_seconds loss_ratio jitter_seconds \
 	probes_total bufferbloat_grade bufferbloat_increase_seconds \
 	throughput_bytes_per_second server_session events_open \
-	samples_stored_total samples_dropped_total; do
+	samples_stored_total samples_dropped_total path_hop_loss_ratio \
+	path_hop_rtt_seconds path_lossy_hop; do
 	grep -q "^# TYPE bufferbane_$f " "$BB_TMP/metrics.txt" ||
 		{ cat "$BB_TMP/out"; fail "no bufferbane_$f in the exposition"; }
 done
 grep -q '^bufferbane_server_session{interface="",server="lo"} 1$' "$BB_TMP/metrics.txt" ||
 	fail "no session with the server in the exposition"
 grep '^bufferbane_bufferbloat_grade\|^bufferbane_throughput' "$BB_TMP/metrics.txt"
+# the path probe: 127.0.0.1 answers at hop 1, nothing lost
+grep -Eq '^bufferbane_path_hop_rtt_seconds\{interface="",target="127\.0\.0\.1",hop="1",addr="127\.0\.0\.1",quantile="0\.5"\} [0-9.e-]+$' \
+	"$BB_TMP/metrics.txt" || fail "no hop 1 RTT of the path to 127.0.0.1"
+grep -q '^bufferbane_path_hop_loss_ratio{interface="",target="127.0.0.1",hop="1",addr="127.0.0.1",whose="line"} 0$' \
+	"$BB_TMP/metrics.txt" || fail "no hop 1 loss of the path to 127.0.0.1"
+grep '^bufferbane_path_\|^bufferbane_interface_' "$BB_TMP/metrics.txt"
 
 # ---- the Grafana dashboard -------------------------------------------------
 DASH=$BB_TOP/etc/grafana-dashboard.json

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,39 @@ static void check_structure(const char *text)
 }
 
 /* 100 answered pings of 1..100 ms and 10 lost ones in the last 11 s. */
+/* Every family of TEXT ("# TYPE name") is named in bufferbane(1)'s
+ * METRICS (under $BB_TOP, which tests/run.sh sets, or "."). */
+static void check_documented(const char *text)
+{
+	const char *top = getenv("BB_TOP");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/etc/man/bufferbane.1",
+		 top ? top : ".");
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		fail_msg("cannot read %s", path);
+	static char man[1 << 18];
+	size_t n = fread(man, 1, sizeof(man) - 1, fp);
+	fclose(fp);
+	man[n] = '\0';
+	const char *sec = strstr(man, "\n.SH METRICS");
+	assert_non_null(sec);
+	for (const char *l = strstr(text, "# TYPE "); l;
+	     l = strstr(l + 1, "# TYPE ")) {
+		char name[128];
+		if (sscanf(l, "# TYPE %127s", name) != 1)
+			continue;
+		/* whole: followed by neither a letter nor an underscore */
+		bool found = false;
+		size_t k = strlen(name);
+		for (const char *m = strstr(sec, name); m && !found;
+		     m = strstr(m + 1, name))
+			found = m[k] != '_' && !isalnum((unsigned char)m[k]);
+		if (!found)
+			fail_msg("%s is not in bufferbane(1)'s METRICS", name);
+	}
+}
+
 static void feed_icmp(struct fixture *f, const char *target)
 {
 	int64_t t = NOW - 11 * SEC;
@@ -254,6 +288,7 @@ static void test_rtt_summary(void **state)
 	assert_null(strstr(text, "bufferbane_dns_seconds"));
 	assert_null(strstr(text, "bufferbane_events_open"));
 	assert_null(strstr(text, "bufferbane_server_session"));
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -283,6 +318,7 @@ static void test_window_expired(void **state)
 	/* jitter is for RTT probes only */
 	snprintf(q, sizeof(q), "bufferbane_jitter_seconds%s}", lab);
 	assert_false(has_line_prefix(text, q));
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -303,6 +339,7 @@ static void test_escaping(void **state)
 			   1, 0);
 	/* the raw line feed never reaches the text: one line per sample */
 	assert_null(strstr(text, "c\nd"));
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -400,6 +437,7 @@ static void test_servers(void **state)
 			       "interface=\"\",target=\"srv.example\",server="
 			       "\"home\",direction=\"up\"}"),
 		20e6 / 8, 0);
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -442,6 +480,96 @@ static void test_events_open(void **state)
 		total += (size_t)value_of(text, q);
 	}
 	assert_int_equal(total, detect_open_count(f->detect));
+	check_documented(text);
+	free(text);
+	fixture_free(f);
+}
+
+/* The path probe's hops (line's and own loss, p50/p95, the lossy hop)
+ * and the interfaces' traffic rates. */
+static void path_probe(struct fixture *f, const char *target, int hop,
+		       const char *addr, int64_t rtt, int64_t at)
+{
+	struct bb_sample s = sample(BB_KIND_PATH, target, "", at);
+	snprintf(s.interface, sizeof(s.interface), "eth0");
+	s.hop = (uint8_t)hop;
+	if (addr) {
+		snprintf(s.hop_addr, sizeof(s.hop_addr), "%s", addr);
+		s.rtt_ns = rtt;
+		if (hop == 3)
+			s.flags |= BB_SAMPLE_PATH_END;
+	} else {
+		s.status = BB_STATUS_TIMEOUT;
+	}
+	add(f, &s);
+}
+
+static void test_path_and_traffic(void **state)
+{
+	struct fixture *f = fixture_new(false);
+	int64_t at = NOW - 30 * SEC;
+	/* "a": hop 2 answers every other probe, the target every one (the
+	 * router's own loss); "b": the target loses every fourth (the
+	 * line's, from hop 3) */
+	for (int r = 0; r < 32; r++) {
+		path_probe(f, "a", 1, "198.18.0.1", MS, at += 10 * MS);
+		path_probe(f, "a", 2, r % 2 ? NULL : "198.18.1.2",
+			   (4 + r % 2) * MS, at += 10 * MS);
+		path_probe(f, "a", 3, "198.18.2.2", 9 * MS, at += 10 * MS);
+		path_probe(f, "b", 1, "198.18.0.1", MS, at += 10 * MS);
+		path_probe(f, "b", 2, "198.18.1.2", 5 * MS, at += 10 * MS);
+		path_probe(f, "b", 3, r % 4 == 3 ? NULL : "198.18.3.3",
+			   (10 + r % 10) * MS, at += 10 * MS);
+	}
+	struct bb_sample t = sample(BB_KIND_TRAFFIC, "eth0", "", NOW - SEC);
+	t.rx_kbps = 12000;
+	t.tx_kbps = 4900;
+	add(f, &t);
+	char *text = render(f, NULL);
+	check_structure(text);
+#define HOP(tg, h, a)                                                          \
+	"{interface=\"eth0\",target=\"" tg "\",hop=\"" h "\",addr=\"" a "\","
+	assert_float_equal(
+		value_of(text,
+			 "bufferbane_path_hop_loss_ratio" HOP(
+				 "a", "2", "198.18.1.2") "whose=\"own\"}"),
+		0.5, 1e-9);
+	assert_float_equal(
+		value_of(text,
+			 "bufferbane_path_hop_loss_ratio" HOP(
+				 "a", "2", "198.18.1.2") "whose=\"line\"}"),
+		0, 1e-9);
+	assert_float_equal(
+		value_of(text,
+			 "bufferbane_path_hop_loss_ratio" HOP(
+				 "b", "3", "198.18.3.3") "whose=\"line\"}"),
+		0.25, 1e-9);
+	assert_float_equal(
+		value_of(text,
+			 "bufferbane_path_hop_rtt_seconds" HOP(
+				 "a", "2", "198.18.1.2") "quantile=\"0.5\"}"),
+		0.004, 1e-9);
+	assert_float_equal(
+		value_of(text,
+			 "bufferbane_path_hop_rtt_seconds" HOP(
+				 "a", "1", "198.18.0.1") "quantile=\"0.95\"}"),
+		0.001, 1e-9);
+	assert_float_equal(value_of(text, "bufferbane_path_lossy_hop{interface="
+					  "\"eth0\",target=\"a\"}"),
+			   0, 0);
+	assert_float_equal(value_of(text, "bufferbane_path_lossy_hop{interface="
+					  "\"eth0\",target=\"b\"}"),
+			   3, 0);
+	assert_float_equal(value_of(text,
+				    "bufferbane_interface_rx_bits_per_second"
+				    "{interface=\"\",device=\"eth0\"}"),
+			   12e6, 0);
+	assert_float_equal(value_of(text,
+				    "bufferbane_interface_tx_bits_per_second"
+				    "{interface=\"\",device=\"eth0\"}"),
+			   4.9e6, 0);
+#undef HOP
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -476,6 +604,7 @@ static void test_status_counters(void **state)
 		value_of(text,
 			 "bufferbane_build_info{version=\"" BB_VERSION "\"}"),
 		1, 0);
+	check_documented(text);
 	free(text);
 	fixture_free(f);
 }
@@ -489,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_servers),
 		cmocka_unit_test(test_events_open),
 		cmocka_unit_test(test_status_counters),
+		cmocka_unit_test(test_path_and_traffic),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

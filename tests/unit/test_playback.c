@@ -26,6 +26,7 @@
 #include "core/base/clock.h"
 #include "core/analysis/event.h"
 #include "core/analysis/model.h"
+#include "core/analysis/path.h"
 #include "core/store/playback.h"
 #include "core/base/sample.h"
 #include "core/analysis/stats.h"
@@ -329,6 +330,71 @@ static void test_sample_callback(void **state)
 	assert_int_equal(n.samples, 101 + 100);
 	assert_ptr_equal(n.m, playback_model(r));
 	assert_int_equal(n.out_of_order, 0);
+	playback_close(r);
+}
+
+/* The path probe's rows (the hops table, not the samples) come back merged
+ * into the samples in time order: hops 1..3 of "198.18.0.11" every second
+ * 250 ms after the echoes, hop 2 silent, hop 3 the target; after a step
+ * and after a seek the model holds the path with its addresses. */
+static void path_probe(struct bb_sample *s, int k, int hop)
+{
+	sample_init(s, BB_KIND_PATH);
+	snprintf(s->interface, sizeof(s->interface), "eth0");
+	snprintf(s->target, sizeof(s->target), "198.18.0.11");
+	s->real_ns = (T0_MS + k * 1000 + 250 + hop) * BB_NS_PER_MS;
+	s->mono_ns = s->real_ns;
+	s->seq = (uint32_t)(3 * k + hop);
+	s->hop = (uint8_t)hop;
+	if (hop == 2) {
+		s->status = BB_STATUS_TIMEOUT;
+		return;
+	}
+	snprintf(s->hop_addr, sizeof(s->hop_addr), "%s",
+		 hop == 1 ? "198.18.0.1" : "198.18.0.11");
+	s->rtt_ns = hop * BB_NS_PER_MS;
+	if (hop == 3)
+		s->flags |= BB_SAMPLE_PATH_END;
+}
+
+static void test_path_rows(void **state)
+{
+	struct fixture *f = *state;
+	write_recording(f->path, 0);
+	static struct bb_sample p[3 * PROBES];
+	for (int k = 0; k < PROBES; k++)
+		for (int h = 1; h <= 3; h++)
+			path_probe(&p[3 * k + h - 1], k, h);
+	struct store *st = open_rw(f->path);
+	assert_int_equal(store_write_samples(st, p, 3 * PROBES), 0);
+	store_close(st);
+
+	struct playback *r = open_ok(f->path);
+	struct seen n = { 0 };
+	playback_on_sample(r, count_sample, &n);
+	assert_int_equal(playback_advance(r, 400000), 0);
+	assert_int_equal(n.out_of_order, 0);
+	/* echoes k = 0..400 and 0..399, hops of k = 0..399 */
+	assert_int_equal(n.samples, 401 + 400 + 3 * 400);
+	const struct path_view *v =
+		model_path(playback_model(r), "eth0", "198.18.0.11");
+	assert_non_null(v);
+	assert_int_equal(v->dest_ttl, 3);
+	assert_string_equal(v->hop[0].addr, "198.18.0.1");
+	assert_string_equal(v->hop[1].addr, "");
+	assert_int_equal(v->hop[1].sent, PATH_WINDOW);
+	assert_int_equal(v->hop[1].lost, PATH_WINDOW);
+	assert_string_equal(v->hop[2].addr, "198.18.0.11");
+	assert_int_equal(v->hop[2].p50_ns, 3 * BB_NS_PER_MS);
+
+	/* a seek rebuilds it from the hour before the clock */
+	assert_int_equal(playback_seek(r, T0_MS + 100000), 0);
+	assert_int_equal(n.out_of_order, 0);
+	assert_int_equal(n.samples, 101 + 100 + 3 * 100);
+	v = model_path(playback_model(r), "eth0", "198.18.0.11");
+	assert_non_null(v);
+	assert_int_equal(v->dest_ttl, 3);
+	assert_int_equal(v->hop[0].sent, PATH_WINDOW);
 	playback_close(r);
 }
 
@@ -845,6 +911,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_seek, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sample_callback, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_path_rows, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_series_aggs, setup,
 						teardown),

@@ -25,6 +25,7 @@
 #include "core/analysis/detect.h"
 #include "core/analysis/event.h"
 #include "core/analysis/model.h"
+#include "core/analysis/path.h"
 #include "core/base/clock.h"
 #include "core/base/config.h"
 #include "core/base/sample.h"
@@ -270,6 +271,70 @@ static void test_replay_verdict_is_live(void **state)
 	(void)state;
 }
 
+/* The path probe's rows replayed through the replay source: hops 1..3 of
+ * the far target every second, its own hop losing every third probe; at
+ * the end the replay's model has the path with the loss placed at hop 3,
+ * and the replay's verdict names the hop. */
+static void test_replay_path(void **state)
+{
+	static struct bb_sample s[5 * PROBES];
+	char dir[] = "/tmp/bb-test-source.XXXXXX", path[64], err[512];
+	char note[256], v[1024];
+	size_t n = 0;
+	for (int k = 0; k < PROBES; k++) {
+		probe(&s[n++], 0, k);
+		for (int h = 1; h <= 3; h++) {
+			struct bb_sample *p = &s[n++];
+			sample_init(p, BB_KIND_PATH);
+			snprintf(p->target, sizeof(p->target), "198.18.0.11");
+			p->real_ns = (T0_MS + k * 1000LL + 600 + h * 50) * MS;
+			p->mono_ns = p->real_ns - T0_MS * MS + 50 * SEC;
+			p->seq = (uint32_t)(3 * k + h);
+			p->hop = (uint8_t)h;
+			if (h == 3 && k % 3 == 0) {
+				p->status = BB_STATUS_TIMEOUT;
+				continue;
+			}
+			snprintf(p->hop_addr, sizeof(p->hop_addr),
+				 "198.18.%d.1", h);
+			p->rtt_ns = h * MS;
+			if (h == 3)
+				p->flags |= BB_SAMPLE_PATH_END;
+		}
+	}
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rec.db", dir);
+	struct store *st = store_open(path, STORE_RDWR, err, sizeof(err));
+	assert_non_null(st);
+	assert_int_equal(store_write_samples(st, s, n), 0);
+	store_close(st);
+
+	struct source *src = source_replay_new(path, NULL, note, sizeof(note),
+					       err, sizeof(err));
+	assert_non_null(src);
+	struct source_status ss;
+	source_status(src, &ss);
+	assert_int_equal(
+		source_advance(src, T0_MS + PROBES * 1000LL - ss.now_ms), 0);
+	const struct path_view *pv =
+		model_path(source_model(src), "", "198.18.0.11");
+	assert_non_null(pv);
+	assert_int_equal(pv->dest_ttl, 3);
+	assert_string_equal(pv->hop[0].addr, "198.18.1.1");
+	assert_string_equal(pv->hop[2].addr, "198.18.3.1");
+	assert_int_equal(pv->hop[2].sent, PATH_WINDOW);
+	assert_int_equal(pv->lossy_hop, 3);
+	source_verdict(src, v, sizeof(v));
+	print_message("replay verdict: %s\n", v);
+	assert_non_null(strstr(v, "Loss to 198.18.0.11 starts at hop 3 "
+				  "(198.18.3.1), beyond your home network."));
+	source_free(src);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	(void)state;
+}
+
 /* A missing file is one clear line naming it. */
 static void test_replay_refuses_missing(void **state)
 {
@@ -286,6 +351,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_verdict_is_live),
 		cmocka_unit_test(test_replay_refuses_missing),
+		cmocka_unit_test(test_replay_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
