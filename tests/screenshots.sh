@@ -11,7 +11,8 @@
 #     the generator wrote them.
 #  2. The lab (tests/lib/lab.sh): a client behind a tbf-shaped modem with a
 #     deep buffer and a companion server beyond it, so our own bufferbloat
-#     test and a household upload (iperf3) raise the latency for real.
+#     test and a household upload (iperf3) raise the latency for real; the
+#     path probe traces the two hops.
 #     Needs root; without it only part 1 runs.
 #
 # Main size 120x40, plus 80x24, the compact layout at 70x20 and the
@@ -106,7 +107,8 @@ bb_write_config "$BB_TMP/bb.conf" "servers=$SRV_SERVERS" \
 	  throughput = { enabled = true; first_test_s = 45;
 	    small_test_kb = 4000; small_interval_s = 600;
 	    medium_test_kb = 4000; medium_interval_s = 3600;
-	    large_test_kb = 4000; large_interval_s = 7200; }; }'
+	    large_test_kb = 4000; large_interval_s = 7200; };
+	  path = { enabled = true; interval_ms = 250; }; }'
 tui_start 120 40 ip netns exec "$LAB-client" "$BB_BIN" -c "$BB_TMP/bb.conf" \
 	--db "$BB_TMP/live.db"
 tui_wait 'bufferbane +LIVE' 15
@@ -125,5 +127,8 @@ tui_keys 4; tui_wait 'Interfaces'
 sleep 12
 shot interfaces
 wait $iperf
+# the path hop by hop: the modem, then the server
+tui_keys 5; tui_wait '198\.18\.1\.2 .*[0-9]+\.[0-9]' 30
+shot path
 tui_keys q; [ "$(tui_exit_code 15)" = 0 ] || fail "live TUI did not exit 0"
 exit 0

@@ -291,14 +291,19 @@ static void if_line(struct ui *ui, struct cellbuf *cb, int y, const char *iface)
 	int namew = w >= 100 ? 24 : 16;
 
 	sides_of(ui, iface, &gw, &far, &rep);
-	if (iface[0])
+	if (iface[0]) {
 		snprintf(name, sizeof(name), "%s", iface);
-	else if (t && t->device[0])
-		snprintf(name, sizeof(name),
-			 namew > 16 ? "default route (%s)" : "%s (default)",
-			 t->device);
-	else
+	} else if (t && t->device[0]) {
+		/* the longest form that fits: a lab veth or a USB name is
+		 * long, and a name is never cut */
+		snprintf(name, sizeof(name), "default route (%s)", t->device);
+		if ((int)strlen(name) > namew - 1)
+			snprintf(name, sizeof(name), "%s (default)", t->device);
+		if ((int)strlen(name) > namew - 1)
+			snprintf(name, sizeof(name), "%s", t->device);
+	} else {
 		snprintf(name, sizeof(name), "default route");
+	}
 	/* the name, then three groups: "RTT " spark " 38.2", "rx 12.40 Mb/s "
 	 * spark, "tx ..." spark; the sparklines share what is left */
 	int fixed = 4 + 7 + 2 + 14 + 2 + 14;

@@ -160,7 +160,7 @@ static void test_isp_side(void **state)
 {
 	struct fx *f = *state;
 	feed(f, "", "gateway", 400000, 0);	  /* 0.4 ms, clean */
-	feed(f, "", "198.51.100.7", 38 * MS, 25); /* 4 % lost */
+	feed(f, "", "198.18.100.7", 38 * MS, 25); /* 4 % lost */
 	feed_traffic(f, "", "eth0", 12000, 4900);
 	render(f, 120, 40);
 	dump(f->cb);
@@ -198,7 +198,7 @@ static void test_home_side(void **state)
 {
 	struct fx *f = *state;
 	feed(f, "wlan0", "gateway", 3 * MS, 10);      /* 10 % lost at home */
-	feed(f, "wlan0", "198.51.100.7", 41 * MS, 9); /* and so beyond */
+	feed(f, "wlan0", "198.18.100.7", 41 * MS, 9); /* and so beyond */
 	render(f, 120, 40);
 	dump(f->cb);
 	int y = find(f->cb, "wlan0                   RTT ");
@@ -217,7 +217,7 @@ static void test_home_side(void **state)
 static void test_no_gateway(void **state)
 {
 	struct fx *f = *state;
-	feed(f, "", "198.51.100.7", 20 * MS, 0);
+	feed(f, "", "198.18.100.7", 20 * MS, 0);
 	feed_traffic(f, "", "eth0", 800, 300);
 	render(f, 80, 24);
 	dump(f->cb);
@@ -250,14 +250,30 @@ static void test_traffic_error(void **state)
 	assert_true(find(f->cb, "no target beyond it is probed") == y + 1);
 }
 
+/* A device name too long for "default route (dev)" or "dev (default)"
+ * (a lab veth, a long USB name) is shown whole, alone, never cut. */
+static void test_long_device(void **state)
+{
+	struct fx *f = *state;
+	feed(f, "", "gateway", 1 * MS, 0);
+	feed_traffic(f, "", "v3a19228b0c4e7f", 800, 300);
+	render(f, 120, 40);
+	dump(f->cb);
+	int y = find(f->cb, "  v3a19228b0c4e7f ");
+	assert_true(y > 0);
+	const char *line = text(f->cb, y);
+	assert_non_null(strstr(line, " RTT "));
+	assert_null(strstr(line, "(defau"));
+}
+
 /* Two interfaces: one healthy, one whose targets beyond never answer. */
 static void test_healthy_and_no_reply(void **state)
 {
 	struct fx *f = *state;
 	feed(f, "eth1", "gateway", 1 * MS, 0);
-	feed(f, "eth1", "198.51.100.7", 20 * MS, 0);
+	feed(f, "eth1", "198.18.100.7", 20 * MS, 0);
 	feed(f, "eth2", "gateway", 2 * MS, 0);
-	feed(f, "eth2", "198.51.100.7", 20 * MS, 1); /* all lost */
+	feed(f, "eth2", "198.18.100.7", 20 * MS, 1); /* all lost */
 	render(f, 120, 40);
 	dump(f->cb);
 	int y1 = find(f->cb, "eth1                    RTT ");
@@ -284,6 +300,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_gateway, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_traffic_error, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_long_device, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_healthy_and_no_reply,
 						setup, teardown),
