@@ -417,6 +417,12 @@ size_t path_verdict(const struct path_table *t, char *buf, size_t len)
 	size_t n = strlen(buf);
 	if (!na || !len)
 		return n;
+	/* the detectors have not (yet) seen it: the path's finding is the
+	 * verdict, not a contradiction after "No problems" */
+	if (!strncmp(buf, "No problem", 10)) {
+		snprintf(buf, len, "%s", add);
+		return strlen(buf);
+	}
 	/* after the verdict's first sentence, the diagnosis, so that a
 	 * header cut at the screen's width still shows it */
 	char *end = strstr(buf, ". ");

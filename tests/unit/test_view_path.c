@@ -199,6 +199,12 @@ static void test_line_loss_at_hop_3(void **state)
 	assert_string_equal(one, "Packet loss to srv. Loss to srv starts at "
 				 "hop 3 (198.18.2.2), beyond your home "
 				 "network.");
+	/* before any detector agrees: the finding alone, not after "No
+	 * problems" */
+	char clean[512] = "No problems detected so far (after 12 s).";
+	path_verdict(model_paths(f->m), clean, sizeof(clean));
+	assert_string_equal(clean, "Loss to srv starts at hop 3 (198.18.2.2), "
+				   "beyond your home network.");
 }
 
 /* one lost probe of 32 at the target: placed in the view, not claimed
