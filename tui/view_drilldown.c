@@ -97,8 +97,9 @@ static void percentiles(struct ui *ui, const struct model_series *ms,
 		struct stats_summary st;
 		struct table_cell *c = &cells[r * PCOLS];
 
-		stats_log_summary(ms->stats, (enum stats_window)r,
-				  ui->src.now_mono_ns, &st);
+		/* the line's figures: our own test's probes left out */
+		stats_log_summary_quiet(ms->stats, (enum stats_window)r,
+					ui->src.now_mono_ns, &st);
 		snprintf(text[r][P_WIN], 16, "%s", stats_window_name(r));
 		snprintf(text[r][P_SENT], 16, "%u", st.count);
 		snprintf(text[r][P_LOSS], 16, "%.1f", st.loss_pct);
@@ -217,15 +218,17 @@ static void loss_lines(struct ui *ui, const struct model_series *ms,
 	bool a = cellbuf_ascii(cb);
 	char words[160];
 
-	stats_log_summary(ms->stats, STATS_1H, ui->src.now_mono_ns, &st);
+	/* runs of the line's losses: probes lost under our own test's load
+	 * made "periodic" runs at every test */
+	stats_log_summary_quiet(ms->stats, STATS_1H, ui->src.now_mono_ns, &st);
 	x += cellbuf_put(cb, x, y, "Loss runs (1h)", ROLE_HEADER, 0) + 2;
 	view_loss_run_words(st.loss_run_hist, words, sizeof(words));
 	x += cellbuf_putn(cb, x, y, w - x - 1, words,
 			  st.lost ? ROLE_WARN : ROLE_DIM, 0);
 	cellbuf_printf(cb, x + 2, y, st.lost ? ROLE_WARN : ROLE_OK, 0,
-		       "lost %u of %u, longest %u, %s", st.lost, st.count,
-		       st.loss_run_longest,
-		       stats_loss_pattern_name(st.pattern));
+		       "lost %u of %u, longest %u, %s%s", st.lost, st.count,
+		       st.loss_run_longest, stats_loss_pattern_name(st.pattern),
+		       st.under_load ? "; our own tests' probes left out" : "");
 	/* the timeline: one cell per slice of the plot window */
 	int tw = w - 18;
 

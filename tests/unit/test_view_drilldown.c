@@ -178,6 +178,48 @@ static void test_loss_run_words(void **state)
 	assert_non_null(strstr(text(f->cb, y), "3 runs of 1, 1 run of 4"));
 }
 
+/* Probes lost while our own test loaded the line, every 20 s as a
+ * scheduled test would: no "periodic" loss runs, 0.0 % in the windows,
+ * and a word that they were left out. */
+static void test_own_test_left_out(void **state)
+{
+	struct fx *f = *state;
+
+	for (int i = 0; i < 200; i++) {
+		struct bb_sample s;
+		bool loaded = i % 20 >= 15; /* 5 s of load every 20 s */
+		bool l = loaded && i % 20 >= 17;
+
+		sample_init(&s, BB_KIND_ICMP);
+		snprintf(s.target, sizeof(s.target), "198.18.0.11");
+		s.mono_ns = T0 + (int64_t)i * 1000 * MS;
+		s.real_ns = REAL0_MS * MS + (int64_t)i * 1000 * MS;
+		s.seq = (uint32_t)i;
+		s.flags = loaded ? BB_SAMPLE_UNDER_LOAD : 0;
+		s.status = l ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
+		s.rtt_ns = l ? BB_NONE : loaded ? 300 * MS : twenty(i);
+		model_add(f->m, &s);
+	}
+	f->ui.src.now_mono_ns = T0 + 200LL * 1000 * MS;
+	open_row(f, 0);
+	int y = find(f->cb, "Loss runs (1h)");
+	assert_true(y >= 0);
+	assert_non_null(strstr(text(f->cb, y), "no loss"));
+	assert_null(strstr(text(f->cb, y), "periodic"));
+	assert_non_null(
+		strstr(text(f->cb, y), "our own tests' probes left out"));
+	int h = find(f->cb, " 1h ");
+	assert_true(h >= 0);
+	if (getenv("BB_DUMP"))
+		for (int k = 0; k < cellbuf_height(f->cb); k++)
+			printf("|%s\n", text(f->cb, k));
+	/* the window's figures, left of the histogram */
+	char fig[64];
+	snprintf(fig, sizeof(fig), "%.60s", text(f->cb, h));
+	assert_non_null(strstr(fig, " 0.0 "));
+	assert_null(strstr(fig, "300"));
+}
+
 /* The window opens at the smallest that holds the probes. */
 static void test_default_span(void **state)
 {
@@ -239,6 +281,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hist_labels_distinct,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_loss_run_words, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_own_test_left_out, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_default_span, setup,
 						teardown),
