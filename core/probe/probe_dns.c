@@ -109,11 +109,8 @@ static void on_response(struct probe *p, const uint8_t *buf, size_t len,
 	smp.rtt_ns = rx_mono - s->send_mono;
 	if (smp.rtt_ns < 0) /* wall clock stepped under the RX timestamp */
 		smp.rtt_ns = clock_mono_ns() - s->send_mono;
-	enum inflight_verdict v = inflight_reply(&p->in, s, smp.rtt_ns);
-	if (v == INFLIGHT_LATE)
-		smp.flags |= BB_SAMPLE_LATE;
-	else if (v == INFLIGHT_DUPLICATE)
-		smp.flags |= BB_SAMPLE_DUPLICATE;
+	smp.flags |=
+		inflight_verdict_flag(inflight_reply(&p->in, s, smp.rtt_ns));
 
 	switch (r.rcode) {
 	case DNS_RCODE_NOERROR:

@@ -399,11 +399,7 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 		}
 		p->have_srv = 1;
 	}
-	int64_t rtt = rx_mono - s->send_mono;
-	if (rtt <= 0) {
-		clock_calibrate();
-		rtt = clock_mono_ns() - s->send_mono;
-	}
+	int64_t rtt = clock_rtt_ns(s->send_mono, rx_mono);
 	int64_t t1 = s->send_real, t4 = s->send_real + rtt;
 	int64_t t2 = (int64_t)m->u.echo_reply.server_rx_ns;
 	int64_t t3 = (int64_t)m->u.echo_reply.server_tx_ns;

@@ -118,26 +118,13 @@ static void handle_reply(struct probe *p, const uint8_t *buf, size_t n,
 	if (!s)
 		return; /* older than the table: long gone */
 
-	int64_t rtt = rx_mono - s->send_mono;
-	if (rtt <= 0) {
-		/* the wall clock stepped since the offset was measured */
-		clock_calibrate();
-		rtt = clock_mono_ns() - s->send_mono;
-	}
 	struct bb_sample smp;
 	inflight_sample(s, BB_KIND_ICMP, p->t.interface, p->t.name, &smp);
-	smp.rtt_ns = rtt;
-	switch (inflight_reply(&p->in, s, rtt)) {
-	case INFLIGHT_OK:
-		if (p->answered_any && seq < p->highest)
-			smp.flags |= BB_SAMPLE_REORDERED;
-		break;
-	case INFLIGHT_LATE:
-		smp.flags |= BB_SAMPLE_LATE;
-		break;
-	case INFLIGHT_DUPLICATE:
-		smp.flags |= BB_SAMPLE_DUPLICATE;
-	}
+	smp.rtt_ns = clock_rtt_ns(s->send_mono, rx_mono);
+	enum inflight_verdict v = inflight_reply(&p->in, s, smp.rtt_ns);
+	smp.flags |= inflight_verdict_flag(v);
+	if (v == INFLIGHT_OK && p->answered_any && seq < p->highest)
+		smp.flags |= BB_SAMPLE_REORDERED;
 	if (!(smp.flags & BB_SAMPLE_DUPLICATE) &&
 	    (!p->answered_any || seq > p->highest)) {
 		p->highest = seq;

@@ -119,13 +119,8 @@ static void answer_slot(struct probe *p, struct inflight_slot *s,
 			enum icmp_path_what what, uint8_t type, uint8_t code,
 			const struct sockaddr *from, int64_t rx_mono)
 {
-	int64_t rtt = rx_mono - s->send_mono;
-	if (rtt <= 0) {
-		clock_calibrate();
-		rtt = clock_mono_ns() - s->send_mono;
-	}
 	struct bb_sample smp = sample_of(p, s);
-	smp.rtt_ns = rtt;
+	smp.rtt_ns = clock_rtt_ns(s->send_mono, rx_mono);
 	sock_addr_to_text(from, smp.hop_addr, sizeof(smp.hop_addr));
 	bool end = what == ICMP_PATH_REPLY || is_target(p, from);
 	if (end)
@@ -137,15 +132,8 @@ static void answer_slot(struct probe *p, struct inflight_slot *s,
 		icmp_error_detail(p->family, type, code, smp.detail,
 				  sizeof(smp.detail));
 	}
-	switch (inflight_reply(&p->in, s, rtt)) {
-	case INFLIGHT_OK:
-		break;
-	case INFLIGHT_LATE:
-		smp.flags |= BB_SAMPLE_LATE;
-		break;
-	case INFLIGHT_DUPLICATE:
-		smp.flags |= BB_SAMPLE_DUPLICATE;
-	}
+	smp.flags |=
+		inflight_verdict_flag(inflight_reply(&p->in, s, smp.rtt_ns));
 	/* where the cycle turns: the target's hop, or further when a router
 	 * now answers where the target did (a longer path) */
 	if (end)
