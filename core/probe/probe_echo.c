@@ -560,22 +560,15 @@ static int echo_open(struct ev_loop *loop, const struct probe_target *target,
 		     char *err, size_t errlen)
 {
 	int family = target->addr.ss_family;
-	if (family != AF_INET && family != AF_INET6) {
-		snprintf(err, errlen, "%s: not an IPv4/IPv6 address",
-			 target->name);
-		return -EAFNOSUPPORT;
-	}
-	if (target->timeout_ns <= 0) {
-		snprintf(err, errlen, "%s: timeout must be positive",
-			 target->name);
-		return -EINVAL;
-	}
+	int ret = probe_check_target(target, err, errlen);
+	if (ret < 0)
+		return ret;
 	struct probe *p = calloc(1, sizeof(*p));
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	int ret = -ENOMEM;
+	ret = -ENOMEM;
 	p->loop = loop;
 	p->t = *target;
 	p->emit = emit;

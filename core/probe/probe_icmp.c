@@ -233,16 +233,9 @@ static int icmp_open(struct ev_loop *loop, const struct probe_target *target,
 		     char *err, size_t errlen)
 {
 	int family = target->addr.ss_family;
-	if (family != AF_INET && family != AF_INET6) {
-		snprintf(err, errlen, "%s: not an IPv4/IPv6 address",
-			 target->name);
-		return -EAFNOSUPPORT;
-	}
-	if (target->timeout_ns <= 0) {
-		snprintf(err, errlen, "%s: timeout must be positive",
-			 target->name);
-		return -EINVAL;
-	}
+	int ret = probe_check_target(target, err, errlen);
+	if (ret < 0)
+		return ret;
 	struct probe *p = calloc(1, sizeof(*p));
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
@@ -255,7 +248,7 @@ static int icmp_open(struct ev_loop *loop, const struct probe_target *target,
 	p->family = family;
 	p->cookie = icmp_sock_random();
 	p->ident = (uint16_t)icmp_sock_random();
-	int ret = icmp_sock_open(family, false, &p->raw, err, errlen);
+	ret = icmp_sock_open(family, false, &p->raw, err, errlen);
 	if (ret < 0)
 		goto fail;
 	p->fd = ret;

@@ -398,16 +398,9 @@ static int path_open(struct ev_loop *loop, const struct probe_target *target,
 		     char *err, size_t errlen)
 {
 	int family = target->addr.ss_family;
-	if (family != AF_INET && family != AF_INET6) {
-		snprintf(err, errlen, "%s: not an IPv4/IPv6 address",
-			 target->name);
-		return -EAFNOSUPPORT;
-	}
-	if (target->timeout_ns <= 0) {
-		snprintf(err, errlen, "%s: timeout must be positive",
-			 target->name);
-		return -EINVAL;
-	}
+	int rc = probe_check_target(target, err, errlen);
+	if (rc < 0)
+		return rc;
 	struct probe *p = calloc(1, sizeof(*p));
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
@@ -426,7 +419,7 @@ static int path_open(struct ev_loop *loop, const struct probe_target *target,
 			: 30;
 	p->next_ttl = 1;
 	p->udp = target->path_udp;
-	int rc = open_socket(p, err, errlen);
+	rc = open_socket(p, err, errlen);
 	if (rc < 0)
 		goto fail;
 	if ((rc = sock_enable_rx_timestamps(p->fd)) < 0) {
