@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 int probe_check_target(const struct probe_target *t, char *err, size_t errlen)
 {
@@ -17,4 +18,17 @@ int probe_check_target(const struct probe_target *t, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+void probe_split_named(const char *entry, char *name, size_t namelen,
+		       char *host, size_t hostlen)
+{
+	const char *eq = strchr(entry, '=');
+	if (eq) {
+		snprintf(name, namelen, "%.*s", (int)(eq - entry), entry);
+		snprintf(host, hostlen, "%s", eq + 1);
+	} else {
+		snprintf(name, namelen, "%s", entry);
+		snprintf(host, hostlen, "%s", entry);
+	}
 }

@@ -295,26 +295,13 @@ static void icmp_close(struct probe *p)
 	free(p);
 }
 
-/* "name=host" or "host": the display name and the host part. */
-static void split_named(const char *entry, char *name, size_t namelen,
-			char *host, size_t hostlen)
-{
-	const char *eq = strchr(entry, '=');
-	if (eq) {
-		snprintf(name, namelen, "%.*s", (int)(eq - entry), entry);
-		snprintf(host, hostlen, "%s", eq + 1);
-	} else {
-		snprintf(name, namelen, "%s", entry);
-		snprintf(host, hostlen, "%s", entry);
-	}
-}
-
 static int plan_list(struct probe_planner *pl,
 		     const char (*list)[CONFIG_ENTRY_LEN], int n)
 {
 	char name[BB_TARGET_LEN], host[CONFIG_HOST_LEN];
 	for (int i = 0; i < n; i++) {
-		split_named(list[i], name, sizeof(name), host, sizeof(host));
+		probe_split_named(list[i], name, sizeof(name), host,
+				  sizeof(host));
 		struct probe_want w = { .name = name,
 					.host = host,
 					.interval_ns = pl->interval_ns };

@@ -473,14 +473,7 @@ static int add_path(struct probe_planner *pl, const char *name,
 static int add_entry(struct probe_planner *pl, const char *entry)
 {
 	char name[BB_TARGET_LEN], host[CONFIG_HOST_LEN];
-	const char *eq = strchr(entry, '=');
-	if (eq) {
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - entry), entry);
-		snprintf(host, sizeof(host), "%s", eq + 1);
-	} else {
-		snprintf(name, sizeof(name), "%s", entry);
-		snprintf(host, sizeof(host), "%s", entry);
-	}
+	probe_split_named(entry, name, sizeof(name), host, sizeof(host));
 	return add_path(pl, name, host);
 }
 
