@@ -10,6 +10,19 @@
 #include "core/analysis/model.h"
 #include "tui/evlog.h"
 
+struct bb_sample viewfix_sample(enum bb_probe_kind kind, const char *iface,
+				const char *target, int i, int64_t iv_ns)
+{
+	struct bb_sample s;
+	sample_init(&s, kind);
+	snprintf(s.interface, sizeof(s.interface), "%s", iface);
+	snprintf(s.target, sizeof(s.target), "%s", target);
+	s.mono_ns = T0 + (int64_t)i * iv_ns;
+	s.real_ns = REAL0_MS * MS + (int64_t)i * iv_ns;
+	s.seq = (uint32_t)i;
+	return s;
+}
+
 int viewfix_open(struct viewfix *f, int64_t bucket_ns, size_t n_events, int w,
 		 int h)
 {

@@ -26,6 +26,11 @@ struct viewfix {
 	struct cellbuf *cb;
 };
 
+/* The i-th sample of kind for target via iface ("" = default route), iv_ns
+ * apart from T0 (REAL0_MS on the wall clock), sequence i; the rest as
+ * sample_init() leaves it. */
+struct bb_sample viewfix_sample(enum bb_probe_kind kind, const char *iface,
+				const char *target, int i, int64_t iv_ns);
 /* A model of bucket_ns, an event log of n_events, a ui reading both and a
  * w x h cell buffer; 0 or -ENOMEM (then nothing is held). */
 int viewfix_open(struct viewfix *f, int64_t bucket_ns, size_t n_events, int w,

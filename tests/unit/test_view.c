@@ -28,14 +28,8 @@ static void feed(struct viewfix *f, const char *iface, const char *target,
 		 int n, int64_t rtt, int lost_every, bool last_lost)
 {
 	for (int i = 0; i < n; i++) {
-		struct bb_sample s;
-
-		sample_init(&s, BB_KIND_ICMP);
-		snprintf(s.interface, sizeof(s.interface), "%s", iface);
-		snprintf(s.target, sizeof(s.target), "%s", target);
-		s.mono_ns = T0 + (int64_t)i * 100 * MS;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * 100 * MS;
-		s.seq = (uint32_t)i;
+		struct bb_sample s = viewfix_sample(BB_KIND_ICMP, iface, target,
+						    i, 100 * MS);
 		bool lost = (lost_every && i % lost_every == 0) ||
 			    (last_lost && i == n - 1);
 		s.status = lost ? BB_STATUS_TIMEOUT : BB_STATUS_OK;

@@ -34,16 +34,11 @@ static void feed(struct viewfix *f, const char *target, double rtt_ms,
 		 int lost_every, int loaded)
 {
 	for (int i = 0; i < N; i++) {
-		struct bb_sample s;
 		bool load = i >= N - loaded;
 		bool lost =
 			load ? i % 3 == 0 : lost_every && i % lost_every == 0;
-
-		sample_init(&s, BB_KIND_ICMP);
-		snprintf(s.target, sizeof(s.target), "%s", target);
-		s.mono_ns = T0 + (int64_t)i * 100 * MS;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * 100 * MS;
-		s.seq = (uint32_t)i;
+		struct bb_sample s =
+			viewfix_sample(BB_KIND_ICMP, "", target, i, 100 * MS);
 		s.status = lost ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
 		s.rtt_ns = lost	  ? BB_NONE
 			   : load ? 400 * MS

@@ -30,14 +30,9 @@ static void feed(struct viewfix *f, const char *target, int n, int64_t iv,
 		 int64_t (*rtt)(int i), const bool *lost, int lost_n)
 {
 	for (int i = 0; i < n; i++) {
-		struct bb_sample s;
 		bool l = lost && lost[i % lost_n];
-
-		sample_init(&s, BB_KIND_ICMP);
-		snprintf(s.target, sizeof(s.target), "%s", target);
-		s.mono_ns = T0 + (int64_t)i * iv;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * iv;
-		s.seq = (uint32_t)i;
+		struct bb_sample s =
+			viewfix_sample(BB_KIND_ICMP, "", target, i, iv);
 		s.status = l ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
 		s.rtt_ns = l ? BB_NONE : rtt(i);
 		model_add(f->m, &s);

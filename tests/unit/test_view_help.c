@@ -29,13 +29,8 @@ static int setup(void **state)
 
 	assert_int_equal(viewfix_open(&f, 100 * MS, 64, 80, 24), 0);
 	for (int i = 0; i < 100; i++) {
-		struct bb_sample s;
-
-		sample_init(&s, BB_KIND_ICMP);
-		snprintf(s.target, sizeof(s.target), "127.0.0.1");
-		s.mono_ns = T0 + (int64_t)i * 100 * MS;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * 100 * MS;
-		s.seq = (uint32_t)i;
+		struct bb_sample s = viewfix_sample(BB_KIND_ICMP, "",
+						    "127.0.0.1", i, 100 * MS);
 		s.status = i == 50 ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
 		s.rtt_ns = i == 50 ? BB_NONE : 20 * MS;
 		model_add(f.m, &s);

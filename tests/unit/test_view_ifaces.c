@@ -44,13 +44,8 @@ static void feed(struct viewfix *f, const char *iface, const char *target,
 		 int64_t rtt, int lost_every)
 {
 	for (int i = 0; i < N; i++) {
-		struct bb_sample s;
-		sample_init(&s, BB_KIND_ICMP);
-		snprintf(s.interface, sizeof(s.interface), "%s", iface);
-		snprintf(s.target, sizeof(s.target), "%s", target);
-		s.mono_ns = T0 + (int64_t)i * 100 * MS;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * 100 * MS;
-		s.seq = (uint32_t)i;
+		struct bb_sample s = viewfix_sample(BB_KIND_ICMP, iface, target,
+						    i, 100 * MS);
 		bool lost = lost_every && i % lost_every == lost_every - 1;
 		s.status = lost ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
 		s.rtt_ns = lost ? BB_NONE : rtt + (i % 5) * MS / 10;
@@ -64,13 +59,8 @@ static void feed_traffic(struct viewfix *f, const char *iface, const char *dev,
 			 int64_t rx_kbps, int64_t tx_kbps)
 {
 	for (int i = 1; i <= 60; i++) {
-		struct bb_sample s;
-		sample_init(&s, BB_KIND_TRAFFIC);
-		snprintf(s.interface, sizeof(s.interface), "%s", iface);
-		snprintf(s.target, sizeof(s.target), "%s", dev);
-		s.mono_ns = T0 + (int64_t)i * 1000 * MS;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * 1000 * MS;
-		s.seq = (uint32_t)i;
+		struct bb_sample s = viewfix_sample(BB_KIND_TRAFFIC, iface, dev,
+						    i, 1000 * MS);
 		s.rx_kbps = rx_kbps;
 		s.tx_kbps = i > 40 ? tx_kbps : 30;
 		model_add(f->m, &s);
