@@ -48,6 +48,12 @@ void viewfix_close(struct viewfix *f)
 	memset(f, 0, sizeof(*f));
 }
 
+int viewfix_teardown(void **state)
+{
+	viewfix_close(*state);
+	return 0;
+}
+
 void viewfix_render(struct viewfix *f, int w, int h)
 {
 	cellbuf_resize(f->cb, w, h);

@@ -36,6 +36,8 @@ struct bb_sample viewfix_sample(enum bb_probe_kind kind, const char *iface,
 int viewfix_open(struct viewfix *f, int64_t bucket_ns, size_t n_events, int w,
 		 int h);
 void viewfix_close(struct viewfix *f);
+/* A cmocka teardown for a test whose *state is the struct viewfix. */
+int viewfix_teardown(void **state);
 /* Draw the ui into the cell buffer resized to w x h. */
 void viewfix_render(struct viewfix *f, int w, int h);
 /* Row y as text (a static buffer, valid until the next call). */

@@ -54,12 +54,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	viewfix_close(*state);
-	return 0;
-}
-
 static void test_dashboard_80x24(void **state)
 {
 	struct viewfix *f = *state;
@@ -573,5 +567,5 @@ int main(void)
 		cmocka_unit_test(test_history_minutes),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, viewfix_teardown);
 }

@@ -64,12 +64,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	viewfix_close(*state);
-	return 0;
-}
-
 /* 16 targets "t01".."t16": t(k) at k ms, t05 losing every 10th probe. */
 static void sixteen(struct viewfix *f)
 {
@@ -342,14 +336,19 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_scroll_position, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_sort, setup, teardown),
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_sort, setup,
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_under_load, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_address, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mouse, setup, teardown),
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_scale, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_compact, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_address, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_mouse, setup,
+						viewfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

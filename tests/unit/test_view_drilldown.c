@@ -60,12 +60,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	viewfix_close(*state);
-	return 0;
-}
-
 static void open_row(struct viewfix *f, int sel)
 {
 	f->ui.view = VIEW_DASHBOARD;
@@ -198,12 +192,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hist_labels_distinct,
-						setup, teardown),
+						setup, viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_loss_run_words, setup,
-						teardown),
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_default_span, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_jk_order, setup, teardown),
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_jk_order, setup,
+						viewfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

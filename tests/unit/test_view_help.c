@@ -42,12 +42,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	viewfix_close(*state);
-	return 0;
-}
-
 /* Open the help at 80x24 and scroll it to the end with Down, collecting
  * every row of the box into all[]; returns how many Down presses it took
  * before the box stopped moving. */
@@ -234,5 +228,5 @@ int main(void)
 		cmocka_unit_test(test_long_text),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, viewfix_teardown);
 }

@@ -79,12 +79,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	viewfix_close(*state);
-	return 0;
-}
-
 /* How many sparkline blocks (U+2581..U+2588) row y holds from column x0 on. */
 static int blocks_in(struct cellbuf *cb, int y, int x0, int x1)
 {
@@ -224,15 +218,16 @@ static void test_healthy_and_no_reply(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_isp_side, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_isp_side, setup,
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_home_side, setup,
-						teardown),
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_no_gateway, setup,
-						teardown),
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_traffic_error, setup,
-						teardown),
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_healthy_and_no_reply,
-						setup, teardown),
+						setup, viewfix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
