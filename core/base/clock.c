@@ -62,3 +62,13 @@ int64_t clock_mono_to_real(int64_t mono_ns)
 {
 	return mono_ns + offset();
 }
+
+int64_t clock_rtt_ns(int64_t send_mono, int64_t rx_mono)
+{
+	int64_t rtt = rx_mono - send_mono;
+	if (rtt <= 0) {
+		clock_calibrate();
+		rtt = clock_mono_ns() - send_mono;
+	}
+	return rtt;
+}

@@ -23,6 +23,11 @@ int64_t clock_real_ns(void);
 void clock_calibrate(void);
 /* Kernel RX timestamp (realtime ns) expressed on the monotonic clock. */
 int64_t clock_real_to_mono(int64_t real_ns);
+/* The time from send_mono to an answer received at rx_mono (a kernel RX
+ * timestamp through clock_real_to_mono); when that is not positive the
+ * wall clock stepped since the offset was measured: recalibrate and take
+ * the time until now instead. */
+int64_t clock_rtt_ns(int64_t send_mono, int64_t rx_mono);
 /* Monotonic ns expressed as wall-clock ns. */
 int64_t clock_mono_to_real(int64_t mono_ns);
 

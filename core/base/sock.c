@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -81,6 +82,65 @@ ssize_t sock_recv_timestamped(int fd, void *buf, size_t len,
 		*rx_mono_ns = ts ? clock_real_to_mono(ts) : clock_mono_ns();
 	if (fromlen)
 		*fromlen = msg.msg_namelen;
+	return n;
+}
+
+int sock_enable_recverr(int fd, int family)
+{
+	int on = 1;
+	int r = family == AF_INET
+			? setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on))
+			: setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on,
+				     sizeof(on));
+	return r < 0 ? -errno : 0;
+}
+
+ssize_t sock_recv_error(int fd, void *buf, size_t len,
+			struct sockaddr_storage *to,
+			struct sock_extended_err *ee,
+			struct sockaddr_storage *offender)
+{
+	union {
+		char buf[512]; /* the error, its offender, an RX timestamp */
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_name = to,
+		.msg_namelen = to ? sizeof(*to) : 0,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	ssize_t n = recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	const struct cmsghdr *found = NULL;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
+	     c = CMSG_NXTHDR(&msg, c))
+		if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+		    (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR))
+			found = c;
+	if (!found)
+		return -ENOMSG;
+	const struct sock_extended_err *e =
+		(const struct sock_extended_err *)CMSG_DATA(found);
+	memcpy(ee, e, sizeof(*ee));
+	if (offender) {
+		/* SO_EE_OFFENDER: the address follows the error in the cmsg */
+		const struct sockaddr *o = SO_EE_OFFENDER(e);
+		size_t room = found->cmsg_len - CMSG_LEN(sizeof(*e));
+		size_t olen = 0;
+		if (room >= sizeof(struct sockaddr_in) &&
+		    o->sa_family == AF_INET)
+			olen = sizeof(struct sockaddr_in);
+		else if (room >= sizeof(struct sockaddr_in6) &&
+			 o->sa_family == AF_INET6)
+			olen = sizeof(struct sockaddr_in6);
+		memset(offender, 0, sizeof(*offender));
+		memcpy(offender, o, olen);
+	}
 	return n;
 }
 

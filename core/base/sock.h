@@ -25,6 +25,20 @@ int sock_bind_device(int fd, const char *ifname, char *err, size_t errlen);
 ssize_t sock_recv_timestamped(int fd, void *buf, size_t len,
 			      struct sockaddr_storage *from, socklen_t *fromlen,
 			      int64_t *rx_mono_ns);
+/* Queue ICMP errors about fd's datagrams in its error queue (IP_RECVERR,
+ * IPV6_RECVERR for family); 0 or -errno. */
+int sock_enable_recverr(int fd, int family);
+struct sock_extended_err;
+/* One message from fd's error queue: the datagram of ours it is about into
+ * buf, where that datagram went into to (NULL: not wanted), the kernel's
+ * extended error into *ee and who reported it into offender (NULL: not
+ * wanted; family AF_UNSPEC when none).  Returns the length, -ENOMSG when
+ * the message carried no extended error, or -errno (-EAGAIN when the
+ * queue is empty). */
+ssize_t sock_recv_error(int fd, void *buf, size_t len,
+			struct sockaddr_storage *to,
+			struct sock_extended_err *ee,
+			struct sockaddr_storage *offender);
 /* Parse a numeric IPv4/IPv6 address, optionally "[v6]:port" or "v4:port";
  * port 0 in the text keeps default_port.  0 or -EINVAL. */
 int sock_parse_addr(const char *text, uint16_t default_port,

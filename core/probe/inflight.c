@@ -142,6 +142,18 @@ enum inflight_verdict inflight_reply(struct inflight *in,
 	return v;
 }
 
+uint16_t inflight_verdict_flag(enum inflight_verdict v)
+{
+	switch (v) {
+	case INFLIGHT_LATE:
+		return BB_SAMPLE_LATE;
+	case INFLIGHT_DUPLICATE:
+		return BB_SAMPLE_DUPLICATE;
+	default:
+		return 0;
+	}
+}
+
 bool inflight_fail(struct inflight *in, struct inflight_slot *s)
 {
 	if (s->state != INFLIGHT_PENDING)

@@ -80,6 +80,8 @@ size_t inflight_index(const struct inflight *in, const struct inflight_slot *s);
 /* A reply to s (not free) rtt_ns after its send; s is DONE afterwards. */
 enum inflight_verdict inflight_reply(struct inflight *in,
 				     struct inflight_slot *s, int64_t rtt_ns);
+/* The sample flag a verdict adds: 0, BB_SAMPLE_LATE or BB_SAMPLE_DUPLICATE. */
+uint16_t inflight_verdict_flag(enum inflight_verdict v);
 /* An error for s: true if s was pending (emit the ERROR), false if it
  * was over already (nothing to correct).  s is DONE afterwards. */
 bool inflight_fail(struct inflight *in, struct inflight_slot *s);

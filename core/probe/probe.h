@@ -80,6 +80,15 @@ struct probe_ops {
 	int (*command)(struct probe *p, int command);
 };
 
+/* What every open() checks first: an IPv4/IPv6 address and a positive
+ * timeout; 0, or -EAFNOSUPPORT / -EINVAL with the target named in err. */
+int probe_check_target(const struct probe_target *t, char *err, size_t errlen);
+
+/* A target list entry "name=host" or "host": the display name and the
+ * host (both the entry when it has no '='), truncated to their sizes. */
+void probe_split_named(const char *entry, char *name, size_t namelen,
+		       char *host, size_t hostlen);
+
 /* Requests a front end can send to running probes (engine_command). */
 enum probe_command {
 	PROBE_CMD_BLOAT_NOW = 1,    /* udp_echo: run a bufferbloat test now */

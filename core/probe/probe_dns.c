@@ -109,11 +109,8 @@ static void on_response(struct probe *p, const uint8_t *buf, size_t len,
 	smp.rtt_ns = rx_mono - s->send_mono;
 	if (smp.rtt_ns < 0) /* wall clock stepped under the RX timestamp */
 		smp.rtt_ns = clock_mono_ns() - s->send_mono;
-	enum inflight_verdict v = inflight_reply(&p->in, s, smp.rtt_ns);
-	if (v == INFLIGHT_LATE)
-		smp.flags |= BB_SAMPLE_LATE;
-	else if (v == INFLIGHT_DUPLICATE)
-		smp.flags |= BB_SAMPLE_DUPLICATE;
+	smp.flags |=
+		inflight_verdict_flag(inflight_reply(&p->in, s, smp.rtt_ns));
 
 	switch (r.rcode) {
 	case DNS_RCODE_NOERROR:
@@ -144,39 +141,24 @@ static void on_response(struct probe *p, const uint8_t *buf, size_t len,
 static int read_errqueue(struct probe *p)
 {
 	uint8_t payload[DNS_UDP_MAX];
-	union {
-		char buf[CMSG_SPACE(sizeof(struct sock_extended_err) +
-				    sizeof(struct sockaddr_in6))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) };
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
-	ssize_t n = recvmsg(p->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+	struct sock_extended_err ee;
+	ssize_t n = sock_recv_error(p->fd, payload, sizeof(payload), NULL, &ee,
+				    NULL);
+	if (n == -ENOMSG)
+		return 0;
 	if (n < 0)
-		return -errno;
-
-	const struct sock_extended_err *ee = NULL;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
-	     c = CMSG_NXTHDR(&msg, c))
-		if ((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
-		    (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR))
-			ee = (const void *)CMSG_DATA(c);
-	if (!ee || n < 2)
+		return (int)n;
+	if (n < 2)
 		return 0;
 	uint16_t id = (uint16_t)(payload[0] << 8 | payload[1]);
 	struct inflight_slot *s = find_id(p, id);
 	if (!s || !inflight_fail(&p->in, s))
 		return 0;
 	char detail[BB_DETAIL_LEN];
-	if (ee->ee_errno == ECONNREFUSED)
+	if (ee.ee_errno == ECONNREFUSED)
 		snprintf(detail, sizeof(detail), "refused (no server)");
 	else
-		snprintf(detail, sizeof(detail), "%s", strerror(ee->ee_errno));
+		snprintf(detail, sizeof(detail), "%s", strerror(ee.ee_errno));
 	emit_status(p, s, BB_STATUS_ERROR, detail);
 	return 0;
 }
@@ -261,7 +243,6 @@ static int dns_open(struct ev_loop *loop, const struct probe_target *target,
 	socklen_t alen = fam == AF_INET ? sizeof(struct sockaddr_in)
 					: sizeof(struct sockaddr_in6);
 
-	int on = 1;
 	p->fd = socket(fam, SOCK_DGRAM, 0);
 	if (p->fd < 0) {
 		rc = -errno;
@@ -275,10 +256,7 @@ static int dns_open(struct ev_loop *loop, const struct probe_target *target,
 			 target->name, strerror(-rc));
 		goto fail;
 	}
-	if (setsockopt(p->fd, fam == AF_INET ? SOL_IP : SOL_IPV6,
-		       fam == AF_INET ? IP_RECVERR : IPV6_RECVERR, &on,
-		       sizeof(on)) < 0) {
-		rc = -errno;
+	if ((rc = sock_enable_recverr(p->fd, fam)) < 0) {
 		snprintf(err, errlen, "dns %s: RECVERR: %s", target->name,
 			 strerror(-rc));
 		goto fail;

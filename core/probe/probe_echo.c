@@ -399,11 +399,7 @@ static void on_echo_reply(struct probe *p, const struct wire_msg *m,
 		}
 		p->have_srv = 1;
 	}
-	int64_t rtt = rx_mono - s->send_mono;
-	if (rtt <= 0) {
-		clock_calibrate();
-		rtt = clock_mono_ns() - s->send_mono;
-	}
+	int64_t rtt = clock_rtt_ns(s->send_mono, rx_mono);
 	int64_t t1 = s->send_real, t4 = s->send_real + rtt;
 	int64_t t2 = (int64_t)m->u.echo_reply.server_rx_ns;
 	int64_t t3 = (int64_t)m->u.echo_reply.server_tx_ns;
@@ -564,22 +560,15 @@ static int echo_open(struct ev_loop *loop, const struct probe_target *target,
 		     char *err, size_t errlen)
 {
 	int family = target->addr.ss_family;
-	if (family != AF_INET && family != AF_INET6) {
-		snprintf(err, errlen, "%s: not an IPv4/IPv6 address",
-			 target->name);
-		return -EAFNOSUPPORT;
-	}
-	if (target->timeout_ns <= 0) {
-		snprintf(err, errlen, "%s: timeout must be positive",
-			 target->name);
-		return -EINVAL;
-	}
+	int ret = probe_check_target(target, err, errlen);
+	if (ret < 0)
+		return ret;
 	struct probe *p = calloc(1, sizeof(*p));
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	int ret = -ENOMEM;
+	ret = -ENOMEM;
 	p->loop = loop;
 	p->t = *target;
 	p->emit = emit;

@@ -22,13 +22,10 @@
 #include <errno.h>
 #include <ev.h>
 #include <linux/errqueue.h>
-#include <linux/icmp.h>
-#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "core/base/clock.h"
@@ -36,6 +33,7 @@
 #include "core/base/sock.h"
 #include "core/probe/gateway.h"
 #include "core/probe/icmp.h"
+#include "core/probe/icmp_sock.h"
 #include "core/probe/inflight.h"
 
 #define ICMP_SLOTS     64
@@ -49,7 +47,7 @@ struct probe {
 	void *emit_ctx;
 	int fd;
 	int family;
-	int raw;
+	bool raw;
 	uint16_t ident; /* raw sockets only; the kernel's with datagram ones */
 	uint64_t cookie;
 	uint32_t next_seq;
@@ -120,26 +118,13 @@ static void handle_reply(struct probe *p, const uint8_t *buf, size_t n,
 	if (!s)
 		return; /* older than the table: long gone */
 
-	int64_t rtt = rx_mono - s->send_mono;
-	if (rtt <= 0) {
-		/* the wall clock stepped since the offset was measured */
-		clock_calibrate();
-		rtt = clock_mono_ns() - s->send_mono;
-	}
 	struct bb_sample smp;
 	inflight_sample(s, BB_KIND_ICMP, p->t.interface, p->t.name, &smp);
-	smp.rtt_ns = rtt;
-	switch (inflight_reply(&p->in, s, rtt)) {
-	case INFLIGHT_OK:
-		if (p->answered_any && seq < p->highest)
-			smp.flags |= BB_SAMPLE_REORDERED;
-		break;
-	case INFLIGHT_LATE:
-		smp.flags |= BB_SAMPLE_LATE;
-		break;
-	case INFLIGHT_DUPLICATE:
-		smp.flags |= BB_SAMPLE_DUPLICATE;
-	}
+	smp.rtt_ns = clock_rtt_ns(s->send_mono, rx_mono);
+	enum inflight_verdict v = inflight_reply(&p->in, s, smp.rtt_ns);
+	smp.flags |= inflight_verdict_flag(v);
+	if (v == INFLIGHT_OK && p->answered_any && seq < p->highest)
+		smp.flags |= BB_SAMPLE_REORDERED;
 	if (!(smp.flags & BB_SAMPLE_DUPLICATE) &&
 	    (!p->answered_any || seq > p->highest)) {
 		p->highest = seq;
@@ -186,34 +171,14 @@ static void drain_errors(struct probe *p)
 {
 	for (int i = 0; i < ICMP_DRAIN_MAX; i++) {
 		uint8_t buf[ICMP_RX_MAX];
-		union {
-			char buf[512];
-			struct cmsghdr align;
-		} ctl;
-		struct sockaddr_storage from;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr msg = {
-			.msg_name = &from,
-			.msg_namelen = sizeof(from),
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = ctl.buf,
-			.msg_controllen = sizeof(ctl.buf),
-		};
-		ssize_t n = recvmsg(p->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+		struct sock_extended_err ee;
+		ssize_t n = sock_recv_error(p->fd, buf, sizeof(buf), NULL, &ee,
+					    NULL);
+		if (n == -ENOMSG)
+			continue;
 		if (n < 0)
 			return;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
-		     c = CMSG_NXTHDR(&msg, c)) {
-			if ((c->cmsg_level == SOL_IP &&
-			     c->cmsg_type == IP_RECVERR) ||
-			    (c->cmsg_level == SOL_IPV6 &&
-			     c->cmsg_type == IPV6_RECVERR)) {
-				struct sock_extended_err ee;
-				memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-				handle_error(p, buf, (size_t)n, &ee);
-			}
-		}
+		handle_error(p, buf, (size_t)n, &ee);
 	}
 }
 
@@ -263,61 +228,14 @@ static void icmp_send(struct probe *p, int64_t deadline_ns)
 	inflight_pending(&p->in, s);
 }
 
-static uint64_t random_u64(void)
-{
-	uint64_t v;
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
-		return v;
-	/* early boot: unpredictability is not a security need here */
-	return (uint64_t)clock_mono_ns() * 0x9e3779b97f4a7c15ull ^
-	       (uint64_t)getpid() << 32 ^ (uint64_t)clock_real_ns();
-}
-
-/* Datagram ICMP socket, else raw; -EPERM/-EACCES with both fixes named. */
-static int open_socket(int family, int *raw, char *err, size_t errlen)
-{
-	int proto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			proto);
-	*raw = 0;
-	if (fd >= 0)
-		return fd;
-	int e1 = errno;
-	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-	*raw = 1;
-	if (fd >= 0)
-		return fd;
-	int e2 = errno;
-	if ((e1 == EACCES || e1 == EPERM) && (e2 == EACCES || e2 == EPERM)) {
-		snprintf(
-			err, errlen,
-			"ICMP not permitted: no ping socket (ping_group_range) "
-			"and no raw socket (CAP_NET_RAW); fix with "
-			"`setcap cap_net_raw+ep bufferbane` or "
-			"`sysctl -w net.ipv4.ping_group_range=\"0 "
-			"2147483647\"`");
-		return -EPERM;
-	}
-	snprintf(err, errlen, "ICMP socket: %s / raw: %s", strerror(e1),
-		 strerror(e2));
-	return -e2;
-}
-
 static int icmp_open(struct ev_loop *loop, const struct probe_target *target,
 		     probe_emit_fn emit, void *emit_ctx, struct probe **out,
 		     char *err, size_t errlen)
 {
 	int family = target->addr.ss_family;
-	if (family != AF_INET && family != AF_INET6) {
-		snprintf(err, errlen, "%s: not an IPv4/IPv6 address",
-			 target->name);
-		return -EAFNOSUPPORT;
-	}
-	if (target->timeout_ns <= 0) {
-		snprintf(err, errlen, "%s: timeout must be positive",
-			 target->name);
-		return -EINVAL;
-	}
+	int ret = probe_check_target(target, err, errlen);
+	if (ret < 0)
+		return ret;
 	struct probe *p = calloc(1, sizeof(*p));
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
@@ -328,32 +246,18 @@ static int icmp_open(struct ev_loop *loop, const struct probe_target *target,
 	p->emit = emit;
 	p->emit_ctx = emit_ctx;
 	p->family = family;
-	p->cookie = random_u64();
-	p->ident = (uint16_t)random_u64();
-	int ret = open_socket(family, &p->raw, err, errlen);
+	p->cookie = icmp_sock_random();
+	p->ident = (uint16_t)icmp_sock_random();
+	ret = icmp_sock_open(family, false, &p->raw, err, errlen);
 	if (ret < 0)
 		goto fail;
 	p->fd = ret;
 
-	int on = 1;
-	if (family == AF_INET)
-		ret = setsockopt(p->fd, SOL_IP, IP_RECVERR, &on, sizeof(on));
-	else
-		ret = setsockopt(p->fd, SOL_IPV6, IPV6_RECVERR, &on,
-				 sizeof(on));
-	if (ret == 0 && p->raw && family == AF_INET) {
-		/* raw: let only echo replies in (errors use the queue) */
-		struct icmp_filter f = { .data = ~(1u << ICMP_ECHOREPLY) };
-		ret = setsockopt(p->fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
-	} else if (ret == 0 && p->raw) {
-		struct icmp6_filter f;
-		ICMP6_FILTER_SETBLOCKALL(&f);
-		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-		ret = setsockopt(p->fd, SOL_ICMPV6, ICMP6_FILTER, &f,
-				 sizeof(f));
-	}
+	ret = sock_enable_recverr(p->fd, family);
+	/* raw: let only echo replies in (errors use the queue) */
+	if (ret == 0 && p->raw)
+		ret = icmp_sock_pass_only(p->fd, family, ICMP_SOCK_PASS_REPLY);
 	if (ret < 0) {
-		ret = -errno;
 		snprintf(err, errlen, "ICMP socket options: %s",
 			 strerror(-ret));
 		goto fail_fd;
@@ -391,26 +295,13 @@ static void icmp_close(struct probe *p)
 	free(p);
 }
 
-/* "name=host" or "host": the display name and the host part. */
-static void split_named(const char *entry, char *name, size_t namelen,
-			char *host, size_t hostlen)
-{
-	const char *eq = strchr(entry, '=');
-	if (eq) {
-		snprintf(name, namelen, "%.*s", (int)(eq - entry), entry);
-		snprintf(host, hostlen, "%s", eq + 1);
-	} else {
-		snprintf(name, namelen, "%s", entry);
-		snprintf(host, hostlen, "%s", entry);
-	}
-}
-
 static int plan_list(struct probe_planner *pl,
 		     const char (*list)[CONFIG_ENTRY_LEN], int n)
 {
 	char name[BB_TARGET_LEN], host[CONFIG_HOST_LEN];
 	for (int i = 0; i < n; i++) {
-		split_named(list[i], name, sizeof(name), host, sizeof(host));
+		probe_split_named(list[i], name, sizeof(name), host,
+				  sizeof(host));
 		struct probe_want w = { .name = name,
 					.host = host,
 					.interval_ns = pl->interval_ns };

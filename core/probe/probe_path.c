@@ -33,7 +33,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "core/analysis/path.h" /* PATH_SILENT_PROBES */
@@ -42,6 +41,7 @@
 #include "core/base/sock.h"
 #include "core/probe/icmp.h"
 #include "core/probe/icmp_path.h"
+#include "core/probe/icmp_sock.h"
 #include "core/probe/inflight.h"
 #include "proto/bytes.h"
 
@@ -56,7 +56,8 @@ struct probe {
 	struct probe_target t;
 	probe_emit_fn emit;
 	void *emit_ctx;
-	int fd, family, raw, udp;
+	int fd, family;
+	bool raw, udp;
 	uint16_t ident; /* raw only; the kernel's with a datagram socket */
 	uint64_t cookie;
 	uint32_t next_seq;
@@ -118,13 +119,8 @@ static void answer_slot(struct probe *p, struct inflight_slot *s,
 			enum icmp_path_what what, uint8_t type, uint8_t code,
 			const struct sockaddr *from, int64_t rx_mono)
 {
-	int64_t rtt = rx_mono - s->send_mono;
-	if (rtt <= 0) {
-		clock_calibrate();
-		rtt = clock_mono_ns() - s->send_mono;
-	}
 	struct bb_sample smp = sample_of(p, s);
-	smp.rtt_ns = rtt;
+	smp.rtt_ns = clock_rtt_ns(s->send_mono, rx_mono);
 	sock_addr_to_text(from, smp.hop_addr, sizeof(smp.hop_addr));
 	bool end = what == ICMP_PATH_REPLY || is_target(p, from);
 	if (end)
@@ -136,15 +132,8 @@ static void answer_slot(struct probe *p, struct inflight_slot *s,
 		icmp_error_detail(p->family, type, code, smp.detail,
 				  sizeof(smp.detail));
 	}
-	switch (inflight_reply(&p->in, s, rtt)) {
-	case INFLIGHT_OK:
-		break;
-	case INFLIGHT_LATE:
-		smp.flags |= BB_SAMPLE_LATE;
-		break;
-	case INFLIGHT_DUPLICATE:
-		smp.flags |= BB_SAMPLE_DUPLICATE;
-	}
+	smp.flags |=
+		inflight_verdict_flag(inflight_reply(&p->in, s, smp.rtt_ns));
 	/* where the cycle turns: the target's hop, or further when a router
 	 * now answers where the target did (a longer path) */
 	if (end)
@@ -209,44 +198,22 @@ static void drain_errors(struct probe *p)
 {
 	for (int i = 0; i < PATH_DRAIN_MAX; i++) {
 		uint8_t buf[PATH_RX_MAX];
-		union {
-			char buf[512];
-			struct cmsghdr align;
-		} ctl;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr msg = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = ctl.buf,
-			.msg_controllen = sizeof(ctl.buf),
-		};
-		ssize_t n = recvmsg(p->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+		struct sock_extended_err ee;
+		struct sockaddr_storage off;
+		ssize_t n = sock_recv_error(p->fd, buf, sizeof(buf), NULL, &ee,
+					    &off);
+		if (n == -ENOMSG)
+			continue;
 		if (n < 0)
 			return;
 		int64_t rx = clock_mono_ns(); /* the queue keeps no RX time */
-		const struct sock_extended_err *ee = NULL;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
-		     c = CMSG_NXTHDR(&msg, c)) {
-			if ((c->cmsg_level == SOL_IP &&
-			     c->cmsg_type == IP_RECVERR) ||
-			    (c->cmsg_level == SOL_IPV6 &&
-			     c->cmsg_type == IPV6_RECVERR))
-				ee = (const struct sock_extended_err *)
-					CMSG_DATA(c);
-		}
 		struct icmp_parsed m;
-		int what = ee ? what_of(p, ee) : -1;
+		int what = what_of(p, &ee);
 		if (what < 0 || icmp_parse(buf, (size_t)n, p->family, &m) < 0 ||
 		    m.msg != ICMP_MSG_REQUEST)
 			continue;
-		struct sockaddr_storage off;
-		memset(&off, 0, sizeof(off));
-		const struct sockaddr *o = SO_EE_OFFENDER(ee);
-		memcpy(&off, o,
-		       p->family == AF_INET ? sizeof(struct sockaddr_in)
-					    : sizeof(struct sockaddr_in6));
-		answer(p, &m.echo, (enum icmp_path_what)what, ee->ee_type,
-		       ee->ee_code, (const struct sockaddr *)&off, rx);
+		answer(p, &m.echo, (enum icmp_path_what)what, ee.ee_type,
+		       ee.ee_code, (const struct sockaddr *)&off, rx);
 	}
 }
 
@@ -257,34 +224,16 @@ static void drain_udp_errors(struct probe *p)
 {
 	for (int i = 0; i < PATH_DRAIN_MAX; i++) {
 		uint8_t buf[PATH_RX_MAX];
-		union {
-			char buf[512];
-			struct cmsghdr align;
-		} ctl;
-		struct sockaddr_storage orig;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr msg = {
-			.msg_name = &orig,
-			.msg_namelen = sizeof(orig),
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = ctl.buf,
-			.msg_controllen = sizeof(ctl.buf),
-		};
-		ssize_t n = recvmsg(p->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
+		struct sock_extended_err ee;
+		struct sockaddr_storage orig, off;
+		ssize_t n = sock_recv_error(p->fd, buf, sizeof(buf), &orig, &ee,
+					    &off);
+		if (n == -ENOMSG)
+			continue;
 		if (n < 0)
 			return;
 		int64_t rx = clock_mono_ns(); /* the queue keeps no RX time */
-		const struct sock_extended_err *ee = NULL;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c;
-		     c = CMSG_NXTHDR(&msg, c))
-			if ((c->cmsg_level == SOL_IP &&
-			     c->cmsg_type == IP_RECVERR) ||
-			    (c->cmsg_level == SOL_IPV6 &&
-			     c->cmsg_type == IPV6_RECVERR))
-				ee = (const struct sock_extended_err *)
-					CMSG_DATA(c);
-		int what = ee ? what_of(p, ee) : -1;
+		int what = what_of(p, &ee);
 		if (what < 0)
 			continue;
 		uint16_t port = ntohs(
@@ -304,13 +253,8 @@ static void drain_udp_errors(struct probe *p)
 		     get_be64(buf + 8) != p->cookie ||
 		     get_be32(buf + 16) != s->seq))
 			continue;
-		struct sockaddr_storage off;
-		memset(&off, 0, sizeof(off));
-		memcpy(&off, SO_EE_OFFENDER(ee),
-		       p->family == AF_INET ? sizeof(struct sockaddr_in)
-					    : sizeof(struct sockaddr_in6));
-		answer_slot(p, s, (enum icmp_path_what)what, ee->ee_type,
-			    ee->ee_code, (const struct sockaddr *)&off, rx);
+		answer_slot(p, s, (enum icmp_path_what)what, ee.ee_type,
+			    ee.ee_code, (const struct sockaddr *)&off, rx);
 	}
 }
 
@@ -407,82 +351,43 @@ static void path_send(struct probe *p, int64_t deadline_ns)
 	inflight_pending(&p->in, s);
 }
 
-static uint64_t random_u64(void)
-{
-	uint64_t v;
-	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
-		return v;
-	return (uint64_t)clock_mono_ns() * 0x9e3779b97f4a7c15ull ^
-	       (uint64_t)getpid() << 32;
-}
-
-/* Raw first (it reads the answers whole), else a datagram socket. */
+/* Raw first (it reads the answers whole), else a datagram socket; with
+ * method "udp" a UDP socket. */
 static int open_socket(struct probe *p, char *err, size_t errlen)
 {
-	int proto = p->family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-	int fd = -1, rc = 0, on = 1;
+	int rc;
 	if (p->udp) {
-		fd = socket(p->family,
-			    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			    IPPROTO_UDP);
-		if (fd < 0) {
+		p->fd = socket(p->family,
+			       SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			       IPPROTO_UDP);
+		if (p->fd < 0) {
 			rc = -errno;
 			snprintf(err, errlen, "path: UDP socket: %s",
 				 strerror(-rc));
 			return rc;
 		}
-		p->fd = fd;
-		rc = p->family == AF_INET
-			     ? setsockopt(fd, SOL_IP, IP_RECVERR, &on,
-					  sizeof(on))
-			     : setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on,
-					  sizeof(on));
+		rc = sock_enable_recverr(p->fd, p->family);
 		if (rc < 0) {
-			rc = -errno;
 			snprintf(err, errlen, "path: IP_RECVERR: %s",
 				 strerror(-rc));
-			close(fd);
+			close(p->fd);
 		}
 		return rc;
 	}
-	fd = socket(p->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-	p->raw = fd >= 0;
-	if (fd < 0) {
-		int e1 = errno;
-		fd = socket(p->family,
-			    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-		if (fd < 0) {
-			snprintf(err, errlen,
-				 "path: no raw ICMP socket (%s) and no ping "
-				 "socket (%s); fix with `setcap cap_net_raw+ep "
-				 "bufferbane` or net.ipv4.ping_group_range",
-				 strerror(e1), strerror(errno));
-			return -errno;
-		}
-	}
-	p->fd = fd;
-	if (p->raw && p->family == AF_INET) {
-		struct icmp_filter f = { .data = ~(1u << ICMP_ECHOREPLY |
-						   1u << ICMP_TIME_EXCEEDED |
-						   1u << ICMP_DEST_UNREACH) };
-		rc = setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
-	} else if (p->raw) {
-		struct icmp6_filter f;
-		ICMP6_FILTER_SETBLOCKALL(&f);
-		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
-		rc = setsockopt(fd, SOL_ICMPV6, ICMP6_FILTER, &f, sizeof(f));
-	} else if (p->family == AF_INET) {
-		rc = setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on));
-	} else {
-		rc = setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof(on));
-	}
+	rc = icmp_sock_open(p->family, true, &p->raw, err, errlen);
+	if (rc < 0)
+		return rc;
+	p->fd = rc;
+	/* raw: the answers themselves; datagram: routers' through the queue */
+	rc = p->raw ? icmp_sock_pass_only(p->fd, p->family,
+					  ICMP_SOCK_PASS_REPLY |
+						  ICMP_SOCK_PASS_TTL |
+						  ICMP_SOCK_PASS_UNREACH)
+		    : sock_enable_recverr(p->fd, p->family);
 	if (rc < 0) {
-		rc = -errno;
 		snprintf(err, errlen, "path: socket options: %s",
 			 strerror(-rc));
-		close(fd);
+		close(p->fd);
 		return rc;
 	}
 	return 0;
@@ -493,16 +398,9 @@ static int path_open(struct ev_loop *loop, const struct probe_target *target,
 		     char *err, size_t errlen)
 {
 	int family = target->addr.ss_family;
-	if (family != AF_INET && family != AF_INET6) {
-		snprintf(err, errlen, "%s: not an IPv4/IPv6 address",
-			 target->name);
-		return -EAFNOSUPPORT;
-	}
-	if (target->timeout_ns <= 0) {
-		snprintf(err, errlen, "%s: timeout must be positive",
-			 target->name);
-		return -EINVAL;
-	}
+	int rc = probe_check_target(target, err, errlen);
+	if (rc < 0)
+		return rc;
 	struct probe *p = calloc(1, sizeof(*p));
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
@@ -513,15 +411,15 @@ static int path_open(struct ev_loop *loop, const struct probe_target *target,
 	p->emit = emit;
 	p->emit_ctx = emit_ctx;
 	p->family = family;
-	p->cookie = random_u64();
-	p->ident = (uint16_t)random_u64();
+	p->cookie = icmp_sock_random();
+	p->ident = (uint16_t)icmp_sock_random();
 	p->max_ttl =
 		target->path_max_ttl > 0 && target->path_max_ttl <= PATH_TTL_CAP
 			? target->path_max_ttl
 			: 30;
 	p->next_ttl = 1;
 	p->udp = target->path_udp;
-	int rc = open_socket(p, err, errlen);
+	rc = open_socket(p, err, errlen);
 	if (rc < 0)
 		goto fail;
 	if ((rc = sock_enable_rx_timestamps(p->fd)) < 0) {
@@ -575,14 +473,7 @@ static int add_path(struct probe_planner *pl, const char *name,
 static int add_entry(struct probe_planner *pl, const char *entry)
 {
 	char name[BB_TARGET_LEN], host[CONFIG_HOST_LEN];
-	const char *eq = strchr(entry, '=');
-	if (eq) {
-		snprintf(name, sizeof(name), "%.*s", (int)(eq - entry), entry);
-		snprintf(host, sizeof(host), "%s", eq + 1);
-	} else {
-		snprintf(name, sizeof(name), "%s", entry);
-		snprintf(host, sizeof(host), "%s", entry);
-	}
+	probe_split_named(entry, name, sizeof(name), host, sizeof(host));
 	return add_path(pl, name, host);
 }
 

@@ -191,20 +191,13 @@ static int tcp_open(struct ev_loop *loop, const struct probe_target *target,
 		    char *err, size_t errlen)
 {
 	int family = target->addr.ss_family;
-	if (family != AF_INET && family != AF_INET6) {
-		snprintf(err, errlen, "%s: not an IPv4/IPv6 address",
-			 target->name);
-		return -EAFNOSUPPORT;
-	}
+	int rc = probe_check_target(target, err, errlen);
+	if (rc < 0)
+		return rc;
 	const struct sockaddr_in *sin = (const void *)&target->addr;
 	const struct sockaddr_in6 *sin6 = (const void *)&target->addr;
 	if ((family == AF_INET ? sin->sin_port : sin6->sin6_port) == 0) {
 		snprintf(err, errlen, "%s: tcp target needs a port",
-			 target->name);
-		return -EINVAL;
-	}
-	if (target->timeout_ns <= 0) {
-		snprintf(err, errlen, "%s: timeout must be positive",
 			 target->name);
 		return -EINVAL;
 	}

@@ -165,6 +165,22 @@ static int traffic_open(struct ev_loop *loop, const struct probe_target *target,
 	return 0;
 }
 
+/* The next reading of dev, taken at real/mono for deadline_ns. */
+static struct bb_sample next_sample(struct probe *p, const char *dev,
+				    int64_t real, int64_t mono,
+				    int64_t deadline_ns)
+{
+	struct bb_sample s;
+	sample_init(&s, BB_KIND_TRAFFIC);
+	s.real_ns = real;
+	s.mono_ns = mono;
+	s.send_error_ns = mono - deadline_ns;
+	copy_str(s.interface, sizeof(s.interface), p->interface);
+	copy_str(s.target, sizeof(s.target), dev);
+	s.seq = p->next_seq++;
+	return s;
+}
+
 /* An error is emitted when it starts (or changes), not every interval: a
  * host without a default route would otherwise store a row a second that
  * says only that, and the screens keep the newest state anyway. */
@@ -175,14 +191,7 @@ static void emit_error(struct probe *p, const char *dev, int64_t real,
 	if (!strcmp(p->failing, detail))
 		return;
 	copy_str(p->failing, sizeof(p->failing), detail);
-	struct bb_sample s;
-	sample_init(&s, BB_KIND_TRAFFIC);
-	s.real_ns = real;
-	s.mono_ns = mono;
-	s.send_error_ns = mono - deadline_ns;
-	copy_str(s.interface, sizeof(s.interface), p->interface);
-	copy_str(s.target, sizeof(s.target), dev);
-	s.seq = p->next_seq++;
+	struct bb_sample s = next_sample(p, dev, real, mono, deadline_ns);
 	s.status = BB_STATUS_ERROR;
 	copy_str(s.detail, sizeof(s.detail), detail);
 	p->emit(p->emit_ctx, &s);
@@ -225,14 +234,7 @@ static void traffic_send(struct probe *p, int64_t deadline_ns)
 	if (!same)
 		return; /* the reference for the next interval */
 
-	struct bb_sample s;
-	sample_init(&s, BB_KIND_TRAFFIC);
-	s.real_ns = real;
-	s.mono_ns = mono;
-	s.send_error_ns = mono - deadline_ns;
-	copy_str(s.interface, sizeof(s.interface), p->interface);
-	copy_str(s.target, sizeof(s.target), dev);
-	s.seq = p->next_seq++;
+	struct bb_sample s = next_sample(p, dev, real, mono, deadline_ns);
 	s.status = BB_STATUS_OK;
 	s.rx_kbps = traffic_rate_kbps(prev.rx_bytes, cur.rx_bytes, dt);
 	s.tx_kbps = traffic_rate_kbps(prev.tx_bytes, cur.tx_bytes, dt);

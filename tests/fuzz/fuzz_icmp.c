@@ -15,20 +15,19 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "tests/fuzz/fuzz_packet.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 1)
-		return 0;
-	int family = data[0] & 1 ? AF_INET6 : AF_INET;
-	/* an exact-size copy, so reading past the end is caught */
-	uint8_t *pkt = malloc(size - 1 ? size - 1 : 1);
+	int family;
+	size_t len;
+	uint8_t *pkt = fuzz_packet(data, size, &family, &len);
 	if (!pkt)
 		return 0;
-	memcpy(pkt, data + 1, size - 1);
 	struct icmp_parsed m;
-	int rc = icmp_parse(pkt, size - 1, family, &m);
+	int rc = icmp_parse(pkt, len, family, &m);
 	if (rc != 0 && rc != -EBADMSG && rc != -ENOMSG)
 		abort();
 	if (rc == 0) {

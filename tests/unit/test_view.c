@@ -20,70 +20,33 @@
 #include "tui/term.h"
 #include "tui/view.h"
 
-#define MS	 1000000LL
-#define T0	 (1000LL * 1000000000LL)
-#define REAL0_MS 1732000000000LL
+#include "tests/lib/viewfix.h"
 
-struct fx {
-	struct model *m;
-	struct evlog *ev;
-	struct ui ui;
-	struct cellbuf *cb;
-	int64_t now;
-};
+static int64_t fed_until; /* the end of what feed() wrote */
 
-static char row[4096];
-
-static const char *text(struct cellbuf *cb, int y)
-{
-	cellbuf_row_text(cb, y, row, sizeof(row));
-	return row;
-}
-
-/* First row containing s, -1 when none. */
-static int find(struct cellbuf *cb, const char *s)
-{
-	for (int y = 0; y < cellbuf_height(cb); y++)
-		if (strstr(text(cb, y), s))
-			return y;
-	return -1;
-}
-
-static void feed(struct fx *f, const char *iface, const char *target, int n,
-		 int64_t rtt, int lost_every, bool last_lost)
+static void feed(struct viewfix *f, const char *iface, const char *target,
+		 int n, int64_t rtt, int lost_every, bool last_lost)
 {
 	for (int i = 0; i < n; i++) {
-		struct bb_sample s;
-
-		sample_init(&s, BB_KIND_ICMP);
-		snprintf(s.interface, sizeof(s.interface), "%s", iface);
-		snprintf(s.target, sizeof(s.target), "%s", target);
-		s.mono_ns = T0 + (int64_t)i * 100 * MS;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * 100 * MS;
-		s.seq = (uint32_t)i;
+		struct bb_sample s = viewfix_sample(BB_KIND_ICMP, iface, target,
+						    i, 100 * MS);
 		bool lost = (lost_every && i % lost_every == 0) ||
 			    (last_lost && i == n - 1);
 		s.status = lost ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
 		s.rtt_ns = lost ? BB_NONE : rtt + (i % 7) * MS / 10;
 		model_add(f->m, &s);
 	}
-	f->now = T0 + (int64_t)n * 100 * MS;
+	fed_until = T0 + (int64_t)n * 100 * MS;
 }
 
 static int setup(void **state)
 {
-	static struct fx f;
+	static struct viewfix f;
 
-	memset(&f, 0, sizeof(f));
-	f.m = model_new(100 * MS);
-	f.ev = evlog_new(64);
-	assert_int_equal(view_ui_init(&f.ui), 0);
-	f.cb = cellbuf_new(80, 24);
+	assert_int_equal(viewfix_open(&f, 100 * MS, 64, 80, 24), 0);
 	feed(&f, "", "127.0.0.1", 600, 20 * MS, 0, false);
 	feed(&f, "", "::1", 600, 30 * MS, 0, true);
-	f.ui.src.model = f.m;
-	f.ui.src.events = f.ev;
-	f.ui.src.now_mono_ns = f.now;
+	f.ui.src.now_mono_ns = fed_until;
 	f.ui.src.now_ms = REAL0_MS + 60000;
 	snprintf(f.ui.src.verdict, sizeof(f.ui.src.verdict),
 		 "No problems detected in the last hour.");
@@ -91,52 +54,35 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	model_free(f->m);
-	evlog_free(f->ev);
-	view_ui_fini(&f->ui);
-	cellbuf_free(f->cb);
-	return 0;
-}
-
-static void render(struct fx *f, int w, int h)
-{
-	cellbuf_resize(f->cb, w, h);
-	view_render(&f->ui, f->cb);
-}
-
 static void test_dashboard_80x24(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	int y1, y2;
 
-	render(f, 80, 24);
-	assert_non_null(strstr(text(f->cb, 0), "LIVE"));
-	assert_non_null(strstr(text(f->cb, 1), "No problems"));
-	y1 = find(f->cb, "127.0.0.1");
-	y2 = find(f->cb, "::1 ");
+	viewfix_render(f, 80, 24);
+	assert_non_null(strstr(viewfix_row(f->cb, 0), "LIVE"));
+	assert_non_null(strstr(viewfix_row(f->cb, 1), "No problems"));
+	y1 = viewfix_find(f->cb, "127.0.0.1");
+	y2 = viewfix_find(f->cb, "::1 ");
 	assert_true(y1 > 1 && y2 > y1);
-	assert_non_null(strstr(text(f->cb, y1), "20."));
+	assert_non_null(strstr(viewfix_row(f->cb, y1), "20."));
 	/* the last ::1 probe was lost: "lost" and a loss mark, not a gap */
-	assert_non_null(strstr(text(f->cb, y2), "lost"));
-	assert_non_null(strstr(text(f->cb, y2), "×"));
-	assert_null(strstr(text(f->cb, y1), "×"));
-	assert_true(find(f->cb, "no server configured") > y2);
-	assert_true(find(f->cb, "no test yet") > y2);
-	assert_true(find(f->cb, "Events") > y2);
-	assert_true(find(f->cb, "No events.") > y2);
-	assert_non_null(strstr(text(f->cb, 23), "q quit"));
-	assert_non_null(strstr(text(f->cb, 23), "? more"));
+	assert_non_null(strstr(viewfix_row(f->cb, y2), "lost"));
+	assert_non_null(strstr(viewfix_row(f->cb, y2), "×"));
+	assert_null(strstr(viewfix_row(f->cb, y1), "×"));
+	assert_true(viewfix_find(f->cb, "no server configured") > y2);
+	assert_true(viewfix_find(f->cb, "no test yet") > y2);
+	assert_true(viewfix_find(f->cb, "Events") > y2);
+	assert_true(viewfix_find(f->cb, "No events.") > y2);
+	assert_non_null(strstr(viewfix_row(f->cb, 23), "q quit"));
+	assert_non_null(strstr(viewfix_row(f->cb, 23), "? more"));
 }
 
 /* A long verdict is never cut in the middle of a word: whole words and
  * an ellipsis, also with "N events open" on the right. */
 static void test_verdict_words(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	char out[600];
 	const char *v = "The local link vc1 is at fault, not the line: 12.0 % "
 			"loss, 48.2 ms median against 0.0 % and 1.1 ms on vc0. "
@@ -149,8 +95,8 @@ static void test_verdict_words(void **state)
 	view_fit_words(v, 30, true, out, sizeof(out));
 	assert_string_equal(out, "The local link vc1 is at...");
 	snprintf(f->ui.src.verdict, sizeof(f->ui.src.verdict), "%s", v);
-	render(f, 80, 24);
-	const char *line = text(f->cb, 1);
+	viewfix_render(f, 80, 24);
+	const char *line = viewfix_row(f->cb, 1);
 	const char *b = strstr(line, "The local");
 	const char *e = strstr(line, "…");
 	assert_non_null(b);
@@ -166,84 +112,86 @@ static void test_verdict_words(void **state)
 
 static void test_dashboard_200x60_ascii(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	int y2;
 
 	cellbuf_set_ascii(f->cb, true);
-	render(f, 200, 60);
-	y2 = find(f->cb, "::1 ");
+	viewfix_render(f, 200, 60);
+	y2 = viewfix_find(f->cb, "::1 ");
 	assert_true(y2 > 0);
-	assert_non_null(strstr(text(f->cb, y2), "!"));
-	assert_null(strstr(text(f->cb, y2), "×"));
-	assert_non_null(strstr(text(f->cb, 59), "q quit"));
+	assert_non_null(strstr(viewfix_row(f->cb, y2), "!"));
+	assert_null(strstr(viewfix_row(f->cb, y2), "×"));
+	assert_non_null(strstr(viewfix_row(f->cb, 59), "q quit"));
 	for (int y = 0; y < 60; y++)
-		for (const char *p = text(f->cb, y); *p; p++)
+		for (const char *p = viewfix_row(f->cb, y); *p; p++)
 			assert_true((unsigned char)*p < 0x80);
 	cellbuf_set_ascii(f->cb, false);
 }
 
 static void test_enlarge(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 
-	render(f, 38, 11);
-	assert_true(find(f->cb, "too small: 38x11") >= 0);
-	assert_true(find(f->cb, "enlarge it to at least 40x12") >= 0);
-	assert_true(find(f->cb, "127.0.0.1") < 0);
+	viewfix_render(f, 38, 11);
+	assert_true(viewfix_find(f->cb, "too small: 38x11") >= 0);
+	assert_true(viewfix_find(f->cb, "enlarge it to at least 40x12") >= 0);
+	assert_true(viewfix_find(f->cb, "127.0.0.1") < 0);
 }
 
 static void test_help_and_quit(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	int r;
 
 	r = keys_dispatch(&f->ui, '?');
 	assert_true(r & KEY_REDRAW);
-	render(f, 80, 24);
-	assert_true(find(f->cb, "Help: keys") >= 0);
-	assert_true(find(f->cb, "colour theme") >= 0 ||
-		    find(f->cb, "theme") >= 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "Help: keys") >= 0);
+	assert_true(viewfix_find(f->cb, "colour theme") >= 0 ||
+		    viewfix_find(f->cb, "theme") >= 0);
 	/* q closes help first, then quits */
 	r = keys_dispatch(&f->ui, 'q');
 	assert_false(r & KEY_QUIT);
-	render(f, 80, 24);
-	assert_true(find(f->cb, "Help: keys") < 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "Help: keys") < 0);
 	r = keys_dispatch(&f->ui, 'q');
 	assert_true(r & KEY_QUIT);
 }
 
 static void test_drilldown(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 
 	f->ui.view = VIEW_DASHBOARD;
 	f->ui.sel = 0;
 	keys_dispatch(&f->ui, 'j'); /* ::1 */
 	keys_dispatch(&f->ui, TERM_KEY_ENTER);
 	assert_int_equal(f->ui.view, VIEW_DRILLDOWN);
-	render(f, 120, 40);
-	assert_true(find(f->cb, "::1  icmp") >= 0);
+	viewfix_render(f, 120, 40);
+	assert_true(viewfix_find(f->cb, "::1  icmp") >= 0);
 	/* a minute of probes: the window that holds them */
-	assert_true(find(f->cb, "window 1 min") >= 0);
-	assert_true(find(f->cb, "Window") >= 0);
-	assert_true(find(f->cb, "10s ") >= 0 && find(f->cb, "1h ") >= 0);
-	assert_true(find(f->cb, "Loss runs") >= 0);
-	assert_true(find(f->cb, "One-way delay") >= 0);
-	assert_true(find(f->cb, "Events of this target") >= 0);
+	assert_true(viewfix_find(f->cb, "window 1 min") >= 0);
+	assert_true(viewfix_find(f->cb, "Window") >= 0);
+	assert_true(viewfix_find(f->cb, "10s ") >= 0 &&
+		    viewfix_find(f->cb, "1h ") >= 0);
+	assert_true(viewfix_find(f->cb, "Loss runs") >= 0);
+	assert_true(viewfix_find(f->cb, "One-way delay") >= 0);
+	assert_true(viewfix_find(f->cb, "Events of this target") >= 0);
 	/* the lost probe is in the loss timeline */
-	assert_non_null(strstr(text(f->cb, find(f->cb, "Loss timeline")), "×"));
+	assert_non_null(strstr(
+		viewfix_row(f->cb, viewfix_find(f->cb, "Loss timeline")), "×"));
 	keys_dispatch(&f->ui, 'w');
-	render(f, 120, 40);
-	assert_true(find(f->cb, "window 10 min") >= 0);
-	render(f, 80, 24);
-	assert_true(find(f->cb, "::1  icmp") >= 0);
+	viewfix_render(f, 120, 40);
+	assert_true(viewfix_find(f->cb, "window 10 min") >= 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "::1  icmp") >= 0);
 	keys_dispatch(&f->ui, TERM_KEY_ESC);
 	assert_int_equal(f->ui.view, VIEW_DASHBOARD);
 }
 
 static void test_events_view(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	struct bb_event e = { 0 };
 
 	e.start_ms = REAL0_MS + 1000;
@@ -263,81 +211,83 @@ static void test_events_view(void **state)
 	assert_int_equal(evlog_count(f->ev), 2);
 
 	f->ui.view = VIEW_DASHBOARD;
-	render(f, 80, 24);
-	int y = find(f->cb, "packet_loss");
-	assert_true(y > find(f->cb, "Events"));
-	assert_non_null(strstr(text(f->cb, y), "critical"));
-	assert_non_null(strstr(text(f->cb, y), "●"));  /* ongoing */
-	assert_true(find(f->cb, "latency_spike") > y); /* newest first */
+	viewfix_render(f, 80, 24);
+	int y = viewfix_find(f->cb, "packet_loss");
+	assert_true(y > viewfix_find(f->cb, "Events"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "critical"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "●")); /* ongoing */
+	assert_true(viewfix_find(f->cb, "latency_spike") >
+		    y); /* newest first */
 
 	keys_dispatch(&f->ui, '3');
-	render(f, 80, 24);
-	assert_true(find(f->cb, "Events: 2 of 2") >= 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "Events: 2 of 2") >= 0);
 	keys_dispatch(&f->ui, '/');
 	for (const char *p = "warn"; *p; p++)
 		keys_dispatch(&f->ui, *p);
 	keys_dispatch(&f->ui, TERM_KEY_ENTER);
-	render(f, 80, 24);
-	assert_true(find(f->cb, "Events: 1 of 2") >= 0);
-	assert_true(find(f->cb, "packet_loss") < 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "Events: 1 of 2") >= 0);
+	assert_true(viewfix_find(f->cb, "packet_loss") < 0);
 	keys_dispatch(&f->ui, TERM_KEY_ESC); /* back: clears nothing yet */
 	f->ui.filter[0] = 0;
 	f->ui.view = VIEW_EVENTS;
 	f->ui.ev_sel = 0;
 	keys_dispatch(&f->ui, TERM_KEY_ENTER);
-	render(f, 80, 24);
-	assert_true(find(f->cb, "Figures") >= 0);
-	assert_true(find(f->cb, "loss_pct: 2.5") >= 0);
-	assert_true(find(f->cb, "longest_burst: 5") >= 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "Figures") >= 0);
+	assert_true(viewfix_find(f->cb, "loss_pct: 2.5") >= 0);
+	assert_true(viewfix_find(f->cb, "longest_burst: 5") >= 0);
 	keys_dispatch(&f->ui, TERM_KEY_ESC);
 	keys_dispatch(&f->ui, TERM_KEY_ESC);
 	assert_int_equal(f->ui.view, VIEW_DASHBOARD);
 	/* c clears ended events from the pane, the ongoing one stays */
 	keys_dispatch(&f->ui, 'c');
-	render(f, 80, 24);
-	assert_true(find(f->cb, "packet_loss") >= 0);
-	assert_true(find(f->cb, "latency_spike") < 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "packet_loss") >= 0);
+	assert_true(viewfix_find(f->cb, "latency_spike") < 0);
 	f->ui.cleared_ms = 0;
 }
 
 static void test_filter_rows(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 
 	f->ui.view = VIEW_DASHBOARD;
 	keys_dispatch(&f->ui, '/');
 	keys_dispatch(&f->ui, ':');
-	render(f, 80, 24);
-	assert_true(find(f->cb, "Filter: :") >= 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "Filter: :") >= 0);
 	keys_dispatch(&f->ui, TERM_KEY_ENTER);
-	render(f, 80, 24);
-	assert_true(find(f->cb, "::1 ") >= 0);
-	assert_true(find(f->cb, "127.0.0.1") < 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "::1 ") >= 0);
+	assert_true(viewfix_find(f->cb, "127.0.0.1") < 0);
 	keys_dispatch(&f->ui, TERM_KEY_ESC);
-	render(f, 80, 24);
-	assert_true(find(f->cb, "127.0.0.1") >= 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "127.0.0.1") >= 0);
 }
 
 static void test_interfaces(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	struct model *m = model_new(100 * MS), *keep = f->m;
 
 	f->m = m;
 	feed(f, "eth0", "192.0.2.1", 600, 10 * MS, 0, false);
 	feed(f, "wlan0", "192.0.2.1", 600, 60 * MS, 10, false);
 	f->ui.src.model = m;
-	f->ui.src.now_mono_ns = f->now;
+	f->ui.src.now_mono_ns = fed_until;
 	keys_dispatch(&f->ui, '4');
-	render(f, 120, 40);
-	assert_true(find(f->cb, "eth0") >= 0);
-	assert_true(find(f->cb, "wlan0") >= 0);
-	assert_true(find(f->cb, "wlan0 is clearly worse than eth0") >= 0);
+	viewfix_render(f, 120, 40);
+	assert_true(viewfix_find(f->cb, "eth0") >= 0);
+	assert_true(viewfix_find(f->cb, "wlan0") >= 0);
+	assert_true(viewfix_find(f->cb, "wlan0 is clearly worse than eth0") >=
+		    0);
 	/* the dashboard shows the interface column now */
 	keys_dispatch(&f->ui, '1');
-	render(f, 80, 24);
-	assert_true(find(f->cb, "Iface") >= 0);
-	assert_true(find(f->cb, "wlan0") >= 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "Iface") >= 0);
+	assert_true(viewfix_find(f->cb, "wlan0") >= 0);
 	model_free(m);
 	f->m = keep;
 	f->ui.src.model = keep;
@@ -345,7 +295,7 @@ static void test_interfaces(void **state)
 
 static void test_replay_frame(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	double loss[4] = { 0, 5, 0, 0 };
 	int64_t rtt[4] = { 1000, 2000, 1000, 1000 };
 
@@ -356,11 +306,11 @@ static void test_replay_frame(void **state)
 	f->ui.src.ov_loss = loss;
 	f->ui.src.ov_rtt = rtt;
 	f->ui.src.ov_n = 4;
-	render(f, 80, 24);
-	assert_non_null(strstr(text(f->cb, 0), "REPLAY"));
-	assert_non_null(strstr(text(f->cb, 0), "60×"));
-	assert_non_null(strstr(text(f->cb, 2), "┃"));
-	assert_non_null(strstr(text(f->cb, 23), "space play/pause"));
+	viewfix_render(f, 80, 24);
+	assert_non_null(strstr(viewfix_row(f->cb, 0), "REPLAY"));
+	assert_non_null(strstr(viewfix_row(f->cb, 0), "60×"));
+	assert_non_null(strstr(viewfix_row(f->cb, 2), "┃"));
+	assert_non_null(strstr(viewfix_row(f->cb, 23), "space play/pause"));
 	assert_int_equal(keys_dispatch(&f->ui, ']') & KEY_HANDLED, KEY_HANDLED);
 	assert_int_equal(f->ui.request, UI_REQ_EVENT);
 	assert_int_equal(f->ui.request_arg, 1);
@@ -373,32 +323,23 @@ static void test_replay_frame(void **state)
 }
 
 /* A sample of kind k from the companion server "lo" at probe i. */
-static struct bb_sample srv_sample(struct fx *f, int k, int i)
+static struct bb_sample srv_sample(struct viewfix *f, int k, int i)
 {
 	struct bb_sample s;
 
 	sample_init(&s, (enum bb_probe_kind)k);
 	snprintf(s.target, sizeof(s.target), "lo");
 	snprintf(s.server, sizeof(s.server), "lo");
-	s.mono_ns = f->now - (int64_t)(600 - i) * 100 * MS;
+	s.mono_ns = fed_until - (int64_t)(600 - i) * 100 * MS;
 	s.real_ns = (REAL0_MS + 60000) * MS - (int64_t)(600 - i) * 100 * MS;
 	s.seq = (uint32_t)i;
 	s.status = BB_STATUS_OK;
 	return s;
 }
 
-/* BB_VIEW_DUMP=1: print the buffer (debugging a failing look-up). */
-static void dump(struct cellbuf *cb)
-{
-	if (!getenv("BB_VIEW_DUMP"))
-		return;
-	for (int y = 0; y < cellbuf_height(cb); y++)
-		printf("%s\n", text(cb, y));
-}
-
 static void test_server_figures(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	struct bb_sample s;
 
 	f->ui.view = VIEW_DASHBOARD;
@@ -456,31 +397,31 @@ static void test_server_figures(void **state)
 	assert_ptr_equal(view_bloat(&f->ui, MODEL_BLOAT_UP),
 			 &sv->bloat[MODEL_BLOAT_UP]);
 
-	render(f, 120, 40);
-	dump(f->cb);
-	int y = find(f->cb, "lo ");
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	int y = viewfix_find(f->cb, "lo ");
 	assert_true(y > 0);
-	assert_non_null(strstr(text(f->cb, y), "udp_echo"));
-	assert_non_null(strstr(text(f->cb, y), "0.04"));
-	assert_true(find(f->cb, "one-way ↑0.02 ↓0.02 ms") >= 0 ||
-		    find(f->cb, "one-way ↑0.022 ↓0.018 ms") >= 0);
-	assert_true(find(f->cb, "echo lost ↑3 ↓3") >= 0);
-	y = find(f->cb, " Throughput Up");
+	assert_non_null(strstr(viewfix_row(f->cb, y), "udp_echo"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "0.04"));
+	assert_true(viewfix_find(f->cb, "one-way ↑0.02 ↓0.02 ms") >= 0 ||
+		    viewfix_find(f->cb, "one-way ↑0.022 ↓0.018 ms") >= 0);
+	assert_true(viewfix_find(f->cb, "echo lost ↑3 ↓3") >= 0);
+	y = viewfix_find(f->cb, " Throughput Up");
 	assert_true(y > 0);
-	assert_non_null(strstr(text(f->cb, y), "18.5 Mb/s"));
-	assert_non_null(strstr(text(f->cb, y), "95.5 Mb/s"));
-	y = find(f->cb, "Upload");
+	assert_non_null(strstr(viewfix_row(f->cb, y), "18.5 Mb/s"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "95.5 Mb/s"));
+	y = viewfix_find(f->cb, "Upload");
 	assert_true(y > 0);
-	assert_non_null(strstr(text(f->cb, y), " D "));
-	assert_non_null(strstr(text(f->cb, y), "idle 13"));
-	assert_non_null(strstr(text(f->cb, y), " A "));
-	assert_null(strstr(text(f->cb, y), "no test yet"));
-	render(f, 80, 24);
-	dump(f->cb);
-	y = find(f->cb, "Upload");
+	assert_non_null(strstr(viewfix_row(f->cb, y), " D "));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "idle 13"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), " A "));
+	assert_null(strstr(viewfix_row(f->cb, y), "no test yet"));
+	viewfix_render(f, 80, 24);
+	viewfix_dump(f->cb);
+	y = viewfix_find(f->cb, "Upload");
 	assert_true(y > 0);
-	assert_non_null(strstr(text(f->cb, y), " D "));
-	assert_non_null(strstr(text(f->cb, y), "Download"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), " D "));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "Download"));
 
 	/* only the "both" phase known: its gauge, no "no test yet" */
 	struct model *only_both = model_new(100 * MS), *full = f->m;
@@ -491,12 +432,12 @@ static void test_server_figures(void **state)
 	s.bloat.increase_ns = loaded[2] - idle[2];
 	model_add(only_both, &s);
 	f->ui.src.model = only_both;
-	render(f, 120, 40);
-	dump(f->cb);
-	y = find(f->cb, "Both ways");
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	y = viewfix_find(f->cb, "Both ways");
 	assert_true(y > 0);
-	assert_non_null(strstr(text(f->cb, y), " D "));
-	assert_true(find(f->cb, "no test yet") < 0);
+	assert_non_null(strstr(viewfix_row(f->cb, y), " D "));
+	assert_true(viewfix_find(f->cb, "no test yet") < 0);
 	/* loopback figures: two decimals, RPM capped */
 	s = srv_sample(f, BB_KIND_BUFFERBLOAT, 400);
 	s.rtt_ns = 60000;
@@ -504,11 +445,11 @@ static void test_server_figures(void **state)
 	s.bloat.idle_p50_ns = 40000;
 	s.bloat.increase_ns = 20000;
 	model_add(only_both, &s);
-	render(f, 200, 50);
-	y = find(f->cb, "Upload");
+	viewfix_render(f, 200, 50);
+	y = viewfix_find(f->cb, "Upload");
 	assert_true(y > 0);
-	assert_non_null(strstr(text(f->cb, y), "idle 0.04 → 0.06 ms"));
-	assert_non_null(strstr(text(f->cb, y), "RPM >99999"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "idle 0.04 → 0.06 ms"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "RPM >99999"));
 	f->ui.src.model = full;
 	model_free(only_both);
 
@@ -522,22 +463,22 @@ static void test_server_figures(void **state)
 	keys_dispatch(&f->ui, TERM_KEY_ENTER);
 	assert_int_equal(f->ui.view, VIEW_DRILLDOWN);
 	f->ui.span = SPAN_1M;
-	render(f, 120, 40);
-	dump(f->cb);
-	assert_true(find(f->cb, "lo  udp_echo") >= 0);
-	y = find(f->cb, "One-way delay");
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	assert_true(viewfix_find(f->cb, "lo  udp_echo") >= 0);
+	y = viewfix_find(f->cb, "One-way delay");
 	assert_true(y > 0);
-	assert_non_null(strstr(text(f->cb, y), "clock sync 97%"));
-	assert_non_null(strstr(text(f->cb, y), "lost up 3, down 3"));
-	assert_true(find(f->cb, "0.10 ┤") >= 0);
-	assert_true(find(f->cb, "1.0 ┤") < 0);
+	assert_non_null(strstr(viewfix_row(f->cb, y), "clock sync 97%"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "lost up 3, down 3"));
+	assert_true(viewfix_find(f->cb, "0.10 ┤") >= 0);
+	assert_true(viewfix_find(f->cb, "1.0 ┤") < 0);
 	/* 60 s of probes in the 10 min window: the right tenth of the plot,
 	 * the rest blank (no data), not stretched over the width */
 	keys_dispatch(&f->ui, 'w');
 	assert_int_equal(f->ui.span, SPAN_10M);
-	render(f, 120, 40);
-	dump(f->cb);
-	int py = find(f->cb, "0.04 ┤");
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	int py = viewfix_find(f->cb, "0.04 ┤");
 	assert_true(py > 0);
 	int dots_left = 0, dots_right = 0;
 	for (int x = 7; x < 118; x++) {
@@ -626,5 +567,5 @@ int main(void)
 		cmocka_unit_test(test_history_minutes),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, viewfix_teardown);
 }

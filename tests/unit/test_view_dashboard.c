@@ -23,57 +23,22 @@
 #include "tui/term.h"
 #include "tui/view.h"
 
-#define MS	 1000000LL
-#define T0	 (1000LL * 1000000000LL)
-#define REAL0_MS 1732000000000LL
-#define N	 600 /* probes per series, 100 ms apart: a full 60 s */
+#include "tests/lib/viewfix.h"
 
-struct fx {
-	struct model *m;
-	struct evlog *ev;
-	struct ui ui;
-	struct cellbuf *cb;
-};
-
-static char row[4096];
-
-static const char *text(struct cellbuf *cb, int y)
-{
-	cellbuf_row_text(cb, y, row, sizeof(row));
-	return row;
-}
-
-static int find(struct cellbuf *cb, const char *s)
-{
-	for (int y = 0; y < cellbuf_height(cb); y++)
-		if (strstr(text(cb, y), s))
-			return y;
-	return -1;
-}
-
-static void dump(struct cellbuf *cb)
-{
-	for (int y = 0; y < cellbuf_height(cb); y++)
-		print_message("|%s|\n", text(cb, y));
-}
+#define N 600 /* probes per series, 100 ms apart: a full 60 s */
 
 /* N probes of TARGET at rtt_ms (+ up to 0.6 ms), every lost_every-th lost
  * (0 = none); the last `loaded` of them sent under our own upload test at
  * 400 ms, every third of those lost. */
-static void feed(struct fx *f, const char *target, double rtt_ms,
+static void feed(struct viewfix *f, const char *target, double rtt_ms,
 		 int lost_every, int loaded)
 {
 	for (int i = 0; i < N; i++) {
-		struct bb_sample s;
 		bool load = i >= N - loaded;
 		bool lost =
 			load ? i % 3 == 0 : lost_every && i % lost_every == 0;
-
-		sample_init(&s, BB_KIND_ICMP);
-		snprintf(s.target, sizeof(s.target), "%s", target);
-		s.mono_ns = T0 + (int64_t)i * 100 * MS;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * 100 * MS;
-		s.seq = (uint32_t)i;
+		struct bb_sample s =
+			viewfix_sample(BB_KIND_ICMP, "", target, i, 100 * MS);
 		s.status = lost ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
 		s.rtt_ns = lost	  ? BB_NONE
 			   : load ? 400 * MS
@@ -88,15 +53,9 @@ static void feed(struct fx *f, const char *target, double rtt_ms,
 
 static int setup(void **state)
 {
-	static struct fx f;
+	static struct viewfix f;
 
-	memset(&f, 0, sizeof(f));
-	f.m = model_new(100 * MS);
-	f.ev = evlog_new(16);
-	assert_int_equal(view_ui_init(&f.ui), 0);
-	f.cb = cellbuf_new(80, 24);
-	f.ui.src.model = f.m;
-	f.ui.src.events = f.ev;
+	assert_int_equal(viewfix_open(&f, 100 * MS, 16, 80, 24), 0);
 	f.ui.src.now_mono_ns = T0 + (int64_t)N * 100 * MS;
 	f.ui.src.now_ms = REAL0_MS + 60000;
 	snprintf(f.ui.src.verdict, sizeof(f.ui.src.verdict),
@@ -105,25 +64,8 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	model_free(f->m);
-	evlog_free(f->ev);
-	view_ui_fini(&f->ui);
-	cellbuf_free(f->cb);
-	return 0;
-}
-
-static void render(struct fx *f, int w, int h)
-{
-	cellbuf_resize(f->cb, w, h);
-	view_render(&f->ui, f->cb);
-}
-
 /* 16 targets "t01".."t16": t(k) at k ms, t05 losing every 10th probe. */
-static void sixteen(struct fx *f)
+static void sixteen(struct viewfix *f)
 {
 	for (int k = 1; k <= 16; k++) {
 		char name[8];
@@ -134,75 +76,76 @@ static void sixteen(struct fx *f)
 }
 
 /* The name in the first column of screen row y ("t07"), "" if none. */
-static const char *name_at(struct fx *f, int y)
+static const char *name_at(struct viewfix *f, int y)
 {
 	static char n[16];
 
-	snprintf(n, sizeof(n), "%.3s", text(f->cb, y));
+	snprintf(n, sizeof(n), "%.3s", viewfix_row(f->cb, y));
 	return n;
 }
 
 static void test_scroll_position(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	int y;
 
 	sixteen(f);
-	render(f, 80, 24);
-	dump(f->cb);
+	viewfix_render(f, 80, 24);
+	viewfix_dump(f->cb);
 	/* all 16 do not fit in 80x24: the title says where the selection is */
-	assert_true(find(f->cb, "Targets 1 of 16") >= 0);
+	assert_true(viewfix_find(f->cb, "Targets 1 of 16") >= 0);
 	assert_true(f->ui.rows_n > 3 && f->ui.rows_n < 16);
 	assert_string_equal(name_at(f, f->ui.rows_y0), "t01");
 
 	f->ui.sel = 11;
-	render(f, 80, 24);
-	dump(f->cb);
-	assert_true(find(f->cb, "Targets 12 of 16") >= 0);
-	y = find(f->cb, "t12 ");
+	viewfix_render(f, 80, 24);
+	viewfix_dump(f->cb);
+	assert_true(viewfix_find(f->cb, "Targets 12 of 16") >= 0);
+	y = viewfix_find(f->cb, "t12 ");
 	assert_true(y >= f->ui.rows_y0 && y < f->ui.rows_y0 + f->ui.rows_n);
 
 	/* to the end and back: the selection stays in view, the rows scroll
 	 * only as far as it takes (as htop) */
 	for (int i = 0; i < 20; i++)
 		keys_dispatch(&f->ui, TERM_KEY_DOWN);
-	render(f, 80, 24);
-	assert_true(find(f->cb, "Targets 16 of 16") >= 0);
-	assert_true(find(f->cb, "t16 ") >= 0);
-	assert_true(find(f->cb, "t01 ") < 0);
+	viewfix_render(f, 80, 24);
+	assert_true(viewfix_find(f->cb, "Targets 16 of 16") >= 0);
+	assert_true(viewfix_find(f->cb, "t16 ") >= 0);
+	assert_true(viewfix_find(f->cb, "t01 ") < 0);
 	int top = f->ui.rows_top;
 
 	keys_dispatch(&f->ui, TERM_KEY_UP);
-	render(f, 80, 24);
+	viewfix_render(f, 80, 24);
 	assert_int_equal(f->ui.rows_top, top);
-	assert_true(find(f->cb, "Targets 15 of 16") >= 0);
+	assert_true(viewfix_find(f->cb, "Targets 15 of 16") >= 0);
 
 	/* a screen that holds them all: no position */
-	render(f, 120, 50);
-	assert_true(find(f->cb, " of 16") < 0);
-	assert_true(find(f->cb, "t01 ") >= 0 && find(f->cb, "t16 ") >= 0);
+	viewfix_render(f, 120, 50);
+	assert_true(viewfix_find(f->cb, " of 16") < 0);
+	assert_true(viewfix_find(f->cb, "t01 ") >= 0 &&
+		    viewfix_find(f->cb, "t16 ") >= 0);
 }
 
 static void test_sort(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 
 	sixteen(f);
 	f->ui.sel = 2; /* t03 */
-	render(f, 120, 50);
+	viewfix_render(f, 120, 50);
 	assert_string_equal(name_at(f, f->ui.rows_y0), "t01");
 
 	keys_dispatch(&f->ui, 's');
 	assert_int_equal(f->ui.sort, SORT_NAME);
-	render(f, 120, 50);
-	assert_true(find(f->cb, "sort name") >= 0);
+	viewfix_render(f, 120, 50);
+	assert_true(viewfix_find(f->cb, "sort name") >= 0);
 	assert_string_equal(name_at(f, f->ui.rows_y0), "t01");
 
 	/* worst p95 first: t16 (16 ms) ... t01 */
 	keys_dispatch(&f->ui, 's');
-	render(f, 120, 50);
-	dump(f->cb);
-	assert_true(find(f->cb, "sort p95") >= 0);
+	viewfix_render(f, 120, 50);
+	viewfix_dump(f->cb);
+	assert_true(viewfix_find(f->cb, "sort p95") >= 0);
 	assert_string_equal(name_at(f, f->ui.rows_y0), "t16");
 	assert_string_equal(name_at(f, f->ui.rows_y0 + 1), "t15");
 	assert_string_equal(name_at(f, f->ui.rows_y0 + 15), "t01");
@@ -212,15 +155,15 @@ static void test_sort(void **state)
 
 	/* worst loss first: t05 is the only lossy one, then by p95 */
 	keys_dispatch(&f->ui, 's');
-	render(f, 120, 50);
-	assert_true(find(f->cb, "sort loss") >= 0);
+	viewfix_render(f, 120, 50);
+	assert_true(viewfix_find(f->cb, "sort loss") >= 0);
 	assert_string_equal(name_at(f, f->ui.rows_y0), "t05");
 	assert_string_equal(name_at(f, f->ui.rows_y0 + 1), "t16");
 
 	/* and back to the configuration's order */
 	keys_dispatch(&f->ui, 's');
-	render(f, 120, 50);
-	assert_true(find(f->cb, "sort ") < 0);
+	viewfix_render(f, 120, 50);
+	assert_true(viewfix_find(f->cb, "sort ") < 0);
 	assert_string_equal(name_at(f, f->ui.rows_y0), "t01");
 }
 
@@ -235,21 +178,21 @@ static bool is_spark(uint32_t ch)
  * its sparkline is dim, and the title names the test and its time left. */
 static void test_under_load(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	int y, x0;
 
 	feed(f, "loaded", 10, 0, 20);
 	feed(f, "quiet", 10, 0, 0);
 	f->ui.src.bloat_running = true;
 	f->ui.src.load_left_s = 7;
-	render(f, 120, 40);
-	dump(f->cb);
-	y = find(f->cb, "loaded ");
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	y = viewfix_find(f->cb, "loaded ");
 	assert_true(y > 0);
 	/* p50 and p95 of the line, not 400 ms; no loss */
-	assert_non_null(strstr(text(f->cb, y), "10.3  10.6"));
-	assert_non_null(strstr(text(f->cb, y), " 0.0 "));
-	assert_null(strstr(text(f->cb, y), "lost"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "10.3  10.6"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), " 0.0 "));
+	assert_null(strstr(viewfix_row(f->cb, y), "lost"));
 	for (int x = 0; x < 120; x++) {
 		int r = cellbuf_at(f->cb, x, y)->role;
 
@@ -265,37 +208,37 @@ static void test_under_load(void **state)
 		assert_int_equal(cellbuf_at(f->cb, x, y)->role, ROLE_DIM);
 	assert_true(is_spark(cellbuf_at(f->cb, x0 - 25, y)->ch));
 	assert_int_equal(cellbuf_at(f->cb, x0 - 25, y)->role, ROLE_OK);
-	assert_true(find(f->cb, "test: upload 7 s left") >= 0);
+	assert_true(viewfix_find(f->cb, "test: upload 7 s left") >= 0);
 
 	/* the test over: no label */
 	f->ui.src.bloat_running = false;
 	f->ui.src.now_mono_ns += 30 * 1000000000LL; /* the test long over */
-	render(f, 120, 40);
-	assert_true(find(f->cb, "test: ") < 0);
+	viewfix_render(f, 120, 40);
+	assert_true(viewfix_find(f->cb, "test: ") < 0);
 }
 
 /* The scale on each row; 'S' one scale for all, printed once. */
 static void test_scale(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	int y1, y2;
 
 	feed(f, "near", 0.05, 0, 0); /* 0.05..0.65 ms */
 	feed(f, "far", 20, 0, 0);    /* 20..20.6 ms */
-	render(f, 120, 40);
-	dump(f->cb);
-	y1 = find(f->cb, "near ");
-	y2 = find(f->cb, "far ");
-	assert_non_null(strstr(text(f->cb, y1), "≤1 ms"));
-	assert_non_null(strstr(text(f->cb, y2), "≤50 ms"));
-	assert_true(find(f->cb, "Scale") >= 0);
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	y1 = viewfix_find(f->cb, "near ");
+	y2 = viewfix_find(f->cb, "far ");
+	assert_non_null(strstr(viewfix_row(f->cb, y1), "≤1 ms"));
+	assert_non_null(strstr(viewfix_row(f->cb, y2), "≤50 ms"));
+	assert_true(viewfix_find(f->cb, "Scale") >= 0);
 
 	keys_dispatch(&f->ui, 'S');
-	render(f, 120, 40);
-	dump(f->cb);
-	assert_true(find(f->cb, "scale ≤50 ms") >= 0);
-	assert_null(strstr(text(f->cb, y1), "≤"));
-	assert_null(strstr(text(f->cb, y2), "≤"));
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	assert_true(viewfix_find(f->cb, "scale ≤50 ms") >= 0);
+	assert_null(strstr(viewfix_row(f->cb, y1), "≤"));
+	assert_null(strstr(viewfix_row(f->cb, y2), "≤"));
 	/* near on the shared 50 ms scale: its lowest block */
 	int x = 119;
 
@@ -303,46 +246,46 @@ static void test_scale(void **state)
 		x--;
 	assert_true(x > 40);
 	keys_dispatch(&f->ui, 'S');
-	render(f, 120, 40);
-	assert_non_null(strstr(text(f->cb, y1), "≤1 ms"));
+	viewfix_render(f, 120, 40);
+	assert_non_null(strstr(viewfix_row(f->cb, y1), "≤1 ms"));
 }
 
 /* 70x20: the compact layout, every row's name, no "enlarge". */
 static void test_compact(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	static const char *const names[] = {
 		"gateway", "dns-a", "dns-b", "198.18.0.9", "v6-host", "far-away"
 	};
 
 	for (int i = 0; i < 6; i++)
 		feed(f, names[i], 5 + i, 0, 0);
-	render(f, 70, 20);
-	dump(f->cb);
-	assert_true(find(f->cb, "enlarge") < 0);
-	assert_true(find(f->cb, "too small") < 0);
+	viewfix_render(f, 70, 20);
+	viewfix_dump(f->cb);
+	assert_true(viewfix_find(f->cb, "enlarge") < 0);
+	assert_true(viewfix_find(f->cb, "too small") < 0);
 	for (int i = 0; i < 6; i++)
-		assert_true(find(f->cb, names[i]) >= f->ui.rows_y0);
+		assert_true(viewfix_find(f->cb, names[i]) >= f->ui.rows_y0);
 	assert_int_equal(f->ui.rows_n, 6);
 	int hy = f->ui.rows_y0 - 1; /* the column titles */
 
-	assert_non_null(strstr(text(f->cb, hy), "p95"));
-	assert_non_null(strstr(text(f->cb, hy), "Loss%"));
-	assert_null(strstr(text(f->cb, hy), "Kind"));
-	assert_null(strstr(text(f->cb, hy), "Jitter"));
-	assert_non_null(strstr(text(f->cb, f->ui.rows_y0), "≤"));
-	assert_true(find(f->cb, "Events") > f->ui.rows_y0);
+	assert_non_null(strstr(viewfix_row(f->cb, hy), "p95"));
+	assert_non_null(strstr(viewfix_row(f->cb, hy), "Loss%"));
+	assert_null(strstr(viewfix_row(f->cb, hy), "Kind"));
+	assert_null(strstr(viewfix_row(f->cb, hy), "Jitter"));
+	assert_non_null(strstr(viewfix_row(f->cb, f->ui.rows_y0), "≤"));
+	assert_true(viewfix_find(f->cb, "Events") > f->ui.rows_y0);
 	for (int y = 0; y < 20; y++)
-		assert_true(cellbuf_utf8_width(text(f->cb, y)) <= 70);
+		assert_true(cellbuf_utf8_width(viewfix_row(f->cb, y)) <= 70);
 	/* below the absolute minimum: the message */
-	render(f, 39, 12);
-	assert_true(find(f->cb, "too small: 39x12") >= 0);
+	viewfix_render(f, 39, 12);
+	assert_true(viewfix_find(f->cb, "too small: 39x12") >= 0);
 }
 
 /* The address behind the name, when it is not the name itself. */
 static void test_address(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	static const struct ui_addr a[] = { { "gateway", "198.18.1.1" },
 					    { "198.18.0.9", "198.18.0.9" } };
 	int y;
@@ -351,27 +294,27 @@ static void test_address(void **state)
 	feed(f, "198.18.0.9", 2, 0, 0);
 	f->ui.src.addrs = a;
 	f->ui.src.n_addrs = 2;
-	render(f, 120, 40);
-	dump(f->cb);
-	y = find(f->cb, "gateway 198.18.1.1 ");
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	y = viewfix_find(f->cb, "gateway 198.18.1.1 ");
 	assert_true(y > 0);
 	/* the address dim on an unselected row */
 	f->ui.sel = 1;
-	render(f, 120, 40);
+	viewfix_render(f, 120, 40);
 	assert_int_equal(cellbuf_at(f->cb, 8, y)->role, ROLE_DIM);
 	assert_int_equal(cellbuf_at(f->cb, 0, y)->role, ROLE_NORMAL);
-	y = find(f->cb, "198.18.0.9 ");
-	assert_null(strstr(text(f->cb, y), "198.18.0.9 198.18.0.9"));
+	y = viewfix_find(f->cb, "198.18.0.9 ");
+	assert_null(strstr(viewfix_row(f->cb, y), "198.18.0.9 198.18.0.9"));
 }
 
 /* A click selects the row under it, a double click drills down, the
  * wheel moves the selection; outside the rows nothing happens. */
 static void test_mouse(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 
 	sixteen(f);
-	render(f, 80, 24);
+	viewfix_render(f, 80, 24);
 	int y0 = f->ui.rows_y0;
 
 	assert_int_equal(keys_mouse(&f->ui, y0 + 3, 1, 0) & KEY_HANDLED,
@@ -383,7 +326,7 @@ static void test_mouse(void **state)
 	keys_mouse(&f->ui, 0, 0, 1);
 	keys_mouse(&f->ui, 0, 0, 1);
 	assert_int_equal(f->ui.sel, 5);
-	render(f, 80, 24);
+	viewfix_render(f, 80, 24);
 	keys_mouse(&f->ui, y0 + 4, 2, 0);
 	assert_int_equal(f->ui.view, VIEW_DRILLDOWN);
 	assert_string_equal(f->ui.dd_target, "t05");
@@ -393,14 +336,19 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_scroll_position, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_sort, setup, teardown),
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_sort, setup,
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_under_load, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_address, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mouse, setup, teardown),
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_scale, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_compact, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_address, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_mouse, setup,
+						viewfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

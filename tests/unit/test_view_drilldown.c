@@ -20,48 +20,19 @@
 #include "tui/term.h"
 #include "tui/view.h"
 
-#define MS	 1000000LL
-#define US	 1000LL
-#define T0	 (1000LL * 1000000000LL)
-#define REAL0_MS 1732000000000LL
+#include "tests/lib/viewfix.h"
 
-struct fx {
-	struct model *m;
-	struct evlog *ev;
-	struct ui ui;
-	struct cellbuf *cb;
-};
-
-static char row[4096];
-
-static const char *text(struct cellbuf *cb, int y)
-{
-	cellbuf_row_text(cb, y, row, sizeof(row));
-	return row;
-}
-
-static int find(struct cellbuf *cb, const char *s)
-{
-	for (int y = 0; y < cellbuf_height(cb); y++)
-		if (strstr(text(cb, y), s))
-			return y;
-	return -1;
-}
+#define US 1000LL
 
 /* n probes of target every iv ns ending at T0 + n iv; rtt(i) in ns,
  * lost when lost[i % lost_n] (NULL: none). */
-static void feed(struct fx *f, const char *target, int n, int64_t iv,
+static void feed(struct viewfix *f, const char *target, int n, int64_t iv,
 		 int64_t (*rtt)(int i), const bool *lost, int lost_n)
 {
 	for (int i = 0; i < n; i++) {
-		struct bb_sample s;
 		bool l = lost && lost[i % lost_n];
-
-		sample_init(&s, BB_KIND_ICMP);
-		snprintf(s.target, sizeof(s.target), "%s", target);
-		s.mono_ns = T0 + (int64_t)i * iv;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * iv;
-		s.seq = (uint32_t)i;
+		struct bb_sample s =
+			viewfix_sample(BB_KIND_ICMP, "", target, i, iv);
 		s.status = l ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
 		s.rtt_ns = l ? BB_NONE : rtt(i);
 		model_add(f->m, &s);
@@ -81,32 +52,15 @@ static int64_t twenty(int i)
 
 static int setup(void **state)
 {
-	static struct fx f;
+	static struct viewfix f;
 
-	memset(&f, 0, sizeof(f));
-	f.m = model_new(1000 * MS);
-	f.ev = evlog_new(16);
-	assert_int_equal(view_ui_init(&f.ui), 0);
-	f.cb = cellbuf_new(120, 40);
-	f.ui.src.model = f.m;
-	f.ui.src.events = f.ev;
+	assert_int_equal(viewfix_open(&f, 1000 * MS, 16, 120, 40), 0);
 	f.ui.src.now_ms = REAL0_MS + 3600000;
 	*state = &f;
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	model_free(f->m);
-	evlog_free(f->ev);
-	view_ui_fini(&f->ui);
-	cellbuf_free(f->cb);
-	return 0;
-}
-
-static void open_row(struct fx *f, int sel)
+static void open_row(struct viewfix *f, int sel)
 {
 	f->ui.view = VIEW_DASHBOARD;
 	f->ui.pane = 0;
@@ -119,16 +73,16 @@ static void open_row(struct fx *f, int sel)
 /* A narrow spread (40 to 48 µs): every bin has its own label. */
 static void test_hist_labels_distinct(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	char labels[32][8];
 	int n = 0, y, x = 120 * 11 / 20 + 3;
 
 	feed(f, "127.0.0.1", 600, 100 * MS, narrow, NULL, 0);
 	open_row(f, 0);
-	y = find(f->cb, "RTT histogram (ms)");
+	y = viewfix_find(f->cb, "RTT histogram (ms)");
 	assert_true(y >= 0);
 	for (int r = y + 1; r < cellbuf_height(f->cb) && n < 32; r++) {
-		const char *t = text(f->cb, r);
+		const char *t = viewfix_row(f->cb, r);
 
 		if ((int)strlen(t) < x + 7 || t[x + 6] == ' ')
 			break;
@@ -153,7 +107,7 @@ static void test_hist_labels_distinct(void **state)
 
 static void test_loss_run_words(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	uint32_t h[6] = { 3, 0, 0, 1, 0, 0 };
 	char w[160];
 
@@ -172,10 +126,11 @@ static void test_loss_run_words(void **state)
 	lost[70] = lost[71] = lost[72] = lost[73] = true;
 	feed(f, "127.0.0.1", 100, 1000 * MS, twenty, lost, 100);
 	open_row(f, 0);
-	int y = find(f->cb, "Loss runs (1h)");
+	int y = viewfix_find(f->cb, "Loss runs (1h)");
 
 	assert_true(y >= 0);
-	assert_non_null(strstr(text(f->cb, y), "3 runs of 1, 1 run of 4"));
+	assert_non_null(
+		strstr(viewfix_row(f->cb, y), "3 runs of 1, 1 run of 4"));
 }
 
 /* Probes lost while our own test loaded the line, every 20 s as a
@@ -183,7 +138,7 @@ static void test_loss_run_words(void **state)
  * and a word that they were left out. */
 static void test_own_test_left_out(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 
 	for (int i = 0; i < 200; i++) {
 		struct bb_sample s;
@@ -202,20 +157,18 @@ static void test_own_test_left_out(void **state)
 	}
 	f->ui.src.now_mono_ns = T0 + 200LL * 1000 * MS;
 	open_row(f, 0);
-	int y = find(f->cb, "Loss runs (1h)");
+	int y = viewfix_find(f->cb, "Loss runs (1h)");
 	assert_true(y >= 0);
-	assert_non_null(strstr(text(f->cb, y), "no loss"));
-	assert_null(strstr(text(f->cb, y), "periodic"));
-	assert_non_null(
-		strstr(text(f->cb, y), "our own tests' probes left out"));
-	int h = find(f->cb, " 1h ");
+	assert_non_null(strstr(viewfix_row(f->cb, y), "no loss"));
+	assert_null(strstr(viewfix_row(f->cb, y), "periodic"));
+	assert_non_null(strstr(viewfix_row(f->cb, y),
+			       "our own tests' probes left out"));
+	int h = viewfix_find(f->cb, " 1h ");
 	assert_true(h >= 0);
-	if (getenv("BB_DUMP"))
-		for (int k = 0; k < cellbuf_height(f->cb); k++)
-			printf("|%s\n", text(f->cb, k));
+	viewfix_dump(f->cb);
 	/* the window's figures, left of the histogram */
 	char fig[64];
-	snprintf(fig, sizeof(fig), "%.60s", text(f->cb, h));
+	snprintf(fig, sizeof(fig), "%.60s", viewfix_row(f->cb, h));
 	assert_non_null(strstr(fig, " 0.0 "));
 	assert_null(strstr(fig, "300"));
 }
@@ -223,7 +176,7 @@ static void test_own_test_left_out(void **state)
 /* The window opens at the smallest that holds the probes. */
 static void test_default_span(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	static const struct {
 		int n;
 		const char *want;
@@ -240,16 +193,16 @@ static void test_default_span(void **state)
 		feed(f, "127.0.0.1", c[i].n, 1000 * MS, twenty, NULL, 0);
 		f->ui.span = i == 2 ? SPAN_1M : SPAN_24H; /* not kept */
 		open_row(f, 0);
-		if (find(f->cb, c[i].want) < 0)
+		if (viewfix_find(f->cb, c[i].want) < 0)
 			fail_msg("%d s of probes: no '%s' on:\n%s", c[i].n,
-				 c[i].want, text(f->cb, 2));
+				 c[i].want, viewfix_row(f->cb, 2));
 	}
 }
 
 /* j/k: the next and previous target in the dashboard's row order. */
 static void test_jk_order(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	size_t idx[8], n;
 
 	feed(f, "198.18.0.1", 60, 1000 * MS, twenty, NULL, 0);
@@ -258,10 +211,10 @@ static void test_jk_order(void **state)
 	n = view_rows(&f->ui, idx, 8);
 	assert_int_equal(n, 3);
 	open_row(f, 0);
-	assert_true(find(f->cb, "198.18.0.1  icmp") >= 0);
+	assert_true(viewfix_find(f->cb, "198.18.0.1  icmp") >= 0);
 	keys_dispatch(&f->ui, 'j');
 	view_render(&f->ui, f->cb);
-	assert_true(find(f->cb, "198.18.0.2  icmp") >= 0);
+	assert_true(viewfix_find(f->cb, "198.18.0.2  icmp") >= 0);
 	assert_string_equal(f->ui.dd_target, model_at(f->m, idx[1])->target);
 	keys_dispatch(&f->ui, TERM_KEY_DOWN);
 	assert_string_equal(f->ui.dd_target, "198.18.0.3");
@@ -269,7 +222,7 @@ static void test_jk_order(void **state)
 	assert_string_equal(f->ui.dd_target, "198.18.0.3");
 	keys_dispatch(&f->ui, 'k');
 	view_render(&f->ui, f->cb);
-	assert_true(find(f->cb, "198.18.0.2  icmp") >= 0);
+	assert_true(viewfix_find(f->cb, "198.18.0.2  icmp") >= 0);
 	keys_dispatch(&f->ui, TERM_KEY_ESC);
 	assert_int_equal(f->ui.view, VIEW_DASHBOARD);
 	assert_int_equal(f->ui.sel, 1); /* the row of the target shown */
@@ -279,14 +232,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hist_labels_distinct,
-						setup, teardown),
+						setup, viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_loss_run_words, setup,
-						teardown),
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_own_test_left_out, setup,
-						teardown),
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_default_span, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_jk_order, setup, teardown),
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_jk_order, setup,
+						viewfix_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

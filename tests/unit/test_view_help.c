@@ -19,49 +19,22 @@
 #include "tui/term.h"
 #include "tui/view.h"
 
-#define MS	 1000000LL
-#define T0	 (1000LL * 1000000000LL)
-#define REAL0_MS 1732000000000LL
+#include "tests/lib/viewfix.h"
 
-struct fx {
-	struct model *m;
-	struct evlog *ev;
-	struct ui ui;
-	struct cellbuf *cb;
-};
-
-static char row[4096];
 static char all[1 << 20]; /* every help line seen while scrolling */
-
-static const char *text(struct cellbuf *cb, int y)
-{
-	cellbuf_row_text(cb, y, row, sizeof(row));
-	return row;
-}
 
 static int setup(void **state)
 {
-	static struct fx f;
+	static struct viewfix f;
 
-	memset(&f, 0, sizeof(f));
-	f.m = model_new(100 * MS);
-	f.ev = evlog_new(64);
-	assert_int_equal(view_ui_init(&f.ui), 0);
-	f.cb = cellbuf_new(80, 24);
+	assert_int_equal(viewfix_open(&f, 100 * MS, 64, 80, 24), 0);
 	for (int i = 0; i < 100; i++) {
-		struct bb_sample s;
-
-		sample_init(&s, BB_KIND_ICMP);
-		snprintf(s.target, sizeof(s.target), "127.0.0.1");
-		s.mono_ns = T0 + (int64_t)i * 100 * MS;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * 100 * MS;
-		s.seq = (uint32_t)i;
+		struct bb_sample s = viewfix_sample(BB_KIND_ICMP, "",
+						    "127.0.0.1", i, 100 * MS);
 		s.status = i == 50 ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
 		s.rtt_ns = i == 50 ? BB_NONE : 20 * MS;
 		model_add(f.m, &s);
 	}
-	f.ui.src.model = f.m;
-	f.ui.src.events = f.ev;
 	f.ui.src.now_mono_ns = T0 + 100 * 100 * MS;
 	f.ui.src.now_ms = REAL0_MS + 10000;
 	snprintf(f.ui.src.verdict, sizeof(f.ui.src.verdict), "No problems.");
@@ -69,21 +42,10 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	model_free(f->m);
-	evlog_free(f->ev);
-	view_ui_fini(&f->ui);
-	cellbuf_free(f->cb);
-	return 0;
-}
-
 /* Open the help at 80x24 and scroll it to the end with Down, collecting
  * every row of the box into all[]; returns how many Down presses it took
  * before the box stopped moving. */
-static int read_help(struct fx *f)
+static int read_help(struct viewfix *f)
 {
 	char prev[4096] = "";
 	int presses = 0;
@@ -95,11 +57,9 @@ static int read_help(struct fx *f)
 	for (;;) {
 		char screen[4096] = "";
 
-		cellbuf_resize(f->cb, 80, 24);
-		view_render(&f->ui, f->cb);
+		viewfix_render(f, 80, 24);
 		for (int y = 0; y < 24; y++) {
-			text(f->cb, y);
-			strncat(screen, row,
+			strncat(screen, viewfix_row(f->cb, y),
 				sizeof(screen) - strlen(screen) - 2);
 			strcat(screen, "\n");
 		}
@@ -116,7 +76,7 @@ static int read_help(struct fx *f)
 
 static void test_help_legend(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	char want[64];
 	int presses = read_help(f);
 	if (getenv("BB_DUMP"))
@@ -164,12 +124,12 @@ static void test_help_legend(void **state)
 	assert_false(f->ui.help);
 	view_render(&f->ui, f->cb);
 	for (int y = 0; y < 24; y++)
-		assert_null(strstr(text(f->cb, y), "Help: keys"));
+		assert_null(strstr(viewfix_row(f->cb, y), "Help: keys"));
 }
 
 static void test_help_ascii(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 
 	cellbuf_set_ascii(f->cb, true);
 	read_help(f);
@@ -183,13 +143,13 @@ static void test_help_ascii(void **state)
 
 static void test_footer_80(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
+	char row[4096];
 	const char *end;
 	size_t n;
 
-	cellbuf_resize(f->cb, 80, 24);
-	view_render(&f->ui, f->cb);
-	text(f->cb, 23);
+	viewfix_render(f, 80, 24);
+	snprintf(row, sizeof(row), "%s", viewfix_row(f->cb, 23));
 	n = strlen(row);
 	while (n && row[n - 1] == ' ')
 		row[--n] = 0;
@@ -198,9 +158,8 @@ static void test_footer_80(void **state)
 	assert_string_equal(end, "? more");
 	assert_non_null(strstr(row, "q quit"));
 	/* wide enough for all of them: "? help", and the keys 80 left out */
-	cellbuf_resize(f->cb, 200, 24);
-	view_render(&f->ui, f->cb);
-	text(f->cb, 23);
+	viewfix_render(f, 200, 24);
+	snprintf(row, sizeof(row), "%s", viewfix_row(f->cb, 23));
 	assert_non_null(strstr(row, "? help"));
 	assert_null(strstr(row, "? more"));
 	assert_non_null(strstr(row, "t theme"));
@@ -211,7 +170,7 @@ static void test_footer_80(void **state)
  * when they do not fit; the event line names the interface. */
 static void test_long_text(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	const char *v =
 		"The local link wlan0 is at fault, not the line: 12.0 "
 		"% loss, 48.2 ms median against 0.0 % and 1.1 ms on "
@@ -232,10 +191,9 @@ static void test_long_text(void **state)
 		 "of up to 7 probes, while eth0 saw none at all.");
 	evlog_put(f->ev, &e);
 	f->ui.view = VIEW_EVENTS;
-	cellbuf_resize(f->cb, 80, 24);
-	view_render(&f->ui, f->cb);
+	viewfix_render(f, 80, 24);
 
-	line = text(f->cb, 1);
+	line = viewfix_row(f->cb, 1);
 	b = strstr(line, "The local");
 	el = strstr(line, "…");
 	assert_non_null(b);
@@ -245,7 +203,7 @@ static void test_long_text(void **state)
 	assert_true(v[n] == ' ' || v[n] == ',' || v[n] == '.');
 
 	for (int y = 2; y < 23; y++) {
-		line = text(f->cb, y);
+		line = viewfix_row(f->cb, y);
 		if (!strstr(line, "packet_loss"))
 			continue;
 		assert_non_null(strstr(line, "127.0.0.1 via wlan0: Loss of"));
@@ -270,5 +228,5 @@ int main(void)
 		cmocka_unit_test(test_long_text),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, viewfix_teardown);
 }

@@ -21,33 +21,9 @@
 #include "tui/keys.h"
 #include "tui/view.h"
 
-#define MS	 1000000LL
-#define T0	 (1000LL * 1000000000LL)
-#define REAL0_MS 1732000000000LL
-#define N	 600 /* probes at 100 ms: the 60 s window */
+#include "tests/lib/viewfix.h"
 
-struct fx {
-	struct model *m;
-	struct evlog *ev;
-	struct ui ui;
-	struct cellbuf *cb;
-};
-
-static char row[4096];
-
-static const char *text(struct cellbuf *cb, int y)
-{
-	cellbuf_row_text(cb, y, row, sizeof(row));
-	return row;
-}
-
-static int find(struct cellbuf *cb, const char *s)
-{
-	for (int y = 0; y < cellbuf_height(cb); y++)
-		if (strstr(text(cb, y), s))
-			return y;
-	return -1;
-}
+#define N 600 /* probes at 100 ms: the 60 s window */
 
 /* Rows y and y + 1 as one text (the words wrap onto the second). */
 static const char *two_rows(struct cellbuf *cb, int y)
@@ -62,28 +38,14 @@ static const char *two_rows(struct cellbuf *cb, int y)
 	return both;
 }
 
-/* The screen on stdout with BB_DUMP=1 (to see what a failure saw). */
-static void dump(struct cellbuf *cb)
-{
-	if (!getenv("BB_DUMP"))
-		return;
-	for (int y = 0; y < cellbuf_height(cb); y++)
-		printf("|%s\n", text(cb, y));
-}
-
 /* n icmp probes of target via iface every 100 ms; every lost_every-th
  * lost (0: none). */
-static void feed(struct fx *f, const char *iface, const char *target,
+static void feed(struct viewfix *f, const char *iface, const char *target,
 		 int64_t rtt, int lost_every)
 {
 	for (int i = 0; i < N; i++) {
-		struct bb_sample s;
-		sample_init(&s, BB_KIND_ICMP);
-		snprintf(s.interface, sizeof(s.interface), "%s", iface);
-		snprintf(s.target, sizeof(s.target), "%s", target);
-		s.mono_ns = T0 + (int64_t)i * 100 * MS;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * 100 * MS;
-		s.seq = (uint32_t)i;
+		struct bb_sample s = viewfix_sample(BB_KIND_ICMP, iface, target,
+						    i, 100 * MS);
 		bool lost = lost_every && i % lost_every == lost_every - 1;
 		s.status = lost ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
 		s.rtt_ns = lost ? BB_NONE : rtt + (i % 5) * MS / 10;
@@ -93,17 +55,12 @@ static void feed(struct fx *f, const char *iface, const char *target,
 
 /* A traffic sample a second of iface (device dev) for the 60 s: tx rises
  * to tx_kbps in the last 20 s (an upload), rx steady. */
-static void feed_traffic(struct fx *f, const char *iface, const char *dev,
+static void feed_traffic(struct viewfix *f, const char *iface, const char *dev,
 			 int64_t rx_kbps, int64_t tx_kbps)
 {
 	for (int i = 1; i <= 60; i++) {
-		struct bb_sample s;
-		sample_init(&s, BB_KIND_TRAFFIC);
-		snprintf(s.interface, sizeof(s.interface), "%s", iface);
-		snprintf(s.target, sizeof(s.target), "%s", dev);
-		s.mono_ns = T0 + (int64_t)i * 1000 * MS;
-		s.real_ns = REAL0_MS * MS + (int64_t)i * 1000 * MS;
-		s.seq = (uint32_t)i;
+		struct bb_sample s = viewfix_sample(BB_KIND_TRAFFIC, iface, dev,
+						    i, 1000 * MS);
 		s.rx_kbps = rx_kbps;
 		s.tx_kbps = i > 40 ? tx_kbps : 30;
 		model_add(f->m, &s);
@@ -112,36 +69,14 @@ static void feed_traffic(struct fx *f, const char *iface, const char *dev,
 
 static int setup(void **state)
 {
-	static struct fx f;
-	memset(&f, 0, sizeof(f));
-	f.m = model_new(100 * MS);
-	f.ev = evlog_new(16);
-	assert_int_equal(view_ui_init(&f.ui), 0);
-	f.cb = cellbuf_new(120, 40);
-	f.ui.src.model = f.m;
-	f.ui.src.events = f.ev;
+	static struct viewfix f;
+	assert_int_equal(viewfix_open(&f, 100 * MS, 16, 120, 40), 0);
 	f.ui.src.now_mono_ns = T0 + (int64_t)N * 100 * MS;
 	f.ui.src.now_ms = REAL0_MS + 60000;
 	snprintf(f.ui.src.verdict, sizeof(f.ui.src.verdict), "test");
 	keys_dispatch(&f.ui, '4');
 	*state = &f;
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	model_free(f->m);
-	evlog_free(f->ev);
-	view_ui_fini(&f->ui);
-	cellbuf_free(f->cb);
-	return 0;
-}
-
-static void render(struct fx *f, int w, int h)
-{
-	cellbuf_resize(f->cb, w, h);
-	view_render(&f->ui, f->cb);
 }
 
 /* How many sparkline blocks (U+2581..U+2588) row y holds from column x0 on. */
@@ -158,21 +93,21 @@ static int blocks_in(struct cellbuf *cb, int y, int x0, int x1)
 
 static void test_isp_side(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	feed(f, "", "gateway", 400000, 0);	  /* 0.4 ms, clean */
 	feed(f, "", "198.18.100.7", 38 * MS, 25); /* 4 % lost */
 	feed_traffic(f, "", "eth0", 12000, 4900);
-	render(f, 120, 40);
-	dump(f->cb);
-	int y = find(f->cb, "default route (eth0)");
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	int y = viewfix_find(f->cb, "default route (eth0)");
 	assert_true(y > 0);
 	/* the gauge: now in Mb/s */
-	assert_non_null(strstr(text(f->cb, y), "rx 12.0 Mb/s"));
-	assert_non_null(strstr(text(f->cb, y), "tx 4.90 Mb/s"));
-	assert_non_null(strstr(text(f->cb, y), "RTT "));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "rx 12.0 Mb/s"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "tx 4.90 Mb/s"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "RTT "));
 	/* three sparklines on the row: RTT, rx and tx */
 	/* the newest RTT was lost: said so, not a delay */
-	assert_non_null(strstr(text(f->cb, y), "× lost"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "× lost"));
 	int total = blocks_in(f->cb, y, 0, cellbuf_width(f->cb));
 	assert_true(total >= 9);
 	/* the upload shows: tx's newest slots full height, older ones low */
@@ -187,7 +122,7 @@ static void test_isp_side(void **state)
 	/* the words */
 	const char *want = "gateway 0.6 ms, 0 % loss; targets beyond 38 ms, "
 			   "4 % loss: the loss is past your home network";
-	int yw = find(f->cb, want);
+	int yw = viewfix_find(f->cb, want);
 	if (yw < 0)
 		fail_msg("no '%s'", want);
 	assert_int_equal(yw, y + 1);
@@ -196,17 +131,18 @@ static void test_isp_side(void **state)
 
 static void test_home_side(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	feed(f, "wlan0", "gateway", 3 * MS, 10);      /* 10 % lost at home */
 	feed(f, "wlan0", "198.18.100.7", 41 * MS, 9); /* and so beyond */
-	render(f, 120, 40);
-	dump(f->cb);
-	int y = find(f->cb, "wlan0                   RTT ");
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	int y = viewfix_find(f->cb, "wlan0                   RTT ");
 	assert_true(y > 0);
 	/* no traffic sample of wlan0 yet: the gauge says so, no sparkline */
-	assert_non_null(strstr(text(f->cb, y), "rx -"));
-	int yw = find(f->cb, "gateway 3.2 ms, 10 % loss; targets beyond 41 ms, "
-			     "11 % loss: the loss starts at your gateway");
+	assert_non_null(strstr(viewfix_row(f->cb, y), "rx -"));
+	int yw = viewfix_find(
+		f->cb, "gateway 3.2 ms, 10 % loss; targets beyond 41 ms, "
+		       "11 % loss: the loss starts at your gateway");
 	assert_int_equal(yw, y + 1);
 	assert_non_null(strstr(two_rows(f->cb, yw), "your home network"));
 	assert_non_null(
@@ -216,16 +152,16 @@ static void test_home_side(void **state)
 
 static void test_no_gateway(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	feed(f, "", "198.18.100.7", 20 * MS, 0);
 	feed_traffic(f, "", "eth0", 800, 300);
-	render(f, 80, 24);
-	dump(f->cb);
-	int y = find(f->cb, "eth0 (default) ");
+	viewfix_render(f, 80, 24);
+	viewfix_dump(f->cb);
+	int y = viewfix_find(f->cb, "eth0 (default) ");
 	assert_true(y > 0);
-	assert_non_null(strstr(text(f->cb, y), "rx 0.80 Mb/s"));
-	assert_non_null(strstr(text(f->cb, y), "tx 0.30 Mb/s"));
-	assert_true(find(f->cb, "No gateway probe") == y + 1);
+	assert_non_null(strstr(viewfix_row(f->cb, y), "rx 0.80 Mb/s"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "tx 0.30 Mb/s"));
+	assert_true(viewfix_find(f->cb, "No gateway probe") == y + 1);
 	/* an 80-column screen still has a sparkline per direction */
 	assert_true(blocks_in(f->cb, y, 0, 80) >= 9);
 }
@@ -233,7 +169,7 @@ static void test_no_gateway(void **state)
 /* Traffic stopped (interface gone): the gauge says why, dimmed. */
 static void test_traffic_error(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	feed(f, "", "gateway", 1 * MS, 0);
 	feed_traffic(f, "", "eth0", 800, 300);
 	struct bb_sample s;
@@ -242,26 +178,27 @@ static void test_traffic_error(void **state)
 	s.status = BB_STATUS_ERROR;
 	snprintf(s.detail, sizeof(s.detail), "no default route");
 	model_add(f->m, &s);
-	render(f, 120, 40);
-	dump(f->cb);
-	int y = find(f->cb, "traffic: no default route");
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	int y = viewfix_find(f->cb, "traffic: no default route");
 	assert_true(y > 0);
-	assert_null(strstr(text(f->cb, y), "Mb/s")); /* no stale rates */
-	assert_true(find(f->cb, "no target beyond it is probed") == y + 1);
+	assert_null(strstr(viewfix_row(f->cb, y), "Mb/s")); /* no stale rates */
+	assert_true(viewfix_find(f->cb, "no target beyond it is probed") ==
+		    y + 1);
 }
 
 /* A device name too long for "default route (dev)" or "dev (default)"
  * (a lab veth, a long USB name) is shown whole, alone, never cut. */
 static void test_long_device(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	feed(f, "", "gateway", 1 * MS, 0);
 	feed_traffic(f, "", "v3a19228b0c4e7f", 800, 300);
-	render(f, 120, 40);
-	dump(f->cb);
-	int y = find(f->cb, "  v3a19228b0c4e7f ");
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	int y = viewfix_find(f->cb, "  v3a19228b0c4e7f ");
 	assert_true(y > 0);
-	const char *line = text(f->cb, y);
+	const char *line = viewfix_row(f->cb, y);
 	assert_non_null(strstr(line, " RTT "));
 	assert_null(strstr(line, "(defau"));
 }
@@ -269,42 +206,46 @@ static void test_long_device(void **state)
 /* Two interfaces: one healthy, one whose targets beyond never answer. */
 static void test_healthy_and_no_reply(void **state)
 {
-	struct fx *f = *state;
+	struct viewfix *f = *state;
 	feed(f, "eth1", "gateway", 1 * MS, 0);
 	feed(f, "eth1", "198.18.100.7", 20 * MS, 0);
 	feed(f, "eth2", "gateway", 2 * MS, 0);
 	feed(f, "eth2", "198.18.100.7", 20 * MS, 1); /* all lost */
-	render(f, 120, 40);
-	dump(f->cb);
-	int y1 = find(f->cb, "eth1                    RTT ");
-	int y2 = find(f->cb, "eth2                    RTT ");
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	int y1 = viewfix_find(f->cb, "eth1                    RTT ");
+	int y2 = viewfix_find(f->cb, "eth2                    RTT ");
 	assert_true(y1 > 0 && y2 > y1);
-	assert_int_equal(find(f->cb, "gateway 1.2 ms, 0 % loss; targets beyond "
-				     "20 ms, 0 % loss: home and ISP side "
-				     "both look healthy."),
-			 y1 + 1);
-	assert_int_equal(find(f->cb, "gateway 2.2 ms, 0 % loss; targets "
-				     "beyond: no reply, 100 % loss: the loss "
-				     "is past your home network"),
+	assert_int_equal(
+		viewfix_find(f->cb, "gateway 1.2 ms, 0 % loss; targets beyond "
+				    "20 ms, 0 % loss: home and ISP side "
+				    "both look healthy."),
+		y1 + 1);
+	assert_int_equal(viewfix_find(f->cb,
+				      "gateway 2.2 ms, 0 % loss; targets "
+				      "beyond: no reply, 100 % loss: the loss "
+				      "is past your home network"),
 			 y2 + 1);
 	/* the comparison of the two still runs below */
-	assert_true(find(f->cb, "eth2 is clearly worse than eth1") > y2);
+	assert_true(viewfix_find(f->cb, "eth2 is clearly worse than eth1") >
+		    y2);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_isp_side, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_isp_side, setup,
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_home_side, setup,
-						teardown),
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_no_gateway, setup,
-						teardown),
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_traffic_error, setup,
-						teardown),
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_long_device, setup,
-						teardown),
+						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_healthy_and_no_reply,
-						setup, teardown),
+						setup, viewfix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
