@@ -36,7 +36,10 @@ static const char chart_help[] =
 	"  KIND            latency_over_time (default), jitter_over_time,\n"
 	"                  packet_loss_over_time, throughput_over_time,\n"
 	"                  latency_distribution, connection_comparison,\n"
-	"                  daily_heatmap, bufferbloat_impact\n";
+	"                  daily_heatmap, bufferbloat_impact, latency_vs_load\n"
+	"                  (the delay probes' RTT by the interface's traffic\n"
+	"                  in their second, upload and download; needs\n"
+	"                  tests.traffic; HTML: the drawing, no script)\n";
 static const char charts_help[] =
 	"usage: bufferbane charts [--last SPAN | --start T [--end T]]\n"
 	"       [--target T] [--interface I] [--segments N] --output-dir DIR\n"
