@@ -307,6 +307,12 @@ static int run(int argc, char **argv, bool all)
 		fprintf(stderr, "bufferbane %s: %s: %s\n", cmd, db, err);
 		return 1;
 	}
+	/* an empty latency_vs_load says why in the chart; here too, as
+	 * the reason is a setting */
+	const char *why = chart_load_missing(&d);
+	if (why && (all || kind == CHART_LATENCY_VS_LOAD))
+		fprintf(stderr, "bufferbane %s: latency_vs_load: %s\n", cmd,
+			why);
 	if (!all) {
 		if (fmt < 0)
 			rc = write_html(&d, kind,

@@ -607,7 +607,8 @@ static int load_traffic(struct load *l, const struct bb_sample *m)
 	struct lacc *a = lacc_of(l, m->interface);
 	if (!a)
 		return -ENOMEM;
-	for (int k = 0; k < CHART_LOAD_NDIR && !a->h[0]; k++) {
+	for (int k = 0; k < CHART_LOAD_NDIR && !a->h[CHART_LOAD_NDIR - 1];
+	     k++) {
 		a->h[k] = calloc((size_t)LOAD_FINE * LOAD_RTT_BINS,
 				 sizeof(*a->h[k]));
 		a->sent[k] = calloc(LOAD_FINE, sizeof(*a->sent[k]));
@@ -744,6 +745,20 @@ static int load_finish(struct load *l)
 	}
 	free(h);
 	return 0;
+}
+
+const char *chart_load_missing(const struct chart_data *d)
+{
+	if (!d->nload)
+		return "no traffic readings in this period: "
+		       "tests.traffic.enabled";
+	for (size_t i = 0; i < d->nload; i++)
+		for (int k = 0; k < CHART_LOAD_NDIR; k++)
+			for (int b = 0; b < CHART_LOAD_BINS; b++)
+				if (!isnan(d->load[i].bin[k][b].p50))
+					return NULL;
+	return "no answered delay probe (icmp, udp_echo) in the seconds of "
+	       "the traffic readings";
 }
 
 /* One raw sample, counted the way the rollups and history count: late,

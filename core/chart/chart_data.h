@@ -151,6 +151,10 @@ int chart_data_from_aggs(const struct chart_query *q,
 			 const struct store_agg *hour, size_t nhour,
 			 struct chart_data *out, char *err, size_t errlen);
 void chart_data_free(struct chart_data *d);
+/* Why the latency_vs_load chart of d has nothing to draw, in words ("no
+ * traffic readings in this period: tests.traffic.enabled"); NULL when it
+ * has boxes. */
+const char *chart_load_missing(const struct chart_data *d);
 /* INTERFACES.md's name of a kind ("latency_over_time", ...); -1 unknown. */
 const char *chart_kind_name(enum chart_kind k);
 int chart_kind_from_name(const char *name);

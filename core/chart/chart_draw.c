@@ -1245,11 +1245,9 @@ static void draw_load(struct frame *f)
 	const struct chart_data *d = f->d;
 	size_t nl = d->nload < LOAD_SHOWN ? d->nload : LOAD_SHOWN;
 	double hi = 0;
-	uint64_t joined = 0;
 	for (size_t i = 0; i < nl; i++) {
 		const struct chart_load *ld = &d->load[i];
 		char up[32], down[32], l[192];
-		joined += ld->joined;
 		for (int k = 0; k < CHART_LOAD_NDIR; k++)
 			for (int b = 0; b < CHART_LOAD_BINS; b++)
 				if (ld->bin[k][b].p95 > hi)
@@ -1272,11 +1270,9 @@ static void draw_load(struct frame *f)
 	f->px1 = f->w - CHART_PLOT_RIGHT;
 	f->py0 = CHART_PLOT_TOP + 16;
 	f->py1 = bottom;
-	if (!d->nload || !joined || !(hi > 0)) {
-		no_data(f, !d->nload ? "no traffic readings in this period: "
-				       "tests.traffic.enabled"
-				     : "no delay probes (icmp, udp_echo) in "
-				       "the seconds of the traffic readings");
+	const char *why = chart_load_missing(d);
+	if (why || !(hi > 0)) {
+		no_data(f, why ? why : "every delay was 0 ms");
 		plot_frame(f);
 		legend_draw(f, bottom + 44 + LEGEND_ROW - 4);
 		return;
