@@ -385,7 +385,21 @@ static int svg_page(const struct chart_data *d, enum chart_kind kind,
 		"</title>\n<style>body{background:%s;margin:1em 2em}"
 		"svg{max-width:100%%;height:auto}</style>\n</head>\n<body>\n",
 		dark ? "#1e1f24" : "#fff");
-	fputs(p, out);
+	/* HTML gives inline SVG its namespaces: no URL in the page at all
+	 * (the ids and references left are the drawing's own, "#...") */
+	static const char *const ns[] = {
+		" xmlns=\"http://www.w3.org/2000/svg\"",
+		" xmlns:xlink=\"http://www.w3.org/1999/xlink\"",
+	};
+	while (*p) {
+		size_t k = 0;
+		while (k < 2 && strncmp(p, ns[k], strlen(ns[k])))
+			k++;
+		if (k < 2)
+			p += strlen(ns[k]);
+		else
+			fputc(*p++, out);
+	}
 	fputs("</body>\n</html>\n", out);
 	free(svg);
 	if (fflush(out) || ferror(out)) {
