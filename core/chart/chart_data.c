@@ -635,9 +635,12 @@ static int load_traffic(struct load *l, const struct bb_sample *m)
 		fine[k] = load_fine(a, k, (double)rate[k]);
 	}
 	a->nrecent++;
-	for (; a->qh < a->qn && a->q[a->qh].t_ms <= t; a->qh++) {
+	/* [previous reading, this one): a probe sent in the very ms of a
+	 * reading belongs to the next second, whichever of the two the
+	 * store returns first */
+	for (; a->qh < a->qn && a->q[a->qh].t_ms < t; a->qh++) {
 		const struct pend *p = &a->q[a->qh];
-		if (p->t_ms <= from)
+		if (p->t_ms < from)
 			continue;
 		a->joined++;
 		for (int k = 0; k < CHART_LOAD_NDIR; k++) {

@@ -1262,7 +1262,9 @@ static void draw_load(struct frame *f)
 	}
 	f->legmore += (int)(d->nload - nl);
 	if (nl)
-		legend_add(f, "box p25-p75, median across, whiskers p5-p95",
+		legend_add(f,
+			   "box p25-p75, median across, whiskers p5-p95, over "
+			   "them how many probes",
 			   f->st->dim, 0);
 	int rows = legend_rows(f);
 	double bottom = f->h - 12 - rows * LEGEND_ROW - 44;
