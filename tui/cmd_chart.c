@@ -36,7 +36,10 @@ static const char chart_help[] =
 	"  KIND            latency_over_time (default), jitter_over_time,\n"
 	"                  packet_loss_over_time, throughput_over_time,\n"
 	"                  latency_distribution, connection_comparison,\n"
-	"                  daily_heatmap, bufferbloat_impact\n";
+	"                  daily_heatmap, bufferbloat_impact, latency_vs_load\n"
+	"                  (the delay probes' RTT by the interface's traffic\n"
+	"                  in their second, upload and download; needs\n"
+	"                  tests.traffic; HTML: the drawing, no script)\n";
 static const char charts_help[] =
 	"usage: bufferbane charts [--last SPAN | --start T [--end T]]\n"
 	"       [--target T] [--interface I] [--segments N] --output-dir DIR\n"
@@ -304,6 +307,12 @@ static int run(int argc, char **argv, bool all)
 		fprintf(stderr, "bufferbane %s: %s: %s\n", cmd, db, err);
 		return 1;
 	}
+	/* an empty latency_vs_load says why in the chart; here too, as
+	 * the reason is a setting */
+	const char *why = chart_load_missing(&d);
+	if (why && (all || kind == CHART_LATENCY_VS_LOAD))
+		fprintf(stderr, "bufferbane %s: latency_vs_load: %s\n", cmd,
+			why);
 	if (!all) {
 		if (fmt < 0)
 			rc = write_html(&d, kind,

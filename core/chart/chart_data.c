@@ -43,6 +43,7 @@ static const char *const kind_names[CHART_KIND_COUNT] = {
 	[CHART_CONNECTION_COMPARISON] = "connection_comparison",
 	[CHART_DAILY_HEATMAP] = "daily_heatmap",
 	[CHART_BUFFERBLOAT_IMPACT] = "bufferbloat_impact",
+	[CHART_LATENCY_VS_LOAD] = "latency_vs_load",
 };
 
 const char *chart_kind_name(enum chart_kind k)
@@ -78,6 +79,38 @@ struct acc {
 	size_t ntv, tvcap;
 };
 
+/* Latency against load, per interface: a probe waits in q for the
+ * traffic reading that covers its second (it comes later in time order),
+ * then lands in a 2-D histogram of fine rate bins by log delay bins per
+ * direction.  The rate bins double in width when a rate does not fit, so
+ * the 10 % bins can be cut at the end, once the highest sustained rate of
+ * the period is known, without holding the period's probes. */
+#define LOAD_FINE	    400
+#define LOAD_RTT_PER_DECADE 32
+#define LOAD_RTT_BINS	    (HIST_DECADES * LOAD_RTT_PER_DECADE)
+#define LOAD_KEEP_MS	    10000 /* a reading covers at most this back */
+#define LOAD_W0_KBPS	    25.0  /* first width of a fine rate bin */
+
+struct pend {
+	int64_t t_ms;
+	double rtt; /* ms; NAN: lost */
+};
+
+struct lacc {
+	char interface[BB_IFNAME_LEN], device[BB_TARGET_LEN];
+	uint64_t readings, joined;
+	int64_t last_ms; /* the previous reading; INT64_MIN: none */
+	int64_t recent[CHART_LOAD_NDIR][3];
+	int nrecent;
+	double cap[CHART_LOAD_NDIR], top[CHART_LOAD_NDIR]; /* kbit/s */
+	double w[CHART_LOAD_NDIR];	  /* fine bin width, kbit/s */
+	uint32_t *h[CHART_LOAD_NDIR];	  /* [fine][rtt bin] answered */
+	uint32_t *sent[CHART_LOAD_NDIR];  /* [fine] probes */
+	uint32_t *lostn[CHART_LOAD_NDIR]; /* [fine] of them lost */
+	struct pend *q;
+	size_t qh, qn, qcap; /* waiting: q[qh .. qn) */
+};
+
 struct load {
 	struct chart_data *d;
 	const struct chart_query *q;
@@ -91,6 +124,8 @@ struct load {
 	double hw, hsum; /* rollups: answered-weighted p50 */
 	size_t bloatcap, evcap;
 	int err;
+	struct lacc *la;
+	size_t nla, lacap;
 };
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
@@ -462,18 +497,288 @@ static int take_bloat(struct load *l, const struct bb_sample *m)
 	return 0;
 }
 
+/* The interface's latency-vs-load accumulator; NULL: out of memory. */
+static struct lacc *lacc_of(struct load *l, const char *iface)
+{
+	for (size_t i = 0; i < l->nla; i++)
+		if (!strcmp(l->la[i].interface, iface))
+			return &l->la[i];
+	if (grow((void **)&l->la, &l->lacap, l->nla, sizeof(*l->la)) < 0)
+		return NULL;
+	struct lacc *a = &l->la[l->nla++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->interface, sizeof(a->interface), "%s", iface);
+	a->last_ms = INT64_MIN;
+	for (int k = 0; k < CHART_LOAD_NDIR; k++)
+		a->w[k] = LOAD_W0_KBPS;
+	return a;
+}
+
+static size_t load_rtt_bin(double ms)
+{
+	if (!(ms > HIST_LO_MS))
+		return 0;
+	double b = log10(ms / HIST_LO_MS) * LOAD_RTT_PER_DECADE;
+	return b >= LOAD_RTT_BINS ? LOAD_RTT_BINS - 1 : (size_t)b;
+}
+
+/* The fine bin of rate in direction k, the bins widened (pairs merged)
+ * until it fits. */
+static size_t load_fine(struct lacc *a, int k, double rate)
+{
+	while (rate >= LOAD_FINE * a->w[k]) {
+		for (size_t f = 0; f < LOAD_FINE; f++) {
+			size_t lo = 2 * f, hi = 2 * f + 1;
+			uint32_t s = 0, n = 0;
+			if (lo < LOAD_FINE) {
+				s = a->sent[k][lo] + a->sent[k][hi];
+				n = a->lostn[k][lo] + a->lostn[k][hi];
+			}
+			a->sent[k][f] = s;
+			a->lostn[k][f] = n;
+			uint32_t *to = a->h[k] + f * LOAD_RTT_BINS;
+			for (size_t r = 0; r < LOAD_RTT_BINS; r++)
+				to[r] = lo < LOAD_FINE
+						? a->h[k]
+						      [lo * LOAD_RTT_BINS + r] +
+							  a->h[k]
+							      [hi * LOAD_RTT_BINS +
+							       r]
+						: 0;
+		}
+		a->w[k] *= 2;
+	}
+	return rate > 0 ? (size_t)(rate / a->w[k]) : 0;
+}
+
+/* A delay probe: it waits for its interface's reading.  Older ones than
+ * any reading could still cover are dropped (an interface without
+ * traffic readings keeps a few seconds of them at most). */
+static int load_probe(struct load *l, const struct bb_sample *m)
+{
+	if ((m->kind != BB_KIND_ICMP && m->kind != BB_KIND_UDP_ECHO) ||
+	    !strcmp(m->target, "gateway")) /* its delay is not the queue's */
+		return 0;
+	struct lacc *a = lacc_of(l, m->interface);
+	if (!a)
+		return -ENOMEM;
+	int64_t t = m->real_ns / BB_NS_PER_MS;
+	while (a->qh < a->qn && a->q[a->qh].t_ms < t - LOAD_KEEP_MS)
+		a->qh++;
+	if (a->qh == a->qn)
+		a->qh = a->qn = 0;
+	if (a->qn == a->qcap && a->qh) {
+		memmove(a->q, a->q + a->qh, (a->qn - a->qh) * sizeof(*a->q));
+		a->qn -= a->qh;
+		a->qh = 0;
+	}
+	if (grow((void **)&a->q, &a->qcap, a->qn, sizeof(*a->q)) < 0)
+		return -ENOMEM;
+	a->q[a->qn++] =
+		(struct pend){ t,
+			       m->status == BB_STATUS_OK && m->rtt_ns != BB_NONE
+				       ? (double)m->rtt_ns / BB_NS_PER_MS
+				       : NAN };
+	return 0;
+}
+
+static int64_t mid3(const int64_t v[3])
+{
+	int64_t a = v[0], b = v[1], c = v[2];
+	return a > b ? (b > c	? b
+			: a > c ? c
+				: a)
+		     : (a > c	? a
+			: b > c ? c
+				: b);
+}
+
+/* A traffic reading: the rates of the interval ending at its time, so
+ * the probes waiting since the previous reading (at most LOAD_KEEP_MS,
+ * else one second) were sent at these rates. */
+static int load_traffic(struct load *l, const struct bb_sample *m)
+{
+	const struct chart_query *q = l->q;
+	if (m->status != BB_STATUS_OK || m->rx_kbps == BB_NONE ||
+	    m->tx_kbps == BB_NONE || m->rx_kbps < 0 || m->tx_kbps < 0 ||
+	    (q->interface && q->interface[0] &&
+	     strcmp(q->interface, m->interface)))
+		return 0;
+	struct lacc *a = lacc_of(l, m->interface);
+	if (!a)
+		return -ENOMEM;
+	for (int k = 0; k < CHART_LOAD_NDIR && !a->h[CHART_LOAD_NDIR - 1];
+	     k++) {
+		a->h[k] = calloc((size_t)LOAD_FINE * LOAD_RTT_BINS,
+				 sizeof(*a->h[k]));
+		a->sent[k] = calloc(LOAD_FINE, sizeof(*a->sent[k]));
+		a->lostn[k] = calloc(LOAD_FINE, sizeof(*a->lostn[k]));
+		if (!a->h[k] || !a->sent[k] || !a->lostn[k])
+			return -ENOMEM;
+	}
+	int64_t t = m->real_ns / BB_NS_PER_MS;
+	bool near = a->last_ms != INT64_MIN && t - a->last_ms <= LOAD_KEEP_MS;
+	int64_t from = near ? a->last_ms : t - 1000;
+	a->last_ms = t;
+	a->readings++;
+	snprintf(a->device, sizeof(a->device), "%s", m->target);
+	if (!near)
+		a->nrecent = 0;
+	const int64_t rate[CHART_LOAD_NDIR] = { m->tx_kbps, m->rx_kbps };
+	size_t fine[CHART_LOAD_NDIR];
+	for (int k = 0; k < CHART_LOAD_NDIR; k++) {
+		a->recent[k][a->nrecent % 3] = rate[k];
+		if (a->nrecent >= 2 && (double)mid3(a->recent[k]) > a->cap[k])
+			a->cap[k] = (double)mid3(a->recent[k]);
+		if ((double)rate[k] > a->top[k])
+			a->top[k] = (double)rate[k];
+		fine[k] = load_fine(a, k, (double)rate[k]);
+	}
+	a->nrecent++;
+	/* [previous reading, this one): a probe sent in the very ms of a
+	 * reading belongs to the next second, whichever of the two the
+	 * store returns first */
+	for (; a->qh < a->qn && a->q[a->qh].t_ms < t; a->qh++) {
+		const struct pend *p = &a->q[a->qh];
+		if (p->t_ms < from)
+			continue;
+		a->joined++;
+		for (int k = 0; k < CHART_LOAD_NDIR; k++) {
+			a->sent[k][fine[k]]++;
+			if (isnan(p->rtt))
+				a->lostn[k][fine[k]]++;
+			else
+				a->h[k][fine[k] * LOAD_RTT_BINS +
+					load_rtt_bin(p->rtt)]++;
+		}
+	}
+	return 0;
+}
+
+/* The 10 % bins of every interface with readings, cut at its capacity
+ * (the highest rate held for 3 readings; the highest seen if it never
+ * held one). */
+static int load_finish(struct load *l)
+{
+	struct chart_data *d = l->d;
+	size_t n = 0;
+	for (size_t i = 0; i < l->nla; i++)
+		n += l->la[i].readings > 0;
+	if (!n)
+		return 0;
+	d->load = calloc(n, sizeof(*d->load));
+	uint32_t *h = malloc(LOAD_RTT_BINS * sizeof(*h));
+	if (!d->load || !h) {
+		free(h);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < l->nla; i++) {
+		const struct lacc *a = &l->la[i];
+		if (!a->readings)
+			continue;
+		struct chart_load *o = &d->load[d->nload++];
+		snprintf(o->interface, sizeof(o->interface), "%s",
+			 a->interface);
+		snprintf(o->device, sizeof(o->device), "%s", a->device);
+		o->readings = a->readings;
+		o->joined = a->joined;
+		for (int k = 0; k < CHART_LOAD_NDIR; k++) {
+			double cap = a->cap[k] > 0 ? a->cap[k] : a->top[k];
+			o->cap_kbps[k] = cap;
+			for (int b = 0; b < CHART_LOAD_BINS; b++) {
+				struct chart_load_bin *ob = &o->bin[k][b];
+				memset(h, 0, LOAD_RTT_BINS * sizeof(*h));
+				uint64_t total = 0;
+				for (size_t f = 0; f < LOAD_FINE; f++) {
+					/* the fine bin's lower edge decides */
+					double pct =
+						cap > 0 ? 100.0 * (double)f *
+								  a->w[k] / cap
+							: 0;
+					int fb = (int)(pct / 10);
+					if ((fb < CHART_LOAD_BINS - 1
+						     ? fb
+						     : CHART_LOAD_BINS - 1) !=
+					    b)
+						continue;
+					ob->count += a->sent[k][f];
+					ob->lost += a->lostn[k][f];
+					const uint32_t *row =
+						a->h[k] + f * LOAD_RTT_BINS;
+					for (size_t r = 0; r < LOAD_RTT_BINS;
+					     r++) {
+						h[r] += row[r];
+						total += row[r];
+					}
+				}
+				double *out[5] = { &ob->p5, &ob->p25, &ob->p50,
+						   &ob->p75, &ob->p95 };
+				static const double pq[5] = { 0.05, 0.25, 0.5,
+							      0.75, 0.95 };
+				for (int j = 0; j < 5; j++) {
+					*out[j] = NAN;
+					double want = pq[j] * (double)total,
+					       cum = 0;
+					for (size_t r = 0;
+					     total && r < LOAD_RTT_BINS; r++) {
+						if (h[r] &&
+						    cum + h[r] >= want) {
+							double fr =
+								(want - cum) /
+								h[r];
+							double lo =
+								HIST_LO_MS *
+								pow(10.0,
+								    (double)r /
+									    LOAD_RTT_PER_DECADE);
+							double hi =
+								lo *
+								pow(10.0,
+								    1.0 / LOAD_RTT_PER_DECADE);
+							*out[j] = lo *
+								  pow(hi / lo,
+								      fr);
+							break;
+						}
+						cum += h[r];
+					}
+				}
+			}
+		}
+	}
+	free(h);
+	return 0;
+}
+
+const char *chart_load_missing(const struct chart_data *d)
+{
+	if (!d->nload)
+		return "no traffic readings in this period: "
+		       "tests.traffic.enabled";
+	for (size_t i = 0; i < d->nload; i++)
+		for (int k = 0; k < CHART_LOAD_NDIR; k++)
+			for (int b = 0; b < CHART_LOAD_BINS; b++)
+				if (!isnan(d->load[i].bin[k][b].p50))
+					return NULL;
+	return "no answered delay probe (icmp, udp_echo) in the seconds of "
+	       "the traffic readings";
+}
+
 /* One raw sample, counted the way the rollups and history count: late,
  * duplicate, no-session and under-our-own-load samples are not probes. */
 static int take_sample(void *ctx, const struct bb_sample *m)
 {
 	struct load *l = ctx;
 	struct chart_data *d = l->d;
+	if (m->kind == BB_KIND_TRAFFIC) /* no probe: no delay, no loss */
+		return load_traffic(l, m);
 	if (m->flags & BB_SAMPLE_UNCOUNTED || m->kind >= BB_KIND_COUNT ||
-	    m->kind == BB_KIND_TRAFFIC || /* no probe: no delay, no loss */
 	    !wanted(l->q, m->interface, m->target))
 		return 0;
 	if (m->kind == BB_KIND_BUFFERBLOAT)
 		return take_bloat(l, m);
+	if (load_probe(l, m) < 0)
+		return -ENOMEM;
 	int i = series_find(l, m->interface, m->kind, m->target, m->server);
 	if (i < 0)
 		return i;
@@ -764,7 +1069,7 @@ static int data_finish(struct load *l, char *err, size_t errlen)
 		series_totals(d, &d->series[i], &l->acc[i]);
 	if (d->nseries) /* qsort(NULL, 0) is undefined */
 		qsort(d->series, d->nseries, sizeof(*d->series), cmp_series);
-	if (!d->nseries && !d->nbloat) {
+	if (!d->nseries && !d->nbloat && !d->nload) {
 		set_err(err, errlen, "nothing recorded in the period");
 		return -ENOENT;
 	}
@@ -780,6 +1085,15 @@ static void load_free(struct load *l)
 	}
 	free(l->acc);
 	free(l->hv);
+	for (size_t i = 0; i < l->nla; i++) {
+		for (int k = 0; k < CHART_LOAD_NDIR; k++) {
+			free(l->la[i].h[k]);
+			free(l->la[i].sent[k]);
+			free(l->la[i].lostn[k]);
+		}
+		free(l->la[i].q);
+	}
+	free(l->la);
 }
 
 int chart_data_from_aggs(const struct chart_query *q,
@@ -853,6 +1167,8 @@ int chart_data_load(struct store *st, const struct chart_query *q,
 		    0)
 		goto fail;
 	flush_all(&l);
+	if ((rc = load_finish(&l)) < 0)
+		goto fail;
 	if ((rc = store_read_events(st, q->from_ms, q->to_ms, take_event, &l)) <
 	    0)
 		goto fail;
@@ -888,5 +1204,6 @@ void chart_data_free(struct chart_data *d)
 	free(d->events);
 	free(d->bloat);
 	free(d->heat);
+	free(d->load);
 	memset(d, 0, sizeof(*d));
 }

@@ -28,6 +28,7 @@ enum chart_kind {
 	CHART_CONNECTION_COMPARISON,
 	CHART_DAILY_HEATMAP,
 	CHART_BUFFERBLOAT_IMPACT,
+	CHART_LATENCY_VS_LOAD,
 	CHART_KIND_COUNT
 };
 
@@ -82,6 +83,29 @@ struct chart_bloat {
 	int rpm;
 };
 
+/* Latency against load (issue 16): each delay probe (icmp and udp_echo,
+ * not the gateway, not sent under our own test) joined to the traffic
+ * reading of its interface that covers the second it was sent, binned by
+ * that second's rate as a share of the highest rate the interface held
+ * for 3 readings (the middle of three), per direction.  Bin i spans
+ * [10 i, 10 i + 10) %, the last one everything from 90 % up. */
+#define CHART_LOAD_BINS 10
+enum { CHART_LOAD_UP, CHART_LOAD_DOWN, CHART_LOAD_NDIR }; /* tx, rx */
+
+struct chart_load_bin {
+	uint32_t count, lost;	       /* delay probes sent, of them lost */
+	double p5, p25, p50, p75, p95; /* ms; NAN: no answered probe */
+};
+
+struct chart_load {
+	char interface[BB_IFNAME_LEN];	  /* as configured, "" default route */
+	char device[BB_TARGET_LEN];	  /* the device read (newest) */
+	uint64_t readings;		  /* traffic readings in the period */
+	uint64_t joined;		  /* delay probes joined to one */
+	double cap_kbps[CHART_LOAD_NDIR]; /* 100 %; 0: never any traffic */
+	struct chart_load_bin bin[CHART_LOAD_NDIR][CHART_LOAD_BINS];
+};
+
 struct chart_query {
 	int64_t from_ms, to_ms; /* [from, to) */
 	const char *interface;	/* NULL or "": every one */
@@ -108,6 +132,10 @@ struct chart_data {
 	int64_t heat_day0_ms;
 	int heat_days;
 	struct chart_heat *heat;
+	/* latency against load: one per interface with traffic readings
+	 * (raw samples only: rollups keep no traffic seconds) */
+	struct chart_load *load;
+	size_t nload;
 };
 
 /* Read what the charts of q's period need; 0, -ENOENT (nothing recorded in
@@ -123,6 +151,10 @@ int chart_data_from_aggs(const struct chart_query *q,
 			 const struct store_agg *hour, size_t nhour,
 			 struct chart_data *out, char *err, size_t errlen);
 void chart_data_free(struct chart_data *d);
+/* Why the latency_vs_load chart of d has nothing to draw, in words ("no
+ * traffic readings in this period: tests.traffic.enabled"); NULL when it
+ * has boxes. */
+const char *chart_load_missing(const struct chart_data *d);
 /* INTERFACES.md's name of a kind ("latency_over_time", ...); -1 unknown. */
 const char *chart_kind_name(enum chart_kind k);
 int chart_kind_from_name(const char *name);

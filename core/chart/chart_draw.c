@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Charts with cairo.  One frame (background, title, subtitle with the
- * period and the zone, legend) around one of eight plots; the time plots
+ * period and the zone, legend) around one of nine plots; the time plots
  * share their x axis, the loss strip and the event strip.  Delays are
  * drawn like smokeping's smoke: per bucket the spread of the answered
  * probes as nested bands (min-max lightest, p25-p95, p25-p75 darkest)
@@ -83,6 +83,7 @@ static const char *const titles[CHART_KIND_COUNT] = {
 	[CHART_CONNECTION_COMPARISON] = "Connection comparison",
 	[CHART_DAILY_HEATMAP] = "Median latency by hour of day",
 	[CHART_BUFFERBLOAT_IMPACT] = "Bufferbloat impact: idle vs loaded",
+	[CHART_LATENCY_VS_LOAD] = "Latency against the line's load",
 };
 
 /* What the drawing of one chart needs besides the data. */
@@ -276,8 +277,15 @@ static void frame_head(struct frame *f, enum chart_kind kind)
 		snprintf(bk, sizeof(bk), "%.1f min", (double)bsec / 60);
 	else
 		snprintf(bk, sizeof(bk), "%lld s", (long long)bsec);
-	snprintf(sub, sizeof(sub), "%s to %s (%s), %s per column%s", a, b,
-		 d->tz, bk, roll);
+	if (kind == CHART_LATENCY_VS_LOAD) /* no columns of time here */
+		snprintf(sub, sizeof(sub),
+			 "%s to %s (%s): delay probes by the interface's "
+			 "traffic in their second%s",
+			 a, b, d->tz,
+			 d->from_rollups ? "; raw samples only" : "");
+	else
+		snprintf(sub, sizeof(sub), "%s to %s (%s), %s per column%s", a,
+			 b, d->tz, bk, roll);
 	font(cr, 11.5, false);
 	set(cr, f->st->dim, 1);
 	text(cr, 16, 46, 0, sub);
@@ -1218,6 +1226,144 @@ static void draw_bloat(struct frame *f)
 	plot_frame(f);
 }
 
+#define LOAD_SHOWN 4 /* interfaces drawn side by side in a bin */
+
+static void fmt_rate(double kbps, char *buf, size_t len)
+{
+	if (kbps >= 1000)
+		snprintf(buf, len, "%.1f Mbit/s", kbps / 1000);
+	else
+		snprintf(buf, len, "%.0f kbit/s", kbps);
+}
+
+/* Two panels, upload and download: per 10 % of the interface's highest
+ * sustained rate a box of the delay of the probes sent in such seconds
+ * (p25-p75, the median across, whiskers p5-p95), with how many. */
+static void draw_load(struct frame *f)
+{
+	cairo_t *cr = f->cr;
+	const struct chart_data *d = f->d;
+	size_t nl = d->nload < LOAD_SHOWN ? d->nload : LOAD_SHOWN;
+	double hi = 0;
+	for (size_t i = 0; i < nl; i++) {
+		const struct chart_load *ld = &d->load[i];
+		char up[32], down[32], l[192];
+		for (int k = 0; k < CHART_LOAD_NDIR; k++)
+			for (int b = 0; b < CHART_LOAD_BINS; b++)
+				if (ld->bin[k][b].p95 > hi)
+					hi = ld->bin[k][b].p95;
+		fmt_rate(ld->cap_kbps[CHART_LOAD_UP], up, sizeof(up));
+		fmt_rate(ld->cap_kbps[CHART_LOAD_DOWN], down, sizeof(down));
+		snprintf(l, sizeof(l), "%s%s%s: 100 %% = %s up, %s down",
+			 ld->interface[0] ? ld->interface : "default route",
+			 ld->interface[0] ? "" : " ",
+			 ld->interface[0] ? "" : ld->device, up, down);
+		legend_add(f, l, palette[i % NPALETTE], 1);
+	}
+	f->legmore += (int)(d->nload - nl);
+	if (nl)
+		legend_add(f,
+			   "box p25-p75, median across, whiskers p5-p95, over "
+			   "them how many probes",
+			   f->st->dim, 0);
+	int rows = legend_rows(f);
+	double bottom = f->h - 12 - rows * LEGEND_ROW - 44;
+	f->px0 = CHART_PLOT_LEFT;
+	f->px1 = f->w - CHART_PLOT_RIGHT;
+	f->py0 = CHART_PLOT_TOP + 16;
+	f->py1 = bottom;
+	const char *why = chart_load_missing(d);
+	if (why || !(hi > 0)) {
+		no_data(f, why ? why : "every delay was 0 ms");
+		plot_frame(f);
+		legend_draw(f, bottom + 44 + LEGEND_ROW - 4);
+		return;
+	}
+	hi = nice_max(hi * 1.1);
+	double gap = 48,
+	       pw = (f->w - CHART_PLOT_LEFT - CHART_PLOT_RIGHT - gap) / 2;
+	static const char *const head[CHART_LOAD_NDIR] = {
+		"Upload (sent by the interface)",
+		"Download (received)",
+	};
+	for (int k = 0; k < CHART_LOAD_NDIR; k++) {
+		f->px0 = CHART_PLOT_LEFT + k * (pw + gap);
+		f->px1 = f->px0 + pw;
+		font(cr, 12, true);
+		set(cr, f->st->ink, 1);
+		text(cr, f->px0, f->py0 - 6, 0, head[k]);
+		y_axis(f, hi, "round-trip time (ms)");
+		double slot = pw / CHART_LOAD_BINS,
+		       bw = slot * 0.7 / (double)nl;
+		font(cr, 10, false);
+		for (int b = 0; b < CHART_LOAD_BINS; b++) {
+			char l[16];
+			if (b == CHART_LOAD_BINS - 1)
+				snprintf(l, sizeof(l), "%d+", 10 * b);
+			else
+				snprintf(l, sizeof(l), "%d-%d", 10 * b,
+					 10 * b + 10);
+			set(cr, f->st->dim, 1);
+			text(cr, f->px0 + (b + 0.5) * slot, f->py1 + 16, 0.5,
+			     l);
+		}
+		font(cr, 11, false);
+		set(cr, f->st->ink, 1);
+		text(cr, (f->px0 + f->px1) / 2, f->py1 + 34, 0.5,
+		     "% of the highest rate held for 3 s");
+		clip_plot(f);
+		for (size_t i = 0; i < nl; i++) {
+			struct rgb c = palette[i % NPALETTE];
+			for (int b = 0; b < CHART_LOAD_BINS; b++) {
+				const struct chart_load_bin *lb =
+					&d->load[i].bin[k][b];
+				if (isnan(lb->p50))
+					continue;
+				double x0 = f->px0 + b * slot + slot * 0.15 +
+					    (double)i * bw,
+				       xc = x0 + bw / 2;
+				double y5 = yv(f, lb->p5, 0, hi),
+				       y25 = yv(f, lb->p25, 0, hi),
+				       y50 = yv(f, lb->p50, 0, hi),
+				       y75 = yv(f, lb->p75, 0, hi),
+				       y95 = yv(f, lb->p95, 0, hi);
+				set(cr, c, 1);
+				cairo_set_line_width(cr, 1.2);
+				cairo_move_to(cr, xc, y5);
+				cairo_line_to(cr, xc, y25);
+				cairo_move_to(cr, xc, y75);
+				cairo_line_to(cr, xc, y95);
+				cairo_move_to(cr, xc - bw / 4, y95);
+				cairo_line_to(cr, xc + bw / 4, y95);
+				cairo_move_to(cr, xc - bw / 4, y5);
+				cairo_line_to(cr, xc + bw / 4, y5);
+				cairo_stroke(cr);
+				set(cr, c, 0.35);
+				cairo_rectangle(cr, x0, y75, bw, y25 - y75);
+				cairo_fill_preserve(cr);
+				set(cr, c, 1);
+				cairo_stroke(cr);
+				cairo_set_line_width(cr, 2.5);
+				cairo_move_to(cr, x0, y50);
+				cairo_line_to(cr, x0 + bw, y50);
+				cairo_stroke(cr);
+				/* how many, red where 1 % or more were lost */
+				char n[24];
+				snprintf(n, sizeof(n), "%u", lb->count);
+				font(cr, 9, false);
+				set(cr,
+				    lb->lost * 100 >= lb->count ? loss_col[3]
+								: f->st->dim,
+				    1);
+				text(cr, xc, y95 - 4, 0.5, n);
+			}
+		}
+		cairo_restore(cr);
+		plot_frame(f);
+	}
+	legend_draw(f, bottom + 44 + LEGEND_ROW - 4);
+}
+
 typedef void (*draw_fn)(struct frame *f);
 
 static const draw_fn drawers[CHART_KIND_COUNT] = {
@@ -1229,6 +1375,7 @@ static const draw_fn drawers[CHART_KIND_COUNT] = {
 	[CHART_CONNECTION_COMPARISON] = draw_comparison,
 	[CHART_DAILY_HEATMAP] = draw_heatmap,
 	[CHART_BUFFERBLOAT_IMPACT] = draw_bloat,
+	[CHART_LATENCY_VS_LOAD] = draw_load,
 };
 
 static cairo_status_t write_fn(void *closure, const unsigned char *data,

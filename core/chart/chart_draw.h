@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The eight charts of a struct chart_data drawn with cairo, as PNG or SVG:
+ * The nine charts of a struct chart_data drawn with cairo, as PNG or SVG:
  * antialiased, titled, a local-time axis naming the zone, a legend, units.
  * Time charts share one layout: the plot, then under it a strip of lost
  * probes (red where a bucket lost any, darker the more) and a strip of

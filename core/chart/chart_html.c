@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "core/base/text.h"
+#include "core/chart/chart_draw.h"
 
 /* The renderer's source, verbatim (the Makefile makes this object depend on
  * it; the path is relative to the top of the tree, where make runs). */
@@ -56,6 +57,8 @@ static const struct {
 	[CHART_DAILY_HEATMAP] = { "daily_heatmap", "Daily latency heatmap" },
 	[CHART_BUFFERBLOAT_IMPACT] = { "bufferbloat_impact",
 				       "Bufferbloat impact" },
+	[CHART_LATENCY_VS_LOAD] = { "latency_vs_load",
+				    "Latency against the line's load" },
 };
 
 static const char *const phase_names[] = { "none", "idle", "upload", "download",
@@ -335,6 +338,78 @@ static void period(char *buf, size_t len, int64_t ms)
 		snprintf(buf, len, "?");
 }
 
+/* Latency against load has no interactive renderer: the page holds the
+ * cairo drawing as inline SVG (as report --format html embeds its charts),
+ * with no script at all.  The style is the configured one, light when
+ * none: a drawing cannot follow the reader's preference. */
+static int svg_page(const struct chart_data *d, enum chart_kind kind,
+		    const char *style, const char *title, FILE *out, char *err,
+		    size_t errlen)
+{
+	bool dark = style && !strcmp(style, "dark");
+	struct chart_opts o = { 1200, 600,
+				dark ? CHART_STYLE_DARK : CHART_STYLE_LIGHT };
+	char *svg = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&svg, &n);
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = chart_draw(d, kind, &o, CHART_SVG, m, err, errlen);
+	if (fclose(m) != 0 && rc == 0) {
+		snprintf(err, errlen, "out of memory");
+		rc = -ENOMEM;
+	}
+	const char *p = rc == 0 && svg ? strstr(svg, "<svg") : NULL;
+	if (!p) {
+		if (rc == 0) {
+			snprintf(err, errlen, "the drawing has no <svg>");
+			rc = -EINVAL;
+		}
+		free(svg);
+		return rc;
+	}
+	fprintf(out,
+		"<!DOCTYPE html>\n<html lang=\"en\" class=\"%s\">\n<head>\n"
+		"<meta charset=\"utf-8\">\n"
+		"<meta http-equiv=\"Content-Security-Policy\" "
+		"content=\"default-src 'none'; style-src 'unsafe-inline'; "
+		"img-src data:\">\n"
+		"<meta name=\"viewport\" content=\"width=device-width, "
+		"initial-scale=1\">\n<meta name=\"generator\" "
+		"content=\"bufferbane " BB_VERSION "\">\n<title>",
+		dark ? "dark" : "light");
+	text_html(out, title);
+	fprintf(out,
+		"</title>\n<style>body{background:%s;margin:1em 2em}"
+		"svg{max-width:100%%;height:auto}</style>\n</head>\n<body>\n",
+		dark ? "#1e1f24" : "#fff");
+	/* HTML gives inline SVG its namespaces: no URL in the page at all
+	 * (the ids and references left are the drawing's own, "#...") */
+	static const char *const ns[] = {
+		" xmlns=\"http://www.w3.org/2000/svg\"",
+		" xmlns:xlink=\"http://www.w3.org/1999/xlink\"",
+	};
+	while (*p) {
+		size_t k = 0;
+		while (k < 2 && strncmp(p, ns[k], strlen(ns[k])))
+			k++;
+		if (k < 2)
+			p += strlen(ns[k]);
+		else
+			fputc(*p++, out);
+	}
+	fputs("</body>\n</html>\n", out);
+	free(svg);
+	if (fflush(out) || ferror(out)) {
+		int e = errno ? errno : EIO;
+		snprintf(err, errlen, "writing the chart: %s", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
 int chart_html_write_style(const struct chart_data *d, enum chart_kind kind,
 			   const char *style, FILE *out, char *err,
 			   size_t errlen)
@@ -363,6 +438,8 @@ int chart_html_write_style(const struct chart_data *d, enum chart_kind kind,
 	period(b, sizeof(b), d->to_ms);
 	snprintf(title, sizeof(title), "%s, %s to %s %s", kinds[kind].title, a,
 		 b, d->tz);
+	if (kind == CHART_LATENCY_VS_LOAD)
+		return svg_page(d, kind, style, title, out, err, errlen);
 
 	fprintf(out,
 		"<!DOCTYPE html>\n<html lang=\"en\"%s>\n<head>\n"

@@ -826,6 +826,8 @@ static bool chart_has(const struct chart_data *d, int kind)
 		return tput;
 	case CHART_BUFFERBLOAT_IMPACT:
 		return d->nbloat > 0;
+	case CHART_LATENCY_VS_LOAD:
+		return !chart_load_missing(d);
 	default:
 		return delay;
 	}
@@ -855,6 +857,7 @@ static const char *chart_alt(int kind)
 		[CHART_CONNECTION_COMPARISON] = "Connection comparison",
 		[CHART_DAILY_HEATMAP] = "Median latency by hour of day",
 		[CHART_BUFFERBLOAT_IMPACT] = "Bufferbloat impact",
+		[CHART_LATENCY_VS_LOAD] = "Latency against the line's load",
 	};
 	return alt[kind];
 }
@@ -1080,17 +1083,27 @@ static void doc_paths(FILE *f, const struct doc_ops *o,
 }
 
 /* Bufferbloat the household's own traffic caused (bufferbloat_passive). */
+/* With charts, the delay against the traffic (latency_vs_load) follows,
+ * episodes or not, wherever traffic was read. */
 static void doc_passive(FILE *f, const struct doc_ops *o,
-			const struct history_summary *s)
+			const struct history_summary *s,
+			struct report_charts *ch)
 {
 	static const char *const cols[] = { "interface", "direction",
 					    "worst episode" };
 	struct report_passive pr[REPORT_PASSIVE_MAX];
 	size_t n = report_passive_rows(s, pr, REPORT_PASSIVE_MAX);
 	char c[MAX_COLS][CELL];
-	if (!n)
+	bool chart =
+		ch && ch->data && chart_has(ch->data, CHART_LATENCY_VS_LOAD);
+	if (!n && !chart)
 		return;
 	o->heading(f, "Bufferbloat from your own traffic (no test load)");
+	if (!n) {
+		o->para(f, NULL, "No episode in this period.");
+		o->figure(f, ch, CHART_LATENCY_VS_LOAD);
+		return;
+	}
 	o->thead(f, cols, 3);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(c[0], CELL, "%.15s",
@@ -1100,6 +1113,7 @@ static void doc_passive(FILE *f, const struct doc_ops *o,
 		o->row(f, c, 3);
 	}
 	o->tend(f);
+	o->figure(f, ch, CHART_LATENCY_VS_LOAD);
 }
 
 static void doc_peak_events(FILE *f, const struct doc_ops *o,
@@ -1196,7 +1210,7 @@ static void write_doc(FILE *f, const struct doc_ops *o,
 		o->figure(f, ch, delay_charts[i]);
 	doc_tput_bloat(f, o, s, ch);
 	doc_paths(f, o, s);
-	doc_passive(f, o, s);
+	doc_passive(f, o, s, ch);
 	doc_peak_events(f, o, s, ch);
 	o->end(f);
 }

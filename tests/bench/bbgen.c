@@ -4,7 +4,7 @@
  * the tests and benchmarks of export, events, charts and retention.
  *
  *   bbgen -o FILE [--days N] [--seed S] [--end UNIX_S] [--interval-ms MS]
- *         [--manifest FILE]
+ *         [--manifest FILE] [--traffic]
  *
  * The same arguments give the same samples and events (the client id, a
  * random word of every database, differs).  --end (Unix seconds, default
@@ -29,6 +29,13 @@
  *     echoes up then down; a packet_loss event each) and one 4 s
  *     micro-disconnect on eth0 (every eth0 probe lost; a critical
  *     micro_disconnect event); rollups up to the end.
+ * With --traffic also eth0's traffic readings, one a second at its end
+ *   (kind traffic, device eth0), for the latency_vs_load chart: a line of
+ *   10 Mbit/s up, 50 down; upload 0.1-1.5 Mbit/s, in the evenings (when
+ *   the delays are +20 ms) the household's 7.5-9.5; download 1-6; our own
+ *   bufferbloat test's load at the full rate of its direction.  Without it
+ *   the content (and the manifest) is as before; with it the manifest
+ *   adds "traffic_readings".
  * The manifest (stdout, or --manifest FILE) is one JSON object: see
  * print_manifest().  Progress goes to stderr.
  */
@@ -163,6 +170,8 @@ static struct bb_event *new_event(const char *kind, int sev, int64_t start,
 }
 
 struct gen {
+	bool traffic;
+	int64_t traffic_n;
 	uint64_t rng;
 	int64_t t0, end, interval;
 	struct day *days;
@@ -365,6 +374,22 @@ static void throughput(struct gen *g, int64_t ms)
 	}
 }
 
+/* eth0's traffic reading at ms, of the second before it (--traffic). */
+static void traffic(struct gen *g, int64_t ms)
+{
+	int64_t at = ms - 500;
+	struct bb_sample *s = emit(g, BB_KIND_TRAFFIC, IF_ETH, ms * 1000,
+				   if_name[IF_ETH], "");
+	s->seq = (uint32_t)g->traffic_n++;
+	s->tx_kbps = evening(at) ? 7500 + rnd(g, 2001) : 100 + rnd(g, 1401);
+	s->rx_kbps = 1000 + rnd(g, 5001);
+	int ph = test_phase(at);
+	if (ph == BB_PHASE_UP || ph == BB_PHASE_BOTH)
+		s->tx_kbps = 10000;
+	if (ph == BB_PHASE_DOWN || ph == BB_PHASE_BOTH)
+		s->rx_kbps = 50000;
+}
+
 static void day_events(const struct day *day)
 {
 	for (int k = 0; k < 2; k++) {
@@ -427,6 +452,8 @@ static int generate(struct gen *g)
 				throughput(g, m + 100);
 			if (m % (4 * HOUR_MS) == 30 * 60000 + TEST_LEN_S * 1000)
 				bloat_results(g, m + 100);
+			if (g->traffic && m > g->t0)
+				traffic(g, m);
 		}
 		if (g->n >= BATCH)
 			rc = flush(g);
@@ -465,6 +492,9 @@ static void print_manifest(FILE *f, const struct gen *g, uint64_t seed,
 		(unsigned long long)seed, g->ndays, (long long)g->interval,
 		(long long)g->t0, (long long)g->end, (long long)g->total,
 		(long long)rollup_rows);
+	if (g->traffic)
+		fprintf(f, "  \"traffic_readings\": %lld,\n",
+			(long long)g->traffic_n);
 	fprintf(f, "  \"interfaces\": {\"eth0\": \"wired\", \"wlan0\": "
 		   "\"wifi\"},\n  \"series\": [\n");
 	for (size_t i = 0; i < N_SERIES; i++) {
@@ -531,7 +561,8 @@ static int usage(const char *why)
 {
 	fprintf(stderr,
 		"bbgen: %s\nusage: bbgen -o FILE [--days N] [--seed S] "
-		"[--end UNIX_S] [--interval-ms MS] [--manifest FILE]\n",
+		"[--end UNIX_S] [--interval-ms MS] [--manifest FILE] "
+		"[--traffic]\n",
 		why);
 	return 2;
 }
@@ -545,16 +576,18 @@ int main(int argc, char **argv)
 		{ "end", required_argument, NULL, 'e' },
 		{ "interval-ms", required_argument, NULL, 'i' },
 		{ "manifest", required_argument, NULL, 'm' },
+		{ "traffic", no_argument, NULL, 't' },
 		{ 0 },
 	};
 	const char *out = NULL, *manifest = NULL;
 	long long days = 1, seed = 1, end_s = clock_real_ns() / 1000000000;
 	long long interval = 1000;
+	bool traffic_on = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "o:", lo, NULL)) != -1) {
 		char *e = NULL;
 		long long v = 0;
-		if (c != 'o' && c != 'm') {
+		if (c != 'o' && c != 'm' && c != 't' && c != '?') {
 			errno = 0;
 			v = strtoll(optarg, &e, 10);
 			if (errno || e == optarg || *e)
@@ -566,6 +599,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			manifest = optarg;
+			break;
+		case 't':
+			traffic_on = true;
 			break;
 		case 'd':
 			days = v;
@@ -590,7 +626,9 @@ int main(int argc, char **argv)
 	if (interval < 100 || interval > 10000 || 10000 % interval)
 		return usage("--interval-ms divides 10000, from 100");
 
-	struct gen g = { .interval = interval, .ndays = (int)days };
+	struct gen g = { .interval = interval,
+			 .ndays = (int)days,
+			 .traffic = traffic_on };
 	g.rng = (uint64_t)seed;
 	g.end = end_s / 3600 * HOUR_MS;
 	g.t0 = g.end - days * DAY_MS;

@@ -97,7 +97,7 @@ EOF
 
 # every kind into a folder
 run 0 charts charts "${period[@]}" --output-dir "$BB_TMP/all"
-[ "$(ls "$BB_TMP/all" | wc -l)" -eq 8 ] || fail "charts wrote $(ls "$BB_TMP/all")"
+[ "$(ls "$BB_TMP/all" | wc -l)" -eq 9 ] || fail "charts wrote $(ls "$BB_TMP/all")"
 $PY -c '
 import sys, os
 from PIL import Image

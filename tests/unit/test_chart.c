@@ -219,6 +219,8 @@ static void test_kinds_and_drawing(void **state)
 			 CHART_LATENCY_OVER_TIME);
 	assert_int_equal(chart_kind_from_name("bufferbloat_impact"),
 			 CHART_BUFFERBLOAT_IMPACT);
+	assert_int_equal(chart_kind_from_name("latency_vs_load"),
+			 CHART_LATENCY_VS_LOAD);
 	assert_int_equal(chart_kind_from_name("latency"), -1);
 	assert_null(chart_kind_name(CHART_KIND_COUNT));
 	struct chart_data d;
@@ -253,12 +255,186 @@ static void test_kinds_and_drawing(void **state)
 	chart_data_free(&d);
 }
 
+/* Latency against load: eth0's traffic read every second, upload at 0,
+ * 50 and 95 % of 10 Mbit/s in turns of 10 s after 3 s at the full 10;
+ * an icmp probe in each second whose RTT rises with the load (10, 30,
+ * 60 ms, + 0..2), one lost in every 95 % turn; beside them, probes the
+ * chart must leave out: one flagged under our own load (500 ms), one to
+ * the gateway (400 ms), one dns (300 ms); and wlan0 probes with no
+ * traffic read at all; one more icmp probe in the very ms of a reading
+ * (it belongs to the second that starts then). */
+#define LT0  (T0 + 2 * 86400000LL)
+#define LSEC 603
+
+static void load_db(const char *p)
+{
+	char err[256];
+	unlink(p);
+	struct store *st = store_open(p, STORE_RDWR, err, sizeof(err));
+	assert_non_null(st);
+	struct bb_sample *v = calloc(LSEC * 8, sizeof(*v));
+	assert_non_null(v);
+	size_t n = 0;
+	for (int s = 0; s < LSEC; s++) {
+		int64_t t = LT0 + s * 1000LL;
+		int turn = s < 3 ? 3 : (s - 3) / 10 % 3; /* 3: the peak */
+		static const int64_t tx[4] = { 0, 5000, 9500, 10000 };
+		static const int64_t rtt[4] = { 10, 30, 60, 60 };
+		struct bb_sample *m = &v[n++];
+		sample_init(m, BB_KIND_ICMP);
+		m->real_ns = (t + 200) * 1000000;
+		snprintf(m->interface, sizeof(m->interface), "eth0");
+		snprintf(m->target, sizeof(m->target), "198.18.0.11");
+		m->seq = (uint32_t)s;
+		m->status = BB_STATUS_OK;
+		m->rtt_ns = (rtt[turn] * 1000 + (s % 3) * 1000) * 1000LL;
+		if (turn == 2 && (s - 3) % 10 == 5) {
+			m->status = BB_STATUS_TIMEOUT;
+			m->rtt_ns = BB_NONE;
+		}
+		m = &v[n++];
+		*m = v[n - 2];
+		m->real_ns += 100 * 1000000LL;
+		m->status = BB_STATUS_OK;
+		m->rtt_ns = 500 * 1000000LL;
+		m->flags = BB_SAMPLE_UNDER_LOAD;
+		m->load_phase = BB_PHASE_UP;
+		m = &v[n++];
+		*m = v[n - 2];
+		m->flags = 0;
+		m->real_ns += 100 * 1000000LL;
+		m->rtt_ns = 400 * 1000000LL;
+		snprintf(m->target, sizeof(m->target), "gateway");
+		m = &v[n++];
+		*m = v[n - 2];
+		m->kind = BB_KIND_DNS;
+		m->real_ns += 100 * 1000000LL;
+		m->rtt_ns = 300 * 1000000LL;
+		snprintf(m->target, sizeof(m->target), "198.18.0.53");
+		m = &v[n++];
+		*m = v[n - 2];
+		m->kind = BB_KIND_ICMP;
+		snprintf(m->interface, sizeof(m->interface), "wlan0");
+		snprintf(m->target, sizeof(m->target), "198.18.0.11");
+		m->rtt_ns = 20 * 1000000LL;
+		if (s == 13) { /* sent in the ms of the 0 % reading: 50 % */
+			m = &v[n++];
+			*m = v[n - 2];
+			snprintf(m->interface, sizeof(m->interface), "eth0");
+			m->real_ns = t * 1000000;
+			m->rtt_ns = 31 * 1000000LL;
+		}
+		/* the reading at the second's end covers it */
+		m = &v[n++];
+		sample_init(m, BB_KIND_TRAFFIC);
+		m->real_ns = (t + 1000) * 1000000;
+		snprintf(m->interface, sizeof(m->interface), "eth0");
+		snprintf(m->target, sizeof(m->target), "eth0");
+		m->seq = (uint32_t)s;
+		m->status = BB_STATUS_OK;
+		m->tx_kbps = tx[turn];
+		m->rx_kbps = 2000;
+	}
+	assert_int_equal(store_write_samples(st, v, n), 0);
+	free(v);
+	store_close(st);
+}
+
+static void test_latency_vs_load(void **state)
+{
+	(void)state;
+	char p[80];
+	snprintf(p, sizeof(p), "%s.load.db", path);
+	load_db(p);
+	char err[256];
+	struct store *st = store_open(p, STORE_RDONLY, err, sizeof(err));
+	assert_non_null(st);
+	struct chart_query q = { .from_ms = LT0,
+				 .to_ms = LT0 + (LSEC + 1) * 1000LL };
+	struct chart_data d;
+	assert_int_equal(chart_data_load(st, &q, &d, err, sizeof(err)), 0);
+	assert_null(chart_load_missing(&d));
+	assert_int_equal(d.nload, 1); /* wlan0 has no reading */
+	const struct chart_load *ld = &d.load[0];
+	assert_string_equal(ld->interface, "eth0");
+	assert_string_equal(ld->device, "eth0");
+	assert_int_equal(ld->readings, LSEC);
+	assert_int_equal(ld->joined, LSEC + 1); /* an icmp probe a second */
+	assert_float_equal(ld->cap_kbps[CHART_LOAD_UP], 10000, 1e-9);
+	assert_float_equal(ld->cap_kbps[CHART_LOAD_DOWN], 2000, 1e-9);
+	const struct chart_load_bin *b = ld->bin[CHART_LOAD_UP];
+	/* 60 turns of 10 s, 20 of each load; the peak's 3 s at 100 % */
+	assert_int_equal(b[0].count, 200);
+	assert_int_equal(b[5].count, 201);
+	assert_int_equal(b[9].count, 203);
+	assert_int_equal(b[9].lost, 20);
+	assert_int_equal(b[0].lost + b[5].lost, 0);
+	for (int k = 1; k < CHART_LOAD_BINS - 1; k++)
+		if (k != 5) {
+			assert_int_equal(b[k].count, 0);
+			assert_true(isnan(b[k].p50));
+		}
+	/* the medians rise with the load, within a delay bin (7.5 %); none
+	 * of the 300-500 ms probes left out reaches a p95 */
+	assert_true(fabs(b[0].p50 - 11) < 1);
+	assert_true(fabs(b[5].p50 - 31) < 2.5);
+	assert_true(fabs(b[9].p50 - 61) < 5);
+	assert_true(b[0].p50 < b[5].p50 && b[5].p50 < b[9].p50);
+	for (int k = 0; k < CHART_LOAD_BINS; k++)
+		assert_true(isnan(b[k].p95) || b[k].p95 < 70);
+	assert_true(b[0].p5 <= b[0].p25 && b[0].p25 <= b[0].p50 &&
+		    b[0].p50 <= b[0].p75 && b[0].p75 <= b[0].p95);
+	/* download: 2000 kbit/s all along, so every probe at 100 % */
+	assert_int_equal(ld->bin[CHART_LOAD_DOWN][9].count, LSEC + 1);
+	/* the interface filter keeps its readings; another drops them */
+	chart_data_free(&d);
+	q.interface = "wlan0";
+	assert_int_equal(chart_data_load(st, &q, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.nload, 0);
+	assert_string_equal(chart_load_missing(&d),
+			    "no traffic readings in this period: "
+			    "tests.traffic.enabled");
+	chart_data_free(&d);
+	/* a chart of it, PNG and SVG */
+	q.interface = NULL;
+	assert_int_equal(chart_data_load(st, &q, &d, err, sizeof(err)), 0);
+	store_close(st);
+	struct chart_opts o = { 900, 450, CHART_STYLE_LIGHT };
+	char out[96];
+	snprintf(out, sizeof(out), "%s.load.svg", path);
+	assert_int_equal(chart_draw_file(&d, CHART_LATENCY_VS_LOAD, &o, out,
+					 err, sizeof(err)),
+			 0);
+	unlink(out);
+	chart_data_free(&d);
+	unlink(p);
+	snprintf(out, sizeof(out), "%s-wal", p);
+	unlink(out);
+	snprintf(out, sizeof(out), "%s-shm", p);
+	unlink(out);
+}
+
+/* A period without traffic readings says so, in the data's words. */
+static void test_load_missing(void **state)
+{
+	(void)state;
+	struct chart_data d;
+	load(&d, 60);
+	assert_int_equal(d.nload, 0);
+	assert_string_equal(chart_load_missing(&d),
+			    "no traffic readings in this period: "
+			    "tests.traffic.enabled");
+	chart_data_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_filters_and_empty),
 		cmocka_unit_test(test_kinds_and_drawing),
+		cmocka_unit_test(test_latency_vs_load),
+		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_rollups_stand_in), /* deletes: last */
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -206,12 +206,14 @@ static void test_every_kind(void **state)
 		"latency_over_time",	 "jitter_over_time",
 		"packet_loss_over_time", "throughput_over_time",
 		"latency_distribution",	 "connection_comparison",
-		"daily_heatmap",	 "bufferbloat_impact"
+		"daily_heatmap",	 "bufferbloat_impact",
+		"latency_vs_load"
 	};
 	char want[64];
 
 	fill();
-	for (int k = 0; k < CHART_KIND_COUNT; k++) {
+	/* latency_vs_load is a drawing: test_load_page */
+	for (int k = 0; k < CHART_LATENCY_VS_LOAD; k++) {
 		char *html = render(&data, k, NULL, names[k]);
 		self_contained(html);
 		snprintf(want, sizeof(want), "{\"kind\":\"%s\"", names[k]);
@@ -256,6 +258,35 @@ static void test_dst(void **state)
 	free(html);
 }
 
+/* latency_vs_load: the cairo drawing inline as SVG, no script at all, no
+ * URL (not even the SVG namespaces), every reference inside the page. */
+static void test_load_page(void **state)
+{
+	(void)state;
+	fill();
+	char *html = render(&data, CHART_LATENCY_VS_LOAD, "dark", "load");
+	assert_int_equal(strncmp(html, "<!DOCTYPE html>\n", 16), 0);
+	assert_non_null(strstr(html, "<html lang=\"en\" class=\"dark\">"));
+	assert_non_null(strstr(html, "<meta http-equiv=\"Content-Security-"
+				     "Policy\" content=\"default-src 'none'; "
+				     "style-src 'unsafe-inline'; img-src "
+				     "data:\">"));
+	assert_non_null(strstr(html, "<title>Latency against the line&#39;s "
+				     "load, 2026-03-10 12:00 to 2026-03-10 "
+				     "13:00 CET</title>"));
+	assert_null(strstr(html, "<?xml"));
+	assert_int_equal(count(html, "<svg"), 1);
+	assert_non_null(strstr(html, "</svg>\n</body>\n</html>\n"));
+	assert_int_equal(count(html, "<script"), 0);
+	assert_null(strstr(html, "://"));
+	assert_null(strstr(html, "src="));
+	/* references only to the drawing's own ids */
+	assert_int_equal(count(html, "href=\""), count(html, "href=\"#"));
+	assert_int_equal(count(html, "url("), count(html, "url(#"));
+	assert_true(count(html, "href=\"#") > 10); /* the words' glyphs */
+	free(html);
+}
+
 static void test_bad_input(void **state)
 {
 	char err[128] = "";
@@ -265,7 +296,9 @@ static void test_bad_input(void **state)
 	assert_int_equal(chart_html_write(&data, CHART_KIND_COUNT, stdout, err,
 					  sizeof(err)),
 			 -EINVAL);
-	assert_string_equal(err, "unknown chart kind 8");
+	char want[64];
+	snprintf(want, sizeof(want), "unknown chart kind %d", CHART_KIND_COUNT);
+	assert_string_equal(err, want);
 	assert_int_equal(chart_html_write_style(&data, 0, "blue", stdout, err,
 						sizeof(err)),
 			 -EINVAL);
@@ -286,6 +319,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_kind),
 		cmocka_unit_test(test_dst),
+		cmocka_unit_test(test_load_page),
 		cmocka_unit_test(test_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
