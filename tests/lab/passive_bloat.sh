@@ -107,7 +107,7 @@ sql "$DB" "SELECT (timestamp - $LOAD_START_MS) / 1000, tx_kbps, rx_kbps
 	FROM measurements WHERE test_type = 'traffic' ORDER BY timestamp" |
 	tr '\n' ' '
 echo
-check grep -Eq 'event start bufferbloat_passive (warning|critical): Upload busy at' "$OUT"
+check grep -Eq 'event start bufferbloat_passive (warning|critical) (upload( via [^:]+)?: )?Upload busy at' "$OUT"
 check [ "$(wc -l <"$BB_TMP/ev")" -eq 1 ]
 IFS='|' read -r start end sev target met <"$BB_TMP/ev"
 inc=$(json_num "$met" increase_ms)
@@ -149,7 +149,7 @@ IFS='|' read -r start end sev target met <"$BB_TMP/ev"
 inc=$(json_num "$met" increase_ms)
 echo "event: $target, increase $inc ms against the bound $bound ms"
 check [ "$target" = download ]
-check grep -Eq 'event start bufferbloat_passive (warning|critical): Download busy at' "$OUT"
+check grep -Eq 'event start bufferbloat_passive (warning|critical) (download( via [^:]+)?: )?Download busy at' "$OUT"
 check awk -v i="$inc" -v b="$bound" 'BEGIN { exit !(i >= 0.85 * b && i <= 1.15 * b) }'
 
 # 4. the same queue loaded by our own test, not the household: a
