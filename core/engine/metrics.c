@@ -352,7 +352,7 @@ static void throughput(struct mbuf *b, const struct metrics_view *v)
  * the first hop whose line loses packets. */
 static void path_labels(struct mbuf *b, const struct path_view *p, int i)
 {
-	char hop[8];
+	char hop[12]; /* any int: -Wformat-truncation in every build */
 	snprintf(hop, sizeof(hop), "%d", i + 1);
 	mb_label(b, "interface", p->interface, true);
 	mb_label(b, "target", p->target, false);
