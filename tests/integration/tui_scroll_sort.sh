@@ -70,6 +70,10 @@ echo "p95 (worst first): $(p95s | tr '\n' ' ')"
 # by loss, worst first: the dropped 127.0.0.9 on top
 tui_keys s
 tui_wait 'sort loss' 5
+# the selection stayed on its series wherever the sort put it (the view
+# scrolls to keep it in sight): back to the first row to see the top
+for _ in $(seq 16); do tui_keys k; done
+tui_wait 'Targets 1 of 16' 5
 if [ $lossy -eq 1 ]; then
 	tui_wait '^127\.0\.0\.9 .*100\.0 ' 10
 	[ "$(names | awk '{ print $1 }')" = 127.0.0.9 ] || fail "by loss: $(names)"
