@@ -39,8 +39,9 @@ run_one() {
 }
 
 # A script marked "# bb-test: background" spends most of its time waiting
-# (the field test waits 5 minutes for the first scheduled test by design):
-# it starts first, runs beside the others in namespaces of its own, and its
+# (the field test waits 5 minutes for the first scheduled test by design;
+# passive_bloat watches five runs of a 1/s monitor; dns_issue waits out a
+# stopped DNS server) and sends little: it starts first, runs beside the others in namespaces of its own, and its
 # result is collected at the end.
 background=()
 for t in tests/integration/*.sh tests/lab/*.sh; do

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
+# bb-test: background
 # dns_issue lifecycle with a real DNS server (dnsmasq on loopback, inside
 # the test's own network namespace): it answers for 6 s, is stopped for
 # 18 s (queries every second are refused: nothing listens on the port),

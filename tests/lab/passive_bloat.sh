@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
+# bb-test: background
 # Passive bufferbloat (event bufferbloat_passive): the household's own
 # upload fills the modem's queue and the delay beyond it rises, with no
 # test load of ours.  client ── modem ── server namespaces (lab_modem),
