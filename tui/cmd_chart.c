@@ -279,6 +279,7 @@ static int run(int argc, char **argv, bool all)
 		o.style = CHART_STYLE_LIGHT;
 	if (!q.segments)
 		q.segments = chart_plot_width(&o);
+	q.without_load = !all && kind != CHART_LATENCY_VS_LOAD;
 	if (dir && mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "bufferbane %s: %s: %s\n", cmd, dir,
 			strerror(errno));

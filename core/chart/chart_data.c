@@ -771,13 +771,13 @@ static int take_sample(void *ctx, const struct bb_sample *m)
 	struct load *l = ctx;
 	struct chart_data *d = l->d;
 	if (m->kind == BB_KIND_TRAFFIC) /* no probe: no delay, no loss */
-		return load_traffic(l, m);
+		return l->q->without_load ? 0 : load_traffic(l, m);
 	if (m->flags & BB_SAMPLE_UNCOUNTED || m->kind >= BB_KIND_COUNT ||
 	    !wanted(l->q, m->interface, m->target))
 		return 0;
 	if (m->kind == BB_KIND_BUFFERBLOAT)
 		return take_bloat(l, m);
-	if (load_probe(l, m) < 0)
+	if (!l->q->without_load && load_probe(l, m) < 0)
 		return -ENOMEM;
 	int i = series_find(l, m->interface, m->kind, m->target, m->server);
 	if (i < 0)
