@@ -112,8 +112,8 @@ struct chart_query {
 	const char *target;	/* NULL or "": every one */
 	int segments;		/* buckets across the period (0: default) */
 	/* leave out latency_vs_load's join of every delay probe to its
-	 * second's traffic reading: a chart of another kind reads a week
-	 * about 0.17 s faster without it */
+	 * second's traffic reading, which a chart of another kind does not
+	 * need (bench_chart times the read with and without it) */
 	bool without_load;
 };
 
