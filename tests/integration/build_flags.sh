@@ -10,10 +10,12 @@ command -v make >/dev/null || skip "no make"
 
 # mk ARGS...: make's command lines without running them, one per line
 # (continuations joined).  Run from a make (make check-asan), the outer
-# make's variables (BUILD, SANITIZE in MAKEFLAGS) and a CFLAGS in the
+# make's variables (BUILD, SANITIZE: in MAKEFLAGS and, as the command
+# line set them, in the environment too) and a CFLAGS in the
 # environment would leak in: they are dropped, CPPFLAGS/LDFLAGS are kept.
 mk() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CFLAGS make -n -B V=1 "$@" |
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u CFLAGS -u BUILD -u SANITIZE \
+		make -n -B V=1 "$@" |
 		sed -e ':a' -e '/\\$/N; s/\\\n//; ta'
 }
 # last_opt LINE: the last -O option on a command line.
