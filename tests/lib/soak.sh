@@ -43,6 +43,12 @@ bb_write_config "$BB_TMP/bb.conf" \
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
 slack_kb=0
 nm -D "$BB_BIN" 2>/dev/null | grep -q __asan_init && slack_kb=$((8 * 1024))
+# Under ThreadSanitizer (make check-tsan) its own bookkeeping of every
+# synchronising access grows the RSS by design (119 MB to 198 MB in 90 s,
+# when the same run holds 47 MB in the plain build): the RSS bound is not
+# checked there; the plain build and check-asan check it.
+rss_checked=true
+nm -D "$BB_BIN" 2>/dev/null | grep -q __tsan_init && rss_checked=false
 "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP/bb.db" --interval 10 \
 	--duration "$secs" --status-interval 60 >"$BB_TMP/out" 2>&1 &
 BB_PID=$!
@@ -78,7 +84,9 @@ fds_last=$(tail -3 "$BB_TMP/trace" | awk '{ if (NR == 1 || $3 < m) m = $3 } END 
 rows=$(sql "$BB_TMP/bb.db" "SELECT count(*) FROM measurements")
 echo "soak ${secs} s: RSS ${rss_warm} kB after ${warm} s warm-up, max ${rss_max} kB, last ${rss_end} kB;" \
 	"fds ${fds_warm} -> max ${fds_max} (fewest ${fds_first} after the warm-up, ${fds_last} at the end); ${rows} samples stored"
-awk -v a="$rss_max" -v b="$rss_warm" -v q="$slack_kb" 'BEGIN { exit !(a <= b * 1.10 + q) }' ||
+$rss_checked || echo "RSS not checked under ThreadSanitizer (its own bookkeeping grows it)"
+! $rss_checked ||
+	awk -v a="$rss_max" -v b="$rss_warm" -v q="$slack_kb" 'BEGIN { exit !(a <= b * 1.10 + q) }' ||
 	fail "RSS grew from ${rss_warm} kB to ${rss_max} kB (> 10 % + ${slack_kb} kB of ASan quarantine) after the warm-up"
 [ "$fds_last" -le "$fds_first" ] ||
 	fail "file descriptors grew from $fds_first after the warm-up to $fds_last at the end (fewest of three readings each)"
