@@ -58,10 +58,13 @@ const char cmd_monitor_help[] =
 	"\n"
 	"Without -d, standard input and output must be a terminal.  On "
 	"screen:\n"
-	"  q quit, ? help, Enter details, Esc back, Tab pane, 1-5 views\n"
-	"  (dashboard, drilldown, events, interfaces), w window, p pause,\n"
-	"  / filter, c clear the event pane, t colour theme; NO_COLOR is "
-	"honoured.\n";
+	"  q quit, ? help and legend, Enter details, Esc back, Tab pane,\n"
+	"  1-5 views (dashboard, drilldown, events, interfaces, path hop\n"
+	"  by hop), j/k next/previous target, s sort rows, S one scale,\n"
+	"  w window, L long views (24 h, 7 d, time of day), b bloat test,\n"
+	"  p pause, / filter, c clear the event pane, t colour theme; the\n"
+	"  mouse selects (click), opens (double-click) and scrolls.\n"
+	"  NO_COLOR is honoured.\n";
 
 static int parse_long(const char *text, long min, long max, const char *what,
 		      long *out)

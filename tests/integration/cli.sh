@@ -26,6 +26,15 @@ for c in $listed; do
 	grep -qi "usage: bufferbane $c" "$BB_TMP/o" || fail "$c --help: $(cat "$BB_TMP/o")"
 done
 
+# The on-screen summary in --help names every view of tui/keys.c's table
+# (it once stopped at four when the path view was the fifth).
+views=$(awk '/k_view, "/ { n = split($0, f, "\""); print f[n - 1] }' "$BB_TOP/tui/keys.c")
+[ "$(echo "$views" | wc -l)" -ge 5 ] || fail "no views found in tui/keys.c: '$views'"
+summary=$("$BB_BIN" --help | sed -n '/^Without -d/,/^$/p' | tr -s ' \n' '  ')
+echo "$views" | while IFS= read -r v; do
+	case "$summary" in *"$v"*) ;; *) fail "--help's on-screen summary does not name the view '$v': $summary" ;; esac
+done || exit 1
+
 # Every command takes -c, --db, --help and --version (INTERFACES.md); an
 # option a command did not know would be refused before its --help.
 bb_write_config "$BB_TMP/any.conf"
