@@ -20,6 +20,12 @@ run_one() {
 	local t0=${RUN_T0:-${EPOCHREALTIME/./}}
 	"$@" >"$log" 2>&1
 	local rc=$?
+	# A script without set -e runs on past a misspelt or not yet defined
+	# function, and a check it skipped that way must not pass unseen.
+	if [ $rc -eq 0 ] && grep -q ': command not found$' "$log"; then
+		echo "run.sh: the script ran a command that does not exist" >>"$log"
+		rc=1
+	fi
 	local us=$(( ${EPOCHREALTIME/./} - t0 ))
 	local dt=$(printf '%d.%02d' $((us / 1000000)) $((us % 1000000 / 10000)))
 	if [ $rc -eq 0 ]; then

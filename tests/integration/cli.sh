@@ -46,6 +46,15 @@ for c in $listed; do
 	"$BB_BIN" "$c" --config "$BB_TMP/any.conf" --help >/dev/null 2>&1 || fail "$c --config refused"
 done
 
+expect_usage() { # expect_usage PATTERN ARGS...: exit 2, one stderr line matching
+	local pat=$1; shift
+	"$@" >"$BB_TMP/o" 2>"$BB_TMP/e"
+	local rc=$?
+	[ $rc -eq 2 ] || fail "$* exited $rc, expected 2 ($(cat "$BB_TMP/e"))"
+	[ "$(wc -l <"$BB_TMP/e")" -eq 1 ] || fail "$*: expected one line, got: $(cat "$BB_TMP/e")"
+	grep -Eq -e "$pat" "$BB_TMP/e" || fail "$*: '$(cat "$BB_TMP/e")' does not match '$pat'"
+}
+
 # --server for one run: HOST[:PORT] replaces the configured server's
 # address (its key kept), a configured NAME keeps only that server; with
 # no server configured there is no key to use: refused, saying so.
@@ -68,14 +77,6 @@ k1=$("$BB_BIN" keygen) && k2=$("$BB_BIN" keygen) || fail "keygen failed"
 [[ $k1 =~ ^[0-9a-f]{64}$ ]] || fail "keygen printed '$k1'"
 [ "$k1" != "$k2" ] || fail "keygen printed the same key twice"
 
-expect_usage() { # expect_usage PATTERN ARGS...: exit 2, one stderr line matching
-	local pat=$1; shift
-	"$@" >"$BB_TMP/o" 2>"$BB_TMP/e"
-	local rc=$?
-	[ $rc -eq 2 ] || fail "$* exited $rc, expected 2 ($(cat "$BB_TMP/e"))"
-	[ "$(wc -l <"$BB_TMP/e")" -eq 1 ] || fail "$*: expected one line, got: $(cat "$BB_TMP/e")"
-	grep -Eq -e "$pat" "$BB_TMP/e" || fail "$*: '$(cat "$BB_TMP/e")' does not match '$pat'"
-}
 expect_usage "unknown option '--bogus'" "$BB_BIN" --bogus
 expect_usage "unknown command 'frobnicate' \(see" "$BB_BIN" frobnicate
 # A near miss (Levenshtein distance <= 2) names the command meant.
