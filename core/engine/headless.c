@@ -60,6 +60,10 @@ struct headless {
 	struct bb_event pending[8];
 	unsigned n_pending;
 	ev_prepare flush;
+	/* The verdict as the run ended, taken before monitor_finish closes
+	 * the open events: a line still down at the end is not "no problem
+	 * right now" in the summary. */
+	char final_verdict[1024];
 	int64_t started_mono_ns;
 };
 
@@ -230,6 +234,12 @@ static void print_path(struct headless *h, const struct path_view *v,
 		       n ? line : "", words);
 }
 
+static void verdict_now(struct headless *h, char *buf, size_t len)
+{
+	detect_verdict(monitor_detect(h->monitor), buf, len);
+	path_verdict(model_paths(monitor_model(h->monitor)), buf, len);
+}
+
 static void print_status(struct headless *h, enum stats_window w,
 			 const char *prefix)
 {
@@ -243,8 +253,10 @@ static void print_status(struct headless *h, enum stats_window w,
 		print_server(h, model_server_at(model, i), prefix);
 	/* detection: the verdict in plain words (core/detect) */
 	char verdict[1024];
-	detect_verdict(monitor_detect(h->monitor), verdict, sizeof(verdict));
-	path_verdict(paths, verdict, sizeof(verdict));
+	if (h->final_verdict[0])
+		snprintf(verdict, sizeof(verdict), "%s", h->final_verdict);
+	else
+		verdict_now(h, verdict, sizeof(verdict));
 	logsink_printf(h->log, LOGSINK_INFO, "%s verdict: %s", prefix, verdict);
 	struct monitor_status s;
 	monitor_status(h->monitor, &s);
@@ -496,6 +508,7 @@ int headless_main(const struct monitor_options *o)
 	monitor_run(h.monitor);
 
 	ev_timer_stop(loop, &h.status_timer);
+	verdict_now(&h, h.final_verdict, sizeof(h.final_verdict));
 	/* Stop probing and flush the database before the summary, so its
 	 * counts are final. */
 	monitor_finish(h.monitor);

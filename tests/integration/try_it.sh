@@ -83,6 +83,11 @@ check_public "$db" defaults
 ev=$(sql "$db" "SELECT kind || ': ' || description FROM events WHERE kind='micro_disconnect'")
 echo "defaults: event $ev"
 [ -n "$ev" ] || fail "defaults: the outage at start-up is not an event"
+# The line is still down when the run ends: the summary's verdict says so
+# (it once read "No problem right now", as the stop had closed the event).
+v=$(grep ' summary verdict: ' "$BB_TMP/defaults.out")
+echo "defaults: $v"
+[[ $v == *"Micro-disconnect"*"so far"* ]] || fail "defaults: the summary verdict does not say the line is down: $v"
 
 # 2. The README's command: -t 127.0.0.1 -t ::1 (the DNS defaults remain).
 run_try readme -t 127.0.0.1 -t ::1
