@@ -67,9 +67,10 @@ int64_t sparkline_draw(struct cellbuf *cb, int x, int y, int w,
 		bool load = o->loaded && o->loaded[first + i];
 
 		if (val == TRACE_LOST) {
+			bool dim = load || o->lost_dim;
 			cellbuf_set(cb, col, y, ascii ? LOST_ASCII : LOST_UTF8,
-				    load ? ROLE_DIM : ROLE_LOSS,
-				    load ? 0 : CELLBUF_BOLD);
+				    dim ? ROLE_DIM : ROLE_LOSS,
+				    dim ? 0 : CELLBUF_BOLD);
 			continue;
 		}
 		if (val < 0)

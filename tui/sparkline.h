@@ -11,7 +11,9 @@
  * A lost probe is a '×' ('!' in ASCII) in ROLE_LOSS, never a gap; no data is
  * a dim blank.  Values sent under our own test's load (opts.loaded) are
  * drawn in ROLE_DIM whatever they are, lost ones too, and leave the auto
- * scale alone: the test's queue is not the line's.
+ * scale alone: the test's queue is not the line's.  With opts.lost_dim the
+ * lost probes are dim too (the path view's hop that drops only its own
+ * answers: red there would blame the line for a router's rate limit).
  */
 #ifndef BB_SPARKLINE_H
 #define BB_SPARKLINE_H
@@ -27,6 +29,8 @@ struct sparkline_opts {
 	int64_t warn;	    /* values >= warn in ROLE_WARN; 0 = no threshold */
 	int64_t bad;	    /* values >= bad in ROLE_BAD; 0 = no threshold */
 	const bool *loaded; /* per value of v: under our own load; NULL none */
+	bool lost_dim;	    /* lost probes in ROLE_DIM: not the line's loss
+			       (a router's own rate-limited answers) */
 };
 
 /* Draw the newest w of n values at (x, y); o may be NULL; returns the top. */

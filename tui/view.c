@@ -772,6 +772,10 @@ static void help_legend(struct ui *ui, struct cellbuf *cb, struct help *h)
 		  "a lost probe: no reply in time (a plot: a full column)");
 	help_item(h, ROLE_OK, view_g(cb, "▁▃▅▇", "_.-=*#"),
 		  "recent probes, one cell each, taller is slower");
+	help_item(h, ROLE_DIM, view_g(cb, "▅ ×", "= !"),
+		  "grey: sent while our own test loaded the line (left out "
+		  "of the figures); in the path view, a router's own "
+		  "unanswered probe (rate limit), not the line's loss");
 	help_item(h, ROLE_WARN, view_g(cb, "█", "^"),
 		  "bold, full height: above the row's scale");
 	help_item(h, ROLE_OK, view_g(cb, "⠤⠒⠉", "*"),

@@ -117,9 +117,11 @@ static void hop_row(struct ui *ui, struct cellbuf *cb, int y, int w, int aw,
 		int64_t r = hp->ring[(hp->head + k) % PATH_WINDOW];
 		vals[k] = r == BB_NONE ? TRACE_LOST : r;
 	}
+	/* a hop that passes none of its loss on drops only its own answers */
 	struct sparkline_opts so = { .top = top,
 				     .warn = 100000000LL,
-				     .bad = 250000000LL };
+				     .bad = 250000000LL,
+				     .lost_dim = hp->path_loss_pct < 0.5 };
 	sparkline_draw(cb, x + 1, y, sw, vals, hp->n, &so);
 }
 

@@ -27,7 +27,7 @@ for _ in $(seq 12); do
 done
 tui_screen >>"$BB_TMP/help"
 [ "$(wc -L <"$BB_TMP/help")" -le 80 ] || fail "help lines wider than 80 columns"
-for want in '× +a lost probe' '● +the verdict' \
+for want in '× +a lost probe' '● +the verdict' '▅ × +grey: sent while our own test' \
 	'A\+ < 5 ms, A < 30, B < 60, C < 200, D < 400, F ≥ 400 ms' \
 	'RPM +round trips per minute under load' 'p95 +95 % of the probes' \
 	'jitter +' 'q +quit' 'b +bloat test' 'w +window'; do

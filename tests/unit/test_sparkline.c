@@ -177,6 +177,12 @@ static void test_empty_and_all_lost(void **state)
 	assert_string_equal(text(cb, 0), "××××××");
 	for (int x = 0; x < 6; x++)
 		assert_int_equal(role(cb, x), ROLE_LOSS);
+	/* A router's own drops (the path view): still ×, but dim. */
+	struct sparkline_opts own = { .lost_dim = true };
+	sparkline_draw(cb, 0, 0, 6, lost, 8, &own);
+	assert_string_equal(text(cb, 0), "××××××");
+	for (int x = 0; x < 6; x++)
+		assert_int_equal(role(cb, x), ROLE_DIM);
 	/* Zero width draws nothing. */
 	cellbuf_fill(cb, 0, 0, 6, 1, 'x', ROLE_NORMAL, 0);
 	sparkline_draw(cb, 0, 0, 0, lost, 8, NULL);

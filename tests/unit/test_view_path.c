@@ -155,6 +155,22 @@ static int spark_cells(struct cellbuf *cb, int y, int x0)
 	return n;
 }
 
+/* Lost-probe marks (×) in row y from x0 on drawn in ROLE; -1 when some
+ * mark has another role. */
+static int loss_marks(struct cellbuf *cb, int y, int x0, int role)
+{
+	int n = 0;
+	for (int x = x0; x < cellbuf_width(cb); x++) {
+		const struct cellbuf_cell *c = cellbuf_at(cb, x, y);
+		if (c && c->ch == 0xd7) {
+			if (c->role != role)
+				return -1;
+			n++;
+		}
+	}
+	return n;
+}
+
 /* every third probe of hop 3 lost: 33 % from hop 3 on */
 static bool third_at_3(int k, int r)
 {
@@ -188,6 +204,8 @@ static void test_line_loss_at_hop_3(void **state)
 	/* a sparkline per hop: the window's 32 probes, × for hop 3's lost */
 	assert_int_equal(spark_cells(f->cb, h + 1, 60), PATH_WINDOW);
 	assert_int_equal(spark_cells(f->cb, h + 3, 60), PATH_WINDOW);
+	/* the line's loss is marked as loss */
+	assert_int_equal(loss_marks(f->cb, h + 3, 60, ROLE_LOSS), 11);
 	/* the verdict names the hop (short form) */
 	char v[512] = "Packet loss to srv: 34 %. Report it.";
 	path_verdict(model_paths(f->m), v, sizeof(v));
@@ -247,6 +265,8 @@ static void test_own_loss_only(void **state)
 	assert_non_null(strstr(r2, "  2  *  "));
 	assert_non_null(strstr(r2, " 0.0 % (own 100 %)"));
 	assert_non_null(strstr(r2, "     -"));
+	/* its lost answers are marked, dim: red would blame the line */
+	assert_int_equal(loss_marks(f->cb, h + 2, 60, ROLE_DIM), PATH_WINDOW);
 	/* nothing for the verdict */
 	char v[256] = "";
 	path_verdict(model_paths(f->m), v, sizeof(v));
