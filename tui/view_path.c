@@ -52,9 +52,9 @@ static enum cellbuf_role finding_role(enum path_finding f)
 	case PATH_SLOW:
 	case PATH_SLOW_HOME:
 		return ROLE_BAD;
-	case PATH_OWN_LOSS:
 	case PATH_CHANGED:
 		return ROLE_WARN;
+	case PATH_OWN_LOSS: /* "...; the path is clean": no warning */
 	case PATH_CLEAN:
 		return ROLE_OK;
 	default:
