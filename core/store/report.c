@@ -1147,9 +1147,10 @@ static void doc_peak_events(FILE *f, const struct doc_ops *o,
 
 	o->heading(f, "Events");
 	snprintf(line, sizeof(line),
-		 "%zu events: %d critical, %d warning, "
+		 "%zu event%s: %d critical, %d warning, "
 		 "%d info.",
-		 s->nevents, s->events_by_severity[BB_SEV_CRITICAL],
+		 s->nevents, s->nevents == 1 ? "" : "s",
+		 s->events_by_severity[BB_SEV_CRITICAL],
 		 s->events_by_severity[BB_SEV_WARNING],
 		 s->events_by_severity[BB_SEV_INFO]);
 	o->para(f, NULL, line);

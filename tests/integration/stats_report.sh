@@ -104,6 +104,7 @@ grep -q '^\*\*Verdict\.\*\* No problems recorded in the last 7 days\.$' "$BB_TMP
 	fail "md: verdict not first or wrong"
 grep -q '^| interface | kind | target |' "$BB_TMP/r.md" || fail "md: no series table"
 grep -q '^| - | icmp | ::1 | - |' "$BB_TMP/r.md" || fail "md: no ::1 row"
+grep -q '^0 events: 0 critical, 0 warning, 0 info\.$' "$BB_TMP/r.md" || fail "md: no event count"
 run 0 defmd report --db "$db"
 # (a file gets chart PNGs beside it and links them; stdout does not)
 cmp -s <(sed 1d "$BB_TMP/defmd.out" | grep -v '^\*\*Period' | cat -s) \

@@ -88,6 +88,10 @@ echo "defaults: event $ev"
 v=$(grep ' summary verdict: ' "$BB_TMP/defaults.out")
 echo "defaults: $v"
 [[ $v == *"Micro-disconnect"*"so far"* ]] || fail "defaults: the summary verdict does not say the line is down: $v"
+# and the report counts it in words ("1 event", not "1 events")
+"$BB_BIN" report --db "$db" --last 1h >"$BB_TMP/report.md" || fail "defaults: report failed"
+grep -q '^1 event: 1 critical, 0 warning, 0 info\.$' "$BB_TMP/report.md" ||
+	fail "defaults: report: $(grep -A1 '^## Events' "$BB_TMP/report.md")"
 
 # 2. The README's command: -t 127.0.0.1 -t ::1 (the DNS defaults remain).
 run_try readme -t 127.0.0.1 -t ::1
