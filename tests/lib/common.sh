@@ -101,7 +101,7 @@ bb_server_start() {
 	bb_write_sections "$BB_TMP/srv.conf" 'general={ workers = 1; }' \
 		"security={ shared_secret_file = \"$BB_TMP/key\"; }" "$@"
 	local from
-	from=$(wc -l <"$log" 2>/dev/null || echo 0)
+	from=$(wc -l 2>/dev/null <"$log" || echo 0) # (no log yet: 0)
 	# (not lab_exec: $! must be the server itself; ip netns exec execs it)
 	if [ -n "$ns" ]; then
 		ip netns exec "$LAB-$ns" "$BB_SERVER_BIN" -c "$BB_TMP/srv.conf" \
