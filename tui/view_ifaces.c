@@ -7,9 +7,10 @@
  * as bmon shows them), so "latency rose while the household uploaded" is
  * one look; under it, from what that interface has, "my home or my ISP?"
  * in words: the gateway probe (target "gateway", core/probe/probe_icmp.c)
- * against the targets beyond it.  Last, the WiFi-vs-wired verdict of
- * core/analysis/detect_diag.h when one interface is clearly worse than
- * another at the same moment.
+ * against the targets beyond it.  As on the dashboard, probes sent under
+ * our own test's load are left out of the figures and drawn dim.  Last, the
+ * WiFi-vs-wired verdict of core/analysis/detect_diag.h when one interface is
+ * clearly worse than another at the same moment.
  */
 #include <stdio.h>
 #include <string.h>
@@ -168,8 +169,8 @@ static void sides_of(struct ui *ui, const char *iface, struct side *gw,
 			continue;
 		bool is_gw = ms->kind == BB_KIND_ICMP &&
 			     !strcmp(ms->target, "gateway");
-		stats_log_summary(ms->stats, ui->window, ui->src.now_mono_ns,
-				  &st);
+		stats_log_summary_quiet(ms->stats, ui->window,
+					ui->src.now_mono_ns, &st);
 		side_add(is_gw ? gw : far, &sum[!is_gw], &np[!is_gw], &st);
 		if (is_gw && !first_gw)
 			first_gw = ms;
@@ -318,15 +319,20 @@ static void if_line(struct ui *ui, struct cellbuf *cb, int y, const char *iface)
 	cellbuf_put(cb, x, y, "RTT ", ROLE_DIM, 0);
 	x += 4;
 	if (rep) {
+		static bool loaded[60]; /* sw <= 60 */
 		struct sparkline_opts so = { .warn = 100000000LL,
-					     .bad = 250000000LL };
-		size_t k =
-			stats_log_recent(rep->stats, ui->scratch, (size_t)sw);
+					     .bad = 250000000LL,
+					     .loaded = loaded };
+		size_t k = stats_log_recent_load(rep->stats, ui->scratch,
+						 loaded, (size_t)sw);
 		bool lost = rep->last.status != BB_STATUS_OK;
+		bool load = rep->last.flags & BB_SAMPLE_UNDER_LOAD;
 		sparkline_draw(cb, x, y, sw, ui->scratch, k, &so);
 		view_fmt_ms(num, sizeof(num), rep->last.rtt_ns);
 		cellbuf_put(cb, x + sw + 1, y, lost ? "lost" : num,
-			    lost ? ROLE_LOSS : view_rtt_role(rep->last.rtt_ns),
+			    load   ? ROLE_DIM
+			    : lost ? ROLE_LOSS
+				   : view_rtt_role(rep->last.rtt_ns),
 			    0);
 	} else {
 		cellbuf_put(cb, x, y, "-", ROLE_DIM, 0);
@@ -424,8 +430,8 @@ static void if_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 			c[2 + f] = (struct table_cell){ "-", ROLE_DIM };
 			if (!ms)
 				continue;
-			stats_log_summary(ms->stats, ui->window,
-					  ui->src.now_mono_ns, &st);
+			stats_log_summary_quiet(ms->stats, ui->window,
+						ui->src.now_mono_ns, &st);
 			view_fmt_ms(a, sizeof(a), st.p50);
 			view_fmt_ms(b, sizeof(b), st.ipdv_mean);
 			snprintf(text[r][2 + f], CELL, "%s / %.1f%% / %s", a,

@@ -203,6 +203,44 @@ static void test_long_device(void **state)
 	assert_null(strstr(line, "(defau"));
 }
 
+/* Our own test loads the line for the last 20 s: the probes beyond the
+ * gateway sent then are slow and every other one lost.  They measured
+ * our test, not the line: the words, the table and the sparkline's
+ * colours leave them out (the table said 16.7 % and "the ISP's side"). */
+static void test_own_test_left_out(void **state)
+{
+	struct viewfix *f = *state;
+	feed(f, "", "gateway", 1 * MS, 0);
+	for (int i = 0; i < N; i++) {
+		struct bb_sample s = viewfix_sample(
+			BB_KIND_ICMP, "", "198.18.100.7", i, 100 * MS);
+		bool load = i >= N - 200;
+		bool lost = load && i % 2;
+		s.status = lost ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
+		s.rtt_ns = lost ? BB_NONE : load ? 400 * MS : 20 * MS;
+		if (load)
+			s.flags |= BB_SAMPLE_UNDER_LOAD;
+		model_add(f->m, &s);
+	}
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	int y = viewfix_find(f->cb, "default route           RTT ");
+	assert_true(y > 0);
+	assert_int_equal(viewfix_find(f->cb, "gateway 1.2 ms, 0 % loss; "
+					     "targets beyond 20 ms, 0 % "
+					     "loss: home and ISP side both "
+					     "look healthy."),
+			 y + 1);
+	int yt = viewfix_find(f->cb, "198.18.100.7 ");
+	assert_true(yt > 0 && yt < y);
+	assert_non_null(strstr(viewfix_row(f->cb, yt), "/ 0.0% /"));
+	/* the RTT sparkline: its loaded cells dim, no red, no loss mark */
+	for (int x = 0; x < cellbuf_width(f->cb); x++) {
+		const struct cellbuf_cell *c = cellbuf_at(f->cb, x, y);
+		assert_true(c->role != ROLE_BAD && c->role != ROLE_LOSS);
+	}
+}
+
 /* Two interfaces: one healthy, one whose targets beyond never answer. */
 static void test_healthy_and_no_reply(void **state)
 {
@@ -246,6 +284,8 @@ int main(void)
 						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_healthy_and_no_reply,
 						setup, viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_own_test_left_out, setup,
+						viewfix_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
