@@ -26,6 +26,9 @@ static const char *const advice_table[ADVICE_COUNT] = {
 	[ADVICE_LINE_OR_HOME] = "If your WiFi and router are fine, the line "
 				"drops: report the times to your ISP "
 				"(bufferbane report).",
+	[ADVICE_NO_ROUTE] = "Check this computer's connection (cable, WiFi, "
+			    "DHCP); the line is measured again once it has "
+			    "a default route.",
 	[ADVICE_DELAY] = "If the line was busy then, enable SQM (cake) on the "
 			 "router; if not, report the times to your ISP.",
 	[ADVICE_UPLOAD] = "If nothing else at home was uploading, report the "

@@ -17,6 +17,7 @@ enum advice {
 	ADVICE_UNREACHABLE,  /* one target silent */
 	ADVICE_LINE,	     /* loss or outages beyond the gateway */
 	ADVICE_LINE_OR_HOME, /* outages, no gateway probe to tell where */
+	ADVICE_NO_ROUTE,     /* outages while this computer has no route */
 	ADVICE_DELAY,	     /* latency spikes or jitter on the line */
 	ADVICE_UPLOAD,	     /* upload below its baseline */
 	ADVICE_DOWNLOAD,     /* download below its baseline */

@@ -95,6 +95,11 @@ int detect_gateway_change(struct detect *d, const char *ifname,
  * "path_change" (start and end at once) naming both routes. */
 struct path_change;
 void detect_path_change(struct detect *d, const struct path_change *ch);
+/* Whether IFNAME ("" the default route's) has a default route, as the
+ * gateway probe's search finds it.  An outage while it has none is this
+ * computer's (cable out, WiFi off, no DHCP lease), not the line's: the
+ * micro_disconnect event and the verdict say so. */
+void detect_route(struct detect *d, const char *ifname, bool present);
 /* A finished bufferbloat test towards SERVER: event when the increase is
  * above bufferbloat_alert_ms (critical above bufferbloat_critical_ms). */
 void detect_bloat_result(struct detect *d, const char *ifname,

@@ -76,8 +76,12 @@ struct devent *det_raise_ev_loss(struct detect *d, enum dk kind, struct place p,
 	int64_t cool =
 		(int64_t)d->params.thresholds.alert_cooldown_s * BB_NS_PER_S;
 	/* past the cooldown: a new episode; an outage always is one (how
-	 * many there were is the evidence, not one row growing for hours) */
-	if (e && !e->open && (kind == DK_MICRO || d->now - e->end_mono >= cool))
+	 * many there were is the evidence, not one row growing for hours),
+	 * and so is a change of gateway or path: "A to none" then "none to
+	 * A" are two facts, and the second must not overwrite the first */
+	bool own_episode =
+		kind == DK_MICRO || kind == DK_GATEWAY || kind == DK_PATH;
+	if (e && !e->open && (own_episode || d->now - e->end_mono >= cool))
 		e->used = false;
 	else if (e)
 		goto have;

@@ -107,6 +107,9 @@ struct dseries {
 struct outage {
 	int64_t start, end, start_real; /* end 0 while ongoing */
 	uint16_t lost[MAX_SERIES];
+	/* the interface had no default route during it (detect_route): this
+	 * computer's outage, also once the route is back at its end */
+	bool no_route;
 };
 
 struct joint {
@@ -180,6 +183,9 @@ struct detect {
 		char server[BB_SERVER_LEN];
 	} bloat[3];
 	struct passive_state *passive; /* detect_passive.c, NULL until used */
+	/* interfaces without a default route now (detect_route) */
+	char no_route[MAX_JOINT][BB_IFNAME_LEN];
+	size_t n_no_route;
 };
 
 struct place {
@@ -228,6 +234,7 @@ void det_eval_jitter(struct detect *d, struct dseries *ds, int64_t now);
 unsigned det_excluded(const struct detect *d, const struct dseries *ds,
 		      int64_t from);
 bool det_has_gateway(const struct detect *d, const struct joint *j);
+bool det_no_route(const struct detect *d, const char *iface);
 bool det_in_outage(const struct joint *j, int64_t t);
 void det_describe_micro(struct detect *d, struct joint *j, int64_t dur,
 			bool ended);

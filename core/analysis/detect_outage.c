@@ -48,6 +48,41 @@ bool det_has_gateway(const struct detect *d, const struct joint *j)
 	return false;
 }
 
+bool det_no_route(const struct detect *d, const char *iface)
+{
+	for (size_t i = 0; i < d->n_no_route; i++)
+		if (!strcmp(d->no_route[i], iface))
+			return true;
+	return false;
+}
+
+void detect_route(struct detect *d, const char *ifname, bool present)
+{
+	for (size_t i = 0; i < d->n_no_route; i++)
+		if (!strcmp(d->no_route[i], ifname)) {
+			if (present) /* the last one takes its place */
+				memcpy(d->no_route[i],
+				       d->no_route[--d->n_no_route],
+				       BB_IFNAME_LEN);
+			return;
+		}
+	if (!present && d->n_no_route < MAX_JOINT)
+		snprintf(d->no_route[d->n_no_route++], BB_IFNAME_LEN, "%s",
+			 ifname);
+}
+
+/* "2.5 s", "4 min 05 s", "2 h 10 min": an outage's length in words. */
+static void span_words(int64_t ns, char *out, size_t len)
+{
+	long s = (long)(ns / BB_NS_PER_S);
+	if (s < 60)
+		snprintf(out, len, "%.1f s", (double)ns / BB_NS_PER_S);
+	else if (s < 3600)
+		snprintf(out, len, "%ld min %02ld s", s / 60, s % 60);
+	else
+		snprintf(out, len, "%ld h %02ld min", s / 3600, s / 60 % 60);
+}
+
 bool det_in_outage(const struct joint *j, int64_t t)
 {
 	if (j->active && t >= j->cur.start)
@@ -78,16 +113,31 @@ void det_describe_micro(struct detect *d, struct joint *j, int64_t dur,
 	}
 	if (dur > j->longest_ns)
 		j->longest_ns = dur;
-	snprintf(desc, sizeof(desc),
-		 "Micro-disconnect%s%s: every probe%s (%s) failed together "
-		 "for %.1f s%s.",
-		 j->iface[0] ? " on " : "", j->iface,
-		 det_has_gateway(d, j) ? " beyond the gateway" : "", what,
-		 (double)dur / BB_NS_PER_S, ended ? "" : " so far");
+	char span[32];
+	span_words(dur, span, sizeof(span));
+	if (det_no_route(d, j->iface))
+		j->cur.no_route = true;
+	bool no_route = j->cur.no_route;
+	if (no_route) /* nothing left this computer: not the line */
+		snprintf(desc, sizeof(desc),
+			 "No connection%s%s: this computer has no default "
+			 "route, so every probe (%s) failed for %s%s.",
+			 j->iface[0] ? " on " : "", j->iface, what, span,
+			 ended ? "" : " so far");
+	else
+		snprintf(desc, sizeof(desc),
+			 "%s%s%s: every probe%s (%s) failed together for "
+			 "%s%s.",
+			 dur < 60 * BB_NS_PER_S ? "Micro-disconnect"
+						: "Disconnected",
+			 j->iface[0] ? " on " : "", j->iface,
+			 det_has_gateway(d, j) ? " beyond the gateway" : "",
+			 what, span, ended ? "" : " so far");
 	snprintf(met, sizeof(met),
 		 "{\"duration_ms\":%.0f,\"longest_ms\":%.0f,\"outages\":%d,"
-		 "\"series\":%zu,\"failed\":\"%s\"}",
-		 det_ms(dur), det_ms(j->longest_ns), j->outages, nser, what);
+		 "\"series\":%zu,\"failed\":\"%s\",\"no_route\":%s}",
+		 det_ms(dur), det_ms(j->longest_ns), j->outages, nser, what,
+		 no_route ? "true" : "false");
 	enum bb_severity sev =
 		dur >= 2LL * d->params.thresholds.micro_disconnect_ms *
 					BB_NS_PER_MS

@@ -189,6 +189,8 @@ static void verdict_advice(const struct detect *d, const struct devent *e,
 			if (!strcmp(d->joint[j].iface, ev->interface) &&
 			    det_has_gateway(d, &d->joint[j]))
 				a = ADVICE_LINE;
+		if (det_no_route(d, ev->interface))
+			a = ADVICE_NO_ROUTE;
 		break;
 	default:
 		break;

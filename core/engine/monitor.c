@@ -220,14 +220,29 @@ static void on_engine_sample(void *ctx, const struct bb_sample *s)
 }
 
 /* Main thread: a worker saw the default gateway change; the detector
- * words the event (one producer of gateway_change). */
+ * words the event (one producer of gateway_change) and knows whether the
+ * interface has a route at all. */
 static void on_engine_notice(void *ctx, const struct engine_notice *n)
 {
 	struct monitor *m = ctx;
-	if (n->kind == ENGINE_GATEWAY_CHANGE)
+	if (n->kind == ENGINE_GATEWAY_CHANGE) {
+		detect_route(m->detect, n->interface, n->new_addr[0] != '\0');
 		detect_gateway_change(m->detect, n->interface, n->old_addr,
 				      n->new_addr, n->detail,
 				      n->real_ns / BB_NS_PER_MS);
+	}
+}
+
+/* A gateway probe planned without an address waits for a default route:
+ * until one appears, its interface has none (the notices say when). */
+static void routes_of_plan(struct monitor *m, const struct engine_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_probes; i++) {
+		const struct engine_probe *ep = &plan->probes[i];
+		if (ep->follow_gateway_ns > 0)
+			detect_route(m->detect, ep->target.interface,
+				     ep->target.addr.ss_family != AF_UNSPEC);
+	}
 }
 
 /* Detection: every event change goes to the database, the alerts and the
@@ -448,6 +463,7 @@ struct monitor *monitor_new(const struct monitor_options *o, char *err,
 				   sizeof(text)) == 0)
 			detect_baselines_load(m->detect, text);
 	}
+	routes_of_plan(m, &m->plan);
 	m->engine =
 		engine_new(m->loop, &m->plan, on_engine_sample, m, err, errlen);
 	/* The engine keeps its own copies: ours of the keys go now. */
@@ -589,6 +605,7 @@ static int restart_engine(struct monitor *m, struct engine_plan *plan,
 	}
 	m->engine = e;
 	engine_on_notice(e, on_engine_notice, m);
+	routes_of_plan(m, plan);
 	memcpy(&m->plan, plan, sizeof(*plan));
 	return engine_start(e);
 }

@@ -83,11 +83,16 @@ check_public "$db" defaults
 ev=$(sql "$db" "SELECT kind || ': ' || description FROM events WHERE kind='micro_disconnect'")
 echo "defaults: event $ev"
 [ -n "$ev" ] || fail "defaults: the outage at start-up is not an event"
-# The line is still down when the run ends: the summary's verdict says so
-# (it once read "No problem right now", as the stop had closed the event).
+# Nothing can leave when the run ends: the summary's verdict says so (it
+# once read "No problem right now", as the stop had closed the event), and
+# that it is this computer's lack of a route, not the line (it once sent
+# the user to the ISP).
 v=$(grep ' summary verdict: ' "$BB_TMP/defaults.out")
 echo "defaults: $v"
-[[ $v == *"Micro-disconnect"*"so far"* ]] || fail "defaults: the summary verdict does not say the line is down: $v"
+[[ $v == *"No connection: this computer has no default route"*"so far"*"Check this computer's connection"* ]] ||
+	fail "defaults: the summary verdict does not say this computer has no connection: $v"
+[[ $v == *ISP* ]] && fail "defaults: the ISP blamed for a computer without a route: $v"
+[[ $ev == *"no default route"* ]] || fail "defaults: the event does not say there is no route: $ev"
 # and the report counts it in words ("1 event", not "1 events")
 "$BB_BIN" report --db "$db" --last 1h >"$BB_TMP/report.md" || fail "defaults: report failed"
 grep -q '^1 event: 1 critical, 0 warning, 0 info\.$' "$BB_TMP/report.md" ||
@@ -137,6 +142,34 @@ echo "gateway later: first ok sample $delay ms after the route appeared, $n ok s
 ev=$(sql "$db" "SELECT description FROM events WHERE kind='gateway_change'")
 echo "gateway later: event $ev"
 [[ $ev == *"from none to 198.18.0.1"* ]] || fail "gateway later: no gateway_change event none -> 198.18.0.1"
+
+# 3b. The route goes away mid-run (the WiFi dropped) and comes back: the
+#     outage is this computer's ("No connection ... no default route"),
+#     not the line's, and ends when the route is back.  A target beyond
+#     the modem (198.18.1.1 on its loopback) and the gateway searched
+#     every second.
+lab_exec modem ip addr add 198.18.1.1/32 dev lo
+bb_write_config "$BB_TMP/wifi.conf" \
+	'general={ test_interval_ms = 200; probe_timeout_ms = 500; }' \
+	'targets={ isp_gateway = "auto"; public_dns = []; custom = [ "far=198.18.1.1" ]; }' \
+	'monitoring={ auto_detect_gateway = true; gateway_check_interval_sec = 1; }'
+lab_exec try "$BB_BIN" -d -c "$BB_TMP/wifi.conf" --db "$BB_TMP/wifi.db" \
+	--duration 12 >"$BB_TMP/wifi.out" 2>&1 &
+pid=$!
+sleep 3
+lab_exec try ip route del default || fail "cannot delete the default route"
+sleep 5
+lab_exec try ip route add default via 198.18.0.1 || fail "cannot add the default route back"
+wait $pid
+rc=$?
+cat "$BB_TMP/wifi.out"
+[ $rc -eq 0 ] || fail "route lost: bufferbane exited $rc"
+ev=$(sql "$BB_TMP/wifi.db" "SELECT description FROM events WHERE kind='micro_disconnect'")
+echo "route lost: event $ev"
+[[ $ev == "No connection: this computer has no default route, so every probe (icmp) failed for "*" s." ]] ||
+	fail "route lost: the outage is not this computer's: $ev"
+[ "$(count "$BB_TMP/wifi.db" "target='far' AND status='ok' AND timestamp > (SELECT max(end_ms) FROM events WHERE kind='micro_disconnect')")" -ge 5 ] ||
+	fail "route lost: far not answering again after the route came back"
 
 # 4. A name that resolves later.  A private /etc/hosts without it and a
 #    resolv.conf naming 127.0.0.1 (refused at once: no query leaves), bound

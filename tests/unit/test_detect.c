@@ -985,6 +985,43 @@ static void test_verdict_advice(void **state)
 		fix_free(f);
 	}
 
+	/* the same with no default route (the gateway probe found none):
+	 * this computer's, not the line's; with the route back, the line's;
+	 * past a minute, no longer "micro" */
+	for (int route = 0; route < 2; route++) {
+		f = fix_new();
+		detect_route(f->d, "", false);
+		if (route)
+			detect_route(f->d, "", true);
+		t = T0;
+		for (int k = 0; k < 800; k++, t += 100 * MS) {
+			feed(f, "a", t, k < 100, 10 * MS);
+			feed(f, "b", t + 50 * MS, k < 100, 10 * MS);
+		}
+		detect_tick(f->d, t);
+		detect_verdict(f->d, v, sizeof(v));
+		if (route) {
+			assert_true(strstr(v, "Disconnected: every probe "
+					      "(icmp) failed together for 1 "
+					      "min 10 s so far.") == v);
+			assert_non_null(strstr(v, "If your WiFi and router"));
+		} else {
+			assert_true(strstr(v, "No connection: this computer "
+					      "has no default route, so every "
+					      "probe (icmp) failed for 1 min "
+					      "10 s so far. Check this "
+					      "computer's connection (cable, "
+					      "WiFi, DHCP)") == v);
+			assert_null(strstr(v, "ISP"));
+		}
+		int i = find(f, "micro_disconnect", -1);
+		assert_true(i >= 0);
+		assert_non_null(
+			strstr(f->ev[i].metrics, route ? "\"no_route\":false"
+						       : "\"no_route\":true"));
+		fix_free(f);
+	}
+
 	/* worse evenings in the history */
 	struct diag_hour rows[24];
 	for (int hr = 0; hr < 24; hr++)
@@ -1100,6 +1137,23 @@ static void test_server_kinds(void **state)
 	assert_int_equal(detect_gateway_change(f->d, "eth0", "10.0.0.1",
 					       "10.0.0.1", NULL, 1),
 			 0);
+	/* the route goes and comes back within the alert cooldown: two
+	 * events, each its own row (start); the second once overwrote the
+	 * first as an "update", and the loss of the route was lost */
+	int before = count(f, "gateway_change", DETECT_START);
+	detect_gateway_change(f->d, "eth0", "10.0.0.1", "", NULL, 20000);
+	detect_gateway_change(f->d, "eth0", "", "10.0.0.1", NULL, 25000);
+	assert_int_equal(count(f, "gateway_change", DETECT_START), before + 2);
+	assert_int_equal(count(f, "gateway_change", DETECT_UPDATE), 0);
+	int starts[2], n = 0;
+	for (int k = 0; k < f->n && n < 2; k++)
+		if (!strcmp(f->ev[k].kind, "gateway_change") &&
+		    f->st[k] == DETECT_START && f->ev[k].start_ms >= 20000)
+			starts[n++] = k;
+	assert_int_equal(n, 2);
+	assert_non_null(
+		strstr(f->ev[starts[0]].description, "from 10.0.0.1 to none."));
+	assert_int_equal(f->ev[starts[1]].start_ms, 25000);
 	fix_free(f);
 }
 
