@@ -19,7 +19,10 @@
  * Events: the recorded ones, delivered as the clock passes their start and
  * end (a seek starts the list over), since some were never decided from
  * samples (a gateway change).  The detector's own events only shape its
- * verdict; they are the recorded ones when the recording is whole.
+ * verdict; they are the recorded ones when the recording is whole.  What
+ * live knew beside the samples comes from the recorded events too: an
+ * interface without a default route through each outage recorded so
+ * ("no_route": true), for the verdict's words on it.
  */
 #include "core/engine/source.h"
 
@@ -51,6 +54,12 @@ struct arrivals {
 	size_t n, cap;
 };
 
+/* An outage live recorded while the interface had no default route. */
+struct no_route {
+	int64_t start_ms, end_ms; /* end INT64_MAX while open */
+	char iface[BB_IFNAME_LEN];
+};
+
 struct rsrc {
 	struct source base;
 	struct bb_config cfg;
@@ -64,11 +73,40 @@ struct rsrc {
 	int64_t events_at_ms; /* the clock the event list was sent for */
 	ev_signal sigint, sigterm;
 	char error[256];
+	struct no_route *no_route; /* from the recorded events, by start */
+	size_t n_no_route;
+	int64_t real_off_ns; /* real - mono of the newest sample delivered */
 };
 
 static struct rsrc *rs_of(struct source *src)
 {
 	return (struct rsrc *)src;
+}
+
+/* The recorded outages of an interface without a default route. */
+static int no_routes_of(struct rsrc *r)
+{
+	size_t n, k = 0;
+	const struct bb_event *evs = playback_events(r->pb, &n);
+	for (size_t i = 0; i < n; i++)
+		k += !strcmp(evs[i].kind, "micro_disconnect") &&
+		     strstr(evs[i].metrics, "\"no_route\":true");
+	if (!k)
+		return 0;
+	r->no_route = calloc(k, sizeof(*r->no_route));
+	if (!r->no_route)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct bb_event *e = &evs[i];
+		if (strcmp(e->kind, "micro_disconnect") ||
+		    !strstr(e->metrics, "\"no_route\":true"))
+			continue;
+		struct no_route *o = &r->no_route[r->n_no_route++];
+		o->start_ms = e->start_ms;
+		o->end_ms = e->end_ms ? e->end_ms : INT64_MAX;
+		snprintf(o->iface, sizeof(o->iface), "%s", e->interface);
+	}
+	return 0;
 }
 
 /* ---- the feed ------------------------------------------------------------ */
@@ -82,16 +120,44 @@ static void on_detect_event(void *ctx, const struct bb_event *ev,
 	(void)state;
 }
 
+/* Live told the detector when an interface had no default route (from
+ * the engine's gateway search, which no sample records); the recording
+ * keeps it in the outages of those times ("no_route": true), so replay
+ * tells it at each tick from them: ended ones first, then the open ones,
+ * so that back to back outages of one interface leave it without. */
+static void routes_at(struct rsrc *r, int64_t tick)
+{
+	int64_t ms = (tick + r->real_off_ns) / BB_NS_PER_MS;
+	int64_t prev = ms - 1000;
+	for (size_t i = 0; i < r->n_no_route; i++) {
+		const struct no_route *o = &r->no_route[i];
+		if (ms >= o->end_ms && prev < o->end_ms)
+			detect_route(r->feed.detect, o->iface, true);
+	}
+	for (size_t i = 0; i < r->n_no_route; i++) {
+		const struct no_route *o = &r->no_route[i];
+		if (ms >= o->start_ms && ms < o->end_ms)
+			detect_route(r->feed.detect, o->iface, false);
+	}
+}
+
+static void tick(struct rsrc *r, int64_t t)
+{
+	if (r->n_no_route)
+		routes_at(r, t);
+	detect_tick(r->feed.detect, t);
+}
+
 static void tick_to(struct rsrc *r, int64_t t)
 {
 	if (!r->feed.detect || !r->next_tick)
 		return;
 	if (t - r->next_tick > MAX_TICKS_IN_GAP * BB_NS_PER_S) {
-		detect_tick(r->feed.detect, r->next_tick);
+		tick(r, r->next_tick);
 		r->next_tick = t - t % BB_NS_PER_S;
 	}
 	for (; r->next_tick <= t; r->next_tick += BB_NS_PER_S)
-		detect_tick(r->feed.detect, r->next_tick);
+		tick(r, r->next_tick);
 }
 
 /* When live learnt of s: its answer after the RTT, its loss at the
@@ -158,6 +224,7 @@ static void pop_first(struct rsrc *r, struct bb_sample *out)
 static void deliver(struct rsrc *r, const struct bb_sample *s)
 {
 	int64_t at = arrival_of(r, s);
+	r->real_off_ns = s->real_ns - s->mono_ns;
 	tick_to(r, at);
 	if (!r->next_tick)
 		r->next_tick = at - at % BB_NS_PER_S + BB_NS_PER_S;
@@ -304,6 +371,7 @@ static void rs_free(struct source *src)
 	playback_close(r->pb);
 	config_wipe_secrets(&r->cfg);
 	free(r->held.v);
+	free(r->no_route);
 	free(r);
 }
 
@@ -489,5 +557,10 @@ struct source *source_replay_new(const char *path, const char *config_path,
 		return NULL;
 	}
 	r->events_at_ms = playback_first_ms(r->pb) - 1;
+	if (no_routes_of(r) < 0) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		source_free(&r->base);
+		return NULL;
+	}
 	return &r->base;
 }

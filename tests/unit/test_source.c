@@ -59,6 +59,9 @@ struct live {
 	struct bb_event ev[MAX_EV];
 	int nev;
 	char verdict[NMOMENTS][512];
+	/* the default route gone through the burst (detect_route, from the
+	 * engine's gateway search live): "No connection", not the line */
+	bool no_route;
 };
 
 static void on_live_event(void *ctx, const struct bb_event *ev,
@@ -133,6 +136,12 @@ static void run_live(struct live *l, struct bb_sample *s, size_t n)
 					       sizeof(l->verdict[m]));
 				m++;
 			}
+			if (l->no_route) {
+				int64_t b0 = mono0 + BURST * SEC;
+				bool gone = tick >= b0 &&
+					    tick < b0 + BURST_LEN * SEC;
+				detect_route(l->feed.detect, "", !gone);
+			}
 			detect_tick(l->feed.detect, tick);
 			tick += SEC;
 		}
@@ -165,7 +174,7 @@ static void seen_event(void *ctx, const struct bb_event *ev)
 	n->open_at_clock += ev->end_ms == 0;
 }
 
-static void test_replay_verdict_is_live(void **state)
+static void replay_verdict_is_live(bool no_route)
 {
 	static struct bb_sample s[2 * PROBES];
 	static struct live l;
@@ -174,6 +183,7 @@ static void test_replay_verdict_is_live(void **state)
 	size_t n = 0;
 
 	memset(&l, 0, sizeof(l));
+	l.no_route = no_route;
 	for (int k = 0; k < PROBES; k++) {
 		probe(&s[n++], 0, k);
 		probe(&s[n++], 1, k);
@@ -229,9 +239,15 @@ static void test_replay_verdict_is_live(void **state)
 		print_message("%ds live:   %s\n%ds replay: %s\n", moment_s[m],
 			      l.verdict[m], moment_s[m], v);
 		if (m == 1 || m == 2) {
-			static const char *const head =
-				"Micro-disconnect: every probe beyond the "
-				"gateway (icmp) failed together for ";
+			const char *head =
+				no_route
+					? "No connection: this computer has no "
+					  "default route, so every probe "
+					  "(icmp) failed for "
+					: "Micro-disconnect: every probe "
+					  "beyond "
+					  "the gateway (icmp) failed together "
+					  "for ";
 			double dl, dr;
 			assert_memory_equal(v, head, strlen(head));
 			assert_memory_equal(l.verdict[m], head, strlen(head));
@@ -253,7 +269,8 @@ static void test_replay_verdict_is_live(void **state)
 	assert_int_equal(seen.resets, resets + 1);
 	assert_true(seen.open_at_clock >= 1);
 	source_verdict(src, v, sizeof(v));
-	assert_non_null(strstr(v, "Micro-disconnect"));
+	assert_non_null(
+		strstr(v, no_route ? "No connection" : "Micro-disconnect"));
 	/* and to the event itself */
 	assert_int_equal(source_seek(src, T0_MS), 0);
 	assert_int_equal(source_seek_event(src, 1), 0);
@@ -268,6 +285,19 @@ static void test_replay_verdict_is_live(void **state)
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
+}
+
+static void test_replay_verdict_is_live(void **state)
+{
+	replay_verdict_is_live(false);
+	(void)state;
+}
+
+/* The same with no default route through the burst: live learnt it from
+ * the engine, which no sample records; replay from the recorded outage. */
+static void test_replay_no_route_is_live(void **state)
+{
+	replay_verdict_is_live(true);
 	(void)state;
 }
 
@@ -350,6 +380,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_verdict_is_live),
+		cmocka_unit_test(test_replay_no_route_is_live),
 		cmocka_unit_test(test_replay_refuses_missing),
 		cmocka_unit_test(test_replay_path),
 	};
