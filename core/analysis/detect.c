@@ -225,6 +225,8 @@ void detect_sample(struct detect *d, const struct model_series *ms,
 		ds->nosess_mono = s->mono_ns;
 		if (s->mono_ns > d->now)
 			d->now = s->mono_ns;
+		if (!d->first) /* the clocks' offset, for "for N s" */
+			d->off = s->real_ns - s->mono_ns;
 		return;
 	}
 	if (!(s->flags & BB_SAMPLE_LATE))

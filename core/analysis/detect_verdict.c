@@ -269,6 +269,10 @@ static void verdict_sessions(const struct detect *d, char *buf, size_t len)
 			name);
 		if (since >= 1000)
 			det_cat(buf, len, " for %.0f s", (double)since / 1000);
+		/* not even sent: why (e.g. "cannot resolve vps.example") */
+		const struct bb_sample *last = &ds->ms->last;
+		if (last->status == BB_STATUS_ERROR && last->detail[0])
+			det_cat(buf, len, " (%s)", last->detail);
 		det_cat(buf, len, ".");
 		/* the advice names the three causes: server down, key, port */
 		advice_add(buf, len, ADVICE_NO_SESSION, server_port(d, name));
@@ -311,7 +315,11 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 		return 0;
 	buf[0] = '\0';
 	if (!d->first && !d->peak.degraded) {
-		snprintf(buf, len, "Waiting for the first samples.");
+		/* echoes not sent for want of a session are no samples of
+		 * the line, but they are the news */
+		verdict_sessions(d, buf, len);
+		if (!buf[0])
+			snprintf(buf, len, "Waiting for the first samples.");
 		return strlen(buf);
 	}
 	/* the diagnoses first: what is wrong and where, then the events */

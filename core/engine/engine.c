@@ -366,9 +366,13 @@ static void emit_not_open(struct slot *s, int64_t deadline)
 	snprintf(smp.interface, sizeof(smp.interface), "%s",
 		 s->target.interface);
 	snprintf(smp.target, sizeof(smp.target), "%s", s->target.name);
-	if (s->ops->kind == BB_KIND_UDP_ECHO) /* its series is per server */
+	if (s->ops->kind == BB_KIND_UDP_ECHO) { /* its series is per server */
 		snprintf(smp.server, sizeof(smp.server), "%.*s",
 			 (int)sizeof(smp.server) - 1, s->target.name);
+		/* no session can exist (the server's name does not resolve,
+		 * no socket): the server's state, never the line's loss */
+		smp.flags |= BB_SAMPLE_NO_SESSION;
+	}
 	if (slot_unresolved(s))
 		snprintf(smp.detail, sizeof(smp.detail), "cannot resolve %.*s",
 			 (int)sizeof(smp.detail) - 16, s->host);

@@ -120,11 +120,15 @@ static void print_series(struct headless *h, const struct model_series *ms,
 	if (ms->kind == BB_KIND_BUFFERBLOAT)
 		return;
 	if (ms->last.flags & BB_SAMPLE_NO_SESSION) {
+		/* an echo not even sent says why; else the three causes */
+		bool why = ms->last.status == BB_STATUS_ERROR &&
+			   ms->last.detail[0];
 		logsink_printf(h->log, LOGSINK_INFO,
-			       "%s %-11s %-20s no session with %s (wrong key, "
-			       "server down or port blocked?)",
-			       prefix, sample_kind_name(ms->kind), ms->target,
-			       ms->server);
+			       "%s %-11s %-20s no session with %s (%s)", prefix,
+			       sample_kind_name(ms->kind), ms->target,
+			       ms->server,
+			       why ? ms->last.detail
+				   : "wrong key, server down or port blocked?");
 		return;
 	}
 	if (ms->kind == BB_KIND_UPLOAD || ms->kind == BB_KIND_DOWNLOAD) {

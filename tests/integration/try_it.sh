@@ -225,7 +225,7 @@ bb_write_config "$BB_TMP/srvname.conf" \
 lab_exec try unshare -m sh -c 'mount --bind "$1" /etc/hosts &&
 	mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' sh \
 	"$BB_TMP/hosts" "$BB_TMP/resolv.conf" \
-	"$BB_BIN" -d -c "$BB_TMP/srvname.conf" --db "$BB_TMP/srvname.db" \
+	"$BB_BIN" -d -c "$BB_TMP/srvname.conf" --db "$BB_TMP/srvname.db" --status-interval 2 \
 	--duration 12 >"$BB_TMP/srvname.out" 2>&1 &
 pid=$!
 sleep 3
@@ -245,5 +245,14 @@ delay=$((first - added_ms))
 n=$(count "$db" "test_type='udp_echo' AND status='ok'")
 echo "server name later: $e 'cannot resolve' samples, first echo $delay ms after the name appeared, $n ok"
 [ "$e" -ge 5 ] || fail "server name later: $e failed samples before the name resolved"
+# a server that cannot be reached by name is its state, not the line's
+# loss (it once raised a critical packet_loss event and 100 % in stats)
+[ "$(count "$db" "test_type='udp_echo' AND status='no_session' AND error_detail='cannot resolve bbserver.test'")" -eq \
+	"$(count "$db" "test_type='udp_echo' AND error_detail='cannot resolve bbserver.test'")" ] ||
+	fail "server name later: the unresolved echoes are not no_session"
+[ "$(sql "$db" "SELECT count(*) FROM events WHERE kind='packet_loss'")" -eq 0 ] ||
+	fail "server name later: an unresolved server counted as packet loss"
+grep -q 'verdict: No session with vps for [0-9]* s (cannot resolve bbserver.test)' "$BB_TMP/srvname.out" ||
+	fail "server name later: the verdict does not say why there is no session"
 [ $delay -ge 0 ] && [ $delay -le 7000 ] || fail "server name later: first echo after $delay ms"
 exit 0
