@@ -41,6 +41,19 @@ static const char events_help[] =
 	"      --db FILE   the database to read (opened read-only)\n"
 	"Exit status: 0 success, 1 runtime failure, 2 bad usage or input.\n";
 
+/* The detector's own catalog, so the list cannot miss a kind. */
+static int bad_kind(const char *name)
+{
+	const char *k;
+	fprintf(stderr,
+		"bufferbane events: unknown event kind '%s'; the kinds: ",
+		name);
+	for (int i = 0; (k = detect_alert_name(i)); i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", k);
+	fputc('\n', stderr);
+	return CMD_EXIT_USAGE;
+}
+
 static int events_usage(const char *what, const char *arg)
 {
 	fprintf(stderr,
@@ -194,9 +207,7 @@ int cmd_events(int argc, char **argv)
 				if (!strcmp(k, optarg))
 					break;
 			if (!k)
-				return events_usage("unknown event kind (see "
-						    "DETECTION.md's catalog)",
-						    optarg);
+				return bad_kind(optarg);
 			o.kind = optarg;
 			break;
 		}
