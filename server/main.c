@@ -278,6 +278,36 @@ static unsigned worker_count(const struct srvconf *c)
 	return (unsigned)n;
 }
 
+/* The workers' sockets share their port (SO_REUSEPORT), and so would a
+ * second server's: the kernel would split the clients between two processes
+ * that may hold different keys.  A socket without it cannot bind a port that
+ * anything holds, so one bound and closed first tells if the port is taken.
+ * Port 0 asks for a free one: nothing to check. */
+static int check_port_free(const struct sockaddr *addr, socklen_t alen,
+			   uint16_t port, char *err, size_t errlen)
+{
+	int zero = 0, rc = 0, fd;
+	char a[64];
+	if (port == 0)
+		return 0;
+	fd = socket(addr->sa_family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return 0; /* the workers' own socket() will say why */
+	if (addr->sa_family == AF_INET6) /* as the workers: both families */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, addr, alen) < 0 && errno == EADDRINUSE) {
+		sock_addr_to_text(addr, a, sizeof(a));
+		snprintf(err, errlen,
+			 "%s%s%s:%u: address already in use "
+			 "(another bufferbane-server?)",
+			 addr->sa_family == AF_INET6 ? "[" : "", a,
+			 addr->sa_family == AF_INET6 ? "]" : "", port);
+		rc = -EADDRINUSE;
+	}
+	close(fd);
+	return rc;
+}
+
 static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 			 size_t errlen)
 {
@@ -290,6 +320,10 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 		snprintf(err, errlen, "bad bind address %s", c->bind_address);
 		return -EINVAL;
 	}
+	int rc = check_port_free((struct sockaddr *)&addr, alen,
+				 (uint16_t)c->bind_port, err, errlen);
+	if (rc < 0)
+		return rc;
 	unsigned n = worker_count(c);
 	/* max_concurrent_clients for all workers together (sv->total);
 	 * each table can hold them all, since the kernel's spread of clients
@@ -327,7 +361,7 @@ static int start_workers(struct server *sv, const struct srvconf *c, char *err,
 			worker_local_addr(sv->w[0], &addr, &alen);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		int rc = worker_start(sv->w[i]);
+		rc = worker_start(sv->w[i]);
 		if (rc < 0) {
 			snprintf(err, errlen, "cannot start worker %u: %s", i,
 				 strerror(-rc));

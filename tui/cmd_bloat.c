@@ -144,6 +144,14 @@ int cmd_bloat(int argc, char **argv)
 	}
 	if (wire_init() < 0)
 		return 1;
+	/* before the announcement: no "about 14 s ..." for a test that
+	 * cannot start */
+	int rc = probe_echo_bloat_check(&cfg, server, err, sizeof(err));
+	if (rc < 0) {
+		config_wipe_secrets(&cfg);
+		fprintf(stderr, "bufferbane bloat: %s\n", err);
+		return rc == -EINVAL ? CMD_EXIT_USAGE : 1;
+	}
 	struct bloat_result r[3];
 	int n = 0;
 	struct bloat_plan plan;
@@ -162,8 +170,8 @@ int cmd_bloat(int argc, char **argv)
 			    : "upload, download, both",
 		bloat_plan_bytes(&plan, kind, 20000, 100000) / 1e6);
 	struct bloat_progress bp = { .tty = isatty(2), .last = -1 };
-	int rc = probe_echo_bloat_now(&cfg, server, bloat_progress, &bp, r, &n,
-				      err, sizeof(err));
+	rc = probe_echo_bloat_now(&cfg, server, bloat_progress, &bp, r, &n, err,
+				  sizeof(err));
 	if (bp.tty)
 		fputs("\r\033[K", stderr);
 	config_wipe_secrets(&cfg);
@@ -171,21 +179,12 @@ int cmd_bloat(int argc, char **argv)
 		fprintf(stderr, "bufferbane bloat: %s\n", err);
 		return rc == -EINVAL ? CMD_EXIT_USAGE : 1;
 	}
-	printf("%-9s %10s %10s %10s %10s %10s %5s %6s %s\n", "direction",
-	       "idle_p50", "idle_p95", "load_p50", "load_p95", "increase",
-	       "grade", "rpm", "one-way (up/down increase)");
+	char line[256];
+	bloat_table_header(line, sizeof(line));
+	puts(line);
 	for (int i = 0; i < n; i++) {
-		char ow[64] = "-";
-		if (r[i].up_inc_ns != BB_NONE)
-			snprintf(ow, sizeof(ow), "%+.1f/%+.1f ms %s",
-				 r[i].up_inc_ns / 1e6, r[i].down_inc_ns / 1e6,
-				 r[i].blame);
-		printf("%-9s %7.3f ms %7.3f ms %7.3f ms %7.3f ms %7.3f ms "
-		       "%5s %6.0f %s\n",
-		       bloat_phase_name(r[i].phase), r[i].idle_p50_ns / 1e6,
-		       r[i].idle_p95_ns / 1e6, r[i].loaded_p50_ns / 1e6,
-		       r[i].loaded_p95_ns / 1e6, r[i].increase_ns / 1e6,
-		       r[i].grade, r[i].rpm, ow);
+		bloat_table_row(&r[i], line, sizeof(line));
+		puts(line);
 	}
 	char advice[400];
 	bloat_advice(r, n, advice, sizeof(advice));

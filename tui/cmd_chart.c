@@ -47,8 +47,8 @@ static const char charts_help[] =
 	"[--db FILE]\n"
 	"Every chart kind of a recorded period as DIR/KIND.png.\n";
 static const char common_help[] =
-	"  --last SPAN     the period up to now: 90s, 15m, 24h, 7d "
-	"(default 24h)\n"
+	"  --last SPAN     the period up to now: 90s, 15m, 24h, 7d, 2w\n"
+	"                  or a sum like 1h30m (default 24h)\n"
 	"  --start T, --end T  the period from T to T (end default: now);\n"
 	"                  T is YYYY-MM-DD[ HH:MM[:SS]] in local time\n"
 	"  --target T, --interface I  only the series of that target or "

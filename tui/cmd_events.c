@@ -27,8 +27,8 @@ static const char events_help[] =
 	"start: local start and end, duration, severity, kind, place "
 	"(interface,\n"
 	"target, server) and what happened.\n"
-	"  --last SPAN     the period up to now: 90s, 15m, 24h, 7d "
-	"(default 24h)\n"
+	"  --last SPAN     the period up to now: 90s, 15m, 24h, 7d, 2w\n"
+	"                  or a sum like 1h30m (default 24h)\n"
 	"  --start T, --end T  the period from T to T (end default: now);\n"
 	"                  T is YYYY-MM-DD[ HH:MM[:SS]] in local time\n"
 	"  --kind K        only events of kind K (packet_loss, "
@@ -40,6 +40,19 @@ static const char events_help[] =
 	"  -c, --config FILE  configuration (for general.database_path)\n"
 	"      --db FILE   the database to read (opened read-only)\n"
 	"Exit status: 0 success, 1 runtime failure, 2 bad usage or input.\n";
+
+/* The detector's own catalog, so the list cannot miss a kind. */
+static int bad_kind(const char *name)
+{
+	const char *k;
+	fprintf(stderr,
+		"bufferbane events: unknown event kind '%s'; the kinds: ",
+		name);
+	for (int i = 0; (k = detect_alert_name(i)); i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", k);
+	fputc('\n', stderr);
+	return CMD_EXIT_USAGE;
+}
 
 static int events_usage(const char *what, const char *arg)
 {
@@ -194,9 +207,7 @@ int cmd_events(int argc, char **argv)
 				if (!strcmp(k, optarg))
 					break;
 			if (!k)
-				return events_usage("unknown event kind (see "
-						    "DETECTION.md's catalog)",
-						    optarg);
+				return bad_kind(optarg);
 			o.kind = optarg;
 			break;
 		}

@@ -25,8 +25,8 @@ static const char hist_help[] =
 	"usage: bufferbane %s [--last SPAN | --start T [--end T]]\n"
 	"       [--format %s] %s[-c FILE] [--db FILE]\n"
 	"%s\n"
-	"  --last SPAN     the period up to now: 90s, 15m, 24h, 7d "
-	"(default %s)\n"
+	"  --last SPAN     the period up to now: 90s, 15m, 24h, 7d, 2w\n"
+	"                  or a sum like 1h30m (default %s)\n"
 	"  --start T, --end T  the period from T to T (end default: now);\n"
 	"                  T is YYYY-MM-DD[ HH:MM[:SS]] in local time\n"
 	"  --format F      %s (default %s)\n"
@@ -58,10 +58,16 @@ int cmd_period(const char *cmd, const char *last, const char *start,
 			cmd);
 		return CMD_EXIT_USAGE;
 	}
-	if (last && history_parse_last(last, span) < 0)
+	int rc = last ? history_parse_last(last, span) : 0;
+	if (rc == -ERANGE) {
+		fprintf(stderr, "bufferbane %s: --last %s: at most %d days\n",
+			cmd, last, HISTORY_LAST_MAX_DAYS);
+		return CMD_EXIT_USAGE;
+	}
+	if (rc < 0)
 		return hist_usage(cmd,
 				  "--last wants a span like 90s, 15m, "
-				  "24h or 7d, not",
+				  "24h, 7d, 2w or 1h30m, not",
 				  last);
 	if (start && history_parse_time(start, from) < 0)
 		return hist_usage(cmd,

@@ -216,6 +216,33 @@ double bloat_plan_bytes(const struct bloat_plan *p, int kind, double up_kbps,
 	return (double)p->load_ns / 1e9 * kbps * 1000 / 8;
 }
 
+/* ms columns to 9999.999 ms; rpm (60 s / RTT) to 8 digits: a loopback's
+ * 50 us is 1.2 million */
+size_t bloat_table_header(char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%-9s %11s %11s %11s %11s %11s %5s %8s %s",
+			 "direction", "idle_p50", "idle_p95", "load_p50",
+			 "load_p95", "increase", "grade", "rpm",
+			 "one-way (up/down increase)");
+	return n < 0 ? 0 : (size_t)n;
+}
+
+size_t bloat_table_row(const struct bloat_result *r, char *buf, size_t len)
+{
+	char ow[64] = "-";
+	if (r->up_inc_ns != BB_NONE)
+		snprintf(ow, sizeof(ow), "%+.1f/%+.1f ms %s",
+			 r->up_inc_ns / 1e6, r->down_inc_ns / 1e6, r->blame);
+	int n = snprintf(buf, len,
+			 "%-9s %8.3f ms %8.3f ms %8.3f ms %8.3f ms %8.3f ms "
+			 "%5s %8.0f %s",
+			 bloat_phase_name(r->phase), r->idle_p50_ns / 1e6,
+			 r->idle_p95_ns / 1e6, r->loaded_p50_ns / 1e6,
+			 r->loaded_p95_ns / 1e6, r->increase_ns / 1e6, r->grade,
+			 r->rpm, ow);
+	return n < 0 ? 0 : (size_t)n;
+}
+
 /* A grade worth acting on: C or worse (+60 ms and more). */
 static int bad_grade(const char *g)
 {

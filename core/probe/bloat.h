@@ -92,6 +92,11 @@ void bloat_plan_of(int test_duration_s, int kind, struct bloat_plan *p);
  * calls and games will lag while anything uploads; enable SQM ...");
  * length. */
 size_t bloat_advice(const struct bloat_result *r, int n, char *buf, size_t len);
+/* `bufferbane bloat`'s table: the header line and r's row (no newline),
+ * in columns wide enough for a loopback's million RPM and a bloated
+ * line's seconds; length. */
+size_t bloat_table_header(char *buf, size_t len);
+size_t bloat_table_row(const struct bloat_result *r, char *buf, size_t len);
 /* Bytes the load phases move on a line of up/down kbps (an upper bound:
  * the load saturates each direction it loads for the whole phase). */
 double bloat_plan_bytes(const struct bloat_plan *p, int kind, double up_kbps,

@@ -119,6 +119,18 @@ static int pick_server(const struct bb_config *cfg, const char *server,
 	return 0;
 }
 
+int probe_echo_bloat_check(const struct bb_config *cfg, const char *server,
+			   char *err, size_t errlen)
+{
+	struct probe_target t;
+	if (errlen)
+		err[0] = '\0';
+	int rc = pick_server(cfg, server, &t, err, errlen);
+	if (rc == 0)
+		sodium_memzero(&t.srv, sizeof(t.srv));
+	return rc;
+}
+
 int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 			 probe_echo_progress_fn progress, void *ctx,
 			 struct bloat_result res[3], int *n, char *err,

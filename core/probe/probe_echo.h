@@ -14,6 +14,11 @@
 
 struct bb_config;
 
+/* The server probe_echo_bloat_now would test, checked before it starts
+ * (so a caller announces no test that cannot run): 0, or its error with
+ * err saying why (-EINVAL: none configured, or a bad --server). */
+int probe_echo_bloat_check(const struct bb_config *cfg, const char *server,
+			   char *err, size_t errlen);
 /* Run one bufferbloat test now against cfg's server `server` (a configured
  * name, "HOST:PORT" using the first server's secret, or NULL = the first
  * server); up to 3 results (upload, download, both) into res, count in *n.

@@ -140,32 +140,47 @@ int history_open(const char *path, struct store **out, char *err, size_t errlen)
 
 int history_parse_last(const char *text, int64_t *ms)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(text, &end, 10);
-	if (errno || end == text || v <= 0 || !end[0] || end[1] ||
-	    !isdigit((unsigned char)text[0]))
+	/* units largest first: a sum names each at most once, in this order */
+	static const struct {
+		char c;
+		int64_t ms;
+	} unit[] = { { 'w', 7 * 86400000LL },
+		     { 'd', 86400000LL },
+		     { 'h', 3600000LL },
+		     { 'm', 60000LL },
+		     { 's', 1000LL } };
+	const int64_t cap = HISTORY_LAST_MAX_DAYS * 86400000LL;
+	const char *p = text;
+	const size_t nunit = sizeof(unit) / sizeof(unit[0]);
+	size_t next = 0; /* the first unit still allowed */
+	int64_t sum = 0;
+	bool over = false;
+	if (!*p)
 		return -EINVAL;
-	int64_t unit;
-	switch (*end) {
-	case 's':
-		unit = 1000;
-		break;
-	case 'm':
-		unit = 60000;
-		break;
-	case 'h':
-		unit = 3600000;
-		break;
-	case 'd':
-		unit = 86400000;
-		break;
-	default:
-		return -EINVAL;
+	while (*p) {
+		int64_t v = 0;
+		size_t u;
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		for (; isdigit((unsigned char)*p); p++)
+			if (v <=
+			    cap) /* past it only the digits' syntax matters */
+				v = v * 10 + (*p - '0');
+		for (u = next; u < nunit && unit[u].c != *p; u++)
+			;
+		if (u == nunit)
+			return -EINVAL;
+		p++;
+		next = u + 1;
+		if (v > cap / unit[u].ms || (sum += v * unit[u].ms) > cap)
+			over = true; /* still read the rest: bad syntax says so
+				      */
 	}
-	if (v > 3650LL * 86400000 / unit) /* ten years is plenty */
+	if (over)
+		return -ERANGE;
+	if (sum <= 0)
 		return -EINVAL;
-	*ms = v * unit;
+	*ms = sum;
 	return 0;
 }
 

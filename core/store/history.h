@@ -169,7 +169,11 @@ void history_format_time(int64_t ms, char *buf, size_t len);
 void history_format_duration(int64_t ms, char *buf, size_t len);
 /* A --last span for the verdict's "the last ...": "7 days", "24 h". */
 void history_span_text(int64_t ms, char *buf, size_t len);
-/* Duration "90s", "15m", "24h", "7d" -> ms; 0 or -EINVAL. */
+/* The longest --last span: ten years is plenty. */
+#define HISTORY_LAST_MAX_DAYS 3650
+/* Span "90s", "15m", "24h", "7d", "2w" or a sum, units largest first
+ * ("1h30m", "1d12h") -> ms; 0, -EINVAL, or -ERANGE over
+ * HISTORY_LAST_MAX_DAYS. */
 int history_parse_last(const char *text, int64_t *ms);
 /* "YYYY-MM-DD[ HH:MM[:SS]]" (also with 'T') in local time -> Unix ms;
  * 0 or -EINVAL. */

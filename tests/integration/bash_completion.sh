@@ -66,7 +66,11 @@ expect "json text" "$B" stats --format ""
 expect "html md" "$B" report --format ""
 expect "csv json" "$B" export --format ""
 expect "critical info warning" "$B" events --severity ""
-expect "packet_loss" "$B" events --kind pa
+expect "packet_loss" "$B" events --kind pac
+# every kind the program knows (its own list, on a bad --kind), no other
+kinds=$("$B" events --kind '?' 2>&1 | sed -n 's/.*; the kinds: //p' | tr -d ' ' | tr ',' '\n' | sort | tr '\n' ' ')
+[ -n "$kinds" ] || fail "bufferbane events --kind '?' lists no kinds"
+expect "${kinds% }" "$B" events --kind ""
 expect "lo" "$B" -i l
 mkdir "$BB_TMP/d" "$BB_TMP/d/sub"
 touch "$BB_TMP/d/a.db" "$BB_TMP/d/b.txt" "$BB_TMP/d/c.conf"

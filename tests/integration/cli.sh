@@ -73,6 +73,16 @@ expect_usage "--server 127.0.0.1:9: no server in the configuration to take the k
 expect_usage "--server bad host: neither a configured server's name nor HOST\[:PORT\]" \
 	"$BB_BIN" -d -c "$BB_TMP/srv.conf" --no-db --server 'bad host'
 
+# bufferbane bloat with no server, or a --server it cannot use: only the
+# error, before any "about 14 s ... ~90 MB" announcement of the test
+bb_write_config "$BB_TMP/noserver.conf"
+expect_usage "^bufferbane bloat: no server configured \(servers = \.\.\.\)$" \
+	"$BB_BIN" bloat -c "$BB_TMP/noserver.conf"
+[ -s "$BB_TMP/o" ] && fail "bloat without a server printed: $(cat "$BB_TMP/o")"
+expect_usage "^bufferbane bloat: \"bad host\" is neither an address nor a host name" \
+	"$BB_BIN" bloat -c "$BB_TMP/srv.conf" --server 'bad host'
+[ -s "$BB_TMP/o" ] && fail "bloat --server 'bad host' printed: $(cat "$BB_TMP/o")"
+
 k1=$("$BB_BIN" keygen) && k2=$("$BB_BIN" keygen) || fail "keygen failed"
 [[ $k1 =~ ^[0-9a-f]{64}$ ]] || fail "keygen printed '$k1'"
 [ "$k1" != "$k2" ] || fail "keygen printed the same key twice"

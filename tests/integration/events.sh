@@ -135,13 +135,14 @@ grep -q '^No events from 2020-01-01 00:00:00 to 2020-01-02 00:00:00\.$' "$BB_TMP
 
 # bad arguments
 run 2 b_kind events --db "$db" --kind packet_lost
-one_line b_kind "unknown event kind (see DETECTION.md's catalog) 'packet_lost'"
+one_line b_kind "unknown event kind 'packet_lost'; the kinds: latency_spike, .*packet_loss, .*path_change, bufferbloat_passive$"
+grep -q DETECTION "$BB_TMP/b_kind.err" && fail "b_kind: names a design document users do not have"
 run 2 b_sev events --db "$db" --severity high
 one_line b_sev "--severity wants info, warning or critical, not 'high'"
 run 2 b_fmt events --db "$db" --format csv
 one_line b_fmt "unknown format (text or json) 'csv'"
-run 2 b_last events --db "$db" --last 7w
-one_line b_last "'7w'"
+run 2 b_last events --db "$db" --last 7y
+one_line b_last "'7y'"
 run 2 b_opt events --db "$db" -x
 one_line b_opt "unknown option '-x'"
 run 2 b_nodb events --db "$BB_TMP/none.db"

@@ -125,9 +125,21 @@ grep -q -- '--last' "$BB_TMP/help.out" || fail "stats --help"
 run 0 rhelp report --help
 grep -q -- '--format md|html' "$BB_TMP/rhelp.out" || fail "report --help"
 
+# --- the man page's spans: weeks and sums ------------------------------------
+run 0 weeks stats --db "$db" --last 2w
+grep -q '^Verdict:  No problems recorded in the last 14 days\.$' "$BB_TMP/weeks.out" ||
+	{ cat "$BB_TMP/weeks.out"; fail "--last 2w: not the last 14 days"; }
+grep -Eq "^-  +icmp +127\.0\.0\.1 +- +$n4 +0 +0\.00 " "$BB_TMP/weeks.out" ||
+	fail "--last 2w: no row for 127.0.0.1 with $n4 sent"
+run 0 sum stats --db "$db" --last 1h30m
+grep -q '^Verdict:  No problems recorded in the last 90 min\.$' "$BB_TMP/sum.out" ||
+	{ cat "$BB_TMP/sum.out"; fail "--last 1h30m: not the last 90 min"; }
+
 # --- bad input: exit 2, one line saying what ----------------------------------
 run 2 badlast stats --db "$db" --last 7x
 one_line badlast "'7x'"
+run 2 biglast stats --db "$db" --last 100000d
+one_line biglast "^bufferbane stats: --last 100000d: at most 3650 days$"
 run 2 badstart stats --db "$db" --start "2026-13-01"
 one_line badstart "'2026-13-01'"
 run 2 order stats --db "$db" --start "2026-01-02" --end "2026-01-01 12:00"

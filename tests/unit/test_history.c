@@ -553,11 +553,35 @@ static void test_parse(void **state)
 	assert_int_equal(ms, 86400000);
 	assert_int_equal(history_parse_last("7d", &ms), 0);
 	assert_int_equal(ms, 7 * 86400000LL);
-	static const char *const bad[] = { "",	  "7",	  "d",	   "7x",
-					   "-7d", "0d",	  "7dd",   " 7d",
-					   "7 d", "1e3s", "99999d" };
+	/* the man page's own examples: weeks and sums */
+	assert_int_equal(history_parse_last("2w", &ms), 0);
+	assert_int_equal(ms, 14 * 86400000LL);
+	assert_int_equal(history_parse_last("1h30m", &ms), 0);
+	assert_int_equal(ms, 5400000);
+	assert_int_equal(history_parse_last("1d12h", &ms), 0);
+	assert_int_equal(ms, 36 * 3600000LL);
+	assert_int_equal(history_parse_last("1w2d3h4m5s", &ms), 0);
+	assert_int_equal(ms, ((((7 + 2) * 24 + 3) * 60 + 4) * 60 + 5) * 1000LL);
+	assert_int_equal(history_parse_last("1h0m", &ms), 0);
+	assert_int_equal(ms, 3600000);
+	assert_int_equal(history_parse_last("3650d", &ms), 0);
+	assert_int_equal(ms, 3650 * 86400000LL);
+	static const char *const bad[] = { "",	   "7",	     "d",      "7x",
+					   "-7d",  "0d",     "7dd",    " 7d",
+					   "7 d",  "1e3s",   "1h30",   "30m1h",
+					   "1h1h", "1h-30m", "1h 30m", "+1h",
+					   "0h0m", "1h30mx", "w" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(history_parse_last(bad[i], &ms), -EINVAL);
+	/* over the cap: its own answer, so the message can name the cap */
+	static const char *const big[] = {
+		"99999d",  "3651d", "522w", "3650d1s", "99999999999999999999d",
+		"3649d48h"
+	};
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++)
+		assert_int_equal(history_parse_last(big[i], &ms), -ERANGE);
+	/* bad syntax after a span over the cap is still bad syntax */
+	assert_int_equal(history_parse_last("99999dx", &ms), -EINVAL);
 
 	assert_int_equal(history_parse_time("2026-01-01", &ms), 0);
 	assert_int_equal(ms, T_END);

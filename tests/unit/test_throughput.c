@@ -166,6 +166,53 @@ static struct bloat_result res(enum bloat_phase ph, double inc_ms)
 	return r;
 }
 
+/* The table's columns hold a loopback's RPM (60 s / 58 us: over a
+ * million) and a bloated line's seconds: each row's one-way figures start
+ * where the header's "one-way" does, every ms column under its name. */
+static void test_bloat_table(void **state)
+{
+	char head[256], row[256];
+	bloat_table_header(head, sizeof(head));
+	const char *ow = strstr(head, "one-way");
+	assert_non_null(ow);
+	size_t col = (size_t)(ow - head);
+	struct bloat_result r = res(BLOAT_UP, -0.01);
+	r.idle_p50_ns = r.idle_p95_ns = 58000;
+	r.loaded_p50_ns = r.loaded_p95_ns = 57855;
+	r.rpm = 1037075; /* seen on loopback */
+	r.up_inc_ns = r.down_inc_ns = 0;
+	r.blame = "";
+	bloat_table_row(&r, row, sizeof(row));
+	assert_memory_equal(row + col - 9, " 1037075 +0.0/+0.0 ms", 21);
+	r.rpm = 60e6; /* a 1 us RTT: 8 digits */
+	bloat_table_row(&r, row, sizeof(row));
+	assert_memory_equal(row + col - 10, " 60000000 +0.0", 14);
+	/* seconds of bufferbloat: 2.3 s loaded, grade F, rpm 26 */
+	r = res(BLOAT_BOTH, 2300);
+	r.idle_p50_ns = 10000000;
+	r.idle_p95_ns = 12000000;
+	r.loaded_p50_ns = 2310000000;
+	r.loaded_p95_ns = 9876543000;
+	r.rpm = 26;
+	r.up_inc_ns = BB_NONE;
+	bloat_table_row(&r, row, sizeof(row));
+	assert_string_equal(row + col - 9, "      26 -");
+	/* each ms figure ends where its column's name does */
+	static const char *const name[] = { "idle_p50", "idle_p95", "load_p50",
+					    "load_p95", "increase" };
+	static const char *const fig[] = { "10.000 ms", "12.000 ms",
+					   "2310.000 ms", "9876.543 ms",
+					   "2300.000 ms" };
+	for (size_t i = 0; i < 5; i++) {
+		size_t end = (size_t)(strstr(head, name[i]) - head) +
+			     strlen(name[i]);
+		assert_memory_equal(row + end - strlen(fig[i]), fig[i],
+				    strlen(fig[i]));
+		assert_int_equal(row[end], ' ');
+	}
+	assert_memory_equal(row + (strstr(head, "grade") - head), "    F", 5);
+}
+
 /* One sentence: the worst direction, its meaning, what to do. */
 static void test_bloat_advice(void **state)
 {
@@ -341,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_bloat_result),
 		cmocka_unit_test(test_bloat_plan),
 		cmocka_unit_test(test_bloat_advice),
+		cmocka_unit_test(test_bloat_table),
 		cmocka_unit_test(test_loss_ppm),
 		cmocka_unit_test(test_stats_check),
 		cmocka_unit_test(test_echo_check),
