@@ -108,18 +108,26 @@ static int k_down(struct ui *ui, int key)
 	return move(ui, key == TERM_KEY_PGDN ? 10 : 1);
 }
 
-/* Point the drilldown at the selected dashboard row. */
-static bool pick_row(struct ui *ui)
+/* The selected dashboard row's series (sel clamped), or NULL. */
+static const struct model_series *selected_row(struct ui *ui)
 {
 	size_t idx[MODEL_MAX_SERIES];
 	size_t n = view_rows(ui, idx, MODEL_MAX_SERIES);
-	const struct model_series *ms;
 
 	if (n == 0)
-		return false;
+		return NULL;
 	if (ui->sel >= (int)n)
 		ui->sel = (int)n - 1;
-	ms = model_at(ui->src.model, idx[ui->sel < 0 ? 0 : ui->sel]);
+	return model_at(ui->src.model, idx[ui->sel < 0 ? 0 : ui->sel]);
+}
+
+/* Point the drilldown at the selected dashboard row. */
+static bool pick_row(struct ui *ui)
+{
+	const struct model_series *ms = selected_row(ui);
+
+	if (!ms)
+		return false;
 	snprintf(ui->dd_target, sizeof(ui->dd_target), "%s", ms->target);
 	snprintf(ui->dd_iface, sizeof(ui->dd_iface), "%s", ms->interface);
 	ui->dd_kind = ms->kind;
@@ -180,7 +188,10 @@ static int k_view(struct ui *ui, int key)
 {
 	enum view_id v = (enum view_id)(key - '1');
 
-	if (v == VIEW_DRILLDOWN && !view_dd_series(ui))
+	/* the selected row, as Enter; the same target as before keeps its
+	 * window (3 then 2 comes back to what was shown) */
+	if (v == VIEW_DRILLDOWN && ui->view != VIEW_DRILLDOWN &&
+	    (!view_dd_series(ui) || selected_row(ui) != view_dd_series(ui)))
 		pick_row(ui);
 	ui->view = v;
 	ui->help = false;
