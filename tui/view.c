@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "core/analysis/detect_diag.h"
+#include "core/base/clock.h"
 #include "core/analysis/model.h"
 #include "core/analysis/stats.h"
 #include "core/store/store.h"
@@ -218,6 +219,19 @@ void view_fmt_dur(char *out, size_t size, int64_t s)
 	else
 		snprintf(out, size, "%lldd%02lldh", (long long)(s / 86400),
 			 (long long)(s / 3600 % 24));
+}
+
+void view_fmt_countdown(char *out, size_t size, int64_t left_ns,
+			int64_t total_ns)
+{
+	/* both up: the total rounded down read "14 s left of ~13 s" */
+	int64_t left = (left_ns + BB_NS_PER_S - 1) / BB_NS_PER_S;
+	int64_t total = (total_ns + BB_NS_PER_S - 1) / BB_NS_PER_S;
+
+	if (left > total)
+		left = total;
+	snprintf(out, size, "%lld s left of ~%lld s", (long long)left,
+		 (long long)total);
 }
 
 void view_fmt_clock(char *out, size_t size, int64_t ms, bool with_date)

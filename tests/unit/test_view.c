@@ -550,6 +550,33 @@ static void test_history_minutes(void **state)
 	(void)state;
 }
 
+/* The 'b' test's countdown (tui/app.c bloat_note): the time left never
+ * reads more than the total, right after 'b' or at any fraction. */
+static void test_countdown(void **state)
+{
+	static const int64_t totals[] = { 13400 * MS, 13000 * MS, 999 * MS,
+					  20 * 1000 * MS + 1 };
+	char t[32];
+	long long l, tot;
+
+	(void)state;
+	view_fmt_countdown(t, sizeof(t), 13400 * MS - 1000, 13400 * MS);
+	assert_string_equal(t, "14 s left of ~14 s");
+	for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++)
+		for (int64_t left = totals[i]; left > 0; left -= 7 * MS) {
+			view_fmt_countdown(t, sizeof(t), left, totals[i]);
+			assert_int_equal(
+				sscanf(t, "%lld s left of ~%lld s", &l, &tot),
+				2);
+			if (l > tot || l < 1)
+				fail_msg("'%s' (%lld ns of %lld)", t,
+					 (long long)left, (long long)totals[i]);
+		}
+	/* the wall clock stepped back: held at the total */
+	view_fmt_countdown(t, sizeof(t), 15000 * MS, 13400 * MS);
+	assert_string_equal(t, "14 s left of ~14 s");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_replay_frame),
 		cmocka_unit_test(test_server_figures),
 		cmocka_unit_test(test_history_minutes),
+		cmocka_unit_test(test_countdown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, viewfix_teardown);
