@@ -560,19 +560,21 @@ static void draw_footer(struct ui *ui, struct cellbuf *cb, int y)
 	flt = ui->filter[0] ? cellbuf_utf8_width(ui->filter) + 5 : 0;
 	for (size_t i = 0; i < keys_count; i++) {
 		const struct key_binding *b = &keys_table[i];
+		const char *lab, *txt;
 		int need;
 
 		if (!b->footer || b == help || !keys_applies(ui, b))
 			continue;
-		need = cellbuf_utf8_width(b->label) +
-		       cellbuf_utf8_width(b->help) + 3;
+		lab = b->flabel ? b->flabel : b->label;
+		txt = b->fhelp ? b->fhelp : b->help;
+		need = cellbuf_utf8_width(lab) + cellbuf_utf8_width(txt) + 3;
 		/* room kept for "? more" (8) and the filter */
 		if (x + need + 8 + flt > w) {
 			dropped = true;
 			break;
 		}
-		x += cellbuf_put(cb, x, y, b->label, ROLE_HEADER, 0) + 1;
-		x += cellbuf_put(cb, x, y, b->help, ROLE_DIM, 0) + 2;
+		x += cellbuf_put(cb, x, y, lab, ROLE_HEADER, 0) + 1;
+		x += cellbuf_put(cb, x, y, txt, ROLE_DIM, 0) + 2;
 	}
 	if (flt)
 		x += cellbuf_printf(cb, x, y, ROLE_WARN, 0, "[/%s]",
@@ -739,15 +741,25 @@ static double loss_from(enum cellbuf_role r)
 
 static void help_keys(struct ui *ui, struct help *h, int bw)
 {
-	const struct key_binding *list[64];
+	const struct key_binding *list[64], *wide[64];
 	unsigned mode = ui->src.replay ? KEYS_REPLAY : KEYS_LIVE;
-	int n = 0, colw = 38, cols, rows;
+	int n = 0, nw = 0, colw = 38, cols, rows;
 
-	for (size_t i = 0; i < keys_count && n < 64; i++)
-		if (keys_table[i].where & mode && keys_table[i].help)
-			list[n++] = &keys_table[i];
-	help_title(h, ui->src.replay ? "Keys (replay)" : "Keys");
 	cols = bw - 4 >= 2 * colw ? 2 : 1;
+	/* side by side, a key whose words would be cut gets a line of its
+	 * own after the others (as the draw below: half - 12 columns) */
+	for (size_t i = 0; i < keys_count && n < 64; i++) {
+		const struct key_binding *b = &keys_table[i];
+
+		if (!(b->where & mode) || !b->help)
+			continue;
+		if (cols == 2 &&
+		    cellbuf_utf8_width(b->help) > (bw - 4) / 2 - 12)
+			wide[nw++] = b;
+		else
+			list[n++] = b;
+	}
+	help_title(h, ui->src.replay ? "Keys (replay)" : "Keys");
 	rows = (n + cols - 1) / cols;
 	h->keycols = cols;
 	for (int r = 0; r < rows; r++) {
@@ -765,6 +777,16 @@ static void help_keys(struct ui *ui, struct help *h, int bw)
 			snprintf(l->text2, sizeof(l->text2), "%s",
 				 list[r + rows]->help);
 		}
+	}
+	for (int r = 0; r < nw; r++) {
+		struct help_line *l = help_new(h);
+
+		if (!l)
+			return;
+		l->role = ROLE_HEADER;
+		l->keys = true;
+		snprintf(l->term, sizeof(l->term), "%s", wide[r]->label);
+		snprintf(l->text, sizeof(l->text), "%s", wide[r]->help);
 	}
 	help_item(h, ROLE_DIM, "",
 		  "In a view: Up/Down or j/k move, Enter "
@@ -924,8 +946,10 @@ static void draw_help(struct ui *ui, struct cellbuf *cb)
 		}
 		if (l->keys) { /* one or two keys side by side */
 			cellbuf_putn(cb, x, y, 10, l->term, ROLE_HEADER, 0);
-			view_put_words(cb, x + 11, y, half - 12, l->text,
-				       ROLE_NORMAL, 0);
+			/* alone on its line: the whole width */
+			view_put_words(cb, x + 11, y,
+				       l->term2[0] ? half - 12 : bw - 4 - 12,
+				       l->text, ROLE_NORMAL, 0);
 			if (!l->term2[0])
 				continue;
 			cellbuf_putn(cb, x + half, y, 10, l->term2, ROLE_HEADER,
