@@ -16,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/analysis/detect.h"
 #include "core/analysis/detect_diag.h"
 #include "core/base/clock.h"
 #include "core/analysis/model.h"
@@ -282,19 +283,33 @@ bool view_event_match(const struct ui *ui, const struct bb_event *ev)
 	       strcasestr(ev->server, f) || strcasestr(ev->description, f);
 }
 
+/* The kind column, so the descriptions line up ("time_sync_established"
+ * pushed its own out): as wide as the catalog's longest name, or below 100
+ * columns 18, the longer names cut with "…", to leave the words room. */
+static int kind_width(int w)
+{
+	int kw = 0;
+	const char *name;
+
+	for (int i = 0; (name = detect_alert_name(i)); i++)
+		if ((int)strlen(name) > kw)
+			kw = (int)strlen(name);
+	return w < 100 && kw > 18 ? 18 : kw;
+}
+
 int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 		     const char *target, int sel, int64_t hide_before_ms)
 {
 	const struct evlog *l = ui->src.events;
 	bool a = cellbuf_ascii(cb);
-	int w = cellbuf_width(cb), k = 0, first = 0;
+	int w = cellbuf_width(cb), k = 0, first = 0, kw = kind_width(w);
 	size_t n = l ? evlog_count(l) : 0;
 
 	if (sel >= h)
 		first = sel - h + 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct bb_event *ev = evlog_at(l, i);
-		char t[32], d[24], line[512];
+		char t[32], d[24], line[512], kind[BB_EVENT_KIND_LEN + 4];
 		int64_t end = ev->end_ms ? ev->end_ms : ui->src.now_ms;
 		int row = k - first, x = 1;
 		enum cellbuf_role sr = view_sev_role(ev->severity);
@@ -309,6 +324,11 @@ int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 		k++;
 		if (row < 0 || row >= h)
 			continue;
+		if ((int)strlen(ev->kind) > kw) /* not in our catalog */
+			snprintf(kind, sizeof(kind), "%.*s%s", kw - 1, ev->kind,
+				 view_g(cb, "…", "~"));
+		else
+			snprintf(kind, sizeof(kind), "%s", ev->kind);
 		if (selected)
 			cellbuf_fill(cb, 0, y + row, w, 1, ' ', ROLE_SELECT, 0);
 		view_fmt_clock(t, sizeof(t), ev->start_ms, false);
@@ -333,7 +353,8 @@ int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 			     1;
 		/* where: the target and, when the event has one, the
 		 * interface (a WiFi problem must not read as the wire's) */
-		snprintf(line, sizeof(line), "%-18s %s%s%s%s%s", ev->kind,
+		snprintf(line, sizeof(line), "%s%*s %s%s%s%s%s", kind,
+			 kw - cellbuf_utf8_width(kind), "",
 			 ev->target[0] ? ev->target : "",
 			 ev->target[0] && ev->interface[0] ? " " : "",
 			 ev->interface[0] ? "via " : "", ev->interface,
