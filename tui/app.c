@@ -115,20 +115,18 @@ static void app_note(struct app *a, const char *text, int64_t keep_ms);
 static void bloat_note(struct app *a)
 {
 	const struct bb_config *cfg = source_config(a->src);
-	char msg[sizeof(a->ui.note)];
+	char msg[sizeof(a->ui.note)], cd[32];
 	int n;
 	int64_t left =
 		a->bloat_typical_ns - (clock_real_ns() - a->bloat_req_ns);
 
+	view_fmt_countdown(cd, sizeof(cd), left, a->bloat_typical_ns);
 	if (left > 0)
-		n = snprintf(
-			msg, sizeof(msg),
-			"Bufferbloat test against %.12s: %d s left of ~%d s "
-			"(%s). Esc cancels.",
-			cfg->n_servers ? cfg->servers[0].name : "?",
-			(int)((left + BB_NS_PER_S - 1) / BB_NS_PER_S),
-			(int)(a->bloat_typical_ns / BB_NS_PER_S),
-			a->bloat_what);
+		n = snprintf(msg, sizeof(msg),
+			     "Bufferbloat test against %.12s: %s (%s). Esc "
+			     "cancels.",
+			     cfg->n_servers ? cfg->servers[0].name : "?", cd,
+			     a->bloat_what);
 	else
 		n = snprintf(
 			msg, sizeof(msg),

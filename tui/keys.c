@@ -108,18 +108,26 @@ static int k_down(struct ui *ui, int key)
 	return move(ui, key == TERM_KEY_PGDN ? 10 : 1);
 }
 
-/* Point the drilldown at the selected dashboard row. */
-static bool pick_row(struct ui *ui)
+/* The selected dashboard row's series (sel clamped), or NULL. */
+static const struct model_series *selected_row(struct ui *ui)
 {
 	size_t idx[MODEL_MAX_SERIES];
 	size_t n = view_rows(ui, idx, MODEL_MAX_SERIES);
-	const struct model_series *ms;
 
 	if (n == 0)
-		return false;
+		return NULL;
 	if (ui->sel >= (int)n)
 		ui->sel = (int)n - 1;
-	ms = model_at(ui->src.model, idx[ui->sel < 0 ? 0 : ui->sel]);
+	return model_at(ui->src.model, idx[ui->sel < 0 ? 0 : ui->sel]);
+}
+
+/* Point the drilldown at the selected dashboard row. */
+static bool pick_row(struct ui *ui)
+{
+	const struct model_series *ms = selected_row(ui);
+
+	if (!ms)
+		return false;
 	snprintf(ui->dd_target, sizeof(ui->dd_target), "%s", ms->target);
 	snprintf(ui->dd_iface, sizeof(ui->dd_iface), "%s", ms->interface);
 	ui->dd_kind = ms->kind;
@@ -180,7 +188,10 @@ static int k_view(struct ui *ui, int key)
 {
 	enum view_id v = (enum view_id)(key - '1');
 
-	if (v == VIEW_DRILLDOWN && !view_dd_series(ui))
+	/* the selected row, as Enter; the same target as before keeps its
+	 * window (3 then 2 comes back to what was shown) */
+	if (v == VIEW_DRILLDOWN && ui->view != VIEW_DRILLDOWN &&
+	    (!view_dd_series(ui) || selected_row(ui) != view_dd_series(ui)))
 		pick_row(ui);
 	ui->view = v;
 	ui->help = false;
@@ -298,46 +309,54 @@ static int k_ends(struct ui *ui, int key)
 }
 
 const struct key_binding keys_table[] = {
-	{ 'q', 0, LIVE_ALL, k_quit, "q", "quit", true },
-	{ '?', TERM_KEY_F1, LIVE_ALL, k_help, "?", "help", true },
-	{ ' ', 0, REPLAY_ALL, k_pause, "space", "play/pause", true },
-	{ '+', '=', REPLAY_ALL, k_speed, "+/-", "speed", true },
-	{ '-', 0, REPLAY_ALL, k_speed, "-", "slower", false },
+	{ 'q', 0, LIVE_ALL, k_quit, "q", "quit", true, NULL, NULL },
+	{ '?', TERM_KEY_F1, LIVE_ALL, k_help, "?", "help", true, NULL, NULL },
+	{ ' ', 0, REPLAY_ALL, k_pause, "space", "play/pause", true, NULL,
+	  NULL },
+	{ '+', '=', REPLAY_ALL, k_speed, "+", "faster", true, "+/-", "speed" },
+	{ '-', 0, REPLAY_ALL, k_speed, "-", "slower", false, NULL, NULL },
 	{ TERM_KEY_LEFT, TERM_KEY_RIGHT, REPLAY_ALL, k_step, "Left/Right",
-	  "step back/forward", true },
-	{ '[', ']', REPLAY_ALL, k_event, "[/]", "previous/next event", true },
-	{ 'g', 'G', REPLAY_ALL, k_ends, "g/G", "start/end of recording",
-	  false },
-	{ TERM_KEY_ENTER, 0, LIVE_ALL, k_enter, "Enter", "details", true },
+	  "step back/forward", true, NULL, NULL },
+	{ '[', ']', REPLAY_ALL, k_event, "[/]", "previous/next event", true,
+	  NULL, NULL },
+	{ 'g', 'G', REPLAY_ALL, k_ends, "g/G", "start/end of recording", false,
+	  NULL, NULL },
+	{ TERM_KEY_ENTER, 0, LIVE_ALL, k_enter, "Enter", "details", true, NULL,
+	  NULL },
 	{ TERM_KEY_ESC, TERM_KEY_BACKSPACE, LIVE_ALL, k_back, "Esc", "back",
-	  true },
+	  true, NULL, NULL },
 	{ TERM_KEY_TAB, 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_tab,
-	  "Tab", "pane", true },
-	{ '1', 0, LIVE_ALL, k_view, "1-5", "views", true },
-	{ '2', 0, LIVE_ALL, k_view, "2", "drilldown", false },
-	{ '3', 0, LIVE_ALL, k_view, "3", "events", false },
-	{ '4', 0, LIVE_ALL, k_view, "4", "interfaces", false },
-	{ '5', 0, LIVE_ALL, k_view, "5", "path hop by hop", false },
-	{ 'w', 0, LIVE_ALL, k_window, "w", "window", true },
+	  "Tab", "pane", true, NULL, NULL },
+	{ '1', 0, LIVE_ALL, k_view, "1", "dashboard", true, "1-5", "views" },
+	{ '2', 0, LIVE_ALL, k_view, "2", "drilldown", false, NULL, NULL },
+	{ '3', 0, LIVE_ALL, k_view, "3", "events", false, NULL, NULL },
+	{ '4', 0, LIVE_ALL, k_view, "4", "interfaces", false, NULL, NULL },
+	{ '5', 0, LIVE_ALL, k_view, "5", "path hop by hop", false, NULL, NULL },
+	{ 'w', 0, LIVE_ALL, k_window, "w", "window", true, NULL, NULL },
 	{ 'L', 0, V(VIEW_DRILLDOWN) | KEYS_LIVE | KEYS_REPLAY, k_long, "L",
-	  "long views", true },
-	{ 'p', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_pause, "p", "pause", true },
-	{ '/', 0, LIVE_ALL, k_filter, "/", "filter", true },
-	{ 'c', 0, LIVE_ALL, k_clear, "c", "clear events", true },
-	{ 'b', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_bloat, "b", "bloat test",
-	  true },
-	{ 't', 0, LIVE_ALL, k_theme, "t", "theme", true },
+	  "long views", true, NULL, NULL },
+	{ 'p', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_pause, "p", "pause", true, NULL,
+	  NULL },
+	{ '/', 0, LIVE_ALL, k_filter, "/", "filter", true, NULL, NULL },
+	{ 'c', 0, LIVE_ALL, k_clear, "c", "clear events", true, NULL, NULL },
+	{ 'b', 0, KEYS_ALL_VIEWS | KEYS_LIVE, k_bloat, "b", "bloat test", true,
+	  NULL, NULL },
+	{ 't', 0, LIVE_ALL, k_theme, "t", "theme", true, NULL, NULL },
 	{ 's', 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_sort, "s",
-	  "sort rows: name, p95, loss", false },
+	  "sort rows: name, p95, loss, configuration order", false, NULL,
+	  NULL },
 	{ 'S', 0, V(VIEW_DASHBOARD) | KEYS_LIVE | KEYS_REPLAY, k_scale, "S",
-	  "one scale for all rows", false },
+	  "one scale for all rows", false, NULL, NULL },
 	{ TERM_KEY_UP, 'k', LIVE_ALL, k_up, "Up/k", "up / previous target",
-	  false },
+	  false, NULL, NULL },
 	{ TERM_KEY_DOWN, 'j', LIVE_ALL, k_down, "Down/j", "down / next target",
-	  false },
-	{ TERM_KEY_PGUP, 0, LIVE_ALL, k_up, "PgUp", "page up", false },
-	{ TERM_KEY_PGDN, 0, LIVE_ALL, k_down, "PgDn", "page down", false },
-	{ 12, 0, LIVE_ALL, k_repaint, "Ctrl-L", "repaint the screen", false },
+	  false, NULL, NULL },
+	{ TERM_KEY_PGUP, 0, LIVE_ALL, k_up, "PgUp", "page up", false, NULL,
+	  NULL },
+	{ TERM_KEY_PGDN, 0, LIVE_ALL, k_down, "PgDn", "page down", false, NULL,
+	  NULL },
+	{ 12, 0, LIVE_ALL, k_repaint, "Ctrl-L", "repaint the screen", false,
+	  NULL, NULL },
 };
 const size_t keys_count = sizeof(keys_table) / sizeof(keys_table[0]);
 

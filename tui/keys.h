@@ -35,6 +35,9 @@ struct key_binding {
 	const char *label; /* "q", "j/k", "Enter" */
 	const char *help;  /* "quit" */
 	bool footer;	   /* shown in the footer line */
+	/* the footer's words when one entry there stands for several keys
+	 * ("1-5" "views"); NULL: label and help */
+	const char *flabel, *fhelp;
 };
 
 extern const struct key_binding keys_table[];

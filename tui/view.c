@@ -16,7 +16,9 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/analysis/detect.h"
 #include "core/analysis/detect_diag.h"
+#include "core/base/clock.h"
 #include "core/analysis/model.h"
 #include "core/analysis/stats.h"
 #include "core/store/store.h"
@@ -220,6 +222,19 @@ void view_fmt_dur(char *out, size_t size, int64_t s)
 			 (long long)(s / 3600 % 24));
 }
 
+void view_fmt_countdown(char *out, size_t size, int64_t left_ns,
+			int64_t total_ns)
+{
+	/* both up: the total rounded down read "14 s left of ~13 s" */
+	int64_t left = (left_ns + BB_NS_PER_S - 1) / BB_NS_PER_S;
+	int64_t total = (total_ns + BB_NS_PER_S - 1) / BB_NS_PER_S;
+
+	if (left > total)
+		left = total;
+	snprintf(out, size, "%lld s left of ~%lld s", (long long)left,
+		 (long long)total);
+}
+
 void view_fmt_clock(char *out, size_t size, int64_t ms, bool with_date)
 {
 	time_t t = (time_t)(ms / 1000);
@@ -268,19 +283,33 @@ bool view_event_match(const struct ui *ui, const struct bb_event *ev)
 	       strcasestr(ev->server, f) || strcasestr(ev->description, f);
 }
 
+/* The kind column, so the descriptions line up ("time_sync_established"
+ * pushed its own out): as wide as the catalog's longest name, or below 100
+ * columns 18, the longer names cut with "…", to leave the words room. */
+static int kind_width(int w)
+{
+	int kw = 0;
+	const char *name;
+
+	for (int i = 0; (name = detect_alert_name(i)); i++)
+		if ((int)strlen(name) > kw)
+			kw = (int)strlen(name);
+	return w < 100 && kw > 18 ? 18 : kw;
+}
+
 int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 		     const char *target, int sel, int64_t hide_before_ms)
 {
 	const struct evlog *l = ui->src.events;
 	bool a = cellbuf_ascii(cb);
-	int w = cellbuf_width(cb), k = 0, first = 0;
+	int w = cellbuf_width(cb), k = 0, first = 0, kw = kind_width(w);
 	size_t n = l ? evlog_count(l) : 0;
 
 	if (sel >= h)
 		first = sel - h + 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct bb_event *ev = evlog_at(l, i);
-		char t[32], d[24], line[512];
+		char t[32], d[24], line[512], kind[BB_EVENT_KIND_LEN + 4];
 		int64_t end = ev->end_ms ? ev->end_ms : ui->src.now_ms;
 		int row = k - first, x = 1;
 		enum cellbuf_role sr = view_sev_role(ev->severity);
@@ -295,6 +324,11 @@ int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 		k++;
 		if (row < 0 || row >= h)
 			continue;
+		if ((int)strlen(ev->kind) > kw) /* not in our catalog */
+			snprintf(kind, sizeof(kind), "%.*s%s", kw - 1, ev->kind,
+				 view_g(cb, "…", "~"));
+		else
+			snprintf(kind, sizeof(kind), "%s", ev->kind);
 		if (selected)
 			cellbuf_fill(cb, 0, y + row, w, 1, ' ', ROLE_SELECT, 0);
 		view_fmt_clock(t, sizeof(t), ev->start_ms, false);
@@ -319,7 +353,8 @@ int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 			     1;
 		/* where: the target and, when the event has one, the
 		 * interface (a WiFi problem must not read as the wire's) */
-		snprintf(line, sizeof(line), "%-18s %s%s%s%s%s", ev->kind,
+		snprintf(line, sizeof(line), "%s%*s %s%s%s%s%s", kind,
+			 kw - cellbuf_utf8_width(kind), "",
 			 ev->target[0] ? ev->target : "",
 			 ev->target[0] && ev->interface[0] ? " " : "",
 			 ev->interface[0] ? "via " : "", ev->interface,
@@ -546,19 +581,21 @@ static void draw_footer(struct ui *ui, struct cellbuf *cb, int y)
 	flt = ui->filter[0] ? cellbuf_utf8_width(ui->filter) + 5 : 0;
 	for (size_t i = 0; i < keys_count; i++) {
 		const struct key_binding *b = &keys_table[i];
+		const char *lab, *txt;
 		int need;
 
 		if (!b->footer || b == help || !keys_applies(ui, b))
 			continue;
-		need = cellbuf_utf8_width(b->label) +
-		       cellbuf_utf8_width(b->help) + 3;
+		lab = b->flabel ? b->flabel : b->label;
+		txt = b->fhelp ? b->fhelp : b->help;
+		need = cellbuf_utf8_width(lab) + cellbuf_utf8_width(txt) + 3;
 		/* room kept for "? more" (8) and the filter */
 		if (x + need + 8 + flt > w) {
 			dropped = true;
 			break;
 		}
-		x += cellbuf_put(cb, x, y, b->label, ROLE_HEADER, 0) + 1;
-		x += cellbuf_put(cb, x, y, b->help, ROLE_DIM, 0) + 2;
+		x += cellbuf_put(cb, x, y, lab, ROLE_HEADER, 0) + 1;
+		x += cellbuf_put(cb, x, y, txt, ROLE_DIM, 0) + 2;
 	}
 	if (flt)
 		x += cellbuf_printf(cb, x, y, ROLE_WARN, 0, "[/%s]",
@@ -725,15 +762,25 @@ static double loss_from(enum cellbuf_role r)
 
 static void help_keys(struct ui *ui, struct help *h, int bw)
 {
-	const struct key_binding *list[64];
+	const struct key_binding *list[64], *wide[64];
 	unsigned mode = ui->src.replay ? KEYS_REPLAY : KEYS_LIVE;
-	int n = 0, colw = 38, cols, rows;
+	int n = 0, nw = 0, colw = 38, cols, rows;
 
-	for (size_t i = 0; i < keys_count && n < 64; i++)
-		if (keys_table[i].where & mode && keys_table[i].help)
-			list[n++] = &keys_table[i];
-	help_title(h, ui->src.replay ? "Keys (replay)" : "Keys");
 	cols = bw - 4 >= 2 * colw ? 2 : 1;
+	/* side by side, a key whose words would be cut gets a line of its
+	 * own after the others (as the draw below: half - 12 columns) */
+	for (size_t i = 0; i < keys_count && n < 64; i++) {
+		const struct key_binding *b = &keys_table[i];
+
+		if (!(b->where & mode) || !b->help)
+			continue;
+		if (cols == 2 &&
+		    cellbuf_utf8_width(b->help) > (bw - 4) / 2 - 12)
+			wide[nw++] = b;
+		else
+			list[n++] = b;
+	}
+	help_title(h, ui->src.replay ? "Keys (replay)" : "Keys");
 	rows = (n + cols - 1) / cols;
 	h->keycols = cols;
 	for (int r = 0; r < rows; r++) {
@@ -751,6 +798,16 @@ static void help_keys(struct ui *ui, struct help *h, int bw)
 			snprintf(l->text2, sizeof(l->text2), "%s",
 				 list[r + rows]->help);
 		}
+	}
+	for (int r = 0; r < nw; r++) {
+		struct help_line *l = help_new(h);
+
+		if (!l)
+			return;
+		l->role = ROLE_HEADER;
+		l->keys = true;
+		snprintf(l->term, sizeof(l->term), "%s", wide[r]->label);
+		snprintf(l->text, sizeof(l->text), "%s", wide[r]->help);
 	}
 	help_item(h, ROLE_DIM, "",
 		  "In a view: Up/Down or j/k move, Enter "
@@ -910,8 +967,10 @@ static void draw_help(struct ui *ui, struct cellbuf *cb)
 		}
 		if (l->keys) { /* one or two keys side by side */
 			cellbuf_putn(cb, x, y, 10, l->term, ROLE_HEADER, 0);
-			view_put_words(cb, x + 11, y, half - 12, l->text,
-				       ROLE_NORMAL, 0);
+			/* alone on its line: the whole width */
+			view_put_words(cb, x + 11, y,
+				       l->term2[0] ? half - 12 : bw - 4 - 12,
+				       l->text, ROLE_NORMAL, 0);
 			if (!l->term2[0])
 				continue;
 			cellbuf_putn(cb, x + half, y, 10, l->term2, ROLE_HEADER,

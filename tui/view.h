@@ -205,6 +205,11 @@ const char *view_sort_name(enum view_sort s);
 void view_fmt_ms(char *out, size_t size, int64_t ns);
 /* Seconds -> "45s", "12m05s", "3h02m", "2d04h". */
 void view_fmt_dur(char *out, size_t size, int64_t s);
+/* A running test's countdown, "13 s left of ~14 s": LEFT_NS of TOTAL_NS,
+ * both rounded up to whole seconds, so the time left never reads more than
+ * the total (a clock stepped back is held at the total). */
+void view_fmt_countdown(char *out, size_t size, int64_t left_ns,
+			int64_t total_ns);
 /* S as it fits in MAXW columns: whole, or cut at a word boundary and ended
  * with "…" ("..." when ASCII), never in the middle of a word. */
 void view_fit_words(const char *s, int maxw, bool ascii, char *out, size_t len);

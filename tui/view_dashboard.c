@@ -58,7 +58,8 @@ static const struct table_col cols_all[NCOL] = {
 };
 
 /* The compact layout (below VIEW_MIN_W x VIEW_MIN_H): name, p95, loss and
- * the sparkline with its scale. */
+ * the sparkline with its scale; the interface when the rows span more than
+ * one (targets()). */
 static const bool compact_col[NCOL] = {
 	[C_TARGET] = true, [C_P95] = true,   [C_LOSS] = true,
 	[C_SPARK] = true,  [C_SCALE] = true,
@@ -185,7 +186,7 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 	struct table_col cols[NCOL];
 	struct table_layout lay;
 	struct model *m = ui->src.model;
-	bool ifaces = false, ascii = cellbuf_ascii(cb);
+	bool ifaces = false, many_ifaces = false, ascii = cellbuf_ascii(cb);
 	char right[160], title[64], label[64], scale[24] = "";
 	int w = cellbuf_width(cb), rows = h - 2;
 	struct table t;
@@ -203,6 +204,8 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 
 		if (ms->interface[0])
 			ifaces = true;
+		if (r && strcmp(ms->interface, model_at(m, idx[0])->interface))
+			many_ifaces = true;
 		if (kw > kind_w && kw <= cols_all[C_KIND].pref_w)
 			kind_w = kw; /* "udp_echo" whole, not "udp…" */
 		if (nw > name_w)
@@ -212,14 +215,19 @@ static void targets(struct ui *ui, struct cellbuf *cb, int y, int h,
 
 	for (int k = 0; k < NCOL; k++) {
 		/* one path only: the column would just say "default" */
+		/* compact: the interface too when the rows span several,
+		 * or one target's rows over eth0 and wlan0 look the same */
 		bool on = !(k == C_IFACE && !ifaces) &&
-			  !(compact && !compact_col[k]) &&
+			  !(compact && !compact_col[k] &&
+			    !(k == C_IFACE && many_ifaces)) &&
 			  !(k == C_SCALE && ui->shared_scale);
 
 		map[k] = on ? nc : -1;
 		if (on)
 			cols[nc++] = cols_all[k];
 	}
+	if (compact && map[C_IFACE] >= 0)
+		cols[map[C_IFACE]].priority = 1; /* kept before p95 */
 	if (map[C_KIND] >= 0)
 		cols[map[C_KIND]].min_w = kind_w;
 	cols[map[C_TARGET]].pref_w = name_w;

@@ -380,8 +380,12 @@ enum path_finding path_words(const struct path_view *v, bool brief, char *buf,
 		if (v->dest_ttl)
 			snprintf(buf, len,
 				 "the path is clean: no loss and no delay "
-				 "added along its %d hops",
-				 v->n_hops);
+				 "added along its %d hop%s",
+				 v->n_hops, v->n_hops == 1 ? "" : "s");
+		else if (v->n_hops == 1)
+			snprintf(buf, len,
+				 "the target has not answered yet "
+				 "(hop 1 probed)");
 		else
 			snprintf(buf, len,
 				 "the target has not answered yet (hops 1-%d "

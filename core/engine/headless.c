@@ -231,9 +231,10 @@ static void print_path(struct headless *h, const struct path_view *v,
 	char words[512];
 	path_words(v, false, words, sizeof(words));
 	logsink_printf(h->log, LOGSINK_INFO,
-		       "%s path %-20s %s%s%s%d hops%s%s | %s", prefix,
+		       "%s path %-20s %s%s%s%d hop%s%s%s | %s", prefix,
 		       v->target, v->interface[0] ? "via " : "", v->interface,
 		       v->interface[0] ? " " : "", v->n_hops,
+		       v->n_hops == 1 ? "" : "s",
 		       v->dest_ttl ? "" : " (target not reached yet)",
 		       n ? line : "", words);
 }

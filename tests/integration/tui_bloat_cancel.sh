@@ -51,6 +51,7 @@ echo "b: $l1"
 n1=$(sed -E "s#.*$re.*#\1#" <<<"$l1")
 total=$(sed -E "s#.*$re.*#\2#" <<<"$l1")
 [ "$total" -ge 35 ] && [ "$total" -le 45 ] || fail "the test's length reads $total s, not ~40 s"
+[ "$n1" -le "$total" ] || fail "right after b: $n1 s left of ~$total s"
 # the countdown runs
 sleep 2.2
 l2=$(tui_line "$re")

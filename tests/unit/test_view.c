@@ -550,6 +550,106 @@ static void test_history_minutes(void **state)
 	(void)state;
 }
 
+/* The 'b' test's countdown (tui/app.c bloat_note): the time left never
+ * reads more than the total, right after 'b' or at any fraction. */
+static void test_countdown(void **state)
+{
+	static const int64_t totals[] = { 13400 * MS, 13000 * MS, 999 * MS,
+					  20 * 1000 * MS + 1 };
+	char t[32];
+	long long l, tot;
+
+	(void)state;
+	view_fmt_countdown(t, sizeof(t), 13400 * MS - 1000, 13400 * MS);
+	assert_string_equal(t, "14 s left of ~14 s");
+	for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++)
+		for (int64_t left = totals[i]; left > 0; left -= 7 * MS) {
+			view_fmt_countdown(t, sizeof(t), left, totals[i]);
+			assert_int_equal(
+				sscanf(t, "%lld s left of ~%lld s", &l, &tot),
+				2);
+			if (l > tot || l < 1)
+				fail_msg("'%s' (%lld ns of %lld)", t,
+					 (long long)left, (long long)totals[i]);
+		}
+	/* the wall clock stepped back: held at the total */
+	view_fmt_countdown(t, sizeof(t), 15000 * MS, 13400 * MS);
+	assert_string_equal(t, "14 s left of ~14 s");
+}
+
+/* The events list: the description starts in the same column whatever
+ * the kind, the catalog's longest (time_sync_established,
+ * connection_instability) included, whole from 100 columns, cut with "…"
+ * at 80; a kind longer still (a recording from another version) is cut. */
+static void test_event_kind_column(void **state)
+{
+	struct viewfix *f = *state;
+	static const char *const kinds[] = {
+		"packet_loss",
+		"time_sync_established",
+		"connection_instability",
+		"gateway_change",
+		"a_kind_from_a_later_version_x",
+	};
+	const int nk = sizeof(kinds) / sizeof(kinds[0]);
+	int col = -1;
+
+	for (int i = 0; i < nk; i++) {
+		struct bb_event e = { 0 };
+
+		e.start_ms = REAL0_MS + 10000 + i;
+		e.end_ms = e.start_ms + 1000;
+		e.severity = BB_SEV_INFO;
+		snprintf(e.kind, sizeof(e.kind), "%s", kinds[i]);
+		snprintf(e.description, sizeof(e.description), "DESC-%d", i);
+		evlog_put(f->ev, &e);
+	}
+	/* at 80 columns and wider */
+	for (int w = 80; w <= 160; w += 80) {
+		f->ui.view = VIEW_EVENTS;
+		f->ui.filter[0] = 0;
+		viewfix_render(f, w, 24);
+		col = -1;
+		for (int i = 0; i < nk; i++) {
+			char d[16];
+			int y, c;
+			const char *row, *p;
+
+			snprintf(d, sizeof(d), "DESC-%d", i);
+			y = viewfix_find(f->cb, d);
+			if (y < 0)
+				fail_msg("%d columns: no row with %s", w, d);
+			row = viewfix_row(f->cb, y);
+			p = strstr(row, d);
+			char pre[512];
+
+			snprintf(pre, sizeof(pre), "%.*s", (int)(p - row), row);
+			c = cellbuf_utf8_width(pre);
+			if (col < 0)
+				col = c;
+			if (c != col)
+				fail_msg("%d columns: %s starts at %d, not %d:"
+					 "\n%s",
+					 w, d, c, col, row);
+			/* whole when wide; at 80 the longest cut with "…" */
+			if (i < nk - 1 && w > 80)
+				assert_non_null(strstr(row, kinds[i]));
+			else if (!strstr(row, kinds[i])) {
+				char cut[32];
+
+				snprintf(cut, sizeof(cut), "%.17s", kinds[i]);
+				assert_non_null(strstr(row, cut));
+				assert_non_null(strstr(strstr(row, cut), "…"));
+			}
+		}
+		/* the one past the catalog's longest: cut, not dropped */
+		assert_true(viewfix_find(f->cb, "a_kind_from_a_lat") >= 0);
+		assert_true(viewfix_find(f->cb,
+					 "a_kind_from_a_later_version_x") < 0);
+	}
+	f->ui.view = VIEW_DASHBOARD;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +665,8 @@ int main(void)
 		cmocka_unit_test(test_replay_frame),
 		cmocka_unit_test(test_server_figures),
 		cmocka_unit_test(test_history_minutes),
+		cmocka_unit_test(test_countdown),
+		cmocka_unit_test(test_event_kind_column),
 	};
 
 	return cmocka_run_group_tests(tests, setup, viewfix_teardown);

@@ -282,6 +282,71 @@ static void test_compact(void **state)
 	assert_true(viewfix_find(f->cb, "too small: 39x12") >= 0);
 }
 
+/* 70x20, one target over eth0 and over wlan0 (and one more on eth0): the
+ * compact layout keeps a column naming the interface, so the two rows of
+ * dns-a can be told apart; over one interface only, no such column. */
+static void test_compact_ifaces(void **state)
+{
+	struct viewfix *f = *state;
+	static const char *const ifs[] = { "eth0", "wlan0", "eth0" };
+	static const char *const tg[] = { "dns-a", "dns-a", "gateway" };
+	char seen[3][16];
+
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < N; i++) {
+			struct bb_sample s = viewfix_sample(
+				BB_KIND_ICMP, ifs[k], tg[k], i, 100 * MS);
+			s.status = BB_STATUS_OK;
+			s.rtt_ns = (5 + k) * MS;
+			model_add(f->m, &s);
+		}
+	viewfix_render(f, 70, 20);
+	viewfix_dump(f->cb);
+	assert_int_equal(f->ui.rows_n, 3);
+	const char *hdr = viewfix_row(f->cb, f->ui.rows_y0 - 1);
+
+	assert_non_null(strstr(hdr, "Iface"));
+	assert_non_null(strstr(hdr, "p95"));
+	assert_non_null(strstr(hdr, "Loss%"));
+	int ix = (int)(strstr(hdr, "Iface") - hdr);
+	for (int r = 0; r < 3; r++) {
+		const char *row = viewfix_row(f->cb, f->ui.rows_y0 + r);
+
+		assert_true((int)strlen(row) > ix);
+		sscanf(row + ix, "%15s", seen[r]);
+	}
+	for (int r = 0; r < 3; r++) {
+		bool found = false;
+
+		for (int k = 0; k < 3; k++)
+			found |= !strcmp(seen[r], ifs[k]);
+		if (!found)
+			fail_msg("row %d's interface reads '%s'", r, seen[r]);
+	}
+	assert_true(strcmp(seen[0], seen[1]) || strcmp(seen[1], seen[2]));
+	for (int y = 0; y < 20; y++)
+		assert_true(cellbuf_utf8_width(viewfix_row(f->cb, y)) <= 70);
+}
+
+/* Compact over one interface only: no Iface column (it would say eth0 on
+ * every row). */
+static void test_compact_one_iface(void **state)
+{
+	struct viewfix *f = *state;
+
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < N; i++) {
+			struct bb_sample s = viewfix_sample(
+				BB_KIND_ICMP, "eth0", k ? "dns-b" : "dns-a", i,
+				100 * MS);
+			s.status = BB_STATUS_OK;
+			s.rtt_ns = 5 * MS;
+			model_add(f->m, &s);
+		}
+	viewfix_render(f, 70, 20);
+	assert_null(strstr(viewfix_row(f->cb, f->ui.rows_y0 - 1), "Iface"));
+}
+
 /* The address behind the name, when it is not the name itself. */
 static void test_address(void **state)
 {
@@ -342,6 +407,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_under_load, setup,
 						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_scale, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_compact_ifaces, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_compact_one_iface, setup,
 						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_compact, setup,
 						viewfix_teardown),

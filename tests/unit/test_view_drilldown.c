@@ -228,6 +228,35 @@ static void test_jk_order(void **state)
 	assert_int_equal(f->ui.sel, 1); /* the row of the target shown */
 }
 
+/* '2' opens the selected dashboard row, as Enter does, not the target
+ * opened before: Enter on row 0, Esc, j, 2 shows row 1. */
+static void test_key2_selected_row(void **state)
+{
+	struct viewfix *f = *state;
+	size_t idx[8];
+
+	feed(f, "198.18.0.1", 60, 1000 * MS, twenty, NULL, 0);
+	feed(f, "198.18.0.2", 60, 1000 * MS, twenty, NULL, 0);
+	assert_int_equal(view_rows(&f->ui, idx, 8), 2);
+	open_row(f, 0);
+	assert_string_equal(f->ui.dd_target, model_at(f->m, idx[0])->target);
+	keys_dispatch(&f->ui, TERM_KEY_ESC);
+	assert_int_equal(f->ui.view, VIEW_DASHBOARD);
+	keys_dispatch(&f->ui, 'j');
+	assert_int_equal(f->ui.sel, 1);
+	keys_dispatch(&f->ui, '2');
+	assert_int_equal(f->ui.view, VIEW_DRILLDOWN);
+	assert_string_equal(f->ui.dd_target, model_at(f->m, idx[1])->target);
+	view_render(&f->ui, f->cb);
+	assert_true(viewfix_find(f->cb, "198.18.0.2  icmp") >= 0);
+	/* from another view, back to the same target: 2 keeps the window */
+	f->ui.span = SPAN_1H;
+	keys_dispatch(&f->ui, '3');
+	keys_dispatch(&f->ui, '2');
+	assert_string_equal(f->ui.dd_target, model_at(f->m, idx[1])->target);
+	assert_int_equal(f->ui.span, SPAN_1H);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +269,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_default_span, setup,
 						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_jk_order, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_key2_selected_row, setup,
 						viewfix_teardown),
 	};
 

@@ -219,6 +219,110 @@ static void test_long_text(void **state)
 	fail_msg("no event line");
 }
 
+/* The keys of the help at 80x100 (all of it on one screen), live or
+ * replay: each "term text" pair into keys[], n of them. */
+static int help_key_pairs(struct viewfix *f, bool replay, char keys[][80],
+			  int max)
+{
+	int n = 0, y, half = (80 - 4) / 2;
+
+	f->ui.src.replay = replay;
+	f->ui.help = true;
+	f->ui.help_top = 0;
+	viewfix_render(f, 80, 100);
+	y = viewfix_find(f->cb, "│ Keys");
+	assert_true(y >= 0);
+	for (y++; y < 100; y++) {
+		const char *row = viewfix_row(f->cb, y), *p = strstr(row, "│ ");
+		char term[16], text[64];
+		bool wide;
+
+		if (!p || strstr(row, "In a view:"))
+			break;
+		p += strlen("│ ");
+		/* a key alone on its line: its words run past the half */
+		wide = (int)strlen(p) > half && p[half - 1] != ' ';
+		for (int c = 0; c < 2 && (int)strlen(p) > c * half; c++) {
+			const char *q = p + c * half;
+
+			if (sscanf(q, "%15s", term) != 1 || !strcmp(term, "│"))
+				continue;
+			snprintf(text, sizeof(text), "%.*s",
+				 c || wide ? (int)strcspn(q + 11, "│")
+					   : half - 11,
+				 q + 11);
+			for (size_t e = strlen(text); e && text[e - 1] == ' ';)
+				text[--e] = 0;
+			assert_true(n < max);
+			snprintf(keys[n++], 80, "%s %s", term, text);
+			if (wide)
+				break;
+		}
+	}
+	f->ui.src.replay = false;
+	f->ui.help = false;
+	return n;
+}
+
+/* Each key once, with what it does: "+ faster" and "- slower" (not "+/-"
+ * and "-" again), "1 dashboard" with 2 to 5, and s with the fourth
+ * state it cycles through. */
+static void test_help_each_key_once(void **state)
+{
+	struct viewfix *f = *state;
+	static char keys[64][80];
+
+	for (int replay = 0; replay < 2; replay++) {
+		int n = help_key_pairs(f, replay, keys, 64);
+		char seen[64][16];
+		int ns = 0;
+
+		assert_true(n > 10);
+		for (int i = 0; i < n; i++) {
+			char term[16], *save = NULL, *k;
+
+			sscanf(keys[i], "%15s", term);
+			if (getenv("BB_DUMP"))
+				fprintf(stderr, "[%s]\n", keys[i]);
+			/* "Up/k": Up and k; a range "1-5" hides 2 to 4 */
+			assert_null(strstr(term, "1-5"));
+			for (k = strtok_r(term, "/", &save); k;
+			     k = strtok_r(NULL, "/", &save)) {
+				for (int j = 0; j < ns; j++)
+					if (!strcmp(seen[j], k))
+						fail_msg("key %s twice (%s)", k,
+							 keys[i]);
+				snprintf(seen[ns++], 16, "%s", k);
+			}
+		}
+#define HAS(s)                                                                 \
+	do {                                                                   \
+		int i_ = 0;                                                    \
+		while (i_ < n && strcmp(keys[i_], s))                          \
+			i_++;                                                  \
+		if (i_ == n)                                                   \
+			fail_msg("no '%s' in the %s help", s,                  \
+				 replay ? "replay" : "live");                  \
+	} while (0)
+		HAS("1 dashboard");
+		HAS("2 drilldown");
+		HAS("3 events");
+		HAS("4 interfaces");
+		HAS("5 path hop by hop");
+		HAS("s sort rows: name, p95, loss, configuration order");
+		if (replay) {
+			HAS("+ faster");
+			HAS("- slower");
+		}
+#undef HAS
+	}
+	/* and s does cycle through the four */
+	f->ui.sort = SORT_NONE;
+	for (int i = 0; i < 4; i++)
+		keys_dispatch(&f->ui, 's');
+	assert_int_equal(f->ui.sort, SORT_NONE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_help_ascii),
 		cmocka_unit_test(test_footer_80),
 		cmocka_unit_test(test_long_text),
+		cmocka_unit_test(test_help_each_key_once),
 	};
 
 	return cmocka_run_group_tests(tests, setup, viewfix_teardown);

@@ -319,6 +319,42 @@ static void test_turn_it_on(void **state)
 
 /* Key 5 is in the footer's "1-5" and the help; Up/Down scroll the blocks
  * and the scroll stops at the end. */
+/* A target one hop away (the lab's neighbour): "its 1 hop", not "1
+ * hops", in the words and the block's title; a target not reached yet
+ * after hop 1 only: "hop 1 probed". */
+static void test_one_hop(void **state)
+{
+	struct fx *f = *state;
+	struct path_view v = { 0 };
+	char w[256];
+
+	for (int r = 0; r < ROUNDS; r++)
+		probe(f, "near", 1, "198.18.0.1", MS, true);
+	render(f, 100, 30);
+	assert_true(find(f->cb, "no loss and no delay added along its 1 "
+				"hop") > 0);
+	assert_int_equal(find(f->cb, "1 hops"), -1);
+	assert_true(find(f->cb, "1 hop, ") > 0);
+	/* the words alone, for 1 and 2 hops, reached or not */
+	snprintf(v.target, sizeof(v.target), "near");
+	v.n_hops = 1;
+	v.dest_ttl = 1;
+	path_words(&v, false, w, sizeof(w));
+	assert_non_null(strstr(w, "along its 1 hop"));
+	assert_null(strstr(w, "1 hops"));
+	v.dest_ttl = 0;
+	path_words(&v, false, w, sizeof(w));
+	assert_string_equal(w, "the target has not answered yet (hop 1 "
+			       "probed)");
+	v.n_hops = 2;
+	path_words(&v, false, w, sizeof(w));
+	assert_string_equal(w, "the target has not answered yet (hops 1-2 "
+			       "probed)");
+	v.dest_ttl = 2;
+	path_words(&v, false, w, sizeof(w));
+	assert_non_null(strstr(w, "along its 2 hops"));
+}
+
 static void test_keys_scroll(void **state)
 {
 	struct fx *f = *state;
@@ -363,6 +399,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_turn_it_on, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_one_hop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_scroll, setup,
 						teardown),
 	};
