@@ -358,10 +358,18 @@ void det_eval_dns(struct detect *d, struct dseries *ds, int64_t now)
 			: BB_SEV_WARNING;
 	struct place p = det_series_place(ds);
 	char desc[BB_EVENT_DESC_LEN], met[BB_EVENT_METRICS_LEN];
+	char median[32] = "none answered", over[32] = "5 min";
+	if (st.p50 != BB_NONE)
+		snprintf(median, sizeof(median), "median %.1f ms", med);
+	/* early on the window holds less than its 5 minutes */
+	int64_t covered = d->first ? now - d->first : stats_window_ns(w);
+	if (covered < stats_window_ns(w))
+		snprintf(over, sizeof(over), "%.0f s",
+			 (double)covered / BB_NS_PER_S);
 	snprintf(desc, sizeof(desc),
-		 "DNS trouble with %s: %.0f %% of %u queries failed, median "
-		 "%.1f ms over 5 min.",
-		 p.target, pct, sent, med);
+		 "DNS trouble with %s: %.0f %% of %u queries failed, %s over "
+		 "%s.",
+		 p.target, pct, sent, median, over);
 	snprintf(met, sizeof(met),
 		 "{\"failure_pct\":%.1f,\"failed\":%u,\"queries\":%u,"
 		 "\"median_ms\":%.3f,\"slow\":%s}",

@@ -617,6 +617,24 @@ static void test_dns_and_connections(void **state)
 	assert_true(fabs(metric(&f->ev[i], "median_ms") - 350) < 1);
 	fix_free(f);
 
+	/* a resolver that never answers, from the start: no "median 0.0
+	 * ms", and no "over 5 min" after a few seconds */
+	f = fix_new();
+	t = T0;
+	for (int k = 0; k < 8; k++, t += 2 * SEC) {
+		feed_kind(f, BB_KIND_DNS, "ns", t, BB_STATUS_TIMEOUT, 0);
+		feed(f, "gw", t + MS, 1, MS); /* the line answers */
+	}
+	ticks_to(f, t);
+	i = find(f, "dns_issue", -1);
+	assert_true(i >= 0);
+	print_message("%s\n", f->ev[i].description);
+	assert_non_null(strstr(f->ev[i].description, "failed, none answered "
+						     "over "));
+	assert_null(strstr(f->ev[i].description, "median"));
+	assert_null(strstr(f->ev[i].description, "5 min"));
+	fix_free(f);
+
 	/* TCP: 2 failures in 5 min are tolerated, the 3rd is not */
 	f = fix_new();
 	t = T0;
@@ -647,7 +665,7 @@ static void test_dns_conn_lifecycle(void **state)
 		const char *name, *target, *words, *advice;
 	} k[2] = {
 		{ BB_KIND_DNS, "dns_issue", "ns", "DNS trouble with ns",
-		  "ms over 5 min. Use another DNS resolver, set in the router "
+		  "ms over 140 s. Use another DNS resolver, set in the router "
 		  "or on this computer." },
 		{ BB_KIND_TCP_CONNECT, "connection_instability", "h:443",
 		  "Connections to h:443 failing",
