@@ -678,6 +678,9 @@ static int take_event(void *ctx, const struct bb_event *ev)
 	k->scattered += !strcmp(pat, "scattered");
 	k->periodic += !strcmp(pat, "periodic");
 	k->unreachable += !strcmp(pat, "unreachable");
+	/* an outage of this computer, not the line (detect_route) */
+	k->no_route += !strcmp(ev->kind, "micro_disconnect") &&
+		       strstr(ev->metrics, "\"no_route\":true");
 	return 0;
 }
 
@@ -1076,10 +1079,17 @@ static void verdict_advice(const struct history_summary *s, int bloat,
 {
 	for (size_t a = 0; a < sizeof(kind_advice) / sizeof(kind_advice[0]);
 	     a++)
-		for (size_t i = 0; i < s->nkinds; i++)
-			if (problems_of(&s->kinds[i]) &&
-			    !strcmp(s->kinds[i].kind, kind_advice[a].kind))
+		for (size_t i = 0; i < s->nkinds; i++) {
+			const struct history_kind_count *k = &s->kinds[i];
+			if (!problems_of(k) || strcmp(k->kind, kind_advice[a].kind))
+				continue;
+			/* outages while this computer had no route are its
+			 * own: the line's advice only for the others */
+			if (k->no_route)
+				advice_add(buf, len, ADVICE_NO_ROUTE, 0);
+			if (k->no_route < k->count)
 				advice_add(buf, len, kind_advice[a].advice, 0);
+		}
 	if (s->have_peak && s->peak.degraded)
 		advice_add(buf, len, ADVICE_PEAK, 0);
 	if (bloat)

@@ -102,6 +102,7 @@ struct history_kind_count {
 	int64_t longest_ms;	  /* duration of the longest */
 	int64_t longest_start_ms; /* and when it started */
 	int burst, scattered, periodic, unreachable; /* packet_loss patterns */
+	int no_route; /* micro_disconnects without a default route */
 };
 
 struct history_summary {

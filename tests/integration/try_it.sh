@@ -97,6 +97,10 @@ echo "defaults: $v"
 "$BB_BIN" report --db "$db" --last 1h >"$BB_TMP/report.md" || fail "defaults: report failed"
 grep -q '^1 event: 1 critical, 0 warning, 0 info\.$' "$BB_TMP/report.md" ||
 	fail "defaults: report: $(grep -A1 '^## Events' "$BB_TMP/report.md")"
+# and the period's verdict gives live's advice, not the ISP's
+v=$(grep '^\*\*Verdict' "$BB_TMP/report.md")
+[[ $v == *"Check this computer's connection"* && $v != *ISP* ]] ||
+	fail "defaults: the report's verdict blames the line: $v"
 
 # 2. The README's command: -t 127.0.0.1 -t ::1 (the DNS defaults remain).
 run_try readme -t 127.0.0.1 -t ::1
