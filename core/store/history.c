@@ -837,9 +837,14 @@ int history_summarize(struct store *st, int64_t from_ms, int64_t to_ms,
 	if (rc == 0)
 		rc = history_paths(st, from_ms, to_ms, out);
 	if (rc == 0) {
+		/* evenings against the rest of the day: only a period that
+		 * holds a day says anything of its own evenings (an hour's
+		 * stats once reported the day before's) */
 		int64_t span = to_ms - from_ms;
 		int days = (int)((span + 86400000 - 1) / 86400000);
+		out->peak_short = span < 86400000 - 60000;
 		out->have_peak =
+			!out->peak_short &&
 			history_peak_hours(st, to_ms, days > 7 ? 7 : days,
 					   &out->peak) == 0;
 	}
@@ -1081,7 +1086,8 @@ static void verdict_advice(const struct history_summary *s, int bloat,
 	     a++)
 		for (size_t i = 0; i < s->nkinds; i++) {
 			const struct history_kind_count *k = &s->kinds[i];
-			if (!problems_of(k) || strcmp(k->kind, kind_advice[a].kind))
+			if (!problems_of(k) ||
+			    strcmp(k->kind, kind_advice[a].kind))
 				continue;
 			/* outages while this computer had no route are its
 			 * own: the line's advice only for the others */

@@ -134,7 +134,8 @@ struct history_summary {
 	size_t npaths; /* traced paths (tests.path), HISTORY_MAX_PATHS at most
 			*/
 	struct history_path paths[HISTORY_MAX_PATHS];
-	int have_peak; /* peak-hour diagnosis available */
+	int have_peak;	/* peak-hour diagnosis available */
+	int peak_short; /* not judged: the period is under a day */
 	struct diag_peak peak;
 	int64_t elapsed_ms; /* time history_summarize took */
 };

@@ -374,6 +374,9 @@ static void write_text(FILE *f, const struct history_summary *s, const char *db,
 			s->peak.peak_p50_ms, s->peak.peak_loss_pct,
 			s->peak.offpeak_p50_ms, s->peak.offpeak_loss_pct,
 			s->peak.worst_hour);
+	else if (s->peak_short)
+		fprintf(f, "\nPeak hours: not judged over a period shorter "
+			   "than a day\n");
 	else
 		fprintf(f, "\nPeak hours: not enough hourly data yet (needs "
 			   "rolled-up hours both in 18..23 h and outside)\n");
@@ -1137,6 +1140,10 @@ static void doc_peak_events(FILE *f, const struct doc_ops *o,
 			 s->peak.peak_p50_ms, s->peak.peak_loss_pct,
 			 s->peak.offpeak_p50_ms, s->peak.offpeak_loss_pct,
 			 s->peak.worst_hour);
+	else if (s->peak_short)
+		snprintf(line, sizeof(line),
+			 "Not judged: the period is shorter than a day, and "
+			 "evenings are compared with the rest of the day.");
 	else
 		snprintf(line, sizeof(line),
 			 "Not enough hourly data yet: the diagnosis needs "

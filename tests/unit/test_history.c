@@ -384,6 +384,18 @@ static void test_rollups(void **state)
 	check_rare(&s);
 	assert_true(s.have_peak);
 	assert_true(s.peak.degraded);
+	assert_false(s.peak_short);
+	history_summary_fini(&s);
+	/* an hour of the same recording says nothing of its evenings (it
+	 * once reported the day before's as the hour's) */
+	assert_int_equal(history_summarize(st, T_END - 3600000, T_END,
+					   HISTORY_ROLLUPS, &s),
+			 0);
+	assert_false(s.have_peak);
+	assert_true(s.peak_short);
+	char v[1024];
+	history_verdict(&s, v, sizeof(v));
+	assert_null(strstr(v, "evening"));
 	history_summary_fini(&s);
 	store_close(st);
 }
