@@ -35,13 +35,16 @@ static bool series_bad(const struct detect *d, const struct dseries *ds,
 }
 
 /* "Routing trouble to X ... while the gateway and Y are fine."  True
- * when another destination answers well, so the line is cleared. */
-static bool verdict_routing(const struct detect *d, char *buf, size_t len)
+ * when another destination answers well, so the line is cleared.  Not on
+ * the interface BLAMED as the local link (NULL none): its loss is that
+ * link's, already said. */
+static bool verdict_routing(const struct detect *d, const char *blamed,
+			    char *buf, size_t len)
 {
 	bool cleared = false;
 	for (size_t j = 0; j < d->njoint; j++) {
 		const struct joint *jt = &d->joint[j];
-		if (jt->declared)
+		if (jt->declared || (blamed && !strcmp(jt->iface, blamed)))
 			continue;
 		const struct dseries *bad = NULL, *good_gw = NULL;
 		const struct dseries *good_other = NULL;
@@ -93,12 +96,13 @@ static bool verdict_routing(const struct detect *d, char *buf, size_t len)
 	return cleared;
 }
 
-/* Two interfaces, same targets: the worse one is the local hop (true
- * when said, so the line is cleared). */
-static bool verdict_interfaces(const struct detect *d, char *buf, size_t len)
+/* Two interfaces, same targets: the worse one is the local hop; its name
+ * when said (the line is cleared), else NULL. */
+static const char *verdict_interfaces(const struct detect *d, char *buf,
+				      size_t len)
 {
 	if (d->njoint < 2)
-		return false;
+		return NULL;
 	struct diag_iface f[2] = { { 0 } };
 	for (int k = 0; k < 2; k++) {
 		unsigned lost = 0, sent = 0, n = 0;
@@ -122,21 +126,21 @@ static bool verdict_interfaces(const struct detect *d, char *buf, size_t len)
 			}
 		}
 		if (!sent || !n)
-			return false;
+			return NULL;
 		f[k].loss_pct = 100.0 * lost / sent;
 		f[k].p50_ms = p50 / n;
 		f[k].jitter_ms = jit / n;
 	}
 	int w = diag_worse_interface(&f[0], &f[1]);
 	if (w < 0)
-		return false;
+		return NULL;
 	det_cat(buf, len,
 		"%sThe local link %s is at fault, not the line: %.1f %% loss, "
 		"%.1f ms median against %.1f %% and %.1f ms on %s.",
 		buf[0] ? " " : "", f[w].name, f[w].loss_pct, f[w].p50_ms,
 		f[!w].loss_pct, f[!w].p50_ms, f[!w].name);
 	advice_add(buf, len, ADVICE_LOCAL_LINK, 0);
-	return true;
+	return d->joint[w].iface;
 }
 
 /* Where a per-target fault was already placed when the events are said:
@@ -325,9 +329,10 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 	/* the diagnoses first: what is wrong and where, then the events */
 	verdict_sessions(d, buf, len);
 	enum placed pl = PLACED_NONE;
-	if (verdict_interfaces(d, buf, len))
+	const char *blamed = verdict_interfaces(d, buf, len);
+	if (blamed)
 		pl = PLACED_CLEARED;
-	if (verdict_routing(d, buf, len))
+	if (verdict_routing(d, blamed, buf, len))
 		pl = PLACED_CLEARED;
 	verdict_bloat(d, buf, len);
 	for (size_t i = 0; pl == PLACED_NONE && i < MAX_EVENTS; i++)

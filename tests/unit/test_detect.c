@@ -902,6 +902,27 @@ static void test_verdict_advice(void **state)
 	assert_null(strstr(v, "The line drops"));
 	fix_free(f);
 
+	/* the same with a second, clean target on each: wlan0's loss is
+	 * its link's, said once, not also "routing trouble" to t with
+	 * "nothing to fix at home" (both once, contradicting each other) */
+	f = fix_new();
+	t = T0;
+	for (int k = 0; k < 600; k++, t += 100 * MS) {
+		feed_if(f, BB_KIND_ICMP, "eth0", "t", t, 1, 10 * MS);
+		feed_if(f, BB_KIND_ICMP, "eth0", "u", t + 20 * MS, 1, 10 * MS);
+		feed_if(f, BB_KIND_ICMP, "wlan0", "t", t + 50 * MS,
+			k < 50 || k % 10 != 3, 40 * MS);
+		feed_if(f, BB_KIND_ICMP, "wlan0", "u", t + 70 * MS, 1, 40 * MS);
+	}
+	detect_tick(f->d, t);
+	detect_verdict(f->d, v, sizeof(v));
+	assert_true(
+		strstr(v, "The local link wlan0 is at fault, not the line") ==
+		v);
+	assert_null(strstr(v, "Routing trouble"));
+	assert_null(strstr(v, "Nothing to fix at home"));
+	fix_free(f);
+
 	/* the gateway loses as much as the target beyond it: home network */
 	f = fix_new();
 	t = T0;
