@@ -10,7 +10,8 @@
  * random word of every database, differs).  --end (Unix seconds, default
  * now) is rounded down to the hour; the database covers [end - N days,
  * end).  Content, with UTC hours so it does not depend on TZ:
- *   eth0 (wired): ICMP to 198.18.0.1, .11, .12 and a UDP echo to the
+ *   eth0 (wired): ICMP to the gateway (named "gateway" as the monitor
+ *     names its gateway probe), to 198.18.0.11 and .12, and a UDP echo to the
  *     companion servers vps-a and vps-b every interval (one-way delays,
  *     clock sync on answered echoes; a lost echo names its direction in a
  *     loss burst and in scattered loss), DNS to 198.18.0.53
@@ -21,7 +22,8 @@
  *     the 20:30 test is bloated (+250 ms up) and has a bufferbloat event.
  *   wlan0 (wifi): ICMP to the same three every interval, DNS every 10 s;
  *     some DNS errors whose detail holds a comma, quotes or a newline.
- *   Evenings (18-24 UTC) +20 ms on every delay; scattered loss 0.1 %
+ *   Evenings (18-24 UTC) +20 ms on every delay beyond the gateway (the
+ *     line is congested, not the home network); scattered loss 0.1 %
  *     (eth0) and 0.5 % (wlan0); vps-b has no session for the first
  *     10 minutes (status no_session).
  *   Each day: the monitor off for one hour (no sample, the gap); two loss
@@ -49,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/analysis/detect_diag.h"
 #include "core/analysis/event.h"
 #include "core/base/clock.h"
 #include "core/base/sample.h"
@@ -82,13 +85,13 @@ struct series {
 	}
 
 static struct series series[] = {
-	S(IF_ETH, BB_KIND_ICMP, "198.18.0.1", "", 0, 0, 800),
+	S(IF_ETH, BB_KIND_ICMP, "gateway", "", 0, 0, 800),
 	S(IF_ETH, BB_KIND_ICMP, "198.18.0.11", "", 0, 7, 9000),
 	S(IF_ETH, BB_KIND_ICMP, "198.18.0.12", "", 0, 14, 14000),
 	S(IF_ETH, BB_KIND_UDP_ECHO, "vps-a", "vps-a", 0, 21, 11000),
 	S(IF_ETH, BB_KIND_UDP_ECHO, "vps-b", "vps-b", 0, 28, 23000),
 	S(IF_ETH, BB_KIND_DNS, "198.18.0.53", "", 10000, 500, 12000),
-	S(IF_WLAN, BB_KIND_ICMP, "198.18.0.1", "", 0, 3, 2500),
+	S(IF_WLAN, BB_KIND_ICMP, "gateway", "", 0, 3, 2500),
 	S(IF_WLAN, BB_KIND_ICMP, "198.18.0.11", "", 0, 10, 12000),
 	S(IF_WLAN, BB_KIND_ICMP, "198.18.0.12", "", 0, 17, 17000),
 	S(IF_WLAN, BB_KIND_DNS, "198.18.0.53", "", 10000, 503, 15000),
@@ -299,7 +302,9 @@ static void probe(struct gen *g, struct series *se, const struct day *day,
 			       : ph == BB_PHASE_DOWN ? 60000
 			       : ph == BB_PHASE_BOTH ? 240000
 						     : 0;
-		int64_t rtt = se->base_us + (evening(at) ? 20000 : 0) + load +
+		bool beyond = strcmp(se->target, "gateway") != 0;
+		int64_t rtt = se->base_us +
+			      (beyond && evening(at) ? 20000 : 0) + load +
 			      rnd(g, se->base_us / 4 + 1);
 		s->rtt_ns = rtt * 1000;
 		if (echo) {
@@ -351,13 +356,14 @@ static void bloat_results(struct gen *g, int64_t ms)
 		return;
 	snprintf(ev->description, sizeof(ev->description),
 		 "Upload bufferbloat to vps-a: +%lld ms under load (%.1f -> "
-		 "%.1f ms), grade C.",
+		 "%.1f ms), grade %s.",
 		 (long long)(inc_up / 1000), idle / 1000.0,
-		 (idle + inc_up) / 1000.0);
+		 (idle + inc_up) / 1000.0, diag_bloat_grade(inc_up / 1000.0));
 	snprintf(ev->metrics, sizeof(ev->metrics),
 		 "{\"idle_ms\":%.3f,\"loaded_ms\":%.3f,\"increase_ms\":%.3f,"
-		 "\"direction\":\"upload\",\"grade\":\"C\",\"rpm\":%lld}",
+		 "\"direction\":\"upload\",\"grade\":\"%s\",\"rpm\":%lld}",
 		 idle / 1000.0, (idle + inc_up) / 1000.0, inc_up / 1000.0,
+		 diag_bloat_grade(inc_up / 1000.0),
 		 (long long)(60000000 / (idle + inc_up)));
 }
 

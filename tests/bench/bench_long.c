@@ -6,7 +6,7 @@
  * once) and to bucket them for the 24 h plot, the 7 d plot and the heatmap
  * (chart_data_from_aggs, on the main thread), median of 5.
  *
- *   bench_long DB [INTERFACE TARGET]   (default: eth0 198.18.0.1, a bbgen
+ *   bench_long DB [INTERFACE TARGET]   (default: eth0 gateway, a bbgen
  *                                       database)
  *   bench_long                         (make bench: a bbgen week at 1 s,
  *                                       built beside this binary's bbgen)
@@ -66,7 +66,7 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	const char *iface = argc > 3 ? argv[2] : "eth0";
-	const char *target = argc > 3 ? argv[3] : "198.18.0.1";
+	const char *target = argc > 3 ? argv[3] : "gateway";
 	double rd[RUNS], bk[RUNS];
 	size_t nmin = 0, nhour = 0;
 	int64_t first, last;

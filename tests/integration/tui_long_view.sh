@@ -58,9 +58,18 @@ db=$BB_TMP/week.db
 tui_start 120 40 env TZ=UTC "$BB_BIN" --replay "$db"
 tui_wait 'REPLAY'
 tui_keys G
-tui_wait '^198\.18\.0\.1 '
-# the first row's drilldown, whichever target it is
-tui_keys Enter
+tui_wait '^gateway '
+tui_wait '^198\.18\.0\.11 '
+# the first row's drilldown beyond the gateway (whose evenings are not
+# congested: the line beyond it is), whichever target it is
+for _ in $(seq 6); do
+	tui_keys Enter
+	tui_wait '^─ [^ ]+  icmp via (eth0|wlan0)'
+	tui_screen | grep -qE '^─ [0-9.]+  icmp via' && break
+	tui_keys Escape
+	tui_wait '▸ Targets'
+	tui_keys j
+done
 tui_wait '^─ [0-9.]+  icmp via (eth0|wlan0)'
 target=$(tui_screen | grep -oE -m1 '^─ [0-9.]+  icmp via [a-z0-9]+' | cut -c5-)
 echo "drilldown: $target"
