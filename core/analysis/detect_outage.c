@@ -120,14 +120,14 @@ void det_describe_micro(struct detect *d, struct joint *j, int64_t dur,
 	bool no_route = j->cur.no_route;
 	if (no_route) /* nothing left this computer: not the line */
 		snprintf(desc, sizeof(desc),
-			 "No connection%s%s: this computer has no default "
-			 "route, so every probe (%s) failed for %s%s.",
+			 "No connection%s%.15s: this computer has no default "
+			 "route, so every probe (%.96s) failed for %.24s%s.",
 			 j->iface[0] ? " on " : "", j->iface, what, span,
 			 ended ? "" : " so far");
 	else
 		snprintf(desc, sizeof(desc),
-			 "%s%s%s: every probe%s (%s) failed together for "
-			 "%s%s.",
+			 "%s%s%.15s: every probe%s (%.96s) failed together "
+			 "for %.24s%s.",
 			 dur < 60 * BB_NS_PER_S ? "Micro-disconnect"
 						: "Disconnected",
 			 j->iface[0] ? " on " : "", j->iface,
