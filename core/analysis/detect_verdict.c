@@ -304,13 +304,25 @@ static void verdict_bloat(const struct detect *d, char *buf, size_t len)
 		advice_add(buf, len, ADVICE_BLOAT, 0);
 }
 
-/* How much data the verdict rests on: " after 40 s" while under an hour. */
+/* "40 s", then "12 min" from two minutes on: how much data there is. */
+static void data_span(int64_t span, char *out, size_t len)
+{
+	double s = (double)span / BB_NS_PER_S;
+	if (s < 120)
+		snprintf(out, len, "%.0f s", s);
+	else
+		snprintf(out, len, "%.0f min", s / 60);
+}
+
+/* How much data the verdict rests on: " (after 40 s)" while under an
+ * hour. */
 static void verdict_span(const struct detect *d, char *buf, size_t len)
 {
 	int64_t span = d->first ? d->now - d->first : 0;
+	char w[32];
+	data_span(span, w, sizeof(w));
 	if (span < HOUR_NS)
-		det_cat(buf, len, " (after %.0f s)",
-			(double)span / BB_NS_PER_S);
+		det_cat(buf, len, " (after %s)", w);
 }
 
 size_t detect_verdict(const struct detect *d, char *buf, size_t len)
@@ -358,9 +370,10 @@ size_t detect_verdict(const struct detect *d, char *buf, size_t len)
 	if (buf[0]) {
 		/* early on, say how little the diagnosis rests on */
 		int64_t span = d->first ? d->now - d->first : 0;
+		char w[32];
+		data_span(span, w, sizeof(w));
 		if (span < HOUR_NS)
-			det_cat(buf, len, " Based on %.0f s of data.",
-				(double)span / BB_NS_PER_S);
+			det_cat(buf, len, " Based on %s of data.", w);
 		return strlen(buf);
 	}
 	unsigned n = 0;

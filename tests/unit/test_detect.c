@@ -188,6 +188,11 @@ static void test_clean_and_outliers_raise_nothing(void **state)
 	detect_verdict(f->d, v, sizeof(v));
 	/* says how much data it rests on (70 s of probes + 20 s of ticks) */
 	assert_string_equal(v, "No problems detected so far (after 90 s).");
+	/* in minutes from two on, not "(after 3600 s)" */
+	clean(f, "a", &t, 3000, 10 * MS);
+	ticks_to(f, t);
+	detect_verdict(f->d, v, sizeof(v));
+	assert_string_equal(v, "No problems detected so far (after 6 min).");
 	fix_free(f);
 }
 
