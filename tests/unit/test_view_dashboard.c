@@ -250,6 +250,32 @@ static void test_scale(void **state)
 	assert_non_null(strstr(viewfix_row(f->cb, y1), "≤1 ms"));
 }
 
+/* During our own test the rows' scales stay those of the line: a row at
+ * 0.05..0.65 ms whose last 100 probes (more than its sparkline shows) went
+ * out under load at 400 ms keeps its "≤1 ms" from the probes before the
+ * test, and 'S' takes the shared scale from those too (the loaded ones
+ * clip at the top, dim). */
+static void test_scale_under_load(void **state)
+{
+	struct viewfix *f = *state;
+	int y;
+
+	feed(f, "near", 0.05, 0, 100);
+	feed(f, "mid", 2, 0, 100);
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	y = viewfix_find(f->cb, "near ");
+	assert_true(y > 0);
+	assert_non_null(strstr(viewfix_row(f->cb, y), "≤1 ms"));
+	assert_non_null(strstr(viewfix_row(f->cb, viewfix_find(f->cb, "mid ")),
+			       "≤5 ms"));
+	keys_dispatch(&f->ui, 'S');
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	assert_true(viewfix_find(f->cb, "scale ≤5 ms") >= 0);
+	assert_true(viewfix_find(f->cb, "≤500 ms") < 0);
+}
+
 /* 70x20: the compact layout, every row's name, no "enlarge". */
 static void test_compact(void **state)
 {
@@ -405,6 +431,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sort, setup,
 						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_under_load, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_scale_under_load, setup,
 						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_scale, setup,
 						viewfix_teardown),
