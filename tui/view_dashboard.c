@@ -550,8 +550,6 @@ static void bloat_lines(struct ui *ui, struct cellbuf *cb, int y, int h)
 	}
 }
 
-/* "one-way ↑0.03 ↓0.02 ms" from the newest echo sample with a synced
- * clock (core sets the one-way delays only at sync quality >= 80 %). */
 /* Display columns of a UTF-8 string (one per code point here). */
 static size_t cols_of(const char *s)
 {
@@ -562,6 +560,9 @@ static size_t cols_of(const char *s)
 	return n;
 }
 
+/* "one-way ↑0.03 ↓0.02 ms" from the newest echo sample not sent under our
+ * own test's load, with a synced clock (core sets the one-way delays only
+ * at sync quality >= 80 %). */
 static void oneway_words(struct ui *ui, struct cellbuf *cb, char *out,
 			 size_t len)
 {
@@ -572,13 +573,13 @@ static void oneway_words(struct ui *ui, struct cellbuf *cb, char *out,
 	out[0] = 0;
 	if (!ms)
 		return;
-	q = ms->last.sync_pct;
-	if (ms->last.up_delay_ns != BB_NONE &&
-	    ms->last.down_delay_ns != BB_NONE) {
+	q = ms->quiet.sync_pct;
+	if (ms->quiet.up_delay_ns != BB_NONE &&
+	    ms->quiet.down_delay_ns != BB_NONE) {
 		char u[16], dn[16];
 
-		view_fmt_ms(u, sizeof(u), ms->last.up_delay_ns);
-		view_fmt_ms(dn, sizeof(dn), ms->last.down_delay_ns);
+		view_fmt_ms(u, sizeof(u), ms->quiet.up_delay_ns);
+		view_fmt_ms(dn, sizeof(dn), ms->quiet.down_delay_ns);
 		snprintf(out, len, "one-way %s%s %s%s ms  ",
 			 view_g(cb, "↑", "up "), u, view_g(cb, "↓", "down "),
 			 dn);
