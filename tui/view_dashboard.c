@@ -104,30 +104,56 @@ static void fmt_scale(char *out, size_t size, int64_t ns, bool ascii)
 		snprintf(out, size, "%s%lld ns", le, (long long)ns);
 }
 
+/* The top of the line's own scale: the nice ceiling of the p95 of the
+ * newest `want` probes not sent under our own load, looked for further
+ * back than the sparkline shows (a test longer than the row would else
+ * set the scale to its load); 0 when there is none with a value. */
+static int64_t own_top(struct ui *ui, const struct model_series *ms,
+		       size_t want)
+{
+	static bool lb[STATS_MAX_ENTRIES];
+	size_t n, q, nq;
+
+	for (size_t max = want;; max *= 4) {
+		if (max > STATS_MAX_ENTRIES)
+			max = STATS_MAX_ENTRIES;
+		n = stats_log_recent_load(ms->stats, ui->scratch2, lb, max);
+		q = nq = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!lb[i]) {
+				nq += trace_is_value(ui->scratch2[i]);
+				ui->scratch2[q++] = ui->scratch2[i];
+			}
+		if (q >= want || n < max || max == STATS_MAX_ENTRIES)
+			break;
+	}
+	if (!nq)
+		return 0;
+	size_t m = q < want ? q : want;
+
+	return trace_top(ui->scratch2 + q - m, m, 0);
+}
+
 /* A row's sparkline values and which were sent under our own load; the
- * top its sparkline is drawn to: the nice ceiling of the p95 of the line's
- * own values (as sparkline_draw picks it). */
+ * top its sparkline is drawn to: the line's own (own_top) while any of
+ * them was, else the nice ceiling of their p95 (as sparkline_draw picks
+ * it). */
 static size_t row_values(struct ui *ui, const struct model_series *ms, int sw,
 			 bool *loaded, int64_t *top)
 {
 	size_t k = stats_log_recent_load(ms->stats, ui->scratch, loaded,
 					 (size_t)sw);
-	size_t q = 0, nv = 0, nq = 0;
+	size_t nv = 0, nl = 0;
 
 	for (size_t i = 0; i < k; i++) {
-		bool v = trace_is_value(ui->scratch[i]);
-
-		nv += v;
-		if (!loaded[i]) {
-			nq += v;
-			ui->scratch2[q++] = ui->scratch[i];
-		}
+		nv += trace_is_value(ui->scratch[i]);
+		nl += loaded[i];
 	}
-	/* all under load: the scale of what is drawn (dim); no value at all
-	 * (every probe lost): no scale, 0 */
-	*top = nq   ? trace_top(ui->scratch2, q, 0)
-	       : nv ? trace_top(ui->scratch, k, 0)
-		    : 0;
+	*top = nl ? own_top(ui, ms, k) : 0;
+	/* no probe of the line's own: the scale of what is drawn (dim); no
+	 * value at all (every probe lost): no scale, 0 */
+	if (!*top && nv)
+		*top = trace_top(ui->scratch, k, 0);
 	return k;
 }
 
@@ -524,8 +550,6 @@ static void bloat_lines(struct ui *ui, struct cellbuf *cb, int y, int h)
 	}
 }
 
-/* "one-way ↑0.03 ↓0.02 ms" from the newest echo sample with a synced
- * clock (core sets the one-way delays only at sync quality >= 80 %). */
 /* Display columns of a UTF-8 string (one per code point here). */
 static size_t cols_of(const char *s)
 {
@@ -536,6 +560,9 @@ static size_t cols_of(const char *s)
 	return n;
 }
 
+/* "one-way ↑0.03 ↓0.02 ms" from the newest echo sample not sent under our
+ * own test's load, with a synced clock (core sets the one-way delays only
+ * at sync quality >= 80 %). */
 static void oneway_words(struct ui *ui, struct cellbuf *cb, char *out,
 			 size_t len)
 {
@@ -546,13 +573,13 @@ static void oneway_words(struct ui *ui, struct cellbuf *cb, char *out,
 	out[0] = 0;
 	if (!ms)
 		return;
-	q = ms->last.sync_pct;
-	if (ms->last.up_delay_ns != BB_NONE &&
-	    ms->last.down_delay_ns != BB_NONE) {
+	q = ms->quiet.sync_pct;
+	if (ms->quiet.up_delay_ns != BB_NONE &&
+	    ms->quiet.down_delay_ns != BB_NONE) {
 		char u[16], dn[16];
 
-		view_fmt_ms(u, sizeof(u), ms->last.up_delay_ns);
-		view_fmt_ms(dn, sizeof(dn), ms->last.down_delay_ns);
+		view_fmt_ms(u, sizeof(u), ms->quiet.up_delay_ns);
+		view_fmt_ms(dn, sizeof(dn), ms->quiet.down_delay_ns);
 		snprintf(out, len, "one-way %s%s %s%s ms  ",
 			 view_g(cb, "↑", "up "), u, view_g(cb, "↓", "down "),
 			 dn);

@@ -77,6 +77,7 @@ static struct model_series *find_or_add(struct model *m,
 	memcpy(ms->server, s->server, sizeof(ms->server));
 	ms->kind = (enum bb_probe_kind)s->kind;
 	ms->stats = st;
+	sample_init(&ms->quiet, ms->kind);
 	return ms;
 }
 
@@ -131,8 +132,10 @@ static void add_bloat(struct model_server *sv, const struct bb_sample *s)
 /* Figures kept per companion server (model.h). */
 static void add_server_figures(struct model *m, const struct bb_sample *s)
 {
+	/* an echo lost into our own test's queue is not the line's */
 	bool lost = s->kind == BB_KIND_UDP_ECHO &&
 		    s->status == BB_STATUS_TIMEOUT &&
+		    !(s->flags & BB_SAMPLE_UNDER_LOAD) &&
 		    (s->loss_dir == BB_LOSS_UP || s->loss_dir == BB_LOSS_DOWN);
 	if (!s->server[0] || (s->kind != BB_KIND_BUFFERBLOAT && !lost &&
 			      s->kind != BB_KIND_UDP_ECHO))
@@ -251,6 +254,8 @@ const struct model_series *model_add(struct model *m, const struct bb_sample *s)
 		stats_log_add(ms->stats, s);
 	if (!(s->flags & (BB_SAMPLE_LATE | BB_SAMPLE_DUPLICATE))) {
 		ms->last = *s;
+		if (!(s->flags & BB_SAMPLE_UNDER_LOAD))
+			ms->quiet = *s;
 		ms->samples++;
 	}
 	m->generation++;

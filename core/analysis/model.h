@@ -28,9 +28,12 @@ struct model_series {
 	char server[BB_SERVER_LEN];
 	enum bb_probe_kind kind;
 	struct stats_log *stats;
-	struct bb_sample last; /* newest probe (not annotations); its
-				  BB_SAMPLE_NO_SESSION: no session now */
-	uint64_t samples;      /* probes seen, annotations excluded */
+	struct bb_sample last;	/* newest probe (not annotations); its
+				   BB_SAMPLE_NO_SESSION: no session now */
+	struct bb_sample quiet; /* newest not sent under our own test's
+				   load (the line's one-way delays); no
+				   figures (sample_init) before one */
+	uint64_t samples;	/* probes seen, annotations excluded */
 };
 
 /* The newest bufferbloat result of one load phase towards one server,
@@ -49,7 +52,8 @@ struct model_bloat {
 
 /* What the windows do not keep about one companion server: its newest
  * bufferbloat result per phase and its echo losses by direction since the
- * model started (so -d and the screens show the same figures). */
+ * model started, those under our own test's load left out (so -d and the
+ * screens show the same figures). */
 #define MODEL_MAX_SERVERS 16
 enum { MODEL_BLOAT_UP, MODEL_BLOAT_DOWN, MODEL_BLOAT_BOTH, MODEL_BLOAT_N };
 struct model_server {

@@ -11,7 +11,9 @@
  * live saw and the verdict at a moment is the one live reached then.
  *
  * A move back, or forward by over an hour, is a seek: playback rebuilds the
- * model from the hour before the clock and so does the detector, from
+ * model from the hour before the clock (and the newest throughput and
+ * bufferbloat results before it, as live still shows its last test hours
+ * later) and the detector from the hour too, from
  * nothing (its windows hold at most that hour; baselines learnt over
  * longer, and the peak-hour diagnosis of days of rollups, are not
  * rebuilt).

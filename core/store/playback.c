@@ -4,7 +4,8 @@
  * clock.
  *
  * Invariant: every sample with timestamp <= fed_ms (and, after a seek, newer
- * than fed_ms - 1 h) has been fed to the model, none after; fed_ms == clock
+ * than fed_ms - 1 h, with the newest throughput and bufferbloat results
+ * before that hour) has been fed to the model, none after; fed_ms == clock
  * except right after playback_open, where fed_ms = first - 1 so that playing
  * from the start feeds the very first sample too.  Feeding runs through the
  * primary key (ts, ...) of `samples`, so any step costs the rows it returns.
@@ -404,6 +405,33 @@ static int read_merged(struct playback *r, int64_t from_ms, int64_t to_ms,
 	return mg.err ? mg.err : rc;
 }
 
+/* Live shows the newest throughput and bufferbloat results however old
+ * (tests run hours apart): a rebuilt model gets the newest ones from
+ * before its hour, straight into the model (the detectors' windows hold
+ * the hour only). */
+/* Per kind: room for the newest of each server and phase; a series'
+ * stats keep only the hour before its newest result (as live's do). */
+#define RESULTS_BEFORE 64
+
+static int add_result(void *ctx, const struct bb_sample *s)
+{
+	struct bb_sample c = *s;
+	c.mono_ns = c.real_ns;
+	model_add(ctx, &c);
+	return 0;
+}
+
+static int results_before(struct playback *r, struct model *m, int64_t ms)
+{
+	static const int kinds[] = { BB_KIND_UPLOAD, BB_KIND_DOWNLOAD,
+				     BB_KIND_BUFFERBLOAT };
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(*kinds) && rc >= 0; i++)
+		rc = store_read_newest(r->st, kinds[i], ms, RESULTS_BEFORE,
+				       add_result, m);
+	return rc;
+}
+
 void playback_on_sample(struct playback *r, playback_feed_fn fn, void *ctx)
 {
 	r->on_sample = fn;
@@ -423,7 +451,9 @@ int playback_seek(struct playback *r, int64_t ms)
 	struct feed f = { r, m };
 	if (r->on_sample)
 		r->on_sample(r->on_sample_ctx, m, NULL);
-	int rc = read_merged(r, ms - MS_PER_HOUR + 1, ms + 1, &f);
+	int rc = results_before(r, m, ms - MS_PER_HOUR + 1);
+	if (rc >= 0)
+		rc = read_merged(r, ms - MS_PER_HOUR + 1, ms + 1, &f);
 	if (rc < 0) {
 		/* what the callback saw is half a rebuild: redo it next */
 		model_free(m);

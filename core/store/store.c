@@ -183,6 +183,7 @@ enum {
 	Q_ROLLBACK,
 	Q_READ,
 	Q_READ_KIND,
+	Q_READ_NEWEST,
 	Q_READ_EXTRA,
 	Q_FIRST,
 	Q_LAST,
@@ -225,6 +226,12 @@ static const char *const queries[Q_COUNT] = {
 	[Q_READ_KIND] = BLOCK_SELECT " AND series IN (SELECT id FROM series"
 				     " WHERE test_type = ?3)"
 				     " ORDER BY start_us, id",
+	/* newest first, through blocks_start: it stops after what it needs */
+	[Q_READ_NEWEST] = "SELECT id, series, n, start_us, seq0, step_us, "
+			  "nx, " BLOCK_FIELDS " FROM blocks WHERE start_us < ?1"
+			  " AND series IN (SELECT id FROM series"
+			  " WHERE test_type = ?2)"
+			  " ORDER BY start_us DESC, id DESC",
 	[Q_READ_EXTRA] = "SELECT idx, detail, idle_p50_us, loaded_p95_us,"
 			 " increase_us, up_inc_us, down_inc_us, rpm"
 			 " FROM sample_extra WHERE block = ?",
@@ -2117,6 +2124,87 @@ int store_read_samples(struct store *st, int64_t from_ms, int64_t to_ms,
 	struct read_ctx r = { cb, ctx };
 	return read_range(st, ms_to_us(from_ms), ms_to_us(to_ms), -1, read_cb,
 			  &r);
+}
+
+static int cmp_newest_first(const void *a, const void *b)
+{
+	const struct bb_sample *x = a, *y = b;
+	return (x->real_ns < y->real_ns) - (x->real_ns > y->real_ns);
+}
+
+/* Whether a series of kind was recorded (load_series' list, read again
+ * once on a read-only handle: another process may have added it). */
+static int has_kind(struct store *st, int kind)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < st->nseries; i++)
+			if (st->series[i].key.kind == kind)
+				return 1;
+		if (pass || !st->rdonly)
+			break;
+		st->nseries = 0;
+		int rc = load_series(st);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int store_read_newest(struct store *st, int kind, int64_t to_ms, size_t max,
+		      store_sample_fn cb, void *ctx)
+{
+	sqlite3_stmt *q = st->q[Q_READ_NEWEST];
+	int64_t to_us = ms_to_us(to_ms);
+	struct bb_sample *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = has_kind(st, kind), ret = 0;
+
+	/* without one, the index would be walked back to the first block */
+	if (rc <= 0 || !max)
+		return rc;
+	struct dblock *d = malloc(sizeof(*d));
+	if (!d)
+		return set_err(st, -ENOMEM, "out of memory");
+	sqlite3_bind_int64(q, 1, to_us);
+	sqlite3_bind_text(q, 2, sample_kind_name(kind), -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		/* blocks come by start, newest first; one that started over
+		 * a span before the max-th newest kept holds nothing newer */
+		if (n == max && sqlite3_column_int64(q, 3) + BLOCK_SPAN_US <
+					v[max - 1].real_ns / 1000)
+			break;
+		bool skip;
+		if ((ret = block_decode(st, q, d, &skip)) < 0)
+			break;
+		if (skip)
+			continue;
+		if (n + d->n > cap) {
+			size_t nc = cap ? 2 * cap : 64;
+			while (nc < n + d->n)
+				nc *= 2;
+			void *p = realloc(v, nc * sizeof(*v));
+			if (!p) {
+				ret = set_err(st, -ENOMEM, "out of memory");
+				break;
+			}
+			v = p;
+			cap = nc;
+		}
+		for (size_t i = 0; i < d->n; i++)
+			if (d->s[i].real_ns / 1000 < to_us)
+				v[n++] = d->s[i];
+		qsort(v, n, sizeof(*v), cmp_newest_first);
+		if (n > max)
+			n = max;
+	}
+	if (!ret && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = sql_fail(st, rc, "reading samples");
+	sqlite3_reset(q);
+	while (!ret && n)
+		ret = cb(ctx, &v[--n]);
+	free(v);
+	free(d);
+	return ret;
 }
 
 struct meas_ctx {

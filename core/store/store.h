@@ -56,6 +56,11 @@ int store_write_samples(struct store *st, const struct bb_sample *s, size_t n);
 /* Samples with from_ms <= timestamp < to_ms, in time order. */
 int store_read_samples(struct store *st, int64_t from_ms, int64_t to_ms,
 		       store_sample_fn cb, void *ctx);
+/* The newest max samples of kind sent before to_ms, oldest first (what a
+ * replay rebuilt from the hour before its clock would miss: the last
+ * throughput and bufferbloat tests, hours apart). */
+int store_read_newest(struct store *st, int kind, int64_t to_ms, size_t max,
+		      store_sample_fn cb, void *ctx);
 /* The same, each sample with its series' connection_type (the measurements
  * view's column): what export writes. */
 typedef int (*store_measurement_fn)(void *ctx, const struct bb_sample *s,

@@ -904,6 +904,90 @@ static void test_servers(void **state)
 	playback_close(r);
 }
 
+/* One throughput (kbps) or bufferbloat (phase, increase) result towards
+ * "srv", at T0 + at_ms. */
+static void result(struct bb_sample *s, int kind, int64_t at_ms, int64_t kbps,
+		   int phase, int64_t inc_ms)
+{
+	sample_init(s, kind);
+	snprintf(s->interface, sizeof(s->interface), "eth0");
+	snprintf(s->target, sizeof(s->target), "srv");
+	snprintf(s->server, sizeof(s->server), "srv");
+	s->real_ns = s->mono_ns = (T0_MS + at_ms) * BB_NS_PER_MS;
+	if (kind == BB_KIND_BUFFERBLOAT) {
+		s->load_phase = (uint8_t)phase;
+		s->bloat.idle_p50_ns = 10 * BB_NS_PER_MS;
+		s->bloat.increase_ns = inc_ms * BB_NS_PER_MS;
+		s->rtt_ns = s->bloat.idle_p50_ns + s->bloat.increase_ns;
+	} else {
+		s->throughput_kbps = kbps;
+	}
+}
+
+/* Tests run hours apart, so the hour a seek rebuilds from may hold none:
+ * the model still gets the newest results from before it (as live still
+ * shows its last test), and none from after the clock. */
+static void test_results_before_the_hour(void **state)
+{
+	struct fixture *f = *state;
+	static struct bb_sample s[5 * 360 + 16];
+	const int64_t h = 3600000;
+	size_t n = 0;
+	int64_t recent[8];
+
+	for (int k = 0; k < 5 * 360; k++) /* ICMP every 10 s for 5 h */
+		probe(&s[n++], 0, k, 10000);
+	result(&s[n++], BB_KIND_UPLOAD, 10 * 60000, 40000, 0, 0);
+	result(&s[n++], BB_KIND_BUFFERBLOAT, 10 * 60000, 0, BB_PHASE_UP, 300);
+	result(&s[n++], BB_KIND_UPLOAD, h + 5000, 50000, 0, 0);
+	result(&s[n++], BB_KIND_DOWNLOAD, h + 20000, 90000, 0, 0);
+	result(&s[n++], BB_KIND_BUFFERBLOAT, h + 6000, 0, BB_PHASE_UP, 120);
+	result(&s[n++], BB_KIND_BUFFERBLOAT, h + 21000, 0, BB_PHASE_DOWN, 40);
+	/* after the seek target: not yet */
+	result(&s[n++], BB_KIND_UPLOAD, 4 * h + 60000, 1000, 0, 0);
+	result(&s[n++], BB_KIND_BUFFERBLOAT, 4 * h + 61000, 0, BB_PHASE_UP,
+	       900);
+	struct store *st = open_rw(f->path);
+	assert_int_equal(store_write_samples(st, s, n), 0);
+	store_close(st);
+
+	struct playback *r = open_ok(f->path);
+	/* 3 h after the newest test before it */
+	assert_int_equal(playback_seek(r, T0_MS + 4 * h + 20000), 0);
+	const struct model_series *up = find(r, "srv"), *down = NULL;
+	struct model *m = playback_model(r);
+	for (size_t i = 0; i < model_count(m); i++)
+		if (model_at(m, i)->kind == BB_KIND_DOWNLOAD)
+			down = model_at(m, i);
+	assert_non_null(up);
+	assert_int_equal(up->kind, BB_KIND_UPLOAD);
+	assert_int_equal(up->last.throughput_kbps, 50000);
+	assert_int_equal(stats_log_recent(up->stats, recent, 8), 2);
+	assert_int_equal(recent[0], 40000);
+	assert_int_equal(recent[1], 50000);
+	assert_non_null(down);
+	assert_int_equal(down->last.throughput_kbps, 90000);
+	const struct model_bloat *bu = model_bloat_latest(m, MODEL_BLOAT_UP);
+	const struct model_bloat *bd = model_bloat_latest(m, MODEL_BLOAT_DOWN);
+	assert_non_null(bu);
+	assert_true(bu->ok);
+	assert_int_equal(bu->at_ms, T0_MS + h + 6000);
+	assert_int_equal(bu->increase_ns, 120 * BB_NS_PER_MS);
+	assert_non_null(bd);
+	assert_int_equal(bd->increase_ns, 40 * BB_NS_PER_MS);
+	assert_null(model_bloat_latest(m, MODEL_BLOAT_BOTH));
+	/* the hour itself as before: the ICMP series only holds it */
+	assert_int_equal(find(r, "gateway")->samples, 360);
+
+	/* played on past the next test: it is the newest */
+	assert_int_equal(playback_advance(r, 60000), 0);
+	assert_int_equal(find(r, "srv")->last.throughput_kbps, 1000);
+	assert_int_equal(
+		model_bloat_latest(playback_model(r), MODEL_BLOAT_UP)->at_ms,
+		T0_MS + 4 * h + 61000);
+	playback_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -933,6 +1017,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_start_no_event, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_servers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_results_before_the_hour,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,6 +250,80 @@ static void test_scale(void **state)
 	assert_non_null(strstr(viewfix_row(f->cb, y1), "≤1 ms"));
 }
 
+/* During our own test the rows' scales stay those of the line: a row at
+ * 0.05..0.65 ms whose last 100 probes (more than its sparkline shows) went
+ * out under load at 400 ms keeps its "≤1 ms" from the probes before the
+ * test, and 'S' takes the shared scale from those too (the loaded ones
+ * clip at the top, dim). */
+static void test_scale_under_load(void **state)
+{
+	struct viewfix *f = *state;
+	int y;
+
+	feed(f, "near", 0.05, 0, 100);
+	feed(f, "mid", 2, 0, 100);
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	y = viewfix_find(f->cb, "near ");
+	assert_true(y > 0);
+	assert_non_null(strstr(viewfix_row(f->cb, y), "≤1 ms"));
+	assert_non_null(strstr(viewfix_row(f->cb, viewfix_find(f->cb, "mid ")),
+			       "≤5 ms"));
+	keys_dispatch(&f->ui, 'S');
+	viewfix_render(f, 120, 40);
+	viewfix_dump(f->cb);
+	assert_true(viewfix_find(f->cb, "scale ≤5 ms") >= 0);
+	assert_true(viewfix_find(f->cb, "≤500 ms") < 0);
+}
+
+/* The echo stream to "srv": 1.00 ms up, 2.00 ms down at 95 % sync, every
+ * 50th echo lost upstream; the last 40 sent under our own upload test
+ * (283 ms up, 0.01 ms down), every 8th of those lost upstream. */
+static void feed_echo(struct viewfix *f)
+{
+	for (int i = 0; i < N; i++) {
+		bool load = i >= N - 40;
+		bool lost = load ? i % 8 == 0 : i % 50 == 0;
+		struct bb_sample s = viewfix_sample(BB_KIND_UDP_ECHO, "", "srv",
+						    i, 100 * MS);
+
+		snprintf(s.server, sizeof(s.server), "srv");
+		s.sync_pct = 95;
+		s.status = lost ? BB_STATUS_TIMEOUT : BB_STATUS_OK;
+		if (lost) {
+			s.loss_dir = BB_LOSS_UP;
+		} else {
+			s.up_delay_ns = load ? 283 * MS : 1 * MS;
+			s.down_delay_ns = load ? MS / 100 : 2 * MS;
+			s.rtt_ns = s.up_delay_ns + s.down_delay_ns;
+		}
+		if (load) {
+			s.flags = BB_SAMPLE_UNDER_LOAD;
+			s.load_phase = BB_PHASE_UP;
+		}
+		model_add(f->m, &s);
+	}
+}
+
+/* The header's one-way delays and echo losses are the line's: during our
+ * own test the newest echo not under load, and the losses before it. */
+static void test_header_under_load(void **state)
+{
+	struct viewfix *f = *state;
+
+	feed_echo(f);
+	f->ui.src.has_server = true;
+	f->ui.src.bloat_running = true;
+	viewfix_render(f, 160, 40);
+	viewfix_dump(f->cb);
+	int y = viewfix_find(f->cb, "Throughput & bufferbloat");
+
+	assert_true(y > 0);
+	assert_non_null(
+		strstr(viewfix_row(f->cb, y), "one-way ↑1.00 ↓2.00 ms"));
+	assert_non_null(strstr(viewfix_row(f->cb, y), "echo lost ↑12 ↓0"));
+}
+
 /* 70x20: the compact layout, every row's name, no "enlarge". */
 static void test_compact(void **state)
 {
@@ -405,6 +479,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sort, setup,
 						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_under_load, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_scale_under_load, setup,
+						viewfix_teardown),
+		cmocka_unit_test_setup_teardown(test_header_under_load, setup,
 						viewfix_teardown),
 		cmocka_unit_test_setup_teardown(test_scale, setup,
 						viewfix_teardown),
