@@ -264,7 +264,9 @@ static void loss_lines(struct ui *ui, const struct model_series *ms,
 static void oneway(struct ui *ui, const struct model_series *ms,
 		   struct cellbuf *cb, int x, int y)
 {
-	int q = ms->last.sync_pct;
+	/* the line's one-way delays: our own test's load left out */
+	const struct bb_sample *l = &ms->quiet;
+	int q = l->sync_pct;
 	uint64_t lost_up, lost_down;
 
 	if (ms->kind != BB_KIND_UDP_ECHO) {
@@ -278,18 +280,17 @@ static void oneway(struct ui *ui, const struct model_series *ms,
 			ROLE_DIM, 0);
 		return;
 	}
-	if (ms->last.up_delay_ns != BB_NONE &&
-	    ms->last.down_delay_ns != BB_NONE) {
+	if (l->up_delay_ns != BB_NONE && l->down_delay_ns != BB_NONE) {
 		char u[16], d[16];
 
-		view_fmt_ms(u, sizeof(u), ms->last.up_delay_ns);
-		view_fmt_ms(d, sizeof(d), ms->last.down_delay_ns);
+		view_fmt_ms(u, sizeof(u), l->up_delay_ns);
+		view_fmt_ms(d, sizeof(d), l->down_delay_ns);
 		x += cellbuf_printf(cb, x, y, ROLE_NORMAL, 0,
 				    "up %s ms  down %s ms", u, d);
 		if (q >= 0)
 			x += cellbuf_printf(cb, x, y, ROLE_DIM, 0,
 					    "  (clock sync %d%%)", q);
-	} else if (ms->last.status != BB_STATUS_OK) {
+	} else if (l->status != BB_STATUS_OK) {
 		x += cellbuf_put(cb, x, y, "last probe lost", ROLE_WARN, 0);
 	} else if (q >= 0) {
 		x += cellbuf_printf(cb, x, y, ROLE_DIM, 0,

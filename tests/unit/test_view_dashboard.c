@@ -322,6 +322,14 @@ static void test_header_under_load(void **state)
 	assert_non_null(
 		strstr(viewfix_row(f->cb, y), "one-way ↑1.00 ↓2.00 ms"));
 	assert_non_null(strstr(viewfix_row(f->cb, y), "echo lost ↑12 ↓0"));
+	/* the drilldown's one-way line too (it showed the test's 283 ms) */
+	keys_dispatch(&f->ui, TERM_KEY_ENTER);
+	viewfix_render(f, 160, 40);
+	viewfix_dump(f->cb);
+	y = viewfix_find(f->cb, "One-way delay");
+	assert_true(y > 0);
+	assert_non_null(
+		strstr(viewfix_row(f->cb, y), "up 1.00 ms  down 2.00 ms"));
 }
 
 /* 70x20: the compact layout, every row's name, no "enlarge". */
