@@ -611,7 +611,7 @@ static void test_event_kind_column(void **state)
 		viewfix_render(f, w, 24);
 		col = -1;
 		for (int i = 0; i < nk; i++) {
-			char d[16];
+			char d[24];
 			int y, c;
 			const char *row, *p;
 
