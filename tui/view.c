@@ -505,7 +505,7 @@ static void draw_header(struct ui *ui, struct cellbuf *cb)
 			       open, open == 1 ? " " : "s");
 }
 
-/* Replay: the recording as a bar, worst loss per slice, the clock a mark. */
+/* Replay: the recording as a bar coloured by its loss, the clock a mark. */
 static void draw_timeline(struct ui *ui, struct cellbuf *cb, int y)
 {
 	const struct ui_source *s = &ui->src;
@@ -521,28 +521,34 @@ static void draw_timeline(struct ui *ui, struct cellbuf *cb, int y)
 	if (bw < 4)
 		return;
 	for (int i = 0; i < bw; i++) {
-		/* the worst of the slices under this cell: one lossy slice
-		 * among fine ones must not vanish with the bar's width */
+		/* the worst of the slices under this cell (each the loss
+		 * of its whole stretch, lost / sent): a lossy stretch among
+		 * fine ones must not vanish with the bar's width.  A cell
+		 * mostly without data is a gap, or the recording's gaps
+		 * vanish under the slices around them. */
 		size_t k0 = (size_t)i * s->ov_n / (size_t)bw;
 		size_t k1 = (size_t)(i + 1) * s->ov_n / (size_t)bw;
-		double loss = NAN;
-		enum cellbuf_role r = ROLE_OK;
+		size_t with = 0, none = 0;
+		double loss = 0;
+		uint32_t ch = a ? '=' : 0x2580; /* ▀ */
 
 		if (k1 <= k0)
 			k1 = k0 + 1;
-		for (size_t k = k0; k < k1 && k < s->ov_n; k++)
-			if (!isnan(s->ov_loss[k]) &&
-			    (isnan(loss) || s->ov_loss[k] > loss))
+		for (size_t k = k0; k < k1 && k < s->ov_n; k++) {
+			if (isnan(s->ov_loss[k])) {
+				none++;
+				continue;
+			}
+			with++;
+			if (s->ov_loss[k] > loss)
 				loss = s->ov_loss[k];
-		uint32_t ch = a ? '=' : 0x2580; /* ▀ */
-
-		if (isnan(loss))
-			r = ROLE_DIM, ch = a ? '.' : 0x2508;
-		else if (loss >= 2.0)
-			r = ROLE_BAD;
-		else if (loss > 0)
-			r = ROLE_WARN;
-		cellbuf_set(cb, x0 + i, y, ch, r, 0);
+		}
+		if (!with || none > with) {
+			cellbuf_set(cb, x0 + i, y, a ? '.' : 0x2508, ROLE_DIM,
+				    0);
+			continue;
+		}
+		cellbuf_set(cb, x0 + i, y, ch, view_loss_role(loss), 0);
 	}
 	int64_t span = s->last_ms - s->first_ms;
 	int pos = span > 0 ? (int)((double)(s->now_ms - s->first_ms) / span *
@@ -852,7 +858,8 @@ static void help_legend(struct ui *ui, struct cellbuf *cb, struct help *h)
 	help_item(h, ROLE_WARN, view_g(cb, "▶ 8×", "> 8x"),
 		  "replay playing at 8 times real time");
 	help_item(h, ROLE_SELECT, view_g(cb, "▀ ┃ ┈", "= | ."),
-		  "replay timeline: worst loss per slice, the clock, no data");
+		  "replay timeline: loss (lost / sent) per stretch, the clock, "
+		  "no data");
 
 	help_title(h, "Colours");
 	help_item(h, ROLE_OK, "green", "good: no loss, a healthy figure");

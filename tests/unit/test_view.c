@@ -2,6 +2,7 @@
 /* Unit tests for the TUI views (tui/view*.c) and the key table, without a
  * terminal: a model fed with synthetic samples is drawn into 80x24 and
  * 200x60 cell buffers and the rows are read back as text. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -320,6 +321,69 @@ static void test_replay_frame(void **state)
 	f->ui.src.replay = false;
 	/* replay keys mean nothing live */
 	assert_int_equal(keys_dispatch(&f->ui, ']'), 0);
+}
+
+/* The replay timeline: 600 slices (each the loss of its stretch, as
+ * playback_overview gives it) in three stretches; in the first, the
+ * 0.3 % of a normal week with every 10th slice at 1.5 % (yellow); the
+ * second lost 20 % throughout (red); in the third only every 10th slice
+ * has data (a cell mostly without data is a gap, ┈, not green). */
+static void test_timeline_colours(void **state)
+{
+	struct viewfix *f = *state;
+	enum { N = 600 };
+	static double loss[N];
+	static int64_t rtt[N];
+	int x0 = -1, x1 = -1;
+
+	for (int k = 0; k < N; k++) {
+		rtt[k] = 1000;
+		if (k < N / 3)
+			loss[k] = k % 10 ? 0.3 : 1.5;
+		else if (k < 2 * N / 3)
+			loss[k] = 20.0;
+		else
+			loss[k] = k % 10 ? NAN : 0.0;
+	}
+	f->ui.src.replay = true;
+	f->ui.src.first_ms = REAL0_MS;
+	f->ui.src.last_ms = REAL0_MS + 3 * 3600000;
+	f->ui.src.now_ms = REAL0_MS;
+	f->ui.src.speed = 60;
+	f->ui.src.ov_loss = loss;
+	f->ui.src.ov_rtt = rtt;
+	f->ui.src.ov_n = N;
+	viewfix_render(f, 80, 24);
+	for (int x = 0; x < 80; x++) {
+		uint32_t ch = cellbuf_at(f->cb, x, 2)->ch;
+
+		if (ch == 0x2580 || ch == 0x2508 || ch == 0x2503) {
+			if (x0 < 0)
+				x0 = x;
+			x1 = x + 1;
+		}
+	}
+	assert_true(x0 > 0 && x1 - x0 > 30);
+	for (int x = x0 + 1; x < x1; x++) {
+		const struct cellbuf_cell *c = cellbuf_at(f->cb, x, 2);
+		double at = (x - x0 + 0.5) / (x1 - x0); /* of the bar */
+		int third = (int)(at * 3);
+
+		if (fabs(at * 3 - round(at * 3)) < 0.05)
+			continue; /* a cell over two stretches */
+		if (third == 0 && (c->ch != 0x2580 || c->role != ROLE_WARN))
+			fail_msg("x %d (0.3-1.5 %%): U+%04X role %d\n%s", x,
+				 c->ch, c->role, viewfix_row(f->cb, 2));
+		if (third == 1 && (c->ch != 0x2580 || c->role != ROLE_BAD))
+			fail_msg("x %d (20 %%): U+%04X role %d", x, c->ch,
+				 c->role);
+		if (third == 2 && (c->ch != 0x2508 || c->role != ROLE_DIM))
+			fail_msg("x %d (mostly no data): U+%04X role %d\n%s", x,
+				 c->ch, c->role, viewfix_row(f->cb, 2));
+	}
+	f->ui.src.replay = false;
+	f->ui.src.ov_n = 0;
+	f->ui.src.now_ms = REAL0_MS + 60000;
 }
 
 /* A sample of kind k from the companion server "lo" at probe i. */
@@ -663,6 +727,7 @@ int main(void)
 		cmocka_unit_test(test_filter_rows),
 		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_replay_frame),
+		cmocka_unit_test(test_timeline_colours),
 		cmocka_unit_test(test_server_figures),
 		cmocka_unit_test(test_history_minutes),
 		cmocka_unit_test(test_countdown),
