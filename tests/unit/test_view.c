@@ -5,6 +5,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -714,6 +715,160 @@ static void test_event_kind_column(void **state)
 	f->ui.view = VIEW_DASHBOARD;
 }
 
+/* Words seen whole: the tokens of a wide screen and of the texts fed. */
+#define DICT_MAX 1024
+static char dict[DICT_MAX][64];
+static int ndict;
+
+static void dict_add_words(const char *s)
+{
+	char buf[1024], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *t = strtok_r(buf, " ", &save); t && ndict < DICT_MAX;
+	     t = strtok_r(NULL, " ", &save))
+		snprintf(dict[ndict++], sizeof(dict[0]), "%s", t);
+}
+
+static bool has_alnum(const char *t)
+{
+	for (; *t; t++)
+		if ((*t >= '0' && *t <= '9') || (*t >= 'a' && *t <= 'z') ||
+		    (*t >= 'A' && *t <= 'Z'))
+			return true;
+	return false;
+}
+
+/* No row of the w x h screen holds a word cut inside without "…": a
+ * token that is not a whole word but the start of one ("windo",
+ * "throug", "2026-1"). */
+static void assert_no_cut_words(struct viewfix *f, int w, int h)
+{
+	viewfix_render(f, w, h);
+	for (int y = 0; y < h; y++) {
+		char row[1024], *save = NULL;
+
+		snprintf(row, sizeof(row), "%s", viewfix_row(f->cb, y));
+		for (char *t = strtok_r(row, " ", &save); t;
+		     t = strtok_r(NULL, " ", &save)) {
+			size_t n = strlen(t);
+			bool whole = false, start = false;
+
+			if (n >= 3 && !strcmp(t + n - 3, "…"))
+				continue; /* cut, and says so */
+			if (!has_alnum(t))
+				continue;
+			for (int i = 0; i < ndict && !whole; i++) {
+				whole = !strcmp(dict[i], t);
+				start |= !strncmp(dict[i], t, n);
+			}
+			if (!whole && start) {
+				viewfix_dump(f->cb);
+				fail_msg("%dx%d row %d: '%s' cut inside a "
+					 "word:\n%s",
+					 w, h, y, t, viewfix_row(f->cb, y));
+			}
+		}
+	}
+}
+
+/* A week's replay in f: three events on the days up to the clock's
+ * (the newest), a long verdict, a companion server. */
+static const char *const week_kinds[] = { "packet_loss", "bufferbloat",
+					  "micro_disconnect" };
+
+static void replay_week(struct viewfix *f)
+{
+	static const char *const texts[] = {
+		"Loss bursts on eth0: 21 s with every probe lost.",
+		"Upload bufferbloat: the RTT rose by 250 ms under load.",
+		"Micro-disconnect on eth0: 3 s without any reply.",
+	};
+	static double loss[8];
+	static int64_t rtt[8];
+
+	for (int i = 0; i < 3; i++) {
+		struct bb_event e = { 0 };
+
+		e.start_ms = REAL0_MS + (int64_t)(i + 1) * 86400000 - 3600000;
+		e.end_ms = e.start_ms + 21000;
+		e.severity = BB_SEV_WARNING;
+		snprintf(e.kind, sizeof(e.kind), "%s", week_kinds[i]);
+		snprintf(e.interface, sizeof(e.interface), "eth0");
+		snprintf(e.description, sizeof(e.description), "%s", texts[i]);
+		evlog_put(f->ev, &e);
+		dict_add_words(texts[i]);
+	}
+	f->ui.src.replay = true;
+	f->ui.src.now_ms = REAL0_MS + 3 * 86400000LL;
+	f->ui.src.first_ms = REAL0_MS - 4 * 86400000LL;
+	f->ui.src.last_ms = REAL0_MS + 3 * 86400000LL + 3600000;
+	f->ui.src.speed = 1800;
+	f->ui.src.speed_auto = true;
+	f->ui.src.has_server = true;
+	f->ui.src.ov_loss = loss;
+	f->ui.src.ov_rtt = rtt;
+	f->ui.src.ov_n = 8;
+	snprintf(f->ui.src.verdict, sizeof(f->ui.src.verdict),
+		 "The local link eth0 is at fault, not the line: 5.4 %% "
+		 "loss against 0.0 %% on wlan0.");
+	dict_add_words(f->ui.src.verdict);
+}
+
+/* Dashboard and events view of f at 80x24 and 40x12. */
+static void check_no_cut_words(struct viewfix *f, bool table)
+{
+	for (int v = 0; v < 2; v++) {
+		f->ui.view = v ? VIEW_EVENTS : VIEW_DASHBOARD;
+		/* every word whole, on a screen wide enough */
+		viewfix_render(f, 240, 60);
+		for (int y = 0; y < 60; y++)
+			dict_add_words(viewfix_row(f->cb, y));
+		assert_no_cut_words(f, 80, 24);
+		if (!v && table) { /* titles lose words, not letters */
+			int y = viewfix_find(f->cb, "Target ");
+
+			assert_true(y > 0);
+			assert_null(strstr(viewfix_row(f->cb, y), "…"));
+			assert_non_null(
+				strstr(viewfix_row(f->cb, y), "Recent"));
+		}
+		assert_no_cut_words(f, 40, 12);
+	}
+	/* 40 columns: each event row still names its kind */
+	for (int i = 0; i < 3; i++)
+		if (viewfix_find(f->cb, week_kinds[i]) < 0) {
+			viewfix_dump(f->cb);
+			fail_msg("40x12 events: no row with %s", week_kinds[i]);
+		}
+}
+
+/* A week's replay at 80x24 and 40x12, dashboard and events view: column
+ * titles lose whole words ("Recent", not "Recent pr…"), the header line
+ * whole fields (not "2026-1"), free text is cut between words with "…"
+ * ("waiting for the first…", not "...throug"), and an event row keeps its
+ * kind at 40 columns.  With the shared fixture's figures, and without
+ * any (the throughput line's words). */
+static void test_no_cut_words(void **state)
+{
+	struct viewfix *f = *state, g;
+
+	replay_week(f);
+	check_no_cut_words(f, true);
+	f->ui.view = VIEW_DASHBOARD;
+	f->ui.src.replay = false;
+	f->ui.src.now_ms = REAL0_MS + 60000;
+	f->ui.src.ov_n = 0;
+	f->ui.src.has_server = false;
+	snprintf(f->ui.src.verdict, sizeof(f->ui.src.verdict),
+		 "No problems detected in the last hour.");
+
+	assert_int_equal(viewfix_open(&g, 100 * MS, 16, 80, 24), 0);
+	replay_week(&g);
+	check_no_cut_words(&g, false);
+	viewfix_close(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -732,6 +887,7 @@ int main(void)
 		cmocka_unit_test(test_history_minutes),
 		cmocka_unit_test(test_countdown),
 		cmocka_unit_test(test_event_kind_column),
+		cmocka_unit_test(test_no_cut_words),
 	};
 
 	return cmocka_run_group_tests(tests, setup, viewfix_teardown);
