@@ -244,6 +244,27 @@ void view_fmt_clock(char *out, size_t size, int64_t ms, bool with_date)
 	strftime(out, size, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
 }
 
+/* True when ms and ref fall on different local days. */
+static bool other_day(int64_t ms, int64_t ref)
+{
+	time_t a = (time_t)(ms / 1000), b = (time_t)(ref / 1000);
+	struct tm ta, tb;
+
+	localtime_r(&a, &ta);
+	localtime_r(&b, &tb);
+	return ta.tm_yday != tb.tm_yday || ta.tm_year != tb.tm_year;
+}
+
+/* "HH:MM:SS", or with the date "MM-DD HH:MM" (as wide as a week needs). */
+static void fmt_when(char *out, size_t size, int64_t ms, bool dated)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, size, dated ? "%m-%d %H:%M" : "%H:%M:%S", &tm);
+}
+
 enum cellbuf_role view_rtt_role(int64_t ns)
 {
 	if (ns == BB_NONE)
@@ -295,17 +316,6 @@ static int kind_width(int w)
 		if ((int)strlen(name) > kw)
 			kw = (int)strlen(name);
 	return w < 100 && kw > 18 ? 18 : kw;
-}
-
-/* True when ms and ref fall on different local days. */
-static bool other_day(int64_t ms, int64_t ref)
-{
-	time_t a = (time_t)(ms / 1000), b = (time_t)(ref / 1000);
-	struct tm ta, tb;
-
-	localtime_r(&a, &ta);
-	localtime_r(&b, &tb);
-	return ta.tm_yday != tb.tm_yday || ta.tm_year != tb.tm_year;
 }
 
 /* The events view_event_lines shows, in its order. */
@@ -362,15 +372,7 @@ int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 			snprintf(kind, sizeof(kind), "%s", ev->kind);
 		if (selected)
 			cellbuf_fill(cb, 0, y + row, w, 1, ' ', ROLE_SELECT, 0);
-		if (dated) {
-			time_t tt = (time_t)(ev->start_ms / 1000);
-			struct tm tm;
-
-			localtime_r(&tt, &tm);
-			strftime(t, sizeof(t), "%m-%d %H:%M", &tm);
-		} else {
-			view_fmt_clock(t, sizeof(t), ev->start_ms, false);
-		}
+		fmt_when(t, sizeof(t), ev->start_ms, dated);
 		view_fmt_dur(d, sizeof(d), (end - ev->start_ms) / 1000);
 		x += cellbuf_put(cb, x, y + row, t,
 				 selected ? ROLE_SELECT : ROLE_DIM, 0) +
@@ -638,14 +640,18 @@ static void draw_header(struct ui *ui, struct cellbuf *cb)
 static void draw_timeline(struct ui *ui, struct cellbuf *cb, int y)
 {
 	const struct ui_source *s = &ui->src;
-	int w = cellbuf_width(cb), x0 = 10, bw = w - x0 - 12;
+	/* ends on different days (a week): "12-01 13:00", or "13:00:00"
+	 * and "12:59:59" read as one hour */
+	bool dated = other_day(s->first_ms, s->last_ms);
+	int lw = dated ? 11 : 8;
+	int w = cellbuf_width(cb), x0 = lw + 2, bw = w - x0 - lw - 4;
 	bool a = cellbuf_ascii(cb);
 	char t[16];
 
 	cellbuf_fill(cb, 0, y, w, 1, ' ', ROLE_NORMAL, 0);
-	view_fmt_clock(t, sizeof(t), s->first_ms, false);
+	fmt_when(t, sizeof(t), s->first_ms, dated);
 	cellbuf_put(cb, 1, y, t, ROLE_DIM, 0);
-	view_fmt_clock(t, sizeof(t), s->last_ms, false);
+	fmt_when(t, sizeof(t), s->last_ms, dated);
 	cellbuf_put(cb, x0 + bw + 2, y, t, ROLE_DIM, 0);
 	if (bw < 4)
 		return;

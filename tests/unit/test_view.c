@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -869,6 +870,100 @@ static void test_no_cut_words(void **state)
 	viewfix_close(&g);
 }
 
+/* ms in local time as the views write it: "MM-DD HH:MM" when dated, else
+ * "HH:MM:SS" */
+static const char *local(int64_t ms, bool dated)
+{
+	static char out[4][32];
+	static int k;
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	k = (k + 1) % 4;
+	localtime_r(&t, &tm);
+	if (dated)
+		strftime(out[k], sizeof(out[k]), "%m-%d %H:%M", &tm);
+	else
+		strftime(out[k], sizeof(out[k]), "%H:%M:%S", &tm);
+	return out[k];
+}
+
+/* A week's events read "20:30:10" five times, from different days: when
+ * the events listed are not all from the clock's day, each shows its date
+ * (12-01 20:30) in the dashboard's pane and the events view; from the
+ * clock's day only, the time to the second.  The replay timeline's ends
+ * likewise, when the recording spans days. */
+static void test_event_dates(void **state)
+{
+	struct viewfix g;
+	const int64_t day = 86400000LL;
+	int64_t now = REAL0_MS + 3 * day, at[3];
+
+	(void)state;
+	assert_int_equal(viewfix_open(&g, 100 * MS, 16, 80, 24), 0);
+	for (int i = 0; i < 3; i++) {
+		struct bb_event e = { 0 };
+
+		/* the same time of day on three days */
+		at[i] = now - (int64_t)(2 - i) * day - 3600000;
+		e.start_ms = at[i];
+		e.end_ms = at[i] + 1000;
+		e.severity = BB_SEV_WARNING;
+		snprintf(e.kind, sizeof(e.kind), "bufferbloat");
+		snprintf(e.description, sizeof(e.description), "Day %d.", i);
+		evlog_put(g.ev, &e);
+	}
+	g.ui.src.now_ms = now;
+	g.ui.src.replay = true;
+	g.ui.src.first_ms = now - 7 * day;
+	g.ui.src.last_ms = now - 1000;
+	g.ui.src.speed = 3600;
+	for (int v = 0; v < 2; v++) {
+		g.ui.view = v ? VIEW_EVENTS : VIEW_DASHBOARD;
+		viewfix_render(&g, 80, 24);
+		for (int i = 0; i < 3; i++) {
+			char want[64];
+			int y;
+
+			snprintf(want, sizeof(want), "Day %d.", i);
+			y = viewfix_find(g.cb, want);
+			assert_true(y > 0);
+			if (!strstr(viewfix_row(g.cb, y), local(at[i], true))) {
+				viewfix_dump(g.cb);
+				fail_msg("%s: no date %s:\n%s",
+					 v ? "events view" : "dashboard",
+					 local(at[i], true),
+					 viewfix_row(g.cb, y));
+			}
+		}
+	}
+	/* the timeline's ends a week apart: dated */
+	assert_non_null(
+		strstr(viewfix_row(g.cb, 2), local(g.ui.src.first_ms, true)));
+	assert_non_null(
+		strstr(viewfix_row(g.cb, 2), local(g.ui.src.last_ms, true)));
+
+	/* only the newest listed (the pane hides events ended before 'c'),
+	 * from the clock's day: the time to the second, and a recording of
+	 * that day has undated ends (when now - 1 h is the same day in the
+	 * test's time zone) */
+	g.ui.cleared_ms = at[2] - 1;
+	g.ui.view = VIEW_DASHBOARD;
+	g.ui.src.first_ms = at[2] - 60000;
+	viewfix_render(&g, 80, 24);
+	if (!strncmp(local(at[2] - 60000, true), local(now, true), 5)) {
+		int y = viewfix_find(g.cb, "Day 2.");
+
+		assert_true(y > 0);
+		assert_non_null(
+			strstr(viewfix_row(g.cb, y), local(at[2], false)));
+		assert_true(viewfix_find(g.cb, "Day 1.") < 0);
+		assert_non_null(strstr(viewfix_row(g.cb, 2),
+				       local(g.ui.src.first_ms, false)));
+	}
+	viewfix_close(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -888,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_countdown),
 		cmocka_unit_test(test_event_kind_column),
 		cmocka_unit_test(test_no_cut_words),
+		cmocka_unit_test(test_event_dates),
 	};
 
 	return cmocka_run_group_tests(tests, setup, viewfix_teardown);
