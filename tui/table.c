@@ -6,6 +6,7 @@
  */
 #include "tui/table.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define SEP 1
@@ -125,6 +126,29 @@ static void draw_text(struct cellbuf *cb, int x, int y, int cw, const char *s,
 		    attr);
 }
 
+/* A column title too long for its column loses whole words from its end
+ * ("Recent probes" -> "Recent" -> nothing), never letters: a header cut
+ * as "Recent pr…" reads as a different word. */
+static void draw_title(struct cellbuf *cb, int x, int y, int cw, const char *s,
+		       enum table_align align)
+{
+	char fit[64];
+	int tw;
+
+	if (!s || cw <= 0)
+		return;
+	snprintf(fit, sizeof(fit), "%s", s);
+	while ((tw = cellbuf_utf8_width(fit)) > cw) {
+		char *sp = strrchr(fit, ' ');
+
+		if (!sp)
+			return;
+		*sp = 0;
+	}
+	cellbuf_put(cb, align == TABLE_RIGHT ? x + cw - tw : x, y, fit,
+		    ROLE_HEADER, CELLBUF_BOLD);
+}
+
 void table_draw(struct cellbuf *cb, int x, int y, int w, int h, struct table *t,
 		struct table_layout *lay)
 {
@@ -142,9 +166,8 @@ void table_draw(struct cellbuf *cb, int x, int y, int w, int h, struct table *t,
 	cellbuf_fill(cb, x, y, w, 1, ' ', ROLE_HEADER, 0);
 	for (int c = 0; c < ncols; c++)
 		if (lay->w[c])
-			draw_text(cb, x + lay->x[c], y, lay->w[c],
-				  t->cols[c].title, t->cols[c].align,
-				  ROLE_HEADER, CELLBUF_BOLD);
+			draw_title(cb, x + lay->x[c], y, lay->w[c],
+				   t->cols[c].title, t->cols[c].align);
 
 	/* Keep the selected row in view, then clamp. */
 	if (t->selected >= 0 && t->selected < t->first)

@@ -244,6 +244,27 @@ void view_fmt_clock(char *out, size_t size, int64_t ms, bool with_date)
 	strftime(out, size, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
 }
 
+/* True when ms and ref fall on different local days. */
+static bool other_day(int64_t ms, int64_t ref)
+{
+	time_t a = (time_t)(ms / 1000), b = (time_t)(ref / 1000);
+	struct tm ta, tb;
+
+	localtime_r(&a, &ta);
+	localtime_r(&b, &tb);
+	return ta.tm_yday != tb.tm_yday || ta.tm_year != tb.tm_year;
+}
+
+/* "HH:MM:SS", or with the date "MM-DD HH:MM" (as wide as a week needs). */
+static void fmt_when(char *out, size_t size, int64_t ms, bool dated)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, size, dated ? "%m-%d %H:%M" : "%H:%M:%S", &tm);
+}
+
 enum cellbuf_role view_rtt_role(int64_t ns)
 {
 	if (ns == BB_NONE)
@@ -297,16 +318,40 @@ static int kind_width(int w)
 	return w < 100 && kw > 18 ? 18 : kw;
 }
 
+/* The events view_event_lines shows, in its order. */
+static bool event_shown(const struct ui *ui, const struct bb_event *ev,
+			const char *target, int64_t hide_before_ms)
+{
+	if (target && strcmp(ev->target, target) != 0)
+		return false;
+	if (ev->end_ms && ev->end_ms < hide_before_ms)
+		return false;
+	return ui->view != VIEW_EVENTS || view_event_match(ui, ev);
+}
+
 int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 		     const char *target, int sel, int64_t hide_before_ms)
 {
 	const struct evlog *l = ui->src.events;
-	bool a = cellbuf_ascii(cb);
+	bool a = cellbuf_ascii(cb), dated = false;
 	int w = cellbuf_width(cb), k = 0, first = 0, kw = kind_width(w);
 	size_t n = l ? evlog_count(l) : 0;
+	/* narrow: no severity word and no padding, the colour says it, so
+	 * the kind is not pushed out ("05:50:42 warning 21s …") */
+	bool narrow = w < 60;
 
 	if (sel >= h)
 		first = sel - h + 1;
+	/* a week's events read "20:30:10" five times from different days:
+	 * the date when any of them is not from the clock's day */
+	for (size_t i = 0; i < n && !dated; i++) {
+		const struct bb_event *ev = evlog_at(l, i);
+
+		dated = event_shown(ui, ev, target, hide_before_ms) &&
+			other_day(ev->start_ms, ui->src.now_ms);
+	}
+	if (narrow)
+		kw = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct bb_event *ev = evlog_at(l, i);
 		char t[32], d[24], line[512], kind[BB_EVENT_KIND_LEN + 4];
@@ -315,54 +360,68 @@ int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 		enum cellbuf_role sr = view_sev_role(ev->severity);
 		bool selected = k == sel;
 
-		if (target && strcmp(ev->target, target) != 0)
-			continue;
-		if (ev->end_ms && ev->end_ms < hide_before_ms)
-			continue;
-		if (ui->view == VIEW_EVENTS && !view_event_match(ui, ev))
+		if (!event_shown(ui, ev, target, hide_before_ms))
 			continue;
 		k++;
 		if (row < 0 || row >= h)
 			continue;
-		if ((int)strlen(ev->kind) > kw) /* not in our catalog */
+		if (kw && (int)strlen(ev->kind) > kw) /* not in our catalog */
 			snprintf(kind, sizeof(kind), "%.*s%s", kw - 1, ev->kind,
 				 view_g(cb, "…", "~"));
 		else
 			snprintf(kind, sizeof(kind), "%s", ev->kind);
 		if (selected)
 			cellbuf_fill(cb, 0, y + row, w, 1, ' ', ROLE_SELECT, 0);
-		view_fmt_clock(t, sizeof(t), ev->start_ms, false);
+		fmt_when(t, sizeof(t), ev->start_ms, dated);
 		view_fmt_dur(d, sizeof(d), (end - ev->start_ms) / 1000);
 		x += cellbuf_put(cb, x, y + row, t,
 				 selected ? ROLE_SELECT : ROLE_DIM, 0) +
 		     1;
-		x += cellbuf_printf(cb, x, y + row, selected ? ROLE_SELECT : sr,
-				    CELLBUF_BOLD, "%-8s",
-				    bb_severity_name(ev->severity)) +
-		     1;
+		if (!narrow)
+			x += cellbuf_printf(cb, x, y + row,
+					    selected ? ROLE_SELECT : sr,
+					    CELLBUF_BOLD, "%-8s",
+					    bb_severity_name(ev->severity)) +
+			     1;
 		if (ev->end_ms == 0)
 			x += cellbuf_printf(cb, x, y + row,
 					    selected ? ROLE_SELECT : ROLE_BAD,
-					    CELLBUF_BOLD, "%s %-7s",
+					    CELLBUF_BOLD,
+					    narrow ? "%s%s" : "%s %-7s",
 					    a ? "*" : "●", d) +
 			     1;
 		else
 			x += cellbuf_printf(cb, x, y + row,
 					    selected ? ROLE_SELECT : ROLE_DIM,
-					    0, "  %-7s", d) +
+					    0, narrow ? "%s" : "  %-7s", d) +
 			     1;
+		if (narrow) { /* the kind in the severity's colour */
+			int kmax = w - x - 1;
+
+			if (cellbuf_utf8_width(kind) > kmax) /* one word */
+				snprintf(kind, sizeof(kind), "%.*s%s",
+					 kmax > 1 ? kmax - 1 : 0, ev->kind,
+					 view_g(cb, "…", "~"));
+			if (kmax > 1)
+				x += cellbuf_put(cb, x, y + row, kind,
+						 selected ? ROLE_SELECT : sr,
+						 CELLBUF_BOLD) +
+				     1;
+			kind[0] = 0;
+		}
 		/* where: the target and, when the event has one, the
 		 * interface (a WiFi problem must not read as the wire's) */
-		snprintf(line, sizeof(line), "%s%*s %s%s%s%s%s", kind,
-			 kw - cellbuf_utf8_width(kind), "",
-			 ev->target[0] ? ev->target : "",
+		snprintf(line, sizeof(line), "%s%*s%s%s%s%s%s%s", kind,
+			 kw ? kw - cellbuf_utf8_width(kind) : 0, "",
+			 kw ? " " : "", ev->target[0] ? ev->target : "",
 			 ev->target[0] && ev->interface[0] ? " " : "",
 			 ev->interface[0] ? "via " : "", ev->interface,
 			 ev->target[0] || ev->interface[0] ? ": " : "");
 		snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s",
 			 ev->description);
-		view_put_words(cb, x, y + row, w - x - 1, line,
-			       selected ? ROLE_SELECT : ROLE_NORMAL, 0);
+		if (w - x - 1 > 0)
+			view_put_words(cb, x, y + row, w - x - 1, line,
+				       selected ? ROLE_SELECT : ROLE_NORMAL, 0);
 	}
 	return k;
 }
@@ -442,43 +501,115 @@ int64_t view_interval_ns(const struct ui *ui, const struct model_series *ms)
 
 /* ---- the frame ----------------------------------------------------------- */
 
+/* One field of the header line. */
+struct hfield {
+	char text[64];
+	enum cellbuf_role role;
+	unsigned attr;
+	int prio;  /* 0 kept; the highest dropped first (ties: rightmost) */
+	bool glue; /* one space before it, not two */
+	bool on;
+};
+
+static struct hfield *hfield_add(struct hfield *f, int *n, int prio, bool glue,
+				 enum cellbuf_role role, unsigned attr,
+				 const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
+static struct hfield *hfield_add(struct hfield *f, int *n, int prio, bool glue,
+				 enum cellbuf_role role, unsigned attr,
+				 const char *fmt, ...)
+{
+	struct hfield *h = &f[(*n)++];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(h->text, sizeof(h->text), fmt, ap);
+	va_end(ap);
+	h->role = role;
+	h->attr = attr;
+	h->prio = prio;
+	h->glue = glue;
+	h->on = true;
+	return h;
+}
+
+static int hfields_width(const struct hfield *f, int n)
+{
+	int w = 1, shown = 0;
+
+	for (int i = 0; i < n; i++)
+		if (f[i].on)
+			w += (shown++ ? (f[i].glue && f[i - 1].on ? 1 : 2)
+				      : 0) +
+			     cellbuf_utf8_width(f[i].text);
+	return w;
+}
+
+/* The header line: whole fields, the least important dropped first when
+ * the line is narrow (at 40 columns "REPLAY paused 1800×  05:50:42", not
+ * "... 2026-1"). */
 static void draw_header(struct ui *ui, struct cellbuf *cb)
 {
 	const struct ui_source *s = &ui->src;
-	int w = cellbuf_width(cb), x = 0;
+	int w = cellbuf_width(cb), x = 1, n = 0, shown = 0;
 	char t[40], u[24];
 	bool a = cellbuf_ascii(cb);
+	struct hfield f[12];
 
 	cellbuf_fill(cb, 0, 0, w, 1, ' ', ROLE_NORMAL, 0);
-	x += cellbuf_put(cb, 0, 0, " bufferbane ", ROLE_TITLE, CELLBUF_BOLD);
+	hfield_add(f, &n, 3, false, ROLE_TITLE, CELLBUF_BOLD, "bufferbane");
 	if (s->replay) {
-		x += cellbuf_printf(
-			cb, x, 0, ROLE_WARN, CELLBUF_BOLD, " REPLAY %s %d%s%s ",
-			s->playing ? (a ? ">" : "▶") : "paused", s->speed,
-			a ? "x" : "×", s->speed_auto ? " auto" : "");
+		hfield_add(f, &n, 0, false, ROLE_WARN, CELLBUF_BOLD,
+			   "REPLAY %s %d%s",
+			   s->playing ? (a ? ">" : "▶") : "paused", s->speed,
+			   a ? "x" : "×");
+		if (s->speed_auto)
+			hfield_add(f, &n, 7, true, ROLE_WARN, CELLBUF_BOLD,
+				   "auto");
 		view_fmt_clock(t, sizeof(t), s->now_ms, true);
+		t[10] = 0; /* the date, then the time */
+		hfield_add(f, &n, 2, false, ROLE_NORMAL, CELLBUF_BOLD, "%s", t);
 		if (s->step_ms % 1000) /* a step must show on the clock */
-			snprintf(t + strlen(t), sizeof(t) - strlen(t), ".%03d",
-				 (int)(s->now_ms % 1000));
-		x += cellbuf_printf(cb, x, 0, ROLE_NORMAL, CELLBUF_BOLD, " %s ",
-				    t);
+			hfield_add(f, &n, 1, true, ROLE_NORMAL, CELLBUF_BOLD,
+				   "%s.%03d", t + 11, (int)(s->now_ms % 1000));
+		else
+			hfield_add(f, &n, 1, true, ROLE_NORMAL, CELLBUF_BOLD,
+				   "%s", t + 11);
 	} else {
-		x += cellbuf_put(cb, x, 0, " LIVE ", ROLE_OK, CELLBUF_BOLD);
+		hfield_add(f, &n, 0, false, ROLE_OK, CELLBUF_BOLD, "LIVE");
 		view_fmt_dur(u, sizeof(u), s->uptime_s);
+		hfield_add(f, &n, 4, false, ROLE_NORMAL, 0, "up %s", u);
 		view_fmt_clock(t, sizeof(t), s->now_ms, false);
-		x += cellbuf_printf(cb, x, 0, ROLE_NORMAL, 0, " up %s  %s ", u,
-				    t);
+		hfield_add(f, &n, 1, false, ROLE_NORMAL, 0, "%s", t);
 	}
-	x += cellbuf_printf(cb, x, 0, ROLE_DIM, 0, " %.1f samples/s ", s->rate);
-	x += cellbuf_printf(cb, x, 0, ROLE_DIM, 0, " window %s ",
-			    stats_window_name(ui->window));
+	hfield_add(f, &n, 6, false, ROLE_DIM, 0, "%.1f samples/s", s->rate);
+	hfield_add(f, &n, 5, false, ROLE_DIM, 0, "window %s",
+		   stats_window_name(ui->window));
 	if (s->dropped)
-		x += cellbuf_printf(cb, x, 0, ROLE_BAD, CELLBUF_BOLD,
-				    " %llu samples dropped ",
-				    (unsigned long long)s->dropped);
+		hfield_add(f, &n, 0, false, ROLE_BAD, CELLBUF_BOLD,
+			   "%llu samples dropped",
+			   (unsigned long long)s->dropped);
 	if (ui->paused && !s->replay)
-		cellbuf_put(cb, x, 0, " PAUSED ", ROLE_WARN,
-			    CELLBUF_BOLD | CELLBUF_REVERSE);
+		hfield_add(f, &n, 0, false, ROLE_WARN,
+			   CELLBUF_BOLD | CELLBUF_REVERSE, " PAUSED ");
+	while (hfields_width(f, n) > w) {
+		int drop = -1;
+
+		for (int i = 0; i < n; i++)
+			if (f[i].on && f[i].prio > 0 &&
+			    (drop < 0 || f[i].prio >= f[drop].prio))
+				drop = i;
+		if (drop < 0)
+			break;
+		f[drop].on = false;
+	}
+	for (int i = 0; i < n; i++) {
+		if (!f[i].on)
+			continue;
+		if (shown++) /* glued only to the field it belongs to */
+			x += f[i].glue && f[i - 1].on ? 1 : 2;
+		x += cellbuf_put(cb, x, 0, f[i].text, f[i].role, f[i].attr);
+	}
 
 	/* the verdict in plain words */
 	enum cellbuf_role vr = ROLE_OK;
@@ -505,44 +636,54 @@ static void draw_header(struct ui *ui, struct cellbuf *cb)
 			       open, open == 1 ? " " : "s");
 }
 
-/* Replay: the recording as a bar, worst loss per slice, the clock a mark. */
+/* Replay: the recording as a bar coloured by its loss, the clock a mark. */
 static void draw_timeline(struct ui *ui, struct cellbuf *cb, int y)
 {
 	const struct ui_source *s = &ui->src;
-	int w = cellbuf_width(cb), x0 = 10, bw = w - x0 - 12;
+	/* ends on different days (a week): "12-01 13:00", or "13:00:00"
+	 * and "12:59:59" read as one hour */
+	bool dated = other_day(s->first_ms, s->last_ms);
+	int lw = dated ? 11 : 8;
+	int w = cellbuf_width(cb), x0 = lw + 2, bw = w - x0 - lw - 4;
 	bool a = cellbuf_ascii(cb);
 	char t[16];
 
 	cellbuf_fill(cb, 0, y, w, 1, ' ', ROLE_NORMAL, 0);
-	view_fmt_clock(t, sizeof(t), s->first_ms, false);
+	fmt_when(t, sizeof(t), s->first_ms, dated);
 	cellbuf_put(cb, 1, y, t, ROLE_DIM, 0);
-	view_fmt_clock(t, sizeof(t), s->last_ms, false);
+	fmt_when(t, sizeof(t), s->last_ms, dated);
 	cellbuf_put(cb, x0 + bw + 2, y, t, ROLE_DIM, 0);
 	if (bw < 4)
 		return;
 	for (int i = 0; i < bw; i++) {
-		/* the worst of the slices under this cell: one lossy slice
-		 * among fine ones must not vanish with the bar's width */
+		/* the worst of the slices under this cell (each the loss
+		 * of its whole stretch, lost / sent): a lossy stretch among
+		 * fine ones must not vanish with the bar's width.  A cell
+		 * mostly without data is a gap, or the recording's gaps
+		 * vanish under the slices around them. */
 		size_t k0 = (size_t)i * s->ov_n / (size_t)bw;
 		size_t k1 = (size_t)(i + 1) * s->ov_n / (size_t)bw;
-		double loss = NAN;
-		enum cellbuf_role r = ROLE_OK;
+		size_t with = 0, none = 0;
+		double loss = 0;
+		uint32_t ch = a ? '=' : 0x2580; /* ▀ */
 
 		if (k1 <= k0)
 			k1 = k0 + 1;
-		for (size_t k = k0; k < k1 && k < s->ov_n; k++)
-			if (!isnan(s->ov_loss[k]) &&
-			    (isnan(loss) || s->ov_loss[k] > loss))
+		for (size_t k = k0; k < k1 && k < s->ov_n; k++) {
+			if (isnan(s->ov_loss[k])) {
+				none++;
+				continue;
+			}
+			with++;
+			if (s->ov_loss[k] > loss)
 				loss = s->ov_loss[k];
-		uint32_t ch = a ? '=' : 0x2580; /* ▀ */
-
-		if (isnan(loss))
-			r = ROLE_DIM, ch = a ? '.' : 0x2508;
-		else if (loss >= 2.0)
-			r = ROLE_BAD;
-		else if (loss > 0)
-			r = ROLE_WARN;
-		cellbuf_set(cb, x0 + i, y, ch, r, 0);
+		}
+		if (!with || none > with) {
+			cellbuf_set(cb, x0 + i, y, a ? '.' : 0x2508, ROLE_DIM,
+				    0);
+			continue;
+		}
+		cellbuf_set(cb, x0 + i, y, ch, view_loss_role(loss), 0);
 	}
 	int64_t span = s->last_ms - s->first_ms;
 	int pos = span > 0 ? (int)((double)(s->now_ms - s->first_ms) / span *
@@ -852,7 +993,8 @@ static void help_legend(struct ui *ui, struct cellbuf *cb, struct help *h)
 	help_item(h, ROLE_WARN, view_g(cb, "▶ 8×", "> 8x"),
 		  "replay playing at 8 times real time");
 	help_item(h, ROLE_SELECT, view_g(cb, "▀ ┃ ┈", "= | ."),
-		  "replay timeline: worst loss per slice, the clock, no data");
+		  "replay timeline: loss (lost / sent) per stretch, the clock, "
+		  "no data");
 
 	help_title(h, "Colours");
 	help_item(h, ROLE_OK, "green", "good: no loss, a healthy figure");

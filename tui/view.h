@@ -129,7 +129,7 @@ struct ui_source {
 	bool speed_auto; /* picked from the recording's length */
 	int64_t step_ms; /* Left/Right; not whole seconds: the clock shows ms */
 	bool playing;
-	const double *ov_loss; /* timeline: worst loss % per slice (NAN) */
+	const double *ov_loss; /* timeline: loss % per slice (NAN: no data) */
 	const int64_t *ov_rtt; /* timeline: median RTT µs per slice */
 	size_t ov_n;
 };

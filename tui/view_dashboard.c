@@ -485,9 +485,9 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 				so.top = ui->scratch[i];
 		sparkline_draw(cb, x2, y, sw, ui->scratch, k, &so);
 	}
-	if (!any)
-		cellbuf_put(
-			cb, 12, y,
+	if (!any) /* between words at 40 columns */
+		view_put_words(
+			cb, 12, y, w - 13,
 			ui->src.has_server
 				? "waiting for the first throughput test"
 			: cellbuf_width(cb) >= VIEW_MIN_W

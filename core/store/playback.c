@@ -560,11 +560,18 @@ struct slice_rtt {
 	double ms;
 };
 
+/* What a slice's loss is made of: probes sent and lost, summed over its
+ * minutes (or hours) and series.  The worst single minute of any series
+ * painted a normal week red end to end (1 of 6 DNS queries is 16.7 %). */
+struct slice_loss {
+	uint64_t sent, lost;
+	bool seen; /* a rollup row fell in the slice */
+};
+
 struct overview {
 	const struct playback *r;
-	double *loss;
 	size_t n;
-	bool *seen; /* a rollup row fell in the slice */
+	struct slice_loss *sl;
 	struct slice_rtt *rtt;
 	size_t nrtt, rtt_cap;
 	/* raw fallback for one slice */
@@ -607,19 +614,22 @@ static int push_rtt(struct overview *o, size_t slice, double ms)
 	return 0;
 }
 
-static void worse_loss(struct overview *o, size_t slice, double pct)
+static void add_loss(struct overview *o, size_t slice, int64_t sent,
+		     int64_t lost)
 {
-	if (isnan(o->loss[slice]) || pct > o->loss[slice])
-		o->loss[slice] = pct;
+	if (sent <= 0)
+		return;
+	o->sl[slice].sent += (uint64_t)sent;
+	o->sl[slice].lost += lost > 0 ? (uint64_t)lost : 0;
 }
 
 static int agg_cb(void *ctx, const struct store_agg *a)
 {
 	struct overview *o = ctx;
 	size_t i = slice_of(o, a->bucket_ms);
-	o->seen[i] = true;
-	if (loss_kind(a->kind) && a->count > 0)
-		worse_loss(o, i, 100.0 * (double)a->lost / (double)a->count);
+	o->sl[i].seen = true;
+	if (loss_kind(a->kind))
+		add_loss(o, i, a->count, a->lost);
 	if (rtt_kind(a->kind) && !isnan(a->p50))
 		return push_rtt(o, i, a->p50);
 	return 0;
@@ -675,9 +685,7 @@ static int peek_slice(struct overview *o, size_t i)
 	if (rc < 0)
 		return rc;
 	for (size_t k = 0; k < o->nser; k++)
-		if (o->ser[k].count)
-			worse_loss(o, i,
-				   100.0 * o->ser[k].lost / o->ser[k].count);
+		add_loss(o, i, o->ser[k].count, o->ser[k].lost);
 	return 0;
 }
 
@@ -692,15 +700,15 @@ static int cmp_slice_rtt(const void *a, const void *b)
 size_t playback_overview(struct playback *r, double *loss_pct, int64_t *rtt_us,
 			 size_t n)
 {
-	struct overview o = { .r = r, .loss = loss_pct, .n = n };
+	struct overview o = { .r = r, .n = n };
 	for (size_t i = 0; i < n; i++) {
 		loss_pct[i] = NAN;
 		rtt_us[i] = BB_NONE;
 	}
 	if (n == 0)
 		return 0;
-	o.seen = calloc(n, sizeof(*o.seen));
-	if (!o.seen)
+	o.sl = calloc(n, sizeof(*o.sl));
+	if (!o.sl)
 		return n;
 	/* Hourly rows once a slice holds an hour or more; else minutes. */
 	int64_t span = r->last_ms - r->first_ms + 1;
@@ -710,8 +718,12 @@ size_t playback_overview(struct playback *r, double *loss_pct, int64_t *rtt_us,
 	int rc = store_read_aggs(r->st, level, r->first_ms - len + 1,
 				 r->last_ms + 1, agg_cb, &o);
 	for (size_t i = 0; i < n && rc >= 0; i++)
-		if (!o.seen[i])
+		if (!o.sl[i].seen)
 			rc = peek_slice(&o, i);
+	for (size_t i = 0; i < n; i++)
+		if (o.sl[i].sent)
+			loss_pct[i] = 100.0 * (double)o.sl[i].lost /
+				      (double)o.sl[i].sent;
 	qsort(o.rtt, o.nrtt, sizeof(*o.rtt), cmp_slice_rtt);
 	for (size_t i = 0, j; i < o.nrtt; i = j) {
 		j = i;
@@ -722,7 +734,7 @@ size_t playback_overview(struct playback *r, double *loss_pct, int64_t *rtt_us,
 		rtt_us[o.rtt[i].slice] = llround(med * 1000.0);
 	}
 	free(o.rtt);
-	free(o.seen);
+	free(o.sl);
 	return n;
 }
 

@@ -102,7 +102,9 @@ int playback_series_aggs(struct playback *r, const struct model_series *ms,
 			 int (*cb)(void *ctx, const struct store_agg *row),
 			 void *ctx);
 /* Overview for a timeline bar: for each of n equal slices of the recording,
- * the worst loss % of any icmp/udp_echo/dns/tcp_connect series and the
+ * the loss % of its icmp/udp_echo/dns/tcp_connect probes (lost / sent over
+ * all its minutes and series, so one lost probe in a minute does not paint
+ * a stretch of fine hours red) and the
  * median of the icmp/udp_echo RTT medians (us), from agg_1hour when a slice
  * spans an hour or more, else agg_1min.  A slice without rollup rows (not
  * rolled up yet) is estimated from a minute of its samples; NAN /

@@ -536,14 +536,16 @@ static void test_events(void **state)
 	playback_close(r);
 }
 
-/* Four 5-minute slices: the burst (10 of 60 in minute 5) is in slice 1. */
-static void check_overview(struct playback *r, int64_t rtt_lo, int64_t rtt_hi)
+/* Four 5-minute slices: the burst (10 probes of one series in minute 5)
+ * is in slice 1, whose loss is burst_pct. */
+static void check_overview(struct playback *r, double burst_pct, int64_t rtt_lo,
+			   int64_t rtt_hi)
 {
 	double loss[4];
 	int64_t rtt[4];
 	assert_int_equal(playback_overview(r, loss, rtt, 4), 4);
 	for (int i = 0; i < 4; i++) {
-		double want = i == 1 ? 100.0 * BURST_LEN / 60 : 0.0;
+		double want = i == 1 ? burst_pct : 0.0;
 		if (fabs(loss[i] - want) > 1e-9)
 			fail_msg("slice %d: loss %g, want %g", i, loss[i],
 				 want);
@@ -560,7 +562,8 @@ static void test_overview(void **state)
 	struct playback *r = open_ok(f->path);
 	/* Minute rows: p50 1.1 ms (gateway) and 11 ms (1.1.1.1); the median
 	 * of a slice's ten is the lower middle, 1.1 ms. */
-	check_overview(r, 1100, 1100);
+	/* lost / sent over the slice's 5 minutes of both series */
+	check_overview(r, 100.0 * BURST_LEN / (5 * 60 * 2), 1100, 1100);
 
 	/* Many more slices than minutes: the slices holding a minute row
 	 * agree, the others are estimated from their own samples. */
@@ -583,13 +586,15 @@ static void test_overview(void **state)
 	write_recording(f->path, 0);
 	r = playback_open(f->path, err, sizeof(err));
 	assert_non_null(r);
-	check_overview(r, 1000, 1200);
+	/* the minute read is minute 5, the burst's: 10 of its 120 */
+	check_overview(r, 100.0 * BURST_LEN / (60 * 2), 1000, 1200);
 	playback_close(r);
 }
 
 /* A 5 s recording at 100 ms, one target always lost, in 512 slices of
- * ~10 ms: every slice with data shows that target's loss (no stripes of
- * "fine" slices that merely held no probe of it). */
+ * ~10 ms: every slice with data shows that target's loss, about half the
+ * probes sent (no stripes of "fine" slices that merely held no probe of
+ * it). */
 static void test_overview_short(void **state)
 {
 	struct fixture *f = *state;
@@ -621,10 +626,46 @@ static void test_overview_short(void **state)
 		if (isnan(loss[i]))
 			continue;
 		with_data++;
-		if (loss[i] < 99.0)
+		if (loss[i] < 33.0) /* half the probes sent are lost */
 			fail_msg("slice %d shows %.1f %% loss", i, loss[i]);
 	}
 	assert_true(with_data > N / 2);
+	playback_close(r);
+}
+
+/* A normal 20 minutes: an icmp series every second and a dns one every
+ * 10 s (6 a minute) of which one query is lost.  The slice holding it
+ * shows 1 lost of the 330 sent (0.3 %: the legend's yellow, "any loss"),
+ * not the worst minute's 1 of 6 (16.7 %, red); the others none. */
+static void test_overview_sums(void **state)
+{
+	struct fixture *f = *state;
+	static struct bb_sample s[PROBES + PROBES / 10];
+	size_t n = 0;
+	struct store *st = open_rw(f->path);
+	for (int k = 0; k < PROBES; k++) {
+		probe(&s[n++], 0, k, 1000);
+		if (k % 10)
+			continue;
+		struct bb_sample *d = &s[n++];
+		probe(d, 0, k, 1000);
+		d->kind = BB_KIND_DNS;
+		snprintf(d->target, sizeof(d->target), "198.18.0.53");
+		if (k == 190) /* minute 3 */
+			d->status = BB_STATUS_TIMEOUT, d->rtt_ns = BB_NONE;
+	}
+	assert_int_equal(store_write_samples(st, s, n), 0);
+	assert_true(store_rollup(st, T0_MS + MINUTES * 60000LL) > 0);
+	store_close(st);
+	struct playback *r = open_ok(f->path);
+	double loss[4];
+	int64_t rtt[4];
+	assert_int_equal(playback_overview(r, loss, rtt, 4), 4);
+	if (fabs(loss[0] - 100.0 / 330) > 1e-9)
+		fail_msg("slice 0: loss %g %%, want %g", loss[0], 100.0 / 330);
+	for (int i = 1; i < 4; i++)
+		if (loss[i] != 0.0)
+			fail_msg("slice %d: loss %g %%, want 0", i, loss[i]);
 	playback_close(r);
 }
 
@@ -1007,6 +1048,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overview, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overview_short, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_overview_sums, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_overview_gap, setup,
 						teardown),

@@ -2,13 +2,16 @@
 /* Unit tests for the TUI views (tui/view*.c) and the key table, without a
  * terminal: a model fed with synthetic samples is drawn into 80x24 and
  * 200x60 cell buffers and the rows are read back as text. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -320,6 +323,69 @@ static void test_replay_frame(void **state)
 	f->ui.src.replay = false;
 	/* replay keys mean nothing live */
 	assert_int_equal(keys_dispatch(&f->ui, ']'), 0);
+}
+
+/* The replay timeline: 600 slices (each the loss of its stretch, as
+ * playback_overview gives it) in three stretches; in the first, the
+ * 0.3 % of a normal week with every 10th slice at 1.5 % (yellow); the
+ * second lost 20 % throughout (red); in the third only every 10th slice
+ * has data (a cell mostly without data is a gap, ┈, not green). */
+static void test_timeline_colours(void **state)
+{
+	struct viewfix *f = *state;
+	enum { N = 600 };
+	static double loss[N];
+	static int64_t rtt[N];
+	int x0 = -1, x1 = -1;
+
+	for (int k = 0; k < N; k++) {
+		rtt[k] = 1000;
+		if (k < N / 3)
+			loss[k] = k % 10 ? 0.3 : 1.5;
+		else if (k < 2 * N / 3)
+			loss[k] = 20.0;
+		else
+			loss[k] = k % 10 ? NAN : 0.0;
+	}
+	f->ui.src.replay = true;
+	f->ui.src.first_ms = REAL0_MS;
+	f->ui.src.last_ms = REAL0_MS + 3 * 3600000;
+	f->ui.src.now_ms = REAL0_MS;
+	f->ui.src.speed = 60;
+	f->ui.src.ov_loss = loss;
+	f->ui.src.ov_rtt = rtt;
+	f->ui.src.ov_n = N;
+	viewfix_render(f, 80, 24);
+	for (int x = 0; x < 80; x++) {
+		uint32_t ch = cellbuf_at(f->cb, x, 2)->ch;
+
+		if (ch == 0x2580 || ch == 0x2508 || ch == 0x2503) {
+			if (x0 < 0)
+				x0 = x;
+			x1 = x + 1;
+		}
+	}
+	assert_true(x0 > 0 && x1 - x0 > 30);
+	for (int x = x0 + 1; x < x1; x++) {
+		const struct cellbuf_cell *c = cellbuf_at(f->cb, x, 2);
+		double at = (x - x0 + 0.5) / (x1 - x0); /* of the bar */
+		int third = (int)(at * 3);
+
+		if (fabs(at * 3 - round(at * 3)) < 0.05)
+			continue; /* a cell over two stretches */
+		if (third == 0 && (c->ch != 0x2580 || c->role != ROLE_WARN))
+			fail_msg("x %d (0.3-1.5 %%): U+%04X role %d\n%s", x,
+				 c->ch, c->role, viewfix_row(f->cb, 2));
+		if (third == 1 && (c->ch != 0x2580 || c->role != ROLE_BAD))
+			fail_msg("x %d (20 %%): U+%04X role %d", x, c->ch,
+				 c->role);
+		if (third == 2 && (c->ch != 0x2508 || c->role != ROLE_DIM))
+			fail_msg("x %d (mostly no data): U+%04X role %d\n%s", x,
+				 c->ch, c->role, viewfix_row(f->cb, 2));
+	}
+	f->ui.src.replay = false;
+	f->ui.src.ov_n = 0;
+	f->ui.src.now_ms = REAL0_MS + 60000;
 }
 
 /* A sample of kind k from the companion server "lo" at probe i. */
@@ -650,6 +716,254 @@ static void test_event_kind_column(void **state)
 	f->ui.view = VIEW_DASHBOARD;
 }
 
+/* Words seen whole: the tokens of a wide screen and of the texts fed. */
+#define DICT_MAX 1024
+static char dict[DICT_MAX][64];
+static int ndict;
+
+static void dict_add_words(const char *s)
+{
+	char buf[1024], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *t = strtok_r(buf, " ", &save); t && ndict < DICT_MAX;
+	     t = strtok_r(NULL, " ", &save))
+		snprintf(dict[ndict++], sizeof(dict[0]), "%s", t);
+}
+
+static bool has_alnum(const char *t)
+{
+	for (; *t; t++)
+		if ((*t >= '0' && *t <= '9') || (*t >= 'a' && *t <= 'z') ||
+		    (*t >= 'A' && *t <= 'Z'))
+			return true;
+	return false;
+}
+
+/* No row of the w x h screen holds a word cut inside without "…": a
+ * token that is not a whole word but the start of one ("windo",
+ * "throug", "2026-1"). */
+static void assert_no_cut_words(struct viewfix *f, int w, int h)
+{
+	viewfix_render(f, w, h);
+	for (int y = 0; y < h; y++) {
+		char row[1024], *save = NULL;
+
+		snprintf(row, sizeof(row), "%s", viewfix_row(f->cb, y));
+		for (char *t = strtok_r(row, " ", &save); t;
+		     t = strtok_r(NULL, " ", &save)) {
+			size_t n = strlen(t);
+			bool whole = false, start = false;
+
+			if (n >= 3 && !strcmp(t + n - 3, "…"))
+				continue; /* cut, and says so */
+			if (!has_alnum(t))
+				continue;
+			for (int i = 0; i < ndict && !whole; i++) {
+				whole = !strcmp(dict[i], t);
+				start |= !strncmp(dict[i], t, n);
+			}
+			if (!whole && start) {
+				viewfix_dump(f->cb);
+				fail_msg("%dx%d row %d: '%s' cut inside a "
+					 "word:\n%s",
+					 w, h, y, t, viewfix_row(f->cb, y));
+			}
+		}
+	}
+}
+
+/* A week's replay in f: three events on the days up to the clock's
+ * (the newest), a long verdict, a companion server. */
+static const char *const week_kinds[] = { "packet_loss", "bufferbloat",
+					  "micro_disconnect" };
+
+static void replay_week(struct viewfix *f)
+{
+	static const char *const texts[] = {
+		"Loss bursts on eth0: 21 s with every probe lost.",
+		"Upload bufferbloat: the RTT rose by 250 ms under load.",
+		"Micro-disconnect on eth0: 3 s without any reply.",
+	};
+	static double loss[8];
+	static int64_t rtt[8];
+
+	for (int i = 0; i < 3; i++) {
+		struct bb_event e = { 0 };
+
+		e.start_ms = REAL0_MS + (int64_t)(i + 1) * 86400000 - 3600000;
+		e.end_ms = e.start_ms + 21000;
+		e.severity = BB_SEV_WARNING;
+		snprintf(e.kind, sizeof(e.kind), "%s", week_kinds[i]);
+		snprintf(e.interface, sizeof(e.interface), "eth0");
+		snprintf(e.description, sizeof(e.description), "%s", texts[i]);
+		evlog_put(f->ev, &e);
+		dict_add_words(texts[i]);
+	}
+	f->ui.src.replay = true;
+	f->ui.src.now_ms = REAL0_MS + 3 * 86400000LL;
+	f->ui.src.first_ms = REAL0_MS - 4 * 86400000LL;
+	f->ui.src.last_ms = REAL0_MS + 3 * 86400000LL + 3600000;
+	f->ui.src.speed = 1800;
+	f->ui.src.speed_auto = true;
+	f->ui.src.has_server = true;
+	f->ui.src.ov_loss = loss;
+	f->ui.src.ov_rtt = rtt;
+	f->ui.src.ov_n = 8;
+	snprintf(f->ui.src.verdict, sizeof(f->ui.src.verdict),
+		 "The local link eth0 is at fault, not the line: 5.4 %% "
+		 "loss against 0.0 %% on wlan0.");
+	dict_add_words(f->ui.src.verdict);
+}
+
+/* Dashboard and events view of f at 80x24 and 40x12. */
+static void check_no_cut_words(struct viewfix *f, bool table)
+{
+	for (int v = 0; v < 2; v++) {
+		f->ui.view = v ? VIEW_EVENTS : VIEW_DASHBOARD;
+		/* every word whole, on a screen wide enough */
+		viewfix_render(f, 240, 60);
+		for (int y = 0; y < 60; y++)
+			dict_add_words(viewfix_row(f->cb, y));
+		assert_no_cut_words(f, 80, 24);
+		if (!v && table) { /* titles lose words, not letters */
+			int y = viewfix_find(f->cb, "Target ");
+
+			assert_true(y > 0);
+			assert_null(strstr(viewfix_row(f->cb, y), "…"));
+			assert_non_null(
+				strstr(viewfix_row(f->cb, y), "Recent"));
+		}
+		assert_no_cut_words(f, 40, 12);
+	}
+	/* 40 columns: each event row still names its kind */
+	for (int i = 0; i < 3; i++)
+		if (viewfix_find(f->cb, week_kinds[i]) < 0) {
+			viewfix_dump(f->cb);
+			fail_msg("40x12 events: no row with %s", week_kinds[i]);
+		}
+}
+
+/* A week's replay at 80x24 and 40x12, dashboard and events view: column
+ * titles lose whole words ("Recent", not "Recent pr…"), the header line
+ * whole fields (not "2026-1"), free text is cut between words with "…"
+ * ("waiting for the first…", not "...throug"), and an event row keeps its
+ * kind at 40 columns.  With the shared fixture's figures, and without
+ * any (the throughput line's words). */
+static void test_no_cut_words(void **state)
+{
+	struct viewfix *f = *state, g;
+
+	replay_week(f);
+	check_no_cut_words(f, true);
+	f->ui.view = VIEW_DASHBOARD;
+	f->ui.src.replay = false;
+	f->ui.src.now_ms = REAL0_MS + 60000;
+	f->ui.src.ov_n = 0;
+	f->ui.src.has_server = false;
+	snprintf(f->ui.src.verdict, sizeof(f->ui.src.verdict),
+		 "No problems detected in the last hour.");
+
+	assert_int_equal(viewfix_open(&g, 100 * MS, 16, 80, 24), 0);
+	replay_week(&g);
+	check_no_cut_words(&g, false);
+	viewfix_close(&g);
+}
+
+/* ms in local time as the views write it: "MM-DD HH:MM" when dated, else
+ * "HH:MM:SS" */
+static const char *local(int64_t ms, bool dated)
+{
+	static char out[4][32];
+	static int k;
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	k = (k + 1) % 4;
+	localtime_r(&t, &tm);
+	if (dated)
+		strftime(out[k], sizeof(out[k]), "%m-%d %H:%M", &tm);
+	else
+		strftime(out[k], sizeof(out[k]), "%H:%M:%S", &tm);
+	return out[k];
+}
+
+/* A week's events read "20:30:10" five times, from different days: when
+ * the events listed are not all from the clock's day, each shows its date
+ * (12-01 20:30) in the dashboard's pane and the events view; from the
+ * clock's day only, the time to the second.  The replay timeline's ends
+ * likewise, when the recording spans days. */
+static void test_event_dates(void **state)
+{
+	struct viewfix g;
+	const int64_t day = 86400000LL;
+	int64_t now = REAL0_MS + 3 * day, at[3];
+
+	(void)state;
+	assert_int_equal(viewfix_open(&g, 100 * MS, 16, 80, 24), 0);
+	for (int i = 0; i < 3; i++) {
+		struct bb_event e = { 0 };
+
+		/* the same time of day on three days */
+		at[i] = now - (int64_t)(2 - i) * day - 3600000;
+		e.start_ms = at[i];
+		e.end_ms = at[i] + 1000;
+		e.severity = BB_SEV_WARNING;
+		snprintf(e.kind, sizeof(e.kind), "bufferbloat");
+		snprintf(e.description, sizeof(e.description), "Day %d.", i);
+		evlog_put(g.ev, &e);
+	}
+	g.ui.src.now_ms = now;
+	g.ui.src.replay = true;
+	g.ui.src.first_ms = now - 7 * day;
+	g.ui.src.last_ms = now - 1000;
+	g.ui.src.speed = 3600;
+	for (int v = 0; v < 2; v++) {
+		g.ui.view = v ? VIEW_EVENTS : VIEW_DASHBOARD;
+		viewfix_render(&g, 80, 24);
+		for (int i = 0; i < 3; i++) {
+			char want[64];
+			int y;
+
+			snprintf(want, sizeof(want), "Day %d.", i);
+			y = viewfix_find(g.cb, want);
+			assert_true(y > 0);
+			if (!strstr(viewfix_row(g.cb, y), local(at[i], true))) {
+				viewfix_dump(g.cb);
+				fail_msg("%s: no date %s:\n%s",
+					 v ? "events view" : "dashboard",
+					 local(at[i], true),
+					 viewfix_row(g.cb, y));
+			}
+		}
+	}
+	/* the timeline's ends a week apart: dated */
+	assert_non_null(
+		strstr(viewfix_row(g.cb, 2), local(g.ui.src.first_ms, true)));
+	assert_non_null(
+		strstr(viewfix_row(g.cb, 2), local(g.ui.src.last_ms, true)));
+
+	/* only the newest listed (the pane hides events ended before 'c'),
+	 * from the clock's day: the time to the second, and a recording of
+	 * that day has undated ends (when now - 1 h is the same day in the
+	 * test's time zone) */
+	g.ui.cleared_ms = at[2] - 1;
+	g.ui.view = VIEW_DASHBOARD;
+	g.ui.src.first_ms = at[2] - 60000;
+	viewfix_render(&g, 80, 24);
+	if (!strncmp(local(at[2] - 60000, true), local(now, true), 5)) {
+		int y = viewfix_find(g.cb, "Day 2.");
+
+		assert_true(y > 0);
+		assert_non_null(
+			strstr(viewfix_row(g.cb, y), local(at[2], false)));
+		assert_true(viewfix_find(g.cb, "Day 1.") < 0);
+		assert_non_null(strstr(viewfix_row(g.cb, 2),
+				       local(g.ui.src.first_ms, false)));
+	}
+	viewfix_close(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,10 +977,13 @@ int main(void)
 		cmocka_unit_test(test_filter_rows),
 		cmocka_unit_test(test_interfaces),
 		cmocka_unit_test(test_replay_frame),
+		cmocka_unit_test(test_timeline_colours),
 		cmocka_unit_test(test_server_figures),
 		cmocka_unit_test(test_history_minutes),
 		cmocka_unit_test(test_countdown),
 		cmocka_unit_test(test_event_kind_column),
+		cmocka_unit_test(test_no_cut_words),
+		cmocka_unit_test(test_event_dates),
 	};
 
 	return cmocka_run_group_tests(tests, setup, viewfix_teardown);
