@@ -7,8 +7,8 @@
  * toward their preferred width in priority order, and what is left goes to
  * the "grow" columns.  Text too long for its column ends in '…' ('~' in
  * ASCII mode); a title too long loses whole words from its end ("Recent
- * probes" -> "Recent").  One header row (ROLE_HEADER), then the rows; the selected
- * row is drawn in ROLE_SELECT over the full width and kept in view.
+ * probes" -> "Recent").  One header row (ROLE_HEADER), then the rows; the
+ * selected row is drawn in ROLE_SELECT over the full width and kept in view.
  */
 #ifndef BB_TABLE_H
 #define BB_TABLE_H
