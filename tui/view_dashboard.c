@@ -456,6 +456,10 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 
 		fmt_rate(last, sizeof(last), kbps);
 		fmt_rate(base, sizeof(base), st.p50);
+		/* a narrow half keeps the figure, not its unit */
+		char *unit = strchr(last, ' ');
+		if (unit && (int)strlen(last) > half - 7)
+			*unit = '\0';
 		int x2 = x + cellbuf_printf(cb, x, y, ROLE_NORMAL, 0, "%-4s ",
 					    names[d]);
 		if (ms->last.status != BB_STATUS_OK)
@@ -463,15 +467,19 @@ static void throughput_line(struct ui *ui, struct cellbuf *cb, int y)
 					   ROLE_BAD, 0) +
 			      1;
 		else
-			x2 += cellbuf_printf(
-				      cb, x2, y,
+			x2 += cellbuf_putn(
+				      cb, x2, y, x + half - 1 - x2, last,
 				      kbps != BB_NONE && st.p50 != BB_NONE &&
 						      kbps * 10 < st.p50 * 7
 					      ? ROLE_BAD
 					      : ROLE_NORMAL,
-				      CELLBUF_BOLD, "%s", last) +
+				      CELLBUF_BOLD) +
 			      1;
-		x2 += cellbuf_printf(cb, x2, y, ROLE_DIM, 0, "base %s ", base);
+		/* the base only where it fits whole: a narrow screen keeps
+		 * the two halves apart ("18.5 Mb/sDown" ran together) */
+		if (x2 + 6 + (int)strlen(base) <= x + half - 1)
+			x2 += cellbuf_printf(cb, x2, y, ROLE_DIM, 0, "base %s ",
+					     base);
 		int sw = x + half - 2 - x2;
 
 		if (sw < 3)

@@ -488,6 +488,15 @@ static void test_server_figures(void **state)
 	assert_true(y > 0);
 	assert_non_null(strstr(viewfix_row(f->cb, y), " D "));
 	assert_non_null(strstr(viewfix_row(f->cb, y), "Download"));
+	/* at 40 columns the two throughput halves stay apart (they ran
+	 * together as "18.5 Mb/sDown") */
+	viewfix_render(f, 40, 12);
+	viewfix_dump(f->cb);
+	y = viewfix_find(f->cb, "Throughput Up");
+	assert_true(y > 0);
+	const char *dn = strstr(viewfix_row(f->cb, y), "Down");
+	assert_non_null(dn);
+	assert_true(dn[-1] == ' ');
 
 	/* only the "both" phase known: its gauge, no "no test yet" */
 	struct model *only_both = model_new(100 * MS), *full = f->m;
