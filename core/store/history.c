@@ -124,14 +124,11 @@ int history_open(const char *path, struct store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not an SQLite database", path);
 		return -EILSEQ;
 	}
-	struct store *st = store_open(path, STORE_RDONLY, err, errlen);
-	if (!st) {
-		/* store_open names the file; tell bad input from failures */
-		if (strstr(err, "not a bufferbane") ||
-		    strstr(err, "empty database"))
-			return -EILSEQ;
-		return -EIO;
-	}
+	int why;
+	struct store *st =
+		store_open_why(path, STORE_RDONLY, &why, err, errlen);
+	if (!st) /* store_open names the file; bad input or a failure */
+		return why == STORE_WHY_INPUT ? -EILSEQ : -EIO;
 	*out = st;
 	return 0;
 }
