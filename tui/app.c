@@ -41,6 +41,7 @@
 #include "core/engine/engine.h"
 #include "core/engine/source.h"
 #include "core/chart/chart_data.h"
+#include "core/store/history.h"
 #include "core/store/playback.h"
 #include "core/store/store.h"
 #include "tui/evlog.h"
@@ -1047,9 +1048,17 @@ int app_replay(const char *path)
 	a->src = source_replay_new(path, NULL, note, sizeof(note), err,
 				   sizeof(err));
 	if (!a->src) {
+		/* the commands' rule for the exit status: 2 for a file that
+		 * is missing or no Bufferbane database, 1 for a locked or
+		 * damaged one (history_open tells them apart) */
+		struct store *st;
+		char why[512];
+		int rc = history_open(path, &st, why, sizeof(why));
+
+		store_close(st);
 		fprintf(stderr, "bufferbane: %s\n", err);
 		free(a);
-		return 2;
+		return rc == -ENOENT || rc == -EILSEQ ? 2 : 1;
 	}
 	struct playback *r = source_playback(a->src);
 

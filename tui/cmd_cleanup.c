@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * bufferbane cleanup --before DATE: delete what lies wholly before DATE
- * (raw samples, rollups unless --keep-aggregations, ended events), after
+ * (raw samples; rollups and ended events unless --keep-aggregations), after
  * showing what that is and asking.  Safe beside a running monitor: the
  * deletes are the store's bounded steps (core/store/store.h
  * store_purge_step), each a short transaction with a pause after it so the
@@ -41,11 +41,13 @@ static const char help[] =
 	"  --before DATE        YYYY-MM-DD[ HH:MM[:SS]] in local time, not in "
 	"the\n"
 	"                       future\n"
-	"  --keep-aggregations  keep the rollups (stats and report then use "
-	"them\n"
-	"                       for the period); the raw samples of a period "
-	"go\n"
-	"                       only once its rollups exist\n"
+	"  --keep-aggregations  keep the rollups and the events (stats and "
+	"report\n"
+	"                       then use them for the period: the events are "
+	"small\n"
+	"                       and they are the evidence); the raw samples "
+	"of a\n"
+	"                       period go only once its rollups exist\n"
 	"  --yes                do not ask (needed without a terminal)\n"
 	"  -c, --config FILE    configuration (for general.database_path)\n"
 	"      --db FILE        the database\n"
@@ -81,7 +83,9 @@ static void mb(int64_t bytes, char *buf, size_t len)
 }
 
 /* Roll up what is missing, a few hours per transaction, so the rollups of
- * the period exist before its raw samples go (--keep-aggregations). */
+ * the period exist before its raw samples go (--keep-aggregations).  Past
+ * the last sample there is nothing to roll up: one step to to_ms (stepping
+ * through an old file's years up to now took minutes of pauses). */
 static int rollup_first(struct store *st, int64_t to_ms)
 {
 	char val[32];
@@ -95,7 +99,7 @@ static int rollup_first(struct store *st, int64_t to_ms)
 	if (done < first)
 		done = first - first % 3600000;
 	while (done < to_ms) {
-		done += 6 * 3600000LL;
+		done = done <= last ? done + 6 * 3600000LL : to_ms;
 		int rc = store_rollup(st, done < to_ms ? done : to_ms);
 		if (rc < 0)
 			return rc;
@@ -144,9 +148,12 @@ static void show(const char *db, int64_t before, bool keep,
 		printf("  1-min rollups   %" PRId64 " rows\n", c->min1);
 		printf("  1-hour rollups  %" PRId64 " rows\n", c->hours);
 	}
-	printf("  events          %" PRId64 " (ended before; ongoing ones "
-	       "stay)\n",
-	       c->events);
+	if (keep)
+		printf("  events          kept (--keep-aggregations)\n");
+	else
+		printf("  events          %" PRId64 " (ended before; ongoing "
+		       "ones stay)\n",
+		       c->events);
 	printf("About %s of data.\n", del);
 }
 
@@ -225,15 +232,18 @@ int cmd_cleanup(int argc, char **argv)
 		fprintf(stderr, "bufferbane cleanup: %s\n", err);
 		return rc == -ENOENT || rc == -EILSEQ ? CMD_EXIT_USAGE : 1;
 	}
-	struct store_purge p = { .raw_ms = before, .events_ms = before };
+	/* --keep-aggregations keeps the events too: stats and report of the
+	 * period read them beside the rollups (0: none deleted) */
+	struct store_purge p = { .raw_ms = before };
 	if (!keep)
-		p.min1_ms = p.hour_ms = before;
+		p.min1_ms = p.hour_ms = p.events_ms = before;
 	/* kept rollups are completed first (up to the monitor's grace, whole
 	 * hours): raw samples go as far as they then reach */
 	struct store_purge pc = p;
 	if (keep) {
 		int64_t h = (now - GRACE_MS) / 3600000 * 3600000;
 		pc.raw_ms = pc.min1_ms = pc.hour_ms = before < h ? before : h;
+		pc.events_ms = 0;
 	}
 	struct store_purge_count cnt, done = { 0 };
 	int64_t size0 = 0, size1 = 0;
@@ -270,7 +280,12 @@ int cmd_cleanup(int argc, char **argv)
 		return 1;
 	}
 	store_set_busy_timeout(st, BUSY_MS);
-	if (keep && (rc = rollup_first(st, now - GRACE_MS)) < 0)
+	/* up to the hour DATE falls in: the rollups of later hours are the
+	 * monitor's business */
+	int64_t upto = (before + 3600000 - 1) / 3600000 * 3600000;
+	if (upto > now - GRACE_MS)
+		upto = now - GRACE_MS;
+	if (keep && (rc = rollup_first(st, upto)) < 0)
 		goto fail;
 	while ((rc = store_purge_step(st, &p, STEP_ROWS, &done)) == 1)
 		sleep_ms(STEP_PAUSE_MS);

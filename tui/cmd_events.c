@@ -145,7 +145,11 @@ static int one_event(void *ctx, const struct bb_event *ev)
 			if (!strncmp(start, end, 11))
 				memmove(end, end + 11, strlen(end + 11) + 1);
 		}
-		history_format_duration(dur < 0 ? 0 : dur, d, sizeof(d));
+		if (history_event_instant(ev))
+			snprintf(d, sizeof(d), "-"); /* no length to show */
+		else
+			history_format_duration(dur < 0 ? 0 : dur, d,
+						sizeof(d));
 		printf("%s  %-8s  %8s%s  %-8s  %-16s  %-18s  %s\n", start, end,
 		       d, ongoing ? "+" : " ", bb_severity_name(ev->severity),
 		       ev->kind, place, ev->description);

@@ -5,12 +5,15 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui/cmd.h"
 #include "core/store/export.h"
+#include "core/store/history.h"
 #include "core/store/store.h"
 
 static const char export_help[] =
@@ -41,6 +44,13 @@ static const char export_help[] =
 	"  -c, --config FILE  configuration (for general.database_path)\n"
 	"      --db FILE   the database to read (opened read-only)\n"
 	"Exit status: 0 success, 1 runtime failure, 2 bad usage or input.\n";
+
+static int any_row(void *ctx, const struct store_agg *row)
+{
+	(void)ctx;
+	(void)row;
+	return 1;
+}
 
 static int export_usage(const char *what, const char *arg)
 {
@@ -142,8 +152,19 @@ int cmd_export(int argc, char **argv)
 	struct store *st;
 	if ((rc = cmd_open_db("export", conf, &db, &st, NULL)))
 		return rc;
-	char err[1024];
+	char err[1024], val[32];
 	int64_t rows;
+	/* retention or cleanup deleted the raw samples before this: the
+	 * period's start gives fewer rows (or none) than `stats` counts */
+	int64_t gone =
+		store_meta_get(st, "raw_deleted_before", val, sizeof(val)) == 0
+			? strtoll(val, NULL, 10)
+			: 0;
+	/* the hourly rollups of the deleted part, if any, say what it held */
+	bool rolled =
+		gone > from &&
+		store_read_aggs(st, STORE_AGG_1HOUR, from - from % 3600000,
+				gone < to ? gone : to, any_row, NULL) == 1;
 	if (out && strcmp(out, "-"))
 		rows = export_write_file(st, out, fmt, from, to, &flt, err,
 					 sizeof(err));
@@ -154,6 +175,15 @@ int cmd_export(int argc, char **argv)
 	if (rows < 0) {
 		fprintf(stderr, "bufferbane export: %s\n", err);
 		return 1;
+	}
+	if (gone > from) {
+		history_format_time(gone, val, sizeof(val));
+		fprintf(stderr,
+			"bufferbane export: raw samples before %s were "
+			"deleted (retention or cleanup); %s\n",
+			val,
+			rolled ? "the rollups remain: see bufferbane stats"
+			       : "no hourly rollup of them remains");
 	}
 	/* a filter that matches nothing is most likely a typo: say so */
 	if (rows == 0 && (flt.interface || flt.target))

@@ -558,17 +558,43 @@ static size_t path_distance(const char *path, const char *cand)
 	return d;
 }
 
+/* Whether WORD is one or more whole '_'-separated words of NAME ("servers"
+ * in "dns_servers"), and long enough to mean something. */
+static bool word_of(const char *word, const char *name)
+{
+	size_t wl = strlen(word);
+
+	if (wl < 4)
+		return false;
+	for (const char *p = strstr(name, word); p; p = strstr(p + 1, word))
+		if ((p == name || p[-1] == '_') &&
+		    (p[wl] == '\0' || p[wl] == '_'))
+			return true;
+	return false;
+}
+
+/* The length of PATH's section ("tests.dns" of "tests.dns.servers"). */
+static size_t parent_len(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+
+	return dot ? (size_t)(dot - path) : 0;
+}
+
 const char *cfgtable_suggest(const struct cfgtable *tab, const char *path,
 			     char *buf, size_t n)
 {
 	size_t best = (size_t)-1, len = strlen(last_part(path));
 	/* close enough to be the same word: an edit per three letters */
 	size_t limit = len / 3 > 1 ? len / 3 : 1;
+	size_t plen = parent_len(path);
+	bool same_best = false;
 	char cand[96];
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < tab->n_opts + tab->n_sections; i++) {
 		size_t d;
+		bool same;
 
 		if (i < tab->n_opts)
 			snprintf(cand, sizeof(cand), "%s%s%s",
@@ -578,9 +604,33 @@ const char *cfgtable_suggest(const struct cfgtable *tab, const char *path,
 		else
 			snprintf(cand, sizeof(cand), "%s",
 				 tab->sections[i - tab->n_opts]);
-		d = path_distance(path, cand);
-		if (d < best && d <= limit && strcmp(cand, path) != 0) {
+		if (strcmp(cand, path) == 0)
+			continue;
+		/* a name valid at that place comes first: a typo of it, or
+		 * a word of it ("servers" for "dns_servers") */
+		same = parent_len(cand) == plen && !strncmp(cand, path, plen);
+		if (same) {
+			const char *a = last_part(path), *b = last_part(cand);
+
+			d = text_edit_distance(a, b);
+			if (d > limit && (word_of(a, b) || word_of(b, a)))
+				d = limit + (strlen(a) > strlen(b)
+						     ? strlen(a) - strlen(b)
+						     : strlen(b) - strlen(a));
+			else if (d > limit)
+				continue;
+		} else {
+			/* a key put in the wrong section, never a top-level
+			 * name for one inside a section */
+			if (same_best || (plen && !parent_len(cand)))
+				continue;
+			d = path_distance(path, cand);
+			if (d > limit)
+				continue;
+		}
+		if (d < best || (same && !same_best)) {
 			best = d;
+			same_best = same;
 			snprintf(buf, n, "%s", cand);
 		}
 	}

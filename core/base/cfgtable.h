@@ -143,8 +143,11 @@ const struct cfgtable_opt *cfgtable_find(const struct cfgtable_opt *tab,
 const struct cfgtable_opt *cfgtable_find_path(const struct cfgtable *tab,
 					      const char *path);
 
-/* The known key or section nearest to PATH by edit distance (a typo, or a
- * key in the wrong section), or NULL when none is close. */
+/* The known key or section nearest to PATH: one valid in PATH's own
+ * section first (a typo, or a name with PATH as one of its words:
+ * "servers" -> "dns_servers"), else a key of another section by edit
+ * distance (a key in the wrong section; never a top-level name for a
+ * nested PATH), or NULL when none is close. */
 const char *cfgtable_suggest(const struct cfgtable *tab, const char *path,
 			     char *buf, size_t n);
 /* Advice for PATH, a key of another version, or NULL. */

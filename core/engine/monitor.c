@@ -436,14 +436,21 @@ struct monitor *monitor_new(const struct monitor_options *o, char *err,
 			goto fail;
 	}
 	if (!o->no_db) {
-		m->store = store_open(m->cfg.general.database_path, STORE_RDWR,
-				      err, errlen);
+		int why;
+
+		m->store = store_open_why(m->cfg.general.database_path,
+					  STORE_RDWR, &why, err, errlen);
 		if (!m->store) {
 			size_t n = strlen(err);
 
-			snprintf(err + n, errlen - n,
-				 "; give --db a file you can write, or run "
-				 "with --no-db to keep nothing on disk");
+			/* the advice fits a file that cannot be written, not
+			 * a foreign, damaged or locked one */
+			if (why == STORE_WHY_WRITE)
+				snprintf(err + n, errlen - n,
+					 "; give --db a file you can write, or "
+					 "run with --no-db to keep nothing on "
+					 "disk");
+			*exit_code = store_why_exit_code(why);
 			goto fail;
 		}
 		set_connection_types(m);

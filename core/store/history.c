@@ -124,14 +124,11 @@ int history_open(const char *path, struct store **out, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not an SQLite database", path);
 		return -EILSEQ;
 	}
-	struct store *st = store_open(path, STORE_RDONLY, err, errlen);
-	if (!st) {
-		/* store_open names the file; tell bad input from failures */
-		if (strstr(err, "not a bufferbane") ||
-		    strstr(err, "empty database"))
-			return -EILSEQ;
-		return -EIO;
-	}
+	int why;
+	struct store *st =
+		store_open_why(path, STORE_RDONLY, &why, err, errlen);
+	if (!st) /* store_open names the file; bad input or a failure */
+		return why == STORE_WHY_INPUT ? -EILSEQ : -EIO;
 	*out = st;
 	return 0;
 }
@@ -669,6 +666,7 @@ static int take_event(void *ctx, const struct bb_event *ev)
 	k->by_severity[sev]++;
 	int64_t end = ev->end_ms ? ev->end_ms : s->to_ms;
 	int64_t dur = end > ev->start_ms ? end - ev->start_ms : 0;
+	k->timed += !history_event_instant(ev);
 	if (k->count == 1 || dur > k->longest_ms) {
 		k->longest_ms = dur;
 		k->longest_start_ms = ev->start_ms;
@@ -881,6 +879,11 @@ void history_format_time(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+bool history_event_instant(const struct bb_event *ev)
+{
+	return ev->end_ms && ev->end_ms <= ev->start_ms;
+}
+
 void history_format_duration(int64_t ms, char *buf, size_t len)
 {
 	double s = (double)ms / 1000.0;
@@ -979,7 +982,9 @@ static void verdict_events(const struct history_summary *s, char *buf,
 		if (k->by_severity[BB_SEV_CRITICAL])
 			cat(buf, len, ", %d critical",
 			    k->by_severity[BB_SEV_CRITICAL]);
-		cat(buf, len, ", the longest %s on %s", d, at);
+		/* instants have no length: "the longest 0.0 s" says nothing */
+		if (k->timed)
+			cat(buf, len, ", the longest %s on %s", d, at);
 	}
 }
 

@@ -17,6 +17,7 @@
 #ifndef BB_HISTORY_H
 #define BB_HISTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,6 +102,8 @@ struct history_kind_count {
 	int by_severity[BB_SEV_COUNT];
 	int64_t longest_ms;	  /* duration of the longest */
 	int64_t longest_start_ms; /* and when it started */
+	int timed; /* events with a length; 0: all instants (a test's result,
+		    * a change seen), whose length means nothing */
 	int burst, scattered, periodic, unreachable; /* packet_loss patterns */
 	int no_route; /* micro_disconnects without a default route */
 };
@@ -165,6 +168,9 @@ void history_summary_fini(struct history_summary *s);
 /* A few plain sentences on what was wrong in the period; returns the
  * length written (truncated to len - 1). */
 size_t history_verdict(const struct history_summary *s, char *buf, size_t len);
+/* An event of an instant (start == end: a bufferbloat result, a
+ * gateway_change, a time_sync_* ...): it has no length to show. */
+bool history_event_instant(const struct bb_event *ev);
 /* Unix ms -> "YYYY-MM-DD HH:MM:SS" in local time. */
 void history_format_time(int64_t ms, char *buf, size_t len);
 /* A duration in words: "8.0 s", "42 s", "12 min", "3.5 h", "2.0 days". */

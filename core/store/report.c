@@ -73,6 +73,16 @@ static int64_t ev_duration(const struct history_summary *s,
 	return end > ev->start_ms ? end - ev->start_ms : 0;
 }
 
+/* An event's length as text, "-" for an instant. */
+static void ev_length(const struct history_summary *s,
+		      const struct bb_event *ev, char *buf, size_t len)
+{
+	if (history_event_instant(ev))
+		snprintf(buf, len, "-");
+	else
+		history_format_duration(ev_duration(s, ev), buf, len);
+}
+
 /* Indexes of the WORST_EVENTS worst events: severity, then duration. */
 static size_t worst_events(const struct history_summary *s,
 			   size_t idx[WORST_EVENTS])
@@ -390,11 +400,11 @@ static void write_text(FILE *f, const struct history_summary *s, const char *db,
 		char d[32];
 		history_format_duration(k->longest_ms, d, sizeof(d));
 		fprintf(f,
-			"  %-22s %5d  critical %d, warning %d, info %d; "
-			"longest %s\n",
+			"  %-22s %5d  critical %d, warning %d, info %d%s%s\n",
 			k->kind, k->count, k->by_severity[BB_SEV_CRITICAL],
 			k->by_severity[BB_SEV_WARNING],
-			k->by_severity[BB_SEV_INFO], d);
+			k->by_severity[BB_SEV_INFO],
+			k->timed ? "; longest " : "", k->timed ? d : "");
 	}
 	size_t idx[WORST_EVENTS];
 	size_t n = worst_events(s, idx);
@@ -404,7 +414,7 @@ static void write_text(FILE *f, const struct history_summary *s, const char *db,
 		const struct bb_event *e = &s->events[idx[i]];
 		char t[32], d[32], p[160];
 		when(e->start_ms, t, sizeof(t));
-		history_format_duration(ev_duration(s, e), d, sizeof(d));
+		ev_length(s, e, d, sizeof(d));
 		place(e, p, sizeof(p));
 		fprintf(f, "  %s %9s%s %-8s %-18s %s: %s\n", t, d,
 			e->end_ms ? "" : "+", bb_severity_name(e->severity),
@@ -1171,7 +1181,10 @@ static void doc_peak_events(FILE *f, const struct doc_ops *o,
 		snprintf(c[2], CELL, "%d", k->by_severity[BB_SEV_CRITICAL]);
 		snprintf(c[3], CELL, "%d", k->by_severity[BB_SEV_WARNING]);
 		snprintf(c[4], CELL, "%d", k->by_severity[BB_SEV_INFO]);
-		history_format_duration(k->longest_ms, c[5], CELL);
+		if (k->timed)
+			history_format_duration(k->longest_ms, c[5], CELL);
+		else
+			snprintf(c[5], CELL, "-");
 		o->row(f, c, 6);
 	}
 	o->tend(f);
@@ -1179,7 +1192,7 @@ static void doc_peak_events(FILE *f, const struct doc_ops *o,
 	for (size_t i = 0; i < s->nevents; i++) {
 		const struct bb_event *e = &s->events[i];
 		when(e->start_ms, c[0], CELL);
-		history_format_duration(ev_duration(s, e), c[1], CELL);
+		ev_length(s, e, c[1], CELL);
 		if (!e->end_ms)
 			strcat(c[1], ", ongoing");
 		snprintf(c[2], CELL, "%s", bb_severity_name(e->severity));

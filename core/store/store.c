@@ -483,6 +483,7 @@ struct store {
 	bool rdonly;
 	bool blocks_view; /* an older file's blocks seen through a view */
 	int busy_ms;
+	int why; /* enum store_open_why of a failed open */
 	char client_id[17];
 	char error[512];
 	sqlite3_stmt *q[Q_COUNT];
@@ -666,6 +667,10 @@ static int check_writable(struct store *st)
 	char *slash;
 	int fd = open(st->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 
+	if (fd < 0 && errno == EISDIR) {
+		st->why = STORE_WHY_INPUT;
+		return set_err(st, -EISDIR, "not a regular file");
+	}
 	if (fd < 0)
 		return set_err(st, -errno, "cannot open it for writing: %s",
 			       strerror(errno));
@@ -693,12 +698,21 @@ static int precheck_file(struct store *st, bool *exists)
 	if (stat(st->path, &sb) < 0) {
 		if (errno == ENOENT && !st->rdonly)
 			return 0;
+		if (errno == ENOENT) {
+			st->why = STORE_WHY_INPUT;
+			return set_err(st, -ENOENT, "no such database file");
+		}
 		return set_err(st, -errno, "%s", strerror(errno));
 	}
+	if (!S_ISREG(sb.st_mode) || (sb.st_size == 0 && st->rdonly))
+		st->why = STORE_WHY_INPUT;
 	if (!S_ISREG(sb.st_mode))
 		return set_err(st, -EINVAL, "not a regular file");
 	if (sb.st_size == 0)
-		return st->rdonly ? set_err(st, -ENOENT, "empty file") : 0;
+		return st->rdonly ? set_err(st, -ENOENT,
+					    "empty file, not a Bufferbane "
+					    "database")
+				  : 0;
 	*exists = true;
 
 	unsigned char hdr[100];
@@ -708,9 +722,11 @@ static int precheck_file(struct store *st, bool *exists)
 	ssize_t got = read(fd, hdr, sizeof(hdr));
 	close(fd);
 	if (got != (ssize_t)sizeof(hdr) ||
-	    memcmp(hdr, "SQLite format 3", 16) != 0)
+	    memcmp(hdr, "SQLite format 3", 16) != 0) {
+		st->why = STORE_WHY_INPUT;
 		return set_err(st, -EILSEQ,
-			       "not a SQLite database (refusing to touch it)");
+			       "not an SQLite database (refusing to touch it)");
+	}
 
 	uint32_t page_size = (uint32_t)hdr[16] << 8 | hdr[17];
 	if (page_size == 1)
@@ -1093,23 +1109,40 @@ static int check_schema(struct store *st)
 
 struct store *store_open(const char *path, int flags, char *err, size_t errlen)
 {
+	int why;
+	return store_open_why(path, flags, &why, err, errlen);
+}
+
+int store_why_exit_code(int why)
+{
+	return why == STORE_WHY_INPUT ? 2 : 1;
+}
+
+struct store *store_open_why(const char *path, int flags, int *why, char *err,
+			     size_t errlen)
+{
 	struct store *st = calloc(1, sizeof(*st));
 	bool exists;
 	int rc;
+	*why = STORE_WHY_FAILED;
 	if (!st) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
+	st->why = STORE_WHY_FAILED;
 	snprintf(st->path, sizeof(st->path), "%s", path);
 	st->rdonly = flags & STORE_RDONLY;
 	st->busy_ms = 2000;
 
 	if (!st->rdonly && (rc = make_parent(path)) < 0) {
+		st->why = STORE_WHY_WRITE;
 		set_err(st, rc, "cannot create its folder: %s", strerror(-rc));
 		goto fail;
 	}
+	st->why = STORE_WHY_WRITE;
 	if (!st->rdonly && check_writable(st) < 0)
 		goto fail;
+	st->why = STORE_WHY_FAILED;
 	if (precheck_file(st, &exists) < 0)
 		goto fail;
 	int oflags = st->rdonly ? SQLITE_OPEN_READONLY
@@ -1139,12 +1172,14 @@ struct store *store_open(const char *path, int flags, char *err, size_t errlen)
 		      &has_meta, NULL) < 0)
 		goto fail_db;
 	if (!has_meta && ntables > 0) {
+		st->why = STORE_WHY_INPUT;
 		set_err(st, -EILSEQ,
-			"not a bufferbane database (no meta table); "
+			"not a Bufferbane database (no meta table); "
 			"refusing to touch it");
 		goto fail;
 	}
 	if (!has_meta && st->rdonly) {
+		st->why = STORE_WHY_INPUT;
 		set_err(st, -ENOENT, "empty database");
 		goto fail;
 	}
@@ -1210,6 +1245,7 @@ fail_db:
 			sqlite3_errmsg(st->db));
 fail:
 	snprintf(err, errlen, "%s", st->error[0] ? st->error : path);
+	*why = st->why;
 	store_close(st);
 	return NULL;
 }

@@ -39,6 +39,20 @@ typedef int (*store_event_fn)(void *ctx, const struct bb_event *ev);
 
 /* Open or create the database at path; NULL with a reason in err. */
 struct store *store_open(const char *path, int flags, char *err, size_t errlen);
+/* Why a store_open failed, for the exit status (README: 2 for bad input, 1
+ * for a runtime failure) and for the advice to give. */
+enum store_open_why {
+	STORE_WHY_FAILED = 1, /* locked, damaged (truncated, corrupt), I/O */
+	STORE_WHY_INPUT,      /* no such file (read-only), not a regular
+			       * file, not an SQLite or Bufferbane database */
+	STORE_WHY_WRITE,      /* the file or its folder cannot be written or
+			       * created (permissions, read-only, full) */
+};
+/* store_open, and on failure *why = enum store_open_why. */
+struct store *store_open_why(const char *path, int flags, int *why, char *err,
+			     size_t errlen);
+/* The exit status for a why of store_open_why: 2 or 1. */
+int store_why_exit_code(int why);
 /* Close the handle (NULL is fine); pending statements are finalized. */
 void store_close(struct store *st);
 /* This database's client id: 16 lowercase hex chars. */

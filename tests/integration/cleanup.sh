@@ -5,7 +5,7 @@
 # second session), then cleanup refusing without a terminal or --yes, a
 # declined and an accepted confirmation on a pseudo-terminal (script(1)),
 # the preview's figures against the database, exactly the old rows gone,
-# --keep-aggregations keeping the rollups, `stats` over the purged period
+# --keep-aggregations keeping the rollups and events, `stats` over the purged period
 # saying it used them, and a monitor with measurements_days = 30 deleting
 # the old raw samples by itself.
 . "$(dirname "$0")/../lib/common.sh"
@@ -115,8 +115,12 @@ grep -q '^Nothing to delete\.$' "$BB_TMP/again.out" || fail "second run: not 'No
 cat "$BB_TMP/k.out"
 grep -q '^  rollups         kept (--keep-aggregations)$' "$BB_TMP/k.out" ||
 	fail "keep: preview does not say the rollups stay"
-grep -q "^Deleted $old raw samples, 0 1-min and 0 1-hour rollup rows, 1 events;" \
+grep -q '^  events          kept (--keep-aggregations)$' "$BB_TMP/k.out" ||
+	fail "keep: preview does not say the events stay"
+grep -q "^Deleted $old raw samples, 0 1-min and 0 1-hour rollup rows, 0 events;" \
 	"$BB_TMP/k.out" || fail "keep: result"
+[ "$(sql "$BB_TMP/keep.db" "SELECT count(*) FROM events")" -eq 2 ] ||
+	fail "keep: events lost"
 [ "$(sql "$BB_TMP/keep.db" "SELECT count(*) FROM agg_1min WHERE bucket_ms < $before_ms")" -eq "$m1" ] ||
 	fail "keep: 1-min rollups lost"
 S0=$(date -d '41 days ago' '+%F %T')

@@ -36,7 +36,14 @@ refused() {
 }
 
 refused "$BB_TMP/afile/bb.db" 'Not a directory'
-refused "$BB_TMP" 'Is a directory'
+# a folder is not a database file: bad input (exit 2, as in the commands),
+# no --no-db advice
+"$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$BB_TMP" -t 127.0.0.1 --duration 2 \
+	>"$BB_TMP/out" 2>"$BB_TMP/err"
+rc=$?
+cat "$BB_TMP/err"
+[ $rc -eq 2 ] && grep -qxF "bufferbane: $BB_TMP: not a regular file" "$BB_TMP/err" ||
+	fail "--db FOLDER: exit $rc, not 'not a regular file'"
 refused /proc/bb-unwritable.db 'cannot open it for writing: '
 
 # a database in a read-only mount: made first, then the folder remounted

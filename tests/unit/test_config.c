@@ -268,6 +268,19 @@ static const struct bad bad_cases[] = {
 	  ":1: tests.throughput.larg_interval_s: unknown key; did you mean "
 	  "'tests.throughput.large_interval_s'?" },
 	{ "tests = { bloat = { }; };\n", ":1: tests.bloat: unknown section" },
+	/* the names valid at that place first: a word of one, never the
+	 * top-level section of the same name */
+	{ "tests = { dns = { servers = [ ]; }; };\n",
+	  ":1: tests.dns.servers: unknown key; did you mean "
+	  "'tests.dns.dns_servers'?" },
+	{ "tests = { dns = { domains = [ ]; }; };\n",
+	  ":1: tests.dns.domains: unknown key; did you mean "
+	  "'tests.dns.test_domains'?" },
+	{ "tests = { dns = { logging = 1; }; };\n",
+	  ":1: tests.dns.logging: unknown key" },
+	{ "general = { interval_ms = 500; };\n",
+	  ":1: general.interval_ms: unknown key; did you mean "
+	  "'general.test_interval_ms'?" },
 	/* the original templates' keys: what to use instead */
 	{ "output = {\n  use_colors = true;\n};\n",
 	  ":2: output.use_colors: not a Bufferbane key: colours follow the "
@@ -425,7 +438,7 @@ static const struct bad bad_cases[] = {
 	  ":2: servers[0]: missing host" },
 	{ "servers = (\n  { name = \"a\"; host = \"s.example\";\n"
 	  "    secret = \"x\"; }\n);\n",
-	  ":3: servers[0].secret: unknown key" },
+	  ":3: servers[0].secret: unknown key; did you mean 'shared_secret'?" },
 	{ "servers = (\n  { name = \"a\"; host = \"s.example\";\n"
 	  "    shared_secret_fle = \"x\"; }\n);\n",
 	  ":3: servers[0].shared_secret_fle: unknown key; did you mean "

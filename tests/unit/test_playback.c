@@ -718,10 +718,10 @@ static void test_refusals(void **state)
 	for (int i = 0; i < 20; i++)
 		fputs("this is not a database at all\n", fp);
 	fclose(fp);
-	expect_refusal(path, "not a SQLite database");
+	expect_refusal(path, "not an SQLite database");
 
 	snprintf(path, sizeof(path), "%s/missing.db", f->dir);
-	expect_refusal(path, "No such file");
+	expect_refusal(path, "no such database file");
 	assert_int_equal(access(path, F_OK), -1); /* not created */
 }
 
