@@ -21,7 +21,7 @@ static bool series_bad(const struct detect *d, const struct dseries *ds,
 		       struct stats_summary *st)
 {
 	struct place p = det_series_place(ds);
-	stats_log_summary(ds->ms->stats, STATS_60S, d->now, st);
+	stats_log_summary_quiet(ds->ms->stats, STATS_60S, d->now, st);
 	for (size_t i = 0; i < MAX_EVENTS; i++) {
 		const struct devent *e = &d->ev[i];
 		if (e->used && e->open &&
@@ -113,8 +113,8 @@ static const char *verdict_interfaces(const struct detect *d, char *buf,
 			struct stats_summary st;
 			if (ds->joint != k || !(ECHO & P(ds->ms->kind)))
 				continue;
-			stats_log_summary(ds->ms->stats, STATS_60S, d->now,
-					  &st);
+			stats_log_summary_quiet(ds->ms->stats, STATS_60S,
+						d->now, &st);
 			lost += st.lost;
 			sent += st.count;
 			if (st.p50 != BB_NONE) {
