@@ -136,7 +136,9 @@ for t in srv srv6; do
 	l1=$(loss "$db" $t 1) l2=$(loss "$db" $t 2) l3=$(loss "$db" $t 3)
 	echo "$t loss by hop: $l1 $l2 $l3 %"
 	[ "$l1" -le 5 ] && [ "$l2" -le 5 ] || fail "$t: loss before the lossy link ($l1, $l2 %)"
-	[ "$l3" -ge 12 ] && [ "$l3" -le 55 ] || fail "$t: hop 3 loss $l3 %, expected ~30 %"
+	# ~40 probes at 30 %: 11.7 lost on average, sd 2.9; 10 % (4 of 39)
+	# came once in CI.  Under 8 % (2 or fewer) has a chance of 1.4e-4.
+	[ "$l3" -ge 8 ] && [ "$l3" -le 55 ] || fail "$t: hop 3 loss $l3 %, expected ~30 %"
 	grep "summary path $t " "$BB_TMP/lossy.out" |
 		grep -q "| 3 [0-9a-f:.]* loss [0-9]*% (the line's from here)" ||
 		fail "$t: -d does not put the loss on the line from hop 3"
