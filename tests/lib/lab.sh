@@ -68,13 +68,13 @@ lab_forward_filter() {
 		fail "nft chain"
 }
 
-# lab_shape RATE_MBIT LATENCY: the same tbf (burst 5000) on the modem's
-# upload and download queues.
+# lab_shape RATE_MBIT LATENCY [BURST_BYTES]: the same tbf (burst 5000 unless
+# given) on the modem's upload and download queues.
 lab_shape() {
 	local dev
 	for dev in "$LAB_IF_UP" "$LAB_IF_DOWN"; do
 		lab_exec modem tc qdisc replace dev "$dev" root tbf \
-			rate "$1"mbit burst 5000 latency "$2"
+			rate "$1"mbit burst "${3:-5000}" latency "$2"
 	done
 }
 
