@@ -226,7 +226,9 @@ static void worker_emit(void *ctx, const struct bb_sample *s)
 		return;
 	}
 	struct bb_sample c = *s;
-	if (kind_is_delay(c.kind) && under_load(w, c.mono_ns)) {
+	/* a hop's loss or delay during our test is the test's, as an echo's */
+	bool measures_line = kind_is_delay(c.kind) || c.kind == BB_KIND_PATH;
+	if (measures_line && under_load(w, c.mono_ns)) {
 		c.flags |= BB_SAMPLE_UNDER_LOAD;
 		if (c.load_phase == BB_PHASE_NONE)
 			c.load_phase = phase_at(w, c.mono_ns);

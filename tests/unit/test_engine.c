@@ -34,6 +34,7 @@ struct probe {
 	struct probe_target target;
 	uint32_t seq;
 	int64_t busy_ns; /* simulate a slow send */
+	int kind;	 /* of the samples it sends */
 };
 
 static int instant_open(struct ev_loop *loop, const struct probe_target *t,
@@ -45,14 +46,26 @@ static int instant_open(struct ev_loop *loop, const struct probe_target *t,
 	p->ctx = ctx;
 	p->target = *t;
 	p->busy_ns = t->timeout_ns; /* reused as "time spent in send" */
+	p->kind = BB_KIND_ICMP;
 	*out = p;
 	return 0;
+}
+
+/* The same, sending path samples (hop by hop: not a delay kind). */
+static int path_open(struct ev_loop *loop, const struct probe_target *t,
+		     probe_emit_fn emit, void *ctx, struct probe **out,
+		     char *err, size_t errlen)
+{
+	int ret = instant_open(loop, t, emit, ctx, out, err, errlen);
+	if (ret == 0)
+		(*out)->kind = BB_KIND_PATH;
+	return ret;
 }
 
 static void instant_send(struct probe *p, int64_t deadline_ns)
 {
 	struct bb_sample s;
-	sample_init(&s, BB_KIND_ICMP);
+	sample_init(&s, p->kind);
 	s.mono_ns = clock_mono_ns();
 	s.send_error_ns = s.mono_ns - deadline_ns;
 	s.rtt_ns = deadline_ns; /* smuggle the deadline out for the test */
@@ -123,6 +136,14 @@ static const struct probe_ops marking_ops = {
 	.send = instant_send,
 	.close = instant_close,
 	.command = instant_command,
+};
+
+static const struct probe_ops path_ops = {
+	.name = "path",
+	.kind = BB_KIND_PATH,
+	.open = path_open,
+	.send = instant_send,
+	.close = instant_close,
 };
 
 #define MAX_SEEN 4096
@@ -332,9 +353,10 @@ static void test_command_reaches_probes(void **state)
 	ev_loop_destroy(loop);
 }
 
-/* A load marker from one probe flags every delay sample its worker sends
- * until the end marker, and only on that worker (interface); the markers
- * themselves never reach the main thread. */
+/* A load marker from one probe flags every delay and path sample its
+ * worker sends until the end marker, and only on that worker (interface);
+ * the markers themselves never reach the main thread.  (A hop's loss
+ * during our own test is that test's, as an echo's is.) */
 static void test_load_marks(void **state)
 {
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
@@ -343,6 +365,7 @@ static void test_load_marks(void **state)
 	add_probe(&plan, "a", "", 20 * BB_NS_PER_MS, 0);
 	add_probe(&plan, "b", "", 20 * BB_NS_PER_MS, 0);
 	add_probe(&plan, "other", "lo", 20 * BB_NS_PER_MS, 0);
+	add_probe_ops(&plan, &path_ops, "route", "", 20 * BB_NS_PER_MS, 0);
 	struct engine *e = start_engine(loop, &plan, &seen);
 	run_for(loop, 0.2);
 	int64_t t_on = clock_mono_ns();
@@ -358,13 +381,14 @@ static void test_load_marks(void **state)
 	engine_stop(e);
 	/* every probe got the marker command, so both workers are loaded */
 	int before = 0, during = 0, after = 0, flagged_out = 0;
-	int up = 0, down = 0, wrong_phase = 0;
+	int up = 0, down = 0, wrong_phase = 0, path_flagged = 0;
 	for (size_t i = 0; i < seen.n; i++) {
 		const struct bb_sample *s = &seen.s[i];
 		assert_false(s->flags &
 			     (BB_SAMPLE_LOAD_START | BB_SAMPLE_LOAD_END |
 			      BB_SAMPLE_LOAD_PHASE));
 		bool flagged = s->flags & BB_SAMPLE_UNDER_LOAD;
+		path_flagged += flagged && s->kind == BB_KIND_PATH;
 		/* a flagged probe carries the phase in force when sent */
 		if (flagged && s->mono_ns > t_on + 20 * BB_NS_PER_MS &&
 		    s->mono_ns < t_down - 5 * BB_NS_PER_MS)
@@ -386,7 +410,8 @@ static void test_load_marks(void **state)
 	assert_int_equal(before, 0); /* nothing flagged before the start */
 	assert_int_equal(during, 0); /* everything flagged during */
 	assert_int_equal(after, 0);  /* nothing after the end */
-	assert_true(flagged_out >= 3 * 10); /* ~15 each during 0.3 s */
+	assert_true(flagged_out >= 4 * 10); /* ~15 each during 0.3 s */
+	assert_true(path_flagged >= 10);
 	assert_int_equal(wrong_phase, 0);
 	assert_true(up >= 3 && down >= 3);
 	engine_free(e);
