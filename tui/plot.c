@@ -114,6 +114,15 @@ static void draw_series(const struct area *a, const int64_t *v, size_t n,
 			prev = -1;
 			continue;
 		}
+		if (o->lost_pm && o->lost_pm[first + i] > 0) {
+			/* the bar's cells are loss-coloured (the most severe
+			 * role of a cell wins); the value is drawn as usual */
+			int bar = (o->lost_pm[first + i] * a->dh + 999) / 1000;
+
+			for (int r = a->dh - (bar > a->dh ? a->dh : bar);
+			     r < a->dh; r++)
+				dot(a, dc, r, ROLE_LOSS);
+		}
 		if (val < 0)
 			val = 0;
 		role = value_role(val, o);

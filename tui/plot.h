@@ -6,7 +6,10 @@
  * the visible p95, see series.h, and at least 0.1 ms).  Each cell holds
  * 2 x 4 braille dots, so a cell column shows two values; in ASCII mode a cell
  * is one '*'.  Newest values are at the right.  A lost probe fills its dot
- * column from bottom to top in ROLE_LOSS ('!' in ASCII), a value above the top
+ * column from bottom to top in ROLE_LOSS ('!' in ASCII); a value that stands
+ * for several probes, some of them lost (lost_pm), is drawn with a loss bar
+ * from the bottom of that share of the height, at least one dot, so the
+ * worst value stays readable and no loss disappears.  A value above the top
  * is drawn on the top row in ROLE_WARN (ROLE_BAD when it is bad), no data
  * is left empty.  The x-axis carries three time labels supplied by the
  * caller.
@@ -34,6 +37,9 @@ struct plot_opts {
 	const char *x_left; /* time labels under the axis; NULL = none */
 	const char *x_mid;
 	const char *x_right;
+	/* per value (as v): the share of its probes lost, in 1/1000; NULL when
+	 * each value is one probe */
+	const uint16_t *lost_pm;
 };
 
 /* Plot the newest values of v in w x h at (x, y); returns the top in µs. */

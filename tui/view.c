@@ -466,8 +466,17 @@ void view_history_reset(struct ui_history *h, const struct model_series *ms,
 		snprintf(h->server, sizeof(h->server), "%s", ms->server);
 	}
 	h->from_ms = from_ms - from_ms % 60000;
-	for (size_t i = 0; i < UI_HIST_MINUTES; i++)
+	for (size_t i = 0; i < UI_HIST_MINUTES; i++) {
 		h->minute[i] = TRACE_NODATA;
+		h->minute_sent[i] = h->minute_lost[i] = 0;
+	}
+}
+
+static uint32_t add_count(uint32_t a, int64_t b)
+{
+	return b <= 0				? a
+	       : b >= (int64_t)(UINT32_MAX - a) ? UINT32_MAX
+						: a + (uint32_t)b;
 }
 
 void view_history_add(struct ui_history *h, const struct store_agg *row)
@@ -479,11 +488,13 @@ void view_history_add(struct ui_history *h, const struct store_agg *row)
 	    row->count <= 0)
 		return;
 	m = &h->minute[i];
-	if (row->lost > 0)
-		*m = TRACE_LOST;
-	else if (*m != TRACE_LOST && !isnan(row->max) &&
-		 (*m == TRACE_NODATA || row->max * 1e6 > (double)*m))
+	h->minute_sent[i] = add_count(h->minute_sent[i], row->count);
+	h->minute_lost[i] = add_count(h->minute_lost[i], row->lost);
+	if (row->lost < row->count && !isnan(row->max) &&
+	    (!trace_is_value(*m) || row->max * 1e6 > (double)*m))
 		*m = (int64_t)(row->max * 1e6 + 0.5);
+	else if (*m == TRACE_NODATA && row->lost > 0)
+		*m = TRACE_LOST; /* nothing answered in that minute (yet) */
 }
 
 int64_t view_interval_ns(const struct ui *ui, const struct model_series *ms)

@@ -74,9 +74,12 @@ struct ui_history {
 	char server[BB_SERVER_LEN];
 	int kind;
 	int64_t from_ms; /* minute[0]'s start, Unix ms, minute-aligned */
-	/* worst value of each minute in ns, TRACE_LOST when a probe of that
-	 * minute was lost (loss is never averaged away), TRACE_NODATA */
+	/* worst value of each minute in ns, TRACE_LOST when every probe of
+	 * that minute was lost, TRACE_NODATA; and how many probes each minute
+	 * sent and lost (a minute's loss is never averaged away: the plot
+	 * marks it beside the worst value) */
 	int64_t minute[UI_HIST_MINUTES];
+	uint32_t minute_sent[UI_HIST_MINUTES], minute_lost[UI_HIST_MINUTES];
 	const char *why_not; /* shown while !valid ("reading...", "no db") */
 };
 
@@ -159,6 +162,9 @@ struct ui {
 	int request_arg;
 	int64_t *scratch; /* STATS_MAX_ENTRIES values for the views */
 	int64_t *scratch2;
+	/* the drilldown's 24 h window: probes sent and lost per minute, the
+	 * history and the model's newest hour merged */
+	uint32_t day_sent[UI_HIST_MINUTES], day_lost[UI_HIST_MINUTES];
 	/* dashboard rows: order, one sparkline scale for all ('S'), and
 	 * where the last frame drew them (the mouse maps y to a row) */
 	enum view_sort sort;

@@ -8,8 +8,9 @@
  * loss-run histogram and a loss timeline (RFC 3357 loss periods), one-way
  * delay (with a companion server) and the events of that target.
  * When a plot column covers several probes it shows their maximum, and a
- * lost probe among them marks the whole column as lost: loss is never
- * averaged away.
+ * loss bar of the share lost among them (at least one dot; the whole column
+ * when all were): loss is never averaged away, nor does one lost probe in
+ * a 24 h minute hide that minute's worst delay.
  */
 #include <stdio.h>
 #include <string.h>
@@ -31,32 +32,59 @@ static const char *const span_label[SPAN_COUNT][3] = {
 static const char *const span_name[SPAN_COUNT] = { "1 min", "10 min", "1 h",
 						   "24 h" };
 
-/* n values (ns, markers) -> k columns (µs): maximum per column, lost when
- * any probe in it was lost; returns the number of columns written. */
-static size_t bucket(const int64_t *v, size_t n, int64_t *out, size_t k)
+/* The plot window: one probe per entry, or (the 24 h window) one minute
+ * per entry with the probes it sent and lost. */
+struct dd_window {
+	const int64_t *v; /* ns; TRACE_LOST when every probe was lost */
+	const uint32_t *sent, *lost; /* NULL: one probe per entry */
+	size_t n;
+};
+
+static void entry_loss(const struct dd_window *d, size_t i, uint32_t *sent,
+		       uint32_t *lost)
 {
-	if (n <= k) {
-		for (size_t i = 0; i < n; i++)
-			out[i] = trace_is_value(v[i]) ? v[i] / 1000 : v[i];
-		return n;
+	if (d->sent) {
+		*sent = d->sent[i];
+		*lost = d->lost[i];
+	} else {
+		*sent = d->v[i] != TRACE_NODATA;
+		*lost = d->v[i] == TRACE_LOST;
 	}
-	for (size_t c = 0; c < k; c++) {
-		size_t a = c * n / k, b = (c + 1) * n / k;
+}
+
+/* The window -> at most k columns (µs): the maximum per column, and the
+ * share of its probes lost in lost_pm (at least 1 when any was); returns
+ * the number of columns written. */
+static size_t bucket(const struct dd_window *d, int64_t *out, uint16_t *lost_pm,
+		     size_t k)
+{
+	size_t cols = d->n <= k ? d->n : k;
+
+	for (size_t c = 0; c < cols; c++) {
+		size_t a = c * d->n / cols, b = (c + 1) * d->n / cols;
 		int64_t mx = TRACE_NODATA;
-		bool lost = false;
+		uint64_t sent = 0, lost = 0;
 
 		for (size_t i = a; i < b; i++) {
-			if (v[i] == TRACE_LOST)
-				lost = true;
-			else if (trace_is_value(v[i]) &&
-				 (mx == TRACE_NODATA || v[i] > mx))
-				mx = v[i];
+			uint32_t s, l;
+
+			entry_loss(d, i, &s, &l);
+			sent += s;
+			lost += l;
+			if (trace_is_value(d->v[i]) &&
+			    (mx == TRACE_NODATA || d->v[i] > mx))
+				mx = d->v[i];
 		}
-		out[c] = lost		      ? TRACE_LOST
-			 : mx == TRACE_NODATA ? TRACE_NODATA
-					      : mx / 1000;
+		out[c] = mx != TRACE_NODATA ? mx / 1000
+			 : lost		    ? TRACE_LOST
+					    : TRACE_NODATA;
+		lost_pm[c] = !lost	    ? 0
+			     : lost >= sent ? 1000
+			     : lost * 1000 < sent
+				     ? 1
+				     : (uint16_t)(lost * 1000 / sent);
 	}
-	return k;
+	return cols;
 }
 
 enum {
@@ -211,8 +239,9 @@ size_t view_loss_run_words(const uint32_t *hist, char *out, size_t len)
 }
 
 static void loss_lines(struct ui *ui, const struct model_series *ms,
-		       struct cellbuf *cb, int y, const int64_t *v, size_t n)
+		       struct cellbuf *cb, int y, const struct dd_window *d)
 {
+	size_t n = d->n;
 	struct stats_summary st;
 	int w = cellbuf_width(cb), x = 1;
 	bool a = cellbuf_ascii(cb);
@@ -246,8 +275,11 @@ static void loss_lines(struct ui *ui, const struct model_series *ms,
 			i0 = (size_t)j, i1 = i0 + 1;
 		}
 		for (size_t i = i0; i < i1 && i < n; i++) {
-			lost += v[i] == TRACE_LOST;
-			ok += trace_is_value(v[i]);
+			uint32_t s, l;
+
+			entry_loss(d, i, &s, &l);
+			lost += l > 0;
+			ok += trace_is_value(d->v[i]);
 		}
 		if (lost)
 			cellbuf_set(cb, 16 + c, y + 1, a ? '!' : 0xd7,
@@ -306,13 +338,13 @@ static void oneway(struct ui *ui, const struct model_series *ms,
 			       (unsigned long long)lost_down);
 }
 
-/* The 24 h window into ui->scratch, one value per minute: the rollups of
- * ui->src.hist with the model's newest probes folded in (a minute's worst
- * value; lost when any of its probes was).  The model's values carry no
+/* The 24 h window, one entry per minute: ui->scratch the worst value,
+ * ui->day_sent and ui->day_lost the probes; the rollups of ui->src.hist
+ * with the model's newest probes folded in.  The model's values carry no
  * time, so each is placed at now - age x interval; merging is by maximum,
  * so a minute seen by both counts once. */
-static size_t day_values(struct ui *ui, const struct model_series *ms,
-			 int64_t iv)
+static void day_window(struct ui *ui, const struct model_series *ms, int64_t iv,
+		       struct dd_window *d)
 {
 	const struct ui_history *h = &ui->src.hist;
 	int64_t *v = ui->scratch, *recent = ui->scratch2;
@@ -320,19 +352,32 @@ static size_t day_values(struct ui *ui, const struct model_series *ms,
 	int64_t now_ms = ui->src.now_ms;
 
 	memcpy(v, h->minute, sizeof(h->minute));
+	memset(ui->day_sent, 0, sizeof(ui->day_sent));
+	memset(ui->day_lost, 0, sizeof(ui->day_lost));
 	for (size_t i = 0; i < n; i++) {
 		int64_t t = now_ms - (int64_t)(n - 1 - i) * (iv / 1000000);
 		int64_t k = (t - h->from_ms) / 60000;
 
 		if (t < h->from_ms || k >= UI_HIST_MINUTES ||
-		    recent[i] == TRACE_NODATA || v[k] == TRACE_LOST)
+		    recent[i] == TRACE_NODATA)
 			continue;
-		if (recent[i] == TRACE_LOST)
-			v[k] = TRACE_LOST;
-		else if (v[k] == TRACE_NODATA || recent[i] > v[k])
+		ui->day_sent[k]++;
+		if (recent[i] == TRACE_LOST) {
+			ui->day_lost[k]++;
+			if (v[k] == TRACE_NODATA)
+				v[k] = TRACE_LOST;
+		} else if (!trace_is_value(v[k]) || recent[i] > v[k]) {
 			v[k] = recent[i];
+		}
 	}
-	return UI_HIST_MINUTES;
+	for (size_t k = 0; k < UI_HIST_MINUTES; k++) {
+		if (h->minute_sent[k] > ui->day_sent[k])
+			ui->day_sent[k] = h->minute_sent[k];
+		if (h->minute_lost[k] > ui->day_lost[k])
+			ui->day_lost[k] = h->minute_lost[k];
+	}
+	*d = (struct dd_window){ v, ui->day_sent, ui->day_lost,
+				 UI_HIST_MINUTES };
 }
 
 static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
@@ -359,12 +404,14 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 	bool day = ui->span == SPAN_24H && ui->src.hist.valid &&
 		   view_history_of(&ui->src.hist, ms);
 	const char *note = "";
+	struct dd_window d = { .v = ui->scratch };
 	size_t n;
 
 	if (want > STATS_MAX_ENTRIES)
 		want = STATS_MAX_ENTRIES;
 	if (day) {
-		n = day_values(ui, ms, iv);
+		day_window(ui, ms, iv, &d);
+		n = d.n;
 		note = " (1-min rollups)";
 	} else {
 		n = stats_log_recent(ms->stats, ui->scratch, (size_t)want);
@@ -383,6 +430,8 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 			ui->scratch[i] = TRACE_NODATA;
 		n = (size_t)want;
 	}
+	if (!day)
+		d.n = n;
 	snprintf(title, sizeof(title), "%s  %s via %s", ms->target,
 		 sample_kind_name(ms->kind),
 		 ms->interface[0] ? ms->interface : "the default route");
@@ -395,13 +444,18 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 
 	if (plot_h < 7)
 		plot_h = 7;
+	uint16_t lost_pm[2048];
 	size_t cols = (size_t)(w - 8) * (cellbuf_ascii(cb) ? 1 : 2);
-	size_t k = bucket(ui->scratch, n, ui->scratch2, cols);
+
+	if (cols > sizeof(lost_pm) / sizeof(lost_pm[0]))
+		cols = sizeof(lost_pm) / sizeof(lost_pm[0]);
+	size_t k = bucket(&d, ui->scratch2, lost_pm, cols);
 	struct plot_opts po = { .warn = 100000,
 				.bad = 250000,
 				.x_left = span_label[ui->span][0],
 				.x_mid = span_label[ui->span][1],
-				.x_right = span_label[ui->span][2] };
+				.x_right = span_label[ui->span][2],
+				.lost_pm = lost_pm };
 
 	plot_draw(cb, 1, y, w - 2, plot_h, ui->scratch2, k, &po);
 	y += plot_h;
@@ -423,7 +477,7 @@ static void dd_draw(struct ui *ui, struct cellbuf *cb, int y, int h)
 		y += 4;
 	if (y + 2 > end)
 		return;
-	loss_lines(ui, ms, cb, y, ui->scratch, n);
+	loss_lines(ui, ms, cb, y, &d);
 	y += 2;
 	if (y >= end)
 		return;

@@ -41,6 +41,24 @@ w = int(sys.argv[1]); tw = w - 18
 cols = [i for i, ch in enumerate(line) if ch in "×!"]
 print("none" if not cols else "%.3f %d" % ((cols[0] - 16) / tw, len(cols)))' "$1"
 }
+# full_loss_columns: plot columns lit from the top row to the bottom one.
+# The episode's minutes lost 5 of 300 probes each: a loss bar at the
+# bottom under their worst delay, never the whole column (that hid the
+# minute's delay and drew every lossy minute as a wall).
+full_loss_columns() {
+	tui_screen | /usr/bin/python3 -c '
+import sys
+lines = sys.stdin.read().split("\n")
+top = next(i for i, l in enumerate(lines) if "window 24 h" in l) + 1
+end = next(i for i in range(top, len(lines)) if "\u2514" in lines[i])
+rows = []
+for l in lines[top:end]:
+    cut = max(l.find("\u2524"), l.find("\u2502"))
+    rows.append(l[cut + 1:] if cut >= 0 else "")
+lit = lambda ch: 0x2801 <= ord(ch) <= 0x28ff
+w = min(len(r) for r in rows)
+print(sum(all(lit(r[c]) for r in rows) for c in range(w)), len(rows))'
+}
 # expect_episode W: the episode sits at 14/24 = 0.583 (+- 2 cells)
 expect_episode() {
 	local at
@@ -62,6 +80,9 @@ tui_keys w w w
 tui_wait 'window 24 h \(1-min rollups\)'
 tui_wait 'Worst RTT per minute, 24 h'
 expect_episode 120
+full=$(full_loss_columns)
+echo "plot columns lit top to bottom, plot rows: $full"
+[ "${full%% *}" = 0 ] || { tui_screen; fail "replay: a minute that lost 5 of 300 probes is drawn as a full loss column"; }
 tui_keys q
 [ "$(tui_exit_code)" = 0 ] || fail "replay: q did not exit 0"
 tui_stop

@@ -88,6 +88,32 @@ static void test_loss_column(void **state)
 	cellbuf_free(cb);
 }
 
+/* A value that stands for several probes, some lost: its worst value as
+ * usual, and a loss bar from the bottom of the share lost, at least one
+ * row (1 of 300 lost) and never the whole column unless all were. */
+static void test_loss_share(void **state)
+{
+	struct cellbuf *cb = cellbuf_new(20, 8);
+	static const int64_t v[] = { 5000, 9000, 9000, TRACE_LOST };
+	static const uint16_t pm[] = { 0, 3, 500, 1000 };
+	struct plot_opts o = { .top = 10000, .title = "RTT", .lost_pm = pm };
+
+	cellbuf_set_ascii(cb, true);
+	plot_draw(cb, 0, 0, 20, 8, v, 4, &o);
+	/* plot rows 1..5, x 4..19: the four values at x 16..19; 1 of 300 is
+	 * one row, half of them is 3 of 5 rows, all of them the column */
+	assert_string_equal(text(cb, 1), "10 +             **!");
+	assert_string_equal(text(cb, 2), "   |               !");
+	assert_string_equal(text(cb, 3), " 5 +            * !!");
+	assert_string_equal(text(cb, 4), "   |              !!");
+	assert_string_equal(text(cb, 5), " 0 +             !!!");
+	assert_int_equal(cellbuf_at(cb, 17, 5)->role, ROLE_LOSS);
+	assert_int_not_equal(cellbuf_at(cb, 17, 4)->role, ROLE_LOSS);
+	assert_int_not_equal(cellbuf_at(cb, 16, 5)->role, ROLE_LOSS);
+	cellbuf_free(cb);
+	(void)state;
+}
+
 static void test_outlier_clipped(void **state)
 {
 	struct cellbuf *cb = cellbuf_new(40, 11);
@@ -202,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_format_ms),
 		cmocka_unit_test(test_axes_and_labels),
 		cmocka_unit_test(test_loss_column),
+		cmocka_unit_test(test_loss_share),
 		cmocka_unit_test(test_outlier_clipped),
 		cmocka_unit_test(test_thresholds_title_ascii),
 		cmocka_unit_test(test_stays_in_box),

@@ -601,13 +601,26 @@ static void test_history_minutes(void **state)
 	r.max = 9.0; /* a second row of the same minute: the worst stays */
 	view_history_add(&h, &r);
 	assert_true(h.minute[1] == 12500000);
+	assert_true(h.minute_sent[1] == 120 && h.minute_lost[1] == 0);
+	/* a minute with a loss keeps its worst value and counts the loss
+	 * (one lost probe must not hide the minute's delay) */
 	r.bucket_ms = from + 2 * 60000;
 	r.lost = 1;
 	view_history_add(&h, &r);
 	r.lost = 0;
-	r.max = 99.0; /* lost wins over any value */
+	r.max = 99.0;
 	view_history_add(&h, &r);
-	assert_true(h.minute[2] == TRACE_LOST);
+	assert_true(h.minute[2] == 99000000);
+	assert_true(h.minute_sent[2] == 120 && h.minute_lost[2] == 1);
+	/* a minute in which nothing answered is lost */
+	r.bucket_ms = from + 4 * 60000;
+	r.lost = 60;
+	r.max = NAN;
+	view_history_add(&h, &r);
+	assert_true(h.minute[4] == TRACE_LOST);
+	assert_true(h.minute_sent[4] == 60 && h.minute_lost[4] == 60);
+	r.lost = 0;
+	r.max = 9.0;
 	r.bucket_ms = from - 60000; /* before, after, empty: ignored */
 	view_history_add(&h, &r);
 	r.bucket_ms = from + UI_HIST_MINUTES * 60000LL;
