@@ -13,6 +13,9 @@ static const char *const advice_table[ADVICE_COUNT] = {
 	[ADVICE_NO_SESSION] = "Check that bufferbane-server runs there with "
 			      "the same key and that its UDP port{port} is "
 			      "open.",
+	[ADVICE_NO_SERVER] = "Start bufferbane-server there (systemctl start "
+			     "bufferbane-server) or check that it listens on "
+			     "UDP port{port}.",
 	[ADVICE_LOCAL_LINK] = "Check that link's WiFi signal or cable, or use "
 			      "the other one.",
 	[ADVICE_HOME] = "The fault is between you and the router: check the "

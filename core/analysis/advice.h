@@ -11,6 +11,7 @@
 
 enum advice {
 	ADVICE_NO_SESSION,   /* no session with a companion server */
+	ADVICE_NO_SERVER,    /* ... and its port refused: none running */
 	ADVICE_LOCAL_LINK,   /* one interface worse than the other */
 	ADVICE_HOME,	     /* the gateway (home router) itself is bad */
 	ADVICE_ROUTING,	     /* one destination bad, the others fine */

@@ -274,12 +274,16 @@ static void verdict_sessions(const struct detect *d, char *buf, size_t len)
 		if (since >= 1000)
 			det_cat(buf, len, " for %.0f s", (double)since / 1000);
 		/* not even sent: why (e.g. "cannot resolve vps.example") */
-		const struct bb_sample *last = &ds->ms->last;
-		if (last->status == BB_STATUS_ERROR && last->detail[0])
-			det_cat(buf, len, " (%s)", last->detail);
+		const char *why = sample_no_session_why(&ds->ms->last);
+		if (why)
+			det_cat(buf, len, " (%s)", why);
 		det_cat(buf, len, ".");
-		/* the advice names the three causes: server down, key, port */
-		advice_add(buf, len, ADVICE_NO_SESSION, server_port(d, name));
+		/* the advice names the three causes (server down, key, port),
+		 * or the one a refused port leaves */
+		bool refused = why && strstr(why, BB_DETAIL_REFUSED);
+		advice_add(buf, len,
+			   refused ? ADVICE_NO_SERVER : ADVICE_NO_SESSION,
+			   server_port(d, name));
 	}
 }
 

@@ -45,6 +45,16 @@ const char *sample_status_name(enum bb_status status)
 						  : "unknown";
 }
 
+const char *sample_no_session_why(const struct bb_sample *s)
+{
+	if (!(s->flags & BB_SAMPLE_NO_SESSION) || !s->detail[0])
+		return NULL;
+	if (s->status == BB_STATUS_ERROR ||
+	    strstr(s->detail, BB_DETAIL_REFUSED))
+		return s->detail;
+	return NULL;
+}
+
 static int index_of(const char *const *names, int n, const char *name)
 {
 	for (int i = 0; i < n; i++)

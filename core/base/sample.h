@@ -62,10 +62,15 @@ enum {
 	 * nothing about the line, so it is never loss (the measurements view
 	 * shows status "no_session"). */
 	BB_SAMPLE_NO_SESSION = 1 << 6,
+	/* (such an echo's detail ends with BB_DETAIL_REFUSED when the
+	 * server's host answered "port unreachable": nothing listens; see
+	 * sample_no_session_why) */
 	/* A path sample answered by the target itself (echo reply, or
 	 * unreachable from the target's address): hop is the path's length. */
 	BB_SAMPLE_PATH_END = 1 << 8,
 };
+
+#define BB_DETAIL_REFUSED "refused: no server running"
 
 /* Samples the rollups and the period figures (stats, report) leave out:
  * annotations of a probe already counted, probes that measured our own
@@ -152,5 +157,11 @@ const char *sample_status_name(enum bb_status status);
 /* Inverse of the above; -1 when the name is unknown. */
 int sample_kind_from_name(const char *name);
 int sample_status_from_name(const char *name);
+/* Why an echo had no session (BB_SAMPLE_NO_SESSION), when that is known:
+ * it was not even sent (an error: "cannot resolve vps.example") or the
+ * server's port refused ("port 9876 refused: no server running"); NULL
+ * for silence (a wrong key, a blocked port or a host that is down) and
+ * for any other sample. */
+const char *sample_no_session_why(const struct bb_sample *s);
 
 #endif

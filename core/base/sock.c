@@ -243,3 +243,12 @@ int sock_addr_equal(const struct sockaddr *a, const struct sockaddr *b,
 	}
 	return 0;
 }
+
+uint16_t sock_port(const struct sockaddr_storage *sa)
+{
+	if (sa->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	if (sa->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	return 0;
+}

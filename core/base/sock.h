@@ -45,6 +45,8 @@ int sock_parse_addr(const char *text, uint16_t default_port,
 		    struct sockaddr_storage *out, socklen_t *outlen);
 /* "192.0.2.1" / "2001:db8::1" (no port) into buf. */
 void sock_addr_to_text(const struct sockaddr *sa, char *buf, size_t len);
+/* The port of an IPv4/IPv6 address, host order; 0 for another family. */
+uint16_t sock_port(const struct sockaddr_storage *sa);
 /* Same address (and port when with_port) in both. */
 int sock_addr_equal(const struct sockaddr *a, const struct sockaddr *b,
 		    int with_port);

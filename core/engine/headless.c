@@ -120,15 +120,14 @@ static void print_series(struct headless *h, const struct model_series *ms,
 	if (ms->kind == BB_KIND_BUFFERBLOAT)
 		return;
 	if (ms->last.flags & BB_SAMPLE_NO_SESSION) {
-		/* an echo not even sent says why; else the three causes */
-		bool why = ms->last.status == BB_STATUS_ERROR &&
-			   ms->last.detail[0];
-		logsink_printf(h->log, LOGSINK_INFO,
-			       "%s %-11s %-20s no session with %s (%s)", prefix,
-			       sample_kind_name(ms->kind), ms->target,
-			       ms->server,
-			       why ? ms->last.detail
-				   : "wrong key, server down or port blocked?");
+		/* why, when known (not sent, port refused); else the three
+		 * causes silence leaves */
+		const char *why = sample_no_session_why(&ms->last);
+		logsink_printf(
+			h->log, LOGSINK_INFO,
+			"%s %-11s %-20s no session with %s (%s)", prefix,
+			sample_kind_name(ms->kind), ms->target, ms->server,
+			why ? why : "wrong key, server down or port blocked?");
 		return;
 	}
 	if (ms->kind == BB_KIND_UPLOAD || ms->kind == BB_KIND_DOWNLOAD) {

@@ -57,6 +57,10 @@ struct probe {
 	void *emit_ctx;
 	int fd, ipv6;
 	int knock_err; /* errno of the last handshake send, 0 = sent */
+	/* the server's host answered "port unreachable" (ECONNREFUSED, on a
+	 * send or a receive) and nothing authentic came since: nothing
+	 * listens there, which silence (a wrong key, a firewall) never says */
+	bool refused;
 	struct srvclient *sc;
 	struct clocksync *cs;
 	uint64_t cookie;

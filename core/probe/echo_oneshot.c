@@ -194,6 +194,10 @@ int probe_echo_bloat_now(const struct bb_config *cfg, const char *server,
 				 "%s: no echo answered during "
 				 "the test",
 				 p->t.name);
+	} else if (srvclient_state(p->sc) != SRVCLIENT_UP && p->refused) {
+		rc = -ECONNREFUSED;
+		snprintf(err, errlen, "%s: port %u %s", p->t.name,
+			 sock_port(&p->t.addr), BB_DETAIL_REFUSED);
 	} else if (srvclient_state(p->sc) != SRVCLIENT_UP) {
 		rc = -EHOSTUNREACH;
 		snprintf(err, errlen,

@@ -185,6 +185,8 @@ static void knock_run(struct probe *p)
 				 sizeof(buf));
 	if (len > 0) /* ICMP-reported errors surface here too */
 		p->knock_err = send(p->fd, buf, (size_t)len, 0) < 0 ? errno : 0;
+	if (p->knock_err == ECONNREFUSED)
+		p->refused = true;
 	if (srvclient_state(p->sc) == SRVCLIENT_UNREACHABLE)
 		echo_test_abort(p, "server lost");
 	echo_arm_at(p, &p->knock, srvclient_next_ns(p->sc));
@@ -289,14 +291,22 @@ void echo_send(struct probe *p, int emit, int phase, int64_t deadline)
 						    clock_mono_to_real(now),
 					    .send_err = now - deadline };
 			/* a local failure is our link's (counted); silence
-			 * is the server's state, never the line's loss */
+			 * or a refusal is the server's state, never the
+			 * line's loss (not an error either: the engine
+			 * would reopen the probe, and its knocks with it) */
 			char d[BB_DETAIL_LEN];
-			snprintf(d, sizeof(d), "send: %s",
-				 strerror(p->knock_err));
+			if (local)
+				snprintf(d, sizeof(d), "send: %s",
+					 strerror(p->knock_err));
+			else if (p->refused)
+				snprintf(d, sizeof(d), "port %u %s",
+					 sock_port(&p->t.addr),
+					 BB_DETAIL_REFUSED);
+			else
+				snprintf(d, sizeof(d), "server unreachable");
 			emit_slot(p, &tmp,
 				  local ? BB_STATUS_ERROR : BB_STATUS_TIMEOUT,
-				  local ? d : "server unreachable",
-				  local ? 0 : BB_SAMPLE_NO_SESSION,
+				  d, local ? 0 : BB_SAMPLE_NO_SESSION,
 				  BB_LOSS_UNKNOWN);
 		}
 		return;
@@ -486,11 +496,15 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 					      &from, &fromlen, &rx);
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			break;
+		if (n == -ECONNREFUSED)
+			p->refused = true; /* the port said so */
 		if (n < 0)
 			continue; /* ICMP error (e.g. port unreachable) */
 		struct wire_msg m;
 		int rc = srvclient_open(p->sc, p->rxbuf, (size_t)n,
 					clock_mono_ns(), clock_real_ns(), &m);
+		if (rc >= 0)
+			p->refused = false; /* the server answers */
 		if (rc == 1) {
 			if (srvclient_sessions(p->sc) != p->session) {
 				/* new session: the server counts afresh */

@@ -786,7 +786,7 @@ static int summarize_samples(struct store *st, struct sum_ctx *c, int flags)
 
 static int take_nosess(void *ctx, const char *iface, const char *target,
 		       const char *server, int64_t count, int64_t first_ms,
-		       int64_t last_ms)
+		       int64_t last_ms, const char *why)
 {
 	struct history_summary *s = ctx;
 	if (s->nnosess == sizeof(s->nosess) / sizeof(s->nosess[0]))
@@ -797,6 +797,7 @@ static int take_nosess(void *ctx, const char *iface, const char *target,
 	n->count = count;
 	n->first_ms = first_ms;
 	n->last_ms = last_ms;
+	snprintf(n->why, sizeof(n->why), "%s", why);
 	return 0;
 }
 
@@ -1130,9 +1131,12 @@ size_t history_verdict(const struct history_summary *s, char *buf, size_t len)
 		char f[32];
 		history_format_time(n->first_ms, f, sizeof(f));
 		cat(buf, len,
-		    "%sno session with %s (wrong key, server down or port "
-		    "blocked?): %lld echoes not sent from %s over %.0f s",
-		    buf[0] ? "; " : "", n->server, (long long)n->count, f,
+		    "%sno session with %s (%s): %lld echoes not sent from %s "
+		    "over %.0f s",
+		    buf[0] ? "; " : "", n->server,
+		    n->why[0] ? n->why
+			      : "wrong key, server down or port blocked?",
+		    (long long)n->count, f,
 		    (double)(n->last_ms - n->first_ms) / 1000);
 	}
 	verdict_events(s, buf, len);

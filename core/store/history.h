@@ -133,6 +133,7 @@ struct history_summary {
 	struct history_nosess {
 		char server[BB_SERVER_LEN];
 		int64_t count, first_ms, last_ms;
+		char why[BB_DETAIL_LEN]; /* the last one's reason, "" = none */
 	} nosess[8];
 	size_t npaths; /* traced paths (tests.path), HISTORY_MAX_PATHS at most
 			*/

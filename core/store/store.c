@@ -2398,6 +2398,7 @@ int store_read_events(struct store *st, int64_t from_ms, int64_t to_ms,
 
 struct nosess_acc {
 	int64_t series, count, first, last;
+	char why[BB_DETAIL_LEN]; /* the last echo's reason, "" = silence */
 };
 
 struct nosess_ctx {
@@ -2412,10 +2413,15 @@ static int nosess_cb(void *ctx, const struct bb_sample *s, int64_t series)
 	if (!(s->flags & BB_SAMPLE_NO_SESSION))
 		return 0;
 	int64_t ms = s->real_ns / BB_NS_PER_MS;
+	const char *why = sample_no_session_why(s);
+	if (!why)
+		why = "";
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->a[i].series == series) {
 			c->a[i].count++;
 			c->a[i].last = ms;
+			snprintf(c->a[i].why, sizeof(c->a[i].why), "%.*s",
+				 (int)sizeof(s->detail), why);
 			return 0;
 		}
 	}
@@ -2427,7 +2433,10 @@ static int nosess_cb(void *ctx, const struct bb_sample *s, int64_t series)
 		c->a = p;
 		c->cap = cap;
 	}
-	c->a[c->n++] = (struct nosess_acc){ series, 1, ms, ms };
+	c->a[c->n] = (struct nosess_acc){ series, 1, ms, ms, "" };
+	snprintf(c->a[c->n].why, sizeof(c->a[c->n].why), "%.*s",
+		 (int)sizeof(s->detail), why);
+	c->n++;
 	return 0;
 }
 
@@ -2452,7 +2461,7 @@ int store_read_no_session(struct store *st, int64_t from_ms, int64_t to_ms,
 		if (e)
 			ret = cb(ctx, e->key.interface, e->key.target,
 				 e->key.server, c.a[i].count, c.a[i].first,
-				 c.a[i].last);
+				 c.a[i].last, c.a[i].why);
 	}
 	free(c.a);
 	return ret < 0 ? ret : 0;

@@ -94,11 +94,14 @@ int64_t store_event_write(struct store *st, const struct bb_event *ev);
 int store_read_events(struct store *st, int64_t from_ms, int64_t to_ms,
 		      store_event_fn cb, void *ctx);
 /* Echoes sent without a session (BB_SAMPLE_NO_SESSION) in [from_ms, to_ms),
- * one call per series: how many, first and last (Unix ms); cb returns
- * nonzero to stop.  0 or -errno. */
+ * one call per series: how many, first and last (Unix ms), and the last
+ * one's reason when it had one (an error's detail: "cannot resolve ...",
+ * "port 9876 refused: ..."; "" for silence); cb returns nonzero to stop.
+ * 0 or -errno. */
 typedef int (*store_nosess_fn)(void *ctx, const char *iface, const char *target,
 			       const char *server, int64_t count,
-			       int64_t first_ms, int64_t last_ms);
+			       int64_t first_ms, int64_t last_ms,
+			       const char *why);
 int store_read_no_session(struct store *st, int64_t from_ms, int64_t to_ms,
 			  store_nosess_fn cb, void *ctx);
 /* The path probe's rows (`hops`) sent in [from_ms, to_ms), in time order,

@@ -9,7 +9,8 @@
 # status 'no_session'; no event at all (the ICMP target is clean); the -d
 # series line says "no session with vps", the verdict says it and what to
 # do (the key, the server's UDP port); `stats` says it; the TUI's header
-# says it and starts saying what to do (tmux).  And a missing secret file is a
+# says it and starts saying what to do (tmux).  With no server running at
+# all, the port's refusal names that cause alone.  And a missing secret file is a
 # configuration error: exit 2 with file:line.
 . "$(dirname "$0")/../lib/common.sh"
 bb_sandbox "$@"
@@ -59,7 +60,31 @@ grep -i 'verdict' "$BB_TMP/stats"
 grep -q 'no session with vps (wrong key, server down or port blocked?)' "$BB_TMP/stats" ||
 	fail "stats does not say no session"
 
-# 3. the TUI's header
+# 3. no server running at all: the host answers "port unreachable", which
+# a wrong key (silence, as above) never does, so the client says which
+free=$(/usr/bin/python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+bb_write_config "$BB_TMP/down.conf" \
+	"servers=( { name = \"vps\"; host = \"127.0.0.1\"; port = $free; shared_secret_file = \"$BB_TMP/wrong\"; } )" \
+	'general={ test_interval_ms = 200; probe_timeout_ms = 500; }' \
+	'output={ status_interval_s = 2; }'
+"$BB_BIN" -d -c "$BB_TMP/down.conf" --db "$BB_TMP/down.db" -t 127.0.0.1 \
+	--duration 5 >"$BB_TMP/down.out" 2>&1 || { cat "$BB_TMP/down.out"; fail "-d (no server) failed"; }
+grep 'status' "$BB_TMP/down.out" | tail -2
+grep -q "status udp_echo .*vps .*no session with vps (port $free refused: no server running)" "$BB_TMP/down.out" ||
+	fail "no server running: the -d series line does not say the port refused"
+grep -Eq "status verdict: No session with vps for [0-9]+ s \(port $free refused: no server running\)\. Start bufferbane-server there \(systemctl start bufferbane-server\) or check that it listens on UDP port $free\." "$BB_TMP/down.out" ||
+	fail "no server running: the verdict does not say the port refused"
+ns=$(sql "$BB_TMP/down.db" "SELECT count(*) FROM measurements WHERE test_type='udp_echo' AND status='no_session'")
+ev=$(sql "$BB_TMP/down.db" "SELECT kind FROM events")
+[ "$ns" -ge 5 ] || fail "no server running: only $ns echoes stored as no_session"
+[ -z "$ev" ] || fail "no server running: events raised on a clean line: $ev"
+"$BB_BIN" stats --db "$BB_TMP/down.db" --last 1h >"$BB_TMP/down.stats" 2>&1 ||
+	{ cat "$BB_TMP/down.stats"; fail "stats (no server) failed"; }
+grep -q "no session with vps (port $free refused: no server running)" "$BB_TMP/down.stats" ||
+	{ cat "$BB_TMP/down.stats"; fail "no server running: stats does not say the port refused"; }
+grep -q 'refused' "$BB_TMP/out" "$BB_TMP/stats" && fail "the wrong key read as a refused port"
+
+# 4. the TUI's header
 tui_start 100 30 "$BB_BIN" -c "$BB_TMP/bb.conf" --db "$BB_TMP/tui.db" \
 	-t 127.0.0.1 --interval 200
 tui_wait 'bufferbane +LIVE' 15

@@ -5,7 +5,8 @@
 # echo samples with sane RTTs and a synced clock (one-way delays stored),
 # an upload and a download test, `bufferbane bloat`; then the server is
 # killed and restarted on the same port: the client re-knocks and resumes;
-# with the server gone for good the samples say "server unreachable".
+# with the server gone for good the samples, and `bufferbane bloat`, say
+# its port refused (no server running).
 . "$(dirname "$0")/../lib/common.sh"
 bb_sandbox "$@"
 bb_tmpdir
@@ -89,13 +90,21 @@ echo "restart: $gap timeouts while down, $after ok after, first ok ${first} ms a
 [ "$first" -le 3000 ] || fail "re-knock took $first ms"
 q "SELECT DISTINCT error_detail FROM measurements WHERE test_type='udp_echo' AND status='timeout'"
 
-# 4. server gone: "server unreachable"
+# 4. server gone: loopback answers "port unreachable", so the samples say
+# the port refused (a silent host, e.g. a wrong key: no_session.sh)
 bb_server_stop
 db=$BB_TMP/down.db
 "$BB_BIN" -d -c "$BB_TMP/bb.conf" --db "$db" --interval 100 --duration 4 \
 	>"$BB_TMP/out3" 2>&1 || { cat "$BB_TMP/out3"; fail "client exited $?"; }
-u=$(q "SELECT count(*) FROM measurements WHERE test_type='udp_echo' AND error_detail='server unreachable'")
+q "SELECT error_detail, status, count(*) FROM measurements WHERE test_type='udp_echo' GROUP BY 1, 2"
+u=$(q "SELECT count(*) FROM measurements WHERE test_type='udp_echo' AND error_detail='port $PORT refused: no server running'")
 o=$(q "SELECT count(*) FROM measurements WHERE test_type='udp_echo' AND status='ok'")
-echo "server down: $u 'server unreachable' samples, $o ok"
-[ "$u" -ge 10 ] && [ "$o" -eq 0 ] || fail "no clear unreachable status"
+echo "server down: $u 'port $PORT refused' samples, $o ok"
+[ "$u" -ge 10 ] && [ "$o" -eq 0 ] || fail "no clear 'refused' status"
+rc=0
+"$BB_BIN" bloat -c "$BB_TMP/bb.conf" >"$BB_TMP/bloat2" 2>&1 || rc=$?
+cat "$BB_TMP/bloat2"
+[ "$rc" -ne 0 ] || fail "bloat against no server exited 0"
+grep -q "port $PORT refused: no server running" "$BB_TMP/bloat2" ||
+	fail "bloat against no server does not say the port refused"
 echo PASS

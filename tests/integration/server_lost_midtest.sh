@@ -22,7 +22,8 @@
 # sent 8 s or more after the kill is flagged; no packet_loss or
 # micro_disconnect event at all (the ICMP target answered throughout, and
 # the echoes lost with the server are the server's state, not the line's);
-# the last -d verdict says there is no session and what to do.
+# the last -d verdict says there is no session, why (loopback refuses the
+# dead server's port) and what to do.
 . "$(dirname "$0")/../lib/common.sh"
 bb_sandbox "$@"
 bb_tmpdir
@@ -101,7 +102,7 @@ echo "events: $(q "SELECT group_concat(kind || ' ' || coalesce(target, ''), '; '
 v=$(grep 'status verdict:' "$BB_TMP/out" | tail -1)
 echo "$v"
 case $v in
-*"No session with lo for "*" s. Check that bufferbane-server runs there with the same key and that its UDP port $PORT is open."*) ;;
+*"No session with lo for "*" s (port $PORT refused: no server running). Start bufferbane-server there (systemctl start bufferbane-server) or check that it listens on UDP port $PORT."*) ;;
 *) fail "the last verdict does not say the server is lost and what to do" ;;
 esac
 exit 0
