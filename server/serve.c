@@ -898,7 +898,8 @@ static void knock_new(struct serve *s, const uint8_t *pkt, size_t len,
 		      &m) < 0) {
 		drop(s, SERVE_DROP_AUTH);
 		log_failed_knock_of(s, from, ke->name[0] ? who : NULL,
-				    "authentication failed", now_ns);
+				    "authentication failed (a wrong key?)",
+				    now_ns);
 		return;
 	}
 	int64_t skew = (int64_t)m.u.knock.unix_time -
@@ -997,7 +998,8 @@ static void input_checked(struct serve *s, const uint8_t *pkt, size_t len,
 			ratecap_charge(s->guard, 1, now_ns);
 		drop(s, SERVE_DROP_AUTH);
 		if (h.type == WIRE_KNOCK)
-			log_failed_knock(s, from, "authentication failed",
+			log_failed_knock(s, from,
+					 "authentication failed (a wrong key?)",
 					 now_ns);
 		return;
 	}

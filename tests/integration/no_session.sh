@@ -59,6 +59,9 @@ grep -Eq 'verdict: .*(Routing|loss)' "$BB_TMP/out" && fail "-d blames the line"
 grep -i 'verdict' "$BB_TMP/stats"
 grep -q 'no session with vps (wrong key, server down or port blocked?)' "$BB_TMP/stats" ||
 	fail "stats does not say no session"
+# and the server's operator reads the likely cause in its log
+grep -q 'failed knock from 127\.0\.0\.1.*: authentication failed (a wrong key?)' "$BB_TMP/srv.log" ||
+	{ cat "$BB_TMP/srv.log"; fail "the server's log does not suggest a wrong key"; }
 
 # 3. no server running at all: the host answers "port unreachable", which
 # a wrong key (silence, as above) never does, so the client says which
