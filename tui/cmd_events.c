@@ -66,6 +66,7 @@ struct ev_out {
 	const char *kind;
 	int min_sev;
 	bool json;
+	int kind_w; /* text: the kind column, as wide as the longest kind */
 	int64_t now, n;
 };
 
@@ -150,9 +151,13 @@ static int one_event(void *ctx, const struct bb_event *ev)
 		else
 			history_format_duration(dur < 0 ? 0 : dur, d,
 						sizeof(d));
-		printf("%s  %-8s  %8s%s  %-8s  %-16s  %-18s  %s\n", start, end,
+		if (o->n == 0) /* a header over the first row */
+			printf("%-19s  %-8s  %8s   %-8s  %-*s  %-18s  %s\n",
+			       "start", "end", "length", "severity", o->kind_w,
+			       "kind", "where", "what happened");
+		printf("%s  %-8s  %8s%s  %-8s  %-*s  %-18s  %s\n", start, end,
 		       d, ongoing ? "+" : " ", bb_severity_name(ev->severity),
-		       ev->kind, place, ev->description);
+		       o->kind_w, ev->kind, place, ev->description);
 	}
 	o->n++;
 	return 0;
@@ -249,6 +254,10 @@ int cmd_events(int argc, char **argv)
 	if ((rc = cmd_open_db("events", conf, &db, &st, NULL)))
 		return rc;
 	o.now = clock_real_ns() / BB_NS_PER_MS;
+	const char *k;
+	for (int i = 0; (k = detect_alert_name(i)); i++)
+		if ((int)strlen(k) > o.kind_w)
+			o.kind_w = (int)strlen(k);
 	if (o.json)
 		putchar('[');
 	rc = store_read_events(st, from, to, one_event, &o);

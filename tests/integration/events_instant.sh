@@ -62,4 +62,14 @@ grep -Eq '^2024-03-29 18:00:00  18:00:00 +-   info      gateway_change ' "$BB_TM
 grep -Eq '^2024-03-30 00:01:35  00:01:39 +4\.0 s   critical  micro_disconnect ' "$BB_TMP/e.out" ||
 	fail "events: the micro_disconnect lost its length"
 grep -q '0\.0 s' "$BB_TMP/e.out" && fail "events: 0.0 s somewhere"
+# a header names the columns, and the kinds and places line up under it
+head -1 "$BB_TMP/e.out" | grep -Eq '^start +end +length +severity +kind +where +what happened$' ||
+	fail "events: no header line over the rows"
+col() { awk -v w="$2" 'index($0, w) { print index($0, w); exit }' "$1"; }
+hk=$(head -1 "$BB_TMP/e.out" | awk '{ print index($0, "kind") }')
+hw=$(head -1 "$BB_TMP/e.out" | awk '{ print index($0, "where") }')
+rk=$(col "$BB_TMP/e.out" ' bufferbloat ')
+rw=$(awk 'index($0, " micro_disconnect ") { print index($0, " eth0"); exit }' "$BB_TMP/e.out")
+[ "$hk" = $((rk + 1)) ] || fail "events: the kind column ($rk) is not under its title ($hk)"
+[ "$hw" = $((rw + 1)) ] || fail "events: the place column ($rw) is not under its title ($hw)"
 echo PASS
