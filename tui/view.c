@@ -21,6 +21,7 @@
 #include "core/base/clock.h"
 #include "core/analysis/model.h"
 #include "core/analysis/stats.h"
+#include "core/store/history.h"
 #include "core/store/store.h"
 #include "core/probe/kind.h"
 #include "tui/evlog.h"
@@ -373,7 +374,10 @@ int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 		if (selected)
 			cellbuf_fill(cb, 0, y + row, w, 1, ' ', ROLE_SELECT, 0);
 		fmt_when(t, sizeof(t), ev->start_ms, dated);
-		view_fmt_dur(d, sizeof(d), (end - ev->start_ms) / 1000);
+		if (history_event_instant(ev)) /* a result: no length */
+			snprintf(d, sizeof(d), "-");
+		else
+			view_fmt_dur(d, sizeof(d), (end - ev->start_ms) / 1000);
 		x += cellbuf_put(cb, x, y + row, t,
 				 selected ? ROLE_SELECT : ROLE_DIM, 0) +
 		     1;

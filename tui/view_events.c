@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/store/history.h"
 #include "tui/evlog.h"
 #include "tui/view.h"
 
@@ -80,8 +81,11 @@ static void detail(struct ui *ui, struct cellbuf *cb, int y, int h,
 	view_fmt_dur(d, sizeof(d), (end - ev->start_ms) / 1000);
 	cellbuf_printf(cb, 2, y + 1, view_sev_role(ev->severity), CELLBUF_BOLD,
 		       "%s", bb_severity_name(ev->severity));
-	cellbuf_printf(cb, 12, y + 1, ROLE_NORMAL, 0, "%s  to  %s  (%s)", s, e,
-		       d);
+	if (history_event_instant(ev)) /* a result or a change: a moment */
+		cellbuf_printf(cb, 12, y + 1, ROLE_NORMAL, 0, "at %s", s);
+	else
+		cellbuf_printf(cb, 12, y + 1, ROLE_NORMAL, 0,
+			       "%s  to  %s  (%s)", s, e, d);
 	cellbuf_printf(cb, 2, y + 2, ROLE_DIM, 0, "where: %s%s%s%s%s",
 		       ev->target[0] ? ev->target : "all targets",
 		       ev->interface[0] ? " via " : "", ev->interface,

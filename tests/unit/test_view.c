@@ -986,6 +986,58 @@ static void test_event_dates(void **state)
 	viewfix_close(&g);
 }
 
+/* An event of a moment (a test's result, a change: start == end) has no
+ * length: "-" in the pane and the list, "at T" in its detail, never
+ * "0s"; an event with a length keeps it. */
+static void test_instant_events(void **state)
+{
+	struct viewfix g;
+	int64_t now = REAL0_MS + 3600000;
+
+	(void)state;
+	assert_int_equal(viewfix_open(&g, 100 * MS, 16, 80, 24), 0);
+	struct bb_event e = { 0 };
+	e.start_ms = e.end_ms = now - 60000;
+	e.severity = BB_SEV_INFO;
+	snprintf(e.kind, sizeof(e.kind), "time_sync_established");
+	snprintf(e.description, sizeof(e.description), "Clock sync.");
+	evlog_put(g.ev, &e);
+	e.end_ms = e.start_ms + 12000;
+	e.severity = BB_SEV_WARNING;
+	snprintf(e.kind, sizeof(e.kind), "packet_loss");
+	snprintf(e.description, sizeof(e.description), "Loss bursts.");
+	evlog_put(g.ev, &e);
+	g.ui.src.now_ms = now;
+	for (int v = 0; v < 2; v++) {
+		g.ui.view = v ? VIEW_EVENTS : VIEW_DASHBOARD;
+		viewfix_render(&g, 80, 24);
+		int y = viewfix_find(g.cb, "Clock sync.");
+		assert_true(y > 0);
+		const char *row = viewfix_row(g.cb, y);
+		if (strstr(row, "0s") || !strstr(row, " - ")) {
+			viewfix_dump(g.cb);
+			fail_msg("an instant event's row: %s", row);
+		}
+		y = viewfix_find(g.cb, "Loss bursts.");
+		assert_true(y > 0);
+		assert_non_null(strstr(viewfix_row(g.cb, y), "12s"));
+	}
+	/* its detail: "at T", no "to" and no length */
+	g.ui.ev_sel = viewfix_find(g.cb, "Clock sync.") <
+				      viewfix_find(g.cb, "Loss bursts.")
+			      ? 0
+			      : 1;
+	keys_dispatch(&g.ui, TERM_KEY_ENTER);
+	viewfix_render(&g, 80, 24);
+	assert_true(viewfix_find(g.cb, "time_sync_established") >= 0);
+	int y = viewfix_find(g.cb, " at ");
+	if (y < 0 || viewfix_find(g.cb, "  to  ") >= 0) {
+		viewfix_dump(g.cb);
+		fail_msg("an instant event's detail has a span");
+	}
+	viewfix_close(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1006,6 +1058,7 @@ int main(void)
 		cmocka_unit_test(test_event_kind_column),
 		cmocka_unit_test(test_no_cut_words),
 		cmocka_unit_test(test_event_dates),
+		cmocka_unit_test(test_instant_events),
 	};
 
 	return cmocka_run_group_tests(tests, setup, viewfix_teardown);
