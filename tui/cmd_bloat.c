@@ -21,7 +21,26 @@
 struct bloat_progress {
 	int tty;
 	int last; /* enum bloat_phase, -1 before the first */
+	int kind; /* 1 upload, 2 download, 3 both */
+	struct bloat_plan plan;
 };
+
+/* What the test will take, said once the server has answered. */
+static void bloat_announce(const struct bloat_progress *bp)
+{
+	const struct bloat_plan *plan = &bp->plan;
+	fprintf(stderr,
+		"bufferbane bloat: about %.0f s (%.0f s idle, then %d load "
+		"phase%s of %.0f s: %s); the load saturates the line, e.g. "
+		"~%.0f MB on 100/20 Mbit/s\n",
+		(double)plan->typical_ns / 1e9, (double)plan->idle_ns / 1e9,
+		plan->phases, plan->phases > 1 ? "s" : "",
+		(double)plan->load_ns / 1e9,
+		bp->kind == 1	? "upload"
+		: bp->kind == 2 ? "download"
+				: "upload, download, both",
+		bloat_plan_bytes(plan, bp->kind, 20000, 100000) / 1e6);
+}
 
 /* On stderr: a line per phase, and on a terminal a countdown. */
 static void bloat_progress(void *ctx, enum bloat_phase ph, int64_t elapsed,
@@ -36,6 +55,8 @@ static void bloat_progress(void *ctx, enum bloat_phase ph, int64_t elapsed,
 	};
 	struct bloat_progress *bp = ctx;
 	double left = (double)(typical - elapsed) / 1e9;
+	if (bp->last == -1)
+		bloat_announce(bp);
 	if ((int)ph != bp->last) {
 		if (bp->tty)
 			fputs("\r\033[K", stderr);
@@ -144,8 +165,9 @@ int cmd_bloat(int argc, char **argv)
 	}
 	if (wire_init() < 0)
 		return 1;
-	/* before the announcement: no "about 14 s ..." for a test that
-	 * cannot start */
+	/* no "about 14 s ..." for a test that cannot start: a server that
+	 * is not configured here, and (announced at the first progress) one
+	 * that does not answer */
 	int rc = probe_echo_bloat_check(&cfg, server, err, sizeof(err));
 	if (rc < 0) {
 		config_wipe_secrets(&cfg);
@@ -154,22 +176,10 @@ int cmd_bloat(int argc, char **argv)
 	}
 	struct bloat_result r[3];
 	int n = 0;
-	struct bloat_plan plan;
 	const char *ty = cfg.tests.bufferbloat.test_type;
-	int kind = !strcmp(ty, "upload") ? 1 : !strcmp(ty, "download") ? 2 : 3;
-	bloat_plan_of(cfg.tests.bufferbloat.test_duration_s, kind, &plan);
-	fprintf(stderr,
-		"bufferbane bloat: about %.0f s (%.0f s idle, then %d load "
-		"phase%s of %.0f s: %s); the load saturates the line, e.g. "
-		"~%.0f MB on 100/20 Mbit/s\n",
-		(double)plan.typical_ns / 1e9, (double)plan.idle_ns / 1e9,
-		plan.phases, plan.phases > 1 ? "s" : "",
-		(double)plan.load_ns / 1e9,
-		kind == 1   ? "upload"
-		: kind == 2 ? "download"
-			    : "upload, download, both",
-		bloat_plan_bytes(&plan, kind, 20000, 100000) / 1e6);
 	struct bloat_progress bp = { .tty = isatty(2), .last = -1 };
+	bp.kind = !strcmp(ty, "upload") ? 1 : !strcmp(ty, "download") ? 2 : 3;
+	bloat_plan_of(cfg.tests.bufferbloat.test_duration_s, bp.kind, &bp.plan);
 	rc = probe_echo_bloat_now(&cfg, server, bloat_progress, &bp, r, &n, err,
 				  sizeof(err));
 	if (bp.tty)

@@ -66,7 +66,9 @@ static void oneshot_watch(struct ev_loop *loop, ev_timer *w, int revents)
 		ev_break(loop, EVBREAK_ALL);
 		return;
 	}
-	if (!o->progress)
+	/* no progress before the server answers: the caller announces the
+	 * test at the first call, and a test that cannot start is none */
+	if (!o->progress || srvclient_state(p->sc) != SRVCLIENT_UP)
 		return;
 	enum bloat_phase ph = BLOAT_NPHASES;
 	if (p->cur.kind == T_BLOAT && p->b_state == B_IDLE)

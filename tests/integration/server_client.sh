@@ -64,6 +64,8 @@ q "SELECT test_type, status, throughput_kbps, packet_loss_pct, error_detail FROM
 "$BB_BIN" bloat -c "$BB_TMP/bb.conf" >"$BB_TMP/bloat" 2>&1 || {
 	cat "$BB_TMP/bloat"; fail "bufferbane bloat exited $?"; }
 cat "$BB_TMP/bloat"
+grep -q '^bufferbane bloat: about [0-9]* s (' "$BB_TMP/bloat" ||
+	fail "bloat: no announcement of what the test takes"
 for d in up down both; do
 	grep -Eq "^$d .* (A\+|A|B) " "$BB_TMP/bloat" || fail "bloat: no $d line with a good grade"
 done
@@ -107,4 +109,6 @@ cat "$BB_TMP/bloat2"
 [ "$rc" -ne 0 ] || fail "bloat against no server exited 0"
 grep -q "port $PORT refused: no server running" "$BB_TMP/bloat2" ||
 	fail "bloat against no server does not say the port refused"
+grep -q 'about [0-9]* s' "$BB_TMP/bloat2" &&
+	fail "bloat against no server announced a test it could not start"
 echo PASS
