@@ -103,8 +103,8 @@ from=$(date -d "2024-03-31 00:00" +%s)000 to=$(date -d "2024-03-31 16:00" +%s)00
 run 0 span events --db "$db" --start "2024-03-31" --end "2024-03-31 16:00" --format json
 check span "r['start_ms'] < $to and (r['end_ms'] is None or r['end_ms'] > $from)"
 
-# text: one line per event with local start, end, duration, severity, kind,
-# place, description
+# text: a header, then one line per event with local start, end, duration,
+# severity, kind, place, description
 run 0 text events "${P[@]}"
 $PY - "$BB_TMP/text.out" "$BB_TMP/all.out" <<'EOF' || fail "the text format is wrong"
 import json, sys
@@ -112,6 +112,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 lines = open(sys.argv[1]).read().splitlines()
 evs = json.load(open(sys.argv[2]))
+assert lines[0].split() == ["start", "end", "length", "severity", "kind",
+                            "where", "what", "happened"], f"header {lines[0]!r}"
+lines = lines[1:]
 assert len(lines) == len(evs), f"{len(lines)} lines for {len(evs)} events"
 tz = ZoneInfo("Europe/Berlin")
 for line, e in zip(lines, evs):
