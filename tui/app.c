@@ -1058,7 +1058,7 @@ int app_replay(const char *path)
 		store_close(st);
 		fprintf(stderr, "bufferbane: %s\n", err);
 		free(a);
-		return rc == -ENOENT || rc == -EILSEQ ? 2 : 1;
+		return history_open_exit_code(rc);
 	}
 	struct playback *r = source_playback(a->src);
 

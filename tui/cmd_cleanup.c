@@ -230,7 +230,7 @@ int cmd_cleanup(int argc, char **argv)
 	int rc = history_open(db, &st, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "bufferbane cleanup: %s\n", err);
-		return rc == -ENOENT || rc == -EILSEQ ? CMD_EXIT_USAGE : 1;
+		return history_open_exit_code(rc);
 	}
 	/* --keep-aggregations keeps the events too: stats and report of the
 	 * period read them beside the rollups (0: none deleted) */

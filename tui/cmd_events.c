@@ -254,10 +254,7 @@ int cmd_events(int argc, char **argv)
 	if ((rc = cmd_open_db("events", conf, &db, &st, NULL)))
 		return rc;
 	o.now = clock_real_ns() / BB_NS_PER_MS;
-	const char *k;
-	for (int i = 0; (k = detect_alert_name(i)); i++)
-		if ((int)strlen(k) > o.kind_w)
-			o.kind_w = (int)strlen(k);
+	o.kind_w = detect_alert_name_width();
 	if (o.json)
 		putchar('[');
 	rc = store_read_events(st, from, to, one_event, &o);

@@ -115,7 +115,7 @@ int cmd_open_db(const char *cmd, const char *conf, const char **db,
 	int rc = history_open(*db, st, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "bufferbane %s: %s\n", cmd, err);
-		return rc == -ENOENT || rc == -EILSEQ ? CMD_EXIT_USAGE : 1;
+		return history_open_exit_code(rc);
 	}
 	return 0;
 }

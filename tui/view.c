@@ -245,15 +245,30 @@ void view_fmt_clock(char *out, size_t size, int64_t ms, bool with_date)
 	strftime(out, size, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
 }
 
-/* True when ms and ref fall on different local days. */
-static bool other_day(int64_t ms, int64_t ref)
-{
-	time_t a = (time_t)(ms / 1000), b = (time_t)(ref / 1000);
-	struct tm ta, tb;
+/* The local day REF falls in, [from_ms, to_ms): one conversion for a
+ * frame's worth of comparisons (localtime per event was most of a
+ * frame with a full event log). */
+struct local_day {
+	int64_t from_ms, to_ms;
+};
 
-	localtime_r(&a, &ta);
-	localtime_r(&b, &tb);
-	return ta.tm_yday != tb.tm_yday || ta.tm_year != tb.tm_year;
+static struct local_day local_day_of(int64_t ref)
+{
+	time_t t = (time_t)(ref / 1000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_isdst = -1;
+	int64_t from = (int64_t)mktime(&tm) * 1000;
+	tm.tm_mday++; /* mktime normalises; a DST day is 23 or 25 h */
+	tm.tm_isdst = -1;
+	return (struct local_day){ from, (int64_t)mktime(&tm) * 1000 };
+}
+
+static bool in_day(const struct local_day *d, int64_t ms)
+{
+	return ms >= d->from_ms && ms < d->to_ms;
 }
 
 /* "HH:MM:SS", or with the date "MM-DD HH:MM" (as wide as a week needs). */
@@ -310,12 +325,8 @@ bool view_event_match(const struct ui *ui, const struct bb_event *ev)
  * columns 18, the longer names cut with "…", to leave the words room. */
 static int kind_width(int w)
 {
-	int kw = 0;
-	const char *name;
+	int kw = detect_alert_name_width();
 
-	for (int i = 0; (name = detect_alert_name(i)); i++)
-		if ((int)strlen(name) > kw)
-			kw = (int)strlen(name);
 	return w < 100 && kw > 18 ? 18 : kw;
 }
 
@@ -345,11 +356,13 @@ int view_event_lines(struct ui *ui, struct cellbuf *cb, int y, int h,
 		first = sel - h + 1;
 	/* a week's events read "20:30:10" five times from different days:
 	 * the date when any of them is not from the clock's day */
+	struct local_day today = local_day_of(ui->src.now_ms);
+
 	for (size_t i = 0; i < n && !dated; i++) {
 		const struct bb_event *ev = evlog_at(l, i);
 
-		dated = event_shown(ui, ev, target, hide_before_ms) &&
-			other_day(ev->start_ms, ui->src.now_ms);
+		dated = !in_day(&today, ev->start_ms) &&
+			event_shown(ui, ev, target, hide_before_ms);
 	}
 	if (narrow)
 		kw = 0;
@@ -657,7 +670,8 @@ static void draw_timeline(struct ui *ui, struct cellbuf *cb, int y)
 	const struct ui_source *s = &ui->src;
 	/* ends on different days (a week): "12-01 13:00", or "13:00:00"
 	 * and "12:59:59" read as one hour */
-	bool dated = other_day(s->first_ms, s->last_ms);
+	struct local_day last_day = local_day_of(s->last_ms);
+	bool dated = !in_day(&last_day, s->first_ms);
 	int lw = dated ? 11 : 8;
 	int w = cellbuf_width(cb), x0 = lw + 2, bw = w - x0 - lw - 4;
 	bool a = cellbuf_ascii(cb);

@@ -88,6 +88,15 @@ const char *detect_alert_name(int i)
 	return i >= 0 && i < DK_COUNT ? det_kinds[i].name : NULL;
 }
 
+int detect_alert_name_width(void)
+{
+	int w = 0;
+	for (int i = 0; i < DK_COUNT; i++)
+		if ((int)strlen(det_kinds[i].name) > w)
+			w = (int)strlen(det_kinds[i].name);
+	return w;
+}
+
 /* ---- small helpers ------------------------------------------------------ */
 
 double det_ms(int64_t ns)

@@ -140,5 +140,7 @@ int detect_baselines_load(struct detect *d, const char *text);
 /* The i-th alert kind's catalog name ("latency_spike", ...; the events
  * table's kind), NULL past the last: for the CLI to check a --kind. */
 const char *detect_alert_name(int i);
+/* The length of the longest of those names (a column that holds any). */
+int detect_alert_name_width(void);
 
 #endif

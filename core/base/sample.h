@@ -71,6 +71,8 @@ enum {
 };
 
 #define BB_DETAIL_REFUSED "refused: no server running"
+/* What silence leaves as the reason (sample_no_session_why NULL). */
+#define BB_NO_SESSION_GUESSES "wrong key, server down or port blocked?"
 
 /* Samples the rollups and the period figures (stats, report) leave out:
  * annotations of a probe already counted, probes that measured our own

@@ -123,11 +123,10 @@ static void print_series(struct headless *h, const struct model_series *ms,
 		/* why, when known (not sent, port refused); else the three
 		 * causes silence leaves */
 		const char *why = sample_no_session_why(&ms->last);
-		logsink_printf(
-			h->log, LOGSINK_INFO,
-			"%s %-11s %-20s no session with %s (%s)", prefix,
-			sample_kind_name(ms->kind), ms->target, ms->server,
-			why ? why : "wrong key, server down or port blocked?");
+		logsink_printf(h->log, LOGSINK_INFO,
+			       "%s %-11s %-20s no session with %s (%s)", prefix,
+			       sample_kind_name(ms->kind), ms->target,
+			       ms->server, why ? why : BB_NO_SESSION_GUESSES);
 		return;
 	}
 	if (ms->kind == BB_KIND_UPLOAD || ms->kind == BB_KIND_DOWNLOAD) {

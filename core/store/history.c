@@ -880,6 +880,11 @@ void history_format_time(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+int history_open_exit_code(int rc)
+{
+	return rc == -ENOENT || rc == -EILSEQ ? 2 : 1;
+}
+
 bool history_event_instant(const struct bb_event *ev)
 {
 	return ev->end_ms && ev->end_ms <= ev->start_ms;
@@ -1134,8 +1139,7 @@ size_t history_verdict(const struct history_summary *s, char *buf, size_t len)
 		    "%sno session with %s (%s): %lld echoes not sent from %s "
 		    "over %.0f s",
 		    buf[0] ? "; " : "", n->server,
-		    n->why[0] ? n->why
-			      : "wrong key, server down or port blocked?",
+		    n->why[0] ? n->why : BB_NO_SESSION_GUESSES,
 		    (long long)n->count, f,
 		    (double)(n->last_ms - n->first_ms) / 1000);
 	}

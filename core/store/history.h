@@ -156,6 +156,9 @@ int history_peak_hours(struct store *st, int64_t now_ms, int days,
  * -errno (locked, unreadable, damaged) with "PATH: what" in err. */
 int history_open(const char *path, struct store **out, char *err,
 		 size_t errlen);
+/* The exit status for a history_open failure: 2 for bad input (-ENOENT,
+ * -EILSEQ), 1 for a runtime failure (README "Exit status"). */
+int history_open_exit_code(int rc);
 /* Summarize [from_ms, to_ms) into out (HISTORY_* flags); 0 or -errno.
  * Call history_summary_fini() afterwards, whatever it returned. */
 int history_summarize(struct store *st, int64_t from_ms, int64_t to_ms,
