@@ -11,15 +11,12 @@
 . "$(dirname "$0")/../lib/common.sh"
 bb_tmpdir
 set -u
-GEN=$BB_TOP/${BB_BUILD:-build}/bench/bbgen
-[ -x "$GEN" ] || fail "$GEN is missing (make ${BB_BUILD:-build}/bench/bbgen)"
 command -v sqlite3 >/dev/null || fail "sqlite3 is missing (make deps)"
 export TZ=UTC
 
 db=$BB_TMP/gen.db
 # 2024-03-29 12:00 to 03-31 12:00 UTC, rolled up to its end
-"$GEN" -o "$db" --days 2 --seed 1 --interval-ms 10000 --end 1711886400 \
-	>/dev/null 2>"$BB_TMP/gen.err" || { cat "$BB_TMP/gen.err"; fail "bbgen failed"; }
+bb_gen "$db" --days 2 --seed 1 --interval-ms 10000 --end 1711886400 >/dev/null
 cp "$db" "$BB_TMP/plain.db"
 D0='2024-03-29 12:00' D1='2024-03-30 12:00' H='2024-03-30 00:00'
 d1_ms=1711800000000

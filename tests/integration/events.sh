@@ -10,14 +10,11 @@
 bb_tmpdir
 set -u
 PY=/usr/bin/python3
-GEN=$BB_TOP/${BB_BUILD:-build}/bench/bbgen
-[ -x "$GEN" ] || fail "$GEN is missing (make ${BB_BUILD:-build}/bench/bbgen)"
 export TZ=Europe/Berlin
 
 db=$BB_TMP/gen.db
-"$GEN" -o "$db" --days 2 --seed 11 --end 1711886400 --interval-ms 10000 \
-	--manifest "$BB_TMP/manifest.json" 2>"$BB_TMP/gen.err" ||
-	{ cat "$BB_TMP/gen.err"; fail "bbgen failed"; }
+bb_gen "$db" --days 2 --seed 11 --end 1711886400 --interval-ms 10000 \
+	--manifest "$BB_TMP/manifest.json"
 # one event still going on, as a monitor leaves it (end_ms NULL)
 sqlite3 "$db" "INSERT INTO events(start_ms, end_ms, kind, severity, interface,
 	target, server_name, description, metrics)

@@ -8,14 +8,11 @@
 . "$(dirname "$0")/../lib/common.sh"
 bb_tmpdir
 set -u
-GEN=$BB_TOP/${BB_BUILD:-build}/bench/bbgen
-[ -x "$GEN" ] || fail "$GEN is missing (make ${BB_BUILD:-build}/bench/bbgen)"
 command -v sqlite3 >/dev/null || fail "sqlite3 is missing (make deps)"
 export TZ=UTC
 
 db=$BB_TMP/gen.db
-"$GEN" -o "$db" --days 2 --seed 1 --interval-ms 10000 --end 1711886400 \
-	>/dev/null 2>"$BB_TMP/gen.err" || { cat "$BB_TMP/gen.err"; fail "bbgen failed"; }
+bb_gen "$db" --days 2 --seed 1 --interval-ms 10000 --end 1711886400 >/dev/null
 # 2024-03-29 18:00:00 UTC
 sqlite3 "$db" "INSERT INTO events(start_ms, end_ms, kind, severity, description)
 	VALUES(1711735200000, 1711735200000, 'gateway_change', 'info',

@@ -36,6 +36,16 @@ bb_tmpdir() {
 	trap 'rm -rf "$BB_TMP"' EXIT
 }
 
+# bb_gen DB BBGEN-ARGS...: a generated recording at DB (build/bench/bbgen,
+# stdout left to the caller); fails with bbgen's stderr when it does.
+bb_gen() {
+	local gen=$BB_TOP/${BB_BUILD:-build}/bench/bbgen db=$1
+	shift
+	[ -x "$gen" ] || fail "$gen is missing (make ${BB_BUILD:-build}/bench/bbgen)"
+	"$gen" -o "$db" "$@" 2>"$BB_TMP/bbgen.err" ||
+		{ cat "$BB_TMP/bbgen.err"; fail "bbgen failed"; }
+}
+
 # sql DB QUERY: one value from the database.
 sql() {
 	sqlite3 -batch -noheader "$1" "$2"
